@@ -1,0 +1,317 @@
+/*
+ * The mddb crash dump, format version 1: the contract between the simulator
+ * (which writes dumps, as savecore does) and the debugger (which reads them, as
+ * mdb reads a vmcore). Neither side imports the other; both import this file.
+ *
+ * 1. Concepts
+ *
+ *   Header.   Who crashed, how, and the recipe to crash it again: OS, kernel
+ *             version, platform, pointer size, hostname, the dump time in
+ *             simulated hrtime, the panic (message, thread, CPU) or none for a
+ *             live snapshot (savecore -L), and the scenario, seed, parameters
+ *             and fixes that produced it.
+ *
+ *   Types.    CTF-like struct layouts: every structure the debugger can
+ *             ::print, with each member's name, C type, byte offset and size.
+ *
+ *   Tables.   Every kernel object is one row of the table named after its C
+ *             type ("kmem_cache_t", "vmem_seg_t", "kthread_t" ...). Row i has
+ *             the object's address in the "addr" column and one column per
+ *             member the simulator models, named after the member ("cache_flags",
+ *             or "cache_full.ml_total" for a member of a nested struct). A member
+ *             the simulator does not model reads as zero. Memory at an address
+ *             is therefore the object whose [addr, addr + sizeof) contains it,
+ *             with each modelled member encoded little-endian at its offset: the
+ *             debugger synthesises bytes from rows and layouts, so one object
+ *             costs its modelled fields, not its size in bytes.
+ *
+ *             Tables whose name is not a C type describe memory that is not a
+ *             structure (TABLE_* below): the symbol table, buffer contents,
+ *             interned stacks, thread stack frames, the transaction log and the
+ *             console message buffer.
+ *
+ *             A member that is an array of pc_t (a stack, like an audit
+ *             bufctl's bc_stack) may be stored as a u32 column holding a row
+ *             of the `stacks` table: the array reads as that stack's pcs,
+ *             zero-padded, so a million audit records share their stacks.
+ *
+ *   Columns.  Typed arrays (ColumnKind), written as raw little-endian bytes and
+ *             compressed. Addresses are 64-bit and exceed 2^53: they are u64
+ *             columns (BigUint64Array), never JS numbers. Strings are indices
+ *             into a per-column string pool. Variable-length members (magazine
+ *             rounds, a buffer's pointers, a frame's arguments) are list
+ *             columns in CSR form: offsets[rowCount + 1] into a values array.
+ *
+ * 2. Invariants the reader checks (validate.ts)
+ *
+ *   - magic, version, a CRC-32 over everything after the fixed prefix;
+ *   - every column of a table has exactly rowCount values; list offsets start
+ *     at 0, never decrease and end at the values' length; string indices are
+ *     inside their pool;
+ *   - every table named after a struct type has that type in `types`, every
+ *     column of it names a member of that type (or is "addr");
+ *   - references between tables (a *_ROW column) are in range.
+ *
+ * The file layout (bytes) is described in codec.ts, next to the code that
+ * writes it.
+ */
+
+/** The first eight bytes of every dump. */
+export const DUMP_MAGIC = 'MDDBDUMP';
+/** The format version this code writes and reads. */
+export const DUMP_VERSION = 1;
+
+/** Element kinds of a column. `u64` holds addresses and 64-bit counters exactly. */
+export type ScalarKind = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | 'f64';
+export type ColumnKind = ScalarKind | 'str' | 'list';
+
+/** A column's values, in memory. */
+export type ScalarArray =
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Int32Array
+  | BigUint64Array
+  | BigInt64Array
+  | Float64Array;
+
+export interface ScalarColumn {
+  kind: ScalarKind;
+  values: ScalarArray;
+}
+
+/** Strings: values[i] is the string of row i (pooled on disk). */
+export interface StringColumn {
+  kind: 'str';
+  values: string[];
+}
+
+/** Variable-length lists in CSR form: row i is values[offsets[i] .. offsets[i+1]). */
+export interface ListColumn {
+  kind: 'list';
+  /** element kind of the values */
+  of: ScalarKind;
+  offsets: Uint32Array;
+  values: ScalarArray;
+}
+
+export type Column = ScalarColumn | StringColumn | ListColumn;
+
+export interface Table {
+  /** a C type name ("kmem_cache_t") or one of the TABLE_* names */
+  name: string;
+  rowCount: number;
+  /** column name -> column; a struct table has "addr" (u64) and member columns */
+  columns: Record<string, Column>;
+}
+
+/** One member of a struct layout (CTF's ctm_name, ctm_type, ctm_offset). */
+export interface TypeMember {
+  /** member name as in the kernel source: "cache_name", "cache_cpu" */
+  name: string;
+  /**
+   * C type as mdb's ::print -t shows it: "uint64_t", "char [32]",
+   * "struct kmem_cpu_cache *", "kmem_maglist_t", "void *[15]".
+   */
+  type: string;
+  /** byte offset from the start of the struct */
+  offset: number;
+  /** size in bytes */
+  size: number;
+}
+
+/** A struct (or union) layout, CTF-like. */
+export interface TypeDef {
+  /** the typedef name used by ::print and ::sizeof: "kmem_cache_t" */
+  name: string;
+  /** the struct tag, if any: "struct kmem_cache" */
+  tag?: string;
+  kind: 'struct' | 'union';
+  /** sizeof in bytes */
+  size: number;
+  members: TypeMember[];
+}
+
+/** The panic, as the kernel recorded it in panicstr / panic_thread / panic_cpu. */
+export interface PanicInfo {
+  /** panicstr: the formatted message without the "panic[cpuN]/thread=X: " prefix */
+  message: string;
+  /** panic_thread: address of the panicking kthread_t, hex without 0x */
+  thread: string;
+  /** panic_cpu: the CPU id that panicked */
+  cpu: number;
+  /** the function that called panic()/assfail(): "assfail", "vpanic" */
+  caller: string;
+}
+
+/** How to make this dump again: `mddb simulate <scenario> --seed <seed> ...`. */
+export interface Recipe {
+  /** scenario name ("illumos-2911") or a path for a user's own file */
+  scenario: string;
+  /** the scenario text after --set overrides were applied, as YAML */
+  scenarioText: string;
+  /** PRNG seed */
+  seed: number;
+  /** the --set overrides, key path -> value, in the order given */
+  set: Array<[string, string]>;
+  /** fixes switched on, by the name of the real change ("679ac15") */
+  fixes: string[];
+  /** mddb version that wrote the dump */
+  mddbVersion: string;
+}
+
+export interface DumpHeader {
+  /** "illumos" or "freebsd" */
+  os: 'illumos' | 'freebsd';
+  /** utsname: "SunOS 5.11 illumos-2012.10 DEBUG" */
+  kernelVersion: string;
+  /** "i86pc" (amd64) or "i386" */
+  platform: string;
+  /** instruction set: "amd64", "i386" */
+  isa: string;
+  /** sizeof (void *): 8 on amd64, 4 on i386 */
+  pointerSize: 4 | 8;
+  /** utsname nodename */
+  hostname: string;
+  /** true when the kernel was built DEBUG (ASSERTs live) */
+  debug: boolean;
+  /** number of CPUs (ncpus) */
+  ncpus: number;
+  /** physical memory in pages (physmem) */
+  physmem: number;
+  /** page size in bytes (PAGESIZE) */
+  pagesize: number;
+  /** simulated hrtime of the dump, nanoseconds since boot, decimal string */
+  dumpTime: string;
+  /** "panic" for a crash dump, "live" for a snapshot of a running system */
+  dumpKind: 'panic' | 'live';
+  /** the panic, or null for a live dump */
+  panic: PanicInfo | null;
+  /** what the simulation run did, for ::status and the simulate report */
+  outcome: 'panic' | 'hang' | 'completed';
+  recipe: Recipe;
+}
+
+/** A whole dump in memory: what the writer takes and the reader returns. */
+export interface DumpModel {
+  header: DumpHeader;
+  types: TypeDef[];
+  tables: Table[];
+}
+
+/*
+ * Tables that are not C structs. Their columns are fixed here; each column
+ * has a one-line comment. *_ROW columns are row numbers in another table.
+ */
+
+/**
+ * The kernel symbol table (what ::nm prints).
+ *   name   (str) symbol name, "kmem_cache_alloc"
+ *   module (str) module, "genunix", "blkdev", "zfs", "unix"
+ *   addr   (u64) address
+ *   size   (u64) size in bytes
+ *   kind   (u8)  SYMKIND_FUNC or SYMKIND_OBJECT
+ */
+export const TABLE_SYMBOLS = 'symbols';
+export const SYMKIND_FUNC = 1;
+export const SYMKIND_OBJECT = 2;
+
+/**
+ * Interned stacks (audit bufctl stacks, transaction log stacks).
+ *   pcs (list of u64) program counters, innermost first
+ */
+export const TABLE_STACKS = 'stacks';
+
+/**
+ * Thread stack frames, one row per frame, grouped by thread, innermost first.
+ *   thread_row (u32) row in kthread_t
+ *   depth      (u16) 0 for the innermost frame
+ *   fp         (u64) frame pointer (what $C prints first)
+ *   pc         (u64) return address in this frame's function (sym+off)
+ *   args       (list of u64) the arguments the function was called with
+ *   locals     (list of u64) kernel pointers held in locals (conservative roots)
+ */
+export const TABLE_FRAMES = 'frames';
+
+/**
+ * Contents of kmem buffers (what is in memory at a buffer's address). One row
+ * per buffer the allocator has handed out or holds in a slab or magazine.
+ *   addr       (u64) buffer address
+ *   cache_row  (u32) row in kmem_cache_t
+ *   state      (u8)  BUFSTATE_*: where the buffer is
+ *   fill       (u8)  FILL_*: the pattern of the bytes not described by ptrs
+ *   bufctl     (u64) its bufctl (hashed caches) or 0
+ *   ptr_offs   (list of u32) byte offsets of pointer-sized words that hold kernel pointers
+ *   ptr_vals   (list of u64) those pointers, same order
+ * With KMF_BUFTAG in the cache's flags, the kmem_buftag_t at addr + cache_buftag
+ * is implied by the row, as the kernel would have written it:
+ *   bt_redzone = 0xfeedfacefeedface, bt_bufctl = bufctl,
+ *   bt_bxstat  = bufctl ^ (state == BUFSTATE_ALLOC ? 0xa110c8ed : 0xf4eef4ee).
+ * A buffer that holds a structure the dump also describes as a struct row
+ * (a kmem_slab_t in kmem_slab_cache, a bufctl, a bd_t) reads as that row.
+ */
+export const TABLE_BUFFERS = 'buffers';
+/** allocated to a client */
+export const BUFSTATE_ALLOC = 0;
+/** free in its slab (on slab_head) */
+export const BUFSTATE_SLAB_FREE = 1;
+/** free in a CPU's loaded/previous magazine or a depot magazine */
+export const BUFSTATE_MAGAZINE = 2;
+/** zero-filled or constructed: bytes not in ptrs read as 0 */
+export const FILL_ZERO = 0;
+/** freed with KMF_DEADBEEF: 0xdeadbeefdeadbeef */
+export const FILL_DEADBEEF = 1;
+/** never initialised since slab creation or re-alloc with KMF_DEADBEEF: 0xbaddcafebaddcafe */
+export const FILL_BADDCAFE = 2;
+
+/**
+ * The allocator transaction log (kmem_transaction_log, kmem_failure_log,
+ * kmem_slab_log merged, bounded: the newest entries win).
+ *   timestamp (i64) hrtime in ns
+ *   log       (u8)  LOG_*: which kernel log the entry belongs to
+ *   event     (u8)  EVENT_*
+ *   thread    (u64) kthread_t address
+ *   cpu       (u16) CPU id
+ *   cache_row (u32) row in kmem_cache_t (or 0xffffffff)
+ *   addr      (u64) buffer or slab address (0 for a failure)
+ *   bufctl    (u64) bufctl address or 0
+ *   kmflag    (u32) the kmflag of the call
+ *   stack_row (u32) row in stacks
+ */
+export const TABLE_TXLOG = 'txlog';
+export const LOG_TRANSACTION = 0;
+export const LOG_FAILURE = 1;
+export const LOG_SLAB = 2;
+export const EVENT_ALLOC = 0;
+export const EVENT_FREE = 1;
+export const EVENT_ALLOC_FAIL = 2;
+export const EVENT_CTOR_FAIL = 3;
+export const EVENT_SLAB_CREATE = 4;
+export const EVENT_SLAB_DESTROY = 5;
+
+/**
+ * The console message buffer, one row per line, oldest first (::msgbuf).
+ *   timestamp (i64) hrtime in ns when the line was logged
+ *   text      (str) the line, without a newline
+ */
+export const TABLE_MSGBUF = 'msgbuf';
+
+/**
+ * Kernel globals that hold plain values (kmem_flags, freemem, ncpus, panicstr...).
+ *   addr  (u64) the variable's address (also in `symbols`)
+ *   size  (u8)  its size in bytes: 1, 2, 4 or 8
+ *   value (u64) its value (a pointer, or an integer zero-extended)
+ * A `char *` variable such as panicstr points at a string; the string's
+ * bytes are the row of TABLE_STRINGS at that address.
+ */
+export const TABLE_GLOBALS = 'globals';
+
+/**
+ * NUL-terminated strings in kernel memory (what panicstr, vdev_path point at).
+ *   addr (u64) address of the first byte
+ *   text (str) the string, without its NUL
+ */
+export const TABLE_STRINGS = 'strings';
+
+/** A row reference that points nowhere. */
+export const NO_ROW = 0xffffffff;
