@@ -1,0 +1,460 @@
+/*
+ * The simulated kernel's core: CPUs, threads, the dispatcher, virtual time,
+ * sleep and wakeup, panic and ASSERT, the console message buffer and the symbol
+ * table.
+ *
+ * 1. Concepts
+ *
+ *   Time.      hrtime in nanoseconds, virtual: it advances only when simulated
+ *              code charges work (tick) or the dispatcher jumps to the next
+ *              timed wakeup. Nothing here reads a wall clock.
+ *   Threads.   Each runs a generator (KGen). The dispatcher runs one thread
+ *              at a time on a CPU until it yields: a sleep on a wait channel
+ *              (cv_wait, mutex), a delay, or a voluntary preemption point.
+ *              Choices between runnable threads and CPUs come from the seeded
+ *              PRNG, so a run is a deterministic interleaving.
+ *   Frames.    enter() pushes a frame for a simulated function and sets the
+ *              caller's return pc; leave() pops it. A frame records arguments
+ *              and pointer-holding locals.
+ *   Panic.     panic() records panicstr, panic_thread and panic_cpu, prints the
+ *              console line, and stops the machine by throwing PanicStop out of
+ *              the thread's generator: frames are not popped, so every thread's
+ *              stack stays exactly as it was at the panic. ASSERT is live only
+ *              on DEBUG kernels.
+ *
+ * 2. Stopping. A run ends at a panic, at a hang (no runnable thread and no
+ *    timed wakeup pending while threads sleep), or when the scenario's budget
+ *    of simulated time or operations runs out.
+ */
+import { Rng } from './rng.js';
+import { type Kva, type Platform, hexAddr } from './platform.js';
+import { SymbolTable, callSiteOffset, func, type FuncSym } from './symbols.js';
+import {
+  type Block,
+  type Frame,
+  type KGen,
+  type KThread,
+  type Proc,
+  type SobjType,
+  TS_ONPROC,
+  TS_RUN,
+  TS_SLEEP,
+  TS_ZOMB,
+} from './thread.js';
+
+export class PanicStop extends Error {
+  constructor() {
+    super('kernel panic');
+  }
+}
+
+export interface CpuState {
+  /** cpu_id */
+  id: number;
+  /** address of the cpu_t */
+  addr: Kva;
+  /** cpu_thread: the thread on this CPU */
+  thread: KThread | null;
+  /** cpu_idle_thread */
+  idle: KThread;
+  /** cpu_stats.sys.cpumigrate etc. are not modelled; cpu_disp->disp_nrunnable is */
+  nrunnable: number;
+}
+
+export interface PanicRecord {
+  message: string;
+  thread: KThread;
+  cpu: number;
+  caller: string;
+  time: number;
+}
+
+export interface MsgLine {
+  time: number;
+  text: string;
+}
+
+const vpanic = func('unix', 'vpanic', 0x150);
+const panicFn = func('genunix', 'panic', 0x90);
+const assfail = func('genunix', 'assfail', 0xa0);
+const cv_wait = func('genunix', 'cv_wait', 0xa0);
+const cv_timedwait = func('genunix', 'cv_timedwait', 0x110);
+const swtch = func('unix', 'swtch', 0x1a0);
+const delayFn = func('genunix', 'delay', 0x70);
+const idleFn = func('unix', 'idle', 0x1a0);
+const thread_start = func('unix', 'thread_start', 0x10);
+
+/** Tunables of the core, from the scenario's kernel section. */
+export interface KernelConfig {
+  platform: Platform;
+  hostname: string;
+  kernelVersion: string;
+  debug: boolean;
+  ncpus: number;
+  /** physical memory in pages */
+  physmem: number;
+  seed: number;
+}
+
+export class Kernel {
+  readonly p: Platform;
+  readonly cfg: KernelConfig;
+  readonly rng: Rng;
+  readonly sym: SymbolTable;
+  /** hrtime, ns */
+  now = 0;
+  /** operations run (calls into simulated functions): a budget the scenario bounds */
+  ops = 0;
+  readonly threads: KThread[] = [];
+  readonly cpus: CpuState[] = [];
+  readonly procs: Proc[] = [];
+  readonly msgbuf: MsgLine[] = [];
+  panicked: PanicRecord | null = null;
+  curthread: KThread | null = null;
+  curcpu = 0;
+  private runq: KThread[] = [];
+  private sleepers = new Map<Kva, KThread[]>();
+  private timed: KThread[] = [];
+  private nextDid = 1;
+  private nextPid = 0;
+  /** carves kthread_t, proc_t, cpu_t and stacks before kmem exists */
+  private bootHeap: Kva;
+  private segkpNext: Kva;
+  /** allocator for thread structs once kmem is up; set by kmem */
+  threadAlloc: ((size: number) => Kva) | null = null;
+  /** threads that sleep waiting for work (not counted by hang detection) */
+  readonly daemons = new Set<KThread>();
+  /** t0: the thread boot code runs on */
+  t0: KThread | null = null;
+  /** proc_pageout and proc_fsflush, once they exist (p0 is procs[0]) */
+  readonly noMemWaitProcs = new Set<Proc>();
+
+  constructor(cfg: KernelConfig) {
+    this.cfg = cfg;
+    this.p = cfg.platform;
+    this.rng = new Rng(cfg.seed);
+    this.sym = new SymbolTable(this.p.textBase, this.p.dataBase);
+    this.bootHeap = this.p.dataBase + 0x200000;
+    this.segkpNext = this.p.segkpBase + 0xad0000;
+    const p0 = this.newProc('sched', 'sched');
+    for (let i = 0; i < cfg.ncpus; i++) {
+      const addr = this.bootAlloc(0x480);
+      const idle = this.makeThread(p0, idleFn, null);
+      idle.cpu = i;
+      idle.boundCpu = i;
+      idle.pri = -1;
+      idle.state = TS_RUN;
+      this.cpus.push({ id: i, addr, thread: idle, idle, nrunnable: 0 });
+    }
+  }
+
+  /**
+   * Make t0 current, so boot code (kmem_init, driver attach) runs on a thread
+   * with a stack, as main() does on t0. Returns it.
+   */
+  bootThread(mainFn: FuncSym): KThread {
+    const t = this.makeThread(this.procs[0]!, mainFn, null);
+    t.state = TS_ONPROC;
+    this.t0 = t;
+    this.curthread = t;
+    this.curcpu = 0;
+    this.enter(mainFn, 0);
+    return t;
+  }
+
+  /** Boot is over: t0 goes to sleep for good (sched's swapper loop waits on its cv). */
+  endBoot(): void {
+    const t = this.t0!;
+    this.enter(cv_wait, 0b1, t.addr);
+    this.enter(swtch, 0);
+    t.state = TS_SLEEP;
+    t.wchan = t.addr;
+    t.sobj = 'cv';
+    this.daemons.add(t);
+    this.curthread = null;
+  }
+
+  /**
+   * NOMEMWAIT() (sys/vmsystm.h): the current thread belongs to pageout,
+   * fsflush or sched (p0, which owns every kernel thread), or is an interrupt
+   * thread. Such threads must never sleep for memory, so the page allocator
+   * never refuses them, even below pageout_reserve.
+   */
+  nomemwait(): boolean {
+    const t = this.curthread;
+    if (!t) return false;
+    return t.intr || t.proc === this.procs[0] || this.noMemWaitProcs.has(t.proc);
+  }
+
+  /** Memory for boot-time structures (before kmem): kernel data pages. */
+  bootAlloc(size: number): Kva {
+    const a = Math.ceil(this.bootHeap / 64) * 64;
+    this.bootHeap = a + size;
+    return a;
+  }
+
+  hex(kva: Kva): string {
+    return hexAddr(this.p, kva);
+  }
+
+  newProc(comm: string, psargs: string): Proc {
+    const proc: Proc = { addr: this.bootAlloc(0x1000), pid: this.nextPid++, comm, psargs };
+    this.procs.push(proc);
+    return proc;
+  }
+
+  private makeThread(proc: Proc, start: FuncSym, gen: KGen<void> | null, kthreadAt?: Kva): KThread {
+    const stksz = this.p.stackSize;
+    const base = this.segkpNext;
+    this.segkpNext += stksz + 0x1000 * (1 + (this.threads.length % 3)); // redzone page(s) between stacks
+    const addr = kthreadAt ?? (this.threadAlloc ? this.threadAlloc(0x6d8) : this.bootAlloc(0x6d8));
+    const t: KThread = {
+      addr,
+      did: this.nextDid++,
+      state: TS_RUN,
+      pri: 60,
+      wchan: 0,
+      sobj: null,
+      cpu: 0,
+      boundCpu: -1,
+      proc,
+      startFn: start,
+      stk: base + stksz - 0x10,
+      stkBase: base,
+      frames: [],
+      dispTime: this.now,
+      gen,
+      wakeAt: -1,
+      timedOut: false,
+      intr: false,
+    };
+    t.frames.push({ fn: thread_start, pcOff: 0, fp: t.stk, args: [], ptrMask: 0, locals: [] });
+    this.threads.push(t);
+    return t;
+  }
+
+  /** thread_create(): a kernel or user-process thread running `body`. */
+  threadCreate(proc: Proc, start: FuncSym, body: (t: KThread) => KGen<void>, pri = 60): KThread {
+    const t = this.makeThread(proc, start, null);
+    t.pri = pri;
+    t.gen = body(t);
+    this.runq.push(t);
+    return t;
+  }
+
+  // ---- frames ----------------------------------------------------------
+
+  /** Push a frame for `fn` on the current thread; args flagged in ptrMask are Kvas. */
+  enter(fn: FuncSym, ptrMask: number, ...args: number[]): Frame {
+    const t = this.curthread!;
+    const frames = t.frames;
+    const caller = frames[frames.length - 1]!;
+    caller.pcOff = callSiteOffset(caller.fn, fn);
+    const fr: Frame = { fn, pcOff: 0, fp: caller.fp - fn.frameSize, args, ptrMask, locals: [] };
+    frames.push(fr);
+    this.ops++;
+    this.now += 40;
+    return fr;
+  }
+
+  /** Pop the current frame (the function returns). */
+  leave(fr: Frame): void {
+    const frames = this.curthread!.frames;
+    // Frames are strictly nested; a mismatch is a bug in the simulator itself.
+    if (frames[frames.length - 1] !== fr) throw new Error(`frame mismatch leaving ${fr.fn.name}`);
+    frames.pop();
+  }
+
+  /** Charge simulated work (ns) to the current thread. */
+  tick(ns: number): void {
+    this.now += ns;
+  }
+
+  // ---- sleep and wakeup --------------------------------------------------
+
+  /** cv_wait(): sleep on `cv` until cv_signal/cv_broadcast. */
+  *cvWait(cv: Kva, timeoutNs?: number): KGen<boolean> {
+    const fr = this.enter(timeoutNs === undefined ? cv_wait : cv_timedwait, 0b1, cv);
+    const sw = this.enter(swtch, 0);
+    yield { kind: 'sleep', wchan: cv, sobj: 'cv', ...(timeoutNs !== undefined ? { timeoutNs } : {}) };
+    this.leave(sw);
+    this.leave(fr);
+    const t = this.curthread!;
+    const to = t.timedOut;
+    t.timedOut = false;
+    return !to;
+  }
+
+  /**
+   * A preemption point: other CPUs run threads concurrently with this one, so
+   * a long kernel loop lets the dispatcher interleave them here.
+   */
+  *preempt(): KGen<void> {
+    yield { kind: 'preempt' };
+  }
+
+  /** delay(): sleep for a while. */
+  *delay(ns: number): KGen<void> {
+    const fr = this.enter(delayFn, 0, ns);
+    const sw = this.enter(swtch, 0);
+    yield { kind: 'delay', ns };
+    this.leave(sw);
+    this.leave(fr);
+  }
+
+  /** cv_broadcast(): wake every thread sleeping on `cv`. */
+  cvBroadcast(cv: Kva): number {
+    const q = this.sleepers.get(cv);
+    if (!q) return 0;
+    this.sleepers.delete(cv);
+    for (const t of q) this.makeRunnable(t);
+    return q.length;
+  }
+
+  /** cv_signal(): wake one thread sleeping on `cv`. */
+  cvSignal(cv: Kva): void {
+    const q = this.sleepers.get(cv);
+    if (!q || q.length === 0) return;
+    const t = q.shift()!;
+    if (q.length === 0) this.sleepers.delete(cv);
+    this.makeRunnable(t);
+  }
+
+  hasSleepers(cv: Kva): boolean {
+    return (this.sleepers.get(cv)?.length ?? 0) > 0;
+  }
+
+  private makeRunnable(t: KThread): void {
+    if (t.wakeAt >= 0) {
+      const i = this.timed.indexOf(t);
+      if (i >= 0) this.timed.splice(i, 1);
+      t.wakeAt = -1;
+    }
+    t.state = TS_RUN;
+    t.wchan = 0;
+    t.sobj = null;
+    t.dispTime = this.now;
+    this.runq.push(t);
+  }
+
+  // ---- panic -------------------------------------------------------------
+
+  /** panic(): format the console line, record the panic and stop the machine. Never returns. */
+  panic(message: string, caller: FuncSym = panicFn): never {
+    const t = this.curthread!;
+    if (caller === panicFn) this.enter(panicFn, 0);
+    this.enter(vpanic, 0);
+    this.panicked = { message, thread: t, cpu: this.curcpu, caller: caller.name, time: this.now };
+    this.console(`panic[cpu${this.curcpu}]/thread=${this.hex(t.addr)}: ${message}`);
+    throw new PanicStop();
+  }
+
+  /** ASSERT(): on DEBUG kernels a false expression calls assfail(), which panics. */
+  ASSERT(ok: boolean, expr: string, file: string, line: number): void {
+    if (ok || !this.cfg.debug) return;
+    this.enter(assfail, 0);
+    this.panic(`assertion failed: ${expr}, file: ${file}, line: ${line}`, assfail);
+  }
+
+  /** cmn_err(CE_NOTE/CE_WARN)-style console output into the message buffer. */
+  console(text: string): void {
+    this.msgbuf.push({ time: this.now, text });
+  }
+
+  // ---- dispatcher ----------------------------------------------------------
+
+  /**
+   * Run until a panic, a hang, or a budget runs out. Returns why it stopped.
+   * `shouldStop` is polled between dispatches (budgets, progress callbacks).
+   */
+  run(shouldStop: () => boolean): 'panic' | 'hang' | 'budget' | 'idle' {
+    for (;;) {
+      if (this.panicked) return 'panic';
+      if (shouldStop()) return 'budget';
+      let t: KThread | undefined;
+      if (this.runq.length > 0) {
+        // Pick among the first few runnable threads so interleavings vary with the seed.
+        const k = Math.min(this.runq.length, 3);
+        const i = this.rng.below(k);
+        t = this.runq.splice(i, 1)[0]!;
+      } else if (this.timed.length > 0) {
+        let best = 0;
+        for (let i = 1; i < this.timed.length; i++) if (this.timed[i]!.wakeAt < this.timed[best]!.wakeAt) best = i;
+        const w = this.timed.splice(best, 1)[0]!;
+        if (w.wakeAt > this.now) this.now = w.wakeAt;
+        w.wakeAt = -1;
+        if (w.state === TS_SLEEP) {
+          const q = this.sleepers.get(w.wchan);
+          if (q) {
+            const j = q.indexOf(w);
+            if (j >= 0) q.splice(j, 1);
+            if (q.length === 0) this.sleepers.delete(w.wchan);
+          }
+          w.timedOut = true;
+        }
+        this.makeRunnable(w);
+        continue;
+      } else {
+        const asleep = this.threads.some((x) => x.state === TS_SLEEP);
+        return asleep ? 'hang' : 'idle';
+      }
+      this.dispatch(t);
+    }
+  }
+
+  private dispatch(t: KThread): void {
+    const cpu =
+      t.boundCpu >= 0 ? t.boundCpu : this.rng.chance(0.7) ? t.cpu : this.rng.below(this.cpus.length);
+    const c = this.cpus[cpu]!;
+    c.thread = t;
+    t.cpu = cpu;
+    t.state = TS_ONPROC;
+    t.dispTime = this.now;
+    this.curthread = t;
+    this.curcpu = cpu;
+    let r: IteratorResult<Block, void>;
+    try {
+      r = t.gen!.next();
+    } catch (e) {
+      if (e instanceof PanicStop) return;
+      throw e;
+    }
+    this.curthread = null;
+    if (r.done) {
+      t.state = TS_ZOMB;
+      t.gen = null;
+      c.thread = c.idle;
+      return;
+    }
+    const b = r.value;
+    c.thread = c.idle;
+    switch (b.kind) {
+      case 'preempt':
+        t.state = TS_RUN;
+        this.runq.push(t);
+        break;
+      case 'delay':
+        t.state = TS_SLEEP;
+        t.wchan = 0;
+        t.sobj = null;
+        t.wakeAt = this.now + b.ns;
+        this.timed.push(t);
+        break;
+      case 'sleep': {
+        t.state = TS_SLEEP;
+        t.wchan = b.wchan;
+        t.sobj = b.sobj;
+        let q = this.sleepers.get(b.wchan);
+        if (!q) this.sleepers.set(b.wchan, (q = []));
+        q.push(t);
+        if (b.timeoutNs !== undefined) {
+          t.wakeAt = this.now + b.timeoutNs;
+          this.timed.push(t);
+        }
+        break;
+      }
+    }
+  }
+}
+
+export type { Block, Frame, KGen, KThread, Proc, SobjType };

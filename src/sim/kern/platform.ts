@@ -1,0 +1,64 @@
+/*
+ * Platforms: where things live in the kernel's virtual address space.
+ *
+ * Addresses inside the simulator are `Kva` numbers: byte offsets from the
+ * platform's kvaBase. amd64 kernel addresses (0xfffffd80_00000000 and up)
+ * exceed 2^53 and cannot be held in a JS number, but their offsets from the
+ * base are below 2^42 and are exact. They become 64-bit bigints only at the
+ * dump boundary (toAddr), as the format requires.
+ */
+
+/** A kernel virtual address, as a byte offset from Platform.kvaBase (exact below 2^53). */
+export type Kva = number;
+
+export interface Platform {
+  /** "i86pc" */
+  name: string;
+  isa: 'amd64' | 'i386';
+  pointerSize: 4 | 8;
+  pagesize: number;
+  /** the lowest kernel virtual address, as a bigint */
+  kvaBase: bigint;
+  /** kernel text (genunix, unix and module text): functions get addresses here */
+  textBase: Kva;
+  /** kernel data and bss: globals */
+  dataBase: Kva;
+  /** segkp: thread stacks */
+  segkpBase: Kva;
+  segkpSize: number;
+  /** the kernel heap (heap_arena): everything kmem and vmem hand out */
+  heapBase: Kva;
+  heapSize: number;
+  /** default kernel stack size (DEFAULTSTKSZ) */
+  stackSize: number;
+}
+
+// illumos amd64 (i86pc): kernelbase 0xfffffd8000000000; segkp around
+// 0xffffff0000000000 and the heap above 0xffffff0100000000, which is where the
+// seed's stack (ffffff0008ad6280) and thread (ffffff01f0dc2880) addresses fall.
+const AMD64_BASE = 0xfffffd8000000000n;
+const off = (a: bigint): number => Number(a - AMD64_BASE);
+
+export const I86PC: Platform = {
+  name: 'i86pc',
+  isa: 'amd64',
+  pointerSize: 8,
+  pagesize: 4096,
+  kvaBase: AMD64_BASE,
+  textBase: off(0xfffffffffb800000n),
+  dataBase: off(0xfffffffffbc00000n),
+  segkpBase: off(0xffffff0008000000n),
+  segkpSize: 2 * 1024 * 1024 * 1024,
+  heapBase: off(0xffffff01c0000000n),
+  heapSize: 64 * 1024 * 1024 * 1024,
+  stackSize: 0x5000,
+};
+
+export function toAddr(p: Platform, kva: Kva): bigint {
+  return kva === 0 ? 0n : p.kvaBase + BigInt(kva);
+}
+
+/** hex without 0x, as illumos prints addresses in panic messages */
+export function hexAddr(p: Platform, kva: Kva): string {
+  return toAddr(p, kva).toString(16);
+}

@@ -1,0 +1,116 @@
+/*
+ * The kernel's symbol table: every simulated function and global has an
+ * address and a size in a realistic amd64 layout, so a stack frame's pc prints
+ * as `kmem_cache_alloc+0x324` and ::nm lists the kernel.
+ *
+ * Functions are declared once, at the top level of the module that models
+ * them (`const kmem_cache_alloc = func('genunix', 'kmem_cache_alloc', 0x3a0)`).
+ * At boot the table lays them out module by module, in a fixed order, so every
+ * run of every scenario sees the same addresses. Call-site offsets inside a
+ * function are a pure function of (caller, callee): the same call always
+ * returns to the same pc, as in a compiled kernel.
+ */
+import type { Kva } from './platform.js';
+
+export interface FuncSym {
+  /** call-site offsets by callee, memoised (callSiteOffset is pure) */
+  sites?: Map<FuncSym, number>;
+  module: string;
+  name: string;
+  /** size of the function's text in bytes */
+  size: number;
+  /** stack frame size in bytes (for frame pointers) */
+  frameSize: number;
+  /** assigned at layout */
+  addr: Kva;
+}
+
+export interface ObjSym {
+  module: string;
+  name: string;
+  size: number;
+  addr: Kva;
+}
+
+const funcs: FuncSym[] = [];
+const funcByName = new Map<string, FuncSym>();
+
+/** FNV-1a, for deterministic per-name layout choices */
+export function hashName(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Declare a kernel function. Size defaults to a plausible value derived from the name. */
+export function func(module: string, name: string, size?: number): FuncSym {
+  const existing = funcByName.get(name);
+  if (existing) return existing;
+  const h = hashName(name);
+  const sym: FuncSym = {
+    module,
+    name,
+    size: size ?? 0x80 + (h % 0x300),
+    frameSize: 0x20 + ((h >>> 12) % 12) * 0x10,
+    addr: 0,
+  };
+  funcs.push(sym);
+  funcByName.set(name, sym);
+  return sym;
+}
+
+/** A declared function by name (constructor and destructor symbols of caches). */
+export function lookupFunc(name: string): FuncSym | undefined {
+  return funcByName.get(name);
+}
+
+/** The offset of the return address in `caller` after its call to `callee`. */
+export function callSiteOffset(caller: FuncSym, callee: FuncSym): number {
+  let m = caller.sites;
+  if (!m) m = caller.sites = new Map();
+  let off = m.get(callee);
+  if (off === undefined) m.set(callee, (off = computeCallSite(caller, callee)));
+  return off;
+}
+
+function computeCallSite(caller: FuncSym, callee: FuncSym): number {
+  const h = hashName(caller.name + '>' + callee.name);
+  return 0x10 + (h % Math.max(1, caller.size - 0x18));
+}
+
+const MODULE_ORDER = ['unix', 'genunix', 'rootnex', 'blkdev', 'vioblk', 'zfs'];
+
+export class SymbolTable {
+  readonly funcs: FuncSym[];
+  readonly objects: ObjSym[] = [];
+  private dataNext: Kva;
+
+  constructor(textBase: Kva, dataBase: Kva) {
+    const order = (m: string): number => {
+      const i = MODULE_ORDER.indexOf(m);
+      return i < 0 ? MODULE_ORDER.length : i;
+    };
+    this.funcs = [...funcs].sort(
+      (a, b) => order(a.module) - order(b.module) || a.module.localeCompare(b.module) || a.name.localeCompare(b.name),
+    );
+    let pc = textBase;
+    for (const f of this.funcs) {
+      f.addr = pc;
+      pc += (f.size + 0xf) & ~0xf;
+    }
+    this.dataNext = dataBase;
+  }
+
+  /** Allocate a global in kernel data (e.g. `kmem_flags`, `panicstr`). */
+  object(module: string, name: string, size: number): ObjSym {
+    const align = size >= 8 ? 8 : size >= 4 ? 4 : 1;
+    this.dataNext = Math.ceil(this.dataNext / align) * align;
+    const o: ObjSym = { module, name, size, addr: this.dataNext };
+    this.dataNext += size;
+    this.objects.push(o);
+    return o;
+  }
+}
