@@ -1,0 +1,119 @@
+/*
+ * An illumos machine as a scenario describes it: boot (vmem's arenas, kmem,
+ * the root nexus, blkdev on vioblk disks, a ZFS mirror), then the daemons and
+ * the load. Models the parts of startup(), kmem_init() and driver attach the
+ * scenarios need.
+ */
+import { Kernel } from '../kern/kernel.js';
+import { I86PC } from '../kern/platform.js';
+import { func } from '../kern/symbols.js';
+import { runNoSleep } from '../kern/sync.js';
+import type { KThread } from '../kern/thread.js';
+import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KM_NOSLEEP, type Kmem } from '../kmem/kmem.js';
+import { pageSupply, type PageSupply } from '../vmem/page.js';
+import { vmemInitIllumos, type IllumosArenas } from '../vmem/segkmem.js';
+import { rootnexAttach, type Rootnex } from '../io/rootnex.js';
+import { bdAttach, type Bd } from '../io/blkdev.js';
+import { vioblkCreate, vioblkIntrThread, type Vioblk } from '../io/vioblk.js';
+import { spaCreate, type Spa } from '../zfs/zio.js';
+import { zfsInit, type ZfsState } from '../zfs/read.js';
+import { txgInit, txgSyncThread, type TxgState } from '../zfs/write.js';
+import type { Scenario } from '../scenario/schema.js';
+import { kmemTaskqThread, pageoutThread, vmCreate, type Vm } from './vm.js';
+import { buildJob, readerJob, type LoadStats } from './workload.js';
+
+const mainFn = func('unix', 'main', 0x3a0);
+const pageoutStart = func('genunix', 'pageout', 0x260);
+const taskqStart = func('genunix', 'taskq_thread', 0x2d0);
+const intrStart = func('unix', 'intr_thread', 0x160);
+const lwpRtt = func('unix', 'lwp_rtt', 0x20);
+const txgSyncStart = func('zfs', 'txg_sync_thread', 0x1f0);
+
+export interface IllumosSystem {
+  k: Kernel;
+  km: Kmem;
+  arenas: IllumosArenas;
+  ps: PageSupply;
+  vm: Vm;
+  rn: Rootnex;
+  bds: Bd[];
+  disks: Vioblk[];
+  spa: Spa;
+  zfs: ZfsState;
+  tx: TxgState;
+  stats: LoadStats;
+  /** threads whose sleep counts toward hang detection */
+  workers: KThread[];
+}
+
+export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]): IllumosSystem {
+  const k = new Kernel({
+    platform: I86PC,
+    hostname: sc.kernel.hostname,
+    kernelVersion: sc.kernel.version,
+    debug: sc.kernel.debug,
+    ncpus: sc.kernel.ncpus,
+    physmem: Math.floor((sc.kernel.physmem_mb * 1024 * 1024) / I86PC.pagesize),
+    seed,
+  });
+  k.bootThread(mainFn);
+  for (const s of ['cv', 'mutex', 'sema']) k.sym.object('genunix', `${s}_sobj_ops`, 0x20);
+  const arenas = vmemInitIllumos(k, { audit: sc.kernel.debug });
+  const ps = pageSupply(k);
+  const km = kmemInit(k, arenas);
+  const threadCache = kmemCacheCreate(km, { name: 'thread_cache', bufsize: 0x6d8, align: 32 });
+  k.threadAlloc = () => {
+    const b = runNoSleep(kmemCacheAlloc(km, threadCache, KM_NOSLEEP), 'thread_create');
+    if (!b) throw new Error('simulator: no memory for a kthread_t at boot');
+    return b.addr;
+  };
+  const vm = vmCreate(k, ps);
+  const rn = rootnexAttach(km);
+  const disks: Vioblk[] = [];
+  const bds: Bd[] = [];
+  for (let i = 0; i < sc.disks.count; i++) {
+    const dev = vioblkCreate(k, sc.disks.latency_us * 1000, sc.disks.jitter_us * 1000);
+    disks.push(dev);
+    bds.push(
+      runNoSleep(
+        bdAttach(k, km, rn, i, dev, {
+          qsize: sc.disks.qsize,
+          useDma: sc.disks.use_dma,
+          numblks: 1 << 26,
+          fix679ac15: fixes.includes('679ac15'),
+        }),
+        'bd_attach',
+      ),
+    );
+  }
+  const spa = spaCreate(k, km, bds);
+  const zfs = zfsInit(km, spa, sc.reader.arc_max, sc.reader.prefetch);
+  const tx = txgInit(k, km, spa, zfs.arc.dataCache, sc.zfs.txg_s);
+  const stats: LoadStats = { syscalls: 0, faults: 0, jobsExited: 0 };
+  const p0 = k.procs[0]!;
+  const pageoutProc = k.newProc('pageout', 'pageout');
+  k.noMemWaitProcs.add(pageoutProc);
+  k.daemons.add(k.threadCreate(p0, txgSyncStart, () => txgSyncThread(k, tx), 60));
+  const t = k.threadCreate(pageoutProc, pageoutStart, () => pageoutThread(k, km, ps, vm), 98);
+  k.daemons.add(t);
+  k.daemons.add(k.threadCreate(p0, taskqStart, () => kmemTaskqThread(k, km, vm), 99));
+  disks.forEach((dev, i) => {
+    const it = k.threadCreate(p0, intrStart, () => vioblkIntrThread(k, dev), 109);
+    it.intr = true;
+    it.boundCpu = i % sc.kernel.ncpus;
+    k.daemons.add(it);
+  });
+  const workers: KThread[] = [];
+  for (let j = 0; j < sc.build.jobs; j++) {
+    const proc = k.newProc('make', 'make');
+    const th = k.threadCreate(proc, lwpRtt, (me) => buildJob(k, km, vm, tx, sc, me, stats), 59);
+    workers.push(th);
+  }
+  for (let j = 0; j < sc.reader.threads; j++) {
+    const proc = k.newProc('ld', 'ld');
+    const th = k.threadCreate(proc, lwpRtt, (me) => readerJob(k, zfs, sc, me, stats), 59);
+    workers.push(th);
+  }
+  k.endBoot();
+  return { k, km, arenas, ps, vm, rn, bds, disks, spa, zfs, tx, stats, workers };
+}

@@ -1,0 +1,106 @@
+/*
+ * The page daemon and the kmem taskq: what gives memory back under pressure.
+ *
+ * pageout (uts/common/os/vm_pageout.c) wakes four times a second, or when a
+ * page allocation finds memory short. While freemem is below lotsfree it asks
+ * kmem to reap (kmem_reap(), at most once per kmem_reap_interval) and steals
+ * user pages, at most `handspreadpages` per wakeup, from processes' resident
+ * anonymous memory. The kmem taskq thread runs the reap and, every
+ * kmem_reap_interval, kmem_update()'s working-set update.
+ */
+import type { Kernel } from '../kern/kernel.js';
+import { func } from '../kern/symbols.js';
+import type { KGen } from '../kern/thread.js';
+import { kmemReapAll, kmemReapRequest, kmemUpdate, type Kmem } from '../kmem/kmem.js';
+import { pageFreeAnon, type PageSupply } from '../vmem/page.js';
+
+const pageout = func('genunix', 'pageout', 0x260);
+const pageout_scanner = func('genunix', 'pageout_scanner', 0x3b0);
+const schedpaging = func('genunix', 'schedpaging', 0x1a0);
+const kmem_reap_fn = func('genunix', 'kmem_reap', 0x60);
+const taskq_thread = func('genunix', 'taskq_thread', 0x2d0);
+const kmem_update = func('genunix', 'kmem_update', 0x80);
+
+/** A process's resident anonymous memory, which pageout may steal. */
+export interface AnonOwner {
+  resident: number;
+}
+
+export interface Vm {
+  pageoutCv: number;
+  taskqCv: number;
+  owners: Set<AnonOwner>;
+  /** pages pageout stole */
+  pagedOut: number;
+  scans: number;
+}
+
+export function vmCreate(k: Kernel, ps: PageSupply): Vm {
+  const pageoutCv = k.sym.object('genunix', 'proc_pageout_cv', 2).addr;
+  const taskqCv = k.sym.object('genunix', 'kmem_taskq_cv', 2).addr;
+  ps.pageoutCv = pageoutCv;
+  return { pageoutCv, taskqCv, owners: new Set(), pagedOut: 0, scans: 0 };
+}
+
+/** The pageout daemon. */
+export function* pageoutThread(k: Kernel, km: Kmem, ps: PageSupply, vm: Vm): KGen<void> {
+  const f0 = k.enter(pageout, 0);
+  // The scanner's rate (fastscan, half of memory per second, at most 64 MB)
+  // bounds what it can look at per quarter second; of the pages it looks at,
+  // only those not referenced since the front hand passed can be freed.
+  const fastscan = Math.min(Math.floor(ps.physmem / 2), Math.floor((64 << 20) / k.p.pagesize));
+  const handspread = Math.max(64, Math.floor(fastscan / 4 / 10));
+  let tickStart = k.now;
+  let budget = handspread;
+  for (;;) {
+    yield* k.cvWait(vm.pageoutCv, 250_000_000);
+    if (k.now - tickStart >= 250_000_000) {
+      tickStart = k.now;
+      budget = handspread;
+    }
+    const fs = k.enter(schedpaging, 0);
+    if (ps.freemem < ps.lotsfree + ps.needfree && budget > 0) {
+      const fr = k.enter(kmem_reap_fn, 0);
+      if (kmemReapRequest(km)) k.cvSignal(vm.taskqCv);
+      k.leave(fr);
+      const fsc = k.enter(pageout_scanner, 0);
+      vm.scans++;
+      // Steal up to handspread pages, round-robin over the processes.
+      let want = Math.min(budget, ps.lotsfree + ps.needfree - ps.freemem + handspread / 4);
+      budget -= Math.max(0, want);
+      const owners = [...vm.owners].filter((o) => o.resident > 0);
+      while (want > 0 && owners.length > 0) {
+        const i = k.rng.below(owners.length);
+        const o = owners[i]!;
+        const n = Math.min(o.resident, Math.max(1, Math.floor(want / owners.length)), want);
+        o.resident -= n;
+        want -= n;
+        vm.pagedOut += n;
+        pageFreeAnon(k, n);
+        if (o.resident === 0) owners.splice(i, 1);
+        k.tick(n * 2000);
+      }
+      k.leave(fsc);
+    }
+    k.leave(fs);
+  }
+  k.leave(f0);
+}
+
+/** The kmem taskq thread: reaps on request, updates working sets every interval. */
+export function* kmemTaskqThread(k: Kernel, km: Kmem, vm: Vm): KGen<void> {
+  const f0 = k.enter(taskq_thread, 0);
+  let lastUpdate = k.now;
+  for (;;) {
+    const wait = Math.max(1, km.reapIntervalNs - (k.now - lastUpdate));
+    yield* k.cvWait(vm.taskqCv, wait);
+    if (k.now - lastUpdate >= km.reapIntervalNs) {
+      const fu = k.enter(kmem_update, 0);
+      kmemUpdate(km);
+      k.leave(fu);
+      lastUpdate = k.now;
+    }
+    if (km.reaping) kmemReapAll(km);
+  }
+  k.leave(f0);
+}

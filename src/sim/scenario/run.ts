@@ -1,0 +1,119 @@
+/*
+ * Running a scenario: load and check it, boot the machine, dispatch until a
+ * panic, a hang or the budget ends, and copy the machine into a dump model.
+ */
+import { stringify } from 'yaml';
+import type { DumpModel } from '../../dump/format.js';
+import { bootIllumos, type IllumosSystem } from '../illumos/system.js';
+import { collectIllumos } from '../dump/collect.js';
+import { TS_SLEEP } from '../kern/thread.js';
+import { applySets, checkFixes, parseScenario, resolveScenario } from './load.js';
+import type { Scenario } from './schema.js';
+
+export const MDDB_VERSION = '0.1.0';
+
+export interface RunOptions {
+  seed?: number;
+  sets: Array<[string, string]>;
+  fixes: string[];
+  /** called now and then with the fraction of the budget used */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface RunReport {
+  scenario: string;
+  seed: number;
+  fixes: string[];
+  outcome: 'panic' | 'hang' | 'completed';
+  /** why a completed run stopped */
+  stopReason: string;
+  /** the console line of the panic, or of the hang detection */
+  consoleLine: string | null;
+  simTimeNs: number;
+  ops: number;
+  syscalls: number;
+  counters: Array<[string, string]>;
+  model: DumpModel;
+  sys: IllumosSystem;
+}
+
+/** Is a worker asleep on a wait channel for longer than hang_s? */
+function hungWorker(sys: IllumosSystem, hangNs: number): boolean {
+  const now = sys.k.now;
+  for (const t of sys.workers) {
+    if (t.state === TS_SLEEP && t.wchan !== 0 && t.wakeAt < 0 && now - t.dispTime > hangNs) return true;
+  }
+  return false;
+}
+
+export function loadScenario(arg: string, sets: Array<[string, string]>): { sc: Scenario; text: string } {
+  const { file, text } = resolveScenario(arg);
+  const parsed = parseScenario(text, file);
+  const sc = applySets(parsed, sets);
+  return { sc, text: sets.length ? `# from ${parsed.name} with --set ${sets.map(([a, b]) => `${a}=${b}`).join(' ')}\n${stringify(sc)}` : text };
+}
+
+export function simulate(arg: string, opts: RunOptions): RunReport {
+  const { sc, text } = loadScenario(arg, opts.sets);
+  const fixes = checkFixes(sc, opts.fixes);
+  const seed = opts.seed ?? sc.seed;
+  const sys = bootIllumos(sc, seed, fixes);
+  const k = sys.k;
+  const maxNs = sc.stop.max_time_s * 1e9;
+  const hangNs = sc.stop.hang_s * 1e9;
+  let polls = 0;
+  let hang = false;
+  let stopReason = '';
+  const why = k.run(() => {
+    if ((++polls & 63) !== 0) return false;
+    if (opts.onProgress && (polls & 4095) === 0) opts.onProgress(Math.max(k.now / maxNs, k.ops / sc.stop.max_ops));
+    if (k.now >= maxNs) {
+      stopReason = `simulated time budget of ${sc.stop.max_time_s} s reached`;
+      return true;
+    }
+    if (k.ops >= sc.stop.max_ops) {
+      stopReason = `budget of ${sc.stop.max_ops} kernel function calls reached`;
+      return true;
+    }
+    if (hungWorker(sys, hangNs)) {
+      hang = true;
+      return true;
+    }
+    return false;
+  });
+  let outcome: RunReport['outcome'] = why === 'panic' ? 'panic' : why === 'hang' || hang ? 'hang' : 'completed';
+  if (why === 'idle') stopReason = 'every thread finished';
+  let consoleLine: string | null = null;
+  if (outcome === 'panic') consoleLine = k.msgbuf.find((l) => l.text.startsWith('panic['))?.text ?? null;
+  if (outcome === 'hang') {
+    consoleLine = `no progress for ${sc.stop.hang_s} s: threads asleep on their wait channels`;
+    k.console(`mddb: ${consoleLine}`);
+  }
+  const model = collectIllumos(sys, { scenario: sc.name, scenarioText: text, seed, set: opts.sets, fixes, mddbVersion: MDDB_VERSION }, outcome);
+  const cache = (name: string) => sys.km.caches.find((c) => c.cache_name === name);
+  const counters: Array<[string, string]> = [];
+  for (const b of sys.bds) counters.push([`${b.cache.cache_name} alloc fail`, String(b.cache.cache_alloc_fail)]);
+  const rn = cache('rootnex_dmahdl');
+  if (rn) counters.push(['rootnex_dmahdl alloc fail', String(rn.cache_alloc_fail)]);
+  counters.push(['DMA handle NORESOURCES', String(sys.rn.noResources)]);
+  counters.push(['I/O errors (ENOMEM)', String(sys.bds.reduce((a, b) => a + b.enomem, 0))]);
+  counters.push(['I/Os completed', String(sys.bds.reduce((a, b) => a + b.done, 0))]);
+  counters.push(['freemem (pages)', `${sys.ps.freemem} (lotsfree ${sys.ps.lotsfree}, throttlefree ${sys.ps.throttlefree})`]);
+  counters.push(['pages stolen by pageout', String(sys.vm.pagedOut)]);
+  counters.push(['kmem reaps', String(sys.km.caches[0]?.cache_reap ?? 0)]);
+  if (outcome === 'completed' && !stopReason) stopReason = 'run ended';
+  return {
+    scenario: sc.name,
+    seed,
+    fixes,
+    outcome,
+    stopReason,
+    consoleLine,
+    simTimeNs: k.now,
+    ops: k.ops,
+    syscalls: sys.stats.syscalls,
+    counters,
+    model,
+    sys,
+  };
+}

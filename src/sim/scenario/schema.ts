@@ -1,0 +1,117 @@
+/*
+ * The shape of a scenario file. A scenario sets up load, platform and fixes;
+ * it never states an outcome: no panic string, stack or counter appears here.
+ *
+ * The schema is data: each key has a type, a default and a one-line
+ * description, and the same table drives validation, `--set a.b=value`
+ * overrides and `mddb scenarios` listings.
+ */
+
+export type FieldType = 'string' | 'int' | 'number' | 'boolean';
+
+export interface Field {
+  type: FieldType;
+  /** default when the key is absent; undefined means required */
+  default?: string | number | boolean;
+  min?: number;
+  max?: number;
+  /** allowed values for strings */
+  oneOf?: readonly string[];
+  doc: string;
+}
+
+export interface Section {
+  doc: string;
+  fields: Record<string, Field>;
+}
+
+/** Top-level scalar keys. */
+export const TOP: Record<string, Field> = {
+  name: { type: 'string', doc: 'scenario name, used on the command line' },
+  title: { type: 'string', doc: 'one-line title' },
+  os: { type: 'string', oneOf: ['illumos'], doc: 'the simulated operating system' },
+  description: { type: 'string', default: '', doc: 'what the scenario reproduces' },
+  seed: { type: 'int', default: 1, min: 0, max: 0xffffffff, doc: 'PRNG seed' },
+};
+
+/** Sections of scalar keys. */
+export const SECTIONS: Record<string, Section> = {
+  kernel: {
+    doc: 'the machine and kernel build',
+    fields: {
+      platform: { type: 'string', default: 'i86pc', oneOf: ['i86pc'], doc: 'platform' },
+      version: { type: 'string', default: 'SunOS 5.11 illumos', doc: 'kernel version string (utsname)' },
+      hostname: { type: 'string', default: 'unknown', doc: 'nodename' },
+      debug: { type: 'boolean', default: false, doc: 'DEBUG kernel: ASSERTs live, kmem_flags = 0xf' },
+      ncpus: { type: 'int', default: 2, min: 1, max: 64, doc: 'number of CPUs' },
+      physmem_mb: { type: 'int', default: 512, min: 16, max: 1048576, doc: 'physical memory in MB' },
+    },
+  },
+  disks: {
+    doc: 'blkdev disks (virtio) under a ZFS mirror',
+    fields: {
+      count: { type: 'int', default: 2, min: 1, max: 8, doc: 'number of vioblk disks (blkdev instances)' },
+      qsize: { type: 'int', default: 32, min: 1, max: 1024, doc: 'blkdev queue depth (d_qsize)' },
+      use_dma: { type: 'boolean', default: true, doc: 'the parent supplies DMA attributes (d_use_dma)' },
+      latency_us: { type: 'int', default: 400, min: 1, max: 1000000, doc: 'device service time' },
+      jitter_us: { type: 'int', default: 400, min: 0, max: 1000000, doc: 'random extra service time' },
+    },
+  },
+  build: {
+    doc: 'background load: compiler jobs allocating kernel memory and anonymous pages',
+    fields: {
+      jobs: { type: 'int', default: 4, min: 0, max: 256, doc: 'concurrent build jobs (threads)' },
+      kmem_objects: { type: 'int', default: 200, min: 0, max: 10000000, doc: 'kernel objects each job keeps live' },
+      anon_mb: { type: 'int', default: 32, min: 0, max: 1048576, doc: 'anonymous memory each job grows to' },
+      think_us: { type: 'int', default: 200, min: 1, max: 10000000, doc: 'time between a job\'s system calls' },
+      job_ops: { type: 'int', default: 4000, min: 1, max: 100000000, doc: 'system calls before a job exits and restarts' },
+      write_pct: { type: 'number', default: 0, min: 0, max: 100, doc: 'percent of system calls that write 1-3 blocks to ZFS' },
+      scale: { type: 'int', default: 1, min: 1, max: 100000, doc: 'multiplies kmem_objects (for benchmarks)' },
+    },
+  },
+  reader: {
+    doc: 'foreground load: processes reading files from the ZFS pool',
+    fields: {
+      threads: { type: 'int', default: 2, min: 0, max: 256, doc: 'reading processes' },
+      prefetch: { type: 'int', default: 8, min: 0, max: 64, doc: 'blocks dmu_zfetch prefetches ahead' },
+      arc_max: { type: 'int', default: 256, min: 1, max: 10000000, doc: 'ARC size in blocks' },
+      think_us: { type: 'int', default: 300, min: 1, max: 10000000, doc: 'time between reads' },
+      file_blocks: { type: 'int', default: 400, min: 1, max: 100000000, doc: 'blocks per file read sequentially' },
+      idle_s: { type: 'number', default: 0, min: 0, max: 1e6, doc: 'longest pause between files (a compile step), chosen uniformly' },
+    },
+  },
+  zfs: {
+    doc: 'the ZFS pool',
+    fields: {
+      txg_s: { type: 'number', default: 5, min: 0.01, max: 3600, doc: 'seconds between transaction group syncs (txg_time)' },
+    },
+  },
+  stop: {
+    doc: 'when a run ends: every run ends',
+    fields: {
+      max_time_s: { type: 'number', default: 600, min: 0.001, max: 1e7, doc: 'simulated time budget (seconds)' },
+      max_ops: { type: 'int', default: 50000000, min: 1, max: 1e12, doc: 'budget of simulated function calls' },
+      hang_s: { type: 'number', default: 60, min: 0.001, max: 1e7, doc: 'a thread asleep this long on one channel with no progress is a hang' },
+    },
+  },
+};
+
+/** fixes: map of fix name (the real change, e.g. 679ac15) to a one-line description. */
+export const FIXES_DOC = 'fixes the scenario knows, by the name of the real change: one-line description each';
+
+export type ScalarValue = string | number | boolean;
+
+export interface Scenario {
+  name: string;
+  title: string;
+  os: 'illumos';
+  description: string;
+  seed: number;
+  kernel: { platform: string; version: string; hostname: string; debug: boolean; ncpus: number; physmem_mb: number };
+  disks: { count: number; qsize: number; use_dma: boolean; latency_us: number; jitter_us: number };
+  build: { jobs: number; kmem_objects: number; anon_mb: number; think_us: number; job_ops: number; write_pct: number; scale: number };
+  zfs: { txg_s: number };
+  reader: { threads: number; prefetch: number; arc_max: number; think_us: number; file_blocks: number; idle_s: number };
+  stop: { max_time_s: number; max_ops: number; hang_s: number };
+  fixes: Record<string, string>;
+}
