@@ -1,0 +1,297 @@
+/*
+ * Runs parsed commands (parse/ast.ts) against a target and a registry. The
+ * engine owns mdb's execution rules: dot and the increment, `,count` loops,
+ * pipes (the next stage runs once per address, DCMD_PIPE), dcmds that walk
+ * when given no address (mdb_walk_dcmd), Ctrl-C between elements, and the
+ * translation of every failure into one `mdb:` line: runPipeline throws an
+ * MdbError and session.ts turns it into that line.
+ */
+import type { AnyDcmd, DcmdArg, DcmdContext, WalkContext } from './dcmd.js';
+import { InterruptError, MdbError, UsageError } from './errors.js';
+import { evaluate } from './eval.js';
+import type { Expr, Invocation, Pipeline, Verb } from './parse/ast.js';
+import { parseLine } from './parse/parser.js';
+import { getopts } from './options.js';
+import { usageLine, type Registry } from './registry.js';
+import { U64_MASK } from './render/number.js';
+import { type Element, type Output, StageSink } from './sink.js';
+import type { Target } from './target.js';
+import { resolveVerb, verbLabel } from './verbs.js';
+import { runFormatVerb } from './verbs-format.js';
+
+/** The session's mutable state: dot, the increment, variables. */
+export interface SessionState {
+  dot: bigint;
+  incr: bigint;
+  lastDot: bigint;
+  radix: number;
+  vars: Map<string, bigint>;
+  /** per-session module state (WalkContext.cache) */
+  cache: Map<string, unknown>;
+}
+
+export interface EngineHooks {
+  /** file access for $< (the engine itself does no I/O) */
+  readFile?(path: string): string;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** keep the last stage's addresses instead of printing (a piped ::eval) */
+  capture?: boolean;
+  depth?: number;
+}
+
+/** One call of a verb: mdb's dcmd flags. */
+export interface Call {
+  dot: bigint;
+  addrSpec: boolean;
+  loop: boolean;
+  first: boolean;
+  piped: boolean;
+  inputType: string | undefined;
+}
+
+type Invoker = (call: Call) => Promise<void>;
+
+/** Where a stage's results go and how it runs. */
+interface StageEnv {
+  sink: StageSink;
+  out: Output;
+  opts: RunOptions;
+}
+
+/** Above this a `,count` is refused rather than printing for hours. */
+export const MAX_COUNT = 1n << 20n;
+const MAX_DEPTH = 16;
+
+export class Engine {
+  constructor(
+    readonly target: Target,
+    readonly registry: Registry,
+    readonly state: SessionState,
+    private readonly hooks: EngineHooks = {},
+  ) {}
+
+  eval(e: Expr): bigint {
+    const s = this.state;
+    return evaluate(e, { target: this.target, dot: s.dot, incr: s.incr, lastDot: s.lastDot, vars: s.vars });
+  }
+
+  /** Runs one pipeline; returns the last stage's addresses when capturing. Throws MdbError on failure. */
+  async runPipeline(p: Pipeline, out: Output, opts: RunOptions): Promise<bigint[]> {
+    let elements: Element[] = [];
+    let type: string | undefined;
+    for (let i = 0; i < p.stages.length; i++) {
+      const last = i === p.stages.length - 1;
+      const sink = new StageSink(out, this.target, !last || opts.capture === true, this.state.vars);
+      try {
+        const env: StageEnv = { sink, out, opts };
+        if (i === 0) await this.runFirst(p.stages[0]!, env);
+        else await this.runPiped(p.stages[i]!, elements, type, env);
+      } finally {
+        sink.finish();
+      }
+      elements = sink.emitted;
+      type = sink.emittedType;
+      if (!last && elements.length === 0) break;
+    }
+    return opts.capture ? elements.map((e) => e.addr) : [];
+  }
+
+  private async runFirst(stage: Invocation, env: StageEnv): Promise<void> {
+    const addrSpec = stage.addr !== undefined;
+    let dot = addrSpec ? this.eval(stage.addr!) : this.state.dot;
+    this.state.dot = dot;
+    const count = stage.count ? this.eval(stage.count) : 1n;
+    if (stage.count) this.state.vars.set('9', count);
+    if (count > MAX_COUNT) throw new MdbError(`repeat count ${count} is too large`);
+    const invoke = this.prepare(stage.verb, env);
+    for (let k = 0n; k < count; k++) {
+      if (k > 0n) {
+        await this.pause(Number(k), env.opts);
+        dot = (this.state.dot + this.state.incr) & U64_MASK;
+        this.state.dot = dot;
+      }
+      await invoke({ dot, addrSpec, loop: count > 1n, first: k === 0n, piped: false, inputType: undefined });
+      this.state.lastDot = dot;
+    }
+  }
+
+  private async runPiped(stage: Invocation, elements: Element[], type: string | undefined, env: StageEnv): Promise<void> {
+    const invoke = this.prepare(stage.verb, env);
+    for (let i = 0; i < elements.length; i++) {
+      const el = elements[i]!;
+      await this.pause(i, env.opts);
+      this.state.dot = el.addr;
+      if (el.bind !== undefined) this.state.vars.set(el.bind, el.addr);
+      await invoke({ dot: el.addr, addrSpec: true, loop: true, first: i === 0, piped: true, inputType: type });
+      this.state.lastDot = el.addr;
+    }
+  }
+
+  /** Between loop elements: honour Ctrl-C, and let the event loop deliver it. */
+  private async pause(i: number, opts: RunOptions): Promise<void> {
+    if (!opts.signal) return;
+    if (i > 0 && i % 256 === 0) await new Promise<void>((r) => setImmediate(r));
+    if (opts.signal.aborted) throw new InterruptError();
+  }
+
+  private prepare(verb: Verb, env: StageEnv): Invoker {
+    switch (verb.kind) {
+      case 'none':
+        return async () => {};
+      case 'assign':
+        return async (c) => void this.state.vars.set(verb.name, c.dot);
+      case 'format':
+        return async (c) => runFormatVerb(this, verb, c, env.sink);
+      case 'dcmd':
+        if (verb.name === '$<') return (c) => this.source(verb.args.map((a) => (a.kind === 'str' ? a.value : a.text)), c, env.out, env.opts);
+        return this.dcmdInvoker(verb.name, verb.args, env);
+    }
+  }
+
+  private dcmdInvoker(name: string, rawArgs: Extract<Verb, { kind: 'dcmd' }>['args'], env: StageEnv): Invoker {
+    const alias = resolveVerb(name);
+    const d = alias ? this.registry.dcmd(alias.name) : undefined;
+    if (!d) throw new MdbError(`invalid command '${verbLabel(name)}': unknown dcmd name`);
+    const withUsage = (e: unknown): never => {
+      if (e instanceof UsageError && e.usage === undefined) {
+        e.usage = usageLine(d);
+        env.out.usage = true;
+      }
+      throw e;
+    };
+    return async (call) => {
+      try {
+        const args: DcmdArg[] = [...(alias?.args ?? []), ...rawArgs.map((a) => (a.kind === 'str' ? a.value : this.eval(a.expr)))];
+        const { opts: o, rest } = getopts(args, d.options, this.state.radix);
+        if (d.address === 'none' && call.addrSpec) throw new UsageError('address not allowed');
+        if (!call.addrSpec && !call.piped && d.walker !== undefined) return await this.walkDcmd(d, d.walker, call, o, rest, env);
+        if (d.address === 'required' && !call.addrSpec) throw new UsageError('address required');
+        await this.runDcmd(d, call, o, rest, env);
+      } catch (e) {
+        withUsage(e);
+      }
+    };
+  }
+
+  /** mdb_walk_dcmd: call the dcmd once per element of its walker, header once. */
+  private async walkDcmd(d: AnyDcmd, walker: string, call: Call, o: Record<string, unknown>, rest: DcmdArg[], env: StageEnv): Promise<void> {
+    let i = 0;
+    for (const addr of this.walkContext(env.opts).walk(walker)) {
+      await this.pause(i, env.opts);
+      this.state.dot = addr;
+      await this.runDcmd(d, { ...call, dot: addr, addrSpec: true, loop: true, first: call.first && i === 0 }, o, rest, env);
+      i++;
+    }
+  }
+
+  private async runDcmd(d: AnyDcmd, call: Call, o: Record<string, unknown>, rest: DcmdArg[], env: StageEnv): Promise<void> {
+    this.state.incr = 0n;
+    const ctx = this.dcmdContext(call, env);
+    const r = await d.run(ctx, call.addrSpec ? call.dot : undefined, o as never, rest);
+    if (r) env.sink.accept(r, d);
+  }
+
+  walkContext(opts: RunOptions): WalkContext {
+    const check = (): void => {
+      if (opts.signal?.aborted) throw new InterruptError();
+    };
+    const self: WalkContext = {
+      target: this.target,
+      registry: this.registry,
+      cache: this.state.cache,
+      checkInterrupt: check,
+      walk: (name, addr) => {
+        const w = this.registry.walker(name);
+        if (!w) throw new MdbError(`can't walk ${name}: unknown walk name`);
+        return interruptible(w.walk(self, addr), check);
+      },
+    };
+    return self;
+  }
+
+  private dcmdContext(call: Call, env: StageEnv): DcmdContext {
+    const { sink, out, opts } = env;
+    const w = this.walkContext(opts);
+    const state = this.state;
+    let polls = 0;
+    const hooks = this.hooks;
+    return {
+      ...w,
+      dot: call.dot,
+      addrSpec: call.addrSpec,
+      loop: call.loop,
+      first: call.first,
+      piped: call.piped,
+      pipedInto: sink.pipedInto,
+      inputType: call.inputType,
+      pointerSize: this.target.pointerSize,
+      vars: state.vars,
+      get radix() {
+        return state.radix;
+      },
+      setRadix: (r) => void (state.radix = r),
+      setDot: (v) => void (state.dot = v & U64_MASK),
+      evaluate: (line) => this.evaluate(line, out, { ...opts, capture: sink.pipedInto }),
+      ...(hooks.readFile ? { readFile: (p: string) => hooks.readFile!(p) } : {}),
+      quit: () => void (out.quit = true),
+      poll: async () => {
+        if (!opts.signal) return;
+        if (++polls % 512 === 0) await new Promise<void>((r) => setImmediate(r));
+        if (opts.signal.aborted) throw new InterruptError();
+      },
+    };
+  }
+
+  /** Runs command text inside a command (::eval); the first failure fails the caller. */
+  async evaluate(line: string, out: Output, opts: RunOptions): Promise<bigint[]> {
+    const depth = (opts.depth ?? 0) + 1;
+    if (depth > MAX_DEPTH) throw new MdbError('commands nested too deeply');
+    let addrs: bigint[] = [];
+    for (const c of parseLine(line, this.state.radix)) {
+      if (out.quit) break;
+      if (!c.ok) throw c.error;
+      addrs = await this.runPipeline(c.pipeline, out, { ...opts, depth });
+    }
+    return addrs;
+  }
+
+  /** $<file: run each line of a command file; its failures are reported and do not stop it. */
+  private async source(args: string[], call: Call, out: Output, opts: RunOptions): Promise<void> {
+    const file = args[0];
+    if (file === undefined) throw new MdbError('input stack is empty');
+    const depth = (opts.depth ?? 0) + 1;
+    if (depth > MAX_DEPTH) throw new MdbError('commands nested too deeply');
+    let text: string;
+    try {
+      if (!this.hooks.readFile) throw new Error('no file access');
+      text = this.hooks.readFile(file);
+    } catch {
+      throw new MdbError(`failed to open ${file} (see ::help '$<')`);
+    }
+    this.state.dot = call.dot;
+    for (const c of parseLine(text, this.state.radix)) {
+      if (out.quit) return;
+      if (!c.ok) {
+        out.errors.push(c.error.line());
+        continue;
+      }
+      try {
+        await this.runPipeline(c.pipeline, out, { ...opts, depth, capture: false });
+      } catch (e) {
+        if (e instanceof InterruptError) throw e;
+        out.errors.push(e instanceof MdbError ? e.line() : `mdb: internal error: ${String(e)}`);
+      }
+    }
+  }
+}
+
+/** Wraps a walk so Ctrl-C stops it between elements. */
+function* interruptible(it: Iterable<bigint>, check: () => void): Generator<bigint> {
+  for (const a of it) {
+    check();
+    yield a;
+  }
+}

@@ -1,0 +1,82 @@
+/*
+ * The engine's errors. Every failure reaches the user as one line in mdb's
+ * form, "mdb: <message>" (mdb_warn()), so each class here only decides the
+ * message; the session adds the prefix. A dcmd throws; it never prints.
+ */
+
+/** A failure reported as `mdb: <message>`: what mdb_warn() prints. */
+export class MdbError extends Error {
+  override name = 'MdbError';
+  /** the line as the user sees it */
+  line(): string {
+    return `mdb: ${this.message}`;
+  }
+}
+
+/** What a dcmd throws: `new DcmdError("couldn't read kmem_cache at ...")`. */
+export class DcmdError extends MdbError {
+  override name = 'DcmdError';
+}
+
+/**
+ * A bad invocation (DCMD_USAGE): an unknown option, a missing argument, an
+ * address where none is allowed. The engine renders it with the dcmd's usage
+ * line; `reason` is optional because mdb's dcmds often just say "usage".
+ */
+export class UsageError extends MdbError {
+  override name = 'UsageError';
+  /** the dcmd's usage line, filled in by the engine: "[address]::kmem_slabs [-v]" */
+  usage?: string;
+  constructor(readonly reason?: string) {
+    super(reason ?? 'usage error');
+  }
+  /** One line: "mdb: illegal option -- z; usage: [address]::kmem_slabs [-v]". */
+  override line(): string {
+    if (this.usage === undefined) return `mdb: ${this.message}`;
+    return this.reason === undefined ? `mdb: usage: ${this.usage}` : `mdb: ${this.reason}; usage: ${this.usage}`;
+  }
+}
+
+/** The command line does not parse: mdb's yyerror(). */
+export class ParseError extends MdbError {
+  override name = 'ParseError';
+}
+
+/** Lowercase hex without 0x, as mdb's %llx. */
+function hexOf(v: bigint): string {
+  return BigInt.asUintN(64, v).toString(16);
+}
+
+/**
+ * A read that hit no object of the dump (EMDB_NOMAP). Dcmds that want mdb's
+ * own wording catch it and rethrow ("failed to read kmem_cache at %p");
+ * uncaught it reads `failed to read 8 bytes at ffffff01d6e2a008: no mapping for address`.
+ */
+export class MemoryError extends MdbError {
+  override name = 'MemoryError';
+  constructor(
+    readonly addr: bigint,
+    readonly size: number,
+  ) {
+    super(`failed to read ${size} bytes at ${hexOf(addr)}: no mapping for address`);
+  }
+}
+
+/** Ctrl-C between walk elements (the AbortSignal fired). */
+export class InterruptError extends MdbError {
+  override name = 'InterruptError';
+  constructor() {
+    super('interrupted');
+  }
+}
+
+/** The single `mdb:` line for anything thrown; non-MdbErrors are engine bugs. */
+export function errorLine(err: unknown): string {
+  if (err instanceof MdbError) return oneLine(err.line());
+  const msg = err instanceof Error ? err.message : String(err);
+  return oneLine(`mdb: internal error: ${msg}`);
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ').trimEnd();
+}

@@ -1,0 +1,96 @@
+/*
+ * Expression evaluation: unsigned 64-bit arithmetic on BigInt, every result
+ * reduced mod 2^64 (so `0-1` is 0xffffffffffffffff), symbols read from the
+ * target, `*expr` a pointer-sized read.
+ */
+import type { Expr } from './parse/ast.js';
+import { MdbError } from './errors.js';
+import type { Target } from './target.js';
+import { U64_MASK } from './render/number.js';
+
+/** What an expression can see: the target and the session's dot, increment and variables. */
+export interface EvalEnv {
+  target: Target;
+  dot: bigint;
+  /** the increment of the last format (what `+` and `^` add and subtract) */
+  incr: bigint;
+  /** the last address a command ran with (`&`) */
+  lastDot: bigint;
+  vars: Map<string, bigint>;
+}
+
+export function evaluate(e: Expr, env: EvalEnv): bigint {
+  switch (e.kind) {
+    case 'num':
+      return e.value & U64_MASK;
+    case 'sym': {
+      const s = env.target.lookupSymbol(e.name);
+      if (s) return s.addr;
+      if (e.number !== undefined) return e.number;
+      throw new MdbError('failed to dereference symbol: unknown symbol name');
+    }
+    case 'var': {
+      if (e.name === '.') return env.dot;
+      const v = env.vars.get(e.name);
+      if (v === undefined) throw new MdbError(`variable '${e.name}' not defined`);
+      return v;
+    }
+    case 'dot':
+      return env.dot;
+    case 'lastdot':
+      return env.lastDot;
+    case 'incr':
+      return (env.dot + env.incr) & U64_MASK;
+    case 'decr':
+      return (env.dot - env.incr) & U64_MASK;
+    case 'unary':
+      return unary(e.op, evaluate(e.arg, env), env);
+    case 'binary':
+      return binary(e.op, evaluate(e.left, env), evaluate(e.right, env));
+  }
+}
+
+function unary(op: string, v: bigint, env: EvalEnv): bigint {
+  switch (op) {
+    case '-':
+      return -v & U64_MASK;
+    case '~':
+      return v ^ U64_MASK;
+    case '#':
+      return v === 0n ? 1n : 0n;
+    default:
+      // `*` and `%`: the pointer-sized value at v (a dump has no separate object file)
+      return env.target.readPtr(v);
+  }
+}
+
+function binary(op: string, a: bigint, b: bigint): bigint {
+  switch (op) {
+    case '*':
+      return (a * b) & U64_MASK;
+    case '%':
+      if (b === 0n) throw new MdbError('attempted to divide by zero');
+      return a / b;
+    case '#':
+      if (b === 0n) throw new MdbError('attempted to divide by zero');
+      return a % b;
+    case '+':
+      return (a + b) & U64_MASK;
+    case '-':
+      return (a - b) & U64_MASK;
+    case '<<':
+      return b >= 64n ? 0n : (a << b) & U64_MASK;
+    case '>>':
+      return b >= 64n ? 0n : a >> b;
+    case '==':
+      return a === b ? 1n : 0n;
+    case '!=':
+      return a !== b ? 1n : 0n;
+    case '&':
+      return a & b;
+    case '^':
+      return a ^ b;
+    default:
+      return a | b;
+  }
+}

@@ -1,0 +1,235 @@
+/*
+ * mdb's format letters (/fmt, =fmt): each reads a fixed number of bytes at
+ * dot and prints them one way. Widths follow mdb's table (%-16x for X, %-8x
+ * for B, ...), with the 64-bit decimal and octal columns wide enough for
+ * their largest values as current illumos prints them; J and K widen to 17
+ * when the top nibble is set so adjacent values never touch.
+ */
+import type { FormatItem } from './parse/ast.js';
+import { MdbError } from './errors.js';
+import type { Iob } from './render/iob.js';
+import { numtostr, signed } from './render/number.js';
+import type { Target } from './target.js';
+
+/** What a format letter works with. */
+export interface FormatContext {
+  target: Target;
+  iob: Iob;
+  /** reads for the verb: target memory for `/`, the value of dot for `=` */
+  read(addr: bigint, n: number): Uint8Array;
+  /** the increment before this command (for `^`) */
+  incr: bigint;
+  /** the last value printed (mdb's rvalue, variable `0`) */
+  last?: bigint;
+}
+
+interface Letter {
+  /** bytes consumed per repetition: a number, 'ptr' for pointer-sized, 0 for variable, -1 for none */
+  size: number | 'ptr';
+  help: string;
+  run(fc: FormatContext, addr: bigint, count: number): bigint;
+}
+
+function le(b: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  return v;
+}
+
+/** A letter that reads `size` bytes `count` times and prints each as a field. */
+function numeric(size: number | 'ptr', help: string, show: (v: bigint, fc: FormatContext, n: number) => [string, number]): Letter {
+  return {
+    size,
+    help,
+    run(fc, addr, count) {
+      const n = size === 'ptr' ? fc.target.pointerSize : size;
+      for (let i = 0; i < count; i++) {
+        const v = le(fc.read(addr, n));
+        const [s, w] = show(v, fc, n);
+        fc.iob.field(s, w);
+        fc.last = v;
+        addr += BigInt(n);
+      }
+      return addr;
+    },
+  };
+}
+
+const dec = (w: number, bytes: number) => (v: bigint): [string, number] => [numtostr(signed(v, bytes), 10), w];
+const udec = (w: number) => (v: bigint): [string, number] => [numtostr(v, 10, { unsigned: true }), w];
+const hexw = (w: number) => (v: bigint): [string, number] => [numtostr(v, 16, { unsigned: true }), w];
+const oct = (w: number, alt: boolean, sgn: number) => (v: bigint): [string, number] => {
+  const val = sgn ? signed(v, sgn) : v;
+  const s = numtostr(val, 8, { unsigned: sgn === 0 });
+  return [alt && v !== 0n ? (s.startsWith('-') ? `-0${s.slice(1)}` : `0${s}`) : s, w];
+};
+const hex64 = (v: bigint): [string, number] => [v.toString(16), v >> 60n !== 0n ? 17 : 16];
+
+/** C escapes for a byte string (mdb's strchr2esc). */
+export function escapeString(s: string): string {
+  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"', '\0': '\\0' };
+  let out = '';
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    out += named[c] ?? (code < 0x20 || code > 0x7e ? `\\${code.toString(8).padStart(3, '0')}` : c);
+  }
+  return out;
+}
+
+/** A time_t as mdb's %Y prints it: "1986 Sep 13 00:00:00" (UTC). */
+export function formatTime(secs: bigint): string {
+  const d = new Date(Number(secs) * 1000);
+  if (Number.isNaN(d.getTime())) return secs.toString();
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()]!;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()} ${mon} ${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+/** printf's %g with the default precision of 6. */
+export function formatG(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const exp = Math.floor(Math.log10(Math.abs(x)));
+  if (exp < -4 || exp >= 6) {
+    const [m, e] = x.toExponential(5).split('e');
+    const mant = m!.includes('.') ? m!.replace(/0+$/, '').replace(/\.$/, '') : m!;
+    const en = Number(e);
+    return `${mant}e${en < 0 ? '-' : '+'}${String(Math.abs(en)).padStart(2, '0')}`;
+  }
+  const f = x.toFixed(Math.max(0, 5 - exp));
+  return f.includes('.') ? f.replace(/0+$/, '').replace(/\.$/, '') : f;
+}
+
+function stringLetter(escape: boolean, help: string): Letter {
+  return {
+    size: 0,
+    help,
+    run(fc, addr, count) {
+      for (let i = 0; i < count; i++) {
+        const bytes: number[] = [];
+        for (;;) {
+          const b = fc.read(addr, 1)[0]!;
+          addr += 1n;
+          if (b === 0) break;
+          bytes.push(b);
+          if (bytes.length >= 4096) break;
+        }
+        const s = String.fromCharCode(...bytes);
+        fc.iob.puts(escape ? escapeString(s) : s);
+        if (i + 1 < count) fc.iob.puts('\\0');
+      }
+      return addr;
+    },
+  };
+}
+
+const move = (help: string, f: (addr: bigint, count: number, fc: FormatContext) => bigint): Letter => ({ size: -1, help, run: (fc, addr, count) => f(addr, count, fc) });
+
+const unsupported = (what: string): Letter => ({
+  size: 0,
+  help: what,
+  run() {
+    throw new MdbError(`format '${what}' is not supported by this target`);
+  },
+});
+
+export const LETTERS: Record<string, Letter> = {
+  B: numeric(1, 'hexadecimal int', hexw(8)),
+  C: {
+    size: 1,
+    help: 'character using C character notation',
+    run(fc, addr, count) {
+      const b = fc.read(addr, count);
+      fc.iob.puts(escapeString(String.fromCharCode(...b)));
+      return addr + BigInt(count);
+    },
+  },
+  D: numeric(4, 'decimal signed int', dec(16, 4)),
+  E: numeric(8, 'decimal unsigned long long', udec(21)),
+  F: numeric(8, 'double', (v) => [formatG(new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)), 0]),
+  G: numeric(8, 'octal unsigned long long', oct(23, false, 0)),
+  H: numeric(4, 'swap bytes and shorts', (v) => [((v & 0xffn) << 24n | (v & 0xff00n) << 8n | (v >> 8n) & 0xff00n | v >> 24n).toString(16), 16]),
+  I: unsupported('address and disassembled instruction'),
+  J: numeric(8, 'hexadecimal long long', hex64),
+  K: numeric('ptr', 'hexadecimal uintptr_t', (v, _fc, n) => (n === 8 ? hex64(v) : [v.toString(16), 16])),
+  N: move('newline', (a, c, fc) => (nls(fc, c), a)),
+  O: numeric(4, 'octal unsigned int', oct(16, true, 0)),
+  P: numeric('ptr', 'symbol', (v, fc) => sym(v, fc)),
+  Q: numeric(4, 'octal signed int', oct(16, true, 4)),
+  R: numeric(8, 'binary unsigned long long', (v) => [v.toString(2), 64]),
+  S: stringLetter(true, 'string using C string notation'),
+  T: move('horizontal tab', (a, c, fc) => (fc.iob.tab(c), a)),
+  U: numeric(4, 'decimal unsigned int', udec(16)),
+  V: numeric(1, 'decimal unsigned int', udec(8)),
+  X: numeric(4, 'hexadecimal int', hexw(16)),
+  Y: numeric(4, 'decoded time32_t', (v) => [formatTime(signed(v, 4)), 24]),
+  '^': move('decrement dot by increment * count', (a, c, fc) => BigInt.asUintN(64, a - fc.incr * BigInt(c))),
+  '+': move('increment dot by the count', (a, c) => BigInt.asUintN(64, a + BigInt(c))),
+  '-': move('decrement dot by the count', (a, c) => BigInt.asUintN(64, a - BigInt(c))),
+  a: move('dot as symbol+offset', (a, c, fc) => {
+    for (let i = 0; i < c; i++) {
+      fc.iob.field(`${fc.target.formatAddr(a)}:`, 16);
+      fc.iob.tabTo(16);
+    }
+    return a;
+  }),
+  b: numeric(1, 'octal unsigned int', oct(8, true, 0)),
+  c: numeric(1, 'character', (v) => [v === 0n ? '' : String.fromCharCode(Number(v)), 0]),
+  d: numeric(2, 'decimal signed short', dec(8, 2)),
+  e: numeric(8, 'decimal signed long long', dec(21, 8)),
+  f: numeric(4, 'float', (v) => [new DataView(new Uint32Array([Number(v)]).buffer).getFloat32(0, true).toExponential(6).replace(/e([+-])(\d)$/, 'e$10$2'), 0]),
+  g: numeric(8, 'octal signed long long', oct(23, false, 8)),
+  h: numeric(2, 'swap bytes', (v) => [(((v & 0xffn) << 8n) | (v >> 8n)).toString(16), 8]),
+  i: unsupported('disassembled instruction'),
+  n: move('newline', (a, c, fc) => (nls(fc, c), a)),
+  o: numeric(2, 'octal unsigned short', oct(8, true, 0)),
+  p: numeric('ptr', 'symbol', (v, fc) => sym(v, fc)),
+  q: numeric(2, 'octal signed short', oct(8, true, 2)),
+  r: move('whitespace', (a, c, fc) => (fc.iob.ws(c), a)),
+  s: stringLetter(false, 'raw string'),
+  t: move('horizontal tab', (a, c, fc) => (fc.iob.tab(c), a)),
+  u: numeric(2, 'decimal unsigned short', udec(8)),
+  v: numeric(1, 'decimal signed int', dec(8, 1)),
+  x: numeric(2, 'hexadecimal short', hexw(8)),
+  y: numeric(8, 'decoded time64_t', (v) => [formatTime(signed(v, 8)), 24]),
+};
+
+function nls(fc: FormatContext, c: number): void {
+  for (let i = 0; i < c; i++) fc.iob.nl();
+}
+
+/** %-16a, with at least one space after a long symbol or address. */
+function sym(v: bigint, fc: FormatContext): [string, number] {
+  const s = fc.target.formatAddr(v);
+  return [s, Math.max(16, s.length + 1)];
+}
+
+/** Letters that write memory: not possible on a dump. */
+export const WRITE_LETTERS = new Set(['v', 'w', 'W', 'Z']);
+
+/** Runs a format string at addr; returns the address after the last item (dot + increment). */
+export function printFormat(fc: FormatContext, addr: bigint, items: readonly FormatItem[]): bigint {
+  for (const it of items) {
+    if (it.kind === 'text') {
+      fc.iob.puts(it.text);
+      continue;
+    }
+    const l = LETTERS[it.letter];
+    if (!l) throw new MdbError(`invalid format character -- '${it.letter}'`);
+    addr = l.run(fc, addr, it.count);
+  }
+  return addr;
+}
+
+/** "X - hexadecimal int (4 bytes)" lines for ::formats. */
+export function formatHelp(pointerSize: number): string {
+  const names = Object.keys(LETTERS).sort((a, b) => a.charCodeAt(0) - b.charCodeAt(0));
+  return names
+    .map((k) => {
+      const l = LETTERS[k]!;
+      const n = l.size === 'ptr' ? pointerSize : l.size;
+      const size = n < 0 ? '' : n === 0 ? ' (variable size)' : n === 1 ? ' (1 byte)' : ` (${n} bytes)`;
+      return `${k} - ${l.help}${size}\n`;
+    })
+    .join('');
+}

@@ -1,0 +1,20 @@
+/*
+ * The core module: the generic dcmds every dump gets, whatever its OS
+ * (mdb's built-in commands: mdb_cmds.c, mdb_help.c, mdb_print.c, mdb_nm.c).
+ */
+import type { Module } from '../../dcmd.js';
+import evalDcmd from './eval.js';
+import help from './help.js';
+import { dcmds, formats, walkers } from './lists.js';
+import nm from './nm.js';
+import print from './print.js';
+import quit from './quit.js';
+import { offsetof, sizeof } from './sizeof.js';
+import { radix, vars } from './vars.js';
+import walk from './walk.js';
+
+export const coreModule: Module = {
+  name: 'mdb',
+  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, print, sizeof, offsetof, nm, quit, vars, radix],
+  walkers: [],
+};

@@ -1,0 +1,35 @@
+/*
+ * ::walk — the addresses a walker yields: printed one per line, or passed to
+ * the next stage of a pipe. With a variable name, each address is also
+ * assigned to that variable as it flows down the pipe.
+ */
+import { addresses, defineDcmd } from '../../dcmd.js';
+import { MdbError, UsageError } from '../../errors.js';
+
+export default defineDcmd({
+  name: 'walk',
+  synopsis: '?name [variable]',
+  address: 'optional',
+  summary: 'walk data structure',
+  help: `Runs the named walker: globally, or from the given address for walkers
+that start from an object (a cache's buffers, an arena's segments).
+Each step's address is printed, or passed to the next command of a pipe.
+If a variable is named, it is set to each address in turn.
+
+EXAMPLES
+  > ::walk kmem_cache | ::print kmem_cache_t cache_name
+  > <cache>::walk kmem`,
+  options: {},
+  run(ctx, addr, _opts, args) {
+    if (args.length < 1 || args.length > 2 || typeof args[0] !== 'string' || (args.length === 2 && typeof args[1] !== 'string')) throw new UsageError();
+    const name = args[0];
+    const varName = args[1] as string | undefined;
+    if (varName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(varName)) throw new MdbError(`'${varName.replace(/[A-Za-z0-9_]/g, '')[0] ?? varName[0]}' may not be used in a variable name`);
+    const w = ctx.registry.walker(name);
+    if (!w) throw new MdbError('failed to perform walk: unknown walk name');
+    const list: bigint[] = [];
+    for (const a of ctx.walk(name, addr)) list.push(a);
+    const r = addresses(list, w.outputType);
+    return varName === undefined ? r : { ...r, bindVar: varName };
+  },
+});

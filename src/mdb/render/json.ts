@@ -1,0 +1,33 @@
+/*
+ * --json: the same Results the text renderer prints, as JSON. Addresses and
+ * 64-bit counters are bigints, which JSON cannot hold, so they become hex
+ * strings ("0xffffff01d6e2a008"); everything else is kept as is.
+ */
+import type { Result } from '../dcmd.js';
+
+/** A JSON-safe copy of v (bigint → "0x…", functions dropped, typed arrays to arrays). */
+export function toJson(v: unknown, depth = 0): unknown {
+  if (typeof v === 'bigint') return `0x${BigInt.asUintN(64, v).toString(16)}`;
+  if (v === null || typeof v !== 'object') return typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
+  if (depth > 32) return null;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<unknown>, (x) => toJson(x, depth + 1));
+  if (Array.isArray(v)) return v.map((x) => toJson(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const j = toJson(x, depth + 1);
+    if (j !== undefined) out[k] = j;
+  }
+  return out;
+}
+
+/** One Result as JSON: tables keep rows keyed by column, text keeps its text and data. */
+export function resultJson(r: Result): unknown {
+  switch (r.kind) {
+    case 'table':
+      return toJson({ type: 'table', columns: r.columns.map((c) => ({ key: c.key, header: c.header })), rows: r.rows });
+    case 'text':
+      return toJson({ type: 'text', text: r.text, ...(r.data !== undefined ? { data: r.data } : {}) });
+    case 'addresses':
+      return toJson({ type: 'addresses', addresses: r.addresses, ...(r.addressType ? { addressType: r.addressType } : {}) });
+  }
+}

@@ -1,0 +1,104 @@
+/*
+ * A debugging session: one open dump, line in, results out (api.ts). Batch
+ * mode and the REPL both drive this, so they print the same thing. execute()
+ * never throws: every failure, including engine bugs, becomes one `mdb:` line
+ * per failed command, and the next `;` command still runs.
+ */
+import type { DumpModel } from '../dump/format.js';
+import type { DebugSession, ExecOptions, ExecResult, SessionInfo } from './api.js';
+import type { Module } from './dcmd.js';
+import { Engine, type EngineHooks, type SessionState } from './engine.js';
+import { InterruptError, errorLine } from './errors.js';
+import { builtinModules } from './modules/index.js';
+import { parseLine } from './parse/parser.js';
+import { Registry } from './registry.js';
+import { Output } from './sink.js';
+import { Target } from './target.js';
+
+export interface SessionOptions extends EngineHooks {}
+
+/** One command's record in --json output. */
+export interface CommandJson {
+  command: string;
+  ok: boolean;
+  results: unknown[];
+  errors: string[];
+}
+
+export class MdbSession implements DebugSession {
+  readonly info: SessionInfo;
+  readonly target: Target;
+  readonly registry: Registry;
+  readonly state: SessionState;
+  private readonly engine: Engine;
+
+  constructor(model: DumpModel, path: string, modules: readonly Module[] = builtinModules, options: SessionOptions = {}) {
+    this.target = new Target(model);
+    this.registry = Registry.from(modules, this.target);
+    this.state = { dot: 0n, incr: 0n, lastDot: 0n, radix: 16, vars: new Map(), cache: new Map() };
+    this.engine = new Engine(this.target, this.registry, this.state, options);
+    const h = model.header;
+    this.info = { path, hostname: h.hostname, os: h.os, kernelVersion: h.kernelVersion, panic: h.panic ? h.panic.message : null };
+  }
+
+  async execute(line: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const out = new Output();
+    const json: CommandJson[] = [];
+    let ok = true;
+    try {
+      for (const c of parseLine(line, this.state.radix)) {
+        if (out.quit) break;
+        const before = out.errors.length;
+        const rec: CommandJson = { command: c.ok ? c.pipeline.text : c.text, ok: true, results: [], errors: [] };
+        out.json = opts.json ? rec.results : undefined;
+        if (!c.ok) out.errors.push(c.error.line());
+        else {
+          try {
+            await this.engine.runPipeline(c.pipeline, out, opts.signal ? { signal: opts.signal } : {});
+          } catch (e) {
+            out.errors.push(errorLine(e));
+            if (e instanceof InterruptError) {
+              rec.errors = out.errors.slice(before);
+              rec.ok = false;
+              json.push(rec);
+              ok = false;
+              break;
+            }
+          }
+        }
+        rec.errors = out.errors.slice(before);
+        rec.ok = rec.errors.length === 0;
+        if (!rec.ok) ok = false;
+        json.push(rec);
+      }
+    } catch (e) {
+      out.errors.push(errorLine(e));
+      ok = false;
+    }
+    const r: ExecResult = { output: out.text(), errors: out.errors, json: opts.json ? json : [], ok, quit: out.quit };
+    if (out.usage) r.usage = true;
+    return r;
+  }
+
+  /** Completions for the word at the end of `line`: dcmd names after `::`, walker names after `::walk`. */
+  complete(line: string): string[] {
+    const m = /(?:^|[\s|;])(\S*)$/.exec(line);
+    const word = m ? m[1]! : '';
+    const before = line.slice(0, line.length - word.length);
+    const cmd = /::(\w+)\s+(?:\S+\s+)*$/.exec(before.split(/[|;]/).pop() ?? '');
+    const sorted = (xs: string[]) => [...new Set(xs)].sort();
+    if (word.startsWith('::')) return sorted(this.registry.dcmdNames().map(([n]) => `::${n}`).filter((n) => n.startsWith(word)));
+    if (cmd && (cmd[1] === 'walk' || cmd[1] === 'walkers')) return sorted(this.registry.walkers().map((w) => w.name).filter((n) => n.startsWith(word)));
+    if (cmd && cmd[1] === 'help') return sorted(this.registry.dcmdNames().map(([n]) => n).filter((n) => n.startsWith(word)));
+    return [];
+  }
+
+  prompt(): string {
+    return '> ';
+  }
+}
+
+/** Opens a session over a dump with the given modules (default: builtinModules). */
+export function createSession(model: DumpModel, path: string, modules?: readonly Module[], options?: SessionOptions): MdbSession {
+  return new MdbSession(model, path, modules ?? builtinModules, options ?? {});
+}

@@ -1,0 +1,114 @@
+/*
+ * Where one pipeline stage's results go. A stage whose output is piped keeps
+ * only addresses (mdb: a piped dcmd prints nothing but the addresses it
+ * passes on); the last stage renders text — tables with their header printed
+ * once for the whole loop or walk (DCMD_LOOPFIRST), text as is, bare
+ * addresses one per line — and, for --json, keeps the Results themselves.
+ */
+import type { AnyDcmd, Result } from './dcmd.js';
+import { Iob } from './render/iob.js';
+import { resultJson } from './render/json.js';
+import { hexBase } from './render/number.js';
+import { renderHeader, renderRows } from './render/table.js';
+import type { Target } from './target.js';
+
+/** Text, errors and JSON of the commands run so far. */
+export class Output {
+  private readonly chunks: string[] = [];
+  readonly errors: string[] = [];
+  quit = false;
+  usage = false;
+  /** JSON results of the command being run, when --json is on */
+  json: unknown[] | undefined;
+
+  write(s: string): void {
+    if (s !== '') this.chunks.push(s);
+  }
+  text(): string {
+    return this.chunks.join('');
+  }
+}
+
+/** An address flowing down a pipe, with the variable it binds (::walk name var). */
+export interface Element {
+  addr: bigint;
+  bind?: string;
+}
+
+function ensureNl(s: string): string {
+  return s === '' || s.endsWith('\n') ? s : s + '\n';
+}
+
+export class StageSink {
+  readonly emitted: Element[] = [];
+  emittedType: string | undefined;
+  private readonly headers = new Set<string>();
+  /** the JSON entry of the last table, which later rows of the same table join */
+  private jsonTable: { sig: string; rows: unknown[] } | undefined;
+  private first = true;
+  private iobuf: Iob | undefined;
+
+  constructor(
+    private readonly out: Output,
+    private readonly target: Target,
+    /** true when a later stage (or a capturing ::eval) takes this stage's addresses */
+    readonly pipedInto: boolean,
+    private readonly vars: Map<string, bigint>,
+  ) {}
+
+  /** The stage's format-output buffer (one per stage, so a loop's values share lines). */
+  iob(): Iob {
+    this.iobuf ??= new Iob();
+    return this.iobuf;
+  }
+
+  accept(r: Result, dcmd?: AnyDcmd): void {
+    const bind = r.kind === 'addresses' ? r.bindVar : undefined;
+    if (this.pipedInto) {
+      for (const addr of r.addresses ?? []) this.emitted.push(bind === undefined ? { addr } : { addr, bind });
+      if (r.addressType !== undefined) this.emittedType = r.addressType;
+      return;
+    }
+    if (bind !== undefined && r.addresses && r.addresses.length > 0) this.vars.set(bind, r.addresses[r.addresses.length - 1]!);
+    this.addJson(r);
+    const ps = this.target.pointerSize;
+    if (dcmd?.render) {
+      this.out.write(ensureNl(dcmd.render(r, { target: this.target, first: this.first, pointerSize: ps })));
+    } else if (r.kind === 'table') {
+      const sig = r.headerLines ? r.headerLines.join('\n') : r.columns.map((c) => c.header).join('\u0000');
+      const header = !this.headers.has(sig);
+      this.headers.add(sig);
+      this.out.write((header ? renderHeader(r, ps) : '') + renderRows(r, ps));
+    } else if (r.kind === 'text') {
+      this.out.write(ensureNl(r.text));
+    } else {
+      this.out.write(r.addresses.map((a) => hexBase(a) + '\n').join(''));
+    }
+    this.first = false;
+  }
+
+  /** A walk's per-element tables become one JSON table. */
+  private addJson(r: Result): void {
+    if (!this.out.json) return;
+    const j = resultJson(r) as { type: string; rows?: unknown[] };
+    if (r.kind === 'table') {
+      const sig = r.columns.map((c) => c.key).join('\u0000');
+      if (this.jsonTable?.sig === sig) {
+        this.jsonTable.rows.push(...(j.rows ?? []));
+        return;
+      }
+      this.jsonTable = { sig, rows: j.rows ?? [] };
+    } else this.jsonTable = undefined;
+    this.out.json.push(j);
+  }
+
+  /** Flushes format output at the end of the stage. */
+  finish(): void {
+    if (!this.iobuf) return;
+    const t = this.iobuf.text();
+    this.iobuf = undefined;
+    if (t === '') return;
+    this.out.write(t);
+    this.out.json?.push({ type: 'text', text: t });
+  }
+}

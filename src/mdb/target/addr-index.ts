@@ -1,0 +1,214 @@
+/*
+ * Which object holds an address. Every row of every struct table, and every
+ * buffer, is an extent [start, start + size); the index keeps all extents
+ * sorted by start so "what is at addr" is a binary search.
+ *
+ * Addresses are 64-bit and exceed 2^53, so starts are kept as two Uint32
+ * halves (read straight out of the BigUint64Array columns' bytes, no BigInt
+ * per row) and sorted with an LSD radix sort over 16-bit digits: linear time,
+ * stable, a million rows in well under 200 ms. Digits that are the same for
+ * every extent (the top 16 bits of kernel addresses) are skipped, and input
+ * that is already in order is not sorted at all.
+ *
+ * Entries are numbered by source, then row (the "global row"), so the sorted
+ * order is one permutation of those numbers and an entry's table and row are
+ * found from its number. Extents may nest: a kthread_t is also a buffer of
+ * its kmem cache. Sources are given in increasing priority and the sort is
+ * stable, so at equal starts the higher-priority extent sorts last and a
+ * lookup, which scans backwards from the last start <= addr, meets it first.
+ * The running maximum of extents' last bytes tells that scan when no earlier
+ * extent can reach addr.
+ */
+
+export interface ExtentSource {
+  /** start addresses, one per row */
+  starts: ArrayLike<bigint>;
+  /** sizes in bytes, one per row (0: never contains anything) */
+  sizes: ArrayLike<number>;
+}
+
+const TWO32 = 4294967296;
+
+export class AddressIndex {
+  readonly length: number;
+  private readonly hi: Uint32Array;
+  private readonly lo: Uint32Array;
+  /** global row of each sorted entry */
+  private readonly ref: Uint32Array;
+  private readonly size: Uint32Array;
+  private readonly meHi: Uint32Array;
+  private readonly meLo: Uint32Array;
+  private readonly meAny: Uint8Array;
+  /** first global row of each source */
+  private readonly base: number[] = [];
+
+  constructor(sources: readonly ExtentSource[]) {
+    let n = 0;
+    for (const s of sources) {
+      this.base.push(n);
+      n += s.starts.length;
+    }
+    const hi = new Uint32Array(n);
+    const lo = new Uint32Array(n);
+    const sizeFlat = new Uint32Array(n);
+    let k = 0;
+    for (const s of sources) {
+      const m = s.starts.length;
+      if (s.starts instanceof BigUint64Array || s.starts instanceof BigInt64Array) {
+        // the column's own bytes as 32-bit words (little-endian hosts: every Node 20 platform)
+        const w = new Uint32Array(s.starts.buffer, s.starts.byteOffset, m * 2);
+        for (let i = 0; i < m; i++) {
+          lo[k + i] = w[2 * i]!;
+          hi[k + i] = w[2 * i + 1]!;
+        }
+      } else {
+        for (let i = 0; i < m; i++) {
+          const v = BigInt.asUintN(64, s.starts[i]!);
+          lo[k + i] = Number(v & 0xffffffffn);
+          hi[k + i] = Number(v >> 32n);
+        }
+      }
+      for (let i = 0; i < m; i++) sizeFlat[k + i] = Math.min(Math.max(0, s.sizes[i] ?? 0), 0xffffffff);
+      k += m;
+    }
+    const sorted = radixSort(hi, lo);
+    this.length = n;
+    this.hi = sorted.hi;
+    this.lo = sorted.lo;
+    this.ref = sorted.idx;
+    const size = new Uint32Array(n);
+    for (let i = 0; i < n; i++) size[i] = sizeFlat[sorted.idx[i]!]!;
+    this.size = size;
+    this.meHi = new Uint32Array(n);
+    this.meLo = new Uint32Array(n);
+    this.meAny = new Uint8Array(n);
+    // running maximum of each extent's last byte (start + size - 1), so ends
+    // at the very top of the address space need no 65th bit
+    let mh = 0;
+    let ml = 0;
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const sz = size[i]!;
+      if (sz > 0) {
+        let eh = this.hi[i]!;
+        let el = this.lo[i]! + sz - 1;
+        if (el >= TWO32) {
+          if (eh === 0xffffffff) el = 0xffffffff;
+          else {
+            el -= TWO32;
+            eh += 1;
+          }
+        }
+        if (!any || eh > mh || (eh === mh && el > ml)) {
+          mh = eh;
+          ml = el;
+          any = true;
+        }
+      }
+      this.meHi[i] = mh;
+      this.meLo[i] = ml;
+      this.meAny[i] = any ? 1 : 0;
+    }
+  }
+
+  /** Entries whose extent contains addr, innermost (latest start, highest priority) first. */
+  *containing(addr: bigint): Generator<number> {
+    const a = BigInt.asUintN(64, addr);
+    const aH = Number(a >> 32n);
+    const aL = Number(a & 0xffffffffn);
+    for (let j = this.lastStartAtOrBelow(aH, aL); j >= 0; j--) {
+      // the furthest last byte at or before j is below addr: nothing there reaches it
+      const mh = this.meHi[j]!;
+      if (this.meAny[j] === 0 || mh < aH || (mh === aH && this.meLo[j]! < aL)) return;
+      const d = (aH - this.hi[j]!) * TWO32 + (aL - this.lo[j]!);
+      if (d < this.size[j]!) yield j;
+    }
+  }
+
+  /** The innermost entry containing addr, or -1. */
+  find(addr: bigint): number {
+    for (const j of this.containing(addr)) return j;
+    return -1;
+  }
+
+  /** The source (index into the constructor's list) of entry i. */
+  source(i: number): number {
+    const g = this.ref[i]!;
+    let s = this.base.length - 1;
+    while (s > 0 && this.base[s]! > g) s--;
+    return s;
+  }
+  /** The row of entry i within its source. */
+  rowOf(i: number): number {
+    return this.ref[i]! - this.base[this.source(i)]!;
+  }
+  sizeOf(i: number): number {
+    return this.size[i]!;
+  }
+  start(i: number): bigint {
+    return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!);
+  }
+
+  private lastStartAtOrBelow(aH: number, aL: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const h = this.hi[mid]!;
+      if (h < aH || (h === aH && this.lo[mid]! <= aL)) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return best;
+  }
+}
+
+/**
+ * Stable ascending sort of the 64-bit keys (hi, lo), returning the sorted
+ * halves and the permutation. Keys travel with their indices so each pass
+ * reads its input sequentially.
+ */
+function radixSort(hi: Uint32Array, lo: Uint32Array): { hi: Uint32Array; lo: Uint32Array; idx: Uint32Array } {
+  const n = hi.length;
+  let idx: Uint32Array = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let inOrder = true;
+  for (let i = 1; i < n; i++) {
+    if (hi[i - 1]! > hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! > lo[i]!)) {
+      inOrder = false;
+      break;
+    }
+  }
+  if (inOrder) return { hi, lo, idx };
+  let kHi: Uint32Array = hi;
+  let kLo: Uint32Array = lo;
+  let tHi: Uint32Array = new Uint32Array(n);
+  let tLo: Uint32Array = new Uint32Array(n);
+  let tIdx: Uint32Array = new Uint32Array(n);
+  const count = new Uint32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const src = pass < 2 ? kLo : kHi;
+    const shift = pass % 2 === 0 ? 0 : 16;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(src[i]! >>> shift) & 0xffff]!++;
+    if (count[(src[0]! >>> shift) & 0xffff] === n) continue; // every key has this digit
+    let pos = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = count[d]!;
+      count[d] = pos;
+      pos += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = count[(src[i]! >>> shift) & 0xffff]!++;
+      tHi[at] = kHi[i]!;
+      tLo[at] = kLo[i]!;
+      tIdx[at] = idx[i]!;
+    }
+    [kHi, tHi] = [tHi, kHi];
+    [kLo, tLo] = [tLo, kLo];
+    [idx, tIdx] = [tIdx, idx];
+  }
+  return { hi: kHi, lo: kLo, idx };
+}
