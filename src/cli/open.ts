@@ -1,0 +1,49 @@
+/*
+ * Opening a dump: the REPL on a terminal, batch mode otherwise. The REPL is
+ * imported lazily so batch runs never load ink (about 200 ms, and escape codes).
+ */
+import fs from 'node:fs';
+import { runBatch } from './batch.js';
+
+export interface OpenArgs {
+  dumpPath: string;
+  commands: string[];
+  files: string[];
+  json: boolean;
+  color: boolean;
+}
+
+export async function openDump(a: OpenArgs): Promise<number> {
+  const interactive = a.commands.length === 0 && a.files.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  if (!interactive) {
+    let stdin: string | undefined;
+    if (a.commands.length === 0 && a.files.length === 0 && process.stdin.isTTY !== true) {
+      stdin = fs.readFileSync(0, 'utf8');
+    }
+    return runBatch({
+      dumpPath: a.dumpPath,
+      commands: a.commands,
+      files: a.files,
+      ...(stdin !== undefined ? { stdin } : {}),
+      json: a.json,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+  }
+  const { readDump } = await import('../dump/read.js');
+  const { DumpError } = await import('../dump/errors.js');
+  const { createSession } = await import('../mdb/session.js');
+  let model;
+  try {
+    model = readDump(a.dumpPath);
+  } catch (e) {
+    if (e instanceof DumpError) {
+      process.stderr.write(`mddb: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const session = createSession(model, a.dumpPath);
+  const { runRepl } = await import('./repl.js');
+  return runRepl(session, { color: a.color && !process.env['NO_COLOR'] });
+}

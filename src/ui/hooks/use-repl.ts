@@ -1,0 +1,381 @@
+/*
+ * The REPL's behaviour: keys in, commands run, output printed.
+ *
+ * Modes:
+ *   prompt   keys edit the line; Enter runs it
+ *   busy     a command runs; ^C interrupts it, other keys wait as type-ahead
+ *   pager    a long output waits at ">> More"; keys page it
+ *   exiting  $q, ::quit or ^D: the live area goes away and ink exits
+ *
+ * The state sits in refs and is published to React once per input chunk or
+ * engine reply: one chunk can hold many keys (a paste, type-ahead), and each
+ * must see the previous one's effect before any render. Keys that follow an
+ * Enter in the same chunk wait until the command and its pager are done, so
+ * a pasted "::a\r::b\r" runs ::a, pages it if needed, then runs ::b, and the
+ * paste never feeds the pager.
+ *
+ * ^C: at the prompt it clears the line, or, on an empty line, shows how to
+ * leave (mdb ignores it there). While a command runs it aborts the signal
+ * passed to execute(); the engine replies "mdb: interrupted". An engine that
+ * does not reply within `cancelGraceMs`, or a second ^C, detaches the command:
+ * the REPL prints the same line itself and drops the late reply.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { useApp, useStdout } from 'ink';
+import type { DebugSession } from '../../mdb/api.js';
+import { applyCompletion, formatColumns } from '../completion.js';
+import { headerText } from '../header.js';
+import { decodeKeys, type KeyEvent } from '../keys.js';
+import { needsPager, pagerKeysOf, pagerStart, pagerStep, type PagerEnd, type PagerState } from '../pager-state.js';
+import { safeComplete, safeExecute, safeInfo, safePrompt, type ShownResult } from '../safe-session.js';
+import { toScreenRows } from '../screen-rows.js';
+import { RAW_WRITE_ROWS, type ScrollChunk, type ScrollItem } from '../scrollback.js';
+import { useHistory } from './use-history.js';
+import { useLineEditor, type EditorAction, type LineEditorState } from './use-line-editor.js';
+import { useRawInput } from './use-raw-input.js';
+import { useTerminalSize } from './use-terminal-size.js';
+import { useScrollback } from './use-scrollback.js';
+
+export type ReplMode = 'prompt' | 'busy' | 'pager' | 'exiting';
+
+export const INTERRUPT_HINT = 'To leave, type $q or ::quit, or press ^D on an empty line.';
+export const INTERRUPTED = 'mdb: interrupted';
+
+export interface ReplOptions {
+  session: DebugSession;
+  /** null: history lives in memory only */
+  historyFile: string | null;
+  /** terminal size overrides (tests); default: the stdout's size, tracked on resize */
+  rows?: number;
+  columns?: number;
+  /** delay before the "working…" indicator appears */
+  busyDelayMs: number;
+  /** how long an interrupted command may take to reply before it is detached */
+  cancelGraceMs: number;
+}
+
+export interface ReplView {
+  readonly mode: ReplMode;
+  readonly prompt: string;
+  readonly editor: LineEditorState;
+  readonly showBusy: boolean;
+  readonly hint: string | null;
+  readonly items: readonly ScrollItem[];
+  readonly columns: number;
+}
+
+interface Running {
+  readonly id: number;
+  readonly ac: AbortController;
+  cancelled: boolean;
+  busyTimer: ReturnType<typeof setTimeout> | undefined;
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface Paging {
+  state: PagerState;
+  readonly errors: readonly string[];
+  readonly quit: boolean;
+}
+
+interface Model {
+  mode: ReplMode;
+  prompt: string;
+  hint: string | null;
+  showBusy: boolean;
+  typeAhead: KeyEvent[];
+  run: Running | null;
+  paging: Paging | null;
+  seq: number;
+  historyErrorShown: boolean;
+  exitRequested: boolean;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function useRepl(opts: ReplOptions): ReplView {
+  const { exit } = useApp();
+  const { stdout, write } = useStdout();
+  const size = useTerminalSize(stdout, opts.rows, opts.columns);
+  const editor = useLineEditor();
+  const history = useHistory(opts.historyFile);
+  const [initial] = useState<ScrollChunk[]>(() => [
+    { tone: 'header', text: headerText(safeInfo(opts.session)) },
+    ...(history.loadError !== null ? [{ tone: 'note' as const, text: `mddb: ${history.loadError}` }] : []),
+  ]);
+  const scroll = useScrollback(initial, write);
+  const [, setVersion] = useState(0);
+
+  const model = useRef<Model | null>(null);
+  if (model.current === null) {
+    model.current = {
+      mode: 'prompt',
+      prompt: safePrompt(opts.session),
+      hint: null,
+      showBusy: false,
+      typeAhead: [],
+      run: null,
+      paging: null,
+      seq: 0,
+      historyErrorShown: history.loadError !== null,
+      exitRequested: false,
+    };
+  }
+  const st = model.current;
+
+  // What the handlers below read; refreshed every render so they never go stale.
+  const env = useRef({ opts, size, print: scroll.print, printRaw: scroll.printRaw });
+  env.current = { opts, size, print: scroll.print, printRaw: scroll.printRaw };
+
+  const publish = (): void => setVersion((v) => v + 1);
+  const print = (chunks: ScrollChunk[]): void => env.current.print(chunks);
+  const fit = (text: string): string => toScreenRows(text, env.current.size.columns).join('\n');
+
+  const noteHistoryError = (err: string | null): void => {
+    if (err === null || st.historyErrorShown) return;
+    st.historyErrorShown = true;
+    print([{ tone: 'note', text: fit(`mddb: ${err}`) }]);
+  };
+
+  const printRows = (rows: readonly string[]): void => {
+    if (rows.length > RAW_WRITE_ROWS) env.current.printRaw(rows.join('\n') + '\n');
+    else print([{ tone: 'plain', text: rows.join('\n') }]);
+  };
+
+  const clearRun = (): void => {
+    const run = st.run;
+    if (run === null) return;
+    clearTimeout(run.busyTimer);
+    clearTimeout(run.graceTimer);
+    st.run = null;
+    st.showBusy = false;
+  };
+
+  const endCommand = (quit: boolean): void => {
+    if (quit) {
+      st.mode = 'exiting';
+      return;
+    }
+    st.mode = 'prompt';
+    if (st.typeAhead.length > 0) {
+      const queued = st.typeAhead;
+      st.typeAhead = [];
+      handleEvents(queued);
+    }
+  };
+
+  const finishRun = (res: ShownResult): void => {
+    clearRun();
+    st.prompt = safePrompt(env.current.opts.session);
+    const { rows: screenRows, columns } = env.current.size;
+    const rows = toScreenRows(res.output, columns);
+    const errors = toScreenRows(res.errors.join('\n'), columns);
+    const pageSize = Math.max(1, screenRows - 1);
+    if (!needsPager(rows.length, pageSize)) {
+      const chunks: ScrollChunk[] = [];
+      if (rows.length > 0) chunks.push({ tone: 'plain', text: rows.join('\n') });
+      if (errors.length > 0) chunks.push({ tone: 'error', text: errors.join('\n') });
+      print(chunks);
+      endCommand(res.quit);
+      return;
+    }
+    const step = pagerStart(rows, pageSize);
+    printRows(step.emit);
+    st.paging = { state: step.state, errors, quit: res.quit };
+    st.mode = 'pager';
+  };
+
+  const startRun = (line: string): void => {
+    const id = ++st.seq;
+    const run: Running = { id, ac: new AbortController(), cancelled: false, busyTimer: undefined, graceTimer: undefined };
+    run.busyTimer = setTimeout(() => {
+      if (st.run !== run) return;
+      st.showBusy = true;
+      publish();
+    }, env.current.opts.busyDelayMs);
+    st.run = run;
+    st.mode = 'busy';
+    void safeExecute(env.current.opts.session, line, run.ac.signal).then((res) => {
+      if (st.run !== run) return; // detached by ^C, or unmounted
+      try {
+        finishRun(res);
+      } catch (err) {
+        internalError(err);
+      }
+      publish();
+    });
+  };
+
+  const detach = (): void => {
+    clearRun();
+    print([{ tone: 'error', text: INTERRUPTED }]);
+    endCommand(false);
+  };
+
+  const cancel = (): void => {
+    const run = st.run;
+    if (run === null) return;
+    st.typeAhead = [];
+    if (run.cancelled) {
+      detach();
+      return;
+    }
+    run.cancelled = true;
+    run.ac.abort();
+    run.graceTimer = setTimeout(() => {
+      if (st.run !== run) return;
+      detach();
+      publish();
+    }, env.current.opts.cancelGraceMs);
+  };
+
+  const endPager = (end: PagerEnd): void => {
+    const paging = st.paging;
+    st.paging = null;
+    if (paging === null) return;
+    // `a` aborts the whole line: no error lines, and a $q later on it never happens
+    if (end !== 'abort' && paging.errors.length > 0) print([{ tone: 'error', text: paging.errors.join('\n') }]);
+    endCommand(end !== 'abort' && paging.quit);
+  };
+
+  const pagerKey = (ev: KeyEvent): void => {
+    for (const key of pagerKeysOf(ev)) {
+      const paging = st.paging;
+      if (st.mode !== 'pager' || paging === null) return;
+      const step = pagerStep(paging.state, key);
+      paging.state = step.state;
+      if (step.emit.length > 0) printRows(step.emit);
+      if (step.end !== null) endPager(step.end);
+    }
+  };
+
+  const complete = (): void => {
+    const state = editor.get();
+    const outcome = applyCompletion(state, safeComplete(env.current.opts.session, state.text.slice(0, state.cursor)));
+    editor.dispatch({ type: 'replace', text: outcome.state.text, cursor: outcome.state.cursor });
+    if (outcome.listed.length > 0) {
+      const rows = toScreenRows(formatColumns(outcome.listed, env.current.size.columns), env.current.size.columns);
+      print([{ tone: 'echo', text: fit(st.prompt + outcome.state.text) }]);
+      printRows(rows);
+    }
+  };
+
+  const submit = (): void => {
+    const line = editor.get().text;
+    editor.dispatch({ type: 'clear' });
+    noteHistoryError(history.add(line));
+    history.reset();
+    print([{ tone: 'echo', text: fit(st.prompt + line) }]);
+    startRun(line);
+  };
+
+  const promptKey = (ev: KeyEvent): void => {
+    if (ev.kind !== 'interrupt') st.hint = null;
+    switch (ev.kind) {
+      case 'text':
+        editor.dispatch({ type: 'insert', text: ev.text });
+        return;
+      case 'enter':
+        submit();
+        return;
+      case 'tab':
+        complete();
+        return;
+      case 'up':
+      case 'down': {
+        const line = history.browse(ev.kind, editor.get().text);
+        if (line !== null) editor.dispatch({ type: 'set', text: line });
+        return;
+      }
+      case 'interrupt':
+        if (editor.get().text !== '') {
+          editor.dispatch({ type: 'clear' });
+          history.reset();
+          st.hint = null;
+        } else {
+          st.hint = INTERRUPT_HINT;
+        }
+        return;
+      case 'eof':
+        if (editor.get().text === '') {
+          print([{ tone: 'echo', text: st.prompt }]);
+          st.mode = 'exiting';
+        } else {
+          editor.dispatch({ type: 'delete' });
+        }
+        return;
+      case 'escape':
+        return;
+      default:
+        editor.dispatch({ type: ev.kind } as EditorAction);
+    }
+  };
+
+  function handleEvents(events: readonly KeyEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      switch (st.mode) {
+        case 'prompt':
+          promptKey(ev);
+          // promptKey may have started a command (TS cannot see the mutation)
+          if ((st.mode as ReplMode) === 'busy') {
+            st.typeAhead.push(...events.slice(i + 1));
+            return;
+          }
+          break;
+        case 'busy':
+          if (ev.kind === 'interrupt') cancel();
+          else st.typeAhead.push(ev);
+          break;
+        case 'pager':
+          pagerKey(ev);
+          break;
+        case 'exiting':
+          return;
+      }
+    }
+  }
+
+  const internalError = (err: unknown): void => {
+    print([{ tone: 'error', text: fit(`mdb: internal error: ${describe(err)}`) }]);
+  };
+
+  const onChunk = (chunk: string): void => {
+    try {
+      handleEvents(decodeKeys(chunk));
+    } catch (err) {
+      internalError(err);
+    }
+    publish();
+  };
+
+  useRawInput(onChunk, st.mode !== 'exiting');
+
+  // Leave only after the commit that printed the last output (effects run after it).
+  useEffect(() => {
+    if (st.mode !== 'exiting' || st.exitRequested) return;
+    st.exitRequested = true;
+    exit();
+  });
+
+  useEffect(
+    () => () => {
+      const run = st.run;
+      if (run !== null) run.ac.abort();
+      clearRun();
+    },
+    [], // once: the model lives in a ref
+  );
+
+  return {
+    mode: st.mode,
+    prompt: st.prompt,
+    editor: editor.get(),
+    showBusy: st.showBusy,
+    hint: st.hint,
+    items: scroll.items,
+    columns: size.columns,
+  };
+}
