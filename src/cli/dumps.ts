@@ -25,7 +25,7 @@ export const SAMPLE_DUMPS: readonly SampleDump[] = [
     scenario: 'illumos-2911',
     fixes: [],
     sets: [['kernel.debug', 'false']],
-    what: 'non-DEBUG kernel: no ASSERT, ENOMEM I/O errors',
+    what: "non-DEBUG kernel: no ASSERT; a failed constructor would be an ENOMEM I/O error",
   },
 ];
 

@@ -121,6 +121,7 @@ export function collectKernel(
     // innermost first; the outermost frame (thread_start) closes the chain
     for (let d = 0; d < frames.length; d++) {
       const f = frames[frames.length - 1 - d]!;
+      if (f.hidden) continue;
       const pc = f.fn.addr + (f.pcOff || swtchSelf(f.fn));
       fr.add({
         thread_row: i,

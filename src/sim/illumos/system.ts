@@ -106,12 +106,12 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const workers: KThread[] = [];
   for (let j = 0; j < sc.build.jobs; j++) {
     const proc = k.newProc('make', 'make');
-    const th = k.threadCreate(proc, lwpRtt, (me) => buildJob(k, km, vm, tx, sc, me, stats), 59);
+    const th = k.threadCreate(proc, lwpRtt, (me) => buildJob(k, km, vm, tx, sc, me, stats), 59, true);
     workers.push(th);
   }
   for (let j = 0; j < sc.reader.threads; j++) {
     const proc = k.newProc('ld', 'ld');
-    const th = k.threadCreate(proc, lwpRtt, (me) => readerJob(k, zfs, sc, me, stats), 59);
+    const th = k.threadCreate(proc, lwpRtt, (me) => readerJob(k, zfs, sc, me, stats), 59, true);
     workers.push(th);
   }
   k.endBoot();

@@ -39,6 +39,7 @@ const FAULT_PATH: readonly FuncSym[] = [
   f('genunix', 'anon_zero', 0x170),
 ];
 const WRITE_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall')];
+const SLEEP_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall'), f('genunix', 'nanosleep', 0x130)];
 const EXIT_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall'), f('genunix', 'rexit', 0x20), f('genunix', 'exit', 0x30), f('genunix', 'proc_exit', 0x4a0)];
 const JOB_NAMES = ['cc1', 'as', 'ld', 'cw', 'ctfconvert', 'make', 'sh', 'cpp'];
 
@@ -105,7 +106,7 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
           kmemFree(km, a, s);
         });
       }
-      yield* k.delay(b.think_us * 500 + k.rng.below(b.think_us * 1000));
+      yield* along(k, SLEEP_PATH, () => k.delay(b.think_us * 500 + k.rng.below(b.think_us * 1000)));
     }
     // exit(): the process's kernel objects and resident pages go back.
     yield* along(k, EXIT_PATH, function* () {
@@ -121,15 +122,22 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
 export function* readerJob(k: Kernel, z: ZfsState, sc: Scenario, t: KThread, stats: LoadStats): KGen<void> {
   const r = sc.reader;
   let fd = 3;
+  const period = (r.burst_s + r.quiet_s) * 1e9;
   for (;;) {
+    if (r.quiet_s > 0 && r.burst_s > 0) {
+      // Link phases: every reader reads during the first burst_s seconds of
+      // each period and waits out the quiet rest (the build is compiling).
+      const into = k.now % period;
+      if (into >= r.burst_s * 1e9) yield* along(k, SLEEP_PATH, () => k.delay(period - into));
+    }
     t.proc.psargs = `ld -o usr/src/uts/intel/obj${k.rng.below(100)}/unix`;
     const base = k.rng.below(1 << 20) * 1024;
     for (let i = 0; i < r.file_blocks; i++) {
       stats.syscalls++;
       yield* sysRead(k, z, fd, base + i);
-      yield* k.delay(r.think_us * 500 + k.rng.below(r.think_us * 1000));
+      yield* along(k, SLEEP_PATH, () => k.delay(r.think_us * 500 + k.rng.below(r.think_us * 1000)));
     }
     fd = 3 + ((fd - 2) % 16);
-    if (r.idle_s > 0) yield* k.delay(k.rng.below(Math.floor(r.idle_s * 1000) + 1) * 1_000_000);
+    if (r.idle_s > 0) yield* along(k, SLEEP_PATH, () => k.delay(k.rng.below(Math.floor(r.idle_s * 1000) + 1) * 1_000_000));
   }
 }

@@ -18,8 +18,14 @@ const rootnex_coredma_allochdl = func('rootnex', 'rootnex_coredma_allochdl', 0x2
 const ddi_dma_free_handle = func('genunix', 'ddi_dma_free_handle', 0x40);
 const rootnex_dma_freehdl = func('rootnex', 'rootnex_dma_freehdl', 0x80);
 
-/** sizeof (ddi_dma_impl_t) + sizeof (rootnex_dma_t), roughly, on amd64 */
-export const ROOTNEX_DMAHDL_SIZE = 0x2b0;
+/**
+ * The handle cache's buffer size on amd64: rootnex_attach() sizes it as
+ * sizeof (ddi_dma_impl_t) + sizeof (rootnex_dma_t) plus room preallocated for
+ * rootnex_prealloc_cookies (65) cookies of 24 bytes, rootnex_prealloc_windows
+ * (4) windows and rootnex_prealloc_copybuf (2) page maps, so a bind rarely
+ * allocates. That makes a handle about 2.9 KB: three to a two-page slab.
+ */
+export const ROOTNEX_DMAHDL_SIZE = 0x110 + 0x2c0 + 65 * 24 + 4 * 0x50 + 2 * 0x30;
 
 export interface Rootnex {
   /** rootnex_state->r_dmahdl_cache */

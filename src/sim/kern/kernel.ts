@@ -233,9 +233,14 @@ export class Kernel {
     return t;
   }
 
-  /** thread_create(): a kernel or user-process thread running `body`. */
-  threadCreate(proc: Proc, start: FuncSym, body: (t: KThread) => KGen<void>, pri = 60): KThread {
+  /**
+   * thread_create(): a kernel or user-process thread running `body`. A user
+   * thread (an LWP) has no kernel frames below its system-call entry, so its
+   * base frame is not part of any stack the dump records.
+   */
+  threadCreate(proc: Proc, start: FuncSym, body: (t: KThread) => KGen<void>, pri = 60, user = false): KThread {
     const t = this.makeThread(proc, start, null);
+    if (user) t.frames[0]!.hidden = true;
     t.pri = pri;
     t.gen = body(t);
     this.runq.push(t);

@@ -33,6 +33,8 @@ export interface Frame {
   ptrMask: number;
   /** kernel pointers held in locals (conservative roots for ::findleaks) */
   locals: Kva[];
+  /** a user thread's base frame: below the kernel stack, never recorded */
+  hidden?: boolean;
 }
 
 /** What a generator yields to the dispatcher. */

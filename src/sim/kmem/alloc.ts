@@ -12,7 +12,7 @@ import type { Kmem } from './state.js';
 import type { Buf, KmemCache, Magazine } from './types.js';
 import { kmemCacheAllocDebug, kmemCacheFreeDebug, kmemError, KMERR_BADADDR } from './debug.js';
 import { kmemCpuReload, kmemDepotAlloc, kmemDepotFree, magazinePut, magazineTake } from './magazine.js';
-import { kmemSlabAlloc, kmemSlabFree } from './slab.js';
+import { kmemFindBuf, kmemSlabAlloc, kmemSlabFree } from './slab.js';
 
 const kmem_cache_alloc = func('genunix', 'kmem_cache_alloc', 0x3a0);
 const kmem_cache_free = func('genunix', 'kmem_cache_free', 0x240);
@@ -111,7 +111,9 @@ export function* kmemCacheAlloc(km: Kmem, cp: KmemCache, kmflag: number): KGen<B
 export function kmemCacheFree(km: Kmem, cp: KmemCache, addr: number): void {
   const k = km.k;
   const fr = k.curthread ? k.enter(kmem_cache_free, 0b11, cp.addr, addr) : null;
-  const b = cp.allocated.get(addr);
+  // With buftags the buffer is checked through its own buftag, so freeing one
+  // that is already free is told apart (KMERR_DUPFREE) from a bad address.
+  const b = cp.allocated.get(addr) ?? (cp.cache_flags & KMF_BUFTAG && k.curthread ? kmemFindBuf(cp, addr) : null);
   if (!b) {
     kmemError(km, KMERR_BADADDR, cp, addr);
     if (fr) k.leave(fr);

@@ -93,7 +93,7 @@ export function kmemInit(k: Kernel, arenas: KmemArenas): Kmem {
   for (const cp of km.caches) {
     if (cp.cache_magtype) cp.magCache = km.magCaches.get(cp.cache_magtype.mt_magsize) ?? null;
   }
-  setQcacheOps({
+  setQcacheOps(k, {
     create: (_k, vmp: Vmem, name: string, size: number) =>
       kmemCacheCreate(km, { name, bufsize: size, align: vmp.quantum, arena: vmp, cflags: KMC_QCACHE | KMC_NOTOUCH }),
     *alloc(_k, handle: unknown, vmflag: number): KGen<Kva> {
@@ -101,6 +101,10 @@ export function kmemInit(k: Kernel, arenas: KmemArenas): Kmem {
       return b ? b.addr : 0;
     },
     free: (_k, handle: unknown, addr: Kva) => kmemCacheFree(km, handle as KmemCache, addr),
+    // vmem asks for a reap before it waits for space
+    reap: () => {
+      kmemReapRequest(km);
+    },
   });
   for (const size of KMEM_ALLOC_SIZES) {
     const align = size >= 64 && (size & 63) === 0 ? 64 : 8;

@@ -93,6 +93,19 @@ export function* partialSlabs(cp: KmemCache): Generator<Slab> {
   }
 }
 
+/**
+ * models kmem_findslab() for kmem_cache_free_debug(): the buffer of cp that
+ * starts at addr, allocated or not, or null if no slab of cp holds one there.
+ */
+export function kmemFindBuf(cp: KmemCache, addr: Kva): Buf | null {
+  for (const sp of [...cp.complete, ...partialSlabs(cp)]) {
+    const off = addr - sp.base;
+    if (off < 0 || off >= sp.chunks * cp.cache_chunksize) continue;
+    return off % cp.cache_chunksize === 0 ? sp.bufs[off / cp.cache_chunksize]! : null;
+  }
+  return null;
+}
+
 /** models kmem_slab_create() */
 function* kmemSlabCreate(km: Kmem, cp: KmemCache, kmflag: number): KGen<Slab | null> {
   const k = km.k;

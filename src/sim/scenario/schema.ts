@@ -78,6 +78,8 @@ export const SECTIONS: Record<string, Section> = {
       think_us: { type: 'int', default: 300, min: 1, max: 10000000, doc: 'time between reads' },
       file_blocks: { type: 'int', default: 400, min: 1, max: 100000000, doc: 'blocks per file read sequentially' },
       idle_s: { type: 'number', default: 0, min: 0, max: 1e6, doc: 'longest pause between files (a compile step), chosen uniformly' },
+      burst_s: { type: 'number', default: 0, min: 0, max: 1e6, doc: 'with quiet_s: readers read for burst_s seconds (a link phase)...' },
+      quiet_s: { type: 'number', default: 0, min: 0, max: 1e6, doc: '...then all pause for quiet_s seconds (compiling); 0: no phases' },
     },
   },
   zfs: {
@@ -111,7 +113,7 @@ export interface Scenario {
   disks: { count: number; qsize: number; use_dma: boolean; latency_us: number; jitter_us: number };
   build: { jobs: number; kmem_objects: number; anon_mb: number; think_us: number; job_ops: number; write_pct: number; scale: number };
   zfs: { txg_s: number };
-  reader: { threads: number; prefetch: number; arc_max: number; think_us: number; file_blocks: number; idle_s: number };
+  reader: { threads: number; prefetch: number; arc_max: number; think_us: number; file_blocks: number; idle_s: number; burst_s: number; quiet_s: number };
   stop: { max_time_s: number; max_ops: number; hang_s: number };
   fixes: Record<string, string>;
 }

@@ -187,11 +187,13 @@ export interface QcacheOps {
   reap?(k: Kernel): void;
 }
 
-let qcacheOps: QcacheOps | null = null;
+/** kmem's entry points, per kernel (several simulated kernels may share a process). */
+const qcacheOpsByKernel = new WeakMap<Kernel, QcacheOps>();
 
 /** Install kmem's entry points (null to remove them). */
-export function setQcacheOps(ops: QcacheOps | null): void {
-  qcacheOps = ops;
+export function setQcacheOps(k: Kernel, ops: QcacheOps | null): void {
+  if (ops) qcacheOpsByKernel.set(k, ops);
+  else qcacheOpsByKernel.delete(k);
 }
 
 /** VMEM_QCACHE_SLABSIZE(): the slab size of an arena's quantum caches (kmem uses it) */
@@ -212,6 +214,7 @@ function createQcaches(k: Kernel, vmp: Vmem, ops: QcacheOps): void {
 
 /** The quantum cache for size, created now if kmem arrived after the arena; undefined without kmem. */
 function qcacheFor(k: Kernel, vmp: Vmem, size: number): unknown {
+  const qcacheOps = qcacheOpsByKernel.get(k);
   if (!qcacheOps) return undefined;
   if (vmp.qcache.length === 0) createQcaches(k, vmp, qcacheOps);
   return vmp.qcache[Math.floor((size - 1) / vmp.quantum)];
@@ -310,7 +313,7 @@ function segAlloc(vmp: Vmem, vsp: VmemSeg, addr: number, size: number): VmemSeg 
 
 /** kmem_reap() (kmem_reap_idspace() for an identifier arena is not distinguished), through the kmem ops */
 export function requestKmemReap(k: Kernel): void {
-  qcacheOps?.reap?.(k);
+  qcacheOpsByKernel.get(k)?.reap?.(k);
 }
 
 /** cv_wait(&vmp->vm_cv): before the first thread exists nothing could ever wake us */
@@ -393,7 +396,7 @@ export function* vmemAlloc(k: Kernel, vmp: Vmem, size: number, vmflag: number): 
   if (size >= 1 && size - 1 < vmp.qcacheMax) {
     const h = qcacheFor(k, vmp, size);
     if (h !== undefined) {
-      const a = yield* qcacheOps!.alloc(k, h, vmflag & VM_KMFLAGS);
+      const a = yield* qcacheOpsByKernel.get(k)!.alloc(k, h, vmflag & VM_KMFLAGS);
       leave(k, fr);
       return a;
     }
@@ -687,6 +690,7 @@ export function vmemXfree(k: Kernel, vmp: Vmem, addr: Kva, size: number): void {
 /** models vmem_free(): the quantum cache for small sizes, vmem_xfree() otherwise. Never sleeps. */
 export function vmemFree(k: Kernel, vmp: Vmem, addr: Kva, size: number): void {
   const fr = enter(k, vmem_free, 0b11, vmp.addr, addr, size);
+  const qcacheOps = qcacheOpsByKernel.get(k);
   if (size >= 1 && size - 1 < vmp.qcacheMax && !vmp.qcacheBypass.delete(addr) && qcacheOps) {
     qcacheOps.free(k, qcacheFor(k, vmp, size), addr);
   } else vmemXfree(k, vmp, addr, size);
@@ -750,6 +754,7 @@ export function* vmemCreate(
   if (nqcache !== 0) {
     vmp.nqcache = nqcache;
     vmp.qcacheMax = nqcache * quantum;
+    const qcacheOps = qcacheOpsByKernel.get(k);
     if (qcacheOps) createQcaches(k, vmp, qcacheOps);
   }
 
@@ -799,6 +804,7 @@ export function vmemDestroy(k: Kernel, vmp: Vmem): void {
     st.list.splice(i, 1);
     if (i > 0) st.list[i - 1]!.next = vmp.next;
   }
+  const qcacheOps = qcacheOpsByKernel.get(k);
   if (qcacheOps?.destroy) for (const h of vmp.qcache) qcacheOps.destroy(k, h);
   const leaked = vmemSize(vmp, VMEM_ALLOC);
   if (leaked !== 0)

@@ -8,8 +8,10 @@
  *
  * The ARC is modelled as a bounded set of cached blocks, each an
  * arc_buf_hdr_t and a 128K data buffer from zio_data_buf_131072, evicted
- * oldest first. Data buffers are allocated KM_PUSHPAGE, as zio_data_buf_alloc()
- * does, so reads may take memory down into the pageout reserve.
+ * oldest first. A read needs a data buffer: while the ARC is below its size
+ * it allocates one (KM_PUSHPAGE, as zio_data_buf_alloc() does); once the ARC
+ * is full, arc_get_data_buf() evicts the oldest block and recycles its
+ * buffer, so a read then allocates no new memory for data.
  */
 import type { Kernel } from '../kern/kernel.js';
 import { func } from '../kern/symbols.js';
@@ -36,6 +38,8 @@ const arc_read = func('zfs', 'arc_read', 0xc0);
 const arc_read_nolock = func('zfs', 'arc_read_nolock', 0x980);
 
 const arc_buf_alloc = func('zfs', 'arc_buf_alloc', 0xe0);
+const arc_get_data_buf = func('zfs', 'arc_get_data_buf', 0x1f0);
+const arc_evict = func('zfs', 'arc_evict', 0x4c0);
 const zio_data_buf_alloc = func('zfs', 'zio_data_buf_alloc', 0x40);
 
 const SIZEOF_ARC_BUF_HDR = 0xf8;
@@ -88,11 +92,25 @@ function* arcRead(k: Kernel, z: ZfsState, blk: number): KGen<Zio | null> {
   } else {
     z.arc.misses++;
     const fb = k.enter(arc_buf_alloc, 0, BLOCK);
-    const fd = k.enter(zio_data_buf_alloc, 0, BLOCK);
-    const data = yield* kmemCacheAlloc(z.km, z.arc.dataCache, KM_PUSHPAGE);
-    k.leave(fd);
+    const fg = k.enter(arc_get_data_buf, 0, BLOCK);
+    let data = 0;
+    if (z.arc.cached.size + z.arc.inflight.size >= z.arc.max && z.arc.cached.size > 0) {
+      // arc_evict(..., recycle): take the oldest block's buffer for this read
+      const fe = k.enter(arc_evict, 0, BLOCK);
+      const [oldBlk, [h, d]] = z.arc.cached.entries().next().value as [number, [number, number]];
+      z.arc.cached.delete(oldBlk);
+      kmemCacheFree(z.km, z.arc.hdrCache, h);
+      data = d;
+      k.leave(fe);
+    } else {
+      const fd = k.enter(zio_data_buf_alloc, 0, BLOCK);
+      const b = yield* kmemCacheAlloc(z.km, z.arc.dataCache, KM_PUSHPAGE);
+      k.leave(fd);
+      if (b) data = b.addr;
+    }
+    k.leave(fg);
     k.leave(fb);
-    if (data) z.arc.pendingData.set(blk, data.addr);
+    if (data) z.arc.pendingData.set(blk, data);
     zio = yield* zioLogical(k, z.spa, blk * BLOCK, blk);
     zio.onDone = (kk, done) => arcReadDone(kk, z, blk, done);
     z.arc.inflight.set(blk, zio);

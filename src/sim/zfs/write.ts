@@ -108,6 +108,8 @@ export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
       const fz = k.enter(zio_buf_alloc, 0, zc.cache_bufsize);
       const cbuf = yield* kmemCacheAlloc(tx.km, zc, KM_PUSHPAGE);
       k.leave(fz);
+      // lzjb over 128K costs the CPU a while; other CPUs run meanwhile
+      k.tick(100_000 + k.rng.below(150_000));
       k.leave(f5);
       const zio = yield* zioLogical(k, tx.spa, (tx.txg * 4096 + writes.length) * BLOCK, -1, true);
       yield* zioNowait(k, tx.spa, zio);

@@ -41,7 +41,6 @@ function arena(k: Kernel, size = 1 << 20, quantum = PAGE, name = 'test'): Vmem {
   return vmemCreateNow(k, name, BASE, size, quantum, null, null, null, 0, VM_SLEEP);
 }
 
-afterEach(() => setQcacheOps(null));
 
 describe('allocation and free', () => {
   it('hands out quantum-aligned space and takes it back, coalescing', () => {
@@ -356,7 +355,7 @@ describe('quantum caches', () => {
   it('vmem_create makes <arena>_<size> caches and small sizes go through them', () => {
     const k = mkKernel();
     const { ops, log } = fakeOps();
-    setQcacheOps(ops);
+    setQcacheOps(k, ops);
     const vmp = vmemCreateNow(k, 'qc', BASE, 1 << 20, PAGE, null, null, null, 4 * PAGE, VM_SLEEP);
     expect(vmp.qcacheMax).toBe(4 * PAGE);
     expect(log.slice(0, 4)).toEqual(['create qc_4096', 'create qc_8192', 'create qc_12288', 'create qc_16384']);
@@ -376,7 +375,7 @@ describe('quantum caches', () => {
     const early = now(vmemAlloc(k, vmp, PAGE, VM_SLEEP));
     expect(early).toBe(BASE);
     const { ops, log } = fakeOps();
-    setQcacheOps(ops);
+    setQcacheOps(k, ops);
     const late = now(vmemAlloc(k, vmp, PAGE, VM_SLEEP));
     expect(log.slice(0, 3)).toEqual(['create late_4096', 'create late_8192', 'alloc late_4096 0']);
     vmemFree(k, vmp, early, PAGE); // allocated from the arena: freed to it
