@@ -132,6 +132,8 @@ export interface DcmdContext extends WalkContext {
   readonly first: boolean;
   /** input comes from a pipe (DCMD_PIPE) */
   readonly piped: boolean;
+  /** every address piped into this command, in order (mdb_get_pipe()); the first call may consume them all */
+  readonly pipeInput?: readonly bigint[];
   /** output goes to a pipe (DCMD_PIPE_OUT): return addresses, not text */
   readonly pipedInto: boolean;
   /** the C type of piped addresses, when the previous stage knew it */

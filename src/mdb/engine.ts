@@ -49,6 +49,8 @@ export interface Call {
   loop: boolean;
   first: boolean;
   piped: boolean;
+  /** every address piped into this stage (mdb_get_pipe()), when piped */
+  pipeInput?: readonly bigint[];
   inputType: string | undefined;
 }
 
@@ -120,12 +122,13 @@ export class Engine {
 
   private async runPiped(stage: Invocation, elements: Element[], type: string | undefined, env: StageEnv): Promise<void> {
     const invoke = this.prepare(stage.verb, env);
+    const all = elements.map((e) => e.addr);
     for (let i = 0; i < elements.length; i++) {
       const el = elements[i]!;
       await this.pause(i, env.opts);
       this.state.dot = el.addr;
       if (el.bind !== undefined) this.state.vars.set(el.bind, el.addr);
-      await invoke({ dot: el.addr, addrSpec: true, loop: true, first: i === 0, piped: true, inputType: type });
+      await invoke({ dot: el.addr, addrSpec: true, loop: true, first: i === 0, piped: true, pipeInput: all, inputType: type });
       this.state.lastDot = el.addr;
     }
   }
@@ -225,6 +228,7 @@ export class Engine {
       loop: call.loop,
       first: call.first,
       piped: call.piped,
+      ...(call.pipeInput ? { pipeInput: call.pipeInput } : {}),
       pipedInto: sink.pipedInto,
       inputType: call.inputType,
       pointerSize: this.target.pointerSize,

@@ -36,6 +36,8 @@ export class MdbSession implements DebugSession {
     this.target = new Target(model);
     this.registry = Registry.from(modules, this.target);
     this.state = { dot: 0n, incr: 0n, lastDot: 0n, radix: 16, vars: new Map(), cache: new Map() };
+    // ::status names the dump it is debugging
+    this.state.cache.set('mdb.dumpPath', path);
     this.engine = new Engine(this.target, this.registry, this.state, options);
     const h = model.header;
     this.info = { path, hostname: h.hostname, os: h.os, kernelVersion: h.kernelVersion, panic: h.panic ? h.panic.message : null };

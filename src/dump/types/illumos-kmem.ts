@@ -127,7 +127,8 @@ export function declareKmemTypes(b: CtfBuilder, ncpus: number): void {
     ['cache_empty', 'kmem_maglist_t'],
     ['cache_dumpfreelist', 'void *'],
     ['cache_dumplog', 'void *'],
-    ['cache_pad2', 'char [40]'],
+    // pads cache_cpu[] to a cache line (KMEM_CPU_CACHE_SIZE)
+    ['cache_pad2', 'char [72]'],
     ['cache_cpu', `kmem_cpu_cache_t [${ncpus}]`],
   ]);
 }

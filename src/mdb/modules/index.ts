@@ -5,5 +5,10 @@
  */
 import type { Module } from '../dcmd.js';
 import { coreModule } from './core/index.js';
+import { kmemModule } from './kmem/index.js';
+import { vmemModule } from './vmem/index.js';
+import { threadModule } from './thread/index.js';
+import { cpuModule } from './cpu/index.js';
+import { panicModule } from './panic/index.js';
 
-export const builtinModules: readonly Module[] = [coreModule];
+export const builtinModules: readonly Module[] = [coreModule, kmemModule, vmemModule, threadModule, cpuModule, panicModule];

@@ -50,7 +50,8 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const k = new Kernel({
     platform: I86PC,
     hostname: sc.kernel.hostname,
-    kernelVersion: sc.kernel.version,
+    // a DEBUG build says so in its version string
+    kernelVersion: sc.kernel.debug ? `${sc.kernel.version} DEBUG` : sc.kernel.version,
     debug: sc.kernel.debug,
     ncpus: sc.kernel.ncpus,
     physmem: Math.floor((sc.kernel.physmem_mb * 1024 * 1024) / I86PC.pagesize),

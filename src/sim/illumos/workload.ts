@@ -43,6 +43,15 @@ const SLEEP_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall'), f('genunix', '
 const EXIT_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall'), f('genunix', 'rexit', 0x20), f('genunix', 'exit', 0x30), f('genunix', 'proc_exit', 0x4a0)];
 const JOB_NAMES = ['cc1', 'as', 'ld', 'cw', 'ctfconvert', 'make', 'sh', 'cpp'];
 
+/** Remove a random element in O(1) (order does not matter). */
+function takeRandom<T>(k: Kernel, xs: T[]): T {
+  const i = k.rng.below(xs.length);
+  const x = xs[i]!;
+  xs[i] = xs[xs.length - 1]!;
+  xs.pop();
+  return x;
+}
+
 function* along<T>(k: Kernel, path: readonly FuncSym[], body: () => KGen<T>): KGen<T> {
   const frames = path.map((fn) => k.enter(fn, 0));
   const r = yield* body();
@@ -90,7 +99,7 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
           }
         });
         while (live.length > targetObjects) {
-          const [a, s] = live.splice(k.rng.below(live.length), 1)[0]!;
+          const [a, s] = takeRandom(k, live);
           yield* along(k, FREE_PATH, function* () {
             kmemFree(km, a, s);
           });
@@ -101,7 +110,7 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
         const ok = yield* along(k, FAULT_PATH, () => pageCreateAnon(k, n, PG_WAIT));
         if (ok) owner.resident += n;
       } else if (live.length > 0) {
-        const [a, s] = live.splice(k.rng.below(live.length), 1)[0]!;
+        const [a, s] = takeRandom(k, live);
         yield* along(k, FREE_PATH, function* () {
           kmemFree(km, a, s);
         });

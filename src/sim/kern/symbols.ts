@@ -23,6 +23,8 @@ export interface FuncSym {
   frameSize: number;
   /** assigned at layout */
   addr: Kva;
+  /** the size was given, not derived from the name */
+  sized: boolean;
 }
 
 export interface ObjSym {
@@ -48,7 +50,17 @@ export function hashName(s: string): number {
 /** Declare a kernel function. Size defaults to a plausible value derived from the name. */
 export function func(module: string, name: string, size?: number): FuncSym {
   const existing = funcByName.get(name);
-  if (existing) return existing;
+  if (existing) {
+    // Several modelled files may name the same kernel function; the layout
+    // must not depend on which was imported first, so sizes must agree.
+    if (existing.module !== module) throw new Error(`symbol ${name} declared in modules ${existing.module} and ${module}`);
+    if (size !== undefined) {
+      if (existing.sized && existing.size !== size) throw new Error(`symbol ${name} declared with sizes ${existing.size} and ${size}`);
+      existing.size = size;
+      existing.sized = true;
+    }
+    return existing;
+  }
   const h = hashName(name);
   const sym: FuncSym = {
     module,
@@ -56,6 +68,7 @@ export function func(module: string, name: string, size?: number): FuncSym {
     size: size ?? 0x80 + (h % 0x300),
     frameSize: 0x20 + ((h >>> 12) % 12) * 0x10,
     addr: 0,
+    sized: size !== undefined,
   };
   funcs.push(sym);
   funcByName.set(name, sym);
@@ -78,7 +91,9 @@ export function callSiteOffset(caller: FuncSym, callee: FuncSym): number {
 
 function computeCallSite(caller: FuncSym, callee: FuncSym): number {
   const h = hashName(caller.name + '>' + callee.name);
-  return 0x10 + (h % Math.max(1, caller.size - 0x18));
+  // somewhere past the prologue and before the end of the function
+  const lo = Math.min(0x8, caller.size - 1);
+  return lo + (h % Math.max(1, caller.size - lo - 0x8));
 }
 
 const MODULE_ORDER = ['unix', 'genunix', 'rootnex', 'blkdev', 'vioblk', 'zfs'];

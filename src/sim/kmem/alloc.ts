@@ -7,7 +7,7 @@ import { func } from '../kern/symbols.js';
 import type { KGen } from '../kern/thread.js';
 import { runNoSleep } from '../kern/sync.js';
 import { BUFSTATE_ALLOC, FILL_ZERO } from '../../dump/format.js';
-import { KM_NOSLEEP, KMEM_C_ASSERT_RC_LINE, KMF_BUFTAG, KMF_HASH } from './flags.js';
+import { KM_NOSLEEP, KMEM_C_ASSERT_RC_LINE, KMF_BUFTAG, KMF_DEADBEEF, KMF_HASH, KMF_LITE } from './flags.js';
 import type { Kmem } from './state.js';
 import type { Buf, KmemCache, Magazine } from './types.js';
 import { kmemCacheAllocDebug, kmemCacheFreeDebug, kmemError, KMERR_BADADDR } from './debug.js';
@@ -156,8 +156,9 @@ export function kmemCacheFree(km: Kmem, cp: KmemCache, addr: number): void {
     }
     break;
   }
-  // Straight to the slab layer: destruct first unless the debug layer already did.
-  if (!(cp.cache_flags & KMF_BUFTAG) && cp.dtor) cp.dtor(k, b);
+  // Straight to the slab layer: destruct first unless the debug layer already
+  // did (it does only with KMF_DEADBEEF and not KMF_LITE, as magazine destroy knows).
+  if ((cp.cache_flags & (KMF_DEADBEEF | KMF_LITE)) !== KMF_DEADBEEF && cp.dtor) cp.dtor(k, b);
   kmemSlabFree(km, cp, b);
   if (fr) k.leave(fr);
 }

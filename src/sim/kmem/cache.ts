@@ -3,6 +3,8 @@
  */
 import { runNoSleep } from '../kern/sync.js';
 import { func } from '../kern/symbols.js';
+import { offsetOf } from '../../dump/types/illumos.js';
+import { illumosLayouts } from '../dump/layouts.js';
 import { vmemAlloc, vmemQcacheSlabsize, VM_SLEEP } from '../vmem/index.js';
 import {
   KMC_NODEBUG,
@@ -33,8 +35,9 @@ import type { Vmem } from '../vmem/index.js';
 
 const kmem_cache_create = func('genunix', 'kmem_cache_create', 0x590);
 
-/** sizeof (kmem_cache_t) up to cache_cpu[], and the padded total for ncpus */
-export const KMEM_CACHE_CPU_OFFSET = 0x240;
+/** offsetof (kmem_cache_t, cache_cpu), from the layout the dump describes */
+export const KMEM_CACHE_CPU_OFFSET = offsetOf(illumosLayouts(1), 'kmem_cache_t', 'cache_cpu');
+/** KMEM_CACHE_SIZE(ncpus): a cache is allocated up to its last CPU cache */
 export function kmemCacheSize(ncpus: number): number {
   return KMEM_CACHE_CPU_OFFSET + ncpus * KMEM_CPU_CACHE_SIZE;
 }

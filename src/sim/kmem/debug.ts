@@ -6,11 +6,10 @@
 import { func } from '../kern/symbols.js';
 import type { KGen } from '../kern/thread.js';
 import { EVENT_ALLOC, EVENT_CTOR_FAIL, EVENT_FREE, FILL_BADDCAFE, FILL_DEADBEEF, LOG_TRANSACTION } from '../../dump/format.js';
-import { KM_NOSLEEP, KM_PANIC, KMF_AUDIT, KMF_DEADBEEF, KMF_HASH, KMF_LITE, KMEM_STACK_DEPTH } from './flags.js';
+import { KM_NOSLEEP, KM_PANIC, KMF_AUDIT, KMF_DEADBEEF, KMF_HASH, KMF_LITE } from './flags.js';
 import type { Kmem } from './state.js';
 import type { Buf, KmemCache } from './types.js';
-import { kmemLog } from './slab.js';
-import { kmemSlabFree } from './slab.js';
+import { kmemAudit, kmemLog, kmemSlabFree } from './slab.js';
 
 const kmem_cache_alloc_debug = func('genunix', 'kmem_cache_alloc_debug', 0x2c0);
 const kmem_cache_free_debug = func('genunix', 'kmem_cache_free_debug', 0x2a0);
@@ -41,16 +40,6 @@ export function kmemError(km: Kmem, error: number, cp: KmemCache, addr: number):
   k.console(`buffer=${k.hex(addr)}  bufctl=0  cache: ${cp.cache_name}`);
   if (km.kmem_panic > 0) k.panic('kernel heap corruption detected');
   k.leave(fr);
-}
-
-/** Record the transaction in the audit bufctl and the transaction log (KMEM_AUDIT()). */
-function audit(km: Kmem, cp: KmemCache, b: Buf, event: number, kmflag: number): void {
-  const k = km.k;
-  const t = k.curthread!;
-  b.audThread = t.addr;
-  b.audTime = k.now;
-  b.audStack = km.stacks.capture(t.frames, KMEM_STACK_DEPTH);
-  b.audLastlog = kmemLog(km, LOG_TRANSACTION, event, cp, b.addr, b.bufctl, kmflag);
 }
 
 /**
@@ -100,7 +89,7 @@ export function* kmemCacheAllocDebug(km: Kmem, cp: KmemCache, b: Buf, kmflag: nu
     k.leave(fr);
     return 1;
   }
-  if (cp.cache_flags & KMF_AUDIT) audit(km, cp, b, EVENT_ALLOC, kmflag);
+  if (cp.cache_flags & KMF_AUDIT) kmemAudit(km, cp, b, EVENT_ALLOC, kmflag);
   k.leave(fr);
   return 0;
 }
@@ -119,7 +108,7 @@ export function kmemCacheFreeDebug(km: Kmem, cp: KmemCache, b: Buf): number {
     return -1;
   }
   b.bxAlloc = false;
-  if (cp.cache_flags & KMF_AUDIT) audit(km, cp, b, EVENT_FREE, 0);
+  if (cp.cache_flags & KMF_AUDIT) kmemAudit(km, cp, b, EVENT_FREE, 0);
   if (cp.cache_flags & KMF_DEADBEEF && !(cp.cache_flags & KMF_LITE)) {
     if (cp.dtor) cp.dtor(k, b);
     b.ptrs = null;

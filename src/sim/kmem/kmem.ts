@@ -40,7 +40,7 @@ import type { Kva } from '../kern/platform.js';
 import { func } from '../kern/symbols.js';
 import type { KGen } from '../kern/thread.js';
 import { runNoSleep } from '../kern/sync.js';
-import { setQcacheOps, vmemAlloc, vmemFree, VM_NOSLEEP, type Vmem } from '../vmem/index.js';
+import { setQcacheOps, vmemAlloc, vmemFree, vmemQcacheCreateAll, VM_NOSLEEP, type Vmem } from '../vmem/index.js';
 import { kmemCacheCreate } from './cache.js';
 import { kmemCacheAlloc, kmemCacheFree } from './alloc.js';
 import { KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
@@ -106,6 +106,7 @@ export function kmemInit(k: Kernel, arenas: KmemArenas): Kmem {
       kmemReapRequest(km);
     },
   });
+  vmemQcacheCreateAll(k);
   for (const size of KMEM_ALLOC_SIZES) {
     const align = size >= 64 && (size & 63) === 0 ? 64 : 8;
     km.allocCaches.push(kmemCacheCreate(km, { name: `kmem_alloc_${size}`, bufsize: size, align, cflags: KMC_KMEM_ALLOC }));

@@ -22,7 +22,9 @@ import { runNoSleep } from '../kern/sync.js';
 import {
   BUFSTATE_ALLOC,
   BUFSTATE_SLAB_FREE,
+  EVENT_ALLOC,
   EVENT_ALLOC_FAIL,
+  EVENT_FREE,
   EVENT_SLAB_CREATE,
   EVENT_SLAB_DESTROY,
   FILL_BADDCAFE,
@@ -30,6 +32,7 @@ import {
   FILL_ZERO,
   LOG_FAILURE,
   LOG_SLAB,
+  LOG_TRANSACTION,
 } from '../../dump/format.js';
 import { vmemAlloc, vmemFree, VM_SLEEP } from '../vmem/index.js';
 import { KM_NOSLEEP, KM_VMFLAGS, KMF_AUDIT, KMF_BUFTAG, KMF_DEADBEEF, KMF_HASH, KMEM_STACK_DEPTH } from './flags.js';
@@ -63,6 +66,25 @@ export function kmemLog(km: Kmem, which: number, event: number, cp: KmemCache, a
     kmflag,
     stack: t ? km.stacks.capture(t.frames, KMEM_STACK_DEPTH) : 0,
   });
+}
+
+/**
+ * Record the transaction in the audit bufctl and the transaction log
+ * (KMEM_AUDIT()): from the debug layer for buftagged caches, from the slab
+ * layer for audited caches without buftags (firewalled and quantum caches).
+ */
+export function kmemAudit(km: Kmem, cp: KmemCache, b: Buf, event: number, kmflag: number): void {
+  const k = km.k;
+  const t = k.curthread!;
+  b.audThread = t.addr;
+  b.audTime = k.now;
+  b.audStack = km.stacks.capture(t.frames, KMEM_STACK_DEPTH);
+  b.audLastlog = kmemLog(km, LOG_TRANSACTION, event, cp, b.addr, b.bufctl, kmflag);
+}
+
+/** KMF_AUDIT without KMF_BUFTAG: no kmem_cache_*_debug() runs, so the slab layer audits. */
+function slabAudits(km: Kmem, cp: KmemCache): boolean {
+  return (cp.cache_flags & (KMF_AUDIT | KMF_BUFTAG)) === KMF_AUDIT && km.k.curthread !== null;
 }
 
 function partialAdd(cp: KmemCache, sp: Slab): void {
@@ -225,6 +247,7 @@ export function* kmemSlabAlloc(km: Kmem, cp: KmemCache, kmflag: number): KGen<Bu
   b.next = null;
   b.state = BUFSTATE_ALLOC;
   cp.allocated.set(b.addr, b);
+  if (slabAudits(km, cp)) kmemAudit(km, cp, b, EVENT_ALLOC, kmflag);
   if (cp.cache_flags & KMF_HASH) maybeRehash(km, cp);
   if (sp.refcnt === sp.chunks) {
     sp.complete = true;
@@ -254,6 +277,7 @@ export function kmemSlabFree(km: Kmem, cp: KmemCache, b: Buf): void {
   const fr = k.curthread ? k.enter(kmem_slab_free, 0b11, cp.addr, b.addr) : null;
   const sp = b.slab;
   cp.cache_slab_free++;
+  if (slabAudits(km, cp)) kmemAudit(km, cp, b, EVENT_FREE, 0);
   cp.allocated.delete(b.addr);
   b.state = BUFSTATE_SLAB_FREE;
   b.ptrs = null;

@@ -91,12 +91,13 @@ function lineOf(doc: Document, lc: LineCounter, keyPath: string[]): number {
 /** Parse and validate scenario text. */
 export function parseScenario(text: string, file: string): Scenario {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: false, lineCounter: lc });
+  const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, lineCounter: lc });
   const base = path.basename(file);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line ?? 1;
-    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const msg = e.code === 'DUPLICATE_KEY' ? 'duplicate key' : first;
     throw new ScenarioError(`${base}:${line}: ${msg}`);
   }
   let js: unknown;

@@ -40,7 +40,7 @@ export const SECTIONS: Record<string, Section> = {
     doc: 'the machine and kernel build',
     fields: {
       platform: { type: 'string', default: 'i86pc', oneOf: ['i86pc'], doc: 'platform' },
-      version: { type: 'string', default: 'SunOS 5.11 illumos', doc: 'kernel version string (utsname)' },
+      version: { type: 'string', default: 'SunOS 5.11 illumos', doc: 'kernel version string (utsname); DEBUG is appended on a DEBUG kernel' },
       hostname: { type: 'string', default: 'unknown', doc: 'nodename' },
       debug: { type: 'boolean', default: false, doc: 'DEBUG kernel: ASSERTs live, kmem_flags = 0xf' },
       ncpus: { type: 'int', default: 2, min: 1, max: 64, doc: 'number of CPUs' },

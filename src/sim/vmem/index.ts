@@ -34,6 +34,7 @@ export {
   setQcacheOps,
   requestKmemReap,
   vmemQcacheSlabsize,
+  vmemQcacheCreateAll,
   vmemAlloc,
   vmemXalloc,
   vmemFree,

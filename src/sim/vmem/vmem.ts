@@ -196,6 +196,16 @@ export function setQcacheOps(k: Kernel, ops: QcacheOps | null): void {
   else qcacheOpsByKernel.delete(k);
 }
 
+/**
+ * kmem has arrived (kmem_init()): give every arena made before it the quantum
+ * caches it asked for, so none are created later in some thread's context.
+ */
+export function vmemQcacheCreateAll(k: Kernel): void {
+  const ops = qcacheOpsByKernel.get(k);
+  if (!ops) return;
+  for (const vmp of vmemList(k)) if (vmp.nqcache > 0 && vmp.qcache.length === 0) createQcaches(k, vmp, ops);
+}
+
 /** VMEM_QCACHE_SLABSIZE(): the slab size of an arena's quantum caches (kmem uses it) */
 export function vmemQcacheSlabsize(max: number): number {
   return Math.max(2 ** highbit(3 * max), 64);

@@ -13,7 +13,6 @@ import {
   pageFreeAnon,
   pageSupply,
   PG_PUSHPAGE,
-  setQcacheOps,
   vmemAlloc,
   VM_SLEEP,
   vmemInitIllumos,

@@ -28,9 +28,14 @@ export function now<T>(g: KGen<T>): T {
 
 const test_thread = func('genunix', 'vmem_test_thread', 0x80);
 
-/** A kernel thread running body. */
+/**
+ * A thread of a user process running body. (p0's kernel threads are
+ * NOMEMWAIT: the page allocator never makes them wait, so tests of throttling
+ * and sleeping need a user process.)
+ */
 export function spawn(k: Kernel, body: (t: KThread) => KGen<void>): KThread {
-  return k.threadCreate(k.procs[0]!, test_thread, body);
+  const proc = k.procs.find((p) => p.comm === 'vmemtest') ?? k.newProc('vmemtest', 'vmemtest');
+  return k.threadCreate(proc, test_thread, body);
 }
 
 /** The function names on a thread's stack, innermost first. */

@@ -1,0 +1,61 @@
+/*
+ * ::status — what is being debugged (the kvm target's status): the dump and
+ * the machine it came from, the operating system, the panic message, and
+ * what the dump holds. A live dump (savecore -L) has no panic message and
+ * says so instead.
+ */
+import { defineDcmd, text } from '../../dcmd.js';
+import { UsageError } from '../../errors.js';
+import { dumpPath, readPanic } from './helpers.js';
+
+/** utsname's release and version from "SunOS 5.11 illumos-2012.10 DEBUG": ["5.11", "illumos-2012.10 DEBUG"]. */
+export function releaseAndVersion(kernelVersion: string): [string, string] {
+  const words = kernelVersion.trim().split(/\s+/);
+  if (words.length >= 3) return [words[1]!, words.slice(2).join(' ')];
+  if (words.length === 2) return [words[0]!, words[1]!];
+  return [kernelVersion, ''];
+}
+
+export default defineDcmd({
+  name: 'status',
+  synopsis: '',
+  address: 'none',
+  summary: 'print summary of current target',
+  help: `Prints what is being debugged: the crash dump and the host it came from,
+the operating system release, version and platform, the panic message, and
+what the dump contains. A live dump (taken with savecore -L on a running
+system) has no panic message; ::status says it is a live dump instead.
+
+EXAMPLES
+  > ::status
+  debugging crash dump dumps/illumos-2911.dump (64-bit) from build-kvm
+  operating system: 5.11 illumos-2012.10 DEBUG (i86pc)
+  panic message: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+  dump content: kernel pages only`,
+  options: {},
+  run(ctx, _addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const h = ctx.target.header;
+    const path = dumpPath(ctx);
+    const bits = ctx.pointerSize * 8;
+    const [release, version] = releaseAndVersion(h.kernelVersion);
+    const panic = readPanic(ctx.target);
+    const lines = [`debugging crash dump ${path === undefined ? '' : path + ' '}(${bits}-bit) from ${h.hostname}`, `operating system: ${release} ${version} (${h.platform})`];
+    if (panic) lines.push(`panic message: ${panic.message}`);
+    else lines.push('live dump: taken from a running system (savecore -L); there was no panic');
+    lines.push('dump content: kernel pages only');
+    return text(lines.map((l) => l + '\n').join(''), {
+      data: {
+        dump: path ?? null,
+        bits,
+        hostname: h.hostname,
+        release,
+        version,
+        platform: h.platform,
+        dumpKind: h.dumpKind,
+        panic: panic ? { message: panic.message, thread: panic.thread, cpu: panic.cpu } : null,
+        content: 'kernel pages only',
+      },
+    });
+  },
+});

@@ -1,0 +1,107 @@
+/*
+ * illumos #2911 end to end: the panic arises only on a DEBUG kernel without
+ * 679ac15, in the reading thread, with the seed's stack.
+ */
+import { describe, expect, it } from 'vitest';
+import { simulate, type RunReport } from '../../../src/sim/scenario/run.js';
+import type { KThread } from '../../../src/sim/kern/thread.js';
+
+/** The seed's stack below assfail, innermost first. */
+const SEED_STACK = [
+  'kmem_cache_alloc',
+  'bd_xfer_alloc',
+  'bd_strategy',
+  'bdev_strategy',
+  'ldi_strategy',
+  'vdev_disk_io_start',
+  'zio_vdev_io_start',
+  'zio_execute',
+  'zio_nowait',
+  'vdev_mirror_io_start',
+  'zio_vdev_io_start',
+  'zio_execute',
+  'zio_nowait',
+  'arc_read_nolock',
+  'arc_read',
+  'dsl_read',
+  'dbuf_prefetch',
+  'dmu_zfetch_fetch',
+  'dmu_zfetch_dofetch',
+  'dmu_zfetch_find',
+  'dmu_zfetch',
+  'dbuf_read',
+  'dmu_buf_hold_array_by_dnode',
+  'dmu_buf_hold_array',
+  'dmu_read_uio',
+  'zfs_read',
+  'fop_read',
+  'read',
+  'read32',
+  'brand_sys_sysenter',
+];
+
+const innermostFirst = (t: KThread): string[] => t.frames.filter((f) => !f.hidden).map((f) => f.fn.name).reverse();
+
+const cache = (r: RunReport, name: string) => r.sys.km.caches.find((c) => c.cache_name === name)!;
+
+describe('illumos #2911', () => {
+  const panicked = simulate('illumos-2911', { sets: [], fixes: [] });
+
+  it('panics on the DEBUG kernel with the ASSERT in kmem_cache_alloc', () => {
+    expect(panicked.outcome).toBe('panic');
+    expect(panicked.consoleLine).toMatch(
+      /^panic\[cpu\d\]\/thread=ffffff[0-9a-f]{10}: assertion failed: rc == -1, file: \.\.\/\.\.\/common\/os\/kmem\.c, line: 2598$/,
+    );
+    expect(panicked.model.header.panic?.message).toBe('assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598');
+  });
+
+  it("the panic thread's stack is the seed's, frame by frame, under vpanic and assfail", () => {
+    const t = panicked.sys.k.panicked!.thread;
+    expect(innermostFirst(t)).toEqual(['vpanic', 'assfail', ...SEED_STACK]);
+    expect(t.proc.comm).toBe('ld');
+  });
+
+  it('kmem_cache_alloc was called on blkdev0_xfer with kmflag 4 (KM_PUSHPAGE)', () => {
+    const t = panicked.sys.k.panicked!.thread;
+    const f = t.frames.find((x) => x.fn.name === 'kmem_cache_alloc')!;
+    const cp = panicked.sys.km.caches.find((c) => c.addr === f.args[0])!;
+    expect(cp.cache_name).toMatch(/^blkdev\d_xfer$/);
+    expect(f.args[1]).toBe(4);
+    const bx = t.frames.find((x) => x.fn.name === 'bd_xfer_alloc')!;
+    expect(bx.args[3]).toBe(4);
+  });
+
+  it('blkdev0_xfer is a debug cache (0x20f) whose constructor failed, and rootnex_dmahdl ran dry', () => {
+    const bd = cache(panicked, 'blkdev0_xfer');
+    expect(bd.cache_flags).toBe(0x20f);
+    expect(bd.cache_alloc_fail).toBeGreaterThan(0);
+    expect(bd.ctorName).toBe('bd_xfer_ctor');
+    expect(cache(panicked, 'rootnex_dmahdl').cache_alloc_fail).toBeGreaterThan(0);
+    expect(panicked.sys.rn.noResources).toBeGreaterThan(0);
+  });
+
+  it('with 679ac15 the same load completes: the PUSHPAGE retry sleeps for its DMA handle instead', () => {
+    const fixed = simulate('illumos-2911', { sets: [], fixes: ['679ac15'] });
+    expect(fixed.outcome).toBe('completed');
+    expect(fixed.sys.k.panicked).toBeNull();
+    expect(fixed.model.header.dumpKind).toBe('live');
+    // The first (KM_NOSLEEP) attempt still fails under pressure; nothing is lost.
+    expect(fixed.sys.bds.reduce((a, b) => a + b.enomem, 0)).toBe(0);
+    expect(fixed.sys.bds.reduce((a, b) => a + b.done, 0)).toBeGreaterThan(10_000);
+  });
+
+  it('a non-DEBUG kernel does not panic: ASSERTs are compiled out and magazines keep constructed xfers', () => {
+    const nd = simulate('illumos-2911', { sets: [['kernel.debug', 'false']], fixes: [] });
+    expect(nd.outcome).toBe('completed');
+    expect(cache(nd, 'blkdev0_xfer').cache_flags & 0xf).toBe(0);
+    expect(nd.model.header.debug).toBe(false);
+  });
+
+  it('is deterministic: same seed, same outcome and same dump; another seed, another run', () => {
+    const again = simulate('illumos-2911', { sets: [], fixes: [] });
+    expect(again.consoleLine).toBe(panicked.consoleLine);
+    expect(again.ops).toBe(panicked.ops);
+    const other = simulate('illumos-2911', { seed: 7, sets: [], fixes: [] });
+    expect(other.ops).not.toBe(panicked.ops);
+  });
+});
