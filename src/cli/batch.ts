@@ -9,7 +9,8 @@
  */
 import fs from 'node:fs';
 import { readDump } from '../dump/read.js';
-import { createSession, type CommandJson } from '../mdb/session.js';
+import type { CommandJson } from '../mdb/session.js';
+import { openScriptSession, runScript } from './script.js';
 
 export interface TextSink {
   write(s: string): unknown;
@@ -52,13 +53,11 @@ export async function runBatch(o: BatchOptions): Promise<number> {
   }
   if (o.stdin !== undefined) scripts.push(o.stdin);
 
-  const session = createSession(model, o.dumpPath, undefined, { readFile: (p) => fs.readFileSync(p, 'utf8') });
+  const session = openScriptSession(model, o.dumpPath);
   const doc: CommandJson[] = [];
   let failed = false;
   outer: for (const script of scripts) {
-    for (const line of script.split(/\r?\n/)) {
-      if (line.trim() === '') continue;
-      const r = await session.execute(line, { json: o.json });
+    for await (const { result: r } of runScript(session, script, { json: o.json })) {
       if (!r.ok) failed = true;
       if (o.json) doc.push(...(r.json as CommandJson[]));
       else {

@@ -42,6 +42,9 @@ import {
   TS_ZOMB,
 } from './thread.js';
 
+/** offsetof (kthread_t, t_delay_cv): what a thread in delay() sleeps on */
+const T_DELAY_CV = 0x5c0;
+
 export class PanicStop extends Error {
   constructor() {
     super('kernel panic');
@@ -143,7 +146,9 @@ export class Kernel {
       idle.cpu = i;
       idle.boundCpu = i;
       idle.pri = -1;
-      idle.state = TS_RUN;
+      // idle() runs whenever the CPU has nothing else: on the CPU until dispatched away
+      idle.state = TS_ONPROC;
+      idle.frames.push({ fn: idleFn, pcOff: 0, fp: idle.stk - idleFn.frameSize, args: [], ptrMask: 0, locals: [] });
       this.cpus.push({ id: i, addr, thread: idle, idle, nrunnable: 0 });
     }
   }
@@ -298,12 +303,11 @@ export class Kernel {
     yield { kind: 'preempt' };
   }
 
-  /** delay(): sleep for a while. */
+  /** delay(): sleep for a while, on the thread's own t_delay_cv with a timeout. */
   *delay(ns: number): KGen<void> {
     const fr = this.enter(delayFn, 0, ns);
-    const sw = this.enter(swtch, 0);
-    yield { kind: 'delay', ns };
-    this.leave(sw);
+    const t = this.curthread!;
+    yield* this.cvWait(t.addr + T_DELAY_CV, Math.max(1, ns));
     this.leave(fr);
   }
 
@@ -411,6 +415,7 @@ export class Kernel {
     const cpu =
       t.boundCpu >= 0 ? t.boundCpu : this.rng.chance(0.7) ? t.cpu : this.rng.below(this.cpus.length);
     const c = this.cpus[cpu]!;
+    c.idle.state = TS_RUN;
     c.thread = t;
     t.cpu = cpu;
     t.state = TS_ONPROC;
@@ -425,6 +430,7 @@ export class Kernel {
       throw e;
     }
     this.curthread = null;
+    c.idle.state = TS_ONPROC;
     if (r.done) {
       t.state = TS_ZOMB;
       t.gen = null;

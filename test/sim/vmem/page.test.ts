@@ -229,7 +229,7 @@ describe('segkmem', () => {
     });
     k.run(() => k.now > 1e9 || got !== -1);
     expect(got).toBe(-1);
-    expect(stackNames(t).slice(0, 4)).toEqual(['swtch', 'delay', 'page_resv', 'segkmem_xalloc']);
+    expect(stackNames(t).slice(0, 5)).toEqual(['swtch', 'cv_timedwait', 'delay', 'page_resv', 'segkmem_xalloc']);
     pageUnresv(k, 10);
     k.run(() => false);
     expect(got).not.toBe(0);

@@ -1,0 +1,67 @@
+/*
+ * Running a script of dcmds the way batch mode does: one session, each
+ * non-blank line executed in order, a failure reported and the next line run,
+ * `$q` ending it all. Batch mode (-e, -f, stdin) prints each line's results as
+ * they come; the golden tests and `npm run golden:update` collect them with
+ * runScriptText(). Both go through runScript(), so a golden `.out` file is
+ * exactly what `mddb <dump> -f <script>` prints.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DebugSession, ExecOptions, ExecResult } from '../mdb/api.js';
+import type { DumpModel } from '../dump/format.js';
+import { createSession, type MdbSession } from '../mdb/session.js';
+
+/**
+ * A session as batch mode opens it: `path` is the dump's name as the user
+ * typed it (::status prints it), and `$<file` reads files relative to `cwd`.
+ */
+export function openScriptSession(model: DumpModel, dumpPath: string, cwd?: string): MdbSession {
+  const readFile = (p: string): string => fs.readFileSync(cwd === undefined ? p : path.resolve(cwd, p), 'utf8');
+  return createSession(model, dumpPath, undefined, { readFile });
+}
+
+/** The lines of a script that are run: blank ones are skipped (mdb ignores empty input lines). */
+export function scriptLines(script: string): string[] {
+  return script.split(/\r?\n/).filter((line) => line.trim() !== '');
+}
+
+/** One script line and what executing it produced. */
+export interface LineRun {
+  line: string;
+  result: ExecResult;
+}
+
+/** Executes the script line by line, yielding each result; stops after a line that quits ($q). */
+export async function* runScript(session: DebugSession, script: string, opts: ExecOptions = {}): AsyncGenerator<LineRun> {
+  for (const line of scriptLines(script)) {
+    const result = await session.execute(line, opts);
+    yield { line, result };
+    if (result.quit) return;
+  }
+}
+
+/** Everything a script run printed, as batch mode would, and its exit status. */
+export interface ScriptTranscript {
+  /** what batch mode writes on stdout */
+  stdout: string;
+  /** the error lines batch mode writes on stderr, in order, without newlines */
+  stderr: string[];
+  /** batch mode's exit status: 0 if every line succeeded, else 1 */
+  status: 0 | 1;
+  /** every executed line with its result */
+  lines: LineRun[];
+}
+
+/** Runs a whole script on a session and collects its output (text mode, as `mddb -f` without --json). */
+export async function runScriptText(session: DebugSession, script: string): Promise<ScriptTranscript> {
+  let stdout = '';
+  const stderr: string[] = [];
+  const lines: LineRun[] = [];
+  for await (const run of runScript(session, script)) {
+    lines.push(run);
+    stdout += run.result.output;
+    stderr.push(...run.result.errors);
+  }
+  return { stdout, stderr, status: lines.every((l) => l.result.ok) ? 0 : 1, lines };
+}

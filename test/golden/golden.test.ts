@@ -1,0 +1,82 @@
+// mdb-style golden tests (style.md B4): every test/golden/<dump>/<topic>/{tst,err}.<case>.mdb
+// runs on a fresh session over its dump, through the code batch mode uses, and
+// must print exactly its .out. Regenerate with `npm run golden:update`, then
+// review the diff.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { openScriptSession } from '../../src/cli/script.js';
+import {
+  DumpCache,
+  GOLDEN_DIR,
+  TRIAGE_CASE,
+  TRIAGE_SCRIPT,
+  caseId,
+  dumpArg,
+  findGoldenCases,
+  goldenText,
+  outPath,
+  runGoldenCase,
+  strayGoldenFiles,
+} from '../../src/tools/golden.js';
+import { parseLine } from '../../src/mdb/parse/parser.js';
+import type { CommandJson } from '../../src/mdb/session.js';
+
+const cases = findGoldenCases();
+// one read per dump for the whole file; each case opens its own session over it
+const dumps = new DumpCache();
+
+describe('golden tree', () => {
+  it('has cases for each sample dump', () => {
+    const byDump = new Set(cases.map((c) => c.dump));
+    expect([...byDump].sort()).toEqual(['illumos-2911', 'illumos-2911-fixed', 'illumos-2911-nodebug']);
+    for (const d of byDump) expect(fs.existsSync(`${GOLDEN_DIR}/../../${dumpArg(d)}`)).toBe(true);
+  });
+
+  it('holds only case scripts and their .out files', () => {
+    expect(strayGoldenFiles()).toEqual([]);
+    const missing = cases.filter((c) => !fs.existsSync(outPath(c))).map(caseId);
+    expect(missing, 'cases without a .out: run npm run golden:update').toEqual([]);
+  });
+
+  it('checks commands/triage.mdb as it is shipped', () => {
+    expect(fs.readFileSync(TRIAGE_CASE, 'utf8')).toBe(fs.readFileSync(TRIAGE_SCRIPT, 'utf8'));
+  });
+});
+
+describe.each(cases.map((c) => [caseId(c), c] as const))('%s', (_id, c) => {
+  it(c.kind === 'tst' ? 'prints its .out and succeeds' : 'prints its .out and fails', async () => {
+    const t = await runGoldenCase(c, dumps.model(c.dump));
+    const expected = fs.existsSync(outPath(c)) ? fs.readFileSync(outPath(c), 'utf8') : '(no .out file: run npm run golden:update)';
+    expect(goldenText(t)).toBe(expected);
+    if (c.kind === 'tst') {
+      expect(t.stderr).toEqual([]);
+      expect(t.status).toBe(0);
+      return;
+    }
+    expect(t.status).toBe(1);
+    // each failing line says why in mdb's form, one line per message
+    for (const { line, result } of t.lines) {
+      if (result.ok) continue;
+      expect(result.errors.length, line).toBeGreaterThan(0);
+      expect(result.errors.length, line).toBeLessThanOrEqual(parseLine(line).length);
+      for (const e of result.errors) expect(e, line).toMatch(/^mdb: [^\n]+$/);
+    }
+  });
+
+  if (c.kind === 'err') {
+    it('reports exactly one line per failing command', async () => {
+      // --json keeps a record per command, so the per-command count can be checked
+      const session = openScriptSession(dumps.model(c.dump), dumpArg(c.dump));
+      const text = await runGoldenCase(c, dumps.model(c.dump));
+      const records: CommandJson[] = [];
+      for (const { line } of text.lines) {
+        const r = await session.execute(line, { json: true });
+        records.push(...(r.json as CommandJson[]));
+      }
+      const failed = records.filter((r) => !r.ok);
+      expect(failed.length).toBeGreaterThan(0);
+      for (const r of failed) expect(r.errors, r.command).toHaveLength(1);
+      expect(failed.flatMap((r) => r.errors)).toEqual(text.stderr);
+    });
+  }
+});
