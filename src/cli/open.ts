@@ -43,7 +43,9 @@ export async function openDump(a: OpenArgs): Promise<number> {
     }
     throw e;
   }
-  const session = createSession(model, a.dumpPath);
+  const { runShell } = await import('./shell.js');
+  const fs2 = await import('node:fs');
+  const session = createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: runShell });
   const { runRepl } = await import('./repl.js');
   return runRepl(session, { color: a.color && !process.env['NO_COLOR'] });
 }

@@ -14,7 +14,7 @@ import { parseLine } from './parse/parser.js';
 import { getopts } from './options.js';
 import { usageLine, type Registry } from './registry.js';
 import { U64_MASK } from './render/number.js';
-import { type Element, type Output, StageSink } from './sink.js';
+import { type Element, Output, StageSink } from './sink.js';
 import type { Target } from './target.js';
 import { resolveVerb, verbLabel } from './verbs.js';
 import { runFormatVerb } from './verbs-format.js';
@@ -33,6 +33,8 @@ export interface SessionState {
 export interface EngineHooks {
   /** file access for $< (the engine itself does no I/O) */
   readFile?(path: string): string;
+  /** `cmd ! shell`: run a shell command with the output as its stdin; returns what it printed */
+  shell?(command: string, input: string): string;
 }
 
 export interface RunOptions {
@@ -78,6 +80,28 @@ export class Engine {
   eval(e: Expr): bigint {
     const s = this.state;
     return evaluate(e, { target: this.target, dot: s.dot, incr: s.incr, lastDot: s.lastDot, vars: s.vars });
+  }
+
+  /**
+   * Runs a pipeline and, for `pipeline ! shellcmd`, hands its text output to
+   * the shell hook and prints what the shell command printed instead.
+   */
+  async runWithShell(p: Pipeline, out: Output, opts: RunOptions): Promise<void> {
+    if (p.shell === undefined) {
+      await this.runPipeline(p, out, opts);
+      return;
+    }
+    if (!this.hooks.shell) throw new MdbError('shell escapes (!) are not available here');
+    const sub = new Output();
+    sub.json = out.json;
+    try {
+      await this.runPipeline(p, sub, opts);
+    } finally {
+      out.errors.push(...sub.errors);
+      if (sub.quit) out.quit = true;
+      if (sub.usage) out.usage = true;
+    }
+    out.write(this.hooks.shell(p.shell, sub.text()));
   }
 
   /** Runs one pipeline; returns the last stage's addresses when capturing. Throws MdbError on failure. */

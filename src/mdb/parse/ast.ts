@@ -60,6 +60,8 @@ export interface Pipeline {
   /** the source text, for --json and error messages */
   text: string;
   stages: Invocation[];
+  /** `... ! shellcmd`: the shell command the output is piped to (rest of the command) */
+  shell?: string;
 }
 
 /** Commands from one line, separated by `;` or newlines. */

@@ -30,7 +30,8 @@ export function parseLine(line: string, radix = 16): ParsedCommand[] {
 /** One command (no `;`): a pipeline of one or more stages. */
 export function parsePipeline(text: string, radix = 16): Pipeline {
   const p = new Parser(new Scanner(text), radix);
-  return { text, stages: p.pipeline() };
+  const stages = p.pipeline();
+  return p.shell === undefined ? { text, stages } : { text, stages, shell: p.shell };
 }
 
 /** A standalone expression (for `$[...]` arguments and tests). */
@@ -69,11 +70,19 @@ class Parser {
       this.s.skipSpace();
     }
     if (!this.s.eof()) {
-      if (this.s.peek() === '!') throw new ParseError('shell escapes (!) are not supported');
+      if (this.s.peek() === '!') {
+        this.shell = this.s.text.slice(this.s.pos + 1).trim();
+        if (this.shell === '') throw new ParseError('missing shell command after !');
+        this.s.pos = this.s.text.length;
+        return stages;
+      }
       throw this.s.error();
     }
     return stages;
   }
+
+  /** the shell command after `!`, if any */
+  shell: string | undefined;
 
   private invocation(first: boolean): Invocation {
     const s = this.s;
@@ -144,7 +153,7 @@ class Parser {
       if (name === '') throw s.error();
       return { kind: 'assign', name };
     }
-    if (c === '!') throw new ParseError('shell escapes (!) are not supported');
+    if (c === '!') return { kind: 'none' };
     throw s.error();
   }
 
@@ -155,8 +164,7 @@ class Parser {
     for (;;) {
       s.skipSpace();
       const c = s.peek();
-      if (c === undefined || c === '|') return out;
-      if (c === '!') throw new ParseError('shell escapes (!) are not supported');
+      if (c === undefined || c === '|' || c === '!') return out;
       if (s.startsWith('$[')) {
         const start = s.pos;
         s.pos += 2;
@@ -179,8 +187,7 @@ class Parser {
     for (;;) {
       s.skipSpace();
       const c = s.peek();
-      if (c === undefined || c === '|') break;
-      if (c === '!') throw new ParseError('shell escapes (!) are not supported');
+      if (c === undefined || c === '|' || c === '!') break;
       if (items.length > 0 && items[0]!.kind === 'fmt' && WRITE_LETTERS.has(items[0]!.letter)) {
         values.push(...this.args());
         break;
