@@ -8,9 +8,9 @@ import type { CtfBuilder } from '../../dump/ctf.js';
 import { offsetOf } from '../../dump/types/illumos.js';
 import type { Kernel } from '../kern/kernel.js';
 import { toAddr, type Kva } from '../kern/platform.js';
-import { callSiteOffset, type FuncSym } from '../kern/symbols.js';
+import { callSiteOffset } from '../kern/symbols.js';
 import type { StackTable } from '../kern/stacks.js';
-import type { KThread } from '../kern/thread.js';
+import type { Frame, KThread } from '../kern/thread.js';
 import type { Kmem } from '../kmem/kmem.js';
 
 /** A global variable to describe: name, size, value (a Kva when ptr). */
@@ -24,7 +24,16 @@ export interface GlobalVar {
   str?: string;
 }
 
-const swtchSelf = (f: FuncSym): number => callSiteOffset(f, f);
+/**
+ * A frame's return address. Callers' frames have the call site; the innermost
+ * frame is where the thread stopped: inside swtch() for a sleeper, and vpanic
+ * at its entry for the panicking thread (its registers were saved there).
+ */
+function pcOffset(f: Frame, innermost: boolean): number {
+  if (f.pcOff !== 0) return f.pcOff;
+  if (innermost && f.fn.name === 'vpanic') return 0;
+  return callSiteOffset(f.fn, f.fn);
+}
 
 export function collectKernel(
   k: Kernel,
@@ -49,6 +58,7 @@ export function collectKernel(
     } else value = g.ptr ? A(Number(g.value)) : BigInt.asUintN(64, BigInt(g.value));
     gt.add({ addr: A(o.addr), size: g.size, value });
   }
+  for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
   add(gt.build());
   add(st.build());
 
@@ -97,7 +107,7 @@ export function collectKernel(
     threadRow.set(t, i);
     const frames = t.frames;
     const inner = frames[frames.length - 1]!;
-    const innerPc = inner.fn.addr + (inner.pcOff || swtchSelf(inner.fn));
+    const innerPc = inner.fn.addr + pcOffset(inner, true);
     th.add({
       addr: A(t.addr),
       t_link: 0n,
@@ -122,7 +132,7 @@ export function collectKernel(
     for (let d = 0; d < frames.length; d++) {
       const f = frames[frames.length - 1 - d]!;
       if (f.hidden) continue;
-      const pc = f.fn.addr + (f.pcOff || swtchSelf(f.fn));
+      const pc = f.fn.addr + pcOffset(f, d === 0);
       fr.add({
         thread_row: i,
         depth: d,

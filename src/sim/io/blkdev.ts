@@ -11,7 +11,7 @@
  */
 import type { Kernel } from '../kern/kernel.js';
 import type { Kva } from '../kern/platform.js';
-import { func } from '../kern/symbols.js';
+import { func, type FuncSym } from '../kern/symbols.js';
 import type { KGen } from '../kern/thread.js';
 import { offsetOf } from '../../dump/types/illumos.js';
 import { illumosLayouts } from '../dump/layouts.js';
@@ -41,6 +41,8 @@ const I_BP = offsetOf(L, 'bd_xfer_impl_t', 'i_bp');
 export interface BdDevice {
   /** o_read / o_write: queue the transfer on the device */
   start(k: Kernel, bd: Bd, xi: Buf): void;
+  /** the driver's o_read entry point (bd_strategy passes it as func) */
+  readFn: FuncSym;
 }
 
 export interface XferState {
@@ -160,7 +162,7 @@ function bdXferDtor(k: Kernel, bd: Bd, b: Buf): void {
 
 /** models bd_xfer_alloc(bd, bp, func, kmflag) */
 function* bdXferAlloc(k: Kernel, bd: Bd, bp: Bio, kmflag: number): KGen<Buf | null> {
-  const fr = k.enter(bd_xfer_alloc, 0b111, bd.addr, bp.addr, 0, kmflag);
+  const fr = k.enter(bd_xfer_alloc, 0b111, bd.addr, bp.addr, bd.dev.readFn.addr, kmflag);
   const cb = kmflag === KM_SLEEP ? DDI_DMA_SLEEP : DDI_DMA_DONTWAIT;
   const xi = yield* kmemCacheAlloc(bd.km, bd.cache, kmflag);
   if (!xi) {

@@ -30,6 +30,7 @@ export function vioblkCreate(k: Kernel, latencyNs: number, jitterNs: number): Vi
     inflight: [],
     latencyNs,
     jitterNs,
+    readFn: vioblk_read,
     start(kk: Kernel, bd: Bd, xi: Buf): void {
       const fr = kk.enter(vioblk_read, 0b11, dev.addr, xi.addr);
       dev.inflight.push({ bd, xi, at: kk.now + dev.latencyNs + kk.rng.below(dev.jitterNs + 1) });

@@ -129,6 +129,8 @@ export class Kernel {
   readonly daemons = new Set<KThread>();
   /** t0: the thread boot code runs on */
   t0: KThread | null = null;
+  /** string constants in kernel data, by text */
+  readonly kstrings = new Map<string, Kva>();
   /** proc_pageout and proc_fsflush, once they exist (p0 is procs[0]) */
   readonly noMemWaitProcs = new Set<Proc>();
 
@@ -349,20 +351,43 @@ export class Kernel {
   // ---- panic -------------------------------------------------------------
 
   /** panic(): format the console line, record the panic and stop the machine. Never returns. */
-  panic(message: string, caller: FuncSym = panicFn): never {
+  panic(message: string, caller: FuncSym = panicFn, args: number[] = [], ptrMask = 0): never {
     const t = this.curthread!;
-    if (caller === panicFn) this.enter(panicFn, 0);
-    this.enter(vpanic, 0);
+    if (caller === panicFn) this.enter(panicFn, ptrMask, ...args);
+    // vpanic's registers are saved at its entry: its frame's pc is vpanic+0
+    this.enter(vpanic, ptrMask, ...args);
     this.panicked = { message, thread: t, cpu: this.curcpu, caller: caller.name, time: this.now };
     this.console(`panic[cpu${this.curcpu}]/thread=${this.hex(t.addr)}: ${message}`);
+    // panicsys() prints the panicking thread's stack below vpanic, then dumps
+    this.console('');
+    const frames = t.frames;
+    for (let i = frames.length - 2; i >= 0; i--) {
+      const f = frames[i]!;
+      if (f.hidden) continue;
+      this.console(`${this.hex(f.fp)} ${f.fn.module}:${f.fn.name}+${f.pcOff.toString(16)} ()`);
+    }
+    this.console('');
+    this.console('dumping to /dev/zvol/dsk/rpool/dump, offset 65536, content: kernel');
     throw new PanicStop();
+  }
+
+  /** A string constant in kernel data (an ASSERT's text, a file name), by address. */
+  kstring(text: string): Kva {
+    let a = this.kstrings.get(text);
+    if (a === undefined) {
+      a = this.bootAlloc(text.length + 1);
+      this.kstrings.set(text, a);
+    }
+    return a;
   }
 
   /** ASSERT(): on DEBUG kernels a false expression calls assfail(), which panics. */
   ASSERT(ok: boolean, expr: string, file: string, line: number): void {
     if (ok || !this.cfg.debug) return;
-    this.enter(assfail, 0);
-    this.panic(`assertion failed: ${expr}, file: ${file}, line: ${line}`, assfail);
+    // assfail(const char *assertion, const char *filename, int line_num)
+    const a = [this.kstring(expr), this.kstring(file), line];
+    this.enter(assfail, 0b11, ...a);
+    this.panic(`assertion failed: ${expr}, file: ${file}, line: ${line}`, assfail, a, 0b11);
   }
 
   /** cmn_err(CE_NOTE/CE_WARN)-style console output into the message buffer. */

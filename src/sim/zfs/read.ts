@@ -176,8 +176,10 @@ function* dmuZfetch(k: Kernel, z: ZfsState, blk: number): KGen<void> {
 /** The read(2) system call on a ZFS file, one block at `blk`. Returns the error (0 or EIO-like). */
 export function* sysRead(k: Kernel, z: ZfsState, fd: number, blk: number): KGen<number> {
   const f0 = k.enter(brand_sys_sysenter, 0);
-  const f1 = k.enter(read32, 0, fd, 0, BLOCK);
-  const f2 = k.enter(readFn, 0, fd, 0, BLOCK);
+  // the user's buffer: a 32-bit process's heap address (not a kernel pointer)
+  const ubuf = 0x8100000 + (blk % 64) * BLOCK;
+  const f1 = k.enter(read32, 0, fd, ubuf, BLOCK);
+  const f2 = k.enter(readFn, 0, fd, ubuf, BLOCK);
   const f3 = k.enter(fop_read, 0, fd);
   const f4 = k.enter(zfs_read, 0, fd);
   const f5 = k.enter(dmu_read_uio, 0, blk);
