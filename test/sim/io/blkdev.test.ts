@@ -15,6 +15,7 @@ import { kmemCacheAlloc, KM_NOSLEEP, KM_PUSHPAGE, KM_SLEEP, type Buf } from '../
 import { loadPtr } from '../../../src/sim/kmem/contents.js';
 import { rootnexAttach, type Rootnex } from '../../../src/sim/io/rootnex.js';
 import { bdAttach, bdStrategy, type Bd } from '../../../src/sim/io/blkdev.js';
+import { func } from '../../../src/sim/kern/symbols.js';
 import { DDI_DMA_SLEEP, ENOMEM } from '../../../src/sim/io/ddi.js';
 import type { Bio } from '../../../src/sim/io/bio.js';
 import { offsetOf } from '../../../src/dump/types/illumos.js';
@@ -38,7 +39,7 @@ function disk(debug: boolean, fix679ac15: boolean): Disk {
   const rn = rootnexAttach(m.km);
   const started: Buf[] = [];
   const bd = now(
-    bdAttach(m.k, m.km, rn, 0, { start: (_k, _bd, xi) => started.push(xi) }, { qsize: 8, useDma: true, numblks: 1 << 20, fix679ac15 }),
+    bdAttach(m.k, m.km, rn, 0, { start: (_k, _bd, xi) => started.push(xi), readFn: func('blkdev', 'test_o_read', 0x40) }, { qsize: 8, useDma: true, numblks: 1 << 20, fix679ac15 }),
   );
   return { ...m, rn, bd, started };
 }
