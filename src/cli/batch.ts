@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { readDump } from '../dump/read.js';
 import type { CommandJson } from '../mdb/session.js';
 import { openScriptSession, runScript } from './script.js';
+import { fsReason } from '../dump/errors.js';
 
 export interface TextSink {
   write(s: string): unknown;
@@ -47,7 +48,7 @@ export async function runBatch(o: BatchOptions): Promise<number> {
     try {
       scripts.push(fs.readFileSync(f, 'utf8'));
     } catch (e) {
-      o.stderr.write(`mddb: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? message(e)}\n`);
+      o.stderr.write(`mddb: cannot read ${f}: ${fsReason(e)}\n`);
       return 2;
     }
   }

@@ -16,6 +16,11 @@ export interface OpenArgs {
 export async function openDump(a: OpenArgs): Promise<number> {
   const interactive = a.commands.length === 0 && a.files.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
   if (!interactive) {
+    // `mddb dump -e ... | head`: a closed pipe ends the output, quietly
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
     let stdin: string | undefined;
     if (a.commands.length === 0 && a.files.length === 0 && process.stdin.isTTY !== true) {
       stdin = fs.readFileSync(0, 'utf8');
