@@ -9,6 +9,14 @@ import { DumpError } from './errors.js';
 import { SCALAR_KINDS, isScalarKind, newArray } from './kinds.js';
 
 export { col, list, num, str, tableIndex, u64 } from './access.js';
+import { NON_STRUCT_TABLES } from './validate.js';
+
+/** A builder for one of format.ts's fixed tables (symbols, frames, buffers ...), with its columns. */
+export function formatTable(name: string): TableBuilder {
+  const spec = NON_STRUCT_TABLES.get(name);
+  if (!spec) throw new DumpError(`'${name}' is not one of the dump format's fixed tables`);
+  return new TableBuilder(name, spec);
+}
 
 /** How a builder column is declared: a scalar kind, 'str', or { list: element kind }. */
 export type ColumnSpec = ScalarKind | 'str' | { list: ScalarKind };

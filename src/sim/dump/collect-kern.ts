@@ -2,7 +2,7 @@
  * The kernel core into dump tables: symbols, globals, threads and their
  * frames, processes, CPUs, interned stacks, the message buffer and kmem's logs.
  */
-import { TableBuilder } from '../../dump/builder.js';
+import { formatTable, TableBuilder } from '../../dump/builder.js';
 import { NO_ROW, SYMKIND_FUNC, SYMKIND_OBJECT, type Table } from '../../dump/format.js';
 import type { CtfBuilder } from '../../dump/ctf.js';
 import { offsetOf } from '../../dump/types/illumos.js';
@@ -46,8 +46,8 @@ export function collectKernel(
   const u = (v: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(v)));
 
   // Globals get their addresses in kernel data now; strings follow them.
-  const gt = new TableBuilder('globals', { addr: 'u64', size: 'u8', value: 'u64' });
-  const st = new TableBuilder('strings', { addr: 'u64', text: 'str' });
+  const gt = formatTable('globals');
+  const st = formatTable('strings');
   for (const g of globals) {
     const o = k.sym.object(g.module, g.name, g.size);
     let value: bigint;
@@ -62,7 +62,7 @@ export function collectKernel(
   add(gt.build());
   add(st.build());
 
-  const sy = new TableBuilder('symbols', { name: 'str', module: 'str', addr: 'u64', size: 'u64', kind: 'u8' });
+  const sy = formatTable('symbols');
   for (const f of k.sym.funcs) sy.add({ name: f.name, module: f.module, addr: A(f.addr), size: BigInt(f.size), kind: SYMKIND_FUNC });
   for (const o of k.sym.objects) sy.add({ name: o.name, module: o.module, addr: A(o.addr), size: BigInt(o.size), kind: SYMKIND_OBJECT });
   add(sy.build());
@@ -94,14 +94,7 @@ export function collectKernel(
     t_next: 'u64',
     t_prev: 'u64',
   });
-  const fr = new TableBuilder('frames', {
-    thread_row: 'u32',
-    depth: 'u16',
-    fp: 'u64',
-    pc: 'u64',
-    args: { list: 'u64' },
-    locals: { list: 'u64' },
-  });
+  const fr = formatTable('frames');
   const n = k.threads.length;
   k.threads.forEach((t, i) => {
     threadRow.set(t, i);
@@ -222,22 +215,11 @@ export function collectKernel(
 
   addStacks(km.stacks, A, add);
 
-  const mb = new TableBuilder('msgbuf', { timestamp: 'i64', text: 'str' });
+  const mb = formatTable('msgbuf');
   for (const l of k.msgbuf) mb.add({ timestamp: BigInt(l.time), text: l.text });
   add(mb.build());
 
-  const tx = new TableBuilder('txlog', {
-    timestamp: 'i64',
-    log: 'u8',
-    event: 'u8',
-    thread: 'u64',
-    cpu: 'u16',
-    cache_row: 'u32',
-    addr: 'u64',
-    bufctl: 'u64',
-    kmflag: 'u32',
-    stack_row: 'u32',
-  });
+  const tx = formatTable('txlog');
   const recs = [...km.transactionLog.records(), ...km.failureLog.records(), ...km.slabLog.records()];
   recs.sort((a, b) => a.time - b.time || a.log - b.log);
   for (const r of recs) {
@@ -259,7 +241,7 @@ export function collectKernel(
 }
 
 function addStacks(stacks: StackTable, A: (k: Kva) => bigint, add: (t: Table) => void): void {
-  const sb = new TableBuilder('stacks', { pcs: { list: 'u64' } });
+  const sb = formatTable('stacks');
   for (const s of stacks.stacks) sb.add({ pcs: s.map(A) });
   add(sb.build());
 }

@@ -2,7 +2,7 @@
  * kmem's objects into dump tables: caches, CPU caches, slabs, bufctls and the
  * contents of every buffer (savecore's view of the heap).
  */
-import { TableBuilder } from '../../dump/builder.js';
+import { formatTable, TableBuilder } from '../../dump/builder.js';
 import type { Table } from '../../dump/format.js';
 import { NO_ROW } from '../../dump/format.js';
 import type { CtfBuilder } from '../../dump/ctf.js';
@@ -183,15 +183,7 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void, vm
     bc_stack: 'u32',
   });
   const plain = new TableBuilder('kmem_bufctl_t', { addr: 'u64', bc_next: 'u64', bc_addr: 'u64', bc_slab: 'u64' });
-  const bufs = new TableBuilder('buffers', {
-    addr: 'u64',
-    cache_row: 'u32',
-    state: 'u8',
-    fill: 'u8',
-    bufctl: 'u64',
-    ptr_offs: { list: 'u32' },
-    ptr_vals: { list: 'u64' },
-  });
+  const bufs = formatTable('buffers');
   const MAG_ROUND = offsetOf(L, 'kmem_magazine_t', 'mag_round');
   const offs: number[] = [];
   const vals: bigint[] = [];
