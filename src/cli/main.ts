@@ -3,15 +3,17 @@
  * mddb's command line. This is the only layer that touches process, files and
  * stdout. Opening a dump goes interactive only when stdin and stdout are both
  * terminals; everything else is batch mode, which never loads ink.
+ *
+ * The simulator and the scenario loader (yaml) are imported only by the
+ * commands that use them: opening a dump must not pay ~45 ms for them.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { runSimulate, parseSet } from './simulate.js';
-import { listScenarios } from './scenarios.js';
-import { ScenarioError } from '../sim/scenario/load.js';
-import { regenerateDumps } from './dumps.js';
 import { openDump } from './open.js';
 
 export const VERSION = '0.1.0';
+
+/** A bad --seed, reported like a ScenarioError without loading the scenario code to parse an option. */
+class SeedError extends Error {}
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<scenario>', 'a built-in scenario name (see `mddb scenarios`) or a YAML file')
     .option('-o, --output <file>', 'write the dump here (a live dump if the run does not panic)')
     .addOption(new Option('--seed <n>', 'PRNG seed (default: the scenario\'s)').argParser((v) => {
-      if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new ScenarioError(`--seed ${v}: expected an integer from 0 to 4294967295`);
+      if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new SeedError(`--seed ${v}: expected an integer from 0 to 4294967295`);
       return Number(v);
     }))
     .option('--set <key=value>', 'override a scenario value, e.g. kernel.debug=false (repeatable)', collect, [])
@@ -53,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--force', 'replace an existing dump file')
     .option('-q, --quiet', 'print nothing but errors')
     .exitOverride()
-    .action((scenario: string, o: { output?: string; seed?: number; set: string[]; fix: string[]; force?: boolean; quiet?: boolean }) => {
+    .action(async (scenario: string, o: { output?: string; seed?: number; set: string[]; fix: string[]; force?: boolean; quiet?: boolean }) => {
+      const { runSimulate, parseSet } = await import('./simulate.js');
       status = runSimulate(
         {
           scenario,
@@ -74,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('list the built-in scenarios: title, OS, parameters and fixes')
     .option('-v, --verbose', 'describe every parameter')
     .exitOverride()
-    .action((o: { verbose?: boolean }) => {
+    .action(async (o: { verbose?: boolean }) => {
+      const { listScenarios } = await import('./scenarios.js');
       process.stdout.write(listScenarios(!!o.verbose));
     });
 
@@ -83,7 +87,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('regenerate dumps/ from the built-in scenarios (npm run dumps)')
     .argument('[dir]', 'output directory', 'dumps')
     .exitOverride()
-    .action((dir: string) => {
+    .action(async (dir: string) => {
+      const { regenerateDumps } = await import('./dumps.js');
       status = regenerateDumps(dir, process.stdout);
     });
 
@@ -94,7 +99,8 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2;
     }
-    if (e instanceof ScenarioError) {
+    const { ScenarioError } = await import('../sim/scenario/load.js');
+    if (e instanceof ScenarioError || e instanceof SeedError) {
       process.stderr.write(`mddb: ${e.message}\n`);
       return 2;
     }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { DebugSession, ExecOptions, ExecResult } from '../mdb/api.js';
 import type { DumpModel } from '../dump/format.js';
 import { createSession, type MdbSession } from '../mdb/session.js';
+import { runShell } from './shell.js';
 
 /**
  * A session as batch mode opens it: `path` is the dump's name as the user
@@ -18,7 +19,7 @@ import { createSession, type MdbSession } from '../mdb/session.js';
  */
 export function openScriptSession(model: DumpModel, dumpPath: string, cwd?: string): MdbSession {
   const readFile = (p: string): string => fs.readFileSync(cwd === undefined ? p : path.resolve(cwd, p), 'utf8');
-  return createSession(model, dumpPath, undefined, { readFile });
+  return createSession(model, dumpPath, undefined, { readFile, shell: runShell });
 }
 
 /** The lines of a script that are run: blank ones are skipped (mdb ignores empty input lines). */

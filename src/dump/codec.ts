@@ -51,12 +51,24 @@
  * bytes whenever their address is aligned for the element size; section
  * starts are multiples of 8 in the file so stored sections align too.
  */
-import type { Column, DumpModel, Table } from './format.js';
+import type { Column, DumpModel, ScalarKind, Table } from './format.js';
 import { DumpError, toDumpError } from './errors.js';
 import { HOST_IS_LITTLE_ENDIAN, SCALAR_KINDS, bytesOf, isScalarKind, viewOf } from './kinds.js';
 import { decodePool, encodePool } from './pool.js';
 import { Sections, assemble, checkPrefix, readDirectory } from './sections.js';
-import { MAX_ROWS, isValidName, q, validateHeader, validateModel, validateTypes } from './validate.js';
+import {
+  MAX_ROWS,
+  checkOffsets,
+  isValidName,
+  q,
+  typeIndex,
+  validateColumnReferences,
+  validateHeader,
+  validateModel,
+  validateReferenceKind,
+  validateSchema,
+  validateTypes,
+} from './validate.js';
 
 export interface EncodeOptions {
   /** zlib level, 0 (store everything) to 9; default 1 */
@@ -123,22 +135,78 @@ function catalogEntry(t: Table, add: (name: string, raw: Uint8Array) => number):
 }
 
 // ---- reading ---------------------------------------------------------------
+//
+// Opening a dump checks, before returning, everything that does not need a
+// column's values: the prefix and the CRC over the whole file, the section
+// directory, the header, the types, and the catalog (table and column names,
+// row counts, kinds, section numbers and their lengths, the schema against
+// format.ts and the types, which sections are used). A column's values are
+// decompressed and checked (list offsets, string indices, row references,
+// which need only the other tables' row counts) the first time the column is
+// read, and kept. So a command that reads the header and a few small tables
+// pays for those alone, and a damaged column still fails with the same
+// one-line DumpError, thrown by the read that reaches it.
+
+export interface DecodeOptions {
+  /**
+   * Decompress and check every column before returning (validateAll), as a
+   * tool that wants every problem up front does. Default: each column on its
+   * first read.
+   */
+  eager?: boolean;
+}
+
+/** Models whose columns decode on first read (validateAll forces them). */
+const LAZY = new WeakSet<DumpModel>();
 
 /**
- * The model in a dump file's bytes, strictly checked. `source` names the file
- * in error messages. Typed arrays in the result may be views on `bytes`: do
- * not modify `bytes` afterwards. Every problem is a DumpError.
+ * The model in a dump file's bytes, checked as described above. `source`
+ * names the file in error messages. Typed arrays in the result may be views
+ * on `bytes`: do not modify `bytes` afterwards. Every problem is a DumpError,
+ * from here or (lazy columns) from the first read of the damaged column.
  */
-export function decodeDump(bytes: Uint8Array, source?: string): DumpModel {
+export function decodeDump(bytes: Uint8Array, source?: string, opts: DecodeOptions = {}): DumpModel {
+  let model: DumpModel;
   try {
     checkHost();
-    return decode(bytes);
+    model = decode(bytes, source);
   } catch (e) {
     throw toDumpError(e, source, 'open');
   }
+  if (opts.eager) validateAll(model);
+  return model;
 }
 
-function decode(b: Uint8Array): DumpModel {
+/**
+ * Every column of `model` decoded and checked: for a model decodeDump
+ * returned, this reads each lazy column (its first DumpError is thrown);
+ * for a model built in memory it is validateModel.
+ */
+export function validateAll(model: DumpModel): void {
+  if (!LAZY.has(model)) {
+    validateModel(model);
+    return;
+  }
+  for (const t of model.tables) for (const name of Object.keys(t.columns)) void t.columns[name];
+}
+
+/** A column as the catalog describes it: its kind and its section numbers. */
+interface ColumnEntry {
+  name: string;
+  kind: ScalarKind | 'str' | 'list';
+  of: ScalarKind | undefined;
+  values: number;
+  pool: number | undefined;
+  offsets: number | undefined;
+}
+
+interface TableEntry {
+  name: string;
+  rowCount: number;
+  columns: ColumnEntry[];
+}
+
+function decode(b: Uint8Array, source: string | undefined): DumpModel {
   checkPrefix(b);
   const secs = new Sections(b, readDirectory(b));
   const header = secs.json(0);
@@ -147,11 +215,27 @@ function decode(b: Uint8Array): DumpModel {
   validateTypes(types);
   const catalog = secs.json(2);
   if (!Array.isArray(catalog)) fail("section 'tables' is not a list of tables");
-  const tables = catalog.map((t: unknown) => decodeTable(t, secs));
-  const unused = secs.used.indexOf(false);
+  const entries = catalog.map((t: unknown) => catalogTable(t, secs));
+  const used = new Uint8Array(secs.entries.length);
+  used.fill(1, 0, 3);
+  for (const t of entries)
+    for (const c of t.columns) for (const s of [c.values, c.pool, c.offsets]) if (s !== undefined) used[s] = 1;
+  const unused = used.indexOf(0);
   if (unused >= 0) fail(`section ${q(secs.name(unused))} is not used by any table`);
+  const rows = new Map<string, number>();
+  for (const t of entries) {
+    if (rows.has(t.name)) fail(`table ${q(t.name)} appears twice`);
+    rows.set(t.name, t.rowCount);
+  }
+  const byType = typeIndex(types);
+  for (const t of entries) {
+    const kinds = t.columns.map((c) => [c.name, c.kind === 'list' ? { list: c.of! } : c.kind] as const);
+    validateSchema(t.name, kinds, byType);
+    for (const [name, kind] of kinds) validateReferenceKind(t.name, name, kind);
+  }
+  const tables = entries.map((t) => ({ name: t.name, rowCount: t.rowCount, columns: lazyColumns(t, secs, rows, source) }));
   const model: DumpModel = { header, types, tables };
-  validateModel(model);
+  LAZY.add(model);
   return model;
 }
 
@@ -159,40 +243,99 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function decodeTable(t: unknown, secs: Sections): Table {
+/** One catalog entry, checked against the directory (section numbers and lengths) without reading data. */
+function catalogTable(t: unknown, secs: Sections): TableEntry {
   if (!isObject(t) || !isValidName(t.name)) fail("section 'tables' has an entry without a valid table name");
   const where = `table ${q(t.name)}`;
   const n = t.rowCount;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > MAX_ROWS) fail(`${where} has a bad row count`);
   if (!Array.isArray(t.columns)) fail(`${where} has no column list`);
-  const columns: Record<string, Column> = {};
+  const columns: ColumnEntry[] = [];
+  const seen = new Set<string>();
   for (const c of t.columns as unknown[]) {
     if (!isObject(c) || !isValidName(c.name)) fail(`${where} has a column without a valid name`);
-    if (Object.prototype.hasOwnProperty.call(columns, c.name)) fail(`${where} column ${q(c.name)} appears twice`);
-    columns[c.name] = decodeColumn(c, n, `${where} column ${q(c.name)}`, secs);
+    if (seen.has(c.name)) fail(`${where} column ${q(c.name)} appears twice`);
+    seen.add(c.name);
+    columns.push(catalogColumn(c, c.name, n, `${where} column ${q(c.name)}`, secs));
   }
   return { name: t.name, rowCount: n, columns };
 }
 
-/** Section number `v` of a catalog entry, with its bytes; checks the length when `size` is given. */
-function section(secs: Sections, v: unknown, what: string, size?: number): Uint8Array {
+/** Section number `v` of a catalog entry; checks its raw length when `size` is given. */
+function section(secs: Sections, v: unknown, what: string, size?: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 3 || v >= secs.entries.length)
     fail(`${what} names no data section (${String(v)})`);
-  const bytes = secs.bytes(v);
-  if (size !== undefined && bytes.length !== size)
-    fail(`${what} (section ${q(secs.name(v))}) is ${bytes.length} bytes, expected ${size}`);
-  return bytes;
+  const raw = secs.entries[v]!.raw;
+  if (size !== undefined && raw !== size) fail(`${what} (section ${q(secs.name(v))}) is ${raw} bytes, expected ${size}`);
+  return v;
 }
 
-function decodeColumn(c: Record<string, unknown>, n: number, where: string, secs: Sections): Column {
+function catalogColumn(c: Record<string, unknown>, name: string, n: number, where: string, secs: Sections): ColumnEntry {
   const kind = c.kind;
   if (isScalarKind(kind)) {
-    const bytes = section(secs, c.values, where, n * SCALAR_KINDS[kind].size);
-    return { kind, values: viewOf(kind, bytes, n) };
+    const values = section(secs, c.values, where, n * SCALAR_KINDS[kind].size);
+    return { name, kind, of: undefined, values, pool: undefined, offsets: undefined };
   }
   if (kind === 'str') {
-    const idx = viewOf('u32', section(secs, c.values, where, n * 4), n) as Uint32Array;
-    const pool = decodePool(section(secs, c.pool, `${where} pool`), where);
+    const values = section(secs, c.values, where, n * 4);
+    return { name, kind, of: undefined, values, pool: section(secs, c.pool, `${where} pool`), offsets: undefined };
+  }
+  if (kind === 'list') {
+    const of = c.of;
+    if (!isScalarKind(of)) fail(`${where} has a bad element kind`);
+    const offsets = section(secs, c.offsets, `${where} offsets`, (n + 1) * 4);
+    const values = section(secs, c.values, where);
+    const raw = secs.entries[values]!.raw;
+    if (raw % SCALAR_KINDS[of].size !== 0) fail(`${where} values are ${raw} bytes, not a whole number of ${of}`);
+    return { name, kind, of, values, pool: undefined, offsets };
+  }
+  fail(`${where} has a bad kind ${kind === undefined ? '(none)' : JSON.stringify(kind)}`);
+}
+
+/**
+ * The columns of one table as properties that decode on first read: the
+ * getter decompresses, checks, and replaces itself with the column (a plain
+ * data property from then on). A damaged column throws the same DumpError on
+ * every read.
+ */
+function lazyColumns(t: TableEntry, secs: Sections, rows: ReadonlyMap<string, number>, source: string | undefined): Record<string, Column> {
+  const cols: Record<string, Column> = {};
+  const settle = (name: string, value: Column): void => {
+    Object.defineProperty(cols, name, { value, enumerable: true, writable: true, configurable: true });
+  };
+  for (const c of t.columns) {
+    let failure: DumpError | undefined;
+    Object.defineProperty(cols, c.name, {
+      enumerable: true,
+      configurable: true,
+      get(): Column {
+        if (failure) throw failure;
+        let col: Column;
+        try {
+          col = decodeColumn(t, c, secs, rows);
+        } catch (e) {
+          failure = toDumpError(e, source, 'open');
+          throw failure;
+        }
+        settle(c.name, col);
+        return col;
+      },
+      set(value: Column) {
+        settle(c.name, value);
+      },
+    });
+  }
+  return cols;
+}
+
+/** A column's values from its sections, with every check that needs them. */
+function decodeColumn(t: TableEntry, c: ColumnEntry, secs: Sections, rows: ReadonlyMap<string, number>): Column {
+  const n = t.rowCount;
+  const where = `table ${q(t.name)} column ${q(c.name)}`;
+  let col: Column;
+  if (c.kind === 'str') {
+    const idx = viewOf('u32', secs.bytes(c.values), n) as Uint32Array;
+    const pool = decodePool(secs.bytes(c.pool!), where);
     const values = new Array<string>(n);
     const m = pool.length;
     for (let i = 0; i < n; i++) {
@@ -200,16 +343,17 @@ function decodeColumn(c: Record<string, unknown>, n: number, where: string, secs
       if (k >= m) fail(`${where} row ${i} has string index ${k}, the pool has ${m}`);
       values[i] = pool[k]!;
     }
-    return { kind, values };
+    col = { kind: 'str', values };
+  } else if (c.kind === 'list') {
+    const of = c.of!;
+    const offsets = viewOf('u32', secs.bytes(c.offsets!), n + 1) as Uint32Array;
+    const vb = secs.bytes(c.values);
+    const values = viewOf(of, vb, vb.length / SCALAR_KINDS[of].size);
+    checkOffsets(offsets, n, values.length, where);
+    col = { kind: 'list', of, offsets, values };
+  } else {
+    col = { kind: c.kind, values: viewOf(c.kind, secs.bytes(c.values), n) };
   }
-  if (kind === 'list') {
-    const of = c.of;
-    if (!isScalarKind(of)) fail(`${where} has a bad element kind`);
-    const offsets = viewOf('u32', section(secs, c.offsets, `${where} offsets`, (n + 1) * 4), n + 1) as Uint32Array;
-    const vb = section(secs, c.values, where);
-    const size = SCALAR_KINDS[of].size;
-    if (vb.length % size !== 0) fail(`${where} values are ${vb.length} bytes, not a whole number of ${of}`);
-    return { kind, of, offsets, values: viewOf(of, vb, vb.length / size) };
-  }
-  fail(`${where} has a bad kind ${kind === undefined ? '(none)' : JSON.stringify(kind)}`);
+  validateColumnReferences(t.name, c.name, col, rows);
+  return col;
 }

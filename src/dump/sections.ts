@@ -188,13 +188,10 @@ export function readDirectory(b: Uint8Array): Entry[] {
 /** Decompressed section bytes on demand, each once (list offsets may be shared). */
 export class Sections {
   private readonly cache: Array<Uint8Array | undefined> = [];
-  readonly used: boolean[];
   constructor(
     private readonly b: Uint8Array,
     readonly entries: Entry[],
-  ) {
-    this.used = entries.map(() => false);
-  }
+  ) {}
 
   name(i: number): string {
     return this.entries[i]!.name;
@@ -220,7 +217,6 @@ export class Sections {
       if (out.length !== e.raw) fail(`section ${q(e.name)} decompresses to ${out.length} bytes, expected ${e.raw}`);
     }
     this.cache[i] = out;
-    this.used[i] = true;
     return out;
   }
 

@@ -17,6 +17,7 @@ import {
   TABLE_STACKS,
   TABLE_SYMBOLS,
   TABLE_TXLOG,
+  type Column,
   type ColumnKind,
   type DumpHeader,
   type DumpModel,
@@ -215,7 +216,9 @@ export function validateModel(model: unknown): asserts model is DumpModel {
   }
   const types = typeIndex(model.types);
   for (const t of byName.values()) validateTableSchema(t, types);
-  for (const t of byName.values()) validateReferences(t, byName);
+  const rows = new Map([...byName].map(([name, t]) => [name, t.rowCount]));
+  for (const t of byName.values())
+    for (const [name, c] of Object.entries(t.columns)) validateColumnReferences(t.name, name, c, rows);
 }
 
 /** Struct layouts by typedef name and by tag ("struct kmem_cache"). */
@@ -236,27 +239,31 @@ export function validateTableShape(t: unknown): asserts t is Table {
   if (!isObject(t.columns)) fail(`${where} has no columns object`);
   for (const name of Object.keys(t.columns)) {
     if (!isValidName(name)) fail(`${where} has a column with a bad name ${describe(name)}`);
-    const c = t.columns[name];
-    const cw = `${where} column ${q(name)}`;
-    if (!isObject(c) || !isColumnKind(c.kind)) fail(`${cw} has a bad kind ${describe(isObject(c) ? c.kind : c)}`);
-    if (c.kind === 'str') {
-      const v = c.values;
-      if (!Array.isArray(v)) fail(`${cw} values are not a list of strings`);
-      if (v.length !== n) fail(`${cw} has ${v.length} values, the table has ${n} rows`);
-      for (let i = 0; i < n; i++) if (typeof v[i] !== 'string') fail(`${cw} row ${i} is not a string`);
-    } else if (c.kind === 'list') {
-      if (!isScalarKind(c.of)) fail(`${cw} has a bad element kind ${describe(c.of)}`);
-      if (!isArrayOfKind(c.offsets, 'u32')) fail(`${cw} offsets are not a Uint32Array`);
-      if (!isArrayOfKind(c.values, c.of)) fail(`${cw} values are not an array of ${c.of}`);
-      checkOffsets(c.offsets as Uint32Array, n, c.values.length, cw);
-    } else {
-      if (!isArrayOfKind(c.values, c.kind)) fail(`${cw} values are not an array of ${c.kind}`);
-      if (c.values.length !== n) fail(`${cw} has ${c.values.length} values, the table has ${n} rows`);
-    }
+    validateColumnShape(t.columns[name], n, `${where} column ${q(name)}`);
   }
 }
 
-function checkOffsets(off: Uint32Array, rows: number, values: number, cw: string): void {
+/** One column of a table of `rows` rows: its array classes and lengths, a list's CSR offsets. `cw` names it. */
+export function validateColumnShape(c: unknown, rows: number, cw: string): asserts c is Column {
+  if (!isObject(c) || !isColumnKind(c.kind)) fail(`${cw} has a bad kind ${describe(isObject(c) ? c.kind : c)}`);
+  if (c.kind === 'str') {
+    const v = c.values;
+    if (!Array.isArray(v)) fail(`${cw} values are not a list of strings`);
+    if (v.length !== rows) fail(`${cw} has ${v.length} values, the table has ${rows} rows`);
+    for (let i = 0; i < rows; i++) if (typeof v[i] !== 'string') fail(`${cw} row ${i} is not a string`);
+  } else if (c.kind === 'list') {
+    if (!isScalarKind(c.of)) fail(`${cw} has a bad element kind ${describe(c.of)}`);
+    if (!isArrayOfKind(c.offsets, 'u32')) fail(`${cw} offsets are not a Uint32Array`);
+    if (!isArrayOfKind(c.values, c.of)) fail(`${cw} values are not an array of ${c.of}`);
+    checkOffsets(c.offsets as Uint32Array, rows, c.values.length, cw);
+  } else {
+    if (!isArrayOfKind(c.values, c.kind)) fail(`${cw} values are not an array of ${c.kind}`);
+    if (c.values.length !== rows) fail(`${cw} has ${c.values.length} values, the table has ${rows} rows`);
+  }
+}
+
+/** A list column's CSR offsets: rows + 1 of them, from 0, never decreasing, ending at the number of values. */
+export function checkOffsets(off: Uint32Array, rows: number, values: number, cw: string): void {
   if (off.length !== rows + 1) fail(`${cw} has ${off.length} list offsets, expected ${rows + 1}`);
   if (off[0] !== 0) fail(`${cw} list offsets start at ${off[0]}, not 0`);
   let prev = 0;
@@ -268,7 +275,8 @@ function checkOffsets(off: Uint32Array, rows: number, values: number, cw: string
   if (prev !== values) fail(`${cw} list offsets end at ${prev}, but there are ${values} values`);
 }
 
-function kindOf(c: Table['columns'][string]): KindSpec {
+/** A column's kind as format.ts specifies kinds. */
+export function kindOf(c: Column): KindSpec {
   return c.kind === 'list' ? { list: c.of } : c.kind;
 }
 
@@ -278,24 +286,44 @@ function kindName(k: KindSpec | ColumnKind): string {
 
 /** Struct tables match their layout; non-struct tables have format.ts's column kinds. */
 function validateTableSchema(t: Table, types: Map<string, TypeDef>): void {
-  const where = `table ${q(t.name)}`;
-  const fixed = NON_STRUCT_TABLES.get(t.name);
+  validateSchema(
+    t.name,
+    Object.entries(t.columns).map(([name, c]) => [name, kindOf(c)] as const),
+    types,
+  );
+}
+
+/**
+ * A table's columns against format.ts and the dump's types, from the column
+ * names and kinds alone (no values): the reader checks this from the catalog
+ * before any column is decompressed.
+ */
+export function validateSchema(table: string, columns: ReadonlyArray<readonly [string, KindSpec]>, types: Map<string, TypeDef>): void {
+  const where = `table ${q(table)}`;
+  const fixed = NON_STRUCT_TABLES.get(table);
   if (fixed) {
-    for (const [name, c] of Object.entries(t.columns)) {
+    for (const [name, kind] of columns) {
       const want = fixed[name];
-      if (want !== undefined && kindName(want) !== kindName(kindOf(c)))
-        fail(`${where} column ${q(name)} is ${kindName(kindOf(c))}, format.ts says ${kindName(want)}`);
+      if (want !== undefined && kindName(want) !== kindName(kind))
+        fail(`${where} column ${q(name)} is ${kindName(kind)}, format.ts says ${kindName(want)}`);
       if (want === undefined && name.endsWith('_row') && ROW_REFERENCES[name] === undefined)
         fail(`${where} column ${q(name)} is a row reference to no known table (see ROW_REFERENCES)`);
     }
     return;
   }
-  const def = types.get(t.name);
-  if (def === undefined || def.name !== t.name) fail(`${where} is named after no type in the dump's types`);
-  const addr = t.columns.addr;
+  const def = types.get(table);
+  if (def === undefined || def.name !== table) fail(`${where} is named after no type in the dump's types`);
+  const addr = columns.find(([name]) => name === 'addr');
   if (addr === undefined) fail(`${where} has no 'addr' column`);
-  if (addr.kind !== 'u64') fail(`${where} column 'addr' is ${kindName(kindOf(addr))}, expected u64`);
-  for (const name of Object.keys(t.columns)) if (name !== 'addr') checkMemberPath(t.name, name, def, types);
+  if (addr[1] !== 'u64') fail(`${where} column 'addr' is ${kindName(addr[1])}, expected u64`);
+  for (const [name] of columns) if (name !== 'addr') checkMemberPath(table, name, def, types);
+}
+
+/** A row-reference column (ROW_REFERENCES) holds u32 row numbers, plain or in a list. */
+export function validateReferenceKind(table: string, name: string, kind: KindSpec): void {
+  if (ROW_REFERENCES[name] === undefined) return;
+  if ((typeof kind === 'string' ? kind : kind.list) !== 'u32')
+    fail(`table ${q(table)} column ${q(name)} is ${kindName(kind)}, a row reference must be u32`);
 }
 
 /**
@@ -323,21 +351,23 @@ function structOf(ctype: string, types: Map<string, TypeDef>): TypeDef | undefin
   return types.get(t) ?? types.get(t.replace(/^(struct|union)\s+/, ''));
 }
 
-/** Every *_row value is NO_ROW or a row of the table it names. */
-function validateReferences(t: Table, tables: Map<string, Table>): void {
-  for (const [name, c] of Object.entries(t.columns)) {
-    const target = ROW_REFERENCES[name];
-    if (target === undefined) continue;
-    const cw = `table ${q(t.name)} column ${q(name)}`;
-    const vals = c.kind === 'list' ? c.values : c.kind === 'str' ? undefined : c.values;
-    if (!(vals instanceof Uint32Array)) fail(`${cw} is ${kindName(kindOf(c))}, a row reference must be u32`);
-    const limit = tables.get(target)?.rowCount ?? 0;
-    const bad = firstBadRow(vals, limit);
-    if (bad < 0) continue;
-    const row = c.kind === 'list' ? rowOfValue(c.offsets, bad) : bad;
-    const have = tables.has(target) ? `only ${limit} rows` : `the dump has no ${target} table`;
-    fail(`${cw} row ${row} refers to ${target} row ${vals[bad]} (${have})`);
-  }
+/**
+ * Every value of column `name` of `table`, when it is a row reference
+ * (ROW_REFERENCES), is NO_ROW or a row of the table it names. `rows` holds
+ * every table's row count, so each column can be checked on its own.
+ */
+export function validateColumnReferences(table: string, name: string, c: Column, rows: ReadonlyMap<string, number>): void {
+  const target = ROW_REFERENCES[name];
+  if (target === undefined) return;
+  const cw = `table ${q(table)} column ${q(name)}`;
+  const vals = c.kind === 'list' ? c.values : c.kind === 'str' ? undefined : c.values;
+  if (!(vals instanceof Uint32Array)) fail(`${cw} is ${kindName(kindOf(c))}, a row reference must be u32`);
+  const limit = rows.get(target) ?? 0;
+  const bad = firstBadRow(vals, limit);
+  if (bad < 0) return;
+  const row = c.kind === 'list' ? rowOfValue(c.offsets, bad) : bad;
+  const have = rows.has(target) ? `only ${limit} rows` : `the dump has no ${target} table`;
+  fail(`${cw} row ${row} refers to ${target} row ${vals[bad]} (${have})`);
 }
 
 /** Index of the first value that is neither NO_ROW nor below `limit`, or -1. */

@@ -50,7 +50,7 @@ describe('runBatch', () => {
     expect(r.status).toBe(0);
     const missing = await batch({ files: [path.join(dir, 'missing.mdb')] });
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/^mddb: cannot read .*missing\.mdb: ENOENT\n$/);
+    expect(missing.stderr).toMatch(/^mddb: cannot read .*missing\.mdb: no such file or directory\n$/);
   });
   it('supports $< with files read by the CLI', async () => {
     const f = path.join(dir, 'macro.mdb');

@@ -219,6 +219,25 @@ describe('decodeDump refuses damaged files with one line', () => {
     );
   });
 
+  /**
+   * The one-line DumpError of a file whose damage is in one column's data:
+   * opening it lazily succeeds, other columns still read, and the first read
+   * of the damaged column throws (the same error every time); opening it
+   * eagerly throws that error up front.
+   */
+  function dataError(b: Uint8Array, table: string, columnName: string, source?: string): DumpError {
+    const lazy = decodeDump(b, source);
+    const t = lazy.tables.find((x) => x.name === table)!;
+    expect(Object.keys(t.columns)).toContain(columnName);
+    for (const other of lazy.tables)
+      if (other.name !== table) for (const name of Object.keys(other.columns)) expect(other.columns[name]).toBeDefined();
+    const first = dumpError(() => t.columns[columnName]);
+    expect(dumpError(() => t.columns[columnName])).toBe(first);
+    const eager = dumpError(() => decodeDump(b, source, { eager: true }));
+    expect(eager.message).toBe(first.message);
+    return first;
+  }
+
   it('a row reference out of range', () => {
     const b = copy();
     const e = readDirectory(b).find((x) => x.name === 'kmem_cache_t.cache_flags')!;
@@ -228,7 +247,7 @@ describe('decodeDump refuses damaged files with one line', () => {
     expect(tx.codec).toBe(0);
     b.writeUInt32LE(900, tx.offset + 4 * 7);
     fixCrc(b);
-    expect(dumpError(() => decodeDump(b, '/tmp/x.dump')).message).toBe(
+    expect(dataError(b, 'txlog', 'cache_row', '/tmp/x.dump').message).toBe(
       "cannot open /tmp/x.dump: table 'txlog' column 'cache_row' row 7 refers to kmem_cache_t row 900 (only 5 rows)",
     );
   });
@@ -270,7 +289,7 @@ describe('decodeDump refuses damaged files with one line', () => {
       const i = secs.findIndex((s) => s.name === 'msgbuf.text');
       new DataView(secs[i]!.raw.buffer, secs[i]!.raw.byteOffset).setUint32(8, 77, true);
     });
-    expect(dumpError(() => decodeDump(b)).reason).toBe("table 'msgbuf' column 'text' row 2 has string index 77, the pool has 5");
+    expect(dataError(b, 'msgbuf', 'text').reason).toBe("table 'msgbuf' column 'text' row 2 has string index 77, the pool has 5");
   });
 
   it('a string pool that is not UTF-8', () => {
@@ -278,7 +297,7 @@ describe('decodeDump refuses damaged files with one line', () => {
       const pool = secs.find((s) => s.name === 'msgbuf.text#pool')!.raw;
       pool[pool.length - 1] = 0xff;
     });
-    expect(dumpError(() => decodeDump(b)).reason).toBe("table 'msgbuf' column 'text' string pool is not valid UTF-8");
+    expect(dataError(b, 'msgbuf', 'text').reason).toBe("table 'msgbuf' column 'text' string pool is not valid UTF-8");
   });
 
   it('list offsets that decrease or do not end at the values', () => {
@@ -286,14 +305,14 @@ describe('decodeDump refuses damaged files with one line', () => {
       const o = secs.find((s) => s.name === 'kmem_magazine_t.mag_round#offsets')!.raw;
       new DataView(o.buffer, o.byteOffset).setUint32(8, 1, true); // [0, 2, 1, 5]
     });
-    expect(dumpError(() => decodeDump(dec)).reason).toBe(
+    expect(dataError(dec, 'kmem_magazine_t', 'mag_round').reason).toBe(
       "table 'kmem_magazine_t' column 'mag_round' list offsets decrease at row 1 (2 then 1)",
     );
     const end = rebuilt((secs) => {
       const o = secs.find((s) => s.name === 'kmem_magazine_t.mag_round#offsets')!.raw;
       new DataView(o.buffer, o.byteOffset).setUint32(12, 4, true);
     });
-    expect(dumpError(() => decodeDump(end)).reason).toBe(
+    expect(dataError(end, 'kmem_magazine_t', 'mag_round').reason).toBe(
       "table 'kmem_magazine_t' column 'mag_round' list offsets end at 4, but there are 5 values",
     );
   });

@@ -90,10 +90,10 @@ const model: fc.Arbitrary<DumpModel> = fc
     return { header, types: tables.map((t) => t.type), tables: [...tables.map((t) => t.table), msgbuf] };
   });
 
-/** Run decodeDump; anything thrown must be a one-line DumpError. */
-function decodeOrDumpError(bytes: Uint8Array): DumpModel | DumpError {
+/** Run decodeDump (eager unless told); anything thrown must be a one-line DumpError. */
+function decodeOrDumpError(bytes: Uint8Array, eager = true): DumpModel | DumpError {
   try {
-    return decodeDump(bytes, '/tmp/p.dump');
+    return decodeDump(bytes, '/tmp/p.dump', { eager });
   } catch (e) {
     if (!(e instanceof DumpError)) throw new Error(`not a DumpError: ${String(e)}`);
     if (/[\n\r]/.test(e.message) || !e.message.startsWith('cannot open /tmp/p.dump: '))

@@ -3,11 +3,13 @@
 // must print exactly its .out. Regenerate with `npm run golden:update`, then
 // review the diff.
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openScriptSession } from '../../src/cli/script.js';
 import {
   DumpCache,
   GOLDEN_DIR,
+  REPO_ROOT,
   TRIAGE_CASE,
   TRIAGE_SCRIPT,
   caseId,
@@ -29,7 +31,7 @@ describe('golden tree', () => {
   it('has cases for each sample dump', () => {
     const byDump = new Set(cases.map((c) => c.dump));
     expect([...byDump].sort()).toEqual(['illumos-2911', 'illumos-2911-fixed', 'illumos-2911-nodebug']);
-    for (const d of byDump) expect(fs.existsSync(`${GOLDEN_DIR}/../../${dumpArg(d)}`)).toBe(true);
+    for (const d of byDump) expect(fs.existsSync(path.join(REPO_ROOT, dumpArg(d))), d).toBe(true);
   });
 
   it('holds only case scripts and their .out files', () => {

@@ -13,6 +13,18 @@
  *
  * Bytes are built per object on demand and the last few objects are kept,
  * so `addr,100/K` costs one synthesis, not a hundred.
+ *
+ * Nothing is indexed when the dump is opened. Each table's address column
+ * is read the first time an address is looked up, with coarse bounds (the
+ * high words its extents span), so later lookups skip a table whose bounds
+ * exclude the address without touching it again. A big table that may
+ * contain the address is scanned linearly until scanning has cost about what
+ * sorting would, then gets its own sorted AddressIndex; small tables are
+ * sorted at once. A lookup in the kernel's static data (panicstr, a global)
+ * therefore costs one pass over each big table's address column, not a sort
+ * of every object in the dump, and a command that reads memory heavily pays
+ * for sorting just the tables it reaches. The answer is the same either way:
+ * every table that could hold the address is asked.
  */
 import {
   FILL_BADDCAFE,
@@ -32,7 +44,7 @@ import {
   type TypeDef,
 } from '../../dump/format.js';
 import { MemoryError } from '../errors.js';
-import { AddressIndex, type ExtentSource } from './addr-index.js';
+import { AddressIndex } from './addr-index.js';
 import { parseArray } from './ctype.js';
 import type { TypeTable } from './types.js';
 
@@ -57,76 +69,138 @@ interface MemberPlan {
   elem: number;
 }
 
-interface StructSource {
-  kind: 'struct';
-  table: Table;
-  def: TypeDef;
-  plan: MemberPlan[];
+/** A table's rows whose start has one high word: the lowest and highest low word among those starts. */
+interface Group {
+  hi: number;
+  minLo: number;
+  maxLo: number;
 }
 
-interface BufferSource {
-  kind: 'buffers';
-  table: Table;
-  sizes: Uint32Array;
+/**
+ * Where one table's objects are, read on first use: the address column as
+ * 32-bit words (lo, hi per row), and bounds that hold every extent without
+ * per-row sizes: the rows grouped by the high word of their start, each group
+ * with its lowest and highest start, and the largest size. The kernel's
+ * static data and its heap differ in the high word, and within one high word
+ * the static vmem segments end before the globals begin, so a lookup of a
+ * global passes over the big heap tables without touching them again.
+ * Per-row sizes are made only when a table is scanned or indexed.
+ */
+interface Extents {
+  n: number;
+  words: Uint32Array;
+  /** the same words as int32: compared as small integers, they keep a pass over millions of rows fast */
+  signed: Int32Array;
+  /** one size for every row (struct tables), or a size per row, made on demand */
+  size: number | (() => Uint32Array);
+  sizes: Uint32Array | undefined;
+  /** no extent is larger (undefined: not known without per-row sizes) */
+  maxSize: number | undefined;
+  /** the rows' start groups; undefined when the starts have too many high words to keep (every lookup asks the table) */
+  groups: Group[] | undefined;
+  /** linear scans so far; after scansBeforeIndex the table gets a sorted index */
+  scans: number;
+  index: AddressIndex | undefined;
 }
 
-/** `globals` (value of `size` bytes) or `strings` (text and its NUL). */
-interface ValueSource {
-  kind: 'globals' | 'strings';
+/** One table that is memory, in priority order (later sources win at equal starts). */
+interface Source {
+  kind: 'buffers' | 'globals' | 'strings' | 'struct';
   table: Table;
+  /** the struct layout (struct tables) */
+  def: TypeDef | undefined;
+  /** how columns map to bytes, made on the first synthesis */
+  plan: MemberPlan[] | undefined;
+  /** undefined until first looked up; null when the table cannot be memory (no u64 addr column) */
+  extents: Extents | null | undefined;
 }
 
-type Source = StructSource | BufferSource | ValueSource;
+/** An object found at an address. */
+interface Hit {
+  source: number;
+  row: number;
+  base: bigint;
+  size: number;
+}
 
 const CACHE_OBJECTS = 64;
+/** Tables up to this many rows get their sorted index at once: it costs less than a scan or two of a big one. */
+const SMALL_TABLE = 4096;
+/**
+ * Linear scans of a big table before it is sorted. A scan of a million rows
+ * costs ~3.5 ms and their sort ~80 ms: scanning until the scans have cost
+ * about what the sort would (rent, then buy) never spends more than twice
+ * the best choice made knowing the future.
+ */
+const SCANS_BEFORE_INDEX = 16;
+const TWO32 = 4294967296;
+
+/** When tables get their sorted index (tests make small tables take the scanning path). */
+export interface IndexPolicy {
+  /** tables of at most this many rows are sorted on first use (default 4096) */
+  smallTable?: number;
+  /** linear scans of a bigger table before it is sorted (default 16) */
+  scansBeforeIndex?: number;
+}
 
 export class ObjectMemory {
-  readonly index: AddressIndex;
-  private readonly sources: Source[] = [];
+  private sourceList: Source[] | undefined;
   private readonly cache = new Map<number, Uint8Array>();
+  private readonly smallTable: number;
+  private readonly scansBeforeIndex: number;
 
+  /** Nothing is read here; tables are indexed as lookups reach them. */
   constructor(
-    model: DumpModel,
+    private readonly model: DumpModel,
     private readonly types: TypeTable,
     private readonly pointerSize: number,
+    policy: IndexPolicy = {},
   ) {
-    const extents: ExtentSource[] = [];
-    const buffers = model.tables.find((t) => t.name === TABLE_BUFFERS);
-    if (buffers) {
-      const src = bufferSource(model, buffers, pointerSize);
-      const addr = buffers.columns['addr'];
-      if (src && addr && addr.kind === 'u64') {
-        this.sources.push(src);
-        extents.push({ starts: addr.values as BigUint64Array, sizes: src.sizes });
-      }
-    }
-    for (const name of [TABLE_STRINGS, TABLE_GLOBALS] as const) {
-      const t = model.tables.find((x) => x.name === name);
-      const addr = t?.columns['addr'];
-      if (!t || !addr || addr.kind !== 'u64') continue;
-      this.sources.push({ kind: name, table: t });
-      extents.push({ starts: addr.values as BigUint64Array, sizes: valueSizes(t) });
-    }
-    for (const t of model.tables) {
+    this.smallTable = policy.smallTable ?? SMALL_TABLE;
+    this.scansBeforeIndex = policy.scansBeforeIndex ?? SCANS_BEFORE_INDEX;
+  }
+
+  /** The tables lookups have read so far, and whether each has been sorted yet. */
+  indexStats(): Array<{ table: string; rows: number; indexed: boolean }> {
+    return (this.sourceList ?? []).flatMap((s) => (s.extents ? [{ table: s.table.name, rows: s.extents.n, indexed: s.extents.index !== undefined }] : []));
+  }
+
+  /** The tables that are memory, in increasing priority: buffers, strings, globals, then struct tables. */
+  private get sources(): Source[] {
+    if (this.sourceList) return this.sourceList;
+    const list: Source[] = [];
+    const add = (kind: Source['kind'], table: Table | undefined, def?: TypeDef): void => {
+      if (table && Object.prototype.hasOwnProperty.call(table.columns, 'addr'))
+        list.push({ kind, table, def, plan: undefined, extents: undefined });
+    };
+    add('buffers', this.model.tables.find((t) => t.name === TABLE_BUFFERS));
+    for (const name of [TABLE_STRINGS, TABLE_GLOBALS] as const) add(name, this.model.tables.find((x) => x.name === name));
+    for (const t of this.model.tables) {
       if (NON_STRUCT.has(t.name)) continue;
-      const def = types.get(t.name);
-      const addr = t.columns['addr'];
-      if (!def || !addr || (addr.kind !== 'u64' && addr.kind !== 'i64')) continue;
-      this.sources.push({ kind: 'struct', table: t, def, plan: planMembers(t, def, types, pointerSize) });
-      extents.push({ starts: addr.values as BigUint64Array, sizes: constSizes(t.rowCount, def.size) });
+      const def = this.types.get(t.name);
+      if (def) add('struct', t, def);
     }
-    this.index = new AddressIndex(extents);
+    this.sourceList = list;
+    return list;
+  }
+
+  /** Builds every table's sorted index now (a benchmark's "open and index", or before many lookups). */
+  indexAll(): void {
+    for (const s of this.sources) {
+      const x = this.extentsOf(s);
+      if (x && !x.index) x.index = indexOf(x);
+    }
   }
 
   /** The innermost object containing addr (struct rows win over the buffer they sit in). */
   objectAt(addr: bigint): ObjectRef | undefined {
-    const e = this.index.find(addr);
-    return e < 0 ? undefined : this.ref(e);
+    const h = this.find(addr);
+    return h ? this.ref(h) : undefined;
   }
 
   /** Every object containing addr, innermost first. */
   objectsAt(addr: bigint): ObjectRef[] {
-    return [...this.index.containing(addr)].map((e) => this.ref(e));
+    return this.containing(addr).map((h) => this.ref(h));
   }
 
   /** n bytes at addr, possibly spanning adjacent objects; MemoryError if any byte is unmapped. */
@@ -135,10 +209,10 @@ export class ObjectMemory {
     let done = 0;
     while (done < n) {
       const cur = BigInt.asUintN(64, addr + BigInt(done));
-      const e = this.index.find(cur);
-      if (e < 0) throw new MemoryError(addr, n);
-      const bytes = this.bytesOf(e);
-      const off = Number(cur - this.index.start(e));
+      const h = this.find(cur);
+      if (!h) throw new MemoryError(addr, n);
+      const bytes = this.bytesOf(h);
+      const off = Number(cur - h.base);
       const take = Math.min(n - done, bytes.length - off);
       out.set(bytes.subarray(off, off + take), done);
       done += take;
@@ -152,13 +226,13 @@ export class ObjectMemory {
     let i = 0;
     while (i < max) {
       const cur = BigInt.asUintN(64, addr + BigInt(i));
-      const e = this.index.find(cur);
-      if (e < 0) {
+      const h = this.find(cur);
+      if (!h) {
         if (i === 0) throw new MemoryError(addr, 1);
         break;
       }
-      const bytes = this.bytesOf(e);
-      let off = Number(cur - this.index.start(e));
+      const bytes = this.bytesOf(h);
+      let off = Number(cur - h.base);
       while (off < bytes.length && i < max) {
         const b = bytes[off++]!;
         i++;
@@ -169,23 +243,155 @@ export class ObjectMemory {
     return s;
   }
 
-  private ref(e: number): ObjectRef {
-    const src = this.sources[this.index.source(e)]!;
-    return { table: src.table.name, row: this.index.rowOf(e), base: this.index.start(e), size: this.index.sizeOf(e) };
+  private find(addr: bigint): Hit | undefined {
+    return this.containing(addr)[0];
   }
 
-  private bytesOf(e: number): Uint8Array {
-    let b = this.cache.get(e);
+  /**
+   * Every object containing addr, innermost first: the latest start first
+   * and, at equal starts, the higher-priority table, then the later row (the
+   * order one index over all tables, sorted stably by start, gives).
+   */
+  private containing(addr: bigint): Hit[] {
+    const a = BigInt.asUintN(64, addr);
+    const aH = Number(a >> 32n);
+    const aL = Number(a & 0xffffffffn);
+    const hits: Hit[] = [];
+    const sources = this.sources;
+    for (let s = 0; s < sources.length; s++) {
+      const x = this.extentsOf(sources[s]!);
+      if (!x || !mayContain(x, aH, aL)) continue;
+      if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+      if (x.index) {
+        for (const e of x.index.containing(a)) hits.push({ source: s, row: x.index.rowOf(e), base: x.index.start(e), size: x.index.sizeOf(e) });
+      } else scan(x, s, aH, aL, hits);
+    }
+    if (hits.length > 1) hits.sort((p, q) => (p.base !== q.base ? (p.base < q.base ? 1 : -1) : p.source !== q.source ? q.source - p.source : q.row - p.row));
+    return hits;
+  }
+
+  private extentsOf(s: Source): Extents | null {
+    if (s.extents === undefined) s.extents = this.readExtents(s);
+    return s.extents;
+  }
+
+  private readExtents(s: Source): Extents | null {
+    const t = s.table;
+    const addr = t.columns['addr'];
+    if (!addr || (addr.kind !== 'u64' && addr.kind !== 'i64') || addr.values.length !== t.rowCount) return null;
+    const v = addr.values;
+    const words = new Uint32Array(v.buffer, v.byteOffset, t.rowCount * 2);
+    let x: Extents;
+    if (s.kind === 'struct') x = bounded(t.rowCount, words, s.def!.size, s.def!.size);
+    // a buffer's size needs its cache's and its pointers: no bound without reading them
+    else if (s.kind === 'buffers') x = bounded(t.rowCount, words, () => bufferSizes(this.model, t, this.pointerSize), undefined);
+    else {
+      const sizes = valueSizes(t);
+      x = bounded(t.rowCount, words, () => sizes, sizes.reduce((m, v) => Math.max(m, v), 0));
+    }
+    if (x.n <= this.smallTable) x.index = indexOf(x);
+    return x;
+  }
+
+  private ref(h: Hit): ObjectRef {
+    return { table: this.sources[h.source]!.table.name, row: h.row, base: h.base, size: h.size };
+  }
+
+  private bytesOf(h: Hit): Uint8Array {
+    const key = h.source * TWO32 + h.row;
+    let b = this.cache.get(key);
     if (b) return b;
-    const src = this.sources[this.index.source(e)]!;
-    const row = this.index.rowOf(e);
-    const size = this.index.sizeOf(e);
-    if (src.kind === 'struct') b = structBytes(src, row);
-    else if (src.kind === 'buffers') b = bufferBytes(src, row, size, this.pointerSize);
-    else b = valueBytes(src, row, size);
+    const src = this.sources[h.source]!;
+    if (src.kind === 'struct') {
+      src.plan ??= planMembers(src.table, src.def!, this.types, this.pointerSize);
+      b = structBytes(src.def!, src.plan, h.row);
+    } else if (src.kind === 'buffers') b = bufferBytes(src.table, h.row, h.size, this.pointerSize);
+    else b = valueBytes(src.kind, src.table, h.row, h.size);
     if (this.cache.size >= CACHE_OBJECTS) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(e, b);
+    this.cache.set(key, b);
     return b;
+  }
+}
+
+/** A table's extents with their bounds: one pass over the high words. */
+/** Start groups beyond this many high words are not kept: such a table is asked about every address. */
+const MAX_GROUPS = 64;
+/** Flipping the sign bit makes int32 compares order 32-bit words as unsigned. */
+const BIAS = -0x80000000;
+
+/** A table's extents with their bounds: one pass over the address words. */
+function bounded(n: number, words: Uint32Array, size: number | (() => Uint32Array), maxSize: number | undefined): Extents {
+  const signed = new Int32Array(words.buffer, words.byteOffset, words.length);
+  // groups in biased int32 words while scanning (small integers: a fast loop over millions of rows)
+  let groups: Group[] | undefined = [];
+  let cur: Group | undefined;
+  for (let i = 0; i < n; i++) {
+    const h = signed[2 * i + 1]!;
+    if (cur === undefined || cur.hi !== h) {
+      cur = groups.find((g) => g.hi === h);
+      if (cur === undefined) {
+        if (groups.length === MAX_GROUPS) {
+          groups = undefined;
+          break;
+        }
+        cur = { hi: h, minLo: 0x7fffffff, maxLo: BIAS };
+        groups.push(cur);
+      }
+    }
+    const l = signed[2 * i]! ^ BIAS;
+    if (l < cur.minLo) cur.minLo = l;
+    if (l > cur.maxLo) cur.maxLo = l;
+  }
+  const unbias = (v: number): number => (v ^ BIAS) >>> 0;
+  const kept = groups?.map((g) => ({ hi: g.hi >>> 0, minLo: unbias(g.minLo), maxLo: unbias(g.maxLo) }));
+  return { n, words, signed, size, sizes: undefined, maxSize, groups: kept, scans: 0, index: undefined };
+}
+
+/** Whether some extent of the table may hold the address aH:aL (false only when none can). */
+function mayContain(x: Extents, aH: number, aL: number): boolean {
+  if (x.n === 0 || x.maxSize === 0) return false;
+  if (!x.groups) return true;
+  const reach = x.maxSize === undefined ? Infinity : x.maxSize - 1;
+  for (const g of x.groups) {
+    // starts with the address's high word, at or below it and near enough
+    if (g.hi === aH && g.minLo <= aL && aL <= g.maxLo + reach) return true;
+    // an extent under 4 GiB may start in the 4 GiB before and reach across
+    if (g.hi + 1 === aH && g.maxLo + reach >= TWO32 + aL) return true;
+  }
+  return false;
+}
+
+/** Per-row sizes of a table whose rows differ, made once. */
+function sizesOf(x: Extents): Uint32Array | undefined {
+  if (typeof x.size === 'number') return undefined;
+  x.sizes ??= x.size();
+  return x.sizes;
+}
+
+function indexOf(x: Extents): AddressIndex {
+  const starts = new BigUint64Array(x.words.buffer, x.words.byteOffset, x.n);
+  const sizes = sizesOf(x) ?? new Uint32Array(x.n).fill(x.size as number);
+  return new AddressIndex([{ starts, sizes }]);
+}
+
+/** Rows of one table whose extent contains the address (aH:aL), by a pass over its words. */
+function scan(x: Extents, source: number, aH: number, aL: number, out: Hit[]): void {
+  const signed = x.signed;
+  const sizes = sizesOf(x);
+  const fixed = typeof x.size === 'number' ? x.size : 0;
+  const same = aH | 0;
+  // an extent under 4 GiB that holds the address starts in its 4 GiB or the one before (none before 0)
+  const before = aH === 0 ? 0.5 : (aH - 1) | 0;
+  const hit = (i: number, sz: number): void => {
+    const lo = signed[2 * i]! >>> 0;
+    if (signed[2 * i + 1] !== (lo <= aL ? same : before)) return;
+    out.push({ source, row: i, base: (BigInt(x.words[2 * i + 1]!) << 32n) | BigInt(lo), size: sz });
+  };
+  // the start is (aL - lo) mod 2^32 bytes below the address when it holds it: one subtraction rejects almost every row
+  if (sizes) {
+    for (let i = 0, n = x.n; i < n; i++) if ((aL - signed[2 * i]!) >>> 0 < sizes[i]!) hit(i, sizes[i]!);
+  } else {
+    for (let i = 0, n = x.n; i < n; i++) if ((aL - signed[2 * i]!) >>> 0 < fixed) hit(i, fixed);
   }
 }
 
@@ -201,9 +407,9 @@ function valueSizes(t: Table): Uint32Array {
   return out;
 }
 
-function valueBytes(src: ValueSource, row: number, size: number): Uint8Array {
+function valueBytes(kind: 'globals' | 'strings', table: Table, row: number, size: number): Uint8Array {
   const out = new Uint8Array(size);
-  const c = src.table.columns[src.kind === 'strings' ? 'text' : 'value'];
+  const c = table.columns[kind === 'strings' ? 'text' : 'value'];
   if (c?.kind === 'str') {
     const s = c.values[row]!;
     for (let i = 0; i < s.length && i < size; i++) out[i] = s.charCodeAt(i) & 0xff;
@@ -211,14 +417,10 @@ function valueBytes(src: ValueSource, row: number, size: number): Uint8Array {
   return out;
 }
 
-function constSizes(n: number, size: number): Uint32Array {
-  return new Uint32Array(n).fill(size);
-}
-
 /** Where each column of a struct table goes in the object's bytes. */
 function planMembers(t: Table, def: TypeDef, types: TypeTable, pointerSize: number): MemberPlan[] {
   const plan: MemberPlan[] = [];
-  for (const [name, col] of Object.entries(t.columns)) {
+  for (const name of Object.keys(t.columns)) {
     if (name === 'addr') continue;
     let m;
     try {
@@ -226,6 +428,7 @@ function planMembers(t: Table, def: TypeDef, types: TypeTable, pointerSize: numb
     } catch {
       continue; // validate.ts rejects these; a lenient reader just skips them
     }
+    const col = t.columns[name]!;
     const arr = parseArray(m.type);
     const elem = arr ? Math.max(1, Math.floor(m.size / arr.count)) : col.kind === 'list' ? pointerSize : m.size;
     plan.push({ col, offset: m.offset, size: m.size, elem });
@@ -233,10 +436,10 @@ function planMembers(t: Table, def: TypeDef, types: TypeTable, pointerSize: numb
   return plan;
 }
 
-function structBytes(src: StructSource, row: number): Uint8Array {
-  const out = new Uint8Array(src.def.size);
+function structBytes(def: TypeDef, plan: readonly MemberPlan[], row: number): Uint8Array {
+  const out = new Uint8Array(def.size);
   const dv = new DataView(out.buffer);
-  for (const p of src.plan) {
+  for (const p of plan) {
     const c = p.col;
     if (c.kind === 'str') {
       const s = c.values[row] ?? '';
@@ -274,28 +477,34 @@ export function writeScalar(out: Uint8Array, dv: DataView, off: number, size: nu
  * Buffer sizes: the owning cache's cache_bufsize when kmem_cache_t models it,
  * otherwise just enough to hold the recorded pointer words.
  */
-function bufferSource(model: DumpModel, t: Table, pointerSize: number): BufferSource | undefined {
+function bufferSizes(model: DumpModel, t: Table, pointerSize: number): Uint32Array {
   const cacheRow = t.columns['cache_row'];
-  const caches = model.tables.find((x) => x.name === 'kmem_cache_t');
-  const bufsize = caches?.columns['cache_bufsize'];
-  const offs = t.columns['ptr_offs'];
   const sizes = new Uint32Array(t.rowCount);
-  // per-cache buffer sizes, converted from bigint once rather than per buffer
-  const perCache = new Float64Array(caches?.rowCount ?? 0);
-  if (bufsize && bufsize.kind !== 'str' && bufsize.kind !== 'list') for (let r = 0; r < perCache.length; r++) perCache[r] = Number(bufsize.values[r]!);
+  const perCache = cacheBufsizes(model);
   const rows = cacheRow && cacheRow.kind !== 'str' && cacheRow.kind !== 'list' ? cacheRow.values : undefined;
+  let offs: Column | undefined | null = null; // read only if some buffer needs it
   for (let i = 0; i < t.rowCount; i++) {
     const r = rows ? Number(rows[i]!) : NO_ROW;
     let sz = r < perCache.length ? perCache[r]! : 0;
     if (sz <= 0) {
       sz = pointerSize;
+      if (offs === null) offs = t.columns['ptr_offs'];
       if (offs && offs.kind === 'list') {
         for (let j = offs.offsets[i]!; j < offs.offsets[i + 1]!; j++) sz = Math.max(sz, Number(offs.values[j]!) + pointerSize);
       }
     }
     sizes[i] = sz;
   }
-  return { kind: 'buffers', table: t, sizes };
+  return sizes;
+}
+
+/** Every kmem cache's cache_bufsize (0 where not modelled), converted from bigint once rather than per buffer. */
+function cacheBufsizes(model: DumpModel): Float64Array {
+  const caches = model.tables.find((x) => x.name === 'kmem_cache_t');
+  const perCache = new Float64Array(caches?.rowCount ?? 0);
+  const bufsize = caches && Object.prototype.hasOwnProperty.call(caches.columns, 'cache_bufsize') ? caches.columns['cache_bufsize'] : undefined;
+  if (bufsize && bufsize.kind !== 'str' && bufsize.kind !== 'list') for (let r = 0; r < perCache.length; r++) perCache[r] = Number(bufsize.values[r]!);
+  return perCache;
 }
 
 const PATTERN: Record<number, number[]> = {
@@ -303,8 +512,7 @@ const PATTERN: Record<number, number[]> = {
   [FILL_BADDCAFE]: [0xfe, 0xca, 0xdd, 0xba],
 };
 
-function bufferBytes(src: BufferSource, row: number, size: number, pointerSize: number): Uint8Array {
-  const t = src.table;
+function bufferBytes(t: Table, row: number, size: number, pointerSize: number): Uint8Array {
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   const fill = t.columns['fill'];

@@ -16,26 +16,47 @@ export interface Sym {
 }
 
 export class SymbolTable {
-  /** symbols sorted by address (ties keep table order) */
-  readonly byAddr: readonly Sym[];
-  private readonly names = new Map<string, Sym>();
-  private readonly scoped = new Map<string, Sym>();
+  private sorted: readonly Sym[] | undefined;
+  private all: Sym[] | undefined;
+  private names: Map<string, Sym> | undefined;
+  private scoped: Map<string, Sym> | undefined;
 
-  constructor(model: DumpModel) {
-    const t = model.tables.find((x) => x.name === TABLE_SYMBOLS);
-    const syms = t ? readSymbols(t) : [];
-    for (const s of syms) {
-      // The first definition of a name wins, as mdb's global lookup does.
-      if (!this.names.has(s.name)) this.names.set(s.name, s);
-      const key = `${s.module}\`${s.name}`;
-      if (!this.scoped.has(key)) this.scoped.set(key, s);
+  /** Nothing is read until the first lookup: opening a dump does not pay for its symbols. */
+  constructor(private readonly model: DumpModel) {}
+
+  /** symbols sorted by address (ties keep table order) */
+  get byAddr(): readonly Sym[] {
+    this.sorted ??= this.symbols().slice().sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+    return this.sorted;
+  }
+
+  private symbols(): Sym[] {
+    if (this.all) return this.all;
+    const t = this.model.tables.find((x) => x.name === TABLE_SYMBOLS);
+    this.all = t ? readSymbols(t) : [];
+    return this.all;
+  }
+
+  private nameMaps(): { names: Map<string, Sym>; scoped: Map<string, Sym> } {
+    if (!this.names || !this.scoped) {
+      const names = new Map<string, Sym>();
+      const scoped = new Map<string, Sym>();
+      for (const s of this.symbols()) {
+        // The first definition of a name wins, as mdb's global lookup does.
+        if (!names.has(s.name)) names.set(s.name, s);
+        const key = `${s.module}\`${s.name}`;
+        if (!scoped.has(key)) scoped.set(key, s);
+      }
+      this.names = names;
+      this.scoped = scoped;
     }
-    this.byAddr = syms.slice().sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+    return { names: this.names, scoped: this.scoped };
   }
 
   /** A symbol by name, or `module`name`. */
   byName(name: string): Sym | undefined {
-    return name.includes('`') ? this.scoped.get(name) : this.names.get(name);
+    const { names, scoped } = this.nameMaps();
+    return name.includes('`') ? scoped.get(name) : names.get(name);
   }
 
   /** The symbol containing addr (exact match for zero-sized symbols). */

@@ -2,8 +2,9 @@
 // in memory for the thread, cpu and panic module tests (drgn's mock_program):
 // an idle thread, three taskq threads asleep on one cv, two process threads
 // blocked on a mutex, the panicking thread, a free thread and a thread on a
-// run queue; two CPUs; a message buffer. `manyThreads(n)` scales the same
-// shapes up for the performance and property tests.
+// run queue; two CPUs; a message buffer. `extra` scales the same shapes up
+// for the performance and property tests; `interrupts` adds two interrupt
+// threads bound to CPU 1, one servicing PIL 5 and one waiting in the pool.
 import { CtfBuilder, LP64 } from '../../../src/dump/ctf.js';
 import { TableBuilder } from '../../../src/dump/builder.js';
 import { SYMKIND_FUNC, SYMKIND_OBJECT, type DumpHeader, type DumpModel } from '../../../src/dump/format.js';
@@ -69,6 +70,10 @@ export const T = {
   panic: 0xffffff000f8bcc40n,
   free: 0xffffff000f900c40n,
   runq: 0xffffff01e1236000n,
+  /** with `interrupts`: servicing PIL 5 on CPU 1 (blocked on LOCK) */
+  intr5: 0xffffff000f500c40n,
+  /** with `interrupts`: PIL 4's thread, idle in CPU 1's pool */
+  intr4: 0xffffff000f506c40n,
 };
 export const CV = 0xffffff01d0000100n;
 export const LOCK = 0xffffff01d0000200n;
@@ -85,6 +90,9 @@ interface ThreadSpec {
   wchan?: bigint;
   cpu: bigint;
   flag?: number;
+  /** interrupt level, for an interrupt thread */
+  pil?: number;
+  bound?: bigint;
   /** frames innermost first: [function, offset, args] */
   frames: Array<[string, bigint, bigint[]]>;
   stackTop: bigint;
@@ -178,10 +186,27 @@ function baseThreads(): ThreadSpec[] {
 }
 
 /** The fixture's threads plus `extra` generated ones (varied stacks), for scale. */
-function buildModel(panic: boolean, extra: number): DumpModel {
+function buildModel(panic: boolean, extra: number, interrupts: boolean): DumpModel {
   const ctf = new CtfBuilder(LP64);
   declareThreadTypes(ctf);
   const threads = baseThreads();
+  if (interrupts) {
+    const intr = (addr: bigint, pil: number, state: number, i: number): ThreadSpec => ({
+      addr,
+      state,
+      pri: 100 + pil,
+      proc: P0,
+      start: 'thread_start',
+      cpu: CPU1,
+      bound: CPU1,
+      flag: 0x1, // T_INTR_THREAD
+      pil,
+      ...(state === 1 ? { sobj: SYM.mutex_sobj_ops, wchan: LOCK } : {}),
+      frames: [['swtch', 0x141n, []], ['turnstile_block', 0x21an, [0n, 0n, LOCK]], ['mutex_vector_enter', 0x3a3n, [LOCK]]],
+      stackTop: 0xffffff000fa00000n + BigInt(i) * 0x10000n,
+    });
+    threads.push(intr(T.intr5, 5, 1, 0), intr(T.intr4, 4, 1, 1));
+  }
   const shapes = ['cv_wait', 'delay', 'turnstile_block', 'mutex_vector_enter'];
   for (let i = 0; i < extra; i++) {
     const s = i % 50;
@@ -225,6 +250,7 @@ function buildModel(panic: boolean, extra: number): DumpModel {
   const th = new TableBuilder('kthread_t', {
     addr: 'u64', t_startpc: 'u64', t_flag: 'u16', t_state: 'u32', t_pri: 'i32', t_pc: 'u64', t_sp: 'u64', t_stk: 'u64',
     t_wchan: 'u64', t_sobj_ops: 'u64', t_cpu: 'u64', t_bound_cpu: 'u64', t_procp: 'u64', t_disp_time: 'i64',
+    ...(interrupts ? { t_pil: 'u8' as const } : {}),
   });
   const fr = new TableBuilder('frames', { thread_row: 'u32', depth: 'u16', fp: 'u64', pc: 'u64', args: { list: 'u64' }, locals: { list: 'u64' } });
   threads.forEach((t, i) => {
@@ -242,9 +268,10 @@ function buildModel(panic: boolean, extra: number): DumpModel {
       t_wchan: t.wchan ?? 0n,
       t_sobj_ops: t.sobj ?? 0n,
       t_cpu: t.cpu,
-      t_bound_cpu: 0n,
+      t_bound_cpu: t.bound ?? 0n,
       t_procp: t.proc,
       t_disp_time: BigInt(t.dispTime ?? 1234500),
+      ...(interrupts ? { t_pil: t.pil ?? 0 } : {}),
     });
     t.frames.forEach(([f, off, args], d) => fr.add({ thread_row: i, depth: d, fp: fp(d), pc: pc(f, off), args, locals: [] }));
   });
@@ -260,9 +287,10 @@ function buildModel(panic: boolean, extra: number): DumpModel {
   const cpu = new TableBuilder('cpu_t', {
     addr: 'u64', cpu_id: 'i32', cpu_flags: 'u16', cpu_thread: 'u64', cpu_idle_thread: 'u64', cpu_disp: 'u64',
     cpu_last_swtch: 'i64', cpu_base_spl: 'i32', cpu_kprunrun: 'u8', 'cpu_disp0.disp_nrunnable': 'i32',
+    ...(interrupts ? { cpu_intr_actv: 'u32' as const } : {}),
   });
   cpu.add({ addr: CPU0, cpu_id: 0, cpu_flags: 0x1b, cpu_thread: T.idle, cpu_idle_thread: T.idle, cpu_disp: CPU0 + DISP0_OFF, cpu_last_swtch: 1234500n, 'cpu_disp0.disp_nrunnable': nrun(CPU0) });
-  cpu.add({ addr: CPU1, cpu_id: 1, cpu_flags: 0x1f, cpu_thread: T.panic, cpu_idle_thread: 0xffffff000f40bc40n, cpu_disp: CPU1 + DISP0_OFF, cpu_last_swtch: 0n, cpu_base_spl: 0, cpu_kprunrun: 1, 'cpu_disp0.disp_nrunnable': nrun(CPU1) });
+  cpu.add({ addr: CPU1, cpu_id: 1, cpu_flags: 0x1f, cpu_thread: T.panic, cpu_idle_thread: 0xffffff000f40bc40n, cpu_disp: CPU1 + DISP0_OFF, cpu_last_swtch: 0n, cpu_base_spl: 0, cpu_kprunrun: 1, 'cpu_disp0.disp_nrunnable': nrun(CPU1), ...(interrupts ? { cpu_intr_actv: 1 << 5 } : {}) });
 
   const mb = new TableBuilder('msgbuf', { timestamp: 'i64', text: 'str' });
   mb.add({ timestamp: 5_000_000_000n, text: 'NOTICE: foo0: device attached' });
@@ -275,11 +303,17 @@ function buildModel(panic: boolean, extra: number): DumpModel {
   };
 }
 
-export function threadDump(opts: { panic?: boolean; extra?: number } = {}): DumpModel {
-  return buildModel(opts.panic ?? true, opts.extra ?? 0);
+export interface FixtureOptions {
+  panic?: boolean;
+  extra?: number;
+  interrupts?: boolean;
 }
 
-export function threadSession(opts: { panic?: boolean; extra?: number } = {}): MdbSession {
+export function threadDump(opts: FixtureOptions = {}): DumpModel {
+  return buildModel(opts.panic ?? true, opts.extra ?? 0, opts.interrupts ?? false);
+}
+
+export function threadSession(opts: FixtureOptions = {}): MdbSession {
   return createSession(threadDump(opts), 'vmcore.0');
 }
 

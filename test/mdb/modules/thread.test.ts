@@ -14,7 +14,7 @@ describe('registration', () => {
   it('the thread module is loaded with its dcmds and walkers, each documented', () => {
     expect(builtinModules).toContain(threadModule);
     const names = threadModule.dcmds.map((d) => d.name).sort();
-    expect(names).toEqual(['findstack', 'stack', 'stackregs', 'stacks', 'thread', 'threadlist']);
+    expect(names).toEqual(['findstack', 'stacks', 'thread', 'threadlist']);
     for (const d of threadModule.dcmds) {
       expect(d.summary).toMatch(/^[a-z]/);
       expect(d.help).toContain('EXAMPLES');

@@ -8,12 +8,19 @@ import { UsageError } from '../../errors.js';
 
 export default defineDcmd({
   name: 'eval',
-  synopsis: 'command',
+  synopsis: '?command',
   address: 'optional',
   summary: 'evaluate the specified command',
   help: `Runs the command text given as one (usually quoted) argument. Dot is the
 address ::eval was called with, so in a pipe the command runs once per
-element, with <. naming that element.`,
+element, with <. naming that element.
+
+EXAMPLES
+  > ::walk cpu | ::eval "<.=K"
+                  fffffffffbe01000
+                  fffffffffbe01b80
+                  fffffffffbe02700
+                  fffffffffbe03280`,
   options: {},
   async run(ctx, _addr, _opts, args) {
     if (args.length !== 1 || typeof args[0] !== 'string') throw new UsageError();

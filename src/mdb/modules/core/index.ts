@@ -1,10 +1,12 @@
 /*
  * The core module: the generic dcmds every dump gets, whatever its OS
- * (mdb's built-in commands: mdb_cmds.c, mdb_help.c, mdb_print.c, mdb_nm.c).
+ * (mdb's built-in commands: mdb_cmds.c, mdb_help.c, mdb_print.c, mdb_nm.c),
+ * which mdb registers under the module name "mdb".
  */
 import type { Module } from '../../dcmd.js';
 import evalDcmd from './eval.js';
 import help from './help.js';
+import mappings from './mappings.js';
 import { dcmds, formats, walkers } from './lists.js';
 import nm from './nm.js';
 import print from './print.js';
@@ -15,6 +17,6 @@ import walk from './walk.js';
 
 export const coreModule: Module = {
   name: 'mdb',
-  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, print, sizeof, offsetof, nm, quit, vars, radix],
+  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, print, sizeof, offsetof, nm, quit, vars, radix, mappings],
   walkers: [],
 };

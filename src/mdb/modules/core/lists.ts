@@ -31,7 +31,13 @@ export const dcmds = defineDcmd({
   synopsis: '[-n] [pattern]',
   address: 'none',
   summary: 'list available debugger commands',
-  help: `Lists every dcmd, alias included, with its one-line description.\n${FILTER_HELP}`,
+  help: `Lists every dcmd, alias included, with its one-line description.
+${FILTER_HELP}
+
+EXAMPLES
+  > ::dcmds ^kmem
+  kmem_cache               - print kernel memory caches
+  kmem_slabs               - display slab usage per kmem cache`,
   options: { n: flag('match only the name, not the description') },
   run(ctx, _addr, opts, args) {
     if (args.length > 1) throw new UsageError();
@@ -49,7 +55,16 @@ export const walkers = defineDcmd({
   synopsis: '[-n] [pattern]',
   address: 'none',
   summary: 'list available walkers',
-  help: `Lists every walker with its description.\n${FILTER_HELP}`,
+  help: `Lists every walker with its description.
+${FILTER_HELP}
+
+EXAMPLES
+  > ::walkers -n ^vmem_
+  vmem_alloc               - given a vmem_t, walk its allocated vmem_segs
+  vmem_free                - given a vmem_t, walk its free vmem_segs
+  vmem_postfix             - walk vmem structures in post-fix, depth-first order
+  vmem_seg                 - given a vmem_t, walk all of its vmem_segs
+  vmem_span                - given a vmem_t, walk its spanning vmem_segs`,
   options: { n: flag('match only the name, not the description') },
   run(ctx, _addr, opts, args) {
     if (args.length > 1) throw new UsageError();
@@ -67,7 +82,19 @@ export const formats = defineDcmd({
   synopsis: '',
   address: 'none',
   summary: 'list format specifiers',
-  help: 'Lists the format letters of the / and = verbs with the number of bytes each reads.',
+  help: `Lists the format letters of the / and = verbs, each with what it prints
+and the number of bytes it reads. A letter after / reads memory at dot;
+after = it formats the value of dot itself.
+
+EXAMPLES
+  > ::formats
+  + - increment dot by the count
+  - - decrement dot by the count
+  B - hexadecimal int (1 byte)
+  ...
+  J - hexadecimal long long (8 bytes)
+  K - hexadecimal uintptr_t (8 bytes)
+  ...`,
   options: {},
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();

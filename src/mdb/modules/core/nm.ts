@@ -19,7 +19,7 @@ const typeName = (k: number): string => (k === SYMKIND_FUNC ? 'FUNC' : k === SYM
 
 export default defineDcmd({
   name: 'nm',
-  synopsis: '?[-dhnovx] [-f format] [-t types] [object]',
+  synopsis: '?[-dghnopvx] [-f format] [-t types] [object]',
   address: 'optional',
   summary: 'print symbols',
   help: `Prints the symbol table, or with an address the symbol containing it.
@@ -30,7 +30,17 @@ oth, shndx, name. -t takes a list of types: func, objt, noty.
 
 EXAMPLES
   > kmem_cache_alloc::nm
-  > ::nm -t func -n genunix`,
+  Value              Size               Type  Bind  Other Shndx    Name
+  0xfffffffffb804b20|0x00000000000003a0|FUNC |GLOB |0x0  |1       |kmem_cache_alloc
+  > ::nm -t objt genunix
+  Value              Size               Type  Bind  Other Shndx    Name
+  0xfffffffffbc00000|0x0000000000000020|OBJT |GLOB |0x0  |3       |cv_sobj_ops
+  0xfffffffffbc00020|0x0000000000000020|OBJT |GLOB |0x0  |3       |mutex_sobj_ops
+  ...
+  > ::nm -p -t func unix
+  0xfffffffffb800000::nmadd -f -s 0x2e0 brand_sys_sysenter
+  0xfffffffffb8002e0::nmadd -f -s 0x140 cmntrap
+  ...`,
   options: {
     d: flag('print values and sizes in decimal'),
     f: str('format', 'fields to print'),

@@ -60,7 +60,7 @@ function readObject(ctx: DcmdContext, addr: bigint, size: number): Uint8Array {
 
 export default defineDcmd({
   name: 'print',
-  synopsis: '?[-aCdntx] [-c lim] [-l lim] [-s depth] [type] [member ...]',
+  synopsis: '?[-aCdLnTtx] [-c lim] [-l lim] [-s depth] [type] [member ...]',
   address: 'optional',
   summary: 'print the contents of a data structure',
   help: `Prints the object at the address as the given C type, member by member,
@@ -76,8 +76,21 @@ value of a pointer or integer member, or the address of a struct or array
 member (-a: always the address).
 
 EXAMPLES
-  > ffffff01d6e2a008::print kmem_cache_t cache_name cache_bufsize
-  > ::walk kmem_cache | ::print -t kmem_cache_t cache_flags`,
+  > rootnex_state::print
+  {
+      r_dip = 0
+      r_dmahdl_cache = 0xffffff01c0035000
+      r_active_hdls = 0
+      r_noresources = 0x22
+  }
+  > *panic_thread::print -t kthread_t t_state t_pri t_procp
+  uint_t t_state = 4
+  pri_t t_pri = 0x3b
+  struct proc *t_procp = 0xfffffffffbe10940
+  > ::walk kmem_cache | ::print kmem_cache_t cache_name
+  cache_name = [ "kmem_slab_cache" ]
+  cache_name = [ "kmem_bufctl_cache" ]
+  ...`,
   options: {
     a: flag('show the address of each member'),
     C: flag('do not limit the length of character arrays'),

@@ -7,7 +7,12 @@ export default defineDcmd({
   synopsis: '',
   address: 'none',
   summary: 'quit the debugger',
-  help: 'Ends the session. $q and $Q do the same.',
+  help: `Ends the session once the current line has run: in a script (-f) or
+batch input, the commands after it are not read. $q and $Q do the same.
+
+EXAMPLES
+  > ::sizeof kmem_cache_t; ::quit
+  sizeof (kmem_cache_t) = 0x380`,
   options: {},
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();

@@ -1,6 +1,6 @@
 /*
  * ::sizeof and ::offsetof — type sizes and member offsets from the dump's
- * layouts: `sizeof (kmem_cache_t) = 0x1080`,
+ * layouts: `sizeof (kmem_cache_t) = 0x380`,
  * `offsetof (kthread_t, t_state) = 0x10, sizeof (...->t_state) = 0x4`.
  */
 import { addresses, defineDcmd, text } from '../../dcmd.js';
@@ -26,7 +26,7 @@ a pointer type or a basic C type.
 
 EXAMPLES
   > ::sizeof kmem_cache_t
-  sizeof (kmem_cache_t) = 0x1080`,
+  sizeof (kmem_cache_t) = 0x380`,
   options: {},
   run(ctx, _addr, _opts, args) {
     const { name, rest } = typeArg(args);
@@ -47,7 +47,8 @@ export const offsetof = defineDcmd({
 be a path: cache_full.ml_total, bc_stack[3].
 
 EXAMPLES
-  > ::offsetof kmem_cache_t cache_bufsize`,
+  > ::offsetof kmem_cache_t cache_bufsize
+  offsetof (kmem_cache_t, cache_bufsize) = 0x88, sizeof (...->cache_bufsize) = 8`,
   options: {},
   run(ctx, _addr, _opts, args) {
     const { name, rest } = typeArg(args);

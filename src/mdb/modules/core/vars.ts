@@ -12,7 +12,16 @@ export const vars = defineDcmd({
   address: 'none',
   summary: 'print listing of variables',
   help: `Lists the variables and their values, sorted by name. Variables are
-set with >name (dot) or ::walk name var, and read with <name.`,
+set with >name (dot) or ::walk name var, and read with <name; 0 holds the
+last value a / or = format printed. $v is ::vars -n.
+
+EXAMPLES
+  > panic_thread>p
+  > <p=K
+                  fffffffffbc12ee0
+  > ::vars
+  0 = fffffffffbc12ee0
+  p = fffffffffbc12ee0`,
   options: { n: flag('only variables with non-zero values'), p: flag('print as commands that recreate them') },
   run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();
@@ -34,7 +43,14 @@ export const radix = defineDcmd({
   address: 'optional',
   summary: 'get/set default output radix',
   help: `Prints the radix used for numbers typed without a prefix (0x, 0t, 0o,
-0i). With an address, sets it first: 0t10$d switches to decimal.`,
+0i). With an address, sets it first: 0t10$d switches to decimal. The
+radix is always printed in decimal. $d is the same command.
+
+EXAMPLES
+  > ::radix
+  radix = 16 base ten
+  > 0t10::radix
+  radix = 10 base ten`,
   options: {},
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();

@@ -17,8 +17,21 @@ Each step's address is printed, or passed to the next command of a pipe.
 If a variable is named, it is set to each address in turn.
 
 EXAMPLES
-  > ::walk kmem_cache | ::print kmem_cache_t cache_name
-  > <cache>::walk kmem`,
+  > ::walk cpu
+  0xfffffffffbe01000
+  0xfffffffffbe01b80
+  0xfffffffffbe02700
+  0xfffffffffbe03280
+  > ::kmem_cache -n zio_buf_32768 | ::walk kmem
+  0xffffff01c40d2000
+  0xffffff01c40f0000
+  0xffffff01c411e000
+  ...
+  > ::walk cpu c | ::print cpu_t cpu_id
+  cpu_id = 0
+  cpu_id = 1
+  cpu_id = 2
+  cpu_id = 3`,
   options: {},
   run(ctx, addr, _opts, args) {
     if (args.length < 1 || args.length > 2 || typeof args[0] !== 'string' || (args.length === 2 && typeof args[1] !== 'string')) throw new UsageError();

@@ -102,15 +102,26 @@ of runnable threads on its dispatch queue, the base SPL, the priority of
 the running thread, whether a user or kernel preemption is pending (RNRN,
 KRNRN), clock ticks since it last switched threads (t-N), and the running
 thread with its command, or (idle). An address selects one CPU, by cpu_t
-address or by CPU id. -v also decodes the flags and lists the interrupt
-threads bound to the CPU (by PIL) and the threads waiting on its run queue.
+address or by CPU id. -v also decodes the flags, lists the interrupt
+threads the CPU is running, highest PIL first (only levels active in
+cpu_intr_actv: an interrupt thread waiting for work is not shown), and
+the threads waiting on its run queue.
 
 EXAMPLES
   > ::cpuinfo
    ID ADDR             FLG NRUN BSPL PRI RNRN KRNRN SWITCH THREAD           PROC
-    0 fffffffffbe01000  1b    3    0  -1   no    no t-0    fffffffffbe01480 (idle)
-    3 fffffffffbe03280  1b    2    0  59   no    no t-0    ffffff01c0065e40 ctfconvert
-  > 3::cpuinfo -v`,
+    0 fffffffffbe01000  1b    0    0  -1   no    no t-0    fffffffffbe01480 (idle)
+    1 fffffffffbe01b80  1b    0    0  -1   no    no t-0    fffffffffbe02000 (idle)
+    2 fffffffffbe02700  1b    0    0  -1   no    no t-0    fffffffffbe02b80 (idle)
+    3 fffffffffbe03280  1b    0    0  59   no    no t-0    ffffff01c0067a40 ld
+  > 3::cpuinfo -v
+   ID ADDR             FLG NRUN BSPL PRI RNRN KRNRN SWITCH THREAD           PROC
+    3 fffffffffbe03280  1b    0    0  59   no    no t-0    ffffff01c0067a40 ld
+                         |
+              RUNNING <--+
+                READY
+               EXISTS
+               ENABLE`,
   options: { v: flag('decode flags; list interrupt threads and the run queue') },
   input: 'cpu_t',
   run(ctx, addr, opts, args) {

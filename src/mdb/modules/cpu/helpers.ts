@@ -23,6 +23,8 @@ export interface CpuInfo {
   cpu_runrun: number;
   cpu_kprunrun: number;
   cpu_last_swtch: bigint;
+  /** one bit per interrupt level being serviced on this CPU (bit n: PIL n) */
+  cpu_intr_actv: number;
   /** cpu_disp->disp_nrunnable */
   disp_nrunnable: number;
 }
@@ -64,6 +66,7 @@ export function readCpu(target: Target, addr: bigint): CpuInfo {
     cpu_runrun: num('cpu_runrun'),
     cpu_kprunrun: num('cpu_kprunrun'),
     cpu_last_swtch: BigInt.asIntN(64, big('cpu_last_swtch')),
+    cpu_intr_actv: num('cpu_intr_actv') >>> 0,
     disp_nrunnable,
   };
 }
@@ -106,7 +109,15 @@ export function runQueue(target: Target, cpu: CpuInfo): CpuThread[] {
   return out.sort((x, y) => y.pri - x.pri);
 }
 
-/** Interrupt threads bound to a CPU (T_INTR_THREAD, not free), highest PIL first. */
+/**
+ * The interrupt threads a CPU is running, highest PIL first: threads marked
+ * T_INTR_THREAD, not free, bound to the CPU, at a level the CPU has active
+ * in cpu_intr_actv. An interrupt thread waiting in the CPU's pool for its
+ * next interrupt is not one of them, whatever state the dump gives it: mdb
+ * lists active levels only (cpuinfo_walk_ithread() skips free threads, and
+ * a pooled thread is free), so a CPU that is not servicing an interrupt
+ * shows none.
+ */
 export function interruptThreads(target: Target, cpu: CpuInfo): CpuThread[] {
   const idx = threadIndex(target);
   const flag = numCol(idx.table, 't_flag');
@@ -117,7 +128,9 @@ export function interruptThreads(target: Target, cpu: CpuInfo): CpuThread[] {
   const out: CpuThread[] = [];
   for (let i = 0; i < idx.count; i++) {
     if (!(flag(i) & T_INTR_THREAD) || state(i) === TS_FREE || bound(i) !== cpu.addr) continue;
-    out.push({ addr: idx.addr[i]!, pri: pri(i), pil: pil(i), comm: '' });
+    const level = pil(i);
+    if (level < 1 || level > 31 || !((cpu.cpu_intr_actv >>> level) & 1)) continue;
+    out.push({ addr: idx.addr[i]!, pri: pri(i), pil: level, comm: '' });
   }
   return out.sort((x, y) => y.pil - x.pil);
 }

@@ -39,7 +39,7 @@ function cacheWalkers(target: Target): Walker[] {
 }
 
 export const kmemModule: Module = {
-  name: 'kmem',
+  name: 'genunix',
   dcmds: [kmastat, kmemCache, kmemSlabs],
   walkers: kmemWalkers,
   init: (target) => ({ walkers: cacheWalkers(target) }),

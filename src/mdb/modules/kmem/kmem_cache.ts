@@ -39,9 +39,13 @@ COLUMNS
 EXAMPLES
   > ::kmem_cache -n blkdev
   ADDR             NAME                      FLAG  CFLAG  BUFSIZE  BUFTOTL
-  ffffff01c0035340 blkdev0_xfer              020f 000000      152       69
-  ffffff01c0035680 blkdev1_xfer              020f 000000      152       69
-  > ::walk kmem_cache | ::kmem_cache`,
+  ffffff01c0035380 blkdev0_xfer              020f 000000      152       69
+  ffffff01c0035700 blkdev1_xfer              020f 000000      152       69
+  > ::walk kmem_cache | ::kmem_cache
+  ADDR             NAME                      FLAG  CFLAG  BUFSIZE  BUFTOTL
+  ffffff01c0021000 kmem_slab_cache           000f 080000       80      836
+  ffffff01c0021380 kmem_bufctl_cache         000f 080000       24        0
+  ...`,
   options: { n: str('name', 'only caches whose name contains this text') },
   input: 'kmem_cache_t',
   walker: 'kmem_cache',

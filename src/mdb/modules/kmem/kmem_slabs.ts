@@ -92,9 +92,21 @@ EXAMPLES
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   6        1       126        19  15.1%
-    5 complete (21), 1 partial: 2
-  > ::kmem_slabs -N kmem_alloc_128 -b 4`,
+  kmem_alloc_128                   5        1       105        17  16.2%
+    4 complete (21), 1 partial: 4
+
+  > ::kmem_slabs -N kmem_alloc_128 -b 4
+                                      Partial              Unused
+  Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
+  ------------------------- -------- -------- --------- --------- ------
+  kmem_alloc_128                   5        1       105        17  16.2%
+
+    Allocated
+      Buffers  ------------------ Distribution ------------------ Slabs
+           21 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@           4
+        14-20 |                                                   0
+         7-13 |                                                   0
+          1-6 |@@@@@@@@@@                                         1`,
   options: {
     v: flag('list the allocated buffer count of each partial slab'),
     n: str('cache', 'only caches whose name contains this text'),

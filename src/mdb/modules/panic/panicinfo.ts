@@ -22,7 +22,7 @@ live dump there is no panic to show.
 EXAMPLES
   > ::panicinfo
                cpu                3
-            thread ffffff01c0065e40
+            thread ffffff01c0067a40
            message assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598`,
   options: {},
   run(ctx, _addr, _opts, args) {

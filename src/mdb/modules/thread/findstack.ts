@@ -51,11 +51,17 @@ is marked (TS_FREE). -v adds each frame's arguments.
 EXAMPLES
   > ffffff01c0063320::findstack
   stack pointer for thread ffffff01c0063320 (ctfconvert/1): ffffff0008b19ba0
-  [ ffffff0008b19ba0 swtch+0x75() ]
+  [ ffffff0008b19ba0 swtch+0xf5() ]
     ffffff0008b19c10 cv_wait+0x47()
-    ffffff0008b19cd0 page_create_throttle+0x79()
+    ffffff0008b19cd0 page_create_throttle+0x151()
     ...
-  > ::walk thread | ::findstack -v`,
+  > *panic_thread::findstack -v
+  stack pointer for thread ffffff01c0067a40 (ld/1): ffffff0008b5ef90
+  [ ffffff0008b5ef90 vpanic() ]
+    ffffff0008b5f050 assfail+0x15(fffffffffbe14940, fffffffffbe14980, a26)
+    ffffff0008b5f110 kmem_cache_alloc+0x1b7(ffffff01c0035380, 4)
+    ...
+  > ::stacks -m blkdev | ::findstack`,
   options: { v: flag('print the arguments of each frame') },
   input: 'kthread_t',
   run(ctx, addr, opts, args) {

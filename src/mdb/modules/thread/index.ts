@@ -1,21 +1,19 @@
 /*
  * The thread module: stacks and threads as genunix presents them (thread.c,
- * findstack.c) plus the kvm target's backtrace commands ($c, $C).
+ * findstack.c). The kvm target's backtraces ($c, $C) are in ../kvm.
  */
 import type { Module } from '../../dcmd.js';
 import findstack from './findstack.js';
-import { stack, stackregs } from './stack.js';
 import stacks from './stacks.js';
 import { thread, threadlist } from './threadlist.js';
 import { threadWalker, wchanWalker } from './walkers.js';
 
 export const threadModule: Module = {
   name: 'genunix',
-  dcmds: [stack, stackregs, findstack, threadlist, thread, stacks],
+  dcmds: [findstack, threadlist, thread, stacks],
   walkers: [threadWalker, wchanWalker],
 };
 
-export { backtrace } from './stack.js';
 export { findstackLines, type FindstackMode } from './findstack.js';
 export { groupStacks, stackHasCaller, stackInModule, STACKS_MAX_DEPTH, type StackGroup } from './stack-groups.js';
 export {

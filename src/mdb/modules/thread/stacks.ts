@@ -117,13 +117,35 @@ matches) or an exact pc (func+0xoff); -s and -S take ALL for any sync object.
 EXAMPLES
   > ::stacks
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0063320 RUN      <NONE>                  6
-                   swtch+0x75
+  ffffff01c0065e40 SLEEP    CV                      7
+                   swtch+0xf5
+                   cv_timedwait+0x5e
+                   delay+0x56
+                   nanosleep+0x1b
+                   sys_syscall+0xf7
+
+  ffffff01c0063320 SLEEP    CV                      6
+                   swtch+0xf5
                    cv_wait+0x47
-                   page_create_throttle+0x79
+                   page_create_throttle+0x151
                    ...
   > ::stacks -c kmem_cache_alloc
-  > ::stacks -m blkdev | ::findstack -v`,
+  THREAD           STATE    SOBJ                COUNT
+  ffffff01c0061020 SLEEP    CV                      1
+                   swtch+0xf5
+                   cv_wait+0x47
+                   page_create_wait+0x48
+                   ...
+  ffffff01c0067a40 PANIC    <NONE>                  1
+                   vpanic
+                   assfail+0x15
+                   kmem_cache_alloc+0x1b7
+                   bd_xfer_alloc+0xaa
+                   ...
+  > ::stacks -m blkdev | ::findstack -v
+  stack pointer for thread ffffff01c0067a40 (ld/1): ffffff0008b5ef90
+  [ ffffff0008b5ef90 vpanic() ]
+  ...`,
   options: {
     a: flag('list every thread of each group'),
     f: flag('rebuild the cached grouping'),

@@ -66,9 +66,23 @@ up to that many arguments per frame (default 0).
 EXAMPLES
   > ::threadlist
               ADDR             PROC              LWP CMD/LWPID
+  fffffffffbe01480 fffffffffbe00000                0 idle()
+  fffffffffbe02000 fffffffffbe00000                0 idle()
+  fffffffffbe02b80 fffffffffbe00000                0 idle()
+  fffffffffbe03700 fffffffffbe00000                0 idle()
   fffffffffbe03e00 fffffffffbe00000                0 main()
+  ...
   ffffff01c0063320 fffffffffbe06940                0 ctfconvert/1
-  > ::threadlist -v 2`,
+  ...
+  > ::threadlist -v 2
+              ADDR             PROC              LWP CLS PRI            WCHAN
+  fffffffffbe01480 fffffffffbe00000                0   0  -1                0
+    PC: idle+0xad    THREAD: idle()
+    stack pointer for thread fffffffffbe01480 (idle()): ffffff0008ad4f90
+    [ ffffff0008ad4f90 idle+0xad() ]
+      thread_start+8()
+
+  ...`,
   options: { t: flag('skip threads belonging to a taskq'), v: flag('print verbose output including C stack traces') },
   input: 'kthread_t',
   // Without an address it lists every thread itself rather than through a
@@ -171,7 +185,11 @@ EXAMPLES
   > ffffff01c0061e20::thread
               ADDR    STATE  FLG PFLG SFLG   PRI  EPRI PIL             INTR
   ffffff01c0061e20 sleep       0    0    0    99     0   0              n/a
-  > ::stacks -a -c cv_wait | ::thread -b`,
+  > ::stacks -a -c page_create_throttle | ::thread -b
+              ADDR            WCHAN               TS             PITS    SOBJ OPS
+  ffffff01c0063320 fffffffffbc00060                0                0 cv_sobj_ops
+  ffffff01c0063a20 fffffffffbc00060                0                0 cv_sobj_ops
+  ...`,
   options: {
     b: flag('print blocked thread state: WCHAN TS PITS SOBJ OPS'),
     d: flag('print dispatcher state: DISPTIME BOUND PR SWITCH'),

@@ -12,7 +12,7 @@ export * from './helpers.js';
 export { vmemWalkers } from './walkers.js';
 
 export const vmemModule: Module = {
-  name: 'vmem',
+  name: 'genunix',
   dcmds: [vmem, vmemSeg],
   walkers: vmemWalkers,
 };

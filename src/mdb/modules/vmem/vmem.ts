@@ -44,8 +44,13 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  fffffffffbc00070 heap                     60293120  68719476736      1080     0
-  fffffffffbc00c78   vmem_metadata           1179648      1179648        82     0`,
+  fffffffffbc00070 heap                     62951424  68719476736      1086     0
+  fffffffffbc00c78   vmem_metadata           1196032      1310720        83     0
+  fffffffffbc01880     vmem_seg              1146880      1146880        70     0
+  ...
+  > *kmem_firewall_arena::vmem
+  ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
+  ffffff01c0005000     kmem_firewall        56373248     56373248      1020    34`,
   options: {},
   input: 'vmem_t',
   walker: 'vmem',

@@ -9,7 +9,7 @@
 import { defineDcmd, text, type DcmdArg, type DcmdContext } from '../../dcmd.js';
 import { DcmdError, UsageError } from '../../errors.js';
 import { parseUint } from '../../options.js';
-import { findFrame, frameText, hx, panicThread, ptr0, threadFrames, threadIndex, type StackFrame } from './helpers.js';
+import { findFrame, frameText, hx, panicThread, ptr0, threadFrames, threadIndex, type StackFrame } from '../thread/helpers.js';
 
 /** The frames $c shows for an address (or none: the panic thread), and the thread they belong to. */
 export function backtrace(ctx: DcmdContext, addr: bigint | undefined): { thread: bigint; frames: StackFrame[] } {
@@ -55,12 +55,17 @@ arguments printed per frame. $c is the same command.
 
 EXAMPLES
   > $c
-  vpanic+0x9f()
-  assfail+0x35()
-  kmem_cache_alloc+0x35f(ffffff01c0035340, 4)
-  bd_xfer_alloc+0x12a(ffffff01c0041008, ffffff01c101fb40, 0, 4)
+  vpanic(fffffffffbe14940, fffffffffbe14980, a26)
+  assfail+0x15(fffffffffbe14940, fffffffffbe14980, a26)
+  kmem_cache_alloc+0x1b7(ffffff01c0035380, 4)
+  bd_xfer_alloc+0xaa(ffffff01c0041008, ffffff01c004ab80, fffffffffb80de80, 4)
+  bd_strategy+0x73(ffffff01c004ab80)
   ...
-  > ffffff01c0063320$c 0`,
+  > ffffff01c0063320$c 0
+  swtch+0xf5()
+  cv_wait+0x47()
+  page_create_throttle+0x151()
+  ...`,
   options: {},
   input: 'kthread_t',
   run(ctx, addr, _opts, args) {
@@ -81,9 +86,9 @@ pointer width. $C is the same command.
 
 EXAMPLES
   > $C
-  ffffff0008b42f90 vpanic+0x9f()
-  ffffff0008b43050 assfail+0x35()
-  ffffff0008b43110 kmem_cache_alloc+0x35f(ffffff01c0035340, 4)
+  ffffff0008b5ef90 vpanic(fffffffffbe14940, fffffffffbe14980, a26)
+  ffffff0008b5f050 assfail+0x15(fffffffffbe14940, fffffffffbe14980, a26)
+  ffffff0008b5f110 kmem_cache_alloc+0x1b7(ffffff01c0035380, 4)
   ...`,
   options: {},
   input: 'kthread_t',
