@@ -25,6 +25,12 @@
  * 2. Stopping. A run ends at a panic, at a hang (no runnable thread and no
  *    timed wakeup pending while threads sleep), or when the scenario's budget
  *    of simulated time or operations runs out.
+ *
+ * Where things are: this file has the machine (CPUs, threads, frames, boot
+ * memory) and the Kernel class every simulated function is handed; disp.ts
+ * the dispatcher (run queue, timed wakeups, run()); sleepq.ts the sleep
+ * queues, cv_wait() and delay(); panic.ts panic(), ASSERT and the console.
+ * Kernel's methods for those delegate there, so callers see one object.
  */
 import { Rng } from './rng.js';
 import { type Kva, type Platform, hexAddr } from './platform.js';
@@ -39,17 +45,12 @@ import {
   TS_ONPROC,
   TS_RUN,
   TS_SLEEP,
-  TS_ZOMB,
 } from './thread.js';
+import { Dispatcher } from './disp.js';
+import { cv_wait, cvWait, delay, preempt, swtch } from './sleepq.js';
+import { type MsgLine, type PanicRecord, assert, cmnErr, panic } from './panic.js';
 
-/** offsetof (kthread_t, t_delay_cv): what a thread in delay() sleeps on */
-const T_DELAY_CV = 0x5c0;
-
-export class PanicStop extends Error {
-  constructor() {
-    super('kernel panic');
-  }
-}
+export { PanicStop, type MsgLine, type PanicRecord } from './panic.js';
 
 export interface CpuState {
   /** cpu_id */
@@ -64,26 +65,6 @@ export interface CpuState {
   nrunnable: number;
 }
 
-export interface PanicRecord {
-  message: string;
-  thread: KThread;
-  cpu: number;
-  caller: string;
-  time: number;
-}
-
-export interface MsgLine {
-  time: number;
-  text: string;
-}
-
-const vpanic = func('unix', 'vpanic', 0x150);
-const panicFn = func('genunix', 'panic', 0x90);
-const assfail = func('genunix', 'assfail', 0xa0);
-const cv_wait = func('genunix', 'cv_wait', 0xa0);
-const cv_timedwait = func('genunix', 'cv_timedwait', 0x110);
-const swtch = func('unix', 'swtch', 0x1a0);
-const delayFn = func('genunix', 'delay', 0x70);
 const idleFn = func('unix', 'idle', 0x1a0);
 const thread_start = func('unix', 'thread_start', 0x10);
 
@@ -115,9 +96,8 @@ export class Kernel {
   panicked: PanicRecord | null = null;
   curthread: KThread | null = null;
   curcpu = 0;
-  private runq: KThread[] = [];
-  private sleepers = new Map<Kva, KThread[]>();
-  private timed: KThread[] = [];
+  /** the run queue, the sleep queues and the timed wakeups */
+  private readonly disp = new Dispatcher(this);
   private nextDid = 1;
   private nextPid = 0;
   /** carves kthread_t, proc_t, cpu_t and stacks before kmem exists */
@@ -250,7 +230,7 @@ export class Kernel {
     if (user) t.frames[0]!.hidden = true;
     t.pri = pri;
     t.gen = body(t);
-    this.runq.push(t);
+    this.disp.setbackdq(t);
     return t;
   }
 
@@ -282,93 +262,45 @@ export class Kernel {
     this.now += ns;
   }
 
-  // ---- sleep and wakeup --------------------------------------------------
+  // ---- sleep and wakeup (sleepq.ts, disp.ts) ------------------------------
 
   /** cv_wait(): sleep on `cv` until cv_signal/cv_broadcast. */
-  *cvWait(cv: Kva, timeoutNs?: number): KGen<boolean> {
-    const fr = this.enter(timeoutNs === undefined ? cv_wait : cv_timedwait, 0b1, cv);
-    const sw = this.enter(swtch, 0);
-    yield { kind: 'sleep', wchan: cv, sobj: 'cv', ...(timeoutNs !== undefined ? { timeoutNs } : {}) };
-    this.leave(sw);
-    this.leave(fr);
-    const t = this.curthread!;
-    const to = t.timedOut;
-    t.timedOut = false;
-    return !to;
+  cvWait(cv: Kva, timeoutNs?: number): KGen<boolean> {
+    return cvWait(this, cv, timeoutNs);
   }
 
   /**
    * A preemption point: other CPUs run threads concurrently with this one, so
    * a long kernel loop lets the dispatcher interleave them here.
    */
-  *preempt(): KGen<void> {
-    yield { kind: 'preempt' };
+  preempt(): KGen<void> {
+    return preempt();
   }
 
   /** delay(): sleep for a while, on the thread's own t_delay_cv with a timeout. */
-  *delay(ns: number): KGen<void> {
-    const fr = this.enter(delayFn, 0, ns);
-    const t = this.curthread!;
-    yield* this.cvWait(t.addr + T_DELAY_CV, Math.max(1, ns));
-    this.leave(fr);
+  delay(ns: number): KGen<void> {
+    return delay(this, ns);
   }
 
   /** cv_broadcast(): wake every thread sleeping on `cv`. */
   cvBroadcast(cv: Kva): number {
-    const q = this.sleepers.get(cv);
-    if (!q) return 0;
-    this.sleepers.delete(cv);
-    for (const t of q) this.makeRunnable(t);
-    return q.length;
+    return this.disp.cvBroadcast(cv);
   }
 
   /** cv_signal(): wake one thread sleeping on `cv`. */
   cvSignal(cv: Kva): void {
-    const q = this.sleepers.get(cv);
-    if (!q || q.length === 0) return;
-    const t = q.shift()!;
-    if (q.length === 0) this.sleepers.delete(cv);
-    this.makeRunnable(t);
+    this.disp.cvSignal(cv);
   }
 
   hasSleepers(cv: Kva): boolean {
-    return (this.sleepers.get(cv)?.length ?? 0) > 0;
+    return this.disp.hasSleepers(cv);
   }
 
-  private makeRunnable(t: KThread): void {
-    if (t.wakeAt >= 0) {
-      const i = this.timed.indexOf(t);
-      if (i >= 0) this.timed.splice(i, 1);
-      t.wakeAt = -1;
-    }
-    t.state = TS_RUN;
-    t.wchan = 0;
-    t.sobj = null;
-    t.dispTime = this.now;
-    this.runq.push(t);
-  }
-
-  // ---- panic -------------------------------------------------------------
+  // ---- panic (panic.ts) -----------------------------------------------------
 
   /** panic(): format the console line, record the panic and stop the machine. Never returns. */
-  panic(message: string, caller: FuncSym = panicFn, args: number[] = [], ptrMask = 0): never {
-    const t = this.curthread!;
-    if (caller === panicFn) this.enter(panicFn, ptrMask, ...args);
-    // vpanic's registers are saved at its entry: its frame's pc is vpanic+0
-    this.enter(vpanic, ptrMask, ...args);
-    this.panicked = { message, thread: t, cpu: this.curcpu, caller: caller.name, time: this.now };
-    this.console(`panic[cpu${this.curcpu}]/thread=${this.hex(t.addr)}: ${message}`);
-    // panicsys() prints the panicking thread's stack below vpanic, then dumps
-    this.console('');
-    const frames = t.frames;
-    for (let i = frames.length - 2; i >= 0; i--) {
-      const f = frames[i]!;
-      if (f.hidden) continue;
-      this.console(`${this.hex(f.fp)} ${f.fn.module}:${f.fn.name}+${f.pcOff.toString(16)} ()`);
-    }
-    this.console('');
-    this.console('dumping to /dev/zvol/dsk/rpool/dump, offset 65536, content: kernel');
-    throw new PanicStop();
+  panic(message: string, caller?: FuncSym, args?: number[], ptrMask?: number): never {
+    return panic(this, message, caller, args, ptrMask);
   }
 
   /** A string constant in kernel data (an ASSERT's text, a file name), by address. */
@@ -383,113 +315,22 @@ export class Kernel {
 
   /** ASSERT(): on DEBUG kernels a false expression calls assfail(), which panics. */
   ASSERT(ok: boolean, expr: string, file: string, line: number): void {
-    if (ok || !this.cfg.debug) return;
-    // assfail(const char *assertion, const char *filename, int line_num)
-    const a = [this.kstring(expr), this.kstring(file), line];
-    this.enter(assfail, 0b11, ...a);
-    this.panic(`assertion failed: ${expr}, file: ${file}, line: ${line}`, assfail, a, 0b11);
+    assert(this, ok, expr, file, line);
   }
 
   /** cmn_err(CE_NOTE/CE_WARN)-style console output into the message buffer. */
   console(text: string): void {
-    this.msgbuf.push({ time: this.now, text });
+    cmnErr(this, text);
   }
 
-  // ---- dispatcher ----------------------------------------------------------
+  // ---- dispatcher (disp.ts) ----------------------------------------------------
 
   /**
    * Run until a panic, a hang, or a budget runs out. Returns why it stopped.
    * `shouldStop` is polled between dispatches (budgets, progress callbacks).
    */
   run(shouldStop: () => boolean): 'panic' | 'hang' | 'budget' | 'idle' {
-    for (;;) {
-      if (this.panicked) return 'panic';
-      if (shouldStop()) return 'budget';
-      let t: KThread | undefined;
-      if (this.runq.length > 0) {
-        // Pick among the first few runnable threads so interleavings vary with the seed.
-        const k = Math.min(this.runq.length, 3);
-        const i = this.rng.below(k);
-        t = this.runq.splice(i, 1)[0]!;
-      } else if (this.timed.length > 0) {
-        let best = 0;
-        for (let i = 1; i < this.timed.length; i++) if (this.timed[i]!.wakeAt < this.timed[best]!.wakeAt) best = i;
-        const w = this.timed.splice(best, 1)[0]!;
-        if (w.wakeAt > this.now) this.now = w.wakeAt;
-        w.wakeAt = -1;
-        if (w.state === TS_SLEEP) {
-          const q = this.sleepers.get(w.wchan);
-          if (q) {
-            const j = q.indexOf(w);
-            if (j >= 0) q.splice(j, 1);
-            if (q.length === 0) this.sleepers.delete(w.wchan);
-          }
-          w.timedOut = true;
-        }
-        this.makeRunnable(w);
-        continue;
-      } else {
-        const asleep = this.threads.some((x) => x.state === TS_SLEEP);
-        return asleep ? 'hang' : 'idle';
-      }
-      this.dispatch(t);
-    }
-  }
-
-  private dispatch(t: KThread): void {
-    const cpu =
-      t.boundCpu >= 0 ? t.boundCpu : this.rng.chance(0.7) ? t.cpu : this.rng.below(this.cpus.length);
-    const c = this.cpus[cpu]!;
-    c.idle.state = TS_RUN;
-    c.thread = t;
-    t.cpu = cpu;
-    t.state = TS_ONPROC;
-    t.dispTime = this.now;
-    this.curthread = t;
-    this.curcpu = cpu;
-    let r: IteratorResult<Block, void>;
-    try {
-      r = t.gen!.next();
-    } catch (e) {
-      if (e instanceof PanicStop) return;
-      throw e;
-    }
-    this.curthread = null;
-    c.idle.state = TS_ONPROC;
-    if (r.done) {
-      t.state = TS_ZOMB;
-      t.gen = null;
-      c.thread = c.idle;
-      return;
-    }
-    const b = r.value;
-    c.thread = c.idle;
-    switch (b.kind) {
-      case 'preempt':
-        t.state = TS_RUN;
-        this.runq.push(t);
-        break;
-      case 'delay':
-        t.state = TS_SLEEP;
-        t.wchan = 0;
-        t.sobj = null;
-        t.wakeAt = this.now + b.ns;
-        this.timed.push(t);
-        break;
-      case 'sleep': {
-        t.state = TS_SLEEP;
-        t.wchan = b.wchan;
-        t.sobj = b.sobj;
-        let q = this.sleepers.get(b.wchan);
-        if (!q) this.sleepers.set(b.wchan, (q = []));
-        q.push(t);
-        if (b.timeoutNs !== undefined) {
-          t.wakeAt = this.now + b.timeoutNs;
-          this.timed.push(t);
-        }
-        break;
-      }
-    }
+    return this.disp.run(shouldStop);
   }
 }
 
