@@ -54,7 +54,14 @@ export async function runBatch(o: BatchOptions): Promise<number> {
   }
   if (o.stdin !== undefined) scripts.push(o.stdin);
 
-  const session = openScriptSession(model, o.dumpPath);
+  let session;
+  try {
+    session = openScriptSession(model, o.dumpPath);
+  } catch (e) {
+    // the modules read the dump as they load (one walker per kmem cache)
+    o.stderr.write(`mddb: ${message(e)}\n`);
+    return 2;
+  }
   const doc: CommandJson[] = [];
   let failed = false;
   outer: for (const script of scripts) {

@@ -50,7 +50,13 @@ export async function openDump(a: OpenArgs): Promise<number> {
   }
   const { runShell } = await import('./shell.js');
   const fs2 = await import('node:fs');
-  const session = createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: runShell });
+  let session;
+  try {
+    session = createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: runShell });
+  } catch (e) {
+    process.stderr.write(`mddb: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
   const { runRepl } = await import('./repl.js');
   return runRepl(session, { color: a.color && !process.env['NO_COLOR'] });
 }

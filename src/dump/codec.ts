@@ -136,25 +136,41 @@ function catalogEntry(t: Table, add: (name: string, raw: Uint8Array) => number):
 
 // ---- reading ---------------------------------------------------------------
 //
-// Opening a dump checks, before returning, everything that does not need a
-// column's values: the prefix and the CRC over the whole file, the section
-// directory, the header, the types, and the catalog (table and column names,
-// row counts, kinds, section numbers and their lengths, the schema against
-// format.ts and the types, which sections are used). A column's values are
-// decompressed and checked (list offsets, string indices, row references,
-// which need only the other tables' row counts) the first time the column is
-// read, and kept. So a command that reads the header and a few small tables
-// pays for those alone, and a damaged column still fails with the same
-// one-line DumpError, thrown by the read that reaches it.
+// Opening a dump checks, before returning, everything that does not need the
+// values of a big table: the prefix and the CRC over the whole file, the
+// section directory, the header, the types, the catalog (table and column
+// names, row counts, kinds, section numbers and their lengths, the schema
+// against format.ts and the types, which sections are used), and every column
+// of the small tables. A big table's column is decompressed and checked (list
+// offsets, string indices, row references, which need only the other tables'
+// row counts) the first time it is read, and kept. So a command that reads
+// the header and a few small tables pays for those alone, and a damaged
+// column still fails with the same one-line DumpError, thrown by the read
+// that reaches it; { eager: true } (validateAll) reads every column now.
 
 export interface DecodeOptions {
   /**
    * Decompress and check every column before returning (validateAll), as a
-   * tool that wants every problem up front does. Default: each column on its
-   * first read.
+   * tool that wants every problem up front does. Default: small tables now,
+   * each column of a big one on its first read.
    */
   eager?: boolean;
+  /**
+   * Tables whose columns hold at most this many bytes, decompressed, are
+   * decoded and checked before returning (default EAGER_TABLE_BYTES; 0 leaves
+   * every table lazy).
+   */
+  eagerTableBytes?: number;
 }
+
+/**
+ * Small tables cost next to nothing to decode (the globals, the caches, the
+ * threads, the log of a million-buffer dump take ~5 ms together), and the
+ * debugger reads several of them as a session starts: they are checked up
+ * front, so a damaged one fails the open as before. Only the big tables
+ * (buffers, bufctls, slabs, segments) wait for their first read.
+ */
+export const EAGER_TABLE_BYTES = 1 << 20;
 
 /** Models whose columns decode on first read (validateAll forces them). */
 const LAZY = new WeakSet<DumpModel>();
@@ -169,7 +185,7 @@ export function decodeDump(bytes: Uint8Array, source?: string, opts: DecodeOptio
   let model: DumpModel;
   try {
     checkHost();
-    model = decode(bytes, source);
+    model = decode(bytes, source, opts.eagerTableBytes ?? EAGER_TABLE_BYTES);
   } catch (e) {
     throw toDumpError(e, source, 'open');
   }
@@ -206,7 +222,7 @@ interface TableEntry {
   columns: ColumnEntry[];
 }
 
-function decode(b: Uint8Array, source: string | undefined): DumpModel {
+function decode(b: Uint8Array, source: string | undefined, eagerTableBytes: number): DumpModel {
   checkPrefix(b);
   const secs = new Sections(b, readDirectory(b));
   const header = secs.json(0);
@@ -234,9 +250,21 @@ function decode(b: Uint8Array, source: string | undefined): DumpModel {
     for (const [name, kind] of kinds) validateReferenceKind(t.name, name, kind);
   }
   const tables = entries.map((t) => ({ name: t.name, rowCount: t.rowCount, columns: lazyColumns(t, secs, rows, source) }));
+  entries.forEach((t, i) => {
+    if (eagerTableBytes > 0 && rawBytes(t, secs) <= eagerTableBytes) for (const c of t.columns) void tables[i]!.columns[c.name];
+  });
   const model: DumpModel = { header, types, tables };
   LAZY.add(model);
   return model;
+}
+
+/** A table's decompressed size: every section its columns use, a shared one once. */
+function rawBytes(t: TableEntry, secs: Sections): number {
+  const seen = new Set<number>();
+  for (const c of t.columns) for (const s of [c.values, c.pool, c.offsets]) if (s !== undefined) seen.add(s);
+  let n = 0;
+  for (const s of seen) n += secs.entries[s]!.raw;
+  return n;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -30,6 +30,8 @@ export {
   EVENT_SLAB_CREATE,
   EVENT_SLAB_DESTROY,
   TABLE_MSGBUF,
+  TABLE_GLOBALS,
+  TABLE_STRINGS,
 } from './format.js';
 export type {
   ScalarKind,
@@ -49,9 +51,10 @@ export type {
 } from './format.js';
 export { DumpError, toDumpError } from './errors.js';
 export type { DumpAction } from './errors.js';
-export { encodeDump, decodeDump } from './codec.js';
-export type { EncodeOptions } from './codec.js';
-export { readDump } from './read.js';
+export { encodeDump, decodeDump, EAGER_TABLE_BYTES } from './codec.js';
+export type { EncodeOptions, DecodeOptions } from './codec.js';
+export { readDump, validateAll } from './read.js';
+export type { ReadOptions } from './read.js';
 export { writeDump, tempPathFor } from './write.js';
 export type { WriteOptions } from './write.js';
 export {

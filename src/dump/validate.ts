@@ -6,6 +6,12 @@
  *
  * Checks that touch every row are plain loops over typed arrays; for a
  * million-row dump they cost a few milliseconds.
+ *
+ * The writer checks a whole model (validateModel). The reader applies the
+ * same checks in pieces (codec.ts): the schema from the catalog's names and
+ * kinds when the file is opened (validateSchema, validateReferenceKind), and
+ * each column's values when the column is decoded (checkOffsets,
+ * validateColumnReferences, which needs only the other tables' row counts).
  */
 import {
   NO_ROW,

@@ -15,6 +15,7 @@ import { getopts } from './options.js';
 import { usageLine, type Registry } from './registry.js';
 import { U64_MASK } from './render/number.js';
 import { type Element, Output, StageSink } from './sink.js';
+import { errorLine } from './errors.js';
 import type { Target } from './target.js';
 import { resolveVerb, verbLabel } from './verbs.js';
 import { runFormatVerb } from './verbs-format.js';
@@ -310,7 +311,7 @@ export class Engine {
         await this.runPipeline(c.pipeline, out, { ...opts, depth, capture: false });
       } catch (e) {
         if (e instanceof InterruptError) throw e;
-        out.errors.push(e instanceof MdbError ? e.line() : `mdb: internal error: ${String(e)}`);
+        out.errors.push(errorLine(e));
       }
     }
   }

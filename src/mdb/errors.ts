@@ -5,6 +5,7 @@
  */
 
 /** A failure reported as `mdb: <message>`: what mdb_warn() prints. */
+import { DumpError } from '../dump/errors.js';
 export class MdbError extends Error {
   override name = 'MdbError';
   /** the line as the user sees it */
@@ -73,6 +74,8 @@ export class InterruptError extends MdbError {
 /** The single `mdb:` line for anything thrown; non-MdbErrors are engine bugs. */
 export function errorLine(err: unknown): string {
   if (err instanceof MdbError) return oneLine(err.line());
+  // a table of the dump turned out damaged when first read: say so, as mdb says a read failed
+  if (err instanceof DumpError) return oneLine(`mdb: ${err.message}`);
   const msg = err instanceof Error ? err.message : String(err);
   return oneLine(`mdb: internal error: ${msg}`);
 }

@@ -44,7 +44,7 @@ describe('lazy decoding', () => {
     const files = fs.readdirSync(DUMPS).filter((f) => f.endsWith('.dump'));
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const f of files) {
-      const lazy = readDump(path.join(DUMPS, f));
+      const lazy = readDump(path.join(DUMPS, f), { eagerTableBytes: 0 });
       // nothing decompressed yet; names, row counts and kinds are known
       for (const t of lazy.tables) for (const c of Object.keys(t.columns)) expect(isLazy(lazy, t.name, c)).toBe(true);
       const eager = readDump(path.join(DUMPS, f), { eager: true });
@@ -53,8 +53,24 @@ describe('lazy decoding', () => {
     }
   });
 
+  it('decodes small tables at open and leaves big ones for their first read', () => {
+    const m = sampleModel(20);
+    const bytes = encodeDump(m);
+    const sizes = new Map(readDirectory(bytes).map((e) => [e.name, e.raw]));
+    const tableBytes = (t: string) => [...sizes].filter(([n]) => n.startsWith(`${t}.`)).reduce((a, [, r]) => a + r, 0);
+    const biggest = [...m.tables].sort((a, b) => tableBytes(b.name) - tableBytes(a.name))[0]!.name;
+    const limit = tableBytes(biggest) - 1;
+    const back = decodeDump(bytes, 'x', { eagerTableBytes: limit });
+    for (const t of back.tables)
+      for (const c of Object.keys(t.columns)) expect(isLazy(back, t.name, c), `${t.name}.${c}`).toBe(tableBytes(t.name) > limit);
+    expect(isLazy(back, biggest, Object.keys(back.tables.find((t) => t.name === biggest)!.columns)[0]!)).toBe(true);
+    // by default (1 MiB) a sample this small is decoded whole
+    const all = decodeDump(bytes);
+    for (const t of all.tables) for (const c of Object.keys(t.columns)) expect(isLazy(all, t.name, c)).toBe(false);
+  });
+
   it('reads a column once: later reads return the same arrays', () => {
-    const m = decodeDump(encodeDump(sampleModel(20)));
+    const m = decodeDump(encodeDump(sampleModel(20)), undefined, { eagerTableBytes: 0 });
     const t = m.tables.find((x) => x.name === 'kthread_t')!;
     const first = t.columns['t_pri'];
     expect(isLazy(m, 'kthread_t', 't_pri')).toBe(false);
@@ -75,7 +91,8 @@ describe('lazy decoding', () => {
     const b = Buffer.from(good);
     for (let k = 0; k < 8; k++) b[victim.offset + k] = 0xff;
     fixCrc(b);
-    const m = decodeDump(b, 'z.dump');
+    expect(() => decodeDump(b, 'z.dump')).toThrow(/does not decompress/);
+    const m = decodeDump(b, 'z.dump', { eagerTableBytes: 0 });
     const t = m.tables.find((x) => x.name === table)!;
     for (const other of Object.keys(t.columns)) if (other !== column) expect(t.columns[other]).toBeDefined();
     expect(() => t.columns[column]).toThrow(DumpError);
@@ -102,7 +119,11 @@ describe('lazy decoding', () => {
           for (const f of flips) b[24 + (f.pos % (b.length - 24))]! ^= f.xor;
           fixCrc(b);
           const eager = outcome(() => decodeDump(b, '/tmp/p.dump', { eager: true }));
-          const opened = outcome(() => decodeDump(b, '/tmp/p.dump'));
+          // the default open (small tables now) gives the same as well
+          const usual = outcome(() => decodeDump(b, '/tmp/p.dump'));
+          if (eager instanceof DumpError) expect(usual instanceof DumpError ? usual.message : 'no error').toBe(eager.message);
+          else expect(usual).toEqual(eager);
+          const opened = outcome(() => decodeDump(b, '/tmp/p.dump', { eagerTableBytes: 0 }));
           const lazy = opened instanceof DumpError ? opened : forceAll(opened);
           if (eager instanceof DumpError) {
             expect(lazy).toBeInstanceOf(DumpError);

@@ -35,9 +35,12 @@ function decodedColumns(m: DumpModel): string[] {
   return m.tables.flatMap((t) => Object.keys(t.columns).filter((c) => decoded(m, t.name, c)).map((c) => `${t.name}.${c}`));
 }
 
-describe('opening a dump reads no column', () => {
+describe('opening a dump reads no big table', () => {
+  // the committed dumps are small: every table lazy stands in for a big dump's big tables
+  const lazily = { eagerTableBytes: 0 };
+
   it('readDump decompresses no column, createSession only the cache names; ::status on a live dump reads nothing more', async () => {
-    const live = readDump(path.join(DUMPS, 'illumos-2911-nodebug.dump'));
+    const live = readDump(path.join(DUMPS, 'illumos-2911-nodebug.dump'), lazily);
     expect(live.header.dumpKind).toBe('live');
     expect(decodedColumns(live)).toEqual([]);
     // the kmem module names a walker after each cache: that reads kmem_cache_t's names and addresses
@@ -50,7 +53,7 @@ describe('opening a dump reads no column', () => {
   });
 
   it('::status on a panic dump reads the small tables and only the address column of the big ones', async () => {
-    const m = readDump(path.join(DUMPS, 'illumos-2911.dump'));
+    const m = readDump(path.join(DUMPS, 'illumos-2911.dump'), lazily);
     const s = createSession(m, 'dumps/illumos-2911.dump');
     const r = await s.execute('::status');
     expect(r.ok).toBe(true);
@@ -59,10 +62,19 @@ describe('opening a dump reads no column', () => {
       const t = m.tables.find((x) => x.name === big)!;
       for (const c of Object.keys(t.columns)) if (c !== 'addr') expect(decoded(m, big, c), `${big}.${c}`).toBe(false);
     }
-    // ...and the biggest table, read once for its bounds, was not sorted
+    // ...once, for their bounds: the heap tables and the static vmem segments lie elsewhere than the globals
     const stats = s.target.memory.indexStats();
-    expect(stats.find((x) => x.table === 'buffers')).toEqual({ table: 'buffers', rows: 8356, indexed: false });
+    for (const big of ['buffers', 'vmem_seg_t']) {
+      const st = stats.find((x) => x.table === big)!;
+      expect(st.rows).toBeGreaterThan(4096);
+      expect(st).toMatchObject({ scans: 0, indexed: false });
+    }
     expect(stats.find((x) => x.table === 'globals')?.indexed).toBe(true);
+  });
+
+  it('by default the small tables are decoded at open', () => {
+    const m = readDump(path.join(DUMPS, 'illumos-2911.dump'));
+    expect(decodedColumns(m).length).toBe(m.tables.reduce((n, t) => n + Object.keys(t.columns).length, 0));
   });
 });
 
@@ -152,6 +164,17 @@ describe('memory lookups read tables lazily and answer as if every row were aske
     );
   });
 
+  it('bounds a table spread over many 4 GiB ranges, including an extent reaching across the last', () => {
+    const spread = [0x10n, ...Array.from({ length: 70 }, (_, i) => BigInt(i + 2) << 32n), 0xffffff01_fffffff8n];
+    const m = randomModel([], spread, [], []);
+    for (const policy of [{ smallTable: 0, scansBeforeIndex: 1e9 }, {}]) {
+      const mem = new ObjectMemory(m, new TypeTable(m.types, 8), 8, policy);
+      for (const a of [0xffffff02_00000004n, 0x10n, 0x5_00000000n, 0x5_00000030n, 0xffffff03_00000000n, 0x8n])
+        expect(mem.objectsAt(a)).toEqual(bruteForce(m, a));
+      expect(mem.objectAt(0xffffff02_00000004n)).toMatchObject({ table: 'foo_t', row: 71, base: 0xffffff01_fffffff8n });
+    }
+  });
+
   it('reads the same bytes whether a table is scanned or indexed', () => {
     const m = fakeDump();
     const scanning = new ObjectMemory(m, new TypeTable(m.types, 8), 8, { smallTable: 0, scansBeforeIndex: 1e9 });
@@ -167,51 +190,88 @@ describe('memory lookups read tables lazily and answer as if every row were aske
 
 describe('a damaged column is one mdb: line from the command that reads it', () => {
   /** dumps/illumos-2911.dump with the message buffer's string pool no longer UTF-8, CRC recomputed. */
-  function damaged(): string {
+  function damagedSmall(): string {
     const secs = explode(fs.readFileSync(path.join(DUMPS, 'illumos-2911.dump')));
     const pool = secs.find((s) => s.name === 'msgbuf.text#pool')!.raw;
     pool[pool.length - 1] = 0xff;
-    const file = path.join(tmp, 'damaged.dump');
+    const file = path.join(tmp, 'damaged-small.dump');
     fs.writeFileSync(file, assemble(secs, 1));
     return file;
   }
   const reason = "table 'msgbuf' column 'text' string pool is not valid UTF-8";
 
-  it('opens (the CRC and the catalog are fine) and fails only where the column is read', async () => {
-    const file = damaged();
-    expect(() => readDump(file, { eager: true })).toThrow(`cannot open ${file}: ${reason}`);
+  /** The fake dump with 100,000 more buffers (a table over 1 MiB, so lazy), one refering to kmem_cache_t row 900. */
+  function damagedBig(): string {
+    const m = fakeDump();
+    const b = new TableBuilder('buffers', { addr: 'u64', cache_row: 'u32', state: 'u8', fill: 'u8', bufctl: 'u64', ptr_offs: { list: 'u32' }, ptr_vals: { list: 'u64' } });
+    for (let i = 0; i < 100_000; i++) b.add({ addr: 0xffffff02_00000000n + BigInt(i) * 64n, cache_row: 1 });
+    const t = b.build();
+    m.tables[m.tables.findIndex((x) => x.name === 'buffers')] = t;
+    const secs = explode(encodeDump(m));
+    const rows = secs.find((s) => s.name === 'buffers.cache_row')!.raw;
+    new DataView(rows.buffer, rows.byteOffset).setUint32(4 * 77_777, 900, true);
+    const file = path.join(tmp, 'damaged-big.dump');
+    fs.writeFileSync(file, assemble(secs, 1));
+    return file;
+  }
+  const bigReason = "table 'buffers' column 'cache_row' row 77777 refers to kmem_cache_t row 900 (only 3 rows)";
+
+  it('a damaged big table opens (the CRC and the catalog are fine) and fails only where the column is read', async () => {
+    const file = damagedBig();
+    expect(() => readDump(file, { eager: true })).toThrow(`cannot open ${file}: ${bigReason}`);
     const m = readDump(file);
     const s = createSession(m, file);
-    const ok = await s.execute('::status');
-    expect(ok.errors).toEqual([]);
-    const bad = await s.execute('::msgbuf');
+    expect((await s.execute('kmem_flags/X')).output).toContain('f');
+    // a heap address sizes the buffers from their caches: the damaged column is read
+    const bad = await s.execute('ffffff0200000040/K');
     expect(bad.ok).toBe(false);
     expect(bad.errors).toHaveLength(1);
     expect(bad.errors[0]).toMatch(/^mdb: /);
-    expect(bad.errors[0]).toContain(`cannot open ${file}: ${reason}`);
-    // the session goes on
-    const again = await s.execute('::msgbuf; ::kmastat');
+    expect(bad.errors[0]).toContain(`cannot open ${file}: ${bigReason}`);
+    // the session goes on, and the column fails the same way again
+    const again = await s.execute('ffffff0200000040/K; kmem_flags/X');
     expect(again.errors).toEqual(bad.errors);
-    expect(again.output).toContain('kmem_alloc_8');
+    expect(again.output).toMatch(/^kmem_flags:/m);
   });
 
-  it('batch mode prints that line on stderr and exits 1', async () => {
-    const file = damaged();
+  it('the same with a small table read lazily', async () => {
+    const file = damagedSmall();
+    const s = createSession(readDump(file, { eagerTableBytes: 0 }), file);
+    expect((await s.execute('::status')).errors).toEqual([]);
+    const bad = await s.execute('::msgbuf');
+    expect(bad.errors).toHaveLength(1);
+    expect(bad.errors[0]).toMatch(/^mdb: /);
+    expect(bad.errors[0]).toContain(`cannot open ${file}: ${reason}`);
+  });
+
+  async function batch(file: string, commands: string[]): Promise<{ status: number; out: string; err: string }> {
     let out = '';
     let err = '';
     const status = await runBatch({
       dumpPath: file,
-      commands: ['::status', '::msgbuf'],
+      commands,
       files: [],
       json: false,
       stdout: { write: (s: string) => (out += s) },
       stderr: { write: (s: string) => (err += s) },
     });
-    expect(status).toBe(1);
-    expect(out).toContain('panic message: ');
-    const lines = err.trimEnd().split('\n');
+    return { status, out, err };
+  }
+
+  it('batch mode prints that line on stderr and exits 1', async () => {
+    const file = damagedBig();
+    const r = await batch(file, ['::status', 'ffffff0200000040/K']);
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('panic message: ');
+    const lines = r.err.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^mdb: .*cannot open .*damaged\.dump: table 'msgbuf' column 'text' string pool is not valid UTF-8$/);
+    expect(lines[0]).toMatch(/^mdb: .*cannot open .*damaged-big\.dump: table 'buffers' column 'cache_row' row 77777 refers to kmem_cache_t row 900 \(only 3 rows\)$/);
+  });
+
+  it('a damaged small table still fails the open: one line, exit 2', async () => {
+    const file = damagedSmall();
+    const r = await batch(file, ['::status']);
+    expect(r).toEqual({ status: 2, out: '', err: `mddb: cannot open ${file}: ${reason}\n` });
   });
 });
 

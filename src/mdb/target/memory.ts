@@ -15,16 +15,15 @@
  * so `addr,100/K` costs one synthesis, not a hundred.
  *
  * Nothing is indexed when the dump is opened. Each table's address column
- * is read the first time an address is looked up, with coarse bounds (the
- * high words its extents span), so later lookups skip a table whose bounds
- * exclude the address without touching it again. A big table that may
- * contain the address is scanned linearly until scanning has cost about what
- * sorting would, then gets its own sorted AddressIndex; small tables are
- * sorted at once. A lookup in the kernel's static data (panicstr, a global)
- * therefore costs one pass over each big table's address column, not a sort
- * of every object in the dump, and a command that reads memory heavily pays
- * for sorting just the tables it reaches. The answer is the same either way:
- * every table that could hold the address is asked.
+ * is read the first time an address is looked up, with bounds (Extents), so
+ * later lookups skip a table whose bounds exclude the address without
+ * touching it again. A big table that may contain the address is scanned
+ * linearly a few times, then gets its own sorted AddressIndex; small tables
+ * are sorted at once. A lookup in the kernel's static data (panicstr, a
+ * global) therefore costs one pass over each big table's address column, not
+ * a sort of every object in the dump, and a command that reads memory
+ * heavily pays for sorting just the tables it reaches. The answer is the same
+ * either way: every table that could hold the address is asked.
  */
 import {
   FILL_BADDCAFE,
@@ -81,10 +80,10 @@ interface Group {
  * 32-bit words (lo, hi per row), and bounds that hold every extent without
  * per-row sizes: the rows grouped by the high word of their start, each group
  * with its lowest and highest start, and the largest size. The kernel's
- * static data and its heap differ in the high word, and within one high word
- * the static vmem segments end before the globals begin, so a lookup of a
- * global passes over the big heap tables without touching them again.
- * Per-row sizes are made only when a table is scanned or indexed.
+ * static data and its heap differ in the high word, and in the simulator's
+ * dumps the static vmem segments end below the globals, so a lookup of a
+ * global passes over the big tables without touching them again. Per-row
+ * sizes are made only when a table is scanned or indexed.
  */
 interface Extents {
   n: number;
@@ -96,7 +95,10 @@ interface Extents {
   sizes: Uint32Array | undefined;
   /** no extent is larger (undefined: not known without per-row sizes) */
   maxSize: number | undefined;
-  /** the rows' start groups; undefined when the starts have too many high words to keep (every lookup asks the table) */
+  /** the high words of the lowest and the highest start */
+  minHi: number;
+  maxHi: number;
+  /** the rows' start groups; undefined when the starts spread over too many high words (then minHi..maxHi bound them) */
   groups: Group[] | undefined;
   /** linear scans so far; after scansBeforeIndex the table gets a sorted index */
   scans: number;
@@ -128,18 +130,18 @@ const CACHE_OBJECTS = 64;
 const SMALL_TABLE = 4096;
 /**
  * Linear scans of a big table before it is sorted. A scan of a million rows
- * costs ~3.5 ms and their sort ~80 ms: scanning until the scans have cost
- * about what the sort would (rent, then buy) never spends more than twice
- * the best choice made knowing the future.
+ * costs ~2 ms and their sort ~80 ms, but a command that looks up heap
+ * addresses at all usually looks up many (::kmastat reads every cache), so
+ * the sort comes early; a few lookups (::status, a global) never pay for it.
  */
-const SCANS_BEFORE_INDEX = 16;
+const SCANS_BEFORE_INDEX = 4;
 const TWO32 = 4294967296;
 
 /** When tables get their sorted index (tests make small tables take the scanning path). */
 export interface IndexPolicy {
   /** tables of at most this many rows are sorted on first use (default 4096) */
   smallTable?: number;
-  /** linear scans of a bigger table before it is sorted (default 16) */
+  /** linear scans of a bigger table before it is sorted (default 4) */
   scansBeforeIndex?: number;
 }
 
@@ -160,9 +162,11 @@ export class ObjectMemory {
     this.scansBeforeIndex = policy.scansBeforeIndex ?? SCANS_BEFORE_INDEX;
   }
 
-  /** The tables lookups have read so far, and whether each has been sorted yet. */
-  indexStats(): Array<{ table: string; rows: number; indexed: boolean }> {
-    return (this.sourceList ?? []).flatMap((s) => (s.extents ? [{ table: s.table.name, rows: s.extents.n, indexed: s.extents.index !== undefined }] : []));
+  /** The tables lookups have read so far: how often each was scanned, and whether it has been sorted. */
+  indexStats(): Array<{ table: string; rows: number; scans: number; indexed: boolean }> {
+    return (this.sourceList ?? []).flatMap((s) =>
+      s.extents ? [{ table: s.table.name, rows: s.extents.n, scans: s.extents.scans, indexed: s.extents.index !== undefined }] : [],
+    );
   }
 
   /** The tables that are memory, in increasing priority: buffers, strings, globals, then struct tables. */
@@ -313,49 +317,53 @@ export class ObjectMemory {
   }
 }
 
-/** A table's extents with their bounds: one pass over the high words. */
-/** Start groups beyond this many high words are not kept: such a table is asked about every address. */
-const MAX_GROUPS = 64;
+/**
+ * Tables whose starts spread over more high words than this keep only their
+ * lowest and highest. Kernel heap and static data on amd64 lie within 256
+ * high words (0xffffff00... to 0xffffffff...).
+ */
+const MAX_SPAN = 4096;
 /** Flipping the sign bit makes int32 compares order 32-bit words as unsigned. */
 const BIAS = -0x80000000;
 
-/** A table's extents with their bounds: one pass over the address words. */
+/** A table's extents with their bounds: two passes over the address words, in int32 (small integers, a fast loop over millions of rows). */
 function bounded(n: number, words: Uint32Array, size: number | (() => Uint32Array), maxSize: number | undefined): Extents {
   const signed = new Int32Array(words.buffer, words.byteOffset, words.length);
-  // groups in biased int32 words while scanning (small integers: a fast loop over millions of rows)
-  let groups: Group[] | undefined = [];
-  let cur: Group | undefined;
-  for (let i = 0; i < n; i++) {
-    const h = signed[2 * i + 1]!;
-    if (cur === undefined || cur.hi !== h) {
-      cur = groups.find((g) => g.hi === h);
-      if (cur === undefined) {
-        if (groups.length === MAX_GROUPS) {
-          groups = undefined;
-          break;
-        }
-        cur = { hi: h, minLo: 0x7fffffff, maxLo: BIAS };
-        groups.push(cur);
-      }
-    }
-    const l = signed[2 * i]! ^ BIAS;
-    if (l < cur.minLo) cur.minLo = l;
-    if (l > cur.maxLo) cur.maxLo = l;
+  let hMin = 0x7fffffff;
+  let hMax = BIAS;
+  for (let i = 1, end = 2 * n; i < end; i += 2) {
+    const h = signed[i]! ^ BIAS;
+    if (h < hMin) hMin = h;
+    if (h > hMax) hMax = h;
   }
   const unbias = (v: number): number => (v ^ BIAS) >>> 0;
-  const kept = groups?.map((g) => ({ hi: g.hi >>> 0, minLo: unbias(g.minLo), maxLo: unbias(g.maxLo) }));
-  return { n, words, signed, size, sizes: undefined, maxSize, groups: kept, scans: 0, index: undefined };
+  const minHi = unbias(hMin);
+  const maxHi = unbias(hMax);
+  let groups: Group[] | undefined;
+  if (n > 0 && maxHi - minHi < MAX_SPAN) {
+    const span = maxHi - minHi + 1;
+    const mins = new Int32Array(span).fill(0x7fffffff);
+    const maxs = new Int32Array(span).fill(BIAS);
+    for (let i = 0; i < n; i++) {
+      const k = (signed[2 * i + 1]! ^ BIAS) - hMin;
+      const l = signed[2 * i]! ^ BIAS;
+      if (l < mins[k]!) mins[k] = l;
+      if (l > maxs[k]!) maxs[k] = l;
+    }
+    groups = [];
+    for (let k = 0; k < span; k++) if (mins[k]! <= maxs[k]!) groups.push({ hi: minHi + k, minLo: unbias(mins[k]!), maxLo: unbias(maxs[k]!) });
+  }
+  return { n, words, signed, size, sizes: undefined, maxSize, minHi, maxHi, groups, scans: 0, index: undefined };
 }
 
 /** Whether some extent of the table may hold the address aH:aL (false only when none can). */
 function mayContain(x: Extents, aH: number, aL: number): boolean {
   if (x.n === 0 || x.maxSize === 0) return false;
-  if (!x.groups) return true;
   const reach = x.maxSize === undefined ? Infinity : x.maxSize - 1;
+  // an extent under 4 GiB may start in the 4 GiB before the address and reach across
+  if (!x.groups) return aH >= x.minHi && aH <= x.maxHi + (reach > 0 ? 1 : 0);
   for (const g of x.groups) {
-    // starts with the address's high word, at or below it and near enough
     if (g.hi === aH && g.minLo <= aL && aL <= g.maxLo + reach) return true;
-    // an extent under 4 GiB may start in the 4 GiB before and reach across
     if (g.hi + 1 === aH && g.maxLo + reach >= TWO32 + aL) return true;
   }
   return false;
