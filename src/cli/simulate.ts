@@ -78,6 +78,7 @@ export function runSimulate(a: SimulateArgs, out: NodeJS.WriteStream, err: NodeJ
       ...(a.seed !== undefined ? { seed: a.seed } : {}),
       sets: a.sets,
       fixes: a.fixes,
+      keepSystem: false,
       ...(prog ? { onProgress: prog.tick } : {}),
     });
     prog?.done();

@@ -18,6 +18,12 @@ export interface RunOptions {
   fixes: string[];
   /** called now and then with the fraction of the budget used */
   onProgress?: (fraction: number) => void;
+  /**
+   * Keep the simulated machine in the report (tests inspect it). Without it
+   * the machine is let go once the dump model is made, so writing a big dump
+   * does not share the heap with a million simulated objects.
+   */
+  keepSystem?: boolean;
 }
 
 export interface RunReport {
@@ -34,7 +40,10 @@ export interface RunReport {
   syscalls: number;
   counters: Array<[string, string]>;
   model: DumpModel;
+  /** the machine, when RunOptions.keepSystem was set */
   sys: IllumosSystem;
+  /** kmem_alloc_<n> buffers in use at the end (the size of the heap) */
+  heapBuffers: number;
 }
 
 /** Is a worker asleep on a wait channel for longer than hang_s? */
@@ -102,6 +111,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
   counters.push(['pages stolen by pageout', String(sys.vm.pagedOut)]);
   counters.push(['kmem reaps', String(sys.km.caches[0]?.cache_reap ?? 0)]);
   if (outcome === 'completed' && !stopReason) stopReason = 'run ended';
+  const heapBuffers = sys.km.caches.filter((c) => c.cache_name.startsWith('kmem_alloc_')).reduce((a, c) => a + c.allocated.size, 0);
   return {
     scenario: sc.name,
     seed,
@@ -114,6 +124,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
     syscalls: sys.stats.syscalls,
     counters,
     model,
-    sys,
+    sys: opts.keepSystem === false ? (null as unknown as IllumosSystem) : sys,
+    heapBuffers,
   };
 }
