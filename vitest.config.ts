@@ -5,6 +5,10 @@ export default defineConfig({
     environment: 'node',
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 60_000,
+    // ink decides at import time whether it runs in CI (is-in-ci) and then
+    // renders only a final frame; the component tests drive it as a terminal.
+    // Tests that spawn the real binary set CI for the child themselves.
+    env: { CI: 'false' },
     hookTimeout: 120_000,
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/count-reporter.ts'],
