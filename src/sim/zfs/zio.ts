@@ -43,7 +43,7 @@ export interface Zio {
   /** a write goes to every child of the mirror; a read to one */
   write: boolean;
   offset: number;
-  /** block id (for the ARC) */
+  /** a logical zio's block id (for the ARC); a leaf zio's child index in the mirror */
   blk: number;
   parent: Zio | null;
   /** children not yet done */
@@ -140,7 +140,7 @@ function* vdevMirrorIoStart(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
 /** vdev_disk_io_start(): a buf_t for the leaf and ldi_strategy() into the disk driver */
 function* vdevDiskIoStart(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
   const fr = k.enter(vdev_disk_io_start, 0b1, zio.addr);
-  const leaf = spa.leaves[zio.blk]!;
+  const leaf = spa.leaves[zio.blk]!; // a leaf zio's blk is its child index
   if (zio.write) leaf.opsWrite++;
   else leaf.opsRead++;
   const vb = yield* kmemAlloc(spa.km, SIZEOF_VDEV_BUF, KM_PUSHPAGE);
