@@ -1,0 +1,51 @@
+/*
+ * The README's "What it looks like" transcript is real output: each `$ npx
+ * mddb ...` command is run on the committed dumps and must print the lines
+ * shown (a `...` line stands for lines left out).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+interface Shown {
+  args: string[];
+  lines: string[];
+}
+
+/** Split a shell-like command line: words, and '...' quoted words. */
+function words(cmd: string): string[] {
+  const out: string[] = [];
+  for (const m of cmd.matchAll(/'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2]!);
+  return out;
+}
+
+function transcript(): Shown[] {
+  const readme = fs.readFileSync('README.md', 'utf8');
+  const start = readme.indexOf('## What it looks like');
+  const body = readme.slice(readme.indexOf('```', start) + 4, readme.indexOf('```', readme.indexOf('```', start) + 3));
+  const shown: Shown[] = [];
+  for (const line of body.split('\n')) {
+    if (line.startsWith('$ npx mddb ')) shown.push({ args: words(line.slice('$ npx mddb '.length)), lines: [] });
+    else if (line !== '' && shown.length > 0) shown[shown.length - 1]!.lines.push(line);
+  }
+  return shown;
+}
+
+describe('README transcript', () => {
+  const shown = transcript();
+  it('has commands to check', () => expect(shown.length).toBeGreaterThan(0));
+  it.each(shown.map((s) => [s.args.join(' '), s] as const))('%s prints what the README shows', (_name, s) => {
+    const r = spawnSync(process.execPath, [path.resolve('dist/cli/main.js'), ...s.args], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const actual = r.stdout.split('\n').filter((l) => l !== '');
+    const cut = s.lines.indexOf('...');
+    if (cut < 0) expect(actual).toEqual(s.lines);
+    else {
+      const head = s.lines.slice(0, cut);
+      const tail = s.lines.slice(cut + 1);
+      expect(actual.slice(0, head.length)).toEqual(head);
+      expect(actual.slice(actual.length - tail.length)).toEqual(tail);
+    }
+  });
+});
