@@ -146,6 +146,8 @@ export interface DcmdContext extends WalkContext {
   setRadix(radix: number): void;
   /** moves dot after this command (::print leaves dot past the object) */
   setDot(v: bigint): void;
+  /** evaluates an expression (::grep) with dot as this call's dot, in mdb's arithmetic */
+  evalExpr(text: string): bigint;
   /** runs command text (::eval, $<); returns the last stage's addresses when piped */
   evaluate(line: string): Promise<bigint[]>;
   /** reads a file for $< (only batch and the REPL can) */

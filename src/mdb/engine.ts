@@ -16,6 +16,7 @@ import { usageLine, type Registry } from './registry.js';
 import { U64_MASK } from './render/number.js';
 import { type Element, Output, StageSink } from './sink.js';
 import { errorLine } from './errors.js';
+import { parseExpression } from './parse/parser.js';
 import type { Target } from './target.js';
 import { resolveVerb, verbLabel } from './verbs.js';
 import { runFormatVerb } from './verbs-format.js';
@@ -264,6 +265,10 @@ export class Engine {
       setRadix: (r) => void (state.radix = r),
       setDot: (v) => void (state.dot = v & U64_MASK),
       evaluate: (line) => this.evaluate(line, out, { ...opts, capture: sink.pipedInto }),
+      evalExpr: (text) => {
+        state.dot = call.dot;
+        return this.eval(parseExpression(text, state.radix));
+      },
       ...(hooks.readFile ? { readFile: (p: string) => hooks.readFile!(p) } : {}),
       quit: () => void (out.quit = true),
       poll: async () => {

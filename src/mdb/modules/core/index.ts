@@ -5,6 +5,7 @@
  */
 import type { Module } from '../../dcmd.js';
 import evalDcmd from './eval.js';
+import grep from './grep.js';
 import help from './help.js';
 import mappings from './mappings.js';
 import { dcmds, formats, walkers } from './lists.js';
@@ -17,6 +18,6 @@ import walk from './walk.js';
 
 export const coreModule: Module = {
   name: 'mdb',
-  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, print, sizeof, offsetof, nm, quit, vars, radix, mappings],
+  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, grep, print, sizeof, offsetof, nm, quit, vars, radix, mappings],
   walkers: [],
 };
