@@ -38,6 +38,7 @@ import {
   TABLE_SYMBOLS,
   TABLE_TXLOG,
   type Column,
+  type ListColumn,
   type DumpModel,
   type Table,
   type TypeDef,
@@ -61,6 +62,8 @@ export interface ObjectRef {
 }
 
 interface MemberPlan {
+  /** a pc_t array stored as a row of the `stacks` table (format.ts): its pcs */
+  stacks?: ListColumn;
   col: Column;
   offset: number;
   size: number;
@@ -307,7 +310,7 @@ export class ObjectMemory {
     if (b) return b;
     const src = this.sources[h.source]!;
     if (src.kind === 'struct') {
-      src.plan ??= planMembers(src.table, src.def!, this.types, this.pointerSize);
+      src.plan ??= planMembers(src.table, src.def!, this.types, this.pointerSize, this.model.tables.find((x) => x.name === TABLE_STACKS));
       b = structBytes(src.def!, src.plan, h.row);
     } else if (src.kind === 'buffers') b = bufferBytes(src.table, h.row, h.size, this.pointerSize);
     else b = valueBytes(src.kind, src.table, h.row, h.size);
@@ -426,7 +429,7 @@ function valueBytes(kind: 'globals' | 'strings', table: Table, row: number, size
 }
 
 /** Where each column of a struct table goes in the object's bytes. */
-function planMembers(t: Table, def: TypeDef, types: TypeTable, pointerSize: number): MemberPlan[] {
+function planMembers(t: Table, def: TypeDef, types: TypeTable, pointerSize: number, stacksTable?: Table): MemberPlan[] {
   const plan: MemberPlan[] = [];
   for (const name of Object.keys(t.columns)) {
     if (name === 'addr') continue;
@@ -439,6 +442,12 @@ function planMembers(t: Table, def: TypeDef, types: TypeTable, pointerSize: numb
     const col = t.columns[name]!;
     const arr = parseArray(m.type);
     const elem = arr ? Math.max(1, Math.floor(m.size / arr.count)) : col.kind === 'list' ? pointerSize : m.size;
+    // A stack (pc_t [N]) may be stored as the row of its interned stack.
+    const pcs = stacksTable?.columns['pcs'];
+    if (arr && arr.elem === 'pc_t' && col.kind === 'u32' && pcs?.kind === 'list') {
+      plan.push({ col, offset: m.offset, size: m.size, elem, stacks: pcs });
+      continue;
+    }
     plan.push({ col, offset: m.offset, size: m.size, elem });
   }
   return plan;
@@ -449,7 +458,16 @@ function structBytes(def: TypeDef, plan: readonly MemberPlan[], row: number): Ui
   const dv = new DataView(out.buffer);
   for (const p of plan) {
     const c = p.col;
-    if (c.kind === 'str') {
+    if (p.stacks && c.kind === 'u32') {
+      const srow = Number(c.values[row]!);
+      if (srow + 1 < p.stacks.offsets.length) {
+        const from = p.stacks.offsets[srow]!;
+        const to = p.stacks.offsets[srow + 1]!;
+        for (let i = from, off = p.offset; i < to && off + p.elem <= p.offset + p.size; i++, off += p.elem) {
+          writeScalar(out, dv, off, p.elem, p.stacks.values[i]!, false);
+        }
+      }
+    } else if (c.kind === 'str') {
       const s = c.values[row] ?? '';
       for (let i = 0; i < s.length && i < p.size; i++) out[p.offset + i] = s.charCodeAt(i) & 0xff;
     } else if (c.kind === 'list') {

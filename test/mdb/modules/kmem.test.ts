@@ -342,3 +342,65 @@ describe('performance', () => {
     expect(w.output.split('\n').length).toBeGreaterThan(1000);
   });
 });
+
+describe('::whatis', () => {
+  it('names threads, symbols, audited buffers, vmem segments and unknown addresses (structured)', async () => {
+    const { whatis } = await import('../../../src/mdb/modules/kmem/whatis.js');
+    const t = s.target;
+    const thr = BigInt('0x' + r.model.header.panic!.thread);
+    expect(whatis(t, thr)).toEqual([{ kind: 'thread', addr: thr, base: thr }]);
+    const flags = t.symbolAddr('kmem_flags');
+    expect(whatis(t, flags)[0]).toMatchObject({ kind: 'symbol', name: 'kmem_flags', offset: 0n });
+    expect(whatis(t, 0x1234n)).toEqual([{ kind: 'unknown', addr: 0x1234n }]);
+    const [bc] = await walk('::kmem_cache -n zio_buf_32768 | ::walk bufctl');
+    const buf = t.readPtr(bc! + 8n);
+    const hit = whatis(t, buf + 0x10n)[0]!;
+    expect(hit).toMatchObject({ kind: 'kmem', base: buf, cacheName: 'zio_buf_32768', allocated: true, bufctl: bc, audit: true });
+    const cache = (await walk('::walk kmem_cache'))[0]!;
+    expect(whatis(t, cache + 0x10n)[0]).toMatchObject({ kind: 'vmem', base: cache, allocated: true });
+  });
+
+  it('prints mdb\'s lines, sorts piped addresses, and appends ::bufctl -v for AUDIT caches', async () => {
+    const thr = r.model.header.panic!.thread;
+    expect(await out(`${thr}::whatis`)).toBe(`${thr} is allocated as a thread structure\n`);
+    const lines = (await out('::walk thread | ::whatis')).trimEnd().split('\n');
+    const addrs = lines.map((l) => BigInt('0x' + l.split(' ')[0]));
+    expect(addrs).toEqual(sorted(addrs));
+    expect(lines.every((l) => l.endsWith('allocated as a thread structure'))).toBe(true);
+    const [bc] = await walk('::kmem_cache -n zio_buf_32768 | ::walk bufctl');
+    const buf = s.target.readPtr(bc! + 8n);
+    const txt = await out(`${h(buf + 0x10n)}::whatis`);
+    expect(txt.split('\n')[0]).toBe(`${h(buf + 0x10n)} is ${h(buf)}+10, allocated from zio_buf_32768:`);
+    expect(txt).toContain(`        ${h(bc!)} ${h(buf)}`);
+    expect(await out(`${h(buf + 0x10n)}::whatis -q`)).toBe(`${h(buf + 0x10n)} is ${h(buf)}+10, bufctl ${h(bc!)} allocated from zio_buf_32768\n`);
+  });
+});
+
+describe('::bufctl', () => {
+  it('reads the audit record with its stack from the stacks table', async () => {
+    const { readBufctl, bufctlCaller } = await import('../../../src/mdb/modules/kmem/bufctl.js');
+    const [bc] = await walk('::kmem_cache -n zio_buf_32768 | ::walk bufctl');
+    const rec = readBufctl(s.target, bc!);
+    expect(rec.bc_addr).toBe(s.target.readPtr(bc! + 8n));
+    expect(rec.bc_stack.length).toBeGreaterThan(2);
+    expect(s.target.formatAddr(rec.bc_stack[0]!)).toMatch(/^kmem_/);
+    const caller = bufctlCaller(s.target, rec.bc_stack)!;
+    expect(s.target.formatAddr(caller)).not.toMatch(/^kmem_/);
+  });
+
+  it('prints the header once in a pipe, filters, and lays out -v as mdb', async () => {
+    const bcs = await walk('::kmem_cache -n zio_buf_32768 | ::walk bufctl');
+    const tbl = (await out('::kmem_cache -n zio_buf_32768 | ::walk bufctl | ::bufctl')).trimEnd().split('\n');
+    expect(tbl[0]).toBe('ADDR             BUFADDR          TIMESTAMP    THREAD           CALLER');
+    expect(tbl.length).toBe(bcs.length + 1);
+    expect(tbl[1]!.startsWith(h(bcs[0]!) + ' ')).toBe(true);
+    // a filter that matches nothing leaves the header only
+    expect((await out('::kmem_cache -n zio_buf_32768 | ::walk bufctl | ::bufctl -t 1')).trimEnd().split('\n')).toHaveLength(1);
+    const v = (await out(`${h(bcs[0]!)}::bufctl -v`)).split('\n');
+    expect(v[0]).toBe('            ADDR          BUFADDR        TIMESTAMP           THREAD');
+    expect(v[1]).toBe('                            CACHE          LASTLOG         CONTENTS');
+    expect(v[2]!.startsWith(h(bcs[0]!))).toBe(true);
+    expect(v[4]!.startsWith(' '.repeat(17) + 'kmem_')).toBe(true);
+    expect(v.at(-2)).toBe('');
+  });
+});

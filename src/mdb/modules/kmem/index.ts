@@ -6,12 +6,16 @@
  */
 import type { Module, Walker } from '../../dcmd.js';
 import type { Target } from '../../target.js';
+import bufctl from './bufctl.js';
 import kmastat from './kmastat.js';
 import kmemCache from './kmem_cache.js';
 import kmemSlabs from './kmem_slabs.js';
 import { cacheWalker, kmemWalkers } from './walkers.js';
+import whatis from './whatis.js';
 
-export { kmastat as kmastatDcmd, kmemCache as kmemCacheDcmd, kmemSlabs as kmemSlabsDcmd };
+export { bufctl as bufctlDcmd, kmastat as kmastatDcmd, kmemCache as kmemCacheDcmd, kmemSlabs as kmemSlabsDcmd, whatis as whatisDcmd };
+export { bufctlCaller, bufctlMatches, callerRange, formatBufctlVerbose, readBufctl, type BufctlAudit, type BufctlFilter } from './bufctl.js';
+export { formatWhatisHit, whatis, type WhatisHit, type WhatisOptions } from './whatis.js';
 export { kmastat as computeKmastat, renderKmastat, type KmastatData } from './kmastat.js';
 export * from './helpers.js';
 export { StructView } from './struct-view.js';
@@ -40,7 +44,7 @@ function cacheWalkers(target: Target): Walker[] {
 
 export const kmemModule: Module = {
   name: 'genunix',
-  dcmds: [kmastat, kmemCache, kmemSlabs],
+  dcmds: [bufctl, kmastat, kmemCache, kmemSlabs, whatis],
   walkers: kmemWalkers,
   init: (target) => ({ walkers: cacheWalkers(target) }),
 };
