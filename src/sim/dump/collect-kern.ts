@@ -237,7 +237,6 @@ export function collectKernel(
     });
   }
   add(tx.build());
-  void threadRow;
 }
 
 function addStacks(stacks: StackTable, A: (k: Kva) => bigint, add: (t: Table) => void): void {

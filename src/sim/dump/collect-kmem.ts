@@ -12,7 +12,7 @@ import { lookupFunc } from '../kern/symbols.js';
 import { KMF_AUDIT, KMF_HASH, type Buf, type Kmem, type KmemCache, type Magazine, type Slab } from '../kmem/kmem.js';
 import { partialSlabs } from '../kmem/kmem.js';
 
-export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void, vmemAddr: (v: unknown) => Kva): void {
+export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): void {
   const p: Platform = km.k.p;
   const A = (kva: Kva): bigint => toAddr(p, kva);
   const fnAddr = (name: string | null): bigint => {
@@ -112,7 +112,7 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void, vm
       cache_constructor: fnAddr(cp.ctorName),
       cache_destructor: fnAddr(cp.dtorName),
       cache_private: A(cp.cache_private),
-      cache_arena: A(vmemAddr(cp.cache_arena)),
+      cache_arena: A(cp.cache_arena.addr),
       cache_cflags: cp.cache_cflags >>> 0,
       cache_flags: cp.cache_flags >>> 0,
       cache_mtbf: cp.cache_mtbf,

@@ -3,10 +3,8 @@
  * in src/dump/format.ts). Nothing here decides an outcome; it copies state.
  */
 import type { DumpModel, Recipe, Table } from '../../dump/format.js';
-import { TableBuilder } from '../../dump/builder.js';
 import { collectVmem, vmemGlobalVars } from '../vmem/dump.js';
 import { vmemList } from '../vmem/index.js';
-import { toAddr } from '../kern/platform.js';
 import type { IllumosSystem } from '../illumos/system.js';
 import { collectKmem } from './collect-kmem.js';
 import { collectKernel, type GlobalVar } from './collect-kern.js';
@@ -36,11 +34,9 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     ...vmemGlobalVars(k, sys.arenas),
   ];
   collectKernel(k, km, L, globals, add);
-  collectKmem(km, L, add, (v) => (v as { addr: number }).addr);
+  collectKmem(km, L, add);
   collectVmem(k, vmemList(k), add);
   collectIo(sys, L, add);
-  void TableBuilder;
-  void toAddr;
   return {
     header: {
       os: 'illumos',

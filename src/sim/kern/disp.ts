@@ -131,13 +131,6 @@ export class Dispatcher {
         t.state = TS_RUN;
         this.setbackdq(t);
         break;
-      case 'delay':
-        t.state = TS_SLEEP;
-        t.wchan = 0;
-        t.sobj = null;
-        t.wakeAt = k.now + b.ns;
-        this.timed.push(t);
-        break;
       case 'sleep': {
         t.state = TS_SLEEP;
         t.wchan = b.wchan;

@@ -40,8 +40,7 @@ export interface Frame {
 /** What a generator yields to the dispatcher. */
 export type Block =
   | { kind: 'sleep'; wchan: Kva; sobj: SobjType; timeoutNs?: number }
-  | { kind: 'preempt' }
-  | { kind: 'delay'; ns: number };
+  | { kind: 'preempt' };
 
 /** A kernel code path that may block, returning T. */
 export type KGen<T> = Generator<Block, T, void>;

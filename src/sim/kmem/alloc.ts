@@ -7,7 +7,7 @@ import { func } from '../kern/symbols.js';
 import type { KGen } from '../kern/thread.js';
 import { runNoSleep } from '../kern/sync.js';
 import { BUFSTATE_ALLOC, FILL_ZERO } from '../../dump/format.js';
-import { KM_NOSLEEP, KMEM_C_ASSERT_RC_LINE, KMF_BUFTAG, KMF_DEADBEEF, KMF_HASH, KMF_LITE } from './flags.js';
+import { KM_NOSLEEP, KMEM_C_ASSERT_RC_LINE, KMF_BUFTAG, KMF_DEADBEEF, KMF_LITE } from './flags.js';
 import type { Kmem } from './state.js';
 import type { Buf, KmemCache, Magazine } from './types.js';
 import { kmemCacheAllocDebug, kmemCacheFreeDebug, kmemError, KMERR_BADADDR } from './debug.js';
@@ -163,4 +163,3 @@ export function kmemCacheFree(km: Kmem, cp: KmemCache, addr: number): void {
   if (fr) k.leave(fr);
 }
 
-export { KMF_HASH };

@@ -40,7 +40,7 @@ import type { Kva } from '../kern/platform.js';
 import { func } from '../kern/symbols.js';
 import type { KGen } from '../kern/thread.js';
 import { runNoSleep } from '../kern/sync.js';
-import { setQcacheOps, vmemAlloc, vmemFree, vmemQcacheCreateAll, VM_NOSLEEP, type Vmem } from '../vmem/index.js';
+import { setQcacheOps, vmemAlloc, vmemFree, vmemQcacheCreateAll, type Vmem } from '../vmem/index.js';
 import { kmemCacheCreate } from './cache.js';
 import { kmemCacheAlloc, kmemCacheFree } from './alloc.js';
 import { KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
@@ -188,4 +188,3 @@ export function kmemCacheAllocNoSleep(km: Kmem, cp: KmemCache): Buf | null {
   return runNoSleep(kmemCacheAlloc(km, cp, KM_NOSLEEP), `kmem_cache_alloc(${cp.cache_name})`);
 }
 
-export { VM_NOSLEEP };

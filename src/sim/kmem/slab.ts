@@ -14,7 +14,6 @@
  *   each bufctl (audit bufctl under KMF_AUDIT) from kmem_bufctl_(audit_)cache;
  *   allocated buffers are found through the cache's hash.
  */
-import type { Kernel } from '../kern/kernel.js';
 import type { Kva } from '../kern/platform.js';
 import { func } from '../kern/symbols.js';
 import type { KGen } from '../kern/thread.js';
@@ -34,7 +33,7 @@ import {
   LOG_SLAB,
   LOG_TRANSACTION,
 } from '../../dump/format.js';
-import { vmemAlloc, vmemFree, VM_SLEEP } from '../vmem/index.js';
+import { vmemAlloc, vmemFree } from '../vmem/index.js';
 import { KM_NOSLEEP, KM_VMFLAGS, KMF_AUDIT, KMF_BUFTAG, KMF_DEADBEEF, KMF_HASH, KMEM_STACK_DEPTH } from './flags.js';
 import type { Kmem } from './state.js';
 import type { Buf, KmemCache, Slab } from './types.js';
@@ -317,5 +316,3 @@ function kmemSlabDestroy(km: Kmem, cp: KmemCache, sp: Slab): void {
   if (fr) k.leave(fr);
 }
 
-export { VM_SLEEP };
-export type { Kernel };

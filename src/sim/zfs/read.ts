@@ -16,7 +16,7 @@
 import type { Kernel } from '../kern/kernel.js';
 import { func } from '../kern/symbols.js';
 import type { KGen } from '../kern/thread.js';
-import { kmemCacheAlloc, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, type Kmem, type KmemCache } from '../kmem/kmem.js';
+import { kmemCacheAlloc, kmemCacheAllocNoSleep, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, type Kmem, type KmemCache } from '../kmem/kmem.js';
 import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
 
 const brand_sys_sysenter = func('unix', 'brand_sys_sysenter', 0x2e0);
@@ -126,7 +126,8 @@ function arcReadDone(k: Kernel, z: ZfsState, blk: number, zio: Zio): void {
   z.arc.inflight.delete(blk);
   const data = z.arc.pendingData.get(blk) ?? 0;
   z.arc.pendingData.delete(blk);
-  const hdr = zio.error || data === 0 ? null : kmemCacheAllocNoWait(k, z, blk);
+  // arc_read_done runs in interrupt context: the header allocation must not sleep
+  const hdr = zio.error || data === 0 ? null : (kmemCacheAllocNoSleep(z.km, z.arc.hdrCache)?.addr ?? null);
   if (hdr === null) {
     if (data !== 0) kmemCacheFree(z.km, z.arc.dataCache, data);
     return;
@@ -140,14 +141,6 @@ function arcReadDone(k: Kernel, z: ZfsState, blk: number, zio: Zio): void {
   }
 }
 
-function kmemCacheAllocNoWait(k: Kernel, z: ZfsState, _blk: number): number | null {
-  // arc_read_done runs in interrupt context: the header allocation must not sleep.
-  const g = kmemCacheAlloc(z.km, z.arc.hdrCache, 1 /* KM_NOSLEEP */);
-  const r = g.next();
-  if (!r.done) throw new Error('simulator bug: interrupt-context allocation blocked');
-  void k;
-  return r.value ? r.value.addr : null;
-}
 
 /** dbuf_prefetch() → dsl_read() → arc_read(): issue, do not wait */
 function* dbufPrefetch(k: Kernel, z: ZfsState, blk: number): KGen<void> {
@@ -203,4 +196,3 @@ export function* sysRead(k: Kernel, z: ZfsState, fd: number, blk: number): KGen<
   return err;
 }
 
-export { KM_PUSHPAGE };

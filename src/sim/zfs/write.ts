@@ -99,7 +99,7 @@ export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
     const f1 = k.enter(spa_sync, 0, tx.txg);
     const f2 = k.enter(dsl_pool_sync, 0, tx.txg);
     const writes: Array<[Zio, KmemCache, number]> = [];
-    for (const data of dirty) {
+    for (let i = 0; i < dirty.length; i++) {
       const f3 = k.enter(dbuf_sync_leaf, 0);
       const f4 = k.enter(dbuf_write, 0);
       const f5 = k.enter(zio_write_compress, 0);
