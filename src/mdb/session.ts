@@ -9,7 +9,7 @@ import type { DebugSession, ExecOptions, ExecResult, SessionInfo } from './api.j
 import type { Module } from './dcmd.js';
 import { Engine, type EngineHooks, type SessionState } from './engine.js';
 import { InterruptError, errorLine } from './errors.js';
-import { builtinModules } from './modules/index.js';
+import { modulesFor } from './modules/index.js';
 import { parseLine } from './parse/parser.js';
 import { Registry } from './registry.js';
 import { Output } from './sink.js';
@@ -32,7 +32,7 @@ export class MdbSession implements DebugSession {
   readonly state: SessionState;
   private readonly engine: Engine;
 
-  constructor(model: DumpModel, path: string, modules: readonly Module[] = builtinModules, options: SessionOptions = {}) {
+  constructor(model: DumpModel, path: string, modules: readonly Module[] = modulesFor(model.header.os), options: SessionOptions = {}) {
     this.target = new Target(model);
     this.registry = Registry.from(modules, this.target);
     this.state = { dot: 0n, incr: 0n, lastDot: 0n, radix: 16, vars: new Map(), cache: new Map() };
@@ -102,5 +102,5 @@ export class MdbSession implements DebugSession {
 
 /** Opens a session over a dump with the given modules (default: builtinModules). */
 export function createSession(model: DumpModel, path: string, modules?: readonly Module[], options?: SessionOptions): MdbSession {
-  return new MdbSession(model, path, modules ?? builtinModules, options ?? {});
+  return new MdbSession(model, path, modules ?? modulesFor(model.header.os), options ?? {});
 }

@@ -1,18 +1,24 @@
 /*
- * The modules every session loads, in order. A module adds its dcmds and
+ * The modules a session loads, in order. A module adds its dcmds and
  * walkers here and nowhere else; there is no registration by import side
  * effect. The names are mdb's, so ::help and ::whence say what mdb says:
  * "mdb" for the debugger's built-in commands, "mdb_kvm" for the crash-dump
- * target's own, and "genunix" for the kernel's module (kmem, vmem,
- * threads, CPUs, the message buffer), which several folders share.
+ * target's own, and then the kernel's modules, chosen by the dump header's
+ * OS as mdb loads genunix for an illumos vmcore: illumos/ (genunix: kmem,
+ * vmem, threads, CPUs, the panic) or freebsd/ (UMA, threads and processes,
+ * pcpu, the panic and message buffer).
  */
+import type { DumpHeader } from '../../dump/format.js';
 import type { Module } from '../dcmd.js';
 import { coreModule } from './core/index.js';
 import { kvmModule } from './kvm/index.js';
-import { kmemModule } from './kmem/index.js';
-import { vmemModule } from './vmem/index.js';
-import { threadModule } from './thread/index.js';
-import { cpuModule } from './cpu/index.js';
-import { panicModule } from './panic/index.js';
+import { illumosModules } from './illumos/index.js';
 
-export const builtinModules: readonly Module[] = [coreModule, kvmModule, kmemModule, vmemModule, threadModule, cpuModule, panicModule];
+/** The modules for an illumos dump. */
+export const builtinModules: readonly Module[] = [coreModule, kvmModule, ...illumosModules];
+
+/** The modules for a dump of this OS. */
+export function modulesFor(os: DumpHeader['os']): readonly Module[] {
+  if (os === 'illumos') return builtinModules;
+  return [coreModule, kvmModule];
+}

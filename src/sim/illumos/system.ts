@@ -4,20 +4,21 @@
  * the load. Models the parts of startup(), kmem_init() and driver attach the
  * scenarios need.
  */
-import { Kernel } from '../kern/kernel.js';
-import { I86PC } from '../kern/platform.js';
-import { func } from '../kern/symbols.js';
-import { runNoSleep } from '../kern/sync.js';
-import type { KThread } from '../kern/thread.js';
-import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KM_NOSLEEP, type Kmem } from '../kmem/kmem.js';
-import { pageSupply, type PageSupply } from '../vmem/page.js';
-import { vmemInitIllumos, type IllumosArenas } from '../vmem/segkmem.js';
-import { rootnexAttach, type Rootnex } from '../io/rootnex.js';
-import { bdAttach, type Bd } from '../io/blkdev.js';
-import { vioblkCreate, vioblkIntrThread, type Vioblk } from '../io/vioblk.js';
-import { spaCreate, type Spa } from '../zfs/zio.js';
-import { zfsInit, type ZfsState } from '../zfs/read.js';
-import { txgInit, txgSyncThread, type TxgState } from '../zfs/write.js';
+import { Kernel } from '../machine/kernel.js';
+import { ILLUMOS } from './kern/personality.js';
+import { I86PC } from '../machine/platform.js';
+import { func } from '../machine/symbols.js';
+import { runNoSleep } from '../machine/sync.js';
+import type { KThread } from '../machine/thread.js';
+import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KM_NOSLEEP, type Kmem } from './kmem/kmem.js';
+import { pageSupply, type PageSupply } from './vmem/page.js';
+import { vmemInitIllumos, type IllumosArenas } from './vmem/segkmem.js';
+import { rootnexAttach, type Rootnex } from './io/rootnex.js';
+import { bdAttach, type Bd } from './io/blkdev.js';
+import { vioblkCreate, vioblkIntrThread, type Vioblk } from './io/vioblk.js';
+import { spaCreate, type Spa } from './zfs/zio.js';
+import { zfsInit, type ZfsState } from './zfs/read.js';
+import { txgInit, txgSyncThread, type TxgState } from './zfs/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import { kmemTaskqThread, pageoutThread, vmCreate, type Vm } from './vm.js';
 import { buildJob, readerJob, type LoadStats } from './workload.js';
@@ -48,6 +49,7 @@ export interface IllumosSystem {
 
 export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]): IllumosSystem {
   const k = new Kernel({
+    os: ILLUMOS,
     platform: I86PC,
     hostname: sc.kernel.hostname,
     // a DEBUG build says so in its version string

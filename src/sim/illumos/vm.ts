@@ -8,11 +8,11 @@
  * anonymous memory. The kmem taskq thread runs the reap and, every
  * kmem_reap_interval, kmem_update()'s working-set update.
  */
-import type { Kernel } from '../kern/kernel.js';
-import { func } from '../kern/symbols.js';
-import type { KGen } from '../kern/thread.js';
-import { kmemReapAll, kmemReapRequest, kmemUpdate, type Kmem } from '../kmem/kmem.js';
-import { pageFreeAnon, type PageSupply } from '../vmem/page.js';
+import type { Kernel } from '../machine/kernel.js';
+import { func } from '../machine/symbols.js';
+import type { KGen } from '../machine/thread.js';
+import { kmemReapAll, kmemReapRequest, kmemUpdate, type Kmem } from './kmem/kmem.js';
+import { pageFreeAnon, type PageSupply } from './vmem/page.js';
 
 const pageout = func('genunix', 'pageout', 0x260);
 const pageout_scanner = func('genunix', 'pageout_scanner', 0x3b0);

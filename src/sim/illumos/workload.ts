@@ -8,15 +8,15 @@
  * replaced by a fresh one. Readers read files sequentially from the ZFS pool.
  * Nothing here knows about any bug.
  */
-import type { Kernel } from '../kern/kernel.js';
-import { func, type FuncSym } from '../kern/symbols.js';
-import type { KGen, KThread } from '../kern/thread.js';
-import type { Kva } from '../kern/platform.js';
-import { kmemAlloc, kmemFree, KM_SLEEP, type Kmem } from '../kmem/kmem.js';
-import { pageCreateAnon, pageFreeAnon, PG_WAIT } from '../vmem/page.js';
+import type { Kernel } from '../machine/kernel.js';
+import { func, type FuncSym } from '../machine/symbols.js';
+import type { KGen, KThread } from '../machine/thread.js';
+import type { Kva } from '../machine/platform.js';
+import { kmemAlloc, kmemFree, KM_SLEEP, type Kmem } from './kmem/kmem.js';
+import { pageCreateAnon, pageFreeAnon, PG_WAIT } from './vmem/page.js';
 import type { Scenario } from '../scenario/schema.js';
-import { sysRead, type ZfsState } from '../zfs/read.js';
-import { zfsWrite, type TxgState } from '../zfs/write.js';
+import { sysRead, type ZfsState } from './zfs/read.js';
+import { zfsWrite, type TxgState } from './zfs/write.js';
 import type { AnonOwner, Vm } from './vm.js';
 
 const f = (m: string, n: string, s?: number): FuncSym => func(m, n, s);

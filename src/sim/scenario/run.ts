@@ -5,8 +5,8 @@
 import { stringify } from 'yaml';
 import type { DumpModel } from '../../dump/format.js';
 import { bootIllumos, type IllumosSystem } from '../illumos/system.js';
-import { collectIllumos } from '../dump/collect.js';
-import { TS_SLEEP } from '../kern/thread.js';
+import { collectIllumos } from '../illumos/dump/collect.js';
+import { TS_SLEEP } from '../machine/thread.js';
 import { applySets, checkFixes, parseScenario, resolveScenario } from './load.js';
 import type { Scenario } from './schema.js';
 

@@ -3,12 +3,12 @@
 // and what ::help says about which module provides a dcmd.
 import { describe, expect, it } from 'vitest';
 import { coreModule } from '../../../src/mdb/modules/core/index.js';
-import { cpuModule } from '../../../src/mdb/modules/cpu/index.js';
-import { kmemModule } from '../../../src/mdb/modules/kmem/index.js';
-import { panicModule } from '../../../src/mdb/modules/panic/index.js';
-import { threadModule } from '../../../src/mdb/modules/thread/index.js';
-import { vmemModule } from '../../../src/mdb/modules/vmem/index.js';
-import { out, threadSession } from './thread-fixture.js';
+import { cpuModule } from '../../../src/mdb/modules/illumos/cpu/index.js';
+import { kmemModule } from '../../../src/mdb/modules/illumos/kmem/index.js';
+import { panicModule } from '../../../src/mdb/modules/illumos/panic/index.js';
+import { threadModule } from '../../../src/mdb/modules/illumos/thread/index.js';
+import { vmemModule } from '../../../src/mdb/modules/illumos/vmem/index.js';
+import { out, threadSession } from './illumos/thread-fixture.js';
 
 describe('module names, as mdb shows them in ::help ATTRIBUTES', () => {
   it('the debugger built-ins are "mdb"; kmem, vmem, threads, CPUs and the message buffer are all genunix', async () => {

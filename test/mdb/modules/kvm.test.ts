@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { builtinModules } from '../../../src/mdb/modules/index.js';
 import { kvmModule, releaseAndVersion } from '../../../src/mdb/modules/kvm/index.js';
-import { DUMP_PATH_KEY } from '../../../src/mdb/modules/panic/index.js';
-import { PANIC_MSG, T, json, out, threadSession } from './thread-fixture.js';
+import { DUMP_PATH_KEY } from '../../../src/mdb/modules/illumos/panic/index.js';
+import { PANIC_MSG, T, json, out, threadSession } from './illumos/thread-fixture.js';
 
 const h = (v: bigint) => v.toString(16);
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { simulate, type RunReport } from '../../../src/sim/scenario/run.js';
-import type { KThread } from '../../../src/sim/kern/thread.js';
+import type { KThread } from '../../../src/sim/machine/thread.js';
 
 /** The seed's stack below assfail, innermost first. */
 const SEED_STACK = [

@@ -9,7 +9,7 @@
 import { defineDcmd, text, type DcmdArg, type DcmdContext } from '../../dcmd.js';
 import { DcmdError, UsageError } from '../../errors.js';
 import { parseUint } from '../../options.js';
-import { findFrame, frameText, hx, panicThread, ptr0, threadFrames, threadIndex, type StackFrame } from '../thread/helpers.js';
+import { findFrame, frameText, hx, panicThread, ptr0, threadFrames, threadIndex, type StackFrame } from '../illumos/thread/helpers.js';
 
 /** The frames $c shows for an address (or none: the panic thread), and the thread they belong to. */
 export function backtrace(ctx: DcmdContext, addr: bigint | undefined): { thread: bigint; frames: StackFrame[] } {

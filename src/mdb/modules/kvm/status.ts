@@ -6,7 +6,7 @@
  */
 import { defineDcmd, text } from '../../dcmd.js';
 import { UsageError } from '../../errors.js';
-import { dumpPath, readPanic } from '../panic/helpers.js';
+import { dumpPath, readPanic } from '../illumos/panic/helpers.js';
 
 /** utsname's release and version from "SunOS 5.11 illumos-2012.10 DEBUG": ["5.11", "illumos-2012.10 DEBUG"]. */
 export function releaseAndVersion(kernelVersion: string): [string, string] {

@@ -1,0 +1,100 @@
+/*
+ * The I/O path's structures: blkdev (uts/common/io/blkdev/blkdev.c, sys/blkdev.h),
+ * the rootnex DMA handle, buf_t, and the few ZFS structures on the #2911 path.
+ */
+import type { CtfBuilder } from '../../ctf.js';
+
+export function declareIoTypes(b: CtfBuilder): void {
+  b.struct('ddi_dma_cookie_t', undefined, [
+    ['dmac_laddress', 'uint64_t'],
+    ['dmac_size', 'size_t'],
+    ['dmac_type', 'uint_t'],
+  ]);
+  b.struct('ddi_dma_attr_t', undefined, [
+    ['dma_attr_version', 'uint_t'],
+    ['dma_attr_addr_lo', 'uint64_t'],
+    ['dma_attr_addr_hi', 'uint64_t'],
+    ['dma_attr_count_max', 'uint64_t'],
+    ['dma_attr_align', 'uint64_t'],
+    ['dma_attr_burstsizes', 'uint_t'],
+    ['dma_attr_minxfer', 'uint32_t'],
+    ['dma_attr_maxxfer', 'uint64_t'],
+    ['dma_attr_seg', 'uint64_t'],
+    ['dma_attr_sgllen', 'int'],
+    ['dma_attr_granular', 'uint32_t'],
+    ['dma_attr_flags', 'uint_t'],
+  ]);
+  b.struct('bd_xfer_t', undefined, [
+    ['x_dmah', 'void *'],
+    ['x_dmac', 'ddi_dma_cookie_t'],
+    ['x_ndmac', 'unsigned int'],
+    ['x_kaddr', 'caddr_t'],
+    ['x_nblks', 'size_t'],
+    ['x_blkno', 'diskaddr_t'],
+    ['x_flags', 'uint_t'],
+  ]);
+  b.struct('bd_xfer_impl_t', undefined, [
+    ['i_public', 'bd_xfer_t'],
+    ['i_linkage', 'list_node_t'],
+    ['i_bd', 'struct bd *'],
+    ['i_bp', 'struct buf *'],
+    ['i_num_win', 'uint_t'],
+    ['i_cur_win', 'uint_t'],
+    ['i_offset', 'long'],
+    ['i_func', 'int (*)()'],
+    ['i_blkshift', 'uint_t'],
+    ['i_len', 'size_t'],
+    ['i_resid', 'size_t'],
+  ]);
+  b.struct('bd_t', 'struct bd', [
+    ['d_dip', 'void *'],
+    ['d_iomutex', 'kmutex_t'],
+    ['d_cache', 'kmem_cache_t *'],
+    ['d_waitq', 'list_t'],
+    ['d_runq', 'list_t'],
+    ['d_qsize', 'uint32_t'],
+    ['d_qactive', 'uint32_t'],
+    ['d_maxxfer', 'uint32_t'],
+    ['d_blkshift', 'uint32_t'],
+    ['d_numblks', 'uint64_t'],
+    ['d_use_dma', 'boolean_t'],
+    ['d_dma', 'ddi_dma_attr_t'],
+    ['d_kiop', 'void *'],
+    ['d_private', 'void *'],
+  ]);
+  b.struct('buf_t', 'struct buf', [
+    ['b_flags', 'int'],
+    ['b_forw', 'struct buf *'],
+    ['b_back', 'struct buf *'],
+    ['b_bcount', 'size_t'],
+    ['b_addr', 'caddr_t'],
+    ['b_blkno', 'diskaddr_t'],
+    ['b_resid', 'size_t'],
+    ['b_error', 'int'],
+    ['b_private', 'void *'],
+  ]);
+  b.struct('rootnex_state_t', undefined, [
+    ['r_dip', 'void *'],
+    ['r_dmahdl_cache', 'kmem_cache_t *'],
+    ['r_active_hdls', 'uint64_t'],
+    ['r_noresources', 'uint64_t'],
+  ]);
+  b.struct('vdev_stat_t', undefined, [
+    ['vs_timestamp', 'hrtime_t'],
+    ['vs_state', 'uint64_t'],
+    ['vs_ops_read', 'uint64_t'],
+    ['vs_ops_write', 'uint64_t'],
+    ['vs_bytes_read', 'uint64_t'],
+    ['vs_read_errors', 'uint64_t'],
+    ['vs_write_errors', 'uint64_t'],
+  ]);
+  b.struct('vdev_t', 'struct vdev', [
+    ['vdev_id', 'uint64_t'],
+    ['vdev_guid', 'uint64_t'],
+    ['vdev_children', 'uint64_t'],
+    ['vdev_parent', 'struct vdev *'],
+    ['vdev_path', 'char *'],
+    ['vdev_tsd', 'void *'],
+    ['vdev_stat', 'vdev_stat_t'],
+  ]);
+}

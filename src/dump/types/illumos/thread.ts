@@ -1,0 +1,87 @@
+/*
+ * Threads, processes and CPUs (sys/thread.h, sys/proc.h, sys/cpuvar.h), the
+ * members ::threadlist, ::stacks, ::cpuinfo and ::findstack read.
+ */
+import type { CtfBuilder } from '../../ctf.js';
+
+export function declareThreadTypes(b: CtfBuilder): void {
+  b.struct('sobj_ops_t', 'struct _sobj_ops', [
+    ['sobj_type', 'int'],
+    ['sobj_owner', 'void *'],
+    ['sobj_unsleep', 'void *'],
+    ['sobj_change_pri', 'void *'],
+  ]);
+  b.struct('kthread_t', 'struct _kthread', [
+    ['t_link', 'struct _kthread *'],
+    ['t_stk', 'caddr_t'],
+    ['t_startpc', 'void (*)()'],
+    ['t_bound_cpu', 'struct cpu *'],
+    ['t_affinitycnt', 'short'],
+    ['t_bind_cpu', 'short'],
+    ['t_flag', 'ushort_t'],
+    ['t_proc_flag', 'ushort_t'],
+    ['t_schedflag', 'ushort_t'],
+    ['t_preempt', 'short'],
+    ['t_state', 'uint_t'],
+    ['t_pri', 'pri_t'],
+    ['t_epri', 'pri_t'],
+    ['t_pc', 'uintptr_t'],
+    ['t_sp', 'uintptr_t'],
+    ['t_wchan0', 'caddr_t'],
+    ['t_wchan', 'caddr_t'],
+    ['t_sobj_ops', 'sobj_ops_t *'],
+    ['t_cid', 'id_t'],
+    ['t_cpu', 'struct cpu *'],
+    ['t_did', 'uint64_t'],
+    ['t_tid', 'id_t'],
+    ['t_procp', 'struct proc *'],
+    ['t_lwp', 'void *'],
+    ['t_disp_time', 'long'],
+    ['t_next', 'struct _kthread *'],
+    ['t_prev', 'struct _kthread *'],
+  ]);
+  b.struct('struct pid', undefined, [['pid_id', 'pid_t']]);
+  b.struct('user_t', 'struct user', [
+    ['u_comm', 'char [41]'],
+    ['u_psargs', 'char [80]'],
+  ]);
+  b.struct('proc_t', 'struct proc', [
+    ['p_exec', 'void *'],
+    ['p_as', 'void *'],
+    ['p_stat', 'char'],
+    ['p_ppid', 'pid_t'],
+    ['p_parent', 'struct proc *'],
+    ['p_pidp', 'struct pid *'],
+    ['p_tlist', 'kthread_t *'],
+    ['p_user', 'user_t'],
+  ]);
+  b.struct('disp_t', 'struct _disp', [
+    ['disp_lock', 'uint8_t'],
+    ['disp_npri', 'pri_t'],
+    ['disp_maxrunpri', 'pri_t'],
+    ['disp_max_unbound_pri', 'pri_t'],
+    ['disp_nrunnable', 'int'],
+    ['disp_cpu', 'struct cpu *'],
+  ]);
+  b.struct('cpu_t', 'struct cpu', [
+    ['cpu_id', 'processorid_t'],
+    ['cpu_seqid', 'processorid_t'],
+    ['cpu_flags', 'ushort_t'],
+    ['cpu_self', 'struct cpu *'],
+    ['cpu_thread', 'kthread_t *'],
+    ['cpu_idle_thread', 'kthread_t *'],
+    ['cpu_pause_thread', 'kthread_t *'],
+    ['cpu_next', 'struct cpu *'],
+    ['cpu_prev', 'struct cpu *'],
+    ['cpu_disp', 'disp_t *'],
+    ['cpu_runrun', 'char'],
+    ['cpu_kprunrun', 'char'],
+    ['cpu_chosen_level', 'pri_t'],
+    ['cpu_dispthread', 'kthread_t *'],
+    ['cpu_dispatch_pri', 'pri_t'],
+    ['cpu_last_swtch', 'long'],
+    ['cpu_intr_actv', 'uint_t'],
+    ['cpu_base_spl', 'int'],
+    ['cpu_disp0', 'disp_t'],
+  ]);
+}

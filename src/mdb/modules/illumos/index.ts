@@ -1,0 +1,12 @@
+/*
+ * The illumos kernel's modules, loaded for an illumos dump as mdb loads
+ * genunix and unix for a vmcore: kmem, vmem, threads, CPUs, the panic.
+ */
+import type { Module } from '../../dcmd.js';
+import { kmemModule } from './kmem/index.js';
+import { vmemModule } from './vmem/index.js';
+import { threadModule } from './thread/index.js';
+import { cpuModule } from './cpu/index.js';
+import { panicModule } from './panic/index.js';
+
+export const illumosModules: readonly Module[] = [kmemModule, vmemModule, threadModule, cpuModule, panicModule];

@@ -1,0 +1,215 @@
+/*
+ * ::bufctl — one audit record (kmem_bufctl_audit_t) of a KMF_AUDIT cache:
+ * the buffer, when, which thread and who called the allocator (models mdb's
+ * bufctl() in genunix kmem.c). The filters (-a, -c, -t, -e, -l) print
+ * nothing on a mismatch, so the dcmd is a pipeline stage:
+ * `<cache>::walk bufctl | ::bufctl -c foo | ::bufctl -v`. The stack is
+ * bc_stack[0 .. bc_depth), which the dump stores as a row of `stacks`.
+ */
+import { defineDcmd, flag, str, table, text, type Column, type Row } from '../../../dcmd.js';
+import { TABLE_STACKS } from '../../../../dump/format.js';
+import { UsageError } from '../../../errors.js';
+import { hex, ptrPad } from '../../../render/number.js';
+import type { Target } from '../../../target.js';
+import { StructView } from './struct-view.js';
+
+/** The members of a kmem_bufctl_audit_t that ::bufctl shows. */
+export interface BufctlAudit {
+  addr: bigint;
+  bc_addr: bigint;
+  bc_cache: bigint;
+  bc_timestamp: bigint;
+  bc_thread: bigint;
+  bc_lastlog: bigint;
+  bc_contents: bigint;
+  /** bc_stack[0 .. bc_depth), innermost first */
+  bc_stack: bigint[];
+}
+
+/**
+ * bc_stack when the dump stores it as a row of `stacks` (format.ts): the
+ * pcs of that row, zero-padded to the array's length. The target's byte
+ * synthesis reads such a column as the row number, so it is resolved here.
+ */
+function storedStack(target: Target, addr: bigint): bigint[] | undefined {
+  const ref = target.objectsAt(addr).find((o) => o.table === 'kmem_bufctl_audit_t' && o.base === addr);
+  const col = target.table('kmem_bufctl_audit_t')?.columns['bc_stack'];
+  const pcs = target.table(TABLE_STACKS)?.columns['pcs'];
+  if (!ref || !col || col.kind === 'str' || col.kind === 'list' || pcs?.kind !== 'list') return undefined;
+  const row = Number(col.values[ref.row]!);
+  const len = target.types.need('kmem_bufctl_audit_t').members.find((m) => m.name === 'bc_stack');
+  const n = len ? Math.floor(len.size / target.pointerSize) : 0;
+  const out: bigint[] = [];
+  if (row < pcs.offsets.length - 1) for (let i = pcs.offsets[row]!; i < pcs.offsets[row + 1]!; i++) out.push(BigInt(pcs.values[i]!));
+  while (out.length < n) out.push(0n);
+  return out.slice(0, Math.max(n, 0));
+}
+
+/** The audit bufctl at addr ("couldn't read bufctl at <addr>"). */
+export function readBufctl(target: Target, addr: bigint): BufctlAudit {
+  const v = StructView.read(target, 'kmem_bufctl_audit_t', addr, 'bufctl');
+  const stack = storedStack(target, v.addr) ?? v.array('bc_stack', target.pointerSize);
+  const depth = Math.max(0, Math.min(Number(v.s('bc_depth')), stack.length));
+  return {
+    addr: v.addr,
+    bc_addr: v.u('bc_addr'),
+    bc_cache: v.u('bc_cache'),
+    bc_timestamp: v.u('bc_timestamp'),
+    bc_thread: v.u('bc_thread'),
+    bc_lastlog: v.u('bc_lastlog'),
+    bc_contents: v.u('bc_contents'),
+    bc_stack: stack.slice(0, depth),
+  };
+}
+
+/** The first frame outside the allocator (not named kmem_*): what CALLER shows. */
+export function bufctlCaller(target: Target, stack: readonly bigint[]): bigint | undefined {
+  for (const pc of stack) {
+    const hit = target.symbolAt(pc);
+    if (!hit) continue; // mdb skips frames it cannot name
+    if (hit.sym.name.startsWith('kmem_')) continue;
+    return pc;
+  }
+  return undefined;
+}
+
+/** The filters of ::bufctl, as addresses and times. */
+export interface BufctlFilter {
+  addr?: bigint;
+  /** a pc range [lo, hi): a whole function, or one pc */
+  caller?: [bigint, bigint];
+  thread?: bigint;
+  earliest?: bigint;
+  latest?: bigint;
+}
+
+/**
+ * The pcs -c matches: a function's whole body when the value is where a
+ * function starts, else that one pc.
+ */
+export function callerRange(target: Target, pc: bigint): [bigint, bigint] {
+  const hit = target.symbolAt(pc);
+  if (hit && hit.offset === 0n && hit.sym.size > 0n) return [pc, pc + hit.sym.size];
+  return [pc, pc + 1n];
+}
+
+export function bufctlMatches(bc: BufctlAudit, f: BufctlFilter): boolean {
+  if (f.addr !== undefined && bc.bc_addr !== f.addr) return false;
+  if (f.thread !== undefined && bc.bc_thread !== f.thread) return false;
+  const ts = BigInt.asIntN(64, bc.bc_timestamp);
+  if (f.earliest !== undefined && ts < f.earliest) return false;
+  if (f.latest !== undefined && ts > f.latest) return false;
+  if (f.caller !== undefined) {
+    const [lo, hi] = f.caller;
+    if (!bc.bc_stack.some((pc) => pc >= lo && pc < hi)) return false;
+  }
+  return true;
+}
+
+const r16 = (s: string): string => s.padStart(16);
+
+/** The two header lines of ::bufctl -v. */
+export function bufctlVerboseHeader(): string {
+  return `${r16('ADDR')} ${r16('BUFADDR')} ${r16('TIMESTAMP')} ${r16('THREAD')}\n${r16('')} ${r16('CACHE')} ${r16('LASTLOG')} ${r16('CONTENTS')}\n`;
+}
+
+/**
+ * One record as ::bufctl -v prints it: two value lines, the stack indented
+ * 17 (under CACHE), then a blank line. `indent` shifts every line (::whatis
+ * prints the record 8 columns in).
+ */
+export function formatBufctlVerbose(target: Target, bc: BufctlAudit, header: boolean, indent = 0): string {
+  const lines: string[] = [];
+  if (header) lines.push(...bufctlVerboseHeader().trimEnd().split('\n'));
+  lines.push(`${r16(hex(bc.addr))} ${r16(hex(bc.bc_addr))} ${r16(hex(bc.bc_timestamp))} ${r16(hex(bc.bc_thread))}`);
+  lines.push(`${r16('')} ${r16(hex(bc.bc_cache))} ${r16(hex(bc.bc_lastlog))} ${r16(hex(bc.bc_contents))}`);
+  for (const pc of bc.bc_stack) lines.push(`${' '.repeat(17)}${target.formatAddr(pc)}`);
+  const pad = ' '.repeat(indent);
+  return lines.map((l) => pad + l).join('\n') + '\n\n';
+}
+
+const columns = (ps: number): Column[] => [
+  { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
+  { key: 'bufaddr', header: 'BUFADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
+  { key: 'timestamp', header: 'TIMESTAMP', width: 12, align: 'right', headerAlign: 'left', format: (v) => hex(v as bigint) },
+  { key: 'thread', header: 'THREAD', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
+  { key: 'caller', header: 'CALLER', format: (v) => (v as string | undefined) ?? '' },
+];
+
+export default defineDcmd({
+  name: 'bufctl',
+  synopsis: ':[-v] [-a addr] [-c caller] [-t thread] [-e earliest] [-l latest]',
+  address: 'required',
+  summary: 'print or filter a bufctl',
+  help: `Prints the kmem_bufctl_audit_t at the given address: the audit record a
+KMF_AUDIT cache keeps for each buffer, saying when the buffer was last
+allocated or freed, by which thread, and from where. CALLER is the first
+frame of the saved stack outside the allocator (not named kmem_*).
+
+The filters print nothing for a record that does not match, so ::bufctl
+can sit in the middle of a pipeline; piped on, it passes the matching
+bufctls' addresses.
+
+OPTIONS
+  -v          print the whole record: also the cache, the log entry, the
+              saved contents and every frame of the stack
+  -a addr     only the record of the buffer at addr
+  -c caller   only records whose stack holds caller (a function: any pc
+              inside it; any other address: that pc)
+  -t thread   only records of that thread
+  -e earliest only records at or after this hrtime
+  -l latest   only records at or before this hrtime
+
+EXAMPLES
+  > ffffff01c3815118::bufctl
+  ADDR             BUFADDR          TIMESTAMP    THREAD           CALLER
+  ffffff01c3815118 ffffff01c40d2000    12a0c571f ffffff01c0061020 zio_buf_alloc+0xc
+  > ffffff01c3815118::bufctl -v
+              ADDR          BUFADDR        TIMESTAMP           THREAD
+                              CACHE          LASTLOG         CONTENTS
+  ffffff01c3815118 ffffff01c40d2000        12a0c571f ffffff01c0061020
+                   ffffff01c003a700                0                0
+                   kmem_slab_alloc+0x1b0
+                   kmem_cache_alloc+0x1df
+                   zio_buf_alloc+0xc
+                   zio_write_compress+0x2f2
+                   dbuf_write+0xad
+                   dbuf_sync_leaf+0x232
+                   dsl_pool_sync+0x221
+                   spa_sync+0x287
+                   txg_sync_thread+0x45
+`,
+  options: {
+    v: flag('print the whole record, with its stack'),
+    a: str('addr', 'only the record of this buffer'),
+    c: str('caller', 'only records whose stack holds this function or pc'),
+    t: str('thread', 'only records of this thread'),
+    e: str('earliest', 'only records at or after this hrtime'),
+    l: str('latest', 'only records at or before this hrtime'),
+  },
+  input: 'kmem_bufctl_audit_t',
+  run(ctx, addr, opts, args) {
+    if (args.length > 0 || addr === undefined) throw new UsageError();
+    const filter: BufctlFilter = {};
+    if (opts.a !== undefined) filter.addr = ctx.evalExpr(opts.a);
+    if (opts.t !== undefined) filter.thread = ctx.evalExpr(opts.t);
+    if (opts.c !== undefined) filter.caller = callerRange(ctx.target, ctx.evalExpr(opts.c));
+    if (opts.e !== undefined) filter.earliest = BigInt.asIntN(64, ctx.evalExpr(opts.e));
+    if (opts.l !== undefined) filter.latest = BigInt.asIntN(64, ctx.evalExpr(opts.l));
+    const bc = readBufctl(ctx.target, addr);
+    const match = bufctlMatches(bc, filter);
+    if (ctx.pipedInto) return { kind: 'addresses', addresses: match ? [bc.addr] : [], addressType: 'kmem_bufctl_audit_t' };
+    // mdb prints the header before reading the record (DCMD_HDRSPEC): a loop that matches nothing still has one
+    const header = ctx.first || !ctx.loop;
+    if (opts.v) {
+      if (!match) return header ? text(bufctlVerboseHeader()) : undefined;
+      return text(formatBufctlVerbose(ctx.target, bc, header), { data: bc });
+    }
+    if (!match && !ctx.first) return;
+    const caller = bufctlCaller(ctx.target, bc.bc_stack);
+    const rows: Row[] = !match
+      ? []
+      : [{ addr: bc.addr, bufaddr: bc.bc_addr, timestamp: bc.bc_timestamp, thread: bc.bc_thread, caller: caller === undefined ? undefined : ctx.target.formatAddr(caller) }];
+    return table(columns(ctx.pointerSize), rows, { addresses: match ? [bc.addr] : [], addressType: 'kmem_bufctl_audit_t' });
+  },
+});

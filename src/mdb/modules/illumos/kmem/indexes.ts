@@ -1,0 +1,216 @@
+/*
+ * Per-dump indexes over the kmem tables, built on first use and kept for
+ * the dump's lifetime (keyed by its Target): caches by address, the
+ * per-CPU caches and slabs of each cache, and the buffers of each cache in
+ * address order. Plus the column accessors the helpers' hot loops use.
+ */
+import { TABLE_BUFFERS, type ScalarArray, type Table } from '../../../../dump/format.js';
+import type { Target } from '../../../target.js';
+import { parseArray } from '../../../target/ctype.js';
+
+// ---------------------------------------------------------------- columns
+
+const EMPTY = new BigUint64Array(0);
+
+/** A scalar column, or undefined when the simulator did not model it (it reads as zero). */
+export function scalars(t: Table | undefined, name: string): ScalarArray | undefined {
+  const c = t?.columns[name];
+  return c && c.kind !== 'str' && c.kind !== 'list' ? c.values : undefined;
+}
+
+/** The addr column of a struct table (empty when the table is absent). */
+export function addrCol(t: Table | undefined): BigUint64Array {
+  const c = t?.columns['addr'];
+  return c && c.kind === 'u64' ? (c.values as BigUint64Array) : EMPTY;
+}
+
+export const numAt = (a: ScalarArray | undefined, i: number): number => (a ? Number(a[i]!) : 0);
+export const bigAt = (a: ScalarArray | undefined, i: number): bigint => {
+  if (!a) return 0n;
+  const v = a[i]!;
+  return typeof v === 'bigint' ? v : BigInt(v);
+};
+
+// ---------------------------------------------------------------- per-dump indexes
+
+interface BufferIndex {
+  /** rows of `buffers` grouped by cache_row: cache r's rows are rows[start[r] .. start[r+1]) */
+  start: Uint32Array;
+  rows: Uint32Array;
+  /** cache r's group has been sorted by address */
+  sorted: Uint8Array;
+}
+
+/** kmem_slab_t rows by owning cache, with the columns the statistics read. */
+export interface SlabIndex {
+  byCache: Map<bigint, number[]>;
+  refcnt: ScalarArray | undefined;
+  chunks: ScalarArray | undefined;
+}
+
+interface KmemIndex {
+  cacheRow: Map<bigint, number>;
+  cpu?: Map<bigint, bigint[]>;
+  slabs?: SlabIndex;
+  buffers?: BufferIndex;
+}
+
+const indexes = new WeakMap<Target, KmemIndex>();
+
+function kmemIndex(target: Target): KmemIndex {
+  let ix = indexes.get(target);
+  if (!ix) {
+    const addrs = addrCol(target.table('kmem_cache_t'));
+    const cacheRow = new Map<bigint, number>();
+    for (let i = 0; i < addrs.length; i++) cacheRow.set(addrs[i]!, i);
+    ix = { cacheRow };
+    indexes.set(target, ix);
+  }
+  return ix;
+}
+
+/** The kmem_cache_t row of a cache address, if it is one. */
+export function cacheRowOf(target: Target, cacheAddr: bigint): number | undefined {
+  return kmemIndex(target).cacheRow.get(BigInt.asUintN(64, cacheAddr));
+}
+
+/**
+ * The kmem_cpu_cache_t rows inside each cache, by cache address. They
+ * should sit at offsetof(kmem_cache_t, cache_cpu[i]); finding them by
+ * extent instead keeps the walk right even if a dump places them elsewhere
+ * inside the cache.
+ */
+function cpuIndex(target: Target): Map<bigint, bigint[]> {
+  const ix = kmemIndex(target);
+  if (!ix.cpu) {
+    const m = new Map<bigint, bigint[]>();
+    const caches = [...addrCol(target.table('kmem_cache_t'))].sort(cmp);
+    const size = BigInt(target.types.get('kmem_cache_t')?.size ?? 0);
+    for (const a of addrCol(target.table('kmem_cpu_cache_t'))) {
+      let lo = 0;
+      let hi = caches.length - 1;
+      let hit = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (caches[mid]! <= a) {
+          hit = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (hit < 0 || a >= caches[hit]! + size) continue;
+      const c = caches[hit]!;
+      let l = m.get(c);
+      if (!l) m.set(c, (l = []));
+      l.push(a);
+    }
+    for (const l of m.values()) l.sort(cmp);
+    ix.cpu = m;
+  }
+  return ix.cpu;
+}
+
+/**
+ * The addresses of a cache's per-CPU caches, one per CPU: the rows inside
+ * the cache, or else offsetof(kmem_cache_t, cache_cpu[i]) as mdb computes it.
+ */
+export function cpuCacheAddrs(target: Target, cacheAddr: bigint): bigint[] {
+  const rows = cpuIndex(target).get(cacheAddr);
+  if (rows && rows.length > 0) return rows;
+  const def = target.types.get('kmem_cache_t');
+  const m = def?.members.find((x) => x.name === 'cache_cpu');
+  const slots = m ? (parseArray(m.type)?.count ?? 0) : 0;
+  const n = Math.min(slots, target.header.ncpus || slots);
+  const stride = slots > 0 ? m!.size / slots : 0;
+  return Array.from({ length: n }, (_, i) => cacheAddr + BigInt(m!.offset + i * stride));
+}
+
+export function slabIndex(target: Target): SlabIndex {
+  const ix = kmemIndex(target);
+  if (!ix.slabs) {
+    const t = target.table('kmem_slab_t');
+    const owner = scalars(t, 'slab_cache');
+    const byCache = new Map<bigint, number[]>();
+    // a cache's slabs are consecutive rows, so look the owner up once per run
+    let cur: number[] | undefined;
+    let curOwner: bigint | undefined;
+    for (let i = 0; i < (t?.rowCount ?? 0); i++) {
+      const c = bigAt(owner, i);
+      if (c !== curOwner) {
+        curOwner = c;
+        cur = byCache.get(c);
+        if (!cur) byCache.set(c, (cur = []));
+      }
+      cur!.push(i);
+    }
+    ix.slabs = { byCache, refcnt: scalars(t, 'slab_refcnt'), chunks: scalars(t, 'slab_chunks') };
+  }
+  return ix.slabs;
+}
+
+function bufferIndex(target: Target): BufferIndex {
+  const ix = kmemIndex(target);
+  if (!ix.buffers) {
+    const t = target.table(TABLE_BUFFERS);
+    const n = t?.rowCount ?? 0;
+    const ncaches = target.table('kmem_cache_t')?.rowCount ?? 0;
+    const owner = scalars(t, 'cache_row');
+    // counting sort by cache_row; rows of an unknown cache go nowhere
+    const start = new Uint32Array(ncaches + 1);
+    for (let i = 0; i < n; i++) {
+      const r = numAt(owner, i);
+      if (r < ncaches) start[r + 1]!++;
+    }
+    for (let r = 0; r < ncaches; r++) start[r + 1]! += start[r]!;
+    const fill = start.slice(0, ncaches);
+    const rows = new Uint32Array(start[ncaches]!);
+    for (let i = 0; i < n; i++) {
+      const r = numAt(owner, i);
+      if (r < ncaches) rows[fill[r]!++] = i;
+    }
+    ix.buffers = { start, rows, sorted: new Uint8Array(ncaches) };
+  }
+  return ix.buffers;
+}
+
+/**
+ * Sorts one cache's buffer rows by address. The collector writes a slab's
+ * buffers in address order and slabs never overlap, so the rows are a few
+ * ascending runs: ordering the runs is enough, and cheap for a million
+ * buffers. Anything else falls back to a full sort.
+ */
+function sortByAddress(seg: Uint32Array, addrs: BigUint64Array): void {
+  const runs: Array<[number, number]> = [];
+  let s = 0;
+  for (let i = 1; i <= seg.length; i++) {
+    if (i === seg.length || addrs[seg[i]!]! <= addrs[seg[i - 1]!]!) {
+      runs.push([s, i]);
+      s = i;
+    }
+  }
+  if (runs.length <= 1) return;
+  runs.sort((a, b) => cmp(addrs[seg[a[0]]!]!, addrs[seg[b[0]]!]!));
+  let ok = true;
+  for (let k = 1; k < runs.length && ok; k++) ok = addrs[seg[runs[k - 1]![1] - 1]!]! < addrs[seg[runs[k]![0]]!]!;
+  if (ok) {
+    const out = new Uint32Array(seg.length);
+    let o = 0;
+    for (const [a, b] of runs) for (let i = a; i < b; i++) out[o++] = seg[i]!;
+    seg.set(out);
+    return;
+  }
+  const all = Array.from(seg).sort((a, b) => cmp(addrs[a]!, addrs[b]!));
+  seg.set(all);
+}
+
+export const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A cache's buffer rows (by kmem_cache_t row), sorted by address on first use. */
+export function cacheBufferRows(target: Target, row: number): Uint32Array {
+  const bi = bufferIndex(target);
+  const seg = bi.rows.subarray(bi.start[row]!, bi.start[row + 1]!);
+  if (!bi.sorted[row]) {
+    sortByAddress(seg, addrCol(target.table(TABLE_BUFFERS)));
+    bi.sorted[row] = 1;
+  }
+  return seg;
+}

@@ -1,0 +1,260 @@
+/*
+ * ::whatis — what an address is (models mdb's whatis: mdb_whatis.c and
+ * the whatis callbacks of genunix). The sources are searched in mdb's
+ * priority order, and the first one that claims the address answers
+ * (every one with -a):
+ *   1. modules: a kernel symbol ("is kmem_flags, in genunix's data segment");
+ *   2. threads: a kthread_t ("allocated as a thread structure");
+ *   3. kmem: a buffer of a cache, allocated or free; for a KMF_AUDIT cache
+ *      with a bufctl, followed by that record as ::bufctl -v prints it;
+ *   4. vmem: an allocated or free segment, leaf arenas first;
+ * then, for memory the dump describes but none of those sources cover, the
+ * struct row holding it (mddb's own line, "a kmem_cache_t"); else "unknown".
+ * Lookups go through the target's object index and a per-dump sorted
+ * segment index, so a piped walk costs a few binary searches per address.
+ */
+import { BUFSTATE_ALLOC, TABLE_BUFFERS } from '../../../../dump/format.js';
+import { defineDcmd, flag, text } from '../../../dcmd.js';
+import { UsageError } from '../../../errors.js';
+import { hex } from '../../../render/number.js';
+import type { Target } from '../../../target.js';
+import { NON_STRUCT } from '../../../target/memory.js';
+import { readVmem, vmemPostfix, vmemSegs, VMEM_ALLOC, VMEM_FREE } from '../vmem/helpers.js';
+import { formatBufctlVerbose, readBufctl } from './bufctl.js';
+import { KMC_NOTOUCH, KMF_AUDIT, KMF_HASH } from './helpers.js';
+import { addrCol, numAt, scalars, bigAt } from './indexes.js';
+
+/** vm_cflags: an arena of identifiers, not memory (searched only with -i) */
+const VMC_IDENTIFIER = 0x40000;
+
+/** One answer of ::whatis. */
+export type WhatisHit =
+  | { kind: 'symbol'; addr: bigint; name: string; offset: bigint; module: string; segment: string }
+  | { kind: 'thread'; addr: bigint; base: bigint }
+  | { kind: 'kmem'; addr: bigint; base: bigint; cache: bigint; cacheName: string; allocated: boolean; bufctl: bigint; audit: boolean }
+  | { kind: 'vmem'; addr: bigint; base: bigint; seg: bigint; arena: string; allocated: boolean; debug: boolean }
+  | { kind: 'struct'; addr: bigint; base: bigint; type: string }
+  | { kind: 'unknown'; addr: bigint };
+
+export interface WhatisOptions {
+  /** report every source that claims the address (-a) */
+  all?: boolean;
+  /** search identifier arenas too (-i) */
+  identifiers?: boolean;
+}
+
+// ---------------------------------------------------------------- vmem index
+
+interface ArenaSegs {
+  name: string;
+  identifier: boolean;
+  /** ALLOC and FREE segments by start (they do not overlap within an arena) */
+  starts: bigint[];
+  ends: bigint[];
+  segs: bigint[];
+  alloc: boolean[];
+  debug: boolean[];
+}
+
+const vmemIndex = new WeakMap<Target, ArenaSegs[]>();
+
+/** Every arena's segments, children before parents (vmem_postfix), read once per dump. */
+function arenaSegs(target: Target): ArenaSegs[] {
+  let ix = vmemIndex.get(target);
+  if (ix) return ix;
+  ix = [];
+  if (target.table('vmem_t') && target.table('vmem_seg_t')) {
+    for (const node of vmemPostfix(target)) {
+      const list: Array<{ s: bigint; e: bigint; seg: bigint; alloc: boolean; debug: boolean }> = [];
+      for (const s of vmemSegs(target, node.addr)) {
+        if (s.vs_type !== VMEM_ALLOC && s.vs_type !== VMEM_FREE) continue;
+        list.push({ s: s.vs_start, e: s.vs_end, seg: s.addr, alloc: s.vs_type === VMEM_ALLOC, debug: s.vs_type === VMEM_ALLOC && s.vs_depth !== 0 });
+      }
+      list.sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
+      ix.push({
+        name: node.name,
+        identifier: (readVmem(target, node.addr).vm_cflags & VMC_IDENTIFIER) !== 0,
+        starts: list.map((x) => x.s),
+        ends: list.map((x) => x.e),
+        segs: list.map((x) => x.seg),
+        alloc: list.map((x) => x.alloc),
+        debug: list.map((x) => x.debug),
+      });
+    }
+  }
+  vmemIndex.set(target, ix);
+  return ix;
+}
+
+function vmemHits(target: Target, addr: bigint, opts: WhatisOptions): WhatisHit[] {
+  const out: WhatisHit[] = [];
+  for (const a of arenaSegs(target)) {
+    if (a.identifier && !opts.identifiers) continue;
+    let lo = 0;
+    let hi = a.starts.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (a.starts[mid]! <= addr) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (best < 0 || addr >= a.ends[best]!) continue;
+    out.push({ kind: 'vmem', addr, base: a.starts[best]!, seg: a.segs[best]!, arena: a.name, allocated: a.alloc[best]!, debug: a.debug[best]! });
+    if (!opts.all) break;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the search
+
+/** What ::whatis says about addr, in mdb's order; never empty (the last resort is 'unknown'). */
+export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): WhatisHit[] {
+  addr = BigInt.asUintN(64, addr);
+  const hits: WhatisHit[] = [];
+  const done = (): boolean => hits.length > 0 && !opts.all;
+
+  // 1. modules: a symbol's text or data
+  const sym = target.symbolAt(addr);
+  if (sym && (sym.offset < sym.sym.size || sym.offset === 0n)) {
+    const segment = target.symbols.isFunc(sym.sym) ? 'text segment' : 'data segment';
+    hits.push({ kind: 'symbol', addr, name: sym.sym.name, offset: sym.offset, module: sym.sym.module, segment });
+  }
+  if (done()) return hits;
+
+  const objects = target.objectsAt(addr);
+  // 2. threads
+  for (const o of objects) if (o.table === 'kthread_t') hits.push({ kind: 'thread', addr, base: o.base });
+  if (done()) return hits;
+
+  // 3. kmem: ordinary caches before NOTOUCH ones, allocated before free, innermost first
+  const bufs = objects.filter((o) => o.table === TABLE_BUFFERS);
+  if (bufs.length > 0) {
+    const bt = target.table(TABLE_BUFFERS);
+    const ct = target.table('kmem_cache_t');
+    const cacheRow = scalars(bt, 'cache_row');
+    const state = scalars(bt, 'state');
+    const bufctl = scalars(bt, 'bufctl');
+    const names = ct?.columns['cache_name'];
+    const flags = scalars(ct, 'cache_flags');
+    const cflags = scalars(ct, 'cache_cflags');
+    const caddrs = addrCol(ct);
+    const found = bufs.map((o) => {
+      const cr = numAt(cacheRow, o.row);
+      const allocated = numAt(state, o.row) === BUFSTATE_ALLOC;
+      const f = numAt(flags, cr);
+      const hit: WhatisHit = {
+        kind: 'kmem',
+        addr,
+        base: o.base,
+        cache: caddrs[cr] ?? 0n,
+        cacheName: names?.kind === 'str' ? (names.values[cr] ?? '') : '',
+        allocated,
+        bufctl: (f & KMF_HASH) !== 0 || !allocated ? bigAt(bufctl, o.row) : 0n,
+        audit: (f & KMF_AUDIT) !== 0,
+      };
+      const rank = ((numAt(cflags, cr) & KMC_NOTOUCH) !== 0 ? 2 : 0) + (allocated ? 0 : 1);
+      return { hit, rank };
+    });
+    found.sort((a, b) => a.rank - b.rank); // stable: innermost first within a rank
+    for (const f of found) {
+      hits.push(f.hit);
+      if (done()) return hits;
+    }
+  }
+  if (done()) return hits;
+
+  // 4. vmem
+  hits.push(...vmemHits(target, addr, opts));
+  if (done()) return hits;
+
+  // memory the dump describes that no allocator source covers: name the structure
+  if (hits.length === 0) {
+    const o = objects.find((x) => !NON_STRUCT.has(x.table));
+    if (o) hits.push({ kind: 'struct', addr, base: o.base, type: o.table });
+  }
+  if (hits.length === 0) hits.push({ kind: 'unknown', addr });
+  return hits;
+}
+
+// ---------------------------------------------------------------- output
+
+/** "<addr> is " or "<addr> is <base>+<off>, " (mdb_whatis_report_object). */
+const reportObject = (addr: bigint, base: bigint): string => (addr === base ? `${hex(addr)} is ` : `${hex(addr)} is ${hex(base)}+${hex(addr - base)}, `);
+
+/** One hit as mdb prints it; `quiet` (-q) gives the bufctl or vmem_seg address instead of the record. */
+export function formatWhatisHit(target: Target, h: WhatisHit, quiet = false): string {
+  switch (h.kind) {
+    case 'symbol': {
+      const at = h.offset === 0n ? h.name : `${h.name}+0x${hex(h.offset)}`;
+      return `${hex(h.addr)} is ${at}, in ${h.module}'s ${h.segment}\n`;
+    }
+    case 'thread':
+      return `${reportObject(h.addr, h.base)}allocated as a thread structure\n`;
+    case 'kmem': {
+      const how = `${h.allocated ? 'allocated' : 'freed'} from ${h.cacheName}`;
+      const printer = h.bufctl !== 0n && h.audit && !quiet && target.typeAt(h.bufctl) === 'kmem_bufctl_audit_t';
+      if (printer) return `${reportObject(h.addr, h.base)}${how}:\n${formatBufctlVerbose(target, readBufctl(target, h.bufctl), true, 8)}`;
+      return `${reportObject(h.addr, h.base)}${h.bufctl !== 0n ? `bufctl ${hex(h.bufctl)} ` : ''}${how}\n`;
+    }
+    case 'vmem': {
+      const seg = quiet && h.debug ? `vmem_seg ${hex(h.seg)} ` : '';
+      return `${reportObject(h.addr, h.base)}${seg}${h.allocated ? 'allocated' : 'freed'} from the ${h.arena} vmem arena\n`;
+    }
+    case 'struct':
+      return `${reportObject(h.addr, h.base)}a ${h.type}\n`;
+    case 'unknown':
+      return `${hex(h.addr)} is unknown\n`;
+  }
+}
+
+const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export default defineDcmd({
+  name: 'whatis',
+  synopsis: ':[-aikq]',
+  address: 'required',
+  summary: 'given an address, return information',
+  help: `Says what an address is: a kernel symbol, a thread structure, a kmem
+buffer (allocated or freed, from which cache), or a vmem segment (from
+which arena). The first source that knows the address answers; -a asks
+them all. An address inside an object is shown as base+offset. For a
+cache with KMF_AUDIT the buffer's audit record follows, as ::bufctl -v
+prints it. Addresses piped in are sorted first (-k keeps their order).
+
+OPTIONS
+  -a   report every match, not just the first
+  -i   also search identifier arenas (vmem arenas of ids, not memory)
+  -k   keep the piped addresses in their order
+  -q   quiet: name the bufctl or vmem_seg instead of printing it
+
+EXAMPLES
+  > kmem_flags::whatis
+  fffffffffbc12eac is kmem_flags, in genunix's data segment
+  > ffffff01c0067a40::whatis
+  ffffff01c0067a40 is allocated as a thread structure
+  > ffffff01c0035390::whatis
+  ffffff01c0035390 is ffffff01c0035380+10, allocated from the kmem_cache vmem arena
+  > 1234::whatis
+  1234 is unknown
+`,
+  options: {
+    a: flag('report every match'),
+    i: flag('search identifier arenas too'),
+    k: flag('keep the piped order'),
+    q: flag('quiet: bufctl and vmem_seg addresses only'),
+  },
+  run(ctx, addr, opts, args) {
+    if (args.length > 0 || addr === undefined) throw new UsageError();
+    // mdb takes the whole pipe at once (mdb_get_pipe) and sorts it unless -k
+    let list = [addr];
+    if (ctx.piped && ctx.pipeInput) {
+      if (!ctx.first) return;
+      list = [...ctx.pipeInput];
+      if (!opts.k) list.sort(cmp);
+    }
+    const hits = list.map((a) => whatis(ctx.target, a, { all: opts.a, identifiers: opts.i }));
+    return text(hits.flat().map((h) => formatWhatisHit(ctx.target, h, opts.q)).join(''), { data: hits.flat() });
+  },
+});

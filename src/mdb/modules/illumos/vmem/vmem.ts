@@ -1,0 +1,64 @@
+/*
+ * ::vmem — one line per arena (mdb's vmem()): address, name indented two
+ * spaces per import level, bytes in use, bytes total, allocations that
+ * succeeded and failed ("%0?p %-22s %10llu %12llu %9llu %5llu").
+ */
+import { defineDcmd, table, type Column } from '../../../dcmd.js';
+import { UsageError } from '../../../errors.js';
+import { ptrPad } from '../../../render/number.js';
+import { toCount } from '../kmem/helpers.js';
+import { readVmem, vmemDepth } from './helpers.js';
+
+/** mdb's VMEM_NAMEWIDTH: the indented name is cut to fit a buffer this size */
+const NAMEWIDTH = 22;
+
+const count = toCount;
+
+const dec = (v: unknown): string => String(v);
+
+const columns = (ps: number): Column[] => [
+  { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
+  { key: 'label', header: 'NAME', width: NAMEWIDTH },
+  { key: 'inuse', header: 'INUSE', width: 10, align: 'right', format: dec },
+  { key: 'total', header: 'TOTAL', width: 12, align: 'right', format: dec },
+  { key: 'succeed', header: 'SUCCEED', width: 9, align: 'right', format: dec },
+  { key: 'fail', header: 'FAIL', width: 5, align: 'right', format: dec },
+];
+
+export default defineDcmd({
+  name: 'vmem',
+  synopsis: '?',
+  address: 'optional',
+  summary: 'print a vmem_t',
+  help: `Prints vmem arenas: every arena in vmem walk order (each after the
+arena it imports from, indented under it), or the arena at the address.
+
+COLUMNS
+  ADDR      address of the vmem_t
+  NAME      arena name, indented 2 spaces per import level
+  INUSE     bytes allocated (vk_mem_inuse)
+  TOTAL     bytes in the arena's spans (vk_mem_total)
+  SUCCEED   allocations that succeeded (vk_alloc)
+  FAIL      allocations that failed (vk_fail)
+
+EXAMPLES
+  > ::vmem
+  ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
+  fffffffffbc00070 heap                     62951424  68719476736      1086     0
+  fffffffffbc00c78   vmem_metadata           1196032      1310720        83     0
+  fffffffffbc01880     vmem_seg              1146880      1146880        70     0
+  ...
+  > *kmem_firewall_arena::vmem
+  ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
+  ffffff01c0005000     kmem_firewall        56373248     56373248      1020    34`,
+  options: {},
+  input: 'vmem_t',
+  walker: 'vmem',
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0 || addr === undefined) throw new UsageError();
+    const v = readVmem(ctx.target, addr);
+    const label = (' '.repeat(2 * vmemDepth(ctx.target, v)) + v.vm_name).slice(0, NAMEWIDTH - 1);
+    const row = { addr: v.addr, name: v.vm_name, label, inuse: count(v.mem_inuse), total: count(v.mem_total), succeed: count(v.alloc), fail: count(v.fail) };
+    return table(columns(ctx.pointerSize), [row], { addresses: [v.addr], addressType: 'vmem_t' });
+  },
+});

@@ -1,0 +1,246 @@
+/*
+ * The kernel core into dump tables: symbols, globals, threads and their
+ * frames, processes, CPUs, interned stacks, the message buffer and kmem's logs.
+ */
+import { formatTable, TableBuilder } from '../../../dump/builder.js';
+import { NO_ROW, SYMKIND_FUNC, SYMKIND_OBJECT, type Table } from '../../../dump/format.js';
+import type { CtfBuilder } from '../../../dump/ctf.js';
+import { offsetOf } from '../../../dump/types/illumos/index.js';
+import type { Kernel } from '../../machine/kernel.js';
+import { toAddr, type Kva } from '../../machine/platform.js';
+import { callSiteOffset } from '../../machine/symbols.js';
+import type { StackTable } from '../../machine/stacks.js';
+import type { Frame, KThread } from '../../machine/thread.js';
+import type { Kmem } from '../kmem/kmem.js';
+
+/** A global variable to describe: name, size, value (a Kva when ptr). */
+export interface GlobalVar {
+  module: string;
+  name: string;
+  size: 1 | 2 | 4 | 8;
+  value: number | bigint;
+  ptr?: boolean;
+  /** a char * global: the string it points at */
+  str?: string;
+}
+
+/**
+ * A frame's return address. Callers' frames have the call site; the innermost
+ * frame is where the thread stopped: inside swtch() for a sleeper, and vpanic
+ * at its entry for the panicking thread (its registers were saved there).
+ */
+function pcOffset(f: Frame, innermost: boolean): number {
+  if (f.pcOff !== 0) return f.pcOff;
+  if (innermost && f.fn.name === 'vpanic') return 0;
+  return callSiteOffset(f.fn, f.fn);
+}
+
+export function collectKernel(
+  k: Kernel,
+  km: Kmem,
+  L: CtfBuilder,
+  globals: GlobalVar[],
+  add: (t: Table) => void,
+): void {
+  const A = (kva: Kva): bigint => toAddr(k.p, kva);
+  const u = (v: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(v)));
+
+  // Globals get their addresses in kernel data now; strings follow them.
+  const gt = formatTable('globals');
+  const st = formatTable('strings');
+  for (const g of globals) {
+    const o = k.sym.object(g.module, g.name, g.size);
+    let value: bigint;
+    if (g.str !== undefined) {
+      const s = k.bootAlloc(g.str.length + 1);
+      st.add({ addr: A(s), text: g.str });
+      value = A(s);
+    } else value = g.ptr ? A(Number(g.value)) : BigInt.asUintN(64, BigInt(g.value));
+    gt.add({ addr: A(o.addr), size: g.size, value });
+  }
+  for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
+  add(gt.build());
+  add(st.build());
+
+  const sy = formatTable('symbols');
+  for (const f of k.sym.funcs) sy.add({ name: f.name, module: f.module, addr: A(f.addr), size: BigInt(f.size), kind: SYMKIND_FUNC });
+  for (const o of k.sym.objects) sy.add({ name: o.name, module: o.module, addr: A(o.addr), size: BigInt(o.size), kind: SYMKIND_OBJECT });
+  add(sy.build());
+
+  // Threads, in creation order (the thread walker's order), and their frames.
+  const sobjAddr = (t: KThread): bigint => {
+    if (!t.sobj) return 0n;
+    const o = k.sym.objects.find((x) => x.name === `${t.sobj}_sobj_ops`);
+    return o ? A(o.addr) : 0n;
+  };
+  const threadRow = new Map<KThread, number>();
+  const th = new TableBuilder('kthread_t', {
+    addr: 'u64',
+    t_link: 'u64',
+    t_stk: 'u64',
+    t_startpc: 'u64',
+    t_bound_cpu: 'u64',
+    t_flag: 'u16',
+    t_state: 'u32',
+    t_pri: 'i32',
+    t_pc: 'u64',
+    t_sp: 'u64',
+    t_wchan: 'u64',
+    t_sobj_ops: 'u64',
+    t_cpu: 'u64',
+    t_did: 'u64',
+    t_procp: 'u64',
+    t_disp_time: 'i64',
+    t_next: 'u64',
+    t_prev: 'u64',
+  });
+  const fr = formatTable('frames');
+  const n = k.threads.length;
+  k.threads.forEach((t, i) => {
+    threadRow.set(t, i);
+    const frames = t.frames;
+    const inner = frames[frames.length - 1]!;
+    const innerPc = inner.fn.addr + pcOffset(inner, true);
+    th.add({
+      addr: A(t.addr),
+      t_link: 0n,
+      t_stk: A(t.stk),
+      t_startpc: A(t.startFn.addr),
+      t_bound_cpu: t.boundCpu >= 0 ? A(k.cpus[t.boundCpu]!.addr) : 0n,
+      t_flag: t.intr ? 0x1 : 0,
+      t_state: t.state,
+      t_pri: t.pri,
+      t_pc: A(innerPc),
+      t_sp: A(inner.fp),
+      t_wchan: A(t.wchan),
+      t_sobj_ops: sobjAddr(t),
+      t_cpu: A(k.cpus[t.cpu]!.addr),
+      t_did: BigInt(t.did),
+      t_procp: A(t.proc.addr),
+      t_disp_time: BigInt(Math.trunc(t.dispTime / 10_000_000)),
+      t_next: A(k.threads[(i + 1) % n]!.addr),
+      t_prev: A(k.threads[(i - 1 + n) % n]!.addr),
+    });
+    // innermost first; the outermost frame (thread_start) closes the chain
+    for (let d = 0; d < frames.length; d++) {
+      const f = frames[frames.length - 1 - d]!;
+      if (f.hidden) continue;
+      const pc = f.fn.addr + pcOffset(f, d === 0);
+      fr.add({
+        thread_row: i,
+        depth: d,
+        fp: A(f.fp),
+        pc: A(pc),
+        args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : u(v))),
+        locals: f.locals.map((v) => A(v)),
+      });
+    }
+  });
+  add(th.build());
+  add(fr.build());
+
+  const PID = 0xf00;
+  const pr = new TableBuilder('proc_t', {
+    addr: 'u64',
+    p_stat: 'u8',
+    p_ppid: 'i32',
+    p_pidp: 'u64',
+    p_tlist: 'u64',
+    'p_user.u_comm': 'str',
+    'p_user.u_psargs': 'str',
+  });
+  const pid = new TableBuilder('struct pid', { addr: 'u64', pid_id: 'i32' });
+  for (const proc of k.procs) {
+    const first = k.threads.find((t) => t.proc === proc);
+    pr.add({
+      addr: A(proc.addr),
+      p_stat: 2,
+      p_ppid: proc.pid === 0 ? 0 : 1,
+      p_pidp: A(proc.addr + PID),
+      p_tlist: first ? A(first.addr) : 0n,
+      'p_user.u_comm': proc.comm,
+      'p_user.u_psargs': proc.psargs,
+    });
+    pid.add({ addr: A(proc.addr + PID), pid_id: proc.pid });
+  }
+  add(pr.build());
+  add(pid.build());
+
+  const DISP0 = offsetOf(L, 'cpu_t', 'cpu_disp0');
+  const cpu = new TableBuilder('cpu_t', {
+    addr: 'u64',
+    cpu_id: 'i32',
+    cpu_seqid: 'i32',
+    cpu_flags: 'u16',
+    cpu_self: 'u64',
+    cpu_thread: 'u64',
+    cpu_idle_thread: 'u64',
+    cpu_next: 'u64',
+    cpu_prev: 'u64',
+    cpu_disp: 'u64',
+    cpu_dispthread: 'u64',
+    cpu_dispatch_pri: 'i32',
+    cpu_last_swtch: 'i64',
+    cpu_base_spl: 'i32',
+    'cpu_disp0.disp_nrunnable': 'i32',
+    'cpu_disp0.disp_maxrunpri': 'i32',
+    'cpu_disp0.disp_cpu': 'u64',
+  });
+  const nc = k.cpus.length;
+  k.cpus.forEach((c, i) => {
+    const t = c.thread ?? c.idle;
+    const nrun = k.threads.filter((x) => x.state === 2 /* TS_RUN */ && x.cpu === c.id && x !== c.idle).length;
+    cpu.add({
+      addr: A(c.addr),
+      cpu_id: c.id,
+      cpu_seqid: c.id,
+      // CPU_RUNNING|CPU_READY|CPU_EXISTS|CPU_ENABLE (0x1b), plus CPU_QUIESCED on the panic CPU? no.
+      cpu_flags: 0x1b,
+      cpu_self: A(c.addr),
+      cpu_thread: A(t.addr),
+      cpu_idle_thread: A(c.idle.addr),
+      cpu_next: A(k.cpus[(i + 1) % nc]!.addr),
+      cpu_prev: A(k.cpus[(i - 1 + nc) % nc]!.addr),
+      cpu_disp: A(c.addr + DISP0),
+      cpu_dispthread: A(t.addr),
+      cpu_dispatch_pri: t.pri,
+      cpu_last_swtch: BigInt(Math.trunc(k.now / 10_000_000)),
+      cpu_base_spl: 0,
+      'cpu_disp0.disp_nrunnable': nrun,
+      'cpu_disp0.disp_maxrunpri': nrun > 0 ? 60 : -1,
+      'cpu_disp0.disp_cpu': A(c.addr),
+    });
+  });
+  add(cpu.build());
+
+  addStacks(km.stacks, A, add);
+
+  const mb = formatTable('msgbuf');
+  for (const l of k.msgbuf) mb.add({ timestamp: BigInt(l.time), text: l.text });
+  add(mb.build());
+
+  const tx = formatTable('txlog');
+  const recs = [...km.transactionLog.records(), ...km.failureLog.records(), ...km.slabLog.records()];
+  recs.sort((a, b) => a.time - b.time || a.log - b.log);
+  for (const r of recs) {
+    tx.add({
+      timestamp: BigInt(r.time),
+      log: r.log,
+      event: r.event,
+      thread: A(r.thread),
+      cpu: r.cpu,
+      cache_row: r.cache >= 0 ? r.cache : NO_ROW,
+      addr: A(r.addr),
+      bufctl: A(r.bufctl),
+      kmflag: r.kmflag >>> 0,
+      stack_row: r.stack,
+    });
+  }
+  add(tx.build());
+}
+
+function addStacks(stacks: StackTable, A: (k: Kva) => bigint, add: (t: Table) => void): void {
+  const sb = formatTable('stacks');
+  for (const s of stacks.stacks) sb.add({ pcs: s.map(A) });
+  add(sb.build());
+}

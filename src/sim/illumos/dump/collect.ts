@@ -1,0 +1,61 @@
+/*
+ * savecore for the simulator: the whole machine into a DumpModel (the format
+ * in src/dump/format.ts). Nothing here decides an outcome; it copies state.
+ */
+import type { DumpModel, Recipe, Table } from '../../../dump/format.js';
+import { collectVmem, vmemGlobalVars } from '../vmem/dump.js';
+import { vmemList } from '../vmem/index.js';
+import type { IllumosSystem } from '../system.js';
+import { collectKmem } from './collect-kmem.js';
+import { collectKernel, type GlobalVar } from './collect-kern.js';
+import { collectIo } from './collect-io.js';
+import { illumosLayouts } from './layouts.js';
+
+export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'panic' | 'hang' | 'completed'): DumpModel {
+  const { k, km } = sys;
+  const L = illumosLayouts(k.cfg.ncpus);
+  const tables: Table[] = [];
+  const add = (t: Table): void => {
+    tables.push(t);
+  };
+  const pr = k.panicked;
+  const globals: GlobalVar[] = [
+    { module: 'genunix', name: 'kmem_flags', size: 4, value: km.kmem_flags },
+    { module: 'genunix', name: 'kmem_panic', size: 4, value: km.kmem_panic },
+    { module: 'genunix', name: 'kmem_mtbf', size: 4, value: km.kmem_mtbf },
+    { module: 'genunix', name: 'kmem_maxverify', size: 8, value: km.kmem_maxverify },
+    { module: 'genunix', name: 'kmem_minfirewall', size: 8, value: km.kmem_minfirewall },
+    { module: 'unix', name: 'ncpus', size: 4, value: k.cfg.ncpus },
+    { module: 'unix', name: 'physmem', size: 8, value: k.cfg.physmem },
+    { module: 'unix', name: 'hz', size: 4, value: 100 },
+    { module: 'genunix', name: 'panic_thread', size: 8, value: pr ? pr.thread.addr : 0, ptr: true },
+    { module: 'genunix', name: 'panic_cpu_id', size: 4, value: pr ? pr.cpu : -1 },
+    ...(pr ? [{ module: 'genunix', name: 'panicstr', size: 8 as const, value: 0, str: pr.message }] : []),
+    ...vmemGlobalVars(k, sys.arenas),
+  ];
+  collectKernel(k, km, L, globals, add);
+  collectKmem(km, L, add);
+  collectVmem(k, vmemList(k), add);
+  collectIo(sys, L, add);
+  return {
+    header: {
+      os: 'illumos',
+      kernelVersion: k.cfg.kernelVersion,
+      platform: k.p.name,
+      isa: k.p.isa,
+      pointerSize: k.p.pointerSize,
+      hostname: k.cfg.hostname,
+      debug: k.cfg.debug,
+      ncpus: k.cfg.ncpus,
+      physmem: k.cfg.physmem,
+      pagesize: k.p.pagesize,
+      dumpTime: String(k.now),
+      dumpKind: pr ? 'panic' : 'live',
+      panic: pr ? { message: pr.message, thread: k.hex(pr.thread.addr), cpu: pr.cpu, caller: pr.caller } : null,
+      outcome,
+      recipe,
+    },
+    types: L.types(),
+    tables,
+  };
+}

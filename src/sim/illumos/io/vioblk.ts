@@ -1,0 +1,65 @@
+/*
+ * A virtio block device under blkdev (uts/common/io/vioblk): transfers are
+ * queued on the virtqueue and complete after the device's latency, delivered
+ * by its interrupt thread, which calls bd_xfer_done(). Completions (and so the
+ * frees of transfers and their DMA handles) therefore happen on the interrupt
+ * thread's CPU, not the CPU that allocated them.
+ */
+import type { Kernel } from '../../machine/kernel.js';
+import type { Kva } from '../../machine/platform.js';
+import { func } from '../../machine/symbols.js';
+import type { KGen } from '../../machine/thread.js';
+import type { Buf } from '../kmem/kmem.js';
+import { bdXferDone, type Bd, type BdDevice } from './blkdev.js';
+
+const vioblk_read = func('vioblk', 'vioblk_read', 0xe0);
+const vioblk_int_handler = func('vioblk', 'vioblk_int_handler', 0x140);
+const intr_thread = func('unix', 'intr_thread', 0x160);
+
+export interface Vioblk extends BdDevice {
+  /** the softstate (sc), the interrupt thread sleeps on it */
+  addr: Kva;
+  inflight: Array<{ bd: Bd; xi: Buf; at: number }>;
+  latencyNs: number;
+  jitterNs: number;
+}
+
+export function vioblkCreate(k: Kernel, latencyNs: number, jitterNs: number): Vioblk {
+  const dev: Vioblk = {
+    addr: k.bootAlloc(0x400),
+    inflight: [],
+    latencyNs,
+    jitterNs,
+    readFn: vioblk_read,
+    start(kk: Kernel, bd: Bd, xi: Buf): void {
+      const fr = kk.enter(vioblk_read, 0b11, dev.addr, xi.addr);
+      dev.inflight.push({ bd, xi, at: kk.now + dev.latencyNs + kk.rng.below(dev.jitterNs + 1) });
+      kk.cvSignal(dev.addr);
+      kk.leave(fr);
+    },
+  };
+  return dev;
+}
+
+/** The device's interrupt thread: sleep until the next completion is due, then deliver it. */
+export function* vioblkIntrThread(k: Kernel, dev: Vioblk): KGen<void> {
+  const f0 = k.enter(intr_thread, 0);
+  for (;;) {
+    if (dev.inflight.length === 0) {
+      yield* k.cvWait(dev.addr);
+      continue;
+    }
+    let next = Infinity;
+    for (const x of dev.inflight) if (x.at < next) next = x.at;
+    if (next > k.now) {
+      yield* k.cvWait(dev.addr, next - k.now);
+      continue;
+    }
+    const fr = k.enter(vioblk_int_handler, 0b1, dev.addr);
+    const due = dev.inflight.filter((x) => x.at <= k.now);
+    dev.inflight = dev.inflight.filter((x) => x.at > k.now);
+    for (const x of due) bdXferDone(k, x.bd, x.xi, 0);
+    k.leave(fr);
+  }
+  k.leave(f0);
+}

@@ -1,0 +1,190 @@
+/*
+ * kmem: the illumos slab allocator, as the simulator runs it.
+ *
+ * 1. Concepts
+ *
+ *   Cache.     An object cache (kmem_cache_t) hands out buffers of one size,
+ *              optionally constructed by a constructor. It is built in
+ *              layers (Bonwick 1994; Bonwick & Adams 2001):
+ *   CPU layer. Each CPU has a loaded and a previous magazine (kmem_cpu_cache_t);
+ *              allocations and frees that hit them take no global lock.
+ *   Depot.     Full and empty magazines shared by all CPUs (cache_full,
+ *              cache_empty), with a working-set estimate (ml_min,
+ *              ml_reaplimit) that lets the reaper return idle magazines.
+ *   Slabs.     Contiguous memory from the cache's vmem arena cut into chunks;
+ *              a partial slab has some buffers free, a complete one none.
+ *              A slab whose last buffer is freed goes back to vmem at once.
+ *   Debugging. kmem_flags (0xf on DEBUG kernels) gives caches buftags with a
+ *              redzone and a bufctl ^ state word, poisons free buffers with
+ *              0xdeadbeef and fresh ones with 0xbaddcafe, and audits every
+ *              transaction (thread, time, stack) in audit bufctls and the
+ *              transaction log.
+ *
+ * 2. Buffer states (see types.ts, Buf): free in a slab (unconstructed),
+ *    allocated, or free in a magazine. Without KMF_DEADBEEF a magazine holds
+ *    constructed objects, so an allocation from it runs no constructor; with
+ *    KMF_DEADBEEF every free destructs and every allocation reconstructs, which
+ *    is why a constructor's failure modes matter so much more on DEBUG kernels.
+ *
+ * 3. Invariants (checked by the property tests): for every cache,
+ *      cache_buftotal = allocated + rounds in CPU magazines + rounds in depot
+ *                       magazines + cache_bufslab;
+ *    a slab's refcnt equals its buffers not on its free chain; a slab is on
+ *    the complete list iff refcnt == chunks, and on no list at refcnt 0.
+ *
+ * References: Bonwick, "The Slab Allocator" (USENIX 1994); Bonwick & Adams,
+ * "Magazines and Vmem" (USENIX 2001); uts/common/os/kmem.c, sys/kmem_impl.h.
+ */
+import type { Kernel } from '../../machine/kernel.js';
+import type { Kva } from '../../machine/platform.js';
+import { func } from '../../machine/symbols.js';
+import type { KGen } from '../../machine/thread.js';
+import { runNoSleep } from '../../machine/sync.js';
+import { setQcacheOps, vmemAlloc, vmemFree, vmemQcacheCreateAll, type Vmem } from '../vmem/index.js';
+import { kmemCacheCreate } from './cache.js';
+import { kmemCacheAlloc, kmemCacheFree } from './alloc.js';
+import { KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
+import { kmemDepotWsReap, kmemDepotWsUpdate } from './magazine.js';
+import { Kmem, type KmemArenas } from './state.js';
+import type { Buf, KmemCache } from './types.js';
+
+export { Kmem } from './state.js';
+export type { KmemArenas } from './state.js';
+export { kmemCacheAlloc, kmemCacheFree } from './alloc.js';
+export { kmemCacheAllocDebug, kmemCacheFreeDebug } from './debug.js';
+export { kmemCacheCreate, deriveCacheFlags } from './cache.js';
+export { partialSlabs } from './slab.js';
+export * from './flags.js';
+export type * from './types.js';
+
+const kmem_alloc = func('genunix', 'kmem_alloc', 0x140);
+const kmem_free = func('genunix', 'kmem_free', 0x110);
+const kmem_cache_reap = func('genunix', 'kmem_cache_reap', 0x90);
+const kmem_reap = func('genunix', 'kmem_reap', 0x60);
+
+/** sizes of kmem's own structures on LP64 */
+const SIZEOF_KMEM_SLAB = 0x50;
+const SIZEOF_KMEM_BUFCTL = 0x18;
+const SIZEOF_KMEM_BUFCTL_AUDIT = 0x80 + 15 * 8 - 0x18;
+
+/** models kmem_init(): the metadata caches, the magazine caches, the kmem_alloc caches */
+export function kmemInit(k: Kernel, arenas: KmemArenas): Kmem {
+  const km = new Kmem(k, arenas);
+  const msb = arenas.kmem_msb;
+  km.slabCache = kmemCacheCreate(km, { name: 'kmem_slab_cache', bufsize: SIZEOF_KMEM_SLAB, arena: msb, cflags: KMC_NOHASH });
+  km.bufctlCache = kmemCacheCreate(km, { name: 'kmem_bufctl_cache', bufsize: SIZEOF_KMEM_BUFCTL, arena: msb, cflags: KMC_NOHASH });
+  km.bufctlAuditCache = kmemCacheCreate(km, {
+    name: 'kmem_bufctl_audit_cache',
+    bufsize: SIZEOF_KMEM_BUFCTL_AUDIT,
+    arena: msb,
+    cflags: KMC_NOHASH,
+  });
+  for (const mt of KMEM_MAGTYPES) {
+    const mc = kmemCacheCreate(km, {
+      name: `kmem_magazine_${mt.mt_magsize}`,
+      bufsize: (mt.mt_magsize + 1) * k.p.pointerSize,
+      align: mt.mt_align,
+      arena: msb,
+      cflags: KMC_NOHASH,
+    });
+    km.magCaches.set(mt.mt_magsize, mc);
+  }
+  // The metadata caches were created before the magazine caches existed.
+  for (const cp of km.caches) {
+    if (cp.cache_magtype) cp.magCache = km.magCaches.get(cp.cache_magtype.mt_magsize) ?? null;
+  }
+  setQcacheOps(k, {
+    create: (_k, vmp: Vmem, name: string, size: number) =>
+      kmemCacheCreate(km, { name, bufsize: size, align: vmp.quantum, arena: vmp, cflags: KMC_QCACHE | KMC_NOTOUCH }),
+    *alloc(_k, handle: unknown, vmflag: number): KGen<Kva> {
+      const b = yield* kmemCacheAlloc(km, handle as KmemCache, vmflag);
+      return b ? b.addr : 0;
+    },
+    free: (_k, handle: unknown, addr: Kva) => kmemCacheFree(km, handle as KmemCache, addr),
+    // vmem asks for a reap before it waits for space
+    reap: () => {
+      kmemReapRequest(km);
+    },
+  });
+  vmemQcacheCreateAll(k);
+  for (const size of KMEM_ALLOC_SIZES) {
+    const align = size >= 64 && (size & 63) === 0 ? 64 : 8;
+    km.allocCaches.push(kmemCacheCreate(km, { name: `kmem_alloc_${size}`, bufsize: size, align, cflags: KMC_KMEM_ALLOC }));
+  }
+  return km;
+}
+
+/** the kmem_alloc_<n> cache for a size, or null above KMEM_MAXBUF */
+export function kmemAllocCache(km: Kmem, size: number): KmemCache | null {
+  if (size > KMEM_MAXBUF) return null;
+  for (const cp of km.allocCaches) if (cp.cache_bufsize >= size) return cp;
+  return null;
+}
+
+/** models kmem_alloc(size, kmflag): a kmem_alloc_<n> cache, or kmem_oversize above KMEM_MAXBUF */
+export function* kmemAlloc(km: Kmem, size: number, kmflag: number): KGen<Buf | Kva | null> {
+  const k = km.k;
+  const fr = k.enter(kmem_alloc, 0, size, kmflag);
+  const cp = kmemAllocCache(km, size);
+  if (cp) {
+    const b = yield* kmemCacheAlloc(km, cp, kmflag);
+    k.leave(fr);
+    return b;
+  }
+  const a = yield* vmemAlloc(k, km.arenas.kmem_oversize, size, kmflag & 0xff);
+  k.leave(fr);
+  return a === 0 ? null : a;
+}
+
+/** models kmem_free(buf, size) */
+export function kmemFree(km: Kmem, addr: Kva, size: number): void {
+  const k = km.k;
+  const fr = k.enter(kmem_free, 0b1, addr, size);
+  const cp = kmemAllocCache(km, size);
+  if (cp) kmemCacheFree(km, cp, addr);
+  else vmemFree(k, km.arenas.kmem_oversize, addr, size);
+  k.leave(fr);
+}
+
+/** kmem_cache_reap(): give idle depot magazines back to the slab layer */
+export function kmemCacheReap(km: Kmem, cp: KmemCache): void {
+  const k = km.k;
+  const fr = k.enter(kmem_cache_reap, 0b1, cp.addr);
+  cp.cache_reap++;
+  kmemDepotWsReap(km, cp);
+  k.leave(fr);
+}
+
+/**
+ * kmem_reap(): called by pageout when memory is short. At most one reap per
+ * kmem_reap_interval; the work is done by the kmem taskq thread, which the
+ * caller wakes (the returned flag says whether a reap was started).
+ */
+export function kmemReapRequest(km: Kmem): boolean {
+  const k = km.k;
+  if (km.reaping) return false;
+  if (km.lastReap >= 0 && k.now - km.lastReap < km.reapIntervalNs) return false;
+  km.reaping = true;
+  km.lastReap = k.now;
+  return true;
+}
+
+/** The reap itself, run on the kmem taskq thread: every cache, kmem_cache_reap(). */
+export function kmemReapAll(km: Kmem): void {
+  const k = km.k;
+  const fr = k.enter(kmem_reap, 0);
+  for (const cp of km.caches) kmemCacheReap(km, cp);
+  km.reaping = false;
+  k.leave(fr);
+}
+
+/** kmem_update(): every kmem_reap_interval, start a new working-set interval for every cache */
+export function kmemUpdate(km: Kmem): void {
+  for (const cp of km.caches) kmemDepotWsUpdate(cp);
+}
+
+/** Allocate without sleeping, for callers that cannot block (boot, magazines). */
+export function kmemCacheAllocNoSleep(km: Kmem, cp: KmemCache): Buf | null {
+  return runNoSleep(kmemCacheAlloc(km, cp, KM_NOSLEEP), `kmem_cache_alloc(${cp.cache_name})`);
+}
+

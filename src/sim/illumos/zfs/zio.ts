@@ -1,0 +1,189 @@
+/*
+ * ZFS, only as deep as the #2911 I/O path needs (uts/common/fs/zfs): a pool
+ * with one mirror of leaf disks, the ZIO pipeline's issue side (zio_nowait →
+ * zio_execute → zio_vdev_io_start → vdev_mirror_io_start → vdev_disk_io_start
+ * → ldi_strategy → bdev_strategy) and its completion side (vdev_disk_io_intr →
+ * zio_done), the ARC's header cache and the file-level prefetcher (dmu_zfetch)
+ * that issues reads synchronously from the reading thread. Data buffers are
+ * not modelled; zio_t, arc_buf_hdr_t and vdev_disk buf_t are real kmem
+ * allocations.
+ */
+import type { Kernel } from '../../machine/kernel.js';
+import type { Kva } from '../../machine/platform.js';
+import { func } from '../../machine/symbols.js';
+import type { KGen } from '../../machine/thread.js';
+import { kmemAlloc, kmemCacheAlloc, kmemCacheCreate, kmemCacheFree, kmemFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
+import { storePtr } from '../kmem/contents.js';
+import type { Bd } from '../io/blkdev.js';
+import { bdStrategy } from '../io/blkdev.js';
+import type { Bio } from '../io/bio.js';
+
+const zio_nowait = func('zfs', 'zio_nowait', 0x70);
+const zio_wait = func('zfs', 'zio_wait', 0x90);
+const zio_execute = func('zfs', 'zio_execute', 0x120);
+const zio_vdev_io_start = func('zfs', 'zio_vdev_io_start', 0x2c0);
+const vdev_mirror_io_start = func('zfs', 'vdev_mirror_io_start', 0x1c0);
+const vdev_disk_io_start = func('zfs', 'vdev_disk_io_start', 0x160);
+const vdev_disk_io_intr = func('zfs', 'vdev_disk_io_intr', 0xa0);
+const zio_done = func('zfs', 'zio_done', 0x6a0);
+const zio_create = func('zfs', 'zio_create', 0x330);
+const ldi_strategy = func('genunix', 'ldi_strategy', 0x80);
+const bdev_strategy = func('genunix', 'bdev_strategy', 0x90);
+
+/** sizes of zio_t, arc_buf_hdr_t and vdev_disk_buf_t on amd64 (2012) */
+const SIZEOF_ZIO = 0x328;
+const SIZEOF_VDEV_BUF = 0x108;
+
+/** ZIO types of the tree we issue */
+type ZioKind = 'logical' | 'mirror' | 'leaf';
+
+export interface Zio {
+  addr: Kva;
+  kind: ZioKind;
+  /** a write goes to every child of the mirror; a read to one */
+  write: boolean;
+  offset: number;
+  /** a logical zio's block id (for the ARC); a leaf zio's child index in the mirror */
+  blk: number;
+  parent: Zio | null;
+  /** children not yet done */
+  pending: number;
+  error: number;
+  done: boolean;
+  /** called when the logical zio completes (arc_read_done) */
+  onDone: ((k: Kernel, zio: Zio) => void) | null;
+}
+
+export interface Leaf {
+  /** the vdev_t */
+  addr: Kva;
+  id: number;
+  bd: Bd;
+  readErrors: number;
+  writeErrors: number;
+  opsRead: number;
+  opsWrite: number;
+}
+
+export interface Spa {
+  km: Kmem;
+  zioCache: KmemCache;
+  mirror: Kva;
+  leaves: Leaf[];
+  /** vdev_mirror_shift */
+  mirrorShift: number;
+}
+
+export function spaCreate(k: Kernel, km: Kmem, bds: Bd[]): Spa {
+  const zioCache = kmemCacheCreate(km, { name: 'zio_cache', bufsize: SIZEOF_ZIO, align: 8 });
+  const leaves = bds.map((bd, id) => ({ addr: k.bootAlloc(0x2a0), id, bd, readErrors: 0, writeErrors: 0, opsRead: 0, opsWrite: 0 }));
+  return { km, zioCache, mirror: k.bootAlloc(0x2a0), leaves, mirrorShift: 19 };
+}
+
+/** zio_create(): a zio_t from zio_cache */
+function* zioCreate(k: Kernel, spa: Spa, kind: ZioKind, parent: Zio | null, offset: number, blk: number, write = false): KGen<Zio> {
+  const fr = k.enter(zio_create, 0b1, parent ? parent.addr : 0, offset);
+  const b = yield* kmemCacheAlloc(spa.km, spa.zioCache, KM_SLEEP);
+  const zio: Zio = { addr: b!.addr, kind, write, offset, blk, parent, pending: 0, error: 0, done: false, onDone: null };
+  if (parent) {
+    storePtr(b!, 0x10, parent.addr);
+    parent.pending++;
+  }
+  k.leave(fr);
+  return zio;
+}
+
+export function* zioLogical(k: Kernel, spa: Spa, offset: number, blk: number, write = false): KGen<Zio> {
+  return yield* zioCreate(k, spa, 'logical', null, offset, blk, write);
+}
+
+/** zio_nowait(): start a zio's pipeline without waiting */
+export function* zioNowait(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
+  const fr = k.enter(zio_nowait, 0b1, zio.addr);
+  yield* zioExecute(k, spa, zio);
+  k.leave(fr);
+}
+
+/** zio_wait(): run nothing more, sleep until the zio is done */
+export function* zioWait(k: Kernel, zio: Zio): KGen<number> {
+  const fr = k.enter(zio_wait, 0b1, zio.addr);
+  while (!zio.done) yield* k.cvWait(zio.addr + 0x2c0 /* io_cv */);
+  k.leave(fr);
+  return zio.error;
+}
+
+function* zioExecute(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
+  const fr = k.enter(zio_execute, 0b1, zio.addr);
+  const fs = k.enter(zio_vdev_io_start, 0b1, zio.addr);
+  if (zio.kind === 'logical') {
+    // The logical I/O's vdev is the top-level mirror.
+    yield* vdevMirrorIoStart(k, spa, zio);
+  } else {
+    yield* vdevDiskIoStart(k, spa, zio);
+  }
+  k.leave(fs);
+  k.leave(fr);
+}
+
+/** vdev_mirror_io_start(): a read goes to one child, chosen by offset; a write to all */
+function* vdevMirrorIoStart(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
+  const fr = k.enter(vdev_mirror_io_start, 0b1, zio.addr);
+  const first = Math.floor(zio.offset / 2 ** spa.mirrorShift) % spa.leaves.length;
+  const targets = zio.write ? spa.leaves.map((_, i) => i) : [first];
+  // Create every child before issuing any, so the parent cannot complete early.
+  const children: Zio[] = [];
+  for (const c of targets) children.push(yield* zioCreate(k, spa, 'leaf', zio, zio.offset, c, zio.write));
+  for (const child of children) yield* zioNowait(k, spa, child);
+  k.leave(fr);
+}
+
+/** vdev_disk_io_start(): a buf_t for the leaf and ldi_strategy() into the disk driver */
+function* vdevDiskIoStart(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
+  const fr = k.enter(vdev_disk_io_start, 0b1, zio.addr);
+  const leaf = spa.leaves[zio.blk]!; // a leaf zio's blk is its child index
+  if (zio.write) leaf.opsWrite++;
+  else leaf.opsRead++;
+  const vb = yield* kmemAlloc(spa.km, SIZEOF_VDEV_BUF, KM_PUSHPAGE);
+  const vbAddr = typeof vb === 'number' ? vb : vb!.addr;
+  const bp: Bio = {
+    addr: vbAddr,
+    blkno: zio.offset >> 9,
+    bcount: 1 << 17,
+    error: 0,
+    iodone: (kk, b) => vdevDiskIoIntr(kk, spa, leaf, zio, b),
+  };
+  const f1 = k.enter(ldi_strategy, 0b11, leaf.addr, bp.addr);
+  const f2 = k.enter(bdev_strategy, 0b1, bp.addr);
+  yield* bdStrategy(k, leaf.bd, bp);
+  k.leave(f2);
+  k.leave(f1);
+  k.leave(fr);
+}
+
+/** vdev_disk_io_intr(): the buf is done; finish the leaf zio and its parents */
+function vdevDiskIoIntr(k: Kernel, spa: Spa, leaf: Leaf, zio: Zio, bp: Bio): void {
+  const fr = k.enter(vdev_disk_io_intr, 0b1, bp.addr);
+  zio.error = bp.error;
+  if (bp.error) {
+    if (zio.write) leaf.writeErrors++;
+    else leaf.readErrors++;
+  }
+  kmemFree(spa.km, bp.addr, SIZEOF_VDEV_BUF);
+  zioDone(k, spa, zio);
+  k.leave(fr);
+}
+
+/** zio_done(): propagate to the parent, wake waiters, free the zio */
+function zioDone(k: Kernel, spa: Spa, zio: Zio): void {
+  const fr = k.enter(zio_done, 0b1, zio.addr);
+  zio.done = true;
+  const p = zio.parent;
+  if (zio.onDone) zio.onDone(k, zio);
+  k.cvBroadcast(zio.addr + 0x2c0);
+  kmemCacheFree(spa.km, spa.zioCache, zio.addr);
+  if (p) {
+    if (zio.error && !p.error) p.error = zio.error;
+    if (--p.pending === 0) zioDone(k, spa, p);
+  }
+  k.leave(fr);
+}
