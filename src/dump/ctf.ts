@@ -42,9 +42,19 @@ const FIXED: Record<string, number> = {
   'long long': 8,
   'unsigned long long': 8,
   double: 8,
+  // FreeBSD's spellings (sys/types.h)
+  u_char: 1,
+  u_int8_t: 1,
+  u_short: 2,
+  u_int16_t: 2,
+  u_int: 4,
+  u_int32_t: 4,
+  uid_t: 4,
+  lwpid_t: 4,
+  u_int64_t: 8,
 };
 
-const LONGS = new Set(['long', 'ulong_t', 'size_t', 'ssize_t', 'uintptr_t', 'intptr_t', 'time_t', 'pgcnt_t', 'vm_offset_t', 'vm_size_t', 'u_long', 'caddr_t', 'pc_t', 'diskaddr_t']);
+const LONGS = new Set(['long', 'u_long', 'uma_ctor', 'uma_dtor', 'uma_init', 'uma_fini', 'uma_alloc', 'uma_free', 'ulong_t', 'size_t', 'ssize_t', 'uintptr_t', 'intptr_t', 'time_t', 'pgcnt_t', 'vm_offset_t', 'vm_size_t', 'u_long', 'caddr_t', 'pc_t', 'diskaddr_t']);
 
 /** Size and alignment of a C type string, given the structs defined so far. */
 export function sizeOf(ctype: string, dm: DataModel, structs: Map<string, TypeDef>): { size: number; align: number } {

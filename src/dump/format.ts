@@ -189,7 +189,22 @@ export interface DumpHeader {
   panic: PanicInfo | null;
   /** what the simulation run did, for ::status and the simulate report */
   outcome: 'panic' | 'hang' | 'completed';
+  /**
+   * Where the debugger was entered, when it was not a panic: on a hang the
+   * no-progress watchdog breaks in as an operator would (ddb's "KDB: enter:
+   * Break to debugger"). Optional; absent in dumps written before it existed.
+   */
+  entry?: DebuggerEntry;
   recipe: Recipe;
+}
+
+/** The debugger's entry on a dump that has no panic (a hang). */
+export interface DebuggerEntry {
+  /** "break": the watchdog broke into the debugger */
+  reason: string;
+  /** the thread that was on `cpu` then (ddb's curthread), hex without 0x */
+  thread: string;
+  cpu: number;
 }
 
 /** A whole dump in memory: what the writer takes and the reader returns. */
@@ -312,6 +327,39 @@ export const TABLE_GLOBALS = 'globals';
  *   text (str) the string, without its NUL
  */
 export const TABLE_STRINGS = 'strings';
+
+/*
+ * FreeBSD dumps (header.os "freebsd"). The same tables as above where they
+ * apply (symbols, globals, strings, stacks, msgbuf, frames), and struct
+ * tables named as ::print takes them (dump/types/freebsd/):
+ *
+ *   "struct thread"  every thread (the frames table's thread_row refers here);
+ *                    td_wmesg points at a `strings` row; td_state is
+ *                    TDS_INACTIVE 0, TDS_INHIBITED 1, TDS_CAN_RUN 2, TDS_RUNQ 3,
+ *                    TDS_RUNNING 4; td_inhibitors TDI_SUSPENDED 0x1,
+ *                    TDI_SLEEPING 0x2, TDI_SWAPPED 0x4, TDI_LOCK 0x8, TDI_IWAIT
+ *                    0x10; td_oncpu NOCPU (0xff) when not running.
+ *   "struct proc"    every process, allproc order; p_flag P_SYSTEM 0x200 marks
+ *                    a kernel process (ps prints its name in brackets).
+ *   "struct pgrp", "struct ucred"  what ps reads through p_pgrp and p_ucred.
+ *   "struct pcpu"    one row per CPU, in cpuid order.
+ *   "struct vmmeter" one row: the global `cnt`.
+ *   "struct mtx"     mutexes that exist outside another modelled struct
+ *                    (Giant); mtx_lock is the owner thread or MTX_UNOWNED 4.
+ *   "struct uma_keg", "struct uma_zone"  every keg and zone, in creation
+ *                    order; uz_name points at a `strings` row.
+ *   "struct uma_slab", "struct uma_slab_refcnt"  every slab header, on-page
+ *                    or off-page; `us_freelist` is a u8 list column of the
+ *                    whole freelist (uk_ipers entries).
+ *   "struct uma_bucket"  every bucket; `ub_bucket` is a u64 list column of
+ *                    its ub_cnt items.
+ *
+ * Items of a keg are not rows: an item is in a slab (us_data + i * uk_rsize),
+ * free when its index is on the slab's freelist chain from us_firstfree.
+ * Globals a FreeBSD dump carries (table `globals`): panicstr, mp_ncpus,
+ * physmem, hz, ticks, bucketdisable, uma_loop_panic, nmbclusters, and the
+ * zone pointers slabzone, slabrefzone, zone_mbuf, zone_clust, zone_pack.
+ */
 
 /** A row reference that points nowhere. */
 export const NO_ROW = 0xffffffff;

@@ -155,6 +155,14 @@ export function validateHeader(h: unknown): asserts h is DumpHeader {
     if (!/^[0-9a-f]+$/i.test(p.thread as string)) fail(`panic field 'thread' is ${describe(p.thread)}, expected hex digits`);
     int(p, 'cpu', 'panic');
   }
+  if (h.entry !== undefined) {
+    const e = h.entry;
+    if (!isObject(e)) fail(`header field 'entry' is ${describe(e)}, expected an object`);
+    str(e, 'reason', 'entry');
+    str(e, 'thread', 'entry');
+    if (!/^[0-9a-f]+$/i.test(e.thread as string)) fail(`entry field 'thread' is ${describe(e.thread)}, expected hex digits`);
+    int(e, 'cpu', 'entry');
+  }
   const r = h.recipe;
   if (!isObject(r)) fail(`header field 'recipe' is ${describe(r)}, expected an object`);
   for (const k of ['scenario', 'scenarioText', 'mddbVersion']) str(r, k, 'recipe');

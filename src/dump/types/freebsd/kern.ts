@@ -1,0 +1,89 @@
+/*
+ * Threads, processes, per-CPU data and the VM counters of a 2004 FreeBSD
+ * kernel (sys/proc.h, sys/pcpu.h, sys/vmmeter.h), the members ps, show
+ * thread, show pcpu and bt read.
+ */
+import type { CtfBuilder } from '../../ctf.js';
+
+export function declareFreebsdKernTypes(b: CtfBuilder): void {
+  b.struct('struct ucred', undefined, [
+    ['cr_ref', 'u_int'],
+    ['cr_uid', 'uid_t'],
+    ['cr_ruid', 'uid_t'],
+  ]);
+  b.struct('struct pgrp', undefined, [
+    ['pg_hash', 'LIST_ENTRY'],
+    ['pg_members', 'LIST_HEAD'],
+    ['pg_id', 'pid_t'],
+  ]);
+  b.struct('struct thread', undefined, [
+    ['td_proc', 'struct proc *'],
+    ['td_plist', 'TAILQ_ENTRY'],
+    ['td_tid', 'lwpid_t'],
+    ['td_flags', 'int'],
+    ['td_inhibitors', 'int'],
+    ['td_pflags', 'int'],
+    ['td_wchan', 'void *'],
+    ['td_wmesg', 'const char *'],
+    ['td_lastcpu', 'u_char'],
+    ['td_oncpu', 'u_char'],
+    ['td_locks', 'int'],
+    ['td_blocked', 'struct turnstile *'],
+    ['td_lockname', 'const char *'],
+    ['td_ucred', 'struct ucred *'],
+    ['td_state', 'int'],
+    ['td_base_pri', 'u_char'],
+    ['td_priority', 'u_char'],
+    ['td_pcb', 'struct pcb *'],
+    ['td_kstack', 'vm_offset_t'],
+    ['td_kstack_pages', 'int'],
+  ]);
+  b.struct('struct proc', undefined, [
+    ['p_list', 'LIST_ENTRY'],
+    ['p_threads', 'TAILQ_HEAD'],
+    ['p_ucred', 'struct ucred *'],
+    ['p_flag', 'int'],
+    ['p_state', 'int'],
+    ['p_pid', 'pid_t'],
+    ['p_pptr', 'struct proc *'],
+    ['p_pgrp', 'struct pgrp *'],
+    ['p_numthreads', 'int'],
+    ['p_comm', 'char [20]'],
+  ]);
+  b.struct('struct pcpu', undefined, [
+    ['pc_curthread', 'struct thread *'],
+    ['pc_idlethread', 'struct thread *'],
+    ['pc_fpcurthread', 'struct thread *'],
+    ['pc_curpcb', 'struct pcb *'],
+    ['pc_switchtime', 'u_int64_t'],
+    ['pc_switchticks', 'int'],
+    ['pc_cpuid', 'u_int'],
+    ['pc_cpumask', 'u_int'],
+    ['pc_allcpu', 'SLIST_ENTRY'],
+  ]);
+  b.struct('struct vmmeter', undefined, [
+    ['v_swtch', 'u_int'],
+    ['v_trap', 'u_int'],
+    ['v_syscall', 'u_int'],
+    ['v_intr', 'u_int'],
+    ['v_vm_faults', 'u_int'],
+    ['v_pdwakeups', 'u_int'],
+    ['v_pdpages', 'u_int'],
+    ['v_page_size', 'u_int'],
+    ['v_page_count', 'u_int'],
+    ['v_free_reserved', 'u_int'],
+    ['v_free_target', 'u_int'],
+    ['v_free_min', 'u_int'],
+    ['v_free_count', 'u_int'],
+    ['v_wire_count', 'u_int'],
+    ['v_active_count', 'u_int'],
+    ['v_inactive_target', 'u_int'],
+    ['v_inactive_count', 'u_int'],
+    ['v_cache_count', 'u_int'],
+    ['v_cache_min', 'u_int'],
+    ['v_cache_max', 'u_int'],
+    ['v_pageout_free_min', 'u_int'],
+    ['v_interrupt_free_min', 'u_int'],
+    ['v_free_severe', 'u_int'],
+  ]);
+}
