@@ -15,13 +15,51 @@ import { DumpError, fsReason } from './errors.js';
 export { validateAll };
 export type ReadOptions = DecodeOptions;
 
-/** The checked model in the dump file at `path`; every problem is a one-line DumpError. */
+/**
+ * The largest dump mddb opens: the file is read whole into one buffer, and a
+ * Node Buffer holds at most 4 GiB. A million-buffer kernel is about 50 MB.
+ */
+export const MAX_DUMP_BYTES = 2 ** 32 - 1;
+
+/** What a path that is not a regular file is, for the one-line refusal. */
+function fileKind(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The checked model in the dump file at `path`; every problem is a one-line
+ * DumpError. Only a regular file is read (a FIFO would block forever and
+ * /dev/zero never ends), and only as many bytes as fstat reported, after the
+ * fixed prefix agreed on the length: a file is never read past what its own
+ * header declares.
+ */
 export function readDump(path: string, opts: ReadOptions = {}): DumpModel {
   let bytes: Buffer;
+  let fd: number | undefined;
   try {
-    bytes = fs.readFileSync(path);
+    // O_NONBLOCK: opening a FIFO with no writer must not block before fstat can refuse it
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new DumpError(`${fileKind(st)}, not a dump file`, path, 'open');
+    if (st.size > MAX_DUMP_BYTES) throw new DumpError(`${st.size} bytes is larger than any dump mddb can open (${MAX_DUMP_BYTES})`, path, 'open');
+    bytes = Buffer.alloc(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = fs.readSync(fd, bytes, at, st.size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    if (at < st.size) bytes = bytes.subarray(0, at);
   } catch (e) {
+    if (e instanceof DumpError) throw e;
     throw new DumpError(fsReason(e), path, 'open');
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   return decodeDump(bytes, path, opts);
 }

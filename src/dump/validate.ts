@@ -187,6 +187,11 @@ function describe(v: unknown): string {
 // ---- types -----------------------------------------------------------------
 
 /** Every type is a well-formed TypeDef, names are unique, members lie inside their struct. */
+/** The largest struct a dump may declare (kmem_cache_t with 1024 CPUs is under 64 KB). */
+export const MAX_TYPE_SIZE = 1 << 20;
+/** The most members one struct may have. */
+export const MAX_TYPE_MEMBERS = 4096;
+
 export function validateTypes(types: unknown): asserts types is TypeDef[] {
   if (!Array.isArray(types)) fail('types is not a list');
   const names = new Set<string>();
@@ -199,7 +204,10 @@ export function validateTypes(types: unknown): asserts types is TypeDef[] {
     if (t.tag !== undefined && typeof t.tag !== 'string') fail(`${where} has a bad tag ${describe(t.tag)}`);
     if (t.kind !== 'struct' && t.kind !== 'union') fail(`${where} has kind ${describe(t.kind)}, expected "struct" or "union"`);
     if (!isInt(t.size)) fail(`${where} has size ${describe(t.size)}, expected an integer >= 0`);
+    // every object the debugger synthesises is this many bytes: a kernel struct is never near it
+    if (t.size > MAX_TYPE_SIZE) fail(`${where} has size ${t.size}, larger than any kernel structure (${MAX_TYPE_SIZE} bytes)`);
     if (!Array.isArray(t.members)) fail(`${where} has no member list`);
+    if (t.members.length > MAX_TYPE_MEMBERS) fail(`${where} has ${t.members.length} members, more than ${MAX_TYPE_MEMBERS}`);
     const seen = new Set<string>();
     for (const m of t.members as unknown[]) {
       if (!isObject(m) || !isValidName(m.name)) fail(`${where} has a member with a bad name`);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +28,17 @@ function thrown(fn: () => unknown): DumpError {
   }
   throw new Error('expected a DumpError');
 }
+
+describe('readDump on paths that are not dump files', () => {
+  it('refuses a directory, a FIFO and a character device in one line, without reading them', () => {
+    expect(thrown(() => readDump(dir)).message).toBe(`cannot open ${dir}: a directory, not a dump file`);
+    const fifo = path.join(dir, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    // a FIFO with no writer would block a plain read forever
+    expect(thrown(() => readDump(fifo)).message).toBe(`cannot open ${fifo}: a FIFO, not a dump file`);
+    expect(thrown(() => readDump('/dev/zero')).message).toBe('cannot open /dev/zero: a character device, not a dump file');
+  });
+});
 
 describe('writeDump', () => {
   it('writes a file readDump reads back equal, leaving no temp file', () => {
@@ -111,7 +123,7 @@ describe('readDump', () => {
   it('turns file-system errors into one-line DumpErrors', () => {
     const missing = path.join(dir, 'missing.dump');
     expect(thrown(() => readDump(missing)).message).toBe(`cannot open ${missing}: no such file or directory`);
-    expect(thrown(() => readDump(dir)).message).toBe(`cannot open ${dir}: is a directory`);
+    expect(thrown(() => readDump(dir)).message).toBe(`cannot open ${dir}: a directory, not a dump file`);
   });
 
   it('names the file in format errors', () => {

@@ -69,6 +69,12 @@ describe('validateModel', () => {
     );
   });
 
+  it('bounds type sizes by what a kernel structure can be (a hostile 2^40-byte kmem_cache_t)', () => {
+    expect(reason((m) => (m.types[1]!.size = 2 ** 40))).toBe(
+      "type 'kmem_cache_t' has size 1099511627776, larger than any kernel structure (1048576 bytes)",
+    );
+  });
+
   it('checks that every column has rowCount values', () => {
     expect(reason((m) => ((table(m, 'kthread_t').columns.t_pri as ScalarColumn).values = new Uint16Array(2)))).toBe(
       "table 'kthread_t' column 't_pri' has 2 values, the table has 3 rows",
