@@ -170,6 +170,18 @@ export interface RenderContext {
 
 export type AddressMode = 'none' | 'optional' | 'required';
 
+/** How the ddb grammar (`cmd[/modifiers] [addr][,count]`) reaches a dcmd. */
+export interface DdbSpec {
+  /** the command words, each a phrase: ['bt', 'trace', 'where'], ['show all procs', 'ps'] */
+  words: string[];
+  /** modifier letters and the dcmd argument each becomes: { i: '-i' } */
+  modifiers?: Record<string, string>;
+  /** what `,count` is: an argument `-n count` passed on ('arg', bt's frame limit), or ignored; never an mdb repeat */
+  count?: 'arg';
+  /** the synopsis ddb's help shows after the words: "[tid|pid|addr][,n]" */
+  synopsis?: string;
+}
+
 export interface Dcmd<O extends OptionSpecs = OptionSpecs> {
   name: string;
   aliases?: string[];
@@ -185,6 +197,12 @@ export interface Dcmd<O extends OptionSpecs = OptionSpecs> {
   input?: string;
   /** walk this when called without an address, calling run per element (mdb_walk_dcmd) */
   walker?: string;
+  /**
+   * ddb's words for this dcmd, when the ddb grammar reaches it (parse/ddb.ts):
+   * "show uma", "bt", "show all procs". The ddb parser looks them up here, so
+   * a ddb command is this dcmd and nothing else.
+   */
+  ddb?: DdbSpec;
   run(ctx: DcmdContext, addr: bigint | undefined, opts: ParsedOptions<O>, args: DcmdArg[]): Result | void | Promise<Result | void>;
   render?(result: Result, rc: RenderContext): string;
 }

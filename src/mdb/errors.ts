@@ -43,6 +43,18 @@ export class ParseError extends MdbError {
   override name = 'ParseError';
 }
 
+/**
+ * A ddb command line that names no command, or names one ambiguously: ddb
+ * prints its own words, `No such command` or `Ambiguous`, without the
+ * `mdb:` prefix.
+ */
+export class DdbError extends ParseError {
+  override name = 'DdbError';
+  override line(): string {
+    return this.message;
+  }
+}
+
 /** Lowercase hex without 0x, as mdb's %llx. */
 function hexOf(v: bigint): string {
   return BigInt.asUintN(64, v).toString(16);

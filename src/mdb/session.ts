@@ -11,11 +11,24 @@ import { Engine, type EngineHooks, type SessionState } from './engine.js';
 import { InterruptError, errorLine } from './errors.js';
 import { modulesFor } from './modules/index.js';
 import { parseLine } from './parse/parser.js';
+import { ddbTable, parseDdbLine, searchWord } from './parse/ddb.js';
+import { ddbModule } from './modules/ddb/index.js';
 import { Registry } from './registry.js';
 import { Output } from './sink.js';
 import { Target } from './target.js';
 
-export interface SessionOptions extends EngineHooks {}
+/** The command grammar a session reads: illumos mdb's, or FreeBSD ddb's. */
+export type Syntax = 'mdb' | 'ddb';
+
+export interface SessionOptions extends EngineHooks {
+  /** the grammar; default from the dump's OS (freebsd: ddb, illumos: mdb) */
+  syntax?: Syntax;
+}
+
+/** The grammar a dump is debugged in by default: its kernel's debugger's. */
+export function defaultSyntax(os: string): Syntax {
+  return os === 'freebsd' ? 'ddb' : 'mdb';
+}
 
 /** One command's record in --json output. */
 export interface CommandJson {
@@ -30,11 +43,16 @@ export class MdbSession implements DebugSession {
   readonly target: Target;
   readonly registry: Registry;
   readonly state: SessionState;
+  readonly syntax: Syntax;
   private readonly engine: Engine;
+  /** ddb: the last non-empty line, which an empty line repeats */
+  private lastLine: string | undefined;
 
   constructor(model: DumpModel, path: string, modules: readonly Module[] = modulesFor(model.header.os), options: SessionOptions = {}) {
     this.target = new Target(model);
-    this.registry = Registry.from(modules, this.target);
+    this.syntax = options.syntax ?? defaultSyntax(model.header.os);
+    const mods = this.syntax === 'ddb' && !modules.some((m) => m.name === ddbModule.name) ? [...modules, ddbModule] : modules;
+    this.registry = Registry.from(mods, this.target);
     this.state = { dot: 0n, incr: 0n, lastDot: 0n, radix: 16, vars: new Map(), cache: new Map() };
     // ::status names the dump it is debugging
     this.state.cache.set('mdb.dumpPath', path);
@@ -47,8 +65,16 @@ export class MdbSession implements DebugSession {
     const out = new Output();
     const json: CommandJson[] = [];
     let ok = true;
+    if (this.syntax === 'ddb') {
+      // ddb: an empty line repeats the last command
+      if (line.trim() === '') {
+        if (this.lastLine === undefined) return { output: '', errors: [], json: [], ok: true, quit: false };
+        line = this.lastLine;
+      } else this.lastLine = line;
+    }
     try {
-      for (const c of parseLine(line, this.state.radix)) {
+      const parsed = this.syntax === 'ddb' ? parseDdbLine(line, this.registry, this.state.radix) : parseLine(line, this.state.radix);
+      for (const c of parsed) {
         if (out.quit) break;
         const before = out.errors.length;
         const rec: CommandJson = { command: c.ok ? c.pipeline.text : c.text, ok: true, results: [], errors: [] };
@@ -84,6 +110,7 @@ export class MdbSession implements DebugSession {
 
   /** Completions for the word at the end of `line`: dcmd names after `::`, walker names after `::walk`. */
   complete(line: string): string[] {
+    if (this.syntax === 'ddb') return this.completeDdb(line);
     const m = /(?:^|[\s|;])(\S*)$/.exec(line);
     const word = m ? m[1]! : '';
     const before = line.slice(0, line.length - word.length);
@@ -95,8 +122,21 @@ export class MdbSession implements DebugSession {
     return [];
   }
 
+  /** ddb: the command words that continue the line's last word. */
+  private completeDdb(line: string): string[] {
+    const words = line.replace(/^\s+/, '').split(/\s+/);
+    const last = words.pop() ?? '';
+    let node = ddbTable(this.registry);
+    for (const w of words) {
+      const r = searchWord(node, w);
+      if ('error' in r) return [];
+      node = r.node;
+    }
+    return [...node.children.keys()].filter((w) => w.startsWith(last)).sort();
+  }
+
   prompt(): string {
-    return '> ';
+    return this.syntax === 'ddb' ? 'db> ' : '> ';
   }
 }
 

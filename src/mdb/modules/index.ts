@@ -13,6 +13,7 @@ import type { Module } from '../dcmd.js';
 import { coreModule } from './core/index.js';
 import { kvmModule } from './kvm/index.js';
 import { illumosModules } from './illumos/index.js';
+import { freebsdModules } from './freebsd/index.js';
 
 /** The modules for an illumos dump. */
 export const builtinModules: readonly Module[] = [coreModule, kvmModule, ...illumosModules];
@@ -20,5 +21,6 @@ export const builtinModules: readonly Module[] = [coreModule, kvmModule, ...illu
 /** The modules for a dump of this OS. */
 export function modulesFor(os: DumpHeader['os']): readonly Module[] {
   if (os === 'illumos') return builtinModules;
+  if (os === 'freebsd') return [coreModule, kvmModule, ...freebsdModules];
   return [coreModule, kvmModule];
 }

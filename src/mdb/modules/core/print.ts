@@ -10,6 +10,7 @@
 import { addresses, defineDcmd, flag, text, uint, type DcmdArg, type DcmdContext } from '../../dcmd.js';
 import { MdbError, MemoryError, UsageError } from '../../errors.js';
 import { hex } from '../../render/number.js';
+import { parseUint } from '../../options.js';
 import { DEFAULT_PRINT, Printer, type PrintOptions } from './printer.js';
 
 interface Located {
@@ -132,6 +133,15 @@ EXAMPLES
     }
     const size = ctx.target.types.sizeOf(type);
     if (size === undefined) throw new MdbError(`failed to look up type ${type}: unknown type name`);
+    // `::print struct uma_keg c1000100`: with no address given, a first
+    // argument that names no member but reads as a number is the address
+    if (addr === undefined && typeof members[0] === 'string' && !namesMember(ctx, type, members[0])) {
+      const a = parseUint(members[0], ctx.radix);
+      if (a !== undefined) {
+        addr = a;
+        members = members.slice(1);
+      }
+    }
     const showValues = addr !== undefined;
     const base = addr ?? 0n;
 

@@ -9,17 +9,19 @@
 import { defineDcmd, text, type DcmdArg, type DcmdContext } from '../../dcmd.js';
 import { DcmdError, UsageError } from '../../errors.js';
 import { parseUint } from '../../options.js';
-import { findFrame, frameText, hx, panicThread, ptr0, threadFrames, threadIndex, type StackFrame } from '../illumos/thread/helpers.js';
+import { entryThread, findFrame, frameText, hx, panicThread, threadTableName, ptr0, threadFrames, threadIndex, type StackFrame } from '../illumos/thread/helpers.js';
 
 /** The frames $c shows for an address (or none: the panic thread), and the thread they belong to. */
 export function backtrace(ctx: DcmdContext, addr: bigint | undefined): { thread: bigint; frames: StackFrame[] } {
   const target = ctx.target;
   const idx = threadIndex(target);
   if (addr === undefined) {
-    const pt = panicThread(target);
+    // the panic thread, or on a hang the thread the debugger was entered on
+    let pt = panicThread(target);
+    if (pt === 0n) pt = entryThread(target);
     if (pt === 0n) throw new DcmdError('no panic thread to trace: this is a live dump (use <thread>$c or <thread>::findstack)');
     const row = idx.rowOf(pt);
-    if (row < 0) throw new DcmdError(`couldn't read kthread_t at ${hx(pt)}`);
+    if (row < 0) throw new DcmdError(`couldn't read ${threadTableName(target)} at ${hx(pt)}`);
     return { thread: pt, frames: threadFrames(target, row) };
   }
   const row = idx.rowOf(addr);

@@ -41,7 +41,9 @@ EXAMPLES
     const [release, version] = releaseAndVersion(h.kernelVersion);
     const panic = readPanic(ctx.target);
     const lines = [`debugging crash dump ${path === undefined ? '' : path + ' '}(${bits}-bit) from ${h.hostname}`, `operating system: ${release} ${version} (${h.platform})`];
+    const entry = h.entry;
     if (panic) lines.push(`panic message: ${panic.message}`);
+    else if (entry) lines.push(`hang: no panic; the debugger was entered (${entry.reason}) on CPU ${entry.cpu}, thread ${entry.thread}, and the dump taken there`);
     else lines.push('live dump: taken from a running system (savecore -L); there was no panic');
     lines.push('dump content: kernel pages only');
     return text(lines.map((l) => l + '\n').join(''), {
@@ -54,6 +56,7 @@ EXAMPLES
         platform: h.platform,
         dumpKind: h.dumpKind,
         panic: panic ? { message: panic.message, thread: panic.thread, cpu: panic.cpu } : null,
+        entry: entry ? { reason: entry.reason, thread: entry.thread, cpu: entry.cpu } : null,
         content: 'kernel pages only',
       },
     });

@@ -65,13 +65,22 @@ export interface ThreadIndex {
 const indexes = new WeakMap<Target, ThreadIndex>();
 
 
+/**
+ * The OS's thread table, the one the frames table's thread_row refers to:
+ * illumos's kthread_t, FreeBSD's "struct thread".
+ */
+export function threadTableName(target: Target): string {
+  return target.header.os === 'freebsd' ? 'struct thread' : 'kthread_t';
+}
+
 /** The thread index of a target, built on first use. Throws if the dump has no threads. */
 export function threadIndex(target: Target): ThreadIndex {
   const hit = indexes.get(target);
   if (hit) return hit;
-  const table = target.table('kthread_t');
+  const name = threadTableName(target);
+  const table = target.table(name);
   const addrCol = table?.columns['addr'];
-  if (!table || !addrCol || !(addrCol.values instanceof BigUint64Array)) throw new DcmdError("couldn't find kthread_t table: this dump has no threads");
+  if (!table || !addrCol || !(addrCol.values instanceof BigUint64Array)) throw new DcmdError(`couldn't find ${name} table: this dump has no threads`);
   const addr = addrCol.values;
   const count = table.rowCount;
   const frames = target.table(TABLE_FRAMES);
@@ -209,7 +218,16 @@ export function panicThread(target: Target): bigint {
     }
   }
   const p = target.header.panic;
-  return p ? BigInt(`0x${p.thread}`) : 0n;
+  return p && /^[0-9a-fA-F]+$/.test(p.thread) ? BigInt(`0x${p.thread}`) : 0n;
+}
+
+/**
+ * The thread the debugger was entered on when nothing panicked (a hang: the
+ * watchdog broke in, header.entry), or 0n.
+ */
+export function entryThread(target: Target): bigint {
+  const e = target.header.entry;
+  return e && /^[0-9a-fA-F]+$/.test(e.thread) ? BigInt(`0x${e.thread}`) : 0n;
 }
 
 // ---------------------------------------------------------------- frames

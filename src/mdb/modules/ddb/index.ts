@@ -1,0 +1,95 @@
+/*
+ * The ddb grammar's own module, loaded when a session speaks ddb: `help`,
+ * which lists the ddb commands the registry answers (db_help_cmd). Every
+ * other ddb command is a dcmd of a kernel module that declares its ddb words.
+ */
+import { defineDcmd, flag, text, type Module } from '../../dcmd.js';
+import { UsageError } from '../../errors.js';
+import { DDB_BUILTINS, ddbPhrases } from '../../parse/ddb.js';
+
+export const ddbhelp = defineDcmd({
+  name: 'ddbhelp',
+  synopsis: '',
+  address: 'none',
+  summary: "list ddb's commands",
+  help: `Lists the commands the ddb grammar knows, one per line: the command
+words, their syntax, and what they do. Commands may be abbreviated to a
+unique prefix ("sh u" is "show uma"), numbers are hex unless prefixed 0t
+(decimal) or 0o (octal), and an empty line repeats the last command. In
+ddb syntax this is "help".
+
+EXAMPLES
+  db> help
+  ...`,
+  options: {},
+  ddb: { words: ['help'] },
+  run(ctx, _addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const rows = ddbPhrases(ctx.registry).map(({ phrase, node }) => {
+      const b = DDB_BUILTINS.find((x) => x.builtin === node.builtin && node.builtin !== undefined);
+      const synopsis = b ? b.synopsis : (node.spec?.synopsis ?? '');
+      const summary = b ? b.summary : (node.dcmd?.summary ?? '');
+      const mdb = node.dcmd ? `::${node.dcmd.name}` : '/fmt';
+      return { command: phrase, synopsis, summary, mdb };
+    });
+    const w = Math.max(...rows.map((r) => (r.command + r.synopsis).length + 1), 20);
+    const lines = rows.map((r) => `${(r.command + (r.synopsis ? (/^\[?\//.test(r.synopsis) ? '' : ' ') + r.synopsis : '')).padEnd(w)}  ${r.summary} (${r.mdb})`);
+    return text(['Command list:', ...lines].join('\n') + '\n', { data: rows });
+  },
+});
+
+/** ddb's db_print_cmd widths: %8lx, %+8lz, %11ld, %11lu, %16lo, %+11lr. */
+const PRINT: Record<string, (v: bigint) => string> = {
+  x: (v) => v.toString(16).padStart(8),
+  z: (v) => {
+    const s = BigInt.asIntN(64, v);
+    return (s < 0n ? '-' + (-s).toString(16) : '+' + s.toString(16)).padStart(8);
+  },
+  r: (v) => {
+    const s = BigInt.asIntN(64, v);
+    return (s < 0n ? '-' + (-s).toString(16) : '+' + s.toString(16)).padStart(11);
+  },
+  d: (v) => BigInt.asIntN(64, v).toString(10).padStart(11),
+  u: (v) => v.toString(10).padStart(11),
+  o: (v) => v.toString(8).padStart(16),
+  c: (v) => {
+    const c = Number(v & 0x7fn);
+    return c < 0x20 || c === 0x7f ? `\\${c.toString(8).padStart(3, '0')}` : String.fromCharCode(c);
+  },
+};
+
+export const ddbprint = defineDcmd({
+  name: 'ddbprint',
+  synopsis: ':[-x|-z|-r|-d|-u|-o|-c|-a]',
+  address: 'required',
+  summary: "print a value as ddb's print does",
+  help: `Prints the value of the address expression as ddb's "print" (p) does:
+in hex padded to 8 columns by default (-x); -z signed hex, -r signed in
+the current radix, -d signed decimal, -u unsigned decimal (11 columns),
+-o octal (16 columns), -c a character, -a a symbol. In ddb syntax:
+p[/xzrduoca] expr.
+
+EXAMPLES
+  db> p 0t10
+         a`,
+  options: {
+    x: flag('hex (the default)'),
+    z: flag('signed hex'),
+    r: flag('signed, current radix'),
+    d: flag('signed decimal'),
+    u: flag('unsigned decimal'),
+    o: flag('octal'),
+    c: flag('a character'),
+    a: flag('a symbol'),
+  },
+  ddb: { words: ['p', 'print'], modifiers: { x: '-x', z: '-z', r: '-r', d: '-d', u: '-u', o: '-o', c: '-c', a: '-a' }, synopsis: '[/xzrduoca] expr' },
+  run(ctx, addr, opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const v = BigInt.asUintN(ctx.pointerSize * 8, addr!);
+    const letter = (['z', 'r', 'd', 'u', 'o', 'c', 'a'] as const).filter((l) => opts[l]).pop() ?? 'x';
+    const s = letter === 'a' ? ctx.target.formatAddr(v) : PRINT[letter]!(v);
+    return text(s + '\n', { data: { value: v } });
+  },
+});
+
+export const ddbModule: Module = { name: 'ddb', dcmds: [ddbhelp, ddbprint], walkers: [] };

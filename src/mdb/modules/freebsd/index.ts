@@ -1,0 +1,31 @@
+/*
+ * The FreeBSD kernel's debugger modules, loaded for a FreeBSD dump: UMA
+ * (zones, kegs, slabs, buckets, show uma, ::whatis), threads and processes
+ * (ps, traces, show thread/proc, ::stacks, ::findstack), per-CPU data, and
+ * the panic and message buffer. Each dcmd that ddb has declares its ddb
+ * words, so both grammars reach the same code.
+ */
+import type { Module } from '../../dcmd.js';
+import { pcpuModule } from './pcpu/index.js';
+import { panicModule } from './panic/index.js';
+import { showUma, umaKeg, umaZone } from './uma/uma.js';
+import { bucketWalker, kegWalker, slabWalker, zoneWalker } from './uma/walkers.js';
+import { whatis } from './uma/whatis.js';
+import { alltrace, threads, trace } from './thread/trace.js';
+import { ps, showProc, showThread } from './thread/ps.js';
+import { findstack, stacks } from './thread/stacks.js';
+import { procWalker, threadWalker } from './thread/walkers.js';
+
+export const umaModule: Module = {
+  name: 'uma',
+  dcmds: [showUma, umaZone, umaKeg, whatis],
+  walkers: [zoneWalker, kegWalker, slabWalker, bucketWalker],
+};
+
+export const fbThreadModule: Module = {
+  name: 'kern',
+  dcmds: [trace, alltrace, threads, ps, showThread, showProc, stacks, findstack],
+  walkers: [threadWalker, procWalker],
+};
+
+export const freebsdModules: readonly Module[] = [umaModule, fbThreadModule, pcpuModule, panicModule];

@@ -1,0 +1,341 @@
+/*
+ * FreeBSD threads and processes (sys/proc.h) as ddb reads them: one
+ * thread's members, its process, the state strings ps and show thread
+ * print, the thread ddb traces by default, and the trace lines themselves
+ * in the 2004 i386 layout (`func(args) at func+0xoff`) or the amd64 one
+ * (`func() at func+0xoff/frame 0x...`). Frames come from the dump's frames
+ * table through the generic thread index (illumos/thread/helpers.ts), which
+ * reads the OS's thread table.
+ */
+import { DcmdError } from '../../../errors.js';
+import type { Target } from '../../../target.js';
+import { entryThread, panicThread, threadFrames, threadIndex, type StackFrame } from '../../illumos/thread/helpers.js';
+import {
+  NOCPU,
+  PRS_NEW,
+  PRS_NORMAL,
+  PRS_ZOMBIE,
+  P_CONTROLT,
+  P_PPWAIT,
+  P_SYSTEM,
+  P_TRACED,
+  P_WEXIT,
+  TDF_SINTR,
+  TDI_IWAIT,
+  TDI_LOCK,
+  TDI_SLEEPING,
+  TDI_SUSPENDED,
+  TDI_SWAPPED,
+  TDS_CAN_RUN,
+  TDS_INACTIVE,
+  TDS_INHIBITED,
+  TDS_RUNNING,
+  TDS_RUNQ,
+} from '../names.js';
+import { hex2dec, hx, px, structRows, type StructRows } from '../struct.js';
+
+export const THREAD = 'struct thread';
+export const PROC = 'struct proc';
+
+export const threadRows = (t: Target): StructRows => structRows(t, THREAD);
+export const procRows = (t: Target): StructRows => structRows(t, PROC);
+
+export interface FbThread {
+  addr: bigint;
+  row: number;
+  tid: number;
+  proc: bigint;
+  flags: number;
+  inhibitors: number;
+  pflags: number;
+  state: number;
+  wchan: bigint;
+  wmesg: string;
+  lockname: string;
+  blocked: bigint;
+  oncpu: number;
+  lastcpu: number;
+  priority: number;
+  pcb: bigint;
+  kstack: bigint;
+  kstackPages: number;
+}
+
+export function readFbThread(target: Target, row: number): FbThread {
+  const t = threadRows(target);
+  return {
+    addr: t.addr(row),
+    row,
+    tid: t.num(row, 'td_tid'),
+    proc: t.get(row, 'td_proc'),
+    flags: t.num(row, 'td_flags'),
+    inhibitors: t.num(row, 'td_inhibitors'),
+    pflags: t.num(row, 'td_pflags'),
+    state: t.num(row, 'td_state'),
+    wchan: t.get(row, 'td_wchan'),
+    wmesg: t.str(row, 'td_wmesg'),
+    lockname: t.str(row, 'td_lockname'),
+    blocked: t.get(row, 'td_blocked'),
+    oncpu: t.num(row, 'td_oncpu') & 0xff,
+    lastcpu: t.num(row, 'td_lastcpu') & 0xff,
+    priority: t.num(row, 'td_priority') & 0xff,
+    pcb: t.get(row, 'td_pcb'),
+    kstack: t.get(row, 'td_kstack'),
+    kstackPages: t.num(row, 'td_kstack_pages'),
+  };
+}
+
+export interface FbProc {
+  addr: bigint;
+  row: number;
+  pid: number;
+  ppid: number;
+  pptr: bigint;
+  pgid: number;
+  uid: number;
+  ruid: number;
+  comm: string;
+  flag: number;
+  state: number;
+  numthreads: number;
+  /** its threads' rows, in the thread table's order */
+  threads: number[];
+}
+
+const procThreads = new WeakMap<Target, Map<bigint, number[]>>();
+
+/** Thread rows per process address. */
+function threadsByProc(target: Target): Map<bigint, number[]> {
+  let m = procThreads.get(target);
+  if (m) return m;
+  m = new Map();
+  const t = threadRows(target);
+  for (let r = 0; r < t.count; r++) {
+    const p = t.get(r, 'td_proc');
+    const list = m.get(p);
+    if (list) list.push(r);
+    else m.set(p, [r]);
+  }
+  procThreads.set(target, m);
+  return m;
+}
+
+export function readFbProc(target: Target, row: number): FbProc {
+  const p = procRows(target);
+  const addr = p.addr(row);
+  const pptr = p.get(row, 'p_pptr');
+  const pr = pptr === 0n ? -1 : p.rowOf(pptr);
+  const pgrp = structRows(target, 'struct pgrp');
+  const pg = p.get(row, 'p_pgrp');
+  const pgr = pg === 0n ? -1 : pgrp.rowOf(pg);
+  const cred = structRows(target, 'struct ucred');
+  const cr = p.get(row, 'p_ucred');
+  const crr = cr === 0n ? -1 : cred.rowOf(cr);
+  const readCred = (m: string): number => (crr >= 0 ? cred.num(crr, m) : cr !== 0n ? readU32(target, cr, cred, m) : 0);
+  return {
+    addr,
+    row,
+    pid: p.num(row, 'p_pid'),
+    ppid: pr >= 0 ? p.num(pr, 'p_pid') : 0,
+    pptr,
+    pgid: pgr >= 0 ? pgrp.num(pgr, 'pg_id') : pg !== 0n ? readU32(target, pg, pgrp, 'pg_id') : 0,
+    uid: readCred('cr_uid'),
+    ruid: readCred('cr_ruid'),
+    comm: p.chars(row, 'p_comm'),
+    flag: p.num(row, 'p_flag'),
+    state: p.num(row, 'p_state'),
+    numthreads: p.num(row, 'p_numthreads'),
+    threads: threadsByProc(target).get(addr) ?? [],
+  };
+}
+
+/** A 32-bit member of a struct the dump has no row for, read through memory (0 when unreadable). */
+function readU32(target: Target, base: bigint, rows: StructRows, member: string): number {
+  try {
+    return target.readU32(base + BigInt(rows.offset(member))) | 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process of a thread, or undefined when its td_proc is no process row. */
+export function procOf(target: Target, th: FbThread): FbProc | undefined {
+  const r = procRows(target).rowOf(th.proc);
+  return r < 0 ? undefined : readFbProc(target, r);
+}
+
+/** ps's name for a process: its p_comm, in [brackets] for a kernel process (P_SYSTEM). */
+export function procName(p: FbProc | undefined): string {
+  if (!p) return '';
+  return p.flag & P_SYSTEM ? `[${p.comm}]` : p.comm;
+}
+
+// ---------------------------------------------------------------- states
+
+export const onLock = (t: FbThread): boolean => t.state === TDS_INHIBITED && (t.inhibitors & TDI_LOCK) !== 0;
+export const isSleeping = (t: FbThread): boolean => t.state === TDS_INHIBITED && (t.inhibitors & TDI_SLEEPING) !== 0;
+
+/** ps's thread state: Run, RunQ, CanRun, Inactv, or the inhibitor letters L S D W I s. */
+export function threadStateLetters(t: FbThread): string {
+  switch (t.state) {
+    case TDS_RUNNING:
+      return 'Run';
+    case TDS_RUNQ:
+      return 'RunQ';
+    case TDS_CAN_RUN:
+      return 'CanRun';
+    case TDS_INACTIVE:
+      return 'Inactv';
+    case TDS_INHIBITED: {
+      let s = '';
+      if (t.inhibitors & TDI_LOCK) s += 'L';
+      if (t.inhibitors & TDI_SLEEPING) s += t.flags & TDF_SINTR ? 'S' : 'D';
+      if (t.inhibitors & TDI_SWAPPED) s += 'W';
+      if (t.inhibitors & TDI_IWAIT) s += 'I';
+      if (t.inhibitors & TDI_SUSPENDED) s += 's';
+      if (s) return s;
+    }
+  }
+  return '???';
+}
+
+/** show thread's state: RUNNING (CPU n), INHIBITED: {SLEEPING, LOCK}, ... */
+export function threadStateWords(t: FbThread): string {
+  switch (t.state) {
+    case TDS_INACTIVE:
+      return 'INACTIVE';
+    case TDS_CAN_RUN:
+      return 'CAN RUN';
+    case TDS_RUNQ:
+      return 'RUNQ';
+    case TDS_RUNNING:
+      return `RUNNING (CPU ${t.oncpu})`;
+    case TDS_INHIBITED: {
+      const w: string[] = [];
+      if (t.inhibitors & TDI_SLEEPING) w.push('SLEEPING');
+      if (t.inhibitors & TDI_SUSPENDED) w.push('SUSPENDED');
+      if (t.inhibitors & TDI_SWAPPED) w.push('SWAPPED');
+      if (t.inhibitors & TDI_LOCK) w.push('LOCK');
+      if (t.inhibitors & TDI_IWAIT) w.push('IWAIT');
+      return `INHIBITED: {${w.join(', ')}}`;
+    }
+  }
+  return `??? (0x${t.state.toString(16)})`;
+}
+
+/** ps's process state: R L D S W T N Z U, then the flag letters X E V L +. */
+export function procStateLetters(target: Target, p: FbProc): string {
+  let s: string;
+  if (p.state === PRS_NORMAL) {
+    let r = 0;
+    let l = 0;
+    let d = 0;
+    let sl = 0;
+    let w = 0;
+    for (const row of p.threads) {
+      const t = readFbThread(target, row);
+      if (t.state === TDS_RUNNING || t.state === TDS_RUNQ || t.state === TDS_CAN_RUN) r++;
+      if (onLock(t)) l++;
+      if (isSleeping(t)) {
+        if (t.flags & TDF_SINTR) sl++;
+        else d++;
+      }
+      if (t.state === TDS_INHIBITED && t.inhibitors & TDI_IWAIT) w++;
+    }
+    s = r ? 'R' : l ? 'L' : d ? 'D' : sl ? 'S' : w ? 'W' : '?';
+  } else s = p.state === PRS_NEW ? 'N' : p.state === PRS_ZOMBIE ? 'Z' : 'U';
+  if (p.flag & P_TRACED) s += 'X';
+  if (p.flag & P_WEXIT && p.state !== PRS_ZOMBIE) s += 'E';
+  if (p.flag & P_PPWAIT) s += 'V';
+  if (p.flag & P_SYSTEM) s += 'L';
+  if (p.flag & P_CONTROLT) s += '+';
+  return s;
+}
+
+/** ps's wait columns: the wmesg (`*lockname` on a lock, `CPU n` running) and the wchan (or turnstile). */
+export function waitOf(t: FbThread): { prefix: string; wmesg: string; wchan: bigint } {
+  if (onLock(t)) return { prefix: '*', wmesg: t.lockname, wchan: t.blocked };
+  if (t.wchan !== 0n) return { prefix: ' ', wmesg: t.wmesg, wchan: t.wchan };
+  if (t.state === TDS_RUNNING && t.oncpu !== NOCPU) return { prefix: ' ', wmesg: `CPU ${t.oncpu}`, wchan: 0n };
+  return { prefix: ' ', wmesg: '', wchan: 0n };
+}
+
+// ---------------------------------------------------------------- finding threads
+
+/** The thread ddb traces by default: the panic thread, or on a hang the thread the debugger was entered on. */
+export function defaultThread(target: Target): bigint {
+  const p = panicThread(target);
+  if (p !== 0n) return p;
+  const e = entryThread(target);
+  if (e !== 0n) return e;
+  throw new DcmdError('no panic or debugger-entry thread in this dump: give a thread');
+}
+
+/**
+ * The thread an address names, as ddb's bt and show thread take it: a
+ * struct thread, a struct proc (its first thread), or a tid or pid typed in
+ * ddb's hex and reread as decimal (db_hex2dec). Returns the thread's row.
+ */
+export function resolveThread(target: Target, addr: bigint): number {
+  const t = threadRows(target);
+  const r = t.rowOf(addr);
+  if (r >= 0) return r;
+  const p = procRows(target).rowOf(addr);
+  if (p >= 0) {
+    const first = readFbProc(target, p).threads[0];
+    if (first !== undefined) return first;
+  }
+  const n = hex2dec(addr);
+  if (n >= 0) {
+    for (let i = 0; i < t.count; i++) if (t.num(i, 'td_tid') === n) return i;
+    const procs = procRows(target);
+    for (let i = 0; i < procs.count; i++) {
+      if (procs.num(i, 'p_pid') !== n) continue;
+      const first = readFbProc(target, i).threads[0];
+      if (first !== undefined) return first;
+    }
+  }
+  throw new DcmdError(`Thread ${n >= 0 ? n : hx(addr)} not found`);
+}
+
+/** A process by address or by pid (typed in hex, reread as decimal). */
+export function resolveProc(target: Target, addr: bigint): number {
+  const p = procRows(target);
+  const r = p.rowOf(addr);
+  if (r >= 0) return r;
+  const n = hex2dec(addr);
+  if (n >= 0) for (let i = 0; i < p.count; i++) if (p.num(i, 'p_pid') === n) return i;
+  throw new DcmdError(`Process ${n >= 0 ? n : hx(addr)} not found`);
+}
+
+/** The row of a thread address in the index the frames table refers to. */
+export function frameRow(target: Target, addr: bigint): number {
+  return threadIndex(target).rowOf(addr);
+}
+
+// ---------------------------------------------------------------- traces
+
+export function framesOf(target: Target, addr: bigint): StackFrame[] {
+  const r = frameRow(target, addr);
+  return r < 0 ? [] : threadFrames(target, r);
+}
+
+/** One frame as ddb prints it: i386 `f(1,2) at f+0x10`, amd64 `f() at f+0x10/frame 0x...`. */
+export function ddbFrame(target: Target, f: StackFrame): string {
+  const hit = target.symbolAt(f.pc);
+  const fn = hit ? hit.sym.name : px(f.pc);
+  const at = hit ? target.formatAddr(f.pc) : px(f.pc);
+  if (target.pointerSize === 4) return `${fn}(${f.args.map(hx).join(',')}) at ${at}`;
+  return `${fn}() at ${at}/frame ${px(f.fp)}`;
+}
+
+/** `Tracing pid N tid N td 0x...` and the frames, at most `max`. */
+export function traceLines(target: Target, row: number, max = Infinity, command = false): string[] {
+  const th = readFbThread(target, row);
+  const p = procOf(target, th);
+  const head = command
+    ? `Tracing command ${p?.comm ?? '?'} pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}`
+    : `Tracing pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}`;
+  const frames = framesOf(target, th.addr).slice(0, max);
+  return [head, ...frames.map((f) => ddbFrame(target, f))];
+}

@@ -1,0 +1,201 @@
+/*
+ * ddb's ps (show all procs, db_ps.c) and show proc / show thread.
+ */
+import { defineDcmd, text, type DcmdContext } from '../../../dcmd.js';
+import { UsageError } from '../../../errors.js';
+import type { Target } from '../../../target.js';
+import { PRS_NEW, PRS_NORMAL, PRS_ZOMBIE } from '../names.js';
+import { px } from '../struct.js';
+import {
+  PROC,
+  THREAD,
+  defaultThread,
+  onLock,
+  procName,
+  procOf,
+  procRows,
+  procStateLetters,
+  readFbProc,
+  readFbThread,
+  resolveProc,
+  resolveThread,
+  threadStateLetters,
+  threadStateWords,
+  waitOf,
+  type FbProc,
+  type FbThread,
+} from './helpers.js';
+
+/** The wmesg and wchan columns of a ps line: `%c%-7.7s ` then the wchan as %p, or blanks. */
+function waitColumns(ps: number, t: FbThread): string {
+  const w = waitOf(t);
+  const wchan = w.wchan === 0n ? ''.padEnd(2 * ps + 2) : px(w.wchan).padEnd(2 * ps + 2);
+  return `${w.prefix}${w.wmesg.slice(0, 7).padEnd(7)} ${wchan} `;
+}
+
+/** ps's line for one thread of a threaded process: `%6d` tid, blanks to the state column, then as a process line. */
+export function threadPsLine(target: Target, t: FbThread, name: string): string {
+  return `${String(t.tid).padStart(6)}${''.padEnd(18)} ${threadStateLetters(t).slice(0, 6).padEnd(6)} ${waitColumns(target.pointerSize, t)}${name}`.trimEnd();
+}
+
+/** ps's header, aligned to its columns on this pointer width. */
+export function psHeader(ps: number): string {
+  return `  pid  ppid  pgrp   uid  state   wmesg   ${'wchan'.padEnd(2 * ps + 3)}cmd`;
+}
+
+/** The ps lines of one process: its line and, when it has more than one thread, one line per thread. */
+export function psLines(target: Target, p: FbProc): string[] {
+  const ps = target.pointerSize;
+  const head = `${String(p.pid).padStart(5)} ${String(p.ppid).padStart(5)} ${String(p.pgid).padStart(5)} ${String(p.ruid).padStart(5)} `;
+  const state = ` ${procStateLetters(target, p).slice(0, 6).padEnd(6)} `;
+  const name = procName(p);
+  if (p.threads.length > 1) {
+    // "(threaded)" in the wmesg column, the name in the cmd column
+    const lines = [`${head}${state}${' (threaded)'.padEnd(2 * ps + 12)}${name}`];
+    for (const row of p.threads) lines.push(threadPsLine(target, readFbThread(target, row), name));
+    return lines;
+  }
+  const t = p.threads[0] === undefined ? undefined : readFbThread(target, p.threads[0]);
+  return [`${head}${state}${t ? waitColumns(ps, t) : ''.padEnd(2 * ps + 12)}${name}`.trimEnd()];
+}
+
+export const ps = defineDcmd({
+  name: 'ps',
+  synopsis: '',
+  address: 'none',
+  summary: 'list processes and threads as ddb does',
+  help: `Lists every process as ddb's ps does: pid, parent pid, process group,
+real uid, state, then what its thread waits on and the command name.
+
+  state   R running or runnable, L on a lock, D in disk wait (an
+          uninterruptible sleep), S sleeping, W interrupt wait, N new, Z
+          zombie; then X traced, E exiting, V vforked, L a kernel process,
+          + on its controlling terminal
+  wmesg   the sleep message (td_wmesg); "*name" when the thread is blocked
+          on a lock (td_lockname), the wchan column then holding its
+          turnstile; "CPU n" for a thread running on CPU n
+  wchan   the wait channel (td_wchan), or the turnstile (td_blocked)
+  cmd     p_comm; a kernel process (P_SYSTEM) in [brackets]
+
+A process with more than one thread prints "(threaded)" and then a line
+per thread: its tid, its state (Run, RunQ, CanRun, Inactv, or the letters
+L S D W I s) and its wait columns. In ddb syntax: ps, or show all procs.
+
+EXAMPLES
+  > ::ps
+    pid  ppid  pgrp   uid  state   wmesg   wchan       cmd
+  ...`,
+  options: {},
+  ddb: { words: ['ps', 'show all procs'] },
+  run(ctx, _addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const p = procRows(ctx.target);
+    const lines = [psHeader(ctx.pointerSize)];
+    const data = [];
+    for (let r = 0; r < p.count; r++) {
+      const pr = readFbProc(ctx.target, r);
+      lines.push(...psLines(ctx.target, pr));
+      data.push({
+        pid: pr.pid,
+        ppid: pr.ppid,
+        pgrp: pr.pgid,
+        uid: pr.ruid,
+        state: procStateLetters(ctx.target, pr),
+        cmd: procName(pr),
+        proc: pr.addr,
+        threads: pr.threads.map((row) => {
+          const t = readFbThread(ctx.target, row);
+          const w = waitOf(t);
+          return { tid: t.tid, thread: t.addr, state: threadStateLetters(t), wmesg: w.prefix.trim() + w.wmesg, wchan: w.wchan };
+        }),
+      });
+    }
+    return text(lines.map((l) => l + '\n').join(''), { data, addresses: data.map((d) => d.proc), addressType: PROC });
+  },
+});
+
+/** show thread's lines. */
+export function showThreadLines(ctx: DcmdContext, t: FbThread): string[] {
+  const p = procOf(ctx.target, t);
+  const page = BigInt(ctx.target.header.pagesize || 4096);
+  const lines = [
+    `Thread ${t.tid} at ${px(t.addr)}:`,
+    ` proc (pid ${p?.pid ?? -1}): ${px(t.proc)}`,
+    ` name: ${p?.comm ?? ''}`,
+    ` pcb: ${px(t.pcb)}`,
+    ` stack: ${px(t.kstack)}-${px(t.kstack + BigInt(t.kstackPages) * page - 1n)}`,
+    ` flags: 0x${t.flags.toString(16)}  pflags: 0x${t.pflags.toString(16)}`,
+    ` state: ${threadStateWords(t)}`,
+  ];
+  if (onLock(t)) lines.push(` lock: ${t.lockname}  turnstile: ${px(t.blocked)}`);
+  if (t.wchan !== 0n) lines.push(` wmesg: ${t.wmesg}  wchan: ${px(t.wchan)}`);
+  lines.push(` priority: ${t.priority}`);
+  return lines;
+}
+
+export const showThread = defineDcmd({
+  name: 'thread',
+  synopsis: '?',
+  address: 'optional',
+  summary: 'print a thread as ddb does',
+  help: `Prints one thread as ddb's "show thread" does: its tid and address, its
+process, name, pcb and kernel stack, flags, state (RUNNING (CPU n),
+INHIBITED: {SLEEPING, LOCK, ...}, RUNQ, CAN RUN, INACTIVE), what it waits
+on (" wmesg: x  wchan: p", or " lock: name  turnstile: p") and its
+priority. The address may be a struct thread or a tid (ddb reads it in hex
+and rereads it as decimal); without one, the panic thread, or on a hang
+the thread the debugger was entered on. In ddb syntax: show thread
+[tid|addr].
+
+EXAMPLES
+  > ::thread
+  Thread 100045 at 0xc1f3a180:
+  ...`,
+  options: {},
+  input: THREAD,
+  ddb: { words: ['show thread'], synopsis: '[tid|addr]' },
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const row = resolveThread(ctx.target, addr ?? defaultThread(ctx.target));
+    const t = readFbThread(ctx.target, row);
+    return text(showThreadLines(ctx, t).map((l) => l + '\n').join(''), { data: t, addresses: [t.addr], addressType: THREAD });
+  },
+});
+
+const PSTATE: Record<number, string> = { [PRS_NEW]: 'NEW', [PRS_NORMAL]: 'NORMAL', [PRS_ZOMBIE]: 'ZOMBIE' };
+
+export const showProc = defineDcmd({
+  name: 'proc',
+  synopsis: '?',
+  address: 'optional',
+  summary: 'print a process as ddb does',
+  help: `Prints one process as ddb's "show proc" does: "Process N (comm) at p:",
+its state, uid, parent, ABI, flags and thread count, then a ps thread line
+for each of its threads. The address may be a struct proc or a pid (read
+in hex, reread as decimal); without one, the process of the thread ddb
+would trace (the panic or debugger-entry thread). In ddb syntax: show proc
+[pid|addr].
+
+EXAMPLES
+  > ::proc
+  ...`,
+  options: {},
+  input: PROC,
+  ddb: { words: ['show proc'], synopsis: '[pid|addr]' },
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    let row: number;
+    if (addr !== undefined) row = resolveProc(ctx.target, addr);
+    else {
+      const t = readFbThread(ctx.target, resolveThread(ctx.target, defaultThread(ctx.target)));
+      row = resolveProc(ctx.target, t.proc);
+    }
+    const p = readFbProc(ctx.target, row);
+    const ps = ctx.pointerSize;
+    const lines = [`Process ${p.pid} (${p.comm}) at ${px(p.addr)}:`, ` state: ${PSTATE[p.state] ?? `??? (0x${p.state.toString(16)})`}`, ` uid: ${p.uid}  gids:`];
+    if (p.pptr !== 0n) lines.push(` parent: pid ${p.ppid} at ${px(p.pptr)}`);
+    lines.push(` ABI: FreeBSD ELF${ps * 8}`, ` flag: 0x${p.flag.toString(16)}`, ` threads: ${p.numthreads || p.threads.length}`);
+    for (const r of p.threads) lines.push(threadPsLine(ctx.target, readFbThread(ctx.target, r), procName(p)));
+    return text(lines.map((l) => l + '\n').join(''), { data: { ...p }, addresses: [p.addr], addressType: PROC });
+  },
+});

@@ -1,0 +1,111 @@
+/*
+ * ddb's traces: `bt` (trace, where) for one thread, `alltrace` (show all
+ * trace) for every thread, and `show threads`, each thread's top frame.
+ */
+import { defineDcmd, text, uint } from '../../../dcmd.js';
+import { UsageError } from '../../../errors.js';
+import { px } from '../struct.js';
+import { THREAD, ddbFrame, defaultThread, framesOf, procRows, readFbProc, readFbThread, resolveThread, threadRows, traceLines } from './helpers.js';
+
+export const trace = defineDcmd({
+  name: 'trace',
+  synopsis: '?[-n count]',
+  address: 'optional',
+  summary: 'print a thread stack trace as ddb does',
+  help: `Prints a stack trace in ddb's layout: "Tracing pid N tid N td 0x...",
+then one line per frame, innermost first. On an i386 dump each frame is
+"func(args) at func+0xoff", the arguments in hex without a prefix, as the
+2004 i386 ddb printed them; on a 64-bit dump "func() at func+0xoff/frame
+0x...". Without an address it traces the panic thread, or on a hang dump
+the thread the debugger was entered on (the dump header's entry). The
+address may be a struct thread, a struct proc (its first thread), or a tid
+or pid: ddb reads them in hex and rereads the digits as decimal, so "bt
+100045" traces tid 100045. -n (ddb's ",count") prints at most that many
+frames. In ddb syntax: bt, trace or where [tid|pid|addr][,count].
+
+EXAMPLES
+  > ::trace
+  Tracing pid 1234 tid 100045 td 0xc1f3a180
+  ...
+  db> bt 100045,2
+  Tracing pid 1234 tid 100045 td 0xc1f3a180
+  ...`,
+  options: { n: uint('count', 'print at most this many frames') },
+  input: THREAD,
+  ddb: { words: ['bt', 'trace', 'where'], count: 'arg', synopsis: '[tid|pid|addr][,count]' },
+  run(ctx, addr, opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const row = resolveThread(ctx.target, addr ?? defaultThread(ctx.target));
+    const max = opts.n === undefined ? Infinity : Number(opts.n);
+    const lines = traceLines(ctx.target, row, max);
+    const th = readFbThread(ctx.target, row);
+    const frames = framesOf(ctx.target, th.addr).slice(0, max).map((f) => ({ fp: f.fp, pc: f.pc, symbol: ctx.target.formatAddr(f.pc), args: f.args }));
+    return text(lines.map((l) => l + '\n').join(''), { data: { thread: th.addr, tid: th.tid, frames }, addresses: [th.addr], addressType: THREAD });
+  },
+});
+
+export const alltrace = defineDcmd({
+  name: 'alltrace',
+  synopsis: '',
+  address: 'none',
+  summary: 'print stack traces of all threads as ddb does',
+  help: `Traces every thread of every process, in process order, each as
+"Tracing command <comm> pid N tid N td 0x..." after a blank line, then its
+frames as ::trace prints them. In ddb syntax: alltrace, or show all
+trace.
+
+EXAMPLES
+  > ::alltrace
+
+  Tracing command swapper pid 0 tid 0 td 0xc0a31b40
+  ...`,
+  options: {},
+  ddb: { words: ['alltrace', 'show all trace'] },
+  run(ctx, _addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const p = procRows(ctx.target);
+    const out: string[] = [];
+    const data: Array<{ thread: bigint; lines: string[] }> = [];
+    const done = new Set<number>();
+    const one = (row: number): void => {
+      done.add(row);
+      const lines = traceLines(ctx.target, row, Infinity, true);
+      out.push('', ...lines);
+      data.push({ thread: threadRows(ctx.target).addr(row), lines });
+    };
+    for (let r = 0; r < p.count; r++) for (const row of readFbProc(ctx.target, r).threads) one(row);
+    // threads of no known process last
+    const t = threadRows(ctx.target);
+    for (let row = 0; row < t.count; row++) if (!done.has(row)) one(row);
+    return text(out.map((l) => l + '\n').join(''), { data });
+  },
+});
+
+export const threads = defineDcmd({
+  name: 'threads',
+  synopsis: '',
+  address: 'none',
+  summary: 'list threads with their top frame as ddb does',
+  help: `Prints every thread as ddb's "show threads" does: its tid, the struct
+thread, its kernel stack, and the frame it stopped in.
+
+EXAMPLES
+  > ::threads
+  ...`,
+  options: {},
+  ddb: { words: ['show threads'] },
+  run(ctx, _addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const t = threadRows(ctx.target);
+    const lines: string[] = [];
+    const data = [];
+    for (let row = 0; row < t.count; row++) {
+      const th = readFbThread(ctx.target, row);
+      const top = framesOf(ctx.target, th.addr)[0];
+      const frame = top ? ddbFrame(ctx.target, top) : '';
+      lines.push(`  ${String(th.tid).padStart(6)} (${px(th.addr)}) (stack ${px(th.kstack)})  ${frame}`.trimEnd());
+      data.push({ tid: th.tid, thread: th.addr, stack: th.kstack, top: frame });
+    }
+    return text(lines.map((l) => l + '\n').join(''), { data, addresses: data.map((d) => d.thread), addressType: THREAD });
+  },
+});

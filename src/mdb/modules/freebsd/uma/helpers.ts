@@ -1,0 +1,202 @@
+/*
+ * UMA as the 2004 kernel laid it out (vm/uma_int.h): kegs (the slab layer),
+ * zones (per-CPU caches and bucket lists over a keg), slab headers and
+ * buckets, read from the dump's struct tables. The statistics are computed
+ * as the kernel's own reporting did:
+ *
+ *   Requests  uz_allocs + the per-CPU uc_allocs not yet folded into it
+ *   Used      requests - (uz_frees + the per-CPU uc_frees)
+ *   Free      items in the per-CPU alloc and free buckets + items in the
+ *             zone's full buckets + (primary zone only) uk_free, the free
+ *             items in the keg's slabs. A secondary zone (Packet over the
+ *             Mbuf keg) counts only its own buckets: the keg's free items
+ *             belong to the keg's first zone.
+ */
+import type { Target } from '../../../target.js';
+import { listElements, structRows, type StructRows } from '../struct.js';
+
+export const ZONE = 'struct uma_zone';
+export const KEG = 'struct uma_keg';
+export const BUCKET = 'struct uma_bucket';
+export const SLAB = 'struct uma_slab';
+export const SLAB_REFCNT = 'struct uma_slab_refcnt';
+
+export interface ZoneStats {
+  addr: bigint;
+  row: number;
+  name: string;
+  keg: bigint;
+  /** the keg's row, -1 when the dump has no such keg */
+  kegRow: number;
+  /** uk_size: the item size */
+  size: number;
+  /** the first zone created over its keg (the keg's free items are its) */
+  primary: boolean;
+  requests: bigint;
+  frees: bigint;
+  fails: bigint;
+  used: bigint;
+  /** items in the per-CPU buckets */
+  cacheFree: bigint;
+  /** items in the zone's full buckets */
+  bucketFree: bigint;
+  /** free items in the keg, counted for the primary zone only */
+  kegFree: bigint;
+  free: bigint;
+  /** every bucket the zone holds: per-CPU alloc and free buckets, then the full and free lists */
+  buckets: bigint[];
+}
+
+export const zoneRows = (t: Target): StructRows => structRows(t, ZONE);
+export const kegRows = (t: Target): StructRows => structRows(t, KEG);
+export const bucketRows = (t: Target): StructRows => structRows(t, BUCKET);
+
+/** How many uma_cache entries a zone has (uz_cpu[]), from the layout, else the header's ncpus. */
+export function zoneCpus(target: Target): number {
+  const z = zoneRows(target);
+  const m = z.def?.members.find((x) => x.name === 'uz_cpu');
+  const n = m ? /\[(\d+)\]\s*$/.exec(m.type)?.[1] : undefined;
+  return n !== undefined ? Number(n) : target.header.ncpus;
+}
+
+/** Items a bucket holds (ub_cnt), 0 for an address that is no bucket. */
+export function bucketCount(target: Target, bucket: bigint): bigint {
+  if (bucket === 0n) return 0n;
+  const b = bucketRows(target);
+  const r = b.rowOf(bucket);
+  return r < 0 ? 0n : BigInt(Math.max(0, b.num(r, 'ub_cnt') << 16 >> 16));
+}
+
+const statsCache = new WeakMap<Target, ZoneStats[]>();
+
+/** Every zone with its statistics, in creation (table) order. */
+export function umaZones(target: Target): ZoneStats[] {
+  const hit = statsCache.get(target);
+  if (hit) return hit;
+  const z = zoneRows(target);
+  const k = kegRows(target);
+  const b = bucketRows(target);
+  const ncpu = zoneCpus(target);
+  const seenKegs = new Set<bigint>();
+  const out: ZoneStats[] = [];
+  for (let r = 0; r < z.count; r++) {
+    const keg = z.get(r, 'uz_keg');
+    const kegRow = k.rowOf(keg);
+    const primary = !seenKegs.has(keg);
+    seenKegs.add(keg);
+    let requests = z.get(r, 'uz_allocs');
+    let frees = z.get(r, 'uz_frees');
+    let cacheFree = 0n;
+    const buckets: bigint[] = [];
+    for (let c = 0; c < ncpu; c++) {
+      requests += z.get(r, `uz_cpu[${c}].uc_allocs`);
+      frees += z.get(r, `uz_cpu[${c}].uc_frees`);
+      for (const which of ['uc_allocbucket', 'uc_freebucket']) {
+        const bk = z.get(r, `uz_cpu[${c}].${which}`);
+        if (bk !== 0n) {
+          buckets.push(bk);
+          cacheFree += bucketCount(target, bk);
+        }
+      }
+    }
+    let bucketFree = 0n;
+    for (const bk of listElements(b, z.get(r, 'uz_full_bucket.lh_first'), 'ub_link')) {
+      buckets.push(bk);
+      bucketFree += bucketCount(target, bk);
+    }
+    for (const bk of listElements(b, z.get(r, 'uz_free_bucket.lh_first'), 'ub_link')) buckets.push(bk);
+    const kegFree = primary && kegRow >= 0 ? k.get(kegRow, 'uk_free') : 0n;
+    const used = requests >= frees ? requests - frees : 0n;
+    out.push({
+      addr: z.addr(r),
+      row: r,
+      name: z.str(r, 'uz_name'),
+      keg,
+      kegRow,
+      size: kegRow >= 0 ? k.num(kegRow, 'uk_size') : 0,
+      primary,
+      requests,
+      frees,
+      fails: z.get(r, 'uz_fails'),
+      used,
+      cacheFree,
+      bucketFree,
+      kegFree,
+      free: cacheFree + bucketFree + kegFree,
+      buckets,
+    });
+  }
+  statsCache.set(target, out);
+  return out;
+}
+
+/** The name a keg goes by: its primary zone's. */
+export function kegName(target: Target, keg: bigint): string {
+  return umaZones(target).find((z) => z.keg === keg && z.primary)?.name ?? '';
+}
+
+/** The zone whose address is `zone`, by name for messages ("" when unknown). */
+export function zoneName(target: Target, zone: bigint): string {
+  const z = zoneRows(target);
+  const r = z.rowOf(zone);
+  return r < 0 ? '' : z.str(r, 'uz_name');
+}
+
+// ---------------------------------------------------------------- slabs
+
+export interface SlabRef {
+  rows: StructRows;
+  row: number;
+  addr: bigint;
+}
+
+/** Both slab header tables (uma_slab, and uma_slab_refcnt for REFCNT kegs). */
+export function slabTables(target: Target): StructRows[] {
+  return [structRows(target, SLAB), structRows(target, SLAB_REFCNT)];
+}
+
+/** The slab header at addr. */
+export function slabAt(target: Target, addr: bigint): SlabRef | undefined {
+  for (const rows of slabTables(target)) {
+    const row = rows.rowOf(addr);
+    if (row >= 0) return { rows, row, addr };
+  }
+  return undefined;
+}
+
+/** Every slab header of the dump. */
+export function* allSlabs(target: Target): Generator<SlabRef> {
+  for (const rows of slabTables(target)) for (let row = 0; row < rows.count; row++) yield { rows, row, addr: rows.addr(row) };
+}
+
+/** A keg's slabs: its partial, free and full lists, in that order. */
+export function* kegSlabs(target: Target, keg: bigint): Generator<bigint> {
+  const k = kegRows(target);
+  const r = k.rowOf(keg);
+  if (r < 0) return;
+  const link = (addr: bigint): bigint => {
+    const s = slabAt(target, addr);
+    return s ? s.rows.get(s.row, 'us_link.le_next') : 0n;
+  };
+  for (const list of ['uk_part_slab', 'uk_free_slab', 'uk_full_slab']) {
+    const seen = new Set<bigint>();
+    for (let p = k.get(r, `${list}.lh_first`); p !== 0n && !seen.has(p); p = link(p)) {
+      seen.add(p);
+      yield p;
+    }
+  }
+}
+
+/** The indexes of a slab's free items: the freelist chain from us_firstfree, us_freecount long. */
+export function slabFreeItems(s: SlabRef): Set<number> {
+  const free = new Set<number>();
+  const list = s.rows.list(s.row, 'us_freelist');
+  let n = s.rows.num(s.row, 'us_freecount');
+  let i = s.rows.num(s.row, 'us_firstfree');
+  while (n-- > 0 && i >= 0 && !free.has(i)) {
+    free.add(i);
+    if (i >= list.length) break;
+    i = Number(list[i]!);
+  }
+  return free;
+}

@@ -1,0 +1,178 @@
+/*
+ * UMA's dcmds: ddb's `show uma` (one row per zone, ddb's layout; /i for
+ * CSV), and mdb-style tables of zones (::uma_zone) and kegs (::uma_keg).
+ */
+import { defineDcmd, flag, str, table, text, type Column } from '../../../dcmd.js';
+import { DcmdError, UsageError } from '../../../errors.js';
+import { ptrPad } from '../../../render/number.js';
+import { hx } from '../struct.js';
+import { umaFlagNames } from '../names.js';
+import { KEG, ZONE, kegName, kegRows, umaZones, zoneName, type ZoneStats } from './helpers.js';
+
+/** ddb's `show uma` header and row widths (%18s %6s %7s %7s %11s), the 2004 columns. */
+const W = [18, 6, 7, 7, 11];
+const umaLine = (cells: string[]): string => cells.map((c, i) => c.padStart(W[i]!)).join(' ');
+
+/** Total memory of a zone's items, allocated and cached: the sort key of `show uma`. */
+const totalMem = (z: ZoneStats): bigint => (z.used + z.free) * BigInt(z.size);
+
+export const showUma = defineDcmd({
+  name: 'uma',
+  synopsis: '[-i]',
+  address: 'none',
+  summary: 'print UMA zone statistics',
+  help: `Prints one row per UMA zone, as ddb's "show uma" does: the zone's name,
+its item size (uk_size), the items in use, the free items it holds, and
+the allocation requests it has served. Rows are sorted by the memory the
+zone's items take, (Used + Free) x Size, largest first. -i (ddb's
+"show uma/i") prints the same as comma-separated values.
+
+  Used      allocations - frees: uz_allocs - uz_frees, plus each CPU's
+            uc_allocs - uc_frees not yet folded into them
+  Free      items in the per-CPU alloc and free buckets, in the zone's
+            full buckets, and free in the keg (uk_free). A secondary zone
+            (Packet, over the Mbuf keg) counts only its own buckets: the
+            keg's free items belong to the keg's first zone.
+  Requests  allocations served (uz_allocs plus the per-CPU uc_allocs)
+
+This is the 2004 kernel's layout, "Zone Size Used Free Requests": newer
+ddb adds Sleeps, Bucket, Total Mem and XFree, but a 2004 zone has no
+uz_sleeps and no cross-domain free counts, so those columns are left out
+rather than printed as zeros. In mdb syntax this is ::uma; ::uma_zone
+prints the same counts with each zone's address.
+
+EXAMPLES
+  db> show uma
+                Zone   Size    Used    Free    Requests
+  ...
+  > ::uma -i
+  Zone,Size,Used,Free,Requests
+  ...`,
+  options: { i: flag('print comma-separated values (show uma/i)') },
+  ddb: { words: ['show uma'], modifiers: { i: '-i' }, synopsis: '[/i]' },
+  run(ctx, _addr, opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const zones = umaZones(ctx.target);
+    if (zones.length === 0) throw new DcmdError("couldn't find struct uma_zone table: this dump has no UMA zones");
+    const sorted = zones
+      .map((z, i) => ({ z, i }))
+      .sort((a, b) => {
+        const d = totalMem(b.z) - totalMem(a.z);
+        return d > 0n ? 1 : d < 0n ? -1 : a.i - b.i;
+      })
+      .map((x) => x.z);
+    const data = sorted.map((z) => ({ zone: z.name, addr: z.addr, size: z.size, used: z.used, free: z.free, requests: z.requests }));
+    const lines = opts.i
+      ? ['Zone,Size,Used,Free,Requests', ...data.map((d) => `${d.zone},${d.size},${d.used},${d.free},${d.requests}`)]
+      : [umaLine(['Zone', 'Size', 'Used', 'Free', 'Requests']), ...data.map((d) => umaLine([d.zone, String(d.size), String(d.used), String(d.free), String(d.requests)]))];
+    return text(lines.map((l) => l + '\n').join(''), { data, addresses: sorted.map((z) => z.addr), addressType: ZONE });
+  },
+});
+
+const zoneColumns = (ps: number): Column[] => [
+  { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
+  { key: 'name', header: 'NAME', width: 18 },
+  { key: 'size', header: 'SIZE', width: 6, align: 'right' },
+  { key: 'used', header: 'USED', width: 8, align: 'right', format: (v) => String(v) },
+  { key: 'free', header: 'FREE', width: 8, align: 'right', format: (v) => String(v) },
+  { key: 'requests', header: 'REQUESTS', width: 10, align: 'right', format: (v) => String(v) },
+  { key: 'fails', header: 'FAILS', width: 6, align: 'right', format: (v) => String(v) },
+];
+
+export const umaZone = defineDcmd({
+  name: 'uma_zone',
+  synopsis: '?[-n name]',
+  address: 'optional',
+  summary: 'print UMA zones',
+  help: `Prints UMA zones, one line each: the struct uma_zone, its name, item
+size, items in use, free items it holds (per-CPU buckets, full buckets, and
+for a keg's first zone the keg's free items), allocation requests and
+failures (uz_fails). Without an address it walks every zone. -n keeps the
+zones whose name contains the given text. See ::uma for how the counts
+are made.
+
+EXAMPLES
+  > ::uma_zone
+  ADDR     NAME                 SIZE     USED     FREE   REQUESTS  FAILS
+  ...
+  > ::uma_zone -n Mbuf | ::print struct uma_zone uz_keg`,
+  options: { n: str('name', 'only zones whose name contains this text') },
+  input: ZONE,
+  walker: 'uma_zone',
+  run(ctx, addr, opts, args) {
+    if (args.length > 0 || addr === undefined) throw new UsageError();
+    const z = umaZones(ctx.target).find((x) => x.addr === addr);
+    if (!z) throw new DcmdError(`couldn't read struct uma_zone at ${hx(addr)}`);
+    const match = opts.n === undefined || z.name.includes(opts.n);
+    if (!match && !ctx.first) return;
+    const rows = match ? [{ addr: z.addr, name: z.name, size: z.size, used: z.used, free: z.free, requests: z.requests, fails: z.fails, keg: z.keg, primary: z.primary }] : [];
+    return table(zoneColumns(ctx.pointerSize), rows, { addresses: match ? [z.addr] : [], addressType: ZONE });
+  },
+});
+
+const kegColumns = (ps: number): Column[] => [
+  { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
+  { key: 'name', header: 'NAME', width: 18 },
+  { key: 'size', header: 'SIZE', width: 5, align: 'right' },
+  { key: 'rsize', header: 'RSIZE', width: 5, align: 'right' },
+  { key: 'ipers', header: 'IPERS', width: 5, align: 'right' },
+  { key: 'ppera', header: 'PPERA', width: 5, align: 'right' },
+  { key: 'pages', header: 'PAGES', width: 11, align: 'right', format: (_v, r) => `${r['pages']}/${r['maxpages']}` },
+  { key: 'free', header: 'FREE', width: 6, align: 'right' },
+  { key: 'recurse', header: 'RECURSE', width: 7, align: 'right' },
+  { key: 'flags', header: 'FLAGS', width: 20, format: (v) => umaFlagNames(v as number) },
+  { key: 'slabzone', header: 'SLABZONE', width: 14, format: (v) => (v as string) || '-' },
+  { key: 'allocf', header: 'ALLOCF', format: (v) => (v as string) || '-' },
+];
+
+export const umaKeg = defineDcmd({
+  name: 'uma_keg',
+  synopsis: '?',
+  address: 'optional',
+  summary: 'print UMA kegs',
+  help: `Prints UMA kegs, the slab layer under the zones, one line each: the
+struct uma_keg, the name of its first zone, item size (uk_size) and
+size with alignment (uk_rsize), items per slab (uk_ipers), pages per
+allocation (uk_ppera), pages held over the limit (uk_pages/uk_maxpages, 0
+for no limit), free items in its slabs (uk_free), uk_recurse (nonzero
+while a thread is inside the keg's slab allocator: on an INTERNAL keg,
+every allocation of a slab header fails meanwhile), the flags by name
+(OFFPAGE, REFCNT, INTERNAL, ...), the zone off-page slab headers come from
+(uk_slabzone), and the page allocator (uk_allocf) as a symbol. Without an
+address it walks every keg.
+
+EXAMPLES
+  > ::uma_keg
+  ADDR     NAME               SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
+  ...
+  > *zone_clust::print struct uma_zone uz_keg | ::uma_keg`,
+  options: {},
+  input: KEG,
+  walker: 'uma_keg',
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0 || addr === undefined) throw new UsageError();
+    const k = kegRows(ctx.target);
+    const r = k.rowOf(addr);
+    if (r < 0) throw new DcmdError(`couldn't read struct uma_keg at ${hx(addr)}`);
+    const allocf = k.get(r, 'uk_allocf');
+    const slabzone = k.get(r, 'uk_slabzone');
+    const row = {
+      addr,
+      name: kegName(ctx.target, addr),
+      size: k.num(r, 'uk_size'),
+      rsize: k.num(r, 'uk_rsize'),
+      ipers: k.num(r, 'uk_ipers'),
+      ppera: k.num(r, 'uk_ppera'),
+      pages: k.num(r, 'uk_pages'),
+      maxpages: k.num(r, 'uk_maxpages'),
+      free: k.num(r, 'uk_free'),
+      recurse: k.num(r, 'uk_recurse'),
+      flags: k.num(r, 'uk_flags') >>> 0,
+      flagNames: umaFlagNames(k.num(r, 'uk_flags') >>> 0),
+      slabzone: slabzone === 0n ? '' : zoneName(ctx.target, slabzone) || hx(slabzone),
+      slabzoneAddr: slabzone,
+      allocf: allocf === 0n ? '' : ctx.target.formatAddr(allocf),
+    };
+    return table(kegColumns(ctx.pointerSize), [row], { addresses: [addr], addressType: KEG });
+  },
+});

@@ -1,0 +1,116 @@
+/*
+ * ::whatis on a FreeBSD dump: what an address is. An item inside a UMA
+ * slab is reported with its keg, slab and state (allocated, free in the
+ * slab, or cached in one of a zone's buckets); then a thread's stack, a
+ * struct row the dump describes (a thread, a zone, a keg ...), a symbol;
+ * else "unknown". Like mdb's, an address inside an object is given as
+ * base+offset.
+ */
+import { defineDcmd, text } from '../../../dcmd.js';
+import { UsageError } from '../../../errors.js';
+import type { Target } from '../../../target.js';
+import { hx } from '../struct.js';
+import { procOf, readFbThread, threadRows } from '../thread/helpers.js';
+import { allSlabs, bucketRows, kegName, kegRows, slabFreeItems, umaZones, zoneName } from './helpers.js';
+
+export interface WhatisHit {
+  addr: bigint;
+  base: bigint;
+  what: string;
+  kind: 'item' | 'stack' | 'struct' | 'symbol' | 'unknown';
+}
+
+const at = (addr: bigint, base: bigint): string => (addr === base ? `${hx(addr)} is ` : `${hx(addr)} is ${hx(base)}+${hx(addr - base)}, `);
+
+/** The zone and bucket that cache an item, if a bucket holds it. */
+function bucketHolding(target: Target, item: bigint): { zone: string; bucket: bigint } | undefined {
+  const b = bucketRows(target);
+  for (let r = 0; r < b.count; r++) {
+    const items = b.list(r, 'ub_bucket');
+    const n = Math.max(0, b.num(r, 'ub_cnt'));
+    if (items.slice(0, n || items.length).includes(item)) {
+      const addr = b.addr(r);
+      const z = umaZones(target).find((x) => x.buckets.includes(addr));
+      return { zone: z?.name ?? '?', bucket: addr };
+    }
+  }
+  return undefined;
+}
+
+export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
+  const k = kegRows(target);
+  for (const s of allSlabs(target)) {
+    const keg = s.rows.get(s.row, 'us_keg');
+    const kr = k.rowOf(keg);
+    if (kr < 0) continue;
+    const rsize = BigInt(k.num(kr, 'uk_rsize') || k.num(kr, 'uk_size'));
+    const ipers = BigInt(k.num(kr, 'uk_ipers'));
+    const data = s.rows.get(s.row, 'us_data');
+    if (rsize === 0n || addr < data || addr >= data + rsize * ipers) continue;
+    const idx = (addr - data) / rsize;
+    const item = data + idx * rsize;
+    const name = kegName(target, keg) || hx(keg);
+    let state: string;
+    const cached = slabFreeItems(s).has(Number(idx)) ? undefined : bucketHolding(target, item);
+    if (slabFreeItems(s).has(Number(idx))) state = 'free';
+    else if (cached) state = `free in ${cached.zone}'s bucket ${hx(cached.bucket)}`;
+    else state = 'allocated';
+    const where = cached ? `, ${state.replace(/^free in /, 'cached in ')}` : '';
+    const what = cached
+      ? `${at(addr, item)}free from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`
+      : `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}`;
+    return { addr, base: item, what, kind: 'item' };
+  }
+  const t = threadRows(target);
+  const page = BigInt(target.header.pagesize || 4096);
+  for (let r = 0; r < t.count; r++) {
+    const ks = t.get(r, 'td_kstack');
+    const n = BigInt(t.num(r, 'td_kstack_pages'));
+    if (ks !== 0n && addr >= ks && addr < ks + n * page) {
+      const th = readFbThread(target, r);
+      const p = procOf(target, th);
+      return { addr, base: ks, kind: 'stack', what: `${at(addr, ks)}in thread ${hx(th.addr)}'s stack (pid ${p?.pid ?? -1} tid ${th.tid})` };
+    }
+  }
+  const obj = target.objectAt(addr);
+  if (obj && obj.table.startsWith('struct ')) {
+    let detail = '';
+    if (obj.table === 'struct thread') {
+      const th = readFbThread(target, obj.row);
+      const p = procOf(target, th);
+      detail = ` (pid ${p?.pid ?? -1} tid ${th.tid} "${p?.comm ?? ''}")`;
+    } else if (obj.table === 'struct uma_zone') detail = ` (${zoneName(target, obj.base)})`;
+    else if (obj.table === 'struct uma_keg') detail = ` (${kegName(target, obj.base)})`;
+    else if (obj.table === 'struct uma_slab' || obj.table === 'struct uma_slab_refcnt') {
+      const s = [...allSlabs(target)].find((x) => x.addr === obj.base);
+      if (s) detail = ` of ${kegName(target, s.rows.get(s.row, 'us_keg'))}'s keg`;
+    }
+    return { addr, base: obj.base, kind: 'struct', what: `${at(addr, obj.base)}a ${obj.table}${detail}` };
+  }
+  const sym = target.symbolAt(addr);
+  if (sym) return { addr, base: sym.sym.addr, kind: 'symbol', what: `${hx(addr)} is ${target.formatAddr(addr)}, in ${sym.sym.module}'s data` };
+  return { addr, base: addr, kind: 'unknown', what: `${hx(addr)} is unknown` };
+}
+
+export const whatis = defineDcmd({
+  name: 'whatis',
+  synopsis: ':',
+  address: 'required',
+  summary: 'given an address, return information',
+  help: `Says what an address is on a FreeBSD dump: an item in a UMA slab, with
+the keg (named after its first zone), the slab, and whether the item is
+allocated, free in the slab, or free in a zone's bucket; else a place in a
+thread's kernel stack; else a struct the dump describes (a thread, zone,
+keg, slab header, bucket, process ...); else a kernel symbol. An address
+inside an object is given as base+offset.
+
+EXAMPLES
+  > c1234500::whatis
+  c1234500 is c1234400+100, allocated from MbufClust's keg c0f1e000, slab c1ff0000`,
+  options: {},
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const h = whatisFreebsd(ctx.target, addr!);
+    return text(h.what + '\n', { data: h });
+  },
+});

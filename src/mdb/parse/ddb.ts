@@ -1,0 +1,227 @@
+/*
+ * ddb's grammar (FreeBSD sys/ddb/db_command.c): `cmd[/modifiers]
+ * [addr][,count]`, the command one or more words (`show all procs`), each
+ * word abbreviable to a unique prefix among its siblings (db_cmd_search: an
+ * exact match wins, two prefix matches are `Ambiguous`, none is `No such
+ * command`). Numbers are in radix 16 unless prefixed 0t (decimal), 0o
+ * (octal) or 0x.
+ *
+ * The commands are the registry's: every dcmd that declares `ddb` words
+ * (dcmd.ts DdbSpec) is reachable by them, and a ddb command becomes the same
+ * AST the mdb grammar produces (a `dcmd` verb, the address as the
+ * invocation's address, modifiers and count as arguments), so the engine
+ * runs one implementation whichever grammar typed it. Two commands are the
+ * grammar's own, as in ddb: `x/FMT addr[,n]` (examine) is mdb's `/` format
+ * verb. `p[/FMT] expr` is the ddb module's ::ddbprint (ddb's own widths).
+ */
+import type { AnyDcmd, DdbSpec } from '../dcmd.js';
+import { DdbError, ParseError } from '../errors.js';
+import type { Registry } from '../registry.js';
+import type { Arg, Expr, FormatItem, Invocation } from './ast.js';
+import { parseExpression, type ParsedCommand } from './parser.js';
+
+/** A node of ddb's command tables: `show` is a node whose children are `uma`, `thread`, `all` ... */
+export interface DdbNode {
+  word: string;
+  children: Map<string, DdbNode>;
+  dcmd?: AnyDcmd;
+  spec?: DdbSpec;
+  /** the grammar's own command (examine: mdb's `/` format verb) */
+  builtin?: 'examine';
+}
+
+/** The grammar's own commands, with ddb's synopsis and summary (for help). */
+export const DDB_BUILTINS: ReadonlyArray<{ words: string[]; builtin: 'examine'; synopsis: string; summary: string }> = [
+  { words: ['x', 'examine'], builtin: 'examine', synopsis: '[/bhlg][xzduorcsai] addr[,count]', summary: 'display memory' },
+];
+
+const tables = new WeakMap<Registry, DdbNode>();
+
+/** ddb's command tree over a registry's dcmds (built once per registry). */
+export function ddbTable(registry: Registry): DdbNode {
+  const hit = tables.get(registry);
+  if (hit) return hit;
+  const root: DdbNode = { word: '', children: new Map() };
+  const place = (phrase: string): DdbNode => {
+    let node = root;
+    for (const w of phrase.trim().split(/\s+/)) {
+      let next = node.children.get(w);
+      if (!next) {
+        next = { word: w, children: new Map() };
+        node.children.set(w, next);
+      }
+      node = next;
+    }
+    return node;
+  };
+  for (const b of DDB_BUILTINS) for (const w of b.words) place(w).builtin = b.builtin;
+  const seen = new Set<AnyDcmd>();
+  for (const [, d] of registry.dcmdNames()) {
+    if (!d.ddb || seen.has(d)) continue;
+    seen.add(d);
+    for (const phrase of d.ddb.words) {
+      const n = place(phrase);
+      n.dcmd = d;
+      n.spec = d.ddb;
+    }
+  }
+  tables.set(registry, root);
+  return root;
+}
+
+/** Every ddb command phrase with what it runs, sorted (for help and completion). */
+export function ddbPhrases(registry: Registry): Array<{ phrase: string; node: DdbNode }> {
+  const out: Array<{ phrase: string; node: DdbNode }> = [];
+  const visit = (n: DdbNode, prefix: string): void => {
+    for (const [w, c] of n.children) {
+      const phrase = prefix ? `${prefix} ${w}` : w;
+      if (c.dcmd || c.builtin) out.push({ phrase, node: c });
+      visit(c, phrase);
+    }
+  };
+  visit(ddbTable(registry), '');
+  return out.sort((a, b) => (a.phrase < b.phrase ? -1 : a.phrase > b.phrase ? 1 : 0));
+}
+
+/** db_cmd_search: the child a (possibly abbreviated) word names. */
+export function searchWord(node: DdbNode, word: string): { node: DdbNode } | { error: 'none' | 'ambiguous' } {
+  const exact = node.children.get(word);
+  if (exact) return { node: exact };
+  const hits = [...node.children.values()].filter((c) => c.word.startsWith(word));
+  if (hits.length === 1) return { node: hits[0]! };
+  return { error: hits.length === 0 ? 'none' : 'ambiguous' };
+}
+
+/** ddb splits nothing on `;` itself; mddb does, so that `-e 'show uma; bt'` runs both. */
+function splitDdb(line: string): string[] {
+  return line
+    .split(/[;\r\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Parses every command of a ddb line against the registry's ddb words. */
+export function parseDdbLine(line: string, registry: Registry, radix = 16): ParsedCommand[] {
+  return splitDdb(line).map((text) => {
+    try {
+      return { ok: true, pipeline: { text, stages: [parseDdbCommand(text, registry, radix)] } };
+    } catch (e) {
+      if (e instanceof ParseError) return { ok: false, text, error: e };
+      const msg = e instanceof Error ? e.message : String(e);
+      return { ok: false, text, error: new ParseError(msg) };
+    }
+  });
+}
+
+const WORD = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/** One ddb command (no `;`) as one AST invocation. */
+export function parseDdbCommand(text: string, registry: Registry, radix = 16): Invocation {
+  let rest = text.trim();
+  const first = WORD.exec(rest);
+  if (!first) throw new DdbError('No such command');
+  let node: DdbNode = ddbTable(registry);
+  let word = first[0];
+  rest = rest.slice(word.length);
+  for (;;) {
+    const r = searchWord(node, word);
+    if ('error' in r) throw new DdbError(r.error === 'none' ? 'No such command' : 'Ambiguous');
+    node = r.node;
+    if (node.children.size === 0) break;
+    // a table (`show`, `show all`) takes the next word as its subcommand; a
+    // command that also has subcommands takes it only when it names one
+    const m = /^\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(rest);
+    const isCommand = node.dcmd !== undefined || node.builtin !== undefined;
+    if (!m) {
+      if (isCommand) break;
+      throw new DdbError('No such command');
+    }
+    if (isCommand && 'error' in searchWord(node, m[1]!)) break;
+    word = m[1]!;
+    rest = rest.slice(m[0].length);
+  }
+  let modifiers = '';
+  const mod = /^\/([A-Za-z0-9]*)/.exec(rest);
+  if (mod) {
+    modifiers = mod[1]!;
+    rest = rest.slice(mod[0].length);
+  }
+  const { addr, count } = addrAndCount(rest, radix);
+  if (node.builtin === 'examine') return examine(modifiers, addr, count);
+  const d = node.dcmd!;
+  const spec = node.spec ?? { words: [] };
+  const args: Arg[] = [];
+  for (const c of modifiers) {
+    const opt = spec.modifiers?.[c];
+    if (opt === undefined) throw new DdbError('Bad modifier');
+    args.push({ kind: 'str', value: opt });
+  }
+  if (count && spec.count === 'arg') args.push({ kind: 'str', value: '-n' }, { kind: 'expr', expr: count.expr, text: `$[${count.text}]` });
+  const inv: Invocation = { verb: { kind: 'dcmd', name: d.name, args } };
+  if (addr) inv.addr = addr.expr;
+  return inv;
+}
+
+interface Parsed {
+  expr: Expr;
+  text: string;
+}
+
+/** `[addr][,count]`: two expressions in the default radix. */
+function addrAndCount(rest: string, radix: number): { addr?: Parsed; count?: Parsed } {
+  const t = rest.trim();
+  if (t === '') return {};
+  const comma = t.lastIndexOf(',');
+  const a = (comma < 0 ? t : t.slice(0, comma)).trim();
+  const c = comma < 0 ? '' : t.slice(comma + 1).trim();
+  if (comma >= 0 && c === '') throw new DdbError('Syntax error');
+  const out: { addr?: Parsed; count?: Parsed } = {};
+  if (a !== '') out.addr = { expr: expr(a, radix), text: a };
+  if (c !== '') out.count = { expr: expr(c, radix), text: c };
+  return out;
+}
+
+function expr(text: string, radix: number): Expr {
+  try {
+    return parseExpression(text, radix);
+  } catch (e) {
+    if (e instanceof ParseError) throw new DdbError(`Syntax error: ${text}`);
+    throw e;
+  }
+}
+
+/** ddb's size modifiers b h l g and format letters, as mdb's format letters. */
+const EXAMINE: Record<string, Record<string, string>> = {
+  b: { x: 'B', z: 'B', r: 'B', d: 'v', u: 'V', o: 'b', c: 'c' },
+  h: { x: 'x', z: 'x', r: 'x', d: 'd', u: 'u', o: 'o', c: 'c' },
+  l: { x: 'X', z: 'X', r: 'X', d: 'D', u: 'U', o: 'O', c: 'c' },
+  g: { x: 'J', z: 'J', r: 'J', d: 'e', u: 'E', o: 'G', c: 'c' },
+};
+
+function examine(mods: string, addr: Parsed | undefined, count: Parsed | undefined): Invocation {
+  let size = 'l';
+  let fmt = 'x';
+  for (const c of mods) {
+    if ('bhlg'.includes(c)) size = c;
+    else if ('xzduorcsai'.includes(c)) fmt = c;
+    else throw new DdbError('Bad modifier');
+  }
+  const n = count ? countOf(count) : 1;
+  let letter: string;
+  if (fmt === 's') letter = 's';
+  else if (fmt === 'a') letter = 'p';
+  else if (fmt === 'i') letter = 'i';
+  else letter = EXAMINE[size]![fmt]!;
+  const items: FormatItem[] = [{ kind: 'fmt', letter, count: n }];
+  const inv: Invocation = { verb: { kind: 'format', space: '/', items, values: [] } };
+  if (addr) inv.addr = addr.expr;
+  return inv;
+}
+
+/** x's count is a number of items: a constant, as a format item's count is. */
+function countOf(c: Parsed): number {
+  if (c.expr.kind !== 'num') throw new DdbError('Bad count');
+  const n = c.expr.value;
+  if (n < 1n || n > 0x10000n) throw new DdbError('Bad count');
+  return Number(n);
+}
