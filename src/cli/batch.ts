@@ -26,6 +26,8 @@ export interface BatchOptions {
   /** commands read from standard input, run last */
   stdin?: string;
   json: boolean;
+  /** the grammar (--syntax); default from the dump's OS */
+  syntax?: 'mdb' | 'ddb';
   stdout: TextSink;
   stderr: TextSink;
 }
@@ -56,7 +58,7 @@ export async function runBatch(o: BatchOptions): Promise<number> {
 
   let session;
   try {
-    session = openScriptSession(model, o.dumpPath);
+    session = openScriptSession(model, o.dumpPath, undefined, o.syntax);
   } catch (e) {
     // the modules read the dump as they load (one walker per kmem cache)
     o.stderr.write(`mddb: ${message(e)}\n`);

@@ -30,15 +30,16 @@ export async function main(argv: string[]): Promise<number> {
     .option('-e, --eval <commands>', 'run these dcmds (repeatable; in order) and exit', collect, [])
     .option('-f, --file <script>', 'run the dcmds in this file and exit', collect, [])
     .option('--json', 'print machine-readable results (batch mode)')
+    .addOption(new Option('--syntax <grammar>', "command grammar: mdb (illumos mdb's) or ddb (FreeBSD ddb's); default from the dump's OS").choices(['mdb', 'ddb']))
     .option('--no-color', 'no colour in the interactive debugger (NO_COLOR is honoured too)')
     .exitOverride()
-    .action(async (dump: string | undefined, opts: { eval: string[]; file: string[]; json?: boolean; color: boolean }) => {
+    .action(async (dump: string | undefined, opts: { eval: string[]; file: string[]; json?: boolean; color: boolean; syntax?: 'mdb' | 'ddb' }) => {
       if (!dump) {
         program.outputHelp();
         status = 2;
         return;
       }
-      status = await openDump({ dumpPath: dump, commands: opts.eval, files: opts.file, json: !!opts.json, color: opts.color });
+      status = await openDump({ dumpPath: dump, commands: opts.eval, files: opts.file, json: !!opts.json, color: opts.color, ...(opts.syntax ? { syntax: opts.syntax } : {}) });
     });
 
   program

@@ -11,6 +11,8 @@ export interface OpenArgs {
   files: string[];
   json: boolean;
   color: boolean;
+  /** --syntax: the grammar, default from the dump's OS (illumos mdb, FreeBSD ddb) */
+  syntax?: 'mdb' | 'ddb';
 }
 
 export async function openDump(a: OpenArgs): Promise<number> {
@@ -31,6 +33,7 @@ export async function openDump(a: OpenArgs): Promise<number> {
       files: a.files,
       ...(stdin !== undefined ? { stdin } : {}),
       json: a.json,
+      ...(a.syntax ? { syntax: a.syntax } : {}),
       stdout: process.stdout,
       stderr: process.stderr,
     });
@@ -52,7 +55,7 @@ export async function openDump(a: OpenArgs): Promise<number> {
   const fs2 = await import('node:fs');
   let session;
   try {
-    session = createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: runShell });
+    session = createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: runShell, ...(a.syntax ? { syntax: a.syntax } : {}) });
   } catch (e) {
     process.stderr.write(`mddb: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;

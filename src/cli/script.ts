@@ -10,16 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DebugSession, ExecOptions, ExecResult } from '../mdb/api.js';
 import type { DumpModel } from '../dump/format.js';
-import { createSession, type MdbSession } from '../mdb/session.js';
+import { createSession, type MdbSession, type Syntax } from '../mdb/session.js';
 import { runShell } from './shell.js';
 
 /**
  * A session as batch mode opens it: `path` is the dump's name as the user
  * typed it (::status prints it), and `$<file` reads files relative to `cwd`.
  */
-export function openScriptSession(model: DumpModel, dumpPath: string, cwd?: string): MdbSession {
+export function openScriptSession(model: DumpModel, dumpPath: string, cwd?: string, syntax?: Syntax): MdbSession {
   const readFile = (p: string): string => fs.readFileSync(cwd === undefined ? p : path.resolve(cwd, p), 'utf8');
-  return createSession(model, dumpPath, undefined, { readFile, shell: runShell });
+  return createSession(model, dumpPath, undefined, { readFile, shell: runShell, ...(syntax ? { syntax } : {}) });
 }
 
 /** The lines of a script that are run: blank ones are skipped (mdb ignores empty input lines). */
@@ -33,9 +33,20 @@ export interface LineRun {
   result: ExecResult;
 }
 
+/**
+ * The lines of a ddb script: an empty line repeats the last command in ddb,
+ * so blank lines are kept, except those after the last command (the file's
+ * final newline).
+ */
+export function ddbScriptLines(script: string): string[] {
+  const lines = script.split(/\r?\n/).map((l) => (l.trim() === '' ? '' : l));
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
 /** Executes the script line by line, yielding each result; stops after a line that quits ($q). */
 export async function* runScript(session: DebugSession, script: string, opts: ExecOptions = {}): AsyncGenerator<LineRun> {
-  for (const line of scriptLines(script)) {
+  for (const line of session.syntax === 'ddb' ? ddbScriptLines(script) : scriptLines(script)) {
     const result = await session.execute(line, opts);
     yield { line, result };
     if (result.quit) return;

@@ -49,4 +49,6 @@ export interface DebugSession {
   complete(line: string): string[];
   /** the prompt to show: "> " for mdb, "db> " for the ddb grammar */
   prompt(): string;
+  /** the grammar lines are read in: mdb's (the default) or ddb's, where an empty line repeats the last command */
+  readonly syntax?: 'mdb' | 'ddb';
 }

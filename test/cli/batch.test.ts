@@ -78,3 +78,43 @@ describe('runBatch', () => {
     ]);
   });
 });
+
+describe('runBatch on a FreeBSD dump (ddb syntax by default)', () => {
+  let fdump: string;
+  beforeAll(async () => {
+    const { freebsdDump } = await import('../mdb/modules/freebsd/fixture.js');
+    fdump = path.join(dir, 'freebsd.dump');
+    // without frames: dump/validate.ts still checks thread_row against kthread_t only
+    const m = freebsdDump(true);
+    writeDump(fdump, { ...m, tables: m.tables.filter((t) => t.name !== 'frames') });
+  });
+
+  it('runs ddb commands, and mdb ones with --syntax mdb', async () => {
+    const r = await batch({ dumpPath: fdump, commands: ['show panic', 'sh u/i'] });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^panic: uma_zone_slab is looping\nZone,Size,Used,Free,Requests\n/);
+    const m = await batch({ dumpPath: fdump, commands: ['::panicinfo'], syntax: 'mdb' });
+    expect(m).toEqual({ status: 0, stdout: 'panic: uma_zone_slab is looping\n', stderr: '' });
+    const bad = await batch({ dumpPath: fdump, commands: ['show panic'], syntax: 'mdb' });
+    expect(bad.status).toBe(1);
+  });
+
+  it('says No such command on stderr and exits 1', async () => {
+    const r = await batch({ dumpPath: fdump, commands: ['frobnicate', 'show panic'] });
+    expect(r).toEqual({ status: 1, stdout: 'panic: uma_zone_slab is looping\n', stderr: 'No such command\n' });
+  });
+
+  it('repeats the last command on an empty line of a script, but not for the final newline', async () => {
+    const f = path.join(dir, 'repeat.ddb');
+    fs.writeFileSync(f, 'show panic\n\n');
+    expect((await batch({ dumpPath: fdump, files: [f] })).stdout).toBe('panic: uma_zone_slab is looping\n');
+    fs.writeFileSync(f, 'show panic\n\nshow msgbuf\n');
+    expect((await batch({ dumpPath: fdump, files: [f] })).stdout).toBe('panic: uma_zone_slab is looping\n'.repeat(2) + 'Copyright (c) 1992-2004 The FreeBSD Project.\npanic: uma_zone_slab is looping\n');
+  });
+
+  it('gives --json results for ddb commands', async () => {
+    const r = await batch({ dumpPath: fdump, commands: ['ps'], json: true });
+    const doc = JSON.parse(r.stdout) as Array<{ command: string; ok: boolean }>;
+    expect(doc[0]).toMatchObject({ command: 'ps', ok: true });
+  });
+});

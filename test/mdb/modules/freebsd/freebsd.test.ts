@@ -1,0 +1,245 @@
+// The FreeBSD modules on the fixture dump (fixture.ts), in both grammars.
+import { describe, expect, it } from 'vitest';
+import { createSession } from '../../../../src/mdb/session.js';
+import { BUCKET, CLUST_DATA, KEG, MBUF_DATA, PROC, SLAB, TD, ZONE, freebsdDump, freebsdSession, out } from './fixture.js';
+
+const hx = (v: bigint) => v.toString(16);
+
+describe('session syntax', () => {
+  it('defaults to ddb on a FreeBSD dump and mdb on illumos; --syntax overrides', () => {
+    expect(freebsdSession().syntax).toBe('ddb');
+    expect(freebsdSession().prompt()).toBe('db> ');
+    expect(freebsdSession(true, 'mdb').prompt()).toBe('> ');
+    const m = { ...freebsdDump(), header: { ...freebsdDump().header, os: 'illumos' as const } };
+    expect(createSession(m, 'x').syntax).toBe('mdb');
+  });
+
+  it('repeats the last command on an empty line in ddb, and does nothing at first', async () => {
+    const s = freebsdSession();
+    expect((await s.execute('')).output).toBe('');
+    const a = await out(s, 'show panic');
+    expect(await out(s, '')).toBe(a);
+    expect(await out(s, '   ')).toBe(a);
+  });
+
+  it('says No such command without a prefix, and fails the line', async () => {
+    const r = await freebsdSession().execute('frobnicate');
+    expect(r).toMatchObject({ ok: false, errors: ['No such command'], output: '' });
+    expect((await freebsdSession().execute('sh thr')).errors).toEqual(['Ambiguous']);
+  });
+
+  it('completes ddb words', () => {
+    const s = freebsdSession();
+    expect(s.complete('sh')).toEqual(['show']);
+    expect(s.complete('show al')).toEqual(['all', 'allpcpu']);
+    expect(s.complete('show all ')).toEqual(['procs', 'trace']);
+    expect(s.complete('x')).toEqual(['x']);
+  });
+
+  it('lists the ddb commands with help', async () => {
+    const o = await out(freebsdSession(), 'help');
+    expect(o).toMatch(/^Command list:\n/);
+    expect(o).toMatch(/^show uma\[\/i\] +print UMA zone statistics \(::uma\)$/m);
+    expect(o).toMatch(/^bt \[tid\|pid\|addr\]\[,count\] /m);
+  });
+});
+
+describe('show uma', () => {
+  it("prints the 2004 layout, largest memory first, Free counting buckets and the primary zone's keg", async () => {
+    expect(await out(freebsdSession(), 'show uma')).toBe(
+      [
+        '              Zone   Size    Used    Free    Requests',
+        '         MbufClust   2048     200       0         200',
+        '            Packet    256      50       5         200',
+        '              Mbuf    256      15       7        1005',
+        '     UMA RCntSlabs     60      60       0         100',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints CSV with /i, and the same as ::uma -i in mdb syntax', async () => {
+    const csv = await out(freebsdSession(), 'show uma/i');
+    expect(csv.split('\n')[0]).toBe('Zone,Size,Used,Free,Requests');
+    expect(csv).toContain('Packet,256,50,5,200\n');
+    expect(await out(freebsdSession(true, 'mdb'), '::uma -i')).toBe(csv);
+  });
+
+  it('gives structured results for --json', async () => {
+    const r = await freebsdSession().execute('show uma', { json: true });
+    const rec = r.json[0] as { command: string; results: Array<{ data: Array<{ zone: string; free: bigint }> }> };
+    expect(rec.command).toBe('show uma');
+    expect(JSON.stringify(rec.results[0], (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toContain('"zone":"Packet"');
+  });
+});
+
+describe('traces', () => {
+  it('bt traces the panic thread in the 2004 i386 layout', async () => {
+    const o = await out(freebsdSession(), 'bt');
+    expect(o.split('\n').slice(0, 3)).toEqual([
+      `Tracing pid 1234 tid 100045 td 0x${hx(TD.loop)}`,
+      `uma_zone_slab(${hx(ZONE.clust)},2,0,c0a1b2c4) at uma_zone_slab+0x10e`,
+      `uma_zalloc_internal(${hx(ZONE.clust)},0,2) at uma_zalloc_internal+0x3c`,
+    ]);
+  });
+
+  it('bt on a hang dump traces the thread the debugger was entered on', async () => {
+    const s = freebsdSession(false);
+    expect((await out(s, 'bt')).split('\n')[0]).toBe(`Tracing pid 1234 tid 100045 td 0x${hx(TD.loop)}`);
+    expect(await out(s, 'show panic')).toBe('panicstr not set\n');
+  });
+
+  it('bt takes a tid, pid or thread address, and a frame count', async () => {
+    const s = freebsdSession();
+    const byTid = await out(s, 'bt 100046,2');
+    expect(byTid.split('\n')).toEqual([`Tracing pid 530 tid 100046 td 0x${hx(TD.vmwait)}`, 'mi_switch(1,0) at mi_switch+0x1a0', 'msleep(c0a00130,0,4,c0b00200,0) at msleep+0x2f3', '']);
+    expect((await out(s, `where ${hx(TD.giant)}`)).split('\n')[0]).toBe(`Tracing pid 530 tid 100047 td 0x${hx(TD.giant)}`);
+    expect((await out(s, 'trace 1234')).split('\n')[0]).toBe(`Tracing pid 1234 tid 100045 td 0x${hx(TD.loop)}`);
+    expect((await s.execute('bt 999')).errors).toEqual(['mdb: Thread 999 not found']);
+  });
+
+  it('alltrace traces every thread with its command', async () => {
+    const o = await out(freebsdSession(), 'show all trace');
+    expect(o.match(/^Tracing command /gm)).toHaveLength(6);
+    expect(o).toContain('\nTracing command nfsd pid 530 tid 100046 td 0xc1f3a300\n');
+  });
+
+  it('show threads prints each thread with its top frame', async () => {
+    expect(await out(freebsdSession(), 'show threads')).toContain(`  100045 (0x${hx(TD.loop)}) (stack 0xc8014000)  uma_zone_slab(c1001400,2,0,c0a1b2c4) at uma_zone_slab+0x10e\n`);
+  });
+});
+
+describe('ps and show thread/proc', () => {
+  it('prints ps with wmesg, lock and CPU columns and bracketed kernel processes', async () => {
+    expect(await out(freebsdSession(), 'ps')).toBe(
+      [
+        '  pid  ppid  pgrp   uid  state   wmesg   wchan      cmd',
+        ' 1234     0  1230  1001  R+      CPU 0              mbuftest',
+        '  530     0   530     0  L       (threaded)         nfsd',
+        '100046                   D       vmwait  0xc0a00130 nfsd',
+        '100047                   L      *Giant   0xc1e00040 nfsd',
+        '   11     0     0     0  RL      (threaded)         [idle]',
+        '100003                   CanRun                     [idle]',
+        '100004                   Run     CPU 1              [idle]',
+        '    0     0     0     0  DL      sched   0xc0a3a000 [swapper]',
+        '',
+      ].join('\n'),
+    );
+    expect(await out(freebsdSession(), 'show all procs')).toBe(await out(freebsdSession(true, 'mdb'), '::ps'));
+  });
+
+  it('show thread prints the lock a blocked thread waits on', async () => {
+    expect(await out(freebsdSession(), 'show thread 100047')).toBe(
+      [
+        `Thread 100047 at 0x${hx(TD.giant)}:`,
+        ` proc (pid 530): 0x${hx(PROC.nfsd)}`,
+        ' name: nfsd',
+        ' pcb: 0xc8011d60',
+        ' stack: 0xc8010000-0xc8011fff',
+        ' flags: 0x0  pflags: 0x0',
+        ' state: INHIBITED: {LOCK}',
+        ' lock: Giant  turnstile: 0xc1e00040',
+        ' priority: 20',
+        '',
+      ].join('\n'),
+    );
+    const t = await out(freebsdSession(), 'show thread 100046');
+    expect(t).toContain(' state: INHIBITED: {SLEEPING}\n wmesg: vmwait  wchan: 0xc0a00130\n');
+    expect(await out(freebsdSession(), 'show thread')).toContain(' state: RUNNING (CPU 0)\n');
+  });
+
+  it('show proc prints the process and its threads', async () => {
+    const o = await out(freebsdSession(), 'show proc 530');
+    expect(o.split('\n').slice(0, 7)).toEqual([`Process 530 (nfsd) at 0x${hx(PROC.nfsd)}:`, ' state: NORMAL', ' uid: 0  gids:', ` parent: pid 0 at 0x${hx(PROC.swapper)}`, ' ABI: FreeBSD ELF32', ' flag: 0x10000000', ' threads: 2']);
+    expect(o).toContain('100047                   L      *Giant   0xc1e00040 nfsd\n');
+  });
+});
+
+describe('pcpu, panic, msgbuf', () => {
+  it('show pcpu shows the current CPU, show allpcpu all of them', async () => {
+    const s = freebsdSession();
+    expect(await out(s, 'show pcpu')).toBe(
+      ['cpuid        = 0', `curthread    = 0x${hx(TD.loop)}: pid 1234 tid 100045 "mbuftest"`, 'curpcb       = 0xc8015d60', 'fpcurthread  = none', `idlethread   = 0x${hx(TD.idle0)}: tid 100003 "idle"`, ''].join('\n'),
+    );
+    expect(await out(s, 'show pcpu 1')).toContain('cpuid        = 1\n');
+    expect((await out(s, 'show allpcpu')).match(/^cpuid/gm)).toHaveLength(2);
+  });
+
+  it('show panic and show msgbuf', async () => {
+    const s = freebsdSession();
+    expect(await out(s, 'show panic')).toBe('panic: uma_zone_slab is looping\n');
+    expect(await out(s, 'show msgbuf')).toBe('Copyright (c) 1992-2004 The FreeBSD Project.\npanic: uma_zone_slab is looping\n');
+  });
+
+  it('p prints values with ddb widths', async () => {
+    const s = freebsdSession();
+    expect(await out(s, 'p 0t10')).toBe('       a\n');
+    expect(await out(s, 'p/d 10')).toBe('         16\n');
+  });
+
+  it('x examines memory through the format verbs', async () => {
+    expect(await out(freebsdSession(), `x/lx ${hx(ZONE.mbuf)},1`)).toMatch(/^0xc1001000:\s+c0b00100/);
+  });
+});
+
+describe('mdb syntax on a FreeBSD dump', () => {
+  const m = () => freebsdSession(true, 'mdb');
+
+  it('::uma_zone and ::uma_keg', async () => {
+    const z = await out(m(), '::uma_zone');
+    expect(z.split('\n')[0]).toBe('ADDR     NAME                 SIZE     USED     FREE   REQUESTS  FAILS');
+    expect(z).toContain('c1001400 MbufClust            2048      200        0        200      7\n');
+    const k = await out(m(), '::uma_keg');
+    expect(k).toMatch(/^c1000100 MbufClust\s+2048\s+2048\s+2\s+1\s+100\/512\s+0\s+1 OFFPAGE\|REFCNT\s+UMA RCntSlabs\s+page_alloc$/m);
+    expect(k).toMatch(/^c1000200 UMA RCntSlabs\s+60\s+64\s+60\s+1\s+1\/0\s+0\s+1 INTERNAL\s+-\s+page_alloc$/m);
+    expect(await out(m(), '*zone_clust::print struct uma_zone uz_keg | ::uma_keg')).toContain('c1000100 MbufClust');
+  });
+
+  it('the walkers', async () => {
+    expect(await out(m(), '::walk uma_zone')).toBe([ZONE.mbuf, ZONE.pack, ZONE.clust, ZONE.rcnt].map((a) => `0x${hx(a)}\n`).join(''));
+    expect(await out(m(), `${hx(KEG.mbuf)}::walk uma_zone`)).toBe(`0x${hx(ZONE.mbuf)}\n0x${hx(ZONE.pack)}\n`);
+    expect(await out(m(), '::walk uma_keg')).toBe([KEG.mbuf, KEG.clust, KEG.rcnt].map((a) => `0x${hx(a)}\n`).join(''));
+    expect(await out(m(), `${hx(KEG.clust)}::walk uma_slab`)).toBe(`0x${hx(SLAB.clust)}\n`);
+    expect((await out(m(), '::walk uma_slab')).split('\n')).toHaveLength(4);
+    expect(await out(m(), `${hx(ZONE.pack)}::walk uma_bucket`)).toBe(`0x${hx(BUCKET.packCpu0)}\n0x${hx(BUCKET.packFull)}\n`);
+    expect((await out(m(), '::walk uma_bucket')).split('\n')).toHaveLength(5);
+    expect(await out(m(), `${hx(PROC.nfsd)}::walk thread`)).toBe(`0x${hx(TD.vmwait)}\n0x${hx(TD.giant)}\n`);
+    expect((await out(m(), '::walk proc')).split('\n')).toHaveLength(5);
+  });
+
+  it('::print takes a type name with a space, with the address before or after', async () => {
+    expect(await out(m(), `${hx(KEG.clust)}::print struct uma_keg uk_recurse`)).toBe('uk_recurse = 1\n');
+    expect(await out(m(), `::print struct uma_keg ${hx(KEG.clust)} uk_flags`)).toBe('uk_flags = 0x408\n');
+    expect(await out(m(), '*slabrefzone::print struct uma_zone uz_keg | ::print struct uma_keg uk_recurse uk_flags')).toBe('uk_recurse = 1\nuk_flags = 0x20000000\n');
+    expect(await out(m(), '::print struct uma_keg')).toContain('uk_recurse');
+  });
+
+  it('::whatis tells an item from its slab, keg and state, and stacks and structs', async () => {
+    const w = (a: bigint) => out(m(), `${hx(a)}::whatis`);
+    expect(await w(CLUST_DATA + 0x900n)).toBe('c3000900 is c3000800+100, allocated from MbufClust\'s keg c1000100, slab c1ff0000\n');
+    expect(await w(MBUF_DATA + 0x200n)).toBe("c2000200 is free from Mbuf's keg c1000000, slab c2000f00\n");
+    expect(await w(MBUF_DATA + 0x900n)).toBe("c2000900 is free from Mbuf's keg c1000000, slab c2000f00, cached in Packet's bucket c1002040\n");
+    expect(await w(0xc8014010n)).toBe("c8014010 is c8014000+10, in thread c1f3a180's stack (pid 1234 tid 100045)\n");
+    expect(await w(TD.loop + 8n)).toBe('c1f3a188 is c1f3a180+8, a struct thread (pid 1234 tid 100045 "mbuftest")\n');
+  });
+
+  it('$c, ::stack, ::findstack, ::stacks, ::status and ::msgbuf', async () => {
+    expect((await out(m(), '$c')).split('\n')[0]).toBe('uma_zone_slab+0x10e(c1001400, 2, 0, c0a1b2c4)');
+    expect((await out(freebsdSession(false, 'mdb'), '::stack')).split('\n')[0]).toBe('uma_zone_slab+0x10e(c1001400, 2, 0, c0a1b2c4)');
+    expect((await out(m(), `${hx(TD.giant)}::findstack`)).split('\n')[0]).toBe('stack pointer for thread c1f3a480 (pid 530 tid 100047 "nfsd"): c8011c00');
+    const st = await out(m(), '::stacks -c slab_zalloc');
+    expect(st.split('\n').slice(0, 2)).toEqual(['THREAD   STATE  WMESG    COUNT', 'c1f3a300 D      vmwait       1']);
+    expect(await out(m(), '::status')).toContain('panic message: uma_zone_slab is looping\n');
+    expect(await out(freebsdSession(false, 'mdb'), '::status')).toContain('hang: no panic; the debugger was entered (break) on CPU 0, thread c1f3a180');
+    expect(await out(m(), '::msgbuf')).toContain('panic: uma_zone_slab is looping\n');
+  });
+
+  it('every FreeBSD dcmd has help with EXAMPLES that name it', async () => {
+    const s = m();
+    for (const [n, d] of s.registry.dcmdNames()) {
+      expect(d.help, n).toMatch(/^EXAMPLES$/m);
+      const r = await s.execute(`::help ${d.name}`);
+      expect(r.errors, n).toEqual([]);
+    }
+  });
+});
