@@ -20,6 +20,10 @@ ddb syntax this is "help".
 
 EXAMPLES
   db> help
+  Command list:
+  ...
+  > ::ddbhelp
+  Command list:
   ...`,
   options: {},
   ddb: { words: ['help'] },
@@ -71,7 +75,9 @@ p[/xzrduoca] expr.
 
 EXAMPLES
   db> p 0t10
-         a`,
+         a
+  > 0t10::ddbprint -d
+           10`,
   options: {
     x: flag('hex (the default)'),
     z: flag('signed hex'),

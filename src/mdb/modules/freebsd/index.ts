@@ -11,7 +11,7 @@ import { panicModule } from './panic/index.js';
 import { showUma, umaKeg, umaZone } from './uma/uma.js';
 import { bucketWalker, kegWalker, slabWalker, zoneWalker } from './uma/walkers.js';
 import { whatis } from './uma/whatis.js';
-import { alltrace, threads, trace } from './thread/trace.js';
+import { acttrace, alltrace, threads, trace } from './thread/trace.js';
 import { ps, showProc, showThread } from './thread/ps.js';
 import { findstack, stacks } from './thread/stacks.js';
 import { procWalker, threadWalker } from './thread/walkers.js';
@@ -24,7 +24,7 @@ export const umaModule: Module = {
 
 export const fbThreadModule: Module = {
   name: 'kern',
-  dcmds: [trace, alltrace, threads, ps, showThread, showProc, stacks, findstack],
+  dcmds: [trace, alltrace, acttrace, threads, ps, showThread, showProc, stacks, findstack],
   walkers: [threadWalker, procWalker],
 };
 

@@ -1,6 +1,7 @@
 // The FreeBSD modules on the fixture dump (fixture.ts), in both grammars.
 import { describe, expect, it } from 'vitest';
 import { createSession } from '../../../../src/mdb/session.js';
+import { DOLLAR_VERBS } from '../../../../src/mdb/verbs.js';
 import { BUCKET, CLUST_DATA, KEG, MBUF_DATA, PROC, SLAB, TD, ZONE, freebsdDump, freebsdSession, out } from './fixture.js';
 
 const hx = (v: bigint) => v.toString(16);
@@ -241,5 +242,49 @@ describe('mdb syntax on a FreeBSD dump', () => {
       const r = await s.execute(`::help ${d.name}`);
       expect(r.errors, n).toEqual([]);
     }
+  });
+});
+
+describe('more', () => {
+  it('acttrace traces only the threads on a CPU', async () => {
+    const o = await out(freebsdSession(), 'acttrace');
+    expect(o.match(/^Tracing command .*$/gm)).toEqual([`Tracing command mbuftest pid 1234 tid 100045 td 0x${hx(TD.loop)}`, `Tracing command idle pid 11 tid 100004 td 0x${hx(TD.idle1)}`]);
+  });
+
+  it('traces a 64-bit dump as func() at func+0xoff/frame 0x...', async () => {
+    const { freebsdTypeDefs } = await import('../../../../src/dump/types/freebsd/index.js');
+    const m = freebsdDump(true);
+    const s = createSession({ ...m, header: { ...m.header, pointerSize: 8, isa: 'amd64', platform: 'amd64' }, types: freebsdTypeDefs(8, 2) }, 'x');
+    expect((await out(s, 'bt 100046,2')).split('\n')).toEqual([`Tracing pid 530 tid 100046 td 0x${hx(TD.vmwait)}`, 'mi_switch() at mi_switch+0x1a0/frame 0xc800dc00', 'msleep() at msleep+0x2f3/frame 0xc800dc30', '']);
+  });
+
+  it('every dcmd of a FreeBSD ddb session has a summary, EXAMPLES invoking it in mdb form, and a matching synopsis', () => {
+    const s = freebsdSession();
+    const dcmds = [...new Map(s.registry.dcmdNames().map(([, d]) => [d.name, d])).values()];
+    const bad: string[] = [];
+    for (const d of dcmds) {
+      if (!/^[a-z][^\n]*[^.\s]$/.test(d.summary)) bad.push(`${d.name}: summary`);
+      const ex = d.help.split('\n').flatMap((l) => /^\s*> (.+)$/.exec(l)?.[1] ?? []);
+      if (!/^EXAMPLES$/m.test(d.help) || !ex.some((l) => new RegExp(`::${d.name}(?![\\w\`])`).test(l) || Object.entries(DOLLAR_VERBS).some(([verb, v]) => v.name === d.name && l.includes(verb)))) bad.push(`${d.name}: examples`);
+      const flags = [...d.synopsis.matchAll(/(?:^|[\s[|?:])-([A-Za-z]+)/g)].map((m) => m[1]!).join('');
+      for (const letter of Object.keys(d.options)) if (!flags.includes(letter)) bad.push(`${d.name} -${letter}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('help examples of the FreeBSD dcmds run on the fixture', async () => {
+    const s = freebsdSession(true, 'mdb');
+    const failed: string[] = [];
+    for (const m of (await import('../../../../src/mdb/modules/freebsd/index.js')).freebsdModules) {
+      for (const d of m.dcmds) {
+        for (const l of d.help.split('\n')) {
+          const c = /^\s*> (.+)$/.exec(l)?.[1];
+          if (!c) continue;
+          const r = await s.execute(c);
+          if (!r.ok) failed.push(`${d.name}: ${c}: ${r.errors.join(' / ')}`);
+        }
+      }
+    }
+    expect(failed).toEqual([]);
   });
 });

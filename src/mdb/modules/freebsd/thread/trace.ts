@@ -4,7 +4,8 @@
  */
 import { defineDcmd, text, uint } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
-import { px } from '../struct.js';
+import { px, structRows } from '../struct.js';
+import { TDS_RUNNING } from '../names.js';
 import { THREAD, ddbFrame, defaultThread, framesOf, procRows, readFbProc, readFbThread, resolveThread, threadRows, traceLines } from './helpers.js';
 
 export const trace = defineDcmd({
@@ -77,6 +78,44 @@ EXAMPLES
     // threads of no known process last
     const t = threadRows(ctx.target);
     for (let row = 0; row < t.count; row++) if (!done.has(row)) one(row);
+    return text(out.map((l) => l + '\n').join(''), { data });
+  },
+});
+
+export const acttrace = defineDcmd({
+  name: 'acttrace',
+  synopsis: '',
+  address: 'none',
+  summary: 'print stack traces of the threads on a CPU as ddb does',
+  help: `Traces the thread each CPU was running when the debugger was entered
+(each struct pcpu's pc_curthread, in cpuid order; without per-CPU data,
+every TDS_RUNNING thread), each as ::alltrace prints it. In ddb syntax:
+acttrace, or show active trace.
+
+EXAMPLES
+  > ::acttrace
+
+  Tracing command mbuftest pid 1234 tid 100045 td 0xc1f3a180
+  ...`,
+  options: {},
+  ddb: { words: ['acttrace', 'show active trace'] },
+  run(ctx, _addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const t = threadRows(ctx.target);
+    const out: string[] = [];
+    const data: Array<{ thread: bigint; lines: string[] }> = [];
+    const pc = structRows(ctx.target, 'struct pcpu');
+    const rows: number[] = [];
+    for (let r = 0; r < pc.count; r++) {
+      const row = t.rowOf(pc.get(r, 'pc_curthread'));
+      if (row >= 0) rows.push(row);
+    }
+    if (pc.count === 0) for (let row = 0; row < t.count; row++) if (readFbThread(ctx.target, row).state === TDS_RUNNING) rows.push(row);
+    for (const row of rows) {
+      const lines = traceLines(ctx.target, row, Infinity, true);
+      out.push('', ...lines);
+      data.push({ thread: t.addr(row), lines });
+    }
     return text(out.map((l) => l + '\n').join(''), { data });
   },
 });
