@@ -82,7 +82,9 @@ export function umaZones(target: Target): ZoneStats[] {
   for (let r = 0; r < z.count; r++) {
     const keg = z.get(r, 'uz_keg');
     const kegRow = k.rowOf(keg);
-    const primary = !seenKegs.has(keg);
+    // the keg's first zone: the head of uk_zones when the dump has it, else the first created
+    const head = kegRow >= 0 ? k.get(kegRow, 'uk_zones.lh_first') : 0n;
+    const primary = head !== 0n && z.rowOf(head) >= 0 ? head === z.addr(r) : !seenKegs.has(keg);
     seenKegs.add(keg);
     let requests = z.get(r, 'uz_allocs');
     let frees = z.get(r, 'uz_frees');
@@ -132,7 +134,8 @@ export function umaZones(target: Target): ZoneStats[] {
 
 /** The name a keg goes by: its primary zone's. */
 export function kegName(target: Target, keg: bigint): string {
-  return umaZones(target).find((z) => z.keg === keg && z.primary)?.name ?? '';
+  const zones = umaZones(target);
+  return (zones.find((z) => z.keg === keg && z.primary) ?? zones.find((z) => z.keg === keg))?.name ?? '';
 }
 
 /** The zone whose address is `zone`, by name for messages ("" when unknown). */
