@@ -27,6 +27,27 @@ export const SAMPLE_DUMPS: readonly SampleDump[] = [
     sets: [['kernel.debug', 'false']],
     what: "non-DEBUG kernel: no ASSERT; a failed constructor would be an ENOMEM I/O error",
   },
+  {
+    file: 'freebsd-2004-uma-looping.dump',
+    scenario: 'freebsd-2004-uma-looping',
+    fixes: [],
+    sets: [],
+    what: "Peter Holm's instrumented kernel: uma_zone_slab loops on slabrefzone's recursion guard and panics",
+  },
+  {
+    file: 'freebsd-2004-uma-looping-fixed.dump',
+    scenario: 'freebsd-2004-uma-looping',
+    fixes: ['slabzone-exempt'],
+    sets: [],
+    what: 'the same load with the 2005 guard: header allocations sleep in vmwait and the stress completes',
+  },
+  {
+    file: 'freebsd-2004-uma-looping-hang.dump',
+    scenario: 'freebsd-2004-uma-looping',
+    fixes: [],
+    sets: [['kernel.uma_loop_panic', '0']],
+    what: 'a stock kernel: the loop spins holding Giant until the watchdog breaks into the debugger',
+  },
 ];
 
 export function regenerateDumps(dir: string, out: NodeJS.WritableStream): number {

@@ -2,7 +2,7 @@
  * `mddb scenarios`: the built-in scenarios, their parameters and fixes.
  */
 import { builtinNames, parseScenario, resolveScenario } from '../sim/scenario/load.js';
-import { SECTIONS } from '../sim/scenario/schema.js';
+import { SECTIONS_BY_OS } from '../sim/scenario/schema.js';
 
 export function listScenarios(verbose: boolean): string {
   const out: string[] = [];
@@ -11,10 +11,11 @@ export function listScenarios(verbose: boolean): string {
     const sc = parseScenario(text, file);
     out.push(`${sc.name}`);
     out.push(`  title:  ${sc.title}`);
-    out.push(`  os:     ${sc.os} (${sc.kernel.platform}, ${sc.kernel.debug ? 'DEBUG' : 'non-DEBUG'} kernel, ${sc.kernel.ncpus} CPUs, ${sc.kernel.physmem_mb} MB)`);
+    const build = sc.os === 'illumos' ? (sc.kernel.debug ? 'DEBUG' : 'non-DEBUG') : sc.kernel.invariants ? 'INVARIANTS' : 'GENERIC';
+    out.push(`  os:     ${sc.os} (${sc.kernel.platform}, ${build} kernel, ${sc.kernel.ncpus} CPUs, ${sc.kernel.physmem_mb} MB)`);
     out.push(`  seed:   ${sc.seed}`);
     out.push('  parameters (override with --set SECTION.KEY=VALUE):');
-    for (const [sec, s] of Object.entries(SECTIONS)) {
+    for (const [sec, s] of Object.entries(SECTIONS_BY_OS[sc.os])) {
       const vals = sc[sec as keyof typeof sc] as unknown as Record<string, unknown>;
       if (verbose) {
         out.push(`    ${sec}: ${s.doc}`);

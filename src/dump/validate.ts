@@ -379,8 +379,10 @@ function structOf(ctype: string, types: Map<string, TypeDef>): TypeDef | undefin
  * every table's row count, so each column can be checked on its own.
  */
 export function validateColumnReferences(table: string, name: string, c: Column, rows: ReadonlyMap<string, number>): void {
-  const target = ROW_REFERENCES[name];
+  let target = ROW_REFERENCES[name];
   if (target === undefined) return;
+  // a FreeBSD dump's frames refer to "struct thread" (format.ts, FreeBSD paragraph)
+  if (name === 'thread_row' && !rows.has(target) && rows.has('struct thread')) target = 'struct thread';
   const cw = `table ${q(table)} column ${q(name)}`;
   const vals = c.kind === 'list' ? c.values : c.kind === 'str' ? undefined : c.values;
   if (!(vals instanceof Uint32Array)) fail(`${cw} is ${kindName(kindOf(c))}, a row reference must be u32`);

@@ -39,6 +39,7 @@ export class Dispatcher {
     t.state = TS_RUN;
     t.wchan = 0;
     t.sobj = null;
+    if (t.wmesg !== undefined) t.wmesg = undefined;
     t.dispTime = this.k.now;
     this.runq.push(t);
   }
@@ -135,6 +136,7 @@ export class Dispatcher {
         t.state = TS_SLEEP;
         t.wchan = b.wchan;
         t.sobj = b.sobj;
+        if (b.wmesg !== undefined) t.wmesg = b.wmesg;
         this.sleepq.insert(t, b.wchan);
         if (b.timeoutNs !== undefined) {
           t.wakeAt = k.now + b.timeoutNs;

@@ -54,6 +54,26 @@ export const I86PC: Platform = {
   stackSize: 0x5000,
 };
 
+// FreeBSD i386: KERNBASE 0xc0000000, the kernel linked at 0xc0400000 (text,
+// then data and bss), kmem_map's submap of kernel_map from 0xc1400000, and
+// kernel stacks (KSTACK_PAGES 2) further up in kernel_map.
+const I386_BASE = 0xc0000000n;
+
+export const I386_FREEBSD: Platform = {
+  name: 'i386',
+  isa: 'i386',
+  pointerSize: 4,
+  pagesize: 4096,
+  kvaBase: I386_BASE,
+  textBase: 0x00400000,
+  dataBase: 0x00900000,
+  segkpBase: 0x1d000000,
+  segkpSize: 0x02000000,
+  heapBase: 0x01400000,
+  heapSize: 0x1bc00000,
+  stackSize: 0x2000,
+};
+
 export function toAddr(p: Platform, kva: Kva): bigint {
   return kva === 0 ? 0n : p.kvaBase + BigInt(kva);
 }

@@ -39,7 +39,14 @@ export interface Frame {
 
 /** What a generator yields to the dispatcher. */
 export type Block =
-  | { kind: 'sleep'; wchan: Kva; sobj: SobjType; timeoutNs?: number }
+  | {
+      kind: 'sleep';
+      wchan: Kva;
+      sobj: SobjType;
+      timeoutNs?: number;
+      /** FreeBSD's wait message (msleep's wmesg, "vmwait"), or the lock name for a turnstile ("Giant") */
+      wmesg?: string;
+    }
   | { kind: 'preempt' };
 
 /** A kernel code path that may block, returning T. */
@@ -91,4 +98,6 @@ export interface KThread {
   timedOut: boolean;
   /** an interrupt thread (t_flag T_INTR_THREAD) */
   intr: boolean;
+  /** the sleep's wait message or blocking lock name (FreeBSD td_wmesg / td_lockname), while asleep */
+  wmesg?: string;
 }

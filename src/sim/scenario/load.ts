@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { FIXES_DOC, SECTIONS, TOP, type Field, type Scenario, type ScalarValue } from './schema.js';
+import { FIXES_DOC, SECTIONS_BY_OS, TOP, type AnyScenario, type Field, type ScalarValue, type ScenarioOs } from './schema.js';
 
 /** A scenario problem: one line, "file:line: key: what is wrong". */
 export class ScenarioError extends Error {}
@@ -88,8 +88,8 @@ function lineOf(doc: Document, lc: LineCounter, keyPath: string[]): number {
   return line;
 }
 
-/** Parse and validate scenario text. */
-export function parseScenario(text: string, file: string): Scenario {
+/** Parse and validate scenario text; `os` picks the sections that apply. */
+export function parseScenario(text: string, file: string): AnyScenario {
   const lc = new LineCounter();
   const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, lineCounter: lc });
   const base = path.basename(file);
@@ -110,6 +110,9 @@ export function parseScenario(text: string, file: string): Scenario {
   const obj = js as Record<string, unknown>;
   const at = (...keys: string[]): string => `${base}:${lineOf(doc, lc, keys)}`;
   const out: Record<string, unknown> = {};
+  // an unknown os is reported by the TOP check below; until then read it as illumos
+  const os: ScenarioOs = obj['os'] === 'freebsd' ? 'freebsd' : 'illumos';
+  const SECTIONS = SECTIONS_BY_OS[os];
   for (const key of Object.keys(obj)) {
     if (!(key in TOP) && !(key in SECTIONS) && key !== 'fixes') {
       throw new ScenarioError(`${at(key)}: ${key}: unknown key (expected one of ${[...Object.keys(TOP), ...Object.keys(SECTIONS), 'fixes'].join(', ')})`);
@@ -145,11 +148,12 @@ export function parseScenario(text: string, file: string): Scenario {
     fixes[String(name)] = d;
   }
   out['fixes'] = fixes;
-  return out as unknown as Scenario;
+  return out as unknown as AnyScenario;
 }
 
 /** Apply `--set a.b=value` overrides (the value is read as a YAML scalar). */
-export function applySets(sc: Scenario, sets: Array<[string, string]>): Scenario {
+export function applySets<S extends AnyScenario>(sc: S, sets: Array<[string, string]>): S {
+  const SECTIONS = SECTIONS_BY_OS[sc.os];
   const copy = JSON.parse(JSON.stringify(sc)) as Record<string, Record<string, unknown> | unknown>;
   for (const [keyPath, raw] of sets) {
     const parts = keyPath.split('.');
@@ -163,11 +167,11 @@ export function applySets(sc: Scenario, sets: Array<[string, string]>): Scenario
     if (parts.length === 1) copy[parts[0]!] = v;
     else (copy[parts[0]!] as Record<string, unknown>)[parts[1]!] = v;
   }
-  return copy as unknown as Scenario;
+  return copy as unknown as S;
 }
 
 /** Check `--fix NAME` choices against the scenario's fixes. */
-export function checkFixes(sc: Scenario, fixes: string[]): string[] {
+export function checkFixes(sc: AnyScenario, fixes: string[]): string[] {
   for (const f of fixes) {
     if (!(f in sc.fixes)) {
       const known = Object.keys(sc.fixes);

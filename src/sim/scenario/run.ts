@@ -7,8 +7,10 @@ import type { DumpModel } from '../../dump/format.js';
 import { bootIllumos, type IllumosSystem } from '../illumos/system.js';
 import { collectIllumos } from '../illumos/dump/collect.js';
 import { TS_SLEEP } from '../machine/thread.js';
+import { runFreebsd } from '../freebsd/run.js';
+import type { FreebsdSystem } from '../freebsd/system.js';
 import { applySets, checkFixes, parseScenario, resolveScenario } from './load.js';
-import type { Scenario } from './schema.js';
+import type { AnyScenario } from './schema.js';
 
 export const MDDB_VERSION = '0.1.0';
 
@@ -40,9 +42,11 @@ export interface RunReport {
   syscalls: number;
   counters: Array<[string, string]>;
   model: DumpModel;
-  /** the machine, when RunOptions.keepSystem was set */
-  sys: IllumosSystem;
-  /** kmem_alloc_<n> buffers in use at the end (the size of the heap) */
+  /** the machine, when RunOptions.keepSystem was set: an IllumosSystem or a FreebsdSystem, by `os` */
+  sys: IllumosSystem | FreebsdSystem;
+  /** which kernel ran */
+  os: 'illumos' | 'freebsd';
+  /** allocator items in use at the end (illumos: kmem_alloc_<n> buffers; FreeBSD: UMA items) */
   heapBuffers: number;
 }
 
@@ -55,7 +59,7 @@ function hungWorker(sys: IllumosSystem, hangNs: number): boolean {
   return false;
 }
 
-export function loadScenario(arg: string, sets: Array<[string, string]>): { sc: Scenario; text: string } {
+export function loadScenario(arg: string, sets: Array<[string, string]>): { sc: AnyScenario; text: string } {
   const { file, text } = resolveScenario(arg);
   const parsed = parseScenario(text, file);
   const sc = applySets(parsed, sets);
@@ -66,6 +70,29 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
   const { sc, text } = loadScenario(arg, opts.sets);
   const fixes = checkFixes(sc, opts.fixes);
   const seed = opts.seed ?? sc.seed;
+  const recipe = { scenario: sc.name, scenarioText: text, seed, set: opts.sets, fixes, mddbVersion: MDDB_VERSION };
+  if (sc.os === 'freebsd') {
+    const r = runFreebsd(sc, seed, fixes, recipe, opts.onProgress);
+    const u = r.sys.u;
+    let items = 0;
+    for (const keg of u.kegs) items += keg.uk_pages / keg.uk_ppera * keg.uk_ipers - keg.uk_free;
+    return {
+      scenario: sc.name,
+      seed,
+      fixes,
+      outcome: r.outcome,
+      stopReason: r.stopReason,
+      consoleLine: r.consoleLine,
+      simTimeNs: r.sys.k.now,
+      ops: r.sys.k.ops,
+      syscalls: r.sys.stats.syscalls,
+      counters: r.counters,
+      model: r.model,
+      sys: opts.keepSystem === false ? (null as unknown as FreebsdSystem) : r.sys,
+      os: 'freebsd',
+      heapBuffers: items,
+    };
+  }
   const sys = bootIllumos(sc, seed, fixes);
   const k = sys.k;
   const maxNs = sc.stop.max_time_s * 1e9;
@@ -98,7 +125,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
     consoleLine = `no progress for ${sc.stop.hang_s} s: threads asleep on their wait channels`;
     k.console(`mddb: ${consoleLine}`);
   }
-  const model = collectIllumos(sys, { scenario: sc.name, scenarioText: text, seed, set: opts.sets, fixes, mddbVersion: MDDB_VERSION }, outcome);
+  const model = collectIllumos(sys, recipe, outcome);
   const cache = (name: string) => sys.km.caches.find((c) => c.cache_name === name);
   const counters: Array<[string, string]> = [];
   for (const b of sys.bds) counters.push([`${b.cache.cache_name} alloc fail`, String(b.cache.cache_alloc_fail)]);
@@ -125,6 +152,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
     counters,
     model,
     sys: opts.keepSystem === false ? (null as unknown as IllumosSystem) : sys,
+    os: 'illumos',
     heapBuffers,
   };
 }

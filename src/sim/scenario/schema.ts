@@ -29,12 +29,12 @@ export interface Section {
 export const TOP: Record<string, Field> = {
   name: { type: 'string', doc: 'scenario name, used on the command line' },
   title: { type: 'string', doc: 'one-line title' },
-  os: { type: 'string', oneOf: ['illumos'], doc: 'the simulated operating system' },
+  os: { type: 'string', oneOf: ['illumos', 'freebsd'], doc: 'the simulated operating system; it decides which sections apply' },
   description: { type: 'string', default: '', doc: 'what the scenario reproduces' },
   seed: { type: 'int', default: 1, min: 0, max: 0xffffffff, doc: 'PRNG seed' },
 };
 
-/** Sections of scalar keys. */
+/** Sections of scalar keys of an illumos scenario. */
 export const SECTIONS: Record<string, Section> = {
   kernel: {
     doc: 'the machine and kernel build',
@@ -98,10 +98,92 @@ export const SECTIONS: Record<string, Section> = {
   },
 };
 
+const STOP: Section = {
+  doc: 'when a run ends: every run ends',
+  fields: {
+    max_time_s: { type: 'number', default: 600, min: 0.001, max: 1e7, doc: 'simulated time budget (seconds)' },
+    max_ops: { type: 'int', default: 50000000, min: 1, max: 1e12, doc: 'budget of simulated function calls' },
+    hang_s: { type: 'number', default: 60, min: 0.001, max: 1e7, doc: 'no progress by the load for this long is a hang (the watchdog breaks into the debugger)' },
+  },
+};
+
+/** Sections of scalar keys of a FreeBSD scenario. */
+export const FREEBSD_SECTIONS: Record<string, Section> = {
+  kernel: {
+    doc: 'the machine and kernel build',
+    fields: {
+      platform: { type: 'string', default: 'i386', oneOf: ['i386'], doc: 'platform (ILP32, KERNBASE 0xc0000000)' },
+      version: { type: 'string', default: 'FreeBSD 6.0-CURRENT #0', doc: 'kernel version string (uname -v)' },
+      hostname: { type: 'string', default: 'unknown', doc: 'hostname' },
+      invariants: { type: 'boolean', default: false, doc: 'options INVARIANTS: KASSERTs live' },
+      ncpus: { type: 'int', default: 2, min: 1, max: 32, doc: 'number of CPUs (mp_ncpus)' },
+      physmem_mb: { type: 'int', default: 128, min: 16, max: 3072, doc: 'physical memory in MB' },
+      mpsafenet: { type: 'boolean', default: false, doc: 'debug.mpsafenet: the network stack runs without Giant' },
+      uma_loop_panic: { type: 'int', default: 0, min: 0, max: 1e9, doc: 'instrumented kernel: uma_zone_slab retries before it panics; 0 is the stock kernel' },
+      nmbclusters: { type: 'int', default: 0, min: 0, max: 10000000, doc: 'kern.ipc.nmbclusters (the MbufClust limit); 0: 1024 + maxusers * 64' },
+    },
+  },
+  net: {
+    doc: 'network stress: processes sending and receiving packets (mbufs with clusters) over sockets',
+    fields: {
+      procs: { type: 'int', default: 4, min: 0, max: 256, doc: 'stress processes' },
+      burst: { type: 'int', default: 16, min: 1, max: 4096, doc: 'packets per send or receive system call' },
+      sockbuf: { type: 'int', default: 256, min: 1, max: 10000000, doc: 'packets a process holds in its socket buffers at most' },
+      ops: { type: 'int', default: 2000, min: 1, max: 100000000, doc: 'system calls each process makes before it exits' },
+      think_us: { type: 'int', default: 300, min: 1, max: 10000000, doc: 'time between a process\'s system calls' },
+      scale: { type: 'int', default: 1, min: 1, max: 100000, doc: 'multiplies burst and sockbuf (for benchmarks)' },
+    },
+  },
+  pressure: {
+    doc: 'memory pressure: processes faulting in anonymous memory that the pagedaemon pages out',
+    fields: {
+      procs: { type: 'int', default: 2, min: 0, max: 256, doc: 'processes' },
+      anon_mb: { type: 'int', default: 32, min: 0, max: 4096, doc: 'anonymous memory each process keeps resident' },
+      ops: { type: 'int', default: 2000, min: 1, max: 100000000, doc: 'page-fault batches each process takes before it exits' },
+      think_us: { type: 'int', default: 500, min: 1, max: 10000000, doc: 'time between fault batches' },
+    },
+  },
+  stop: STOP,
+};
+
+/** The sections each OS's scenarios have. */
+export const SECTIONS_BY_OS: Record<ScenarioOs, Record<string, Section>> = {
+  illumos: SECTIONS,
+  freebsd: FREEBSD_SECTIONS,
+};
+
+export type ScenarioOs = 'illumos' | 'freebsd';
+
 /** fixes: map of fix name (the real change, e.g. 679ac15) to a one-line description. */
 export const FIXES_DOC = 'fixes the scenario knows, by the name of the real change: one-line description each';
 
 export type ScalarValue = string | number | boolean;
+
+export interface FreebsdScenario {
+  name: string;
+  title: string;
+  os: 'freebsd';
+  description: string;
+  seed: number;
+  kernel: {
+    platform: string;
+    version: string;
+    hostname: string;
+    invariants: boolean;
+    ncpus: number;
+    physmem_mb: number;
+    mpsafenet: boolean;
+    uma_loop_panic: number;
+    nmbclusters: number;
+  };
+  net: { procs: number; burst: number; sockbuf: number; ops: number; think_us: number; scale: number };
+  pressure: { procs: number; anon_mb: number; ops: number; think_us: number };
+  stop: { max_time_s: number; max_ops: number; hang_s: number };
+  fixes: Record<string, string>;
+}
+
+/** A scenario of either OS, told apart by `os`. */
+export type AnyScenario = Scenario | FreebsdScenario;
 
 export interface Scenario {
   name: string;

@@ -1,0 +1,93 @@
+/*
+ * Sleep mutexes (kern/kern_mutex.c) and turnstiles (kern/subr_turnstile.c).
+ *
+ * mtx_lock() takes an unowned mutex at once; a contested one sends the thread
+ * through _mtx_lock_sleep() into turnstile_wait(), where it blocks with
+ * TDI_LOCK set and td_lockname = the lock's name (ps shows "*Giant"), until
+ * the owner's mtx_unlock() hands the lock over with turnstile_signal(). A
+ * mutex flagged MTX_RECURSE (Giant) may be taken again by its owner. Giant
+ * is the one mutex the model needs contested: in 2004 much of the kernel
+ * still ran under it.
+ */
+import type { Kernel } from '../../machine/kernel.js';
+import type { Kva } from '../../machine/platform.js';
+import { func } from '../../machine/symbols.js';
+import type { KGen, KThread } from '../../machine/thread.js';
+import { switchFrames } from './switch.js';
+
+const _mtx_lock_flags = func('kernel', '_mtx_lock_flags', 0x80);
+const _mtx_lock_sleep = func('kernel', '_mtx_lock_sleep', 0x1b0);
+const turnstile_wait = func('kernel', 'turnstile_wait', 0x1c0);
+
+export interface Mtx {
+  /** lo_name */
+  name: string;
+  /** address of the struct mtx */
+  addr: Kva;
+  /** the owner (mtx_lock), null when MTX_UNOWNED */
+  owner: KThread | null;
+  /** mtx_recurse */
+  recurse: number;
+  /** the turnstile contested waiters block on (td_blocked) */
+  turnstile: Kva;
+}
+
+/** MTX_UNOWNED: the value of mtx_lock when nobody holds the mutex */
+export const MTX_UNOWNED = 4;
+
+export function mtxInit(k: Kernel, name: string, addr: Kva): Mtx {
+  return { name, addr, owner: null, recurse: 0, turnstile: k.bootAlloc(0x40) };
+}
+
+/** Threads blocked on a turnstile, by thread: what td_blocked points at. */
+const blockedOn = new WeakMap<KThread, Mtx>();
+
+export function blockedMtx(t: KThread): Mtx | undefined {
+  return t.wmesg !== undefined && t.sobj === 'mutex' ? blockedOn.get(t) : undefined;
+}
+
+/** models mtx_lock() / _mtx_lock_flags(): take m, blocking on its turnstile while another thread owns it. */
+export function* mtxLock(k: Kernel, m: Mtx): KGen<void> {
+  const t = k.curthread!;
+  if (m.owner === t) {
+    m.recurse++;
+    return;
+  }
+  const fr = k.enter(_mtx_lock_flags, 0b1, m.addr, 0);
+  while (m.owner !== null) {
+    const s = k.enter(_mtx_lock_sleep, 0b11, m.addr, t.addr, 0);
+    const tw = k.enter(turnstile_wait, 0b111, m.turnstile, m.addr, m.owner.addr);
+    const sw = switchFrames(k);
+    blockedOn.set(t, m);
+    yield { kind: 'sleep', wchan: m.addr, sobj: 'mutex', wmesg: m.name };
+    blockedOn.delete(t);
+    sw();
+    k.leave(tw);
+    k.leave(s);
+  }
+  m.owner = t;
+  k.leave(fr);
+}
+
+/** models mtx_unlock(): drop one level; the last one hands the lock to a waiter (turnstile_signal). */
+export function mtxUnlock(k: Kernel, m: Mtx): void {
+  if (m.recurse > 0) {
+    m.recurse--;
+    return;
+  }
+  m.owner = null;
+  if (k.hasSleepers(m.addr)) k.cvSignal(m.addr);
+}
+
+/** Giant, per kernel: msleep() drops and picks it up (DROP_GIANT / PICKUP_GIANT). */
+const giants = new WeakMap<Kernel, Mtx>();
+
+export function setGiant(k: Kernel, m: Mtx): void {
+  giants.set(k, m);
+}
+
+export function giant(k: Kernel): Mtx {
+  const g = giants.get(k);
+  if (!g) throw new Error('simulator: Giant is not initialised');
+  return g;
+}

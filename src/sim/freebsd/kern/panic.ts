@@ -1,0 +1,50 @@
+/*
+ * panic() and KASSERT (kern/kern_shutdown.c, sys/systm.h), as a 2004
+ * FreeBSD kernel with KDB and DDB prints them: "panic: <message>", the CPU
+ * that panicked, a stack backtrace from kdb_backtrace(), then the debugger
+ * is entered with "KDB: enter: panic". The machine stops there (PanicStop):
+ * no frame is popped, so every thread's stack is as the debugger saw it.
+ */
+import type { Kernel } from '../../machine/kernel.js';
+import { func, type FuncSym } from '../../machine/symbols.js';
+import { PanicStop } from '../../machine/stop.js';
+import type { Frame } from '../../machine/thread.js';
+
+export const panicFn = func('kernel', 'panic', 0x150);
+const kdb_enter = func('kernel', 'kdb_enter', 0x40);
+const kdb_backtrace = func('kernel', 'kdb_backtrace', 0x40);
+
+/** "fn(a,b,c) at fn+0x1f", the line db_trace_self prints per frame (i386 shows the first five stack words). */
+export function traceLine(k: Kernel, f: Frame): string {
+  const args = f.args.slice(0, 5).map((v, j) => ((f.ptrMask >> j) & 1 ? k.hex(v) : (v >>> 0).toString(16)));
+  return `${f.fn.name}(${args.join(',')}) at ${f.fn.name}+0x${f.pcOff.toString(16)}`;
+}
+
+/** models panic(): record panicstr, print the message and a backtrace, and enter the debugger. Never returns. */
+export function panic(k: Kernel, message: string, caller: FuncSym = panicFn, args: number[] = [], ptrMask = 0): never {
+  const t = k.curthread!;
+  if (caller === panicFn) k.enter(panicFn, 0b1, k.kstring(message), ...args.slice(0, 4));
+  else k.enter(panicFn, ptrMask, ...args);
+  k.panicked = { message, thread: t, cpu: k.curcpu, caller: caller.name, time: k.now };
+  k.console(`panic: ${message}`);
+  k.console(`cpuid = ${k.curcpu}`);
+  // kdb_backtrace() runs inside panic, before kdb_enter
+  k.console('KDB: stack backtrace:');
+  const bt = k.enter(kdb_backtrace, 0);
+  const frames = t.frames;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i]!;
+    if (f.hidden) continue;
+    k.console(traceLine(k, f));
+  }
+  k.leave(bt);
+  k.enter(kdb_enter, 0b1, k.kstring('panic'));
+  k.console('KDB: enter: panic');
+  throw new PanicStop();
+}
+
+/** models KASSERT(): live on INVARIANTS kernels; a false expression panics with the message. */
+export function kassert(k: Kernel, ok: boolean, expr: string, file: string, line: number): void {
+  if (ok || !k.cfg.debug) return;
+  panic(k, `${expr} (${file}:${line})`);
+}

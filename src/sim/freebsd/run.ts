@@ -1,0 +1,93 @@
+/*
+ * Running a FreeBSD scenario: boot, dispatch until a panic, a hang (the load
+ * made no progress for stop.hang_s, and the watchdog breaks into the
+ * debugger as an operator at the console would) or the load finishing, then
+ * savecore. The counters are what a kernel engineer would read off `vmstat
+ * -z` and `vmstat -s` for this load.
+ */
+import type { DebuggerEntry, DumpModel, Recipe } from '../../dump/format.js';
+import type { FreebsdScenario } from '../scenario/schema.js';
+import { collectFreebsd, curthreads, TID_BASE } from './dump/collect.js';
+import { traceLine } from './kern/panic.js';
+import { bootFreebsd, type FreebsdSystem } from './system.js';
+
+export interface FreebsdRun {
+  sys: FreebsdSystem;
+  outcome: 'panic' | 'hang' | 'completed';
+  stopReason: string;
+  consoleLine: string | null;
+  model: DumpModel;
+  counters: Array<[string, string]>;
+}
+
+export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void): FreebsdRun {
+  const sys = bootFreebsd(sc, seed, fixes);
+  const { k, stats } = sys;
+  const maxNs = sc.stop.max_time_s * 1e9;
+  const hangNs = sc.stop.hang_s * 1e9;
+  let polls = 0;
+  let hang = false;
+  let done = false;
+  let stopReason = '';
+  const why = k.run(() => {
+    if ((++polls & 63) !== 0) return false;
+    if (onProgress && (polls & 4095) === 0) onProgress(Math.max(k.now / maxNs, k.ops / sc.stop.max_ops));
+    if (sys.workers.every((t) => t.gen === null)) {
+      done = true;
+      stopReason = 'every load process finished its planned operations';
+      return true;
+    }
+    if (k.now >= maxNs) {
+      stopReason = `simulated time budget of ${sc.stop.max_time_s} s reached`;
+      return true;
+    }
+    if (k.ops >= sc.stop.max_ops) {
+      stopReason = `budget of ${sc.stop.max_ops} kernel function calls reached`;
+      return true;
+    }
+    if (k.now - stats.lastProgress > hangNs) {
+      hang = true;
+      return true;
+    }
+    return false;
+  });
+  const outcome: FreebsdRun['outcome'] = why === 'panic' ? 'panic' : why === 'hang' || hang ? 'hang' : 'completed';
+  if (outcome === 'completed' && !done && !stopReason) stopReason = why === 'idle' ? 'every thread finished' : 'run ended';
+  let consoleLine: string | null = null;
+  let entry: DebuggerEntry | null = null;
+  if (outcome === 'panic') consoleLine = k.msgbuf.find((l) => l.text.startsWith('panic: '))?.text ?? null;
+  if (outcome === 'hang') {
+    // the break lands on the CPU that ran last: the one still busy
+    const cur = curthreads(k);
+    let cpu = 0;
+    for (let i = 1; i < cur.length; i++) if (cur[i]!.dispTime > cur[cpu]!.dispTime) cpu = i;
+    const t = cur[cpu]!;
+    entry = { reason: 'break', thread: k.hex(t.addr), cpu };
+    k.console('KDB: enter: Break to debugger');
+    k.console(`[thread pid ${t.proc.pid} tid ${TID_BASE + k.threads.indexOf(t)} ]`);
+    const top = t.frames[t.frames.length - 1]!;
+    k.console(`Stopped at      ${traceLine(k, top).replace(/^.* at /, '')}`);
+    consoleLine = 'KDB: enter: Break to debugger';
+  }
+  const model = collectFreebsd(sys, recipe, outcome, entry);
+  const { u, mb, vm } = sys;
+  const z = (name: string) => u.byName.get(name)!;
+  const counters: Array<[string, string]> = [];
+  for (const name of ['Mbuf', 'MbufClust', 'Packet', 'UMA RCntSlabs']) {
+    const zz = z(name);
+    const allocs = zz.uz_allocs + zz.uz_cpu.reduce((a, c) => a + c.uc_allocs, 0);
+    counters.push([`${name} allocs/fails`, `${allocs} / ${zz.uz_fails}`]);
+  }
+  counters.push(['MbufClust pages (max)', `${mb.zone_clust.keg.uk_pages} (${mb.zone_clust.keg.uk_maxpages})`]);
+  counters.push(['m_getcl failures', String(mb.getclFails)]);
+  counters.push(['slabrefzone uk_recurse', String(u.slabrefzone.keg.uk_recurse)]);
+  counters.push(['slabzone uk_recurse', String(u.slabzone.keg.uk_recurse)]);
+  counters.push(['recursion guard NULLs', [...u.guardFails].map(([n, c]) => `${n} ${c}`).join(', ') || '0']);
+  counters.push(['uma_zone_slab loop passes', `${u.loopTotal} (longest run ${u.loopMax})`]);
+  counters.push(['v_free_count (pages)', `${vm.cnt.v_free_count} (v_free_min ${vm.cnt.v_free_min}, reserved ${vm.cnt.v_free_reserved}, low ${vm.lowWater})`]);
+  counters.push(['VM_WAIT sleeps', String(vm.vmWaits)]);
+  counters.push(['pages paged out', String(vm.pagedOut)]);
+  counters.push(['packets sent/received', `${stats.sent} / ${stats.received}`]);
+  counters.push(['load processes finished', `${stats.exited} of ${sys.workers.length}`]);
+  return { sys, outcome, stopReason, consoleLine, model, counters };
+}

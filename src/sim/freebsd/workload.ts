@@ -1,0 +1,193 @@
+/*
+ * The scenario's load, as user processes making system calls (modelled on
+ * Peter Holm's stress kit of 2004: "tcp" processes pushing packets through
+ * sockets and "swap" processes eating anonymous memory).
+ *
+ * A network process sends bursts of packets (sosend() allocates each with
+ * m_getcl(M_TRYWAIT)), keeps them in its socket buffers up to `sockbuf`,
+ * and receives (soreceive() frees them with m_freem()). With
+ * debug.mpsafenet=0 the socket layer runs under Giant (NET_LOCK_GIANT).
+ * A memory process faults anonymous pages in up to anon_mb, and faults
+ * again what the pagedaemon pages out. Every completed call is progress.
+ * Nothing here knows about any bug.
+ */
+import type { Kernel } from '../machine/kernel.js';
+import type { Kva } from '../machine/platform.js';
+import { func, type FuncSym } from '../machine/symbols.js';
+import type { KGen, KThread } from '../machine/thread.js';
+import type { FreebsdScenario } from '../scenario/schema.js';
+import { giant, mtxLock, mtxUnlock } from './kern/mutex.js';
+import { HZ, msleep, PWAIT } from './kern/synch.js';
+import { mFreem, mGetcl, M_PKTHDR, M_TRYWAIT, MT_DATA, type Mbufs } from './mbuf/kern_mbuf.js';
+import type { Uma } from './uma/types.js';
+import { VM_ALLOC_NORMAL, vmPageAlloc, vmPageFree, type AnonOwner, type Vm } from './vm/vm_page.js';
+import { vmWaitPfault } from './vm/vm_pageout.js';
+
+const f = (n: string, s?: number): FuncSym => func('kernel', n, s);
+
+const SEND_PATH = [f('syscall', 0x2f0), f('sendto', 0x60), f('sendit', 0x110), f('kern_sendit', 0x190)];
+const sosend = f('sosend', 0x6a0);
+const RECV_PATH = [f('syscall'), f('recvfrom', 0x80), f('recvit', 0x1d0)];
+const soreceive = f('soreceive', 0xa40);
+const SLEEP_PATH = [f('syscall'), f('nanosleep', 0x70), f('kern_nanosleep', 0x120)];
+const tsleep = f('tsleep', 0x40);
+const FAULT_PATH = [f('calltrap', 0x10), f('trap', 0x3a0), f('trap_pfault', 0x170)];
+const vm_fault = f('vm_fault', 0x1310);
+const EXIT_PATH = [f('syscall'), f('sys_exit', 0x30), f('exit1', 0x7b0), f('vmspace_exit', 0xb0)];
+
+export interface LoadStats {
+  syscalls: number;
+  /** completed system calls and fault batches; the hang watchdog watches it */
+  progress: number;
+  lastProgress: number;
+  sent: number;
+  received: number;
+  faults: number;
+  exited: number;
+}
+
+export interface LoadCtx {
+  k: Kernel;
+  vm: Vm;
+  u: Uma;
+  mb: Mbufs;
+  sc: FreebsdScenario;
+  stats: LoadStats;
+}
+
+function* along<T>(k: Kernel, path: readonly FuncSym[], body: () => KGen<T>): KGen<T> {
+  const frames = path.map((fn) => k.enter(fn, 0));
+  const r = yield* body();
+  for (let i = frames.length - 1; i >= 0; i--) k.leave(frames[i]!);
+  return r;
+}
+
+function progress(c: LoadCtx): void {
+  c.stats.progress++;
+  c.stats.lastProgress = c.k.now;
+}
+
+/** nanosleep(2) -> tsleep(): think time between calls */
+function* think(c: LoadCtx, t: KThread, us: number): KGen<void> {
+  const k = c.k;
+  yield* along(k, SLEEP_PATH, function* () {
+    const fr = k.enter(tsleep, 0b1, t.addr + 8, PWAIT, k.kstring('nanslp'));
+    const ticks = Math.max(1, Math.round(((us / 2 + k.rng.below(us)) * HZ) / 1e6));
+    yield* msleep(k, t.addr + 8, null, PWAIT, 'nanslp', ticks);
+    k.leave(fr);
+  });
+}
+
+/** NET_LOCK_GIANT() / NET_UNLOCK_GIANT(): Giant around the socket layer unless debug.mpsafenet */
+function* netLockGiant(c: LoadCtx): KGen<void> {
+  if (!c.sc.kernel.mpsafenet) yield* mtxLock(c.k, giant(c.k));
+}
+function netUnlockGiant(c: LoadCtx): void {
+  if (!c.sc.kernel.mpsafenet) mtxUnlock(c.k, giant(c.k));
+}
+
+/** A socket buffer: the packets a process holds, oldest first. */
+class SockBuf {
+  private q: Kva[] = [];
+  private head = 0;
+  get length(): number {
+    return this.q.length - this.head;
+  }
+  push(m: Kva): void {
+    this.q.push(m);
+  }
+  shift(): Kva {
+    const m = this.q[this.head++]!;
+    if (this.head > 4096 && this.head * 2 > this.q.length) {
+      this.q = this.q.slice(this.head);
+      this.head = 0;
+    }
+    return m;
+  }
+}
+
+/** One network stress process. */
+export function* tcpProc(c: LoadCtx, t: KThread): KGen<void> {
+  const { k, u, mb } = c;
+  const n = c.sc.net;
+  const burst = n.burst * n.scale;
+  const cap = n.sockbuf * n.scale;
+  const sb = new SockBuf();
+  for (let op = 0; op < n.ops; op++) {
+    c.stats.syscalls++;
+    if (sb.length < cap && (sb.length === 0 || k.rng.float() < 0.6)) {
+      yield* along(k, SEND_PATH, function* () {
+        yield* netLockGiant(c);
+        const fr = k.enter(sosend, 0b1, t.addr, 0, 0, 0, 0);
+        const want = Math.min(burst, cap - sb.length);
+        for (let i = 0; i < want; i++) {
+          const m = yield* mGetcl(u, mb, M_TRYWAIT, MT_DATA, M_PKTHDR);
+          if (m === null) break;
+          sb.push(m);
+          c.stats.sent++;
+          // uiomove() into the cluster
+          k.tick(1_500);
+        }
+        k.leave(fr);
+        netUnlockGiant(c);
+      });
+    } else {
+      yield* along(k, RECV_PATH, function* () {
+        yield* netLockGiant(c);
+        const fr = k.enter(soreceive, 0b1, t.addr, 0, 0, 0, 0);
+        const got = Math.min(sb.length, 1 + k.rng.below(burst));
+        for (let i = 0; i < got; i++) {
+          mFreem(u, mb, sb.shift());
+          c.stats.received++;
+          k.tick(1_000);
+        }
+        k.leave(fr);
+        netUnlockGiant(c);
+      });
+    }
+    progress(c);
+    yield* think(c, t, n.think_us);
+  }
+  yield* along(k, EXIT_PATH, function* () {
+    yield* netLockGiant(c);
+    while (sb.length > 0) mFreem(u, mb, sb.shift());
+    netUnlockGiant(c);
+  });
+  c.stats.exited++;
+}
+
+/** One memory-pressure process: faults anonymous pages in, again after the pagedaemon takes them. */
+export function* swapProc(c: LoadCtx, _t: KThread): KGen<void> {
+  const { k, vm } = c;
+  const p = c.sc.pressure;
+  const target = Math.floor((p.anon_mb * 1024 * 1024) / k.p.pagesize);
+  const owner: AnonOwner = { resident: 0 };
+  vm.owners.add(owner);
+  for (let op = 0; op < p.ops; op++) {
+    if (owner.resident < target) {
+      const n = Math.min(target - owner.resident, 16 + k.rng.below(48));
+      c.stats.faults++;
+      yield* along(k, FAULT_PATH, function* () {
+        const fr = k.enter(vm_fault, 0, 0, 0, 2, 0);
+        // vm_fault -> vm_page_alloc(VM_ALLOC_NORMAL); short of pages: VM_WAITPFAULT and retry
+        while (!vmPageAlloc(vm, n, VM_ALLOC_NORMAL, false)) yield* vmWaitPfault(vm);
+        owner.resident += n;
+        vm.cnt.v_vm_faults += n;
+        k.tick(n * 1_000);
+        k.leave(fr);
+      });
+    }
+    progress(c);
+    yield* think(c, _t, p.think_us);
+  }
+  // exit1() tears the address space down; modelled under Giant, as much of exit1() still was in 2004
+  yield* along(k, EXIT_PATH, function* () {
+    const g = giant(k);
+    yield* mtxLock(k, g);
+    if (owner.resident > 0) vmPageFree(vm, owner.resident, false);
+    owner.resident = 0;
+    vm.owners.delete(owner);
+    mtxUnlock(k, g);
+  });
+  c.stats.exited++;
+}
