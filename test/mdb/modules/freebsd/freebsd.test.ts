@@ -220,6 +220,7 @@ describe('mdb syntax on a FreeBSD dump', () => {
     expect(await w(CLUST_DATA + 0x900n)).toBe('c3000900 is c3000800+100, allocated from MbufClust\'s keg c1000100, slab c1ff0000\n');
     expect(await w(MBUF_DATA + 0x200n)).toBe("c2000200 is free from Mbuf's keg c1000000, slab c2000f00\n");
     expect(await w(MBUF_DATA + 0x900n)).toBe("c2000900 is free from Mbuf's keg c1000000, slab c2000f00, cached in Packet's bucket c1002040\n");
+    expect(await w(SLAB.clust)).toBe("c1ff0000 is allocated from UMA RCntSlabs's keg c1000200, slab c1ff0f80: a struct uma_slab_refcnt of MbufClust's keg\n");
     expect(await w(0xc8014010n)).toBe("c8014010 is c8014000+10, in thread c1f3a180's stack (pid 1234 tid 100045)\n");
     expect(await w(TD.loop + 8n)).toBe('c1f3a188 is c1f3a180+8, a struct thread (pid 1234 tid 100045 "mbuftest")\n');
   });

@@ -10,7 +10,7 @@ import { defineDcmd, text } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { hx } from '../struct.js';
-import { procOf, readFbThread, threadRows } from '../thread/helpers.js';
+import { procOf, procRows, readFbThread, threadRows } from '../thread/helpers.js';
 import { allSlabs, bucketRows, kegName, kegRows, slabFreeItems, umaZones, zoneName } from './helpers.js';
 
 export interface WhatisHit {
@@ -37,6 +37,25 @@ function bucketHolding(target: Target, item: bigint): { zone: string; bucket: bi
   return undefined;
 }
 
+/** "a struct thread (pid 21 tid 100021 "tcp")", "a struct uma_keg (MbufClust)" ... */
+function structDesc(target: Target, table: string, row: number, base: bigint): string {
+  let detail = '';
+  if (table === 'struct thread') {
+    const th = readFbThread(target, row);
+    const p = procOf(target, th);
+    detail = ` (pid ${p?.pid ?? -1} tid ${th.tid} "${p?.comm ?? ''}")`;
+  } else if (table === 'struct proc') {
+    const p = procRows(target);
+    detail = ` (pid ${p.num(row, 'p_pid')} "${p.chars(row, 'p_comm')}")`;
+  } else if (table === 'struct uma_zone') detail = ` (${zoneName(target, base)})`;
+  else if (table === 'struct uma_keg') detail = ` (${kegName(target, base)})`;
+  else if (table === 'struct uma_slab' || table === 'struct uma_slab_refcnt') {
+    const s = [...allSlabs(target)].find((x) => x.addr === base);
+    if (s) detail = ` of ${kegName(target, s.rows.get(s.row, 'us_keg'))}'s keg`;
+  }
+  return `a ${table}${detail}`;
+}
+
 export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
   const k = kegRows(target);
   for (const s of allSlabs(target)) {
@@ -56,9 +75,12 @@ export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
     else if (cached) state = `free in ${cached.zone}'s bucket ${hx(cached.bucket)}`;
     else state = 'allocated';
     const where = cached ? `, ${state.replace(/^free in /, 'cached in ')}` : '';
-    const what = cached
+    let what = cached
       ? `${at(addr, item)}free from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`
       : `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}`;
+    // the item holds a struct the dump describes (a thread is a THREAD zone item)
+    const obj = target.objectAt(addr);
+    if (obj && obj.table.startsWith('struct ') && obj.base >= item && obj.base < item + rsize) what += `: ${structDesc(target, obj.table, obj.row, obj.base)}`;
     return { addr, base: item, what, kind: 'item' };
   }
   const t = threadRows(target);
@@ -73,20 +95,7 @@ export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
     }
   }
   const obj = target.objectAt(addr);
-  if (obj && obj.table.startsWith('struct ')) {
-    let detail = '';
-    if (obj.table === 'struct thread') {
-      const th = readFbThread(target, obj.row);
-      const p = procOf(target, th);
-      detail = ` (pid ${p?.pid ?? -1} tid ${th.tid} "${p?.comm ?? ''}")`;
-    } else if (obj.table === 'struct uma_zone') detail = ` (${zoneName(target, obj.base)})`;
-    else if (obj.table === 'struct uma_keg') detail = ` (${kegName(target, obj.base)})`;
-    else if (obj.table === 'struct uma_slab' || obj.table === 'struct uma_slab_refcnt') {
-      const s = [...allSlabs(target)].find((x) => x.addr === obj.base);
-      if (s) detail = ` of ${kegName(target, s.rows.get(s.row, 'us_keg'))}'s keg`;
-    }
-    return { addr, base: obj.base, kind: 'struct', what: `${at(addr, obj.base)}a ${obj.table}${detail}` };
-  }
+  if (obj && obj.table.startsWith('struct ')) return { addr, base: obj.base, kind: 'struct', what: `${at(addr, obj.base)}${structDesc(target, obj.table, obj.row, obj.base)}` };
   const sym = target.symbolAt(addr);
   if (sym) return { addr, base: sym.sym.addr, kind: 'symbol', what: `${hx(addr)} is ${target.formatAddr(addr)}, in ${sym.sym.module}'s data` };
   return { addr, base: addr, kind: 'unknown', what: `${hx(addr)} is unknown` };
