@@ -32,15 +32,17 @@ export interface GoldenCase {
   topic: string;
   /** tst: must succeed; err: must fail */
   kind: 'tst' | 'err';
-  /** the case name between the prefix and `.mdb` */
+  /** the case name between the prefix and `.mdb` / `.ddb` */
   name: string;
-  /** absolute path of the .mdb script (the .out is next to it) */
+  /** the grammar the script is written in, from its extension: `.mdb` or `.ddb` */
+  syntax: 'mdb' | 'ddb';
+  /** absolute path of the script (the .out is next to it) */
   script: string;
 }
 
 /** `illumos-2911/kmem/tst.kmastat-fail-counts.mdb`, for test names and messages. */
 export function caseId(c: GoldenCase): string {
-  return `${c.dump}/${c.topic}/${c.kind}.${c.name}.mdb`;
+  return `${c.dump}/${c.topic}/${c.kind}.${c.name}.${c.syntax}`;
 }
 
 export function outPath(c: GoldenCase): string {
@@ -52,7 +54,8 @@ export function dumpArg(dump: string): string {
   return `dumps/${dump}.dump`;
 }
 
-const CASE_FILE = /^(tst|err)\.([A-Za-z0-9_.-]+)\.mdb$/;
+/** tst.NAME.mdb runs in mdb's grammar, tst.NAME.ddb in ddb's (whatever the dump's default is). */
+const CASE_FILE = /^(tst|err)\.([A-Za-z0-9_.-]+)\.(mdb|ddb)$/;
 
 function dirs(p: string): string[] {
   return fs
@@ -69,7 +72,7 @@ export function findGoldenCases(root: string = GOLDEN_DIR): GoldenCase[] {
     for (const topic of dirs(path.join(root, dump))) {
       for (const f of fs.readdirSync(path.join(root, dump, topic)).sort()) {
         const m = CASE_FILE.exec(f);
-        if (m) cases.push({ dump, topic, kind: m[1] as 'tst' | 'err', name: m[2]!, script: path.join(root, dump, topic, f) });
+        if (m) cases.push({ dump, topic, kind: m[1] as 'tst' | 'err', name: m[2]!, syntax: m[3] as 'mdb' | 'ddb', script: path.join(root, dump, topic, f) });
       }
     }
   }
@@ -106,7 +109,7 @@ export class DumpCache {
 
 /** Runs one case on a fresh session (dot, variables and radix start anew) over the dump's model. */
 export async function runGoldenCase(c: GoldenCase, model: DumpModel): Promise<ScriptTranscript> {
-  const session = openScriptSession(model, dumpArg(c.dump), REPO_ROOT);
+  const session = openScriptSession(model, dumpArg(c.dump), REPO_ROOT, c.syntax);
   return runScriptText(session, fs.readFileSync(c.script, 'utf8'));
 }
 
