@@ -6,7 +6,8 @@
  * target's own, and then the kernel's modules, chosen by the dump header's
  * OS as mdb loads genunix for an illumos vmcore: illumos/ (genunix: kmem,
  * vmem, threads, CPUs, the panic) or freebsd/ (UMA, threads and processes,
- * pcpu, the panic and message buffer).
+ * pcpu, the panic and message buffer), with the ddb grammar's own module
+ * (ddb/: help, print), which a session in ddb syntax loads on any dump.
  */
 import type { DumpHeader } from '../../dump/format.js';
 import type { Module } from '../dcmd.js';
@@ -14,6 +15,7 @@ import { coreModule } from './core/index.js';
 import { kvmModule } from './kvm/index.js';
 import { illumosModules } from './illumos/index.js';
 import { freebsdModules } from './freebsd/index.js';
+import { ddbModule } from './ddb/index.js';
 
 /** The modules for an illumos dump. */
 export const builtinModules: readonly Module[] = [coreModule, kvmModule, ...illumosModules];
@@ -21,6 +23,6 @@ export const builtinModules: readonly Module[] = [coreModule, kvmModule, ...illu
 /** The modules for a dump of this OS. */
 export function modulesFor(os: DumpHeader['os']): readonly Module[] {
   if (os === 'illumos') return builtinModules;
-  if (os === 'freebsd') return [coreModule, kvmModule, ...freebsdModules];
+  if (os === 'freebsd') return [coreModule, kvmModule, ...freebsdModules, ddbModule];
   return [coreModule, kvmModule];
 }

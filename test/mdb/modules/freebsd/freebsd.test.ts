@@ -272,20 +272,4 @@ describe('more', () => {
     }
     expect(bad).toEqual([]);
   });
-
-  it('help examples of the FreeBSD dcmds run on the fixture', async () => {
-    const s = freebsdSession(true, 'mdb');
-    const failed: string[] = [];
-    for (const m of (await import('../../../../src/mdb/modules/freebsd/index.js')).freebsdModules) {
-      for (const d of m.dcmds) {
-        for (const l of d.help.split('\n')) {
-          const c = /^\s*> (.+)$/.exec(l)?.[1];
-          if (!c) continue;
-          const r = await s.execute(c);
-          if (!r.ok) failed.push(`${d.name}: ${c}: ${r.errors.join(' / ')}`);
-        }
-      }
-    }
-    expect(failed).toEqual([]);
-  });
 });

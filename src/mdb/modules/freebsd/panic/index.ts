@@ -45,6 +45,7 @@ with when it was logged, in seconds since boot.
 
 EXAMPLES
   > ::msgbuf
+  Copyright (c) 1992-2004 The FreeBSD Project.
   ...`,
   options: { v: flag('print when each message was logged') },
   ddb: { words: ['show msgbuf'] },

@@ -65,6 +65,7 @@ decimal). In ddb syntax: show pcpu [cpu].
 EXAMPLES
   > ::pcpu
   cpuid        = 0
+  curthread    = 0xc14025a0: pid 21 tid 100021 "tcp"
   ...`,
   options: {},
   ddb: { words: ['show pcpu'], synopsis: '[cpu]' },
@@ -87,6 +88,7 @@ ddb syntax: show allpcpu.
 EXAMPLES
   > ::allpcpu
   cpuid        = 0
+  curthread    = 0xc14025a0: pid 21 tid 100021 "tcp"
   ...`,
   options: {},
   ddb: { words: ['show allpcpu'] },

@@ -83,7 +83,8 @@ L S D W I s) and its wait columns. In ddb syntax: ps, or show all procs.
 
 EXAMPLES
   > ::ps
-    pid  ppid  pgrp   uid  state   wmesg   wchan       cmd
+    pid  ppid  pgrp   uid  state   wmesg   wchan      cmd
+     25    14    14  1001  D       pfault  0xc0900048 swap
   ...`,
   options: {},
   ddb: { words: ['ps', 'show all procs'] },
@@ -149,7 +150,9 @@ the thread the debugger was entered on. In ddb syntax: show thread
 
 EXAMPLES
   > ::thread
-  Thread 100045 at 0xc1f3a180:
+  Thread 100021 at 0xc14025a0:
+   proc (pid 21): 0xc0b172c0
+   name: tcp
   ...`,
   options: {},
   input: THREAD,
@@ -178,6 +181,9 @@ would trace (the panic or debugger-entry thread). In ddb syntax: show proc
 
 EXAMPLES
   > ::proc
+  Process 21 (tcp) at 0xc0b172c0:
+   state: NORMAL
+   uid: 1001  gids:
   ...`,
   options: {},
   input: PROC,

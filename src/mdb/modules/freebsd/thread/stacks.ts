@@ -31,10 +31,10 @@ whose wait message contains the given text; -a lists every thread of each
 group. This is the FreeBSD flavour of illumos's ::stacks.
 
 EXAMPLES
-  > ::stacks
+  > ::stacks -c slab_zalloc
   THREAD   STATE  WMESG    COUNT
-  ...
-  > ::stacks -c uma_zone_slab
+  c14023c0 D      vmwait       2
+           cpu_switch+0xd3
   ...`,
   options: { a: flag('list every thread of each group'), c: str('func', 'only stacks with a frame in this function'), w: str('wmesg', 'only threads whose wait message contains this text') },
   run(ctx, _addr, opts, args) {
@@ -85,8 +85,10 @@ frame with its frame pointer, innermost first. -v adds each frame's
 arguments.
 
 EXAMPLES
-  > c1f3a180::findstack
-  stack pointer for thread c1f3a180 (pid 1234 tid 100045 "comm"): ...
+  > c14023c0::findstack
+  stack pointer for thread c14023c0 (pid 15 tid 100015 "tcp"): ddb0d740
+    ddb0d740 cpu_switch+0xd3()
+    ddb0d7d0 sched_switch+0x9a()
   ...`,
   options: { v: flag('print the arguments of each frame') },
   input: THREAD,

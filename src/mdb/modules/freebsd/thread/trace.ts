@@ -26,11 +26,14 @@ frames. In ddb syntax: bt, trace or where [tid|pid|addr][,count].
 
 EXAMPLES
   > ::trace
-  Tracing pid 1234 tid 100045 td 0xc1f3a180
+  Tracing pid 21 tid 100021 td 0xc14025a0
+  kdb_enter(c0b1c540) at kdb_enter+0x21
+  panic(c0b1c500) at panic+0x1c
   ...
-  db> bt 100045,2
-  Tracing pid 1234 tid 100045 td 0xc1f3a180
-  ...`,
+  db> bt 100021,2
+  Tracing pid 21 tid 100021 td 0xc14025a0
+  kdb_enter(c0b1c540) at kdb_enter+0x21
+  panic(c0b1c500) at panic+0x1c`,
   options: { n: uint('count', 'print at most this many frames') },
   input: THREAD,
   ddb: { words: ['bt', 'trace', 'where'], count: 'arg', synopsis: '[tid|pid|addr][,count]' },
@@ -58,7 +61,8 @@ trace.
 EXAMPLES
   > ::alltrace
 
-  Tracing command swapper pid 0 tid 0 td 0xc0a31b40
+  Tracing command swap pid 25 tid 100025 td 0xc14026e0
+  cpu_switch() at cpu_switch+0xd3
   ...`,
   options: {},
   ddb: { words: ['alltrace', 'show all trace'] },
@@ -95,7 +99,8 @@ acttrace, or show active trace.
 EXAMPLES
   > ::acttrace
 
-  Tracing command mbuftest pid 1234 tid 100045 td 0xc1f3a180
+  Tracing command tcp pid 21 tid 100021 td 0xc14025a0
+  kdb_enter(c0b1c540) at kdb_enter+0x21
   ...`,
   options: {},
   ddb: { words: ['acttrace', 'show active trace'] },
@@ -130,6 +135,7 @@ thread, its kernel stack, and the frame it stopped in.
 
 EXAMPLES
   > ::threads
+    100000 (0xc0b01480) (stack 0xddad0000)  idle_proc() at idle_proc+0x19
   ...`,
   options: {},
   ddb: { words: ['show threads'] },

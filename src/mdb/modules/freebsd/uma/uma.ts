@@ -44,9 +44,13 @@ prints the same counts with each zone's address.
 EXAMPLES
   db> show uma
                 Zone   Size    Used    Free    Requests
+           MbufClust   2048   25973       0       27499
+              Packet    256   23949       0       30048
+       UMA RCntSlabs     74    6552       0        6574
   ...
   > ::uma -i
   Zone,Size,Used,Free,Requests
+  MbufClust,2048,25973,0,27499
   ...`,
   options: { i: flag('print comma-separated values (show uma/i)') },
   ddb: { words: ['show uma'], modifiers: { i: '-i' }, synopsis: '[/i]' },
@@ -94,8 +98,11 @@ are made.
 EXAMPLES
   > ::uma_zone
   ADDR     NAME                 SIZE     USED     FREE   REQUESTS  FAILS
+  c0900180 UMA Kegs              128       12       19         12      0
   ...
-  > ::uma_zone -n Mbuf | ::print struct uma_zone uz_keg`,
+  > ::uma_zone -n Clust
+  ADDR     NAME                 SIZE     USED     FREE   REQUESTS  FAILS
+  c14014b0 MbufClust            2048    25973        0      27499      0`,
   options: { n: str('name', 'only zones whose name contains this text') },
   input: ZONE,
   walker: 'uma_zone',
@@ -143,9 +150,12 @@ address it walks every keg.
 
 EXAMPLES
   > ::uma_keg
-  ADDR     NAME               SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
+  ADDR     NAME                SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
+  c0900100 UMA Kegs             128   128    31     1         1/0     19       0 NOFREE|INTERNAL      -              page_alloc
   ...
-  > *zone_clust::print struct uma_zone uz_keg | ::uma_keg`,
+  > *zone_clust::print struct uma_zone uz_keg | ::uma_keg
+  ADDR     NAME                SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
+  c1400580 MbufClust           2048  2048     2     1  6550/12800      0       3 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc`,
   options: {},
   input: KEG,
   walker: 'uma_keg',

@@ -114,8 +114,10 @@ keg, slab header, bucket, process ...); else a kernel symbol. An address
 inside an object is given as base+offset.
 
 EXAMPLES
-  > c1234500::whatis
-  c1234500 is c1234400+100, allocated from MbufClust's keg c0f1e000, slab c1ff0000`,
+  > c140f900::whatis
+  c140f900 is c140f800+100, allocated from MbufClust's keg c1400580, slab c140e000
+  > c14025a0::whatis
+  c14025a0 is allocated from THREAD's keg c1400400, slab c1402fb4: a struct thread (pid 21 tid 100021 "tcp")`,
   options: {},
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
