@@ -103,7 +103,10 @@ export class MdbSession implements DebugSession {
       out.errors.push(errorLine(e));
       ok = false;
     }
-    const r: ExecResult = { output: out.text(), errors: out.errors, json: opts.json ? json : [], ok, quit: out.quit };
+    // ddb reports failures in its own words, without mdb's `mdb:` prefix
+    const own = (e: string): string => (this.syntax === 'ddb' ? e.replace(/^mdb: /, '') : e);
+    if (this.syntax === 'ddb') for (const rec of json) rec.errors = rec.errors.map(own);
+    const r: ExecResult = { output: out.text(), errors: out.errors.map(own), json: opts.json ? json : [], ok, quit: out.quit };
     if (out.usage) r.usage = true;
     return r;
   }

@@ -96,7 +96,8 @@ describe('traces', () => {
     expect(byTid.split('\n')).toEqual([`Tracing pid 530 tid 100046 td 0x${hx(TD.vmwait)}`, 'mi_switch(1,0) at mi_switch+0x1a0', 'msleep(c0a00130,0,4,c0b00200,0) at msleep+0x2f3', '']);
     expect((await out(s, `where ${hx(TD.giant)}`)).split('\n')[0]).toBe(`Tracing pid 530 tid 100047 td 0x${hx(TD.giant)}`);
     expect((await out(s, 'trace 1234')).split('\n')[0]).toBe(`Tracing pid 1234 tid 100045 td 0x${hx(TD.loop)}`);
-    expect((await s.execute('bt 999')).errors).toEqual(['mdb: Thread 999 not found']);
+    expect((await s.execute('bt 999')).errors).toEqual(['Thread 999 not found']);
+    expect((await freebsdSession(true, 'mdb').execute('999::trace')).errors).toEqual(['mdb: Thread 999 not found']);
   });
 
   it('alltrace traces every thread with its command', async () => {
