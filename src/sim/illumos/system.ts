@@ -6,6 +6,7 @@
  */
 import { Kernel } from '../machine/kernel.js';
 import { ILLUMOS } from './kern/personality.js';
+import { illumosLayouts } from './dump/layouts.js';
 import { I86PC } from '../machine/platform.js';
 import { func } from '../machine/symbols.js';
 import { runNoSleep } from '../machine/sync.js';
@@ -64,7 +65,12 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const arenas = vmemInitIllumos(k, { audit: sc.kernel.debug });
   const ps = pageSupply(k);
   const km = kmemInit(k, arenas);
-  const threadCache = kmemCacheCreate(km, { name: 'thread_cache', bufsize: 0x6d8, align: 32 });
+  // thread_init(): kmem_cache_create("thread_cache", sizeof (kthread_t), PTR24_ALIGN, ...)
+  const threadCache = kmemCacheCreate(km, {
+    name: 'thread_cache',
+    bufsize: illumosLayouts(sc.kernel.ncpus).structs.get('kthread_t')!.size,
+    align: 32,
+  });
   k.threadAlloc = () => {
     const b = runNoSleep(kmemCacheAlloc(km, threadCache, KM_NOSLEEP), 'thread_create');
     if (!b) throw new Error('simulator: no memory for a kthread_t at boot');

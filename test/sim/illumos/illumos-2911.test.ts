@@ -72,7 +72,9 @@ describe('illumos #2911', () => {
   });
 
   it('blkdev0_xfer is a debug cache (0x20f) whose constructor failed, and rootnex_dmahdl ran dry', () => {
-    const bd = cache(panicked, 'blkdev0_xfer');
+    const t = panicked.sys.k.panicked!.thread;
+    const f = t.frames.find((x) => x.fn.name === 'kmem_cache_alloc')!;
+    const bd = panicked.sys.km.caches.find((c) => c.addr === f.args[0])!;
     expect(bd.cache_flags).toBe(0x20f);
     expect(bd.cache_alloc_fail).toBeGreaterThan(0);
     expect(bd.ctorName).toBe('bd_xfer_ctor');

@@ -15,6 +15,12 @@ export function declareBaseTypes(b: CtfBuilder): void {
     ['list_offset', 'size_t'],
     ['list_head', 'list_node_t'],
   ]);
+  // avl_pcb packs the parent pointer, which child this node is (bit 2) and
+  // the balance + 1 (bits 0-1), as uts/common/avl/avl.c does.
+  b.struct('avl_node_t', 'struct avl_node', [
+    ['avl_child', 'struct avl_node *[2]'],
+    ['avl_pcb', 'uintptr_t'],
+  ]);
   b.struct('avl_tree_t', 'struct avl_tree', [
     ['avl_root', 'struct avl_node *'],
     ['avl_compar', 'int (*)()'],

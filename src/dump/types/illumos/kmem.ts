@@ -32,7 +32,9 @@ export function declareKmemTypes(b: CtfBuilder, ncpus: number): void {
   b.struct('kmem_slab_t', 'struct kmem_slab', [
     ['slab_cache', 'struct kmem_cache *'],
     ['slab_base', 'void *'],
-    ['slab_link', 'list_node_t'],
+    // an AVL node in cache_partial_slabs; a complete slab's list_node_t on
+    // cache_complete_slabs overlays it (list_next, list_prev = avl_child[])
+    ['slab_link', 'avl_node_t'],
     ['slab_head', 'struct kmem_bufctl *'],
     ['slab_refcnt', 'long'],
     ['slab_chunks', 'long'],
@@ -71,6 +73,25 @@ export function declareKmemTypes(b: CtfBuilder, ncpus: number): void {
     ['cc_dump_rounds', 'short'],
     ['cc_dump_prounds', 'short'],
     ['cc_pad', 'char [6]'],
+  ]);
+  b.struct('kmem_cpu_log_header_t', 'struct kmem_cpu_log_header', [
+    ['clh_lock', 'kmutex_t'],
+    ['clh_current', 'char *'],
+    ['clh_avail', 'size_t'],
+    ['clh_chunk', 'int'],
+    ['clh_hits', 'int'],
+    ['clh_pad', 'char [96]'],
+  ]);
+  b.struct('kmem_log_header_t', 'struct kmem_log_header', [
+    ['lh_lock', 'kmutex_t'],
+    ['lh_base', 'char *'],
+    ['lh_free', 'int *'],
+    ['lh_chunksize', 'size_t'],
+    ['lh_nchunks', 'int'],
+    ['lh_head', 'int'],
+    ['lh_tail', 'int'],
+    ['lh_hits', 'int'],
+    ['lh_cpu', `kmem_cpu_log_header_t [${ncpus}]`],
   ]);
   b.struct('kmem_cache_t', 'struct kmem_cache', [
     ['cache_slab_create', 'uint64_t'],

@@ -33,6 +33,8 @@ export function declareThreadTypes(b: CtfBuilder): void {
     ['t_cid', 'id_t'],
     ['t_cpu', 'struct cpu *'],
     ['t_did', 'uint64_t'],
+    // the kernel stack is [t_stkbase, t_stk): ::findleaks scans it, ::whatis names it
+    ['t_stkbase', 'caddr_t'],
     ['t_tid', 'id_t'],
     ['t_procp', 'struct proc *'],
     ['t_lwp', 'void *'],

@@ -50,12 +50,43 @@ function typeName(args: DcmdArg[]): { name: string; rest: DcmdArg[] } {
   return { name: String(a), rest: args.slice(1) };
 }
 
-function readObject(ctx: DcmdContext, addr: bigint, size: number): Uint8Array {
+function readObject(ctx: DcmdContext, addr: bigint, size: number, type?: string): Uint8Array {
   try {
-    return ctx.target.readBytes(addr, size);
+    const bytes = ctx.target.readBytes(addr, size);
+    if (type) overlayMembers(ctx, type, addr, bytes, 0, 0);
+    return bytes;
   } catch (e) {
     if (e instanceof MemoryError) throw new MdbError(`failed to read ${size} bytes at ${hex(addr)}: no mapping for address`);
     throw e;
+  }
+}
+
+/**
+ * An object's embedded structs may be objects of their own in the dump
+ * (kmem_cache_t's cache_cpu[] are kmem_cpu_cache_t rows inside it): one read
+ * of the outer object gives only its own members, so each embedded struct,
+ * and each struct element of an embedded array, is read again at its own
+ * address, as `::print kmem_cache_t cache_cpu` reads it.
+ */
+function overlayMembers(ctx: DcmdContext, type: string, addr: bigint, bytes: Uint8Array, off: number, depth: number): void {
+  const def = ctx.target.types.get(type);
+  if (!def || depth > 4) return;
+  for (const m of def.members) {
+    const arr = /^(.*\S)\s*\[(\d+)\]$/.exec(m.type);
+    const elemType = arr ? arr[1]! : m.type;
+    if (!ctx.target.types.get(elemType)) continue;
+    const count = arr ? Number(arr[2]) : 1;
+    const esize = count > 0 ? m.size / count : 0;
+    for (let i = 0; i < count; i++) {
+      const eoff = off + m.offset + i * esize;
+      const at = addr + BigInt(m.offset + i * esize);
+      try {
+        bytes.set(ctx.target.readBytes(at, esize), eoff);
+      } catch {
+        continue;
+      }
+      overlayMembers(ctx, elemType, at, bytes, eoff, depth + 1);
+    }
   }
 }
 
@@ -172,7 +203,7 @@ EXAMPLES
 
     const p = new Printer(ctx.target, po, showValues);
     for (const t of targets) {
-      const bytes = showValues ? readObject(ctx, t.addr, t.size) : new Uint8Array(t.size);
+      const bytes = showValues ? readObject(ctx, t.addr, t.size, t.type) : new Uint8Array(t.size);
       p.value(t.type, t.size, t.addr, bytes, 0, t.label ?? '', 0, t.label !== undefined);
     }
     if (showValues) ctx.setDot(base + BigInt(size));

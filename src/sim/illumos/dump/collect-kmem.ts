@@ -9,7 +9,7 @@ import type { CtfBuilder } from '../../../dump/ctf.js';
 import { offsetOf } from '../../../dump/types/illumos/index.js';
 import { toAddr, type Kva, type Platform } from '../../machine/platform.js';
 import { lookupFunc } from '../../machine/symbols.js';
-import { KMF_AUDIT, KMF_HASH, type Buf, type Kmem, type KmemCache, type Magazine, type Slab } from '../kmem/kmem.js';
+import { KMEM_MAGTYPES, KMF_AUDIT, KMF_HASH, type Buf, type Kmem, type KmemCache, type Magazine, type MagType, type Slab } from '../kmem/kmem.js';
 import { partialSlabs } from '../kmem/kmem.js';
 
 export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): void {
@@ -66,8 +66,16 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
     cache_maxcolor: 'u64',
     cache_hash_shift: 'u64',
     cache_hash_mask: 'u64',
+    'cache_complete_slabs.list_size': 'u64',
+    'cache_complete_slabs.list_offset': 'u64',
+    'cache_complete_slabs.list_head.list_next': 'u64',
+    'cache_complete_slabs.list_head.list_prev': 'u64',
     cache_complete_slab_count: 'u64',
+    'cache_partial_slabs.avl_root': 'u64',
+    'cache_partial_slabs.avl_offset': 'u64',
     'cache_partial_slabs.avl_numnodes': 'u64',
+    'cache_partial_slabs.avl_size': 'u64',
+    cache_magtype: 'u64',
     cache_bufctl_cache: 'u64',
     cache_hash_table: 'u64',
     'cache_full.ml_list': 'u64',
@@ -92,8 +100,69 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
     cc_prounds: 'u16',
     cc_magsize: 'u16',
   });
-  const n = km.caches.length;
+  // kmem_caches (a list_t through cache_link) and kmem_magtype[] are kernel
+  // data: their symbols are laid out now, as savecore finds them.
+  const k = km.k;
+  const cacheLinkOff = offsetOf(L, 'kmem_cache_t', 'cache_link');
+  const listT = L.structs.get('list_t')!;
+  const kmemCaches = k.sym.object('genunix', 'kmem_caches', listT.size).addr;
+  const magtypeT = L.structs.get('kmem_magtype_t')!;
+  const magtypeSym = k.sym.object('genunix', 'kmem_magtype', magtypeT.size * KMEM_MAGTYPES.length).addr;
+  const magtypeAddr = (mt: MagType | null): bigint => {
+    const i = mt ? KMEM_MAGTYPES.indexOf(mt) : -1;
+    return i < 0 ? 0n : A(magtypeSym + i * magtypeT.size);
+  };
+  const lists = new TableBuilder('list_t', {
+    addr: 'u64',
+    list_size: 'u64',
+    list_offset: 'u64',
+    'list_head.list_next': 'u64',
+    'list_head.list_prev': 'u64',
+  });
+  const kcHead = kmemCaches + offsetOf(L, 'list_t', 'list_head');
+  const link = (i: number): Kva => (i < 0 || i >= km.caches.length ? kcHead : km.caches[i]!.addr + cacheLinkOff);
+  lists.add({
+    addr: A(kmemCaches),
+    list_size: BigInt(L.structs.get('kmem_cache_t')!.size),
+    list_offset: BigInt(cacheLinkOff),
+    'list_head.list_next': A(link(0)),
+    'list_head.list_prev': A(link(km.caches.length - 1)),
+  });
+  add(lists.build());
+  const mts = new TableBuilder('kmem_magtype_t', {
+    addr: 'u64',
+    mt_magsize: 'u16',
+    mt_align: 'u32',
+    mt_minbuf: 'u64',
+    mt_maxbuf: 'u64',
+    mt_cache: 'u64',
+  });
+  KMEM_MAGTYPES.forEach((mt, i) => {
+    const mc = km.magCaches.get(mt.mt_magsize);
+    mts.add({
+      addr: A(magtypeSym + i * magtypeT.size),
+      mt_magsize: mt.mt_magsize,
+      mt_align: mt.mt_align,
+      mt_minbuf: BigInt(mt.mt_minbuf),
+      mt_maxbuf: BigInt(mt.mt_maxbuf),
+      mt_cache: mc ? A(mc.addr) : 0n,
+    });
+  });
+  add(mts.build());
+
+  // Slab linkage as the kernel keeps it: complete slabs on a list_t, partial
+  // ones in an AVL tree, both through slab_link (see slabLinks below).
+  const slabLinkOff = offsetOf(L, 'kmem_slab_t', 'slab_link');
+  const slabSize = L.structs.get('kmem_slab_t')!.size;
+  const links = new Map<Slab, SlabLink>();
+  const avlRoots = new Map<KmemCache, Kva>();
+  const completeHeadOff = offsetOf(L, 'kmem_cache_t', 'cache_complete_slabs.list_head');
+  for (const cp of km.caches) {
+    avlRoots.set(cp, slabLinks(cp, cp.addr + completeHeadOff, slabLinkOff, links));
+  }
   km.caches.forEach((cp, i) => {
+    const head = cp.addr + completeHeadOff;
+    const complete = [...cp.complete];
     caches.add({
       addr: A(cp.addr),
       cache_slab_create: BigInt(cp.cache_slab_create),
@@ -116,8 +185,8 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
       cache_cflags: cp.cache_cflags >>> 0,
       cache_flags: cp.cache_flags >>> 0,
       cache_mtbf: cp.cache_mtbf,
-      'cache_link.list_next': i + 1 < n ? A(km.caches[i + 1]!.addr) : 0n,
-      'cache_link.list_prev': i > 0 ? A(km.caches[i - 1]!.addr) : 0n,
+      'cache_link.list_next': A(link(i + 1)),
+      'cache_link.list_prev': A(link(i - 1)),
       cache_chunksize: BigInt(cp.cache_chunksize),
       cache_slabsize: BigInt(cp.cache_slabsize),
       cache_maxchunks: BigInt(cp.cache_maxchunks),
@@ -130,8 +199,16 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
       cache_maxcolor: BigInt(cp.cache_maxcolor),
       cache_hash_shift: BigInt(cp.cache_hash_shift),
       cache_hash_mask: BigInt(cp.hashSize > 0 ? cp.hashSize - 1 : 0),
+      'cache_complete_slabs.list_size': BigInt(slabSize),
+      'cache_complete_slabs.list_offset': BigInt(slabLinkOff),
+      'cache_complete_slabs.list_head.list_next': A(complete.length ? complete[0]!.addr + slabLinkOff : head),
+      'cache_complete_slabs.list_head.list_prev': A(complete.length ? complete[complete.length - 1]!.addr + slabLinkOff : head),
       cache_complete_slab_count: BigInt(cp.complete.size),
+      'cache_partial_slabs.avl_root': A(avlRoots.get(cp) ?? 0),
+      'cache_partial_slabs.avl_offset': BigInt(slabLinkOff),
       'cache_partial_slabs.avl_numnodes': BigInt(cp.npartial),
+      'cache_partial_slabs.avl_size': BigInt(slabSize),
+      cache_magtype: magtypeAddr(cp.cache_magtype),
       cache_bufctl_cache: cp.cache_bufctl_cache ? A(cp.cache_bufctl_cache.addr) : 0n,
       cache_hash_table: A(cp.hashTable),
       'cache_full.ml_list': top(cp.cache_full.list),
@@ -166,7 +243,9 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
     addr: 'u64',
     slab_cache: 'u64',
     slab_base: 'u64',
-    'slab_link.list_next': 'u64',
+    'slab_link.avl_child[0]': 'u64',
+    'slab_link.avl_child[1]': 'u64',
+    'slab_link.avl_pcb': 'u64',
     slab_head: 'u64',
     slab_refcnt: 'u64',
     slab_chunks: 'u64',
@@ -179,6 +258,8 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
     bc_cache: 'u64',
     bc_timestamp: 'i64',
     bc_thread: 'u64',
+    bc_lastlog: 'u64',
+    bc_contents: 'u64',
     bc_depth: 'i32',
     bc_stack: 'u32',
   });
@@ -194,12 +275,14 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
     const audited = (cp.cache_flags & KMF_AUDIT) !== 0;
     // Slabs: complete list then partial AVL order; empty slabs do not exist.
     const list = [...slabsOf(cp)];
-    list.forEach((sp, si) => {
+    list.forEach((sp) => {
       slabs.add({
         addr: A(sp.addr),
         slab_cache: A(cp.addr),
         slab_base: A(sp.base),
-        'slab_link.list_next': si + 1 < list.length ? A(list[si + 1]!.addr) : 0n,
+        'slab_link.avl_child[0]': A(links.get(sp)?.child0 ?? 0),
+        'slab_link.avl_child[1]': A(links.get(sp)?.child1 ?? 0),
+        'slab_link.avl_pcb': avlPcb(links.get(sp), A),
         slab_head: sp.head ? A(sp.head.bufctl) : 0n,
         slab_refcnt: BigInt(sp.refcnt),
         slab_chunks: BigInt(sp.chunks),
@@ -218,6 +301,8 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
               bc_cache: A(cp.addr),
               bc_timestamp: BigInt(b.audTime),
               bc_thread: A(b.audThread),
+              bc_lastlog: A(b.audLastlog),
+              bc_contents: A(b.audContents),
               bc_depth: b.audThread ? stackDepth(b.audStack) : 0,
               bc_stack: b.audThread ? b.audStack : NO_ROW,
             });
@@ -238,10 +323,124 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
       }
     });
   }
+  // The logs' records are kmem_bufctl_audit_t copies in the kmem_log arena.
+  for (const lp of [km.transactionLog, km.failureLog, km.slabLog]) {
+    for (const [at, r] of lp.slots) {
+      const rc = km.caches[r.cache];
+      audit.add({
+        addr: A(at),
+        bc_next: 0n,
+        bc_addr: A(r.addr),
+        bc_slab: A(r.slab),
+        bc_cache: rc ? A(rc.addr) : 0n,
+        bc_timestamp: BigInt(r.time),
+        bc_thread: A(r.thread),
+        bc_lastlog: A(r.lastlog),
+        bc_contents: A(r.contents),
+        bc_depth: r.thread ? stackDepth(r.stack) : 0,
+        bc_stack: r.thread ? r.stack : NO_ROW,
+      });
+    }
+  }
   add(slabs.build());
   add(audit.build());
+  add(logHeaders(km, L, A));
   add(plain.build());
   add(bufs.build());
+}
+
+/** A slab's slab_link words: list_next/list_prev (complete) or AVL children and avl_pcb (partial). */
+interface SlabLink {
+  child0: Kva;
+  child1: Kva;
+  /** the AVL parent node (0 for the root and for list nodes) */
+  parent: Kva;
+  /** avl_pcb's low bits: child index << 2 | (balance + 1); 0 for list nodes */
+  bits: number;
+}
+
+/** avl_pcb: parent | child index << 2 | (balance + 1) */
+function avlPcb(l: SlabLink | undefined, A: (k: Kva) => bigint): bigint {
+  if (!l) return 0n;
+  return (l.parent ? A(l.parent) : 0n) | BigInt(l.bits);
+}
+
+/**
+ * The slab linkage of one cache, as kmem keeps it (models the list and
+ * AVL code under kmem_slab_alloc()/kmem_slab_free(), uts/common/avl/avl.c):
+ * complete slabs on cache_complete_slabs, a list whose list_node_t overlays
+ * the slab's avl_node_t; partial slabs in cache_partial_slabs, ordered by
+ * kmem_partial_slab_cmp() (more allocated first, then by address), stored as
+ * a balanced tree whose avl_pcb packs parent, child index and balance.
+ * Returns the AVL root's node address (0 when empty).
+ */
+function slabLinks(cp: KmemCache, head: Kva, linkOff: number, out: Map<Slab, SlabLink>): Kva {
+  const complete = [...cp.complete];
+  complete.forEach((sp, i) => {
+    out.set(sp, {
+      child0: i + 1 < complete.length ? complete[i + 1]!.addr + linkOff : head,
+      child1: i > 0 ? complete[i - 1]!.addr + linkOff : head,
+      parent: 0,
+      bits: 0,
+    });
+  });
+  const partial = [...partialSlabs(cp)].sort((a, b) => b.refcnt - a.refcnt || a.addr - b.addr);
+  const node = (sp: Slab): Kva => sp.addr + linkOff;
+  // returns [node address, height]
+  const build = (lo: number, hi: number, parent: Kva, which: number): [Kva, number] => {
+    if (lo > hi) return [0, 0];
+    const mid = (lo + hi) >> 1;
+    const sp = partial[mid]!;
+    const [l, hl] = build(lo, mid - 1, node(sp), 0);
+    const [r, hr] = build(mid + 1, hi, node(sp), 1);
+    out.set(sp, { child0: l, child1: r, parent, bits: which * 4 + (hr - hl + 1) });
+    return [node(sp), Math.max(hl, hr) + 1];
+  };
+  return build(0, partial.length - 1, 0, 0)[0];
+}
+
+/** The logs' kmem_log_header_t, and the global pointers to them. */
+function logHeaders(km: Kmem, L: CtfBuilder, A: (k: Kva) => bigint): Table {
+  const ncpus = km.k.cfg.ncpus;
+  const cols: Record<string, 'u64' | 'u32' | 'i32'> = {
+    addr: 'u64',
+    lh_base: 'u64',
+    lh_free: 'u64',
+    lh_chunksize: 'u64',
+    lh_nchunks: 'i32',
+    lh_head: 'i32',
+    lh_tail: 'i32',
+    lh_hits: 'i32',
+  };
+  for (let i = 0; i < ncpus; i++) {
+    cols[`lh_cpu[${i}].clh_current`] = 'u64';
+    cols[`lh_cpu[${i}].clh_avail`] = 'u64';
+    cols[`lh_cpu[${i}].clh_chunk`] = 'i32';
+    cols[`lh_cpu[${i}].clh_hits`] = 'i32';
+  }
+  void L;
+  const t = new TableBuilder('kmem_log_header_t', cols);
+  for (const lp of [km.transactionLog, km.contentLog, km.failureLog, km.slabLog]) {
+    if (!lp.enabled) continue;
+    const row: Record<string, bigint | number> = {
+      addr: A(lp.header),
+      lh_base: A(lp.base),
+      lh_free: A(lp.freeArr),
+      lh_chunksize: BigInt(lp.chunksize),
+      lh_nchunks: lp.nchunks,
+      lh_head: lp.lh_head,
+      lh_tail: lp.lh_tail,
+      lh_hits: lp.lh_hits,
+    };
+    lp.cpus.forEach((c, i) => {
+      row[`lh_cpu[${i}].clh_current`] = A(c.clh_current);
+      row[`lh_cpu[${i}].clh_avail`] = BigInt(c.clh_avail);
+      row[`lh_cpu[${i}].clh_chunk`] = c.clh_chunk;
+      row[`lh_cpu[${i}].clh_hits`] = c.clh_hits;
+    });
+    t.add(row);
+  }
+  return t.build();
 }
 
 function addContents(

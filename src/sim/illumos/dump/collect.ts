@@ -32,6 +32,14 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     { module: 'genunix', name: 'panic_cpu_id', size: 4, value: pr ? pr.cpu : -1 },
     ...(pr ? [{ module: 'genunix', name: 'panicstr', size: 8 as const, value: 0, str: pr.message }] : []),
     ...vmemGlobalVars(k, sys.arenas),
+    // kmem_log_init()'s headers; NULL for a log kmem_init() did not create
+    ...[km.transactionLog, km.contentLog, km.failureLog, km.slabLog].map((lp) => ({
+      module: 'genunix',
+      name: lp.name,
+      size: 8 as const,
+      value: lp.header,
+      ptr: true,
+    })),
   ];
   collectKernel(k, km, L, globals, add);
   collectKmem(km, L, add);

@@ -35,6 +35,9 @@ import type { Vmem } from '../vmem/index.js';
 
 const kmem_cache_create = func('genunix', 'kmem_cache_create', 0x590);
 
+/** sizeof (kmem_slab_t): the small-slab header at the end of a page, and kmem_slab_cache's buffers */
+export const SIZEOF_KMEM_SLAB = illumosLayouts(1).structs.get('kmem_slab_t')!.size;
+
 /** offsetof (kmem_cache_t, cache_cpu), from the layout the dump describes */
 export const KMEM_CACHE_CPU_OFFSET = offsetOf(illumosLayouts(1), 'kmem_cache_t', 'cache_cpu');
 /** KMEM_CACHE_SIZE(ncpus): a cache is allocated up to its last CPU cache */
@@ -63,20 +66,24 @@ export function deriveCacheFlags(
   if (cflags & KMC_QCACHE && f & KMF_AUDIT) f |= KMF_NOMAGAZINE;
   if (cflags & KMC_NODEBUG) f &= ~(KMF_DEBUG | KMF_LITE);
   if (cflags & KMC_NOTOUCH) f &= ~KMF_TOUCH;
+  // A NOHASH cache has no bufctls to audit in and no hash to find a
+  // firewalled buffer by: kmem's own metadata caches (0006 on DEBUG).
+  if (cflags & KMC_NOHASH) f &= ~(KMF_AUDIT | KMF_FIREWALL);
+  if (cflags & KMC_NOMAGAZINE) f |= KMF_NOMAGAZINE;
   if (f & KMF_AUDIT && !(cflags & KMC_NOTOUCH)) f |= KMF_REDZONE;
   if (!(f & KMF_AUDIT)) f &= ~KMF_CONTENTS;
-  if (f & KMF_BUFTAG && bufsize >= minfirewall && !(f & KMF_LITE) && !(cflags & KMC_NOHASH) && isDefaultArena) {
-    f |= KMF_FIREWALL;
-  }
+  if (f & KMF_BUFTAG && bufsize >= minfirewall && !(f & KMF_LITE) && !(cflags & KMC_NOHASH)) f |= KMF_FIREWALL;
+  if (!isDefaultArena) f &= ~KMF_FIREWALL;
   if (f & KMF_FIREWALL) {
     f &= ~KMF_BUFTAG;
     f |= KMF_NOMAGAZINE;
   }
-  if (cflags & KMC_NOMAGAZINE) f |= KMF_NOMAGAZINE;
   const chunk = chunkSize(f, bufsize);
   // Small slabs keep the bufctl in the buffer: only for NOHASH, or when the
-  // buffers are neither untouchable nor audited and are small.
-  const small = cflags & KMC_NOHASH || (!(cflags & KMC_NOTOUCH) && !(f & KMF_AUDIT) && chunk < quantum / 8);
+  // buffers are neither untouchable nor audited and are small. Firewall
+  // caches are always hashed.
+  const small =
+    !(f & KMF_FIREWALL) && (cflags & KMC_NOHASH || (!(cflags & KMC_NOTOUCH) && !(f & KMF_AUDIT) && chunk < quantum / 8));
   if (!small) f |= KMF_HASH;
   return f;
 }
@@ -109,7 +116,6 @@ export function kmemCacheCreate(km: Kmem, a: CacheCreateArgs): KmemCache {
   const k = km.k;
   const fr = k.curthread ? k.enter(kmem_cache_create, 0, a.bufsize) : null;
   const arena = a.arena ?? km.arenas.kmem_default;
-  const quantum = km.arenas.kmem_default.quantum;
   const cflags = a.cflags ?? 0;
   const align = Math.max(a.align ?? KMEM_ALIGN, KMEM_ALIGN);
   let flags = deriveCacheFlags(
@@ -134,13 +140,22 @@ export function kmemCacheCreate(km: Kmem, a: CacheCreateArgs): KmemCache {
   const cacheArena = flags & KMF_FIREWALL ? km.arenas.kmem_firewall : arena;
   let slabsize: number;
   let maxchunks: number;
+  let mincolor = 0;
   let maxcolor: number;
-  if (!(flags & KMF_HASH)) {
+  const cacheQuantum = cacheArena.quantum;
+  if (cacheArena === km.arenas.kmem_firewall) {
+    // Firewall slab: the chunk rounded up to whole pages, coloured so that
+    // the buffer ends against the end of its slab (mincolor == maxcolor ==
+    // slabsize - chunksize): one buffer per slab, and the next page of
+    // kmem_firewall_va is left unmapped, so an overrun faults at once.
+    slabsize = roundup(chunksize, cacheQuantum);
+    mincolor = maxcolor = slabsize - chunksize;
+    maxchunks = 1;
+  } else if (!(flags & KMF_HASH)) {
     // Small slab: one page, the kmem_slab_t at its end.
-    slabsize = k.p.pagesize;
-    const slabHdr = 0x50;
-    maxchunks = Math.floor((slabsize - slabHdr) / chunksize);
-    maxcolor = (slabsize - slabHdr) % chunksize;
+    slabsize = cacheQuantum;
+    maxchunks = Math.floor((slabsize - SIZEOF_KMEM_SLAB) / chunksize);
+    maxcolor = (slabsize - SIZEOF_KMEM_SLAB) % chunksize;
   } else if (cflags & KMC_QCACHE) {
     // A quantum cache's slabs are VMEM_QCACHE_SLABSIZE, larger than anything
     // the arena's quantum caches serve, so slab creation bypasses them.
@@ -152,7 +167,7 @@ export function kmemCacheCreate(km: Kmem, a: CacheCreateArgs): KmemCache {
     let best = 0;
     let bestWaste = Infinity;
     for (let chunks = 1; chunks <= 8; chunks++) {
-      const ss = roundup(chunksize * chunks, quantum);
+      const ss = roundup(chunksize * chunks, cacheQuantum);
       const waste = (ss % chunksize) / Math.floor(ss / chunksize);
       if (waste < bestWaste) {
         bestWaste = waste;
@@ -163,6 +178,7 @@ export function kmemCacheCreate(km: Kmem, a: CacheCreateArgs): KmemCache {
     maxchunks = Math.floor(slabsize / chunksize);
     maxcolor = slabsize % chunksize;
   }
+  if (maxcolor >= cacheQuantum) maxcolor = cacheQuantum - 1;
   const index = km.caches.length;
   const csize = kmemCacheSize(k.cfg.ncpus);
   const addr = runNoSleep(vmemAlloc(k, km.arenas.kmem_cache, roundup(csize, 64), VM_SLEEP), 'kmem_cache_create');
@@ -203,8 +219,8 @@ export function kmemCacheCreate(km: Kmem, a: CacheCreateArgs): KmemCache {
     cache_buftag: buftagOff,
     cache_verify: Math.min(a.bufsize, km.kmem_maxverify),
     cache_contents: flags & KMF_CONTENTS ? Math.min(a.bufsize, 256) : 0,
-    cache_color: 0,
-    cache_mincolor: 0,
+    cache_color: mincolor,
+    cache_mincolor: mincolor,
     cache_maxcolor: maxcolor,
     cache_hash_shift: flags & KMF_HASH ? Math.floor(Math.log2(chunksize)) : 0,
     hashSize: flags & KMF_HASH ? KMEM_HASH_INITIAL : 0,

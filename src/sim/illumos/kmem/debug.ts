@@ -5,11 +5,11 @@
  */
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
-import { EVENT_ALLOC, EVENT_CTOR_FAIL, EVENT_FREE, FILL_BADDCAFE, FILL_DEADBEEF, LOG_TRANSACTION } from '../../../dump/format.js';
+import { EVENT_ALLOC, EVENT_FREE, FILL_BADDCAFE, FILL_DEADBEEF } from '../../../dump/format.js';
 import { KM_NOSLEEP, KM_PANIC, KMF_AUDIT, KMF_DEADBEEF, KMF_HASH, KMF_LITE } from './flags.js';
 import type { Kmem } from './state.js';
 import type { Buf, KmemCache } from './types.js';
-import { kmemAudit, kmemLog, kmemSlabFree } from './slab.js';
+import { kmemAudit, kmemSlabFree } from './slab.js';
 
 const kmem_cache_alloc_debug = func('genunix', 'kmem_cache_alloc_debug', 0x2c0);
 const kmem_cache_free_debug = func('genunix', 'kmem_cache_free_debug', 0x2a0);
@@ -84,7 +84,6 @@ export function* kmemCacheAllocDebug(km: Kmem, cp: KmemCache, b: Buf, kmflag: nu
     b.bxAlloc = false;
     b.fill = FILL_DEADBEEF;
     b.ptrs = null;
-    kmemLog(km, LOG_TRANSACTION, EVENT_CTOR_FAIL, cp, b.addr, b.bufctl, kmflag);
     kmemSlabFree(km, cp, b);
     k.leave(fr);
     return 1;

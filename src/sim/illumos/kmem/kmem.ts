@@ -40,12 +40,15 @@ import type { Kva } from '../../machine/platform.js';
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import { runNoSleep } from '../../machine/sync.js';
-import { setQcacheOps, vmemAlloc, vmemFree, vmemQcacheCreateAll, type Vmem } from '../vmem/index.js';
-import { kmemCacheCreate } from './cache.js';
+import { setQcacheOps, vmemAlloc, vmemFree, vmemQcacheCreateAll, VM_SLEEP, type Vmem } from '../vmem/index.js';
+import { kmemCacheCreate, SIZEOF_KMEM_SLAB } from './cache.js';
+import { illumosLayouts } from '../dump/layouts.js';
 import { kmemCacheAlloc, kmemCacheFree } from './alloc.js';
-import { KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
+import { KMF_AUDIT, KMF_CONTENTS, KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
 import { kmemDepotWsReap, kmemDepotWsUpdate } from './magazine.js';
-import { Kmem, type KmemArenas } from './state.js';
+import { Kmem, SIZEOF_KMEM_BUFCTL_AUDIT, type KmemArenas } from './state.js';
+import { KmemLog } from './log.js';
+import { hasPageSupply, pageSupply } from '../vmem/page.js';
 import type { Buf, KmemCache } from './types.js';
 
 export { Kmem } from './state.js';
@@ -62,23 +65,18 @@ const kmem_free = func('genunix', 'kmem_free', 0x110);
 const kmem_cache_reap = func('genunix', 'kmem_cache_reap', 0x90);
 const kmem_reap = func('genunix', 'kmem_reap', 0x60);
 
-/** sizes of kmem's own structures on LP64 */
-const SIZEOF_KMEM_SLAB = 0x50;
-const SIZEOF_KMEM_BUFCTL = 0x18;
-const SIZEOF_KMEM_BUFCTL_AUDIT = 0x80 + 15 * 8 - 0x18;
+/** sizes of kmem's own structures, from the layouts the dump describes (sys/kmem_impl.h) */
+const sizeofType = (t: string): number => illumosLayouts(1).structs.get(t)!.size;
+const SIZEOF_KMEM_BUFCTL = sizeofType('kmem_bufctl_t');
 
-/** models kmem_init(): the metadata caches, the magazine caches, the kmem_alloc caches */
+/**
+ * models kmem_init() and kmem_cache_init(): the magazine caches first (every
+ * later cache's depot needs its magazine type's cache), then the slab and
+ * bufctl caches, the quantum caches and the kmem_alloc caches; then the logs.
+ */
 export function kmemInit(k: Kernel, arenas: KmemArenas): Kmem {
   const km = new Kmem(k, arenas);
   const msb = arenas.kmem_msb;
-  km.slabCache = kmemCacheCreate(km, { name: 'kmem_slab_cache', bufsize: SIZEOF_KMEM_SLAB, arena: msb, cflags: KMC_NOHASH });
-  km.bufctlCache = kmemCacheCreate(km, { name: 'kmem_bufctl_cache', bufsize: SIZEOF_KMEM_BUFCTL, arena: msb, cflags: KMC_NOHASH });
-  km.bufctlAuditCache = kmemCacheCreate(km, {
-    name: 'kmem_bufctl_audit_cache',
-    bufsize: SIZEOF_KMEM_BUFCTL_AUDIT,
-    arena: msb,
-    cflags: KMC_NOHASH,
-  });
   for (const mt of KMEM_MAGTYPES) {
     const mc = kmemCacheCreate(km, {
       name: `kmem_magazine_${mt.mt_magsize}`,
@@ -89,10 +87,18 @@ export function kmemInit(k: Kernel, arenas: KmemArenas): Kmem {
     });
     km.magCaches.set(mt.mt_magsize, mc);
   }
-  // The metadata caches were created before the magazine caches existed.
+  // The magazine caches were created before their own magazine types' caches existed.
   for (const cp of km.caches) {
     if (cp.cache_magtype) cp.magCache = km.magCaches.get(cp.cache_magtype.mt_magsize) ?? null;
   }
+  km.slabCache = kmemCacheCreate(km, { name: 'kmem_slab_cache', bufsize: SIZEOF_KMEM_SLAB, arena: msb, cflags: KMC_NOHASH });
+  km.bufctlCache = kmemCacheCreate(km, { name: 'kmem_bufctl_cache', bufsize: SIZEOF_KMEM_BUFCTL, arena: msb, cflags: KMC_NOHASH });
+  km.bufctlAuditCache = kmemCacheCreate(km, {
+    name: 'kmem_bufctl_audit_cache',
+    bufsize: SIZEOF_KMEM_BUFCTL_AUDIT,
+    arena: msb,
+    cflags: KMC_NOHASH,
+  });
   setQcacheOps(k, {
     create: (_k, vmp: Vmem, name: string, size: number) =>
       kmemCacheCreate(km, { name, bufsize: size, align: vmp.quantum, arena: vmp, cflags: KMC_QCACHE | KMC_NOTOUCH }),
@@ -111,7 +117,46 @@ export function kmemInit(k: Kernel, arenas: KmemArenas): Kmem {
     const align = size >= 64 && (size & 63) === 0 ? 64 : 8;
     km.allocCaches.push(kmemCacheCreate(km, { name: `kmem_alloc_${size}`, bufsize: size, align, cflags: KMC_KMEM_ALLOC }));
   }
+  kmemLogsInit(km);
   return km;
+}
+
+/**
+ * models kmem_maxavail(): the bytes that could still be allocated, the
+ * smaller of availrmem above tune.t_minarmem and freemem above minfree
+ */
+export function kmemMaxavail(k: Kernel): number {
+  if (!hasPageSupply(k)) return k.cfg.physmem * k.p.pagesize;
+  const ps = pageSupply(k);
+  const pages = Math.max(Math.min(ps.availrmem - ps.tMinarmem, ps.freemem - ps.minfree), 0);
+  return pages * k.p.pagesize;
+}
+
+/**
+ * The end of kmem_init(): the transaction log with KMF_AUDIT and the content
+ * log with KMF_CONTENTS, each 2% of kmem_maxavail(); the failure and slab
+ * logs always, at their default size of 0 (one page per chunk).
+ */
+function kmemLogsInit(km: Kmem): void {
+  const k = km.k;
+  const avail = kmemMaxavail(k);
+  if (km.kmem_flags & KMF_AUDIT) kmemLogInit(km, km.transactionLog, Math.floor(avail / 50));
+  if (km.kmem_flags & KMF_CONTENTS) kmemLogInit(km, km.contentLog, Math.floor(avail / 50));
+  kmemLogInit(km, km.failureLog, 0);
+  kmemLogInit(km, km.slabLog, 0);
+}
+
+/** models kmem_log_init(logsize): the header, the chunks and lh_free[] from the kmem_log arena */
+function kmemLogInit(km: Kmem, lp: KmemLog, logsize: number): void {
+  const k = km.k;
+  const ncpus = k.cfg.ncpus;
+  const { nchunks, chunksize } = KmemLog.geometry(logsize, ncpus, k.p.pagesize);
+  const lhsize = illumosLayouts(ncpus).structs.get('kmem_log_header_t')!.size;
+  const arena = km.arenas.kmem_log;
+  const header = runNoSleep(vmemAlloc(k, arena, lhsize, VM_SLEEP), 'kmem_log_init');
+  const base = runNoSleep(vmemAlloc(k, arena, chunksize * nchunks, VM_SLEEP), 'kmem_log_init');
+  const free = runNoSleep(vmemAlloc(k, arena, nchunks * 4, VM_SLEEP), 'kmem_log_init');
+  lp.init(header, base, free, nchunks, chunksize, ncpus);
 }
 
 /** the kmem_alloc_<n> cache for a size, or null above KMEM_MAXBUF */

@@ -15,7 +15,8 @@
  *   allocated buffers are found through the cache's hash.
  */
 import type { Kva } from '../../machine/platform.js';
-import { func } from '../../machine/symbols.js';
+import { callSiteOffset, func } from '../../machine/symbols.js';
+import type { KThread } from '../../machine/thread.js';
 import type { KGen } from '../../machine/thread.js';
 import { runNoSleep } from '../../machine/sync.js';
 import {
@@ -25,7 +26,6 @@ import {
   EVENT_ALLOC_FAIL,
   EVENT_FREE,
   EVENT_SLAB_CREATE,
-  EVENT_SLAB_DESTROY,
   FILL_BADDCAFE,
   FILL_DEADBEEF,
   FILL_ZERO,
@@ -34,8 +34,9 @@ import {
   LOG_TRANSACTION,
 } from '../../../dump/format.js';
 import { vmemAlloc, vmemFree } from '../vmem/index.js';
-import { KM_NOSLEEP, KM_VMFLAGS, KMF_AUDIT, KMF_BUFTAG, KMF_DEADBEEF, KMF_HASH, KMEM_STACK_DEPTH } from './flags.js';
+import { KM_VMFLAGS, KMF_AUDIT, KMF_BUFTAG, KMF_CONTENTS, KMF_DEADBEEF, KMF_HASH, KMEM_STACK_DEPTH } from './flags.js';
 import type { Kmem } from './state.js';
+import { SIZEOF_KMEM_SLAB } from './cache.js';
 import type { Buf, KmemCache, Slab } from './types.js';
 // kmem_slab_cache and the bufctl caches are themselves allocated with
 // kmem_cache_alloc(); the import cycle mirrors kmem.c calling itself.
@@ -46,14 +47,30 @@ const kmem_slab_alloc = func('genunix', 'kmem_slab_alloc', 0x1c0);
 const kmem_slab_free = func('genunix', 'kmem_slab_free', 0x1e0);
 const kmem_slab_destroy = func('genunix', 'kmem_slab_destroy', 0xc0);
 
-const SMALL_SLAB_HDR = 0x50;
 
-/** Log an event in one of kmem's logs, with the current thread's stack. */
-export function kmemLog(km: Kmem, which: number, event: number, cp: KmemCache, addr: Kva, bufctl: Kva, kmflag: number): number {
+const getpcstack = func('unix', 'getpcstack', 0x70);
+
+/**
+ * getpcstack() as KMEM_AUDIT() calls it: the stack starts at the return
+ * address of that call in the auditing function (kmem_cache_alloc_debug+0x…),
+ * so the innermost frame's pc is moved to its call site first.
+ */
+function auditStack(km: Kmem, t: KThread): number {
+  const cur = t.frames[t.frames.length - 1];
+  if (cur) cur.pcOff = callSiteOffset(cur.fn, getpcstack);
+  return km.stacks.capture(t.frames, KMEM_STACK_DEPTH);
+}
+
+/**
+ * models kmem_log_event(lp, cp, sp, addr): a zeroed kmem_bufctl_audit_t
+ * naming the cache, slab and address, audited into the failure or slab log
+ * with the current thread's stack. Returns the record's address in the log.
+ */
+export function kmemLog(km: Kmem, which: number, event: number, cp: KmemCache, addr: Kva, slab: Kva, kmflag: number): Kva {
   const k = km.k;
   const t = k.curthread;
   const log = which === LOG_FAILURE ? km.failureLog : which === LOG_SLAB ? km.slabLog : km.transactionLog;
-  return log.enter({
+  return log.enter(k.curcpu, {
     time: k.now,
     log: which,
     event,
@@ -61,24 +78,47 @@ export function kmemLog(km: Kmem, which: number, event: number, cp: KmemCache, a
     cpu: k.curcpu,
     cache: cp.index,
     addr,
-    bufctl,
+    slab,
+    bufctl: 0,
+    lastlog: 0,
+    contents: 0,
     kmflag,
-    stack: t ? km.stacks.capture(t.frames, KMEM_STACK_DEPTH) : 0,
+    stack: t ? auditStack(km, t) : 0,
   });
 }
 
 /**
- * Record the transaction in the audit bufctl and the transaction log
- * (KMEM_AUDIT()): from the debug layer for buftagged caches, from the slab
- * layer for audited caches without buftags (firewalled and quantum caches).
+ * models KMEM_AUDIT(kmem_transaction_log, cp, bcp): stamp the audit bufctl
+ * with the time, thread and stack, copy it into the transaction log, and
+ * point bc_lastlog at the copy (the copy keeps the previous bc_lastlog, so
+ * ::bufctl -h can follow a buffer's history back). With KMF_CONTENTS a free
+ * first saves cache_contents bytes of the buffer in the content log
+ * (kmem_cache_free_debug()); bc_contents points at them.
  */
 export function kmemAudit(km: Kmem, cp: KmemCache, b: Buf, event: number, kmflag: number): void {
   const k = km.k;
   const t = k.curthread!;
+  if (event === EVENT_FREE && cp.cache_flags & KMF_CONTENTS && cp.cache_flags & KMF_AUDIT) {
+    b.audContents = km.contentLog.enter(k.curcpu, null, cp.cache_contents);
+  }
   b.audThread = t.addr;
   b.audTime = k.now;
-  b.audStack = km.stacks.capture(t.frames, KMEM_STACK_DEPTH);
-  b.audLastlog = kmemLog(km, LOG_TRANSACTION, event, cp, b.addr, b.bufctl, kmflag);
+  b.audStack = auditStack(km, t);
+  b.audLastlog = km.transactionLog.enter(k.curcpu, {
+    time: k.now,
+    log: LOG_TRANSACTION,
+    event,
+    thread: t.addr,
+    cpu: k.curcpu,
+    cache: cp.index,
+    addr: b.addr,
+    slab: b.slab.addr,
+    bufctl: b.bufctl,
+    lastlog: b.audLastlog,
+    contents: b.audContents,
+    kmflag,
+    stack: b.audStack,
+  });
 }
 
 /** KMF_AUDIT without KMF_BUFTAG: no kmem_cache_*_debug() runs, so the slab layer audits. */
@@ -157,8 +197,8 @@ function* kmemSlabCreate(km: Kmem, cp: KmemCache, kmflag: number): KGen<Slab | n
     saddr = sbuf.addr;
     chunks = Math.floor((cp.cache_slabsize - color) / cp.cache_chunksize);
   } else {
-    saddr = slabMem + cp.cache_slabsize - SMALL_SLAB_HDR;
-    chunks = Math.floor((cp.cache_slabsize - SMALL_SLAB_HDR - color) / cp.cache_chunksize);
+    saddr = slabMem + cp.cache_slabsize - SIZEOF_KMEM_SLAB;
+    chunks = Math.floor((cp.cache_slabsize - SIZEOF_KMEM_SLAB - color) / cp.cache_chunksize);
   }
   const sp: Slab = {
     addr: saddr,
@@ -203,7 +243,8 @@ function* kmemSlabCreate(km: Kmem, cp: KmemCache, kmflag: number): KGen<Slab | n
       audThread: 0,
       audTime: 0,
       audStack: 0,
-      audLastlog: -1,
+      audLastlog: 0,
+      audContents: 0,
       ptrs: null,
       mag: null,
     };
@@ -213,7 +254,7 @@ function* kmemSlabCreate(km: Kmem, cp: KmemCache, kmflag: number): KGen<Slab | n
     else sp.head = b;
     prev = b;
   }
-  kmemLog(km, LOG_SLAB, EVENT_SLAB_CREATE, cp, slabMem, 0, kmflag);
+  kmemLog(km, LOG_SLAB, EVENT_SLAB_CREATE, cp, slabMem, sp.addr, kmflag);
   k.leave(fr);
   return sp;
 }
@@ -311,7 +352,6 @@ function kmemSlabDestroy(km: Kmem, cp: KmemCache, sp: Slab): void {
     for (const b of sp.bufs) kmemCacheFree(km, cp.cache_bufctl_cache!, b.bufctl);
     kmemCacheFree(km, km.slabCache, sp.addr);
   }
-  kmemLog(km, LOG_SLAB, EVENT_SLAB_DESTROY, cp, slabMem, 0, KM_NOSLEEP);
   vmemFree(k, cp.cache_arena, slabMem, sp.size);
   if (fr) k.leave(fr);
 }

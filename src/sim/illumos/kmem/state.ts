@@ -7,6 +7,10 @@ import type { Kva } from '../../machine/platform.js';
 import { StackTable } from '../../machine/stacks.js';
 import type { Vmem } from '../vmem/index.js';
 import { KmemLog } from './log.js';
+import { illumosLayouts } from '../dump/layouts.js';
+
+/** sizeof (kmem_bufctl_audit_t): 192 on LP64 with KMEM_STACK_DEPTH 15 */
+export const SIZEOF_KMEM_BUFCTL_AUDIT = illumosLayouts(1).structs.get('kmem_bufctl_audit_t')!.size;
 import type { KmemCache } from './types.js';
 
 export interface KmemArenas {
@@ -36,9 +40,13 @@ export class Kmem {
   lastReap = -1;
   reaping = false;
   readonly stacks = new StackTable();
-  readonly transactionLog = new KmemLog('kmem_transaction_log', 16384);
-  readonly failureLog = new KmemLog('kmem_failure_log', 1024);
-  readonly slabLog = new KmemLog('kmem_slab_log', 2048);
+  // kmem_log_init() fills these in at the end of kmem_init(); until then
+  // (and for the transaction and content logs without AUDIT/CONTENTS) they
+  // hold nothing
+  readonly transactionLog = new KmemLog('kmem_transaction_log', SIZEOF_KMEM_BUFCTL_AUDIT);
+  readonly contentLog = new KmemLog('kmem_content_log', 0);
+  readonly failureLog = new KmemLog('kmem_failure_log', SIZEOF_KMEM_BUFCTL_AUDIT);
+  readonly slabLog = new KmemLog('kmem_slab_log', SIZEOF_KMEM_BUFCTL_AUDIT);
   // the metadata caches, created by kmemInit
   slabCache!: KmemCache;
   bufctlCache!: KmemCache;

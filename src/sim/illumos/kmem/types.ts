@@ -31,11 +31,13 @@ export interface Buf {
   bxAlloc: boolean;
   /** bc_next: next free bufctl in the slab */
   next: Buf | null;
-  /** audit: bc_thread, bc_timestamp, bc_stack (interned), bc_lastlog index */
+  /** audit: bc_thread, bc_timestamp, bc_stack (interned), bc_lastlog (its last copy in the transaction log, or 0) */
   audThread: Kva;
   audTime: number;
   audStack: number;
-  audLastlog: number;
+  audLastlog: Kva;
+  /** bc_contents: the contents saved in the content log at its last free, or 0 */
+  audContents: Kva;
   /** pointer-sized words the client stored: flat [offset, value, offset, value, ...] */
   ptrs: number[] | null;
   /** the magazine this buffer is, for kmem_magazine_<n> caches */

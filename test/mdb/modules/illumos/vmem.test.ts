@@ -155,9 +155,9 @@ describe('::vmem_seg', () => {
   it('filters by type and size, and prints sizes with -s', async () => {
     const v = arena('kmem_default');
     const allocs = segsOf(v).filter((g) => g.type === VMEM_ALLOC);
-    const big = allocs.filter((g) => g.end - g.start >= 0x4000);
+    const big = allocs.filter((g) => g.end - g.start >= 0x2000);
     expect(big.length).toBeGreaterThan(0);
-    const lines = (await out(`${KD()}::walk vmem_seg | ::vmem_seg -s -T ALLOC -m 4000`)).trimEnd().split('\n');
+    const lines = (await out(`${KD()}::walk vmem_seg | ::vmem_seg -s -T ALLOC -m 2000`)).trimEnd().split('\n');
     expect(lines[0]).toBe('            ADDR TYPE            START             SIZE WHO');
     expect(lines.slice(1).map((l) => BigInt('0x' + l.slice(0, 16)))).toEqual(big.map((g) => A(g.addr)));
     expect(lines[1]!.slice(39, 55)).toBe((big[0]!.end - big[0]!.start).toString(16).padStart(16, '0'));

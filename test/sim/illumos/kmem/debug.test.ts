@@ -96,7 +96,8 @@ describe('kmem_cache_alloc_debug', () => {
     expect(b.audTime).toBeGreaterThanOrEqual(t);
     const rec = lastTx(r);
     expect(rec).toMatchObject({ event: EVENT_ALLOC, cache: r.cp.index, addr: b.addr, bufctl: b.bufctl, thread: r.t0.addr });
-    expect(b.audLastlog).toBe(r.km.transactionLog.count - 1);
+    // bc_lastlog is the address of the record's copy in the transaction log
+    expect(r.km.transactionLog.slots.get(b.audLastlog)).toBe(rec);
   });
 
   it('constructs even when asked not to: DEADBEEF forces construct (the magazine path)', () => {
@@ -123,7 +124,8 @@ describe('kmem_cache_alloc_debug', () => {
     expect(r.cp.allocated.has(b.addr)).toBe(false);
     expect(r.cp.cache_bufslab).toBe(before.bufslab + 1);
     expect(sp.refcnt).toBe(before.refcnt - 1);
-    expect(r.km.transactionLog.records().some((x) => x.event === EVENT_CTOR_FAIL && x.addr === b.addr)).toBe(true);
+    // kmem_cache_alloc_debug() logs nothing for a failed constructor
+    expect(r.km.transactionLog.records().some((x) => x.event === EVENT_CTOR_FAIL)).toBe(false);
     // with its last buffer back, the slab goes back to vmem
     expect(now(kmemCacheAllocDebug(r.km, r.cp, keep, KM_SLEEP, true))).toBe(1);
     expect(r.cp.cache_slab_destroy).toBe(1);
@@ -253,7 +255,7 @@ describe('auditing without buftags', () => {
     const recs = () => m.km.transactionLog.records().filter((x) => x.cache === cp.index);
     expect(recs()).toEqual([expect.objectContaining({ event: EVENT_ALLOC, addr: b.addr, kmflag: KM_NOSLEEP, thread: m.t0.addr })]);
     expect(b.audThread).toBe(m.t0.addr);
-    expect(b.audLastlog).toBe(m.km.transactionLog.count - 1);
+    expect(m.km.transactionLog.slots.get(b.audLastlog)).toMatchObject({ event: EVENT_ALLOC, addr: b.addr });
     const stack = m.km.stacks.stacks[b.audStack]!;
     const fnAt = (pc: number) => m.k.sym.funcs.find((f) => pc >= f.addr && pc < f.addr + f.size)?.name;
     expect(stack.slice(0, 2).map(fnAt)).toEqual(['kmem_slab_alloc', 'kmem_cache_alloc']);

@@ -7,6 +7,7 @@
 import type { Module, Walker } from '../../../dcmd.js';
 import type { Target } from '../../../target.js';
 import bufctl from './bufctl.js';
+import kmalog, { kmemLogWalker } from './kmalog.js';
 import kmastat from './kmastat.js';
 import kmemCache from './kmem_cache.js';
 import kmemSlabs from './kmem_slabs.js';
@@ -20,6 +21,7 @@ export { kmastat as computeKmastat, renderKmastat, type KmastatData } from './km
 export * from './helpers.js';
 export { StructView } from './struct-view.js';
 export { cacheWalker, kmemWalkers } from './walkers.js';
+export { kmemLogRecords } from './kmalog.js';
 
 /**
  * A walker per cache. mdb warns and goes on when a name is already taken
@@ -44,7 +46,7 @@ function cacheWalkers(target: Target): Walker[] {
 
 export const kmemModule: Module = {
   name: 'genunix',
-  dcmds: [bufctl, kmastat, kmemCache, kmemSlabs, whatis],
-  walkers: kmemWalkers,
+  dcmds: [bufctl, kmalog, kmastat, kmemCache, kmemSlabs, whatis],
+  walkers: [...kmemWalkers, kmemLogWalker],
   init: (target) => ({ walkers: cacheWalkers(target) }),
 };

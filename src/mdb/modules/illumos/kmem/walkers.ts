@@ -18,6 +18,7 @@ import {
   forEachTouchableCache,
   readKmemCache,
 } from './helpers.js';
+import { StructView } from './struct-view.js';
 
 export const kmemCacheWalker = defineWalker({
   name: 'kmem_cache',
@@ -37,6 +38,32 @@ export const kmemCpuCacheWalker = defineWalker({
   },
 });
 
+/**
+ * A cache's slabs as mdb's kmem_slab walk finds them in memory: the
+ * cache_complete_slabs list (list_next through slab_link until the list
+ * head comes round again), then the cache_partial_slabs AVL tree in order
+ * (avl_child[0], node, avl_child[1]), each node minus the tree's avl_offset.
+ */
+export function* cacheSlabsInMemory(target: Target, cacheAddr: bigint): Generator<bigint> {
+  const cp = StructView.read(target, 'kmem_cache_t', cacheAddr, 'kmem_cache');
+  const head = cp.addrOf('cache_complete_slabs.list_head');
+  const loff = cp.u('cache_complete_slabs.list_offset');
+  let node = cp.u('cache_complete_slabs.list_head.list_next');
+  for (let guard = 0; node !== 0n && node !== head && guard < 1 << 24; guard++) {
+    yield node - loff;
+    node = target.readPtr(node);
+  }
+  const aoff = cp.u('cache_partial_slabs.avl_offset');
+  const ps = BigInt(target.pointerSize);
+  function* inorder(n: bigint, depth: number): Generator<bigint> {
+    if (n === 0n || depth > 64) return;
+    yield* inorder(target.readPtr(n), depth + 1);
+    yield n - aoff;
+    yield* inorder(target.readPtr(n + ps), depth + 1);
+  }
+  yield* inorder(cp.u('cache_partial_slabs.avl_root'), 0);
+}
+
 export const kmemSlabWalker = defineWalker({
   name: 'kmem_slab',
   description: 'given a kmem cache, walk its slabs',
@@ -45,7 +72,13 @@ export const kmemSlabWalker = defineWalker({
   *walk(ctx, addr) {
     if (addr === undefined) throw new DcmdError("kmem_slab doesn't support global walks");
     readKmemCache(ctx.target, addr);
-    for (const s of cacheSlabs(ctx.target, addr)) yield s.addr;
+    // older dumps kept no linkage in memory: fall back to the slab table
+    const cp = StructView.read(ctx.target, 'kmem_cache_t', addr, 'kmem_cache');
+    if (cp.u('cache_complete_slabs.list_size') === 0n) {
+      for (const s of cacheSlabs(ctx.target, addr)) yield s.addr;
+      return;
+    }
+    yield* cacheSlabsInMemory(ctx.target, addr);
   },
 });
 

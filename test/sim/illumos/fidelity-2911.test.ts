@@ -1,0 +1,116 @@
+/*
+ * What an illumos engineer checks in the #2911 dump against kmem.c (issue
+ * #9): kmem's own caches' flags and sizes, the firewall layout of
+ * rootnex_dmahdl, the DEBUG logs and the linkage kept in memory. Each is a
+ * property of the simulated kernel and of the dump it writes.
+ */
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../../src/sim/scenario/run.js';
+import { createSession } from '../../../src/mdb/session.js';
+import { toAddr } from '../../../src/sim/machine/platform.js';
+
+const r = simulate('illumos-2911', { sets: [], fixes: [] });
+const km = r.sys.km;
+const cache = (name: string) => km.caches.find((c) => c.cache_name === name)!;
+const fnAt = (pc: number) => r.sys.k.sym.funcs.find((f) => pc >= f.addr && pc < f.addr + f.size)?.name;
+
+/** caches whose objects have a type in the dump */
+const TYPED: ReadonlyArray<[RegExp, string]> = [
+  [/^kmem_slab_cache$/, 'kmem_slab_t'],
+  [/^kmem_bufctl_cache$/, 'kmem_bufctl_t'],
+  [/^kmem_bufctl_audit_cache$/, 'kmem_bufctl_audit_t'],
+  [/^thread_cache$/, 'kthread_t'],
+  [/^blkdev\d+_xfer$/, 'bd_xfer_impl_t'],
+];
+
+describe('illumos #2911 dump fidelity', () => {
+  it('every cache whose objects have a CTF type has bufsize == sizeof (item 6)', () => {
+    const types = new Map(r.model.types.map((t) => [t.name, t]));
+    let checked = 0;
+    for (const cp of km.caches) {
+      const t = TYPED.find(([re]) => re.test(cp.cache_name))?.[1];
+      if (!t) continue;
+      expect(cp.cache_bufsize, `${cp.cache_name} vs sizeof (${t})`).toBe(types.get(t)!.size);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
+    expect(types.get('kmem_bufctl_audit_t')!.size).toBe(192);
+    expect(types.get('kmem_slab_t')!.size).toBe(72);
+    expect(types.get('kthread_t')!.members.some((m) => m.name === 't_stkbase')).toBe(true);
+  });
+
+  it('KMC_NOHASH caches are DEADBEEF|REDZONE only (0006), created magazines first (items 5, 14)', () => {
+    for (const name of ['kmem_slab_cache', 'kmem_bufctl_audit_cache', 'kmem_magazine_15']) expect(cache(name).cache_flags).toBe(0x6);
+    expect(cache('blkdev0_xfer').cache_flags).toBe(0x20f);
+    expect(km.caches[0]!.cache_name).toBe('kmem_magazine_1');
+  });
+
+  it('rootnex_dmahdl is laid out for kmem_firewall: one handle per page, ending at the page end (item 3)', () => {
+    const cp = cache('rootnex_dmahdl');
+    expect(cp.cache_arena).toBe(r.sys.arenas.kmem_firewall);
+    expect(cp.cache_slabsize).toBe(Math.ceil(cp.cache_chunksize / 4096) * 4096);
+    expect(cp.cache_maxchunks).toBe(1);
+    expect(cp.cache_mincolor).toBe(cp.cache_slabsize - cp.cache_chunksize);
+    expect(cp.cache_maxcolor).toBe(cp.cache_mincolor);
+    for (const sp of cp.complete) {
+      expect(sp.chunks).toBe(1);
+      expect(sp.base + cp.cache_chunksize).toBe(sp.base - sp.color + cp.cache_slabsize);
+    }
+  });
+
+  it('kmem_init made the DEBUG logs in the kmem_log arena, and the failure log holds the handle failures (item 2)', () => {
+    expect(r.sys.arenas.kmem_log.kstat.vk_mem_inuse).toBeGreaterThan(0);
+    for (const lp of [km.transactionLog, km.contentLog, km.failureLog, km.slabLog]) expect(lp.enabled, lp.name).toBe(true);
+    const fails = km.failureLog.records().filter((x) => km.caches[x.cache]!.cache_name === 'rootnex_dmahdl');
+    expect(fails.length).toBeGreaterThan(0);
+    const names = km.stacks.stacks[fails[0]!.stack]!.map(fnAt);
+    expect(names[0]).toBe('kmem_slab_create');
+    expect(names).toContain('bd_xfer_ctor');
+    // an audited buffer's bc_lastlog is its record in the transaction log
+    const b = [...cache('blkdev0_xfer').allocated.values()].find((x) => x.audLastlog !== 0)!;
+    expect(km.transactionLog.slots.get(b.audLastlog)).toMatchObject({ addr: b.addr, thread: b.audThread });
+  });
+
+  it('audit stacks start at the audit call site, with an offset (item 12)', () => {
+    const rec = km.transactionLog.records().at(-1)!;
+    const pc = km.stacks.stacks[rec.stack]![0]!;
+    const f = r.sys.k.sym.funcs.find((x) => pc >= x.addr && pc < x.addr + x.size)!;
+    expect(pc).toBeGreaterThan(f.addr);
+  });
+});
+
+describe('the dump keeps lists and trees in memory (item 7)', () => {
+  const s = createSession(r.model, 'x.dump');
+  const run = async (cmd: string): Promise<string> => {
+    const res = await s.execute(cmd);
+    if (!res.ok) throw new Error(`'${cmd}' failed: ${res.errors.join(' / ')}`);
+    return res.output;
+  };
+  const A = (kva: number): bigint => toAddr(r.sys.k.p, kva);
+  const bd = cache('blkdev0_xfer');
+  const addr = A(bd.addr).toString(16);
+
+  it('::print -t kmem_cache_t shows cache_cpu[] as ::print of the member does', async () => {
+    const whole = await run(`${addr}::print -t kmem_cache_t`);
+    const cc = bd.cache_cpu[0]!;
+    expect(whole).toContain(`uint64_t cc_alloc = 0x${cc.cc_alloc.toString(16)}`);
+    expect(whole).toMatch(/kmem_magtype_t \*cache_magtype = 0xf/);
+  });
+
+  it('the kmem_slab walker follows cache_complete_slabs and the partial AVL tree', async () => {
+    const walked = (await run(`${addr}::walk kmem_slab`)).trim().split('\n').map((l) => BigInt(l));
+    const want = [...bd.complete, ...partialInOrder()].map((sp) => A(sp.addr));
+    expect(new Set(walked)).toEqual(new Set(want));
+    expect(walked.length).toBe(bd.complete.size + bd.npartial);
+  });
+
+  it('::kmalog fail shows rootnex_dmahdl slab failures under bd_xfer_ctor', async () => {
+    const out = await run('::kmalog fail');
+    expect(out).toMatch(/^\nT-0\.000000000 {2}addr=0 {2}rootnex_dmahdl\n\t kmem_slab_create\+0x[0-9a-f]+\n/);
+    expect(out).toContain('\t bd_xfer_ctor+0x');
+  });
+
+  function partialInOrder() {
+    return bd.partial.flatMap((s) => (s ? [...s] : []));
+  }
+});
