@@ -57,6 +57,15 @@ describe('freebsd-2004-uma-looping', () => {
       expect(r.outcome).toBe('completed');
       expect((r.sys as FreebsdSystem).k.panicked).toBeNull();
       expect(r.stopReason).toMatch(/every load process finished/);
+      // every packet and cluster the stress allocated it freed: a zone's allocations and frees
+      // (its own and its per-CPU caches') balance once no consumer holds an item
+      const { mb } = r.sys as FreebsdSystem;
+      for (const z of [mb.zone_pack, mb.zone_clust]) {
+        const allocs = z.uz_allocs + z.uz_cpu.reduce((a, c) => a + c.uc_allocs, 0);
+        const frees = z.uz_frees + z.uz_cpu.reduce((a, c) => a + c.uc_frees, 0);
+        expect(allocs, z.uz_name).toBeGreaterThan(0);
+        expect(allocs - frees, z.uz_name).toBe(0);
+      }
     }
   });
 

@@ -109,7 +109,6 @@ export function* umaZallocInternal(u: Uma, zone: Zone, udata: Kva, flags: number
     return null;
   }
   const item = umaSlabAlloc(u, zone.keg, slab);
-  zone.uz_allocs++;
   if (zone.uz_init) {
     const ok = yield* zone.uz_init.fn(u, item, zone.keg.uk_size, flags);
     if (!ok) {
@@ -123,10 +122,13 @@ export function* umaZallocInternal(u: Uma, zone: Zone, udata: Kva, flags: number
     const ok = yield* zone.uz_ctor.fn(u, item, zone.keg.uk_size, flags);
     if (!ok) {
       umaZfreeInternal(u, zone, item, udata, 0);
+      zone.uz_fails++;
       k.leave(fr);
       return null;
     }
   }
+  // the item reaches its consumer: one allocation
+  zone.uz_allocs++;
   k.leave(fr);
   return item;
 }
@@ -174,7 +176,6 @@ export function* umaZallocBucket(u: Uma, zone: Zone, flags: number): KGen<boolea
     }
   }
   zone.uz_fills--;
-  zone.uz_allocs += bucket.items.length - first;
   if (bucket.items.length > 0) {
     zone.full.push(bucket);
     k.leave(fr);
@@ -194,15 +195,16 @@ export function* umaZallocArg(u: Uma, zone: Zone, udata: Kva, flags: number): KG
     const ab = cache.uc_allocbucket;
     if (ab && ab.items.length > 0) {
       const item = ab.items.pop()!;
-      cache.uc_allocs++;
       if (zone.uz_ctor) {
         const ok = yield* zone.uz_ctor.fn(u, item, zone.keg.uk_size, flags);
         if (!ok) {
           umaZfreeInternal(u, zone, item, udata, 0);
+          zone.uz_fails++;
           k.leave(fr);
           return null;
         }
       }
+      cache.uc_allocs++;
       k.leave(fr);
       return item;
     }

@@ -14,7 +14,7 @@ import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import { umaZallocInternal } from './alloc.js';
 import { umaZfreeInternal } from './free.js';
-import { BUCKET_MAX, SKIP_NONE, type Bucket, type Uma, type Zone } from './types.js';
+import { BUCKET_MAX, SKIP_NONE, type Bucket, type Uma, type Zone, ZFREE_STATFREE } from './types.js';
 
 const bucket_alloc = func('kernel', 'bucket_alloc', 0xa0);
 const bucket_free = func('kernel', 'bucket_free', 0x50);
@@ -58,6 +58,6 @@ export function* bucketAlloc(u: Uma, entries: number, bflags: number): KGen<Buck
 export function bucketFree(u: Uma, b: Bucket): void {
   const fr = u.k.enter(bucket_free, 0b1, b.addr);
   u.buckets.delete(b.addr);
-  umaZfreeInternal(u, b.zone, b.addr, 0, SKIP_NONE);
+  umaZfreeInternal(u, b.zone, b.addr, 0, SKIP_NONE, ZFREE_STATFREE);
   u.k.leave(fr);
 }

@@ -17,20 +17,20 @@ import { wakeupOne } from '../kern/synch.js';
 import { M_NOWAIT } from '../vm/vm_kern.js';
 import { bucketAlloc } from './bucket.js';
 import { slabFreeItem, slabOf } from './slab.js';
-import { SKIP_DTOR, SKIP_FINI, UMA_ZFLAG_FULL, UMA_ZFLAG_INTERNAL, type Uma, type Zone } from './types.js';
+import { SKIP_DTOR, SKIP_FINI, UMA_ZFLAG_FULL, UMA_ZFLAG_INTERNAL, ZFREE_STATFREE, type Uma, type Zone } from './types.js';
 
 const uma_zfree_arg = func('kernel', 'uma_zfree_arg', 0x270);
 const uma_zfree_internal = func('kernel', 'uma_zfree_internal', 0x180);
 
 /** models uma_zfree_internal(zone, item, udata, skip): the item straight back to its slab. */
-export function umaZfreeInternal(u: Uma, zone: Zone, item: Kva, udata: Kva, skip: number): void {
+export function umaZfreeInternal(u: Uma, zone: Zone, item: Kva, udata: Kva, skip: number, stat = 0): void {
   const k = u.k;
   const fr = k.enter(uma_zfree_internal, 0b111, zone.addr, item, udata, skip);
   if (!(skip & SKIP_DTOR) && zone.uz_dtor) zone.uz_dtor.fn(u, item, zone.keg.uk_size);
   if (!(skip & SKIP_FINI) && zone.uz_fini) zone.uz_fini.fn(u, item, zone.keg.uk_size);
   const keg = zone.keg;
   slabFreeItem(keg, slabOf(u, item), item);
-  zone.uz_frees++;
+  if (stat & ZFREE_STATFREE) zone.uz_frees++;
   if (keg.uk_flags & UMA_ZFLAG_FULL) {
     if (keg.uk_pages < keg.uk_maxpages) keg.uk_flags &= ~UMA_ZFLAG_FULL;
     wakeupOne(k, keg.addr);
@@ -44,7 +44,7 @@ export function umaZfreeArg(u: Uma, zone: Zone, item: Kva, udata: Kva): void {
   const fr = k.enter(uma_zfree_arg, 0b111, zone.addr, item, udata);
   if (zone.uz_dtor) zone.uz_dtor.fn(u, item, zone.keg.uk_size);
   if (zone.keg.uk_flags & UMA_ZFLAG_INTERNAL) {
-    umaZfreeInternal(u, zone, item, udata, SKIP_DTOR);
+    umaZfreeInternal(u, zone, item, udata, SKIP_DTOR, ZFREE_STATFREE);
     k.leave(fr);
     return;
   }
@@ -78,7 +78,7 @@ export function umaZfreeArg(u: Uma, zone: Zone, item: Kva, udata: Kva): void {
       zone.freeB.push(b);
       continue;
     }
-    umaZfreeInternal(u, zone, item, udata, SKIP_DTOR);
+    umaZfreeInternal(u, zone, item, udata, SKIP_DTOR, ZFREE_STATFREE);
     k.leave(fr);
     return;
   }

@@ -26,6 +26,7 @@ import {
   type Slab,
   type Uma,
   type Zone,
+  ZFREE_STATFREE,
 } from './types.js';
 import { umaZallocInternal } from './alloc.js';
 import { umaZfreeInternal } from './free.js';
@@ -67,7 +68,7 @@ export function* slabZalloc(u: Uma, zone: Zone, wait: number): KGen<Slab | null>
   const bytes = keg.uk_ppera * UMA_SLAB_SIZE;
   const mem = yield* pageAlloc(u, zone, bytes, flags);
   if (mem === 0) {
-    if (hdr !== 0) umaZfreeInternal(u, keg.uk_slabzone!, hdr, 0, SKIP_NONE);
+    if (hdr !== 0) umaZfreeInternal(u, keg.uk_slabzone!, hdr, 0, SKIP_NONE, ZFREE_STATFREE);
     keg.lockOwner = k.curthread;
     k.leave(fr);
     return null;
@@ -147,5 +148,5 @@ export function slabDestroy(u: Uma, keg: Keg, s: Slab): void {
   const fr = u.k.enter(page_free, 0b1, s.data, keg.uk_ppera * UMA_SLAB_SIZE, 0);
   kmemFree(u.vm, u.map, s.data, keg.uk_ppera * UMA_SLAB_SIZE);
   u.k.leave(fr);
-  if (keg.uk_flags & UMA_ZONE_OFFPAGE) umaZfreeInternal(u, keg.uk_slabzone!, s.addr, 0, SKIP_NONE);
+  if (keg.uk_flags & UMA_ZONE_OFFPAGE) umaZfreeInternal(u, keg.uk_slabzone!, s.addr, 0, SKIP_NONE, ZFREE_STATFREE);
 }

@@ -42,6 +42,12 @@ export const UMA_TIMEOUT = 20;
 export const SKIP_NONE = 0;
 export const SKIP_DTOR = 1;
 export const SKIP_FINI = 2;
+/**
+ * uma_zfree_internal stat flags (ZFREE_STATFREE in the 2005 uma_core.c): a
+ * consumer's free counts in uz_frees; an item going back from a bucket
+ * drain or a failed init never reached a consumer and does not.
+ */
+export const ZFREE_STATFREE = 2;
 
 export const SLAB_PART = 0;
 export const SLAB_FREE = 1;

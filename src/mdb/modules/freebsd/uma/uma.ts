@@ -44,13 +44,13 @@ prints the same counts with each zone's address.
 EXAMPLES
   db> show uma
                 Zone   Size    Used    Free    Requests
-           MbufClust   2048   25973       0       27499
-              Packet    256   23949       0       30048
+           MbufClust   2048   13100       0       14626
+              Packet    256   13075       0       19046
        UMA RCntSlabs     74    6552       0        6574
   ...
   > ::uma -i
   Zone,Size,Used,Free,Requests
-  MbufClust,2048,25973,0,27499
+  MbufClust,2048,13100,0,14626
   ...`,
   options: { i: flag('print comma-separated values (show uma/i)') },
   ddb: { words: ['show uma'], modifiers: { i: '-i' }, synopsis: '[/i]' },
@@ -102,7 +102,7 @@ EXAMPLES
   ...
   > ::uma_zone -n Clust
   ADDR     NAME                 SIZE     USED     FREE   REQUESTS  FAILS
-  c14014b0 MbufClust            2048    25973        0      27499      0`,
+  c14014b0 MbufClust            2048    13100        0      14626      0`,
   options: { n: str('name', 'only zones whose name contains this text') },
   input: ZONE,
   walker: 'uma_zone',
