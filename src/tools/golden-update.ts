@@ -2,7 +2,7 @@
  * `npm run golden:update [-- [--check] [filter ...]]`: rewrites every golden
  * `.out` from its `.mdb`, running each case exactly as the golden test does
  * (golden.ts), then lists what changed so the diff can be reviewed like code.
- * commands/triage.mdb is copied into its golden case first, so the script
+ * commands/triage.mdb and triage.ddb are copied into their golden cases first, so the scripts
  * users run and the one the tests check never drift apart.
  *
  *   --check    write nothing; exit 1 if any .out would change
@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DumpCache, GOLDEN_DIR, TRIAGE_CASE, TRIAGE_SCRIPT, caseId, findGoldenCases, goldenText, outPath, runGoldenCase } from './golden.js';
+import { DumpCache, GOLDEN_DIR, TRIAGE_SCRIPTS, caseId, findGoldenCases, goldenText, outPath, runGoldenCase } from './golden.js';
 
 function readOr(p: string, dflt: string): string {
   try {
@@ -28,13 +28,14 @@ async function main(argv: string[]): Promise<number> {
   const filters = argv.filter((a) => a !== '--check');
   let status = 0;
 
-  const triage = fs.readFileSync(TRIAGE_SCRIPT, 'utf8');
-  if (readOr(TRIAGE_CASE, '') !== triage) {
-    process.stdout.write(`${check ? 'stale' : 'copied'}: ${path.relative(GOLDEN_DIR, TRIAGE_CASE)} (from commands/triage.mdb)\n`);
+  for (const { script, goldenCase } of TRIAGE_SCRIPTS) {
+    const triage = fs.readFileSync(script, 'utf8');
+    if (readOr(goldenCase, '') === triage) continue;
+    process.stdout.write(`${check ? 'stale' : 'copied'}: ${path.relative(GOLDEN_DIR, goldenCase)} (from commands/${path.basename(script)})\n`);
     if (check) status = 1;
     else {
-      fs.mkdirSync(path.dirname(TRIAGE_CASE), { recursive: true });
-      fs.writeFileSync(TRIAGE_CASE, triage);
+      fs.mkdirSync(path.dirname(goldenCase), { recursive: true });
+      fs.writeFileSync(goldenCase, triage);
     }
   }
 

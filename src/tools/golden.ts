@@ -24,6 +24,14 @@ export const GOLDEN_DIR = path.join(REPO_ROOT, 'test', 'golden');
 /** The first-look script for a panic dump, which has its own golden case. */
 export const TRIAGE_SCRIPT = path.join(REPO_ROOT, 'commands', 'triage.mdb');
 export const TRIAGE_CASE = path.join(GOLDEN_DIR, 'illumos-2911', 'triage', 'tst.triage.mdb');
+/** The shipped triage scripts and the golden case that checks each as it is shipped. */
+export const TRIAGE_SCRIPTS: ReadonlyArray<{ script: string; goldenCase: string }> = [
+  { script: TRIAGE_SCRIPT, goldenCase: TRIAGE_CASE },
+  {
+    script: path.join(REPO_ROOT, 'commands', 'triage.ddb'),
+    goldenCase: path.join(GOLDEN_DIR, 'freebsd-2004-uma-looping', 'triage', 'tst.triage.ddb'),
+  },
+];
 
 export interface GoldenCase {
   /** dump base name: illumos-2911 */

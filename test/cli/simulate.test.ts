@@ -15,10 +15,13 @@ function mddb(...args: string[]) {
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mddb-sim-'));
 
 describe('mddb scenarios', () => {
-  it('lists the built-in scenario with title, OS, parameters and fixes', () => {
+  it('lists the built-in scenarios with title, OS, parameters and fixes', () => {
     const r = mddb('scenarios');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^illumos-2911\n  title: +blkdev-related panic on DEBUG kernels/);
+    expect(r.stdout).toMatch(/^freebsd-2004-uma-looping\n  title: /);
+    expect(r.stdout).toContain('os:     freebsd (i386, INVARIANTS kernel, 2 CPUs, 64 MB)');
+    expect(r.stdout).toContain('slabzone-exempt  uma_zone_slab:');
+    expect(r.stdout).toMatch(/\nillumos-2911\n  title: +blkdev-related panic on DEBUG kernels/);
     expect(r.stdout).toContain('os:     illumos (i86pc, DEBUG kernel, 4 CPUs, 256 MB)');
     expect(r.stdout).toContain('kernel: platform=i86pc');
     expect(r.stdout).toContain('679ac15  blkdev: bd_xfer_ctor');
@@ -55,7 +58,7 @@ describe('mddb simulate', () => {
   });
 
   it.each([
-    [['simulate', 'nope'], "mddb: unknown scenario 'nope' (built-in scenarios: illumos-2911)\n"],
+    [['simulate', 'nope'], "mddb: unknown scenario 'nope' (built-in scenarios: freebsd-2004-uma-looping, illumos-2911)\n"],
     [['simulate', 'illumos-2911', '--fix', 'deadbeef'], "mddb: unknown fix 'deadbeef' for scenario illumos-2911 (known: 679ac15)\n"],
     [['simulate', 'illumos-2911', '--set', 'kernel.debug=maybe'], "mddb: --set kernel.debug=maybe: kernel.debug: expected true or false, got 'maybe'\n"],
     [['simulate', 'illumos-2911', '--set', 'kernel.cpus=2'], "mddb: --set kernel.cpus=2: unknown key 'kernel.cpus' (see 'mddb scenarios -v')\n"],

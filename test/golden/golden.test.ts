@@ -10,8 +10,7 @@ import {
   DumpCache,
   GOLDEN_DIR,
   REPO_ROOT,
-  TRIAGE_CASE,
-  TRIAGE_SCRIPT,
+  TRIAGE_SCRIPTS,
   caseId,
   dumpArg,
   findGoldenCases,
@@ -30,7 +29,14 @@ const dumps = new DumpCache();
 describe('golden tree', () => {
   it('has cases for each sample dump', () => {
     const byDump = new Set(cases.map((c) => c.dump));
-    expect([...byDump].sort()).toEqual(['illumos-2911', 'illumos-2911-fixed', 'illumos-2911-nodebug']);
+    expect([...byDump].sort()).toEqual([
+      'freebsd-2004-uma-looping',
+      'freebsd-2004-uma-looping-fixed',
+      'freebsd-2004-uma-looping-hang',
+      'illumos-2911',
+      'illumos-2911-fixed',
+      'illumos-2911-nodebug',
+    ]);
     for (const d of byDump) expect(fs.existsSync(path.join(REPO_ROOT, dumpArg(d))), d).toBe(true);
   });
 
@@ -40,8 +46,8 @@ describe('golden tree', () => {
     expect(missing, 'cases without a .out: run npm run golden:update').toEqual([]);
   });
 
-  it('checks commands/triage.mdb as it is shipped', () => {
-    expect(fs.readFileSync(TRIAGE_CASE, 'utf8')).toBe(fs.readFileSync(TRIAGE_SCRIPT, 'utf8'));
+  it('checks commands/triage.mdb and triage.ddb as they are shipped', () => {
+    for (const { script, goldenCase } of TRIAGE_SCRIPTS) expect(fs.readFileSync(goldenCase, 'utf8')).toBe(fs.readFileSync(script, 'utf8'));
   });
 });
 
