@@ -110,6 +110,26 @@ describe('the dump keeps lists and trees in memory (item 7)', () => {
     expect(out).toContain('\t bd_xfer_ctor+0x');
   });
 
+  it("the panicking bd_t holds vioblk's DMA attributes, real queues, and the buf vdev_disk_io_start set up (item 1)", async () => {
+    const t = r.sys.k.panicked!.thread;
+    const bx = t.frames.find((x) => x.fn.name === 'bd_xfer_alloc')!;
+    const bdAddr = A(bx.args[0]!).toString(16);
+    const bd = await run(`${bdAddr}::print bd_t d_use_dma d_dma.dma_attr_addr_hi d_dma.dma_attr_sgllen d_dma.dma_attr_maxxfer d_runq.list_head.list_next`);
+    expect(bd).toContain('d_use_dma = 1 (B_TRUE)');
+    expect(bd).toContain('d_dma.dma_attr_addr_hi = 0xffffffffffffffff');
+    expect(bd).toContain('d_dma.dma_attr_sgllen = 0x7e');
+    expect(bd).toContain('d_dma.dma_attr_maxxfer = 0x7e000');
+    // the run queue's first node is an xfer's i_linkage, whose i_bd is this bd_t
+    const first = BigInt(/list_next = (0x[0-9a-f]+)/.exec(bd)![1]!);
+    const sim = r.sys.bds.find((b) => A(b.addr).toString(16) === bdAddr)!;
+    if (sim.runq.length) expect(first).toBe(A(sim.runq[0]!.addr) + 0x48n);
+    const bp = A(bx.args[1]!).toString(16);
+    const buf = await run(`${bp}::print buf_t b_flags b_bcount b_iodone`);
+    expect(buf).toContain('b_bcount = 0x20000');
+    expect(buf).toContain('b_iodone = vdev_disk_io_intr');
+    expect(buf).not.toContain('baddcafe');
+  });
+
   function partialInOrder() {
     return bd.partial.flatMap((s) => (s ? [...s] : []));
   }

@@ -36,9 +36,54 @@ const L = illumosLayouts();
 const X_DMAH = offsetOf(L, 'bd_xfer_impl_t', 'i_public.x_dmah');
 const I_BD = offsetOf(L, 'bd_xfer_impl_t', 'i_bd');
 const I_BP = offsetOf(L, 'bd_xfer_impl_t', 'i_bp');
+const I_LINKAGE = offsetOf(L, 'bd_xfer_impl_t', 'i_linkage');
+/** where d_waitq's and d_runq's list heads are in the bd_t */
+export const D_WAITQ_HEAD = offsetOf(L, 'bd_t', 'd_waitq.list_head');
+export const D_RUNQ_HEAD = offsetOf(L, 'bd_t', 'd_runq.list_head');
+/** offsetof (bd_xfer_impl_t, i_linkage): the list_offset of both queues */
+export const XFER_LINKAGE = I_LINKAGE;
+
+/**
+ * list_insert_tail() / list_remove() on d_waitq or d_runq (uts/common/os/list.c):
+ * the queue is kept in order in `q`; each xfer's i_linkage holds its
+ * neighbours (or the list head in the bd_t), and a removed xfer's is NULL.
+ */
+function listRelink(q: Buf[], head: Kva): void {
+  q.forEach((xi, i) => {
+    storePtr(xi, I_LINKAGE, i + 1 < q.length ? q[i + 1]!.addr + I_LINKAGE : head);
+    storePtr(xi, I_LINKAGE + 8, i > 0 ? q[i - 1]!.addr + I_LINKAGE : head);
+  });
+}
+
+function listRemove(q: Buf[], head: Kva, xi: Buf): void {
+  const i = q.indexOf(xi);
+  if (i < 0) return;
+  q.splice(i, 1);
+  storePtr(xi, I_LINKAGE, 0);
+  storePtr(xi, I_LINKAGE + 8, 0);
+  listRelink(q, head);
+}
+
+/** ddi_dma_attr_t (sys/ddidmareq.h): what a parent driver hands bd_alloc_handle() */
+export interface DmaAttr {
+  dma_attr_version: number;
+  dma_attr_addr_lo: bigint;
+  dma_attr_addr_hi: bigint;
+  dma_attr_count_max: bigint;
+  dma_attr_align: bigint;
+  dma_attr_burstsizes: number;
+  dma_attr_minxfer: number;
+  dma_attr_maxxfer: bigint;
+  dma_attr_seg: bigint;
+  dma_attr_sgllen: number;
+  dma_attr_granular: number;
+  dma_attr_flags: number;
+}
 
 /** The device below blkdev (vioblk): it starts a transfer and later calls bdXferDone. */
 export interface BdDevice {
+  /** the DMA attributes the driver registers (d_dma); null for a driver without DMA */
+  dmaAttr: DmaAttr | null;
   /** o_read / o_write: queue the transfer on the device */
   start(k: Kernel, bd: Bd, xi: Buf): void;
   /** the driver's o_read entry point (bd_strategy passes it as func) */
@@ -60,6 +105,8 @@ export interface Bd {
   cache: KmemCache;
   /** d_use_dma: the parent supplied DMA attributes */
   useDma: boolean;
+  /** d_dma: a copy of the parent's attributes (bd_alloc_handle()) */
+  dma: DmaAttr | null;
   /** d_qsize, d_qactive */
   qsize: number;
   qactive: number;
@@ -97,7 +144,8 @@ export function* bdAttach(
     inst,
     dip: k.bootAlloc(0x200),
     cache: null as unknown as KmemCache,
-    useDma: opts.useDma,
+    useDma: opts.useDma && dev.dmaAttr !== null,
+    dma: opts.useDma ? dev.dmaAttr : null,
     qsize: opts.qsize,
     qactive: 0,
     waitq: [],
@@ -203,6 +251,7 @@ export function* bdStrategy(k: Kernel, bd: Bd, bp: Bio): KGen<number> {
 function bdSubmit(k: Kernel, bd: Bd, xi: Buf): void {
   const fr = k.enter(bd_submit, 0b11, bd.addr, xi.addr);
   bd.waitq.push(xi);
+  listRelink(bd.waitq, bd.addr + D_WAITQ_HEAD);
   bdSched(k, bd);
   k.leave(fr);
 }
@@ -211,8 +260,10 @@ function bdSubmit(k: Kernel, bd: Bd, xi: Buf): void {
 function bdSched(k: Kernel, bd: Bd): void {
   const fr = k.enter(bd_sched, 0b1, bd.addr);
   while (bd.qactive < bd.qsize && bd.waitq.length > 0) {
-    const xi = bd.waitq.shift()!;
+    const xi = bd.waitq[0]!;
+    listRemove(bd.waitq, bd.addr + D_WAITQ_HEAD, xi);
     bd.runq.push(xi);
+    listRelink(bd.runq, bd.addr + D_RUNQ_HEAD);
     bd.qactive++;
     bd.dev.start(k, bd, xi);
   }
@@ -222,8 +273,7 @@ function bdSched(k: Kernel, bd: Bd): void {
 /** models bd_xfer_done(): the device finished a transfer; complete the buf and free the xfer */
 export function bdXferDone(k: Kernel, bd: Bd, xi: Buf, err: number): void {
   const fr = k.enter(bd_xfer_done, 0b1, xi.addr, err);
-  const i = bd.runq.indexOf(xi);
-  if (i >= 0) bd.runq.splice(i, 1);
+  listRemove(bd.runq, bd.addr + D_RUNQ_HEAD, xi);
   bd.qactive--;
   const st = bd.xfers.get(xi)!;
   bd.xfers.delete(xi);

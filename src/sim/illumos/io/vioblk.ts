@@ -10,7 +10,32 @@ import type { Kva } from '../../machine/platform.js';
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import type { Buf } from '../kmem/kmem.js';
-import { bdXferDone, type Bd, type BdDevice } from './blkdev.js';
+import { bdXferDone, type Bd, type BdDevice, type DmaAttr } from './blkdev.js';
+
+/**
+ * vioblk_bd_dma_attr as vioblk_attach() completes it (uts/common/io/vioblk):
+ * byte-aligned, one cookie per virtqueue data segment. QEMU offers
+ * VIRTIO_BLK_F_SEG_MAX with seg_max 126 and no SIZE_MAX, so sgllen is
+ * seg_max (+2 descriptors, -2 for header and status) and maxxfer is
+ * sgllen * DEF_MAXSECTOR (4096).
+ */
+export function vioblkBdDmaAttr(segMax = 126, segSizeMax = 4096): DmaAttr {
+  const sgllen = segMax + 2 - 2;
+  return {
+    dma_attr_version: 0, // DMA_ATTR_V0
+    dma_attr_addr_lo: 0n,
+    dma_attr_addr_hi: 0xffffffffffffffffn,
+    dma_attr_count_max: 0xffffffffn,
+    dma_attr_align: 1n,
+    dma_attr_burstsizes: 1,
+    dma_attr_minxfer: 1,
+    dma_attr_maxxfer: BigInt(sgllen * segSizeMax),
+    dma_attr_seg: 0xffffffffffffffffn,
+    dma_attr_sgllen: sgllen,
+    dma_attr_granular: 1,
+    dma_attr_flags: 0,
+  };
+}
 
 const vioblk_read = func('vioblk', 'vioblk_read', 0xe0);
 const vioblk_int_handler = func('vioblk', 'vioblk_int_handler', 0x140);
@@ -31,6 +56,7 @@ export function vioblkCreate(k: Kernel, latencyNs: number, jitterNs: number): Vi
     latencyNs,
     jitterNs,
     readFn: vioblk_read,
+    dmaAttr: vioblkBdDmaAttr(),
     start(kk: Kernel, bd: Bd, xi: Buf): void {
       const fr = kk.enter(vioblk_read, 0b11, dev.addr, xi.addr);
       dev.inflight.push({ bd, xi, at: kk.now + dev.latencyNs + kk.rng.below(dev.jitterNs + 1) });

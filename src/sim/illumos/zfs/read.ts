@@ -111,7 +111,7 @@ function* arcRead(k: Kernel, z: ZfsState, blk: number): KGen<Zio | null> {
     k.leave(fg);
     k.leave(fb);
     if (data) z.arc.pendingData.set(blk, data);
-    zio = yield* zioLogical(k, z.spa, blk * BLOCK, blk);
+    zio = yield* zioLogical(k, z.spa, blk * BLOCK, blk, false, data, BLOCK);
     zio.onDone = (kk, done) => arcReadDone(kk, z, blk, done);
     z.arc.inflight.set(blk, zio);
     yield* zioNowait(k, z.spa, zio);

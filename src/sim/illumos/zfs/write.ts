@@ -111,7 +111,7 @@ export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
       // lzjb over 128K costs the CPU a while; other CPUs run meanwhile
       k.tick(100_000 + k.rng.below(150_000));
       k.leave(f5);
-      const zio = yield* zioLogical(k, tx.spa, (tx.txg * 4096 + writes.length) * BLOCK, -1, true);
+      const zio = yield* zioLogical(k, tx.spa, (tx.txg * 4096 + writes.length) * BLOCK, -1, true, cbuf ? cbuf.addr : 0, zc.cache_bufsize);
       yield* zioNowait(k, tx.spa, zio);
       if (cbuf) writes.push([zio, zc, cbuf.addr]);
       k.leave(f4);

@@ -16,7 +16,7 @@ import { kmemAlloc, kmemCacheAlloc, kmemCacheCreate, kmemCacheFree, kmemFree, KM
 import { storePtr } from '../kmem/contents.js';
 import type { Bd } from '../io/blkdev.js';
 import { bdStrategy } from '../io/blkdev.js';
-import type { Bio } from '../io/bio.js';
+import { B_BUSY, B_FAILFAST, B_NOCACHE, B_READ, B_WRITE, type Bio } from '../io/bio.js';
 
 const zio_nowait = func('zfs', 'zio_nowait', 0x70);
 const zio_wait = func('zfs', 'zio_wait', 0x90);
@@ -33,6 +33,8 @@ const bdev_strategy = func('genunix', 'bdev_strategy', 0x90);
 /** sizes of zio_t, arc_buf_hdr_t and vdev_disk_buf_t on amd64 (2012) */
 const SIZEOF_ZIO = 0x328;
 const SIZEOF_VDEV_BUF = 0x108;
+/** vdev_disk_buf_t: vdb_buf (a buf_t) then vdb_io, the zio */
+const VDB_IO = 0x100;
 
 /** ZIO types of the tree we issue */
 type ZioKind = 'logical' | 'mirror' | 'leaf';
@@ -50,6 +52,10 @@ export interface Zio {
   pending: number;
   error: number;
   done: boolean;
+  /** io_data: the buffer read into or written from (0 when the allocation failed) */
+  data: Kva;
+  /** io_size */
+  size: number;
   /** called when the logical zio completes (arc_read_done) */
   onDone: ((k: Kernel, zio: Zio) => void) | null;
 }
@@ -72,19 +78,31 @@ export interface Spa {
   leaves: Leaf[];
   /** vdev_mirror_shift */
   mirrorShift: number;
+  /** the vdev_disk_buf_t bufs issued and not yet done */
+  bufs: Set<Bio>;
 }
 
 export function spaCreate(k: Kernel, km: Kmem, bds: Bd[]): Spa {
   const zioCache = kmemCacheCreate(km, { name: 'zio_cache', bufsize: SIZEOF_ZIO, align: 8 });
   const leaves = bds.map((bd, id) => ({ addr: k.bootAlloc(0x2a0), id, bd, readErrors: 0, writeErrors: 0, opsRead: 0, opsWrite: 0 }));
-  return { km, zioCache, mirror: k.bootAlloc(0x2a0), leaves, mirrorShift: 19 };
+  return { km, zioCache, mirror: k.bootAlloc(0x2a0), leaves, mirrorShift: 19, bufs: new Set() };
 }
 
 /** zio_create(): a zio_t from zio_cache */
-function* zioCreate(k: Kernel, spa: Spa, kind: ZioKind, parent: Zio | null, offset: number, blk: number, write = false): KGen<Zio> {
+function* zioCreate(
+  k: Kernel,
+  spa: Spa,
+  kind: ZioKind,
+  parent: Zio | null,
+  offset: number,
+  blk: number,
+  write = false,
+  data = parent ? parent.data : 0,
+  size = parent ? parent.size : 1 << 17,
+): KGen<Zio> {
   const fr = k.enter(zio_create, 0b1, parent ? parent.addr : 0, offset);
   const b = yield* kmemCacheAlloc(spa.km, spa.zioCache, KM_SLEEP);
-  const zio: Zio = { addr: b!.addr, kind, write, offset, blk, parent, pending: 0, error: 0, done: false, onDone: null };
+  const zio: Zio = { addr: b!.addr, kind, write, offset, blk, parent, pending: 0, error: 0, done: false, data, size, onDone: null };
   if (parent) {
     storePtr(b!, 0x10, parent.addr);
     parent.pending++;
@@ -93,8 +111,8 @@ function* zioCreate(k: Kernel, spa: Spa, kind: ZioKind, parent: Zio | null, offs
   return zio;
 }
 
-export function* zioLogical(k: Kernel, spa: Spa, offset: number, blk: number, write = false): KGen<Zio> {
-  return yield* zioCreate(k, spa, 'logical', null, offset, blk, write);
+export function* zioLogical(k: Kernel, spa: Spa, offset: number, blk: number, write = false, data = 0, size = 1 << 17): KGen<Zio> {
+  return yield* zioCreate(k, spa, 'logical', null, offset, blk, write, data, size);
 }
 
 /** zio_nowait(): start a zio's pipeline without waiting */
@@ -145,13 +163,20 @@ function* vdevDiskIoStart(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
   else leaf.opsRead++;
   const vb = yield* kmemAlloc(spa.km, SIZEOF_VDEV_BUF, KM_PUSHPAGE);
   const vbAddr = typeof vb === 'number' ? vb : vb!.addr;
+  // bioinit() and the fields vdev_disk_io_start() sets: a busy, uncached
+  // read or write of the zio's buffer, failfast on a first try
   const bp: Bio = {
     addr: vbAddr,
-    blkno: zio.offset >> 9,
-    bcount: 1 << 17,
+    flags: B_BUSY | B_NOCACHE | (zio.write ? B_WRITE : B_READ) | B_FAILFAST,
+    blkno: Math.floor(zio.offset / 512), // lbtodb(io_offset); offsets pass 2^31
+    bcount: zio.size,
+    data: zio.data,
+    iodoneFn: vdev_disk_io_intr.addr,
     error: 0,
     iodone: (kk, b) => vdevDiskIoIntr(kk, spa, leaf, zio, b),
   };
+  if (typeof vb !== 'number' && vb) storePtr(vb, VDB_IO, zio.addr);
+  spa.bufs.add(bp);
   const f1 = k.enter(ldi_strategy, 0b11, leaf.addr, bp.addr);
   const f2 = k.enter(bdev_strategy, 0b1, bp.addr);
   yield* bdStrategy(k, leaf.bd, bp);
@@ -168,6 +193,7 @@ function vdevDiskIoIntr(k: Kernel, spa: Spa, leaf: Leaf, zio: Zio, bp: Bio): voi
     if (zio.write) leaf.writeErrors++;
     else leaf.readErrors++;
   }
+  spa.bufs.delete(bp);
   kmemFree(spa.km, bp.addr, SIZEOF_VDEV_BUF);
   zioDone(k, spa, zio);
   k.leave(fr);

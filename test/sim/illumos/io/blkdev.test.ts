@@ -10,6 +10,7 @@
  * to make a slab and memory is below pageout_reserve; and on the stack of a
  * thread that sleeps in the page allocator for it.
  */
+import { vioblkBdDmaAttr } from '../../../../src/sim/illumos/io/vioblk.js';
 import { describe, expect, it } from 'vitest';
 import { kmemCacheAlloc, KM_NOSLEEP, KM_PUSHPAGE, KM_SLEEP, type Buf } from '../../../../src/sim/illumos/kmem/kmem.js';
 import { loadPtr } from '../../../../src/sim/illumos/kmem/contents.js';
@@ -39,7 +40,7 @@ function disk(debug: boolean, fix679ac15: boolean): Disk {
   const rn = rootnexAttach(m.km);
   const started: Buf[] = [];
   const bd = now(
-    bdAttach(m.k, m.km, rn, 0, { start: (_k, _bd, xi) => started.push(xi), readFn: func('blkdev', 'test_o_read', 0x40) }, { qsize: 8, useDma: true, numblks: 1 << 20, fix679ac15 }),
+    bdAttach(m.k, m.km, rn, 0, { start: (_k, _bd, xi) => started.push(xi), readFn: func('blkdev', 'test_o_read', 0x40), dmaAttr: vioblkBdDmaAttr() }, { qsize: 8, useDma: true, numblks: 1 << 20, fix679ac15 }),
   );
   return { ...m, rn, bd, started };
 }
@@ -222,7 +223,7 @@ describe('the handle cache cannot grow without sleeping', () => {
 describe('bd_strategy under the same shortage (NOSLEEP, then PUSHPAGE)', () => {
   function strategy(d: Disk) {
     const done: Bio[] = [];
-    const bp: Bio = { addr: d.k.bootAlloc(0x100), blkno: 64, bcount: 8192, error: 0, iodone: (_k, b) => done.push(b) };
+    const bp: Bio = { addr: d.k.bootAlloc(0x100), flags: 0x41, blkno: 64, bcount: 8192, data: 0, iodoneFn: 0, error: 0, iodone: (_k, b) => done.push(b) };
     const { t } = spawnUser(d.k, function* () {
       yield* bdStrategy(d.k, d.bd, bp);
     });
