@@ -18,7 +18,7 @@ import type { KGen, KThread } from '../machine/thread.js';
 import type { FreebsdScenario } from '../scenario/schema.js';
 import { giant, mtxLock, mtxUnlock } from './kern/mutex.js';
 import { HZ, msleep, PWAIT } from './kern/synch.js';
-import { mFreem, mGetcl, M_PKTHDR, M_TRYWAIT, MT_DATA, type Mbufs } from './mbuf/kern_mbuf.js';
+import { mFreem, mGetcl, mGethdr, M_PKTHDR, M_TRYWAIT, MT_DATA, type Mbufs } from './mbuf/kern_mbuf.js';
 import type { Uma } from './uma/types.js';
 import { VM_ALLOC_NORMAL, vmPageAlloc, vmPageFree, type AnonOwner, type Vm } from './vm/vm_page.js';
 import { vmWaitPfault } from './vm/vm_pageout.js';
@@ -86,20 +86,26 @@ function netUnlockGiant(c: LoadCtx): void {
   if (!c.sc.kernel.mpsafenet) mtxUnlock(c.k, giant(c.k));
 }
 
-/** A socket buffer: the packets a process holds, oldest first. */
+/** A socket buffer: the packets a process holds, oldest first, each with or without a cluster. */
 class SockBuf {
   private q: Kva[] = [];
+  private ext: boolean[] = [];
   private head = 0;
+  /** whether the mbuf shift() last returned has a cluster */
+  lastExt = true;
   get length(): number {
     return this.q.length - this.head;
   }
-  push(m: Kva): void {
+  push(m: Kva, ext: boolean): void {
     this.q.push(m);
+    this.ext.push(ext);
   }
   shift(): Kva {
+    this.lastExt = this.ext[this.head]!;
     const m = this.q[this.head++]!;
     if (this.head > 4096 && this.head * 2 > this.q.length) {
       this.q = this.q.slice(this.head);
+      this.ext = this.ext.slice(this.head);
       this.head = 0;
     }
     return m;
@@ -121,9 +127,11 @@ export function* tcpProc(c: LoadCtx, t: KThread): KGen<void> {
         const fr = k.enter(sosend, 0b1, t.addr, 0, 0, 0, 0);
         const want = Math.min(burst, cap - sb.length);
         for (let i = 0; i < want; i++) {
-          const m = yield* mGetcl(u, mb, M_TRYWAIT, MT_DATA, M_PKTHDR);
+          // a small segment (an ACK, a short write) fits in the mbuf itself: no cluster
+          const small = n.small_pct > 0 && k.rng.below(100) < n.small_pct;
+          const m = small ? yield* mGethdr(u, mb, M_TRYWAIT, MT_DATA) : yield* mGetcl(u, mb, M_TRYWAIT, MT_DATA, M_PKTHDR);
           if (m === null) break;
-          sb.push(m);
+          sb.push(m, !small);
           c.stats.sent++;
           // uiomove() into the cluster
           k.tick(1_500);
@@ -137,7 +145,8 @@ export function* tcpProc(c: LoadCtx, t: KThread): KGen<void> {
         const fr = k.enter(soreceive, 0b1, t.addr, 0, 0, 0, 0);
         const got = Math.min(sb.length, 1 + k.rng.below(burst));
         for (let i = 0; i < got; i++) {
-          mFreem(u, mb, sb.shift());
+          const m = sb.shift();
+          mFreem(u, mb, m, sb.lastExt);
           c.stats.received++;
           k.tick(1_000);
         }
@@ -150,7 +159,10 @@ export function* tcpProc(c: LoadCtx, t: KThread): KGen<void> {
   }
   yield* along(k, EXIT_PATH, function* () {
     yield* netLockGiant(c);
-    while (sb.length > 0) mFreem(u, mb, sb.shift());
+    while (sb.length > 0) {
+      const m = sb.shift();
+      mFreem(u, mb, m, sb.lastExt);
+    }
     netUnlockGiant(c);
   });
   c.stats.exited++;

@@ -131,6 +131,7 @@ export const FREEBSD_SECTIONS: Record<string, Section> = {
       sockbuf: { type: 'int', default: 256, min: 1, max: 10000000, doc: 'packets a process holds in its socket buffers at most' },
       ops: { type: 'int', default: 2000, min: 1, max: 100000000, doc: 'system calls each process makes before it exits' },
       think_us: { type: 'int', default: 300, min: 1, max: 10000000, doc: 'time between a process\'s system calls' },
+      small_pct: { type: 'number', default: 0, min: 0, max: 100, doc: 'percent of packets small enough for a plain mbuf (m_gethdr, no cluster)' },
       scale: { type: 'int', default: 1, min: 1, max: 100000, doc: 'multiplies burst and sockbuf (for benchmarks)' },
     },
   },
@@ -176,7 +177,7 @@ export interface FreebsdScenario {
     uma_loop_panic: number;
     nmbclusters: number;
   };
-  net: { procs: number; burst: number; sockbuf: number; ops: number; think_us: number; scale: number };
+  net: { procs: number; burst: number; sockbuf: number; ops: number; think_us: number; small_pct: number; scale: number };
   pressure: { procs: number; anon_mb: number; ops: number; think_us: number };
   stop: { max_time_s: number; max_ops: number; hang_s: number };
   fixes: Record<string, string>;

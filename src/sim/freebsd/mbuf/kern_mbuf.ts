@@ -35,6 +35,7 @@ const mb_dtor_pack = func('kernel', 'mb_dtor_pack', 0x60);
 const mb_init_pack = func('kernel', 'mb_init_pack', 0x70);
 const mb_fini_pack = func('kernel', 'mb_fini_pack', 0x40);
 const m_getcl = func('kernel', 'm_getcl', 0x70);
+const m_gethdr = func('kernel', 'm_gethdr', 0x60);
 const m_freem = func('kernel', 'm_freem', 0x30);
 const m_free = func('kernel', 'm_free', 0x60);
 const mb_free_ext = func('kernel', 'mb_free_ext', 0xc0);
@@ -139,14 +140,29 @@ export function* mGetcl(u: Uma, s: Mbufs, how: number, type: number, flags: numb
   return m;
 }
 
-/** models m_freem() -> m_free() -> mb_free_ext(): a packet mbuf goes back to the Packet zone, cluster attached. */
-export function mFreem(u: Uma, s: Mbufs, m: Kva): void {
+/** models m_gethdr(how, type): a packet-header mbuf whose data fits in it (no cluster), from the Mbuf zone. */
+export function* mGethdr(u: Uma, s: Mbufs, how: number, type: number): KGen<Kva | null> {
+  const k = u.k;
+  const fr = k.enter(m_gethdr, 0, how, type);
+  const m = yield* umaZallocArg(u, s.zone_mbuf, 0, how);
+  k.leave(fr);
+  return m;
+}
+
+/**
+ * models m_freem() -> m_free(): a packet mbuf (M_EXT, EXT_PACKET) goes back
+ * through mb_free_ext() to the Packet zone with its cluster attached; a
+ * plain mbuf (`ext` false) goes back to the Mbuf zone.
+ */
+export function mFreem(u: Uma, s: Mbufs, m: Kva, ext = true): void {
   const k = u.k;
   const a = k.enter(m_freem, 0b1, m);
   const b = k.enter(m_free, 0b1, m);
-  const c = k.enter(mb_free_ext, 0b1, m);
-  umaZfreeArg(u, s.zone_pack, m, 0);
-  k.leave(c);
+  if (ext) {
+    const c = k.enter(mb_free_ext, 0b1, m);
+    umaZfreeArg(u, s.zone_pack, m, 0);
+    k.leave(c);
+  } else umaZfreeArg(u, s.zone_mbuf, m, 0);
   k.leave(b);
   k.leave(a);
 }

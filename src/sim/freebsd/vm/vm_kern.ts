@@ -31,20 +31,34 @@ export interface KmemMap {
   end: Kva;
   /** freed page-aligned ranges by size in pages, reused first (the map's free space) */
   free: Map<number, Kva[]>;
+  /** bytes mapped (vm_map's size, what the "too small" panic reports) */
+  size: number;
 }
 
 export function kmemMapCreate(vm: Vm, base: Kva, size: number): KmemMap {
   const addr = vm.k.sym.object('kernel', 'kmem_map_store', 0x80).addr;
-  return { addr, next: base, end: base + size, free: new Map() };
+  return { addr, next: base, end: base + size, free: new Map(), size: 0 };
 }
 
+/** models vm_map_findspace() + vm_map_insert() in the submap: `pages` pages of VA, or 0 when the map is full. */
 function kva(map: KmemMap, pages: number, pagesize: number): Kva {
   const q = map.free.get(pages);
-  if (q && q.length > 0) return q.pop()!;
-  const a = map.next;
-  if (a + pages * pagesize > map.end) throw new Error('simulator: kmem_map exhausted (raise kernel.physmem_mb or lower the load)');
-  map.next += pages * pagesize;
+  let a: Kva;
+  if (q && q.length > 0) a = q.pop()!;
+  else {
+    if (map.next + pages * pagesize > map.end) return 0;
+    a = map.next;
+    map.next += pages * pagesize;
+  }
+  map.size += pages * pagesize;
   return a;
+}
+
+function unmap(map: KmemMap, addr: Kva, pages: number, pagesize: number): void {
+  let q = map.free.get(pages);
+  if (!q) map.free.set(pages, (q = []));
+  q.push(addr);
+  map.size -= pages * pagesize;
 }
 
 /** models kmem_malloc(): `size` bytes of wired pages in kmem_map, or 0 (M_NOWAIT only). */
@@ -53,17 +67,29 @@ export function* kmemMalloc(vm: Vm, map: KmemMap, size: number, flags: number): 
   const fr = k.enter(kmem_malloc, 0b1, map.addr, size, flags);
   const pages = Math.ceil(size / k.p.pagesize);
   const req = (flags & (M_NOWAIT | M_USE_RESERVE)) === M_NOWAIT ? VM_ALLOC_INTERRUPT : VM_ALLOC_SYSTEM;
-  for (;;) {
-    if (vmPageAlloc(vm, pages, req, true)) {
-      k.tick(300 * pages);
-      k.leave(fr);
-      return kva(map, pages, k.p.pagesize);
-    }
+  // the VA first: a full kmem_map is no shortage of pages, and waiting cannot cure it
+  const a = kva(map, pages, k.p.pagesize);
+  if (a === 0) {
     if (flags & M_NOWAIT) {
       vm.kmemFails++;
       k.leave(fr);
       return 0;
     }
+    k.panic(`kmem_malloc(${size}): kmem_map too small: ${map.size} total allocated`);
+  }
+  for (;;) {
+    if (vmPageAlloc(vm, pages, req, true)) {
+      k.tick(300 * pages);
+      k.leave(fr);
+      return a;
+    }
+    if (flags & M_NOWAIT) {
+      unmap(map, a, pages, k.p.pagesize);
+      vm.kmemFails++;
+      k.leave(fr);
+      return 0;
+    }
+    // VM_WAIT with the range mapped, then retry the pages
     yield* vmWait(vm);
   }
 }
@@ -73,9 +99,7 @@ export function kmemFree(vm: Vm, map: KmemMap, addr: Kva, size: number): void {
   const k = vm.k;
   const fr = k.enter(kmem_free, 0b11, map.addr, addr, size);
   const pages = Math.ceil(size / k.p.pagesize);
-  let q = map.free.get(pages);
-  if (!q) map.free.set(pages, (q = []));
-  q.push(addr);
+  unmap(map, addr, pages, k.p.pagesize);
   vmPageFree(vm, pages, true);
   k.leave(fr);
 }
