@@ -12,7 +12,7 @@
  *   5. batch `mddb FILE -e ::status` end to end against `node` merely reading
  *      the file, best of N runs each, interleaved (the issue's target: 3x).
  *
- *   node dist/tools/bench-open.js FILE [--json] [--runs N] [--no-batch]
+ *   node dist/tools/bench-open.js FILE [--json] [--runs N] [--no-batch] [--commands JSON] [--batch-command CMD]
  *
  * tools/bench.ts runs this in a child process (benchOpenInChild) so its
  * figures are not those of a process that has just simulated a kernel.
@@ -61,6 +61,8 @@ export interface BatchBench {
   statusMs: number;
   /** statusMs / readFileMs (the target is <= 3) */
   ratio: number;
+  /** the command batch mode ran */
+  command: string;
 }
 
 const since = (t0: number): number => performance.now() - t0;
@@ -111,8 +113,8 @@ export async function benchOpen(file: string, commands: readonly string[] = ['::
   };
 }
 
-/** Phase 5: batch ::status end to end against node reading the file, best of `runs` each. */
-export function benchBatchStatus(file: string, runs = 5): BatchBench {
+/** Phase 5: batch ::status (or `command`) end to end against node reading the file, best of `runs` each. */
+export function benchBatchStatus(file: string, runs = 5, command = '::status'): BatchBench {
   const main = path.join(HERE, '../cli/main.js');
   const once = (args: string[]): number => {
     const t0 = performance.now();
@@ -126,14 +128,15 @@ export function benchBatchStatus(file: string, runs = 5): BatchBench {
   // interleaved, so a burst of load on the machine hits both sides alike
   for (let i = 0; i < runs; i++) {
     readFileMs = Math.min(readFileMs, once(['-e', `require('fs').readFileSync(${JSON.stringify(file)})`]));
-    statusMs = Math.min(statusMs, once([main, file, '-e', '::status']));
+    statusMs = Math.min(statusMs, once([main, file, '-e', command]));
   }
-  return { runs, readFileMs, statusMs, ratio: statusMs / readFileMs };
+  return { runs, readFileMs, statusMs, ratio: statusMs / readFileMs, command };
 }
 
-/** benchOpen in a fresh node process (this file run with --json --no-batch). */
-export function benchOpenInChild(file: string): OpenBench {
-  const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), file, '--json', '--no-batch'], {
+/** benchOpen in a fresh node process (this file run with --json --no-batch), running `commands` after load. */
+export function benchOpenInChild(file: string, commands?: readonly string[]): OpenBench {
+  const cmdArgs = commands ? ['--commands', JSON.stringify(commands)] : [];
+  const p = spawnSync(process.execPath, [fileURLToPath(import.meta.url), file, '--json', '--no-batch', ...cmdArgs], {
     encoding: 'utf8',
     maxBuffer: 16 << 20,
   });
@@ -156,14 +159,15 @@ function report(open: OpenBench, batch: BatchBench | undefined): string {
   ];
   if (batch) {
     rows.push([`node reading the file (best of ${batch.runs})`, ms(batch.readFileMs)]);
-    rows.push([`batch ::status end to end (best of ${batch.runs})`, `${ms(batch.statusMs)} = ${batch.ratio.toFixed(2)}x`]);
+    rows.push([`batch ${batch.command} end to end (best of ${batch.runs})`, `${ms(batch.statusMs)} = ${batch.ratio.toFixed(2)}x`]);
   }
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v.padStart(12)}`.trimEnd() + '\n').join('');
 }
 
 async function cli(argv: string[]): Promise<number> {
-  const file = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs');
+  const valued = new Set(['--runs', '--commands', '--batch-command']);
+  const file = argv.find((a, i) => !a.startsWith('--') && !valued.has(argv[i - 1] ?? ''));
   if (!file) {
     process.stderr.write('usage: node dist/tools/bench-open.js FILE [--json] [--runs N] [--no-batch]\n');
     return 2;
@@ -174,8 +178,11 @@ async function cli(argv: string[]): Promise<number> {
     process.stderr.write(`bench-open: --runs ${argv[ri + 1]}: expected a positive integer\n`);
     return 2;
   }
-  const open = await benchOpen(file);
-  const batch = argv.includes('--no-batch') ? undefined : benchBatchStatus(file, runs);
+  const ci = argv.indexOf('--commands');
+  const commands = ci >= 0 ? (JSON.parse(argv[ci + 1] ?? '[]') as string[]) : undefined;
+  const open = await benchOpen(file, commands);
+  const bi = argv.indexOf('--batch-command');
+  const batch = argv.includes('--no-batch') ? undefined : benchBatchStatus(file, runs, bi >= 0 ? argv[bi + 1] : undefined);
   if (argv.includes('--json')) process.stdout.write(JSON.stringify({ open, ...(batch ? { batch } : {}) }, null, 2) + '\n');
   else process.stdout.write(report(open, batch));
   return 0;
