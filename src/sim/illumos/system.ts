@@ -19,6 +19,8 @@ import { bdAttach, type Bd } from './io/blkdev.js';
 import { vioblkCreate, vioblkIntrThread, type Vioblk } from './io/vioblk.js';
 import { spaCreate, type Spa } from './zfs/zio.js';
 import { zfsInit, type ZfsState } from './zfs/read.js';
+import { BLOCK, zioBufInit } from './zfs/zio-buf.js';
+import { segkmemZioInit } from './vmem/segzio.js';
 import { txgInit, txgSyncThread, type TxgState } from './zfs/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import { kmemTaskqThread, pageoutThread, vmCreate, type Vm } from './vm.js';
@@ -96,8 +98,11 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     );
   }
   const spa = spaCreate(k, km, bds);
-  const zfs = zfsInit(km, spa, sc.reader.arc_max, sc.reader.prefetch);
-  const tx = txgInit(k, km, spa, zfs.arc.dataCache, sc.zfs.txg_s);
+  // segkmem_zio_init() and zio_init(): a DEBUG kernel is a ZFS_DEBUG one
+  const zioArenas = segkmemZioInit(k, arenas.heap);
+  const zbufs = zioBufInit(km, zioArenas, sc.kernel.debug);
+  const zfs = zfsInit(km, spa, sc.reader.arc_max, sc.reader.prefetch, zbufs.data.get(BLOCK)!);
+  const tx = txgInit(k, km, spa, zbufs, sc.zfs.txg_s);
   const stats: LoadStats = { syscalls: 0, faults: 0, jobsExited: 0 };
   const p0 = k.procs[0]!;
   const pageoutProc = k.newProc('pageout', 'pageout');

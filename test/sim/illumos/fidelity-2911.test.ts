@@ -71,6 +71,30 @@ describe('illumos #2911 dump fidelity', () => {
     expect(km.transactionLog.slots.get(b.audLastlog)).toMatchObject({ addr: b.addr, thread: b.audThread });
   });
 
+  it('ZFS buffers: above zio_buf_debug_limit KMC_NODEBUG, file data on zfs_file_data_buf, txg_sync compresses into zio_buf_* (item 4)', () => {
+    for (const size of [32768, 65536, 131072]) {
+      const meta = cache(`zio_buf_${size}`);
+      const data = cache(`zio_data_buf_${size}`);
+      expect(meta.cache_cflags).toBe(0x20000); // KMC_NODEBUG
+      expect(meta.cache_flags & 0x16f).toBe(0); // no debug flags
+      expect(meta.cache_arena).toBe(r.sys.arenas.kmem_default);
+      expect(data.cache_cflags).toBe(0x30000); // KMC_NODEBUG|KMC_NOTOUCH
+      expect(data.cache_arena.name).toBe('zfs_file_data_buf');
+      expect(data.cache_arena.source?.name).toBe('zfs_file_data');
+    }
+    expect(r.sys.tx.zbufCaches.map((c) => c.cache_name)).toEqual(['zio_buf_32768', 'zio_buf_65536', 'zio_buf_131072']);
+    expect(r.sys.zfs.arc.dataCache.cache_name).toBe('zio_data_buf_131072');
+  });
+
+  it("the kmem_alloc caches are kmem.c's kmem_alloc_sizes[] and kmem_big_alloc_sizes[] (item 14)", () => {
+    const names = km.allocCaches.map((c) => c.cache_bufsize);
+    expect(names).not.toContain(5376);
+    expect(names).not.toContain(6144);
+    expect(names).not.toContain(1024);
+    expect(names.slice(-18)).toEqual([4096, 8192, 12288, ...Array.from({ length: 15 }, (_, i) => (i + 2) * 8192)]);
+    expect(cache('kmem_alloc_8192').cache_align).toBe(4096);
+  });
+
   it('audit stacks start at the audit call site, with an offset (item 12)', () => {
     const rec = km.transactionLog.records().at(-1)!;
     const pc = km.stacks.stacks[rec.stack]![0]!;
@@ -125,7 +149,7 @@ describe('the dump keeps lists and trees in memory (item 7)', () => {
     if (sim.runq.length) expect(first).toBe(A(sim.runq[0]!.addr) + 0x48n);
     const bp = A(bx.args[1]!).toString(16);
     const buf = await run(`${bp}::print buf_t b_flags b_bcount b_iodone`);
-    expect(buf).toContain('b_bcount = 0x20000');
+    expect(buf).toMatch(/b_flags = 0x10081[04]1\nb_bcount = 0x(8000|10000|20000)\n/);
     expect(buf).toContain('b_iodone = vdev_disk_io_intr');
     expect(buf).not.toContain('baddcafe');
   });

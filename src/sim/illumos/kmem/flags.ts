@@ -74,13 +74,20 @@ export const KMEM_MAGTYPES: readonly MagType[] = [
   { mt_magsize: 143, mt_align: 64, mt_minbuf: 0, mt_maxbuf: 0 },
 ];
 
-/** kmem_alloc_sizes[]: the kmem_alloc_<n> caches (kmem.c) */
+/**
+ * kmem_alloc_sizes[] (kmem.c): 8-byte steps to 56, then four sizes per power
+ * of two to 896, then P2ALIGN(8192 / n, 64) for n = 7..2 (1152 .. 4096)
+ */
 export const KMEM_ALLOC_SIZES: readonly number[] = [
-  8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024,
-  1152, 1344, 1600, 2048, 2688, 4096, 5376, 6144, 8192, 12288, 16384,
+  8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896,
+  ...[7, 6, 5, 4, 3, 2].map((n) => Math.floor(8192 / n / 64) * 64),
 ];
-/** sizes above this go straight to kmem_oversize (KMEM_MAXBUF here) */
-export const KMEM_MAXBUF = 16384;
+/** kmem_big_alloc_sizes[]: the kmem_alloc_<n> caches above KMEM_MAXBUF (4096), up to KMEM_BIG_MAXBUF */
+export const KMEM_BIG_ALLOC_SIZES: readonly number[] = [
+  2 * 4096, 3 * 4096, ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16].map((n) => n * 8192),
+];
+/** KMEM_BIG_MAXBUF: sizes above this go straight to kmem_oversize */
+export const KMEM_MAXBUF = 131072;
 
 /** 2012 kmem.c: the line of ASSERT(rc == -1) in kmem_cache_alloc (illumos #2911's panic) */
 export const KMEM_C_ASSERT_RC_LINE = 2598;

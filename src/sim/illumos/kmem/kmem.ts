@@ -44,7 +44,7 @@ import { setQcacheOps, vmemAlloc, vmemFree, vmemQcacheCreateAll, VM_SLEEP, type 
 import { kmemCacheCreate, SIZEOF_KMEM_SLAB } from './cache.js';
 import { illumosLayouts } from '../dump/layouts.js';
 import { kmemCacheAlloc, kmemCacheFree } from './alloc.js';
-import { KMF_AUDIT, KMF_CONTENTS, KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
+import { KMF_AUDIT, KMF_CONTENTS, KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_BIG_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
 import { kmemDepotWsReap, kmemDepotWsUpdate } from './magazine.js';
 import { Kmem, SIZEOF_KMEM_BUFCTL_AUDIT, type KmemArenas } from './state.js';
 import { KmemLog } from './log.js';
@@ -113,8 +113,10 @@ export function kmemInit(k: Kernel, arenas: KmemArenas): Kmem {
     },
   });
   vmemQcacheCreateAll(k);
-  for (const size of KMEM_ALLOC_SIZES) {
-    const align = size >= 64 && (size & 63) === 0 ? 64 : 8;
+  // kmem_alloc_caches_create(): a multiple of the coherency granularity (64)
+  // gets 64-byte alignment, a multiple of PAGESIZE a page
+  for (const size of [...KMEM_ALLOC_SIZES, ...KMEM_BIG_ALLOC_SIZES]) {
+    const align = size % k.p.pagesize === 0 ? k.p.pagesize : size % 64 === 0 ? 64 : 8;
     km.allocCaches.push(kmemCacheCreate(km, { name: `kmem_alloc_${size}`, bufsize: size, align, cflags: KMC_KMEM_ALLOC }));
   }
   kmemLogsInit(km);

@@ -68,9 +68,9 @@ export interface ZfsState {
   reads: number;
 }
 
-export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: number): ZfsState {
+/** arc_init()'s header cache; the ARC's file data comes from zio_data_buf_<BLOCK> (zio_init()) */
+export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: number, dataCache: KmemCache): ZfsState {
   const hdrCache = kmemCacheCreate(km, { name: 'arc_buf_hdr_t', bufsize: SIZEOF_ARC_BUF_HDR, align: 8 });
-  const dataCache = kmemCacheCreate(km, { name: `zio_data_buf_${BLOCK}`, bufsize: BLOCK, align: 512 });
   return {
     spa,
     km,

@@ -10,9 +10,10 @@
  * back.
  */
 import type { Kernel } from '../../machine/kernel.js';
+import type { ZioBufs } from './zio-buf.js';
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
-import { kmemCacheAlloc, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, type Kmem, type KmemCache } from '../kmem/kmem.js';
+import { kmemCacheAlloc, kmemCacheFree, KM_PUSHPAGE, type Kmem, type KmemCache } from '../kmem/kmem.js';
 import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
 
 const fop_write = func('genunix', 'fop_write', 0x80);
@@ -48,10 +49,13 @@ export interface TxgState {
   blocksWritten: number;
 }
 
-export function txgInit(k: Kernel, km: Kmem, spa: Spa, dataCache: KmemCache, txgSeconds: number): TxgState {
-  const zbufCaches = [32768, 65536, BLOCK].map((sz) =>
-    sz === BLOCK ? dataCache : kmemCacheCreate(km, { name: `zio_buf_${sz}`, bufsize: sz, align: 512 }),
-  );
+/**
+ * dbuf_dirty() fills zio_data_buf_<BLOCK> buffers; zio_write_compress()
+ * allocates its output with zio_buf_alloc(), from zio_buf_<size>.
+ */
+export function txgInit(k: Kernel, km: Kmem, spa: Spa, bufs: ZioBufs, txgSeconds: number): TxgState {
+  const dataCache = bufs.data.get(BLOCK)!;
+  const zbufCaches = [32768, 65536, BLOCK].map((sz) => bufs.meta.get(sz)!);
   return {
     spa,
     km,
