@@ -73,22 +73,22 @@ export class Dispatcher {
       if (k.panicked) return 'panic';
       if (shouldStop()) return 'budget';
       let t: KThread | undefined;
+      // The clock interrupt: a sleep whose timeout has passed ends now, even
+      // while other threads keep every CPU busy (a thread spinning on a CPU
+      // does not stop callouts from firing). A personality without it fires
+      // timeouts only when nothing is runnable (the illumos model, until its
+      // sample dumps are re-derived with it).
+      if (k.cfg.os.clockInterrupts && this.timed.length > 0 && this.runq.length > 0 && this.earliestWake() <= k.now) {
+        this.wakeEarliest();
+        continue;
+      }
       if (this.runq.length > 0) {
         // Pick among the first few runnable threads so interleavings vary with the seed.
         const n = Math.min(this.runq.length, 3);
         const i = k.rng.below(n);
         t = this.runq.splice(i, 1)[0]!;
       } else if (this.timed.length > 0) {
-        let best = 0;
-        for (let i = 1; i < this.timed.length; i++) if (this.timed[i]!.wakeAt < this.timed[best]!.wakeAt) best = i;
-        const w = this.timed.splice(best, 1)[0]!;
-        if (w.wakeAt > k.now) k.now = w.wakeAt;
-        w.wakeAt = -1;
-        if (w.state === TS_SLEEP) {
-          this.sleepq.unsleep(w);
-          w.timedOut = true;
-        }
-        this.setrun(w);
+        this.wakeEarliest();
         continue;
       } else {
         const asleep = k.threads.some((x) => x.state === TS_SLEEP);
@@ -96,6 +96,27 @@ export class Dispatcher {
       }
       this.dispatch(t);
     }
+  }
+
+  private earliestWake(): number {
+    let m = Infinity;
+    for (const w of this.timed) if (w.wakeAt < m) m = w.wakeAt;
+    return m;
+  }
+
+  /** The earliest timed sleeper's timeout fires: time moves to it if it is ahead, and the thread runs again. */
+  private wakeEarliest(): void {
+    const k = this.k;
+    let best = 0;
+    for (let i = 1; i < this.timed.length; i++) if (this.timed[i]!.wakeAt < this.timed[best]!.wakeAt) best = i;
+    const w = this.timed.splice(best, 1)[0]!;
+    if (w.wakeAt > k.now) k.now = w.wakeAt;
+    w.wakeAt = -1;
+    if (w.state === TS_SLEEP) {
+      this.sleepq.unsleep(w);
+      w.timedOut = true;
+    }
+    this.setrun(w);
   }
 
   /** models disp() and swtch(): run t on a CPU until it blocks, then file it where it blocked */

@@ -70,6 +70,12 @@ export interface Personality {
   panic(k: Kernel, message: string, caller?: FuncSym, args?: number[], ptrMask?: number): never;
   /** ASSERT() / KASSERT(): live on DEBUG / INVARIANTS kernels */
   assert(k: Kernel, ok: boolean, expr: string, file: string, line: number): void;
+  /**
+   * Timeouts fire when their time comes even while threads are runnable, as
+   * the clock interrupt makes them (hardclock -> callouts). Without it, a
+   * timed sleep ends only when no thread is runnable.
+   */
+  clockInterrupts?: boolean;
 }
 
 export interface CpuState {

@@ -15,4 +15,6 @@ export const FREEBSD: Personality = {
   threadStartFn: func('kernel', 'fork_exit', 0x90),
   panic,
   assert: kassert,
+  // hardclock() runs callouts on time whatever the CPUs are doing: pause() and msleep timeouts end when due
+  clockInterrupts: true,
 };

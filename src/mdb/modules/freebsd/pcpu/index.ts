@@ -64,7 +64,7 @@ decimal). In ddb syntax: show pcpu [cpu].
 
 EXAMPLES
   > ::pcpu
-  cpuid        = 0
+  cpuid        = 1
   curthread    = 0xc14025a0: pid 21 tid 100021 "tcp"
   ...`,
   options: {},
@@ -88,7 +88,7 @@ ddb syntax: show allpcpu.
 EXAMPLES
   > ::allpcpu
   cpuid        = 0
-  curthread    = 0xc14025a0: pid 21 tid 100021 "tcp"
+  curthread    = 0xc0b01480: pid 11 tid 100000 "idle: cpu0"
   ...`,
   options: {},
   ddb: { words: ['show allpcpu'] },

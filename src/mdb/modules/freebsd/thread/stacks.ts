@@ -33,7 +33,7 @@ group. This is the FreeBSD flavour of illumos's ::stacks.
 EXAMPLES
   > ::stacks -c slab_zalloc
   THREAD   STATE  WMESG    COUNT
-  c14023c0 D      vmwait       2
+  c1402500 L      *Giant       3
            cpu_switch+0xd3
   ...`,
   options: { a: flag('list every thread of each group'), c: str('func', 'only stacks with a frame in this function'), w: str('wmesg', 'only threads whose wait message contains this text') },
@@ -86,9 +86,9 @@ arguments.
 
 EXAMPLES
   > c14023c0::findstack
-  stack pointer for thread c14023c0 (pid 15 tid 100015 "tcp"): ddb0d740
-    ddb0d740 cpu_switch+0xd3()
-    ddb0d7d0 sched_switch+0x9a()
+  stack pointer for thread c14023c0 (pid 15 tid 100015 "tcp"): ddb0d310
+    ddb0d310 cpu_switch+0xd3()
+    ddb0d3a0 sched_switch+0x9a()
   ...`,
   options: { v: flag('print the arguments of each frame') },
   input: THREAD,

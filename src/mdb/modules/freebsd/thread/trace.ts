@@ -99,8 +99,8 @@ acttrace, or show active trace.
 EXAMPLES
   > ::acttrace
 
-  Tracing command tcp pid 21 tid 100021 td 0xc14025a0
-  kdb_enter(c0b1c540) at kdb_enter+0x21
+  Tracing command idle: cpu0 pid 11 tid 100000 td 0xc0b01480
+  idle_proc() at idle_proc+0x19
   ...`,
   options: {},
   ddb: { words: ['acttrace', 'show active trace'] },

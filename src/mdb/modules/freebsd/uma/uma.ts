@@ -44,13 +44,13 @@ prints the same counts with each zone's address.
 EXAMPLES
   db> show uma
                 Zone   Size    Used    Free    Requests
-           MbufClust   2048   13100       0       14626
-              Packet    256   13075       0       19046
-       UMA RCntSlabs     74    6552       0        6574
+           MbufClust   2048   10088       0       10542
+              Packet    256    9915     109       14164
+       UMA RCntSlabs     74    5044       0        5112
   ...
   > ::uma -i
   Zone,Size,Used,Free,Requests
-  MbufClust,2048,13100,0,14626
+  MbufClust,2048,10088,0,10542
   ...`,
   options: { i: flag('print comma-separated values (show uma/i)') },
   ddb: { words: ['show uma'], modifiers: { i: '-i' }, synopsis: '[/i]' },
@@ -102,7 +102,7 @@ EXAMPLES
   ...
   > ::uma_zone -n Clust
   ADDR     NAME                 SIZE     USED     FREE   REQUESTS  FAILS
-  c14014b0 MbufClust            2048    13100        0      14626      0`,
+  c14014b0 MbufClust            2048    10088        0      10542      0`,
   options: { n: str('name', 'only zones whose name contains this text') },
   input: ZONE,
   walker: 'uma_zone',
@@ -155,7 +155,7 @@ EXAMPLES
   ...
   > *zone_clust::print struct uma_zone uz_keg | ::uma_keg
   ADDR     NAME                SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
-  c1400580 MbufClust           2048  2048     2     1  6550/12800      0       3 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc`,
+  c1400580 MbufClust           2048  2048     2     1  5044/12800      0       1 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc`,
   options: {},
   input: KEG,
   walker: 'uma_keg',
