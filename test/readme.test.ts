@@ -1,7 +1,7 @@
 /*
- * The README's "What it looks like" transcript is real output: each `$ npx
- * mddb ...` command is run on the committed dumps and must print the lines
- * shown (a `...` line stands for lines left out).
+ * The README's transcripts are real output: in every fenced block, each
+ * `$ npx mddb ...` command is run on the committed dumps and must print the
+ * lines shown under it (a `...` line stands for lines left out).
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -22,12 +22,15 @@ function words(cmd: string): string[] {
 
 function transcript(): Shown[] {
   const readme = fs.readFileSync('README.md', 'utf8');
-  const start = readme.indexOf('## What it looks like');
-  const body = readme.slice(readme.indexOf('```', start) + 4, readme.indexOf('```', readme.indexOf('```', start) + 3));
   const shown: Shown[] = [];
-  for (const line of body.split('\n')) {
-    if (line.startsWith('$ npx mddb ')) shown.push({ args: words(line.slice('$ npx mddb '.length)), lines: [] });
-    else if (line !== '' && shown.length > 0) shown[shown.length - 1]!.lines.push(line);
+  for (const block of readme.matchAll(/^```\n([\s\S]*?)^```$/gm)) {
+    let inCommand = false;
+    for (const line of block[1]!.split('\n')) {
+      if (line.startsWith('$ npx mddb ')) {
+        shown.push({ args: words(line.slice('$ npx mddb '.length)), lines: [] });
+        inCommand = true;
+      } else if (line !== '' && inCommand) shown[shown.length - 1]!.lines.push(line);
+    }
   }
   return shown;
 }
