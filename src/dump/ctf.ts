@@ -54,7 +54,7 @@ const FIXED: Record<string, number> = {
   u_int64_t: 8,
 };
 
-const LONGS = new Set(['long', 'u_long', 'uma_ctor', 'uma_dtor', 'uma_init', 'uma_fini', 'uma_alloc', 'uma_free', 'ulong_t', 'size_t', 'ssize_t', 'uintptr_t', 'intptr_t', 'time_t', 'pgcnt_t', 'vm_offset_t', 'vm_size_t', 'u_long', 'caddr_t', 'pc_t', 'diskaddr_t']);
+const LONGS = new Set(['long', 'u_long', 'vmem_addr_t', 'vmem_size_t', 'uma_import', 'uma_release', 'uma_ctor', 'uma_dtor', 'uma_init', 'uma_fini', 'uma_alloc', 'uma_free', 'ulong_t', 'size_t', 'ssize_t', 'uintptr_t', 'intptr_t', 'time_t', 'pgcnt_t', 'vm_offset_t', 'vm_size_t', 'u_long', 'caddr_t', 'pc_t', 'diskaddr_t']);
 
 /** Size and alignment of a C type string, given the structs defined so far. */
 export function sizeOf(ctype: string, dm: DataModel, structs: Map<string, TypeDef>): { size: number; align: number } {

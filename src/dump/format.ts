@@ -361,5 +361,24 @@ export const TABLE_STRINGS = 'strings';
  * zone pointers slabzone, slabrefzone, zone_mbuf, zone_clust, zone_pack.
  */
 
+/*
+ * A 2020 FreeBSD dump (kernelVersion 13.0-CURRENT; dump/types/freebsd with
+ * era 2020) has the 2020 UMA layouts under the same struct names (kegs with
+ * uk_reserve, uk_name and per-domain uk_domain[].ud_free_items; zones with
+ * uz_domain[] bucket caches and uz_cpu[] cache buckets; slabs with a `us_free`
+ * u32 list column holding the free bitset, headers off the page in
+ * "struct uma_hash_slab"), and FreeBSD vmem:
+ *
+ *   "struct vmem"       every arena (kernel_arena, the per-domain arenas,
+ *                       kmem_arena ...); vm_name inline; vm_source points at
+ *                       the arena it imports from.
+ *   "struct vmem_btag"  every boundary tag of every arena: those on the
+ *                       arena's segment list in address order, and the spare
+ *                       ones on vm_freetags (bt_type 0, not on vm_seglist).
+ *                       An extra u32 column `arena_row` names the arena row
+ *                       each tag belongs to (not a kernel member).
+ * Globals add kernel_arena, vmem_bt_zone, and the counters the load needs.
+ */
+
 /** A row reference that points nowhere. */
 export const NO_ROW = 0xffffffff;

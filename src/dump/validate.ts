@@ -39,6 +39,8 @@ export const ROW_REFERENCES: Readonly<Record<string, string>> = {
   cache_row: 'kmem_cache_t',
   thread_row: 'kthread_t',
   stack_row: 'stacks',
+  // a FreeBSD boundary tag's arena (format.ts, 2020 paragraph): not a kernel member
+  arena_row: 'struct vmem',
 };
 
 /** A column kind as format.ts specifies it: a scalar kind, 'str', or a list of a scalar kind. */
@@ -338,7 +340,8 @@ export function validateSchema(table: string, columns: ReadonlyArray<readonly [s
   const addr = columns.find(([name]) => name === 'addr');
   if (addr === undefined) fail(`${where} has no 'addr' column`);
   if (addr[1] !== 'u64') fail(`${where} column 'addr' is ${kindName(addr[1])}, expected u64`);
-  for (const [name] of columns) if (name !== 'addr') checkMemberPath(table, name, def, types);
+  // a row reference (ROW_REFERENCES) is the dump's own index, not a member
+  for (const [name] of columns) if (name !== 'addr' && ROW_REFERENCES[name] === undefined) checkMemberPath(table, name, def, types);
 }
 
 /** A row-reference column (ROW_REFERENCES) holds u32 row numbers, plain or in a list. */
