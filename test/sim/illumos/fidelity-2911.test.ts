@@ -154,6 +154,16 @@ describe('the dump keeps lists and trees in memory (item 7)', () => {
     expect(buf).not.toContain('baddcafe');
   });
 
+  it("::whatis names a thread's stack and no types; the audit record is not indented (item 8)", async () => {
+    const t = r.sys.k.panicked!.thread;
+    const sp = A(t.frames[t.frames.length - 1]!.fp);
+    const th = A(t.addr).toString(16);
+    expect(await run(`${sp.toString(16)}::whatis`)).toBe(`${sp.toString(16)} is in thread ${th}'s stack\n`);
+    expect(await run(`${A(t.stkBase).toString(16)}::whatis`)).toBe(`${A(t.stkBase).toString(16)} is in thread ${th}'s stack (below sp)\n`);
+    const leaf = A(r.sys.spa.leaves[0]!.addr).toString(16);
+    expect(await run(`${leaf}::whatis`)).not.toMatch(/is a vdev_t/);
+  });
+
   function partialInOrder() {
     return bd.partial.flatMap((s) => (s ? [...s] : []));
   }

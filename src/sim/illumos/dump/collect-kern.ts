@@ -8,7 +8,21 @@ import type { CtfBuilder } from '../../../dump/ctf.js';
 import { offsetOf } from '../../../dump/types/illumos/index.js';
 import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
-import { callSiteOffset } from '../../machine/symbols.js';
+import { callSiteOffset, func } from '../../machine/symbols.js';
+
+/*
+ * resume() (uts/intel/ia32/ml/swtch.s) switches a thread out: it saves the
+ * thread's registers in its kthread_t, t_pc being resume_return, a label a
+ * little past _resume_from_idle that mdb names _resume_from_idle+0x…, and
+ * t_sp resume's own stack pointer, just below swtch()'s frame. A thread that
+ * gave up its CPU through swtch() is therefore seen stopped in resume.
+ */
+const resumeFn = func('unix', 'resume', 0xf0);
+const resumeFromIdle = func('unix', '_resume_from_idle', 0x160);
+/** resume_return - _resume_from_idle */
+const RESUME_RETURN = 0x12b;
+/** resume() pushes the callee-saved registers below swtch's frame */
+const RESUME_FRAME = 0x30;
 import type { StackTable } from '../../machine/stacks.js';
 import type { Frame, KThread } from '../../machine/thread.js';
 import type { Kmem } from '../kmem/kmem.js';
@@ -101,7 +115,11 @@ export function collectKernel(
     threadRow.set(t, i);
     const frames = t.frames;
     const inner = frames[frames.length - 1]!;
-    const innerPc = inner.fn.addr + pcOffset(inner, true);
+    const switched = inner.fn.name === 'swtch';
+    // swtch() called resume(): its pc is that call's return address
+    if (switched) inner.pcOff = callSiteOffset(inner.fn, resumeFn);
+    const innerPc = switched ? resumeFromIdle.addr + RESUME_RETURN : inner.fn.addr + pcOffset(inner, true);
+    const innerSp = switched ? inner.fp - RESUME_FRAME : inner.fp;
     th.add({
       addr: A(t.addr),
       t_link: 0n,
@@ -113,7 +131,7 @@ export function collectKernel(
       t_state: t.state,
       t_pri: t.pri,
       t_pc: A(innerPc),
-      t_sp: A(inner.fp),
+      t_sp: A(innerSp),
       t_wchan: A(t.wchan),
       t_sobj_ops: sobjAddr(t),
       t_cpu: A(k.cpus[t.cpu]!.addr),

@@ -16,12 +16,18 @@ const vpanic = func('unix', 'vpanic', 0x150);
 const panicFn = func('genunix', 'panic', 0x90);
 const assfail = func('genunix', 'assfail', 0xa0);
 
-/** models panic() and vpanic(): format the console line, record the panic and stop the machine. Never returns. */
-export function panic(k: Kernel, message: string, caller: FuncSym = panicFn, args: number[] = [], ptrMask = 0): never {
+/**
+ * models panic(format, ...) and vpanic(format, alist): format the console
+ * line, record the panic and stop the machine. Never returns. vpanic gets
+ * the format and a va_list, which panic()'s caller built on its stack
+ * (amd64's __va_list_tag), not the caller's arguments.
+ */
+export function panic(k: Kernel, message: string, caller: FuncSym = panicFn, args: number[] = [], ptrMask = 0, format = message): never {
   const t = k.curthread!;
-  if (caller === panicFn) k.enter(panicFn, ptrMask, ...args);
+  if (caller === panicFn) k.enter(panicFn, ptrMask | 0b1, k.kstring(format), ...args);
+  const alist = t.frames[t.frames.length - 1]!.fp - 0x30;
   // vpanic's registers are saved at its entry: its frame's pc is vpanic+0
-  k.enter(vpanic, ptrMask, ...args);
+  k.enter(vpanic, 0b11, k.kstring(format), alist);
   k.panicked = { message, thread: t, cpu: k.curcpu, caller: caller.name, time: k.now };
   cmnErr(k, `panic[cpu${k.curcpu}]/thread=${k.hex(t.addr)}: ${message}`);
   // panicsys() prints the panicking thread's stack below vpanic, then dumps
@@ -43,7 +49,7 @@ export function assert(k: Kernel, ok: boolean, expr: string, file: string, line:
   // assfail(const char *assertion, const char *filename, int line_num)
   const a = [k.kstring(expr), k.kstring(file), line];
   k.enter(assfail, 0b11, ...a);
-  panic(k, `assertion failed: ${expr}, file: ${file}, line: ${line}`, assfail, a, 0b11);
+  panic(k, `assertion failed: ${expr}, file: ${file}, line: ${line}`, assfail, a, 0b11, 'assertion failed: %s, file: %s, line: %d');
 }
 
 /** cmn_err(CE_NOTE/CE_WARN)-style console output into the message buffer. */

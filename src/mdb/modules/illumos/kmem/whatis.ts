@@ -18,7 +18,6 @@ import { defineDcmd, flag, text } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
-import { NON_STRUCT } from '../../../target/memory.js';
 import { readVmem, vmemPostfix, vmemSegs, VMEM_ALLOC, VMEM_FREE } from '../vmem/helpers.js';
 import { formatBufctlVerbose, readBufctl } from './bufctl.js';
 import { KMC_NOTOUCH, KMF_AUDIT, KMF_HASH } from './helpers.js';
@@ -31,9 +30,10 @@ const VMC_IDENTIFIER = 0x40000;
 export type WhatisHit =
   | { kind: 'symbol'; addr: bigint; name: string; offset: bigint; module: string; segment: string }
   | { kind: 'thread'; addr: bigint; base: bigint }
+  /** in a thread's stack [t_stkbase, t_stk); suffix as mdb's stack_active() */
+  | { kind: 'stack'; addr: bigint; thread: bigint; suffix: string }
   | { kind: 'kmem'; addr: bigint; base: bigint; cache: bigint; cacheName: string; allocated: boolean; bufctl: bigint; audit: boolean }
   | { kind: 'vmem'; addr: bigint; base: bigint; seg: bigint; arena: string; allocated: boolean; debug: boolean }
-  | { kind: 'struct'; addr: bigint; base: bigint; type: string }
   | { kind: 'unknown'; addr: bigint };
 
 export interface WhatisOptions {
@@ -109,6 +109,35 @@ function vmemHits(target: Target, addr: bigint, opts: WhatisOptions): WhatisHit[
 
 // ---------------------------------------------------------------- the search
 
+/** TS_FREE: an idle interrupt thread's state */
+const TS_FREE = 0;
+
+/**
+ * models the stack half of whatis_walk_thread() (mdb genunix thread.c): an
+ * address in [t_stkbase, t_stk) of some thread is "in thread <t>'s stack",
+ * marked " (below sp)" under the saved t_sp and " (inactive interrupt
+ * thread)" for a free one (stack_active()).
+ */
+function stackHits(target: Target, addr: bigint, opts: WhatisOptions): WhatisHit[] {
+  const t = target.table('kthread_t');
+  const base = scalars(t, 't_stkbase');
+  const top = scalars(t, 't_stk');
+  const sp = scalars(t, 't_sp');
+  const state = scalars(t, 't_state');
+  const addrs = addrCol(t);
+  const out: WhatisHit[] = [];
+  if (!base || !top) return out;
+  for (let i = 0; i < addrs.length; i++) {
+    const lo = bigAt(base, i);
+    const hi = bigAt(top, i);
+    if (lo === 0n || addr < lo || addr >= hi) continue;
+    const suffix = numAt(state, i) === TS_FREE ? ' (inactive interrupt thread)' : addr >= bigAt(sp, i) ? '' : ' (below sp)';
+    out.push({ kind: 'stack', addr, thread: addrs[i]!, suffix });
+    if (!opts.all) break;
+  }
+  return out;
+}
+
 /** What ::whatis says about addr, in mdb's order; never empty (the last resort is 'unknown'). */
 export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): WhatisHit[] {
   addr = BigInt.asUintN(64, addr);
@@ -126,6 +155,8 @@ export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): 
   const objects = target.objectsAt(addr);
   // 2. threads
   for (const o of objects) if (o.table === 'kthread_t') hits.push({ kind: 'thread', addr, base: o.base });
+  if (done()) return hits;
+  hits.push(...stackHits(target, addr, opts));
   if (done()) return hits;
 
   // 3. kmem: ordinary caches before NOTOUCH ones, allocated before free, innermost first
@@ -169,11 +200,7 @@ export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): 
   hits.push(...vmemHits(target, addr, opts));
   if (done()) return hits;
 
-  // memory the dump describes that no allocator source covers: name the structure
-  if (hits.length === 0) {
-    const o = objects.find((x) => !NON_STRUCT.has(x.table));
-    if (o) hits.push({ kind: 'struct', addr, base: o.base, type: o.table });
-  }
+  // mdb names no types: memory no source covers is unknown
   if (hits.length === 0) hits.push({ kind: 'unknown', addr });
   return hits;
 }
@@ -192,18 +219,18 @@ export function formatWhatisHit(target: Target, h: WhatisHit, quiet = false): st
     }
     case 'thread':
       return `${reportObject(h.addr, h.base)}allocated as a thread structure\n`;
+    case 'stack':
+      return `${hex(h.addr)} is in thread ${hex(h.thread)}'s stack${h.suffix}\n`;
     case 'kmem': {
       const how = `${h.allocated ? 'allocated' : 'freed'} from ${h.cacheName}`;
       const printer = h.bufctl !== 0n && h.audit && !quiet && target.typeAt(h.bufctl) === 'kmem_bufctl_audit_t';
-      if (printer) return `${reportObject(h.addr, h.base)}${how}:\n${formatBufctlVerbose(target, readBufctl(target, h.bufctl), true, 8)}`;
+      if (printer) return `${reportObject(h.addr, h.base)}${how}:\n${formatBufctlVerbose(target, readBufctl(target, h.bufctl), true)}`;
       return `${reportObject(h.addr, h.base)}${h.bufctl !== 0n ? `bufctl ${hex(h.bufctl)} ` : ''}${how}\n`;
     }
     case 'vmem': {
       const seg = quiet && h.debug ? `vmem_seg ${hex(h.seg)} ` : '';
       return `${reportObject(h.addr, h.base)}${seg}${h.allocated ? 'allocated' : 'freed'} from the ${h.arena} vmem arena\n`;
     }
-    case 'struct':
-      return `${reportObject(h.addr, h.base)}a ${h.type}\n`;
     case 'unknown':
       return `${hex(h.addr)} is unknown\n`;
   }
