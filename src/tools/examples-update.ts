@@ -1,0 +1,125 @@
+/*
+ * `npm run examples:update [-- --check]`: rewrites the output lines of the
+ * dcmds' help EXAMPLES from what each example prints now, as the golden
+ * update does for golden files. A page's examples run on the dump its test
+ * runs them on (test/mdb/meta.test.ts: the illumos panic dump, genunix's
+ * pages; test/mdb/modules/freebsd/examples.test.ts: the FreeBSD 2004 panic
+ * dump, the FreeBSD modules' pages), each page on a fresh session; `> `
+ * lines run in mdb's grammar, `db> ` lines in ddb's.
+ *
+ * An example keeps its shape: with no "..." every printed line is shown;
+ * with a final "..." as many lines as it showed are kept, then "...". An
+ * example with a "..." in the middle is left for a person (it says so). The
+ * edit is a literal replacement in the module's source file, so a page whose
+ * example text cannot be found once, exactly, is reported and left alone.
+ *
+ * It rewrites outputs, never commands: an example whose command names an
+ * address that moved when the dumps were regenerated still needs a person
+ * (review the diff: an example that now prints an error is one of those).
+ *
+ *   --check  write nothing; exit 1 if an example would change
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readDump } from '../dump/read.js';
+import type { AnyDcmd, Module } from '../mdb/dcmd.js';
+import { illumosModules } from '../mdb/modules/illumos/index.js';
+import { freebsdModules } from '../mdb/modules/freebsd/index.js';
+import { ddbModule } from '../mdb/modules/ddb/index.js';
+import { createSession } from '../mdb/session.js';
+import { REPO_ROOT } from './golden.js';
+
+interface Example {
+  indent: string;
+  prompt: '> ' | 'db> ';
+  command: string;
+  shown: string[];
+}
+
+function examples(help: string): Example[] {
+  const lines = help.split('\n');
+  const start = lines.findIndex((l) => /^EXAMPLES$/.test(l));
+  const out: Example[] = [];
+  if (start < 0) return out;
+  for (const l of lines.slice(start + 1)) {
+    if (l !== '' && !/^\s/.test(l)) break;
+    const m = /^(\s*)(db> |> )(.+)$/.exec(l);
+    if (m) out.push({ indent: m[1]!, prompt: m[2] as Example['prompt'], command: m[3]!, shown: [] });
+    else out.at(-1)?.shown.push(l);
+  }
+  for (const e of out) while (e.shown.length > 0 && e.shown.at(-1)!.trim() === '') e.shown.pop();
+  return out;
+}
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sourceFiles(p));
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** Text as it stands inside a template literal in the source. */
+const literal = (s: string): string => s.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
+
+async function main(argv: string[]): Promise<number> {
+  const check = argv.includes('--check');
+  const groups: Array<{ dump: string; modules: readonly Module[] }> = [
+    { dump: 'dumps/illumos-2911.dump', modules: illumosModules },
+    { dump: 'dumps/freebsd-2004-uma-looping.dump', modules: [...freebsdModules, ddbModule] },
+  ];
+  const srcDir = path.join(REPO_ROOT, 'src', 'mdb', 'modules');
+  const texts = new Map(sourceFiles(srcDir).map((f) => [f, fs.readFileSync(f, 'utf8')]));
+  let changed = 0;
+  let status = 0;
+  for (const g of groups) {
+    const model = readDump(path.join(REPO_ROOT, g.dump));
+    const dcmds = new Map<string, AnyDcmd>();
+    for (const m of g.modules) for (const d of m.dcmds) dcmds.set(d.name, d);
+    for (const d of dcmds.values()) {
+      for (const e of examples(d.help)) {
+        const body = e.shown.map((l) => l.slice(e.indent.length));
+        const cut = body.findIndex((l) => l.trim() === '...');
+        if (cut >= 0 && cut !== body.length - 1) {
+          process.stderr.write(`left alone: ${d.name}: '${e.command}' (a "..." in the middle)\n`);
+          continue;
+        }
+        const session = createSession(model, g.dump, undefined, { syntax: e.prompt === 'db> ' ? 'ddb' : 'mdb' });
+        const r = await session.execute(e.command);
+        const printed = [...r.output.split('\n').slice(0, -1), ...r.errors].map((l) => l.trimEnd());
+        while (printed.length > 0 && printed.at(-1) === '') printed.pop();
+        const fresh = (cut < 0 ? printed : [...printed.slice(0, cut), '...']).map((l) => (l === '' ? '' : e.indent + l));
+        if (fresh.join('\n') === e.shown.join('\n')) continue;
+        const head = e.indent + e.prompt + e.command;
+        const before = literal([head, ...e.shown].join('\n'));
+        const after = literal([head, ...fresh].join('\n'));
+        const hits = [...texts].filter(([, t]) => t.split(before).length === 2);
+        if (hits.length !== 1) {
+          process.stderr.write(`left alone: ${d.name}: '${e.command}' (its text is not found exactly once)\n`);
+          status = 1;
+          continue;
+        }
+        const [file, text] = hits[0]!;
+        texts.set(file, text.replace(before, after));
+        process.stdout.write(`${check ? 'stale' : 'updated'}: ${d.name}: '${e.command}' (${path.relative(REPO_ROOT, file)})\n`);
+        changed++;
+      }
+    }
+  }
+  if (check) return changed > 0 ? 1 : status;
+  for (const [f, t] of texts) if (t !== fs.readFileSync(f, 'utf8')) fs.writeFileSync(f, t);
+  process.stdout.write(`${changed} examples ${check ? 'stale' : 'updated'}\n`);
+  return status;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`examples-update: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);
