@@ -164,6 +164,19 @@ describe('the dump keeps lists and trees in memory (item 7)', () => {
     expect(await run(`${leaf}::whatis`)).not.toMatch(/is a vdev_t/);
   });
 
+  it('::panicinfo and $r show the registers vpanic saved (item 11)', async () => {
+    const t = r.sys.k.panicked!.thread;
+    const sp = A(t.frames[t.frames.length - 1]!.fp).toString(16);
+    const vp = A(r.sys.k.sym.funcs.find((f) => f.name === 'vpanic')!.addr).toString(16);
+    const info = await run('::panicinfo');
+    expect(info).toContain(`             rip ${vp}\n`);
+    expect(info).toContain(`             rsp ${sp}\n`);
+    expect(info).toMatch(/ {13}rcx {14}a26\n/); // assfail's line number, left in %rcx
+    const regs = await run('$r');
+    expect(regs).toContain(`%rip = 0x${vp} vpanic\n`);
+    expect(regs).toContain('  status=<of,df,IF,tf,sf,ZF,af,PF,cf>\n');
+  });
+
   function partialInOrder() {
     return bd.partial.flatMap((s) => (s ? [...s] : []));
   }

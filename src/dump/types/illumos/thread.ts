@@ -42,6 +42,13 @@ export function declareThreadTypes(b: CtfBuilder): void {
     ['t_next', 'struct _kthread *'],
     ['t_prev', 'struct _kthread *'],
   ]);
+  // struct regs (intel/sys/privregs.h, amd64): what vpanic() saves for the
+  // panicking CPU and panicsys() points panic_reg at
+  b.struct('struct regs', undefined, [
+    'r_savfp', 'r_savpc', 'r_rdi', 'r_rsi', 'r_rdx', 'r_rcx', 'r_r8', 'r_r9', 'r_rax', 'r_rbx', 'r_rbp', 'r_r10', 'r_r11',
+    'r_r12', 'r_r13', 'r_r14', 'r_r15', '__r_fsbase', '__r_gsbase', 'r_ds', 'r_es', 'r_fs', 'r_gs', 'r_trapno',
+    'r_err', 'r_rip', 'r_cs', 'r_rfl', 'r_rsp', 'r_ss',
+  ].map((m): [string, string] => [m, 'long']));
   b.struct('struct pid', undefined, [['pid_id', 'pid_t']]);
   b.struct('user_t', 'struct user', [
     ['u_comm', 'char [41]'],

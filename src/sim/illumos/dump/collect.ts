@@ -10,6 +10,9 @@ import { collectKmem } from './collect-kmem.js';
 import { collectKernel, type GlobalVar } from './collect-kern.js';
 import { collectIo } from './collect-io.js';
 import { illumosLayouts } from './layouts.js';
+import { TableBuilder } from '../../../dump/builder.js';
+import { toAddr } from '../../machine/platform.js';
+import { panicRegs } from '../kern/panic.js';
 
 export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'panic' | 'hang' | 'completed'): DumpModel {
   const { k, km } = sys;
@@ -31,6 +34,8 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     { module: 'genunix', name: 'panic_thread', size: 8, value: pr ? pr.thread.addr : 0, ptr: true },
     { module: 'genunix', name: 'panic_cpu_id', size: 4, value: pr ? pr.cpu : -1 },
     ...(pr ? [{ module: 'genunix', name: 'panicstr', size: 8 as const, value: 0, str: pr.message }] : []),
+    // panicsys() points panic_reg at the registers vpanic() saved
+    { module: 'genunix', name: 'panic_reg', size: 8, value: panicRegs.get(k)?.at ?? 0, ptr: true },
     ...vmemGlobalVars(k, sys.arenas),
     // kmem_log_init()'s headers; NULL for a log kmem_init() did not create
     ...[km.transactionLog, km.contentLog, km.failureLog, km.slabLog].map((lp) => ({
@@ -45,6 +50,19 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
   collectKmem(km, L, add);
   collectVmem(k, vmemList(k), add);
   collectIo(sys, L, add);
+  const saved = panicRegs.get(k);
+  if (saved) {
+    const cols: Record<string, 'u64'> = { addr: 'u64' };
+    for (const m of L.structs.get('struct regs')!.members) cols[m.name] = 'u64';
+    const rt = new TableBuilder('struct regs', cols);
+    const row: Record<string, bigint> = { addr: toAddr(k.p, saved.at) };
+    for (const m of L.structs.get('struct regs')!.members) {
+      const v = saved.regs.get(m.name) ?? 0;
+      row[m.name] = saved.addrs.has(m.name) ? toAddr(k.p, v) : BigInt(v);
+    }
+    rt.add(row);
+    add(rt.build());
+  }
   return {
     header: {
       os: 'illumos',
