@@ -1,6 +1,7 @@
 /*
  * The FreeBSD kernel's debugger modules, loaded for a FreeBSD dump: UMA
- * (zones, kegs, slabs, buckets, show uma, ::whatis), threads and processes
+ * (zones, kegs, slabs, buckets, show uma, ::whatis), vmem (arenas and
+ * boundary tags, show vmem, show vmemdump, on a 2020 kernel), threads and processes
  * (ps, traces, show thread/proc, ::stacks, ::findstack), per-CPU data, and
  * the panic and message buffer. Each dcmd that ddb has declares its ddb
  * words, so both grammars reach the same code.
@@ -15,6 +16,8 @@ import { acttrace, alltrace, threads, trace } from './thread/trace.js';
 import { ps, showProc, showThread } from './thread/ps.js';
 import { findstack, stacks } from './thread/stacks.js';
 import { procWalker, threadWalker } from './thread/walkers.js';
+import { vmemDcmd, vmemDumpAll, vmemDumpDcmd, vmemSeg, vmemSummAll, vmemSummDcmd } from './vmem/vmem.js';
+import { btagWalker, freetagsWalker, vmemWalker } from './vmem/walkers.js';
 
 export const umaModule: Module = {
   name: 'uma',
@@ -28,4 +31,10 @@ export const fbThreadModule: Module = {
   walkers: [threadWalker, procWalker],
 };
 
-export const freebsdModules: readonly Module[] = [umaModule, fbThreadModule, pcpuModule, panicModule];
+export const vmemModule: Module = {
+  name: 'vmem',
+  dcmds: [vmemSummDcmd, vmemSummAll, vmemDumpDcmd, vmemDumpAll, vmemDcmd, vmemSeg],
+  walkers: [vmemWalker, btagWalker, freetagsWalker],
+};
+
+export const freebsdModules: readonly Module[] = [umaModule, vmemModule, fbThreadModule, pcpuModule, panicModule];

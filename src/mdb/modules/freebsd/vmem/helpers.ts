@@ -1,0 +1,366 @@
+/*
+ * FreeBSD vmem (sys/kern/subr_vmem.c, 2020) read from the dump: arenas are
+ * rows of "struct vmem", boundary tags rows of "struct vmem_btag" with the
+ * dump's own u32 column `arena_row` (format.ts, 2020 paragraph).
+ *
+ * A dump may hold a million tags, so the index is built once over the tag
+ * table's columns as typed arrays, never as per-tag objects:
+ *
+ *   segOff/segRows  CSR by arena: the tags on each arena's vm_seglist, in
+ *                   segment-list order (the order the dump lists them in, or
+ *                   bt_seglist links when the dump has them; sorted by
+ *                   address, a span before its segments, when neither holds)
+ *   spareOff/spareRows  the spare tags on each arena's vm_freetags (type 0)
+ *   type, size      bt_type (Uint8Array) and bt_size (Float64Array: sizes
+ *                   are below 2^53 on both i386 and amd64)
+ *
+ * Addresses (bt_start, the tag's own address) stay in their u64 columns and
+ * are read as bigints only for the tags a command prints.
+ */
+import type { Column } from '../../../../dump/format.js';
+import type { Target } from '../../../target.js';
+import { BT_TYPE_BUSY, BT_TYPE_FREE, BT_TYPE_SPAN, BT_TYPE_SPAN_STATIC } from '../names.js';
+import { structRows, type StructRows } from '../struct.js';
+
+export const VMEM = 'struct vmem';
+export const BTAG = 'struct vmem_btag';
+
+/** VMEM_OPTORDER and VMEM_OPTVALUE */
+const OPTORDER = 5;
+const OPTVALUE = 1 << OPTORDER;
+
+/** VMEM_MAXORDER: VMEM_OPTVALUE - 1 + sizeof (vmem_size_t) * NBBY - VMEM_OPTORDER (58 on i386, 90 on amd64). */
+export const vmemMaxOrder = (pointerSize: 4 | 8): number => OPTVALUE - 1 + pointerSize * 8 - OPTORDER;
+
+/** flsl(): the 1-based index of the highest set bit (0 for 0), for integers below 2^53. */
+export function flsl(v: number): number {
+  if (v <= 0) return 0;
+  if (v < 0x100000000) return 32 - Math.clz32(v);
+  return 64 - Math.clz32(Math.floor(v / 0x100000000));
+}
+
+/** SIZE2ORDER(qsize): the freelist a free segment of qsize quanta goes on. */
+export const size2order = (qsize: number): number => (qsize <= OPTVALUE ? qsize - 1 : flsl(qsize) + (OPTVALUE - OPTORDER - 2));
+/** ORDER2SIZE(order), in quanta. */
+export const order2size = (order: number): number => (order < OPTVALUE ? order + 1 : 2 ** (order - (OPTVALUE - OPTORDER - 1)));
+
+/** A tag is a span when bt_type <= BT_TYPE_SPAN_STATIC (BT_ISSPAN_P). */
+export const isSpan = (type: number): boolean => type === BT_TYPE_SPAN || type === BT_TYPE_SPAN_STATIC;
+
+export interface VmemIndex {
+  arenas: StructRows;
+  tags: StructRows;
+  /** arena rows in vmem_list order (the kernel inserts at the head: newest first) */
+  listOrder: number[];
+  segOff: Uint32Array;
+  segRows: Uint32Array;
+  spareOff: Uint32Array;
+  spareRows: Uint32Array;
+  type: Uint8Array;
+  size: Float64Array;
+  /** bt_start of tag row r */
+  start(r: number): bigint;
+  /** the tag's own address */
+  addr(r: number): bigint;
+  /** the arena row of tag row r, -1 when out of range */
+  arenaOf(r: number): number;
+}
+
+/** The values of a scalar column as a number per row (u64 read through Number). */
+function numbers(c: Column | undefined, n: number, out: Float64Array | Uint8Array | Uint32Array): boolean {
+  if (!c || c.kind === 'str' || c.kind === 'list') return false;
+  const v = c.values;
+  if (v instanceof BigUint64Array || v instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(v[i]!);
+  else for (let i = 0; i < n; i++) out[i] = (v as ArrayLike<number>)[i]!;
+  return true;
+}
+
+const bigAt = (c: Column | undefined): ((r: number) => bigint) | undefined => {
+  if (!c || c.kind === 'str' || c.kind === 'list') return undefined;
+  const v = c.values;
+  return (r) => BigInt.asUintN(64, BigInt(v[r]!));
+};
+
+const indexes = new WeakMap<Target, VmemIndex>();
+
+/** True when the dump describes FreeBSD vmem at all (a 2020 kernel). */
+export function hasVmem(target: Target): boolean {
+  return target.types.get(VMEM) !== undefined && target.table(VMEM) !== undefined;
+}
+
+/** The vmem index, built on first use. */
+export function vmemIndex(target: Target): VmemIndex {
+  const hit = indexes.get(target);
+  if (hit) return hit;
+  const arenas = structRows(target, VMEM);
+  const tags = structRows(target, BTAG);
+  const na = arenas.count;
+  const n = tags.count;
+  const cols = tags.table?.columns ?? {};
+  const type = new Uint8Array(n);
+  const size = new Float64Array(n);
+  const arenaRow = new Uint32Array(n);
+  if (!numbers(cols['bt_type'], n, type)) for (let r = 0; r < n; r++) type[r] = tags.num(r, 'bt_type');
+  if (!numbers(cols['bt_size'], n, size)) for (let r = 0; r < n; r++) size[r] = Number(tags.get(r, 'bt_size'));
+  const startCol = bigAt(cols['bt_start']);
+  const start = startCol ?? ((r: number) => tags.get(r, 'bt_start'));
+  if (!numbers(cols['arena_row'], n, arenaRow)) {
+    // no arena_row: every tag belongs to the first arena (a malformed dump; format.ts requires the column)
+    arenaRow.fill(na > 0 ? 0 : 0xffffffff);
+  }
+  // counting sort by arena, stable: keeps the dump's order within an arena
+  const segCount = new Uint32Array(na + 1);
+  const spareCount = new Uint32Array(na + 1);
+  for (let r = 0; r < n; r++) {
+    const a = arenaRow[r]!;
+    if (a >= na) continue;
+    if (type[r] === 0) spareCount[a + 1]!++;
+    else segCount[a + 1]!++;
+  }
+  for (let a = 0; a < na; a++) {
+    segCount[a + 1]! += segCount[a]!;
+    spareCount[a + 1]! += spareCount[a]!;
+  }
+  const segOff = segCount.slice();
+  const spareOff = spareCount.slice();
+  const segRows = new Uint32Array(segOff[na]!);
+  const spareRows = new Uint32Array(spareOff[na]!);
+  const segPos = segOff.slice(0, na);
+  const sparePos = spareOff.slice(0, na);
+  for (let r = 0; r < n; r++) {
+    const a = arenaRow[r]!;
+    if (a >= na) continue;
+    if (type[r] === 0) spareRows[sparePos[a]!++] = r;
+    else segRows[segPos[a]!++] = r;
+  }
+  // segment-list order: links when the dump has them, else the dump's order when it is address order, else sorted
+  const next = bigAt(cols['bt_seglist.tqe_next']);
+  for (let a = 0; a < na; a++) {
+    const lo = segOff[a]!;
+    const hi = segOff[a + 1]!;
+    if (hi - lo < 2) continue;
+    const head = arenas.get(a, 'vm_seglist.tqh_first');
+    if (next && head !== 0n) {
+      const linked = followLinks(tags, head, next, hi - lo);
+      if (linked) {
+        segRows.set(linked, lo);
+        continue;
+      }
+    }
+    let sorted = true;
+    for (let i = lo + 1; i < hi && sorted; i++) if (start(segRows[i]!) < start(segRows[i - 1]!)) sorted = false;
+    if (!sorted) {
+      const part = Array.from(segRows.subarray(lo, hi));
+      part.sort((x, y) => {
+        const sx = start(x);
+        const sy = start(y);
+        if (sx !== sy) return sx < sy ? -1 : 1;
+        return (isSpan(type[x]!) ? 0 : 1) - (isSpan(type[y]!) ? 0 : 1) || x - y;
+      });
+      segRows.set(part, lo);
+    }
+  }
+  const idx: VmemIndex = {
+    arenas,
+    tags,
+    listOrder: arenaListOrder(target, arenas),
+    segOff,
+    segRows,
+    spareOff,
+    spareRows,
+    type,
+    size,
+    start,
+    addr: (r) => tags.addr(r),
+    arenaOf: (r) => (r >= 0 && r < n && arenaRow[r]! < na ? arenaRow[r]! : -1),
+  };
+  indexes.set(target, idx);
+  return idx;
+}
+
+/** The tag rows of a TAILQ from head, when the links reach exactly `count` tags; else undefined. */
+function followLinks(tags: StructRows, head: bigint, next: (r: number) => bigint, count: number): Uint32Array | undefined {
+  const out = new Uint32Array(count);
+  let p = head;
+  let i = 0;
+  while (p !== 0n) {
+    if (i >= count) return undefined;
+    const r = tags.rowOf(p);
+    if (r < 0) return undefined;
+    out[i++] = r;
+    p = next(r);
+  }
+  return i === count ? out : undefined;
+}
+
+/**
+ * vmem_list's order. vmem_init() inserts each arena at the head of
+ * vmem_list, so the kernel (show all vmem) lists the newest arena first;
+ * when the dump has the vm_list links and the vmem_list head, they are
+ * followed instead.
+ */
+function arenaListOrder(target: Target, arenas: StructRows): number[] {
+  const n = arenas.count;
+  const sym = target.lookupSymbol('vmem_list');
+  if (sym && arenas.table?.columns['vm_list.le_next']) {
+    try {
+      const out: number[] = [];
+      const seen = new Set<number>();
+      for (let p = target.readPtr(sym.addr); p !== 0n; p = arenas.get(out.at(-1)!, 'vm_list.le_next')) {
+        const r = arenas.rowOf(p);
+        if (r < 0 || seen.has(r)) break;
+        seen.add(r);
+        out.push(r);
+      }
+      if (out.length === n) return out;
+    } catch {
+      // fall through to the creation order reversed
+    }
+  }
+  return Array.from({ length: n }, (_, i) => n - 1 - i);
+}
+
+export interface Arena {
+  row: number;
+  addr: bigint;
+  name: string;
+  quantum: bigint;
+  shift: number;
+  size: bigint;
+  inuse: bigint;
+  nbusytag: number;
+  nfreetags: number;
+  /** the arena it imports from (vm_source, else vm_arg when that is an arena), 0 for none */
+  source: bigint;
+}
+
+export function readArena(target: Target, row: number): Arena {
+  const v = structRows(target, VMEM);
+  const mask = v.get(row, 'vm_quantum_mask');
+  let shift = v.num(row, 'vm_quantum_shift');
+  if (shift === 0 && mask !== 0n) shift = flsl(Number(mask + 1n)) - 1;
+  let source = v.get(row, 'vm_source');
+  if (source === 0n) {
+    const arg = v.get(row, 'vm_arg');
+    if (arg !== 0n && v.rowOf(arg) >= 0) source = arg;
+  }
+  return {
+    row,
+    addr: v.addr(row),
+    name: v.chars(row, 'vm_name'),
+    quantum: mask + 1n,
+    shift,
+    size: v.get(row, 'vm_size'),
+    inuse: v.get(row, 'vm_inuse'),
+    nbusytag: v.num(row, 'vm_nbusytag') | 0,
+    nfreetags: v.num(row, 'vm_nfreetags') | 0,
+    source,
+  };
+}
+
+/** One size class of show vmem's table: ORDER2SIZE(ord) << shift, busy and free tags and their bytes. */
+export interface SizeClass {
+  order: number;
+  classSize: number;
+  inuse: number;
+  inuseSize: number;
+  free: number;
+  freeSize: number;
+}
+
+/** vmem_summ's tally: busy and free segments of the arena per freelist order. */
+export function sizeClasses(idx: VmemIndex, a: Arena): SizeClass[] {
+  const ut = new Map<number, SizeClass>();
+  const q = 2 ** a.shift;
+  for (let i = idx.segOff[a.row]!; i < idx.segOff[a.row + 1]!; i++) {
+    const r = idx.segRows[i]!;
+    const t = idx.type[r]!;
+    if (t !== BT_TYPE_BUSY && t !== BT_TYPE_FREE) continue;
+    const sz = idx.size[r]!;
+    const ord = size2order(Math.floor(sz / q));
+    let c = ut.get(ord);
+    if (!c) ut.set(ord, (c = { order: ord, classSize: order2size(ord) * q, inuse: 0, inuseSize: 0, free: 0, freeSize: 0 }));
+    if (t === BT_TYPE_BUSY) {
+      c.inuse++;
+      c.inuseSize += sz;
+    } else {
+      c.free++;
+      c.freeSize += sz;
+    }
+  }
+  return [...ut.values()].sort((x, y) => x.order - y.order);
+}
+
+/**
+ * The freelists of an arena, vm_freelist[i] for each non-empty i, as tag
+ * rows. The dump's vm_freelist[i].lh_first heads and bt_freelist links are
+ * followed when it has them; otherwise each FREE tag is placed on the list
+ * bt_insfree() would put it on (SIZE2ORDER of its size in quanta), in
+ * segment-list order.
+ */
+export function freelists(idx: VmemIndex, a: Arena): Array<{ order: number; rows: number[] }> {
+  const cols = idx.tags.table?.columns ?? {};
+  const next = bigAt(cols['bt_freelist.le_next']);
+  const out: Array<{ order: number; rows: number[] }> = [];
+  const acols = idx.arenas.table?.columns ?? {};
+  const heads = Object.keys(acols)
+    .map((k) => /^vm_freelist\[(\d+)\]\.lh_first$/.exec(k))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
+  if (next && heads.length > 0) {
+    for (const i of heads.sort((x, y) => x - y)) {
+      const rows: number[] = [];
+      const seen = new Set<number>();
+      for (let p = idx.arenas.get(a.row, `vm_freelist[${i}].lh_first`); p !== 0n; ) {
+        const r = idx.tags.rowOf(p);
+        if (r < 0 || seen.has(r)) break;
+        seen.add(r);
+        rows.push(r);
+        p = next(r);
+      }
+      if (rows.length > 0) out.push({ order: i, rows });
+    }
+    return out;
+  }
+  const q = 2 ** a.shift;
+  const by = new Map<number, number[]>();
+  for (let i = idx.segOff[a.row]!; i < idx.segOff[a.row + 1]!; i++) {
+    const r = idx.segRows[i]!;
+    if (idx.type[r] !== BT_TYPE_FREE) continue;
+    const ord = size2order(Math.floor(idx.size[r]! / q));
+    const l = by.get(ord);
+    if (l) l.push(r);
+    else by.set(ord, [r]);
+  }
+  for (const [order, rows] of [...by.entries()].sort((x, y) => x[0] - y[0])) out.push({ order, rows });
+  return out;
+}
+
+/** Arena rows in tree order (each arena after the one it imports from), with their depth. */
+export function arenaTree(target: Target): Array<{ row: number; depth: number }> {
+  const v = structRows(target, VMEM);
+  const parent = new Int32Array(v.count).fill(-1);
+  const kids = new Map<number, number[]>();
+  for (let r = 0; r < v.count; r++) {
+    const s = readArena(target, r).source;
+    const p = s === 0n ? -1 : v.rowOf(s);
+    parent[r] = p === r ? -1 : p;
+  }
+  for (let r = 0; r < v.count; r++) {
+    const p = parent[r]!;
+    const l = kids.get(p);
+    if (l) l.push(r);
+    else kids.set(p, [r]);
+  }
+  const out: Array<{ row: number; depth: number }> = [];
+  const seen = new Set<number>();
+  const visit = (r: number, d: number): void => {
+    if (seen.has(r)) return;
+    seen.add(r);
+    out.push({ row: r, depth: d });
+    for (const k of kids.get(r) ?? []) visit(k, d + 1);
+  };
+  for (const r of kids.get(-1) ?? []) visit(r, 0);
+  for (let r = 0; r < v.count; r++) visit(r, 0); // a cycle of sources: print them anyway
+  return out;
+}
