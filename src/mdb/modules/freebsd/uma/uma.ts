@@ -6,8 +6,13 @@ import { defineDcmd, flag, str, table, text, type Column } from '../../../dcmd.j
 import { DcmdError, UsageError } from '../../../errors.js';
 import { ptrPad } from '../../../render/number.js';
 import { hx } from '../struct.js';
-import { umaFlagNames } from '../names.js';
-import { KEG, ZONE, kegName, kegRows, umaZones, zoneName, type ZoneStats } from './helpers.js';
+import { umaFlagNames, umaFlagNames2020 } from '../names.js';
+import { KEG, ZONE, kegFreeItems, kegName, kegPages, kegRows, umaEra, umaZones, zoneName, type ZoneStats } from './helpers.js';
+
+/** The 2020 kernel's show uma (db_show_uma): %18s %6s %7s %7s %11s %7s %7s %10s %8s. */
+const W2020 = [18, 6, 7, 7, 11, 7, 7, 10, 8];
+const umaLine2020 = (cells: string[]): string => cells.map((c, i) => c.padStart(W2020[i]!)).join(' ');
+const HDR2020 = ['Zone', 'Size', 'Used', 'Free', 'Requests', 'Sleeps', 'Bucket', 'Total Mem', 'XFree'];
 
 /** ddb's `show uma` header and row widths (%18s %6s %7s %7s %11s), the 2004 columns. */
 const W = [18, 6, 7, 7, 11];
@@ -38,8 +43,14 @@ zone's items take, (Used + Free) x Size, largest first. -i (ddb's
 This is the 2004 kernel's layout, "Zone Size Used Free Requests": newer
 ddb adds Sleeps, Bucket, Total Mem and XFree, but a 2004 zone has no
 uz_sleeps and no cross-domain free counts, so those columns are left out
-rather than printed as zeros. In mdb syntax this is ::uma; ::uma_zone
-prints the same counts with each zone's address.
+rather than printed as zeros. On a 2020 kernel (the dump's types declare
+uk_domain[] and uk_reserve) it prints that kernel's layout, "Zone Size
+Used Free Requests Sleeps Bucket Total Mem XFree" (uz_sleeps,
+uz_bucket_size, (Used + Free) x uk_size, uz_xdomain), with Free counting
+each CPU's alloc, free and cross-domain buckets, each domain's bucket
+cache (uzd_nitems) and the keg's ud_free_items, as get_uma_stats() does;
+/i quotes the zone name, as that kernel's CSV does. In mdb syntax this is
+::uma; ::uma_zone prints the same counts with each zone's address.
 
 EXAMPLES
   db> show uma
@@ -65,6 +76,25 @@ EXAMPLES
         return d > 0n ? 1 : d < 0n ? -1 : a.i - b.i;
       })
       .map((x) => x.z);
+    if (umaEra(ctx.target) === 2020) {
+      const data = sorted.map((z) => ({
+        zone: z.name,
+        addr: z.addr,
+        size: z.zoneSize,
+        used: z.used,
+        free: z.free,
+        requests: z.requests,
+        sleeps: z.sleeps,
+        bucket: z.bucketSize,
+        totalMem: totalMem(z),
+        xfree: z.xdomain,
+      }));
+      const cells = (d: (typeof data)[number]): string[] => [d.zone, String(d.size), String(d.used), String(d.free), String(d.requests), String(d.sleeps), String(d.bucket), String(d.totalMem), String(d.xfree)];
+      const lines = opts.i
+        ? [HDR2020.join(','), ...data.map((d) => [`"${d.zone}"`, ...cells(d).slice(1)].join(','))]
+        : [umaLine2020(HDR2020), ...data.map((d) => umaLine2020(cells(d)))];
+      return text(lines.map((l) => l + '\n').join(''), { data, addresses: sorted.map((z) => z.addr), addressType: ZONE });
+    }
     const data = sorted.map((z) => ({ zone: z.name, addr: z.addr, size: z.size, used: z.used, free: z.free, requests: z.requests }));
     const lines = opts.i
       ? ['Zone,Size,Used,Free,Requests', ...data.map((d) => `${d.zone},${d.size},${d.used},${d.free},${d.requests}`)]
@@ -132,6 +162,21 @@ const kegColumns = (ps: number): Column[] => [
   { key: 'allocf', header: 'ALLOCF', format: (v) => (v as string) || '-' },
 ];
 
+/** ::uma_keg on a 2020 kernel: pages and free items summed over domains, the reserve, 2020's flag names. */
+const kegColumns2020 = (ps: number): Column[] => [
+  { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
+  { key: 'name', header: 'NAME', width: 18 },
+  { key: 'size', header: 'SIZE', width: 5, align: 'right' },
+  { key: 'rsize', header: 'RSIZE', width: 5, align: 'right' },
+  { key: 'ipers', header: 'IPERS', width: 5, align: 'right' },
+  { key: 'ppera', header: 'PPERA', width: 5, align: 'right' },
+  { key: 'pages', header: 'PAGES', width: 7, align: 'right', format: (v) => String(v) },
+  { key: 'free', header: 'FREE', width: 7, align: 'right', format: (v) => String(v) },
+  { key: 'reserve', header: 'RESERVE', width: 7, align: 'right' },
+  { key: 'flags', header: 'FLAGS', width: 20, format: (_v, r) => r['flagNames'] as string },
+  { key: 'allocf', header: 'ALLOCF', format: (v) => (v as string) || '-' },
+];
+
 export const umaKeg = defineDcmd({
   name: 'uma_keg',
   synopsis: '?',
@@ -147,6 +192,14 @@ every allocation of a slab header fails meanwhile), the flags by name
 (OFFPAGE, REFCNT, INTERNAL, ...), the zone off-page slab headers come from
 (uk_slabzone), and the page allocator (uk_allocf) as a symbol. Without an
 address it walks every keg.
+
+On a 2020 kernel the keg has no uk_free, uk_recurse, uk_maxpages or
+uk_slabzone: PAGES and FREE are summed over its memory domains
+(uk_domain[i].ud_pages and ud_free_items), RESERVE is uk_reserve (items
+only an M_USE_RESERVE allocation may take: a keg whose FREE is below its
+RESERVE refuses every other allocation from its slabs), and FLAGS are
+that kernel's names (NOFREE: keg_drain never frees its slabs; VM,
+OFFPAGE, HASH, INTERNAL ...).
 
 EXAMPLES
   > ::uma_keg
@@ -165,6 +218,24 @@ EXAMPLES
     const r = k.rowOf(addr);
     if (r < 0) throw new DcmdError(`couldn't read struct uma_keg at ${hx(addr)}`);
     const allocf = k.get(r, 'uk_allocf');
+    if (umaEra(ctx.target) === 2020) {
+      const flags = k.num(r, 'uk_flags') >>> 0;
+      const row2020 = {
+        addr,
+        name: kegName(ctx.target, addr) || k.str(r, 'uk_name'),
+        size: k.num(r, 'uk_size'),
+        rsize: k.num(r, 'uk_rsize'),
+        ipers: k.num(r, 'uk_ipers'),
+        ppera: k.num(r, 'uk_ppera'),
+        pages: kegPages(ctx.target, r),
+        free: kegFreeItems(ctx.target, r),
+        reserve: k.num(r, 'uk_reserve'),
+        flags,
+        flagNames: umaFlagNames2020(flags),
+        allocf: allocf === 0n ? '' : ctx.target.formatAddr(allocf),
+      };
+      return table(kegColumns2020(ctx.pointerSize), [row2020], { addresses: [addr], addressType: KEG });
+    }
     const slabzone = k.get(r, 'uk_slabzone');
     const row = {
       addr,
