@@ -2,6 +2,9 @@
 // (dumps/freebsd-2004-uma-looping.dump, or $MDDB_FREEBSD_DUMP): `> ` lines in
 // mdb's grammar, `db> ` lines in ddb's, each printing the lines shown under
 // it ("..." where lines are left out). Skipped while the dump is absent.
+// The vmem dcmds' examples need a 2020 kernel: they run on the simulated
+// PR 248008 dump (dumps/freebsd-248008-btalloc.dump, or $MDDB_FREEBSD_2020_DUMP)
+// when it exists, else on the in-memory 2020 fixture (fixture2020.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +12,13 @@ import { readDump } from '../../../../src/dump/read.js';
 import { modulesFor } from '../../../../src/mdb/modules/index.js';
 import { createSession } from '../../../../src/mdb/session.js';
 import { REPO_ROOT } from '../../../../src/tools/golden.js';
+import type { DumpModel } from '../../../../src/dump/format.js';
+import { vmemModule } from '../../../../src/mdb/modules/freebsd/index.js';
+import { freebsd2020Dump } from './fixture2020.js';
 
 const DUMP = process.env['MDDB_FREEBSD_DUMP'] ?? path.join(REPO_ROOT, 'dumps/freebsd-2004-uma-looping.dump');
+const DUMP2020 = process.env['MDDB_FREEBSD_2020_DUMP'] ?? path.join(REPO_ROOT, 'dumps/freebsd-248008-btalloc.dump');
+const VMEM_DCMDS = new Set(vmemModule.dcmds.map((d) => d.name));
 
 interface Example {
   syntax: 'mdb' | 'ddb';
@@ -58,11 +66,13 @@ function mismatch(printed: string[], shown: string[]): string | undefined {
 describe.skipIf(!fs.existsSync(DUMP))('FreeBSD help examples on the simulated dump', () => {
   it('print what the help shows', async () => {
     const model = readDump(DUMP);
+    const model2020: DumpModel = fs.existsSync(DUMP2020) ? readDump(DUMP2020) : freebsd2020Dump();
     const bad: string[] = [];
     for (const m of modulesFor('freebsd')) {
       if (m.name === 'mdb' || m.name === 'mdb_kvm') continue;
       for (const d of m.dcmds) {
-        const sessions = { mdb: createSession(model, DUMP, undefined, { syntax: 'mdb' }), ddb: createSession(model, DUMP, undefined, { syntax: 'ddb' }) };
+        const [dm, dp] = VMEM_DCMDS.has(d.name) ? [model2020, DUMP2020] : [model, DUMP];
+        const sessions = { mdb: createSession(dm, dp, undefined, { syntax: 'mdb' }), ddb: createSession(dm, dp, undefined, { syntax: 'ddb' }) };
         for (const e of examples(d.help)) {
           const r = await sessions[e.syntax].execute(e.command);
           const printed = [...r.output.split('\n').slice(0, -1), ...r.errors].map((l) => l.trimEnd());

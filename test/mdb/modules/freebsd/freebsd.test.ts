@@ -32,8 +32,8 @@ describe('session syntax', () => {
   it('completes ddb words', () => {
     const s = freebsdSession();
     expect(s.complete('sh')).toEqual(['show']);
-    expect(s.complete('show al')).toEqual(['all', 'allpcpu']);
-    expect(s.complete('show all ')).toEqual(['procs', 'trace']);
+    expect(s.complete('show al')).toEqual(['all', 'allpcpu', 'allvmem', 'allvmemdump']);
+    expect(s.complete('show all ')).toEqual(['procs', 'trace', 'vmem', 'vmemdump']);
     expect(s.complete('x')).toEqual(['x']);
   });
 
