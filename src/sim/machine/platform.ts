@@ -74,6 +74,30 @@ export const I386_FREEBSD: Platform = {
   stackSize: 0x2000,
 };
 
+// FreeBSD amd64 (2020): the direct map at 0xfffff80000000000 (the lowest
+// kernel address, so offsets are from there), kernel_map's KVA from
+// 0xfffffe0000000000, the kernel linked at KERNBASE 0xffffffff80000000.
+const FBSD_AMD64_BASE = 0xfffff80000000000n;
+const foff = (a: bigint): number => Number(a - FBSD_AMD64_BASE);
+
+export const AMD64_FREEBSD: Platform = {
+  name: 'amd64',
+  isa: 'amd64',
+  pointerSize: 8,
+  pagesize: 4096,
+  kvaBase: FBSD_AMD64_BASE,
+  textBase: foff(0xffffffff80200000n),
+  dataBase: foff(0xffffffff81800000n),
+  segkpBase: foff(0xfffffe0080000000n),
+  segkpSize: 0x10000000,
+  heapBase: foff(0xfffffe0000000000n),
+  heapSize: 0x80000000,
+  stackSize: 0x4000,
+};
+
+/** where amd64's direct map starts, as an offset (0: it is the base) */
+export const AMD64_FREEBSD_DMAP: Kva = 0;
+
 export function toAddr(p: Platform, kva: Kva): bigint {
   return kva === 0 ? 0n : p.kvaBase + BigInt(kva);
 }

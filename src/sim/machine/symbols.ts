@@ -38,8 +38,12 @@ const funcs: FuncSym[] = [];
 /** by kernel (illumos or freebsd, from the module) and name: both kernels have a panic() */
 const funcByName = new Map<string, FuncSym>();
 
-/** FreeBSD's kernel is one module, "kernel"; every other module name is illumos's. */
-const kernelOf = (module: string): string => (module === 'kernel' ? 'freebsd' : 'illumos');
+/**
+ * FreeBSD's kernel is one module, "kernel"; the 2020 kernel's functions are
+ * declared in "kernel.2020" so that they neither move the 2004 kernel's
+ * layout nor clash with its names. Every other module name is illumos's.
+ */
+const kernelOf = (module: string): string => (module === 'kernel' ? 'freebsd' : module === 'kernel.2020' ? 'freebsd2020' : 'illumos');
 const funcKey = (module: string, name: string): string => `${kernelOf(module)}:${name}`;
 
 /** FNV-1a, for deterministic per-name layout choices */

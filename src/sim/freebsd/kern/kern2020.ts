@@ -1,0 +1,119 @@
+/*
+ * The 13.0-CURRENT (2020) kernel's pieces the btalloc model needs, declared
+ * in their own symbol module ("kernel.2020") so the 2004 kernel's layout is
+ * untouched: the personality (sched_idletd, fork_exit), sleeping with a
+ * timeout as 2020's kern_synch.c does it (pause_sbt -> _sleep ->
+ * sleepq_timedwait -> mi_switch), wakeup, and a sleep mutex that blocks on
+ * a turnstile when contested (vmem_bt_lock, "btag lock").
+ */
+import type { Kernel, Personality } from '../../machine/kernel.js';
+import type { Kva } from '../../machine/platform.js';
+import { func, type FuncSym } from '../../machine/symbols.js';
+import { PanicStop } from '../../machine/stop.js';
+import type { KGen, KThread } from '../../machine/thread.js';
+
+export const K20 = 'kernel.2020';
+export const f20 = (name: string, size?: number): FuncSym => func(K20, name, size);
+
+const _sleep = f20('_sleep', 0x2b0);
+const pause_sbt = f20('pause_sbt', 0x140);
+const sleepq_wait = f20('sleepq_wait', 0x60);
+const sleepq_timedwait = f20('sleepq_timedwait', 0x90);
+const mi_switch = f20('mi_switch', 0x1d0);
+const __mtx_lock_sleep = f20('__mtx_lock_sleep', 0x3f0);
+const turnstile_wait = f20('turnstile_wait', 0x1e0);
+const panicFn = f20('panic', 0x60);
+
+export const HZ = 1000;
+export const PVM = 68;
+export const PWAIT = 92;
+export const PPAUSE = 104;
+export const EWOULDBLOCK = 35;
+/** sbintime of one tick (SBT_1S / hz) */
+export const SBT_1MS = 0x418937;
+
+/** The 2020 kernel never panics in this model; a simulator bug that would reach panic() stops the machine all the same. */
+function panic20(k: Kernel, message: string): never {
+  const t = k.curthread!;
+  k.enter(panicFn, 0b1, k.kstring(message));
+  k.panicked = { message, thread: t, cpu: k.curcpu, caller: 'panic', time: k.now };
+  k.console(`panic: ${message}`);
+  throw new PanicStop();
+}
+
+export const FREEBSD_2020: Personality = {
+  modules: [K20],
+  idleFn: f20('sched_idletd', 0x1c0),
+  threadStartFn: f20('fork_exit', 0xa0),
+  panic: (k, m) => panic20(k, m),
+  assert: (k, ok, expr, file, line) => {
+    if (!ok && k.cfg.debug) panic20(k, `${expr} (${file}:${line})`);
+  },
+  clockInterrupts: true,
+};
+
+/**
+ * models _sleep(chan, lock, pri, wmesg, sbt): sleep on chan, for `timo`
+ * ticks when timo > 0 (sleepq_timedwait) or until woken (sleepq_wait).
+ * Returns 0 when woken, EWOULDBLOCK when the timeout ran out.
+ */
+export function* sleep20(k: Kernel, chan: Kva, pri: number, wmesg: string, timo: number): KGen<number> {
+  const t = k.curthread!;
+  const fr = k.enter(_sleep, 0b1001, chan, 0, pri, k.kstring(wmesg), timo * SBT_1MS, 0);
+  const sq = k.enter(timo > 0 ? sleepq_timedwait : sleepq_wait, 0b1, chan, 0);
+  const sw = k.enter(mi_switch, 0, 0x104 /* SW_VOL | SWT_SLEEPQ */);
+  yield { kind: 'sleep', wchan: chan, sobj: 'cv', wmesg, ...(timo > 0 ? { timeoutNs: (timo * 1e9) / HZ } : {}) };
+  k.leave(sw);
+  k.leave(sq);
+  k.leave(fr);
+  const to = t.timedOut;
+  t.timedOut = false;
+  return to ? EWOULDBLOCK : 0;
+}
+
+/** models pause(wmesg, timo) -> pause_sbt(): a timed sleep on the thread's own channel (&pause_wchan[curcpu] in 2020). */
+export function* pause20(k: Kernel, wmesg: string, timo: number): KGen<void> {
+  const t = k.curthread!;
+  const fr = k.enter(pause_sbt, 0b1, k.kstring(wmesg), timo * SBT_1MS, 0, 0x100 /* C_HARDCLOCK */);
+  yield* sleep20(k, t.addr + 0x4, 0, wmesg, timo);
+  k.leave(fr);
+}
+
+/** models wakeup(chan) */
+export function wakeup20(k: Kernel, chan: Kva): void {
+  k.cvBroadcast(chan);
+}
+
+export interface Mtx20 {
+  name: string;
+  addr: Kva;
+  owner: KThread | null;
+  turnstile: Kva;
+}
+
+const blocked = new WeakMap<KThread, Mtx20>();
+export function blockedMtx20(t: KThread): Mtx20 | undefined {
+  return t.sobj === 'mutex' ? blocked.get(t) : undefined;
+}
+
+/** models mtx_lock(): a contested lock blocks on its turnstile (TDI_LOCK, ps shows "*name") until handed over. */
+export function* mtxLock20(k: Kernel, m: Mtx20): KGen<void> {
+  const t = k.curthread!;
+  while (m.owner !== null && m.owner !== t) {
+    const s = k.enter(__mtx_lock_sleep, 0b11, m.addr + 0x10, t.addr, 0);
+    const tw = k.enter(turnstile_wait, 0b111, m.turnstile, m.owner.addr, 0);
+    const sw = k.enter(mi_switch, 0, 0x104);
+    blocked.set(t, m);
+    yield { kind: 'sleep', wchan: m.addr, sobj: 'mutex', wmesg: m.name };
+    blocked.delete(t);
+    k.leave(sw);
+    k.leave(tw);
+    k.leave(s);
+  }
+  m.owner = t;
+}
+
+export function mtxUnlock20(k: Kernel, m: Mtx20): void {
+  m.owner = null;
+  if (k.hasSleepers(m.addr)) k.cvSignal(m.addr);
+}
