@@ -1,0 +1,340 @@
+/*
+ * The 2020 VM as the btalloc path meets it (vm/vm_kern.c, vm/vm_page.c,
+ * vm/vm_pageout.c of 13.0-CURRENT), one memory domain:
+ *
+ *   kmem_malloc -> kmem_malloc_domainset -> kmem_malloc_domain:
+ *     vmem_alloc(vm_dom[0].vmd_kernel_arena, size, flags | M_BESTFIT) for the
+ *     KVA, then kmem_back_domain() wires pages behind it (a waiting caller
+ *     sleeps in vm_wait_domain, "vmwait"); kmem_free gives both back;
+ *   kva_import_domain: the per-domain arena imports KVA_QUANTUM spans from
+ *     kernel_arena; kva_import: kernel_arena imports from kernel_map;
+ *   vmem_bt_alloc (platforms without UMA_MD_SMALL_ALLOC): a tag page's KVA
+ *     from the per-domain arena with M_NOWAIT|M_NOVM|M_USE_RESERVE|M_BESTFIT
+ *     under vmem_bt_lock, backed with M_NOWAIT|M_USE_RESERVE; on failure a
+ *     waiting caller pause("btalloc", 1)s and returns NULL for UMA to retry;
+ *   uma_small_alloc (amd64): a page from the direct map, no KVA;
+ *   the pagedaemon: below the free target it pages out anonymous memory and,
+ *     at most every lowmem_period (10 s), runs vm_lowmem and uma_reclaim.
+ * Pages are counts; the dump shows vm_cnt.
+ */
+import type { Kernel } from '../../machine/kernel.js';
+import type { Kva } from '../../machine/platform.js';
+import type { KGen } from '../../machine/thread.js';
+import { f20, HZ, mtxLock20, mtxUnlock20, pause20, PVM, sleep20, wakeup20, type Mtx20 } from '../kern/kern2020.js';
+import { umaReclaim, type Uma2020 } from '../uma2020/uma.js';
+import { M_BESTFIT, M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK, vmemAlloc, vmemFree, vmemXalloc, vmemXfree, type Vmem, type VmemSys } from '../vmem/vmem.js';
+
+const kmem_malloc = f20('kmem_malloc', 0x40);
+const kmem_malloc_domainset = f20('kmem_malloc_domainset', 0x110);
+const kmem_malloc_domain = f20('kmem_malloc_domain', 0x130);
+const kmem_back_domain = f20('kmem_back_domain', 0x2a0);
+const kmem_free = f20('kmem_free', 0xb0);
+const vm_wait_domain = f20('vm_wait_domain', 0xa0);
+const vm_wait_doms = f20('vm_wait_doms', 0xd0);
+const vmem_bt_alloc = f20('vmem_bt_alloc', 0x150);
+const uma_small_alloc = f20('uma_small_alloc', 0xe0);
+const kva_import_domain = f20('kva_import_domain', 0x50);
+const kva_import = f20('kva_import', 0x90);
+const vm_pageout_worker = f20('vm_pageout_worker', 0x4f0);
+const vm_pageout_lowmem = f20('vm_pageout_lowmem', 0x80);
+
+export const VM_ALLOC_NORMAL = 0;
+export const VM_ALLOC_INTERRUPT = 1;
+export const VM_ALLOC_SYSTEM = 2;
+
+export interface VmCnt {
+  v_page_count: number;
+  v_free_count: number;
+  v_wire_count: number;
+  v_active_count: number;
+  v_inactive_count: number;
+  v_free_reserved: number;
+  v_free_min: number;
+  v_free_target: number;
+  v_free_severe: number;
+  v_interrupt_free_min: number;
+  v_pdwakeups: number;
+  v_pdpages: number;
+}
+
+export interface Anon {
+  resident: number;
+}
+
+export interface Vm2020 {
+  k: Kernel;
+  cnt: VmCnt;
+  cntAddr: Kva;
+  /** &vm_min_domains: vm_wait sleepers ("vmwait") */
+  minChan: Kva;
+  /** &vm_dom[0].vmd_pageout_wanted: the pagedaemon sleeps here ("psleep") */
+  pdChan: Kva;
+  owners: Set<Anon>;
+  lastLowmem: number;
+  lowmems: number;
+  vmWaits: number;
+  pagedOut: number;
+  btallocPauses: number;
+  btallocFails: number;
+  kvaFails: number;
+}
+
+export function vmStartup2020(k: Kernel, physmem: number, wired: number): Vm2020 {
+  const cntAddr = k.sym.object(K20OBJ, 'vm_cnt', 0x100).addr;
+  // vm_pageout_init / vm_domain_init sizing of 2020
+  const v_interrupt_free_min = 2;
+  const v_free_reserved = 34 + Math.floor(physmem / 768) + 7 + v_interrupt_free_min;
+  const v_free_min = Math.floor(physmem / 200) + v_free_reserved;
+  const v_free_severe = Math.floor(v_free_min / 2) + v_free_reserved / 2;
+  const cnt: VmCnt = {
+    v_page_count: physmem,
+    v_free_count: physmem - wired,
+    v_wire_count: wired,
+    v_active_count: 0,
+    v_inactive_count: 0,
+    v_free_reserved,
+    v_free_min,
+    v_free_target: 4 * v_free_min + v_free_reserved,
+    v_free_severe: Math.floor(v_free_severe),
+    v_interrupt_free_min,
+    v_pdwakeups: 0,
+    v_pdpages: 0,
+  };
+  return {
+    k,
+    cnt,
+    cntAddr,
+    minChan: k.sym.object(K20OBJ, 'vm_min_domains', 4).addr,
+    pdChan: k.sym.object(K20OBJ, 'vm_dom', 0x1000).addr + 0x80,
+    owners: new Set(),
+    lastLowmem: -1e18,
+    lowmems: 0,
+    vmWaits: 0,
+    pagedOut: 0,
+    btallocPauses: 0,
+    btallocFails: 0,
+    kvaFails: 0,
+  };
+}
+const K20OBJ = 'kernel.2020';
+
+export function vmPageCountMin(vm: Vm2020): boolean {
+  return vm.cnt.v_free_count < vm.cnt.v_free_min;
+}
+export function vmPageCountSevere(vm: Vm2020): boolean {
+  return vm.cnt.v_free_count < vm.cnt.v_free_severe;
+}
+
+/** models vm_page_alloc of `n` pages of one class, all or nothing; below the free target the pagedaemon is woken. */
+export function vmPageAlloc(vm: Vm2020, n: number, req: number, wired: boolean): boolean {
+  const c = vm.cnt;
+  const floor = req === VM_ALLOC_NORMAL ? c.v_free_reserved : req === VM_ALLOC_SYSTEM ? c.v_interrupt_free_min : 0;
+  const ok = c.v_free_count - n >= floor;
+  if (ok) {
+    c.v_free_count -= n;
+    if (wired) c.v_wire_count += n;
+    else c.v_active_count += n;
+  }
+  if (c.v_free_count < c.v_free_min) wakeup20(vm.k, vm.pdChan);
+  return ok;
+}
+
+export function vmPageFree(vm: Vm2020, n: number, wired: boolean): void {
+  const c = vm.cnt;
+  c.v_free_count += n;
+  if (wired) c.v_wire_count -= n;
+  else c.v_active_count -= n;
+  if (!vmPageCountMin(vm) && vm.k.hasSleepers(vm.minChan)) wakeup20(vm.k, vm.minChan);
+}
+
+/** models vm_wait_domain(): sleep on vm_min_domains ("vmwait") while pages are short. */
+export function* vmWaitDomain(vm: Vm2020): KGen<void> {
+  const k = vm.k;
+  const fr = k.enter(vm_wait_domain, 0, 0);
+  vm.vmWaits++;
+  wakeup20(k, vm.pdChan);
+  if (vmPageCountMin(vm)) yield* sleep20(k, vm.minChan, PVM, 'vmwait', 0);
+  k.leave(fr);
+}
+
+/** models vm_wait_doms(): the same, from UMA's keg_fetch_slab; returns at once when no domain is short. */
+export function* vmWaitDoms(vm: Vm2020): KGen<void> {
+  const k = vm.k;
+  if (!vmPageCountMin(vm)) return;
+  const fr = k.enter(vm_wait_doms, 0b1, vm.minChan);
+  vm.vmWaits++;
+  yield* sleep20(k, vm.minChan, PVM, 'vmwait', 0);
+  k.leave(fr);
+}
+
+export interface Kmem {
+  vm: Vm2020;
+  vs: VmemSys;
+  kernel_arena: Vmem;
+  domain_arena: Vmem;
+  /** kernel_map's free KVA for kva_import: [next, end) */
+  mapNext: number;
+  mapEnd: number;
+  btLock: Mtx20;
+  kvaQuantum: number;
+}
+
+/** models kva_import(): a KVA_QUANTUM-aligned span of kernel_map for kernel_arena, or -1. */
+// eslint-disable-next-line require-yield
+export function* kvaImport(km: Kmem, size: number, _flags: number): KGen<number> {
+  const k = km.vm.k;
+  const fr = k.enter(kva_import, 0, 0, size, _flags, 0);
+  let a = -1;
+  const start = Math.ceil(km.mapNext / km.kvaQuantum) * km.kvaQuantum;
+  if (start + size <= km.mapEnd) {
+    a = start;
+    km.mapNext = start + size;
+  }
+  k.leave(fr);
+  return a;
+}
+
+/** models kva_import_domain(): a span for the per-domain arena out of kernel_arena. */
+export function* kvaImportDomain(km: Kmem, size: number, flags: number): KGen<number> {
+  const k = km.vm.k;
+  const fr = k.enter(kva_import_domain, 0b1, km.kernel_arena.addr, size, flags, 0);
+  const a = yield* vmemXalloc(km.vs, km.kernel_arena, size, km.kvaQuantum, flags);
+  k.leave(fr);
+  return a;
+}
+
+/** models kmem_back_domain(): wire pages behind [addr, addr+size); a waiting caller sleeps in vm_wait_domain. */
+function* kmemBack(km: Kmem, addr: number, size: number, flags: number): KGen<boolean> {
+  const vm = km.vm;
+  const k = vm.k;
+  const fr = k.enter(kmem_back_domain, 0b1, 0, 0, addr, size, flags);
+  const pages = Math.ceil(size / k.p.pagesize);
+  const req = flags & M_USE_RESERVE ? VM_ALLOC_INTERRUPT : VM_ALLOC_SYSTEM;
+  let ok = false;
+  for (;;) {
+    if (vmPageAlloc(vm, pages, req, true)) {
+      ok = true;
+      break;
+    }
+    if (flags & M_NOWAIT) break;
+    yield* vmWaitDomain(vm);
+  }
+  k.tick(250 * pages);
+  k.leave(fr);
+  return ok;
+}
+
+/** models kmem_malloc(size, flags): wired KVA from the per-domain arena; 0 only without M_WAITOK. */
+export function* kmemMalloc(km: Kmem, size: number, flags: number): KGen<Kva> {
+  const k = km.vm.k;
+  const f1 = k.enter(kmem_malloc, 0, size, flags);
+  const f2 = k.enter(kmem_malloc_domainset, 0, 0, size, flags);
+  let addr = 0;
+  for (;;) {
+    const f3 = k.enter(kmem_malloc_domain, 0, 0, size, flags);
+    const a = yield* vmemAlloc(km.vs, km.domain_arena, size, flags | M_BESTFIT);
+    if (a >= 0) {
+      if (yield* kmemBack(km, a, size, flags)) addr = a;
+      else vmemFree(km.vs, km.domain_arena, a, size);
+    } else km.vm.kvaFails++;
+    k.leave(f3);
+    if (addr !== 0 || !(flags & M_WAITOK)) break;
+    yield* vmWaitDoms(km.vm);
+  }
+  k.leave(f2);
+  k.leave(f1);
+  return addr;
+}
+
+/** models kmem_free(addr, size): unwire and give the KVA back to the per-domain arena. */
+export function kmemFree(km: Kmem, addr: Kva, size: number): void {
+  const k = km.vm.k;
+  const fr = k.enter(kmem_free, 0, addr, size);
+  vmemFree(km.vs, km.domain_arena, addr, size);
+  vmPageFree(km.vm, Math.ceil(size / k.p.pagesize), true);
+  k.leave(fr);
+}
+
+/** models vmem_bt_alloc(zone, bytes, domain, &pflag, wait): a boundary-tag page's KVA and page, or 0. */
+export function* vmemBtAlloc(km: Kmem, zoneAddr: Kva, bytes: number, wait: number): KGen<Kva> {
+  const vm = km.vm;
+  const k = vm.k;
+  const fr = k.enter(vmem_bt_alloc, 0b1, zoneAddr, bytes, 0, 0, wait);
+  yield* mtxLock20(k, km.btLock);
+  const a = yield* vmemXalloc(km.vs, km.domain_arena, bytes, 0, M_NOWAIT | M_NOVM | M_USE_RESERVE | M_BESTFIT);
+  const ret = 0;
+  if (a >= 0) {
+    if (yield* kmemBack(km, a, bytes, M_NOWAIT | M_USE_RESERVE)) {
+      mtxUnlock20(k, km.btLock);
+      k.leave(fr);
+      return a;
+    }
+    vmemXfree(km.vs, km.domain_arena, a, bytes);
+    mtxUnlock20(k, km.btLock);
+    if (wait & M_WAITOK) yield* vmWaitDomain(vm);
+  } else {
+    // out of address space or lost a fill race
+    vm.btallocFails++;
+    mtxUnlock20(k, km.btLock);
+    if (wait & M_WAITOK) {
+      vm.btallocPauses++;
+      yield* pause20(k, 'btalloc', 1);
+    }
+  }
+  k.leave(fr);
+  return ret;
+}
+
+/** models uma_small_alloc() (UMA_MD_SMALL_ALLOC, amd64): a page through the direct map. */
+export function* umaSmallAlloc(vm: Vm2020, dmapNext: { next: Kva; free: Kva[] }, wait: number): KGen<Kva> {
+  const k = vm.k;
+  const fr = k.enter(uma_small_alloc, 0, 0, k.p.pagesize, 0, 0, wait);
+  let a = 0;
+  for (;;) {
+    if (vmPageAlloc(vm, 1, wait & M_USE_RESERVE || wait & M_NOWAIT ? VM_ALLOC_INTERRUPT : VM_ALLOC_SYSTEM, true)) {
+      a = dmapNext.free.pop() ?? ((dmapNext.next += k.p.pagesize), dmapNext.next - k.p.pagesize);
+      break;
+    }
+    if (!(wait & M_WAITOK)) break;
+    yield* vmWaitDomain(vm);
+  }
+  k.leave(fr);
+  return a;
+}
+
+/** the pagedaemon (vm_pageout_worker): wakes every 100 ms or when pages run short. */
+export function* vmPageout2020(vm: Vm2020, u: Uma2020, lowmemPeriodS: number): KGen<void> {
+  const k = vm.k;
+  const c = vm.cnt;
+  const fr = k.enter(vm_pageout_worker, 0, 0);
+  for (;;) {
+    yield* sleep20(k, vm.pdChan, PVM, 'psleep', HZ / 10);
+    u.bucketdisable = vmPageCountMin(vm);
+    if (c.v_free_count >= c.v_free_target) continue;
+    c.v_pdwakeups++;
+    if (k.now - vm.lastLowmem >= lowmemPeriodS * 1e9) {
+      vm.lastLowmem = k.now;
+      vm.lowmems++;
+      const lf = k.enter(vm_pageout_lowmem, 0);
+      // EVENTHANDLER vm_lowmem, then uma_reclaim(UMA_RECLAIM_TRIM); the reclaim worker drains the CPU caches when severe
+      umaReclaim(u, vmPageCountSevere(vm));
+      k.leave(lf);
+    }
+    // page out inactive anonymous memory toward the target
+    const owners = [...vm.owners].filter((o) => o.resident > 0);
+    let i = 0;
+    while (c.v_free_count < c.v_free_target && owners.some((o) => o.resident > 0)) {
+      const o = owners[i++ % owners.length]!;
+      const n = Math.min(32, o.resident, c.v_free_target - c.v_free_count);
+      if (n <= 0) continue;
+      o.resident -= n;
+      vm.pagedOut += n;
+      c.v_pdpages += n;
+      vmPageFree(vm, n, false);
+      k.tick(n * 20_000);
+      yield* k.preempt();
+    }
+    u.bucketdisable = vmPageCountMin(vm);
+  }
+  k.leave(fr);
+}
