@@ -148,7 +148,12 @@ export function vmemIndex(target: Target): VmemIndex {
       }
     }
     let sorted = true;
-    for (let i = lo + 1; i < hi && sorted; i++) if (start(segRows[i]!) < start(segRows[i - 1]!)) sorted = false;
+    for (let i = lo + 1; i < hi && sorted; i++) {
+      const a0 = start(segRows[i - 1]!);
+      const a1 = start(segRows[i]!);
+      // address order, and a span before the segments that start where it does
+      if (a1 < a0 || (a1 === a0 && isSpan(type[segRows[i]!]!) && !isSpan(type[segRows[i - 1]!]!))) sorted = false;
+    }
     if (!sorted) {
       const part = Array.from(segRows.subarray(lo, hi));
       part.sort((x, y) => {
@@ -268,27 +273,45 @@ export interface SizeClass {
   freeSize: number;
 }
 
-/** vmem_summ's tally: busy and free segments of the arena per freelist order. */
+const classCache = new WeakMap<VmemIndex, Map<number, SizeClass[]>>();
+
+/** vmem_summ's tally: busy and free segments of the arena per freelist order (computed once per arena). */
 export function sizeClasses(idx: VmemIndex, a: Arena): SizeClass[] {
-  const ut = new Map<number, SizeClass>();
+  let m = classCache.get(idx);
+  if (!m) classCache.set(idx, (m = new Map()));
+  const hit = m.get(a.row);
+  if (hit) return hit;
+  // one pass over the arena's tags into per-order typed arrays (orders < 128 for any 64-bit size)
+  const ut = new Float64Array(128);
+  const us = new Float64Array(128);
+  const ft = new Float64Array(128);
+  const fs = new Float64Array(128);
   const q = 2 ** a.shift;
-  for (let i = idx.segOff[a.row]!; i < idx.segOff[a.row + 1]!; i++) {
-    const r = idx.segRows[i]!;
-    const t = idx.type[r]!;
+  const { segRows, type, size } = idx;
+  const hi = idx.segOff[a.row + 1]!;
+  for (let i = idx.segOff[a.row]!; i < hi; i++) {
+    const r = segRows[i]!;
+    const t = type[r]!;
     if (t !== BT_TYPE_BUSY && t !== BT_TYPE_FREE) continue;
-    const sz = idx.size[r]!;
-    const ord = size2order(Math.floor(sz / q));
-    let c = ut.get(ord);
-    if (!c) ut.set(ord, (c = { order: ord, classSize: order2size(ord) * q, inuse: 0, inuseSize: 0, free: 0, freeSize: 0 }));
+    const sz = size[r]!;
+    const qs = Math.floor(sz / q);
+    const ord = qs <= OPTVALUE ? qs - 1 : flsl(qs) + (OPTVALUE - OPTORDER - 2);
+    if (ord < 0) continue; // a segment smaller than the quantum: no class
     if (t === BT_TYPE_BUSY) {
-      c.inuse++;
-      c.inuseSize += sz;
+      ut[ord]!++;
+      us[ord]! += sz;
     } else {
-      c.free++;
-      c.freeSize += sz;
+      ft[ord]!++;
+      fs[ord]! += sz;
     }
   }
-  return [...ut.values()].sort((x, y) => x.order - y.order);
+  const out: SizeClass[] = [];
+  for (let o = 0; o < 128; o++) {
+    if (ut[o] === 0 && ft[o] === 0) continue;
+    out.push({ order: o, classSize: order2size(o) * q, inuse: ut[o]!, inuseSize: us[o]!, free: ft[o]!, freeSize: fs[o]! });
+  }
+  m.set(a.row, out);
+  return out;
 }
 
 /**
