@@ -319,3 +319,12 @@ describe('a million boundary tags', () => {
     }
   });
 });
+
+describe('::whatis', () => {
+  it('finds a kernel virtual address in the innermost arena, naming the arena it was imported from', async () => {
+    const s = freebsd2020Session('mdb');
+    expect(await out(s, 'c4000100::whatis')).toBe("c4000100 is c4000000+100, allocated in vmem arena 'kernel arena dom0' (boundary tag c1d000c0), imported from 'kernel arena'\n");
+    expect(await out(s, 'c4800010::whatis')).toBe("c4800010 is c4800000+10, free in vmem arena 'kernel arena' (boundary tag c1d00060)\n");
+    expect(await out(s, 'd1000000::whatis')).toBe('d1000000 is unknown\n');
+  });
+});

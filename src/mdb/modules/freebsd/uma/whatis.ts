@@ -11,13 +11,15 @@ import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { hx } from '../struct.js';
 import { procOf, procRows, readFbThread, threadRows } from '../thread/helpers.js';
+import { BT_TYPE_BUSY } from '../names.js';
+import { vmemIndex, vmemSegmentsAt } from '../vmem/helpers.js';
 import { allSlabs, bucketRows, kegName, kegRows, slabFreeItems, umaZones, zoneName } from './helpers.js';
 
 export interface WhatisHit {
   addr: bigint;
   base: bigint;
   what: string;
-  kind: 'item' | 'stack' | 'struct' | 'symbol' | 'unknown';
+  kind: 'item' | 'stack' | 'struct' | 'vmem' | 'symbol' | 'unknown';
 }
 
 const at = (addr: bigint, base: bigint): string => (addr === base ? `${hx(addr)} is ` : `${hx(addr)} is ${hx(base)}+${hx(addr - base)}, `);
@@ -96,6 +98,17 @@ export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
   }
   const obj = target.objectAt(addr);
   if (obj && obj.table.startsWith('struct ')) return { addr, base: obj.base, kind: 'struct', what: `${at(addr, obj.base)}${structDesc(target, obj.table, obj.row, obj.base)}` };
+  // kernel virtual address in a vmem arena (vmem_whatis): the innermost arena's segment
+  const segs = vmemSegmentsAt(target, addr);
+  if (segs.length > 0) {
+    const idx = vmemIndex(target);
+    const { arena, tag } = segs[0]!;
+    const start = idx.start(tag);
+    const state = idx.type[tag] === BT_TYPE_BUSY ? 'allocated' : 'free';
+    const also = segs.slice(1).map((x) => `'${idx.arenas.chars(x.arena, 'vm_name')}'`);
+    const what = `${at(addr, start)}${state} in vmem arena '${idx.arenas.chars(arena, 'vm_name')}' (boundary tag ${hx(idx.addr(tag))})${also.length ? `, imported from ${also.join(', ')}` : ''}`;
+    return { addr, base: start, kind: 'vmem', what };
+  }
   const sym = target.symbolAt(addr);
   if (sym) return { addr, base: sym.sym.addr, kind: 'symbol', what: `${hx(addr)} is ${target.formatAddr(addr)}, in ${sym.sym.module}'s data` };
   return { addr, base: addr, kind: 'unknown', what: `${hx(addr)} is unknown` };
@@ -110,7 +123,9 @@ export const whatis = defineDcmd({
 the keg (named after its first zone), the slab, and whether the item is
 allocated, free in the slab, or free in a zone's bucket; else a place in a
 thread's kernel stack; else a struct the dump describes (a thread, zone,
-keg, slab header, bucket, process ...); else a kernel symbol. An address
+keg, slab header, bucket, process ...); else, on a 2020 kernel, a busy or
+free segment of a vmem arena (the innermost one, naming the arenas it was
+imported from, as ddb's vmem_whatis finds it); else a kernel symbol. An address
 inside an object is given as base+offset.
 
 EXAMPLES

@@ -180,6 +180,8 @@ export function vmemIndex(target: Target): VmemIndex {
     arenaOf: (r) => (r >= 0 && r < n && arenaRow[r]! < na ? arenaRow[r]! : -1),
   };
   indexes.set(target, idx);
+  // the per-arena size-class tallies are part of the index: show vmem and show all vmem then only print
+  for (let a = 0; a < na; a++) sizeClasses(idx, readArena(target, a));
   return idx;
 }
 
@@ -386,4 +388,30 @@ export function arenaTree(target: Target): Array<{ row: number; depth: number }>
   for (const r of kids.get(-1) ?? []) visit(r, 0);
   for (let r = 0; r < v.count; r++) visit(r, 0); // a cycle of sources: print them anyway
   return out;
+}
+
+/** The segments (busy or free, not spans) that contain addr, one per arena, deepest import level first. */
+export function vmemSegmentsAt(target: Target, addr: bigint): Array<{ arena: number; tag: number; depth: number }> {
+  if (!hasVmem(target)) return [];
+  const idx = vmemIndex(target);
+  const out: Array<{ arena: number; tag: number; depth: number }> = [];
+  for (const { row: a, depth } of arenaTree(target)) {
+    let lo = idx.segOff[a]!;
+    let hi = idx.segOff[a + 1]!;
+    // the last tag starting at or below addr (segments are in address order)
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (idx.start(idx.segRows[mid]!) <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= idx.segOff[a]! && i >= lo - 3; i--) {
+      const r = idx.segRows[i]!;
+      const t = idx.type[r]!;
+      if (t !== BT_TYPE_BUSY && t !== BT_TYPE_FREE) continue;
+      const st = idx.start(r);
+      if (addr >= st && addr < st + BigInt(idx.size[r]!)) out.push({ arena: a, tag: r, depth });
+      break;
+    }
+  }
+  return out.sort((x, y) => y.depth - x.depth);
 }
