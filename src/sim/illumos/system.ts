@@ -23,7 +23,7 @@ import { BLOCK, zioBufInit } from './zfs/zio-buf.js';
 import { segkmemZioInit } from './vmem/segzio.js';
 import { txgInit, txgSyncThread, type TxgState } from './zfs/write.js';
 import type { Scenario } from '../scenario/schema.js';
-import { kmemTaskqThread, pageoutThread, vmCreate, type Vm } from './vm.js';
+import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
 import { buildJob, readerJob, type LoadStats } from './workload.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
@@ -106,6 +106,7 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const stats: LoadStats = { syscalls: 0, faults: 0, jobsExited: 0 };
   const p0 = k.procs[0]!;
   const pageoutProc = k.newProc('pageout', 'pageout');
+  vmPageoutProc(vm, ps, pageoutProc.addr);
   k.noMemWaitProcs.add(pageoutProc);
   k.daemons.add(k.threadCreate(p0, txgSyncStart, () => txgSyncThread(k, tx), 60));
   const t = k.threadCreate(pageoutProc, pageoutStart, () => pageoutThread(k, km, ps, vm), 98);

@@ -8,6 +8,8 @@
  * anonymous memory. The kmem taskq thread runs the reap and, every
  * kmem_reap_interval, kmem_update()'s working-set update.
  */
+import { offsetOf } from '../../dump/types/illumos/index.js';
+import { illumosLayouts } from './dump/layouts.js';
 import type { Kernel } from '../machine/kernel.js';
 import { func } from '../machine/symbols.js';
 import type { KGen } from '../machine/thread.js';
@@ -19,6 +21,7 @@ const pageout_scanner = func('genunix', 'pageout_scanner', 0x3b0);
 const schedpaging = func('genunix', 'schedpaging', 0x1a0);
 const kmem_reap_fn = func('genunix', 'kmem_reap', 0x60);
 const taskq_thread = func('genunix', 'taskq_thread', 0x2d0);
+const taskq_thread_wait = func('genunix', 'taskq_thread_wait', 0x120);
 const kmem_update = func('genunix', 'kmem_update', 0x80);
 
 /** A process's resident anonymous memory, which pageout may steal. */
@@ -36,10 +39,16 @@ export interface Vm {
 }
 
 export function vmCreate(k: Kernel, ps: PageSupply): Vm {
-  const pageoutCv = k.sym.object('genunix', 'proc_pageout_cv', 2).addr;
   const taskqCv = k.sym.object('genunix', 'kmem_taskq_cv', 2).addr;
-  ps.pageoutCv = pageoutCv;
-  return { pageoutCv, taskqCv, owners: new Set(), pagedOut: 0, scans: 0 };
+  return { pageoutCv: 0, taskqCv, owners: new Set(), pagedOut: 0, scans: 0 };
+}
+
+/**
+ * pageout() waits, and schedpaging() wakes it, on proc_pageout->p_cv: the
+ * condition variable of the pageout process once it exists.
+ */
+export function vmPageoutProc(vm: Vm, ps: PageSupply, procAddr: number): void {
+  vm.pageoutCv = ps.pageoutCv = procAddr + offsetOf(illumosLayouts(), 'proc_t', 'p_cv');
 }
 
 /** The pageout daemon. */
@@ -93,7 +102,10 @@ export function* kmemTaskqThread(k: Kernel, km: Kmem, vm: Vm): KGen<void> {
   let lastUpdate = k.now;
   for (;;) {
     const wait = Math.max(1, km.reapIntervalNs - (k.now - lastUpdate));
+    // taskq_thread_wait(): the thread waits for work on the taskq's dispatch cv
+    const fw = k.enter(taskq_thread_wait, 0);
     yield* k.cvWait(vm.taskqCv, wait);
+    k.leave(fw);
     if (k.now - lastUpdate >= km.reapIntervalNs) {
       const fu = k.enter(kmem_update, 0);
       kmemUpdate(km);

@@ -49,6 +49,7 @@ export function declareThreadTypes(b: CtfBuilder): void {
     'r_r12', 'r_r13', 'r_r14', 'r_r15', '__r_fsbase', '__r_gsbase', 'r_ds', 'r_es', 'r_fs', 'r_gs', 'r_trapno',
     'r_err', 'r_rip', 'r_cs', 'r_rfl', 'r_rsp', 'r_ss',
   ].map((m): [string, string] => [m, 'long']));
+  if (!b.structs.has('kcondvar_t')) b.struct('kcondvar_t', undefined, [['_opaque', 'ushort_t']]);
   b.struct('struct pid', undefined, [['pid_id', 'pid_t']]);
   b.struct('user_t', 'struct user', [
     ['u_comm', 'char [41]'],
@@ -62,6 +63,8 @@ export function declareThreadTypes(b: CtfBuilder): void {
     ['p_parent', 'struct proc *'],
     ['p_pidp', 'struct pid *'],
     ['p_tlist', 'kthread_t *'],
+    // pageout() sleeps on proc_pageout->p_cv
+    ['p_cv', 'kcondvar_t'],
     ['p_user', 'user_t'],
   ]);
   b.struct('disp_t', 'struct _disp', [

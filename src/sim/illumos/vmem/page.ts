@@ -220,16 +220,14 @@ export function* pageCreateWait(k: Kernel, npages: number, flags: number): KGen<
 }
 
 /**
- * models page_create_va()'s accounting: the throttle when memory is short,
- * then the pages (through page_create_wait() if they are not simply there).
+ * models page_create_va()'s accounting: page_create_wait() takes the pages,
+ * throttling first when memory is short (so a throttled thread sleeps in
+ * page_create_throttle() under page_create_wait() under page_create_va()).
  */
 export function* pageCreateVa(k: Kernel, npages: number, flags: number): KGen<boolean> {
   const ps = pageSupply(k);
   const fr = enter(k, page_create_va, 0, npages, flags);
-  let ok = true;
-  if (ps.freemem <= ps.throttlefree + npages && !(yield* pageCreateThrottle(k, ps, npages, flags))) ok = false;
-  else if (ps.freemem >= npages) ps.freemem -= npages;
-  else ok = yield* pageCreateWait(k, npages, flags);
+  const ok = yield* pageCreateWait(k, npages, flags);
   if (ok && ps.freemem < ps.minfree) wakePageout(k, ps);
   if (!ok) ps.stats.createFails++;
   leave(k, fr);

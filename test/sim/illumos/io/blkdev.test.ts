@@ -143,7 +143,7 @@ function expectSleepingForHandle(d: Disk, t: KThread, kmflag: number): void {
   expect(t.state).toBe(TS_SLEEP);
   expect(t.wchan).toBe(d.ps.freememCv);
   const names = stackNames(t);
-  expect(names.slice(0, 4)).toEqual(['swtch', 'cv_wait', 'page_create_throttle', 'page_create_va']);
+  expect(names.slice(0, 5)).toEqual(['swtch', 'cv_wait', 'page_create_throttle', 'page_create_wait', 'page_create_va']);
   expect(names).toContain('segkmem_alloc');
   expect(names).toContain('kmem_slab_create');
   expect(frame(t, 'kmem_cache_alloc', d.rn.r_dmahdl_cache.addr)!.args[1]).toBe(KM_SLEEP);

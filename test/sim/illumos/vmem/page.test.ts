@@ -105,7 +105,7 @@ describe('page_create_va()', () => {
     expect(t.state).toBe(TS_SLEEP);
     expect(t.wchan).toBe(ps.freememCv);
     expect(t.sobj).toBe('cv');
-    expect(stackNames(t).slice(0, 4)).toEqual(['swtch', 'cv_wait', 'page_create_throttle', 'page_create_va']);
+    expect(stackNames(t).slice(0, 5)).toEqual(['swtch', 'cv_wait', 'page_create_throttle', 'page_create_wait', 'page_create_va']);
     expect(ps.freemem_wait).toBe(1);
     expect(ps.needfree).toBe(50);
     pageFreeAnon(k, 5); // 305 < 50 + 256: woken, still short, back to sleep
@@ -199,6 +199,7 @@ describe('segkmem', () => {
       'swtch',
       'cv_wait',
       'page_create_throttle',
+      'page_create_wait',
       'page_create_va',
       'segkmem_page_create',
       'segkmem_xalloc',
