@@ -2,7 +2,7 @@
  * `mddb scenarios`: the built-in scenarios, their parameters and fixes.
  */
 import { builtinNames, parseScenario, resolveScenario } from '../sim/scenario/load.js';
-import { SECTIONS_BY_OS } from '../sim/scenario/schema.js';
+import { sectionsOf } from '../sim/scenario/schema.js';
 
 export function listScenarios(verbose: boolean): string {
   const out: string[] = [];
@@ -15,7 +15,7 @@ export function listScenarios(verbose: boolean): string {
     out.push(`  os:     ${sc.os} (${sc.kernel.platform}, ${build} kernel, ${sc.kernel.ncpus} CPUs, ${sc.kernel.physmem_mb} MB)`);
     out.push(`  seed:   ${sc.seed}`);
     out.push('  parameters (override with --set SECTION.KEY=VALUE):');
-    for (const [sec, s] of Object.entries(SECTIONS_BY_OS[sc.os])) {
+    for (const [sec, s] of Object.entries(sectionsOf(sc.os, (sc as { era?: number }).era))) {
       const vals = sc[sec as keyof typeof sc] as unknown as Record<string, unknown>;
       if (verbose) {
         out.push(`    ${sec}: ${s.doc}`);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { FIXES_DOC, SECTIONS_BY_OS, TOP, type AnyScenario, type Field, type ScalarValue, type ScenarioOs } from './schema.js';
+import { ERA_DOC, FIXES_DOC, sectionsOf, TOP, type AnyScenario, type Field, type ScalarValue, type ScenarioOs } from './schema.js';
 
 /** A scenario problem: one line, "file:line: key: what is wrong". */
 export class ScenarioError extends Error {}
@@ -112,9 +112,14 @@ export function parseScenario(text: string, file: string): AnyScenario {
   const out: Record<string, unknown> = {};
   // an unknown os is reported by the TOP check below; until then read it as illumos
   const os: ScenarioOs = obj['os'] === 'freebsd' ? 'freebsd' : 'illumos';
-  const SECTIONS = SECTIONS_BY_OS[os];
+  if ('era' in obj) {
+    if (os !== 'freebsd' || (obj['era'] !== 2004 && obj['era'] !== 2020)) throw new ScenarioError(`${at('era')}: era: expected 2004 or 2020 (${ERA_DOC})`);
+  }
+  const era = obj['era'] as number | undefined;
+  const SECTIONS = sectionsOf(os, era);
+  if (era !== undefined) out['era'] = era;
   for (const key of Object.keys(obj)) {
-    if (!(key in TOP) && !(key in SECTIONS) && key !== 'fixes') {
+    if (!(key in TOP) && !(key in SECTIONS) && key !== 'fixes' && key !== 'era') {
       throw new ScenarioError(`${at(key)}: ${key}: unknown key (expected one of ${[...Object.keys(TOP), ...Object.keys(SECTIONS), 'fixes'].join(', ')})`);
     }
   }
@@ -153,7 +158,7 @@ export function parseScenario(text: string, file: string): AnyScenario {
 
 /** Apply `--set a.b=value` overrides (the value is read as a YAML scalar). */
 export function applySets<S extends AnyScenario>(sc: S, sets: Array<[string, string]>): S {
-  const SECTIONS = SECTIONS_BY_OS[sc.os];
+  const SECTIONS = sectionsOf(sc.os, (sc as { era?: number }).era);
   const copy = JSON.parse(JSON.stringify(sc)) as Record<string, Record<string, unknown> | unknown>;
   for (const [keyPath, raw] of sets) {
     const parts = keyPath.split('.');

@@ -8,9 +8,12 @@ import { bootIllumos, type IllumosSystem } from '../illumos/system.js';
 import { collectIllumos } from '../illumos/dump/collect.js';
 import { TS_SLEEP } from '../machine/thread.js';
 import { runFreebsd } from '../freebsd/run.js';
+import { runFreebsd2020 } from '../freebsd/run2020.js';
+import type { Freebsd2020System } from '../freebsd/system2020.js';
+import { zoneFreeItems } from '../freebsd/uma2020/uma.js';
 import type { FreebsdSystem } from '../freebsd/system.js';
 import { applySets, checkFixes, parseScenario, resolveScenario } from './load.js';
-import type { AnyScenario } from './schema.js';
+import type { AnyScenario, Freebsd2020Scenario, FreebsdScenario } from './schema.js';
 
 export const MDDB_VERSION = '0.1.0';
 
@@ -43,7 +46,7 @@ export interface RunReport {
   counters: Array<[string, string]>;
   model: DumpModel;
   /** the machine, when RunOptions.keepSystem was set: an IllumosSystem or a FreebsdSystem, by `os` */
-  sys: IllumosSystem | FreebsdSystem;
+  sys: IllumosSystem | FreebsdSystem | Freebsd2020System;
   /** which kernel ran */
   os: 'illumos' | 'freebsd';
   /** allocator items in use at the end (illumos: kmem_alloc_<n> buffers; FreeBSD: UMA items) */
@@ -71,8 +74,18 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
   const fixes = checkFixes(sc, opts.fixes);
   const seed = opts.seed ?? sc.seed;
   const recipe = { scenario: sc.name, scenarioText: text, seed, set: opts.sets, fixes, mddbVersion: MDDB_VERSION };
+  if (sc.os === 'freebsd' && (sc as { era?: number }).era === 2020) {
+    const r = runFreebsd2020(sc as Freebsd2020Scenario, seed, fixes, recipe, opts.onProgress);
+    let items = 0;
+    for (const z of r.sys.u.zones) items += z.keg.ud_pages / z.keg.ppera * z.keg.ipers - zoneFreeItems(z);
+    return {
+      scenario: sc.name, seed, fixes, outcome: r.outcome, stopReason: r.stopReason, consoleLine: r.consoleLine, simTimeNs: r.sys.k.now,
+      ops: r.sys.k.ops, syscalls: r.sys.load.stats.syscalls, counters: r.counters, model: r.model,
+      sys: opts.keepSystem === false ? (null as unknown as Freebsd2020System) : r.sys, os: 'freebsd', heapBuffers: items,
+    };
+  }
   if (sc.os === 'freebsd') {
-    const r = runFreebsd(sc, seed, fixes, recipe, opts.onProgress);
+    const r = runFreebsd(sc as FreebsdScenario, seed, fixes, recipe, opts.onProgress);
     const u = r.sys.u;
     let items = 0;
     for (const keg of u.kegs) items += keg.uk_pages / keg.uk_ppera * keg.uk_ipers - keg.uk_free;

@@ -147,6 +147,44 @@ export const FREEBSD_SECTIONS: Record<string, Section> = {
   stop: STOP,
 };
 
+/**
+ * Sections of a FreeBSD scenario of the 2020 kernel (`era: 2020` at the top
+ * level): 13.0-CURRENT on i386 or amd64 under a kernel build over NFS.
+ */
+export const FREEBSD_2020_SECTIONS: Record<string, Section> = {
+  kernel: {
+    doc: 'the machine and kernel build',
+    fields: {
+      platform: { type: 'string', default: 'i386', oneOf: ['i386', 'amd64'], doc: 'i386: no direct map (vmem_bt_alloc feeds the btag zone); amd64: UMA_MD_SMALL_ALLOC' },
+      version: { type: 'string', default: 'FreeBSD 13.0-CURRENT #0', doc: 'kernel version string (uname -v)' },
+      hostname: { type: 'string', default: 'unknown', doc: 'hostname' },
+      invariants: { type: 'boolean', default: false, doc: 'options INVARIANTS' },
+      ncpus: { type: 'int', default: 4, min: 1, max: 64, doc: 'number of CPUs (mp_ncpus)' },
+      physmem_mb: { type: 'int', default: 512, min: 64, max: 65536, doc: 'physical memory in MB' },
+      kva_mb: { type: 'int', default: 400, min: 32, max: 1048576, doc: 'kernel_map KVA that kernel_arena may import, in MB (buffer KVA included)' },
+    },
+  },
+  build: {
+    doc: 'make -j N buildkernel with the sources on NFS',
+    fields: {
+      jobs: { type: 'int', default: 8, min: 1, max: 256, doc: 'make -j: concurrent cc processes' },
+      compiles: { type: 'int', default: 20, min: 1, max: 1000000, doc: 'compiles each job slot runs before the build ends' },
+      ops: { type: 'int', default: 300, min: 1, max: 100000000, doc: 'system calls and fault batches per compile' },
+      held: { type: 'int', default: 200, min: 1, max: 10000000, doc: 'kernel objects a compile keeps live (malloc working set)' },
+      large_pages: { type: 'int', default: 16, min: 1, max: 4096, doc: 'large kernel allocations (pipes, exec) span 2..2+large_pages pages' },
+      anon_mb: { type: 'int', default: 48, min: 0, max: 65536, doc: 'anonymous memory a compile grows to' },
+      think_us: { type: 'int', default: 400, min: 1, max: 10000000, doc: 'time between a job\'s system calls' },
+      nbuf: { type: 'int', default: 1500, min: 1, max: 10000000, doc: 'buffers in the buffer cache (32 KB NFS buffers)' },
+      buf_kva_mb: { type: 'int', default: 48, min: 1, max: 65536, doc: 'buffer_arena KVA in MB' },
+      bucket: { type: 'int', default: 32, min: 0, max: 256, doc: 'UMA bucket size of the malloc zones' },
+      bt_bucket: { type: 'int', default: 32, min: 0, max: 256, doc: 'UMA bucket size of the vmem btag zone' },
+      nfs_server: { type: 'string', default: 'nfsserver', doc: 'the NFS server the sources are on' },
+      scale: { type: 'int', default: 1, min: 1, max: 100000, doc: 'multiplies jobs and held (for benchmarks: about 1,000,000 tags at scale 200)' },
+    },
+  },
+  stop: STOP,
+};
+
 /** The sections each OS's scenarios have. */
 export const SECTIONS_BY_OS: Record<ScenarioOs, Record<string, Section>> = {
   illumos: SECTIONS,
@@ -154,6 +192,15 @@ export const SECTIONS_BY_OS: Record<ScenarioOs, Record<string, Section>> = {
 };
 
 export type ScenarioOs = 'illumos' | 'freebsd';
+
+/** A FreeBSD scenario's optional top-level `era` (2004 unless given) picks its sections. */
+export const ERA_DOC = 'FreeBSD only: the kernel era, 2004 (default) or 2020; it picks the sections';
+
+/** The sections of a scenario of this OS and era. */
+export function sectionsOf(os: ScenarioOs, era?: number): Record<string, Section> {
+  if (os === 'freebsd' && era === 2020) return FREEBSD_2020_SECTIONS;
+  return SECTIONS_BY_OS[os];
+}
 
 /** fixes: map of fix name (the real change, e.g. 679ac15) to a one-line description. */
 export const FIXES_DOC = 'fixes the scenario knows, by the name of the real change: one-line description each';
@@ -183,8 +230,24 @@ export interface FreebsdScenario {
   fixes: Record<string, string>;
 }
 
-/** A scenario of either OS, told apart by `os`. */
-export type AnyScenario = Scenario | FreebsdScenario;
+export interface Freebsd2020Scenario {
+  name: string;
+  title: string;
+  os: 'freebsd';
+  era: 2020;
+  description: string;
+  seed: number;
+  kernel: { platform: string; version: string; hostname: string; invariants: boolean; ncpus: number; physmem_mb: number; kva_mb: number };
+  build: {
+    jobs: number; compiles: number; ops: number; held: number; large_pages: number; anon_mb: number; think_us: number;
+    nbuf: number; buf_kva_mb: number; bucket: number; bt_bucket: number; nfs_server: string; scale: number;
+  };
+  stop: { max_time_s: number; max_ops: number; hang_s: number };
+  fixes: Record<string, string>;
+}
+
+/** A scenario of either OS, told apart by `os` (and a FreeBSD one by `era`). */
+export type AnyScenario = Scenario | FreebsdScenario | Freebsd2020Scenario;
 
 export interface Scenario {
   name: string;

@@ -1,0 +1,214 @@
+/*
+ * savecore for the 2020 FreeBSD machine: threads, frames and processes as
+ * ps and bt read them, vm_cnt, the vmem arenas with every boundary tag (on
+ * each seglist in order, then the spares on vm_freetags, bt_type 0), UMA's
+ * kegs, zones, slabs and buckets, symbols, globals, strings and the console.
+ */
+import { formatTable, TableBuilder } from '../../../dump/builder.js';
+import { SYMKIND_FUNC, SYMKIND_OBJECT, type DebuggerEntry, type DumpModel, type Recipe, type Table } from '../../../dump/format.js';
+import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
+import { toAddr, type Kva } from '../../machine/platform.js';
+import { callSiteOffset } from '../../machine/symbols.js';
+import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
+import { blockedMtx20, HZ } from '../kern/kern2020.js';
+import { procInfo } from '../kern/proc.js';
+import type { Freebsd2020System } from '../system2020.js';
+import { seglist } from '../vmem/vmem.js';
+import { curthreads, NOCPU, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+
+const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
+
+export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outcome: 'panic' | 'hang' | 'completed', entry: DebuggerEntry | null): DumpModel {
+  const { k, u, vm, vs, btZone } = sys;
+  const ps = k.p.pointerSize;
+  const L = freebsdTypes(ps, k.cfg.ncpus, 2020, 1);
+  const A = (kva: Kva): bigint => toAddr(k.p, kva);
+  const tables: Table[] = [];
+  const add = (t: Table): void => void tables.push(t);
+  const pr = k.panicked;
+  const oncpu = curthreads(k);
+  const onCpuOf = new Map<KThread, number>();
+  oncpu.forEach((t, i) => onCpuOf.set(t, i));
+  for (const z of u.zones) k.kstring(z.name);
+  for (const t of k.threads) if (t.wmesg) k.kstring(t.wmesg);
+  const allocfSym = (name: string): Kva => k.sym.funcs.find((f) => f.name === name)?.addr ?? 0;
+
+  const globals: Array<{ name: string; size: 4 | 8; value: number; ptr?: boolean; str?: string }> = [
+    { name: 'panicstr', size: ps, value: 0, ...(pr ? { str: pr.message } : {}) },
+    { name: 'mp_ncpus', size: 4, value: k.cfg.ncpus },
+    { name: 'physmem', size: ps, value: k.cfg.physmem },
+    { name: 'hz', size: 4, value: HZ },
+    { name: 'ticks', size: 4, value: Math.floor((k.now * HZ) / 1e9) },
+    { name: 'bucketdisable', size: 4, value: u.bucketdisable ? 1 : 0 },
+    { name: 'kernel_arena', size: ps, value: sys.km.kernel_arena.addr, ptr: true },
+    { name: 'buffer_arena', size: ps, value: sys.bufferArena.addr, ptr: true },
+    { name: 'vmem_bt_zone', size: ps, value: btZone.addr, ptr: true },
+    { name: 'vm_dom_kernel_arena', size: ps, value: sys.km.domain_arena.addr, ptr: true },
+    { name: 'vm_lowmem_runs', size: 4, value: vm.lowmems },
+    { name: 'vm_pageout_pages', size: 4, value: vm.pagedOut },
+  ];
+  const gt = formatTable('globals');
+  const st = formatTable('strings');
+  for (const g of globals) {
+    const o = k.sym.objects.find((x) => x.name === g.name) ?? k.sym.object('kernel.2020', g.name, g.size);
+    let value: bigint;
+    if (g.str !== undefined) {
+      const s = k.bootAlloc(g.str.length + 1);
+      st.add({ addr: A(s), text: g.str });
+      value = A(s);
+    } else value = g.ptr ? A(g.value) : BigInt.asUintN(64, BigInt(g.value));
+    gt.add({ addr: A(o.addr), size: g.size, value });
+  }
+  for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
+  add(gt.build());
+  add(st.build());
+  const sy = formatTable('symbols');
+  for (const f of k.sym.funcs) sy.add({ name: f.name, module: 'kernel', addr: A(f.addr), size: BigInt(f.size), kind: SYMKIND_FUNC });
+  for (const o of k.sym.objects) sy.add({ name: o.name, module: 'kernel', addr: A(o.addr), size: BigInt(o.size), kind: SYMKIND_OBJECT });
+  add(sy.build());
+
+  // ---- threads, frames, processes ----
+  const th = new TableBuilder('struct thread', {
+    addr: 'u64', td_proc: 'u64', 'td_plist.tqe_next': 'u64', td_tid: 'i32', td_flags: 'i32', td_inhibitors: 'i32',
+    td_wchan: 'u64', td_wmesg: 'u64', td_lastcpu: 'u8', td_oncpu: 'u8', td_blocked: 'u64', td_lockname: 'u64',
+    td_state: 'i32', td_base_pri: 'u8', td_priority: 'u8', td_pcb: 'u64', td_kstack: 'u64', td_kstack_pages: 'i32',
+  });
+  const fr = formatTable('frames');
+  const live = k.threads.filter((t) => t.state !== TS_ZOMB);
+  const firstOf = new Map<object, KThread>();
+  const count = new Map<object, number>();
+  for (const t of live) {
+    if (!firstOf.has(t.proc)) firstOf.set(t.proc, t);
+    count.set(t.proc, (count.get(t.proc) ?? 0) + 1);
+  }
+  live.forEach((t, row) => {
+    const cpu = onCpuOf.get(t);
+    const m = blockedMtx20(t);
+    const asleep = t.state === TS_SLEEP && !m;
+    let state = TDS_RUNQ;
+    let inhib = 0;
+    if (cpu !== undefined || t.state === TS_ONPROC) state = TDS_RUNNING;
+    else if (t.state === TS_SLEEP) {
+      state = TDS_INHIBITED;
+      inhib = m ? TDI_LOCK : TDI_SLEEPING;
+    }
+    th.add({
+      addr: A(t.addr), td_proc: A(t.proc.addr), 'td_plist.tqe_next': 0n, td_tid: TID_BASE + k.threads.indexOf(t),
+      td_flags: 0, td_inhibitors: inhib, td_wchan: asleep ? A(t.wchan) : 0n, td_wmesg: asleep && t.wmesg ? A(k.kstring(t.wmesg)) : 0n,
+      td_lastcpu: t.cpu, td_oncpu: cpu ?? NOCPU, td_blocked: m ? A(m.turnstile) : 0n, td_lockname: m ? A(k.kstring(m.name)) : 0n,
+      td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, t.pri)),
+      td_pcb: A(t.stk - 0x200), td_kstack: A(t.stkBase), td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize),
+    });
+    const frames = t.frames;
+    for (let d = 0; d < frames.length; d++) {
+      const f = frames[frames.length - 1 - d]!;
+      if (f.hidden) continue;
+      fr.add({ thread_row: row, depth: d, fp: A(f.fp), pc: A(f.fn.addr + pcOffset(f)), args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : BigInt.asUintN(64, BigInt(Math.trunc(v))))), locals: f.locals.map(A) });
+    }
+  });
+  add(th.build());
+  add(fr.build());
+  const procs = k.procs.filter((p) => firstOf.has(p));
+  const pt = new TableBuilder('struct proc', { addr: 'u64', 'p_list.le_next': 'u64', 'p_threads.tqh_first': 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_numthreads: 'i32', p_comm: 'str' });
+  const allproc = [...procs].reverse();
+  allproc.forEach((p, i) => {
+    const info = procInfo(p);
+    pt.add({ addr: A(p.addr), 'p_list.le_next': i + 1 < allproc.length ? A(allproc[i + 1]!.addr) : 0n, 'p_threads.tqh_first': A(firstOf.get(p)!.addr), p_flag: info.flag, p_state: 1, p_pid: p.pid, p_pptr: info.parent ? A(info.parent.addr) : 0n, p_numthreads: count.get(p) ?? 0, p_comm: p.comm });
+  });
+  add(pt.build());
+  const pc = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_cpuid: 'u32', 'pc_allcpu.sle_next': 'u64' });
+  k.cpus.forEach((c, i) => pc.add({ addr: A(c.addr), pc_curthread: A(oncpu[i]!.addr), pc_idlethread: A(c.idle.addr), pc_cpuid: c.id, 'pc_allcpu.sle_next': i + 1 < k.cpus.length ? A(k.cpus[i + 1]!.addr) : 0n }));
+  add(pc.build());
+  const c = vm.cnt;
+  const vmm = new TableBuilder('struct vmmeter', Object.fromEntries([['addr', 'u64'], ...Object.keys(c).map((x) => [x, 'u32'])]) as Record<string, 'u64' | 'u32'>);
+  vmm.add({ addr: A(vm.cntAddr), ...c } as unknown as Record<string, number | bigint>);
+  add(vmm.build());
+
+  // ---- vmem ----
+  const vt = new TableBuilder('struct vmem', {
+    addr: 'u64', vm_name: 'str', vm_nfreetags: 'i32', vm_nbusytag: 'i32', vm_inuse: 'u64', vm_size: 'u64', vm_limit: 'u64',
+    vm_quantum_mask: 'u64', vm_quantum_shift: 'i32', 'vm_freetags.lh_first': 'u64', 'vm_seglist.tqh_first': 'u64', vm_hashsize: 'u64',
+    vm_source: 'u64', vm_importfn: 'u64', vm_arg: 'u64', 'vm_list.le_next': 'u64',
+  });
+  const bt = new TableBuilder('struct vmem_btag', { addr: 'u64', 'bt_seglist.tqe_next': 'u64', 'bt_freelist.le_next': 'u64', bt_start: 'u64', bt_size: 'u64', bt_type: 'i32', arena_row: 'u32' });
+  vs.arenas.forEach((a, row) => {
+    vt.add({
+      addr: A(a.addr), vm_name: a.name.slice(0, 15), vm_nfreetags: a.vm_nfreetags, vm_nbusytag: a.vm_nbusytag, vm_inuse: BigInt(a.vm_inuse), vm_size: BigInt(a.vm_size), vm_limit: BigInt(a.vm_limit),
+      vm_quantum_mask: BigInt(a.quantum - 1), vm_quantum_shift: a.qshift, 'vm_freetags.lh_first': a.freetags.length ? A(a.freetags[a.freetags.length - 1]!.addr) : 0n,
+      'vm_seglist.tqh_first': a.seghead ? A(a.seghead.addr) : 0n, vm_hashsize: BigInt(a.vm_hashsize), vm_source: a.source ? A(a.source.addr) : 0n,
+      vm_importfn: a.importSym ? A(allocfSym(a.importSym)) : 0n, vm_arg: a.source ? A(a.source.addr) : 0n, 'vm_list.le_next': row + 1 < vs.arenas.length ? A(vs.arenas[row + 1]!.addr) : 0n,
+    });
+    // a tag's start is an address of the arena's resource: KVA, written as the kernel address
+    for (const t of seglist(a)) bt.add({ addr: A(t.addr), 'bt_seglist.tqe_next': t.next ? A(t.next.addr) : 0n, 'bt_freelist.le_next': t.fnext ? A(t.fnext.addr) : 0n, bt_start: A(t.bt_start), bt_size: BigInt(t.bt_size), bt_type: t.bt_type, arena_row: row });
+    for (let i = a.freetags.length - 1; i >= 0; i--) bt.add({ addr: A(a.freetags[i]!.addr), 'bt_seglist.tqe_next': 0n, 'bt_freelist.le_next': i > 0 ? A(a.freetags[i - 1]!.addr) : 0n, bt_start: 0n, bt_size: 0n, bt_type: 0, arena_row: row });
+  });
+  add(vt.build());
+  add(bt.build());
+
+  // ---- UMA ----
+  const kt = new TableBuilder('struct uma_keg', {
+    addr: 'u64', uk_name: 'u64', 'uk_zones.lh_first': 'u64', uk_reserve: 'u32', uk_size: 'u32', uk_rsize: 'u32', uk_allocf: 'u64', uk_freef: 'u64',
+    uk_pgoff: 'u16', uk_ppera: 'u16', uk_ipers: 'u16', uk_flags: 'u32', 'uk_link.le_next': 'u64',
+    'uk_domain[0].ud_part_slab.lh_first': 'u64', 'uk_domain[0].ud_free_slab.lh_first': 'u64', 'uk_domain[0].ud_full_slab.lh_first': 'u64',
+    'uk_domain[0].ud_pages': 'u32', 'uk_domain[0].ud_free_items': 'u32', 'uk_domain[0].ud_free_slabs': 'u32',
+  });
+  const sl = new TableBuilder('struct uma_slab', { addr: 'u64', 'us_link.le_next': 'u64', us_freecount: 'u16', us_flags: 'u8', us_domain: 'u8', us_free: { list: 'u32' } });
+  const first = <T>(s: Set<T>): T | undefined => s.values().next().value;
+  u.kegs.forEach((g, i) => {
+    const zone = u.zones.find((z) => z.keg === g)!;
+    kt.add({
+      addr: A(g.addr), uk_name: A(k.kstring(g.name)), 'uk_zones.lh_first': A(zone.addr), uk_reserve: g.reserve, uk_size: g.size, uk_rsize: g.rsize,
+      uk_allocf: A(allocfSym(g.allocf)), uk_freef: A(allocfSym(g.freef)), uk_pgoff: g.pgoff, uk_ppera: g.ppera, uk_ipers: g.ipers, uk_flags: g.flags,
+      'uk_link.le_next': i + 1 < u.kegs.length ? A(u.kegs[i + 1]!.addr) : 0n,
+      'uk_domain[0].ud_part_slab.lh_first': first(g.part) ? A(first(g.part)!.addr) : 0n, 'uk_domain[0].ud_free_slab.lh_first': first(g.freeS) ? A(first(g.freeS)!.addr) : 0n,
+      'uk_domain[0].ud_full_slab.lh_first': first(g.full) ? A(first(g.full)!.addr) : 0n,
+      'uk_domain[0].ud_pages': g.ud_pages, 'uk_domain[0].ud_free_items': g.ud_free_items, 'uk_domain[0].ud_free_slabs': g.ud_free_slabs,
+    });
+    for (const set of [g.part, g.freeS, g.full]) {
+      const arr = [...set];
+      arr.forEach((s, j) => sl.add({ addr: A(s.addr), 'us_link.le_next': j + 1 < arr.length ? A(arr[j + 1]!.addr) : 0n, us_freecount: s.freecount, us_flags: s.boot ? 1 : 0, us_domain: 0, us_free: s.free }));
+    }
+  });
+  add(kt.build());
+  add(sl.build());
+  const zspec: Record<string, 'u64' | 'u32' | 'u16'> = { addr: 'u64', uz_name: 'u64', uz_keg: 'u64', uz_flags: 'u32', uz_bucket_size: 'u16', uz_allocs: 'u64', uz_frees: 'u64', uz_fails: 'u64', 'uz_domain[0].uzd_buckets.lh_first': 'u64', 'uz_domain[0].uzd_nitems': 'u64' };
+  for (let i = 0; i < k.cfg.ncpus; i++) for (const m of ['uc_allocbucket.ucb_bucket', 'uc_freebucket.ucb_bucket', 'uc_allocs', 'uc_frees']) zspec[`uz_cpu[${i}].${m}`] = 'u64';
+  const zt = new TableBuilder('struct uma_zone', zspec);
+  const bk = new TableBuilder('struct uma_bucket', { addr: 'u64', 'ub_link.le_next': 'u64', ub_cnt: 'u16', ub_entries: 'u16', ub_bucket: { list: 'u64' } });
+  for (const z of u.zones) {
+    const row: Record<string, number | bigint> = {
+      addr: A(z.addr), uz_name: A(k.kstring(z.name)), uz_keg: A(z.keg.addr), uz_flags: z.flags, uz_bucket_size: z.bucketSize,
+      uz_allocs: BigInt(z.allocs), uz_frees: BigInt(z.frees), uz_fails: BigInt(z.fails),
+      'uz_domain[0].uzd_buckets.lh_first': z.buckets.length ? A(z.buckets[z.buckets.length - 1]!.addr) : 0n,
+      'uz_domain[0].uzd_nitems': BigInt(z.buckets.reduce((n, b) => n + b.items.length, 0)),
+    };
+    z.cpu.forEach((cc, i) => {
+      row[`uz_cpu[${i}].uc_allocbucket.ucb_bucket`] = cc.alloc ? A(cc.alloc.addr) : 0n;
+      row[`uz_cpu[${i}].uc_freebucket.ucb_bucket`] = cc.free ? A(cc.free.addr) : 0n;
+      row[`uz_cpu[${i}].uc_allocs`] = BigInt(cc.allocs);
+      row[`uz_cpu[${i}].uc_frees`] = BigInt(cc.frees);
+      for (const b of [cc.alloc, cc.free]) if (b) bk.add({ addr: A(b.addr), 'ub_link.le_next': 0n, ub_cnt: b.items.length, ub_entries: b.entries, ub_bucket: b.items.map(A) });
+    });
+    for (let i = z.buckets.length - 1; i >= 0; i--) {
+      const b = z.buckets[i]!;
+      bk.add({ addr: A(b.addr), 'ub_link.le_next': i > 0 ? A(z.buckets[i - 1]!.addr) : 0n, ub_cnt: b.items.length, ub_entries: b.entries, ub_bucket: b.items.map(A) });
+    }
+    zt.add(row);
+  }
+  add(zt.build());
+  add(bk.build());
+
+  const mbt = formatTable('msgbuf');
+  for (const l of k.msgbuf) mbt.add({ timestamp: BigInt(l.time), text: l.text });
+  add(mbt.build());
+  add(formatTable('stacks').build());
+  return {
+    header: {
+      os: 'freebsd', kernelVersion: k.cfg.kernelVersion, platform: k.p.name, isa: k.p.isa, pointerSize: k.p.pointerSize, hostname: k.cfg.hostname,
+      debug: k.cfg.debug, ncpus: k.cfg.ncpus, physmem: k.cfg.physmem, pagesize: k.p.pagesize, dumpTime: String(k.now), dumpKind: pr ? 'panic' : 'live',
+      panic: pr ? { message: pr.message, thread: k.hex(pr.thread.addr), cpu: pr.cpu, caller: pr.caller } : null, outcome, ...(entry ? { entry } : {}), recipe,
+    },
+    types: L.types(),
+    tables,
+  };
+}

@@ -1,0 +1,88 @@
+/*
+ * Running the 2020 FreeBSD scenario: boot, dispatch until the build ends or
+ * the load makes no progress for stop.hang_s (the operator breaks into the
+ * debugger: "KDB: enter: Break to debugger"), then savecore.
+ */
+import type { DebuggerEntry, DumpModel, Recipe } from '../../dump/format.js';
+import type { Freebsd2020Scenario } from '../scenario/schema.js';
+import { collectFreebsd2020 } from './dump/collect2020.js';
+import { curthreads, TID_BASE } from './dump/collect.js';
+import { bootFreebsd2020, type Freebsd2020System } from './system2020.js';
+import { zoneFreeItems } from './uma2020/uma.js';
+
+export interface Freebsd2020Run {
+  sys: Freebsd2020System;
+  outcome: 'panic' | 'hang' | 'completed';
+  stopReason: string;
+  consoleLine: string | null;
+  model: DumpModel;
+  counters: Array<[string, string]>;
+}
+
+export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void): Freebsd2020Run {
+  const sys = bootFreebsd2020(sc, seed, fixes);
+  const { k } = sys;
+  const stats = sys.load.stats;
+  const maxNs = sc.stop.max_time_s * 1e9;
+  const hangNs = sc.stop.hang_s * 1e9;
+  let polls = 0;
+  let hang = false;
+  let stopReason = '';
+  const why = k.run(() => {
+    if ((++polls & 63) !== 0) return false;
+    if (onProgress && (polls & 4095) === 0) onProgress(Math.max(k.now / maxNs, k.ops / sc.stop.max_ops));
+    if (sys.workers.every((t) => t.gen === null)) {
+      stopReason = 'the build finished';
+      return true;
+    }
+    if (k.now >= maxNs) {
+      stopReason = `simulated time budget of ${sc.stop.max_time_s} s reached`;
+      return true;
+    }
+    if (k.ops >= sc.stop.max_ops) {
+      stopReason = `budget of ${sc.stop.max_ops} kernel function calls reached`;
+      return true;
+    }
+    if (k.now - stats.lastProgress > hangNs) {
+      hang = true;
+      return true;
+    }
+    return false;
+  });
+  const outcome: Freebsd2020Run['outcome'] = why === 'panic' ? 'panic' : why === 'hang' || hang ? 'hang' : 'completed';
+  if (outcome === 'completed' && !stopReason) stopReason = why === 'idle' ? 'every thread finished' : 'run ended';
+  let consoleLine: string | null = null;
+  let entry: DebuggerEntry | null = null;
+  if (outcome === 'hang') {
+    const cur = curthreads(k);
+    let cpu = 0;
+    for (let i = 1; i < cur.length; i++) if (cur[i]!.dispTime > cur[cpu]!.dispTime) cpu = i;
+    const t = cur[cpu]!;
+    entry = { reason: 'break', thread: k.hex(t.addr), cpu };
+    k.console('KDB: enter: Break to debugger');
+    k.console(`[ thread pid ${t.proc.pid} tid ${TID_BASE + k.threads.indexOf(t)} ]`);
+    const top = t.frames[t.frames.length - 1]!;
+    k.console(`Stopped at      ${top.fn.name}+0x${top.pcOff.toString(16)}`);
+    consoleLine = 'KDB: enter: Break to debugger';
+  }
+  if (outcome === 'panic') consoleLine = k.msgbuf.find((l) => l.text.startsWith('panic: '))?.text ?? null;
+  const model = collectFreebsd2020(sys, recipe, outcome, entry);
+  const { u, vm, btZone, km } = sys;
+  const keg = btZone.keg;
+  const counters: Array<[string, string]> = [];
+  counters.push(['vmem btag keg free items / uk_reserve', `${keg.ud_free_items} / ${keg.reserve}`]);
+  counters.push(['vmem btag free items (keg + buckets)', String(zoneFreeItems(btZone))]);
+  counters.push(['vmem btag pages / slabs drained / keg_drain calls', `${keg.ud_pages} / ${keg.drained} / ${keg.drains}`]);
+  counters.push(['vmem btag uk_flags NOFREE', keg.flags & 0x20 ? 'yes' : 'no']);
+  counters.push(['M_USE_RESERVE tag allocations', String(btZone.reserveAllocs)]);
+  for (const a of sys.vs.arenas) counters.push([`${a.name}: vm_nfreetags / most tags one xalloc took`, `${a.vm_nfreetags} / ${a.maxTagsOneAlloc}`]);
+  counters.push(['kernel arena size / inuse (KB)', `${km.kernel_arena.vm_size >> 10} / ${km.kernel_arena.vm_inuse >> 10}`]);
+  counters.push(['vmem_bt_alloc failures / pause("btalloc") calls', `${vm.btallocFails} / ${vm.btallocPauses}`]);
+  counters.push(['threads asleep on "btalloc"', String(k.threads.filter((t) => t.wmesg === 'btalloc' && t.state === 1).length)]);
+  counters.push(['v_free_count (min, target)', `${vm.cnt.v_free_count} (${vm.cnt.v_free_min}, ${vm.cnt.v_free_target})`]);
+  counters.push(['vm_lowmem / uma_reclaim runs', String(vm.lowmems)]);
+  counters.push(['pages paged out', String(vm.pagedOut)]);
+  counters.push(['system calls / compiles finished', `${stats.syscalls} / ${stats.exited}`]);
+  void u;
+  return { sys, outcome, stopReason, consoleLine, model, counters };
+}

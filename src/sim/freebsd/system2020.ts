@@ -1,0 +1,254 @@
+/*
+ * A FreeBSD 13.0-CURRENT machine of 2020 (i386 or amd64) doing a kernel
+ * build over NFS, for PR 248008. Boot sets up the VM counters, kernel_arena
+ * and the per-domain kernel arena that imports from it, buffer_arena, UMA's
+ * "vmem btag" zone as vmem_startup() makes it (uma_zone_reserve of
+ * 2 * BT_MAXALLOC * mp_ncpus, uma_prealloc of BT_MAXALLOC, and on a platform
+ * without UMA_MD_SMALL_ALLOC uk_allocf = vmem_bt_alloc), the malloc zones,
+ * and the pagedaemon. The load is workload2020.ts. Nothing here knows what
+ * should happen.
+ *
+ * Fixes, by revision:
+ *   r364744: UMA_ZONE_NOFREE on the btag zone again where !UMA_MD_SMALL_ALLOC;
+ *   r366838: vmem_xalloc fills the tag stock once, before its loop;
+ *   r366840: keg_drain keeps enough free slabs for uk_reserve;
+ *   r368236: r366838 + r366840 with r364744 reverted.
+ */
+import { Kernel } from '../machine/kernel.js';
+import { AMD64_FREEBSD, I386_FREEBSD, type Kva } from '../machine/platform.js';
+import { TS_SLEEP, type KGen, type KThread } from '../machine/thread.js';
+import type { Freebsd2020Scenario } from '../scenario/schema.js';
+import { freebsdTypes } from '../../dump/types/freebsd/index.js';
+import { vmemMaxOrder } from '../../dump/types/freebsd/vmem.js';
+import { f20, FREEBSD_2020, HZ, PVM, sleep20, type Mtx20 } from './kern/kern2020.js';
+import { kprocCreate, procInfo, userProc } from './kern/proc.js';
+import { kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
+import { BT_MAXALLOC, vmemAddStatic, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
+import { kmemFree, kmemMalloc, kvaImport, kvaImportDomain, umaSmallAlloc, vmemBtAlloc, vmPageFree, vmPageout2020, vmStartup2020, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
+import { ccJob, type Load2020 } from './workload2020.js';
+
+const mi_startup = f20('mi_startup', 0x1b0);
+const scheduler = f20('swapper', 0x1a0);
+const fork_trampoline = f20('fork_trampoline', 0x10);
+const kthreadStart = f20('fork_exit', 0xa0);
+
+export const FIX_R364744 = 'r364744';
+export const FIX_R366838 = 'r366838';
+export const FIX_R366840 = 'r366840';
+export const FIX_R368236 = 'r368236';
+
+export interface Fixes2020 {
+  nofree: boolean;
+  fillOnce: boolean;
+  drainKeepsReserve: boolean;
+}
+
+export function fixes2020(fixes: readonly string[]): Fixes2020 {
+  const all = fixes.includes(FIX_R368236);
+  return {
+    nofree: fixes.includes(FIX_R364744) && !all,
+    fillOnce: all || fixes.includes(FIX_R366838),
+    drainKeepsReserve: all || fixes.includes(FIX_R366840),
+  };
+}
+
+export interface Freebsd2020System {
+  k: Kernel;
+  sc: Freebsd2020Scenario;
+  fx: Fixes2020;
+  smallAlloc: boolean;
+  vm: Vm2020;
+  vs: VmemSys;
+  km: Kmem;
+  u: Uma2020;
+  btZone: Zone;
+  mallocZones: Zone[];
+  bufferArena: Vmem;
+  load: Load2020;
+  workers: KThread[];
+  pagedaemon: KThread;
+  /** struct vmem addresses and globals for the dump */
+  kernelArenaSym: Kva;
+  btLock: Mtx20;
+  typesKey: { ps: 4 | 8; ncpus: number };
+}
+
+function* sleeper(k: Kernel, wmesg: string, periodS: number): KGen<void> {
+  const t = k.curthread!;
+  for (;;) yield* sleep20(k, t.addr + 0x10, PVM, wmesg, periodS > 0 ? periodS * HZ : 0);
+}
+
+export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: readonly string[]): Freebsd2020System {
+  const kc = sc.kernel;
+  const p = kc.platform === 'amd64' ? AMD64_FREEBSD : I386_FREEBSD;
+  const smallAlloc = p.isa === 'amd64';
+  const fx = fixes2020(fixes);
+  const physmem = Math.floor((kc.physmem_mb * 1024 * 1024) / p.pagesize);
+  const k = new Kernel({ os: FREEBSD_2020, platform: p, hostname: kc.hostname, kernelVersion: kc.version, debug: kc.invariants, ncpus: kc.ncpus, physmem, seed });
+  const L = freebsdTypes(p.pointerSize, kc.ncpus, 2020, 1);
+  const sizeof = (n: string): number => L.structs.get(n)!.size;
+  const swapper = k.procs[0]!;
+  swapper.comm = swapper.psargs = 'kernel';
+  const t0 = k.bootThread(mi_startup);
+  const vm = vmStartup2020(k, physmem, 2000 + Math.floor(physmem / 40));
+
+  const obj = (name: string, size: number): Kva => k.sym.object('kernel.2020', name, size).addr;
+  const vs: VmemSys = { k, bt: { zalloc: () => (function* () { return 0; })(), zfree: () => undefined }, opts: { fillOnce: fx.fillOnce }, kernel_arena: null, arenas: [] };
+  const maxorder = vmemMaxOrder(p.pointerSize);
+  const vmemSize = sizeof('struct vmem');
+  const kernelArenaSym = obj('kernel_arena', p.pointerSize);
+  const kernel_arena = vmemCreate(vs, 'kernel arena', obj('kernel_arena_storage', vmemSize), p.pagesize, maxorder);
+  vs.kernel_arena = kernel_arena;
+  const domain_arena = vmemCreate(vs, 'kernel arena domain', k.bootAlloc(vmemSize), p.pagesize, maxorder);
+  const bufferArena = vmemCreate(vs, 'buffer arena', obj('buffer_arena_storage', vmemSize), p.pagesize, maxorder);
+  const btLock: Mtx20 = { name: 'btag lock', addr: obj('vmem_bt_lock', 0x18), owner: null, turnstile: k.bootAlloc(0x40) };
+  // kernel_map's KVA past the kernel: on i386 what is left of the 32-bit space, on amd64 plenty
+  const kvaQuantum = p.isa === 'amd64' ? 2 << 20 : 4 << 20;
+  const bufKva = sc.build.buf_kva_mb << 20;
+  const km: Kmem = {
+    vm,
+    vs,
+    kernel_arena,
+    domain_arena,
+    mapNext: p.heapBase + bufKva,
+    mapEnd: p.heapBase + Math.min(p.heapSize, kc.kva_mb << 20),
+    btLock,
+    kvaQuantum,
+  };
+  kernel_arena.importFn = (size, flags) => kvaImport(km, size, flags);
+  kernel_arena.importQuantum = kvaQuantum;
+  kernel_arena.importSym = 'kva_import';
+  domain_arena.importFn = (size, flags) => kvaImportDomain(km, size, flags);
+  domain_arena.importQuantum = kvaQuantum;
+  domain_arena.source = kernel_arena;
+  domain_arena.importSym = 'kva_import_domain';
+
+  const u: Uma2020 = {
+    k,
+    zones: [],
+    kegs: [],
+    bucketdisable: false,
+    bypage: new Map(),
+    nextBucket: k.bootAlloc(0x400000),
+    vmWaitDoms: () => vmWaitDomsFor(vm),
+    drainKeepsReserve: fx.drainKeepsReserve,
+    slabHdr: sizeof('struct uma_slab') + 4 * 4,
+  };
+  const dmap = { next: 0x10000000 as Kva, free: [] as Kva[] };
+  const pageAllocFns = (keg: ReturnType<typeof kegCreate>, zoneAddr: () => Kva): void => {
+    if (smallAlloc) {
+      keg.allocf = 'uma_small_alloc';
+      keg.freef = 'uma_small_free';
+      keg.alloc = (_bytes, flags) => umaSmallAlloc(vm, dmap, flags);
+      keg.freeFn = (mem) => {
+        dmap.free.push(mem);
+        vmPageFree(vm, 1, true);
+      };
+    } else {
+      keg.allocf = 'page_alloc';
+      keg.freef = 'page_free';
+      keg.alloc = (bytes, flags) => pageAlloc(km, bytes, flags);
+      keg.freeFn = (mem, bytes) => kmemFree(km, mem, bytes);
+    }
+    void zoneAddr;
+  };
+
+  // vmem_startup(): the btag zone, its reserve and its boot slab
+  const zsize = sizeof('struct uma_zone');
+  const ksize = sizeof('struct uma_keg');
+  const btKeg = kegCreate(u, 'vmem btag', k.bootAlloc(ksize), sizeof('struct vmem_btag'), UMA_ZONE_VM | (fx.nofree && !smallAlloc ? UMA_ZONE_NOFREE : 0), p.pagesize);
+  const btZone = zoneCreate(u, 'vmem btag', k.bootAlloc(zsize), btKeg, sc.build.bt_bucket, kc.ncpus);
+  pageAllocFns(btKeg, () => btZone.addr);
+  if (!smallAlloc) {
+    // uma_zone_set_allocf(vmem_bt_zone, vmem_bt_alloc); the free function stays page_free
+    btKeg.allocf = 'vmem_bt_alloc';
+    btKeg.alloc = (bytes, flags) => vmemBtAlloc(km, btZone.addr, bytes, flags);
+  }
+  btKeg.reserve = 2 * BT_MAXALLOC * kc.ncpus;
+  const bootPages = Math.ceil(BT_MAXALLOC / btKeg.ipers);
+  for (let i = 0; i < bootPages; i++) {
+    const base = k.bootAlloc(p.pagesize * 2);
+    slabInit(u, btKeg, Math.ceil(base / p.pagesize) * p.pagesize, true);
+  }
+  vs.bt = { zalloc: (flags) => umaZalloc(u, btZone, flags), zfree: (a) => umaZfree(u, btZone, a) };
+  // buffer_arena: a static span of bufkva, from boot memory for its two tags
+  {
+    const z = [k.bootAlloc(64), k.bootAlloc(64)] as [Kva, Kva];
+    vmemAddStatic(bufferArena, p.heapBase, bufKva, z);
+  }
+
+  const mallocZones: Zone[] = [];
+  for (let sz = 16; sz <= 4096; sz *= 2) {
+    const keg = kegCreate(u, `malloc-${sz}`, k.bootAlloc(ksize), sz, 0, p.pagesize);
+    const z = zoneCreate(u, `malloc-${sz}`, k.bootAlloc(zsize), keg, sc.build.bucket, kc.ncpus);
+    pageAllocFns(keg, () => z.addr);
+    mallocZones.push(z);
+  }
+
+  const mem = physmem * p.pagesize;
+  k.console('Copyright (c) 1992-2020 The FreeBSD Project.');
+  k.console('Copyright (c) 1979, 1980, 1983, 1986, 1988, 1989, 1991, 1992, 1993, 1994');
+  k.console('\tThe Regents of the University of California. All rights reserved.');
+  k.console('FreeBSD is a registered trademark of The FreeBSD Foundation.');
+  k.console(kc.version);
+  k.console(`real memory  = ${mem} (${kc.physmem_mb} MB)`);
+  k.console(`avail memory = ${vm.cnt.v_free_count * p.pagesize} (${Math.floor((vm.cnt.v_free_count * p.pagesize) >> 20)} MB)`);
+  if (kc.ncpus > 1) k.console(`FreeBSD/SMP: Multiprocessor System Detected: ${kc.ncpus} CPUs`);
+  k.console(`Trying to mount root from nfs:${sc.build.nfs_server}:/`);
+
+  const init = userProc(k, 'init', '/sbin/init', swapper, -1, 0);
+  procInfo(init).parent = swapper;
+  k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
+  const pagedaemon = kprocCreate(k, 'pagedaemon', kthreadStart, () => vmPageout2020(vm, u, 10), PVM);
+  k.daemons.add(pagedaemon);
+  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, 'psleep', 0), PVM));
+  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, 'qsleep', 1), PVM));
+  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, 'syncer', 1), PVM));
+  k.daemons.add(kprocCreate(k, 'nfsiod 0', kthreadStart, () => sleeper(k, '-', 0), PVM));
+  for (const c of k.cpus) {
+    const ip = k.newProc(`idle: cpu${c.id}`, `idle: cpu${c.id}`);
+    procInfo(ip).parent = swapper;
+    c.idle.proc = ip;
+    c.idle.pri = 255;
+  }
+
+  const load: Load2020 = {
+    k, vm, km, u, sc, mallocZones, bufferArena, vs,
+    stats: { syscalls: 0, progress: 0, lastProgress: 0, exited: 0, mallocs: 0, kmemMallocs: 0, bufs: 0 },
+    bufs: [],
+  };
+  const workers: KThread[] = [];
+  const make = userProc(k, 'make', `make -j${sc.build.jobs} buildkernel`, init, -1, 0);
+  k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
+  for (let i = 0; i < sc.build.jobs; i++) {
+    const pr = userProc(k, 'cc', 'cc -c -O2 -pipe', make, make.pid, 0);
+    workers.push(k.threadCreate(pr, fork_trampoline, (me) => ccJob(load, me, i), 152, true));
+  }
+
+  k.enter(scheduler, 0b1, 0);
+  k.enter(f20('_sleep', 0x2b0), 0b1001, swapper.addr, 0, PVM, k.kstring('swapin'), 0, 0);
+  k.enter(f20('sleepq_wait', 0x60), 0b1, swapper.addr, 0);
+  k.enter(f20('mi_switch', 0x1d0), 0, 0x104);
+  t0.state = TS_SLEEP;
+  t0.wchan = swapper.addr;
+  t0.sobj = 'cv';
+  t0.wmesg = 'swapin';
+  t0.pri = PVM;
+  k.daemons.add(t0);
+  k.curthread = null;
+  return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus } };
+}
+
+import { vmWaitDoms } from './vm/vm_kern2020.js';
+const page_alloc = f20('page_alloc', 0x60);
+function vmWaitDomsFor(vm: Vm2020): KGen<void> {
+  return vmWaitDoms(vm);
+}
+/** models page_alloc(): UMA's default slab allocator, kmem_malloc of the slab's pages. */
+function* pageAlloc(km: Kmem, bytes: number, flags: number): KGen<Kva> {
+  const k = km.vm.k;
+  const fr = k.enter(page_alloc, 0, 0, bytes, 0, 0, flags);
+  const a = yield* kmemMalloc(km, bytes, flags);
+  k.leave(fr);
+  return a;
+}
