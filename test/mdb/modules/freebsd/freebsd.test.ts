@@ -32,8 +32,8 @@ describe('session syntax', () => {
   it('completes ddb words', () => {
     const s = freebsdSession();
     expect(s.complete('sh')).toEqual(['show']);
-    expect(s.complete('show al')).toEqual(['all', 'allpcpu', 'allvmem', 'allvmemdump']);
-    expect(s.complete('show all ')).toEqual(['procs', 'trace', 'vmem', 'vmemdump']);
+    expect(s.complete('show al')).toEqual(['all', 'allchains', 'allpcpu', 'allvmem', 'allvmemdump']);
+    expect(s.complete('show all ')).toEqual(['chains', 'procs', 'trace', 'vmem', 'vmemdump']);
     expect(s.complete('x')).toEqual(['x']);
   });
 
@@ -272,5 +272,32 @@ describe('more', () => {
       for (const letter of Object.keys(d.options)) if (!flags.includes(letter)) bad.push(`${d.name} -${letter}`);
     }
     expect(bad).toEqual([]);
+  });
+});
+
+describe('lock chains', () => {
+  it('show lockchain follows Giant to its owner, running on a CPU', async () => {
+    expect(await out(freebsdSession(true, 'ddb'), 'show lockchain 100047')).toBe(
+      ['thread 100047 (pid 530, nfsd) blocked on lock 0xc0a00200 (sleep mutex) "Giant"', 'thread 100045 (pid 1234, mbuftest) running on CPU 0', ''].join('\n'),
+    );
+    expect(await out(freebsdSession(true, 'mdb'), `${hx(TD.giant)}::sleepchain`)).toBe(await out(freebsdSession(true, 'ddb'), 'show sleepchain 100047'));
+  });
+
+  it('show allchains prints a chain for every thread blocked on a lock or asleep, in allproc order', async () => {
+    const s = freebsdSession(true, 'ddb');
+    const o = await out(s, 'show allchains');
+    expect(await out(s, 'show all chains')).toBe(o);
+    expect(o).toBe(
+      [
+        'chain 1:',
+        ' thread 100046 (pid 530, nfsd) sleeping on 0xc0a00130 "vmwait"',
+        'chain 2:',
+        ' thread 100047 (pid 530, nfsd) blocked on lock 0xc0a00200 (sleep mutex) "Giant"',
+        ' thread 100045 (pid 1234, mbuftest) running on CPU 0',
+        'chain 3:',
+        ' thread 0 (pid 0, swapper) sleeping on 0xc0a3a000 "sched"',
+        '',
+      ].join('\n'),
+    );
   });
 });

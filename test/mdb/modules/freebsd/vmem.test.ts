@@ -138,6 +138,8 @@ describe('the hang, as a FreeBSD engineer reads it', () => {
     const ddb = freebsd2020Session('ddb');
     expect(await out(ddb, 'show panic')).toBe('panicstr not set\n');
     expect((await out(ddb, 'ps')).match(/btalloc/g)).toHaveLength(2);
+    // no lock holds them: their chains end asleep on the pause channel
+    expect((await out(ddb, 'show allchains')).match(/^ thread \d+ .* sleeping on 0x[0-9a-f]+ "btalloc"$/gm)).toHaveLength(2);
     const mdb = freebsd2020Session('mdb');
     const st = await out(mdb, '::stacks -c vmem_bt_alloc');
     expect(st.split('\n')[1]).toBe('c5000000 D      btalloc      2');

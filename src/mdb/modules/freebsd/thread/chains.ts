@@ -1,0 +1,188 @@
+/*
+ * ddb's lock chains (kern/subr_turnstile.c print_lockchain, kern_sx.c and
+ * kern_lock.c's sleep chains): from a thread, follow the owner of the lock
+ * it is blocked on, hop by hop, until a thread that runs, can run or sleeps.
+ * `show lockchain [tid]`, `show sleepchain [tid]` and `show allchains`
+ * (every thread blocked on a lock or asleep, as FOREACH_PROC_IN_SYSTEM
+ * visits them).
+ *
+ * The lock a thread is blocked on is its turnstile's ts_lockobj when the dump
+ * has struct turnstile rows; otherwise the struct mtx named by td_lockname
+ * (a mutex the dump models outside another struct, Giant). Its owner is
+ * mtx_lock without the flag bits. The dump models no sx locks or lockmgr
+ * locks, so a sleeping thread ends its chain ("sleeping on ...").
+ */
+import { defineDcmd, text, type DcmdContext } from '../../../dcmd.js';
+import { UsageError } from '../../../errors.js';
+import type { Target } from '../../../target.js';
+import { MTX_UNOWNED, TDS_CAN_RUN, TDS_INACTIVE, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ } from '../names.js';
+import { px, structRows } from '../struct.js';
+import { defaultThread, isSleeping, onLock, procOf, procRows, readFbProc, readFbThread, resolveThread, threadRows, threadStateWords, type FbThread } from './helpers.js';
+
+/** mtx_lock's flag bits: MTX_RECURSED 1, MTX_CONTESTED 2, MTX_UNOWNED 4 */
+const MTX_FLAGMASK = 7n;
+
+interface LockHop {
+  lock: bigint;
+  cls: string;
+  name: string;
+  owner: bigint;
+}
+
+/** The lock a thread on a turnstile waits for, and its owner (0 for none). */
+function blockedOn(target: Target, th: FbThread): LockHop {
+  const ts = structRows(target, 'struct turnstile');
+  const tr = ts.rowOf(th.blocked);
+  const mtx = structRows(target, 'struct mtx');
+  let lock = tr >= 0 ? ts.get(tr, 'ts_lockobj') : 0n;
+  if (lock === 0n && th.lockname !== '') {
+    const sym = target.lookupSymbol(th.lockname);
+    if (sym && mtx.rowOf(sym.addr) >= 0) lock = sym.addr;
+  }
+  let owner = tr >= 0 ? ts.get(tr, 'ts_owner') : 0n;
+  const mr = mtx.rowOf(lock);
+  if (owner === 0n && mr >= 0) {
+    const v = mtx.get(mr, 'mtx_lock');
+    owner = v === MTX_UNOWNED ? 0n : v & ~MTX_FLAGMASK;
+  }
+  return { lock, cls: 'sleep mutex', name: th.lockname, owner };
+}
+
+/** print_lockchain(): one line per hop. */
+export function lockchain(target: Target, row: number, prefix: string): string {
+  let s = '';
+  const t = threadRows(target);
+  const seen = new Set<number>();
+  for (let r = row; ; ) {
+    const th = readFbThread(target, r);
+    const p = procOf(target, th);
+    s += `${prefix}thread ${th.tid} (pid ${p?.pid ?? -1}, ${p?.comm ?? '?'}) `;
+    if (seen.has(r)) return s + 'is already in this chain (a deadlock)\n';
+    seen.add(r);
+    switch (th.state) {
+      case TDS_INACTIVE:
+        return s + 'is inactive\n';
+      case TDS_CAN_RUN:
+        return s + 'can run\n';
+      case TDS_RUNQ:
+        return s + 'is on a run queue\n';
+      case TDS_RUNNING:
+        return s + `running on CPU ${th.oncpu}\n`;
+      case TDS_INHIBITED: {
+        if (onLock(th)) {
+          const hop = blockedOn(target, th);
+          s += `blocked on lock ${px(hop.lock)} (${hop.cls}) "${hop.name}"\n`;
+          const next = hop.owner === 0n ? -1 : t.rowOf(hop.owner);
+          if (next < 0) return s;
+          r = next;
+          break;
+        }
+        if (isSleeping(th)) return s + `sleeping on ${px(th.wchan)} "${th.wmesg}"\n`;
+        return s + `inhibited: ${threadStateWords(th)}\n`;
+      }
+      default:
+        return s + `??? (${px(BigInt(th.state))})\n`;
+    }
+  }
+}
+
+function chainOf(ctx: DcmdContext, addr: bigint | undefined): string {
+  const row = resolveThread(ctx.target, addr ?? defaultThread(ctx.target));
+  return lockchain(ctx.target, row, '');
+}
+
+export const showLockchain = defineDcmd({
+  name: 'lockchain',
+  synopsis: '?',
+  address: 'optional',
+  summary: 'follow the chain of lock owners from a thread as ddb does',
+  help: `Follows a thread's lock chain as ddb's "show lockchain" does: the
+thread, the lock it is blocked on (its turnstile's lock: address, class
+and name) and that lock's owner, hop by hop, until a thread that runs, can
+run, is on a run queue or sleeps. Without an address it starts from the
+thread ddb traces by default (the panic thread, or the one the debugger
+was entered on). The thread is a tid or pid as ddb reads them, or an
+address. In ddb syntax: show lockchain [tid].
+
+EXAMPLES
+  db> show lockchain 100015
+  thread 100015 (pid 15, tcp) blocked on lock 0xc0900000 (sleep mutex) "Giant"
+  thread 100021 (pid 21, tcp) running on CPU 1
+  > c14023c0::lockchain
+  thread 100015 (pid 15, tcp) blocked on lock 0xc0900000 (sleep mutex) "Giant"
+  thread 100021 (pid 21, tcp) running on CPU 1`,
+  options: {},
+  ddb: { words: ['show lockchain'], synopsis: '[tid]' },
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    return text(chainOf(ctx, ctx.addrSpec ? addr : undefined));
+  },
+});
+
+export const showSleepchain = defineDcmd({
+  name: 'sleepchain',
+  synopsis: '?',
+  address: 'optional',
+  summary: 'follow the chain of lock owners through sleep locks as ddb does',
+  help: `Follows a thread's chain as ddb's "show sleepchain" does: like show
+lockchain, but a thread asleep on an sx lock or a lockmgr lock leads on to
+that lock's owner. The dump models neither, so a sleeping thread ends the
+chain with its wait channel and message ("sleeping on 0x... "btalloc""):
+a thread that sleeps on nothing anyone owns is waiting for an event, not a
+lock. In ddb syntax: show sleepchain [tid].
+
+EXAMPLES
+  db> show sleepchain 15
+  thread 100015 (pid 15, tcp) blocked on lock 0xc0900000 (sleep mutex) "Giant"
+  thread 100021 (pid 21, tcp) running on CPU 1
+  > c14023c0::sleepchain
+  thread 100015 (pid 15, tcp) blocked on lock 0xc0900000 (sleep mutex) "Giant"
+  ...`,
+  options: {},
+  ddb: { words: ['show sleepchain'], synopsis: '[tid]' },
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    return text(chainOf(ctx, ctx.addrSpec ? addr : undefined));
+  },
+});
+
+export const showAllchains = defineDcmd({
+  name: 'allchains',
+  synopsis: '',
+  address: 'none',
+  summary: 'print the lock chain of every blocked or sleeping thread as ddb does',
+  help: `Prints "chain N:" and the lock chain (see ::lockchain) of every thread
+that is blocked on a lock or asleep, process by process in allproc order,
+as ddb's "show allchains" does. Many chains that end in the same running
+thread point at the thread everyone waits for; many that end asleep on
+the same wait message point at an event that does not come. In ddb
+syntax: show allchains, or show all chains.
+
+EXAMPLES
+  db> show allchains
+  chain 1:
+   thread 100025 (pid 25, swap) sleeping on 0xc0900048 "pfault"
+  ...
+  > ::allchains
+  chain 1:
+  ...`,
+  options: {},
+  ddb: { words: ['show allchains', 'show all chains'] },
+  run(ctx, _addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const procs = procRows(ctx.target);
+    const t = threadRows(ctx.target);
+    const order: number[] = [];
+    const seen = new Set<number>();
+    for (let p = 0; p < procs.count; p++) for (const r of readFbProc(ctx.target, p).threads) if (!seen.has(r)) order.push(r), seen.add(r);
+    for (let r = 0; r < t.count; r++) if (!seen.has(r)) order.push(r);
+    let s = '';
+    let n = 1;
+    for (const r of order) {
+      const th = readFbThread(ctx.target, r);
+      if (!onLock(th) && !isSleeping(th)) continue;
+      s += `chain ${n++}:\n` + lockchain(ctx.target, r, ' ');
+    }
+    return text(s);
+  },
+});
