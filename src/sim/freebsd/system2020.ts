@@ -220,7 +220,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   const workers: KThread[] = [];
   const make = userProc(k, 'make', `make -j${sc.build.jobs} buildkernel`, init, -1, 0);
   k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
-  for (let i = 0; i < sc.build.jobs; i++) {
+  for (let i = 0; i < sc.build.jobs * sc.build.scale; i++) {
     const pr = userProc(k, 'cc', 'cc -c -O2 -pipe', make, make.pid, 0);
     workers.push(k.threadCreate(pr, fork_trampoline, (me) => ccJob(load, me, i), 152, true));
   }

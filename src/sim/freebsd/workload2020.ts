@@ -169,7 +169,7 @@ export function* ccJob(c: Load2020, t: KThread, _n: number): KGen<void> {
         c.stats.lastProgress = k.now;
       }
       // objects die: the working set stays around `held`
-      while (held.length > b.held) {
+      while (held.length > b.held * b.scale) {
         const i = k.rng.below(held.length);
         const o = held[i]!;
         held[i] = held[held.length - 1]!;
