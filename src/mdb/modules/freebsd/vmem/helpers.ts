@@ -209,11 +209,20 @@ function followLinks(tags: StructRows, head: bigint, next: (r: number) => bigint
 function arenaListOrder(target: Target, arenas: StructRows): number[] {
   const n = arenas.count;
   const sym = target.lookupSymbol('vmem_list');
-  if (sym && arenas.table?.columns['vm_list.le_next']) {
+  if (arenas.table?.columns['vm_list.le_next'] && n > 0) {
     try {
+      // the head: vmem_list's value, else the one arena no other arena's vm_list.le_next names
+      let head = 0n;
+      if (sym) head = target.readPtr(sym.addr);
+      else {
+        const named = new Set<bigint>();
+        for (let r = 0; r < n; r++) named.add(arenas.get(r, 'vm_list.le_next'));
+        const heads = Array.from({ length: n }, (_, r) => r).filter((r) => !named.has(arenas.addr(r)));
+        if (heads.length === 1) head = arenas.addr(heads[0]!);
+      }
       const out: number[] = [];
       const seen = new Set<number>();
-      for (let p = target.readPtr(sym.addr); p !== 0n; p = arenas.get(out.at(-1)!, 'vm_list.le_next')) {
+      for (let p = head; p !== 0n; p = arenas.get(out.at(-1)!, 'vm_list.le_next')) {
         const r = arenas.rowOf(p);
         if (r < 0 || seen.has(r)) break;
         seen.add(r);
@@ -319,9 +328,10 @@ export function sizeClasses(idx: VmemIndex, a: Arena): SizeClass[] {
 /**
  * The freelists of an arena, vm_freelist[i] for each non-empty i, as tag
  * rows. The dump's vm_freelist[i].lh_first heads and bt_freelist links are
- * followed when it has them; otherwise each FREE tag is placed on the list
- * bt_insfree() would put it on (SIZE2ORDER of its size in quanta), in
- * segment-list order.
+ * followed when it has them; with the links alone, each chain of free tags
+ * is one list, on the order of its tags' size; otherwise each FREE tag is
+ * placed on the list bt_insfree() would put it on (SIZE2ORDER of its size
+ * in quanta), in segment-list order.
  */
 export function freelists(idx: VmemIndex, a: Arena): Array<{ order: number; rows: number[] }> {
   const cols = idx.tags.table?.columns ?? {};
@@ -348,6 +358,28 @@ export function freelists(idx: VmemIndex, a: Arena): Array<{ order: number; rows
     return out;
   }
   const q = 2 ** a.shift;
+  if (next) {
+    // no list heads, but bt_freelist links: each chain starts at a free tag no other free tag links to
+    const free: number[] = [];
+    for (let i = idx.segOff[a.row]!; i < idx.segOff[a.row + 1]!; i++) if (idx.type[idx.segRows[i]!] === BT_TYPE_FREE) free.push(idx.segRows[i]!);
+    const linked = new Set<bigint>();
+    for (const r of free) linked.add(next(r));
+    const chains = new Map<number, number[]>();
+    const placed = new Set<number>();
+    for (const r of free) {
+      if (linked.has(idx.addr(r))) continue;
+      const rows: number[] = [];
+      for (let t = r; t >= 0 && !placed.has(t) && idx.type[t] === BT_TYPE_FREE; ) {
+        placed.add(t);
+        rows.push(t);
+        const p = next(t);
+        t = p === 0n ? -1 : idx.tags.rowOf(p);
+      }
+      const ord = size2order(Math.floor(idx.size[r]! / q));
+      chains.set(ord, [...(chains.get(ord) ?? []), ...rows]);
+    }
+    if (placed.size === free.length) return [...chains.entries()].sort((x, y) => x[0] - y[0]).map(([order, rows]) => ({ order, rows }));
+  }
   const by = new Map<number, number[]>();
   for (let i = idx.segOff[a.row]!; i < idx.segOff[a.row + 1]!; i++) {
     const r = idx.segRows[i]!;
