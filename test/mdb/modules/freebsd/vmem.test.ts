@@ -330,3 +330,36 @@ describe('::whatis', () => {
     expect(await out(s, 'd1000000::whatis')).toBe('d1000000 is unknown\n');
   });
 });
+
+describe("the dump's own links", () => {
+  it('follows vm_list from the arena no other names, and bt_freelist chains when there are no list heads', async () => {
+    const base = freebsd2020Dump();
+    const vmemT = base.tables.find((t) => t.name === 'struct vmem')!;
+    const tagT = base.tables.find((t) => t.name === 'struct vmem_btag')!;
+    // vm_list: dom0 -> kernel -> buffer; kernel arena gets a second free tag, linked before the first on freelist[1]
+    const vmem = new TableBuilder('struct vmem', { addr: 'u64', vm_name: 'str', vm_size: 'u32', vm_inuse: 'u32', vm_quantum_mask: 'u32', vm_quantum_shift: 'i32', vm_nfreetags: 'i32', vm_nbusytag: 'i32', 'vm_list.le_next': 'u64' });
+    const next: Record<string, bigint> = { [hex(ARENA.dom0)]: ARENA.kernel, [hex(ARENA.kernel)]: ARENA.buffer, [hex(ARENA.buffer)]: 0n };
+    for (let r = 0; r < vmemT.rowCount; r++) {
+      const col = (k: string): bigint | number | string => (vmemT.columns[k]!.kind === 'str' ? (vmemT.columns[k]!.values as string[])[r]! : (vmemT.columns[k]!.values as ArrayLike<number | bigint>)[r]!);
+      const addr = col('addr') as bigint;
+      vmem.add({ addr, vm_name: col('vm_name') as string, vm_size: col('vm_size') as number, vm_inuse: col('vm_inuse') as number, vm_quantum_mask: 0xfff, vm_quantum_shift: 12, vm_nfreetags: col('vm_nfreetags') as number, vm_nbusytag: col('vm_nbusytag') as number, 'vm_list.le_next': next[hex(addr)]! });
+    }
+    const tags = new TableBuilder('struct vmem_btag', { addr: 'u64', arena_row: 'u32', bt_start: 'u64', bt_size: 'u64', bt_type: 'i32', 'bt_freelist.le_next': 'u64' });
+    for (let r = 0; r < tagT.rowCount; r++) {
+      const v = (k: string): number | bigint => (tagT.columns[k]!.values as ArrayLike<number | bigint>)[r]!;
+      // kernel arena: split the 7fe000 busy tail into a free 2000 and a busy rest, linked ahead of tag 3
+      if (r === 4) {
+        tags.add({ addr: v('addr') as bigint, arena_row: 0, bt_start: 0xc4802000n, bt_size: 0x2000n, bt_type: 3, 'bt_freelist.le_next': tagAddr(3) });
+        tags.add({ addr: 0xc1d10000n, arena_row: 0, bt_start: 0xc4804000n, bt_size: 0x7fc000n, bt_type: 4 });
+        continue;
+      }
+      tags.add({ addr: v('addr') as bigint, arena_row: v('arena_row') as number, bt_start: v('bt_start') as bigint, bt_size: v('bt_size') as bigint, bt_type: v('bt_type') as number });
+    }
+    const tables: Table[] = base.tables.filter((t) => t !== vmemT && t !== tagT);
+    tables.push(vmem.build(), tags.build());
+    const s = freebsd2020Session('ddb', { ...base, tables });
+    expect((await out(s, 'show all vmem')).match(/^vmem .*$/gm)).toEqual([`vmem 0x${hex(ARENA.dom0)} 'kernel arena dom0'`, `vmem 0x${hex(ARENA.kernel)} 'kernel arena'`, `vmem 0x${hex(ARENA.buffer)} 'buffer arena'`]);
+    const dump = await out(s, `show vmemdump ${hex(ARENA.kernel)}`);
+    expect(dump.slice(dump.indexOf('freelist['))).toBe(`freelist[1]\n\t0x${hex(tagAddr(4))}: c4802000 2000, 3(free)\n\t0x${hex(tagAddr(3))}: c4800000 2000, 3(free)\n`);
+  });
+});
