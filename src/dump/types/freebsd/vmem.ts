@@ -7,9 +7,13 @@
  */
 import type { CtfBuilder } from '../../ctf.js';
 
-/** VMEM_MAXORDER on 32- and 64-bit kernels: (sizeof(vmem_size_t) * NBBY) + VMEM_OPTORDER (5) */
+/**
+ * VMEM_MAXORDER: (VMEM_OPTVALUE - 1) + sizeof(vmem_size_t) * NBBY - VMEM_OPTORDER,
+ * with VMEM_OPTORDER 5: exact lists for the first 31 quanta, then power-of-two
+ * classes. 58 on i386, 90 on amd64.
+ */
 export function vmemMaxOrder(pointerSize: 4 | 8): number {
-  return pointerSize * 8 + 5;
+  return (1 << 5) - 1 + pointerSize * 8 - 5;
 }
 
 export function declareVmemTypes(b: CtfBuilder, pointerSize: 4 | 8): void {
@@ -32,7 +36,8 @@ export function declareVmemTypes(b: CtfBuilder, pointerSize: 4 | 8): void {
     ['vm_limit', 'vmem_size_t'],
     ['vm_quantum_mask', 'vmem_size_t'],
     ['vm_quantum_shift', 'int'],
-    ['vm_name', 'char [16]'],
+    // VMEM_NAME_MAX + 1
+    ['vm_name', 'char [17]'],
     ['vm_seglist', 'TAILQ_HEAD'],
     ['vm_freelist', `LIST_HEAD [${vmemMaxOrder(pointerSize)}]`],
     ['vm_hashlist', 'struct vmem_hashlist *'],
