@@ -94,6 +94,9 @@ describe('illumos #2911 dump fidelity', () => {
     expect(names).not.toContain(1024);
     expect(names.slice(-18)).toEqual([4096, 8192, 12288, ...Array.from({ length: 15 }, (_, i) => (i + 2) * 8192)]);
     expect(cache('kmem_alloc_8192').cache_align).toBe(4096);
+    // zio_add_child() links every child zio to its parent with a zio_link_t
+    expect(cache('zio_link_cache').cache_bufsize).toBe(48);
+    expect(cache('zio_link_cache').cache_slab_alloc + cache('zio_link_cache').cache_cpu.reduce((a, c) => a + c.cc_alloc, 0)).toBeGreaterThan(0);
   });
 
   it('threads wait where illumos waits: page_create_wait under page_create_va, taskq_thread_wait, pageout on p_cv (item 13)', () => {
@@ -107,8 +110,10 @@ describe('illumos #2911 dump fidelity', () => {
     const taskq = r.sys.k.threads.find((t) => t.startFn.name === 'taskq_thread')!;
     expect(names(taskq)).toContain('taskq_thread_wait');
     const pageout = r.sys.k.threads.find((t) => t.proc.comm === 'pageout')!;
-    expect(pageout.wchan).toBe(r.sys.vm.pageoutCv);
-    expect(r.sys.vm.pageoutCv - pageout.proc.addr).toBeGreaterThan(0);
+    if (pageout.wchan !== 0) expect(pageout.wchan).toBe(r.sys.vm.pageoutCv);
+    expect(r.sys.ps.pageoutCv).toBe(r.sys.vm.pageoutCv);
+    const off = r.sys.vm.pageoutCv - pageout.proc.addr;
+    expect(off).toBe(r.model.types.find((t) => t.name === 'proc_t')!.members.find((m) => m.name === 'p_cv')!.offset);
     expect(r.sys.k.sym.objects.some((o) => o.name === 'proc_pageout_cv')).toBe(false);
   });
 

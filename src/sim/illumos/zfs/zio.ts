@@ -27,12 +27,15 @@ const vdev_disk_io_start = func('zfs', 'vdev_disk_io_start', 0x160);
 const vdev_disk_io_intr = func('zfs', 'vdev_disk_io_intr', 0xa0);
 const zio_done = func('zfs', 'zio_done', 0x6a0);
 const zio_create = func('zfs', 'zio_create', 0x330);
+const zio_add_child = func('zfs', 'zio_add_child', 0xd0);
 const ldi_strategy = func('genunix', 'ldi_strategy', 0x80);
 const bdev_strategy = func('genunix', 'bdev_strategy', 0x90);
 
 /** sizes of zio_t, arc_buf_hdr_t and vdev_disk_buf_t on amd64 (2012) */
 const SIZEOF_ZIO = 0x328;
 const SIZEOF_VDEV_BUF = 0x108;
+/** zio_link_t: zl_parent, zl_child, zl_parent_node, zl_child_node */
+const SIZEOF_ZIO_LINK = 0x30;
 /** vdev_disk_buf_t: vdb_buf (a buf_t) then vdb_io, the zio */
 const VDB_IO = 0x100;
 
@@ -56,6 +59,8 @@ export interface Zio {
   data: Kva;
   /** io_size */
   size: number;
+  /** the zio_link_t to its parent (zio_link_cache), or 0 */
+  link: Kva;
   /** called when the logical zio completes (arc_read_done) */
   onDone: ((k: Kernel, zio: Zio) => void) | null;
 }
@@ -74,6 +79,8 @@ export interface Leaf {
 export interface Spa {
   km: Kmem;
   zioCache: KmemCache;
+  /** zio_link_cache: sizeof (zio_link_t), parent and child with their list nodes */
+  linkCache: KmemCache;
   mirror: Kva;
   leaves: Leaf[];
   /** vdev_mirror_shift */
@@ -84,8 +91,9 @@ export interface Spa {
 
 export function spaCreate(k: Kernel, km: Kmem, bds: Bd[]): Spa {
   const zioCache = kmemCacheCreate(km, { name: 'zio_cache', bufsize: SIZEOF_ZIO, align: 8 });
+  const linkCache = kmemCacheCreate(km, { name: 'zio_link_cache', bufsize: SIZEOF_ZIO_LINK, align: 8 });
   const leaves = bds.map((bd, id) => ({ addr: k.bootAlloc(0x2a0), id, bd, readErrors: 0, writeErrors: 0, opsRead: 0, opsWrite: 0 }));
-  return { km, zioCache, mirror: k.bootAlloc(0x2a0), leaves, mirrorShift: 19, bufs: new Set() };
+  return { km, zioCache, linkCache, mirror: k.bootAlloc(0x2a0), leaves, mirrorShift: 19, bufs: new Set() };
 }
 
 /** zio_create(): a zio_t from zio_cache */
@@ -102,9 +110,18 @@ function* zioCreate(
 ): KGen<Zio> {
   const fr = k.enter(zio_create, 0b1, parent ? parent.addr : 0, offset);
   const b = yield* kmemCacheAlloc(spa.km, spa.zioCache, KM_SLEEP);
-  const zio: Zio = { addr: b!.addr, kind, write, offset, blk, parent, pending: 0, error: 0, done: false, data, size, onDone: null };
+  const zio: Zio = { addr: b!.addr, kind, write, offset, blk, parent, pending: 0, error: 0, done: false, data, size, link: 0, onDone: null };
   if (parent) {
     storePtr(b!, 0x10, parent.addr);
+    // zio_add_child(): a zio_link_t joins parent and child
+    const fl = k.enter(zio_add_child, 0b11, parent.addr, zio.addr);
+    const zl = yield* kmemCacheAlloc(spa.km, spa.linkCache, KM_SLEEP);
+    if (zl) {
+      storePtr(zl, 0, parent.addr);
+      storePtr(zl, 8, zio.addr);
+      zio.link = zl.addr;
+    }
+    k.leave(fl);
     parent.pending++;
   }
   k.leave(fr);
@@ -206,6 +223,8 @@ function zioDone(k: Kernel, spa: Spa, zio: Zio): void {
   const p = zio.parent;
   if (zio.onDone) zio.onDone(k, zio);
   k.cvBroadcast(zio.addr + 0x2c0);
+  // zio_remove_child() frees the link, zio_destroy() the zio
+  if (zio.link) kmemCacheFree(spa.km, spa.linkCache, zio.link);
   kmemCacheFree(spa.km, spa.zioCache, zio.addr);
   if (p) {
     if (zio.error && !p.error) p.error = zio.error;
