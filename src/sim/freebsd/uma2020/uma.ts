@@ -27,6 +27,7 @@ import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK } from '../vmem/vmem.js';
 
 export const UMA_ZONE_NOFREE = 0x20;
 export const UMA_ZONE_VM = 0x80;
+export const UMA_ZONE_OFFPAGE = 0x8;
 export const UMA_ZFLAG_BUCKET = 0x02000000;
 
 const uma_zalloc_arg = f20('uma_zalloc_arg', 0x1b0);
@@ -126,7 +127,9 @@ const BITS = 32;
 
 export function kegCreate(u: Uma2020, name: string, addr: Kva, size: number, flags: number, pagesize: number): Keg {
   const rsize = Math.ceil(size / 4) * 4;
-  const ipers = Math.floor((pagesize - u.slabHdr) / rsize);
+  // an item that leaves no room for the slab header on its page gets the header off the page (UMA_ZONE_OFFPAGE)
+  const offpage = Math.floor((pagesize - u.slabHdr) / rsize) < 1;
+  const ipers = offpage ? Math.floor(pagesize / rsize) : Math.floor((pagesize - u.slabHdr) / rsize);
   const keg: Keg = {
     name,
     addr,
@@ -134,9 +137,9 @@ export function kegCreate(u: Uma2020, name: string, addr: Kva, size: number, fla
     rsize,
     ipers,
     ppera: 1,
-    pgoff: ipers * rsize,
+    pgoff: offpage ? 0 : ipers * rsize,
     reserve: 0,
-    flags,
+    flags: flags | (offpage ? UMA_ZONE_OFFPAGE : 0),
     allocf: 'page_alloc',
     freef: 'page_free',
     alloc: () => (function* () {
@@ -196,7 +199,13 @@ export function slabInit(u: Uma2020, keg: Keg, mem: Kva, boot: boolean): Slab {
   const words = Math.ceil(keg.ipers / BITS);
   const free = new Uint32Array(words);
   for (let i = 0; i < keg.ipers; i++) free[i >>> 5]! |= 1 << (i & 31);
-  const s: Slab = { addr: mem + keg.pgoff, data: mem, free, freecount: keg.ipers, boot, list: 'part' };
+  let hdr = mem + keg.pgoff;
+  if (keg.flags & UMA_ZONE_OFFPAGE) {
+    // the header is an item of the slab zone: a struct uma_hash_slab off the page
+    hdr = u.nextBucket;
+    u.nextBucket += 64;
+  }
+  const s: Slab = { addr: hdr, data: mem, free, freecount: keg.ipers, boot, list: 'part' };
   keg.part.add(s);
   keg.ud_pages += keg.ppera;
   keg.ud_free_items += keg.ipers;
