@@ -22,10 +22,10 @@ EXAMPLES
   0xfffffffffbe01b80
   0xfffffffffbe02700
   0xfffffffffbe03280
-  > ::kmem_cache -n zio_buf_32768 | ::walk kmem
-  0xffffff01c40d2000
-  0xffffff01c40f0000
-  0xffffff01c411e000
+  > ::kmem_cache -n zio_cache | ::walk kmem
+  0xffffff01c0aa76d0
+  0xffffff01c0aae030
+  0xffffff01c0aae6b0
   ...
   > ::walk cpu c | ::print cpu_t cpu_id
   cpu_id = 0

@@ -83,10 +83,11 @@ fails with mdb's message for a missing register set. $r is the same
 command.
 
 EXAMPLES
-  > $r ! head -3
+  > $r
   %rax = 0x0000000000000000                 %r9  = 0x0000000000000000
   %rbx = 0x0000000000000000                 %r10 = 0x0000000000000000
-  %rcx = 0x0000000000000a26                 %r11 = 0x0000000000000000`,
+  %rcx = 0x0000000000000a26                 %r11 = 0x0000000000000000
+  ...`,
   options: {},
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();

@@ -161,23 +161,29 @@ OPTIONS
   -l latest   only records at or before this hrtime
 
 EXAMPLES
-  > ffffff01c3815118::bufctl
+  > ffffff01c0a736c8::bufctl
   ADDR             BUFADDR          TIMESTAMP    THREAD           CALLER
-  ffffff01c3815118 ffffff01c40d2000    12a0c571f ffffff01c0061020 zio_buf_alloc+0xc
-  > ffffff01c3815118::bufctl -v
+  ffffff01c0a736c8 ffffff01c0aa76d0     8988cfb0 ffffff01c0a44040 zio_create+0x259
+  > ffffff01c0a736c8::bufctl -v
               ADDR          BUFADDR        TIMESTAMP           THREAD
                               CACHE          LASTLOG         CONTENTS
-  ffffff01c3815118 ffffff01c40d2000        12a0c571f ffffff01c0061020
-                   ffffff01c003a700                0                0
-                   kmem_slab_alloc+0x1b0
-                   kmem_cache_alloc+0x1df
-                   zio_buf_alloc+0xc
-                   zio_write_compress+0x2f2
-                   dbuf_write+0xad
-                   dbuf_sync_leaf+0x232
-                   dsl_pool_sync+0x221
-                   spa_sync+0x287
-                   txg_sync_thread+0x45
+  ffffff01c0a736c8 ffffff01c0aa76d0         8988cfb0 ffffff01c0a44040
+                   ffffff01c003d700 ffffff01c00bda00 ffffff01c092d468
+                   kmem_cache_alloc_debug+0x81
+                   kmem_cache_alloc+0x53
+                   zio_create+0x259
+                   vdev_mirror_io_start+0x12d
+                   zio_vdev_io_start+0x142
+                   zio_execute+0xaf
+                   zio_nowait+0x10
+                   arc_read_nolock+0x1e8
+                   arc_read+0x18
+                   dsl_read+0x20
+                   dbuf_prefetch+0x180
+                   dmu_zfetch_fetch+0x38
+                   dmu_zfetch_dofetch+0x54
+                   dmu_zfetch_find+0x339
+                   dmu_zfetch+0x9b
 `,
   options: {
     v: flag('print the whole record, with its stack'),

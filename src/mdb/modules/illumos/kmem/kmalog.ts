@@ -85,12 +85,11 @@ EXAMPLES
   > ::kmalog fail
 
   T-0.000000000  addr=0  rootnex_dmahdl
-  	 kmem_slab_create+0x9b
-  	 kmem_slab_alloc+0x2f
-  	 kmem_cache_alloc+0x1b4
-  	 rootnex_coredma_allochdl+0x5e
-  	 ...
-  	 bd_xfer_ctor+0x6a
+  	 kmem_slab_create+0x1f6
+  	 kmem_slab_alloc+0x1b0
+  	 kmem_cache_alloc+0x1df
+  	 rootnex_coredma_allochdl+0x149
+  ...
 `,
   options: {},
   run(ctx, addr, _opts, args) {

@@ -144,21 +144,14 @@ EXAMPLES
   cache                        buf    buf    buf    memory     alloc alloc
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
-  kmem_slab_cache               80    801    836      90112B      1222     0
-  kmem_bufctl_cache             24      0      0          0B         0     0
-  ...
-  vmem                         memory     memory    memory     alloc alloc
-  name                         in use      total    import   succeed  fail
-  ------------------------- ---------- ----------- ---------- --------- -----
-  heap                       62951424B 68719476736B         0B      1086     0
+  kmem_magazine_1               16      0      0          0B         0     0
+  kmem_magazine_3               32    147    186      12288B       147     0
   ...
   > ::kmastat -m
   cache                        buf    buf    buf    memory     alloc alloc
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
-  kmem_slab_cache               80    801    836          0M      1222     0
-  ...
-  Total [kmem_firewall]                                  53M      4278    34
+  kmem_magazine_1               16      0      0          0M         0     0
   ...`,
   options: {
     k: flag('print memory in kilobytes'),

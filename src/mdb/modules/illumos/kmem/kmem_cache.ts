@@ -39,12 +39,12 @@ COLUMNS
 EXAMPLES
   > ::kmem_cache -n blkdev
   ADDR             NAME                      FLAG  CFLAG  BUFSIZE  BUFTOTL
-  ffffff01c0035380 blkdev0_xfer              020f 000000      152       69
-  ffffff01c0035700 blkdev1_xfer              020f 000000      152       69
+  ffffff01c003d000 blkdev0_xfer              020f 000000      152       69
+  ffffff01c003d380 blkdev1_xfer              020f 000000      152       69
   > ::walk kmem_cache | ::kmem_cache
   ADDR             NAME                      FLAG  CFLAG  BUFSIZE  BUFTOTL
-  ffffff01c0021000 kmem_slab_cache           000f 080000       80      836
-  ffffff01c0021380 kmem_bufctl_cache         000f 080000       24        0
+  ffffff01c0021000 kmem_magazine_1           0006 080000       16        0
+  ffffff01c0021380 kmem_magazine_3           0006 080000       32      186
   ...`,
   options: { n: str('name', 'only caches whose name contains this text') },
   input: 'kmem_cache_t',

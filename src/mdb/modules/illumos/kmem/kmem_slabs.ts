@@ -92,14 +92,14 @@ EXAMPLES
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   5        1       105        17  16.2%
-    4 complete (21), 1 partial: 4
+  kmem_alloc_128                   5        1       105        19  18.1%
+    4 complete (21), 1 partial: 2
 
   > ::kmem_slabs -N kmem_alloc_128 -b 4
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   5        1       105        17  16.2%
+  kmem_alloc_128                   5        1       105        19  18.1%
 
     Allocated
       Buffers  ------------------ Distribution ------------------ Slabs

@@ -117,34 +117,28 @@ matches) or an exact pc (func+0xoff); -s and -S take ALL for any sync object.
 EXAMPLES
   > ::stacks
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0065e40 SLEEP    CV                      7
-                   swtch+0xf5
+  ffffff01c0a439c0 SLEEP    CV                      7
+                   swtch+0xc7
                    cv_timedwait+0x5e
                    delay+0x56
                    nanosleep+0x1b
                    sys_syscall+0xf7
 
-  ffffff01c0063320 SLEEP    CV                      6
-                   swtch+0xf5
+  ffffff01c0a43480 SLEEP    CV                      4
+                   swtch+0xc7
                    cv_wait+0x47
                    page_create_throttle+0x151
-                   ...
+  ...
   > ::stacks -c kmem_cache_alloc
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0061020 SLEEP    CV                      1
-                   swtch+0xf5
+  ffffff01c0a438e0 SLEEP    CV                      1
+                   swtch+0xc7
                    cv_wait+0x47
-                   page_create_wait+0x48
-                   ...
-  ffffff01c0067a40 PANIC    <NONE>                  1
-                   vpanic
-                   assfail+0x15
-                   kmem_cache_alloc+0x1b7
-                   bd_xfer_alloc+0xaa
-                   ...
+                   page_create_throttle+0x151
+  ...
   > ::stacks -m blkdev | ::findstack -v
-  stack pointer for thread ffffff01c0067a40 (ld/1): ffffff0008b5ef90
-  [ ffffff0008b5ef90 vpanic() ]
+  stack pointer for thread ffffff01c0a44040 (ld/1): ffffff0008b73f90
+  [ ffffff0008b73f90 vpanic() ]
   ...`,
   options: {
     a: flag('list every thread of each group'),

@@ -44,13 +44,13 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  fffffffffbc00070 heap                     62951424  68719476736      1086     0
-  fffffffffbc00c78   vmem_metadata           1196032      1310720        83     0
-  fffffffffbc01880     vmem_seg              1146880      1146880        70     0
+  fffffffffbc00070 heap                     68333568  68719476736      2690     0
+  fffffffffbc00c78   vmem_metadata           1347584      1441792        96     0
+  fffffffffbc01880     vmem_seg              1277952      1277952        78     0
   ...
   > *kmem_firewall_arena::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  ffffff01c0005000     kmem_firewall        56373248     56373248      1020    34`,
+  ffffff01c0005000     kmem_firewall         1667072      1667072      2228    35`,
   options: {},
   input: 'vmem_t',
   walker: 'vmem',

@@ -72,22 +72,16 @@ EXAMPLES
               ADDR TYPE            START              END WHO
   ffffff01c00070a8 SPAN 0000000000000000 0000000000000000
   ffffff01c0007190 ROTR 0000000000000000 0000000000000000
-  ffffff01c0014528 SPAN ffffff01c0041000 ffffff01c0061000
-  ffffff01c0014440 ALLC ffffff01c0041000 ffffff01c0061000 kmem_slab_create+0x1e0
+  ffffff01c00187e0 SPAN ffffff01c0a42000 ffffff01c0a62000
+  ffffff01c00186f8 ALLC ffffff01c0a42000 ffffff01c0a62000 kmem_slab_create+0x1e0
   ...
   > *kmem_va_arena::walk vmem_alloc | ::vmem_seg -s -m 0t8192
               ADDR TYPE            START             SIZE WHO
-  ffffff01c0014440 ALLC ffffff01c0041000 0000000000020000 kmem_slab_create+0x1e0
+  ffffff01c00186f8 ALLC ffffff01c0a42000 0000000000020000 kmem_slab_create+0x1e0
   ...
   > *kmem_va_arena::walk vmem_alloc | ::vmem_seg -v -c bd_xfer_alloc
               ADDR TYPE            START              END             SIZE
-                                  THREAD        TIMESTAMP
-  ffffff01c14b5188 ALLC ffffff01c184a000 ffffff01c186a000           131072
-                        ffffff01c0066c40           25d053
-                   vmem_hash_insert+0x7e
-                   vmem_seg_alloc+0x24
-                   vmem_xalloc+0x3db
-                   ...`,
+                                  THREAD        TIMESTAMP`,
   options: {
     c: str('caller', 'only segments whose stack holds this pc, or a pc in this function'),
     e: uint('earliest', 'only segments allocated at or after this hrtime'),
