@@ -39,7 +39,7 @@ describe('mddb simulate', () => {
     expect(r.stdout).toMatch(
       /\nconsole:   panic\[cpu\d\]\/thread=[0-9a-f]{16}: assertion failed: rc == -1, file: \.\.\/\.\.\/common\/os\/kmem\.c, line: 2598\n/,
     );
-    expect(r.stdout).toMatch(/blkdev0_xfer alloc fail +[1-9]/);
+    expect(r.stdout).toMatch(/blkdev\d_xfer alloc fail +[1-9]/);
     expect(r.stdout).toContain(`dump:      ${out} (crash dump,`);
     expect(r.stdout).not.toMatch(/\x1b\[/);
     expect(fs.readFileSync(out).subarray(0, 8).toString()).toBe('MDDBDUMP');
