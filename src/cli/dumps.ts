@@ -48,28 +48,10 @@ export const SAMPLE_DUMPS: readonly SampleDump[] = [
     sets: [['kernel.uma_loop_panic', '0']],
     what: 'a stock kernel: the loop spins holding Giant until the watchdog breaks into the debugger',
   },
-  {
-    file: 'freebsd-248008-btalloc.dump',
-    scenario: 'freebsd-248008-btalloc',
-    fixes: [],
-    sets: [],
-    what: 'i386 after r358097: keg_drain takes the btag reserve and threads hang in pause("btalloc") under vmem_bt_alloc',
-  },
-  {
-    file: 'freebsd-248008-btalloc-amd64.dump',
-    scenario: 'freebsd-248008-btalloc',
-    fixes: [],
-    sets: [['kernel.platform', 'amd64']],
-    what: 'the same build on amd64: btag pages come from the direct map (UMA_MD_SMALL_ALLOC), no KVA needed',
-  },
-  {
-    file: 'freebsd-248008-btalloc-fixed.dump',
-    scenario: 'freebsd-248008-btalloc',
-    fixes: ['r368236'],
-    sets: [],
-    what: 'i386 with r366838 + r366840 (r368236): one bt_fill per vmem_xalloc and keg_drain keeps uk_reserve',
-  },
 ];
+
+// PR 248008's scenario (freebsd-248008-btalloc) runs, but its load does not hang by itself yet, so
+// it has no sample dumps: a dump named for the hang would hold a completed run.
 
 export function regenerateDumps(dir: string, out: NodeJS.WritableStream): number {
   fs.mkdirSync(dir, { recursive: true });
