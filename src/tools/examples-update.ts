@@ -24,7 +24,7 @@ import path from 'node:path';
 import { readDump } from '../dump/read.js';
 import type { AnyDcmd, Module } from '../mdb/dcmd.js';
 import { illumosModules } from '../mdb/modules/illumos/index.js';
-import { freebsdModules } from '../mdb/modules/freebsd/index.js';
+import { freebsdModules, vmemModule } from '../mdb/modules/freebsd/index.js';
 import { ddbModule } from '../mdb/modules/ddb/index.js';
 import { createSession } from '../mdb/session.js';
 import { REPO_ROOT } from './golden.js';
@@ -68,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
   const check = argv.includes('--check');
   const groups: Array<{ dump: string; modules: readonly Module[] }> = [
     { dump: 'dumps/illumos-2911.dump', modules: illumosModules },
-    { dump: 'dumps/freebsd-2004-uma-looping.dump', modules: [...freebsdModules, ddbModule] },
+    // vmem's pages need a 2020 kernel: their examples run on a test fixture until a 2020 sample dump exists
+    { dump: 'dumps/freebsd-2004-uma-looping.dump', modules: [...freebsdModules.filter((m) => m !== vmemModule), ddbModule] },
   ];
   const srcDir = path.join(REPO_ROOT, 'src', 'mdb', 'modules');
   const texts = new Map(sourceFiles(srcDir).map((f) => [f, fs.readFileSync(f, 'utf8')]));
@@ -80,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
     for (const m of g.modules) for (const d of m.dcmds) dcmds.set(d.name, d);
     for (const d of dcmds.values()) {
       for (const e of examples(d.help)) {
+        // an example that shows no output shows only the command (the tests do not compare it)
+        if (e.shown.length === 0) continue;
         const body = e.shown.map((l) => l.slice(e.indent.length));
         const cut = body.findIndex((l) => l.trim() === '...');
         if (cut >= 0 && cut !== body.length - 1) {
