@@ -10,6 +10,7 @@ import type { FreebsdScenario } from '../scenario/schema.js';
 import { collectFreebsd, curthreads, TID_BASE } from './dump/collect.js';
 import { traceLine } from './kern/panic.js';
 import { bootFreebsd, type FreebsdSystem } from './system.js';
+import { runWithBudgets } from '../machine/budget.js';
 
 export interface FreebsdRun {
   sys: FreebsdSystem;
@@ -23,36 +24,15 @@ export interface FreebsdRun {
 export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void): FreebsdRun {
   const sys = bootFreebsd(sc, seed, fixes);
   const { k, stats } = sys;
-  const maxNs = sc.stop.max_time_s * 1e9;
-  const hangNs = sc.stop.hang_s * 1e9;
-  let polls = 0;
-  let hang = false;
-  let done = false;
-  let stopReason = '';
-  const why = k.run(() => {
-    if ((++polls & 63) !== 0) return false;
-    if (onProgress && (polls & 4095) === 0) onProgress(Math.max(k.now / maxNs, k.ops / sc.stop.max_ops));
-    if (sys.workers.every((t) => t.gen === null)) {
-      done = true;
-      stopReason = 'every load process finished its planned operations';
-      return true;
-    }
-    if (k.now >= maxNs) {
-      stopReason = `simulated time budget of ${sc.stop.max_time_s} s reached`;
-      return true;
-    }
-    if (k.ops >= sc.stop.max_ops) {
-      stopReason = `budget of ${sc.stop.max_ops} kernel function calls reached`;
-      return true;
-    }
-    if (k.now - stats.lastProgress > hangNs) {
-      hang = true;
-      return true;
-    }
-    return false;
+  const { outcome, stopReason } = runWithBudgets(k, {
+    maxTimeS: sc.stop.max_time_s,
+    maxOps: sc.stop.max_ops,
+    hangS: sc.stop.hang_s,
+    done: () => sys.workers.every((t) => t.gen === null),
+    doneReason: 'every load process finished its planned operations',
+    lastProgress: () => stats.lastProgress,
+    ...(onProgress ? { onProgress } : {}),
   });
-  const outcome: FreebsdRun['outcome'] = why === 'panic' ? 'panic' : why === 'hang' || hang ? 'hang' : 'completed';
-  if (outcome === 'completed' && !done && !stopReason) stopReason = why === 'idle' ? 'every thread finished' : 'run ended';
   let consoleLine: string | null = null;
   let entry: DebuggerEntry | null = null;
   if (outcome === 'panic') consoleLine = k.msgbuf.find((l) => l.text.startsWith('panic: '))?.text ?? null;

@@ -9,6 +9,7 @@ import { collectFreebsd2020 } from './dump/collect2020.js';
 import { curthreads, TID_BASE } from './dump/collect.js';
 import { bootFreebsd2020, type Freebsd2020System } from './system2020.js';
 import { zoneFreeItems } from './uma2020/uma.js';
+import { runWithBudgets } from '../machine/budget.js';
 
 export interface Freebsd2020Run {
   sys: Freebsd2020System;
@@ -23,34 +24,15 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   const sys = bootFreebsd2020(sc, seed, fixes);
   const { k } = sys;
   const stats = sys.load.stats;
-  const maxNs = sc.stop.max_time_s * 1e9;
-  const hangNs = sc.stop.hang_s * 1e9;
-  let polls = 0;
-  let hang = false;
-  let stopReason = '';
-  const why = k.run(() => {
-    if ((++polls & 63) !== 0) return false;
-    if (onProgress && (polls & 4095) === 0) onProgress(Math.max(k.now / maxNs, k.ops / sc.stop.max_ops));
-    if (sys.workers.every((t) => t.gen === null)) {
-      stopReason = 'the build finished';
-      return true;
-    }
-    if (k.now >= maxNs) {
-      stopReason = `simulated time budget of ${sc.stop.max_time_s} s reached`;
-      return true;
-    }
-    if (k.ops >= sc.stop.max_ops) {
-      stopReason = `budget of ${sc.stop.max_ops} kernel function calls reached`;
-      return true;
-    }
-    if (k.now - stats.lastProgress > hangNs) {
-      hang = true;
-      return true;
-    }
-    return false;
+  const { outcome, stopReason } = runWithBudgets(k, {
+    maxTimeS: sc.stop.max_time_s,
+    maxOps: sc.stop.max_ops,
+    hangS: sc.stop.hang_s,
+    done: () => sys.workers.every((t) => t.gen === null),
+    doneReason: 'the build finished',
+    lastProgress: () => stats.lastProgress,
+    ...(onProgress ? { onProgress } : {}),
   });
-  const outcome: Freebsd2020Run['outcome'] = why === 'panic' ? 'panic' : why === 'hang' || hang ? 'hang' : 'completed';
-  if (outcome === 'completed' && !stopReason) stopReason = why === 'idle' ? 'every thread finished' : 'run ended';
   let consoleLine: string | null = null;
   let entry: DebuggerEntry | null = null;
   if (outcome === 'hang') {
