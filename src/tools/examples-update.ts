@@ -28,28 +28,7 @@ import { freebsdModules, vmemModule } from '../mdb/modules/freebsd/index.js';
 import { ddbModule } from '../mdb/modules/ddb/index.js';
 import { createSession } from '../mdb/session.js';
 import { REPO_ROOT } from './golden.js';
-
-interface Example {
-  indent: string;
-  prompt: '> ' | 'db> ';
-  command: string;
-  shown: string[];
-}
-
-function examples(help: string): Example[] {
-  const lines = help.split('\n');
-  const start = lines.findIndex((l) => /^EXAMPLES$/.test(l));
-  const out: Example[] = [];
-  if (start < 0) return out;
-  for (const l of lines.slice(start + 1)) {
-    if (l !== '' && !/^\s/.test(l)) break;
-    const m = /^(\s*)(db> |> )(.+)$/.exec(l);
-    if (m) out.push({ indent: m[1]!, prompt: m[2] as Example['prompt'], command: m[3]!, shown: [] });
-    else out.at(-1)?.shown.push(l);
-  }
-  for (const e of out) while (e.shown.length > 0 && e.shown.at(-1)!.trim() === '') e.shown.pop();
-  return out;
-}
+import { helpExamples, printedLines } from './help-examples.js';
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -80,23 +59,20 @@ async function main(argv: string[]): Promise<number> {
     const dcmds = new Map<string, AnyDcmd>();
     for (const m of g.modules) for (const d of m.dcmds) dcmds.set(d.name, d);
     for (const d of dcmds.values()) {
-      for (const e of examples(d.help)) {
+      for (const e of helpExamples(d.help)) {
         // an example that shows no output shows only the command (the tests do not compare it)
         if (e.shown.length === 0) continue;
-        const body = e.shown.map((l) => l.slice(e.indent.length));
-        const cut = body.findIndex((l) => l.trim() === '...');
-        if (cut >= 0 && cut !== body.length - 1) {
+        const cut = e.shown.findIndex((l) => l.trim() === '...');
+        if (cut >= 0 && cut !== e.shown.length - 1) {
           process.stderr.write(`left alone: ${d.name}: '${e.command}' (a "..." in the middle)\n`);
           continue;
         }
-        const session = createSession(model, g.dump, undefined, { syntax: e.prompt === 'db> ' ? 'ddb' : 'mdb' });
-        const r = await session.execute(e.command);
-        const printed = [...r.output.split('\n').slice(0, -1), ...r.errors].map((l) => l.trimEnd());
-        while (printed.length > 0 && printed.at(-1) === '') printed.pop();
+        const session = createSession(model, g.dump, undefined, { syntax: e.syntax });
+        const printed = printedLines(await session.execute(e.command));
         const fresh = (cut < 0 ? printed : [...printed.slice(0, cut), '...']).map((l) => (l === '' ? '' : e.indent + l));
-        if (fresh.join('\n') === e.shown.join('\n')) continue;
+        if (fresh.join('\n') === e.raw.join('\n')) continue;
         const head = e.indent + e.prompt + e.command;
-        const before = literal([head, ...e.shown].join('\n'));
+        const before = literal([head, ...e.raw].join('\n'));
         const after = literal([head, ...fresh].join('\n'));
         const hits = [...texts].filter(([, t]) => t.split(before).length === 2);
         if (hits.length !== 1) {

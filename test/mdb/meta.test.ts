@@ -16,6 +16,10 @@ import { usageLine } from '../../src/mdb/registry.js';
 import { createSession, type MdbSession } from '../../src/mdb/session.js';
 import { DOLLAR_VERBS } from '../../src/mdb/verbs.js';
 import { GOLDEN_DIR, REPO_ROOT, findGoldenCases } from '../../src/tools/golden.js';
+import { helpExamples, printedLines, showsLike } from '../../src/tools/help-examples.js';
+
+/** genunix's pages show mdb's grammar only */
+const mdbExamples = (help: string) => helpExamples(help).filter((e) => e.syntax === 'mdb');
 
 const PANIC_DUMP = 'dumps/illumos-2911.dump';
 
@@ -108,62 +112,9 @@ describe('every dcmd', () => {
   });
 });
 
-/** One command of a help page's EXAMPLES and the lines shown under it ("..." where lines are left out). */
-interface Example {
-  command: string;
-  shown: string[];
-}
-
-/**
- * The examples of a help text: each `> command` line of the EXAMPLES
- * section with the indented lines under it, up to the next command or the
- * next section. Lines are compared without their trailing blanks.
- */
-function helpExamples(help: string): Example[] {
-  const lines = help.split('\n');
-  const start = lines.findIndex((l) => /^EXAMPLES$/.test(l));
-  const out: Example[] = [];
-  if (start < 0) return out;
-  for (const l of lines.slice(start + 1)) {
-    if (l !== '' && !/^\s/.test(l)) break;
-    const cmd = /^\s*> (.+)$/.exec(l);
-    if (cmd) out.push({ command: cmd[1]!, shown: [] });
-    else out.at(-1)?.shown.push(l.slice(2).trimEnd());
-  }
-  for (const e of out) while (e.shown.at(-1) === '') e.shown.pop();
-  return out;
-}
-
-/**
- * Whether what a command printed (stdout, then its `mdb:` lines) reads as
- * the example shows it: the shown lines are the first ones printed; after a
- * "..." line, the next shown lines come later, together; without a final
- * "...", nothing follows them.
- */
-function showsLike(printed: string[], shown: string[]): string | undefined {
-  const chunks: string[][] = [[]];
-  for (const l of shown) if (l.trim() === '...') chunks.push([]); else chunks.at(-1)!.push(l);
-  const truncated = chunks.length > 1 && chunks.at(-1)!.length === 0;
-  let pos = 0;
-  for (const [i, chunk] of chunks.entries()) {
-    if (chunk.length === 0) continue;
-    const at = (p: number): boolean => chunk.every((l, k) => printed[p + k] === l);
-    let p = pos;
-    if (i === 0) {
-      if (!at(0)) return `the first lines differ:\n  shown:   ${chunk.join('\n           ')}\n  printed: ${printed.slice(0, chunk.length).join('\n           ')}`;
-    } else {
-      while (p + chunk.length <= printed.length && !at(p)) p++;
-      if (p + chunk.length > printed.length) return `these lines are not printed (in this order):\n  ${chunk.join('\n  ')}`;
-    }
-    pos = p + chunk.length;
-  }
-  if (!truncated && pos !== printed.length) return `${printed.length - pos} more lines are printed than shown (end the example with "...")`;
-  return undefined;
-}
-
 describe('every help example', () => {
   it('is found on every dcmd', () => {
-    for (const d of dcmds) expect(helpExamples(d.help).length, d.name).toBeGreaterThan(0);
+    for (const d of dcmds) expect(mdbExamples(d.help).length, d.name).toBeGreaterThan(0);
   });
 
   it('runs on the panic dump and prints what the help shows', async () => {
@@ -171,10 +122,9 @@ describe('every help example', () => {
     for (const d of dcmds) {
       // a fresh session per page, so that one page's variables and dot do not leak into another's
       const s = createSession(model, PANIC_DUMP, builtinModules);
-      for (const e of helpExamples(d.help)) {
+      for (const e of mdbExamples(d.help)) {
         const r = await s.execute(e.command);
-        const printed = [...r.output.split('\n').slice(0, -1), ...r.errors].map((l) => l.trimEnd());
-        while (printed.at(-1) === '') printed.pop(); // as helpExamples() drops an example's last blank lines
+        const printed = printedLines(r);
         const expectsError = e.shown.some((l) => l.startsWith('mdb: '));
         if (!r.ok && !expectsError) bad.push(`::help ${d.name}: '${e.command}' failed: ${r.errors.join(' / ')}`);
         else if (e.shown.length > 0) {
