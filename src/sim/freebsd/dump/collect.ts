@@ -30,12 +30,42 @@ export const NOCPU = 0xff;
 /** the first thread id FreeBSD hands out */
 export const TID_BASE = 100000;
 
-interface GlobalVar {
+/** A global variable to write: its value, a pointer (a Kva), or a string it points at. */
+export interface GlobalVar {
   name: string;
   size: 1 | 2 | 4 | 8;
   value: number;
   ptr?: boolean;
   str?: string;
+}
+
+/**
+ * The kernel's globals (each given its symbol, in `module`, unless the code
+ * declared it already), the strings they and the kernel's constants point
+ * at, and the symbol table, into the globals, strings and symbols tables.
+ * Every FreeBSD module is "kernel" in the dump, whichever era declared it.
+ */
+export function collectSymbols(k: Kernel, module: string, globals: readonly GlobalVar[], add: (t: Table) => void): void {
+  const A = (kva: Kva): bigint => toAddr(k.p, kva);
+  const gt = formatTable('globals');
+  const st = formatTable('strings');
+  for (const g of globals) {
+    const o = k.sym.objects.find((x) => x.name === g.name) ?? k.sym.object(module, g.name, g.size);
+    let value: bigint;
+    if (g.str !== undefined) {
+      const s = k.bootAlloc(g.str.length + 1);
+      st.add({ addr: A(s), text: g.str });
+      value = A(s);
+    } else value = g.ptr ? A(g.value) : BigInt.asUintN(64, BigInt(g.value));
+    gt.add({ addr: A(o.addr), size: g.size, value });
+  }
+  for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
+  add(gt.build());
+  add(st.build());
+  const sy = formatTable('symbols');
+  for (const f of k.sym.funcs) sy.add({ name: f.name, module: 'kernel', addr: A(f.addr), size: BigInt(f.size), kind: SYMKIND_FUNC });
+  for (const o of k.sym.objects) sy.add({ name: o.name, module: 'kernel', addr: A(o.addr), size: BigInt(o.size), kind: SYMKIND_OBJECT });
+  add(sy.build());
 }
 
 /** A frame's pc: the call site in callers; where the thread stopped in the innermost one. */
@@ -98,26 +128,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
     { name: 'zone_pack', size: 4, value: mb.zone_pack.addr, ptr: true },
     { name: 'kmem_map', size: 4, value: sys.map.addr, ptr: true },
   ];
-  const gt = formatTable('globals');
-  const st = formatTable('strings');
-  for (const g of globals) {
-    const o = k.sym.objects.find((x) => x.name === g.name) ?? k.sym.object('kernel', g.name, g.size);
-    let value: bigint;
-    if (g.str !== undefined) {
-      const s = k.bootAlloc(g.str.length + 1);
-      st.add({ addr: A(s), text: g.str });
-      value = A(s);
-    } else value = g.ptr ? A(g.value) : BigInt.asUintN(64, BigInt(g.value));
-    gt.add({ addr: A(o.addr), size: g.size, value });
-  }
-  for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
-  add(gt.build());
-  add(st.build());
-
-  const sy = formatTable('symbols');
-  for (const f of k.sym.funcs) sy.add({ name: f.name, module: f.module, addr: A(f.addr), size: BigInt(f.size), kind: SYMKIND_FUNC });
-  for (const o of k.sym.objects) sy.add({ name: o.name, module: o.module, addr: A(o.addr), size: BigInt(o.size), kind: SYMKIND_OBJECT });
-  add(sy.build());
+  collectSymbols(k, 'kernel', globals, add);
 
   // ---- threads, their frames, processes ----------------------------------
   const ucredOf = new Map<number, Kva>();

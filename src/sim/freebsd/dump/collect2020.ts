@@ -5,7 +5,7 @@
  * kegs, zones, slabs and buckets, symbols, globals, strings and the console.
  */
 import { formatTable, TableBuilder } from '../../../dump/builder.js';
-import { SYMKIND_FUNC, SYMKIND_OBJECT, type DebuggerEntry, type DumpModel, type Recipe, type Table } from '../../../dump/format.js';
+import { type DebuggerEntry, type DumpModel, type Recipe, type Table } from '../../../dump/format.js';
 import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { callSiteOffset } from '../../machine/symbols.js';
@@ -14,7 +14,7 @@ import { blockedMtx20, HZ } from '../kern/kern2020.js';
 import { procInfo } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
-import { curthreads, NOCPU, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, curthreads, type GlobalVar, NOCPU, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
@@ -33,7 +33,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   for (const t of k.threads) if (t.wmesg) k.kstring(t.wmesg);
   const allocfSym = (name: string): Kva => k.sym.funcs.find((f) => f.name === name)?.addr ?? 0;
 
-  const globals: Array<{ name: string; size: 4 | 8; value: number; ptr?: boolean; str?: string }> = [
+  const globals: GlobalVar[] = [
     { name: 'panicstr', size: ps, value: 0, ...(pr ? { str: pr.message } : {}) },
     { name: 'mp_ncpus', size: 4, value: k.cfg.ncpus },
     { name: 'physmem', size: ps, value: k.cfg.physmem },
@@ -47,25 +47,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     { name: 'vm_lowmem_runs', size: 4, value: vm.lowmems },
     { name: 'vm_pageout_pages', size: 4, value: vm.pagedOut },
   ];
-  const gt = formatTable('globals');
-  const st = formatTable('strings');
-  for (const g of globals) {
-    const o = k.sym.objects.find((x) => x.name === g.name) ?? k.sym.object('kernel.2020', g.name, g.size);
-    let value: bigint;
-    if (g.str !== undefined) {
-      const s = k.bootAlloc(g.str.length + 1);
-      st.add({ addr: A(s), text: g.str });
-      value = A(s);
-    } else value = g.ptr ? A(g.value) : BigInt.asUintN(64, BigInt(g.value));
-    gt.add({ addr: A(o.addr), size: g.size, value });
-  }
-  for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
-  add(gt.build());
-  add(st.build());
-  const sy = formatTable('symbols');
-  for (const f of k.sym.funcs) sy.add({ name: f.name, module: 'kernel', addr: A(f.addr), size: BigInt(f.size), kind: SYMKIND_FUNC });
-  for (const o of k.sym.objects) sy.add({ name: o.name, module: 'kernel', addr: A(o.addr), size: BigInt(o.size), kind: SYMKIND_OBJECT });
-  add(sy.build());
+  collectSymbols(k, 'kernel.2020', globals, add);
 
   // ---- threads, frames, processes ----
   const th = new TableBuilder('struct thread', {
