@@ -122,6 +122,19 @@ export function bucketCount(target: Target, bucket: bigint): bigint {
 const statsCache = new WeakMap<Target, ZoneStats[]>();
 
 /** Every zone with its statistics, in creation (table) order. */
+/**
+ * Whether zone row r is its keg's first zone, the one the keg's free items
+ * count for: the head of uk_zones when the dump has it, else the first zone
+ * created on the keg (`seen` collects the kegs met so far, in table order).
+ */
+function isPrimaryZone(z: ReturnType<typeof zoneRows>, k: ReturnType<typeof kegRows>, r: number, kegRow: number, seen: Set<bigint>): boolean {
+  const keg = z.get(r, 'uz_keg');
+  const head = kegRow >= 0 ? k.get(kegRow, 'uk_zones.lh_first') : 0n;
+  const primary = head !== 0n && z.rowOf(head) >= 0 ? head === z.addr(r) : !seen.has(keg);
+  seen.add(keg);
+  return primary;
+}
+
 export function umaZones(target: Target): ZoneStats[] {
   const hit = statsCache.get(target);
   if (hit) return hit;
@@ -139,10 +152,7 @@ export function umaZones(target: Target): ZoneStats[] {
   for (let r = 0; r < z.count; r++) {
     const keg = z.get(r, 'uz_keg');
     const kegRow = k.rowOf(keg);
-    // the keg's first zone: the head of uk_zones when the dump has it, else the first created
-    const head = kegRow >= 0 ? k.get(kegRow, 'uk_zones.lh_first') : 0n;
-    const primary = head !== 0n && z.rowOf(head) >= 0 ? head === z.addr(r) : !seenKegs.has(keg);
-    seenKegs.add(keg);
+    const primary = isPrimaryZone(z, k, r, kegRow, seenKegs);
     let requests = z.get(r, 'uz_allocs');
     let frees = z.get(r, 'uz_frees');
     let cacheFree = 0n;
@@ -205,9 +215,7 @@ function umaZones2020(target: Target): ZoneStats[] {
   for (let r = 0; r < z.count; r++) {
     const keg = z.get(r, 'uz_keg');
     const kegRow = k.rowOf(keg);
-    const head = kegRow >= 0 ? k.get(kegRow, 'uk_zones.lh_first') : 0n;
-    const primary = head !== 0n && z.rowOf(head) >= 0 ? head === z.addr(r) : !seenKegs.has(keg);
-    seenKegs.add(keg);
+    const primary = isPrimaryZone(z, k, r, kegRow, seenKegs);
     const internal = kegRow >= 0 && (k.num(kegRow, 'uk_flags') & UMA_ZFLAG_INTERNAL_2020) !== 0;
     let requests = z.get(r, 'uz_allocs');
     let frees = z.get(r, 'uz_frees');
