@@ -7,6 +7,7 @@
 import type { Module, Walker } from '../../../dcmd.js';
 import type { Target } from '../../../target.js';
 import bufctl from './bufctl.js';
+import { findleaksDcmd, leakbufWalker, leakWalker } from './findleaks.js';
 import kmalog, { kmemLogWalker } from './kmalog.js';
 import kmastat from './kmastat.js';
 import kmemCache from './kmem_cache.js';
@@ -22,6 +23,7 @@ export * from './helpers.js';
 export { StructView } from './struct-view.js';
 export { cacheWalker, kmemWalkers } from './walkers.js';
 export { kmemLogRecords } from './kmalog.js';
+export { findLeaks, markGraph, searchBuffer, buildLeakGraph, type FindLeaksResult, type Leak, type LeakGroup, type MarkGraph, type LeakBeans } from './leaky.js';
 
 /**
  * A walker per cache. mdb warns and goes on when a name is already taken
@@ -46,7 +48,7 @@ function cacheWalkers(target: Target): Walker[] {
 
 export const kmemModule: Module = {
   name: 'genunix',
-  dcmds: [bufctl, kmalog, kmastat, kmemCache, kmemSlabs, whatis],
-  walkers: [...kmemWalkers, kmemLogWalker],
+  dcmds: [bufctl, findleaksDcmd, kmalog, kmastat, kmemCache, kmemSlabs, whatis],
+  walkers: [...kmemWalkers, kmemLogWalker, leakWalker, leakbufWalker],
   init: (target) => ({ walkers: cacheWalkers(target) }),
 };
