@@ -12,6 +12,7 @@ import kmalog, { kmemLogWalker } from './kmalog.js';
 import kmastat from './kmastat.js';
 import kmemCache from './kmem_cache.js';
 import kmemSlabs from './kmem_slabs.js';
+import kmemVerify from './kmem_verify.js';
 import { cacheWalker, kmemWalkers } from './walkers.js';
 import whatis from './whatis.js';
 
@@ -23,6 +24,7 @@ export * from './helpers.js';
 export { StructView } from './struct-view.js';
 export { cacheWalker, kmemWalkers } from './walkers.js';
 export { kmemLogRecords } from './kmalog.js';
+export { verifyOne, verifyCache, findingText, type VerifyFinding } from './kmem_verify.js';
 export { findLeaks, markGraph, searchBuffer, buildLeakGraph, type FindLeaksResult, type Leak, type LeakGroup, type MarkGraph, type LeakBeans } from './leaky.js';
 
 /**
@@ -48,7 +50,7 @@ function cacheWalkers(target: Target): Walker[] {
 
 export const kmemModule: Module = {
   name: 'genunix',
-  dcmds: [bufctl, findleaksDcmd, kmalog, kmastat, kmemCache, kmemSlabs, whatis],
+  dcmds: [bufctl, findleaksDcmd, kmalog, kmastat, kmemCache, kmemSlabs, kmemVerify, whatis],
   walkers: [...kmemWalkers, kmemLogWalker, leakWalker, leakbufWalker],
   init: (target) => ({ walkers: cacheWalkers(target) }),
 };
