@@ -84,6 +84,17 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('score-leaks')
+    .description("score ::findleaks against the leak truth the simulator wrote in an illumos dump: precision, recall, and why each miss")
+    .argument('<dump>', 'an illumos dump written by mddb simulate')
+    .option('--json', 'the figures and every false positive and missed leak as JSON')
+    .exitOverride()
+    .action(async (dump: string, o: { json?: boolean }) => {
+      const { runScoreLeaks } = await import('./score-leaks.js');
+      status = runScoreLeaks(dump, !!o.json, process.stdout, process.stderr);
+    });
+
+  program
     .command('dumps-regenerate', { hidden: true })
     .description('regenerate dumps/ from the built-in scenarios (npm run dumps)')
     .argument('[dir]', 'output directory', 'dumps')

@@ -328,6 +328,22 @@ export const TABLE_GLOBALS = 'globals';
  */
 export const TABLE_STRINGS = 'strings';
 
+/**
+ * The simulator's ground truth about leaks (illumos dumps of a scenario that
+ * models a leak; absent otherwise). It is NOT kernel memory: no address
+ * reads from it, and the debugger's dcmds never look at it; only
+ * `mddb score-leaks` does, to compare ::findleaks with what really leaked.
+ * One row per buffer the simulated kernel lost its last reference to while
+ * the buffer was still allocated, in address order:
+ *   addr      (u64) the buffer's address (as kmem_alloc returned it)
+ *   cache_row (u32) row in kmem_cache_t (NO_ROW for an oversize vmem allocation)
+ *   size      (u64) the size the client allocated (what kmem_free would be given)
+ *   reason    (str) the modelled bug that lost it, in words
+ * Optional and additive: dumps written before it existed load unchanged, so
+ * the format version stays 1.
+ */
+export const TABLE_LEAK_TRUTH = 'leak_truth';
+
 /*
  * FreeBSD dumps (header.os "freebsd"). The same tables as above where they
  * apply (symbols, globals, strings, stacks, msgbuf, frames), and struct

@@ -23,6 +23,7 @@ import {
   TABLE_STACKS,
   TABLE_SYMBOLS,
   TABLE_TXLOG,
+  TABLE_LEAK_TRUTH,
   type Column,
   type ColumnKind,
   type DumpHeader,
@@ -90,6 +91,7 @@ export const NON_STRUCT_TABLES: ReadonlyMap<string, Readonly<Record<string, Kind
   [TABLE_MSGBUF, { timestamp: 'i64', text: 'str' }],
   [TABLE_GLOBALS, { addr: 'u64', size: 'u8', value: 'u64' }],
   [TABLE_STRINGS, { addr: 'u64', text: 'str' }],
+  [TABLE_LEAK_TRUTH, { addr: 'u64', cache_row: 'u32', size: 'u64', reason: 'str' }],
 ]);
 
 /** The largest row count: row numbers must stay below NO_ROW. */

@@ -25,6 +25,7 @@ import { txgInit, txgSyncThread, type TxgState } from './zfs/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
 import { buildJob, readerJob, type LoadStats } from './workload.js';
+import { MSGSYS_MODULE, msgInit, msgReceiver, msgSender, type MsgState } from './ipc/msg.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
 const pageoutStart = func('genunix', 'pageout', 0x260);
@@ -48,11 +49,14 @@ export interface IllumosSystem {
   stats: LoadStats;
   /** threads whose sleep counts toward hang detection */
   workers: KThread[];
+  /** System V message queues, when the load uses them (msgsys loaded) */
+  msg: MsgState | null;
 }
 
 export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]): IllumosSystem {
   const k = new Kernel({
-    os: ILLUMOS,
+    // msgsys is a loadable module: only a machine whose load uses it has its text
+    os: sc.ipc.queues > 0 ? { ...ILLUMOS, modules: [...ILLUMOS.modules, MSGSYS_MODULE] } : ILLUMOS,
     platform: I86PC,
     hostname: sc.kernel.hostname,
     // a DEBUG build says so in its version string
@@ -129,6 +133,21 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     const th = k.threadCreate(proc, lwpRtt, (me) => readerJob(k, zfs, sc, me, stats), 59, true);
     workers.push(th);
   }
+  let msg: MsgState | null = null;
+  const ipc = sc.ipc;
+  if (ipc.queues > 0) {
+    msg = msgInit(k, km, ipc.queues, ipc.qmax, fixes);
+    const ms = msg;
+    for (let j = 0; j < ipc.senders; j++) {
+      const proc = k.newProc('msgsend', `msgsend -q ${ipc.queues}`);
+      k.threadCreate(proc, lwpRtt, (me) => msgSender(ms, me, ipc.msg_max, ipc.think_us), 59, true);
+    }
+    for (let j = 0; j < ipc.receivers; j++) {
+      const proc = k.newProc('msgrecv', `msgrecv -q ${ipc.queues}`);
+      const pct = { fault: ipc.fault_pct, snap: ipc.snap_pct, rmid: ipc.rmid_pct };
+      k.threadCreate(proc, lwpRtt, (me) => msgReceiver(ms, me, pct, ipc.think_us), 59, true);
+    }
+  }
   k.endBoot();
-  return { k, km, arenas, ps, vm, rn, bds, disks, spa, zfs, tx, stats, workers };
+  return { k, km, arenas, ps, vm, rn, bds, disks, spa, zfs, tx, stats, workers, msg };
 }

@@ -13,7 +13,7 @@ import type { Freebsd2020System } from '../freebsd/system2020.js';
 import { zoneFreeItems } from '../freebsd/uma2020/uma.js';
 import type { FreebsdSystem } from '../freebsd/system.js';
 import { applySets, checkFixes, parseScenario, resolveScenario } from './load.js';
-import type { AnyScenario, Freebsd2020Scenario, FreebsdScenario } from './schema.js';
+import { sectionsOf, type AnyScenario, type Freebsd2020Scenario, type FreebsdScenario } from './schema.js';
 
 export const MDDB_VERSION = '0.1.0';
 
@@ -62,11 +62,21 @@ function hungWorker(sys: IllumosSystem, hangNs: number): boolean {
   return false;
 }
 
+/** The scenario without its optional sections (schema.ts) that hold only defaults, for the recipe's text. */
+function withoutDefaultOptional(sc: AnyScenario): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...sc };
+  for (const [name, sec] of Object.entries(sectionsOf(sc.os, (sc as { era?: number }).era))) {
+    const v = out[name] as Record<string, unknown> | undefined;
+    if (sec.optional && v && Object.entries(sec.fields).every(([k, f]) => v[k] === f.default)) delete out[name];
+  }
+  return out;
+}
+
 export function loadScenario(arg: string, sets: Array<[string, string]>): { sc: AnyScenario; text: string } {
   const { file, text } = resolveScenario(arg);
   const parsed = parseScenario(text, file);
   const sc = applySets(parsed, sets);
-  return { sc, text: sets.length ? `# from ${parsed.name} with --set ${sets.map(([a, b]) => `${a}=${b}`).join(' ')}\n${stringify(sc)}` : text };
+  return { sc, text: sets.length ? `# from ${parsed.name} with --set ${sets.map(([a, b]) => `${a}=${b}`).join(' ')}\n${stringify(withoutDefaultOptional(sc))}` : text };
 }
 
 export function simulate(arg: string, opts: RunOptions): RunReport {

@@ -22,6 +22,12 @@ export interface Field {
 
 export interface Section {
   doc: string;
+  /**
+   * A section added after dumps were written: a recipe's scenario text
+   * leaves it out while every value is its default, so older recipes (and
+   * dumps) stay as they were.
+   */
+  optional?: boolean;
   fields: Record<string, Field>;
 }
 
@@ -94,6 +100,21 @@ export const SECTIONS: Record<string, Section> = {
       max_time_s: { type: 'number', default: 600, min: 0.001, max: 1e7, doc: 'simulated time budget (seconds)' },
       max_ops: { type: 'int', default: 50000000, min: 1, max: 1e12, doc: 'budget of simulated function calls' },
       hang_s: { type: 'number', default: 60, min: 0.001, max: 1e7, doc: 'a thread asleep this long on one channel with no progress is a hang' },
+    },
+  },
+  ipc: {
+    optional: true,
+    doc: 'System V message queues (the msgsys module): processes sending and receiving messages; 0 queues loads no msgsys',
+    fields: {
+      queues: { type: 'int', default: 0, min: 0, max: 1024, doc: 'message queues (msgget) the load uses; 0: no IPC load' },
+      senders: { type: 'int', default: 2, min: 0, max: 256, doc: 'processes calling msgsnd' },
+      receivers: { type: 'int', default: 2, min: 0, max: 256, doc: 'processes calling msgrcv (and msgsnap, msgctl)' },
+      msg_max: { type: 'int', default: 512, min: 1, max: 8192, doc: 'largest message text in bytes (sizes are uniform in 1..msg_max)' },
+      qmax: { type: 'int', default: 16, min: 1, max: 100000, doc: 'messages a queue holds before senders sleep (msg_qmax, process.max-msg-messages)' },
+      think_us: { type: 'int', default: 500, min: 1, max: 10000000, doc: "time between a process's system calls" },
+      fault_pct: { type: 'number', default: 0, min: 0, max: 100, doc: "percent of msgrcv calls whose user buffer is unmapped (copyout faults: EFAULT)" },
+      snap_pct: { type: 'number', default: 0, min: 0, max: 100, doc: 'percent of receiver calls that are msgsnap (snapshot a queue)' },
+      rmid_pct: { type: 'number', default: 0, min: 0, max: 100, doc: 'percent of receiver calls that remove the queue (msgctl IPC_RMID) and make it again' },
     },
   },
 };
@@ -261,5 +282,6 @@ export interface Scenario {
   zfs: { txg_s: number };
   reader: { threads: number; prefetch: number; arc_max: number; think_us: number; file_blocks: number; idle_s: number; burst_s: number; quiet_s: number };
   stop: { max_time_s: number; max_ops: number; hang_s: number };
+  ipc: { queues: number; senders: number; receivers: number; msg_max: number; qmax: number; think_us: number; fault_pct: number; snap_pct: number; rmid_pct: number };
   fixes: Record<string, string>;
 }

@@ -464,9 +464,19 @@ function addContents(
     return;
   }
   const p = b.ptrs;
-  if (!p) return;
-  for (let i = 0; i < p.length; i += 2) {
-    offs.push(p[i]!);
-    vals.push(A(p[i + 1]!));
+  if (p) {
+    for (let i = 0; i < p.length; i += 2) {
+      offs.push(p[i]!);
+      vals.push(A(p[i + 1]!));
+    }
+  }
+  // words written after free or past the requested size (corruption scenarios)
+  const c = b.corrupt;
+  if (c) {
+    for (let i = 0; i < c.length; i += 2) {
+      const v = c[i + 1]!;
+      offs.push(Number(c[i]!));
+      vals.push(typeof v === 'bigint' ? v : A(v));
+    }
   }
 }

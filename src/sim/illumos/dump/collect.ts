@@ -13,6 +13,23 @@ import { illumosLayouts } from './layouts.js';
 import { TableBuilder } from '../../../dump/builder.js';
 import { toAddr } from '../../machine/platform.js';
 import { panicRegs } from '../kern/panic.js';
+import { formatTable } from '../../../dump/builder.js';
+import { TABLE_LEAK_TRUTH, NO_ROW } from '../../../dump/format.js';
+import { msgLeaks } from '../ipc/msg.js';
+import { kmemAllocCache } from '../kmem/kmem.js';
+
+/**
+ * The ground truth of the leak scenarios, apart from kernel memory: every
+ * buffer the modelled code lost while it was allocated (format.ts, leak_truth).
+ */
+function collectLeakTruth(sys: IllumosSystem): Table {
+  const t = formatTable(TABLE_LEAK_TRUTH);
+  for (const r of sys.msg ? msgLeaks(sys.msg) : []) {
+    const cp = kmemAllocCache(sys.km, r.size);
+    t.add({ addr: toAddr(sys.k.p, r.addr), cache_row: cp ? cp.index : NO_ROW, size: BigInt(r.size), reason: r.reason });
+  }
+  return t.build();
+}
 
 export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'panic' | 'hang' | 'completed'): DumpModel {
   const { k, km } = sys;
@@ -37,6 +54,8 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     // panicsys() points panic_reg at the registers vpanic() saved
     { module: 'genunix', name: 'panic_reg', size: 8, value: panicRegs.get(k)?.at ?? 0, ptr: true },
     ...vmemGlobalVars(k, sys.arenas),
+    // msgsys's _init(): msq_svc = ipc_service_create(...)
+    ...(sys.msg ? [{ module: 'msgsys', name: 'msq_svc', size: 8 as const, value: sys.msg.svc.addr, ptr: true }] : []),
     // kmem_log_init()'s headers; NULL for a log kmem_init() did not create
     ...[km.transactionLog, km.contentLog, km.failureLog, km.slabLog].map((lp) => ({
       module: 'genunix',
@@ -50,6 +69,7 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
   collectKmem(km, L, add);
   collectVmem(k, vmemList(k), add);
   collectIo(sys, L, add);
+  if (sys.msg) add(collectLeakTruth(sys));
   const saved = panicRegs.get(k);
   if (saved) {
     const cols: Record<string, 'u64'> = { addr: 'u64' };

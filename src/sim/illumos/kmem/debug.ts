@@ -6,7 +6,7 @@
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import { EVENT_ALLOC, EVENT_FREE, FILL_BADDCAFE, FILL_DEADBEEF } from '../../../dump/format.js';
-import { KM_NOSLEEP, KM_PANIC, KMF_AUDIT, KMF_DEADBEEF, KMF_HASH, KMF_LITE } from './flags.js';
+import { KM_NOSLEEP, KM_PANIC, KMF_AUDIT, KMF_DEADBEEF, KMF_HASH, KMF_LITE, KMF_REDZONE } from './flags.js';
 import type { Kmem } from './state.js';
 import type { Buf, KmemCache } from './types.js';
 import { kmemAudit, kmemSlabFree } from './slab.js';
@@ -26,18 +26,89 @@ export const KMERR_BADBUFCTL = 5;
 const KMERR_TEXT = [
   'buffer modified after being freed',
   'redzone violation: write past end of buffer',
-  'duplicate free',
+  'duplicate free: buffer freed twice',
   'invalid free: buffer not in cache',
-  'boundary tag corrupt',
-  'bufctl corrupt',
+  'boundary tag corrupted',
+  'bufctl corrupted',
 ];
 
-/** kmem_error(): report heap corruption; panics when kmem_panic > 0 */
-export function kmemError(km: Kmem, error: number, cp: KmemCache, addr: number): void {
+/** KMEM_FREE_PATTERN: what verify_pattern() expects in a free buffer */
+export const KMEM_FREE_PATTERN = 0xdeadbeefdeadbeefn;
+
+/**
+ * models verify_pattern(KMEM_FREE_PATTERN, buf, cache_verify): the offset of
+ * the first word of a free buffer that is not the pattern, with what is
+ * there, or null. Only words a client wrote after the free can differ.
+ */
+export function verifyFreePattern(cp: KmemCache, b: Buf): { off: number; word: bigint } | null {
+  const c = b.corrupt;
+  if (!c || b.fill !== FILL_DEADBEEF) return null;
+  let best: { off: number; word: bigint } | null = null;
+  for (let i = 0; i < c.length; i += 2) {
+    const off = Number(c[i]!);
+    if (off >= cp.cache_verify) continue;
+    const v = c[i + 1]!;
+    const word = typeof v === 'bigint' ? v : BigInt(v);
+    if (word !== KMEM_FREE_PATTERN && (best === null || off < best.off)) best = { off, word };
+  }
+  return best;
+}
+
+/**
+ * models kmem_free()'s KMF_REDZONE check: kmem_alloc() put KMEM_REDZONE_BYTE
+ * right after the size asked for; a word written at or past that size has
+ * overwritten it (or the buftag's bt_redzone beyond).
+ */
+export function redzoneViolated(b: Buf, size: number): boolean {
+  const c = b.corrupt;
+  if (!c) return false;
+  for (let i = 0; i < c.length; i += 2) if (Number(c[i]!) + 8 > size) return true;
+  return false;
+}
+
+/** kobj_getsymname(pc, &off) as kmem_error prints it: "sym+off" */
+function symOff(km: Kmem, pc: number): string {
+  const fs = km.k.sym.funcs;
+  let lo = 0;
+  let hi = fs.length - 1;
+  let hit = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (fs[mid]!.addr <= pc) {
+      hit = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const f = hit >= 0 ? fs[hit]! : null;
+  if (!f || pc >= f.addr + f.size) return `?+${pc.toString(16)}`;
+  return `${f.name}+${(pc - f.addr).toString(16)}`;
+}
+
+/**
+ * models kmem_error(error, cparg, bufarg): print the report the real
+ * function prints (the reason, the buffer and bufctl, and with KMF_AUDIT the
+ * buffer's previous transaction and its stack), then panic when kmem_panic > 0.
+ */
+export function kmemError(km: Kmem, error: number, cp: KmemCache, addr: number, b: Buf | null = null): void {
   const k = km.k;
   const fr = k.enter(kmem_error, 0b110, error, cp.addr, addr);
   k.console(`kernel memory allocator: ${KMERR_TEXT[error]}`);
-  k.console(`buffer=${k.hex(addr)}  bufctl=0  cache: ${cp.cache_name}`);
+  if (error === KMERR_MODIFIED) {
+    const m = b ? verifyFreePattern(cp, b) : null;
+    const off = m ? m.off : 0;
+    const word = m ? m.word : KMEM_FREE_PATTERN;
+    k.console(`modification occurred at offset 0x${off.toString(16)} (0x${KMEM_FREE_PATTERN.toString(16)} replaced by 0x${word.toString(16)})`);
+  }
+  const bcp = b && cp.cache_flags & KMF_HASH ? b.bufctl : 0;
+  k.console(`buffer=${k.hex(addr)}  bufctl=${bcp ? k.hex(bcp) : '0'}  cache: ${cp.cache_name}`);
+  if (b && bcp && cp.cache_flags & KMF_AUDIT && error !== KMERR_BADBUFCTL && b.audThread) {
+    const diff = k.now - b.audTime;
+    const sec = Math.floor(diff / 1e9);
+    const ns = String(diff % 1e9).padStart(9, '0');
+    k.console(`previous transaction on buffer ${k.hex(b.addr)}:`);
+    k.console(`thread=${k.hex(b.audThread)}  time=T-${sec}.${ns}  slab=${k.hex(b.slab.addr)}  cache: ${cp.cache_name}`);
+    for (const pc of km.stacks.stacks[b.audStack] ?? []) k.console(symOff(km, pc));
+  }
   if (km.kmem_panic > 0) k.panic('kernel heap corruption detected');
   k.leave(fr);
 }
@@ -66,12 +137,13 @@ export function* kmemCacheAllocDebug(km: Kmem, cp: KmemCache, b: Buf, kmflag: nu
     // Buffers in magazines were destructed and poisoned when freed, so the
     // constructor must run again: construct is forced (illumos #2911's path).
     construct = true;
-    if (b.fill !== FILL_DEADBEEF) {
-      kmemError(km, KMERR_MODIFIED, cp, b.addr);
+    if (b.fill !== FILL_DEADBEEF || verifyFreePattern(cp, b) !== null) {
+      kmemError(km, KMERR_MODIFIED, cp, b.addr, b);
       k.leave(fr);
       return -1;
     }
     b.fill = FILL_BADDCAFE;
+    b.corrupt = null;
   }
   const mtbf = km.kmem_mtbf | cp.cache_mtbf;
   const induced = mtbf !== 0 && k.now % mtbf === 0 && (kmflag & (KM_NOSLEEP | KM_PANIC)) === KM_NOSLEEP;
@@ -103,6 +175,12 @@ export function kmemCacheFreeDebug(km: Kmem, cp: KmemCache, b: Buf): number {
   const fr = k.enter(kmem_cache_free_debug, 0b11, cp.addr, b.addr);
   if (!b.bxAlloc) {
     kmemError(km, KMERR_DUPFREE, cp, b.addr);
+    k.leave(fr);
+    return -1;
+  }
+  // bt_redzone != KMEM_REDZONE_PATTERN: a write reached the buftag
+  if (cp.cache_flags & KMF_REDZONE && b.corrupt && b.corrupt.some((v, i) => i % 2 === 0 && Number(v) + 8 > cp.cache_buftag && Number(v) < cp.cache_buftag + 8)) {
+    kmemError(km, KMERR_REDZONE, cp, b.addr, b);
     k.leave(fr);
     return -1;
   }

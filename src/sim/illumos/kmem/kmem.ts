@@ -44,7 +44,8 @@ import { setQcacheOps, vmemAlloc, vmemFree, vmemQcacheCreateAll, VM_SLEEP, type 
 import { kmemCacheCreate, SIZEOF_KMEM_SLAB } from './cache.js';
 import { illumosLayouts } from '../dump/layouts.js';
 import { kmemCacheAlloc, kmemCacheFree } from './alloc.js';
-import { KMF_AUDIT, KMF_CONTENTS, KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_BIG_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
+import { kmemError, KMERR_REDZONE, redzoneViolated } from './debug.js';
+import { KMF_AUDIT, KMF_CONTENTS, KMF_REDZONE, KMC_KMEM_ALLOC, KMC_NOHASH, KMC_QCACHE, KMC_NOTOUCH, KMEM_ALLOC_SIZES, KMEM_BIG_ALLOC_SIZES, KMEM_MAGTYPES, KMEM_MAXBUF, KM_NOSLEEP } from './flags.js';
 import { kmemDepotWsReap, kmemDepotWsUpdate } from './magazine.js';
 import { Kmem, SIZEOF_KMEM_BUFCTL_AUDIT, type KmemArenas } from './state.js';
 import { KmemLog } from './log.js';
@@ -175,6 +176,9 @@ export function* kmemAlloc(km: Kmem, size: number, kmflag: number): KGen<Buf | K
   const cp = kmemAllocCache(km, size);
   if (cp) {
     const b = yield* kmemCacheAlloc(km, cp, kmflag);
+    // KMF_REDZONE: kmem_alloc() records the size in the buftag (KMEM_SIZE_ENCODE)
+    // and puts KMEM_REDZONE_BYTE after it, for kmem_free() to check
+    if (b) b.allocSize = size;
     k.leave(fr);
     return b;
   }
@@ -188,6 +192,14 @@ export function kmemFree(km: Kmem, addr: Kva, size: number): void {
   const k = km.k;
   const fr = k.enter(kmem_free, 0b1, addr, size);
   const cp = kmemAllocCache(km, size);
+  if (cp && cp.cache_flags & KMF_REDZONE && k.curthread) {
+    const b = cp.allocated.get(addr);
+    if (b && redzoneViolated(b, size)) {
+      kmemError(km, KMERR_REDZONE, cp, addr, b);
+      k.leave(fr);
+      return;
+    }
+  }
   if (cp) kmemCacheFree(km, cp, addr);
   else vmemFree(k, km.arenas.kmem_oversize, addr, size);
   k.leave(fr);

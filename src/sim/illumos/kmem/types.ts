@@ -40,6 +40,15 @@ export interface Buf {
   audContents: Kva;
   /** pointer-sized words the client stored: flat [offset, value, offset, value, ...] */
   ptrs: number[] | null;
+  /**
+   * Words a client wrote where it had no business to, flat [offset, value, ...]:
+   * into the buffer after it was freed, or at or past the size it asked
+   * kmem_alloc() for (a number value is a kernel address, a bigint raw bits).
+   * kmem's debug checks find them; the dump shows them as the buffer's words.
+   */
+  corrupt?: Array<number | bigint> | null;
+  /** the size kmem_alloc() was asked for (KMF_REDZONE: kmem_free checks the byte after it) */
+  allocSize?: number;
   /** the magazine this buffer is, for kmem_magazine_<n> caches */
   mag: Magazine | null;
 }
