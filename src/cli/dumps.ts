@@ -27,7 +27,7 @@ export const SAMPLE_DUMPS: readonly SampleDump[] = [
     sets: [['kernel.debug', 'false']],
     what: "non-DEBUG kernel: no ASSERT; a failed constructor would be an ENOMEM I/O error",
   },
-  { file: 'illumos-leak.dump', scenario: 'illumos-leak', fixes: [], sets: [], what: "DEBUG kernel, msgsys's EFAULT path keeps its hold: messages leak; a live dump at the end" },
+  { file: 'illumos-leak.dump', scenario: 'illumos-leak', fixes: [], sets: [], what: "DEBUG kernel, msgsys's EFAULT path keeps its hold: messages leak; the operator forces a dump (reboot -d)" },
   { file: 'illumos-leak-fixed.dump', scenario: 'illumos-leak', fixes: ['msg-copyout-efault'], sets: [], what: 'the same load with the hold dropped: no leaks' },
   { file: 'illumos-corruption.dump', scenario: 'illumos-corruption', fixes: [], sets: [], what: 'DEBUG kernel: msgsnap overruns its snaplist; kmem_free finds the redzone broken and panics' },
   {

@@ -4,7 +4,8 @@
  * the load. Models the parts of startup(), kmem_init() and driver attach the
  * scenarios need.
  */
-import { Kernel } from '../machine/kernel.js';
+import { Kernel, type Personality } from '../machine/kernel.js';
+import { operatorRebootDump, UADMIN_FEATURE } from './kern/uadmin.js';
 import { ILLUMOS } from './kern/personality.js';
 import { illumosLayouts } from './dump/layouts.js';
 import { I86PC } from '../machine/platform.js';
@@ -53,10 +54,20 @@ export interface IllumosSystem {
   msg: MsgState | null;
 }
 
+/** ILLUMOS, with msgsys loaded and uadmin's forced dump in the text when the scenario uses them */
+function personality(sc: Scenario): Personality {
+  if (sc.ipc.queues === 0 && sc.operator.dump_at_s === 0) return ILLUMOS;
+  return {
+    ...ILLUMOS,
+    modules: sc.ipc.queues > 0 ? [...ILLUMOS.modules, MSGSYS_MODULE] : ILLUMOS.modules,
+    features: sc.operator.dump_at_s > 0 ? [UADMIN_FEATURE] : [],
+  };
+}
+
 export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]): IllumosSystem {
   const k = new Kernel({
     // msgsys is a loadable module: only a machine whose load uses it has its text
-    os: sc.ipc.queues > 0 ? { ...ILLUMOS, modules: [...ILLUMOS.modules, MSGSYS_MODULE] } : ILLUMOS,
+    os: personality(sc),
     platform: I86PC,
     hostname: sc.kernel.hostname,
     // a DEBUG build says so in its version string
@@ -147,6 +158,10 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
       const pct = { fault: ipc.fault_pct, snap: ipc.snap_pct, rmid: ipc.rmid_pct };
       k.threadCreate(proc, lwpRtt, (me) => msgReceiver(ms, me, pct, ipc.think_us), 59, true);
     }
+  }
+  if (sc.operator.dump_at_s > 0) {
+    const proc = k.newProc('reboot', 'reboot -d');
+    k.threadCreate(proc, lwpRtt, () => operatorRebootDump(k, sc.operator.dump_at_s * 1e9), 59, true);
   }
   k.endBoot();
   return { k, km, arenas, ps, vm, rn, bds, disks, spa, zfs, tx, stats, workers, msg };

@@ -62,6 +62,12 @@ export { PanicStop, type MsgLine, type PanicRecord } from './stop.js';
 export interface Personality {
   /** modules of this kernel's text, in layout order */
   modules: readonly string[];
+  /**
+   * Optional code paths this machine's load reaches (symbols.ts, func's
+   * `feature`): their functions are laid out only when named here, so a
+   * machine that never runs them has the text it always had.
+   */
+  features?: readonly string[];
   /** the idle loop each CPU runs (illumos idle(), FreeBSD sched_idletd()) */
   idleFn: FuncSym;
   /** the frame every new thread starts in (thread_start, fork_exit) */
@@ -142,7 +148,7 @@ export class Kernel {
     this.cfg = cfg;
     this.p = cfg.platform;
     this.rng = new Rng(cfg.seed);
-    this.sym = new SymbolTable(this.p.textBase, this.p.dataBase, cfg.os.modules);
+    this.sym = new SymbolTable(this.p.textBase, this.p.dataBase, cfg.os.modules, cfg.os.features ?? []);
     this.bootHeap = this.p.dataBase + 0x200000;
     this.segkpNext = this.p.segkpBase + 0xad0000;
     const p0 = this.newProc('sched', 'sched');

@@ -25,6 +25,8 @@ export interface FuncSym {
   addr: Kva;
   /** the size was given, not derived from the name */
   sized: boolean;
+  /** laid out only on a machine whose personality names this feature (Personality.features) */
+  feature?: string;
 }
 
 export interface ObjSym {
@@ -56,8 +58,12 @@ export function hashName(s: string): number {
   return h >>> 0;
 }
 
-/** Declare a kernel function. Size defaults to a plausible value derived from the name. */
-export function func(module: string, name: string, size?: number): FuncSym {
+/**
+ * Declare a kernel function. Size defaults to a plausible value derived from
+ * the name. A `feature` keeps it out of the text of machines that do not
+ * name that feature (code added for one scenario leaves older dumps as they were).
+ */
+export function func(module: string, name: string, size?: number, feature?: string): FuncSym {
   const existing = funcByName.get(funcKey(module, name));
   if (existing) {
     // Several modelled files may name the same kernel function; the layout
@@ -78,6 +84,7 @@ export function func(module: string, name: string, size?: number): FuncSym {
     frameSize: 0x20 + ((h >>> 12) % 12) * 0x10,
     addr: 0,
     sized: size !== undefined,
+    ...(feature !== undefined ? { feature } : {}),
   };
   funcs.push(sym);
   funcByName.set(funcKey(module, name), sym);
@@ -115,9 +122,9 @@ export class SymbolTable {
    * that order (a process may have both kernels' code loaded; an illumos
    * dump must not list FreeBSD's functions, nor move because they exist).
    */
-  constructor(textBase: Kva, dataBase: Kva, modules: readonly string[]) {
+  constructor(textBase: Kva, dataBase: Kva, modules: readonly string[], features: readonly string[] = []) {
     const order = (m: string): number => modules.indexOf(m);
-    this.funcs = funcs.filter((f) => modules.includes(f.module)).sort(
+    this.funcs = funcs.filter((f) => modules.includes(f.module) && (f.feature === undefined || features.includes(f.feature))).sort(
       (a, b) => order(a.module) - order(b.module) || a.module.localeCompare(b.module) || a.name.localeCompare(b.name),
     );
     let pc = textBase;

@@ -117,6 +117,13 @@ export const SECTIONS: Record<string, Section> = {
       rmid_pct: { type: 'number', default: 0, min: 0, max: 100, doc: 'percent of receiver calls that remove the queue (msgctl IPC_RMID) and make it again' },
     },
   },
+  operator: {
+    optional: true,
+    doc: 'what the operator does at the console',
+    fields: {
+      dump_at_s: { type: 'number', default: 0, min: 0, max: 1e7, doc: 'seconds after boot the operator runs `reboot -d` (uadmin A_DUMP: a forced crash dump); 0: never' },
+    },
+  },
 };
 
 const STOP: Section = {
@@ -283,5 +290,6 @@ export interface Scenario {
   reader: { threads: number; prefetch: number; arc_max: number; think_us: number; file_blocks: number; idle_s: number; burst_s: number; quiet_s: number };
   stop: { max_time_s: number; max_ops: number; hang_s: number };
   ipc: { queues: number; senders: number; receivers: number; msg_max: number; qmax: number; think_us: number; fault_pct: number; snap_pct: number; rmid_pct: number };
+  operator: { dump_at_s: number };
   fixes: Record<string, string>;
 }

@@ -10,7 +10,7 @@ import { encodeDump } from '../../../../src/dump/index.js';
 import { msgLeaks } from '../../../../src/sim/illumos/ipc/msg.js';
 import type { IllumosSystem } from '../../../../src/sim/illumos/system.js';
 
-const short: Array<[string, string]> = [['stop.max_time_s', '6']];
+const short: Array<[string, string]> = [['operator.dump_at_s', '6']];
 const consoleOf = (r: ReturnType<typeof simulate>): string[] => (r.sys as IllumosSystem).k.msgbuf.map((l) => l.text);
 
 describe('illumos-leak: msg_copyout() returns EFAULT holding a reference', () => {
@@ -34,7 +34,10 @@ describe('illumos-leak: msg_copyout() returns EFAULT holding a reference', () =>
     const t = bad.model.tables.find((x) => x.name === 'leak_truth')!;
     expect(t.rowCount).toBe(msgLeaks((bad.sys as IllumosSystem).msg!).length);
     expect(good.model.tables.find((x) => x.name === 'leak_truth')!.rowCount).toBe(0);
-    expect(bad.model.header.dumpKind).toBe('live');
+    // the operator's reboot -d: uadmin(A_DUMP) panics on purpose
+    expect(bad.model.header.dumpKind).toBe('panic');
+    expect(bad.model.header.panic!.message).toBe('forced crash dump initiated at user request');
+    expect(bad.sys.k.msgbuf.some((l) => /genunix:kadmin\+/.test(l.text))).toBe(true);
   });
 
   it('is deterministic: the same seed gives a byte-identical dump', () => {
