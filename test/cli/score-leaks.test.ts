@@ -5,7 +5,10 @@
  * driver's soft state) the simulator keeps outside the memory the dump models.
  */
 import { describe, expect, it } from 'vitest';
-import { readDump } from '../../src/dump/index.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { encodeDump, readDump } from '../../src/dump/index.js';
+import type { ScalarColumn } from '../../src/dump/format.js';
 import { renderScore, scoreLeaks } from '../../src/cli/score-leaks.js';
 
 const score = (f: string) => scoreLeaks(readDump(`dumps/${f}`));
@@ -30,5 +33,36 @@ describe('score-leaks', () => {
     expect(s.truePositives).toBe(0);
     expect(s.recall).toBe(1);
     expect(s.falsePositives.map((x) => x.cache)).toEqual(['kmem_alloc_224']);
+  });
+
+  it('the illumos-2911 dump has no truth: every report counts against precision', () => {
+    const s = score('illumos-2911.dump');
+    expect(s.hasTruth).toBe(false);
+    expect(s.truth).toBe(0);
+    expect(s.recall).toBe(1);
+    expect(s.reported).toBeGreaterThan(0);
+    expect(s.falsePositives.length).toBe(s.reported);
+  });
+
+  it('leak_truth is checked like every table: a cache row past the caches is refused', () => {
+    const m = readDump('dumps/illumos-leak.dump');
+    const t = m.tables.find((x) => x.name === 'leak_truth')!;
+    expect(t.rowCount).toBe(124);
+    (t.columns['cache_row'] as ScalarColumn).values[0] = 100000;
+    expect(() => encodeDump(m)).toThrow(/leak_truth.*cache_row/);
+  });
+
+  it('the debugger never reads the truth; only score-leaks does', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.tsx?$/.test(e.name) && /leak_truth|TABLE_LEAK_TRUTH/.test(fs.readFileSync(p, 'utf8'))) offenders.push(p);
+      }
+    };
+    walk('src/mdb');
+    walk('src/ui');
+    expect(offenders).toEqual([]);
   });
 });

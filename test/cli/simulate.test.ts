@@ -58,7 +58,7 @@ describe('mddb simulate', () => {
   });
 
   it.each([
-    [['simulate', 'nope'], "mddb: unknown scenario 'nope' (built-in scenarios: freebsd-2004-uma-looping, freebsd-248008-btalloc, illumos-2911)\n"],
+    [['simulate', 'nope'], "mddb: unknown scenario 'nope' (built-in scenarios: freebsd-2004-uma-looping, freebsd-248008-btalloc, illumos-2911, illumos-corruption, illumos-leak)\n"],
     [['simulate', 'illumos-2911', '--fix', 'deadbeef'], "mddb: unknown fix 'deadbeef' for scenario illumos-2911 (known: 679ac15)\n"],
     [['simulate', 'illumos-2911', '--set', 'kernel.debug=maybe'], "mddb: --set kernel.debug=maybe: kernel.debug: expected true or false, got 'maybe'\n"],
     [['simulate', 'illumos-2911', '--set', 'kernel.cpus=2'], "mddb: --set kernel.cpus=2: unknown key 'kernel.cpus' (see 'mddb scenarios -v')\n"],

@@ -63,7 +63,7 @@ describe('scenario files', () => {
   });
 
   it('unknown scenarios and missing files are one line', () => {
-    expect(err(() => resolveScenario('nope'))).toBe("unknown scenario 'nope' (built-in scenarios: freebsd-2004-uma-looping, freebsd-248008-btalloc, illumos-2911)");
+    expect(err(() => resolveScenario('nope'))).toBe("unknown scenario 'nope' (built-in scenarios: freebsd-2004-uma-looping, freebsd-248008-btalloc, illumos-2911, illumos-corruption, illumos-leak)");
     expect(err(() => resolveScenario('./missing.yaml'))).toBe('./missing.yaml: no such scenario file');
   });
 });
