@@ -77,4 +77,23 @@ describe('illumos-corruption: kmem_error() finds each modelled corruption', () =
     expect(r.outcome).toBe('completed');
     expect(consoleOf(r).some((l) => l.startsWith('kernel memory allocator'))).toBe(false);
   });
+
+  it.each([1, 2])('seed %i: the unfixed DEBUG kernel always ends in kmem_error; a non-DEBUG one notices nothing', (seed) => {
+    const sets: Array<[string, string]> = [['stop.max_time_s', '10']];
+    const r = simulate('illumos-corruption', { seed, sets, fixes: [] });
+    expect(r.outcome).toBe('panic');
+    expect(r.model.header.panic!.message).toBe('kernel heap corruption detected');
+    expect(consoleOf(r).some((l) => l.startsWith('kernel memory allocator: '))).toBe(true);
+    const nd = simulate('illumos-corruption', { seed, sets: [...sets, ['kernel.debug', 'false']], fixes: [] });
+    expect(nd.outcome).toBe('completed');
+  });
+});
+
+describe('illumos-leak across seeds', () => {
+  it.each([1, 2])('seed %i: leaks without the fix, none with it', (seed) => {
+    const bad = simulate('illumos-leak', { seed, sets: short, fixes: [] });
+    expect(msgLeaks((bad.sys as IllumosSystem).msg!).length).toBeGreaterThan(0);
+    const good = simulate('illumos-leak', { seed, sets: short, fixes: ['msg-copyout-efault'] });
+    expect(msgLeaks((good.sys as IllumosSystem).msg!)).toEqual([]);
+  });
 });
