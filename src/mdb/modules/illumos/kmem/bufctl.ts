@@ -106,6 +106,34 @@ export function bufctlMatches(bc: BufctlAudit, f: BufctlFilter): boolean {
   return true;
 }
 
+/**
+ * A bufctl's history (bufctl_history_walk): the bufctl, then its earlier
+ * transactions, following bc_lastlog into the transaction log while the
+ * records are of the same buffer and cache and get older.
+ */
+export function* bufctlHistory(target: Target, addr: bigint): Generator<bigint> {
+  const first = readBufctl(target, addr);
+  yield addr;
+  let ts = first.bc_timestamp;
+  let next = first.bc_lastlog;
+  for (let guard = 0; next !== 0n && guard < 4096; guard++) {
+    let bc: BufctlAudit;
+    try {
+      bc = readBufctl(target, next);
+    } catch {
+      return;
+    }
+    if (bc.bc_addr !== first.bc_addr || bc.bc_cache !== first.bc_cache) return;
+    // the log's copy of the current transaction is the bufctl itself
+    if (bc.bc_timestamp < ts) {
+      yield bc.addr;
+      ts = bc.bc_timestamp;
+    } else if (bc.bc_timestamp > ts) return;
+    if (bc.bc_lastlog === next) return;
+    next = bc.bc_lastlog;
+  }
+}
+
 const r16 = (s: string): string => s.padStart(16);
 
 /** The two header lines of ::bufctl -v. */
@@ -138,7 +166,7 @@ const columns = (ps: number): Column[] => [
 
 export default defineDcmd({
   name: 'bufctl',
-  synopsis: ':[-v] [-a addr] [-c caller] [-t thread] [-e earliest] [-l latest]',
+  synopsis: ':[-vh] [-a addr] [-c caller] [-t thread] [-e earliest] [-l latest]',
   address: 'required',
   summary: 'print or filter a bufctl',
   help: `Prints the kmem_bufctl_audit_t at the given address: the audit record a
@@ -151,6 +179,8 @@ can sit in the middle of a pipeline; piped on, it passes the matching
 bufctls' addresses.
 
 OPTIONS
+  -h          also the buffer's earlier transactions, newest first, from
+              the transaction log (the bufctl_history walk)
   -v          print the whole record: also the cache, the log entry, the
               saved contents and every frame of the stack
   -a addr     only the record of the buffer at addr
@@ -187,6 +217,7 @@ EXAMPLES
 `,
   options: {
     v: flag('print the whole record, with its stack'),
+    h: flag('also print the records of its earlier transactions (bufctl_history)'),
     a: str('addr', 'only the record of this buffer'),
     c: str('caller', 'only records whose stack holds this function or pc'),
     t: str('thread', 'only records of this thread'),
@@ -202,20 +233,22 @@ EXAMPLES
     if (opts.c !== undefined) filter.caller = callerRange(ctx.target, ctx.evalExpr(opts.c));
     if (opts.e !== undefined) filter.earliest = BigInt.asIntN(64, ctx.evalExpr(opts.e));
     if (opts.l !== undefined) filter.latest = BigInt.asIntN(64, ctx.evalExpr(opts.l));
-    const bc = readBufctl(ctx.target, addr);
-    const match = bufctlMatches(bc, filter);
-    if (ctx.pipedInto) return { kind: 'addresses', addresses: match ? [bc.addr] : [], addressType: 'kmem_bufctl_audit_t' };
+    const all = (opts.h ? [...bufctlHistory(ctx.target, addr)] : [addr]).map((a) => readBufctl(ctx.target, a));
+    const hits = all.filter((b) => bufctlMatches(b, filter));
+    const match = hits.length > 0;
+    const bc = all[0]!;
+    if (ctx.pipedInto) return { kind: 'addresses', addresses: hits.map((b) => b.addr), addressType: 'kmem_bufctl_audit_t' };
     // mdb prints the header before reading the record (DCMD_HDRSPEC): a loop that matches nothing still has one
     const header = ctx.first || !ctx.loop;
     if (opts.v) {
       if (!match) return header ? text(bufctlVerboseHeader()) : undefined;
-      return text(formatBufctlVerbose(ctx.target, bc, header), { data: bc });
+      return text(hits.map((b, i) => formatBufctlVerbose(ctx.target, b, header && i === 0)).join(''), { data: opts.h ? hits : bc });
     }
     if (!match && !ctx.first) return;
-    const caller = bufctlCaller(ctx.target, bc.bc_stack);
-    const rows: Row[] = !match
-      ? []
-      : [{ addr: bc.addr, bufaddr: bc.bc_addr, timestamp: bc.bc_timestamp, thread: bc.bc_thread, caller: caller === undefined ? undefined : ctx.target.formatAddr(caller) }];
-    return table(columns(ctx.pointerSize), rows, { addresses: match ? [bc.addr] : [], addressType: 'kmem_bufctl_audit_t' });
+    const rows: Row[] = hits.map((b) => {
+      const caller = bufctlCaller(ctx.target, b.bc_stack);
+      return { addr: b.addr, bufaddr: b.bc_addr, timestamp: b.bc_timestamp, thread: b.bc_thread, caller: caller === undefined ? undefined : ctx.target.formatAddr(caller) };
+    });
+    return table(columns(ctx.pointerSize), rows, { addresses: hits.map((b) => b.addr), addressType: 'kmem_bufctl_audit_t' });
   },
 });

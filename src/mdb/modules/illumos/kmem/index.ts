@@ -13,6 +13,8 @@ import kmastat from './kmastat.js';
 import kmemCache from './kmem_cache.js';
 import kmemSlabs from './kmem_slabs.js';
 import kmemVerify from './kmem_verify.js';
+import kgrepDcmd from './kgrep.js';
+import { allocdbyDcmd, allocdbyWalker, bufctlHistoryWalker, freedbyDcmd, freedbyWalker, kmausersDcmd, kmemLogDcmd } from './kmem_log.js';
 import { cacheWalker, kmemWalkers } from './walkers.js';
 import whatis from './whatis.js';
 
@@ -50,7 +52,7 @@ function cacheWalkers(target: Target): Walker[] {
 
 export const kmemModule: Module = {
   name: 'genunix',
-  dcmds: [bufctl, findleaksDcmd, kmalog, kmastat, kmemCache, kmemSlabs, kmemVerify, whatis],
-  walkers: [...kmemWalkers, kmemLogWalker, leakWalker, leakbufWalker],
+  dcmds: [allocdbyDcmd, bufctl, findleaksDcmd, freedbyDcmd, kmalog, kmastat, kgrepDcmd, kmausersDcmd, kmemCache, kmemLogDcmd, kmemSlabs, kmemVerify, whatis],
+  walkers: [...kmemWalkers, kmemLogWalker, leakWalker, leakbufWalker, bufctlHistoryWalker, allocdbyWalker, freedbyWalker],
   init: (target) => ({ walkers: cacheWalkers(target) }),
 };

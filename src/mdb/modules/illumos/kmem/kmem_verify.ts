@@ -118,8 +118,9 @@ export function verifyCache(target: Target, c: CacheCheck): VerifyFinding[] {
         // the byte at that size: inside a stored word, else the fill (zero or a pattern: never 0xbb)
         const word = words.get(size - (size % ps));
         const byte = word === undefined ? -1 : Number((word >> BigInt(8 * (size % ps))) & 0xffn);
-        if (byte === KMEM_REDZONE_BYTE) looksOk = true;
-        else sizeOk = false;
+        if (byte !== KMEM_REDZONE_BYTE) sizeOk = false;
+        // the size was found; the buftag's first 32-bit word must still be the signature (0xfeedface)
+        else looksOk = (redzone & 0xffffffffn) === (KMEM_REDZONE_PATTERN & 0xffffffffn);
       }
     }
     if (!sizeOk) out.push({ kind: 'size-encoding', buf });
