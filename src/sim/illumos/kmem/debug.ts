@@ -99,6 +99,10 @@ export function kmemError(km: Kmem, error: number, cp: KmemCache, addr: number, 
     const word = m ? m.word : KMEM_FREE_PATTERN;
     k.console(`modification occurred at offset 0x${off.toString(16)} (0x${KMEM_FREE_PATTERN.toString(16)} replaced by 0x${word.toString(16)})`);
   }
+  if (error === KMERR_BADBUFTAG && b) {
+    // bt_bufctl ^ bt_bxstat is the state word the buftag holds (KMEM_BUFTAG_ALLOC/FREE)
+    k.console(`bcp ^ bxstat = ${(b.bxAlloc ? 0xa110c8ed : 0xf4eef4ee).toString(16)}, should be f4eef4ee`);
+  }
   const bcp = b && cp.cache_flags & KMF_HASH ? b.bufctl : 0;
   k.console(`buffer=${k.hex(addr)}  bufctl=${bcp ? k.hex(bcp) : '0'}  cache: ${cp.cache_name}`);
   if (b && bcp && cp.cache_flags & KMF_AUDIT && error !== KMERR_BADBUFCTL && b.audThread) {
@@ -123,7 +127,7 @@ export function* kmemCacheAllocDebug(km: Kmem, cp: KmemCache, b: Buf, kmflag: nu
   const k = km.k;
   const fr = k.enter(kmem_cache_alloc_debug, 0b11, cp.addr, b.addr, kmflag, construct ? 1 : 0);
   if (b.bxAlloc) {
-    kmemError(km, KMERR_BADBUFTAG, cp, b.addr);
+    kmemError(km, KMERR_BADBUFTAG, cp, b.addr, b);
     k.leave(fr);
     return -1;
   }

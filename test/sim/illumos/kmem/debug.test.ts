@@ -149,7 +149,7 @@ describe('kmem_cache_alloc_debug', () => {
     const b = fromSlab(r);
     expect(now(kmemCacheAllocDebug(r.km, r.cp, b, KM_SLEEP, true))).toBe(0);
     expect(now(kmemCacheAllocDebug(r.km, r.cp, b, KM_SLEEP, true))).toBe(-1);
-    expect(r.k.msgbuf.map((l) => l.text)).toContain('kernel memory allocator: boundary tag corrupt');
+    expect(r.k.msgbuf.map((l) => l.text)).toContain('kernel memory allocator: boundary tag corrupted');
     expect(r.ctl.ctor).toBe(1);
     expect(r.k.panicked).toBeNull();
   });
@@ -159,7 +159,7 @@ describe('kmem_cache_alloc_debug', () => {
     const other = kmemCacheCreate(r.km, { name: 'debug_other', bufsize: 200 });
     const b = now(kmemSlabAlloc(r.km, other, KM_SLEEP))!;
     expect(now(kmemCacheAllocDebug(r.km, r.cp, b, KM_SLEEP, true))).toBe(-1);
-    expect(r.k.msgbuf.map((l) => l.text)).toContain('kernel memory allocator: bufctl corrupt');
+    expect(r.k.msgbuf.map((l) => l.text)).toContain('kernel memory allocator: bufctl corrupted');
   });
 
   it('panics in kmem_error() when kmem_panic is 1 (the default)', () => {
@@ -210,7 +210,7 @@ describe('corruption seen through kmem_cache_alloc and kmem_cache_free', () => {
     kmemCacheFree(r.km, r.cp, a.addr);
     expect(r.ctl.dtor).toBe(1);
     kmemCacheFree(r.km, r.cp, a.addr);
-    expect(r.k.msgbuf.map((l) => l.text)).toContain('kernel memory allocator: duplicate free');
+    expect(r.k.msgbuf.map((l) => l.text)).toContain('kernel memory allocator: duplicate free: buffer freed twice');
     // the second free did nothing
     expect(r.ctl.dtor).toBe(1);
     expect(checkKmem(r.km)).toEqual([]);
