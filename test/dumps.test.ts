@@ -20,5 +20,6 @@ describe('dumps/', () => {
       expect(committed.length).toBeLessThan(4 * 1024 * 1024);
     }
     fs.rmSync(dir, { recursive: true });
-  });
+    // ten scenarios run end to end: well past the default per-test timeout on a shared machine
+  }, 600_000);
 });

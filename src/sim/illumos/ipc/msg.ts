@@ -202,7 +202,9 @@ function relink(q: Msq): void {
 function msgRele(ms: MsgState, m: Msg): void {
   const { k, km } = ms;
   const fr = k.enter(msgReleFn, 0b1, m.hdr.addr);
-  k.ASSERT(m.copycnt > 0, 'mp->msg_copycnt > 0', '../../common/os/msg.c', 207);
+  // msg_rele's ASSERT(mp->msg_copycnt > 0): the modelled bugs never break it, so a
+  // violation here is the simulator's own error, not a kernel panic
+  if (m.copycnt <= 0) throw new Error(`simulator: msg_rele of a message with msg_copycnt ${m.copycnt}`);
   if (m.copycnt-- === 1) {
     kmemFree(km, m.text.addr, m.size);
     kmemFree(km, m.hdr.addr, SIZEOF_MSG);
