@@ -219,8 +219,10 @@ export interface Leak {
   /** bytes: the cache's buffer size, or the segment's */
   size: bigint;
   timestamp: bigint;
-  /** the allocation stack as saved (bc_stack / vs_stack), innermost first */
+  /** the allocation stack as saved (bc_stack / vs_stack), innermost first (shared between leaks of one interned stack: do not modify) */
   stack: bigint[];
+  /** the grouping key of the stack without its top frame, when known without building it */
+  stackKey?: string;
 }
 
 /** Leaks with one stack and cache, the oldest first (its representative). */
@@ -668,33 +670,63 @@ export function leakCaller(target: Target, stack: readonly bigint[]): { name: st
  * through memory, as ::bufctl does.
  */
 class BufctlColumns {
-  private rows = new Map<bigint, number>();
+  /** audit table rows by bufctl address, the address as a number relative to `rel` (exact: heap addresses are near each other) */
+  private rows = new Map<number, number>();
+  private readonly t: Table | undefined;
+  private readonly cols: { addr?: BigUint64Array | BigInt64Array; cache?: BigUint64Array | BigInt64Array; ts?: ArrayLike<number | bigint>; depth?: ArrayLike<number | bigint>; stack?: Uint32Array };
+  private readonly pcs: { offsets: Uint32Array; values: ArrayLike<number | bigint> } | undefined;
+  /** interned stacks by (row, depth): the pcs and the key of pcs[1..] */
+  private stacks = new Map<number, { pcs: bigint[]; key: string }>();
   constructor(
     private readonly target: Target,
-    wanted: Set<bigint>,
+    private readonly rel: Rel,
+    wanted: Set<number>,
   ) {
-    const t = target.table('kmem_bufctl_audit_t');
-    const a = addrCol(t);
-    if (wanted.size > 0) for (let i = 0; i < a.length; i++) if (wanted.has(a[i]!)) this.rows.set(a[i]!, i);
+    this.t = target.table('kmem_bufctl_audit_t');
+    const h = halves(addrCol(this.t));
+    if (wanted.size > 0)
+      for (let i = 0, n = h.length >> 1; i < n; i++) {
+        const k = rel.of(h[2 * i]!, h[2 * i + 1]!);
+        if (k >= 0 && wanted.has(k)) this.rows.set(k, i);
+      }
+    const sc = this.t?.columns['bc_stack'];
+    const pc = target.table(TABLE_STACKS)?.columns['pcs'];
+    this.cols = {
+      addr: u64Values(this.t, 'bc_addr'),
+      cache: u64Values(this.t, 'bc_cache'),
+      ts: numValues(this.t, 'bc_timestamp'),
+      depth: numValues(this.t, 'bc_depth'),
+      stack: sc?.kind === 'u32' ? (sc.values as Uint32Array) : undefined,
+    };
+    this.pcs = pc?.kind === 'list' ? { offsets: pc.offsets, values: pc.values } : undefined;
   }
-  read(addr: bigint): { bc_addr: bigint; bc_cache: bigint; bc_timestamp: bigint; bc_stack: bigint[] } {
-    const r = this.rows.get(addr);
-    const t = this.target.table('kmem_bufctl_audit_t');
-    const stackCol = t?.columns['bc_stack'];
-    const pcs = this.target.table(TABLE_STACKS)?.columns['pcs'];
-    if (r === undefined || !t || stackCol?.kind !== 'u32' || pcs?.kind !== 'list') {
+  read(addr: bigint): { bc_addr: bigint; bc_cache: bigint; bc_timestamp: bigint; bc_stack: bigint[]; key?: string } {
+    const r = this.rows.get(this.rel.big(addr));
+    const { cols, pcs } = this;
+    if (r === undefined || !cols.stack || !pcs || !cols.addr || !cols.cache) {
       const bc = readBufctl(this.target, addr);
       return { bc_addr: bc.bc_addr, bc_cache: bc.bc_cache, bc_timestamp: BigInt.asIntN(64, bc.bc_timestamp), bc_stack: bc.bc_stack };
     }
-    const get = (name: string): bigint => {
-      const v = numValues(t, name)?.[r];
-      return v === undefined ? 0n : BigInt(v);
+    const srow = cols.stack[r]!;
+    const depth = cols.depth ? Number(cols.depth[r]!) : 0;
+    // the interned stack of depth bc_depth, built once per (row, depth)
+    const sk = srow * 16 + Math.max(0, Math.min(depth, 15));
+    let st = this.stacks.get(sk);
+    if (!st) {
+      const stack: bigint[] = [];
+      if (srow + 1 < pcs.offsets.length) for (let k = pcs.offsets[srow]!; k < pcs.offsets[srow + 1]!; k++) stack.push(BigInt(pcs.values[k]!));
+      const pcsD = stack.slice(0, Math.max(0, Math.min(depth, stack.length, 15)));
+      st = { pcs: pcsD, key: pcsD.slice(1).map((p) => p.toString(16)).join(',') };
+      this.stacks.set(sk, st);
+    }
+    const ts = cols.ts ? cols.ts[r]! : 0n;
+    return {
+      bc_addr: BigInt.asUintN(64, cols.addr[r]!),
+      bc_cache: BigInt.asUintN(64, cols.cache[r]!),
+      bc_timestamp: BigInt.asIntN(64, typeof ts === 'bigint' ? ts : BigInt(ts)),
+      bc_stack: st.pcs,
+      key: st.key,
     };
-    const srow = Number(stackCol.values[r]!);
-    const stack: bigint[] = [];
-    if (srow + 1 < pcs.offsets.length) for (let k = pcs.offsets[srow]!; k < pcs.offsets[srow + 1]!; k++) stack.push(BigInt(pcs.values[k]!));
-    const depth = Math.max(0, Math.min(Number(get('bc_depth')), stack.length, 15));
-    return { bc_addr: BigInt.asUintN(64, get('bc_addr')), bc_cache: BigInt.asUintN(64, get('bc_cache')), bc_timestamp: BigInt.asIntN(64, get('bc_timestamp')), bc_stack: stack.slice(0, depth) };
   }
 }
 
@@ -705,28 +737,33 @@ interface LeakContext {
   bufctl: BigUint64Array | BigInt64Array | undefined;
   cacheAddr: BigUint64Array;
   cacheFlags: ArrayLike<number | bigint> | undefined;
+  /** each cache's address in hex, for the group keys */
+  cacheKey: string[];
   bufctls: BufctlColumns;
 }
 
 function leakContext(target: Target, cand: Candidates, marked: Uint8Array): LeakContext {
   const bt = target.table(TABLE_BUFFERS);
   const ct = target.table('kmem_cache_t');
+  const cacheAddr = addrCol(ct);
   const ctx = {
     target,
     cand,
     crow: numValues(bt, 'cache_row'),
     bufctl: u64Values(bt, 'bufctl'),
-    cacheAddr: addrCol(ct),
+    cacheAddr,
     cacheFlags: numValues(ct, 'cache_flags'),
+    cacheKey: Array.from(cacheAddr, (a) => a.toString(16)),
   };
-  const wanted = new Set<bigint>();
+  const wanted = new Set<number>();
+  const bh = ctx.bufctl ? halves(ctx.bufctl) : undefined;
   for (let i = 0; i < marked.length; i++) {
     const r = cand.ref[i]!;
-    if (marked[i] || r < 0 || !ctx.bufctl) continue;
+    if (marked[i] || r < 0 || !bh) continue;
     const f = Number(ctx.cacheFlags?.[Number(ctx.crow![r]!)] ?? 0);
-    if (f & KMF_AUDIT) wanted.add(BigInt.asUintN(64, BigInt(ctx.bufctl[r]!)));
+    if (f & KMF_AUDIT) wanted.add(cand.rel.of(bh[2 * r]!, bh[2 * r + 1]!));
   }
-  return { ...ctx, bufctls: new BufctlColumns(target, wanted) };
+  return { ...ctx, bufctls: new BufctlColumns(target, cand.rel, wanted) };
 }
 
 function leakOf(lc: LeakContext, i: number): Leak {
@@ -754,7 +791,9 @@ function leakOf(lc: LeakContext, i: number): Leak {
   if (flags & KMF_AUDIT && bufctl !== undefined && bufctl !== 0n) {
     const a = BigInt.asUintN(64, BigInt(bufctl));
     const bc = lc.bufctls.read(a);
-    return { type: 'kmem', addr: a, bufaddr: bc.bc_addr, cache: bc.bc_cache, size, timestamp: bc.bc_timestamp, stack: bc.bc_stack };
+    const l: Leak = { type: 'kmem', addr: a, bufaddr: bc.bc_addr, cache: bc.bc_cache, size, timestamp: bc.bc_timestamp, stack: bc.bc_stack };
+    if (bc.key !== undefined && bc.bc_cache === cacheAddr) l.stackKey = `${lc.cacheKey[crow]}|${bc.key}`;
+    return l;
   }
   // no audit record: grouped by cache (the dump keeps no KMF_LITE bt_history)
   return { type: 'cache', addr: start, bufaddr: start, cache: cacheAddr, size, timestamp: 0n, stack: [] };
@@ -762,6 +801,7 @@ function leakOf(lc: LeakContext, i: number): Leak {
 
 /** The key leaky_add_leak() coalesces on: type, cache, and the stack without its top (kmem_cache_alloc) frame. */
 function groupKey(l: Leak): string {
+  if (l.stackKey !== undefined) return `${l.type}|${l.stackKey}`;
   const stack = l.type === 'kmem' ? l.stack.slice(1) : l.stack;
   return `${l.type}|${l.type === 'vmem' ? '' : l.cache.toString(16)}|${stack.map((p) => p.toString(16)).join(',')}`;
 }
@@ -794,7 +834,7 @@ export function findLeaks(target: Target): FindLeaksResult {
   const t0 = performance.now();
   const { graph, cand, estimate, warnings } = buildLeakGraph(target);
   const { marked, beans } = markGraph(graph);
-  const byKey = new Map<string, LeakGroup>();
+  const byKey = new Map<string, LeakGroup & { oldest: number }>();
   const leakedBuffers: bigint[] = [];
   const lc = leakContext(target, cand, marked);
   for (let i = 0; i < marked.length; i++) {
@@ -804,12 +844,18 @@ export function findLeaks(target: Target): FindLeaksResult {
     const k = groupKey(l);
     const g = byKey.get(k);
     if (!g) {
-      byKey.set(k, { type: l.type, members: [l], caller: undefined });
+      byKey.set(k, { type: l.type, members: [l], caller: undefined, oldest: 0 });
       continue;
     }
-    // the older leak represents the group
-    if (l.timestamp < g.members[0]!.timestamp) g.members.unshift(l);
-    else g.members.push(l);
+    // a strictly older leak becomes the representative (leaky_add_leak swaps places)
+    if (l.timestamp < g.members[g.oldest]!.timestamp) g.oldest = g.members.length;
+    g.members.push(l);
+  }
+  for (const g of byKey.values()) {
+    if (g.oldest !== 0) {
+      const [rep] = g.members.splice(g.oldest, 1);
+      g.members.unshift(rep!);
+    }
   }
   const groups: LeakGroup[] = [];
   for (const type of TYPE_ORDER) {
