@@ -551,6 +551,18 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
   const maxL = n > 0 ? limit[n - 1]! : 0;
   const minR = rr.start.length > 0 ? rr.start[0]! : Infinity;
   const maxR = rr.limit.length > 0 ? rr.limit[rr.limit.length - 1]! : -Infinity;
+  // the pages that hold a candidate or a root: a struct row elsewhere (allocator metadata, the log) is skipped at once
+  const PAGE = 4096;
+  const pages = new Set<number>();
+  const addPages = (a: number, l: number): void => {
+    for (let p = Math.floor(a / PAGE), e = Math.floor((l - 1) / PAGE); p <= e; p++) pages.add(p);
+  };
+  for (let i = 0; i < n; i++) addPages(start[i]!, limit[i]!);
+  for (let i = 0; i < rr.start.length; i++) {
+    // a huge root range (a big symbol) is checked by search rather than paged
+    if (rr.limit[i]! - rr.start[i]! <= 64 * PAGE) addPages(rr.start[i]!, rr.limit[i]!);
+  }
+  const bigRoots = rr.start.length > 0 && [...rr.start].some((s0, i) => rr.limit[i]! - s0 > 64 * PAGE);
   for (const t of target.model.tables) {
     if (NON_STRUCT.has(t.name)) continue;
     const def = target.types.get(t.name);
@@ -561,6 +573,7 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
     for (let i = 0; i < t.rowCount; i++) {
       const at = rel.of(ah[2 * i]!, ah[2 * i + 1]!);
       if (at < 0) continue;
+      if (!bigRoots && !pages.has(Math.floor(at / PAGE))) continue;
       const inCand = at >= minS && at < maxL ? searchBuffer(start, limit, at) : -1;
       const inRoot = inCand < 0 && at >= minR && at < maxR && searchBuffer(rr.start, rr.limit, at) >= 0;
       if (inCand < 0 && !inRoot) continue;
