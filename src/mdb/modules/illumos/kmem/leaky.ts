@@ -291,31 +291,47 @@ function interestedCaches(target: Target): Uint8Array {
   return out;
 }
 
-/** Sorts relative starts and carries a payload along (native sort, then a binary search per entry). */
+/**
+ * Sorts relative starts and carries their limits and payloads along: an
+ * LSD radix sort of the (exact, non-negative, below 2^52) starts in 16-bit
+ * digits, four counting passes over typed arrays.
+ */
 function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Array): void {
   const n = start.length;
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) if (start[i]! < start[i - 1]!) sorted = false;
   if (sorted) return;
-  const s = Float64Array.from(start);
-  s.sort();
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let tmp = new Uint32Array(n);
+  const count = new Uint32Array(65536);
+  const digit = (v: number, pass: number): number => Math.floor(v / 2 ** (16 * pass)) % 65536;
+  for (let pass = 0; pass < 4; pass++) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[digit(start[idx[i]!]!, pass)]!++;
+    if (count[digit(start[idx[0]!]!, pass)] === n) continue; // one digit value: nothing to move
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = idx[i]!;
+      tmp[count[digit(start[j]!, pass)]!++] = j;
+    }
+    [idx, tmp] = [tmp, idx];
+  }
+  const s2 = new Float64Array(n);
   const l2 = new Float64Array(n);
   const r2 = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let lo = 0;
-    let hi = n - 1;
-    const v = start[i]!;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    // equal starts (an overlap, reported later) take the next free slot
-    while (lo < n - 1 && l2[lo] !== 0 && s[lo + 1] === v) lo++;
-    l2[lo] = limit[i]!;
-    r2[lo] = ref[i]!;
+    const j = idx[i]!;
+    s2[i] = start[j]!;
+    l2[i] = limit[j]!;
+    r2[i] = ref[j]!;
   }
-  start.set(s);
+  start.set(s2);
   limit.set(l2);
   ref.set(r2);
 }
@@ -551,18 +567,21 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
   const maxL = n > 0 ? limit[n - 1]! : 0;
   const minR = rr.start.length > 0 ? rr.start[0]! : Infinity;
   const maxR = rr.limit.length > 0 ? rr.limit[rr.limit.length - 1]! : -Infinity;
-  // the pages that hold a candidate or a root: a struct row elsewhere (allocator metadata, the log) is skipped at once
+  // the pages that hold a candidate or a root, as a bitmap over the candidates' span: a struct
+  // row elsewhere (allocator metadata, the log) is skipped before any search. Root ranges
+  // beyond the span (the kernel's static data) are searched directly.
   const PAGE = 4096;
-  const pages = new Set<number>();
-  const addPages = (a: number, l: number): void => {
-    for (let p = Math.floor(a / PAGE), e = Math.floor((l - 1) / PAGE); p <= e; p++) pages.add(p);
-  };
-  for (let i = 0; i < n; i++) addPages(start[i]!, limit[i]!);
-  for (let i = 0; i < rr.start.length; i++) {
-    // a huge root range (a big symbol) is checked by search rather than paged
-    if (rr.limit[i]! - rr.start[i]! <= 64 * PAGE) addPages(rr.start[i]!, rr.limit[i]!);
+  const spanPages = n > 0 ? Math.ceil(limit[n - 1]! / PAGE) + 1 : 0;
+  const usePages = spanPages > 0 && spanPages <= 1 << 26;
+  const pageBits = new Uint8Array(usePages ? spanPages : 0);
+  if (usePages) {
+    for (let i = 0; i < n; i++) for (let p = Math.floor(start[i]! / PAGE), e = Math.floor((limit[i]! - 1) / PAGE); p <= e; p++) pageBits[p] = 1;
+    for (let i = 0; i < rr.start.length; i++) {
+      const p0 = Math.floor(rr.start[i]! / PAGE);
+      const p1 = Math.min(Math.floor((rr.limit[i]! - 1) / PAGE), spanPages - 1);
+      for (let p = p0; p <= p1; p++) pageBits[p] = 1;
+    }
   }
-  const bigRoots = rr.start.length > 0 && [...rr.start].some((s0, i) => rr.limit[i]! - s0 > 64 * PAGE);
   for (const t of target.model.tables) {
     if (NON_STRUCT.has(t.name)) continue;
     const def = target.types.get(t.name);
@@ -573,7 +592,10 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
     for (let i = 0; i < t.rowCount; i++) {
       const at = rel.of(ah[2 * i]!, ah[2 * i + 1]!);
       if (at < 0) continue;
-      if (!bigRoots && !pages.has(Math.floor(at / PAGE))) continue;
+      if (usePages) {
+        const pg = Math.floor(at / PAGE);
+        if (pg < spanPages ? pageBits[pg] === 0 : at >= maxR) continue;
+      }
       const inCand = at >= minS && at < maxL ? searchBuffer(start, limit, at) : -1;
       const inRoot = inCand < 0 && at >= minR && at < maxR && searchBuffer(rr.start, rr.limit, at) >= 0;
       if (inCand < 0 && !inRoot) continue;
