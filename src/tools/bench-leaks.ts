@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { readDump } from '../dump/read.js';
+import type { DumpModel, ListColumn, Table } from '../dump/format.js';
 import { buildLeakGraph, findLeaks, type MarkGraph } from '../mdb/modules/illumos/kmem/leaky.js';
 import { verifyOne } from '../mdb/modules/illumos/kmem/kmem_verify.js';
 import { Target } from '../mdb/target.js';
@@ -36,6 +37,8 @@ export interface LeaksBench {
   /** ::kmem_verify's work over every cache */
   verifyMs: number;
   corrupt: number;
+  /** the same heap made reachable (linkedHeap): findLeaks and the minimal mark */
+  linked: { leaks: number; findLeaksMs: number; minimalMarkMs: number; sameMarks: boolean };
 }
 
 /** The smallest mark one can write over the graph: no statistics, no callbacks. */
@@ -74,9 +77,84 @@ function minimalMark(g: MarkGraph): Uint8Array {
   return marked;
 }
 
+/**
+ * The same heap with every candidate buffer reachable: a global points at
+ * the lowest allocated buffer and each one's first word at the next, as a
+ * kernel's lists would. The simulated workload keeps its objects in the
+ * simulator only (nothing in the dump points at them), so on the bench dump
+ * as written every buffer is a leak and the mark has nothing to follow;
+ * this variant times a mark that follows a million pointers.
+ */
+export function linkedHeap(model: DumpModel): DumpModel {
+  const target = new Target(model);
+  const { graph, cand } = buildLeakGraph(target);
+  const n = graph.start.length;
+  const tables = model.tables.map((t): Table => {
+    if (t.name === 'buffers') {
+      const offs = t.columns['ptr_offs'] as ListColumn;
+      const vals = t.columns['ptr_vals'] as ListColumn;
+      const next = new Map<number, bigint>();
+      for (let i = 0; i + 1 < n; i++) if (cand.ref[i]! >= 0) next.set(cand.ref[i]!, cand.rel.toBig(graph.start[i + 1]!));
+      const oo = new Uint32Array(t.rowCount + 1);
+      const vo = new Uint32Array(t.rowCount + 1);
+      const no = new Uint32Array(offs.values.length + next.size);
+      const nv = new BigUint64Array(vals.values.length + next.size);
+      let k = 0;
+      for (let r = 0; r < t.rowCount; r++) {
+        const nx = next.get(r);
+        if (nx !== undefined) {
+          no[k] = 0;
+          nv[k++] = nx;
+        }
+        for (let j = offs.offsets[r]!, v = vals.offsets[r]!; j < offs.offsets[r + 1]!; j++, v++) {
+          no[k] = Number(offs.values[j]!);
+          nv[k++] = BigInt(vals.values[v]!);
+        }
+        oo[r + 1] = k;
+        vo[r + 1] = k;
+      }
+      return { ...t, columns: { ...t.columns, ptr_offs: { kind: 'list', of: 'u32', offsets: oo, values: no }, ptr_vals: { kind: 'list', of: 'u64', offsets: vo, values: nv } } };
+    }
+    if (t.name === 'globals' && n > 0) {
+      // an existing pointer-sized global now holds the list head
+      const size = t.columns['size']!.values as ArrayLike<number>;
+      const value = (t.columns['value']!.values as BigUint64Array).slice();
+      const i = Array.from({ length: t.rowCount }, (_, j) => j).find((j) => Number(size[j]) === 8 && value[j] === 0n) ?? 0;
+      value[i] = cand.rel.toBig(graph.start[0]!);
+      return { ...t, columns: { ...t.columns, value: { kind: 'u64', values: value } } };
+    }
+    return t;
+  });
+  return { ...model, tables };
+}
+
+function timeLeaks(model: DumpModel, runs: number): { findLeaksMs: number; minimalMarkMs: number; leaks: number; candidates: number; sameMarks: boolean; target: Target } {
+  const target = new Target(model);
+  target.memory.indexAll();
+  let findLeaksMs = Infinity;
+  let leaks = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    leaks = findLeaks(target).leakedBuffers.length;
+    findLeaksMs = Math.min(findLeaksMs, performance.now() - t0);
+  }
+  const graph = buildLeakGraph(target).graph;
+  let minimalMarkMs = Infinity;
+  let marked: Uint8Array = new Uint8Array(0);
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    marked = minimalMark(graph);
+    minimalMarkMs = Math.min(minimalMarkMs, performance.now() - t0);
+  }
+  const unmarked = marked.reduce((s, m) => s + (m ? 0 : 1), 0);
+  return { findLeaksMs, minimalMarkMs, leaks, candidates: graph.start.length, sameMarks: unmarked === leaks, target };
+}
+
 export function benchLeaks(file: string, runs = 3): LeaksBench {
   const model = readDump(file, { eager: true });
+  const linked = timeLeaks(linkedHeap(model), runs);
   const target = new Target(model);
+  target.memory.indexAll();
   const buffers = model.tables.find((t) => t.name === 'buffers')?.rowCount ?? 0;
   let findLeaksMs = Infinity;
   let leaks = 0;
@@ -106,7 +184,18 @@ export function benchLeaks(file: string, runs = 3): LeaksBench {
   const caches = model.tables.find((t) => t.name === 'kmem_cache_t')!.columns['addr']!.values as BigUint64Array;
   for (const c of caches) corrupt += verifyOne(target, c).findings.length;
   const verifyMs = performance.now() - t0;
-  return { buffers, candidates: graph!.start.length, leaks, findLeaksMs, graphMs, minimalMarkMs, sameMarks: unmarked === leaks, verifyMs, corrupt };
+  return {
+    buffers,
+    candidates: graph!.start.length,
+    leaks,
+    findLeaksMs,
+    graphMs,
+    minimalMarkMs,
+    sameMarks: unmarked === leaks,
+    verifyMs,
+    corrupt,
+    linked: { leaks: linked.leaks, findLeaksMs: linked.findLeaksMs, minimalMarkMs: linked.minimalMarkMs, sameMarks: linked.sameMarks },
+  };
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -10,6 +10,8 @@
  *      (target <= 1 s), build the debugger's indexes; peak RSS <= 1 GB.
  *      The codec's write is also timed alone, in a fresh process.
  *   3. ::kmastat and ::stacks on that dump (target <= 100 ms each after load).
+ *   3b. findLeaks (what ::findleaks runs) and ::kmem_verify on that dump,
+ *      against a minimal typed-array mark of the same graph (bench-leaks.ts).
  *   4. Batch `::status` end to end, against `node` merely reading the file
  *      (target <= 3x).
  *   5. The REPL's slowest frame with 100,000 lines of output behind it
@@ -31,6 +33,7 @@ import { simulate } from '../sim/scenario/run.js';
 import { writeDump } from '../dump/write.js';
 import { benchBatchStatus, benchOpenInChild } from './bench-open.js';
 import { benchReplFrames } from './bench-repl.js';
+import { benchLeaksInChild } from './bench-leaks.js';
 
 interface Row {
   what: string;
@@ -117,6 +120,29 @@ async function main(): Promise<void> {
       rows.push({ what: `${d.command} after load (${d.lines} lines)${d.ok ? '' : ' FAILED: ' + (d.error ?? '')}`, value: fmt(d.ms), target: '<= 100 ms', ok: d.ok && d.ms <= 100 });
     }
     rows.push({ what: 'peak RSS opening, validating and indexing', value: `${o.peakRssMb.toFixed(0)} MB`, target: '<= 1024 MB', ok: o.peakRssMb <= 1024 });
+
+    // 3b. the forensics dcmds on the same dump, in a fresh process (bench-leaks.ts)
+    const lk = benchLeaksInChild(file, 2);
+    rows.push({
+      what: `findLeaks (::findleaks' work), ${lk.candidates} candidates as simulated: ${lk.leaks} unreferenced`,
+      value: fmt(lk.findLeaksMs),
+      target: '-',
+      ok: null,
+    });
+    rows.push({
+      what: `findLeaks, the same heap made reachable (${lk.linked.leaks} leaks)`,
+      value: fmt(lk.linked.findLeaksMs),
+      target: '<= 1000 ms',
+      ok: lk.linked.findLeaksMs <= 1000,
+    });
+    const ratio = lk.linked.findLeaksMs / Math.max(lk.linked.minimalMarkMs, 0.001);
+    rows.push({
+      what: `  against a minimal typed-array mark of that graph (${fmt(lk.linked.minimalMarkMs)}; same marks: ${lk.linked.sameMarks})`,
+      value: `${ratio.toFixed(1)}x`,
+      target: '<= 2x',
+      ok: ratio <= 2 && lk.linked.sameMarks,
+    });
+    rows.push({ what: `::kmem_verify's checks over every cache (${lk.buffers} buffers, ${lk.corrupt} findings)`, value: fmt(lk.verifyMs), target: '<= 2000 ms', ok: lk.verifyMs <= 2000 });
 
     // 4. batch ::status end to end vs node reading the file
     const b = benchBatchStatus(file, 5);

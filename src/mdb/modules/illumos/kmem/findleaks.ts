@@ -184,8 +184,12 @@ OPTIONS
   -v    report verbose information about the findleaks run
 
 EXAMPLES
-  > ::findleaks
-  findleaks: no memory leaks detected
+  > bd_xfer_alloc::findleaks
+  CACHE             LEAKED           BUFCTL CALLER
+  ffffff01c003d000       3 ffffff01c0a7e998 bd_xfer_alloc+0xaa
+  ffffff01c0038a80       3 ffffff01c322d030 rootnex_coredma_allochdl+0x149
+  ------------------------------------------------------------------------
+             Total       6 buffers, 9312 bytes
 `,
   options: {
     d: flag('detail each representative leak'),

@@ -96,9 +96,11 @@ OPTIONS
   -M invmask  match (word & ~invmask) == value
 
 EXAMPLES
-  > ::kgrep ffffff01c003d000
-  ffffff01c003c330
-  ffffff01c003c338
+  > ::kgrep ffffff01c0a50850
+  ffffff01c0084b48
+  ffffff01c00a2708
+  ffffff01c00b1108
+  ...
 `,
   options: {
     d: uint('dist', 'match words in [value, value + dist)'),

@@ -76,7 +76,8 @@ OPTIONS
 EXAMPLES
   > kmem_failure_log::kmem_log
   CPU ADDR             BUFADDR                 TIMESTAMP THREAD
-      ffffff01c0afa000                0         cdb0b10f ffffff01c0a43b40
+    3 ffffff01c0a279c0 0000000000000000         89898220 ffffff01c0a44040
+  ...
 `,
   options: { b: flag('the address is a buffer: print the transactions on it') },
   run(ctx, addr, opts, args) {
@@ -159,20 +160,13 @@ function byThreadWalker(name: string, free: boolean, description: string) {
 export const allocdbyWalker = byThreadWalker('allocdby', false, 'given a thread, walk its allocated bufctls');
 export const freedbyWalker = byThreadWalker('freedby', true, 'given a thread, walk its freed bufctls');
 
-function byThreadDcmd(name: string, free: boolean) {
+function byThreadDcmd(name: string, free: boolean, help: string) {
   return defineDcmd({
     name,
     synopsis: ':',
     address: 'required',
     summary: `given a thread, print its ${free ? 'freed' : 'allocated'} buffers`,
-    help: `Prints the bufctls of KMF_AUDIT caches whose last transaction was ${free ? 'a free' : 'an allocation'}
-by the given thread, newest first: the bufctl, its hrtime and the first
-caller outside the allocator.
-
-EXAMPLES
-  > ffffff01c0a44040::${name}
-  BUFCTL            TIMESTAMP CALLER
-`,
+    help,
     options: {},
     input: 'kthread_t',
     run(ctx, addr, _o, args) {
@@ -190,8 +184,34 @@ EXAMPLES
   });
 }
 
-export const allocdbyDcmd = byThreadDcmd('allocdby', false);
-export const freedbyDcmd = byThreadDcmd('freedby', true);
+export const allocdbyDcmd = byThreadDcmd(
+  'allocdby',
+  false,
+  `Prints the bufctls of KMF_AUDIT caches whose last transaction was an
+allocation by the given thread, newest first: the bufctl, its hrtime and
+the first caller outside the allocator.
+
+EXAMPLES
+  > ffffff01c0a44040::allocdby
+  BUFCTL              TIMESTAMP CALLER
+  ffffff01c0a81b58     8988e680 vdev_disk_io_start+0x34
+  ...
+`,
+);
+export const freedbyDcmd = byThreadDcmd(
+  'freedby',
+  true,
+  `Prints the bufctls of KMF_AUDIT caches whose last transaction was a free
+by the given thread, newest first: the bufctl, its hrtime and the first
+caller outside the allocator.
+
+EXAMPLES
+  > ffffff01c0a44040::freedby
+  BUFCTL              TIMESTAMP CALLER
+  ffffff01c1fbc380     8988e310 arc_evict+0x11
+  ...
+`,
+);
 
 // ---------------------------------------------------------------- bufctl_history
 
@@ -233,7 +253,12 @@ OPTIONS
   -f    display individual allocations; by default users are grouped by stack
 
 EXAMPLES
-  > ::kmausers blkdev0_xfer
+  > ::kmausers -e blkdev0_xfer
+  456 bytes for 3 allocations with data size 152:
+  	 kmem_cache_alloc_debug+0x81
+  	 kmem_cache_alloc+0x53
+  	 bd_xfer_alloc+0xaa
+  ...
 `,
   options: { e: flag('include all users, not just the largest'), f: flag('display individual allocations') },
   run(ctx, addr, opts, args) {

@@ -17,7 +17,7 @@
  * row at offsets from cache_buftag on, and overlay the implied ones, as they
  * overwrite the real buftag; so do words written into a free buffer.
  */
-import { BUFSTATE_ALLOC, FILL_DEADBEEF, TABLE_BUFFERS } from '../../../../dump/format.js';
+import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, FILL_DEADBEEF, TABLE_BUFFERS } from '../../../../dump/format.js';
 import { defineDcmd, text } from '../../../dcmd.js';
 import { DcmdError, UsageError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
@@ -93,15 +93,24 @@ export function verifyCache(target: Target, c: CacheCheck): VerifyFinding[] {
   const ctl = scalars(t, 'bufctl');
   const rows = cacheBufferRows(target, c.row);
   const ps = 8;
-  const free: number[] = [];
+  const mags: number[] = [];
+  const slabFree: number[] = [];
+  const offs = t.columns['ptr_offs'];
+  const ov = offs?.kind === 'list' ? offs : undefined;
+  /** does the row record a word at or past `from` (nothing else can be wrong with an allocated buffer's implied buftag) */
+  const wordsFrom = (r: number, from: number): boolean => {
+    if (!ov) return false;
+    for (let k = ov.offsets[r]!, e = ov.offsets[r + 1]!; k < e; k++) if (Number(ov.values[k]!) >= from) return true;
+    return false;
+  };
   for (const r of rows) {
     const st = state ? Number(state[r]!) : BUFSTATE_ALLOC;
     if (st !== BUFSTATE_ALLOC) {
-      free.push(r);
+      (st === BUFSTATE_MAGAZINE ? mags : slabFree).push(r);
       continue;
     }
-    const words = rowWords(t, r);
-    if (!words) continue; // the implied buftag is consistent
+    if (!wordsFrom(r, c.buftag)) continue; // the implied buftag is consistent
+    const words = rowWords(t, r)!;
     const buf = addrs[r]!;
     const bufctl = ctl ? BigInt.asUintN(64, BigInt(ctl[r]!)) : 0n;
     const redzone = words.get(c.buftag) ?? KMEM_REDZONE_PATTERN;
@@ -128,9 +137,10 @@ export function verifyCache(target: Target, c: CacheCheck): VerifyFinding[] {
     else if ((bxstat ^ btBufctl) !== KMEM_BUFTAG_ALLOC) out.push({ kind: 'alloc-buftag', buf });
   }
   // free buffers: the freemem walk's order (magazine rounds, then the slabs' free chunks)
-  free.sort((a, b) => Number(state![b]!) - Number(state![a]!));
-  for (const r of free) {
+  for (const r of [...mags, ...slabFree]) {
     const buf = addrs[r]!;
+    const poisoned = !fill || Number(fill[r]!) === FILL_DEADBEEF;
+    if (poisoned && !wordsFrom(r, 0)) continue; // all 0xdeadbeef, the implied buftag free
     const words = rowWords(t, r);
     const bufctl = ctl ? BigInt.asUintN(64, BigInt(ctl[r]!)) : 0n;
     if (c.flags & KMF_DEADBEEF) {

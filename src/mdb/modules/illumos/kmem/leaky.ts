@@ -219,8 +219,10 @@ export interface Leak {
   /** bytes: the cache's buffer size, or the segment's */
   size: bigint;
   timestamp: bigint;
-  /** the allocation stack as saved (bc_stack / vs_stack), innermost first */
+  /** the allocation stack as saved (bc_stack / vs_stack), innermost first (shared between leaks of one interned stack: do not modify) */
   stack: bigint[];
+  /** the grouping key of the stack without its top frame, when known without building it */
+  stackKey?: string;
 }
 
 /** Leaks with one stack and cache, the oldest first (its representative). */
@@ -289,31 +291,47 @@ function interestedCaches(target: Target): Uint8Array {
   return out;
 }
 
-/** Sorts relative starts and carries a payload along (native sort, then a binary search per entry). */
+/**
+ * Sorts relative starts and carries their limits and payloads along: an
+ * LSD radix sort of the (exact, non-negative, below 2^52) starts in 16-bit
+ * digits, four counting passes over typed arrays.
+ */
 function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Array): void {
   const n = start.length;
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) if (start[i]! < start[i - 1]!) sorted = false;
   if (sorted) return;
-  const s = Float64Array.from(start);
-  s.sort();
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let tmp = new Uint32Array(n);
+  const count = new Uint32Array(65536);
+  const digit = (v: number, pass: number): number => Math.floor(v / 2 ** (16 * pass)) % 65536;
+  for (let pass = 0; pass < 4; pass++) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[digit(start[idx[i]!]!, pass)]!++;
+    if (count[digit(start[idx[0]!]!, pass)] === n) continue; // one digit value: nothing to move
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = idx[i]!;
+      tmp[count[digit(start[j]!, pass)]!++] = j;
+    }
+    [idx, tmp] = [tmp, idx];
+  }
+  const s2 = new Float64Array(n);
   const l2 = new Float64Array(n);
   const r2 = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let lo = 0;
-    let hi = n - 1;
-    const v = start[i]!;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    // equal starts (an overlap, reported later) take the next free slot
-    while (lo < n - 1 && l2[lo] !== 0 && s[lo + 1] === v) lo++;
-    l2[lo] = limit[i]!;
-    r2[lo] = ref[i]!;
+    const j = idx[i]!;
+    s2[i] = start[j]!;
+    l2[i] = limit[j]!;
+    r2[i] = ref[j]!;
   }
-  start.set(s);
+  start.set(s2);
   limit.set(l2);
   ref.set(r2);
 }
@@ -549,6 +567,21 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
   const maxL = n > 0 ? limit[n - 1]! : 0;
   const minR = rr.start.length > 0 ? rr.start[0]! : Infinity;
   const maxR = rr.limit.length > 0 ? rr.limit[rr.limit.length - 1]! : -Infinity;
+  // the pages that hold a candidate or a root, as a bitmap over the candidates' span: a struct
+  // row elsewhere (allocator metadata, the log) is skipped before any search. Root ranges
+  // beyond the span (the kernel's static data) are searched directly.
+  const PAGE = 4096;
+  const spanPages = n > 0 ? Math.ceil(limit[n - 1]! / PAGE) + 1 : 0;
+  const usePages = spanPages > 0 && spanPages <= 1 << 26;
+  const pageBits = new Uint8Array(usePages ? spanPages : 0);
+  if (usePages) {
+    for (let i = 0; i < n; i++) for (let p = Math.floor(start[i]! / PAGE), e = Math.floor((limit[i]! - 1) / PAGE); p <= e; p++) pageBits[p] = 1;
+    for (let i = 0; i < rr.start.length; i++) {
+      const p0 = Math.floor(rr.start[i]! / PAGE);
+      const p1 = Math.min(Math.floor((rr.limit[i]! - 1) / PAGE), spanPages - 1);
+      for (let p = p0; p <= p1; p++) pageBits[p] = 1;
+    }
+  }
   for (const t of target.model.tables) {
     if (NON_STRUCT.has(t.name)) continue;
     const def = target.types.get(t.name);
@@ -559,6 +592,10 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
     for (let i = 0; i < t.rowCount; i++) {
       const at = rel.of(ah[2 * i]!, ah[2 * i + 1]!);
       if (at < 0) continue;
+      if (usePages) {
+        const pg = Math.floor(at / PAGE);
+        if (pg < spanPages ? pageBits[pg] === 0 : at >= maxR) continue;
+      }
       const inCand = at >= minS && at < maxL ? searchBuffer(start, limit, at) : -1;
       const inRoot = inCand < 0 && at >= minR && at < maxR && searchBuffer(rr.start, rr.limit, at) >= 0;
       if (inCand < 0 && !inRoot) continue;
@@ -668,33 +705,63 @@ export function leakCaller(target: Target, stack: readonly bigint[]): { name: st
  * through memory, as ::bufctl does.
  */
 class BufctlColumns {
-  private rows = new Map<bigint, number>();
+  /** audit table rows by bufctl address, the address as a number relative to `rel` (exact: heap addresses are near each other) */
+  private rows = new Map<number, number>();
+  private readonly t: Table | undefined;
+  private readonly cols: { addr?: BigUint64Array | BigInt64Array; cache?: BigUint64Array | BigInt64Array; ts?: ArrayLike<number | bigint>; depth?: ArrayLike<number | bigint>; stack?: Uint32Array };
+  private readonly pcs: { offsets: Uint32Array; values: ArrayLike<number | bigint> } | undefined;
+  /** interned stacks by (row, depth): the pcs and the key of pcs[1..] */
+  private stacks = new Map<number, { pcs: bigint[]; key: string }>();
   constructor(
     private readonly target: Target,
-    wanted: Set<bigint>,
+    private readonly rel: Rel,
+    wanted: Set<number>,
   ) {
-    const t = target.table('kmem_bufctl_audit_t');
-    const a = addrCol(t);
-    if (wanted.size > 0) for (let i = 0; i < a.length; i++) if (wanted.has(a[i]!)) this.rows.set(a[i]!, i);
+    this.t = target.table('kmem_bufctl_audit_t');
+    const h = halves(addrCol(this.t));
+    if (wanted.size > 0)
+      for (let i = 0, n = h.length >> 1; i < n; i++) {
+        const k = rel.of(h[2 * i]!, h[2 * i + 1]!);
+        if (k >= 0 && wanted.has(k)) this.rows.set(k, i);
+      }
+    const sc = this.t?.columns['bc_stack'];
+    const pc = target.table(TABLE_STACKS)?.columns['pcs'];
+    this.cols = {
+      addr: u64Values(this.t, 'bc_addr'),
+      cache: u64Values(this.t, 'bc_cache'),
+      ts: numValues(this.t, 'bc_timestamp'),
+      depth: numValues(this.t, 'bc_depth'),
+      stack: sc?.kind === 'u32' ? (sc.values as Uint32Array) : undefined,
+    };
+    this.pcs = pc?.kind === 'list' ? { offsets: pc.offsets, values: pc.values } : undefined;
   }
-  read(addr: bigint): { bc_addr: bigint; bc_cache: bigint; bc_timestamp: bigint; bc_stack: bigint[] } {
-    const r = this.rows.get(addr);
-    const t = this.target.table('kmem_bufctl_audit_t');
-    const stackCol = t?.columns['bc_stack'];
-    const pcs = this.target.table(TABLE_STACKS)?.columns['pcs'];
-    if (r === undefined || !t || stackCol?.kind !== 'u32' || pcs?.kind !== 'list') {
+  read(addr: bigint): { bc_addr: bigint; bc_cache: bigint; bc_timestamp: bigint; bc_stack: bigint[]; key?: string } {
+    const r = this.rows.get(this.rel.big(addr));
+    const { cols, pcs } = this;
+    if (r === undefined || !cols.stack || !pcs || !cols.addr || !cols.cache) {
       const bc = readBufctl(this.target, addr);
       return { bc_addr: bc.bc_addr, bc_cache: bc.bc_cache, bc_timestamp: BigInt.asIntN(64, bc.bc_timestamp), bc_stack: bc.bc_stack };
     }
-    const get = (name: string): bigint => {
-      const v = numValues(t, name)?.[r];
-      return v === undefined ? 0n : BigInt(v);
+    const srow = cols.stack[r]!;
+    const depth = cols.depth ? Number(cols.depth[r]!) : 0;
+    // the interned stack of depth bc_depth, built once per (row, depth)
+    const sk = srow * 16 + Math.max(0, Math.min(depth, 15));
+    let st = this.stacks.get(sk);
+    if (!st) {
+      const stack: bigint[] = [];
+      if (srow + 1 < pcs.offsets.length) for (let k = pcs.offsets[srow]!; k < pcs.offsets[srow + 1]!; k++) stack.push(BigInt(pcs.values[k]!));
+      const pcsD = stack.slice(0, Math.max(0, Math.min(depth, stack.length, 15)));
+      st = { pcs: pcsD, key: pcsD.slice(1).map((p) => p.toString(16)).join(',') };
+      this.stacks.set(sk, st);
+    }
+    const ts = cols.ts ? cols.ts[r]! : 0n;
+    return {
+      bc_addr: BigInt.asUintN(64, cols.addr[r]!),
+      bc_cache: BigInt.asUintN(64, cols.cache[r]!),
+      bc_timestamp: BigInt.asIntN(64, typeof ts === 'bigint' ? ts : BigInt(ts)),
+      bc_stack: st.pcs,
+      key: st.key,
     };
-    const srow = Number(stackCol.values[r]!);
-    const stack: bigint[] = [];
-    if (srow + 1 < pcs.offsets.length) for (let k = pcs.offsets[srow]!; k < pcs.offsets[srow + 1]!; k++) stack.push(BigInt(pcs.values[k]!));
-    const depth = Math.max(0, Math.min(Number(get('bc_depth')), stack.length, 15));
-    return { bc_addr: BigInt.asUintN(64, get('bc_addr')), bc_cache: BigInt.asUintN(64, get('bc_cache')), bc_timestamp: BigInt.asIntN(64, get('bc_timestamp')), bc_stack: stack.slice(0, depth) };
   }
 }
 
@@ -705,28 +772,33 @@ interface LeakContext {
   bufctl: BigUint64Array | BigInt64Array | undefined;
   cacheAddr: BigUint64Array;
   cacheFlags: ArrayLike<number | bigint> | undefined;
+  /** each cache's address in hex, for the group keys */
+  cacheKey: string[];
   bufctls: BufctlColumns;
 }
 
 function leakContext(target: Target, cand: Candidates, marked: Uint8Array): LeakContext {
   const bt = target.table(TABLE_BUFFERS);
   const ct = target.table('kmem_cache_t');
+  const cacheAddr = addrCol(ct);
   const ctx = {
     target,
     cand,
     crow: numValues(bt, 'cache_row'),
     bufctl: u64Values(bt, 'bufctl'),
-    cacheAddr: addrCol(ct),
+    cacheAddr,
     cacheFlags: numValues(ct, 'cache_flags'),
+    cacheKey: Array.from(cacheAddr, (a) => a.toString(16)),
   };
-  const wanted = new Set<bigint>();
+  const wanted = new Set<number>();
+  const bh = ctx.bufctl ? halves(ctx.bufctl) : undefined;
   for (let i = 0; i < marked.length; i++) {
     const r = cand.ref[i]!;
-    if (marked[i] || r < 0 || !ctx.bufctl) continue;
+    if (marked[i] || r < 0 || !bh) continue;
     const f = Number(ctx.cacheFlags?.[Number(ctx.crow![r]!)] ?? 0);
-    if (f & KMF_AUDIT) wanted.add(BigInt.asUintN(64, BigInt(ctx.bufctl[r]!)));
+    if (f & KMF_AUDIT) wanted.add(cand.rel.of(bh[2 * r]!, bh[2 * r + 1]!));
   }
-  return { ...ctx, bufctls: new BufctlColumns(target, wanted) };
+  return { ...ctx, bufctls: new BufctlColumns(target, cand.rel, wanted) };
 }
 
 function leakOf(lc: LeakContext, i: number): Leak {
@@ -754,7 +826,9 @@ function leakOf(lc: LeakContext, i: number): Leak {
   if (flags & KMF_AUDIT && bufctl !== undefined && bufctl !== 0n) {
     const a = BigInt.asUintN(64, BigInt(bufctl));
     const bc = lc.bufctls.read(a);
-    return { type: 'kmem', addr: a, bufaddr: bc.bc_addr, cache: bc.bc_cache, size, timestamp: bc.bc_timestamp, stack: bc.bc_stack };
+    const l: Leak = { type: 'kmem', addr: a, bufaddr: bc.bc_addr, cache: bc.bc_cache, size, timestamp: bc.bc_timestamp, stack: bc.bc_stack };
+    if (bc.key !== undefined && bc.bc_cache === cacheAddr) l.stackKey = `${lc.cacheKey[crow]}|${bc.key}`;
+    return l;
   }
   // no audit record: grouped by cache (the dump keeps no KMF_LITE bt_history)
   return { type: 'cache', addr: start, bufaddr: start, cache: cacheAddr, size, timestamp: 0n, stack: [] };
@@ -762,6 +836,7 @@ function leakOf(lc: LeakContext, i: number): Leak {
 
 /** The key leaky_add_leak() coalesces on: type, cache, and the stack without its top (kmem_cache_alloc) frame. */
 function groupKey(l: Leak): string {
+  if (l.stackKey !== undefined) return `${l.type}|${l.stackKey}`;
   const stack = l.type === 'kmem' ? l.stack.slice(1) : l.stack;
   return `${l.type}|${l.type === 'vmem' ? '' : l.cache.toString(16)}|${stack.map((p) => p.toString(16)).join(',')}`;
 }
@@ -794,7 +869,7 @@ export function findLeaks(target: Target): FindLeaksResult {
   const t0 = performance.now();
   const { graph, cand, estimate, warnings } = buildLeakGraph(target);
   const { marked, beans } = markGraph(graph);
-  const byKey = new Map<string, LeakGroup>();
+  const byKey = new Map<string, LeakGroup & { oldest: number }>();
   const leakedBuffers: bigint[] = [];
   const lc = leakContext(target, cand, marked);
   for (let i = 0; i < marked.length; i++) {
@@ -804,12 +879,18 @@ export function findLeaks(target: Target): FindLeaksResult {
     const k = groupKey(l);
     const g = byKey.get(k);
     if (!g) {
-      byKey.set(k, { type: l.type, members: [l], caller: undefined });
+      byKey.set(k, { type: l.type, members: [l], caller: undefined, oldest: 0 });
       continue;
     }
-    // the older leak represents the group
-    if (l.timestamp < g.members[0]!.timestamp) g.members.unshift(l);
-    else g.members.push(l);
+    // a strictly older leak becomes the representative (leaky_add_leak swaps places)
+    if (l.timestamp < g.members[g.oldest]!.timestamp) g.oldest = g.members.length;
+    g.members.push(l);
+  }
+  for (const g of byKey.values()) {
+    if (g.oldest !== 0) {
+      const [rep] = g.members.splice(g.oldest, 1);
+      g.members.unshift(rep!);
+    }
   }
   const groups: LeakGroup[] = [];
   for (const type of TYPE_ORDER) {
