@@ -136,7 +136,8 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   };
   const dmap = { next: 0x10000000 as Kva, free: [] as Kva[] };
   const pageAllocFns = (keg: ReturnType<typeof kegCreate>, zoneAddr: () => Kva): void => {
-    if (smallAlloc) {
+    // keg_ctor(): UMA_MD_SMALL_ALLOC serves one-page slabs from the direct map; bigger slabs use page_alloc
+    if (smallAlloc && keg.ppera === 1) {
       keg.allocf = 'uma_small_alloc';
       keg.freef = 'uma_small_free';
       keg.alloc = (_bytes, flags) => umaSmallAlloc(vm, dmap, flags);
@@ -178,9 +179,10 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   }
 
   const mallocZones: Zone[] = [];
-  for (let sz = 16; sz <= 4096; sz *= 2) {
+  // kmeminit(): the kmemzones of 2020, malloc-16 .. malloc-65536 (KMEM_ZMAX); bigger requests go to uma_large_malloc
+  for (let sz = 16; sz <= KMEM_ZMAX; sz *= 2) {
     const keg = kegCreate(u, `malloc-${sz}`, k.bootAlloc(ksize), sz, 0, p.pagesize);
-    const z = zoneCreate(u, `malloc-${sz}`, k.bootAlloc(zsize), keg, sc.build.bucket, kc.ncpus);
+    const z = zoneCreate(u, `malloc-${sz}`, k.bootAlloc(zsize), keg, bucketSelect(sc.build.bucket, sz, p.pagesize), kc.ncpus);
     pageAllocFns(keg, () => z.addr);
     mallocZones.push(z);
   }
@@ -240,6 +242,17 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
 }
 
 import { vmWaitDoms } from './vm/vm_kern2020.js';
+/** kern_malloc.c's KMEM_ZMAX: malloc(9) uses the kmemzones up to 64 KB */
+export const KMEM_ZMAX = 65536;
+/**
+ * models bucket_select(size): items up to a page get the scenario's bucket
+ * size; bigger items get buckets that hold about as many bytes, at least one
+ * item (the bucket zones' ubz_maxsize rule).
+ */
+function bucketSelect(bucket: number, size: number, pagesize: number): number {
+  if (bucket === 0 || size <= pagesize) return bucket;
+  return Math.max(1, Math.floor((bucket * pagesize) / 4 / size));
+}
 const page_alloc = f20('page_alloc', 0x60);
 function vmWaitDomsFor(vm: Vm2020): KGen<void> {
   return vmWaitDoms(vm);

@@ -57,14 +57,16 @@ function* along<T>(k: Kernel, path: readonly FuncSym[], body: () => KGen<T>): KG
   return r;
 }
 
-/** models malloc(size, type, M_WAITOK): a malloc zone up to 4 KB, uma_large_malloc -> kmem_malloc beyond. */
+const KMEM_ZMAX = 65536;
+const zoneIndex = (size: number): number => Math.max(0, Math.ceil(Math.log2(size)) - 4);
+
+/** models malloc(size, type, M_WAITOK): a kmemzone up to KMEM_ZMAX (64 KB), uma_large_malloc -> kmem_malloc beyond. */
 function* mallocW(c: Load2020, size: number): KGen<Obj | null> {
   const k = c.k;
   const fr = k.enter(malloc, 0, size, 0, M_WAITOK);
   let a: Kva = 0;
-  if (size <= 4096) {
-    const zi = Math.max(0, Math.ceil(Math.log2(size)) - 4);
-    a = yield* umaZalloc(c.u, c.mallocZones[zi]!, M_WAITOK);
+  if (size <= KMEM_ZMAX) {
+    a = yield* umaZalloc(c.u, c.mallocZones[zoneIndex(size)]!, M_WAITOK);
     c.stats.mallocs++;
   } else {
     const lf = k.enter(uma_large_malloc, 0, size, M_WAITOK);
@@ -79,7 +81,7 @@ function* mallocW(c: Load2020, size: number): KGen<Obj | null> {
 function freeObj(c: Load2020, o: Obj): void {
   const k = c.k;
   const fr = k.enter(free, 0, o.addr, 0);
-  if (o.size <= 4096) umaZfree(c.u, c.mallocZones[Math.max(0, Math.ceil(Math.log2(o.size)) - 4)]!, o.addr);
+  if (o.size <= KMEM_ZMAX) umaZfree(c.u, c.mallocZones[zoneIndex(o.size)]!, o.addr);
   else kmemFree(c.km, o.addr, Math.ceil(o.size / k.p.pagesize) * k.p.pagesize);
   k.leave(fr);
 }

@@ -135,7 +135,8 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     'uk_domain[0].ud_pages': 'u32', 'uk_domain[0].ud_free_items': 'u32', 'uk_domain[0].ud_free_slabs': 'u32',
   });
   const sl = new TableBuilder('struct uma_slab', { addr: 'u64', 'us_link.le_next': 'u64', us_freecount: 'u16', us_flags: 'u8', us_domain: 'u8', us_free: { list: 'u32' } });
-  const first = <T>(s: Set<T>): T | undefined => s.values().next().value;
+  // the slab lists are LIST_INSERT_HEAD lists: the newest slab of each Set is lh_first (see listFirst)
+  const first = <T>(s: Set<T>): T | undefined => [...s].pop();
   u.kegs.forEach((g, i) => {
     const zone = u.zones.find((z) => z.keg === g)!;
     kt.add({
@@ -147,7 +148,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
       'uk_domain[0].ud_pages': g.ud_pages, 'uk_domain[0].ud_free_items': g.ud_free_items, 'uk_domain[0].ud_free_slabs': g.ud_free_slabs,
     });
     for (const set of [g.part, g.freeS, g.full]) {
-      const arr = [...set];
+      const arr = [...set].reverse();
       arr.forEach((s, j) => sl.add({ addr: A(s.addr), 'us_link.le_next': j + 1 < arr.length ? A(arr[j + 1]!.addr) : 0n, us_freecount: s.freecount, us_flags: s.boot ? 1 : 0, us_domain: 0, us_free: s.free }));
     }
   });

@@ -129,14 +129,16 @@ export function kegCreate(u: Uma2020, name: string, addr: Kva, size: number, fla
   const rsize = Math.ceil(size / 4) * 4;
   // an item that leaves no room for the slab header on its page gets the header off the page (UMA_ZONE_OFFPAGE)
   const offpage = Math.floor((pagesize - u.slabHdr) / rsize) < 1;
-  const ipers = offpage ? Math.floor(pagesize / rsize) : Math.floor((pagesize - u.slabHdr) / rsize);
+  // keg_large_init(): an item bigger than a page is one item per slab of howmany(size, PAGE_SIZE) pages
+  const ppera = Math.max(1, Math.ceil(rsize / pagesize));
+  const ipers = ppera > 1 ? 1 : offpage ? Math.floor(pagesize / rsize) : Math.floor((pagesize - u.slabHdr) / rsize);
   const keg: Keg = {
     name,
     addr,
     size,
     rsize,
     ipers,
-    ppera: 1,
+    ppera,
     pgoff: offpage ? 0 : ipers * rsize,
     reserve: 0,
     flags: flags | (offpage ? UMA_ZONE_OFFPAGE : 0),
@@ -231,7 +233,8 @@ function slabAllocItem(keg: Keg, s: Slab): Kva {
 }
 
 function slabFreeItem(u: Uma2020, keg: Keg, item: Kva): void {
-  const page = item - (item % (u.k.p.pagesize * keg.ppera));
+  // vtoslab(): the slab of the item's page (a multi-page slab's one item is at its start)
+  const page = keg.ppera > 1 ? item : item - (item % u.k.p.pagesize);
   const s = u.bypage.get(page);
   if (!s) throw new Error(`simulator: ${keg.name}: free of ${item.toString(16)} outside any slab`);
   const i = (item - s.data) / keg.rsize;
@@ -242,14 +245,28 @@ function slabFreeItem(u: Uma2020, keg: Keg, item: Kva): void {
   else if (s.list === 'full') moveSlab(keg, s, 'part');
 }
 
-/** models keg_fetch_free_slab(): a slab with a free item, unless that would dip into the reserve. */
+/**
+ * LIST_FIRST of a keg's slab list. The lists are LIST_INSERT_HEAD lists: a
+ * slab that just got a free item (slab_free_item) or was just taken off the
+ * free list (keg_first_slab) is at the head. The Sets keep insertion order,
+ * so the head is the last element.
+ */
+export function listFirst(set: Set<Slab>): Slab | undefined {
+  let last: Slab | undefined;
+  for (const s of set) last = s;
+  return last;
+}
+
+/** models keg_fetch_free_slab() and keg_first_slab(): the head partial slab, else the head free slab, unless that would dip into the reserve. */
 function kegFetchFreeSlab(keg: Keg, flags: number): Slab | null {
   const reserve = flags & M_USE_RESERVE ? 0 : keg.reserve;
   if (keg.ud_free_items <= reserve) return null;
-  for (const s of keg.part) return s;
-  for (const s of keg.freeS) {
-    moveSlab(keg, s, 'part');
-    return s;
+  const p = listFirst(keg.part);
+  if (p) return p;
+  const f = listFirst(keg.freeS);
+  if (f) {
+    moveSlab(keg, f, 'part');
+    return f;
   }
   return null;
 }
@@ -408,7 +425,9 @@ export function kegDrain(u: Uma2020, keg: Keg): void {
 export function umaReclaim(u: Uma2020, cpus: boolean): void {
   const k = u.k;
   const fr = k.enter(uma_reclaim, 0, cpus ? 3 : 1);
-  for (const z of u.zones) {
+  // zone_foreach() walks uma_kegs, where keg_ctor inserts each new keg at the head: the newest zones first,
+  // so the boot-time "vmem btag" zone is reclaimed after the zones whose keg_drain gave tags back to it
+  for (const z of [...u.zones].reverse()) {
     const f2 = k.enter(zone_reclaim, 0b1, z.addr, M_NOWAIT, 1);
     const release = (b: Bucket | null): void => {
       if (b) for (const it of b.items.splice(0)) slabFreeItem(u, z.keg, it);

@@ -1,0 +1,78 @@
+/*
+ * The outcome matrix of PR 248008's scenario: every configuration the issue
+ * asks about, run over a range of seeds: how each run ended (hang, build
+ * done, panic), how many runs saw vmem_bt_alloc fail at least once (and how
+ * many failures in all), and how many btag slabs keg_drain freed.
+ *
+ *   node dist/tools/matrix-248008.js [--seeds N] [--first S] [--config NAME]...
+ *
+ * Nothing is tuned here: the scenario is run as `mddb simulate` runs it.
+ */
+import { simulate } from '../sim/scenario/run.js';
+import type { Freebsd2020System } from '../sim/freebsd/system2020.js';
+
+interface Config {
+  name: string;
+  fixes: string[];
+  sets: Array<[string, string]>;
+}
+
+export const CONFIGS: Config[] = [
+  { name: 'i386 unfixed', fixes: [], sets: [] },
+  { name: 'amd64', fixes: [], sets: [['kernel.platform', 'amd64']] },
+  { name: 'r364744', fixes: ['r364744'], sets: [] },
+  { name: 'r366838', fixes: ['r366838'], sets: [] },
+  { name: 'r366840', fixes: ['r366840'], sets: [] },
+  { name: 'r366838+r366840', fixes: ['r366838', 'r366840'], sets: [] },
+];
+
+interface Row {
+  hang: number;
+  completed: number;
+  panic: number;
+  failRuns: number;
+  fails: number;
+  drained: number;
+  hangSeeds: number[];
+}
+
+function main(argv: string[]): void {
+  let seeds = 20;
+  let first = 1;
+  const only: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = argv[i + 1];
+    if (a === '--seeds' && v) (seeds = Math.max(1, Math.min(1000, Number.parseInt(v, 10) || 20))), i++;
+    else if (a === '--first' && v) (first = Math.max(0, Number.parseInt(v, 10) || 1)), i++;
+    else if (a === '--config' && v) only.push(v), i++;
+    else {
+      process.stderr.write(`matrix-248008: unknown argument ${a}\n`);
+      process.exit(2);
+    }
+  }
+  const configs = only.length ? CONFIGS.filter((c) => only.includes(c.name)) : CONFIGS;
+  if (configs.length === 0) {
+    process.stderr.write(`matrix-248008: no such configuration; known: ${CONFIGS.map((c) => c.name).join(', ')}\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`freebsd-248008-btalloc, seeds ${first}..${first + seeds - 1}\n`);
+  process.stdout.write(`${'configuration'.padEnd(18)} ${'hang'.padStart(5)} ${'done'.padStart(5)} ${'panic'.padStart(5)}  runs with vmem_bt_alloc failures (failures)  btag slabs drained  hung seeds\n`);
+  for (const c of configs) {
+    const row: Row = { hang: 0, completed: 0, panic: 0, failRuns: 0, fails: 0, drained: 0, hangSeeds: [] };
+    for (let s = first; s < first + seeds; s++) {
+      const r = simulate('freebsd-248008-btalloc', { seed: s, fixes: c.fixes, sets: c.sets });
+      const sys = r.sys as Freebsd2020System;
+      row[r.outcome === 'hang' ? 'hang' : r.outcome === 'panic' ? 'panic' : 'completed']++;
+      if (r.outcome === 'hang') row.hangSeeds.push(s);
+      if (sys.vm.btallocFails > 0) row.failRuns++;
+      row.fails += sys.vm.btallocFails;
+      row.drained += sys.btZone.keg.drained;
+    }
+    process.stdout.write(
+      `${c.name.padEnd(18)} ${String(row.hang).padStart(5)} ${String(row.completed).padStart(5)} ${String(row.panic).padStart(5)}  ${`${row.failRuns} (${row.fails})`.padStart(42)}  ${String(row.drained).padStart(18)}  ${row.hangSeeds.join(' ') || '-'}\n`,
+    );
+  }
+}
+
+main(process.argv.slice(2));
