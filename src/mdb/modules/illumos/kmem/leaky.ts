@@ -244,8 +244,7 @@ export interface FindLeaksResult {
   groups: LeakGroup[];
   /** every leaked buffer or segment start, in address order (for scoring) */
   leakedBuffers: bigint[];
-  /** elapsed milliseconds of the run (-v) and the bytes of its tables */
-  elapsedMs: number;
+  /** the bytes of its tables (-v's peak memory usage) */
   memoryBytes: number;
   /** warnings mdb would print while scanning (a swapped-out stack) */
   warnings: string[];
@@ -877,7 +876,6 @@ function sortGroups(target: Target, groups: LeakGroup[]): void {
  */
 export function findLeaks(target: Target): FindLeaksResult {
   if (target.header.os !== 'illumos') throw new DcmdError('findleaks: not an illumos kernel dump');
-  const t0 = performance.now();
   const { graph, cand, estimate, warnings } = buildLeakGraph(target);
   const { marked, beans } = markGraph(graph);
   const byKey = new Map<string, LeakGroup & { oldest: number }>();
@@ -919,5 +917,5 @@ export function findLeaks(target: Target): FindLeaksResult {
   }
   const memoryBytes =
     graph.start.byteLength + graph.limit.byteLength + graph.words.byteLength + graph.wordStart.byteLength + graph.roots.byteLength + marked.byteLength + cand.ref.byteLength;
-  return { estimate, buffers: graph.start.length, beans, groups, leakedBuffers, elapsedMs: performance.now() - t0, memoryBytes, warnings };
+  return { estimate, buffers: graph.start.length, beans, groups, leakedBuffers, memoryBytes, warnings };
 }
