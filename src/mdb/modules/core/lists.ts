@@ -37,7 +37,9 @@ ${FILTER_HELP}
 EXAMPLES
   > ::dcmds ^kmem
   kmem_cache               - print kernel memory caches
-  kmem_slabs               - display slab usage per kmem cache`,
+  kmem_log                 - dump kmem transaction log
+  kmem_slabs               - display slab usage per kmem cache
+  kmem_verify              - check integrity of kmem-managed memory`,
   options: { n: flag('match only the name, not the description') },
   run(ctx, _addr, opts, args) {
     if (args.length > 1) throw new UsageError();

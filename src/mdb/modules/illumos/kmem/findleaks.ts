@@ -136,7 +136,7 @@ function vmemSegVerbose(target: Target, addr: bigint): string {
 
 const vline = (label: string, v: number | string): string => `findleaks: ${label.padStart(30)} => ${v}\n`;
 
-/** The -v report of a run (leaky_verbose, leaky_verbose_perc, leaky_verbose_end). */
+/** The -v report of a run (leaky_verbose, leaky_verbose_perc, leaky_verbose_end as kmdb prints them). */
 function renderVerbose(r: FindLeaksResult): string {
   const b = r.beans;
   const total = b.dismissals + b.misses + b.dups + b.follows;
@@ -145,13 +145,13 @@ function renderVerbose(r: FindLeaksResult): string {
     const t = total === 0 ? 0 : Math.floor((v * 1000) / total) % 10;
     return `findleaks: ${label.padStart(30)} => ${String(v).padEnd(13)} (${String(p).padStart(2)}.${t}%)\n`;
   };
-  const secs = (msec: number): string => `${Math.floor(msec / 1000)}.${Math.floor((msec % 1000) / 100)} seconds`;
   let out = vline('maximum buffers', r.estimate) + vline('actual buffers', r.buffers);
   out += 'findleaks: \n' + vline('potential pointers', total);
   out += perc('dismissals', b.dismissals) + perc('misses', b.misses) + perc('dups', b.dups) + perc('follows', b.follows);
   out += 'findleaks: \n';
   out += vline('peak memory usage', `${Math.floor((r.memoryBytes + 1023) / 1024)} kB`);
-  out += vline('elapsed CPU time', secs(r.elapsedMs)) + vline('elapsed wall time', secs(r.elapsedMs));
+  // mdb adds the elapsed CPU and wall time here; kmdb, which cannot tell time, does not, and neither
+  // does this debugger: it reads no clock, so that a session's output depends on the dump alone
   out += 'findleaks: \n';
   return out;
 }

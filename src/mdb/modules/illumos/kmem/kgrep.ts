@@ -81,7 +81,7 @@ export function kgrep(target: Target, match: (w: bigint) => boolean): bigint[] {
 
 export default defineDcmd({
   name: 'kgrep',
-  synopsis: '[-d dist|-m mask|-M invmask] value',
+  synopsis: '?[-d dist|-m mask|-M invmask] value',
   address: 'optional',
   summary: 'search kernel as for a pointer',
   help: `Searches kernel memory for pointer-sized, aligned words holding a
