@@ -32,16 +32,17 @@ import {
   type TypeDef,
 } from './format.js';
 import { DumpError } from './errors.js';
+import { nameTable, own } from './names.js';
 import { isArrayOfKind, isColumnKind, isScalarKind } from './kinds.js';
 
 /** Row-reference columns and the table whose rows they number. */
-export const ROW_REFERENCES: Readonly<Record<string, string>> = {
+export const ROW_REFERENCES: Readonly<Record<string, string>> = nameTable({
   cache_row: 'kmem_cache_t',
   thread_row: 'kthread_t',
   stack_row: 'stacks',
   // a FreeBSD boundary tag's arena (format.ts, 2020 paragraph): not a kernel member
   arena_row: 'struct vmem',
-};
+});
 
 /** A column kind as format.ts specifies it: a scalar kind, 'str', or a list of a scalar kind. */
 export type KindSpec = ScalarKind | 'str' | { list: ScalarKind };
@@ -327,7 +328,7 @@ export function validateSchema(table: string, columns: ReadonlyArray<readonly [s
   const fixed = NON_STRUCT_TABLES.get(table);
   if (fixed) {
     for (const [name, kind] of columns) {
-      const want = fixed[name];
+      const want = own(fixed, name);
       if (want !== undefined && kindName(want) !== kindName(kind))
         fail(`${where} column ${q(name)} is ${kindName(kind)}, format.ts says ${kindName(want)}`);
       if (want === undefined && name.endsWith('_row') && ROW_REFERENCES[name] === undefined)

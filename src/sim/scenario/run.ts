@@ -63,8 +63,8 @@ function hungWorker(sys: IllumosSystem, hangNs: number): boolean {
 }
 
 export function loadScenario(arg: string, sets: Array<[string, string]>): { sc: AnyScenario; text: string } {
-  const { file, text } = resolveScenario(arg);
-  const parsed = parseScenario(text, file);
+  const { text, shown } = resolveScenario(arg);
+  const parsed = parseScenario(text, shown);
   const sc = applySets(parsed, sets);
   return { sc, text: sets.length ? `# from ${parsed.name} with --set ${sets.map(([a, b]) => `${a}=${b}`).join(' ')}\n${stringify(sc)}` : text };
 }
