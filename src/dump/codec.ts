@@ -287,6 +287,8 @@ function catalogTable(t: unknown, secs: Sections): TableEntry {
     seen.add(c.name);
     columns.push(catalogColumn(c, c.name, n, `${where} column ${q(c.name)}`, secs));
   }
+  // a row count no column backs would size the debugger's per-row arrays from nothing
+  if (n > 0 && columns.length === 0) fail(`${where} has ${n} rows and no columns`);
   return { name: t.name, rowCount: n, columns };
 }
 
