@@ -31,7 +31,7 @@ describe('--set and --fix names', () => {
     expect(err(() => checkFixes(sc, [name]))).toBe(`unknown fix '${name}' for scenario illumos-2911 (known: 679ac15)`);
   });
   it('a --set value is one YAML scalar on one line', () => {
-    expect(err(() => applySets(sc, [['kernel.ncpus', '1\n---\n2']]))).toBe('--set kernel.ncpus=1\n---\n2: a --set value is one line of printable text');
+    expect(err(() => applySets(sc, [['kernel.ncpus', '1\n---\n2']]))).toBe('--set kernel.ncpus=1\\x0a---\\x0a2: a --set value is one line of printable text');
     expect(err(() => applySets(sc, [['kernel.ncpus', '{a: 1}']]))).toBe('--set kernel.ncpus={a: 1}: kernel.ncpus: expected a single value, got a YAML mapping');
     expect(err(() => applySets(sc, [['kernel.ncpus', '[1, 2]']]))).toMatch(/got a YAML list$/);
     expect(err(() => applySets(sc, [['kernel.ncpus', '*a']]))).toMatch(/^--set kernel\.ncpus:1:1: /);

@@ -209,7 +209,8 @@ export function applySets<S extends AnyScenario>(sc: S, sets: Array<[string, str
   const copy = JSON.parse(JSON.stringify(sc)) as Record<string, Record<string, unknown> | unknown>;
   for (const [keyPath, raw] of sets) {
     const parts = keyPath.split('.');
-    const shown = `${keyPath}=${raw}`;
+    // control characters shown escaped: the message stays one line
+    const shown = `${keyPath}=${raw}`.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
     const where = `--set ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`;
     let f: Field | undefined;
     if (parts.length === 1 && has(TOP, parts[0]!)) f = TOP[parts[0]!];
