@@ -69,3 +69,18 @@ describe('format repeat counts', () => {
     expect(() => printFormat({ target, iob, read: () => new Uint8Array(8), incr: 0n }, 0n, [{ kind: 'fmt', letter: 'X', count: 1e9 }])).toThrow(/exceeds the limit/);
   });
 });
+
+describe('the ddb grammar', () => {
+  it('deep expressions after a ddb command are a short Syntax error or evaluate', async () => {
+    const { readDump } = await import('../../src/dump/read.js');
+    const { createSession } = await import('../../src/mdb/session.js');
+    const s = createSession(readDump('dumps/freebsd-2004-uma-looping.dump'), 'f.dump', undefined, { syntax: 'ddb' });
+    const r = await s.execute(`x/gx ${rep('(', 3000)}1`);
+    expect(r.errors).toEqual([`Syntax error: ${rep('(', 57)}...`]);
+    const r2 = await s.execute(`p 1${rep('+1', 10_000)}`);
+    expect(r2.errors).toEqual([]);
+    expect(r2.output.trim()).toBe('2711');
+    const r3 = await s.execute(`p ${rep('~', 20_000)}5`);
+    expect(r3.output.trim()).toBe('5');
+  });
+});
