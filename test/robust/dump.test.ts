@@ -102,3 +102,13 @@ describe('only a regular file is read, and no further than its header says', () 
     expect(msg(g)).toMatch(/bad magic/);
   });
 });
+
+describe('target reads are bounded', () => {
+  it('a read larger than any object is an mdb error, not an allocation', async () => {
+    const { Target } = await import('../../src/mdb/target.js');
+    const { MdbError } = await import('../../src/mdb/errors.js');
+    const t = new Target(readDump('dumps/illumos-2911.dump'));
+    expect(() => t.readBytes(0xffffff01c0064120n, 2 ** 31)).toThrow(MdbError);
+    expect(() => t.readBytes(0xffffff01c0064120n, 2 ** 31)).toThrow(/more than a read may ask/);
+  });
+});
