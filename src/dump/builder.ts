@@ -4,6 +4,7 @@
  * the second with growable typed arrays, so a million rows cost a few array
  * doublings rather than a million small objects kept alive.
  */
+import { emptyNameTable } from './names.js';
 import type { Column, ScalarArray, ScalarKind, Table } from './format.js';
 import { DumpError } from './errors.js';
 import { SCALAR_KINDS, isScalarKind, newArray } from './kinds.js';
@@ -133,7 +134,7 @@ export class TableBuilder {
   /** The table: arrays trimmed to rowCount (copies; the builder can keep adding). */
   build(): Table {
     const n = this.n;
-    const columns: Record<string, Column> = {};
+    const columns = emptyNameTable<Column>();
     for (const c of this.cols) {
       if (c.type === 'scalar') columns[c.name] = { kind: c.kind, values: c.values.slice(0, n) };
       else if (c.type === 'str') columns[c.name] = { kind: 'str', values: c.values.slice(0, n) };

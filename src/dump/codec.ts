@@ -54,6 +54,7 @@
 import type { Column, DumpModel, ScalarKind, Table } from './format.js';
 import { DumpError, toDumpError } from './errors.js';
 import { HOST_IS_LITTLE_ENDIAN, SCALAR_KINDS, bytesOf, isScalarKind, viewOf } from './kinds.js';
+import { emptyNameTable } from './names.js';
 import { decodePool, encodePool } from './pool.js';
 import { Sections, assemble, checkPrefix, readDirectory } from './sections.js';
 import {
@@ -286,6 +287,8 @@ function catalogTable(t: unknown, secs: Sections): TableEntry {
     seen.add(c.name);
     columns.push(catalogColumn(c, c.name, n, `${where} column ${q(c.name)}`, secs));
   }
+  // a row count no column backs would size the debugger's per-row arrays from nothing
+  if (n > 0 && columns.length === 0) fail(`${where} has ${n} rows and no columns`);
   return { name: t.name, rowCount: n, columns };
 }
 
@@ -327,7 +330,8 @@ function catalogColumn(c: Record<string, unknown>, name: string, n: number, wher
  * every read.
  */
 function lazyColumns(t: TableEntry, secs: Sections, rows: ReadonlyMap<string, number>, source: string | undefined): Record<string, Column> {
-  const cols: Record<string, Column> = {};
+  // null prototype: a column is looked up by name, and a name is data from the file
+  const cols = emptyNameTable<Column>();
   const settle = (name: string, value: Column): void => {
     Object.defineProperty(cols, name, { value, enumerable: true, writable: true, configurable: true });
   };

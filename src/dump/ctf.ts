@@ -7,6 +7,7 @@
  * itself always reads the layouts from the dump.
  */
 import type { TypeDef, TypeMember } from './format.js';
+import { nameTable } from './names.js';
 
 export interface DataModel {
   pointerSize: 4 | 8;
@@ -16,7 +17,7 @@ export interface DataModel {
 export const LP64: DataModel = { pointerSize: 8, longSize: 8 };
 export const ILP32: DataModel = { pointerSize: 4, longSize: 4 };
 
-const FIXED: Record<string, number> = {
+const FIXED: Readonly<Record<string, number>> = nameTable({
   char: 1,
   uchar_t: 1,
   uint8_t: 1,
@@ -52,7 +53,7 @@ const FIXED: Record<string, number> = {
   uid_t: 4,
   lwpid_t: 4,
   u_int64_t: 8,
-};
+});
 
 const LONGS = new Set(['long', 'u_long', 'vmem_addr_t', 'vmem_size_t', 'uma_import', 'uma_release', 'uma_ctor', 'uma_dtor', 'uma_init', 'uma_fini', 'uma_alloc', 'uma_free', 'ulong_t', 'size_t', 'ssize_t', 'uintptr_t', 'intptr_t', 'time_t', 'pgcnt_t', 'vm_offset_t', 'vm_size_t', 'u_long', 'caddr_t', 'pc_t', 'diskaddr_t']);
 

@@ -71,3 +71,4 @@ export { TableBuilder } from './builder.js';
 export type { ColumnSpec, RowValue } from './builder.js';
 export { tableIndex, col, u64, num, str, list } from './access.js';
 export { SCALAR_KINDS, isScalarKind } from './kinds.js';
+export { nameTable, emptyNameTable, own } from './names.js';

@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import type { DumpModel } from './format.js';
 import { decodeDump, validateAll, type DecodeOptions } from './codec.js';
 import { DumpError, fsReason } from './errors.js';
+import { DUMP_MAGIC, DUMP_VERSION } from './format.js';
+import { PREFIX_SIZE } from './sections.js';
 
 export { validateAll };
 export type ReadOptions = DecodeOptions;
@@ -31,6 +33,17 @@ function fileKind(st: fs.Stats): string {
   return 'not a regular file';
 }
 
+/** Reads into `buf` from file offset `from` until it is full or the file ends; returns the bytes now in it. */
+function readFully(fd: number, buf: Buffer, from: number): number {
+  let at = from;
+  while (at < buf.length) {
+    const n = fs.readSync(fd, buf, at, buf.length - at, at);
+    if (n === 0) break;
+    at += n;
+  }
+  return at;
+}
+
 /**
  * The checked model in the dump file at `path`; every problem is a one-line
  * DumpError. Only a regular file is read (a FIFO would block forever and
@@ -47,14 +60,21 @@ export function readDump(path: string, opts: ReadOptions = {}): DumpModel {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new DumpError(`${fileKind(st)}, not a dump file`, path, 'open');
     if (st.size > MAX_DUMP_BYTES) throw new DumpError(`${st.size} bytes is larger than any dump mddb can open (${MAX_DUMP_BYTES})`, path, 'open');
-    bytes = Buffer.alloc(st.size);
-    let at = 0;
-    while (at < st.size) {
-      const n = fs.readSync(fd, bytes, at, st.size - at, at);
-      if (n === 0) break;
-      at += n;
+    // the fixed prefix first: a file that is no dump, or whose header declares
+    // another length, is refused before anything the size of the file is allocated
+    const prefix = Buffer.alloc(Math.min(st.size, PREFIX_SIZE));
+    const got = readFully(fd, prefix, 0);
+    if (got < PREFIX_SIZE || !prefix.subarray(0, 8).equals(Buffer.from(DUMP_MAGIC, 'latin1'))) {
+      bytes = prefix.subarray(0, got);
+    } else {
+      const declared = prefix.readUInt32LE(16) + prefix.readUInt32LE(20) * 2 ** 32;
+      if (declared < st.size && declared >= PREFIX_SIZE && prefix.readUInt32LE(8) === DUMP_VERSION)
+        throw new DumpError(`${st.size - declared} unexpected bytes after the end of the dump (${declared} bytes)`, path, 'open');
+      bytes = Buffer.alloc(st.size);
+      prefix.copy(bytes);
+      const at = readFully(fd, bytes, got);
+      if (at < st.size) bytes = bytes.subarray(0, at);
     }
-    if (at < st.size) bytes = bytes.subarray(0, at);
   } catch (e) {
     if (e instanceof DumpError) throw e;
     throw new DumpError(fsReason(e), path, 'open');

@@ -33,16 +33,17 @@ import {
   type TypeDef,
 } from './format.js';
 import { DumpError } from './errors.js';
+import { nameTable, own } from './names.js';
 import { isArrayOfKind, isColumnKind, isScalarKind } from './kinds.js';
 
 /** Row-reference columns and the table whose rows they number. */
-export const ROW_REFERENCES: Readonly<Record<string, string>> = {
+export const ROW_REFERENCES: Readonly<Record<string, string>> = nameTable({
   cache_row: 'kmem_cache_t',
   thread_row: 'kthread_t',
   stack_row: 'stacks',
   // a FreeBSD boundary tag's arena (format.ts, 2020 paragraph): not a kernel member
   arena_row: 'struct vmem',
-};
+});
 
 /** A column kind as format.ts specifies it: a scalar kind, 'str', or a list of a scalar kind. */
 export type KindSpec = ScalarKind | 'str' | { list: ScalarKind };
@@ -146,6 +147,11 @@ export function validateHeader(h: unknown): asserts h is DumpHeader {
   int(h, 'ncpus', 'header', 1);
   int(h, 'physmem', 'header');
   int(h, 'pagesize', 'header', 1);
+  // the debugger sizes per-CPU tables and page arithmetic by these
+  if ((h.ncpus as number) > MAX_NCPUS) fail(`header field 'ncpus' is ${h.ncpus}, more than any kernel supports (${MAX_NCPUS})`);
+  const ps = h.pagesize as number;
+  if (ps < 512 || ps > 1 << 30 || (ps & (ps - 1)) !== 0) fail(`header field 'pagesize' is ${ps}, expected a power of two from 512 to 2^30`);
+  if ((h.physmem as number) > 2 ** 42) fail(`header field 'physmem' is ${h.physmem} pages, more than any machine has`);
   if (!/^\d+$/.test(h.dumpTime as string)) fail(`header field 'dumpTime' is ${describe(h.dumpTime)}, expected decimal digits`);
   oneOf(h, 'dumpKind', 'header', ['panic', 'live']);
   oneOf(h, 'outcome', 'header', ['panic', 'hang', 'completed']);
@@ -158,6 +164,7 @@ export function validateHeader(h: unknown): asserts h is DumpHeader {
     str(p, 'thread', 'panic');
     if (!/^[0-9a-f]+$/i.test(p.thread as string)) fail(`panic field 'thread' is ${describe(p.thread)}, expected hex digits`);
     int(p, 'cpu', 'panic');
+    if ((p.cpu as number) >= (h.ncpus as number)) fail(`panic field 'cpu' is ${p.cpu}, the dump has ${h.ncpus} CPUs`);
   }
   if (h.entry !== undefined) {
     const e = h.entry;
@@ -166,6 +173,7 @@ export function validateHeader(h: unknown): asserts h is DumpHeader {
     str(e, 'thread', 'entry');
     if (!/^[0-9a-f]+$/i.test(e.thread as string)) fail(`entry field 'thread' is ${describe(e.thread)}, expected hex digits`);
     int(e, 'cpu', 'entry');
+    if ((e.cpu as number) >= (h.ncpus as number)) fail(`entry field 'cpu' is ${e.cpu}, the dump has ${h.ncpus} CPUs`);
   }
   const r = h.recipe;
   if (!isObject(r)) fail(`header field 'recipe' is ${describe(r)}, expected an object`);
@@ -195,6 +203,17 @@ function describe(v: unknown): string {
 export const MAX_TYPE_SIZE = 1 << 20;
 /** The most members one struct may have. */
 export const MAX_TYPE_MEMBERS = 4096;
+/** The most CPUs a dump may declare (illumos NCPU and FreeBSD MAXCPU are far below). */
+export const MAX_NCPUS = 1 << 16;
+/** The longest C type string a member may have ("struct kmem_cpu_cache *[64]" is 27). */
+export const MAX_CTYPE_LENGTH = 256;
+
+/** The element count of a C array type ("char [32]" 32, "void *[4][2]" 8), 1 for a non-array; Infinity past 2^53. */
+export function arrayElements(ctype: string): number {
+  let n = 1;
+  for (const m of ctype.matchAll(/\[\s*(\d*)\s*\]/g)) n *= m[1] === '' ? 0 : Number(m[1]);
+  return Number.isSafeInteger(n) ? n : Infinity;
+}
 
 export function validateTypes(types: unknown): asserts types is TypeDef[] {
   if (!Array.isArray(types)) fail('types is not a list');
@@ -205,7 +224,7 @@ export function validateTypes(types: unknown): asserts types is TypeDef[] {
     const where = `type ${q(t.name)}`;
     if (names.has(t.name)) fail(`${where} is defined twice`);
     names.add(t.name);
-    if (t.tag !== undefined && typeof t.tag !== 'string') fail(`${where} has a bad tag ${describe(t.tag)}`);
+    if (t.tag !== undefined && !isValidName(t.tag)) fail(`${where} has a bad tag ${describe(t.tag)}`);
     if (t.kind !== 'struct' && t.kind !== 'union') fail(`${where} has kind ${describe(t.kind)}, expected "struct" or "union"`);
     if (!isInt(t.size)) fail(`${where} has size ${describe(t.size)}, expected an integer >= 0`);
     // every object the debugger synthesises is this many bytes: a kernel struct is never near it
@@ -218,9 +237,14 @@ export function validateTypes(types: unknown): asserts types is TypeDef[] {
       if (seen.has(m.name)) fail(`${where} member ${q(m.name)} is defined twice`);
       seen.add(m.name);
       if (typeof m.type !== 'string' || m.type === '') fail(`${where} member ${q(m.name)} has no C type`);
+      if (m.type.length > MAX_CTYPE_LENGTH || /[\u0000-\u001f]/.test(m.type)) fail(`${where} member ${q(m.name)} has a bad C type ${describe(m.type)}`);
       if (!isInt(m.offset) || !isInt(m.size)) fail(`${where} member ${q(m.name)} has a bad offset or size`);
       if (m.offset + m.size > t.size)
         fail(`${where} member ${q(m.name)} at offset ${m.offset} size ${m.size} ends past the struct's ${t.size} bytes`);
+      // every element of an array member is at least a byte: "char [4294967296]" in 8 bytes is a lie a printer would loop over
+      const elems = arrayElements(m.type);
+      if (elems > m.size && !(elems === 0 && m.size === 0))
+        fail(`${where} member ${q(m.name)} of type ${describe(m.type)} has ${elems === Infinity ? 'too many' : elems} elements in ${m.size} bytes`);
     }
   });
 }
@@ -263,6 +287,8 @@ export function validateTableShape(t: unknown): asserts t is Table {
   if (!isInt(t.rowCount) || t.rowCount > MAX_ROWS) fail(`${where} has a bad row count ${describe(t.rowCount)}`);
   const n = t.rowCount;
   if (!isObject(t.columns)) fail(`${where} has no columns object`);
+  // a row count no column backs would size the debugger's per-row arrays from nothing
+  if (n > 0 && Object.keys(t.columns).length === 0) fail(`${where} has ${n} rows and no columns`);
   for (const name of Object.keys(t.columns)) {
     if (!isValidName(name)) fail(`${where} has a column with a bad name ${describe(name)}`);
     validateColumnShape(t.columns[name], n, `${where} column ${q(name)}`);
@@ -329,7 +355,7 @@ export function validateSchema(table: string, columns: ReadonlyArray<readonly [s
   const fixed = NON_STRUCT_TABLES.get(table);
   if (fixed) {
     for (const [name, kind] of columns) {
-      const want = fixed[name];
+      const want = own(fixed, name);
       if (want !== undefined && kindName(want) !== kindName(kind))
         fail(`${where} column ${q(name)} is ${kindName(kind)}, format.ts says ${kindName(want)}`);
       if (want === undefined && name.endsWith('_row') && ROW_REFERENCES[name] === undefined)

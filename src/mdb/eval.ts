@@ -19,7 +19,37 @@ export interface EvalEnv {
   vars: Map<string, bigint>;
 }
 
+/**
+ * Evaluates an expression without recursion: mdb's yacc grammar computes a
+ * value as it reduces, so `1+1+...+1` of any length or ten thousand `~`
+ * cost it no stack; a recursive walk of the tree would. A post-order walk
+ * with an explicit stack of pending nodes and one of values does the same.
+ */
 export function evaluate(e: Expr, env: EvalEnv): bigint {
+  // a node is pushed once to visit its operands, then again (marked) to combine them
+  const todo: Array<{ e: Expr; combine: boolean }> = [{ e, combine: false }];
+  const values: bigint[] = [];
+  while (todo.length > 0) {
+    const { e: n, combine } = todo.pop()!;
+    if (n.kind === 'unary') {
+      if (combine) values.push(unary(n.op, values.pop()!, env));
+      else todo.push({ e: n, combine: true }, { e: n.arg, combine: false });
+      continue;
+    }
+    if (n.kind === 'binary') {
+      if (combine) {
+        const b = values.pop()!;
+        const a = values.pop()!;
+        values.push(binary(n.op, a, b));
+      } else todo.push({ e: n, combine: true }, { e: n.right, combine: false }, { e: n.left, combine: false });
+      continue;
+    }
+    values.push(leaf(n, env));
+  }
+  return values[0]!;
+}
+
+function leaf(e: Exclude<Expr, { kind: 'unary' | 'binary' }>, env: EvalEnv): bigint {
   switch (e.kind) {
     case 'num':
       return e.value & U64_MASK;
@@ -43,10 +73,6 @@ export function evaluate(e: Expr, env: EvalEnv): bigint {
       return (env.dot + env.incr) & U64_MASK;
     case 'decr':
       return (env.dot - env.incr) & U64_MASK;
-    case 'unary':
-      return unary(e.op, evaluate(e.arg, env), env);
-    case 'binary':
-      return binary(e.op, evaluate(e.left, env), evaluate(e.right, env));
   }
 }
 

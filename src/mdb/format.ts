@@ -6,6 +6,7 @@
  * when the top nibble is set so adjacent values never touch.
  */
 import type { FormatItem } from './parse/ast.js';
+import { MAX_FORMAT_COUNT } from './parse/parser.js';
 import { MdbError } from './errors.js';
 import type { Iob } from './render/iob.js';
 import { numtostr, signed } from './render/number.js';
@@ -71,7 +72,7 @@ export function escapeString(s: string): string {
   let out = '';
   for (const c of s) {
     const code = c.charCodeAt(0);
-    out += named[c] ?? (code < 0x20 || code > 0x7e ? `\\${code.toString(8).padStart(3, '0')}` : c);
+    out += (Object.hasOwn(named, c) ? named[c] : undefined) ?? (code < 0x20 || code > 0x7e ? `\\${code.toString(8).padStart(3, '0')}` : c);
   }
   return out;
 }
@@ -100,21 +101,37 @@ export function formatG(x: number): string {
   return f.includes('.') ? f.replace(/0+$/, '').replace(/\.$/, '') : f;
 }
 
+/**
+ * The most bytes one string item (`0t100s`) may read over all its
+ * repetitions: each string stops at 4096 bytes, so without this a large
+ * count over memory with no NUL would read for minutes.
+ */
+export const MAX_STRING_BYTES = 1 << 20;
+
+/** Bytes as a latin-1 string, without spreading them as call arguments (no stack limit). */
+export function bytesToString(bytes: ArrayLike<number>): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...Array.prototype.slice.call(bytes, i, i + 4096));
+  return s;
+}
+
 function stringLetter(escape: boolean, help: string): Letter {
   return {
     size: 0,
     help,
     run(fc, addr, count) {
+      let total = 0;
       for (let i = 0; i < count; i++) {
         const bytes: number[] = [];
         for (;;) {
+          if (++total > MAX_STRING_BYTES) throw new MdbError(`string format read more than ${MAX_STRING_BYTES} bytes; use a smaller count`);
           const b = fc.read(addr, 1)[0]!;
           addr += 1n;
           if (b === 0) break;
           bytes.push(b);
           if (bytes.length >= 4096) break;
         }
-        const s = String.fromCharCode(...bytes);
+        const s = bytesToString(bytes);
         fc.iob.puts(escape ? escapeString(s) : s);
         if (i + 1 < count) fc.iob.puts('\\0');
       }
@@ -140,7 +157,7 @@ export const LETTERS: Record<string, Letter> = {
     help: 'character using C character notation',
     run(fc, addr, count) {
       const b = fc.read(addr, count);
-      fc.iob.puts(escapeString(String.fromCharCode(...b)));
+      fc.iob.puts(escapeString(bytesToString(b)));
       return addr + BigInt(count);
     },
   },
@@ -214,8 +231,10 @@ export function printFormat(fc: FormatContext, addr: bigint, items: readonly For
       fc.iob.puts(it.text);
       continue;
     }
-    const l = LETTERS[it.letter];
+    const l = Object.hasOwn(LETTERS, it.letter) ? LETTERS[it.letter] : undefined;
     if (!l) throw new MdbError(`invalid format character -- '${it.letter}'`);
+    // the parser refuses larger counts; an AST built elsewhere is held to the same bound
+    if (!(it.count >= 0 && it.count <= MAX_FORMAT_COUNT)) throw new MdbError(`format repeat count ${it.count} exceeds the limit of 0t${MAX_FORMAT_COUNT}`);
     addr = l.run(fc, addr, it.count);
   }
   return addr;

@@ -77,6 +77,6 @@ describe('mddb simulate', () => {
     fs.writeFileSync(f, 'name: mine\ntitle: t\nos: illumos\nkernel:\n  ncpus: lots\n');
     const r = mddb('simulate', f);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("mddb: mine.yaml:5: kernel.ncpus: expected a number, got 'lots'\n");
+    expect(r.stderr).toBe(`mddb: ${f}:5:3: kernel.ncpus: expected a number, got 'lots'\n`);
   });
 });

@@ -185,7 +185,7 @@ function expr(text: string, radix: number): Expr {
   try {
     return parseExpression(text, radix);
   } catch (e) {
-    if (e instanceof ParseError) throw new DdbError(`Syntax error: ${text}`);
+    if (e instanceof ParseError) throw new DdbError(`Syntax error: ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`);
     throw e;
   }
 }

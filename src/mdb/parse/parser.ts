@@ -55,7 +55,26 @@ const BINARY: Array<[BinaryOp[], number]> = [
 
 const WRITE_LETTERS = new Set(['v', 'w', 'W', 'Z']);
 
+/**
+ * How deeply parentheses and `$[...]` may nest. mdb's yacc parser has a
+ * fixed stack (YYMAXDEPTH) and refuses deeper input; recursive descent
+ * would instead run out of JavaScript stack, so the limit is explicit.
+ * Unary operators and left-associative chains (`1+1+...`) do not count:
+ * they are parsed in loops and evaluated without recursion (eval.ts).
+ */
+export const MAX_NESTING = 256;
+
+/**
+ * The largest repeat count a format item may carry (`0t100X`): the same cap
+ * as `addr,count` (engine.ts MAX_COUNT), so no format string prints or
+ * allocates without bound.
+ */
+export const MAX_FORMAT_COUNT = 0x10000;
+
 class Parser {
+  /** current nesting of `(` and `$[` */
+  private depth = 0;
+
   constructor(
     readonly s: Scanner,
     private readonly radix: number,
@@ -168,7 +187,9 @@ class Parser {
       if (s.startsWith('$[')) {
         const start = s.pos;
         s.pos += 2;
+        this.enter();
         const expr = this.expr(0);
+        this.depth--;
         s.skipSpace();
         if (s.peek() !== ']') throw s.error();
         s.pos++;
@@ -201,6 +222,7 @@ class Parser {
         const start = s.pos;
         while (/[0-9]/.test(s.peek() ?? '')) s.pos++;
         count = Number(s.text.slice(start, s.pos));
+        if (!(count <= MAX_FORMAT_COUNT)) throw new ParseError(`format repeat count ${s.text.slice(start, s.pos)} exceeds the limit of 0t${MAX_FORMAT_COUNT}`);
       }
       const letter = s.peek();
       if (letter === undefined || /[\s|]/.test(letter)) throw s.error();
@@ -233,15 +255,25 @@ class Parser {
     return undefined;
   }
 
+  /** Prefix operators, read in a loop (thousands of `~` cost no stack). */
   private unary(): Expr {
     const s = this.s;
-    s.skipSpace();
-    const c = s.peek();
-    if (c === '-' || c === '~' || c === '#' || c === '*' || c === '%') {
+    const ops: UnaryOp[] = [];
+    for (;;) {
+      s.skipSpace();
+      const c = s.peek();
+      if (c !== '-' && c !== '~' && c !== '#' && c !== '*' && c !== '%') break;
       s.pos++;
-      return { kind: 'unary', op: c as UnaryOp, arg: this.unary() };
+      ops.push(c);
     }
-    return this.primary();
+    let e = this.primary();
+    for (let i = ops.length - 1; i >= 0; i--) e = { kind: 'unary', op: ops[i]!, arg: e };
+    return e;
+  }
+
+  /** One level deeper into `(` or `$[`, refused past MAX_NESTING. */
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) throw new ParseError(`expression nested too deeply (more than ${MAX_NESTING} levels)`);
   }
 
   private primary(): Expr {
@@ -250,7 +282,9 @@ class Parser {
     if (c === undefined) throw s.error();
     if (c === '(') {
       s.pos++;
+      this.enter();
       const e = this.expr(0);
+      this.depth--;
       s.skipSpace();
       if (s.peek() !== ')') throw s.error();
       s.pos++;

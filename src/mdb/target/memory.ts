@@ -43,7 +43,7 @@ import {
   type Table,
   type TypeDef,
 } from '../../dump/format.js';
-import { MemoryError } from '../errors.js';
+import { MdbError, MemoryError } from '../errors.js';
 import { AddressIndex } from './addr-index.js';
 import { parseArray } from './ctype.js';
 import type { TypeTable } from './types.js';
@@ -148,6 +148,9 @@ export interface IndexPolicy {
   scansBeforeIndex?: number;
 }
 
+/** The most bytes one read of target memory returns. */
+export const MAX_READ_BYTES = 1 << 24;
+
 export class ObjectMemory {
   private sourceList: Source[] | undefined;
   private readonly cache = new Map<number, Uint8Array>();
@@ -212,6 +215,9 @@ export class ObjectMemory {
 
   /** n bytes at addr, possibly spanning adjacent objects; MemoryError if any byte is unmapped. */
   read(addr: bigint, n: number): Uint8Array {
+    // every caller's size is bounded (a type is at most 1 MiB, a format item 0t65536 bytes);
+    // this is the last line before an allocation, should a size from the dump slip through
+    if (!(Number.isSafeInteger(n) && n >= 0 && n <= MAX_READ_BYTES)) throw new MdbError(`cannot read ${n} bytes at ${addr.toString(16)}: more than a read may ask (${MAX_READ_BYTES} bytes)`);
     const out = new Uint8Array(n);
     let done = 0;
     while (done < n) {

@@ -5,6 +5,7 @@
  * (array element).
  */
 import type { TypeDef, TypeMember } from '../../dump/format.js';
+import { nameTable } from '../../dump/names.js';
 import { MdbError } from '../errors.js';
 import { classify, parseArray, type CType } from './ctype.js';
 
@@ -119,11 +120,12 @@ function splitPath(path: string): PathPart[] {
   return out;
 }
 
-const SCALAR_SIZES: Record<string, number> = {
+// null prototype: `::sizeof constructor` must not find Object's constructor
+const SCALAR_SIZES = nameTable<number>({
   char: 1, 'signed char': 1, 'unsigned char': 1, uchar_t: 1, uint8_t: 1, int8_t: 1, boolean_t: 4,
   short: 2, ushort_t: 2, uint16_t: 2, int16_t: 2, pri_t: 2, int: 4, uint_t: 4, uint32_t: 4, int32_t: 4,
   'unsigned int': 4, id_t: 4, pid_t: 4, processorid_t: 4, uint64_t: 8, int64_t: 8, hrtime_t: 8,
   u_longlong_t: 8, 'long long': 8, 'unsigned long long': 8, double: 8, float: 4, diskaddr_t: 8,
-};
+});
 
 const LONGS = new Set(['long', 'ulong_t', 'size_t', 'ssize_t', 'uintptr_t', 'intptr_t', 'time_t', 'pgcnt_t', 'caddr_t', 'pc_t', 'u_long', 'unsigned long']);

@@ -73,8 +73,8 @@ function withoutDefaultOptional(sc: AnyScenario): Record<string, unknown> {
 }
 
 export function loadScenario(arg: string, sets: Array<[string, string]>): { sc: AnyScenario; text: string } {
-  const { file, text } = resolveScenario(arg);
-  const parsed = parseScenario(text, file);
+  const { text, shown } = resolveScenario(arg);
+  const parsed = parseScenario(text, shown);
   const sc = applySets(parsed, sets);
   return { sc, text: sets.length ? `# from ${parsed.name} with --set ${sets.map(([a, b]) => `${a}=${b}`).join(' ')}\n${stringify(withoutDefaultOptional(sc))}` : text };
 }

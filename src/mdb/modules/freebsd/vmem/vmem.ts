@@ -9,6 +9,7 @@
  */
 import { defineDcmd, flag, str, table, text, type Column, type DcmdContext } from '../../../dcmd.js';
 import { DcmdError, UsageError } from '../../../errors.js';
+import { own } from '../../../../dump/names.js';
 import { ptrPad } from '../../../render/number.js';
 import { BT_TYPE_BUSY, BT_TYPE_CURSOR, BT_TYPE_FREE, BT_TYPE_SPAN, BT_TYPE_SPAN_STATIC, btTypeString } from '../names.js';
 import { hx, px } from '../struct.js';
@@ -354,7 +355,7 @@ EXAMPLES
     if (r < 0) throw new DcmdError(`couldn't read struct vmem_btag at ${hx(addr)}`);
     let want: number | undefined;
     if (opts.t !== undefined) {
-      want = TYPE_WORDS[opts.t.toLowerCase()];
+      want = own(TYPE_WORDS, opts.t.toLowerCase());
       if (want === undefined) throw new DcmdError(`unknown tag type '${opts.t}': span, static, free, busy, cursor or spare`);
     }
     const type = idx.type[r]!;

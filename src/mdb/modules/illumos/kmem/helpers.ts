@@ -333,8 +333,19 @@ export interface KmemSlabStats {
   buckets: number[];
 }
 
+/**
+ * cache_maxchunks, checked before it sizes anything: a slab holds at most
+ * one chunk per byte, so a count above cache_slabsize (or 2^24) is what an
+ * address that is not a kmem_cache reads as, and mdb_warn()s as invalid.
+ */
+export function cacheMaxChunks(cp: KmemCache): number {
+  const m = cp.cache_maxchunks;
+  if (m > cp.cache_slabsize || m > 1n << 24n) throw new DcmdError(`kmem_cache at ${hex(cp.addr)} has invalid cache_maxchunks ${hex(m)}`);
+  return Number(m);
+}
+
 export function kmemSlabStats(target: Target, cp: KmemCache): KmemSlabStats {
-  const max = Number(cp.cache_maxchunks);
+  const max = cacheMaxChunks(cp);
   const st: KmemSlabStats = { slabs: 0, partialSlabs: 0, unusedBuffers: 0n, partial: [], buckets: new Array<number>(max + 1).fill(0) };
   for (const sp of cacheSlabs(target, cp.addr)) {
     st.slabs++;

@@ -9,7 +9,7 @@
 import { defineDcmd, flag, str, text, uint } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import { distBucket, distHeader, distLinear } from './dist.js';
-import { cachePartialSlabs, cacheSlabs, kmemSlabStats, readKmemCache, type KmemSlabStats } from './helpers.js';
+import { cacheMaxChunks, cachePartialSlabs, cacheSlabs, kmemSlabStats, readKmemCache, type KmemSlabStats } from './helpers.js';
 
 const row = (cells: Array<[string, number]>): string => cells.map(([s, w]) => (w < 0 ? s.padEnd(-w) : s.padStart(w))).join(' ');
 
@@ -155,7 +155,7 @@ EXAMPLES
         [st.unusedBuffers.toString(), 9],
         [waste, 0],
       ]) + '\n';
-    const perSlab = Number(cp.cache_maxchunks);
+    const perSlab = cacheMaxChunks(cp);
     if (maxBuckets === 0) maxBuckets = perSlab;
     if ((maxBuckets > 1 || minBucketSize > 0) && st.slabs > 0) out += '\n' + slabsDist(st, perSlab, maxBuckets, minBucketSize);
     if (verbose && st.partialSlabs > 0) {

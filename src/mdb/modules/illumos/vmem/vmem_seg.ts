@@ -11,6 +11,7 @@ import { parseUint } from '../../../options.js';
 import { hex, ptrPad } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
 import { VMEM_STACK_DEPTH } from '../../../../dump/types/illumos/vmem.js';
+import { own } from '../../../../dump/names.js';
 import { readVmemSeg, segTypeName, VMEM_ALLOC, VMEM_FREE, VMEM_ROTOR, VMEM_SPAN, VMEM_WALKER, type VmemSeg } from './helpers.js';
 
 const TYPES: Record<string, number> = {
@@ -114,7 +115,7 @@ EXAMPLES
 
     const s = readVmemSeg(t, addr);
     if (opts.T !== undefined) {
-      const want = TYPES[opts.T];
+      const want = own(TYPES, opts.T);
       if (want === undefined) throw new DcmdError(`"${opts.T}" is not a recognized vmem_seg type`);
       if (s.vs_type !== want) return nothing();
     }
