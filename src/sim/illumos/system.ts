@@ -11,7 +11,7 @@ import { I86PC } from '../machine/platform.js';
 import { func } from '../machine/symbols.js';
 import { runNoSleep } from '../machine/sync.js';
 import type { KThread } from '../machine/thread.js';
-import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KM_NOSLEEP, type Kmem } from './kmem/kmem.js';
+import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KMC_NOHASH, KM_NOSLEEP, type Kmem } from './kmem/kmem.js';
 import { pageSupply, type PageSupply } from './vmem/page.js';
 import { vmemInitIllumos, type IllumosArenas } from './vmem/segkmem.js';
 import { rootnexAttach, type Rootnex } from './io/rootnex.js';
@@ -27,6 +27,8 @@ import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from
 import { buildJob, readerJob, userCachesCreate, userProcCreate, type LoadStats, type UserProc } from './workload.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
+const SIZEOF_KMEM_DEFRAG = 0xb8;
+const SIZEOF_KMEM_MOVE = 0x38;
 const schedFn = func('genunix', 'sched', 0x9a0);
 const pageoutStart = func('genunix', 'pageout', 0x260);
 const taskqStart = func('genunix', 'taskq_thread', 0x2d0);
@@ -82,6 +84,10 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     return b.addr;
   };
   const vm = vmCreate(k, ps, km);
+  // kmem_thread_init() → kmem_move_init(): the consolidator's caches, on
+  // kmem_msb like kmem's own metadata (sizeof (kmem_defrag_t), (kmem_move_t))
+  kmemCacheCreate(km, { name: 'kmem_defrag_cache', bufsize: SIZEOF_KMEM_DEFRAG, arena: arenas.kmem_msb, cflags: KMC_NOHASH });
+  kmemCacheCreate(km, { name: 'kmem_move_cache', bufsize: SIZEOF_KMEM_MOVE, arena: arenas.kmem_msb, cflags: KMC_NOHASH });
   const rn = rootnexAttach(km);
   const disks: Vioblk[] = [];
   const bds: Bd[] = [];

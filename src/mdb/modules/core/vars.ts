@@ -18,10 +18,10 @@ last value a / or = format printed. $v is ::vars -n.
 EXAMPLES
   > panic_thread>p
   > <p=K
-                  fffffffffbc12ee0
+                  fffffffffbe045e8
   > ::vars
-  0 = fffffffffbc12ee0
-  p = fffffffffbc12ee0`,
+  0 = fffffffffbe045e8
+  p = fffffffffbe045e8`,
   options: { n: flag('only variables with non-zero values'), p: flag('print as commands that recreate them') },
   run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();

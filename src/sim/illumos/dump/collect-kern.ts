@@ -53,6 +53,27 @@ function pcOffset(f: Frame, innermost: boolean): number {
   return callSiteOffset(f.fn, f.fn);
 }
 
+/**
+ * The OS image's UUID, set once at install: derived from the machine (its
+ * hostname and seed) so the same scenario and seed give the same dump.
+ */
+export function imageUuid(seed: number, hostname: string): string {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  let out = '';
+  const src = `${hostname}/${seed}`;
+  for (let i = 0; out.length < 32; i++) {
+    h ^= src.charCodeAt(i % src.length) + i;
+    h = Math.imul(h, 0x01000193) >>> 0;
+    out += (h >>> 24).toString(16).padStart(2, '0');
+  }
+  // RFC 4122 version 4 layout, as uuid_generate_random() makes it
+  const v = out.split('');
+  v[12] = '4';
+  v[16] = ((parseInt(v[16]!, 16) & 0x3) | 0x8).toString(16);
+  const x = v.join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
 /** What a user thread's process holds (its LWP, its address space), by thread. */
 export type UserThreads = ReadonlyMap<KThread, { lwp: Kva; as: Kva }>;
 
@@ -98,6 +119,8 @@ export function collectKernel(
   const u = (v: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(v)));
 
   const kas = k.sym.object('genunix', 'kas', KAS_SIZE).addr;
+  // t0 is p0's own LWP, lwp0 (::threadlist shows it as sched/1)
+  const lwp0 = k.sym.object('genunix', 'lwp0', 0x3a8).addr;
   // Globals get their addresses in kernel data now; strings follow them.
   const gt = formatTable('globals');
   const st = formatTable('strings');
@@ -112,6 +135,9 @@ export function collectKernel(
     gt.add({ addr: A(o.addr), size: g.size, value });
   }
   for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
+  // dump_osimage_uuid (char [37]): the OS image's UUID, which dumpsys() copies
+  // into the dump header and mdb's ::status prints as "image uuid:"
+  st.add({ addr: A(k.sym.object('genunix', 'dump_osimage_uuid', 37).addr), text: imageUuid(k.cfg.seed, k.cfg.hostname) });
   add(gt.build());
   add(st.build());
 
@@ -157,7 +183,7 @@ export function collectKernel(
     const frames = recordedFrames(k, t);
     const state = illumosState(k, t);
     const free = state === TS_FREE;
-    const ut = user.get(t);
+    const ut = user.get(t) ?? (t === k.t0 ? { lwp: lwp0, as: kas } : undefined);
     const inner = frames[frames.length - 1]!;
     const switched = inner.fn.name === 'swtch';
     // swtch() called resume(): its pc is that call's return address

@@ -179,6 +179,13 @@ export function zfsOpen(z: ZfsState, object: number): ZfsFile {
   };
 }
 
+/**
+ * A block's id within its file (dn's blkid) and its byte offset: the ARC
+ * names blocks across the pool, a file holds at most FILE_BLOCKS of them.
+ */
+const FILE_BLOCKS = 1024;
+const blkid = (blk: number): number => blk % FILE_BLOCKS;
+
 /** The blkptr_t of block `blk` in the file's L1 indirect block. */
 function blkptr(f: ZfsFile, blk: number): Kva {
   return f.l1data + (blk % (L1_SIZE / SIZEOF_BLKPTR)) * SIZEOF_BLKPTR;
@@ -258,7 +265,7 @@ function arcReadDone(k: Kernel, z: ZfsState, blk: number, zio: Zio): void {
 
 /** dbuf_prefetch(dn, blkid) → dsl_read(NULL, spa, bp, pbuf, NULL, NULL, ...) → arc_read(): issue, do not wait */
 function* dbufPrefetch(k: Kernel, z: ZfsState, f: ZfsFile, blk: number): KGen<void> {
-  const f1 = k.enter(dbuf_prefetch, 0b1, f.dn, blk);
+  const f1 = k.enter(dbuf_prefetch, 0b1, f.dn, blkid(blk));
   const f2 = k.enter(dsl_read, 0b111110, 0, z.spaAddr, blkptr(f, blk), f.l1buf, 0, 0);
   yield* arcRead(k, z, f, blk, true);
   k.leave(f2);
@@ -274,10 +281,10 @@ function* dbufPrefetch(k: Kernel, z: ZfsState, f: ZfsFile, blk: number): KGen<vo
  */
 function* dmuZfetch(k: Kernel, z: ZfsState, f: ZfsFile, blk: number): KGen<void> {
   const zf = f.dn + DN_ZFETCH;
-  const f0 = k.enter(dmu_zfetch, 0b1, zf, blk * BLOCK, BLOCK, 0);
+  const f0 = k.enter(dmu_zfetch, 0b1, zf, blkid(blk) * BLOCK, BLOCK, 0);
   const f1 = k.enter(dmu_zfetch_find, 0b11, zf, frameLocal(f0, 0x78), 0);
   const f2 = k.enter(dmu_zfetch_dofetch, 0b11, zf, f.zs);
-  const f3 = k.enter(dmu_zfetch_fetch, 0b1, f.dn, blk + 1, z.prefetchDepth);
+  const f3 = k.enter(dmu_zfetch_fetch, 0b1, f.dn, blkid(blk + 1), z.prefetchDepth);
   for (let i = 1; i <= z.prefetchDepth; i++) yield* dbufPrefetch(k, z, f, blk + i);
   k.leave(f3);
   k.leave(f2);
@@ -300,8 +307,8 @@ export function* sysRead(k: Kernel, z: ZfsState, f: ZfsFile, fd: number, blk: nu
   const f5 = k.enter(dmu_read_uio, 0b101, z.os, f.object, uio, BLOCK);
   // dmu_buf_hold_array(os, object, offset, length, read, tag): FTAG is dmu_read_uio's __func__
   const ftag = k.kstring('dmu_read_uio');
-  const f6 = k.enter(dmu_buf_hold_array, 0b100001, z.os, f.object, blk * BLOCK, BLOCK, 1, ftag);
-  const f7 = k.enter(dmu_buf_hold_array_by_dnode, 0b110001, f.dn, blk * BLOCK, BLOCK, 1, ftag, frameLocal(f5, 0x18));
+  const f6 = k.enter(dmu_buf_hold_array, 0b100001, z.os, f.object, blkid(blk) * BLOCK, BLOCK, 1, ftag);
+  const f7 = k.enter(dmu_buf_hold_array_by_dnode, 0b110001, f.dn, blkid(blk) * BLOCK, BLOCK, 1, ftag, frameLocal(f5, 0x18));
   // dbuf_read(db, zio, flags) with no parent zio: dbuf_read waits for its own read
   const f8 = k.enter(dbuf_read, 0b1, f.db, 0, DBUF_FLAGS);
   z.reads++;
