@@ -21,6 +21,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { sysRead, type ZfsFile, type ZfsState } from './zfs/read.js';
 import { zfsWrite, type TxgState } from './zfs/write.js';
 import type { AnonOwner, Vm } from './vm.js';
+import { kernelObject } from './kern/kobj.js';
 
 const f = (m: string, n: string, s?: number): FuncSym => func(m, n, s);
 
@@ -113,7 +114,7 @@ function* faultIn(k: Kernel, u: UserProc, n: number): KGen<boolean> {
   const f4 = k.enter(segvn_fault, 0b11, u.hat, u.seg, addr, len, F_INVAL, S_WRITE);
   // anon_zero(seg, addr, &ap, cred): the anon slot pointer is segvn_fault's local
   const f5 = k.enter(anon_zero, 0b1111, u.seg, addr, f4.fp - 0x28, u.cred);
-  const swapvp = k.sym.object('genunix', 'swap_vnodes', 0xc8).addr;
+  const swapvp = kernelObject(k, 'genunix', 'swap_vnodes', 0xc8).addr;
   const ok = yield* pageCreateAnon(k, n, PG_WAIT | PG_EXCL, { vp: swapvp, off: (addr - UHEAP) * 2, seg: u.seg, vaddr: addr });
   for (const fr of [f5, f4, f3, f2, f1, f0]) k.leave(fr);
   return ok;

@@ -28,8 +28,9 @@ const RESUME_RETURN = 0x12b;
 /** resume() pushes the callee-saved registers below swtch's frame */
 const RESUME_FRAME = 0x30;
 import type { StackTable } from '../../machine/stacks.js';
-import { TS_FREE, TS_ONPROC, TS_SLEEP, type Frame, type KThread } from '../../machine/thread.js';
+import { TS_FREE, TS_ONPROC, type Frame, type KThread } from '../../machine/thread.js';
 import type { Kmem } from '../kmem/kmem.js';
+import { kernelObject } from '../kern/kobj.js';
 
 /** A global variable to describe: name, size, value (a Kva when ptr). */
 export interface GlobalVar {
@@ -102,7 +103,8 @@ function recordedFrames(k: Kernel, t: KThread): Frame[] {
  * and swtch() never changes the state of the idle thread it leaves.
  */
 function illumosState(k: Kernel, t: KThread): number {
-  if (t.intr && t.state === TS_SLEEP) return TS_FREE;
+  // (or runnable with nothing on its stack: the interrupt it will take is still pending)
+  if (t.intr && t.state !== TS_ONPROC && t.frames.length <= 1) return TS_FREE;
   if (k.cpus.some((c) => c.idle === t)) return TS_ONPROC;
   return t.state;
 }
@@ -118,9 +120,9 @@ export function collectKernel(
   const A = (kva: Kva): bigint => toAddr(k.p, kva);
   const u = (v: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(v)));
 
-  const kas = k.sym.object('genunix', 'kas', KAS_SIZE).addr;
+  const kas = kernelObject(k, 'genunix', 'kas', KAS_SIZE).addr;
   // t0 is p0's own LWP, lwp0 (::threadlist shows it as sched/1)
-  const lwp0 = k.sym.object('genunix', 'lwp0', 0x3a8).addr;
+  const lwp0 = kernelObject(k, 'genunix', 'lwp0', 0x3a8).addr;
   // Globals get their addresses in kernel data now; strings follow them.
   const gt = formatTable('globals');
   const st = formatTable('strings');
@@ -137,7 +139,7 @@ export function collectKernel(
   for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
   // dump_osimage_uuid (char [37]): the OS image's UUID, which dumpsys() copies
   // into the dump header and mdb's ::status prints as "image uuid:"
-  st.add({ addr: A(k.sym.object('genunix', 'dump_osimage_uuid', 37).addr), text: imageUuid(k.cfg.seed, k.cfg.hostname) });
+  st.add({ addr: A(kernelObject(k, 'genunix', 'dump_osimage_uuid', 37).addr), text: imageUuid(k.cfg.seed, k.cfg.hostname) });
   add(gt.build());
   add(st.build());
 

@@ -23,6 +23,7 @@ import type { Kva } from '../../machine/platform.js';
 import { func, type FuncSym } from '../../machine/symbols.js';
 import type { Frame, KGen } from '../../machine/thread.js';
 import { swtch } from '../../machine/sleepq.js';
+import { kernelObject } from './kobj.js';
 
 const nanosleepFn = func('genunix', 'nanosleep', 0x1d0);
 const cv_waituntil_sig = func('genunix', 'cv_waituntil_sig', 0x140);
@@ -111,9 +112,9 @@ export function* delayTicks(k: Kernel, ns: number): KGen<void> {
  * in turnstile_table.
  */
 export function* turnstileBlock(k: Kernel, lock: Kva): KGen<void> {
-  const table = k.sym.object('genunix', 'turnstile_table', 0x4000).addr;
+  const table = kernelObject(k, 'genunix', 'turnstile_table', 0x4000).addr;
   const ts = table + ((lock >>> 6) % 0x100) * 0x40;
-  const ops = k.sym.object('genunix', 'mutex_sobj_ops', 0x20).addr;
+  const ops = kernelObject(k, 'genunix', 'mutex_sobj_ops', 0x20).addr;
   const f0 = k.enter(turnstile_block, 0b1101, ts, TS_WRITER_Q, lock, ops, 0, 0);
   const sw = k.enter(swtch, 0);
   yield { kind: 'sleep', wchan: lock, sobj: 'mutex' };

@@ -38,6 +38,7 @@ import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import { enter, leave } from './arena.js';
 import { cvWaitOn, delayTicks } from '../kern/condvar.js';
+import { kernelObject } from '../kern/kobj.js';
 
 /** page creation flags (vm/page.h) */
 export const PG_EXCL = 0x0001;
@@ -231,8 +232,8 @@ export interface PageCreateAt {
 
 /** Kernel heap pages: named by kvp (or zvp for ZFS's arenas) at their own address, in kvseg (segkmem_page_create). */
 export function kernelPageAt(k: Kernel, vaddr: Kva, zio = false): PageCreateAt {
-  const vp = k.sym.object('genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
-  return { vp, off: vaddr, seg: k.sym.object('genunix', 'kvseg', 0x80).addr, vaddr };
+  const vp = kernelObject(k, 'genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
+  return { vp, off: vaddr, seg: kernelObject(k, 'genunix', 'kvseg', 0x80).addr, vaddr };
 }
 
 /**

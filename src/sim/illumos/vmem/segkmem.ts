@@ -71,6 +71,7 @@ import {
   pageUnresv,
   type PageConfig,
 } from './page.js';
+import { kernelObject } from '../kern/kobj.js';
 
 const segkmem_alloc = func('genunix', 'segkmem_alloc', 0x20);
 const segkmem_alloc_vn = func('genunix', 'segkmem_alloc_vn', 0x150);
@@ -140,7 +141,7 @@ export function* segkmemXalloc(k: Kernel, vmp: Vmem, inaddr: Kva, size: number, 
  * pages of vp: kvp for segkmem_alloc(), zvp for segkmem_zio_alloc().
  */
 export function* segkmemAllocVn(k: Kernel, vmp: Vmem, size: number, vmflag: number, zio: boolean): KGen<Kva> {
-  const vp = k.sym.object('genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
+  const vp = kernelObject(k, 'genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
   const fr = enter(k, segkmem_alloc_vn, 0b1001, vmp.addr, size, vmflag, vp);
   const a = yield* segkmemXalloc(k, vmp, 0, size, vmflag, zio);
   leave(k, fr);

@@ -20,6 +20,7 @@ import { runNoSleep } from '../../machine/sync.js';
 import type { Frame, KGen } from '../../machine/thread.js';
 import { kmemAlloc, kmemCacheAlloc, kmemCacheAllocNoSleep, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
 import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
+import { kernelObject } from '../kern/kobj.js';
 
 const brand_sys_sysenter = func('unix', 'brand_sys_sysenter', 0x2e0);
 const read32 = func('genunix', 'read32', 0x40);
@@ -217,7 +218,7 @@ function* arcRead(k: Kernel, z: ZfsState, f: ZfsFile, blk: number, prefetch: boo
     if (z.arc.cached.size + z.arc.inflight.size >= z.arc.max && z.arc.cached.size > 0) {
       // arc_evict(..., recycle): take the oldest block's buffer for this read
       // arc_evict(state, spa, bytes, recycle, type): arc_mru, the pool, one block, recycle
-      const fe = k.enter(arc_evict, 0b11, k.sym.object('zfs', 'ARC_mru', 0x70).addr, z.spaAddr, BLOCK, 1, 1);
+      const fe = k.enter(arc_evict, 0b11, kernelObject(k, 'zfs', 'ARC_mru', 0x70).addr, z.spaAddr, BLOCK, 1, 1);
       const [oldBlk, [h, d]] = z.arc.cached.entries().next().value as [number, [number, number]];
       z.arc.cached.delete(oldBlk);
       kmemCacheFree(z.km, z.arc.hdrCache, h);

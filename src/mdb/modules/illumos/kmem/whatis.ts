@@ -258,7 +258,7 @@ OPTIONS
 
 EXAMPLES
   > kmem_flags::whatis
-  fffffffffbe045b0 is kmem_flags, in genunix's data segment
+  fffffffffbc13688 is kmem_flags, in genunix's data segment
   > ffffff01c0a4af00::whatis
   ffffff01c0a4af00 is allocated as a thread structure
   > ffffff01c0035390::whatis

@@ -70,7 +70,7 @@ EXAMPLES
   fffffffffbe02000 fffffffffbe00000                0 idle()
   fffffffffbe02b80 fffffffffbe00000                0 idle()
   fffffffffbe03700 fffffffffbe00000                0 idle()
-  fffffffffbe03e00 fffffffffbe00000 fffffffffbe04208 sched/1
+  fffffffffbe03e00 fffffffffbe00000 fffffffffbc132e0 sched/1
   ...
   > ::threadlist -v 2
               ADDR             PROC              LWP CLS PRI            WCHAN
