@@ -82,7 +82,8 @@ describe('::help, ::dcmds, ::walkers', () => {
         '',
         '  Target: kvm',
         '  Module: kmem',
-        '  Interface Stability: Evolving',
+        // cmd_help(): a loaded module's dcmds are Unstable, mdb's built-ins Evolving
+        '  Interface Stability: Unstable',
         '',
         '',
       ].join('\n'),

@@ -12,23 +12,26 @@ import { I86PC } from '../machine/platform.js';
 import { func } from '../machine/symbols.js';
 import { runNoSleep } from '../machine/sync.js';
 import type { KThread } from '../machine/thread.js';
-import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KM_NOSLEEP, type Kmem } from './kmem/kmem.js';
+import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KMC_NOHASH, KM_NOSLEEP, type Kmem } from './kmem/kmem.js';
 import { pageSupply, type PageSupply } from './vmem/page.js';
 import { vmemInitIllumos, type IllumosArenas } from './vmem/segkmem.js';
 import { rootnexAttach, type Rootnex } from './io/rootnex.js';
 import { bdAttach, type Bd } from './io/blkdev.js';
 import { vioblkCreate, vioblkIntrThread, type Vioblk } from './io/vioblk.js';
 import { spaCreate, type Spa } from './zfs/zio.js';
-import { zfsInit, type ZfsState } from './zfs/read.js';
+import { zfsInit, zfsOpen, type ZfsState } from './zfs/read.js';
 import { BLOCK, zioBufInit } from './zfs/zio-buf.js';
 import { segkmemZioInit } from './vmem/segzio.js';
 import { txgInit, txgSyncThread, type TxgState } from './zfs/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
-import { buildJob, readerJob, type LoadStats } from './workload.js';
+import { buildJob, readerJob, userCachesCreate, userProcCreate, type LoadStats, type UserProc } from './workload.js';
 import { MSGSYS_MODULE, msgInit, msgReceiver, msgSender, type MsgState } from './ipc/msg.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
+const SIZEOF_KMEM_DEFRAG = 0xb8;
+const SIZEOF_KMEM_MOVE = 0x38;
+const schedFn = func('genunix', 'sched', 0x9a0);
 const pageoutStart = func('genunix', 'pageout', 0x260);
 const taskqStart = func('genunix', 'taskq_thread', 0x2d0);
 const intrStart = func('unix', 'intr_thread', 0x160);
@@ -48,6 +51,8 @@ export interface IllumosSystem {
   zfs: ZfsState;
   tx: TxgState;
   stats: LoadStats;
+  /** user threads (LWPs) and what their processes hold: p_as, t_lwp */
+  user: Map<KThread, UserProc>;
   /** threads whose sleep counts toward hang detection */
   workers: KThread[];
   /** System V message queues, when the load uses them (msgsys loaded) */
@@ -93,7 +98,11 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     if (!b) throw new Error('simulator: no memory for a kthread_t at boot');
     return b.addr;
   };
-  const vm = vmCreate(k, ps);
+  const vm = vmCreate(k, ps, km);
+  // kmem_thread_init() → kmem_move_init(): the consolidator's caches, on
+  // kmem_msb like kmem's own metadata (sizeof (kmem_defrag_t), (kmem_move_t))
+  kmemCacheCreate(km, { name: 'kmem_defrag_cache', bufsize: SIZEOF_KMEM_DEFRAG, arena: arenas.kmem_msb, cflags: KMC_NOHASH });
+  kmemCacheCreate(km, { name: 'kmem_move_cache', bufsize: SIZEOF_KMEM_MOVE, arena: arenas.kmem_msb, cflags: KMC_NOHASH });
   const rn = rootnexAttach(km);
   const disks: Vioblk[] = [];
   const bds: Bd[] = [];
@@ -115,9 +124,12 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const spa = spaCreate(k, km, bds);
   // segkmem_zio_init() and zio_init(): a DEBUG kernel is a ZFS_DEBUG one
   const zioArenas = segkmemZioInit(k, arenas.heap);
-  const zbufs = zioBufInit(km, zioArenas, sc.kernel.debug);
-  const zfs = zfsInit(km, spa, sc.reader.arc_max, sc.reader.prefetch, zbufs.data.get(BLOCK)!);
-  const tx = txgInit(k, km, spa, zbufs, sc.zfs.txg_s);
+  // 16K is the indirect-block size: the readers' L1 blocks come from zio_buf_16384
+  const zbufs = zioBufInit(km, zioArenas, sc.kernel.debug, [16384, 32768, 65536, BLOCK]);
+  const zfs = zfsInit(km, spa, sc.reader.arc_max, sc.reader.prefetch, zbufs.data.get(BLOCK)!, zbufs.meta.get(16384)!);
+  const tx = txgInit(k, km, spa, zbufs, sc.zfs.txg_s, zfs);
+  // the file the jobs' output goes to
+  tx.file = zfsOpen(zfs, 7);
   const stats: LoadStats = { syscalls: 0, faults: 0, jobsExited: 0 };
   const p0 = k.procs[0]!;
   const pageoutProc = k.newProc('pageout', 'pageout');
@@ -134,14 +146,22 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     k.daemons.add(it);
   });
   const workers: KThread[] = [];
+  const ucaches = userCachesCreate(km, zfs.caches.cred, zfs.caches.vn);
+  const user = new Map<KThread, UserProc>();
   for (let j = 0; j < sc.build.jobs; j++) {
     const proc = k.newProc('make', 'make');
-    const th = k.threadCreate(proc, lwpRtt, (me) => buildJob(k, km, vm, tx, sc, me, stats), 59, true);
+    const u = userProcCreate(km, ucaches, proc.addr);
+    const th = k.threadCreate(proc, lwpRtt, (me) => buildJob(k, km, vm, tx, sc, me, u, stats), 59, true);
+    user.set(th, u);
     workers.push(th);
   }
   for (let j = 0; j < sc.reader.threads; j++) {
     const proc = k.newProc('ld', 'ld');
-    const th = k.threadCreate(proc, lwpRtt, (me) => readerJob(k, zfs, sc, me, stats), 59, true);
+    // the file it reads: object numbers of a dataset's first plain files
+    const file = zfsOpen(zfs, 8 + j);
+    const u = userProcCreate(km, ucaches, proc.addr);
+    const th = k.threadCreate(proc, lwpRtt, (me) => readerJob(k, zfs, file, sc, me, u, stats), 59, true);
+    user.set(th, u);
     workers.push(th);
   }
   let msg: MsgState | null = null;
@@ -151,18 +171,32 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     const ms = msg;
     for (let j = 0; j < ipc.senders; j++) {
       const proc = k.newProc('msgsend', `msgsend -q ${ipc.queues}`);
-      k.threadCreate(proc, lwpRtt, (me) => msgSender(ms, me, ipc.msg_max, ipc.think_us), 59, true);
+      const u = userProcCreate(km, ucaches, proc.addr);
+      const th = k.threadCreate(proc, lwpRtt, (me) => msgSender(ms, me, ipc.msg_max, ipc.think_us), 59, true);
+      user.set(th, u);
     }
     for (let j = 0; j < ipc.receivers; j++) {
       const proc = k.newProc('msgrecv', `msgrecv -q ${ipc.queues}`);
       const pct = { fault: ipc.fault_pct, snap: ipc.snap_pct, rmid: ipc.rmid_pct };
-      k.threadCreate(proc, lwpRtt, (me) => msgReceiver(ms, me, pct, ipc.think_us), 59, true);
+      const u = userProcCreate(km, ucaches, proc.addr);
+      const th = k.threadCreate(proc, lwpRtt, (me) => msgReceiver(ms, me, pct, ipc.think_us), 59, true);
+      user.set(th, u);
     }
   }
   if (sc.operator.dump_at_s > 0) {
     const proc = k.newProc('reboot', 'reboot -d');
-    k.threadCreate(proc, lwpRtt, () => operatorRebootDump(k, sc.operator.dump_at_s * 1e9), 59, true);
+    const u = userProcCreate(km, ucaches, proc.addr);
+    const th = k.threadCreate(proc, lwpRtt, () => operatorRebootDump(k, sc.operator.dump_at_s * 1e9), 59, true);
+    user.set(th, u);
   }
+  // main() ends in sched(), the swapper, which waits for good on its cv
+  k.enter(schedFn, 0);
   k.endBoot();
-  return { k, km, arenas, ps, vm, rn, bds, disks, spa, zfs, tx, stats, workers, msg };
+  // sched() sleeps in cv_wait(&runout_cv, &swap_cpr_lock), not on t0 itself
+  const t0 = k.t0!;
+  const cw = t0.frames[t0.frames.length - 2]!;
+  cw.args = [k.sym.object('genunix', 'runout_cv', 2).addr, k.sym.object('genunix', 'swap_cpr_lock', 8).addr];
+  cw.ptrMask = 0b11;
+  t0.wchan = cw.args[0]!;
+  return { k, km, arenas, ps, vm, rn, bds, disks, spa, zfs, tx, stats, workers, user, msg };
 }

@@ -15,6 +15,9 @@ import { func } from '../machine/symbols.js';
 import type { KGen } from '../machine/thread.js';
 import { kmemReapAll, kmemReapRequest, kmemUpdate, type Kmem } from './kmem/kmem.js';
 import { pageFreeAnon, type PageSupply } from './vmem/page.js';
+import { runNoSleep } from '../machine/sync.js';
+import { kmemCacheAlloc, kmemCacheCreate, KM_NOSLEEP } from './kmem/kmem.js';
+import { cvWaitOn } from './kern/condvar.js';
 
 const pageout = func('genunix', 'pageout', 0x260);
 const pageout_scanner = func('genunix', 'pageout_scanner', 0x3b0);
@@ -29,18 +32,31 @@ export interface AnonOwner {
   resident: number;
 }
 
+/** sizeof (taskq_t) and the offsets of tq_lock and tq_dispatch_cv (amd64, 2012) */
+const SIZEOF_TASKQ = 0x1a0;
+const TQ_LOCK = 0x0;
+const TQ_DISPATCH_CV = 0x48;
+
 export interface Vm {
   pageoutCv: number;
+  /** the kmem taskq (taskq_create() takes it from taskq_cache), its dispatch cv and lock */
+  taskq: number;
   taskqCv: number;
+  /** pageout_mutex, which pageout() holds around its cv_wait() */
+  pageoutMutex: number;
   owners: Set<AnonOwner>;
   /** pages pageout stole */
   pagedOut: number;
   scans: number;
 }
 
-export function vmCreate(k: Kernel, ps: PageSupply): Vm {
-  const taskqCv = k.sym.object('genunix', 'kmem_taskq_cv', 2).addr;
-  return { pageoutCv: 0, taskqCv, owners: new Set(), pagedOut: 0, scans: 0 };
+export function vmCreate(k: Kernel, ps: PageSupply, km: Kmem): Vm {
+  // taskq_init(): taskq_cache; kmem_init() → kmem_taskq = taskq_create("kmem_taskq", ...)
+  const tqCache = kmemCacheCreate(km, { name: 'taskq_cache', bufsize: SIZEOF_TASKQ, align: 8 });
+  const tq = runNoSleep(kmemCacheAlloc(km, tqCache, KM_NOSLEEP), 'taskq_create');
+  if (!tq) throw new Error('simulator: no memory for kmem_taskq at boot');
+  const pageoutMutex = k.sym.object('genunix', 'pageout_mutex', 8).addr;
+  return { pageoutCv: 0, taskq: tq.addr, taskqCv: tq.addr + TQ_DISPATCH_CV, pageoutMutex, owners: new Set(), pagedOut: 0, scans: 0 };
 }
 
 /**
@@ -62,7 +78,8 @@ export function* pageoutThread(k: Kernel, km: Kmem, ps: PageSupply, vm: Vm): KGe
   let tickStart = k.now;
   let budget = handspread;
   for (;;) {
-    yield* k.cvWait(vm.pageoutCv, 250_000_000);
+    // cv_wait(&proc_pageout->p_cv, &pageout_mutex): schedpaging() signals it from the clock every quarter second
+    yield* cvWaitOn(k, vm.pageoutCv, vm.pageoutMutex, 250_000_000);
     if (k.now - tickStart >= 250_000_000) {
       tickStart = k.now;
       budget = handspread;
@@ -98,14 +115,15 @@ export function* pageoutThread(k: Kernel, km: Kmem, ps: PageSupply, vm: Vm): KGe
 
 /** The kmem taskq thread: reaps on request, updates working sets every interval. */
 export function* kmemTaskqThread(k: Kernel, km: Kmem, vm: Vm): KGen<void> {
-  const f0 = k.enter(taskq_thread, 0);
+  // taskq_thread(arg): the taskq
+  const f0 = k.enter(taskq_thread, 0b1, vm.taskq);
   let lastUpdate = k.now;
   for (;;) {
     const wait = Math.max(1, km.reapIntervalNs - (k.now - lastUpdate));
-    // taskq_thread_wait(): the thread waits for work on the taskq's dispatch cv
-    const fw = k.enter(taskq_thread_wait, 0);
-    yield* k.cvWait(vm.taskqCv, wait);
-    k.leave(fw);
+    // taskq_thread_wait(tq, &tq->tq_lock, &tq->tq_dispatch_cv, &cprinfo, -1) → cv_wait(); the
+    // timeout stands for kmem_update()'s callout dispatching kmem_cache_update to the taskq
+    const tw: [typeof taskq_thread_wait, number, ...number[]] = [taskq_thread_wait, 0b1111, vm.taskq, vm.taskq + TQ_LOCK, vm.taskqCv, k.curthread!.frames[k.curthread!.frames.length - 1]!.fp - 0x40, -1];
+    yield* cvWaitOn(k, vm.taskqCv, vm.taskq + TQ_LOCK, wait, [tw]);
     if (k.now - lastUpdate >= km.reapIntervalNs) {
       const fu = k.enter(kmem_update, 0);
       kmemUpdate(km);

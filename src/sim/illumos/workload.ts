@@ -10,37 +10,198 @@
  */
 import type { Kernel } from '../machine/kernel.js';
 import { func, type FuncSym } from '../machine/symbols.js';
-import type { KGen, KThread } from '../machine/thread.js';
+import type { Frame, KGen, KThread } from '../machine/thread.js';
+import { nanosleep } from './kern/condvar.js';
 import type { Kva } from '../machine/platform.js';
 import { kmemAlloc, kmemFree, KM_SLEEP, type Kmem } from './kmem/kmem.js';
-import { pageCreateAnon, pageFreeAnon, PG_WAIT } from './vmem/page.js';
+import { pageCreateAnon, pageFreeAnon, PG_EXCL, PG_WAIT } from './vmem/page.js';
+import { kmemCacheAllocNoSleep, kmemCacheCreate } from './kmem/kmem.js';
+import type { KmemCache } from './kmem/kmem.js';
 import type { Scenario } from '../scenario/schema.js';
-import { sysRead, type ZfsState } from './zfs/read.js';
+import { sysRead, type ZfsFile, type ZfsState } from './zfs/read.js';
 import { zfsWrite, type TxgState } from './zfs/write.js';
 import type { AnonOwner, Vm } from './vm.js';
+import { kernelObject } from './kern/kobj.js';
 
 const f = (m: string, n: string, s?: number): FuncSym => func(m, n, s);
 
+const cmntrap = f('unix', 'cmntrap', 0x140);
+const trapFn = f('unix', 'trap', 0x1070);
+const pagefault = f('unix', 'pagefault', 0x90);
+const as_fault = f('genunix', 'as_fault', 0x5b0);
+const segvn_fault = f('genunix', 'segvn_fault', 0x8c0);
+const anon_zero = f('genunix', 'anon_zero', 0x170);
+
+/*
+ * What a user process holds in the kernel, allocated when it is created:
+ * its address space (as_cache) with its hat (hat_t) and the heap segment
+ * (seg_cache) its faults land in, its LWP (lwp_cache), its cred
+ * (cred_cache), and an open file (file_cache, on a vnode from vn_cache).
+ * Sizes of struct as, hat_t, struct seg, klwp_t, file_t on amd64, 2012.
+ */
+const SIZEOF_AS = 0xe0;
+const SIZEOF_HAT = 0x128;
+const SIZEOF_SEG = 0x60;
+const SIZEOF_KLWP = 0x3a8;
+const SIZEOF_FILE = 0x50;
+/** where a 32-bit process's heap starts: its faults' addresses */
+const UHEAP = 0x8100000;
+/** fault types and access (vm/seg_enum.h): F_INVAL, S_WRITE */
+const F_INVAL = 0;
+const S_WRITE = 2;
+
+export interface UserCaches {
+  as: KmemCache;
+  hat: KmemCache;
+  seg: KmemCache;
+  lwp: KmemCache;
+  file: KmemCache;
+  cred: KmemCache;
+  vn: KmemCache;
+}
+
+export interface UserProc {
+  proc: Kva;
+  as: Kva;
+  hat: Kva;
+  seg: Kva;
+  lwp: Kva;
+  cred: Kva;
+  fp: Kva;
+  vp: Kva;
+}
+
+/** as_init(), hat_init(), seg_init(), lwp_init(), file_cache: the caches user processes are made of. */
+export function userCachesCreate(km: Kmem, credCache: KmemCache, vnCache: KmemCache): UserCaches {
+  return {
+    as: kmemCacheCreate(km, { name: 'as_cache', bufsize: SIZEOF_AS, align: 8 }),
+    hat: kmemCacheCreate(km, { name: 'hat_t', bufsize: SIZEOF_HAT, align: 8 }),
+    seg: kmemCacheCreate(km, { name: 'seg_cache', bufsize: SIZEOF_SEG, align: 8 }),
+    lwp: kmemCacheCreate(km, { name: 'lwp_cache', bufsize: SIZEOF_KLWP, align: 8 }),
+    file: kmemCacheCreate(km, { name: 'file_cache', bufsize: SIZEOF_FILE, align: 8 }),
+    cred: credCache,
+    vn: vnCache,
+  };
+}
+
+/** A process's address space, heap segment, LWP, cred and an open file (cfork(), lwp_create(), crdup(), falloc()). */
+export function userProcCreate(km: Kmem, c: UserCaches, proc: Kva): UserProc {
+  const take = (cp: KmemCache): Kva => {
+    const b = kmemCacheAllocNoSleep(km, cp);
+    if (!b) throw new Error('simulator: no memory for a process at boot');
+    return b.addr;
+  };
+  return { proc, as: take(c.as), hat: take(c.hat), seg: take(c.seg), lwp: take(c.lwp), cred: take(c.cred), fp: take(c.file), vp: take(c.vn) };
+}
+
+/**
+ * A page fault on the process's heap, through the frames of the real path,
+ * each with its real arguments: cmntrap → trap(rp, addr, cpuid) →
+ * pagefault(addr, type, rw, iskernel) → as_fault(hat, as, addr, size, type,
+ * rw) → segvn_fault(hat, seg, addr, len, type, rw) → anon_zero(seg, addr,
+ * app, cred) → page_create_va(swap vnode, off, bytes, PG_WAIT | PG_EXCL,
+ * seg, addr).
+ */
+function* faultIn(k: Kernel, u: UserProc, n: number): KGen<boolean> {
+  const addr = UHEAP + k.rng.below(0x4000) * k.p.pagesize;
+  const len = n * k.p.pagesize;
+  const f0 = k.enter(cmntrap, 0);
+  // the trap frame (struct regs) cmntrap pushed on the stack
+  const rp = f0.fp - 0xb0;
+  const f1 = k.enter(trapFn, 0b1, rp, addr, k.curcpu);
+  const f2 = k.enter(pagefault, 0, addr, F_INVAL, S_WRITE, 0);
+  const f3 = k.enter(as_fault, 0b11, u.hat, u.as, addr, len, F_INVAL, S_WRITE);
+  const f4 = k.enter(segvn_fault, 0b11, u.hat, u.seg, addr, len, F_INVAL, S_WRITE);
+  // anon_zero(seg, addr, &ap, cred): the anon slot pointer is segvn_fault's local
+  const f5 = k.enter(anon_zero, 0b1111, u.seg, addr, f4.fp - 0x28, u.cred);
+  const swapvp = kernelObject(k, 'genunix', 'swap_vnodes', 0xc8).addr;
+  const ok = yield* pageCreateAnon(k, n, PG_WAIT | PG_EXCL, { vp: swapvp, off: (addr - UHEAP) * 2, seg: u.seg, vaddr: addr });
+  for (const fr of [f5, f4, f3, f2, f1, f0]) k.leave(fr);
+  return ok;
+}
+
+/**
+ * A frame of a system-call path: the function, which arguments are kernel
+ * pointers, and the arguments (its real signature's first six) given what the
+ * process holds and where the previous frame is.
+ */
+interface Step {
+  fn: FuncSym;
+  mask?: number;
+  args?: (u: UserProc, prev: Frame) => number[];
+}
+const st = (fn: FuncSym, mask = 0, args?: (u: UserProc, prev: Frame) => number[]): Step => ({ fn, mask, ...(args ? { args } : {}) });
+/** a user-space address in the process's data (a path name, a struct the call fills) */
+const UDATA = 0x8047000;
+const sys_syscall = f('unix', 'sys_syscall', 0x1e0);
+/** O_RDONLY, FREAD, AT_FDCWD, FOLLOW, UIO_USERSPACE, CRCREAT: flags the calls pass */
+const FREAD = 1;
+const AT_FDCWD = 0xffd19553;
+const FOLLOW = 1;
+
 /** System-call paths that end in kmem_alloc(), outermost first. */
-const ALLOC_PATHS: readonly FuncSym[][] = [
-  [f('unix', 'sys_syscall', 0x1e0), f('genunix', 'openat', 0x90), f('genunix', 'vn_openat', 0x3d0), f('genunix', 'lookuppnvp', 0x4c0), f('genunix', 'pn_get_buf', 0xa0)],
-  [f('unix', 'sys_syscall'), f('genunix', 'forksys', 0x60), f('genunix', 'cfork', 0x7a0), f('genunix', 'as_dup', 0x140), f('genunix', 'segvn_dup', 0x3a0)],
-  [f('unix', 'sys_syscall'), f('genunix', 'exece', 0x40), f('genunix', 'exec_common', 0x4e0), f('genunix', 'exec_args', 0x2e0)],
-  [f('unix', 'sys_syscall'), f('genunix', 'cstatat', 0x90), f('genunix', 'lookupnameat', 0x80), f('genunix', 'fop_lookup', 0xa0), f('zfs', 'zfs_lookup', 0x1c0), f('genunix', 'dnlc_enter', 0x160)],
-  [f('unix', 'sys_syscall'), f('genunix', 'pipe', 0x170), f('genunix', 'fifo_vfastoff', 0x40), f('genunix', 'fifovp', 0x130)],
+const ALLOC_PATHS: readonly Step[][] = [
+  [
+    st(sys_syscall),
+    // openat(fd, path, flags, mode) → vn_openat(pnamep, seg, filemode, createmode, vpp, crwhy)
+    st(f('genunix', 'openat', 0x90), 0, () => [AT_FDCWD, UDATA, 0, 0]),
+    st(f('genunix', 'vn_openat', 0x3d0), 0b10000, (_u, p) => [UDATA, 0, FREAD, 0, p.fp - 0x18, 0]),
+    // lookuppnvp(pnp, rpnp, follow, dirvpp, compvpp, rootvp): the pathname is vn_openat's local
+    st(f('genunix', 'lookuppnvp', 0x4c0), 0b110001, (u, p) => [p.fp - 0x60, 0, FOLLOW, 0, p.fp - 0x20, u.vp]),
+    // pn_get_buf(str, seg, pnp, buf, bufsize): the pathname and its MAXPATHLEN buffer
+    st(f('genunix', 'pn_get_buf', 0xa0), 0b1100, (_u, p) => [UDATA, 0, p.fp - 0x48, p.fp - 0x448, 1024]),
+  ],
+  [
+    st(sys_syscall),
+    // forksys(subcode, flags) → cfork(isvfork, isfork1, flags) → as_dup(as, forkedp) → segvn_dup(seg, newseg)
+    st(f('genunix', 'forksys', 0x60), 0, () => [0, 0]),
+    st(f('genunix', 'cfork', 0x7a0), 0, () => [0, 1, 0]),
+    st(f('genunix', 'as_dup', 0x140), 0b11, (u) => [u.as, u.proc]),
+    st(f('genunix', 'segvn_dup', 0x3a0), 0b11, (u) => [u.seg, u.seg]),
+  ],
+  [
+    st(sys_syscall),
+    // exece(fname, argp, envp) → exec_common(fname, argp, envp, brand_action) → exec_args(uap, args, intp, auxvpp)
+    st(f('genunix', 'exece', 0x40), 0, () => [UDATA, UDATA + 0x200, UDATA + 0x280]),
+    st(f('genunix', 'exec_common', 0x4e0), 0, () => [UDATA, UDATA + 0x200, UDATA + 0x280, 0]),
+    st(f('genunix', 'exec_args', 0x2e0), 0b1111, (_u, p) => [p.fp - 0x80, p.fp - 0x140, p.fp - 0x1a0, p.fp - 0x30]),
+  ],
+  [
+    st(sys_syscall),
+    // cstatat(fd, name, sb, follow, flags) → lookupnameat(fnamep, seg, followlink, dirvpp, compvpp, startvp)
+    st(f('genunix', 'cstatat', 0x90), 0, () => [AT_FDCWD, UDATA, UDATA + 0x100, FOLLOW, 0]),
+    st(f('genunix', 'lookupnameat', 0x80), 0b110000, (u, p) => [UDATA, 0, FOLLOW, 0, p.fp - 0x18, u.vp]),
+    // fop_lookup(dvp, nm, vpp, pnp, flags, rdir) → zfs_lookup(dvp, nm, vpp, pnp, flags, rdir)
+    st(f('genunix', 'fop_lookup', 0xa0), 0b101111, (u, p) => [u.vp, p.fp - 0x100, p.fp - 0x18, p.fp - 0x60, 0, u.vp]),
+    st(f('zfs', 'zfs_lookup', 0x1c0), 0b101111, (u, p) => [u.vp, p.fp - 0x100, p.fp - 0x18, p.fp - 0x60, 0, u.vp]),
+    // dnlc_enter(dp, name, vp)
+    st(f('genunix', 'dnlc_enter', 0x160), 0b111, (u, p) => [u.vp, p.fp - 0x100, u.vp]),
+  ],
+  [
+    st(sys_syscall),
+    // pipe(arg, flags) → fifo_vfastoff(vp) → fifovp(vp, cr): the new pipe's fifonode
+    st(f('genunix', 'pipe', 0x170), 0, () => [UDATA + 0x300, 0]),
+    st(f('genunix', 'fifo_vfastoff', 0x40), 0b1, (u) => [u.vp]),
+    st(f('genunix', 'fifovp', 0x130), 0b11, (u) => [u.vp, u.cred]),
+  ],
 ];
-const FREE_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall'), f('genunix', 'closeandsetf', 0x210), f('genunix', 'closef', 0x90), f('genunix', 'fop_close', 0x60)];
-const FAULT_PATH: readonly FuncSym[] = [
-  f('unix', 'cmntrap', 0x140),
-  f('unix', 'trap', 0x1070),
-  f('unix', 'pagefault', 0x90),
-  f('genunix', 'as_fault', 0x5b0),
-  f('genunix', 'segvn_fault', 0x8c0),
-  f('genunix', 'anon_zero', 0x170),
+const FREE_PATH: readonly Step[] = [
+  st(sys_syscall),
+  // closeandsetf(fd, newfp) → closef(fp) → fop_close(vp, flag, count, offset, cr, ct)
+  st(f('genunix', 'closeandsetf', 0x210), 0, () => [5, 0]),
+  st(f('genunix', 'closef', 0x90), 0b1, (u) => [u.fp]),
+  st(f('genunix', 'fop_close', 0x60), 0b10001, (u) => [u.vp, FREAD, 1, 0, u.cred, 0]),
 ];
-const WRITE_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall')];
-const SLEEP_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall'), f('genunix', 'nanosleep', 0x130)];
-const EXIT_PATH: readonly FuncSym[] = [f('unix', 'sys_syscall'), f('genunix', 'rexit', 0x20), f('genunix', 'exit', 0x30), f('genunix', 'proc_exit', 0x4a0)];
+const WRITE_PATH: readonly Step[] = [st(sys_syscall)];
+const SLEEP_PATH: readonly Step[] = [st(sys_syscall)];
+const EXIT_PATH: readonly Step[] = [
+  st(sys_syscall),
+  // rexit(rval) → exit(why, what) → proc_exit(why, what): CLD_EXITED
+  st(f('genunix', 'rexit', 0x20), 0, () => [0]),
+  st(f('genunix', 'exit', 0x30), 0, () => [1, 0]),
+  st(f('genunix', 'proc_exit', 0x4a0), 0, () => [1, 0]),
+];
+
 const JOB_NAMES = ['cc1', 'as', 'ld', 'cw', 'ctfconvert', 'make', 'sh', 'cpp'];
 
 /** Remove a random element in O(1) (order does not matter). */
@@ -52,8 +213,12 @@ function takeRandom<T>(k: Kernel, xs: T[]): T {
   return x;
 }
 
-function* along<T>(k: Kernel, path: readonly FuncSym[], body: () => KGen<T>): KGen<T> {
-  const frames = path.map((fn) => k.enter(fn, 0));
+function* along<T>(k: Kernel, u: UserProc, path: readonly Step[], body: () => KGen<T>): KGen<T> {
+  const frames: Frame[] = [];
+  for (const s of path) {
+    const prev = k.curthread!.frames[k.curthread!.frames.length - 1]!;
+    frames.push(k.enter(s.fn, s.mask ?? 0, ...(s.args ? s.args(u, prev) : [])));
+  }
   const r = yield* body();
   for (let i = frames.length - 1; i >= 0; i--) k.leave(frames[i]!);
   return r;
@@ -75,7 +240,7 @@ export interface LoadStats {
 }
 
 /** One build-job thread: a sequence of processes, each making job_ops calls. */
-export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenario, t: KThread, stats: LoadStats): KGen<void> {
+export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenario, t: KThread, u: UserProc, stats: LoadStats): KGen<void> {
   const b = sc.build;
   const targetObjects = b.kmem_objects * b.scale;
   const targetPages = Math.floor((b.anon_mb * 1024 * 1024) / k.p.pagesize);
@@ -89,9 +254,9 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
       const r = k.rng.float();
       stats.syscalls++;
       if (k.rng.float() * 100 < b.write_pct) {
-        yield* along(k, WRITE_PATH, () => zfsWrite(k, tx, 1 + k.rng.below(3)));
+        yield* along(k, u, WRITE_PATH, () => zfsWrite(k, tx, 1 + k.rng.below(3)));
       } else if (r < 0.5 || live.length < targetObjects / 4) {
-        yield* along(k, k.rng.pick(ALLOC_PATHS), function* () {
+        yield* along(k, u, k.rng.pick(ALLOC_PATHS), function* () {
           for (let i = 0; i < b.scale; i++) {
             const size = objectSize(k);
             const m = yield* kmemAlloc(km, size, KM_SLEEP);
@@ -100,25 +265,25 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
         });
         while (live.length > targetObjects) {
           const [a, s] = takeRandom(k, live);
-          yield* along(k, FREE_PATH, function* () {
+          yield* along(k, u, FREE_PATH, function* () {
             kmemFree(km, a, s);
           });
         }
       } else if (r < 0.8 && owner.resident < targetPages) {
         const n = Math.min(8 + k.rng.below(56), targetPages - owner.resident);
         stats.faults++;
-        const ok = yield* along(k, FAULT_PATH, () => pageCreateAnon(k, n, PG_WAIT));
+        const ok = yield* faultIn(k, u, n);
         if (ok) owner.resident += n;
       } else if (live.length > 0) {
         const [a, s] = takeRandom(k, live);
-        yield* along(k, FREE_PATH, function* () {
+        yield* along(k, u, FREE_PATH, function* () {
           kmemFree(km, a, s);
         });
       }
-      yield* along(k, SLEEP_PATH, () => k.delay(b.think_us * 500 + k.rng.below(b.think_us * 1000)));
+      yield* along(k, u, SLEEP_PATH, () => nanosleep(k, b.think_us * 500 + k.rng.below(b.think_us * 1000)));
     }
     // exit(): the process's kernel objects and resident pages go back.
-    yield* along(k, EXIT_PATH, function* () {
+    yield* along(k, u, EXIT_PATH, function* () {
       for (const [a, s] of live) kmemFree(km, a, s);
       if (owner.resident > 0) pageFreeAnon(k, owner.resident);
     });
@@ -128,7 +293,7 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
 }
 
 /** One reader: `ld` reading object files sequentially through ZFS. */
-export function* readerJob(k: Kernel, z: ZfsState, sc: Scenario, t: KThread, stats: LoadStats): KGen<void> {
+export function* readerJob(k: Kernel, z: ZfsState, file: ZfsFile, sc: Scenario, t: KThread, u: UserProc, stats: LoadStats): KGen<void> {
   const r = sc.reader;
   let fd = 3;
   const period = (r.burst_s + r.quiet_s) * 1e9;
@@ -137,16 +302,16 @@ export function* readerJob(k: Kernel, z: ZfsState, sc: Scenario, t: KThread, sta
       // Link phases: every reader reads during the first burst_s seconds of
       // each period and waits out the quiet rest (the build is compiling).
       const into = k.now % period;
-      if (into >= r.burst_s * 1e9) yield* along(k, SLEEP_PATH, () => k.delay(period - into));
+      if (into >= r.burst_s * 1e9) yield* along(k, u, SLEEP_PATH, () => nanosleep(k, period - into));
     }
     t.proc.psargs = `ld -o usr/src/uts/intel/obj${k.rng.below(100)}/unix`;
     const base = k.rng.below(1 << 20) * 1024;
     for (let i = 0; i < r.file_blocks; i++) {
       stats.syscalls++;
-      yield* sysRead(k, z, fd, base + i);
-      yield* along(k, SLEEP_PATH, () => k.delay(r.think_us * 500 + k.rng.below(r.think_us * 1000)));
+      yield* sysRead(k, z, file, fd, base + i);
+      yield* along(k, u, SLEEP_PATH, () => nanosleep(k, r.think_us * 500 + k.rng.below(r.think_us * 1000)));
     }
     fd = 3 + ((fd - 2) % 16);
-    if (r.idle_s > 0) yield* along(k, SLEEP_PATH, () => k.delay(k.rng.below(Math.floor(r.idle_s * 1000) + 1) * 1_000_000));
+    if (r.idle_s > 0) yield* along(k, u, SLEEP_PATH, () => nanosleep(k, k.rng.below(Math.floor(r.idle_s * 1000) + 1) * 1_000_000));
   }
 }

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { simulate, type RunReport } from '../../../src/sim/scenario/run.js';
 import type { KThread } from '../../../src/sim/machine/thread.js';
+import { toAddr } from '../../../src/sim/machine/platform.js';
+import { SIG } from './signatures.js';
 
 /** The seed's stack below assfail, innermost first. */
 const SEED_STACK = [
@@ -71,6 +73,17 @@ describe('illumos #2911', () => {
     expect(t, 'no seed of eight panicked in a reader').toBeDefined();
     expect(innermostFirst(t!)).toEqual(['vpanic', 'assfail', ...SEED_STACK]);
     expect(t!.proc.comm).toBe('ld');
+    // every frame of the read path has its function's real arguments (issue #9, item 9)
+    for (const f of t!.frames.slice(1)) {
+      const sig = SIG.get(f.fn.name);
+      expect(sig, `${f.fn.name} has a known signature`).toBeDefined();
+      expect(Math.min(f.args.length, 6), `${f.fn.name} arity`).toBe(sig!.length);
+      [...sig!].forEach((kind, j) => {
+        const v = toAddr(panicked.sys.k.p, f.args[j]!);
+        if (kind === 'k' || kind === 's') expect(v === 0n || v >= 0xfffffd8000000000n, `${f.fn.name} arg ${j}`).toBe(true);
+        if (kind === 'u') expect(f.args[j]! < 0x80000000, `${f.fn.name} arg ${j}`).toBe(true);
+      });
+    }
   });
 
   it("with the scenario's own seed the same ASSERT fires in a reader's prefetch or txg_sync's write: the same bug", () => {

@@ -37,6 +37,9 @@ export function optionLines(d: AnyDcmd): string[] {
   });
 }
 
+/** Modules built into mdb itself (no dmod handle): the debugger's own and the kvm target's. */
+const BUILTIN_MODULES: ReadonlySet<string> = new Set(['mdb', 'mdb_kvm']);
+
 /** The manual page of one dcmd. */
 export function manPage(d: AnyDcmd, shownName: string, module: string): string {
   const addr = d.address === 'optional' ? '[ addr ] ' : d.address === 'required' ? 'addr ' : '';
@@ -54,7 +57,9 @@ export function manPage(d: AnyDcmd, shownName: string, module: string): string {
     }
     s += '\n';
   }
-  s += `ATTRIBUTES\n\n  Target: kvm\n  Module: ${module}\n  Interface Stability: Evolving\n\n`;
+  // cmd_help(): mdb's built-in modules mark their interfaces Evolving, loaded dmods (genunix, zfs ...) Unstable
+  const stability = BUILTIN_MODULES.has(module) ? 'Evolving' : 'Unstable';
+  s += `ATTRIBUTES\n\n  Target: kvm\n  Module: ${module}\n  Interface Stability: ${stability}\n\n`;
   return s;
 }
 

@@ -31,15 +31,15 @@ oth, shndx, name. -t takes a list of types: func, objt, noty.
 EXAMPLES
   > kmem_cache_alloc::nm
   Value              Size               Type  Bind  Other Shndx    Name
-  0xfffffffffb804d70|0x00000000000003a0|FUNC |GLOB |0x0  |1       |kmem_cache_alloc
+  0xfffffffffb805330|0x00000000000003a0|FUNC |GLOB |0x0  |1       |kmem_cache_alloc
   > ::nm -t objt genunix
   Value              Size               Type  Bind  Other Shndx    Name
   0xfffffffffbc00000|0x0000000000000020|OBJT |GLOB |0x0  |3       |cv_sobj_ops
   0xfffffffffbc00020|0x0000000000000020|OBJT |GLOB |0x0  |3       |mutex_sobj_ops
   ...
   > ::nm -p -t func unix
-  0xfffffffffb800000::nmadd -f -s 0x160 _resume_from_idle
-  0xfffffffffb800160::nmadd -f -s 0x2e0 brand_sys_sysenter
+  0xfffffffffb800000::nmadd -f -s 0x1a0 _locore_start
+  0xfffffffffb8001a0::nmadd -f -s 0x160 _resume_from_idle
   ...`,
   options: {
     d: flag('print values and sizes in decimal'),

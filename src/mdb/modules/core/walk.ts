@@ -23,9 +23,9 @@ EXAMPLES
   0xfffffffffbe02700
   0xfffffffffbe03280
   > ::kmem_cache -n zio_cache | ::walk kmem
-  0xffffff01c0aa76d0
-  0xffffff01c0aae030
-  0xffffff01c0aae6b0
+  0xffffff01c0af5048
+  0xffffff01c0af6350
+  0xffffff01c0afe370
   ...
   > ::walk cpu c | ::print cpu_t cpu_id
   cpu_id = 0

@@ -57,13 +57,13 @@ arguments printed per frame. $c is the same command.
 
 EXAMPLES
   > $c
-  vpanic(fffffffffbe149c0, ffffff0008b74020)
-  assfail+0x15(fffffffffbe14940, fffffffffbe14980, a26)
-  kmem_cache_alloc+0x1b7(ffffff01c003d380, 4)
-  bd_xfer_alloc+0xaa(ffffff01c0a42100, ffffff01c0a51340, fffffffffb80e260, 4)
-  bd_strategy+0x73(ffffff01c0a51340)
+  vpanic(fffffffffbe14a00, ffffff0008b6d020)
+  assfail+0x15(fffffffffbe14980, fffffffffbe149c0, a26)
+  kmem_cache_alloc+0x1b7(ffffff01c0040000, 4)
+  bd_xfer_alloc+0xaa(ffffff01c0a43100, ffffff01c42ecac0, fffffffffb80f260, 4)
+  bd_strategy+0x73(ffffff01c42ecac0)
   ...
-  > ffffff01c0a43480$c 0
+  > ffffff01c0a4a480$c 0
   swtch+0xc7()
   cv_wait+0x47()
   page_create_throttle+0x151()
@@ -88,9 +88,9 @@ pointer width. $C is the same command.
 
 EXAMPLES
   > $C
-  ffffff0008b73f90 vpanic(fffffffffbe149c0, ffffff0008b74020)
-  ffffff0008b74050 assfail+0x15(fffffffffbe14940, fffffffffbe14980, a26)
-  ffffff0008b74110 kmem_cache_alloc+0x1b7(ffffff01c003d380, 4)
+  ffffff0008b6cf90 vpanic(fffffffffbe14a00, ffffff0008b6d020)
+  ffffff0008b6d050 assfail+0x15(fffffffffbe14980, fffffffffbe149c0, a26)
+  ffffff0008b6d110 kmem_cache_alloc+0x1b7(ffffff01c0040000, 4)
   ...`,
   options: {},
   input: 'kthread_t',

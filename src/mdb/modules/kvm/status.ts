@@ -1,8 +1,8 @@
 /*
  * ::status — what is being debugged (the kvm target's status): the dump and
  * the machine it came from, the operating system, the panic message, and
- * what the dump holds. A live dump (savecore -L) has no panic message and
- * says so instead.
+ * what the dump holds, as kt_status_dcmd() prints them: on illumos the image
+ * uuid, and the panic string (empty for a live dump, savecore -L).
  */
 import { defineDcmd, text } from '../../dcmd.js';
 import { UsageError } from '../../errors.js';
@@ -23,13 +23,15 @@ export default defineDcmd({
   summary: 'print summary of current target',
   help: `Prints what is being debugged: the crash dump and the host it came from,
 the operating system release, version and platform, the panic message, and
-what the dump contains. A live dump (taken with savecore -L on a running
-system) has no panic message; ::status says it is a live dump instead.
+what the dump contains. An illumos dump also gives the OS image's UUID; a
+live dump (taken with savecore -L on a running system) has an empty panic
+message.
 
 EXAMPLES
   > ::status
   debugging crash dump dumps/illumos-2911.dump (64-bit) from build-kvm
   operating system: 5.11 illumos-2012.10 DEBUG (i86pc)
+  image uuid: 38489eb3-0ba2-431f-b2fd-bb63d3e9fccb
   panic message: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
   dump content: kernel pages only`,
   options: {},
@@ -42,7 +44,18 @@ EXAMPLES
     const panic = readPanic(ctx.target);
     const lines = [`debugging crash dump ${path === undefined ? '' : path + ' '}(${bits}-bit) from ${h.hostname}`, `operating system: ${release} ${version} (${h.platform})`];
     const entry = h.entry;
-    if (panic) lines.push(`panic message: ${panic.message}`);
+    let uuid: string | null = null;
+    if (h.os === 'illumos') {
+      // kt_status_dcmd(): the dump header's image uuid, then its panic string (empty for a live dump)
+      const sym = ctx.target.lookupSymbol('dump_osimage_uuid');
+      try {
+        if (sym) uuid = ctx.target.readString(sym.addr, 37) || null;
+      } catch {
+        uuid = null;
+      }
+      lines.push(`image uuid: ${uuid ?? '(not set)'}`);
+      lines.push(`panic message: ${panic ? panic.message : ''}`);
+    } else if (panic) lines.push(`panic message: ${panic.message}`);
     else if (entry) lines.push(`hang: no panic; the debugger was entered (${entry.reason}) on CPU ${entry.cpu}, thread ${entry.thread}, and the dump taken there`);
     else lines.push('live dump: taken from a running system (savecore -L); there was no panic');
     lines.push('dump content: kernel pages only');
@@ -54,6 +67,7 @@ EXAMPLES
         release,
         version,
         platform: h.platform,
+        imageUuid: uuid,
         dumpKind: h.dumpKind,
         panic: panic ? { message: panic.message, thread: panic.thread, cpu: panic.cpu } : null,
         entry: entry ? { reason: entry.reason, thread: entry.thread, cpu: entry.cpu } : null,

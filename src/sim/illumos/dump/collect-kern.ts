@@ -19,13 +19,18 @@ import { callSiteOffset, func } from '../../machine/symbols.js';
  */
 const resumeFn = func('unix', 'resume', 0xf0);
 const resumeFromIdle = func('unix', '_resume_from_idle', 0x160);
+const swtchFn = func('unix', 'swtch', 0x1a0);
+const locoreStart = func('unix', '_locore_start', 0x1a0);
+/** kas: the kernel's address space, p_as of p0 and of the system processes */
+const KAS_SIZE = 0xe0;
 /** resume_return - _resume_from_idle */
 const RESUME_RETURN = 0x12b;
 /** resume() pushes the callee-saved registers below swtch's frame */
 const RESUME_FRAME = 0x30;
 import type { StackTable } from '../../machine/stacks.js';
-import type { Frame, KThread } from '../../machine/thread.js';
+import { TS_FREE, TS_ONPROC, type Frame, type KThread } from '../../machine/thread.js';
 import type { Kmem } from '../kmem/kmem.js';
+import { kernelObject } from '../kern/kobj.js';
 
 /** A global variable to describe: name, size, value (a Kva when ptr). */
 export interface GlobalVar {
@@ -49,16 +54,75 @@ function pcOffset(f: Frame, innermost: boolean): number {
   return callSiteOffset(f.fn, f.fn);
 }
 
+/**
+ * The OS image's UUID, set once at install: derived from the machine (its
+ * hostname and seed) so the same scenario and seed give the same dump.
+ */
+export function imageUuid(seed: number, hostname: string): string {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  let out = '';
+  const src = `${hostname}/${seed}`;
+  for (let i = 0; out.length < 32; i++) {
+    h ^= src.charCodeAt(i % src.length) + i;
+    h = Math.imul(h, 0x01000193) >>> 0;
+    out += (h >>> 24).toString(16).padStart(2, '0');
+  }
+  // RFC 4122 version 4 layout, as uuid_generate_random() makes it
+  const v = out.split('');
+  v[12] = '4';
+  v[16] = ((parseInt(v[16]!, 16) & 0x3) | 0x8).toString(16);
+  const x = v.join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+/** What a user thread's process holds (its LWP, its address space), by thread. */
+export type UserThreads = ReadonlyMap<KThread, { lwp: Kva; as: Kva }>;
+
+/**
+ * The frames of t as the dump records them, innermost last. An idle thread
+ * that gave its CPU away did so by calling swtch() from idle() (disp.c), so
+ * its stack ends in swtch, not in idle.
+ */
+function recordedFrames(k: Kernel, t: KThread): Frame[] {
+  // t0 did not start in thread_start(): _locore_start called main() on it
+  if (t === k.t0 && t.frames.length > 0) {
+    const base = t.frames[0]!;
+    return [{ ...base, fn: locoreStart, pcOff: callSiteOffset(locoreStart, t.frames[1]?.fn ?? locoreStart) }, ...t.frames.slice(1)];
+  }
+  const c = k.cpus.find((x) => x.idle === t);
+  if (!c || c.thread === t || c.thread === null) return t.frames;
+  const idleFr = t.frames[t.frames.length - 1]!;
+  const fr: Frame = { ...idleFr, pcOff: callSiteOffset(idleFr.fn, swtchFn) };
+  return [...t.frames.slice(0, -1), fr, { fn: swtchFn, pcOff: 0, fp: idleFr.fp - swtchFn.frameSize, args: [], ptrMask: 0, locals: [] }];
+}
+
+/**
+ * t_state as illumos has it. An interrupt thread between interrupts is free
+ * (TS_FREE, thread_create_intr()); the machine parks it asleep on its device.
+ * An idle thread is TS_ONPROC for good: disp() sets it so when it picks it,
+ * and swtch() never changes the state of the idle thread it leaves.
+ */
+function illumosState(k: Kernel, t: KThread): number {
+  // (or runnable with nothing on its stack: the interrupt it will take is still pending)
+  if (t.intr && t.state !== TS_ONPROC && t.frames.length <= 1) return TS_FREE;
+  if (k.cpus.some((c) => c.idle === t)) return TS_ONPROC;
+  return t.state;
+}
+
 export function collectKernel(
   k: Kernel,
   km: Kmem,
   L: CtfBuilder,
   globals: GlobalVar[],
   add: (t: Table) => void,
+  user: UserThreads = new Map(),
 ): void {
   const A = (kva: Kva): bigint => toAddr(k.p, kva);
   const u = (v: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(v)));
 
+  const kas = kernelObject(k, 'genunix', 'kas', KAS_SIZE).addr;
+  // t0 is p0's own LWP, lwp0 (::threadlist shows it as sched/1)
+  const lwp0 = kernelObject(k, 'genunix', 'lwp0', 0x3a8).addr;
   // Globals get their addresses in kernel data now; strings follow them.
   const gt = formatTable('globals');
   const st = formatTable('strings');
@@ -73,6 +137,9 @@ export function collectKernel(
     gt.add({ addr: A(o.addr), size: g.size, value });
   }
   for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
+  // dump_osimage_uuid (char [37]): the OS image's UUID, which dumpsys() copies
+  // into the dump header and mdb's ::status prints as "image uuid:"
+  st.add({ addr: A(kernelObject(k, 'genunix', 'dump_osimage_uuid', 37).addr), text: imageUuid(k.cfg.seed, k.cfg.hostname) });
   add(gt.build());
   add(st.build());
 
@@ -105,6 +172,8 @@ export function collectKernel(
     t_cpu: 'u64',
     t_did: 'u64',
     t_procp: 'u64',
+    t_tid: 'i32',
+    t_lwp: 'u64',
     t_disp_time: 'i64',
     t_next: 'u64',
     t_prev: 'u64',
@@ -113,7 +182,10 @@ export function collectKernel(
   const n = k.threads.length;
   k.threads.forEach((t, i) => {
     threadRow.set(t, i);
-    const frames = t.frames;
+    const frames = recordedFrames(k, t);
+    const state = illumosState(k, t);
+    const free = state === TS_FREE;
+    const ut = user.get(t) ?? (t === k.t0 ? { lwp: lwp0, as: kas } : undefined);
     const inner = frames[frames.length - 1]!;
     const switched = inner.fn.name === 'swtch';
     // swtch() called resume(): its pc is that call's return address
@@ -128,21 +200,25 @@ export function collectKernel(
       t_startpc: A(t.startFn.addr),
       t_bound_cpu: t.boundCpu >= 0 ? A(k.cpus[t.boundCpu]!.addr) : 0n,
       t_flag: t.intr ? 0x1 : 0,
-      t_state: t.state,
+      t_state: state,
       t_pri: t.pri,
-      t_pc: A(innerPc),
-      t_sp: A(innerSp),
-      t_wchan: A(t.wchan),
-      t_sobj_ops: sobjAddr(t),
+      t_pc: free ? 0n : A(innerPc),
+      t_sp: free ? 0n : A(innerSp),
+      t_wchan: free ? 0n : A(t.wchan),
+      t_sobj_ops: free ? 0n : sobjAddr(t),
       t_cpu: A(k.cpus[t.cpu]!.addr),
       t_did: BigInt(t.did),
       t_procp: A(t.proc.addr),
+      // lwp_create() gives a process's first LWP id 1; kernel threads have none
+      t_tid: ut ? 1 : 0,
+      t_lwp: ut ? A(ut.lwp) : 0n,
       t_disp_time: BigInt(Math.trunc(t.dispTime / 10_000_000)),
       t_next: A(k.threads[(i + 1) % n]!.addr),
       t_prev: A(k.threads[(i - 1 + n) % n]!.addr),
     });
     // innermost first; the outermost frame (thread_start) closes the chain
-    for (let d = 0; d < frames.length; d++) {
+    // a free interrupt thread has nothing on its stack
+    for (let d = 0; d < (free ? 0 : frames.length); d++) {
       const f = frames[frames.length - 1 - d]!;
       if (f.hidden) continue;
       const pc = f.fn.addr + pcOffset(f, d === 0);
@@ -151,7 +227,9 @@ export function collectKernel(
         depth: d,
         fp: A(f.fp),
         pc: A(pc),
-        args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : u(v))),
+        // amd64 passes six arguments in registers and a -save_args kernel keeps
+        // those on the stack, which is all mdb's $c can show
+        args: f.args.slice(0, 6).map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : u(v))),
         locals: f.locals.map((v) => A(v)),
       });
     }
@@ -163,6 +241,7 @@ export function collectKernel(
   const pr = new TableBuilder('proc_t', {
     addr: 'u64',
     p_stat: 'u8',
+    p_as: 'u64',
     p_ppid: 'i32',
     p_pidp: 'u64',
     p_tlist: 'u64',
@@ -172,9 +251,11 @@ export function collectKernel(
   const pid = new TableBuilder('struct pid', { addr: 'u64', pid_id: 'i32' });
   for (const proc of k.procs) {
     const first = k.threads.find((t) => t.proc === proc);
+    const ut = first ? user.get(first) : undefined;
     pr.add({
       addr: A(proc.addr),
       p_stat: 2,
+      p_as: A(ut ? ut.as : kas),
       p_ppid: proc.pid === 0 ? 0 : 1,
       p_pidp: A(proc.addr + PID),
       p_tlist: first ? A(first.addr) : 0n,

@@ -65,7 +65,7 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
       ptr: true,
     })),
   ];
-  collectKernel(k, km, L, globals, add);
+  collectKernel(k, km, L, globals, add, sys.user);
   collectKmem(km, L, add);
   collectVmem(k, vmemList(k), add);
   collectIo(sys, L, add);

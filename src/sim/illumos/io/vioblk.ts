@@ -69,23 +69,27 @@ export function vioblkCreate(k: Kernel, latencyNs: number, jitterNs: number): Vi
 
 /** The device's interrupt thread: sleep until the next completion is due, then deliver it. */
 export function* vioblkIntrThread(k: Kernel, dev: Vioblk): KGen<void> {
-  const f0 = k.enter(intr_thread, 0);
   for (;;) {
+    // Between interrupts the thread is free (TS_FREE in the dump): nothing on
+    // its stack. The machine parks it on the device until a completion is due.
     if (dev.inflight.length === 0) {
-      yield* k.cvWait(dev.addr);
+      yield { kind: 'sleep', wchan: dev.addr, sobj: 'cv' };
       continue;
     }
     let next = Infinity;
     for (const x of dev.inflight) if (x.at < next) next = x.at;
     if (next > k.now) {
-      yield* k.cvWait(dev.addr, next - k.now);
+      yield { kind: 'sleep', wchan: dev.addr, sobj: 'cv', timeoutNs: next - k.now };
+      k.curthread!.timedOut = false;
       continue;
     }
-    const fr = k.enter(vioblk_int_handler, 0b1, dev.addr);
+    // the interrupt: intr_thread() runs the handler, vioblk_int_handler(arg1, arg2)
+    const f0 = k.enter(intr_thread, 0);
+    const fr = k.enter(vioblk_int_handler, 0b1, dev.addr, 0);
     const due = dev.inflight.filter((x) => x.at <= k.now);
     dev.inflight = dev.inflight.filter((x) => x.at > k.now);
     for (const x of due) bdXferDone(k, x.bd, x.xi, 0);
     k.leave(fr);
+    k.leave(f0);
   }
-  k.leave(f0);
 }

@@ -22,6 +22,7 @@ import { CtfBuilder, ILP32, LP64 } from '../../../dump/ctf.js';
 import { declareVmemTypes, VMEM_HASH_INITIAL } from '../../../dump/types/illumos/vmem.js';
 import { SegStacks, VMEM_ROTOR, VMEM_SPAN, VmemSeg, insertA } from './btag.js';
 import { Freemap, makeFreelistHeads } from './freelist.js';
+import { turnstileBlock } from '../kern/condvar.js';
 
 // ---- layout --------------------------------------------------------------
 
@@ -93,8 +94,6 @@ export function vpanic(k: Kernel, message: string): never {
 }
 
 const mutex_vector_enter = func('unix', 'mutex_vector_enter', 0x2c0);
-const turnstile_block = func('genunix', 'turnstile_block', 0x6a0);
-const swtch = func('unix', 'swtch', 0x1a0);
 
 /** Stands for "no thread" as a lock owner while the kernel boots single-threaded. */
 const BOOT_OWNER = { boot: true };
@@ -114,11 +113,7 @@ export function* mutexEnter(k: Kernel, m: SimMutex): KGen<void> {
   if (m.owner !== null) {
     const fr = enter(k, mutex_vector_enter, 0b1, m.addr);
     while (m.owner !== null) {
-      const tb = enter(k, turnstile_block, 0);
-      const sw = enter(k, swtch, 0);
-      yield { kind: 'sleep', wchan: m.addr, sobj: 'mutex' };
-      leave(k, sw);
-      leave(k, tb);
+      yield* turnstileBlock(k, m.addr);
     }
     leave(k, fr);
   }

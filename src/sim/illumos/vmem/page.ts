@@ -37,6 +37,8 @@ import type { Kva } from '../../machine/platform.js';
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import { enter, leave } from './arena.js';
+import { cvWaitOn, delayTicks } from '../kern/condvar.js';
+import { kernelObject } from '../kern/kobj.js';
 
 /** page creation flags (vm/page.h) */
 export const PG_EXCL = 0x0001;
@@ -164,7 +166,8 @@ function* sleepOnFreemem(k: Kernel, ps: PageSupply, npages: number): KGen<void> 
   if (!k.curthread) throw new Error('simulator bug: a boot-time page allocation would wait for memory');
   ps.needfree += npages;
   ps.freemem_wait++;
-  yield* k.cvWait(ps.freememCv);
+  // cv_wait(&freemem_cv, &new_freemem_lock)
+  yield* cvWaitOn(k, ps.freememCv, ps.globals.get('new_freemem_lock') ?? 0);
   ps.freemem_wait--;
   ps.needfree -= npages;
 }
@@ -219,14 +222,30 @@ export function* pageCreateWait(k: Kernel, npages: number, flags: number): KGen<
   }
 }
 
+/** Whose pages page_create_va() creates: the vnode and offset they get, the segment and address they are for. */
+export interface PageCreateAt {
+  vp: Kva;
+  off: number;
+  seg: Kva;
+  vaddr: Kva;
+}
+
+/** Kernel heap pages: named by kvp (or zvp for ZFS's arenas) at their own address, in kvseg (segkmem_page_create). */
+export function kernelPageAt(k: Kernel, vaddr: Kva, zio = false): PageCreateAt {
+  const vp = kernelObject(k, 'genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
+  return { vp, off: vaddr, seg: kernelObject(k, 'genunix', 'kvseg', 0x80).addr, vaddr };
+}
+
 /**
  * models page_create_va()'s accounting: page_create_wait() takes the pages,
  * throttling first when memory is short (so a throttled thread sleeps in
  * page_create_throttle() under page_create_wait() under page_create_va()).
  */
-export function* pageCreateVa(k: Kernel, npages: number, flags: number): KGen<boolean> {
+export function* pageCreateVa(k: Kernel, npages: number, flags: number, at?: PageCreateAt): KGen<boolean> {
   const ps = pageSupply(k);
-  const fr = enter(k, page_create_va, 0, npages, flags);
+  // page_create_va(vp, off, bytes, flags, seg, vaddr)
+  const w = at ?? kernelPageAt(k, 0);
+  const fr = enter(k, page_create_va, 0b110001, w.vp, w.off, npages * k.p.pagesize, flags, w.seg, w.vaddr);
   const ok = yield* pageCreateWait(k, npages, flags);
   if (ok && ps.freemem < ps.minfree) wakePageout(k, ps);
   if (!ok) ps.stats.createFails++;
@@ -252,7 +271,8 @@ export function* pageResv(k: Kernel, npages: number, kmflag: number, reap?: (k: 
     ps.stats.resvWaits++;
     ps.needfree += npages;
     reap?.(k);
-    yield* k.delay(250_000_000);
+    // delay(hz >> 2)
+    yield* delayTicks(k, 250_000_000);
     ps.needfree -= npages;
   }
   ps.availrmem -= npages;
@@ -275,8 +295,8 @@ export function pageFree(k: Kernel, n: number): void {
 }
 
 /** Pages for the kernel heap (segkmem): page_create_va() plus the bookkeeping of kernel pages. */
-export function* pageCreateKernel(k: Kernel, npages: number, flags: number): KGen<boolean> {
-  const ok = yield* pageCreateVa(k, npages, flags);
+export function* pageCreateKernel(k: Kernel, npages: number, flags: number, at?: PageCreateAt): KGen<boolean> {
+  const ok = yield* pageCreateVa(k, npages, flags, at);
   if (ok) pageSupply(k).kernelPages += npages;
   return ok;
 }
@@ -293,8 +313,8 @@ export function pageFreeKernel(k: Kernel, npages: number): void {
  * build up memory pressure. PG_PUSHPAGE without PG_WAIT takes pages without
  * regard to the thresholds (down to none at all) and never blocks.
  */
-export function* pageCreateAnon(k: Kernel, n: number, flags: number = PG_WAIT): KGen<boolean> {
-  const ok = yield* pageCreateVa(k, n, flags);
+export function* pageCreateAnon(k: Kernel, n: number, flags: number = PG_WAIT, at?: PageCreateAt): KGen<boolean> {
+  const ok = yield* pageCreateVa(k, n, flags, at);
   if (ok) pageSupply(k).anonPages += n;
   return ok;
 }

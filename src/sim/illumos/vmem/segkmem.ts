@@ -63,6 +63,7 @@ import {
   PG_PUSHPAGE,
   PG_WAIT,
   hasPageSupply,
+  kernelPageAt,
   pageCreateKernel,
   pageFreeKernel,
   pageInit,
@@ -70,6 +71,7 @@ import {
   pageUnresv,
   type PageConfig,
 } from './page.js';
+import { kernelObject } from '../kern/kobj.js';
 
 const segkmem_alloc = func('genunix', 'segkmem_alloc', 0x20);
 const segkmem_alloc_vn = func('genunix', 'segkmem_alloc_vn', 0x150);
@@ -88,14 +90,16 @@ function btopr(k: Kernel, size: number): number {
 }
 
 /** models segkmem_page_create(): VM flags to page creation flags, then page_create_va() */
-function* segkmemPageCreate(k: Kernel, addr: Kva, size: number, vmflag: number): KGen<boolean> {
-  const fr = enter(k, segkmem_page_create, 0b1, addr, size, vmflag);
+function* segkmemPageCreate(k: Kernel, addr: Kva, size: number, vmflag: number, zio = false): KGen<boolean> {
+  const at = kernelPageAt(k, addr, zio);
+  // segkmem_page_create(addr, size, vmflag, arg): arg is the vnode, kvp or zvp
+  const fr = enter(k, segkmem_page_create, 0b1001, addr, size, vmflag, at.vp);
   // No kernel cage on x86, so PG_NORELOC would be dropped by page_create_va() anyway.
   let pgflags = PG_EXCL;
   if (!(vmflag & VM_NOSLEEP)) pgflags |= PG_WAIT;
   if (vmflag & VM_PANIC) pgflags |= PG_PANIC;
   if (vmflag & VM_PUSHPAGE) pgflags |= PG_PUSHPAGE;
-  const ok = yield* pageCreateKernel(k, btopr(k, size), pgflags);
+  const ok = yield* pageCreateKernel(k, btopr(k, size), pgflags, at);
   leave(k, fr);
   return ok;
 }
@@ -105,8 +109,9 @@ function* segkmemPageCreate(k: Kernel, addr: Kva, size: number, vmflag: number):
  * space from vmp first when inaddr is 0. Returns 0 (space given back) when
  * availrmem or the pages cannot be had.
  */
-export function* segkmemXalloc(k: Kernel, vmp: Vmem, inaddr: Kva, size: number, vmflag: number): KGen<Kva> {
-  const fr = enter(k, segkmem_xalloc, 0b11, vmp.addr, inaddr, size, vmflag);
+export function* segkmemXalloc(k: Kernel, vmp: Vmem, inaddr: Kva, size: number, vmflag: number, zio = false): KGen<Kva> {
+  // segkmem_xalloc(vmp, inaddr, size, vmflag, attr, page_create_func, pcarg): the first six
+  const fr = enter(k, segkmem_xalloc, 0b100011, vmp.addr, inaddr, size, vmflag, 0, segkmem_page_create.addr);
   const npages = btopr(k, size);
   let addr = inaddr;
   if (inaddr === 0) {
@@ -121,7 +126,7 @@ export function* segkmemXalloc(k: Kernel, vmp: Vmem, inaddr: Kva, size: number, 
     leave(k, fr);
     return 0;
   }
-  if (!(yield* segkmemPageCreate(k, addr, size, vmflag))) {
+  if (!(yield* segkmemPageCreate(k, addr, size, vmflag, zio))) {
     if (inaddr === 0) vmemFree(k, vmp, addr, size);
     pageUnresv(k, npages);
     leave(k, fr);
@@ -131,12 +136,22 @@ export function* segkmemXalloc(k: Kernel, vmp: Vmem, inaddr: Kva, size: number, 
   return addr;
 }
 
-/** models segkmem_alloc() (through segkmem_alloc_vn() on kvp): space from vmp, backed by pages */
+/**
+ * models segkmem_alloc_vn(vmp, size, vmflag, vp): space from vmp, backed by
+ * pages of vp: kvp for segkmem_alloc(), zvp for segkmem_zio_alloc().
+ */
+export function* segkmemAllocVn(k: Kernel, vmp: Vmem, size: number, vmflag: number, zio: boolean): KGen<Kva> {
+  const vp = kernelObject(k, 'genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
+  const fr = enter(k, segkmem_alloc_vn, 0b1001, vmp.addr, size, vmflag, vp);
+  const a = yield* segkmemXalloc(k, vmp, 0, size, vmflag, zio);
+  leave(k, fr);
+  return a;
+}
+
+/** models segkmem_alloc(): segkmem_alloc_vn() on kvp */
 export function* segkmemAlloc(k: Kernel, vmp: Vmem, size: number, vmflag: number): KGen<Kva> {
   const f0 = enter(k, segkmem_alloc, 0b1, vmp.addr, size, vmflag);
-  const fr = enter(k, segkmem_alloc_vn, 0b1, vmp.addr, size, vmflag);
-  const a = yield* segkmemXalloc(k, vmp, 0, size, vmflag);
-  leave(k, fr);
+  const a = yield* segkmemAllocVn(k, vmp, size, vmflag, false);
   leave(k, f0);
   return a;
 }

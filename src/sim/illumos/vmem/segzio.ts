@@ -11,16 +11,16 @@ import type { Kva } from '../../machine/platform.js';
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import { enter, leave, type Vmem, type VmemImportFn, type VmemReleaseFn } from './arena.js';
-import { segkmemAlloc, segkmemFree } from './segkmem.js';
+import { segkmemAllocVn, segkmemFree } from './segkmem.js';
 import { VM_SLEEP, VMEM_ALLOC_IMPORT, VMEM_FREE_RELEASE, vmemCreateNow } from './vmem.js';
 
 const segkmem_zio_alloc = func('genunix', 'segkmem_zio_alloc', 0x40);
 const segkmem_zio_free = func('genunix', 'segkmem_zio_free', 0x30);
 
-/** models segkmem_zio_alloc(): pages for the zio vnode, as segkmem_alloc() takes them */
+/** models segkmem_zio_alloc(): segkmem_alloc_vn() on zvp, the zio vnode */
 function* segkmemZioAlloc(k: Kernel, vmp: Vmem, size: number, vmflag: number): KGen<Kva> {
   const fr = enter(k, segkmem_zio_alloc, 0b1, vmp.addr, size, vmflag);
-  const a = yield* segkmemAlloc(k, vmp, size, vmflag);
+  const a = yield* segkmemAllocVn(k, vmp, size, vmflag, true);
   leave(k, fr);
   return a;
 }

@@ -39,6 +39,7 @@ import { qcacheFor, qcacheOpsOf, requestKmemReap } from './qcache.js';
 import { px, segAlloc, segCreate, spanCreate } from './span.js';
 import { vmemAdvance } from './free.js';
 import { maybeGrowHash } from './update.js';
+import { cvWaitOn } from '../kern/condvar.js';
 
 const vmem_alloc = func('genunix', 'vmem_alloc', 0x1d0);
 const vmem_xalloc = func('genunix', 'vmem_xalloc', 0x6f0);
@@ -48,7 +49,8 @@ const vmem_nextfit_alloc = func('genunix', 'vmem_nextfit_alloc', 0x2b0);
 function* waitForSpace(k: Kernel, vmp: Vmem): KGen<void> {
   if (!k.curthread) throw new Error(`simulator bug: boot allocation from ${vmp.name} would wait for space`);
   vmp.kstat.vk_wait++;
-  yield* k.cvWait(vmp.cvAddr);
+  // cv_wait(&vmp->vm_cv, &vmp->vm_lock): vm_lock is at the start of the vmem_t
+  yield* cvWaitOn(k, vmp.cvAddr, vmp.addr);
 }
 
 /**

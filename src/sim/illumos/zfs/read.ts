@@ -14,10 +14,13 @@
  * buffer, so a read then allocates no new memory for data.
  */
 import type { Kernel } from '../../machine/kernel.js';
+import type { Kva } from '../../machine/platform.js';
 import { func } from '../../machine/symbols.js';
-import type { KGen } from '../../machine/thread.js';
-import { kmemCacheAlloc, kmemCacheAllocNoSleep, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, type Kmem, type KmemCache } from '../kmem/kmem.js';
+import { runNoSleep } from '../../machine/sync.js';
+import type { Frame, KGen } from '../../machine/thread.js';
+import { kmemAlloc, kmemCacheAlloc, kmemCacheAllocNoSleep, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
 import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
+import { kernelObject } from '../kern/kobj.js';
 
 const brand_sys_sysenter = func('unix', 'brand_sys_sysenter', 0x2e0);
 const read32 = func('genunix', 'read32', 0x40);
@@ -36,6 +39,9 @@ const dbuf_prefetch = func('zfs', 'dbuf_prefetch', 0x1a0);
 const dsl_read = func('zfs', 'dsl_read', 0x40);
 const arc_read = func('zfs', 'arc_read', 0xc0);
 const arc_read_nolock = func('zfs', 'arc_read_nolock', 0x980);
+const dbuf_read_impl = func('zfs', 'dbuf_read_impl', 0x2a0);
+/** the done callback dbuf_read_impl() hands arc_read() */
+const dbuf_read_done = func('zfs', 'dbuf_read_done', 0x110);
 
 const arc_buf_alloc = func('zfs', 'arc_buf_alloc', 0xe0);
 const arc_get_data_buf = func('zfs', 'arc_get_data_buf', 0x1f0);
@@ -44,6 +50,54 @@ const zio_data_buf_alloc = func('zfs', 'zio_data_buf_alloc', 0x40);
 
 const SIZEOF_ARC_BUF_HDR = 0xf8;
 const BLOCK = 1 << 17;
+
+/*
+ * Sizes (amd64, 2012) of the objects an open file on ZFS holds, so the read
+ * path's frames carry the arguments of the real signatures: the vnode
+ * (vn_cache), its dnode (dnode_t), the dbufs of the level-1 indirect block
+ * and of the data block (dmu_buf_impl_t), the L1 block's arc_buf_t and its
+ * 16K data (zio_buf_16384), whose blkptr_t array the prefetcher reads, the
+ * prefetch stream (a kmem_zalloc'd zstream_t) and the reader's cred_t.
+ */
+const SIZEOF_VNODE = 0xc8;
+const SIZEOF_DNODE = 0x2f8;
+const SIZEOF_DBUF = 0xf0;
+const SIZEOF_ARC_BUF = 0x38;
+const SIZEOF_ZSTREAM = 0x70;
+const SIZEOF_CRED = 0x78;
+const SIZEOF_OBJSET = 0x4e8;
+const SIZEOF_SPA = 0x1a38;
+/** offsetof (dnode_t, dn_zfetch): the zfetch_t dmu_zfetch() works on */
+const DN_ZFETCH = 0x268;
+/** sizeof (blkptr_t): an indirect block is an array of them */
+const SIZEOF_BLKPTR = 0x80;
+const L1_SIZE = 16384;
+/** ZIO_PRIORITY_SYNC_READ and ZIO_PRIORITY_ASYNC_READ (zio_priority_table[] values) */
+const ZIO_PRIORITY_SYNC_READ = 0;
+const ZIO_PRIORITY_ASYNC_READ = 6;
+/** dbuf_read() flags from dmu_buf_hold_array_by_dnode(): DB_RF_CANFAIL | DB_RF_HAVESTRUCT */
+const DBUF_FLAGS = 0x2 | 0x4;
+
+/** An open file on the pool, as a reader's read(2) reaches it. */
+export interface ZfsFile {
+  vp: Kva;
+  cred: Kva;
+  dn: Kva;
+  /** dn_object */
+  object: number;
+  /** dbuf of the data block being read */
+  db: Kva;
+  /** the L1 indirect block: its dbuf's arc_buf_t and data (the blkptr_t array) */
+  l1buf: Kva;
+  l1data: Kva;
+  /** dmu_zfetch's stream */
+  zs: Kva;
+}
+
+/** A local variable's address inside a frame (below its frame pointer). */
+export function frameLocal(fr: Frame, off: number): Kva {
+  return fr.fp - Math.min(off, Math.max(8, fr.fn.frameSize - 8));
+}
 
 export interface Arc {
   hdrCache: KmemCache;
@@ -61,6 +115,10 @@ export interface Arc {
 
 export interface ZfsState {
   spa: Spa;
+  /** the spa_t and the pool's objset_t (kmem_zalloc'd at import) */
+  spaAddr: Kva;
+  os: Kva;
+  caches: { vn: KmemCache; dnode: KmemCache; dbuf: KmemCache; arcBuf: KmemCache; cred: KmemCache; l1: KmemCache };
   arc: Arc;
   km: Kmem;
   /** dmu_zfetch: blocks prefetched ahead of a sequential reader */
@@ -69,10 +127,28 @@ export interface ZfsState {
 }
 
 /** arc_init()'s header cache; the ARC's file data comes from zio_data_buf_<BLOCK> (zio_init()) */
-export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: number, dataCache: KmemCache): ZfsState {
+export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: number, dataCache: KmemCache, l1: KmemCache): ZfsState {
   const hdrCache = kmemCacheCreate(km, { name: 'arc_buf_hdr_t', bufsize: SIZEOF_ARC_BUF_HDR, align: 8 });
+  // arc_init(): "arc_buf_t" beside the header cache; dbuf_init(), dnode_init():
+  // dmu_buf_impl_t and dnode_t; vn_create_cache(); cred_init()'s cred_cache
+  const caches = {
+    vn: kmemCacheCreate(km, { name: 'vn_cache', bufsize: SIZEOF_VNODE, align: 8 }),
+    dnode: kmemCacheCreate(km, { name: 'dnode_t', bufsize: SIZEOF_DNODE, align: 8 }),
+    dbuf: kmemCacheCreate(km, { name: 'dmu_buf_impl_t', bufsize: SIZEOF_DBUF, align: 8 }),
+    arcBuf: kmemCacheCreate(km, { name: 'arc_buf_t', bufsize: SIZEOF_ARC_BUF, align: 8 }),
+    cred: kmemCacheCreate(km, { name: 'cred_cache', bufsize: SIZEOF_CRED, align: 8 }),
+    l1,
+  };
+  const zalloc = (size: number): Kva => {
+    const m = runNoSleep(kmemAlloc(km, size, KM_SLEEP), 'spa_import');
+    if (m === null) throw new Error('simulator: no memory for the pool at boot');
+    return typeof m === 'number' ? m : m.addr;
+  };
   return {
     spa,
+    spaAddr: zalloc(SIZEOF_SPA),
+    os: zalloc(SIZEOF_OBJSET),
+    caches,
     km,
     arc: { hdrCache, dataCache, cached: new Map(), pendingData: new Map(), inflight: new Map(), max: arcMax, hits: 0, misses: 0 },
     prefetchDepth,
@@ -80,10 +156,54 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
   };
 }
 
-/** arc_read() → arc_read_nolock(): a hit returns null; a miss issues (or joins) a read */
-function* arcRead(k: Kernel, z: ZfsState, blk: number): KGen<Zio | null> {
-  const f1 = k.enter(arc_read, 0, blk);
-  const f2 = k.enter(arc_read_nolock, 0, blk);
+/**
+ * zfsOpen(): what a reader's open file holds (vnode, dnode, dbufs, the L1
+ * block, the prefetch stream), allocated when the reader starts.
+ */
+export function zfsOpen(z: ZfsState, object: number): ZfsFile {
+  const c = z.caches;
+  const take = (cp: KmemCache): Kva => {
+    const b = kmemCacheAllocNoSleep(z.km, cp);
+    if (!b) throw new Error('simulator: no memory for an open file at boot');
+    return b.addr;
+  };
+  const zs = runNoSleep(kmemAlloc(z.km, SIZEOF_ZSTREAM, KM_SLEEP), 'dmu_zfetch_stream_create');
+  return {
+    vp: take(c.vn),
+    cred: take(c.cred),
+    dn: take(c.dnode),
+    object,
+    db: take(c.dbuf),
+    l1buf: take(c.arcBuf),
+    l1data: take(c.l1),
+    zs: zs === null ? 0 : typeof zs === 'number' ? zs : zs.addr,
+  };
+}
+
+/**
+ * A block's id within its file (dn's blkid) and its byte offset: the ARC
+ * names blocks across the pool, a file holds at most FILE_BLOCKS of them.
+ */
+const FILE_BLOCKS = 1024;
+const blkid = (blk: number): number => blk % FILE_BLOCKS;
+
+/** The blkptr_t of block `blk` in the file's L1 indirect block. */
+function blkptr(f: ZfsFile, blk: number): Kva {
+  return f.l1data + (blk % (L1_SIZE / SIZEOF_BLKPTR)) * SIZEOF_BLKPTR;
+}
+
+/**
+ * arc_read() → arc_read_nolock(): a hit returns null; a miss issues (or
+ * joins) a read. A prefetch passes no parent zio and no done callback
+ * (dbuf_prefetch()); a demand read passes dbuf_read_done and the dbuf.
+ */
+function* arcRead(k: Kernel, z: ZfsState, f: ZfsFile, blk: number, prefetch: boolean): KGen<Zio | null> {
+  const bp = blkptr(f, blk);
+  const done = prefetch ? 0 : dbuf_read_done.addr;
+  const priv = prefetch ? 0 : f.db;
+  // arc_read(pio, spa, bp, pbuf, done, private, ...): the first six, as amd64's saved arguments show
+  const f1 = k.enter(arc_read, 0b111110, 0, z.spaAddr, bp, f.l1buf, done, priv);
+  const f2 = k.enter(arc_read_nolock, 0b11110, 0, z.spaAddr, bp, done, priv, prefetch ? ZIO_PRIORITY_ASYNC_READ : ZIO_PRIORITY_SYNC_READ);
   let zio: Zio | null = null;
   if (z.arc.cached.has(blk)) {
     z.arc.hits++;
@@ -91,12 +211,14 @@ function* arcRead(k: Kernel, z: ZfsState, blk: number): KGen<Zio | null> {
     zio = z.arc.inflight.get(blk)!;
   } else {
     z.arc.misses++;
-    const fb = k.enter(arc_buf_alloc, 0, BLOCK);
-    const fg = k.enter(arc_get_data_buf, 0, BLOCK);
+    // arc_buf_alloc(spa, size, tag, type): the tag is the callback private (the dbuf); arc_get_data_buf(buf)
+    const fb = k.enter(arc_buf_alloc, 0b101, z.spaAddr, BLOCK, priv, 1);
+    const fg = k.enter(arc_get_data_buf, 0b1, f.l1buf);
     let data = 0;
     if (z.arc.cached.size + z.arc.inflight.size >= z.arc.max && z.arc.cached.size > 0) {
       // arc_evict(..., recycle): take the oldest block's buffer for this read
-      const fe = k.enter(arc_evict, 0, BLOCK);
+      // arc_evict(state, spa, bytes, recycle, type): arc_mru, the pool, one block, recycle
+      const fe = k.enter(arc_evict, 0b11, kernelObject(k, 'zfs', 'ARC_mru', 0x70).addr, z.spaAddr, BLOCK, 1, 1);
       const [oldBlk, [h, d]] = z.arc.cached.entries().next().value as [number, [number, number]];
       z.arc.cached.delete(oldBlk);
       kmemCacheFree(z.km, z.arc.hdrCache, h);
@@ -142,46 +264,59 @@ function arcReadDone(k: Kernel, z: ZfsState, blk: number, zio: Zio): void {
 }
 
 
-/** dbuf_prefetch() → dsl_read() → arc_read(): issue, do not wait */
-function* dbufPrefetch(k: Kernel, z: ZfsState, blk: number): KGen<void> {
-  const f1 = k.enter(dbuf_prefetch, 0, blk);
-  const f2 = k.enter(dsl_read, 0, blk);
-  yield* arcRead(k, z, blk);
+/** dbuf_prefetch(dn, blkid) → dsl_read(NULL, spa, bp, pbuf, NULL, NULL, ...) → arc_read(): issue, do not wait */
+function* dbufPrefetch(k: Kernel, z: ZfsState, f: ZfsFile, blk: number): KGen<void> {
+  const f1 = k.enter(dbuf_prefetch, 0b1, f.dn, blkid(blk));
+  const f2 = k.enter(dsl_read, 0b111110, 0, z.spaAddr, blkptr(f, blk), f.l1buf, 0, 0);
+  yield* arcRead(k, z, f, blk, true);
   k.leave(f2);
   k.leave(f1);
 }
 
-/** dmu_zfetch(): a sequential stream prefetches the next blocks */
-function* dmuZfetch(k: Kernel, z: ZfsState, blk: number): KGen<void> {
-  const f0 = k.enter(dmu_zfetch, 0, blk);
-  const f1 = k.enter(dmu_zfetch_find, 0, blk);
-  const f2 = k.enter(dmu_zfetch_dofetch, 0, blk);
-  for (let i = 1; i <= z.prefetchDepth; i++) {
-    const f3 = k.enter(dmu_zfetch_fetch, 0, blk + i);
-    yield* dbufPrefetch(k, z, blk + i);
-    k.leave(f3);
-  }
+/**
+ * dmu_zfetch(zf, offset, size, prefetched): the read matches the file's
+ * stream (dmu_zfetch_find(zf, &zst, prefetched), the candidate stream a
+ * local of dmu_zfetch), and dmu_zfetch_dofetch(zf, zs) issues the stream's
+ * next blocks with one dmu_zfetch_fetch(dn, blkid, nblks), which calls
+ * dbuf_prefetch() for each.
+ */
+function* dmuZfetch(k: Kernel, z: ZfsState, f: ZfsFile, blk: number): KGen<void> {
+  const zf = f.dn + DN_ZFETCH;
+  const f0 = k.enter(dmu_zfetch, 0b1, zf, blkid(blk) * BLOCK, BLOCK, 0);
+  const f1 = k.enter(dmu_zfetch_find, 0b11, zf, frameLocal(f0, 0x78), 0);
+  const f2 = k.enter(dmu_zfetch_dofetch, 0b11, zf, f.zs);
+  const f3 = k.enter(dmu_zfetch_fetch, 0b1, f.dn, blkid(blk + 1), z.prefetchDepth);
+  for (let i = 1; i <= z.prefetchDepth; i++) yield* dbufPrefetch(k, z, f, blk + i);
+  k.leave(f3);
   k.leave(f2);
   k.leave(f1);
   k.leave(f0);
 }
 
 /** The read(2) system call on a ZFS file, one block at `blk`. Returns the error (0 or EIO-like). */
-export function* sysRead(k: Kernel, z: ZfsState, fd: number, blk: number): KGen<number> {
+export function* sysRead(k: Kernel, z: ZfsState, f: ZfsFile, fd: number, blk: number): KGen<number> {
   const f0 = k.enter(brand_sys_sysenter, 0);
   // the user's buffer: a 32-bit process's heap address (not a kernel pointer)
   const ubuf = 0x8100000 + (blk % 64) * BLOCK;
   const f1 = k.enter(read32, 0, fd, ubuf, BLOCK);
   const f2 = k.enter(readFn, 0, fd, ubuf, BLOCK);
-  const f3 = k.enter(fop_read, 0, fd);
-  const f4 = k.enter(zfs_read, 0, fd);
-  const f5 = k.enter(dmu_read_uio, 0, blk);
-  const f6 = k.enter(dmu_buf_hold_array, 0, blk);
-  const f7 = k.enter(dmu_buf_hold_array_by_dnode, 0, blk);
-  const f8 = k.enter(dbuf_read, 0, blk);
+  // read() builds the uio_t in its own frame; fop_read(vp, uiop, ioflag, cr, ct)
+  const uio = frameLocal(f2, 0x70);
+  const f3 = k.enter(fop_read, 0b1011, f.vp, uio, 0, f.cred, 0);
+  const f4 = k.enter(zfs_read, 0b1011, f.vp, uio, 0, f.cred, 0);
+  // dmu_read_uio(os, object, uio, size)
+  const f5 = k.enter(dmu_read_uio, 0b101, z.os, f.object, uio, BLOCK);
+  // dmu_buf_hold_array(os, object, offset, length, read, tag): FTAG is dmu_read_uio's __func__
+  const ftag = k.kstring('dmu_read_uio');
+  const f6 = k.enter(dmu_buf_hold_array, 0b100001, z.os, f.object, blkid(blk) * BLOCK, BLOCK, 1, ftag);
+  const f7 = k.enter(dmu_buf_hold_array_by_dnode, 0b110001, f.dn, blkid(blk) * BLOCK, BLOCK, 1, ftag, frameLocal(f5, 0x18));
+  // dbuf_read(db, zio, flags) with no parent zio: dbuf_read waits for its own read
+  const f8 = k.enter(dbuf_read, 0b1, f.db, 0, DBUF_FLAGS);
   z.reads++;
-  yield* dmuZfetch(k, z, blk);
-  const zio = yield* arcRead(k, z, blk);
+  yield* dmuZfetch(k, z, f, blk);
+  const f9 = k.enter(dbuf_read_impl, 0b101, f.db, 0, frameLocal(f8, 0x10));
+  const zio = yield* arcRead(k, z, f, blk, false);
+  k.leave(f9);
   let err = 0;
   if (zio) err = yield* zioWait(k, zio);
   k.leave(f8);

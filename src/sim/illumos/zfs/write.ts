@@ -13,8 +13,12 @@ import type { Kernel } from '../../machine/kernel.js';
 import type { ZioBufs } from './zio-buf.js';
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
-import { kmemCacheAlloc, kmemCacheFree, KM_PUSHPAGE, type Kmem, type KmemCache } from '../kmem/kmem.js';
+import type { Kva } from '../../machine/platform.js';
+import { runNoSleep } from '../../machine/sync.js';
+import { kmemAlloc, kmemCacheAlloc, kmemCacheFree, kmemFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
 import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
+import { frameLocal, type ZfsFile, type ZfsState } from './read.js';
+import { cvTimedwaitOn } from '../kern/condvar.js';
 
 const fop_write = func('genunix', 'fop_write', 0x80);
 const writeFn = func('genunix', 'write', 0x290);
@@ -32,6 +36,27 @@ const dbuf_write = func('zfs', 'dbuf_write', 0x360);
 const zio_write_compress = func('zfs', 'zio_write_compress', 0x300);
 
 const BLOCK = 1 << 17;
+/** sizeof (dmu_tx_t), (dbuf_dirty_record_t), (dsl_pool_t) on amd64, 2012 */
+const SIZEOF_DMU_TX = 0xa8;
+const SIZEOF_DIRTY_RECORD = 0x128;
+const SIZEOF_DSL_POOL = 0x4c0;
+/** dsl_pool_t's dp_tx (a tx_state_t), and in it tx_sync_lock and tx_sync_more_cv */
+const DP_TX = 0x2a0;
+const TX_SYNC_LOCK = 0x10;
+const TX_SYNC_MORE_CV = 0x52;
+const txg_thread_wait = func('zfs', 'txg_thread_wait', 0x80);
+/** ARC_BUFC_DATA */
+const ARC_BUFC_DATA = 1;
+
+/** A dirty block of the open txg: its dirty record and its data buffer. */
+interface Dirty {
+  dr: Kva;
+  data: Kva;
+}
+
+function addrOf(m: { addr: Kva } | Kva | null): Kva {
+  return m === null ? 0 : typeof m === 'number' ? m : m.addr;
+}
 
 export interface TxgState {
   spa: Spa;
@@ -40,8 +65,13 @@ export interface TxgState {
   dataCache: KmemCache;
   /** zio_buf_<size> for compressed blocks */
   zbufCaches: KmemCache[];
-  /** dirty data buffers of the open txg */
-  dirty: number[];
+  /** dirty blocks of the open txg */
+  dirty: Dirty[];
+  /** the spa_t and the pool's dsl_pool_t */
+  spaAddr: Kva;
+  dp: Kva;
+  /** the file the build jobs' output goes to */
+  file: ZfsFile | null;
   /** the txg_sync thread's cv (tx_sync_more_cv) */
   cv: number;
   txgTimeNs: number;
@@ -53,16 +83,20 @@ export interface TxgState {
  * dbuf_dirty() fills zio_data_buf_<BLOCK> buffers; zio_write_compress()
  * allocates its output with zio_buf_alloc(), from zio_buf_<size>.
  */
-export function txgInit(k: Kernel, km: Kmem, spa: Spa, bufs: ZioBufs, txgSeconds: number): TxgState {
+export function txgInit(k: Kernel, km: Kmem, spa: Spa, bufs: ZioBufs, txgSeconds: number, z: ZfsState): TxgState {
   const dataCache = bufs.data.get(BLOCK)!;
   const zbufCaches = [32768, 65536, BLOCK].map((sz) => bufs.meta.get(sz)!);
+  const dp = addrOf(runNoSleep(kmemAlloc(km, SIZEOF_DSL_POOL, KM_SLEEP), 'dsl_pool_open'));
   return {
     spa,
     km,
+    spaAddr: z.spaAddr,
+    dp,
+    file: null,
     dataCache,
     zbufCaches,
     dirty: [],
-    cv: k.sym.object('zfs', 'tx_sync_more_cv', 2).addr,
+    cv: dp + DP_TX + TX_SYNC_MORE_CV,
     txgTimeNs: txgSeconds * 1e9,
     txg: 1,
     blocksWritten: 0,
@@ -71,21 +105,32 @@ export function txgInit(k: Kernel, km: Kmem, spa: Spa, bufs: ZioBufs, txgSeconds
 
 /** The write(2) path to dbuf_dirty(): copy `nblocks` of user data into dirty ARC buffers. */
 export function* zfsWrite(k: Kernel, tx: TxgState, nblocks: number): KGen<void> {
-  const f1 = k.enter(writeFn, 0, 4, 0, nblocks * BLOCK);
-  const f2 = k.enter(fop_write, 0, 4);
-  const f3 = k.enter(zfs_write, 0, 4);
+  const f = tx.file!;
+  // write(fdes, cbuf, count): the job's output buffer in its heap (a user address)
+  const f1 = k.enter(writeFn, 0, 4, 0x8200000, nblocks * BLOCK);
+  const uio = frameLocal(f1, 0x70);
+  // fop_write / zfs_write(vp, uio, ioflag, cr, ct)
+  const f2 = k.enter(fop_write, 0b1011, f.vp, uio, 0, f.cred, 0);
+  const f3 = k.enter(zfs_write, 0b1011, f.vp, uio, 0, f.cred, 0);
+  // dmu_tx_create(): the transaction is kmem_zalloc'd; dmu_tx_commit() frees it
+  const dtx = addrOf(yield* kmemAlloc(tx.km, SIZEOF_DMU_TX, KM_SLEEP));
   for (let i = 0; i < nblocks; i++) {
-    const f4 = k.enter(dmu_write_uio_dbuf, 0, i);
-    const f5 = k.enter(dbuf_dirty, 0, tx.txg);
-    const f6 = k.enter(arc_buf_alloc, 0, BLOCK);
+    // dmu_write_uio_dbuf(zdb, uio, size, tx) → dbuf_dirty(db, tx)
+    const f4 = k.enter(dmu_write_uio_dbuf, 0b1011, f.db, uio, BLOCK, dtx);
+    const f5 = k.enter(dbuf_dirty, 0b11, f.db, dtx);
+    // the dirty record is kmem_zalloc'd; its arc_buf_t's data: arc_buf_alloc(spa, size, tag, type)
+    const dr = addrOf(yield* kmemAlloc(tx.km, SIZEOF_DIRTY_RECORD, KM_SLEEP));
+    const f6 = k.enter(arc_buf_alloc, 0b101, tx.spaAddr, BLOCK, f.db, ARC_BUFC_DATA);
     const f7 = k.enter(zio_data_buf_alloc, 0, BLOCK);
     const b = yield* kmemCacheAlloc(tx.km, tx.dataCache, KM_PUSHPAGE);
-    if (b) tx.dirty.push(b.addr);
+    if (b) tx.dirty.push({ dr, data: b.addr });
+    else if (dr) kmemFree(tx.km, dr, SIZEOF_DIRTY_RECORD);
     k.leave(f7);
     k.leave(f6);
     k.leave(f5);
     k.leave(f4);
   }
+  if (dtx) kmemFree(tx.km, dtx, SIZEOF_DMU_TX);
   k.leave(f3);
   k.leave(f2);
   k.leave(f1);
@@ -93,20 +138,29 @@ export function* zfsWrite(k: Kernel, tx: TxgState, nblocks: number): KGen<void> 
 
 /** txg_sync_thread(): every txg_time, write the open txg's dirty blocks and wait for them. */
 export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
-  const f0 = k.enter(txg_sync_thread, 0);
+  // txg_sync_thread(dp)
+  const f0 = k.enter(txg_sync_thread, 0b1, tx.dp);
   for (;;) {
-    yield* k.cvWait(tx.cv, tx.txgTimeNs);
+    // txg_thread_wait(tx, &cpr, &tx->tx_sync_more_cv, timer) → cv_timedwait(cv, &tx->tx_sync_lock, ...)
+    const cpr = frameLocal(f0, 0x30);
+    yield* cvTimedwaitOn(k, tx.cv, tx.dp + DP_TX + TX_SYNC_LOCK, tx.txgTimeNs, [
+      [txg_thread_wait, 0b111, tx.dp + DP_TX, cpr, tx.cv, Math.ceil(tx.txgTimeNs / 10_000_000)],
+    ]);
     if (tx.dirty.length === 0) continue;
     const dirty = tx.dirty;
     tx.dirty = [];
     tx.txg++;
-    const f1 = k.enter(spa_sync, 0, tx.txg);
-    const f2 = k.enter(dsl_pool_sync, 0, tx.txg);
+    // spa_sync(spa, txg) → dsl_pool_sync(dp, txg); the sync's dmu_tx_t is dsl_pool_sync's
+    const f1 = k.enter(spa_sync, 0b1, tx.spaAddr, tx.txg);
+    const f2 = k.enter(dsl_pool_sync, 0b1, tx.dp, tx.txg);
+    const stx = frameLocal(f2, 0x40);
     const writes: Array<[Zio, KmemCache, number]> = [];
     for (let i = 0; i < dirty.length; i++) {
-      const f3 = k.enter(dbuf_sync_leaf, 0);
-      const f4 = k.enter(dbuf_write, 0);
-      const f5 = k.enter(zio_write_compress, 0);
+      const d = dirty[i]!;
+      // dbuf_sync_leaf(dr, tx) → dbuf_write(dr, data, tx) → zio_write_compress(zio)
+      const f3 = k.enter(dbuf_sync_leaf, 0b11, d.dr, stx);
+      const f4 = k.enter(dbuf_write, 0b111, d.dr, tx.file?.l1buf ?? 0, stx);
+      const f5 = k.enter(zio_write_compress, 0b1, frameLocal(f4, 0x30));
       // lzjb: how well a block compresses decides its zio_buf size
       const zc = tx.zbufCaches[k.rng.below(tx.zbufCaches.length)]!;
       const fz = k.enter(zio_buf_alloc, 0, zc.cache_bufsize);
@@ -127,7 +181,10 @@ export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
       kmemCacheFree(tx.km, zc, cbuf);
       tx.blocksWritten++;
     }
-    for (const data of dirty) kmemCacheFree(tx.km, tx.dataCache, data);
+    for (const d of dirty) {
+      kmemCacheFree(tx.km, tx.dataCache, d.data);
+      if (d.dr) kmemFree(tx.km, d.dr, SIZEOF_DIRTY_RECORD);
+    }
     k.leave(f2);
     k.leave(f1);
   }

@@ -17,6 +17,7 @@ import { storePtr } from '../kmem/contents.js';
 import type { Bd } from '../io/blkdev.js';
 import { bdStrategy } from '../io/blkdev.js';
 import { B_BUSY, B_FAILFAST, B_NOCACHE, B_READ, B_WRITE, type Bio } from '../io/bio.js';
+import { cvWaitOn } from '../kern/condvar.js';
 
 const zio_nowait = func('zfs', 'zio_nowait', 0x70);
 const zio_wait = func('zfs', 'zio_wait', 0x90);
@@ -142,7 +143,8 @@ export function* zioNowait(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
 /** zio_wait(): run nothing more, sleep until the zio is done */
 export function* zioWait(k: Kernel, zio: Zio): KGen<number> {
   const fr = k.enter(zio_wait, 0b1, zio.addr);
-  while (!zio.done) yield* k.cvWait(zio.addr + 0x2c0 /* io_cv */);
+  // cv_wait(&zio->io_cv, &zio->io_lock)
+  while (!zio.done) yield* cvWaitOn(k, zio.addr + 0x2c0, zio.addr + 0x2b8);
   k.leave(fr);
   return zio.error;
 }

@@ -191,14 +191,14 @@ OPTIONS
   -l latest   only records at or before this hrtime
 
 EXAMPLES
-  > ffffff01c0a736c8::bufctl
+  > ffffff01c1347b18::bufctl
   ADDR             BUFADDR          TIMESTAMP    THREAD           CALLER
-  ffffff01c0a736c8 ffffff01c0aa76d0     8988cfb0 ffffff01c0a44040 zio_create+0x259
-  > ffffff01c0a736c8::bufctl -v
+  ffffff01c1347b18 ffffff01c0b11a78     81da72e6 ffffff01c0a4af00 zio_create+0x259
+  > ffffff01c1347b18::bufctl -v
               ADDR          BUFADDR        TIMESTAMP           THREAD
                               CACHE          LASTLOG         CONTENTS
-  ffffff01c0a736c8 ffffff01c0aa76d0         8988cfb0 ffffff01c0a44040
-                   ffffff01c003d700 ffffff01c00bda00 ffffff01c092d468
+  ffffff01c1347b18 ffffff01c0b11a78         81da72e6 ffffff01c0a4af00
+                   ffffff01c0040380 ffffff01c015ba00 ffffff01c09538d8
                    kmem_cache_alloc_debug+0x81
                    kmem_cache_alloc+0x53
                    zio_create+0x259

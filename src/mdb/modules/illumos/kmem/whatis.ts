@@ -258,9 +258,9 @@ OPTIONS
 
 EXAMPLES
   > kmem_flags::whatis
-  fffffffffbc12eac is kmem_flags, in genunix's data segment
-  > ffffff01c0a44040::whatis
-  ffffff01c0a44040 is allocated as a thread structure
+  fffffffffbc13688 is kmem_flags, in genunix's data segment
+  > ffffff01c0a4af00::whatis
+  ffffff01c0a4af00 is allocated as a thread structure
   > ffffff01c0035390::whatis
   ffffff01c0035390 is ffffff01c0035380+10, allocated from the kmem_cache vmem arena
   > 1234::whatis

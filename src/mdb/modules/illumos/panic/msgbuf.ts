@@ -41,15 +41,15 @@ as "-" (the dump keeps no log_ctl_t).
 EXAMPLES
   > ::msgbuf
   MESSAGE
-  panic[cpu3]/thread=ffffff01c0a44040: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+  panic[cpu1]/thread=ffffff01c0a4af00: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
 
-  ffffff0008b74050 genunix:assfail+15 ()
-  ffffff0008b74110 genunix:kmem_cache_alloc+1b7 ()
-  ffffff0008b74180 blkdev:bd_xfer_alloc+aa ()
+  ffffff0008b6d050 genunix:assfail+15 ()
+  ffffff0008b6d110 genunix:kmem_cache_alloc+1b7 ()
+  ffffff0008b6d180 blkdev:bd_xfer_alloc+aa ()
   ...
   > ::msgbuf -v
              TIMESTAMP           LOGCTL MESSAGE
-           2.307490456                - panic[cpu3]/thread=ffffff01c0a44040: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+           2.178581326                - panic[cpu1]/thread=ffffff01c0a4af00: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
   ...`,
   options: { v: flag('print when each message was logged') },
   run(ctx, _addr, opts, args) {

@@ -31,18 +31,18 @@ and %rsp). On a live dump there is no panic to show.
 
 EXAMPLES
   > ::panicinfo
-               cpu                3
-            thread ffffff01c0a44040
+               cpu                1
+            thread ffffff01c0a4af00
            message assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
-               rdi fffffffffbe149c0
-               rsi ffffff0008b74020
-               rdx fffffffffbe14980
+               rdi fffffffffbe14a00
+               rsi ffffff0008b6d020
+               rdx fffffffffbe149c0
                rcx              a26
                 r8                0
                 r9                0
                rax                0
                rbx                0
-               rbp ffffff0008b74050
+               rbp ffffff0008b6d050
                r10                0
                r11                0
                r12                0
@@ -50,17 +50,17 @@ EXAMPLES
                r14                0
                r15                0
             fsbase                0
-            gsbase fffffffffbe03280
+            gsbase fffffffffbe01b80
                 ds               4b
                 es               4b
                 fs                0
                 gs              1c3
             trapno                0
                err                0
-               rip fffffffffb8024f0
+               rip fffffffffb802690
                 cs               30
             rflags              246
-               rsp ffffff0008b73f90
+               rsp ffffff0008b6cf90
                 ss               38`,
   options: {},
   run(ctx, _addr, _opts, args) {

@@ -49,17 +49,14 @@ a kernel thread, or <command>/<lwpid> for a process's thread; a free thread
 is marked (TS_FREE). -v adds each frame's arguments.
 
 EXAMPLES
-  > ffffff01c0a43480::findstack
-  stack pointer for thread ffffff01c0a43480 (ctfconvert/1): ffffff0008b19b30
-  [ ffffff0008b19b30 _resume_from_idle+0x12b() ]
-    ffffff0008b19b60 swtch+0xc7()
-    ffffff0008b19bd0 cv_wait+0x47()
+  > ffffff01c0a4a100::findstack
+  stack pointer for thread ffffff01c0a4a100 (pageout()): ffffff0008afee70
   ...
   > *panic_thread::findstack -v
-  stack pointer for thread ffffff01c0a44040 (ld/1): ffffff0008b73f90
-  [ ffffff0008b73f90 vpanic() ]
-    ffffff0008b74050 assfail+0x15(fffffffffbe14940, fffffffffbe14980, a26)
-    ffffff0008b74110 kmem_cache_alloc+0x1b7(ffffff01c003d380, 4)
+  stack pointer for thread ffffff01c0a4af00 (ld/1): ffffff0008b6cf90
+  [ ffffff0008b6cf90 vpanic() ]
+    ffffff0008b6d050 assfail+0x15(fffffffffbe14980, fffffffffbe149c0, a26)
+    ffffff0008b6d110 kmem_cache_alloc+0x1b7(ffffff01c0040000, 4)
   ...
   > ::stacks -m blkdev | ::findstack`,
   options: { v: flag('print the arguments of each frame') },

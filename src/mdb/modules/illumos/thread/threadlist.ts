@@ -70,7 +70,7 @@ EXAMPLES
   fffffffffbe02000 fffffffffbe00000                0 idle()
   fffffffffbe02b80 fffffffffbe00000                0 idle()
   fffffffffbe03700 fffffffffbe00000                0 idle()
-  fffffffffbe03e00 fffffffffbe00000                0 main()
+  fffffffffbe03e00 fffffffffbe00000 fffffffffbc132e0 sched/1
   ...
   > ::threadlist -v 2
               ADDR             PROC              LWP CLS PRI            WCHAN
@@ -180,13 +180,13 @@ print on separate lines, each under the address column, unless -m is given.
 SWITCH (with -d) counts clock ticks since t_disp_time, as t-<ticks>.
 
 EXAMPLES
-  > ffffff01c0a43100::thread
+  > ffffff01c0a4a1e0::thread
               ADDR    STATE  FLG PFLG SFLG   PRI  EPRI PIL             INTR
-  ffffff01c0a43100 run         0    0    0    98     0   0              n/a
+  ffffff01c0a4a1e0 sleep       0    0    0    99     0   0              n/a
   > ::stacks -a -c page_create_throttle | ::thread -b
               ADDR            WCHAN               TS             PITS    SOBJ OPS
-  ffffff01c0a43480 fffffffffbc00060                0                0 cv_sobj_ops
-  ffffff01c0a43640 fffffffffbc00060                0                0 cv_sobj_ops
+  ffffff01c0a4a480                0                0                0           0
+  ffffff01c0a4a560                0                0                0           0
   ...`,
   options: {
     b: flag('print blocked thread state: WCHAN TS PITS SOBJ OPS'),

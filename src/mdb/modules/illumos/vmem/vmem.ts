@@ -44,13 +44,13 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  fffffffffbc00070 heap                     68333568  68719476736      2690     0
-  fffffffffbc00c78   vmem_metadata           1347584      1441792        96     0
-  fffffffffbc01880     vmem_seg              1277952      1277952        78     0
+  fffffffffbc00070 heap                     68837376  68719476736      2497     0
+  fffffffffbc00c78   vmem_metadata           1400832      1441792        99     0
+  fffffffffbc01880     vmem_seg              1327104      1327104        81     0
   ...
   > *kmem_firewall_arena::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  ffffff01c0005000     kmem_firewall         1667072      1667072      2228    35`,
+  ffffff01c0005000     kmem_firewall         1843200      1843200      2027    42`,
   options: {},
   input: 'vmem_t',
   walker: 'vmem',
