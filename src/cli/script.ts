@@ -53,6 +53,32 @@ export async function* runScript(session: DebugSession, script: string, opts: Ex
   }
 }
 
+/**
+ * Executes lines as they arrive (standard input read as a stream, as
+ * `mdb < script` does): each line runs before the next is read. Blank lines
+ * are skipped in mdb; in ddb a blank line repeats the last command, but only
+ * once a later command shows it was not the input's trailing newline.
+ */
+export async function* runLines(session: DebugSession, lines: AsyncIterable<string>, opts: ExecOptions = {}): AsyncGenerator<LineRun> {
+  const ddb = session.syntax === 'ddb';
+  let blanks = 0;
+  for await (const raw of lines) {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') {
+      if (ddb) blanks++;
+      continue;
+    }
+    for (; blanks > 0; blanks--) {
+      const result = await session.execute('', opts);
+      yield { line: '', result };
+      if (result.quit) return;
+    }
+    const result = await session.execute(line, opts);
+    yield { line, result };
+    if (result.quit) return;
+  }
+}
+
 /** Everything a script run printed, as batch mode would, and its exit status. */
 export interface ScriptTranscript {
   /** what batch mode writes on stdout */

@@ -35,8 +35,12 @@ export interface SessionState {
 export interface EngineHooks {
   /** file access for $< (the engine itself does no I/O) */
   readFile?(path: string): string;
-  /** `cmd ! shell`: run a shell command with the output as its stdin; returns what it printed */
-  shell?(command: string, input: string): string;
+  /**
+   * `cmd ! shell`: run a shell command with the output as its stdin; returns
+   * what it printed (the REPL's hook runs it asynchronously and kills it when
+   * `signal` fires, so Ctrl-C reaches it).
+   */
+  shell?(command: string, input: string, signal?: AbortSignal): string | Promise<string>;
 }
 
 export interface RunOptions {
@@ -94,6 +98,8 @@ export class Engine {
       return;
     }
     if (!this.hooks.shell) throw new MdbError('shell escapes (!) are not available here');
+    // the shell reads text; --json results are data, so the two do not mix
+    if (out.json) throw new MdbError(`'! ${p.shell.trim()}' cannot be used with --json: a shell command filters text (run without --json, or filter the JSON with jq)`);
     const sub = new Output();
     sub.json = out.json;
     try {
@@ -103,7 +109,9 @@ export class Engine {
       if (sub.quit) out.quit = true;
       if (sub.usage) out.usage = true;
     }
-    out.write(this.hooks.shell(p.shell, sub.text()));
+    const shown = await this.hooks.shell(p.shell, sub.text(), opts.signal);
+    if (opts.signal?.aborted) throw new InterruptError();
+    out.writeRaw(shown);
   }
 
   /** Runs one pipeline; returns the last stage's addresses when capturing. Throws MdbError on failure. */
@@ -300,10 +308,11 @@ export class Engine {
     if (depth > MAX_DEPTH) throw new MdbError('commands nested too deeply');
     let text: string;
     try {
-      if (!this.hooks.readFile) throw new Error('no file access');
+      if (!this.hooks.readFile) throw new Error('files cannot be read here');
       text = this.hooks.readFile(file);
-    } catch {
-      throw new MdbError(`failed to open ${file} (see ::help '$<')`);
+    } catch (e) {
+      // mdb: "failed to open FILE: REASON"
+      throw new MdbError(`failed to open ${file}: ${fileReason(e)}`);
     }
     this.state.dot = call.dot;
     for (const c of parseLine(text, this.state.radix)) {
@@ -319,6 +328,21 @@ export class Engine {
         out.errors.push(errorLine(e));
       }
     }
+  }
+}
+
+/** Why a file could not be read, in the words of strerror (lower case, as mdb prints it). */
+function fileReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : 'cannot read';
   }
 }
 

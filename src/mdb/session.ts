@@ -15,6 +15,7 @@ import { ddbTable, parseDdbLine, searchWord } from './parse/ddb.js';
 import { ddbModule } from './modules/ddb/index.js';
 import { Registry } from './registry.js';
 import { Output } from './sink.js';
+import { visibleLine } from './render/visible.js';
 import { Target } from './target.js';
 
 /** The command grammar a session reads: illumos mdb's, or FreeBSD ddb's. */
@@ -62,7 +63,7 @@ export class MdbSession implements DebugSession {
   }
 
   async execute(line: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const out = new Output();
+    const out = new Output(opts.onOutput);
     const json: CommandJson[] = [];
     let ok = true;
     if (this.syntax === 'ddb') {
@@ -104,8 +105,9 @@ export class MdbSession implements DebugSession {
       ok = false;
     }
     // ddb reports failures in its own words, without mdb's `mdb:` prefix
-    const own = (e: string): string => (this.syntax === 'ddb' ? e.replace(/^mdb: /, '') : e);
-    if (this.syntax === 'ddb') for (const rec of json) rec.errors = rec.errors.map(own);
+    // and an error line quoting a dump string shows its control characters
+    const own = (e: string): string => visibleLine(this.syntax === 'ddb' ? e.replace(/^mdb: /, '') : e);
+    if (this.syntax === 'ddb') for (const rec of json) rec.errors = rec.errors.map((e) => e.replace(/^mdb: /, ''));
     const r: ExecResult = { output: out.text(), errors: out.errors.map(own), json: opts.json ? json : [], ok, quit: out.quit };
     if (out.usage) r.usage = true;
     return r;

@@ -72,9 +72,10 @@ describe('runBatch', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
-    expect(doc).toEqual([
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.commands).toEqual([
       { command: 'ffffff01e0000000::print foo_t foo_next | ::eval .=J', ok: true, errors: [], results: [{ type: 'text', text: `${' '.repeat(16)}ffffff01e0000040 \n` }] },
-      { command: '::nope', ok: false, errors: ["mdb: invalid command '::nope': unknown dcmd name"], results: [] },
+      { command: '::nope', ok: false, errors: [{ message: "mdb: invalid command '::nope': unknown dcmd name" }], results: [] },
     ]);
   });
 });
@@ -114,7 +115,7 @@ describe('runBatch on a FreeBSD dump (ddb syntax by default)', () => {
 
   it('gives --json results for ddb commands', async () => {
     const r = await batch({ dumpPath: fdump, commands: ['ps'], json: true });
-    const doc = JSON.parse(r.stdout) as Array<{ command: string; ok: boolean }>;
-    expect(doc[0]).toMatchObject({ command: 'ps', ok: true });
+    const doc = JSON.parse(r.stdout) as { commands: Array<{ command: string; ok: boolean }> };
+    expect(doc.commands[0]).toMatchObject({ command: 'ps', ok: true });
   });
 });

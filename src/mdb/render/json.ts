@@ -31,3 +31,21 @@ export function resultJson(r: Result): unknown {
       return toJson({ type: 'addresses', addresses: r.addresses, ...(r.addressType ? { addressType: r.addressType } : {}) });
   }
 }
+
+/**
+ * The version of the --json document's shape (render/json-schema.json):
+ * raised when a field changes meaning or is removed, not when one is added.
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** One command's record as --json and --jsonl print it: errors are objects with a message. */
+export interface CommandRecordJson {
+  command: string;
+  ok: boolean;
+  results: unknown[];
+  errors: Array<{ message: string }>;
+}
+
+export function commandRecord(rec: { command: string; ok: boolean; results: unknown[]; errors: string[] }): CommandRecordJson {
+  return { command: rec.command, ok: rec.ok, results: rec.results, errors: rec.errors.map((message) => ({ message })) };
+}
