@@ -203,7 +203,17 @@ export interface Dcmd<O extends OptionSpecs = OptionSpecs> {
    * a ddb command is this dcmd and nothing else.
    */
   ddb?: DdbSpec;
-  run(ctx: DcmdContext, addr: bigint | undefined, opts: ParsedOptions<O>, args: DcmdArg[]): Result | void | Promise<Result | void>;
+  /**
+   * A dcmd returns one Result, or yields several as it goes (a generator):
+   * the engine prints or pipes on each as it comes, so a long walk streams.
+   */
+  run(ctx: DcmdContext, addr: bigint | undefined, opts: ParsedOptions<O>, args: DcmdArg[]): Result | void | Promise<Result | void> | Iterable<Result> | AsyncIterable<Result>;
+  /**
+   * Takes its whole piped input at once (mdb_get_pipe(): ::whatis sorts it,
+   * ::stacks groups it): the engine collects the stage's input and offers it
+   * as ctx.pipeInput. Other piped dcmds stream, one address per call.
+   */
+  pipeAll?: boolean;
   render?(result: Result, rc: RenderContext): string;
 }
 

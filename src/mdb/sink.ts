@@ -115,6 +115,15 @@ export class StageSink {
         return;
       }
       this.jsonTable = { sig, rows: j.rows ?? [] };
+    } else if (r.kind === 'addresses') {
+      // a walk yields its addresses in chunks: one JSON list
+      const sig = '\u0001' + (r.addressType ?? '');
+      const a = j as unknown as { addresses: unknown[] };
+      if (this.jsonTable?.sig === sig) {
+        this.jsonTable.rows.push(...a.addresses);
+        return;
+      }
+      this.jsonTable = { sig, rows: a.addresses };
     } else this.jsonTable = undefined;
     this.out.json.push(j);
   }
