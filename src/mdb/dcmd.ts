@@ -55,6 +55,12 @@ export interface Column {
   width?: number | 'ptr';
   /** value to text; default: bigint as hex, number as decimal, string as is */
   format?: (value: unknown, row: Row) => string;
+  /**
+   * how --json writes the value when the row holds a number: 'hex' for flags
+   * and bit masks ("0x1c00"), as addresses are; default: bigints as hex
+   * strings, numbers as numbers (counts)
+   */
+  json?: 'hex';
 }
 
 export interface ResultBase {

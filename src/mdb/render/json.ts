@@ -1,7 +1,12 @@
 /*
- * --json: the same Results the text renderer prints, as JSON. Addresses and
- * 64-bit counters are bigints, which JSON cannot hold, so they become hex
- * strings ("0xffffff01d6e2a008"); everything else is kept as is.
+ * --json: the same Results the text renderer prints, as JSON. The
+ * conventions scripts rely on (documented in json-schema.json):
+ *   - addresses, and flags or masks (a column with json: 'hex'), are hex
+ *     strings, "0xffffff01d6e2a008", "0x1c00": kernel addresses exceed 2^53;
+ *   - counts and sizes are JSON numbers;
+ *   - names are camelCase, one name per quantity (bufSize, bufTotal, memInUse);
+ *   - errors are objects, {"message": "mdb: ..."}.
+ * Every bigint becomes a hex string; everything else is kept as is.
  */
 import type { Result } from '../dcmd.js';
 
@@ -20,11 +25,25 @@ export function toJson(v: unknown, depth = 0): unknown {
   return out;
 }
 
+/** A row with the named number fields as hex strings (flags). */
+function hexFields(row: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out = { ...row };
+  for (const k of keys) {
+    const v = out[k];
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) out[k] = `0x${v.toString(16)}`;
+    else if (typeof v === 'bigint') out[k] = v;
+  }
+  return out;
+}
+
 /** One Result as JSON: tables keep rows keyed by column, text keeps its text and data. */
 export function resultJson(r: Result): unknown {
   switch (r.kind) {
-    case 'table':
-      return toJson({ type: 'table', columns: r.columns.map((c) => ({ key: c.key, header: c.header })), rows: r.rows });
+    case 'table': {
+      const hex = r.columns.filter((c) => c.json === 'hex').map((c) => c.key);
+      const rows = hex.length === 0 ? r.rows : r.rows.map((row) => hexFields(row, hex));
+      return toJson({ type: 'table', columns: r.columns.map((c) => ({ key: c.key, header: c.header })), rows });
+    }
     case 'text':
       return toJson({ type: 'text', text: r.text, ...(r.data !== undefined ? { data: r.data } : {}) });
     case 'addresses':
