@@ -113,18 +113,79 @@ export class MdbSession implements DebugSession {
     return r;
   }
 
-  /** Completions for the word at the end of `line`: dcmd names after `::`, walker names after `::walk`. */
+  /**
+   * Completions for the word at the end of `line`: dcmd names after `::` (and
+   * on an empty line), walker names after `::walk`, dcmd names after
+   * `::help`, type names after `::print`/`::sizeof`/`::offsetof`, a struct's
+   * members after its type (`::print kmem_cache_t cache_n`), cache names
+   * after `-n` (`::kmem_cache -n blk`), a dcmd's options after `-`, and
+   * symbols where an address is typed (`*pan`, `kmem_f`).
+   */
   complete(line: string): string[] {
     if (this.syntax === 'ddb') return this.completeDdb(line);
-    const m = /(?:^|[\s|;])(\S*)$/.exec(line);
-    const word = m ? m[1]! : '';
+    const m = /(?:^|[\s|;!*(])(\S*)$/.exec(line);
+    let word = m ? m[1]! : '';
+    if (word.startsWith('*')) word = word.slice(1);
     const before = line.slice(0, line.length - word.length);
-    const cmd = /::(\w+)\s+(?:\S+\s+)*$/.exec(before.split(/[|;]/).pop() ?? '');
-    const sorted = (xs: string[]) => [...new Set(xs)].sort();
-    if (word.startsWith('::')) return sorted(this.registry.dcmdNames().map(([n]) => `::${n}`).filter((n) => n.startsWith(word)));
-    if (cmd && (cmd[1] === 'walk' || cmd[1] === 'walkers')) return sorted(this.registry.walkers().map((w) => w.name).filter((n) => n.startsWith(word)));
-    if (cmd && cmd[1] === 'help') return sorted(this.registry.dcmdNames().map(([n]) => n).filter((n) => n.startsWith(word)));
+    const stage = (before.split(/[|;]/).pop() ?? '').replace(/^\s+/, '');
+    const cmd = /::(\w+)((?:\s+\S+)*)\s+$/.exec(stage);
+    const sorted = (xs: Iterable<string>) => [...new Set(xs)].filter((n) => n.startsWith(word)).sort();
+    const dcmds = () => this.registry.dcmdNames().map(([n]) => n);
+    if (word.startsWith('::') || (word === '' && stage.trim() === '')) return sorted(dcmds().map((n) => `::${n}`)).map((n) => n);
+    if (cmd) {
+      const name = cmd[1]!;
+      const args = cmd[2]!.trim().split(/\s+/).filter(Boolean);
+      const prev = args[args.length - 1];
+      const d = this.registry.dcmd(name);
+      if (word.startsWith('-') && d) return sorted(Object.keys(d.options).map((o) => `-${o}`));
+      if (name === 'walk' || name === 'walkers') return args.length === 0 ? sorted(this.registry.walkers().map((w) => w.name)) : [];
+      if (name === 'help') return sorted(dcmds());
+      if (prev === '-n' && /cache/.test(name)) return sorted(this.cacheNames());
+      if (name === 'print' || name === 'sizeof' || name === 'offsetof') {
+        const typed = args.filter((a) => !a.startsWith('-'));
+        if (typed.length === 0) return sorted(this.typeNames());
+        const def = this.target.types.get(typed[0]!);
+        if (def && name !== 'sizeof') {
+          // a member path: complete its last component against the struct it reaches
+          const path = word.split(/\.|->/);
+          const last = path.pop()!;
+          const head = word.slice(0, word.length - last.length);
+          let cur = def;
+          for (const p of path) {
+            const mem = this.target.types.member(cur, p.replace(/\[.*$/, ''));
+            const next = mem && this.target.types.get(mem.type.replace(/\s*\*$/, '').replace(/\s*\[.*$/, ''));
+            if (!next) return [];
+            cur = next;
+          }
+          return [...new Set(cur.members.map((mm) => head + mm.name))].filter((n) => n.startsWith(word)).sort();
+        }
+        return [];
+      }
+      return [];
+    }
+    // an address: symbols (after `*`, or a bare word at the start of a command)
+    if (/^[A-Za-z_]\w*$/.test(word) && word.length >= 2) return sorted(this.symbolNames(word));
     return [];
+  }
+
+  private typeNames(): string[] {
+    return this.target.types.defs.map((d) => d.name);
+  }
+
+  private cacheNames(): string[] {
+    return this.registry
+      .walkers()
+      .filter((w) => w.description === `walk the ${w.name} cache`)
+      .map((w) => w.name);
+  }
+
+  private symbolNames(prefix: string): string[] {
+    const out: string[] = [];
+    for (const s of this.target.symbols.byAddr) {
+      if (s.name.startsWith(prefix)) out.push(s.name);
+      if (out.length >= 500) break;
+    }
+    return out;
   }
 
   /** ddb: the command words that continue the line's last word. */
