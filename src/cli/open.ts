@@ -54,7 +54,7 @@ export async function openDump(a: OpenArgs): Promise<number> {
       signal: stop.signal,
     });
   }
-  const session = await openSession(a);
+  const session = await openSession(a, true);
   if (typeof session === 'number') return session;
   const { runRepl } = await import('./repl.js');
   return runRepl(session, { color: a.color && !process.env['NO_COLOR'] });
@@ -68,7 +68,8 @@ async function terminalLines(a: OpenArgs): Promise<number> {
   return runTerminalLines(session, process.stdin, process.stdout, process.stderr);
 }
 
-async function openSession(a: OpenArgs) {
+/** The session for the REPL (`terminal`: a pager after `!` takes the terminal) or the line reader. */
+async function openSession(a: OpenArgs, terminal = false) {
   const { readDump } = await import('../dump/read.js');
   const { DumpError } = await import('../dump/errors.js');
   const { createSession } = await import('../mdb/session.js');
@@ -82,10 +83,10 @@ async function openSession(a: OpenArgs) {
     }
     throw e;
   }
-  const { runShell } = await import('./shell.js');
+  const { runShell, runShellInTerminal } = await import('./shell.js');
   const fs2 = await import('node:fs');
   try {
-    return createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: runShell, ...(a.syntax ? { syntax: a.syntax } : {}) });
+    return createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: terminal ? runShellInTerminal : runShell, ...(a.syntax ? { syntax: a.syntax } : {}) });
   } catch (e) {
     process.stderr.write(`mddb: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;

@@ -45,3 +45,40 @@ export function runShell(command: string, input: string, signal?: AbortSignal): 
     child.on('close', () => done(chunks.join('')));
   });
 }
+
+/** Is this shell command a pager (less, more, $PAGER), which needs the terminal itself? */
+export function isPagerCommand(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const first = command.trim().split(/\s+/)[0] ?? '';
+  const base = first.split('/').pop() ?? '';
+  const pager = (env['PAGER'] ?? '').trim().split(/\s+/)[0]?.split('/').pop();
+  return ['less', 'more', 'most', 'pg'].includes(base) || (pager !== undefined && pager !== '' && base === pager) || first === '$PAGER';
+}
+
+/**
+ * The REPL's hook: a pager (`::kmem_cache ! less`) gets the terminal, as in
+ * mdb: the REPL leaves raw mode and stops reading, the pager reads the keys
+ * and draws on the screen, and the REPL takes the terminal back when it
+ * exits (its ^C goes to the pager, not to us). Everything else is captured
+ * by runShell.
+ */
+export function runShellInTerminal(command: string, input: string, signal?: AbortSignal): Promise<string> {
+  if (!isPagerCommand(command) || process.stdin.isTTY !== true || process.stdout.isTTY !== true) return runShell(command, input, signal);
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    const ignore = (): void => {};
+    process.on('SIGINT', ignore);
+    stdin.setRawMode(false);
+    stdin.pause();
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'] });
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+    const done = (s: string): void => {
+      process.off('SIGINT', ignore);
+      stdin.setRawMode(true);
+      stdin.resume();
+      resolve(s);
+    };
+    child.on('error', (e) => done(`mdb: failed to run shell command: ${e.message}\n`));
+    child.on('close', () => done(''));
+  });
+}

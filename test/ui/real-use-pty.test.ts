@@ -71,3 +71,19 @@ describe('a shell pipe in the REPL', () => {
     expect(await term.exited()).toBe(0);
   });
 });
+
+describe('a pager after ! in the REPL', () => {
+  it.skipIf(!ready)('gets the terminal: less shows the output, q returns to the prompt', async () => {
+    const env = { ...childEnv(), LESS: '' };
+    term = spawnInPty(process.execPath, [main, dump], { cwd: root, env, cols: 100, rows: 30 });
+    await term.waitFor((s) => /^> ?$/m.test(s), 'the first prompt');
+    term.write('::status ! less\r');
+    await term.waitFor((s) => s.includes('debugging crash dump') && /\(END\)|^:/m.test(s), 'less showing the output');
+    term.write('q');
+    await term.waitFor((s) => /\n> ?$/.test(s), 'the prompt back');
+    term.write('::sizeof kmem_cache_t\r');
+    await term.waitFor((s) => s.includes('sizeof (kmem_cache_t) = '), 'the REPL reading keys again');
+    term.write('$q\r');
+    expect(await term.exited()).toBe(0);
+  });
+});
