@@ -84,5 +84,14 @@ describe('the --json schema', () => {
     // through JSON text, as a script reads it
     const doc = JSON.parse(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, dump: dumpArg(c.dump), commands })) as unknown;
     expect(violation(schema, doc, '$')).toBeNull();
+    // one representation per quantity: sizes, offsets and free counts are numbers in every dcmd
+    const strings: string[] = [];
+    const walk = (v: unknown, key: string): void => {
+      if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+      else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+      else if (typeof v === 'string' && ['size', 'free', 'offset', 'bufSize', 'bufTotal', 'memInUse'].includes(key)) strings.push(`${key}=${v}`);
+    };
+    walk(doc, '');
+    expect(strings).toEqual([]);
   });
 });

@@ -3,23 +3,33 @@
  * conventions scripts rely on (documented in json-schema.json):
  *   - addresses, and flags or masks (a column with json: 'hex'), are hex
  *     strings, "0xffffff01d6e2a008", "0x1c00": kernel addresses exceed 2^53;
- *   - counts and sizes are JSON numbers;
+ *   - counts, sizes and offsets are JSON numbers (COUNT_KEY names them);
  *   - names are camelCase, one name per quantity (bufSize, bufTotal, memInUse);
  *   - errors are objects, {"message": "mdb: ..."}.
  * Every bigint becomes a hex string; everything else is kept as is.
  */
 import type { Result } from '../dcmd.js';
 
-/** A JSON-safe copy of v (bigint → "0x…", functions dropped, typed arrays to arrays). */
-export function toJson(v: unknown, depth = 0): unknown {
-  if (typeof v === 'bigint') return `0x${BigInt.asUintN(64, v).toString(16)}`;
+/**
+ * Keys that name a count, a size or an offset: their bigints are JSON
+ * numbers (they never reach 2^53), so `size` is a number whichever dcmd
+ * gives it (::vmem_seg reads it as a 64-bit word, `show uma` computes it).
+ */
+const COUNT_KEY = /^(size|free|offset|count|total|used|inuse|requests|sleeps|fails|[a-z][A-Za-z]*(Size|Count|Total|InUse|Free|Used|Offset|Fail|Fails))$/;
+
+/** A JSON-safe copy of v (bigint → "0x…", a count's bigint → number, functions dropped, typed arrays to arrays). */
+export function toJson(v: unknown, depth = 0, key = ''): unknown {
+  if (typeof v === 'bigint') {
+    if (COUNT_KEY.test(key) && v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+    return `0x${BigInt.asUintN(64, v).toString(16)}`;
+  }
   if (v === null || typeof v !== 'object') return typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
   if (depth > 32) return null;
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<unknown>, (x) => toJson(x, depth + 1));
-  if (Array.isArray(v)) return v.map((x) => toJson(x, depth + 1));
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<unknown>, (x) => toJson(x, depth + 1, key));
+  if (Array.isArray(v)) return v.map((x) => toJson(x, depth + 1, key));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
-    const j = toJson(x, depth + 1);
+    const j = toJson(x, depth + 1, k);
     if (j !== undefined) out[k] = j;
   }
   return out;
