@@ -84,9 +84,10 @@ async function openSession(a: OpenArgs, terminal = false) {
     throw e;
   }
   const { runShell, runShellInTerminal } = await import('./shell.js');
+  const { openLogFile } = await import('./script.js');
   const fs2 = await import('node:fs');
   try {
-    return createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: terminal ? runShellInTerminal : runShell, ...(a.syntax ? { syntax: a.syntax } : {}) });
+    return createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: terminal ? runShellInTerminal : runShell, openLog: (p: string) => openLogFile(p), ...(a.syntax ? { syntax: a.syntax } : {}) });
   } catch (e) {
     process.stderr.write(`mddb: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;

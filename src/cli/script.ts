@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DebugSession, ExecOptions, ExecResult } from '../mdb/api.js';
 import type { DumpModel } from '../dump/format.js';
-import { createSession, type MdbSession, type Syntax } from '../mdb/session.js';
+import { createSession, type LogWriter, type MdbSession, type Syntax } from '../mdb/session.js';
 import { runShell } from './shell.js';
 
 /**
@@ -19,7 +19,7 @@ import { runShell } from './shell.js';
  */
 export function openScriptSession(model: DumpModel, dumpPath: string, cwd?: string, syntax?: Syntax): MdbSession {
   const readFile = (p: string): string => fs.readFileSync(cwd === undefined ? p : path.resolve(cwd, p), 'utf8');
-  return createSession(model, dumpPath, undefined, { readFile, shell: runShell, ...(syntax ? { syntax } : {}) });
+  return createSession(model, dumpPath, undefined, { readFile, shell: runShell, openLog: (p) => openLogFile(p, cwd), ...(syntax ? { syntax } : {}) });
 }
 
 /** The lines of a script that are run: blank ones are skipped (mdb ignores empty input lines). */
@@ -102,4 +102,13 @@ export async function runScriptText(session: DebugSession, script: string): Prom
     stderr.push(...run.result.errors);
   }
   return { stdout, stderr, status: lines.every((l) => l.result.ok) ? 0 : 1, lines };
+}
+
+/** ::log's transcript file: appended to, never replaced. */
+export function openLogFile(p: string, cwd?: string): LogWriter {
+  const fd = fs.openSync(cwd === undefined ? p : path.resolve(cwd, p), 'a');
+  return {
+    write: (t: string) => void fs.writeSync(fd, t),
+    close: () => fs.closeSync(fd),
+  };
 }

@@ -160,6 +160,12 @@ export interface DcmdContext extends WalkContext {
   readFile?(path: string): string;
   /** asks the session to end after this line ($q, ::quit) */
   quit(): void;
+  /**
+   * ::log: start a transcript in `file` (with the command lines when `echo`),
+   * stop it (null), or only ask (undefined); returns the file logged to
+   * afterwards, or null. Absent where the front end cannot write files.
+   */
+  log?(file: string | null | undefined, echo: boolean): string | null;
   /** yields to the event loop every so often and throws "interrupted" after Ctrl-C */
   poll(): Promise<void>;
 }

@@ -35,6 +35,8 @@ export interface SessionState {
 export interface EngineHooks {
   /** file access for $< (the engine itself does no I/O) */
   readFile?(path: string): string;
+  /** ::log: see DcmdContext.log (the session keeps the transcript) */
+  log?(file: string | null | undefined, echo: boolean): string | null;
   /**
    * `cmd ! shell`: run a shell command with the output as its stdin; returns
    * what it printed (the REPL's hook runs it asynchronously and kills it when
@@ -354,6 +356,7 @@ export class Engine {
         return this.eval(parseExpression(text, state.radix));
       },
       ...(hooks.readFile ? { readFile: (p: string) => hooks.readFile!(p) } : {}),
+      ...(hooks.log ? { log: (f: string | null | undefined, echo: boolean) => hooks.log!(f, echo) } : {}),
       quit: () => void (out.quit = true),
       poll: async () => {
         if (!opts.signal) return;

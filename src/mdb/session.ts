@@ -8,7 +8,7 @@ import type { DumpModel } from '../dump/format.js';
 import type { DebugSession, ExecOptions, ExecResult, SessionInfo } from './api.js';
 import type { Module } from './dcmd.js';
 import { Engine, type EngineHooks, type SessionState } from './engine.js';
-import { InterruptError, errorLine } from './errors.js';
+import { InterruptError, MdbError, errorLine } from './errors.js';
 import { modulesFor } from './modules/index.js';
 import { parseLine } from './parse/parser.js';
 import { ddbTable, parseDdbLine, searchWord } from './parse/ddb.js';
@@ -21,9 +21,17 @@ import { Target } from './target.js';
 /** The command grammar a session reads: illumos mdb's, or FreeBSD ddb's. */
 export type Syntax = 'mdb' | 'ddb';
 
-export interface SessionOptions extends EngineHooks {
+export interface SessionOptions extends Omit<EngineHooks, 'log'> {
   /** the grammar; default from the dump's OS (freebsd: ddb, illumos: mdb) */
   syntax?: Syntax;
+  /** ::log / $>: open a transcript file for appending (the front end's I/O); throws if it cannot */
+  openLog?(path: string): LogWriter;
+}
+
+/** A transcript file ::log writes to. */
+export interface LogWriter {
+  write(text: string): void;
+  close(): void;
 }
 
 /** The grammar a dump is debugged in by default: its kernel's debugger's. */
@@ -48,6 +56,8 @@ export class MdbSession implements DebugSession {
   private readonly engine: Engine;
   /** ddb: the last non-empty line, which an empty line repeats */
   private lastLine: string | undefined;
+  /** ::log's transcript, when one is kept */
+  private transcript: { file: string; echo: boolean; w: LogWriter } | null = null;
 
   constructor(model: DumpModel, path: string, modules: readonly Module[] = modulesFor(model.header.os), options: SessionOptions = {}) {
     this.target = new Target(model);
@@ -57,12 +67,53 @@ export class MdbSession implements DebugSession {
     this.state = { dot: 0n, incr: 0n, lastDot: 0n, radix: 16, vars: new Map(), cache: new Map() };
     // ::status names the dump it is debugging
     this.state.cache.set('mdb.dumpPath', path);
-    this.engine = new Engine(this.target, this.registry, this.state, options);
+    const openLog = options.openLog;
+    this.engine = new Engine(this.target, this.registry, this.state, {
+      ...options,
+      ...(openLog ? { log: (f: string | null | undefined, echo: boolean) => this.setLog(openLog, f, echo) } : {}),
+    });
     const h = model.header;
     this.info = { path, hostname: h.hostname, os: h.os, kernelVersion: h.kernelVersion, panic: h.panic ? h.panic.message : null };
   }
 
+  /** ::log: start, stop or report the transcript; returns the file logged to afterwards. */
+  private setLog(open: (p: string) => LogWriter, file: string | null | undefined, echo: boolean): string | null {
+    if (file === undefined) return this.transcript?.file ?? null;
+    this.transcript?.w.close();
+    this.transcript = null;
+    if (file === null) return null;
+    let w: LogWriter;
+    try {
+      w = open(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new MdbError(`failed to open ${file}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e)}`);
+    }
+    this.transcript = { file, echo, w };
+    return file;
+  }
+
   async execute(line: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    // a transcript gets this line's output (the ::log line that starts one is not in it)
+    const log = this.transcript;
+    if (!log) return this.run(line, opts);
+    if (log.echo) log.w.write(this.prompt() + line + '\n');
+    const caller = opts.onOutput;
+    let kept = '';
+    const r = await this.run(line, {
+      ...opts,
+      onOutput: (t: string) => {
+        if (this.transcript === log) log.w.write(t);
+        if (caller) caller(t);
+        else kept += t;
+      },
+    });
+    if (!caller) r.output = kept;
+    if (this.transcript === log) for (const e of r.errors) log.w.write(e + '\n');
+    return r;
+  }
+
+  private async run(line: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const out = new Output(opts.onOutput);
     const json: CommandJson[] = [];
     let ok = true;

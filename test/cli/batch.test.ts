@@ -119,3 +119,20 @@ describe('runBatch on a FreeBSD dump (ddb syntax by default)', () => {
     expect(doc.commands[0]).toMatchObject({ command: 'ps', ok: true });
   });
 });
+
+describe('::log and $> keep a transcript', () => {
+  it('appends the commands (with -e) and their output and errors until ::log -d', async () => {
+    const log = path.join(dir, 'session.log');
+    fs.writeFileSync(log, 'kept\n');
+    const r = await batch({ commands: [`::log -e ${log}`, '::sizeof foo_t', '::nope', '::log', '::log -d', '0=K'] });
+    expect(r.stdout).toBe(`sizeof (foo_t) = 0x28\nlogging to "${log}"\n${' '.repeat(16)}0               \n`);
+    expect(fs.readFileSync(log, 'utf8')).toBe(
+      `kept\n> ::sizeof foo_t\nsizeof (foo_t) = 0x28\n> ::nope\nmdb: invalid command '::nope': unknown dcmd name\n> ::log\nlogging to "${log}"\n> ::log -d\n`,
+    );
+  });
+  it('$> FILE logs like ::log -e, $> alone stops', async () => {
+    const log = path.join(dir, 'dollar.log');
+    await batch({ commands: [`$>${log}`, '1=K', '$>', '2=K'] });
+    expect(fs.readFileSync(log, 'utf8')).toBe(`> 1=K\n${' '.repeat(16)}1               \n> $>\n`);
+  });
+});
