@@ -5,6 +5,7 @@
  * turning and Ctrl-C (the signal) kills it, as it kills mdb's child.
  */
 import { spawn } from 'node:child_process';
+import { terminalOwner } from '../ui/terminal-owner.js';
 
 export function runShell(command: string, input: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve) => {
@@ -67,12 +68,14 @@ export function runShellInTerminal(command: string, input: string, signal?: Abor
     const stdin = process.stdin;
     const ignore = (): void => {};
     process.on('SIGINT', ignore);
+    terminalOwner.child = true;
     stdin.setRawMode(false);
     stdin.pause();
     const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'] });
     child.stdin.on('error', () => {});
     child.stdin.end(input);
     const done = (s: string): void => {
+      terminalOwner.child = false;
       process.off('SIGINT', ignore);
       stdin.setRawMode(true);
       stdin.resume();

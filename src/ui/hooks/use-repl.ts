@@ -36,6 +36,7 @@ import { useRawInput } from './use-raw-input.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { useScrollback } from './use-scrollback.js';
 import { suspendProcess } from '../suspend.js';
+import { terminalOwner } from '../terminal-owner.js';
 
 export type ReplMode = 'prompt' | 'busy' | 'pager' | 'exiting';
 
@@ -208,7 +209,7 @@ export function useRepl(opts: ReplOptions): ReplView {
     const id = ++st.seq;
     const run: Running = { id, ac: new AbortController(), cancelled: false, busyTimer: undefined, graceTimer: undefined };
     run.busyTimer = setTimeout(() => {
-      if (st.run !== run) return;
+      if (st.run !== run || terminalOwner.child) return;
       st.showBusy = true;
       publish();
     }, env.current.opts.busyDelayMs);
