@@ -1,16 +1,25 @@
 /*
- * Batch mode (`mddb <dump> -e cmd -f file`), mdb -e style: open the dump, run
- * each command line in order, print output on stdout and each error line on
- * stderr, keep going after a failure. Exit status: 0 if every command
- * succeeded, 1 if any failed, 2 if the dump could not be opened (or a command
- * file could not be read). With --json, one JSON document (an array of
- * {command, ok, results, errors}) replaces the text. No ink here: batch must
- * start fast and work without a terminal.
+ * Batch mode (`mddb <dump> -e cmd -f file`, or commands on standard input),
+ * mdb -e style: open the dump, run each command line in order, print output
+ * on stdout as it is produced and each error line on stderr, keep going after
+ * a failure. Exit status: 0 if every command succeeded, 1 if any failed, 2 if
+ * the dump could not be opened (or a command file could not be read).
+ *
+ * Standard input is read as a stream, a line at a time, each line run as it
+ * arrives (as `mdb < script` does), so `(sleep 1; echo ::status) | mddb DUMP`
+ * works and a long pipe of commands never sits in memory.
+ *
+ * --json prints one document, {schemaVersion, dump, commands: [{command, ok,
+ * results, errors: [{message}]}]} (src/mdb/render/json-schema.json);
+ * --jsonl prints one such command record per line as each command finishes.
+ * No ink here: batch must start fast and work without a terminal.
  */
 import fs from 'node:fs';
 import { readDump } from '../dump/read.js';
+import type { ExecResult } from '../mdb/api.js';
 import type { CommandJson } from '../mdb/session.js';
-import { openScriptSession, runScript } from './script.js';
+import { JSON_SCHEMA_VERSION, commandRecord } from '../mdb/render/json.js';
+import { openScriptSession, runLines, runScript, type LineRun } from './script.js';
 import { fsReason } from '../dump/errors.js';
 
 export interface TextSink {
@@ -23,13 +32,17 @@ export interface BatchOptions {
   commands: string[];
   /** -f files, run after the -e commands */
   files: string[];
-  /** commands read from standard input, run last */
-  stdin?: string;
+  /** commands read from standard input, run last: the whole text, or lines as they arrive */
+  stdin?: string | AsyncIterable<string>;
   json: boolean;
+  /** --jsonl: one JSON command record per line, written as each command ends */
+  jsonl?: boolean;
   /** the grammar (--syntax); default from the dump's OS */
   syntax?: 'mdb' | 'ddb';
   stdout: TextSink;
   stderr: TextSink;
+  /** fires when the reader of stdout has gone (EPIPE): stop producing */
+  signal?: AbortSignal;
 }
 
 function message(e: unknown): string {
@@ -54,7 +67,6 @@ export async function runBatch(o: BatchOptions): Promise<number> {
       return 2;
     }
   }
-  if (o.stdin !== undefined) scripts.push(o.stdin);
 
   let session;
   try {
@@ -64,19 +76,35 @@ export async function runBatch(o: BatchOptions): Promise<number> {
     o.stderr.write(`mddb: ${message(e)}\n`);
     return 2;
   }
-  const doc: CommandJson[] = [];
+  const json = o.json || o.jsonl === true;
+  const commands: unknown[] = [];
   let failed = false;
-  outer: for (const script of scripts) {
-    for await (const { result: r } of runScript(session, script, { json: o.json })) {
-      if (!r.ok) failed = true;
-      if (o.json) doc.push(...(r.json as CommandJson[]));
-      else {
-        if (r.output) o.stdout.write(r.output);
-        for (const e of r.errors) o.stderr.write(e + '\n');
+  const execOpts = {
+    json,
+    // text streams to stdout as the dcmds produce it
+    ...(json ? {} : { onOutput: (t: string) => void o.stdout.write(t) }),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+  const take = (r: ExecResult): boolean => {
+    if (!r.ok) failed = true;
+    if (json) {
+      for (const rec of r.json as CommandJson[]) {
+        const c = commandRecord(rec);
+        if (o.jsonl) o.stdout.write(JSON.stringify(c) + '\n');
+        else commands.push(c);
       }
-      if (r.quit) break outer;
+    } else {
+      if (r.output) o.stdout.write(r.output);
+      for (const e of r.errors) o.stderr.write(e + '\n');
     }
+    return r.quit || o.signal?.aborted === true;
+  };
+  const sources: Array<AsyncIterable<LineRun>> = scripts.map((s) => runScript(session, s, execOpts));
+  if (typeof o.stdin === 'string') sources.push(runScript(session, o.stdin, execOpts));
+  else if (o.stdin !== undefined) sources.push(runLines(session, o.stdin, execOpts));
+  outer: for (const src of sources) {
+    for await (const { result } of src) if (take(result)) break outer;
   }
-  if (o.json) o.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  if (o.json && !o.jsonl) o.stdout.write(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, dump: o.dumpPath, commands }, null, 2) + '\n');
   return failed ? 1 : 0;
 }

@@ -15,31 +15,86 @@ export const VERSION = '0.1.0';
 /** A bad --seed, reported like a ScenarioError without loading the scenario code to parse an option. */
 class SeedError extends Error {}
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
+/** A repeatable option: no default value, so --help shows none ("(default: [])"). */
+function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+/** The subcommands a user types (hidden ones excluded), for `mddb help` and "did you mean". */
+const SUBCOMMANDS = ['simulate', 'scenarios', 'help'];
+
+/** Levenshtein distance, for "did you mean" on a mistyped subcommand. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** A first argument that is no file but looks like a subcommand: the subcommand meant. */
+async function meantSubcommand(word: string): Promise<string | undefined> {
+  if (word.includes('/') || word.includes('.')) return undefined;
+  const fs = await import('node:fs');
+  if (fs.existsSync(word)) return undefined;
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of SUBCOMMANDS) {
+    const dd = distance(word.toLowerCase(), c);
+    if (dd < bestD) [best, bestD] = [c, dd];
+  }
+  return bestD <= (word.length >= 4 ? 2 : 1) || (best !== undefined && best.startsWith(word) && word.length >= 3) ? best : undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `mddb help [command]`: commander's help, as `mddb [command] --help` gives it
+  if (argv[0] === 'help' && argv.length <= 2) argv = argv.length === 2 ? [argv[1]!, '--help'] : ['--help'];
+  // `mddb simulat x`: a mistyped subcommand, not a dump path
+  if (argv[0] !== undefined && !argv[0].startsWith('-') && !SUBCOMMANDS.includes(argv[0]) && argv[0] !== 'dumps-regenerate') {
+    const meant = await meantSubcommand(argv[0]);
+    if (meant !== undefined) {
+      process.stderr.write(`mddb: ${argv[0]}: no such file, and not a command (did you mean 'mddb ${meant}'?)\n`);
+      return 2;
+    }
+  }
   const program = new Command();
   let status = 0;
   program
     .name('mddb')
+    // the top-level options (--json) are the debugger's; `simulate --json` is simulate's own
+    .enablePositionalOptions()
+    .addHelpText('after', '\nRun `mddb help COMMAND` (or `mddb COMMAND --help`) for a command\'s options.')
     .description('a postmortem kernel debugger in the style of illumos mdb, with an allocator simulator that writes its crash dumps')
     .version(VERSION)
     .argument('[dump]', 'crash dump to open (interactive on a terminal, batch otherwise)')
-    .option('-e, --eval <commands>', 'run these dcmds (repeatable; in order) and exit', collect, [])
-    .option('-f, --file <script>', 'run the dcmds in this file and exit', collect, [])
-    .option('--json', 'print machine-readable results (batch mode)')
+    .option('-e, --eval <commands>', 'run these dcmds (repeatable; in order) and exit', collect)
+    .option('-f, --file <script>', 'run the dcmds in this file and exit', collect)
+    .option('--json', 'print the results as one JSON document (batch mode; schema: src/mdb/render/json-schema.json)')
+    .option('--jsonl', 'print one JSON record per command, per line, as each command ends (batch mode)')
     .addOption(new Option('--syntax <grammar>', "command grammar: mdb (illumos mdb's) or ddb (FreeBSD ddb's); default from the dump's OS").choices(['mdb', 'ddb']))
     .option('--no-color', 'no colour in the interactive debugger (NO_COLOR is honoured too)')
     .exitOverride()
-    .action(async (dump: string | undefined, opts: { eval: string[]; file: string[]; json?: boolean; color: boolean; syntax?: 'mdb' | 'ddb' }) => {
+    .action(async (dump: string | undefined, opts: { eval?: string[]; file?: string[]; json?: boolean; jsonl?: boolean; color: boolean; syntax?: 'mdb' | 'ddb' }) => {
       if (!dump) {
         program.outputHelp();
         status = 2;
         return;
       }
-      status = await openDump({ dumpPath: dump, commands: opts.eval, files: opts.file, json: !!opts.json, color: opts.color, ...(opts.syntax ? { syntax: opts.syntax } : {}) });
+      status = await openDump({
+        dumpPath: dump,
+        commands: opts.eval ?? [],
+        files: opts.file ?? [],
+        json: !!opts.json,
+        ...(opts.jsonl ? { jsonl: true } : {}),
+        color: opts.color,
+        ...(opts.syntax ? { syntax: opts.syntax } : {}),
+      });
     });
 
   program
@@ -51,22 +106,28 @@ export async function main(argv: string[]): Promise<number> {
       if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new SeedError(`--seed ${v}: expected an integer from 0 to 4294967295`);
       return Number(v);
     }))
-    .option('--set <key=value>', 'override a scenario value, e.g. kernel.debug=false (repeatable)', collect, [])
-    .option('--fix <name>', 'switch on a fix the scenario knows, e.g. 679ac15 (repeatable)', collect, [])
+    .option('--set <key=value>', 'override a scenario value, e.g. kernel.debug=false (repeatable)', collect)
+    .option('--fix <name>', 'switch on a fix the scenario knows, e.g. 679ac15 (repeatable)', collect)
     .option('--force', 'replace an existing dump file')
     .option('-q, --quiet', 'print nothing but errors')
+    .option('--json', 'print the report as JSON (outcome, exit code, console line, counters, dump)')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 the run completed, 3 the kernel panicked, 4 it hung (no progress),\n2 bad usage (scenario, option or output file), 70 internal error.',
+    )
     .exitOverride()
-    .action(async (scenario: string, o: { output?: string; seed?: number; set: string[]; fix: string[]; force?: boolean; quiet?: boolean }) => {
+    .action(async (scenario: string, o: { output?: string; seed?: number; set?: string[]; fix?: string[]; force?: boolean; quiet?: boolean; json?: boolean }) => {
       const { runSimulate, parseSet } = await import('./simulate.js');
       status = runSimulate(
         {
           scenario,
           ...(o.output ? { output: o.output } : {}),
           ...(o.seed !== undefined ? { seed: o.seed } : {}),
-          sets: o.set.map(parseSet),
-          fixes: o.fix,
+          sets: (o.set ?? []).map(parseSet),
+          fixes: o.fix ?? [],
           force: !!o.force,
           quiet: !!o.quiet,
+          json: !!o.json,
         },
         process.stdout,
         process.stderr,

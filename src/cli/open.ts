@@ -1,8 +1,11 @@
 /*
- * Opening a dump: the REPL on a terminal, batch mode otherwise. The REPL is
- * imported lazily so batch runs never load ink (about 200 ms, and escape codes).
+ * Opening a dump: the REPL when stdin and stdout are both terminals; a plain
+ * line reader on the terminal when only stdin is one (`mddb DUMP | tee log`);
+ * batch mode otherwise (-e, -f, or commands streamed on standard input). The
+ * REPL is imported lazily so batch runs never load ink (about 200 ms, and
+ * escape codes).
  */
-import fs from 'node:fs';
+import readline from 'node:readline';
 import { runBatch } from './batch.js';
 
 export interface OpenArgs {
@@ -10,34 +13,63 @@ export interface OpenArgs {
   commands: string[];
   files: string[];
   json: boolean;
+  /** --jsonl: one JSON record per command, per line */
+  jsonl?: boolean;
   color: boolean;
   /** --syntax: the grammar, default from the dump's OS (illumos mdb, FreeBSD ddb) */
   syntax?: 'mdb' | 'ddb';
 }
 
 export async function openDump(a: OpenArgs): Promise<number> {
-  const interactive = a.commands.length === 0 && a.files.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const scripted = a.commands.length > 0 || a.files.length > 0;
+  const stdinTty = process.stdin.isTTY === true;
+  const json = a.json || a.jsonl === true;
+  if (json && !scripted && stdinTty) {
+    // the interactive debugger prints text; JSON is for scripts
+    process.stderr.write(`mddb: --${a.jsonl ? 'jsonl' : 'json'} needs commands to run: give -e or -f, or pipe them on standard input\n`);
+    return 2;
+  }
+  const interactive = !scripted && stdinTty && process.stdout.isTTY === true;
   if (!interactive) {
-    // `mddb dump -e ... | head`: a closed pipe ends the output, quietly
+    // `mddb dump -e ... | head`: a closed pipe ends the output, quietly and at once
+    const stop = new AbortController();
     process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (e.code === 'EPIPE') {
+        stop.abort();
+        process.exit(process.exitCode ?? 0);
+      }
       throw e;
     });
-    let stdin: string | undefined;
-    if (a.commands.length === 0 && a.files.length === 0 && process.stdin.isTTY !== true) {
-      stdin = fs.readFileSync(0, 'utf8');
-    }
+    if (!scripted && stdinTty) return terminalLines(a);
     return runBatch({
       dumpPath: a.dumpPath,
       commands: a.commands,
       files: a.files,
-      ...(stdin !== undefined ? { stdin } : {}),
+      ...(!scripted ? { stdin: readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }) } : {}),
       json: a.json,
+      ...(a.jsonl ? { jsonl: true } : {}),
       ...(a.syntax ? { syntax: a.syntax } : {}),
       stdout: process.stdout,
       stderr: process.stderr,
+      signal: stop.signal,
     });
   }
+  const session = await openSession(a, true);
+  if (typeof session === 'number') return session;
+  const { runRepl } = await import('./repl.js');
+  return runRepl(session, { color: a.color && !process.env['NO_COLOR'] });
+}
+
+/** stdin a terminal, stdout not: read commands from the terminal with a plain line reader. */
+async function terminalLines(a: OpenArgs): Promise<number> {
+  const session = await openSession(a);
+  if (typeof session === 'number') return session;
+  const { runTerminalLines } = await import('./lines.js');
+  return runTerminalLines(session, process.stdin, process.stdout, process.stderr);
+}
+
+/** The session for the REPL (`terminal`: a pager after `!` takes the terminal) or the line reader. */
+async function openSession(a: OpenArgs, terminal = false) {
   const { readDump } = await import('../dump/read.js');
   const { DumpError } = await import('../dump/errors.js');
   const { createSession } = await import('../mdb/session.js');
@@ -51,15 +83,13 @@ export async function openDump(a: OpenArgs): Promise<number> {
     }
     throw e;
   }
-  const { runShell } = await import('./shell.js');
+  const { runShell, runShellInTerminal } = await import('./shell.js');
+  const { openLogFile } = await import('./script.js');
   const fs2 = await import('node:fs');
-  let session;
   try {
-    session = createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: runShell, ...(a.syntax ? { syntax: a.syntax } : {}) });
+    return createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: terminal ? runShellInTerminal : runShell, openLog: (p: string) => openLogFile(p), ...(a.syntax ? { syntax: a.syntax } : {}) });
   } catch (e) {
     process.stderr.write(`mddb: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
-  const { runRepl } = await import('./repl.js');
-  return runRepl(session, { color: a.color && !process.env['NO_COLOR'] });
 }

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DebugSession, ExecOptions, ExecResult } from '../mdb/api.js';
 import type { DumpModel } from '../dump/format.js';
-import { createSession, type MdbSession, type Syntax } from '../mdb/session.js';
+import { createSession, type LogWriter, type MdbSession, type Syntax } from '../mdb/session.js';
 import { runShell } from './shell.js';
 
 /**
@@ -19,7 +19,7 @@ import { runShell } from './shell.js';
  */
 export function openScriptSession(model: DumpModel, dumpPath: string, cwd?: string, syntax?: Syntax): MdbSession {
   const readFile = (p: string): string => fs.readFileSync(cwd === undefined ? p : path.resolve(cwd, p), 'utf8');
-  return createSession(model, dumpPath, undefined, { readFile, shell: runShell, ...(syntax ? { syntax } : {}) });
+  return createSession(model, dumpPath, undefined, { readFile, shell: runShell, openLog: (p) => openLogFile(p, cwd), ...(syntax ? { syntax } : {}) });
 }
 
 /** The lines of a script that are run: blank ones are skipped (mdb ignores empty input lines). */
@@ -53,6 +53,32 @@ export async function* runScript(session: DebugSession, script: string, opts: Ex
   }
 }
 
+/**
+ * Executes lines as they arrive (standard input read as a stream, as
+ * `mdb < script` does): each line runs before the next is read. Blank lines
+ * are skipped in mdb; in ddb a blank line repeats the last command, but only
+ * once a later command shows it was not the input's trailing newline.
+ */
+export async function* runLines(session: DebugSession, lines: AsyncIterable<string>, opts: ExecOptions = {}): AsyncGenerator<LineRun> {
+  const ddb = session.syntax === 'ddb';
+  let blanks = 0;
+  for await (const raw of lines) {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') {
+      if (ddb) blanks++;
+      continue;
+    }
+    for (; blanks > 0; blanks--) {
+      const result = await session.execute('', opts);
+      yield { line: '', result };
+      if (result.quit) return;
+    }
+    const result = await session.execute(line, opts);
+    yield { line, result };
+    if (result.quit) return;
+  }
+}
+
 /** Everything a script run printed, as batch mode would, and its exit status. */
 export interface ScriptTranscript {
   /** what batch mode writes on stdout */
@@ -76,4 +102,13 @@ export async function runScriptText(session: DebugSession, script: string): Prom
     stderr.push(...run.result.errors);
   }
   return { stdout, stderr, status: lines.every((l) => l.result.ok) ? 0 : 1, lines };
+}
+
+/** ::log's transcript file: appended to, never replaced. */
+export function openLogFile(p: string, cwd?: string): LogWriter {
+  const fd = fs.openSync(cwd === undefined ? p : path.resolve(cwd, p), 'a');
+  return {
+    write: (t: string) => void fs.writeSync(fd, t),
+    close: () => fs.closeSync(fd),
+  };
 }

@@ -6,6 +6,14 @@ import { writeDump } from '../dump/write.js';
 import { DumpError } from '../dump/errors.js';
 import { ScenarioError } from '../sim/scenario/load.js';
 import { simulate, type RunReport } from '../sim/scenario/run.js';
+import { visible } from '../mdb/render/visible.js';
+
+/**
+ * The exit status says what the simulated kernel did, so a script can check a
+ * fix: 0 the run completed, 3 it panicked, 4 it hung. 2 is bad usage, 70 an
+ * internal error (main.ts).
+ */
+export const OUTCOME_STATUS: Record<RunReport['outcome'], number> = { completed: 0, panic: 3, hang: 4 };
 
 export interface SimulateArgs {
   scenario: string;
@@ -15,6 +23,8 @@ export interface SimulateArgs {
   fixes: string[];
   force: boolean;
   quiet: boolean;
+  /** print the report as JSON */
+  json?: boolean;
 }
 
 /** `a.b=value` → [a.b, value]; a bad form is a usage error. */
@@ -32,7 +42,8 @@ export function formatReport(r: RunReport, dumpPath: string | null, dumpBytes: n
   const lines: string[] = [];
   lines.push(`scenario:  ${r.scenario} (seed ${r.seed}, fixes: ${r.fixes.length ? r.fixes.join(', ') : 'none'})`);
   lines.push(`outcome:   ${r.outcome}${r.outcome === 'completed' ? ` (${r.stopReason})` : ''}`);
-  if (r.consoleLine) lines.push(`console:   ${r.consoleLine}`);
+  // the console line is the simulated kernel's text: shown, never obeyed by the terminal
+  if (r.consoleLine) lines.push(`console:   ${visible(r.consoleLine)}`);
   lines.push(`time:      ${formatNs(r.simTimeNs)} simulated`);
   lines.push(`ops:       ${r.ops} kernel function calls, ${r.syscalls} system calls`);
   for (const [k, v] of r.counters) lines.push(`  ${k.padEnd(28)} ${v}`);
@@ -41,6 +52,26 @@ export function formatReport(r: RunReport, dumpPath: string | null, dumpBytes: n
     lines.push(`dump:      ${dumpPath} (${kind}, ${(dumpBytes / 1024).toFixed(0)} KB)`);
   } else lines.push('dump:      not written (give -o FILE)');
   return lines.join('\n') + '\n';
+}
+
+/** The report as --json prints it: counters as numbers when they are numbers. */
+export function reportJson(r: RunReport, dumpPath: string | null, dumpBytes: number): unknown {
+  return {
+    schemaVersion: 1,
+    scenario: r.scenario,
+    os: r.os,
+    seed: r.seed,
+    fixes: r.fixes,
+    outcome: r.outcome,
+    exitCode: OUTCOME_STATUS[r.outcome],
+    ...(r.outcome === 'completed' ? { stopReason: r.stopReason } : {}),
+    consoleLine: r.consoleLine,
+    simTimeNs: r.simTimeNs,
+    ops: r.ops,
+    syscalls: r.syscalls,
+    counters: Object.fromEntries(r.counters.map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : v])),
+    dump: dumpPath === null ? null : { path: dumpPath, kind: r.outcome === 'panic' ? 'crash' : 'live', bytes: dumpBytes },
+  };
 }
 
 /** A progress bar on a terminal for runs longer than about a second; nothing otherwise. */
@@ -66,9 +97,26 @@ function progressReporter(stream: NodeJS.WriteStream): { tick: (f: number) => vo
   };
 }
 
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Returns the exit status. */
 export function runSimulate(a: SimulateArgs, out: NodeJS.WriteStream, err: NodeJS.WriteStream): number {
   try {
+    // a directory is neither a scenario file nor a dump file (not EISDIR as an internal error)
+    if (isDirectory(a.scenario)) {
+      err.write(`mddb: ${a.scenario}: is a directory, not a scenario file\n`);
+      return 2;
+    }
+    if (a.output && (isDirectory(a.output) || a.output.endsWith('/'))) {
+      err.write(`mddb: ${a.output}: is a directory (give -o a file name)\n`);
+      return 2;
+    }
     if (a.output && fs.existsSync(a.output) && !a.force) {
       err.write(`mddb: ${a.output} exists (use --force to replace it)\n`);
       return 2;
@@ -87,8 +135,9 @@ export function runSimulate(a: SimulateArgs, out: NodeJS.WriteStream, err: NodeJ
       writeDump(a.output, report.model, { force: a.force });
       bytes = fs.statSync(a.output).size;
     }
-    if (!a.quiet) out.write(formatReport(report, a.output ?? null, bytes));
-    return 0;
+    if (a.json) out.write(JSON.stringify(reportJson(report, a.output ?? null, bytes), null, 2) + '\n');
+    else if (!a.quiet) out.write(formatReport(report, a.output ?? null, bytes));
+    return OUTCOME_STATUS[report.outcome];
   } catch (e) {
     if (e instanceof ScenarioError || e instanceof DumpError) {
       err.write(`mddb: ${e.message}\n`);

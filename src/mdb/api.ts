@@ -38,6 +38,12 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** produce `json` results too (the --json flag) */
   json?: boolean;
+  /**
+   * print text as it is produced: `output` of the result is then empty and
+   * every piece of text went here, in order (batch mode and the REPL stream
+   * rows, so the first rows of a long walk show at once)
+   */
+  onOutput?: (text: string) => void;
 }
 
 /** A debugging session over one open dump: line in, results out. */

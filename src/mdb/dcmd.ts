@@ -55,6 +55,12 @@ export interface Column {
   width?: number | 'ptr';
   /** value to text; default: bigint as hex, number as decimal, string as is */
   format?: (value: unknown, row: Row) => string;
+  /**
+   * how --json writes the value when the row holds a number: 'hex' for flags
+   * and bit masks ("0x1c00"), as addresses are; default: bigints as hex
+   * strings, numbers as numbers (counts)
+   */
+  json?: 'hex';
 }
 
 export interface ResultBase {
@@ -154,6 +160,12 @@ export interface DcmdContext extends WalkContext {
   readFile?(path: string): string;
   /** asks the session to end after this line ($q, ::quit) */
   quit(): void;
+  /**
+   * ::log: start a transcript in `file` (with the command lines when `echo`),
+   * stop it (null), or only ask (undefined); returns the file logged to
+   * afterwards, or null. Absent where the front end cannot write files.
+   */
+  log?(file: string | null | undefined, echo: boolean): string | null;
   /** yields to the event loop every so often and throws "interrupted" after Ctrl-C */
   poll(): Promise<void>;
 }
@@ -203,7 +215,17 @@ export interface Dcmd<O extends OptionSpecs = OptionSpecs> {
    * a ddb command is this dcmd and nothing else.
    */
   ddb?: DdbSpec;
-  run(ctx: DcmdContext, addr: bigint | undefined, opts: ParsedOptions<O>, args: DcmdArg[]): Result | void | Promise<Result | void>;
+  /**
+   * A dcmd returns one Result, or yields several as it goes (a generator):
+   * the engine prints or pipes on each as it comes, so a long walk streams.
+   */
+  run(ctx: DcmdContext, addr: bigint | undefined, opts: ParsedOptions<O>, args: DcmdArg[]): Result | void | Promise<Result | void> | Iterable<Result> | AsyncIterable<Result>;
+  /**
+   * Takes its whole piped input at once (mdb_get_pipe(): ::whatis sorts it,
+   * ::stacks groups it): the engine collects the stage's input and offers it
+   * as ctx.pipeInput. Other piped dcmds stream, one address per call.
+   */
+  pipeAll?: boolean;
   render?(result: Result, rc: RenderContext): string;
 }
 

@@ -6,7 +6,7 @@
  * translation of every failure into one `mdb:` line: runPipeline throws an
  * MdbError and session.ts turns it into that line.
  */
-import type { AnyDcmd, DcmdArg, DcmdContext, WalkContext } from './dcmd.js';
+import type { AnyDcmd, DcmdArg, DcmdContext, Result, WalkContext } from './dcmd.js';
 import { InterruptError, MdbError, UsageError } from './errors.js';
 import { evaluate } from './eval.js';
 import type { Expr, Invocation, Pipeline, Verb } from './parse/ast.js';
@@ -35,8 +35,14 @@ export interface SessionState {
 export interface EngineHooks {
   /** file access for $< (the engine itself does no I/O) */
   readFile?(path: string): string;
-  /** `cmd ! shell`: run a shell command with the output as its stdin; returns what it printed */
-  shell?(command: string, input: string): string;
+  /** ::log: see DcmdContext.log (the session keeps the transcript) */
+  log?(file: string | null | undefined, echo: boolean): string | null;
+  /**
+   * `cmd ! shell`: run a shell command with the output as its stdin; returns
+   * what it printed (the REPL's hook runs it asynchronously and kills it when
+   * `signal` fires, so Ctrl-C reaches it).
+   */
+  shell?(command: string, input: string, signal?: AbortSignal): string | Promise<string>;
 }
 
 export interface RunOptions {
@@ -65,7 +71,21 @@ interface StageEnv {
   sink: StageSink;
   out: Output;
   opts: RunOptions;
+  /** hands the addresses the sink holds to the next stage (streaming pipes) */
+  drain: () => Promise<void>;
 }
+
+/** An address flowing down a pipe. */
+type PipeElement = Element;
+
+/** A later stage of a pipeline: takes addresses one at a time; `end` when its input is complete. */
+interface PipedStage {
+  take(el: PipeElement, type: string | undefined): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Above this many addresses a dcmd that takes its whole pipe (::whatis, ::stacks) refuses. */
+const MAX_PIPE = 1 << 24;
 
 /** Above this a `,count` is refused rather than printing for hours. */
 export const MAX_COUNT = 1n << 20n;
@@ -94,6 +114,8 @@ export class Engine {
       return;
     }
     if (!this.hooks.shell) throw new MdbError('shell escapes (!) are not available here');
+    // the shell reads text; --json results are data, so the two do not mix
+    if (out.json) throw new MdbError(`'! ${p.shell.trim()}' cannot be used with --json: a shell command filters text (run without --json, or filter the JSON with jq)`);
     const sub = new Output();
     sub.json = out.json;
     try {
@@ -103,28 +125,85 @@ export class Engine {
       if (sub.quit) out.quit = true;
       if (sub.usage) out.usage = true;
     }
-    out.write(this.hooks.shell(p.shell, sub.text()));
+    const shown = await this.hooks.shell(p.shell, sub.text(), opts.signal);
+    if (opts.signal?.aborted) throw new InterruptError();
+    out.writeRaw(shown);
   }
 
-  /** Runs one pipeline; returns the last stage's addresses when capturing. Throws MdbError on failure. */
+  /**
+   * Runs one pipeline; returns the last stage's addresses when capturing.
+   * Throws MdbError on failure.
+   *
+   * Stages stream: each address a stage passes on runs the next stage at
+   * once (depth first), so the first row of `::walk bufctl | ::bufctl`
+   * prints before the walk has gone further, `| head -1` can stop it early,
+   * and memory holds one result per stage, not the whole walk. A dcmd that
+   * takes its whole input at once (mdb_get_pipe: ::whatis sorts it, ::stacks
+   * groups it; Dcmd.pipeAll) collects its stage's input and runs when the
+   * stages before it are done.
+   */
   async runPipeline(p: Pipeline, out: Output, opts: RunOptions): Promise<bigint[]> {
-    let elements: Element[] = [];
-    let type: string | undefined;
-    for (let i = 0; i < p.stages.length; i++) {
-      const last = i === p.stages.length - 1;
-      const sink = new StageSink(out, this.target, !last || opts.capture === true, this.state.vars);
-      try {
-        const env: StageEnv = { sink, out, opts };
-        if (i === 0) await this.runFirst(p.stages[0]!, env);
-        else await this.runPiped(p.stages[i]!, elements, type, env);
-      } finally {
-        sink.finish();
+    const n = p.stages.length;
+    const sinks: StageSink[] = [];
+    for (let i = 0; i < n; i++) sinks.push(new StageSink(out, this.target, i < n - 1 || opts.capture === true, this.state.vars));
+    const captured: bigint[] = [];
+    const consumers: Array<PipedStage | undefined> = [];
+    const consumer = (i: number): PipedStage => (consumers[i] ??= this.pipedStage(p.stages[i]!, envOf(i)));
+    /** passes what stage i's sink holds on: to the next stage, or to the capture */
+    const drainer = (i: number) => async (): Promise<void> => {
+      const sink = sinks[i]!;
+      if (sink.emitted.length === 0) return;
+      const els = sink.emitted.splice(0);
+      if (i === n - 1) {
+        for (const e of els) captured.push(e.addr);
+        return;
       }
-      elements = sink.emitted;
-      type = sink.emittedType;
-      if (!last && elements.length === 0) break;
+      const next = consumer(i + 1);
+      for (const e of els) await next.take(e, sink.emittedType);
+    };
+    const envOf = (i: number): StageEnv => ({ sink: sinks[i]!, out, opts, drain: drainer(i) });
+    try {
+      await this.runFirst(p.stages[0]!, envOf(0));
+      // stages that take their whole input run now, in order
+      for (let i = 1; i < n; i++) await consumers[i]?.end();
+    } finally {
+      for (const s of sinks) s.finish();
     }
-    return opts.capture ? elements.map((e) => e.addr) : [];
+    return opts.capture ? captured : [];
+  }
+
+  /** A stage fed one address at a time from the stage before it (DCMD_PIPE). */
+  private pipedStage(stage: Invocation, env: StageEnv): PipedStage {
+    let invoke: Invoker | undefined;
+    let k = 0;
+    const run = async (el: PipeElement, type: string | undefined, all?: readonly bigint[]): Promise<void> => {
+      invoke ??= this.prepare(stage.verb, env);
+      await this.pause(k, env.opts);
+      this.state.dot = el.addr;
+      if (el.bind !== undefined) this.state.vars.set(el.bind, el.addr);
+      await invoke({ dot: el.addr, addrSpec: true, loop: true, first: k === 0, piped: true, ...(all ? { pipeInput: all } : {}), inputType: type });
+      this.state.lastDot = el.addr;
+      k++;
+    };
+    if (!this.takesWholePipe(stage.verb)) return { take: (el, type) => run(el, type), end: async () => {} };
+    // mdb_get_pipe: collect, then run once the input is complete
+    const held: Array<{ el: PipeElement; type: string | undefined }> = [];
+    return {
+      take: async (el, type) => {
+        if (held.length >= MAX_PIPE) throw new MdbError(`more than ${MAX_PIPE} addresses piped into one command`);
+        held.push({ el, type });
+      },
+      end: async () => {
+        const all = held.map((h) => h.el.addr);
+        for (const h of held) await run(h.el, h.type, all);
+      },
+    };
+  }
+
+  private takesWholePipe(verb: Verb): boolean {
+    if (verb.kind !== 'dcmd') return false;
+    const alias = resolveVerb(verb.name);
+    return alias !== undefined && this.registry.dcmd(alias.name)?.pipeAll === true;
   }
 
   private async runFirst(stage: Invocation, env: StageEnv): Promise<void> {
@@ -146,19 +225,6 @@ export class Engine {
     }
   }
 
-  private async runPiped(stage: Invocation, elements: Element[], type: string | undefined, env: StageEnv): Promise<void> {
-    const invoke = this.prepare(stage.verb, env);
-    const all = elements.map((e) => e.addr);
-    for (let i = 0; i < elements.length; i++) {
-      const el = elements[i]!;
-      await this.pause(i, env.opts);
-      this.state.dot = el.addr;
-      if (el.bind !== undefined) this.state.vars.set(el.bind, el.addr);
-      await invoke({ dot: el.addr, addrSpec: true, loop: true, first: i === 0, piped: true, pipeInput: all, inputType: type });
-      this.state.lastDot = el.addr;
-    }
-  }
-
   /** Between loop elements: honour Ctrl-C, and let the event loop deliver it. */
   private async pause(i: number, opts: RunOptions): Promise<void> {
     if (!opts.signal) return;
@@ -167,6 +233,14 @@ export class Engine {
   }
 
   private prepare(verb: Verb, env: StageEnv): Invoker {
+    const inv = this.prepareVerb(verb, env);
+    return async (c) => {
+      await inv(c);
+      await env.drain();
+    };
+  }
+
+  private prepareVerb(verb: Verb, env: StageEnv): Invoker {
     switch (verb.kind) {
       case 'none':
         return async () => {};
@@ -220,7 +294,19 @@ export class Engine {
     this.state.incr = 0n;
     const ctx = this.dcmdContext(call, env);
     const r = await d.run(ctx, call.addrSpec ? call.dot : undefined, o as never, rest);
-    if (r) env.sink.accept(r, d);
+    if (!r) return;
+    if (!isResultStream(r)) {
+      env.sink.accept(r, d);
+      await env.drain();
+      return;
+    }
+    // a dcmd that yields its results as it goes (::walk): each is printed or piped on at once
+    let i = 0;
+    for await (const x of r) {
+      await this.pause(++i, env.opts);
+      env.sink.accept(x, d);
+      await env.drain();
+    }
   }
 
   walkContext(opts: RunOptions): WalkContext {
@@ -270,6 +356,7 @@ export class Engine {
         return this.eval(parseExpression(text, state.radix));
       },
       ...(hooks.readFile ? { readFile: (p: string) => hooks.readFile!(p) } : {}),
+      ...(hooks.log ? { log: (f: string | null | undefined, echo: boolean) => hooks.log!(f, echo) } : {}),
       quit: () => void (out.quit = true),
       poll: async () => {
         if (!opts.signal) return;
@@ -300,10 +387,11 @@ export class Engine {
     if (depth > MAX_DEPTH) throw new MdbError('commands nested too deeply');
     let text: string;
     try {
-      if (!this.hooks.readFile) throw new Error('no file access');
+      if (!this.hooks.readFile) throw new Error('files cannot be read here');
       text = this.hooks.readFile(file);
-    } catch {
-      throw new MdbError(`failed to open ${file} (see ::help '$<')`);
+    } catch (e) {
+      // mdb: "failed to open FILE: REASON"
+      throw new MdbError(`failed to open ${file}: ${fileReason(e)}`);
     }
     this.state.dot = call.dot;
     for (const c of parseLine(text, this.state.radix)) {
@@ -320,6 +408,25 @@ export class Engine {
       }
     }
   }
+}
+
+/** Why a file could not be read, in the words of strerror (lower case, as mdb prints it). */
+function fileReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : 'cannot read';
+  }
+}
+
+function isResultStream(r: Result | Iterable<Result> | AsyncIterable<Result>): r is Iterable<Result> | AsyncIterable<Result> {
+  return typeof (r as Partial<Iterable<Result>>)[Symbol.iterator] === 'function' || typeof (r as Partial<AsyncIterable<Result>>)[Symbol.asyncIterator] === 'function';
 }
 
 /** Wraps a walk so Ctrl-C stops it between elements. */

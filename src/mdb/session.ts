@@ -8,21 +8,30 @@ import type { DumpModel } from '../dump/format.js';
 import type { DebugSession, ExecOptions, ExecResult, SessionInfo } from './api.js';
 import type { Module } from './dcmd.js';
 import { Engine, type EngineHooks, type SessionState } from './engine.js';
-import { InterruptError, errorLine } from './errors.js';
+import { InterruptError, MdbError, errorLine } from './errors.js';
 import { modulesFor } from './modules/index.js';
 import { parseLine } from './parse/parser.js';
 import { ddbTable, parseDdbLine, searchWord } from './parse/ddb.js';
 import { ddbModule } from './modules/ddb/index.js';
 import { Registry } from './registry.js';
 import { Output } from './sink.js';
+import { visibleLine } from './render/visible.js';
 import { Target } from './target.js';
 
 /** The command grammar a session reads: illumos mdb's, or FreeBSD ddb's. */
 export type Syntax = 'mdb' | 'ddb';
 
-export interface SessionOptions extends EngineHooks {
+export interface SessionOptions extends Omit<EngineHooks, 'log'> {
   /** the grammar; default from the dump's OS (freebsd: ddb, illumos: mdb) */
   syntax?: Syntax;
+  /** ::log / $>: open a transcript file for appending (the front end's I/O); throws if it cannot */
+  openLog?(path: string): LogWriter;
+}
+
+/** A transcript file ::log writes to. */
+export interface LogWriter {
+  write(text: string): void;
+  close(): void;
 }
 
 /** The grammar a dump is debugged in by default: its kernel's debugger's. */
@@ -47,6 +56,8 @@ export class MdbSession implements DebugSession {
   private readonly engine: Engine;
   /** ddb: the last non-empty line, which an empty line repeats */
   private lastLine: string | undefined;
+  /** ::log's transcript, when one is kept */
+  private transcript: { file: string; echo: boolean; w: LogWriter } | null = null;
 
   constructor(model: DumpModel, path: string, modules: readonly Module[] = modulesFor(model.header.os), options: SessionOptions = {}) {
     this.target = new Target(model);
@@ -56,13 +67,54 @@ export class MdbSession implements DebugSession {
     this.state = { dot: 0n, incr: 0n, lastDot: 0n, radix: 16, vars: new Map(), cache: new Map() };
     // ::status names the dump it is debugging
     this.state.cache.set('mdb.dumpPath', path);
-    this.engine = new Engine(this.target, this.registry, this.state, options);
+    const openLog = options.openLog;
+    this.engine = new Engine(this.target, this.registry, this.state, {
+      ...options,
+      ...(openLog ? { log: (f: string | null | undefined, echo: boolean) => this.setLog(openLog, f, echo) } : {}),
+    });
     const h = model.header;
     this.info = { path, hostname: h.hostname, os: h.os, kernelVersion: h.kernelVersion, panic: h.panic ? h.panic.message : null };
   }
 
+  /** ::log: start, stop or report the transcript; returns the file logged to afterwards. */
+  private setLog(open: (p: string) => LogWriter, file: string | null | undefined, echo: boolean): string | null {
+    if (file === undefined) return this.transcript?.file ?? null;
+    this.transcript?.w.close();
+    this.transcript = null;
+    if (file === null) return null;
+    let w: LogWriter;
+    try {
+      w = open(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new MdbError(`failed to open ${file}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e)}`);
+    }
+    this.transcript = { file, echo, w };
+    return file;
+  }
+
   async execute(line: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const out = new Output();
+    // a transcript gets this line's output (the ::log line that starts one is not in it)
+    const log = this.transcript;
+    if (!log) return this.run(line, opts);
+    if (log.echo) log.w.write(this.prompt() + line + '\n');
+    const caller = opts.onOutput;
+    let kept = '';
+    const r = await this.run(line, {
+      ...opts,
+      onOutput: (t: string) => {
+        if (this.transcript === log) log.w.write(t);
+        if (caller) caller(t);
+        else kept += t;
+      },
+    });
+    if (!caller) r.output = kept;
+    if (this.transcript === log) for (const e of r.errors) log.w.write(e + '\n');
+    return r;
+  }
+
+  private async run(line: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const out = new Output(opts.onOutput);
     const json: CommandJson[] = [];
     let ok = true;
     if (this.syntax === 'ddb') {
@@ -104,25 +156,87 @@ export class MdbSession implements DebugSession {
       ok = false;
     }
     // ddb reports failures in its own words, without mdb's `mdb:` prefix
-    const own = (e: string): string => (this.syntax === 'ddb' ? e.replace(/^mdb: /, '') : e);
-    if (this.syntax === 'ddb') for (const rec of json) rec.errors = rec.errors.map(own);
+    // and an error line quoting a dump string shows its control characters
+    const own = (e: string): string => visibleLine(this.syntax === 'ddb' ? e.replace(/^mdb: /, '') : e);
+    if (this.syntax === 'ddb') for (const rec of json) rec.errors = rec.errors.map((e) => e.replace(/^mdb: /, ''));
     const r: ExecResult = { output: out.text(), errors: out.errors.map(own), json: opts.json ? json : [], ok, quit: out.quit };
     if (out.usage) r.usage = true;
     return r;
   }
 
-  /** Completions for the word at the end of `line`: dcmd names after `::`, walker names after `::walk`. */
+  /**
+   * Completions for the word at the end of `line`: dcmd names after `::` (and
+   * on an empty line), walker names after `::walk`, dcmd names after
+   * `::help`, type names after `::print`/`::sizeof`/`::offsetof`, a struct's
+   * members after its type (`::print kmem_cache_t cache_n`), cache names
+   * after `-n` (`::kmem_cache -n blk`), a dcmd's options after `-`, and
+   * symbols where an address is typed (`*pan`, `kmem_f`).
+   */
   complete(line: string): string[] {
     if (this.syntax === 'ddb') return this.completeDdb(line);
-    const m = /(?:^|[\s|;])(\S*)$/.exec(line);
-    const word = m ? m[1]! : '';
+    const m = /(?:^|[\s|;!*(])(\S*)$/.exec(line);
+    let word = m ? m[1]! : '';
+    if (word.startsWith('*')) word = word.slice(1);
     const before = line.slice(0, line.length - word.length);
-    const cmd = /::(\w+)\s+(?:\S+\s+)*$/.exec(before.split(/[|;]/).pop() ?? '');
-    const sorted = (xs: string[]) => [...new Set(xs)].sort();
-    if (word.startsWith('::')) return sorted(this.registry.dcmdNames().map(([n]) => `::${n}`).filter((n) => n.startsWith(word)));
-    if (cmd && (cmd[1] === 'walk' || cmd[1] === 'walkers')) return sorted(this.registry.walkers().map((w) => w.name).filter((n) => n.startsWith(word)));
-    if (cmd && cmd[1] === 'help') return sorted(this.registry.dcmdNames().map(([n]) => n).filter((n) => n.startsWith(word)));
+    const stage = (before.split(/[|;]/).pop() ?? '').replace(/^\s+/, '');
+    const cmd = /::(\w+)((?:\s+\S+)*)\s+$/.exec(stage);
+    const sorted = (xs: Iterable<string>) => [...new Set(xs)].filter((n) => n.startsWith(word)).sort();
+    const dcmds = () => this.registry.dcmdNames().map(([n]) => n);
+    if (word.startsWith('::') || (word === '' && stage.trim() === '')) return sorted(dcmds().map((n) => `::${n}`)).map((n) => n);
+    if (cmd) {
+      const name = cmd[1]!;
+      const args = cmd[2]!.trim().split(/\s+/).filter(Boolean);
+      const prev = args[args.length - 1];
+      const d = this.registry.dcmd(name);
+      if (word.startsWith('-') && d) return sorted(Object.keys(d.options).map((o) => `-${o}`));
+      if (name === 'walk' || name === 'walkers') return args.length === 0 ? sorted(this.registry.walkers().map((w) => w.name)) : [];
+      if (name === 'help') return sorted(dcmds());
+      if (prev === '-n' && /cache/.test(name)) return sorted(this.cacheNames());
+      if (name === 'print' || name === 'sizeof' || name === 'offsetof') {
+        const typed = args.filter((a) => !a.startsWith('-'));
+        if (typed.length === 0) return sorted(this.typeNames());
+        const def = this.target.types.get(typed[0]!);
+        if (def && name !== 'sizeof') {
+          // a member path: complete its last component against the struct it reaches
+          const path = word.split(/\.|->/);
+          const last = path.pop()!;
+          const head = word.slice(0, word.length - last.length);
+          let cur = def;
+          for (const p of path) {
+            const mem = this.target.types.member(cur, p.replace(/\[.*$/, ''));
+            const next = mem && this.target.types.get(mem.type.replace(/\s*\*$/, '').replace(/\s*\[.*$/, ''));
+            if (!next) return [];
+            cur = next;
+          }
+          return [...new Set(cur.members.map((mm) => head + mm.name))].filter((n) => n.startsWith(word)).sort();
+        }
+        return [];
+      }
+      return [];
+    }
+    // an address: symbols (after `*`, or a bare word at the start of a command)
+    if (/^[A-Za-z_]\w*$/.test(word) && word.length >= 2) return sorted(this.symbolNames(word));
     return [];
+  }
+
+  private typeNames(): string[] {
+    return this.target.types.defs.map((d) => d.name);
+  }
+
+  private cacheNames(): string[] {
+    return this.registry
+      .walkers()
+      .filter((w) => w.description === `walk the ${w.name} cache`)
+      .map((w) => w.name);
+  }
+
+  private symbolNames(prefix: string): string[] {
+    const out: string[] = [];
+    for (const s of this.target.symbols.byAddr) {
+      if (s.name.startsWith(prefix)) out.push(s.name);
+      if (out.length >= 500) break;
+    }
+    return out;
   }
 
   /** ddb: the command words that continue the line's last word. */

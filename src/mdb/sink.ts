@@ -9,10 +9,16 @@ import type { AnyDcmd, Result } from './dcmd.js';
 import { Iob } from './render/iob.js';
 import { resultJson } from './render/json.js';
 import { hexBase } from './render/number.js';
+import { visible } from './render/visible.js';
 import { renderHeader, renderRows } from './render/table.js';
 import type { Target } from './target.js';
 
-/** Text, errors and JSON of the commands run so far. */
+/**
+ * Text, errors and JSON of the commands run so far. Text is shown with
+ * control characters made visible (render/visible.ts). With `stream` set,
+ * text goes there as soon as it is written (batch mode and the REPL print
+ * rows as they are produced) instead of being kept.
+ */
 export class Output {
   private readonly chunks: string[] = [];
   readonly errors: string[] = [];
@@ -21,8 +27,19 @@ export class Output {
   /** JSON results of the command being run, when --json is on */
   json: unknown[] | undefined;
 
+  constructor(private readonly stream?: (text: string) => void) {}
+
   write(s: string): void {
-    if (s !== '') this.chunks.push(s);
+    if (s === '') return;
+    const v = visible(s);
+    if (this.stream) this.stream(v);
+    else this.chunks.push(v);
+  }
+  /** Text that is already terminal-safe (a shell command's output) */
+  writeRaw(s: string): void {
+    if (s === '') return;
+    if (this.stream) this.stream(s);
+    else this.chunks.push(s);
   }
   text(): string {
     return this.chunks.join('');
@@ -98,6 +115,15 @@ export class StageSink {
         return;
       }
       this.jsonTable = { sig, rows: j.rows ?? [] };
+    } else if (r.kind === 'addresses') {
+      // a walk yields its addresses in chunks: one JSON list
+      const sig = '\u0001' + (r.addressType ?? '');
+      const a = j as unknown as { addresses: unknown[] };
+      if (this.jsonTable?.sig === sig) {
+        this.jsonTable.rows.push(...a.addresses);
+        return;
+      }
+      this.jsonTable = { sig, rows: a.addresses };
     } else this.jsonTable = undefined;
     this.out.json.push(j);
   }

@@ -29,6 +29,7 @@ export const DOLLAR_VERBS: Readonly<Record<string, VerbAlias>> = {
   $d: { name: 'radix' },
   $m: { name: 'mappings' },
   $r: { name: 'regs' },
+  '$>': { name: 'log', args: ['-e'] },
 };
 
 /** The dcmd a verb name runs: `$c` → stack; `::name` is its own name. */

@@ -14,6 +14,10 @@
  *      against a minimal typed-array mark of the same graph (bench-leaks.ts).
  *   4. Batch `::status` end to end, against `node` merely reading the file
  *      (target <= 3x).
+ *   4b. Streaming (bench-stream.ts): `::walk bufctl | ::bufctl` on that
+ *      dump, time to the first row after load (target <= 100 ms) and peak
+ *      RSS while every row is printed; `... | head -1` end to end against
+ *      batch `::status`.
  *   5. The REPL's slowest frame with 100,000 lines of output behind it
  *      (target <= 50 ms).
  *   6. A FreeBSD dump of about a million UMA items: the freebsd-2004 stress
@@ -34,6 +38,7 @@ import { writeDump } from '../dump/write.js';
 import { benchBatchStatus, benchOpenInChild } from './bench-open.js';
 import { benchReplFrames } from './bench-repl.js';
 import { benchLeaksInChild } from './bench-leaks.js';
+import { benchHeadOne, benchStreamInChild } from './bench-stream.js';
 
 interface Row {
   what: string;
@@ -153,6 +158,13 @@ async function main(): Promise<void> {
       ok: b.ratio <= 3,
     });
 
+    // 4b. streaming: the first row of a million-row pipe, and memory while it runs
+    const st = benchStreamInChild(file);
+    rows.push({ what: `${st.command}: first row after load`, value: fmt(st.firstRowMs), target: '<= 100 ms', ok: st.firstRowMs <= 100 });
+    rows.push({ what: `  all ${st.rows} rows`, value: fmt(st.lastRowMs), target: '-', ok: null });
+    rows.push({ what: '  peak RSS while printing them', value: `${st.peakRssMb.toFixed(0)} MB`, target: '<= 1024 MB', ok: st.peakRssMb <= 1024 });
+    const hd = await benchHeadOne(file);
+    rows.push({ what: `  \`| head -1\` end to end (batch ::status: ${fmt(hd.statusMs)})`, value: fmt(hd.headMs), target: '-', ok: null });
   }
   // 6. FreeBSD: a million UMA items
   const fbFile = path.join(dir, 'freebsd.dump');

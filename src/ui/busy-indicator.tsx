@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Text } from 'ink';
+import { terminalOwner } from './terminal-owner.js';
 
 const FRAMES = ['|', '/', '-', '\\'];
 const FRAME_MS = 120;
@@ -11,7 +12,9 @@ const FRAME_MS = 120;
 export function BusyIndicator() {
   const [frame, setFrame] = useState(0);
   useEffect(() => {
-    const timer = setInterval(() => setFrame((f) => (f + 1) % FRAMES.length), FRAME_MS);
+    const timer = setInterval(() => {
+      if (!terminalOwner.child) setFrame((f) => (f + 1) % FRAMES.length);
+    }, FRAME_MS);
     return () => clearInterval(timer);
   }, []);
   return <Text dimColor>{FRAMES[frame]} working… (^C to interrupt)</Text>;

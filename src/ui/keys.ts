@@ -29,7 +29,12 @@ export type KeyName =
   | 'yank'
   | 'interrupt'
   | 'eof'
-  | 'escape';
+  | 'escape'
+  | 'transpose'
+  | 'clearScreen'
+  | 'reverseSearch'
+  | 'cancelSearch'
+  | 'suspend';
 
 export type KeyEvent = { kind: 'text'; text: string } | { kind: KeyName };
 
@@ -44,7 +49,12 @@ const CONTROL: Readonly<Record<string, KeyName>> = {
   '\x08': 'backspace', // ^H
   '\t': 'tab',
   '\n': 'enter',
+  '\x07': 'cancelSearch', // ^G (leaves ^R's search)
   '\x0b': 'killToEnd', // ^K
+  '\x0c': 'clearScreen', // ^L
+  '\x12': 'reverseSearch', // ^R
+  '\x14': 'transpose', // ^T
+  '\x1a': 'suspend', // ^Z (raw mode: no SIGTSTP)
   '\r': 'enter',
   '\x0e': 'down', // ^N
   '\x10': 'up', // ^P

@@ -72,9 +72,10 @@ describe('runBatch', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
-    expect(doc).toEqual([
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.commands).toEqual([
       { command: 'ffffff01e0000000::print foo_t foo_next | ::eval .=J', ok: true, errors: [], results: [{ type: 'text', text: `${' '.repeat(16)}ffffff01e0000040 \n` }] },
-      { command: '::nope', ok: false, errors: ["mdb: invalid command '::nope': unknown dcmd name"], results: [] },
+      { command: '::nope', ok: false, errors: [{ message: "mdb: invalid command '::nope': unknown dcmd name" }], results: [] },
     ]);
   });
 });
@@ -114,7 +115,24 @@ describe('runBatch on a FreeBSD dump (ddb syntax by default)', () => {
 
   it('gives --json results for ddb commands', async () => {
     const r = await batch({ dumpPath: fdump, commands: ['ps'], json: true });
-    const doc = JSON.parse(r.stdout) as Array<{ command: string; ok: boolean }>;
-    expect(doc[0]).toMatchObject({ command: 'ps', ok: true });
+    const doc = JSON.parse(r.stdout) as { commands: Array<{ command: string; ok: boolean }> };
+    expect(doc.commands[0]).toMatchObject({ command: 'ps', ok: true });
+  });
+});
+
+describe('::log and $> keep a transcript', () => {
+  it('appends the commands (with -e) and their output and errors until ::log -d', async () => {
+    const log = path.join(dir, 'session.log');
+    fs.writeFileSync(log, 'kept\n');
+    const r = await batch({ commands: [`::log -e ${log}`, '::sizeof foo_t', '::nope', '::log', '::log -d', '0=K'] });
+    expect(r.stdout).toBe(`sizeof (foo_t) = 0x28\nlogging to "${log}"\n${' '.repeat(16)}0               \n`);
+    expect(fs.readFileSync(log, 'utf8')).toBe(
+      `kept\n> ::sizeof foo_t\nsizeof (foo_t) = 0x28\n> ::nope\nmdb: invalid command '::nope': unknown dcmd name\n> ::log\nlogging to "${log}"\n> ::log -d\n`,
+    );
+  });
+  it('$> FILE logs like ::log -e, $> alone stops', async () => {
+    const log = path.join(dir, 'dollar.log');
+    await batch({ commands: [`$>${log}`, '1=K', '$>', '2=K'] });
+    expect(fs.readFileSync(log, 'utf8')).toBe(`> 1=K\n${' '.repeat(16)}1               \n> $>\n`);
   });
 });

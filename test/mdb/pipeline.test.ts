@@ -35,8 +35,12 @@ describe('pipes', () => {
     const s = fakeSession([module]);
     const r = await run('::walk foo | ::spy | ::spy', s);
     expect(r.output).toBe(FOOS.map((a) => `spy ${h(a + 1n)}\n`).join(''));
-    expect(calls.slice(0, 3)).toEqual(FOOS.map((a, i) => ({ addr: a, addrSpec: true, loop: true, first: i === 0, piped: true, pipedInto: true, inputType: 'foo_t' })));
-    expect(calls.slice(3).map((c) => [c['first'], c['pipedInto'], c['inputType']])).toEqual([
+    // stages stream: each address runs through the whole pipe before the next one
+    const producer = calls.filter((c) => c['pipedInto'] === true);
+    const consumer = calls.filter((c) => c['pipedInto'] === false);
+    expect(calls.map((c) => c['pipedInto'])).toEqual([true, false, true, false, true, false]);
+    expect(producer).toEqual(FOOS.map((a, i) => ({ addr: a, addrSpec: true, loop: true, first: i === 0, piped: true, pipedInto: true, inputType: 'foo_t' })));
+    expect(consumer.map((c) => [c['first'], c['pipedInto'], c['inputType']])).toEqual([
       [true, false, undefined],
       [false, false, undefined],
       [false, false, undefined],

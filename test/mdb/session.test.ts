@@ -94,12 +94,12 @@ describe('session', () => {
   it('::eval runs text with dot set; $< runs a file through the readFile hook', async () => {
     expect(await out(`${h(FOO0)}::eval '.+8=K'`)).toBe(`${M}${h(FOO0 + 8n)} \n`);
     const files: Record<string, string> = { 'm.mdb': '1=K\n::nope\n2=K\n' };
-    const s = fakeSession([], { readFile: (p) => { if (!(p in files)) throw new Error('ENOENT'); return files[p]!; } });
+    const s = fakeSession([], { readFile: (p) => { if (!(p in files)) throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }); return files[p]!; } });
     const r = await run('$<m.mdb', s);
     expect(r.output).toBe(`${M}1               \n${M}2               \n`);
     expect(r.errors).toEqual(["mdb: invalid command '::nope': unknown dcmd name"]);
-    expect((await run('$<missing', s)).errors).toEqual(["mdb: failed to open missing (see ::help '$<')"]);
-    expect((await run('$<m.mdb')).errors).toEqual(["mdb: failed to open m.mdb (see ::help '$<')"]);
+    expect((await run('$<missing', s)).errors).toEqual(['mdb: failed to open missing: no such file or directory']);
+    expect((await run('$<m.mdb')).errors).toEqual(['mdb: failed to open m.mdb: files cannot be read here']);
   });
   it('refuses absurd repeat counts instead of printing for hours', async () => {
     expect((await run('1,ffffffff=K')).errors[0]).toMatch(/^mdb: repeat count \d+ is too large$/);

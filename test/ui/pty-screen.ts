@@ -4,6 +4,8 @@ import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
 
 export interface PtyScreen {
+  /** the child's process id */
+  readonly pid: number;
   /** the visible screen, rows joined by '\n', trailing blanks trimmed */
   screen(): string;
   write(data: string): void;
@@ -48,6 +50,7 @@ export function spawnInPty(
   };
 
   return {
+    pid: child.pid,
     screen,
     write: (data) => child.write(data),
     raw: () => raw,

@@ -39,6 +39,7 @@ export type EditorAction =
         | 'killToEnd'
         | 'killWord'
         | 'yank'
+        | 'transpose'
         | 'clear';
     };
 
@@ -133,6 +134,14 @@ export function lineEditorReducer(state: LineEditorState, action: EditorAction):
       const start = wordStart(text, cursor);
       if (start === cursor) return state;
       return { text: text.slice(0, start) + text.slice(cursor), cursor: start, killed: text.slice(start, cursor) };
+    }
+    case 'transpose': {
+      // ^T as readline and libtecla: swap the characters before and at the
+      // cursor (at the end of the line, the last two), and move past them
+      if (text.length < 2 || cursor === 0) return state;
+      const at = cursor >= text.length ? text.length - 1 : cursor;
+      const swapped = text.slice(0, at - 1) + text[at] + text[at - 1] + text.slice(at + 1);
+      return { ...state, text: swapped, cursor: Math.min(text.length, at + 1) };
     }
     case 'yank':
       return lineEditorReducer(state, { type: 'insert', text: state.killed });

@@ -35,6 +35,8 @@ import { useLineEditor, type EditorAction, type LineEditorState } from './use-li
 import { useRawInput } from './use-raw-input.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { useScrollback } from './use-scrollback.js';
+import { suspendProcess } from '../suspend.js';
+import { terminalOwner } from '../terminal-owner.js';
 
 export type ReplMode = 'prompt' | 'busy' | 'pager' | 'exiting';
 
@@ -89,6 +91,20 @@ interface Model {
   seq: number;
   historyErrorShown: boolean;
   exitRequested: boolean;
+  /** ^R: the incremental search under way */
+  search: Search | null;
+  /** the last candidate list printed, so a second Tab does not print it again */
+  lastListed: string | null;
+}
+
+/** ^R's reverse incremental search through history, as readline's. */
+interface Search {
+  query: string;
+  /** index in the history entries of the line shown, or -1 when none matches */
+  at: number;
+  failed: boolean;
+  /** the line being edited when ^R was pressed (^G brings it back) */
+  saved: LineEditorState;
 }
 
 function describe(err: unknown): string {
@@ -121,13 +137,15 @@ export function useRepl(opts: ReplOptions): ReplView {
       seq: 0,
       historyErrorShown: history.loadError !== null,
       exitRequested: false,
+      search: null,
+      lastListed: null,
     };
   }
   const st = model.current;
 
   // What the handlers below read; refreshed every render so they never go stale.
-  const env = useRef({ opts, size, print: scroll.print, printRaw: scroll.printRaw });
-  env.current = { opts, size, print: scroll.print, printRaw: scroll.printRaw };
+  const env = useRef({ opts, size, print: scroll.print, printRaw: scroll.printRaw, write });
+  env.current = { opts, size, print: scroll.print, printRaw: scroll.printRaw, write };
 
   const publish = (): void => setVersion((v) => v + 1);
   const print = (chunks: ScrollChunk[]): void => env.current.print(chunks);
@@ -191,7 +209,7 @@ export function useRepl(opts: ReplOptions): ReplView {
     const id = ++st.seq;
     const run: Running = { id, ac: new AbortController(), cancelled: false, busyTimer: undefined, graceTimer: undefined };
     run.busyTimer = setTimeout(() => {
-      if (st.run !== run) return;
+      if (st.run !== run || terminalOwner.child) return;
       st.showBusy = true;
       publish();
     }, env.current.opts.busyDelayMs);
@@ -255,6 +273,9 @@ export function useRepl(opts: ReplOptions): ReplView {
     const state = editor.get();
     const outcome = applyCompletion(state, safeComplete(env.current.opts.session, state.text.slice(0, state.cursor)));
     editor.dispatch({ type: 'replace', text: outcome.state.text, cursor: outcome.state.cursor });
+    const key = outcome.listed.join('\n') + '\u0000' + outcome.state.text;
+    if (outcome.listed.length > 0 && st.lastListed === key) return;
+    st.lastListed = outcome.listed.length > 0 ? key : null;
     if (outcome.listed.length > 0) {
       const rows = toScreenRows(formatColumns(outcome.listed, env.current.size.columns), env.current.size.columns);
       print([{ tone: 'echo', text: fit(st.prompt + outcome.state.text) }]);
@@ -271,9 +292,77 @@ export function useRepl(opts: ReplOptions): ReplView {
     startRun(line);
   };
 
+  /** The newest history line at or before `from` that holds `query`, or -1. */
+  const findBack = (query: string, from: number): number => {
+    const entries = history.get().entries;
+    for (let i = Math.min(from, entries.length - 1); i >= 0; i--) if (entries[i]!.includes(query)) return i;
+    return -1;
+  };
+
+  const showSearch = (sr: Search): void => {
+    const entries = history.get().entries;
+    const line = sr.at >= 0 ? entries[sr.at]! : sr.saved.text;
+    const pos = sr.at >= 0 ? Math.max(0, line.indexOf(sr.query)) : line.length;
+    editor.dispatch({ type: 'replace', text: line, cursor: pos });
+  };
+
+  /** A key while ^R searches: printable keys extend the query; ^R goes further back; others end it. */
+  const searchKey = (ev: KeyEvent, sr: Search): boolean => {
+    switch (ev.kind) {
+      case 'text': {
+        const q = sr.query + ev.text;
+        const at = findBack(q, sr.at >= 0 ? sr.at : history.get().entries.length - 1);
+        sr.query = q;
+        sr.failed = at < 0;
+        if (at >= 0) sr.at = at;
+        showSearch(sr);
+        return true;
+      }
+      case 'backspace': {
+        sr.query = sr.query.slice(0, -1);
+        const at = sr.query === '' ? -1 : findBack(sr.query, history.get().entries.length - 1);
+        sr.at = at;
+        sr.failed = false;
+        showSearch(sr);
+        return true;
+      }
+      case 'reverseSearch': {
+        if (sr.query === '') return true;
+        const at = findBack(sr.query, sr.at - 1);
+        if (at >= 0) sr.at = at;
+        sr.failed = at < 0;
+        showSearch(sr);
+        return true;
+      }
+      case 'cancelSearch':
+      case 'interrupt':
+        st.search = null;
+        editor.dispatch({ type: 'replace', text: sr.saved.text, cursor: sr.saved.cursor });
+        return true;
+      default:
+        // any other key accepts the line found and then does its own work (Enter runs it)
+        st.search = null;
+        return false;
+    }
+  };
+
   const promptKey = (ev: KeyEvent): void => {
     if (ev.kind !== 'interrupt') st.hint = null;
+    if (ev.kind !== 'tab') st.lastListed = null;
+    if (st.search !== null && searchKey(ev, st.search)) return;
     switch (ev.kind) {
+      case 'reverseSearch':
+        st.search = { query: '', at: -1, failed: false, saved: editor.get() };
+        return;
+      case 'cancelSearch':
+        return;
+      case 'clearScreen':
+        // ^L: clear the screen and redraw the prompt at the top (scrollback stays)
+        env.current.write('\x1b[H\x1b[2J');
+        return;
+      case 'suspend':
+        suspendProcess(publish);
+        return;
       case 'text':
         editor.dispatch({ type: 'insert', text: ev.text });
         return;
@@ -369,9 +458,10 @@ export function useRepl(opts: ReplOptions): ReplView {
     [], // once: the model lives in a ref
   );
 
+  const sr = st.search;
   return {
     mode: st.mode,
-    prompt: st.prompt,
+    prompt: sr === null ? st.prompt : `(${sr.failed ? 'failed ' : ''}reverse-i-search)'${sr.query}': `,
     editor: editor.get(),
     showBusy: st.showBusy,
     hint: st.hint,

@@ -11,6 +11,7 @@ import mappings from './mappings.js';
 import { dcmds, formats, walkers } from './lists.js';
 import nm from './nm.js';
 import print from './print.js';
+import log from './log.js';
 import quit from './quit.js';
 import { offsetof, sizeof } from './sizeof.js';
 import { radix, vars } from './vars.js';
@@ -18,6 +19,6 @@ import walk from './walk.js';
 
 export const coreModule: Module = {
   name: 'mdb',
-  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, grep, print, sizeof, offsetof, nm, quit, vars, radix, mappings],
+  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, grep, print, sizeof, offsetof, nm, quit, log, vars, radix, mappings],
   walkers: [],
 };

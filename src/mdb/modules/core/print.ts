@@ -202,12 +202,15 @@ EXAMPLES
     }
 
     const p = new Printer(ctx.target, po, showValues);
+    // --json: each object printed as typed data (printer.ts valueData)
+    const data: Array<{ address: bigint; type: string; member?: string; value?: unknown }> = [];
     for (const t of targets) {
       const bytes = showValues ? readObject(ctx, t.addr, t.size, t.type) : new Uint8Array(t.size);
       p.value(t.type, t.size, t.addr, bytes, 0, t.label ?? '', 0, t.label !== undefined);
+      data.push({ address: t.addr, type: t.type, ...(t.label !== undefined ? { member: t.label } : {}), ...(showValues ? { value: p.valueData(t.type, t.size, bytes, 0, 0) } : {}) });
     }
     if (showValues) ctx.setDot(base + BigInt(size));
-    return text(p.text());
+    return text(p.text(), { data: { objects: data } });
   },
 });
 

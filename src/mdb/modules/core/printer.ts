@@ -70,6 +70,51 @@ export class Printer {
     this.flush();
   }
 
+  /**
+   * The same value as --json data: a struct is an object of its members, an
+   * array a list (a char array its string), an integer a number when it
+   * fits 2^53 and a bigint (a hex string in JSON) otherwise, a pointer a
+   * bigint (hex), a boolean_t a boolean, a float a number.
+   */
+  valueData(type: string, size: number, b: Uint8Array, off: number, depth: number): unknown {
+    if (depth > 16) return null;
+    const ct = this.target.types.classify(type);
+    if (ct.kind === 'struct') {
+      const def = this.target.types.get(ct.name);
+      if (!def) return null;
+      const o: Record<string, unknown> = {};
+      for (const m of def.members) o[m.name] = this.valueData(m.type, m.size, b, off + m.offset, depth + 1);
+      return o;
+    }
+    if (ct.kind === 'array') {
+      const esize = ct.count > 0 ? Math.floor(size / ct.count) : 0;
+      const et = this.target.types.classify(ct.elem);
+      if (et.kind === 'char') {
+        const chars = b.subarray(off, off + ct.count);
+        const nul = chars.indexOf(0);
+        return String.fromCharCode(...(nul < 0 ? chars : chars.subarray(0, nul)));
+      }
+      const out: unknown[] = [];
+      for (let i = 0; i < Math.min(ct.count, this.o.arrayLimit); i++) out.push(this.valueData(ct.elem, esize, b, off + i * esize, depth + 1));
+      return out;
+    }
+    const v = readLE(b, off, size);
+    switch (ct.kind) {
+      case 'ptr':
+        return v;
+      case 'bool':
+        return v !== 0n;
+      case 'float': {
+        const dv = new DataView(b.buffer, b.byteOffset + off, size);
+        return size === 4 ? dv.getFloat32(0, true) : dv.getFloat64(0, true);
+      }
+      default: {
+        const x = ct.kind === 'int' && ct.signed ? BigInt.asIntN(size * 8, v) : v;
+        return x <= BigInt(Number.MAX_SAFE_INTEGER) && x >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x;
+      }
+    }
+  }
+
   private flush(): void {
     if (this.cur !== '') this.lines.push(this.cur);
     this.cur = '';

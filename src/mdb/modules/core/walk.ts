@@ -6,6 +6,9 @@
 import { addresses, defineDcmd } from '../../dcmd.js';
 import { MdbError, UsageError } from '../../errors.js';
 
+/** Addresses per yielded result: small enough to start a pipe at once, large enough to cost nothing. */
+const WALK_CHUNK = 256;
+
 export default defineDcmd({
   name: 'walk',
   synopsis: '?name [variable]',
@@ -33,16 +36,26 @@ EXAMPLES
   cpu_id = 2
   cpu_id = 3`,
   options: {},
-  run(ctx, addr, _opts, args) {
+  *run(ctx, addr, _opts, args) {
     if (args.length < 1 || args.length > 2 || typeof args[0] !== 'string' || (args.length === 2 && typeof args[1] !== 'string')) throw new UsageError();
     const name = args[0];
     const varName = args[1] as string | undefined;
     if (varName !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(varName)) throw new MdbError(`'${varName.replace(/[A-Za-z0-9_]/g, '')[0] ?? varName[0]}' may not be used in a variable name`);
     const w = ctx.registry.walker(name);
     if (!w) throw new MdbError('failed to perform walk: unknown walk name');
-    const list: bigint[] = [];
-    for (const a of ctx.walk(name, addr)) list.push(a);
-    const r = addresses(list, w.outputType);
-    return varName === undefined ? r : { ...r, bindVar: varName };
+    // yielded in chunks as the walk goes, so a pipe downstream starts at once
+    const chunk = (list: bigint[]) => {
+      const r = addresses(list, w.outputType);
+      return varName === undefined ? r : { ...r, bindVar: varName };
+    };
+    let list: bigint[] = [];
+    for (const a of ctx.walk(name, addr)) {
+      list.push(a);
+      if (list.length >= WALK_CHUNK) {
+        yield chunk(list);
+        list = [];
+      }
+    }
+    if (list.length > 0) yield chunk(list);
   },
 });

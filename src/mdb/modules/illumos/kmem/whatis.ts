@@ -240,6 +240,7 @@ const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export default defineDcmd({
   name: 'whatis',
+  pipeAll: true,
   synopsis: ':[-aikq]',
   address: 'required',
   summary: 'given an address, return information',

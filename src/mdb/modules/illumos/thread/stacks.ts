@@ -99,6 +99,7 @@ function pipeInput(ctx: DcmdContext, addr: bigint): bigint[] | undefined {
 
 export default defineDcmd({
   name: 'stacks',
+  pipeAll: true,
   synopsis: '?[-afiv] [-c func] [-C func] [-m module] [-M module] [-s sobj | -S sobj] [-t state | -T state]',
   address: 'optional',
   summary: 'print unique kernel thread stacks',
