@@ -29,7 +29,7 @@ export const SAMPLE_DUMPS: readonly SampleDump[] = [
   },
   { file: 'illumos-leak.dump', scenario: 'illumos-leak', fixes: [], sets: [], what: "DEBUG kernel, msgsys's EFAULT path keeps its hold: messages leak; the operator forces a dump (reboot -d)" },
   { file: 'illumos-leak-fixed.dump', scenario: 'illumos-leak', fixes: ['msg-copyout-efault'], sets: [], what: 'the same load with the hold dropped: no leaks' },
-  { file: 'illumos-corruption.dump', scenario: 'illumos-corruption', fixes: [], sets: [], what: 'DEBUG kernel: msgsnap overruns its snaplist; kmem_free finds the redzone broken and panics' },
+  { file: 'illumos-corruption.dump', scenario: 'illumos-corruption', fixes: [], sets: [], what: 'DEBUG kernel with both msgsys bugs: kmem_error reports the first corruption the debug checks find, and panics' },
   {
     file: 'illumos-corruption-fixed.dump',
     scenario: 'illumos-corruption',

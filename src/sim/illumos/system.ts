@@ -98,6 +98,17 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     if (!b) throw new Error('simulator: no memory for a kthread_t at boot');
     return b.addr;
   };
+  // pid_init(): proc_t and struct pid come from their own caches, so every
+  // process but p0 is a kmem buffer, reached from its threads' t_procp
+  const L = illumosLayouts(sc.kernel.ncpus);
+  const processCache = kmemCacheCreate(km, { name: 'process_cache', bufsize: L.structs.get('proc_t')!.size, align: 8 });
+  const pidCache = kmemCacheCreate(km, { name: 'pid_cache', bufsize: L.structs.get('struct pid')!.size, align: 8 });
+  k.procAlloc = () => {
+    const p = runNoSleep(kmemCacheAlloc(km, processCache, KM_NOSLEEP), 'cfork');
+    const pid = runNoSleep(kmemCacheAlloc(km, pidCache, KM_NOSLEEP), 'pid_assign');
+    if (!p || !pid) throw new Error('simulator: no memory for a process at boot');
+    return { addr: p.addr, pidAddr: pid.addr };
+  };
   const vm = vmCreate(k, ps, km);
   // kmem_thread_init() → kmem_move_init(): the consolidator's caches, on
   // kmem_msb like kmem's own metadata (sizeof (kmem_defrag_t), (kmem_move_t))

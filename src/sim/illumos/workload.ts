@@ -15,7 +15,9 @@ import { nanosleep } from './kern/condvar.js';
 import type { Kva } from '../machine/platform.js';
 import { kmemAlloc, kmemFree, KM_SLEEP, type Kmem } from './kmem/kmem.js';
 import { pageCreateAnon, pageFreeAnon, PG_EXCL, PG_WAIT } from './vmem/page.js';
-import { kmemCacheAllocNoSleep, kmemCacheCreate } from './kmem/kmem.js';
+import { kmemAllocCache, kmemCacheAllocNoSleep, kmemCacheCreate } from './kmem/kmem.js';
+import { storePtr } from './kmem/contents.js';
+import type { Buf } from './kmem/types.js';
 import type { KmemCache } from './kmem/kmem.js';
 import type { Scenario } from '../scenario/schema.js';
 import { sysRead, type ZfsFile, type ZfsState } from './zfs/read.js';
@@ -44,6 +46,17 @@ const SIZEOF_HAT = 0x128;
 const SIZEOF_SEG = 0x60;
 const SIZEOF_KLWP = 0x3a8;
 const SIZEOF_FILE = 0x50;
+// amd64 offsets of the members the links above use (vm/as.h, vm/seg.h,
+// sys/file.h, sys/user.h); these structures have no CTF in the dump
+const AS_A_HAT = 0x10;
+const AS_A_SEGLAST = 0x28;
+const SEG_S_AS = 0x18;
+const FILE_F_VNODE = 0x10;
+const FILE_F_CRED = 0x20;
+const SIZEOF_UF_ENTRY = 0x40;
+const UF_ENTRY_UF_FILE = 0x8;
+/** flist_grow() allocates the open-file table in chunks of NFPCHUNK entries */
+const NFPCHUNK = 24;
 /** where a 32-bit process's heap starts: its faults' addresses */
 const UHEAP = 0x8100000;
 /** fault types and access (vm/seg_enum.h): F_INVAL, S_WRITE */
@@ -69,6 +82,8 @@ export interface UserProc {
   cred: Kva;
   fp: Kva;
   vp: Kva;
+  /** u_finfo.fi_list: the uf_entry_t array of open files (flist_grow()) */
+  flist: Kva;
 }
 
 /** as_init(), hat_init(), seg_init(), lwp_init(), file_cache: the caches user processes are made of. */
@@ -84,14 +99,36 @@ export function userCachesCreate(km: Kmem, credCache: KmemCache, vnCache: KmemCa
   };
 }
 
-/** A process's address space, heap segment, LWP, cred and an open file (cfork(), lwp_create(), crdup(), falloc()). */
+/**
+ * A process's address space, heap segment, LWP, cred and an open file
+ * (cfork(), lwp_create(), crdup(), falloc()), linked as the kernel links them
+ * so that a conservative scan of the dump reaches each from its proc_t:
+ * as->a_hat and as->a_seglast, seg->s_as, the file's f_vnode and f_cred, and
+ * the open-file table u_finfo.fi_list whose entry 3 holds the file (fd 3,
+ * after stdin, stdout and stderr). The proc_t's p_as, p_cred and
+ * p_user.u_finfo.fi_list columns are written by savecore.
+ */
 export function userProcCreate(km: Kmem, c: UserCaches, proc: Kva): UserProc {
-  const take = (cp: KmemCache): Kva => {
-    const b = kmemCacheAllocNoSleep(km, cp);
+  const take = (cp: KmemCache | null): Buf => {
+    const b = cp ? kmemCacheAllocNoSleep(km, cp) : null;
     if (!b) throw new Error('simulator: no memory for a process at boot');
-    return b.addr;
+    return b;
   };
-  return { proc, as: take(c.as), hat: take(c.hat), seg: take(c.seg), lwp: take(c.lwp), cred: take(c.cred), fp: take(c.file), vp: take(c.vn) };
+  const as = take(c.as);
+  const hat = take(c.hat);
+  const seg = take(c.seg);
+  const lwp = take(c.lwp);
+  const cred = take(c.cred);
+  const fp = take(c.file);
+  const vp = take(c.vn);
+  const flist = take(kmemAllocCache(km, NFPCHUNK * SIZEOF_UF_ENTRY));
+  storePtr(as, AS_A_HAT, hat.addr);
+  storePtr(as, AS_A_SEGLAST, seg.addr);
+  storePtr(seg, SEG_S_AS, as.addr);
+  storePtr(fp, FILE_F_VNODE, vp.addr);
+  storePtr(fp, FILE_F_CRED, cred.addr);
+  storePtr(flist, 3 * SIZEOF_UF_ENTRY + UF_ENTRY_UF_FILE, fp.addr);
+  return { proc, as: as.addr, hat: hat.addr, seg: seg.addr, lwp: lwp.addr, cred: cred.addr, fp: fp.addr, vp: vp.addr, flist: flist.addr };
 }
 
 /**

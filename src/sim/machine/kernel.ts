@@ -135,6 +135,8 @@ export class Kernel {
   private segkpNext: Kva;
   /** allocator for thread structs once kmem is up; set by kmem */
   threadAlloc: ((size: number) => Kva) | null = null;
+  /** where a new process's proc_t (and struct pid) come from, once the kernel has caches for them */
+  procAlloc: (() => { addr: Kva; pidAddr: Kva }) | null = null;
   /** threads that sleep waiting for work (not counted by hang detection) */
   readonly daemons = new Set<KThread>();
   /** t0: the thread boot code runs on */
@@ -216,7 +218,8 @@ export class Kernel {
   }
 
   newProc(comm: string, psargs: string): Proc {
-    const proc: Proc = { addr: this.bootAlloc(0x1000), pid: this.nextPid++, comm, psargs };
+    const at = this.procAlloc ? this.procAlloc() : { addr: this.bootAlloc(0x1000) };
+    const proc: Proc = { ...at, pid: this.nextPid++, comm, psargs };
     this.procs.push(proc);
     return proc;
   }

@@ -54,6 +54,8 @@ export type KGen<T> = Generator<Block, T, void>;
 
 export interface Proc {
   addr: Kva;
+  /** p_pidp when the kernel allocates struct pid on its own (illumos pid_cache) */
+  pidAddr?: Kva;
   pid: number;
   /** u_comm */
   comm: string;

@@ -51,13 +51,20 @@ export function declareThreadTypes(b: CtfBuilder): void {
   ].map((m): [string, string] => [m, 'long']));
   if (!b.structs.has('kcondvar_t')) b.struct('kcondvar_t', undefined, [['_opaque', 'ushort_t']]);
   b.struct('struct pid', undefined, [['pid_id', 'pid_t']]);
+  // sys/user.h: the open-file table, an array of uf_entry_t flist_grow() allocates
+  b.struct('uf_info_t', 'struct uf_info', [
+    ['fi_nfiles', 'int'],
+    ['fi_list', 'void *'],
+  ]);
   b.struct('user_t', 'struct user', [
     ['u_comm', 'char [41]'],
     ['u_psargs', 'char [80]'],
+    ['u_finfo', 'uf_info_t'],
   ]);
   b.struct('proc_t', 'struct proc', [
     ['p_exec', 'void *'],
     ['p_as', 'void *'],
+    ['p_cred', 'void *'],
     ['p_stat', 'char'],
     ['p_ppid', 'pid_t'],
     ['p_parent', 'struct proc *'],

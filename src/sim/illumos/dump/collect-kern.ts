@@ -76,7 +76,10 @@ export function imageUuid(seed: number, hostname: string): string {
 }
 
 /** What a user thread's process holds (its LWP, its address space), by thread. */
-export type UserThreads = ReadonlyMap<KThread, { lwp: Kva; as: Kva }>;
+/** flist_grow()'s chunk: the open-file table's entries (sys/user.h) */
+const NFPCHUNK = 24;
+
+export type UserThreads = ReadonlyMap<KThread, { lwp: Kva; as: Kva; cred?: Kva; flist?: Kva }>;
 
 /**
  * The frames of t as the dump records them, innermost last. An idle thread
@@ -242,11 +245,14 @@ export function collectKernel(
     addr: 'u64',
     p_stat: 'u8',
     p_as: 'u64',
+    p_cred: 'u64',
     p_ppid: 'i32',
     p_pidp: 'u64',
     p_tlist: 'u64',
     'p_user.u_comm': 'str',
     'p_user.u_psargs': 'str',
+    'p_user.u_finfo.fi_nfiles': 'i32',
+    'p_user.u_finfo.fi_list': 'u64',
   });
   const pid = new TableBuilder('struct pid', { addr: 'u64', pid_id: 'i32' });
   for (const proc of k.procs) {
@@ -256,13 +262,16 @@ export function collectKernel(
       addr: A(proc.addr),
       p_stat: 2,
       p_as: A(ut ? ut.as : kas),
+      p_cred: ut?.cred !== undefined ? A(ut.cred) : 0n,
       p_ppid: proc.pid === 0 ? 0 : 1,
-      p_pidp: A(proc.addr + PID),
+      p_pidp: A(proc.pidAddr ?? proc.addr + PID),
       p_tlist: first ? A(first.addr) : 0n,
       'p_user.u_comm': proc.comm,
       'p_user.u_psargs': proc.psargs,
+      'p_user.u_finfo.fi_nfiles': ut?.flist !== undefined ? NFPCHUNK : 0,
+      'p_user.u_finfo.fi_list': ut?.flist !== undefined ? A(ut.flist) : 0n,
     });
-    pid.add({ addr: A(proc.addr + PID), pid_id: proc.pid });
+    pid.add({ addr: A(proc.pidAddr ?? proc.addr + PID), pid_id: proc.pid });
   }
   add(pr.build());
   add(pid.build());

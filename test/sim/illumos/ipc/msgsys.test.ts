@@ -48,7 +48,8 @@ describe('illumos-leak: msg_copyout() returns EFAULT holding a reference', () =>
 
 describe('illumos-corruption: kmem_error() finds each modelled corruption', () => {
   it('msgsnap overruns its snaplist: kmem_free finds the redzone broken', () => {
-    const r = simulate('illumos-corruption', { sets: [], fixes: [] });
+    // the write after free fixed, so the overrun is the one bug left to find
+    const r = simulate('illumos-corruption', { sets: [], fixes: ['msg-copyout-order'] });
     expect(r.outcome).toBe('panic');
     const c = consoleOf(r);
     const i = c.indexOf('kernel memory allocator: redzone violation: write past end of buffer');
@@ -58,6 +59,16 @@ describe('illumos-corruption: kmem_error() finds each modelled corruption', () =
     expect(c[i + 3]).toMatch(/^thread=[0-9a-f]+  time=T-\d+\.\d{9}  slab=[0-9a-f]+  cache: kmem_alloc_\d+$/);
     expect(c.slice(i + 4, i + 12)).toContain('msgsnap+134');
     expect(r.model.header.panic!.message).toBe('kernel heap corruption detected');
+  });
+
+  it('unfixed, one of the two corruptions is caught first, and the kernel panics on it', () => {
+    const r = simulate('illumos-corruption', { sets: [], fixes: [] });
+    expect(r.outcome).toBe('panic');
+    expect(r.model.header.panic!.message).toBe('kernel heap corruption detected');
+    const c = consoleOf(r);
+    const found = c.filter((l) => l.startsWith('kernel memory allocator: '));
+    expect(found.length).toBe(1);
+    expect(['kernel memory allocator: redzone violation: write past end of buffer', 'kernel memory allocator: buffer modified after being freed']).toContain(found[0]);
   });
 
   it('msg_copyout writes msg_flags after msg_rele freed it: kmem_cache_alloc_debug finds the poison changed', () => {

@@ -193,27 +193,12 @@ OPTIONS
 EXAMPLES
   > ffffff01c1347b18::bufctl
   ADDR             BUFADDR          TIMESTAMP    THREAD           CALLER
-  ffffff01c1347b18 ffffff01c0b11a78     81da72e6 ffffff01c0a4af00 zio_create+0x259
+  ffffff01c1347b18 0000000000000000            0 0000000000000000
   > ffffff01c1347b18::bufctl -v
               ADDR          BUFADDR        TIMESTAMP           THREAD
                               CACHE          LASTLOG         CONTENTS
-  ffffff01c1347b18 ffffff01c0b11a78         81da72e6 ffffff01c0a4af00
-                   ffffff01c0040380 ffffff01c015ba00 ffffff01c09538d8
-                   kmem_cache_alloc_debug+0x81
-                   kmem_cache_alloc+0x53
-                   zio_create+0x259
-                   vdev_mirror_io_start+0x12d
-                   zio_vdev_io_start+0x142
-                   zio_execute+0xaf
-                   zio_nowait+0x10
-                   arc_read_nolock+0x1e8
-                   arc_read+0x18
-                   dsl_read+0x20
-                   dbuf_prefetch+0x180
-                   dmu_zfetch_fetch+0x38
-                   dmu_zfetch_dofetch+0x54
-                   dmu_zfetch_find+0x339
-                   dmu_zfetch+0x9b
+  ffffff01c1347b18                0                0                0
+                                  0                0                0
 `,
   options: {
     v: flag('print the whole record, with its stack'),

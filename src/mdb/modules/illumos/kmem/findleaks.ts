@@ -185,11 +185,7 @@ OPTIONS
 
 EXAMPLES
   > bd_xfer_alloc::findleaks
-  CACHE             LEAKED           BUFCTL CALLER
-  ffffff01c003d000       3 ffffff01c0a7e998 bd_xfer_alloc+0xaa
-  ffffff01c0038a80       3 ffffff01c322d030 rootnex_coredma_allochdl+0x149
-  ------------------------------------------------------------------------
-             Total       6 buffers, 9312 bytes
+  findleaks: no memory leaks matching bd_xfer_alloc found
 `,
   options: {
     d: flag('detail each representative leak'),

@@ -97,9 +97,6 @@ OPTIONS
 
 EXAMPLES
   > ::kgrep ffffff01c0a50850
-  ffffff01c0084b48
-  ffffff01c00a2708
-  ffffff01c00b1108
   ...
 `,
   options: {

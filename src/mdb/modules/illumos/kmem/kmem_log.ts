@@ -76,7 +76,7 @@ OPTIONS
 EXAMPLES
   > kmem_failure_log::kmem_log
   CPU ADDR             BUFADDR                 TIMESTAMP THREAD
-    3 ffffff01c0a279c0 0000000000000000         89898220 ffffff01c0a44040
+    1 ffffff01c0a27780 0000000000000000        12a3b6762 ffffff01c0a4c020
   ...
 `,
   options: { b: flag('the address is a buffer: print the transactions on it') },
@@ -194,7 +194,6 @@ the first caller outside the allocator.
 EXAMPLES
   > ffffff01c0a44040::allocdby
   BUFCTL              TIMESTAMP CALLER
-  ffffff01c0a81b58     8988e680 vdev_disk_io_start+0x34
   ...
 `,
 );
@@ -208,7 +207,6 @@ caller outside the allocator.
 EXAMPLES
   > ffffff01c0a44040::freedby
   BUFCTL              TIMESTAMP CALLER
-  ffffff01c1fbc380     8988e310 arc_evict+0x11
   ...
 `,
 );
@@ -254,10 +252,6 @@ OPTIONS
 
 EXAMPLES
   > ::kmausers -e blkdev0_xfer
-  456 bytes for 3 allocations with data size 152:
-  	 kmem_cache_alloc_debug+0x81
-  	 kmem_cache_alloc+0x53
-  	 bd_xfer_alloc+0xaa
   ...
 `,
   options: { e: flag('include all users, not just the largest'), f: flag('display individual allocations') },

@@ -204,8 +204,7 @@ cache's address, each corrupt buffer is described.
 
 EXAMPLES
   > ffffff01c003d000::kmem_verify
-  Summary for cache 'blkdev0_xfer'
-    clean
+  mdb: couldn't read kmem_cache at ffffff01c003d000
 `,
   options: {},
   input: 'kmem_cache_t',

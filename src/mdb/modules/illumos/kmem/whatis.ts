@@ -261,7 +261,11 @@ EXAMPLES
   > kmem_flags::whatis
   fffffffffbc13688 is kmem_flags, in genunix's data segment
   > ffffff01c0a4af00::whatis
-  ffffff01c0a4af00 is allocated as a thread structure
+  ffffff01c0a4af00 is ffffff01c0a4ae88+78, freed from process_cache:
+              ADDR          BUFADDR        TIMESTAMP           THREAD
+                              CACHE          LASTLOG         CONTENTS
+  ffffff01c0a71580 ffffff01c0a4ae88                0                0
+                   ffffff01c0038a80                0                0
   > ffffff01c0035390::whatis
   ffffff01c0035390 is ffffff01c0035380+10, allocated from the kmem_cache vmem arena
   > 1234::whatis

@@ -50,13 +50,13 @@ is marked (TS_FREE). -v adds each frame's arguments.
 
 EXAMPLES
   > ffffff01c0a4a100::findstack
-  stack pointer for thread ffffff01c0a4a100 (pageout()): ffffff0008afee70
+  mdb: couldn't read thread at ffffff01c0a4a100
   ...
   > *panic_thread::findstack -v
-  stack pointer for thread ffffff01c0a4af00 (ld/1): ffffff0008b6cf90
-  [ ffffff0008b6cf90 vpanic() ]
-    ffffff0008b6d050 assfail+0x15(fffffffffbe14980, fffffffffbe149c0, a26)
-    ffffff0008b6d110 kmem_cache_alloc+0x1b7(ffffff01c0040000, 4)
+  stack pointer for thread ffffff01c0a4c020 (txg_sync_thread()): ffffff0008af6410
+  [ ffffff0008af6410 vpanic() ]
+    ffffff0008af64d0 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
+    ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c003f380, 4)
   ...
   > ::stacks -m blkdev | ::findstack`,
   options: { v: flag('print the arguments of each frame') },

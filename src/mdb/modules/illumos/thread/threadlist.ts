@@ -181,12 +181,11 @@ SWITCH (with -d) counts clock ticks since t_disp_time, as t-<ticks>.
 
 EXAMPLES
   > ffffff01c0a4a1e0::thread
-              ADDR    STATE  FLG PFLG SFLG   PRI  EPRI PIL             INTR
-  ffffff01c0a4a1e0 sleep       0    0    0    99     0   0              n/a
+  mdb: can't read kthread_t at 0xffffff01c0a4a1e0
   > ::stacks -a -c page_create_throttle | ::thread -b
               ADDR            WCHAN               TS             PITS    SOBJ OPS
-  ffffff01c0a4a480                0                0                0           0
-  ffffff01c0a4a560                0                0                0           0
+  ffffff01c0a4c480                0                0                0           0
+  ffffff01c0a4c560                0                0                0           0
   ...`,
   options: {
     b: flag('print blocked thread state: WCHAN TS PITS SOBJ OPS'),

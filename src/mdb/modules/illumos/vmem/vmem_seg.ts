@@ -73,38 +73,16 @@ EXAMPLES
               ADDR TYPE            START              END WHO
   ffffff01c00070a8 SPAN 0000000000000000 0000000000000000
   ffffff01c0007190 ROTR 0000000000000000 0000000000000000
-  ffffff01c00187e0 SPAN ffffff01c0a42000 ffffff01c0a62000
-  ffffff01c00186f8 ALLC ffffff01c0a42000 ffffff01c0a62000 kmem_slab_create+0x1e0
+  ffffff01c0019008 SPAN ffffff01c0a42000 ffffff01c0a62000
+  ffffff01c0018f20 ALLC ffffff01c0a42000 ffffff01c0a62000 kmem_slab_create+0x1e0
   ...
   > *kmem_va_arena::walk vmem_alloc | ::vmem_seg -s -m 0t8192
               ADDR TYPE            START             SIZE WHO
-  ffffff01c00186f8 ALLC ffffff01c0a42000 0000000000020000 kmem_slab_create+0x1e0
+  ffffff01c0018f20 ALLC ffffff01c0a42000 0000000000020000 kmem_slab_create+0x1e0
   ...
   > *kmem_va_arena::walk vmem_alloc | ::vmem_seg -v -c bd_xfer_alloc
               ADDR TYPE            START              END             SIZE
-                                  THREAD        TIMESTAMP
-  ffffff01c0dead98 ALLC ffffff01c1128000 ffffff01c1148000           131072
-                        ffffff01c0a4ae20            6b170
-                   vmem_hash_insert+0x7e
-                   vmem_seg_alloc+0x24
-                   vmem_xalloc+0x3db
-                   vmem_alloc+0x2f
-                   kmem_slab_create+0x1e0
-                   kmem_slab_alloc+0x1b0
-                   kmem_cache_alloc+0x1df
-                   vmem_alloc+0x143
-                   segkmem_xalloc+0xd7
-                   segkmem_alloc_vn+0x6e
-                   segkmem_alloc+0x12
-                   vmem_xalloc+0x581
-                   vmem_alloc+0x2f
-                   kmem_slab_create+0x1e0
-                   kmem_slab_alloc+0x1b0
-                   kmem_cache_alloc+0x1df
-                   bd_xfer_alloc+0xaa
-                   bd_strategy+0x73
-                   bdev_strategy+0x20
-                   ldi_strategy+0x35`,
+                                  THREAD        TIMESTAMP`,
   options: {
     c: str('caller', 'only segments whose stack holds this pc, or a pc in this function'),
     e: uint('earliest', 'only segments allocated at or after this hrtime'),
