@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readDump } from '../dump/read.js';
 import type { AnyDcmd, Module } from '../mdb/dcmd.js';
-import { illumosModules } from '../mdb/modules/illumos/index.js';
+import { builtinModules } from '../mdb/modules/index.js';
 import { freebsdModules, vmemModule } from '../mdb/modules/freebsd/index.js';
 import { ddbModule } from '../mdb/modules/ddb/index.js';
 import { createSession } from '../mdb/session.js';
@@ -46,7 +46,8 @@ const literal = (s: string): string => s.replace(/\\/g, '\\\\').replace(/`/g, '\
 async function main(argv: string[]): Promise<number> {
   const check = argv.includes('--check');
   const groups: Array<{ dump: string; modules: readonly Module[] }> = [
-    { dump: 'dumps/illumos-2911.dump', modules: illumosModules },
+    // genunix's pages and mdb's own (core, kvm), as test/mdb/meta.test.ts runs them
+    { dump: 'dumps/illumos-2911.dump', modules: builtinModules },
     // vmem's pages need a 2020 kernel: their examples run on a test fixture until a 2020 sample dump exists
     { dump: 'dumps/freebsd-2004-uma-looping.dump', modules: [...freebsdModules.filter((m) => m !== vmemModule), ddbModule] },
   ];

@@ -57,16 +57,14 @@ arguments printed per frame. $c is the same command.
 
 EXAMPLES
   > $c
-  vpanic(fffffffffbe14a00, ffffff0008b6d020)
-  assfail+0x15(fffffffffbe14980, fffffffffbe149c0, a26)
-  kmem_cache_alloc+0x1b7(ffffff01c0040000, 4)
-  bd_xfer_alloc+0xaa(ffffff01c0a43100, ffffff01c42ecac0, fffffffffb80f260, 4)
-  bd_strategy+0x73(ffffff01c42ecac0)
+  vpanic(fffffffffbe05a00, ffffff0008af64a0)
+  assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
+  kmem_cache_alloc+0x1b7(ffffff01c003f380, 4)
+  bd_xfer_alloc+0xaa(ffffff01c0a43008, ffffff01c41070c0, fffffffffb80f260, 4)
+  bd_strategy+0x73(ffffff01c41070c0)
   ...
-  > ffffff01c0a4a480$c 0
+  > ffffff01c0a4c480$c 0
   swtch+0xc7()
-  cv_wait+0x47()
-  page_create_throttle+0x151()
   ...`,
   options: {},
   input: 'kthread_t',
@@ -88,9 +86,9 @@ pointer width. $C is the same command.
 
 EXAMPLES
   > $C
-  ffffff0008b6cf90 vpanic(fffffffffbe14a00, ffffff0008b6d020)
-  ffffff0008b6d050 assfail+0x15(fffffffffbe14980, fffffffffbe149c0, a26)
-  ffffff0008b6d110 kmem_cache_alloc+0x1b7(ffffff01c0040000, 4)
+  ffffff0008af6410 vpanic(fffffffffbe05a00, ffffff0008af64a0)
+  ffffff0008af64d0 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
+  ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c003f380, 4)
   ...`,
   options: {},
   input: 'kthread_t',

@@ -5,9 +5,9 @@ import { verifyOne } from '../../../../src/mdb/modules/illumos/kmem/kmem_verify.
 import { createSession } from '../../../../src/mdb/session.js';
 import { Target } from '../../../../src/mdb/target.js';
 
-// blkdev0_xfer on illumos-2911: flags 0x20f (AUDIT DEADBEEF REDZONE CONTENTS HASH), 152-byte buffers, buftag at 0x98
-const CACHE = 0xffffff01c003d000n;
-const BUFTAG = 0x98;
+// kmem_alloc_320 on illumos-2911: flags 0x20f (AUDIT DEADBEEF REDZONE CONTENTS HASH), 320-byte buffers, buftag at 0x140
+const CACHE = 0xffffff01c002d000n;
+const BUFTAG = 0x140;
 
 let model: DumpModel;
 beforeAll(() => {
@@ -130,11 +130,11 @@ describe('::kmem_verify', () => {
     const s = createSession(m, 'x.dump');
     const all = await s.execute('::kmem_verify');
     expect(all.output.split('\n')[0]).toBe('Cache Name                      Addr             Cache Integrity');
-    expect(all.output).toContain('\nblkdev0_xfer                    ffffff01c003d000 1 corrupt buffer\n');
+    expect(all.output).toContain('\nkmem_alloc_320                  ffffff01c002d000 1 corrupt buffer\n');
     const one = await s.execute(`${CACHE.toString(16)}::kmem_verify`);
     const buf = addrOf(m, row);
-    expect(one.output).toBe(`Summary for cache 'blkdev0_xfer'\n  buffer ${buf.toString(16)} (free) seems corrupted, at ${(buf + 8n).toString(16)}\n`);
-    const none = await s.execute('ffffff01c003f000::kmem_verify');
-    expect(none.errors).toEqual(['mdb: cache ffffff01c003f000 (zio_buf_32768) does not have redzone checking enabled']);
+    expect(one.output).toBe(`Summary for cache 'kmem_alloc_320'\n  buffer ${buf.toString(16)} (free) seems corrupted, at ${(buf + 8n).toString(16)}\n`);
+    const none = await s.execute('ffffff01c0a62a80::kmem_verify');
+    expect(none.errors).toEqual(['mdb: cache ffffff01c0a62a80 (zio_buf_32768) does not have redzone checking enabled']);
   });
 });

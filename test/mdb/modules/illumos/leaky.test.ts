@@ -205,7 +205,8 @@ describe('findLeaks on illumos-2911.dump', () => {
     const s = createSession(model, 'x.dump');
     const a = await s.execute('::findleaks');
     expect(a.ok).toBe(true);
-    expect(a.output.split('\n')[0]).toBe('CACHE             LEAKED           BUFCTL CALLER');
+    // the groups without audit stacks (KMF_AUDIT off) come first, in their own table
+    expect(a.output.split('\n')[0]).toMatch(/^CACHE {13}LEAKED {11}BUF(CTL|FER) CALLER$/);
     expect(a.output).toMatch(/\n-{72}\n {11}Total +\d+ buffers, \d+ bytes\n$/);
     const v = await s.execute('::findleaks -v');
     expect(v.output.startsWith("findleaks: using cached results (use '-f' to force a full run)\n")).toBe(true);
