@@ -62,6 +62,9 @@ export function isPagerCommand(command: string, env: NodeJS.ProcessEnv = process
  * exits (its ^C goes to the pager, not to us). Everything else is captured
  * by runShell.
  */
+/** Longer than ink's render throttle, so its pending frame is written before a pager starts. */
+const INK_FRAME_MS = 100;
+
 export function runShellInTerminal(command: string, input: string, signal?: AbortSignal): Promise<string> {
   if (!isPagerCommand(command) || process.stdin.isTTY !== true || process.stdout.isTTY !== true) return runShell(command, input, signal);
   return new Promise((resolve) => {
@@ -71,9 +74,6 @@ export function runShellInTerminal(command: string, input: string, signal?: Abor
     terminalOwner.child = true;
     stdin.setRawMode(false);
     stdin.pause();
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'] });
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
     const done = (s: string): void => {
       terminalOwner.child = false;
       process.off('SIGINT', ignore);
@@ -81,7 +81,16 @@ export function runShellInTerminal(command: string, input: string, signal?: Abor
       stdin.resume();
       resolve(s);
     };
-    child.on('error', (e) => done(`mdb: failed to run shell command: ${e.message}\n`));
-    child.on('close', () => done(''));
+    // ink throttles its renders: the frame that echoes the command line can
+    // reach the terminal after the pager has drawn its first screen, and
+    // overwrite it. Start the pager once that frame is out (terminalOwner
+    // keeps ink from drawing anything after it).
+    setTimeout(() => {
+      const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'] });
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+      child.on('error', (e) => done(`mdb: failed to run shell command: ${e.message}\n`));
+      child.on('close', () => done(''));
+    }, INK_FRAME_MS);
   });
 }

@@ -60,7 +60,13 @@ async function main(argv: string[]): Promise<number> {
     const dcmds = new Map<string, AnyDcmd>();
     for (const m of g.modules) for (const d of m.dcmds) dcmds.set(d.name, d);
     for (const d of dcmds.values()) {
+      // a page's examples run in order on one session per grammar, as the tests run them: a later
+      // example may use what an earlier one set (`>p`, then `<p`)
+      const sessions = new Map<string, ReturnType<typeof createSession>>();
       for (const e of helpExamples(d.help)) {
+        let session = sessions.get(e.syntax);
+        if (!session) sessions.set(e.syntax, (session = createSession(model, g.dump, undefined, { syntax: e.syntax })));
+        const printed = printedLines(await session.execute(e.command));
         // an example that shows no output shows only the command (the tests do not compare it)
         if (e.shown.length === 0) continue;
         const cut = e.shown.findIndex((l) => l.trim() === '...');
@@ -68,8 +74,6 @@ async function main(argv: string[]): Promise<number> {
           process.stderr.write(`left alone: ${d.name}: '${e.command}' (a "..." in the middle)\n`);
           continue;
         }
-        const session = createSession(model, g.dump, undefined, { syntax: e.syntax });
-        const printed = printedLines(await session.execute(e.command));
         const fresh = (cut < 0 ? printed : [...printed.slice(0, cut), '...']).map((l) => (l === '' ? '' : e.indent + l));
         if (fresh.join('\n') === e.raw.join('\n')) continue;
         const head = e.indent + e.prompt + e.command;

@@ -18,8 +18,10 @@ last value a / or = format printed. $v is ::vars -n.
 EXAMPLES
   > panic_thread>p
   > <p=K
-  mdb: variable 'p' not defined
-  > ::vars`,
+                  fffffffffbc136c0
+  > ::vars
+  0 = fffffffffbc136c0
+  p = fffffffffbc136c0`,
   options: { n: flag('only variables with non-zero values'), p: flag('print as commands that recreate them') },
   run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();
