@@ -20,8 +20,25 @@ const LOGS: ReadonlyMap<string, string> = new Map([
   ['slab', 'kmem_slab_log'],
 ]);
 
+/**
+ * A log's records, read and sorted once per target: a dump never changes
+ * under the debugger, and reading every audit record and sorting them is
+ * what made each ::kmalog cost over a second.
+ */
+const logCache = new WeakMap<Target, Map<bigint, readonly BufctlAudit[]>>();
+
 /** The records of the log whose kmem_log_header_t is at addr, newest first (the kmem_log walk). */
-export function kmemLogRecords(target: Target, addr: bigint): BufctlAudit[] {
+export function kmemLogRecords(target: Target, addr: bigint): readonly BufctlAudit[] {
+  let byLog = logCache.get(target);
+  if (!byLog) logCache.set(target, (byLog = new Map()));
+  const hit = byLog.get(addr);
+  if (hit) return hit;
+  const recs = readLogRecords(target, addr);
+  byLog.set(addr, recs);
+  return recs;
+}
+
+function readLogRecords(target: Target, addr: bigint): BufctlAudit[] {
   const lh = StructView.read(target, 'kmem_log_header_t', addr, 'log header');
   const base = lh.u('lh_base');
   const end = base + lh.u('lh_chunksize') * BigInt(Number(lh.s('lh_nchunks')));
@@ -51,19 +68,36 @@ export const kmemLogWalker = defineWalker({
   },
 });
 
+/** A cache's name and buffer size, read once per command for the many records that name it. */
+interface CacheInfo {
+  name: string;
+  size: bigint | null;
+}
+
+function cacheInfo(target: Target, seen: Map<bigint, CacheInfo>, cp: bigint): CacheInfo {
+  let ci = seen.get(cp);
+  if (ci) return ci;
+  try {
+    const v = StructView.read(target, 'kmem_cache_t', cp);
+    ci = { name: v.str('cache_name'), size: v.u('cache_bufsize') };
+  } catch {
+    ci = { name: target.formatAddr(cp), size: null };
+  }
+  seen.set(cp, ci);
+  return ci;
+}
+
 /** models showbc(): one record, as T-<age> relative to the newest */
-function showbc(target: Target, bc: BufctlAudit, newest: bigint): string {
+function showbc(target: Target, bc: BufctlAudit, newest: bigint, name: string, pcs: Map<bigint, string>): string {
   const delta = newest - bc.bc_timestamp;
   const sec = delta / 1_000_000_000n;
   const ns = (delta % 1_000_000_000n).toString().padStart(9, '0');
-  let name: string;
-  try {
-    name = StructView.read(target, 'kmem_cache_t', bc.bc_cache).str('cache_name');
-  } catch {
-    name = target.formatAddr(bc.bc_cache);
-  }
   const lines = [``, `T-${sec}.${ns}  addr=${hex(bc.bc_addr)}  ${name}`];
-  for (const pc of bc.bc_stack) lines.push(`\t ${target.formatAddr(pc)}`);
+  for (const pc of bc.bc_stack) {
+    let sym = pcs.get(pc);
+    if (sym === undefined) pcs.set(pc, (sym = target.formatAddr(pc)));
+    lines.push(`\t ${sym}`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -100,14 +134,17 @@ EXAMPLES
     const recs = kmemLogRecords(ctx.target, logHeader(ctx.target, name));
     let newest = 0n;
     let out = '';
+    const caches = new Map<bigint, CacheInfo>();
+    const pcs = new Map<bigint, string>();
     for (const bc of recs) {
       if (bc.bc_timestamp === 0n) break;
       if (newest === 0n) newest = bc.bc_timestamp;
+      const ci = cacheInfo(ctx.target, caches, bc.bc_cache);
       if (addr !== undefined) {
-        const size = StructView.read(ctx.target, 'kmem_cache_t', bc.bc_cache, `cache_bufsize for cache`).u('cache_bufsize');
-        if (addr < bc.bc_addr || addr >= bc.bc_addr + size) continue;
+        if (ci.size === null) throw new DcmdError(`failed to read cache_bufsize for cache at ${hex(bc.bc_cache)}`);
+        if (addr < bc.bc_addr || addr >= bc.bc_addr + ci.size) continue;
       }
-      out += showbc(ctx.target, bc, newest);
+      out += showbc(ctx.target, bc, newest, ci.name, pcs);
     }
     return text(out);
   },
