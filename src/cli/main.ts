@@ -53,6 +53,12 @@ async function meantSubcommand(word: string): Promise<string | undefined> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `mddb help simulate | head -1`: a reader that has gone ends the output quietly, whatever is
+  // printing (commander's help, the scenario list, simulate's report), with the status so far
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   // `mddb help [command]`: commander's help, as `mddb [command] --help` gives it
   if (argv[0] === 'help' && argv.length <= 2) argv = argv.length === 2 ? [argv[1]!, '--help'] : ['--help'];
   // `mddb simulat x`: a mistyped subcommand, not a dump path

@@ -136,3 +136,13 @@ describe('strings from a dump reach the terminal visibly', () => {
     expect(j.stdout).toContain('host\\u001b]0;pwned\\u0007');
   });
 });
+
+describe('a reader that goes away', () => {
+  it('ends mddb quietly whatever is printing: help, the scenario list', () => {
+    for (const args of ['help simulate', 'scenarios', '--help']) {
+      const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" ${args} | head -1`], { encoding: 'utf8' });
+      expect(r.stdout.split('\n').filter((l) => l !== '').length).toBe(1);
+      expect(r.stderr).toBe('');
+    }
+  });
+});
