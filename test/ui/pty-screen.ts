@@ -1,7 +1,25 @@
 // Drives a real program in a pseudo-terminal and reads its screen through a
 // headless xterm (peers.md §4.8), for the REPL's end-to-end tests.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
+
+/** The repository, the built CLI and the panic dump the end-to-end REPL tests open. */
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const main = path.join(root, 'dist/cli/main.js');
+export const dump = path.join(root, 'dumps/illumos-2911.dump');
+/** the tests run once the CLI (built by the global setup) and the committed dump exist */
+export const ready = fs.existsSync(main) && fs.existsSync(dump);
+
+/** The child's environment: a real-looking terminal, not CI (peers.md §4.3 item 1); history in historyFile, or none. */
+export function childEnv(historyFile = ''): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', CI: 'false', MDDB_HISTORY: historyFile };
+  delete env['NO_COLOR'];
+  delete env['FORCE_COLOR'];
+  return env;
+}
 
 export interface PtyScreen {
   /** the child's process id */

@@ -3,22 +3,7 @@
 // members, cache names and dcmds (Tab on an empty line, a list printed once),
 // ^T, ^R, ^L and ^Z.
 import { afterEach, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawnInPty, type PtyScreen } from './pty-screen.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const main = path.join(root, 'dist/cli/main.js');
-const dump = path.join(root, 'dumps/illumos-2911.dump');
-const ready = fs.existsSync(main) && fs.existsSync(dump);
-
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', CI: 'false', MDDB_HISTORY: '' };
-  delete env['NO_COLOR'];
-  delete env['FORCE_COLOR'];
-  return env;
-}
+import { childEnv, dump, main, ready, root, spawnInPty, type PtyScreen } from './pty-screen.js';
 
 let term: PtyScreen | undefined;
 afterEach(() => {

@@ -4,21 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawnInPty, type PtyScreen } from './pty-screen.js';
+import { childEnv, dump, main, ready, root, spawnInPty, type PtyScreen } from './pty-screen.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const main = path.join(root, 'dist/cli/main.js');
-const dump = path.join(root, 'dumps/illumos-2911.dump');
-const ready = fs.existsSync(main) && fs.existsSync(dump);
-
-/** The child's environment: a real-looking terminal, not CI (peers.md §4.3 item 1). */
-function childEnv(historyFile: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', CI: 'false', MDDB_HISTORY: historyFile };
-  delete env['NO_COLOR'];
-  delete env['FORCE_COLOR'];
-  return env;
-}
 
 let term: PtyScreen | undefined;
 let dir: string | undefined;
