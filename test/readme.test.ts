@@ -7,17 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { outputLines, shownParts, words } from '../src/tools/readme-transcript.js';
 
 interface Shown {
   args: string[];
   lines: string[];
-}
-
-/** Split a shell-like command line: words, and '...' quoted words. */
-function words(cmd: string): string[] {
-  const out: string[] = [];
-  for (const m of cmd.matchAll(/'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2]!);
-  return out;
 }
 
 function transcript(): Shown[] {
@@ -41,12 +35,10 @@ describe('README transcript', () => {
   it.each(shown.map((s) => [s.args.join(' '), s] as const))('%s prints what the README shows', (_name, s) => {
     const r = spawnSync(process.execPath, [path.resolve('dist/cli/main.js'), ...s.args], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    const actual = r.stdout.split('\n').filter((l) => l !== '');
-    const cut = s.lines.indexOf('...');
-    if (cut < 0) expect(actual).toEqual(s.lines);
+    const actual = outputLines(r.stdout);
+    const { head, tail } = shownParts(s.lines);
+    if (tail === null) expect(actual).toEqual(head);
     else {
-      const head = s.lines.slice(0, cut);
-      const tail = s.lines.slice(cut + 1);
       expect(actual.slice(0, head.length)).toEqual(head);
       expect(actual.slice(actual.length - tail.length)).toEqual(tail);
     }

@@ -9,36 +9,25 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-
-/** Split a shell-like command line: words, and '...' quoted words (as test/readme.test.ts does). */
-function words(cmd: string): string[] {
-  const out: string[] = [];
-  for (const m of cmd.matchAll(/'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2]!);
-  return out;
-}
+import { outputLines, shownParts, words } from './readme-transcript.js';
 
 function output(args: string[]): string[] | null {
   const r = spawnSync(process.execPath, [path.resolve('dist/cli/main.js'), ...args], { encoding: 'utf8' });
   if (r.status !== 0) return null;
-  return r.stdout.split('\n').filter((l) => l !== '');
+  return outputLines(r.stdout);
 }
 
 function matches(shown: string[], actual: string[]): boolean {
-  const cut = shown.indexOf('...');
+  const { head, tail } = shownParts(shown);
   const eq = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-  if (cut < 0) return eq(shown.filter((l) => l !== ''), actual);
-  const head = shown.slice(0, cut).filter((l) => l !== '');
-  const tail = shown.slice(cut + 1).filter((l) => l !== '');
+  if (tail === null) return eq(head, actual);
   return eq(actual.slice(0, head.length), head) && eq(actual.slice(actual.length - tail.length), tail);
 }
 
 function rewrite(shown: string[], actual: string[]): string[] {
-  const cut = shown.indexOf('...');
-  if (cut < 0) return actual;
-  const head = shown.slice(0, cut).filter((l) => l !== '').length;
-  const tail = shown.slice(cut + 1).filter((l) => l !== '').length;
-  if (head + tail >= actual.length) return actual;
-  return [...actual.slice(0, head), '...', ...(tail > 0 ? actual.slice(actual.length - tail) : [])];
+  const { head, tail } = shownParts(shown);
+  if (tail === null || head.length + tail.length >= actual.length) return actual;
+  return [...actual.slice(0, head.length), '...', ...(tail.length > 0 ? actual.slice(actual.length - tail.length) : [])];
 }
 
 function main(): void {

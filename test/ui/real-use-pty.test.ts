@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { childEnv, dump, main, ready, root, spawnInPty, type PtyScreen } from './pty-screen.js';
 
-
 let term: PtyScreen | undefined;
 let dir: string | undefined;
 afterEach(() => {

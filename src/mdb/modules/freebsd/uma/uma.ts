@@ -147,13 +147,18 @@ EXAMPLES
   },
 });
 
-const kegColumns = (ps: number): Column[] => [
+/** The columns both eras' ::uma_keg begin with: the keg and its item geometry. */
+const kegGeometry = (ps: number): Column[] => [
   { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
   { key: 'name', header: 'NAME', width: 18 },
   { key: 'size', header: 'SIZE', width: 5, align: 'right' },
   { key: 'rsize', header: 'RSIZE', width: 5, align: 'right' },
   { key: 'ipers', header: 'IPERS', width: 5, align: 'right' },
   { key: 'ppera', header: 'PPERA', width: 5, align: 'right' },
+];
+
+const kegColumns = (ps: number): Column[] => [
+  ...kegGeometry(ps),
   { key: 'pages', header: 'PAGES', width: 11, align: 'right', format: (_v, r) => `${r['pages']}/${r['maxpages']}` },
   { key: 'free', header: 'FREE', width: 6, align: 'right' },
   { key: 'recurse', header: 'RECURSE', width: 7, align: 'right' },
@@ -164,12 +169,7 @@ const kegColumns = (ps: number): Column[] => [
 
 /** ::uma_keg on a 2020 kernel: pages and free items summed over domains, the reserve, 2020's flag names. */
 const kegColumns2020 = (ps: number): Column[] => [
-  { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
-  { key: 'name', header: 'NAME', width: 18 },
-  { key: 'size', header: 'SIZE', width: 5, align: 'right' },
-  { key: 'rsize', header: 'RSIZE', width: 5, align: 'right' },
-  { key: 'ipers', header: 'IPERS', width: 5, align: 'right' },
-  { key: 'ppera', header: 'PPERA', width: 5, align: 'right' },
+  ...kegGeometry(ps),
   { key: 'pages', header: 'PAGES', width: 7, align: 'right', format: (v) => String(v) },
   { key: 'free', header: 'FREE', width: 7, align: 'right', format: (v) => String(v) },
   { key: 'reserve', header: 'RESERVE', width: 7, align: 'right' },
