@@ -61,14 +61,13 @@ describe('illumos-corruption: kmem_error() finds each modelled corruption', () =
     expect(r.model.header.panic!.message).toBe('kernel heap corruption detected');
   });
 
-  it('unfixed, one of the two corruptions is caught first, and the kernel panics on it', () => {
+  it('unfixed, the first corruption the checks find is reported, once, and the kernel panics on it', () => {
     const r = simulate('illumos-corruption', { sets: [], fixes: [] });
     expect(r.outcome).toBe('panic');
     expect(r.model.header.panic!.message).toBe('kernel heap corruption detected');
-    const c = consoleOf(r);
-    const found = c.filter((l) => l.startsWith('kernel memory allocator: '));
-    expect(found.length).toBe(1);
-    expect(['kernel memory allocator: redzone violation: write past end of buffer', 'kernel memory allocator: buffer modified after being freed']).toContain(found[0]);
+    const found = consoleOf(r).filter((l) => l.startsWith('kernel memory allocator: '));
+    // with the scenario's seed the write after free is met before the overrun
+    expect(found).toEqual(['kernel memory allocator: buffer modified after being freed']);
   });
 
   it('msg_copyout writes msg_flags after msg_rele freed it: kmem_cache_alloc_debug finds the poison changed', () => {
