@@ -181,13 +181,34 @@ export function checkExec(r: { output: string; errors: string[] }): string | und
   return undefined;
 }
 
-/** Runs one line and checks it; `ms` is how long it took. */
-export async function runLine(s: MdbSession, line: string, limitMs: number): Promise<{ problem?: string; ms: number }> {
+/**
+ * Runs one line and checks it. `ms` is the CPU time it took (user +
+ * system), not the wall clock, so that a busy machine does not turn a quick
+ * command into a "slow" one: the property is about the work a line asks
+ * for. The output is counted as it streams, not kept (a loop can print
+ * gigabytes, as the CLI would, piece by piece); `bytes` is its size.
+ */
+export async function runLine(s: MdbSession, line: string, limitMs: number): Promise<{ problem?: string; ms: number; wallMs: number; bytes: number }> {
   const t0 = performance.now();
-  const r = await s.execute(line, { signal: AbortSignal.timeout(limitMs) });
-  const ms = performance.now() - t0;
+  const c0 = process.cpuUsage();
+  let bytes = 0;
+  const r = await s.execute(line, { signal: AbortSignal.timeout(limitMs), onOutput: (t) => void (bytes += t.length) });
+  const c = process.cpuUsage(c0);
+  const ms = (c.user + c.system) / 1000;
+  const wallMs = performance.now() - t0;
   const p = checkExec(r);
-  return p === undefined ? { ms } : { problem: p, ms };
+  return p === undefined ? { ms, wallMs, bytes } : { problem: p, ms, wallMs, bytes };
+}
+
+/**
+ * A line is slow (counted as a hang) when its CPU time passes SLOW_MS plus
+ * what printing its output accounts for at OUTPUT_BYTES_PER_MS: a command
+ * that prints 100 MB is not hung at 2 s, one that prints nothing is at 1.
+ */
+export const SLOW_MS = 1000;
+export const OUTPUT_BYTES_PER_MS = 10_000;
+export function isSlow(r: { ms: number; bytes: number }): boolean {
+  return r.ms > SLOW_MS + r.bytes / OUTPUT_BYTES_PER_MS;
 }
 
 // ---- dumps -----------------------------------------------------------------

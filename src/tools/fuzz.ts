@@ -21,7 +21,9 @@
  *   clean    returned, or failed in one line as designed
  *   failure  an `internal error`, a message of several lines, an exception
  *            other than the debugger's, dump or scenario error types
- *   slow     a command that took longer than SLOW_MS (reported as a hang)
+ *   slow     a command that used more CPU than SLOW_MS plus what its output
+ *            accounts for at OUTPUT_BYTES_PER_MS (reported as a hang; CPU
+ *            time, so that a loaded machine does not count)
  *   hang     the watchdog killed the child
  *   memory   the child ran out of its heap
  *   crash    the child died otherwise
@@ -38,9 +40,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { readDump } from '../dump/read.js';
 import { createSession, type MdbSession } from '../mdb/session.js';
-import { checkDump, checkScenario, dcmdLine, ddbLine, loadSample, mdbLine, mutate, mutation, runLine, scenarioText, setAndFix, SLOW_DCMDS, vocabulary, type DumpSample, type Vocabulary } from './fuzz-gen.js';
+import { checkDump, checkScenario, dcmdLine, ddbLine, isSlow, loadSample, mdbLine, mutate, mutation, OUTPUT_BYTES_PER_MS, runLine, scenarioText, setAndFix, SLOW_DCMDS, SLOW_MS, vocabulary, type DumpSample, type Vocabulary } from './fuzz-gen.js';
 
-const SLOW_MS = 1000;
 const HANG_MS = 20_000;
 const HEAP_MB = 768;
 const DUMPS_DIR = 'dumps';
@@ -91,7 +92,7 @@ async function child(args: string[]): Promise<void> {
       say(`C ${i} ${JSON.stringify(c)}`);
       const s = sessions.get(c.dump)!;
       const r = await runLine(c.grammar === 'ddb' ? s.ddb! : s.mdb, c.line, HANG_MS);
-      say(`R ${i} ${r.problem ? `failure ${JSON.stringify(r.problem)}` : r.ms > SLOW_MS ? `slow ${JSON.stringify(`${r.ms.toFixed(0)} ms`)}` : 'clean'}`);
+      say(`R ${i} ${r.problem ? `failure ${JSON.stringify(r.problem)}` : isSlow(r) ? `slow ${JSON.stringify(`${r.ms.toFixed(0)} ms CPU (${r.wallMs.toFixed(0)} ms wall) for ${r.bytes} bytes of output`)}` : 'clean'}`);
     }
   } else if (kind === 'dumps') {
     const samples = files.map(loadSample);
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
   const out = args.includes('--out') ? args[args.indexOf('--out') + 1]! : path.join(os.tmpdir(), 'mddb-fuzz-report.json');
   const before = hashDumps();
   const skipSlow = args.includes('--skip-slow');
-  const report: Record<string, unknown> = { seed, sizes, skipped: skipSlow ? SLOW_DCMDS : [], dumps: [...before.keys()], slowMs: SLOW_MS, hangMs: HANG_MS, heapMb: HEAP_MB };
+  const report: Record<string, unknown> = { seed, sizes, skipped: skipSlow ? SLOW_DCMDS : [], dumps: [...before.keys()], slowMs: SLOW_MS, outputBytesPerMs: OUTPUT_BYTES_PER_MS, hangMs: HANG_MS, heapMb: HEAP_MB };
   const failures: Failure[] = [];
   const rows: string[] = [];
   for (const kind of ['scenarios', 'dumps', 'lines'] as Kind[]) {
