@@ -128,7 +128,17 @@ interface Hit {
   size: number;
 }
 
-const CACHE_OBJECTS = 64;
+/**
+ * Objects whose synthesized bytes are kept, bounded by count and by bytes:
+ * a walk that reads every cache and its per-CPU caches (::kmastat, a loop
+ * of ::kmem_cache) re-reads a few hundred small objects, and must find them
+ * here rather than rebuild each from its columns; a walk over big buffers
+ * must not keep them all.
+ */
+const CACHE_OBJECTS = 4096;
+const CACHE_BYTES = 4 << 20;
+/** Addresses whose innermost object is remembered (see find()). */
+const FOUND_ADDRESSES = 8192;
 /** Tables up to this many rows get their sorted index at once: it costs less than a scan or two of a big one. */
 const SMALL_TABLE = 4096;
 /**
@@ -154,6 +164,8 @@ export const MAX_READ_BYTES = 1 << 24;
 export class ObjectMemory {
   private sourceList: Source[] | undefined;
   private readonly cache = new Map<number, Uint8Array>();
+  private cacheBytes = 0;
+  private readonly found = new Map<bigint, Hit | null>();
   private readonly smallTable: number;
   private readonly scansBeforeIndex: number;
 
@@ -256,8 +268,19 @@ export class ObjectMemory {
     return s;
   }
 
+  /**
+   * The innermost object at addr. The answers to recent lookups are kept
+   * (the dump does not change): a loop over the same objects (a repeated
+   * ::kmem_cache walk, a pipe re-reading the caches) asks for the same
+   * addresses again, and each fresh answer consults every memory table.
+   */
   private find(addr: bigint): Hit | undefined {
-    return this.containing(addr)[0];
+    let h = this.found.get(addr);
+    if (h !== undefined) return h ?? undefined;
+    h = this.containing(addr)[0] ?? null;
+    if (this.found.size >= FOUND_ADDRESSES) this.found.delete(this.found.keys().next().value!);
+    this.found.set(addr, h);
+    return h ?? undefined;
   }
 
   /**
@@ -320,8 +343,16 @@ export class ObjectMemory {
       b = structBytes(src.def!, src.plan, h.row);
     } else if (src.kind === 'buffers') b = bufferBytes(src.table, h.row, h.size, this.pointerSize);
     else b = valueBytes(src.kind, src.table, h.row, h.size);
-    if (this.cache.size >= CACHE_OBJECTS) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, b);
+    // oldest first out, until the new object fits both bounds
+    while (this.cache.size > 0 && (this.cache.size >= CACHE_OBJECTS || this.cacheBytes + b.length > CACHE_BYTES)) {
+      const [k, old] = this.cache.entries().next().value!;
+      this.cache.delete(k);
+      this.cacheBytes -= old.length;
+    }
+    if (b.length <= CACHE_BYTES) {
+      this.cache.set(key, b);
+      this.cacheBytes += b.length;
+    }
     return b;
   }
 }

@@ -11,15 +11,18 @@ import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
 import type { ResolvedMember } from '../../../target/types.js';
 
-/** Member offsets by type and path, resolved once per dump. */
-const resolved = new WeakMap<Target, Map<string, ResolvedMember>>();
+/**
+ * Member offsets by type and path, resolved once per dump: keyed by the
+ * dump's own TypeDef object (one per type per dump), then by path, so the
+ * hot path is two lookups and no string building.
+ */
+const resolved = new WeakMap<TypeDef, Map<string, ResolvedMember>>();
 
 function member(target: Target, def: TypeDef, path: string): ResolvedMember {
-  let m = resolved.get(target);
-  if (!m) resolved.set(target, (m = new Map()));
-  const key = `${def.name}\u0000${path}`;
-  let r = m.get(key);
-  if (!r) m.set(key, (r = target.types.resolve(def, path)));
+  let m = resolved.get(def);
+  if (!m) resolved.set(def, (m = new Map()));
+  let r = m.get(path);
+  if (!r) m.set(path, (r = target.types.resolve(def, path)));
   return r;
 }
 
