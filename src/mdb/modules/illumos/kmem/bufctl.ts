@@ -11,6 +11,7 @@ import { TABLE_STACKS } from '../../../../dump/format.js';
 import { UsageError } from '../../../errors.js';
 import { hex, ptrPad } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
+import type { ScalarArray } from '../../../../dump/format.js';
 import { StructView } from './struct-view.js';
 
 /** The members of a kmem_bufctl_audit_t that ::bufctl shows. */
@@ -60,6 +61,64 @@ export function readBufctl(target: Target, addr: bigint): BufctlAudit {
     bc_contents: v.u('bc_contents'),
     bc_stack: stack.slice(0, depth),
   };
+}
+
+/**
+ * A reader of kmem_bufctl_audit_t rows straight from the table's columns,
+ * for a pass over every record (the kmem logs): what readBufctl() decodes
+ * from the bytes memory synthesizes out of the same columns, without
+ * building those bytes. Undefined when a column is not a plain scalar (a
+ * dump with another layout): callers then read through memory.
+ */
+export function bufctlRowReader(target: Target): ((row: number) => BufctlAudit) | undefined {
+  const t = target.table('kmem_bufctl_audit_t');
+  const def = target.types.get('kmem_bufctl_audit_t');
+  const pcs = target.table(TABLE_STACKS)?.columns['pcs'];
+  if (!t || !def || pcs?.kind !== 'list') return undefined;
+  const scalar = (name: string): { values: ScalarArray; bits: bigint } | undefined => {
+    const c = t.columns[name];
+    const m = def.members.find((x) => x.name === name);
+    if (!c || c.kind === 'str' || c.kind === 'list' || !m || m.size < 1 || m.size > 8 || c.values.length !== t.rowCount) return undefined;
+    return { values: c.values, bits: BigInt(m.size * 8) };
+  };
+  const names = ['addr', 'bc_addr', 'bc_cache', 'bc_timestamp', 'bc_thread', 'bc_lastlog', 'bc_contents', 'bc_depth', 'bc_stack'] as const;
+  // bc_stack's column is the row of `stacks` holding the pcs (the member itself is an array)
+  const stackCol = t.columns['bc_stack'];
+  const stackRows = stackCol && stackCol.kind !== 'str' && stackCol.kind !== 'list' && stackCol.values.length === t.rowCount ? { values: stackCol.values, bits: 64n } : undefined;
+  const cols = names.map((n) => (n === 'addr' ? { values: addrColumn(t), bits: 64n } : n === 'bc_stack' ? stackRows : scalar(n)));
+  if (cols.some((c) => c === undefined)) return undefined;
+  const [addr, bcAddr, cache, ts, thread, lastlog, contents, depth, stack] = cols as Array<{ values: ScalarArray; bits: bigint }>;
+  const stackMember = def.members.find((m) => m.name === 'bc_stack');
+  const n = stackMember ? Math.floor(stackMember.size / target.pointerSize) : 0;
+  // what a member of that size holds of the column's value, read back unsigned
+  const u = (c: { values: ScalarArray; bits: bigint }, i: number): bigint => {
+    const v = c.values[i]!;
+    return BigInt.asUintN(Number(c.bits), typeof v === 'bigint' ? v : BigInt(v));
+  };
+  return (i) => {
+    const srow = Number(stack!.values[i]!);
+    const out: bigint[] = [];
+    if (srow >= 0 && srow < pcs.offsets.length - 1) for (let k = pcs.offsets[srow]!; k < pcs.offsets[srow + 1]! && out.length < n; k++) out.push(BigInt(pcs.values[k]!));
+    // bc_depth is signed in the kernel; the stack is zero-padded to the array's length
+    const d = Number(BigInt.asIntN(Number(depth!.bits), u(depth!, i)));
+    const keep = Math.max(0, Math.min(d, n));
+    while (out.length < keep) out.push(0n);
+    return {
+      addr: u(addr!, i),
+      bc_addr: u(bcAddr!, i),
+      bc_cache: u(cache!, i),
+      bc_timestamp: u(ts!, i),
+      bc_thread: u(thread!, i),
+      bc_lastlog: u(lastlog!, i),
+      bc_contents: u(contents!, i),
+      bc_stack: out.slice(0, keep),
+    };
+  };
+}
+
+function addrColumn(t: { columns: Record<string, { kind: string; values?: unknown }>; rowCount: number }): ScalarArray {
+  const c = t.columns['addr'];
+  return c && c.kind === 'u64' ? (c.values as ScalarArray) : new BigUint64Array(t.rowCount);
 }
 
 /** The first frame outside the allocator (not named kmem_*): what CALLER shows. */

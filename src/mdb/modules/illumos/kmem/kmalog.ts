@@ -10,7 +10,7 @@ import { defineDcmd, defineWalker, text } from '../../../dcmd.js';
 import { DcmdError, UsageError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
-import { readBufctl, type BufctlAudit } from './bufctl.js';
+import { bufctlRowReader, readBufctl, type BufctlAudit } from './bufctl.js';
 import { addrCol } from './indexes.js';
 import { StructView } from './struct-view.js';
 
@@ -44,7 +44,12 @@ function readLogRecords(target: Target, addr: bigint): BufctlAudit[] {
   const end = base + lh.u('lh_chunksize') * BigInt(Number(lh.s('lh_nchunks')));
   const addrs = addrCol(target.table('kmem_bufctl_audit_t'));
   const out: BufctlAudit[] = [];
-  for (const a of addrs) if (a >= base && a < end) out.push(readBufctl(target, a));
+  // every record is a row of the table: read its columns, not synthesized bytes
+  const row = bufctlRowReader(target);
+  for (let i = 0; i < addrs.length; i++) {
+    const a = addrs[i]!;
+    if (a >= base && a < end) out.push(row ? row(i) : readBufctl(target, a));
+  }
   // newest first; equal times in log order
   out.sort((x, y) => (x.bc_timestamp > y.bc_timestamp ? -1 : x.bc_timestamp < y.bc_timestamp ? 1 : x.addr < y.addr ? -1 : 1));
   return out;
@@ -101,6 +106,42 @@ function showbc(target: Target, bc: BufctlAudit, newest: bigint, name: string, p
   return lines.join('\n') + '\n';
 }
 
+/** One record of a log as ::kmalog prints it, with what its address filter needs. */
+interface LogEntry {
+  lo: bigint;
+  size: bigint | null;
+  cache: bigint;
+  text: string;
+}
+
+/**
+ * A log rendered once per target and header: its records in print order
+ * (up to the first unused slot) and the whole text. ::kmalog prints the
+ * same log every time it is run on a dump, and in a loop (`,N::kmalog`, a
+ * pipe of addresses into it) a render per call was the whole cost.
+ */
+const rendered = new WeakMap<Target, Map<bigint, { entries: LogEntry[]; all: string }>>();
+
+function renderedLog(target: Target, lh: bigint): { entries: LogEntry[]; all: string } {
+  let byLog = rendered.get(target);
+  if (!byLog) rendered.set(target, (byLog = new Map()));
+  const hit = byLog.get(lh);
+  if (hit) return hit;
+  const caches = new Map<bigint, CacheInfo>();
+  const pcs = new Map<bigint, string>();
+  const entries: LogEntry[] = [];
+  let newest = 0n;
+  for (const bc of kmemLogRecords(target, lh)) {
+    if (bc.bc_timestamp === 0n) break;
+    if (newest === 0n) newest = bc.bc_timestamp;
+    const ci = cacheInfo(target, caches, bc.bc_cache);
+    entries.push({ lo: bc.bc_addr, size: ci.size, cache: bc.bc_cache, text: showbc(target, bc, newest, ci.name, pcs) });
+  }
+  const r = { entries, all: entries.map((e) => e.text).join('') };
+  byLog.set(lh, r);
+  return r;
+}
+
 export default defineDcmd({
   name: 'kmalog',
   synopsis: '?[ fail | slab ]',
@@ -131,20 +172,13 @@ EXAMPLES
     const which = args.length ? String(args[0]) : '';
     const name = LOGS.get(which);
     if (name === undefined) throw new UsageError();
-    const recs = kmemLogRecords(ctx.target, logHeader(ctx.target, name));
-    let newest = 0n;
+    const log = renderedLog(ctx.target, logHeader(ctx.target, name));
+    if (addr === undefined) return text(log.all);
     let out = '';
-    const caches = new Map<bigint, CacheInfo>();
-    const pcs = new Map<bigint, string>();
-    for (const bc of recs) {
-      if (bc.bc_timestamp === 0n) break;
-      if (newest === 0n) newest = bc.bc_timestamp;
-      const ci = cacheInfo(ctx.target, caches, bc.bc_cache);
-      if (addr !== undefined) {
-        if (ci.size === null) throw new DcmdError(`failed to read cache_bufsize for cache at ${hex(bc.bc_cache)}`);
-        if (addr < bc.bc_addr || addr >= bc.bc_addr + ci.size) continue;
-      }
-      out += showbc(ctx.target, bc, newest, ci.name, pcs);
+    for (const e of log.entries) {
+      if (e.size === null) throw new DcmdError(`failed to read cache_bufsize for cache at ${hex(e.cache)}`);
+      if (addr < e.lo || addr >= e.lo + e.size) continue;
+      out += e.text;
     }
     return text(out);
   },

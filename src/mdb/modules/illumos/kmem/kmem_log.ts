@@ -99,19 +99,29 @@ EXAMPLES
     let out = header && !ctx.pipedInto ? hdr(ps) : '';
     const rows: BufctlAudit[] = [];
     if (only !== undefined) rows.push(readBufctl(t, only));
-    else
+    else {
+      // a log names a few dozen caches in tens of thousands of records: read each cache's size once
+      const sizes = new Map<bigint, bigint | null>();
+      const bufsize = (cp: bigint): bigint | null => {
+        let z = sizes.get(cp);
+        if (z !== undefined) return z;
+        try {
+          z = readKmemCache(t, cp).cache_bufsize;
+        } catch {
+          z = null;
+        }
+        sizes.set(cp, z);
+        return z;
+      };
       for (const bc of kmemLogRecords(t, lh)) {
         if (buf !== undefined) {
-          let size = 0n;
-          try {
-            size = readKmemCache(t, bc.bc_cache).cache_bufsize;
-          } catch {
-            continue;
-          }
+          const size = bufsize(bc.bc_cache);
+          if (size === null) continue;
           if (buf < bc.bc_addr || buf >= bc.bc_addr + size) continue;
         }
         rows.push(bc);
       }
+    }
     if (ctx.pipedInto) return { kind: 'addresses', addresses: rows.map((r) => r.addr), addressType: 'kmem_bufctl_audit_t' };
     for (const bc of rows) out += logLine(bc, chunks, ps);
     return text(out, {
@@ -124,9 +134,20 @@ EXAMPLES
 
 // ---------------------------------------------------------------- allocdby, freedby
 
-/** Every audit bufctl of the KMF_AUDIT caches (allocated or free) whose thread is thr, newest first (allocdby_walk). */
-function byThread(target: Target, thr: bigint, free: boolean): BufctlAudit[] {
-  const out: BufctlAudit[] = [];
+/**
+ * The audit bufctls of the KMF_AUDIT caches (allocated, or free), grouped
+ * by thread, newest first: made on the first ::allocdby or ::freedby of a
+ * dump and kept (the dump does not change), since each call would
+ * otherwise read every audit record to keep one thread's.
+ */
+const byThreadCache = new WeakMap<Target, Map<boolean, Map<bigint, BufctlAudit[]>>>();
+
+function threadsBufctls(target: Target, free: boolean): Map<bigint, BufctlAudit[]> {
+  let m = byThreadCache.get(target);
+  if (!m) byThreadCache.set(target, (m = new Map()));
+  let by = m.get(free);
+  if (by) return by;
+  by = new Map();
   for (const c of addrCol(target.table('kmem_cache_t'))) {
     const cp = readKmemCache(target, c);
     if ((cp.cache_flags & KMF_AUDIT) === 0) continue;
@@ -138,11 +159,20 @@ function byThread(target: Target, thr: bigint, free: boolean): BufctlAudit[] {
       } catch {
         continue;
       }
-      if (bc.bc_thread === thr) out.push(bc);
+      let l = by.get(bc.bc_thread);
+      if (!l) by.set(bc.bc_thread, (l = []));
+      l.push(bc);
     }
   }
-  out.sort((a, b) => (a.bc_timestamp > b.bc_timestamp ? -1 : a.bc_timestamp < b.bc_timestamp ? 1 : 0));
-  return out;
+  // a stable sort, as the walk's: equal times keep cache and buffer order
+  for (const l of by.values()) l.sort((a, b) => (a.bc_timestamp > b.bc_timestamp ? -1 : a.bc_timestamp < b.bc_timestamp ? 1 : 0));
+  m.set(free, by);
+  return by;
+}
+
+/** Every audit bufctl of the KMF_AUDIT caches (allocated or free) whose thread is thr, newest first (allocdby_walk). */
+function byThread(target: Target, thr: bigint, free: boolean): readonly BufctlAudit[] {
+  return threadsBufctls(target, free).get(thr) ?? [];
 }
 
 function byThreadWalker(name: string, free: boolean, description: string) {
