@@ -13,7 +13,7 @@ import { hx } from '../struct.js';
 import { procOf, procRows, readFbThread, threadRows } from '../thread/helpers.js';
 import { BT_TYPE_BUSY } from '../names.js';
 import { vmemIndex, vmemSegmentsAt } from '../vmem/helpers.js';
-import { allSlabs, bucketRows, kegName, kegRows, slabFreeItems, umaZones, zoneName } from './helpers.js';
+import { allSlabs, bucketRows, kegName, kegRows, slabAt, slabFreeItems, umaZones, zoneName, type SlabRef } from './helpers.js';
 
 export interface WhatisHit {
   addr: bigint;
@@ -52,22 +52,81 @@ function structDesc(target: Target, table: string, row: number, base: bigint): s
   } else if (table === 'struct uma_zone') detail = ` (${zoneName(target, base)})`;
   else if (table === 'struct uma_keg') detail = ` (${kegName(target, base)})`;
   else if (table === 'struct uma_slab' || table === 'struct uma_slab_refcnt') {
-    const s = [...allSlabs(target)].find((x) => x.addr === base);
+    const s = slabAt(target, base);
     if (s) detail = ` of ${kegName(target, s.rows.get(s.row, 'us_keg'))}'s keg`;
   }
   return `a ${table}${detail}`;
 }
 
-export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
+/** The items a slab holds: [lo, hi), its keg and item size; `order` is its place in the slab walk. */
+interface SlabSpan {
+  lo: bigint;
+  hi: bigint;
+  order: number;
+  s: SlabRef;
+  keg: bigint;
+  rsize: bigint;
+}
+
+/**
+ * Every slab's item span, sorted by start, made once per dump: ::whatis
+ * asked every slab for every address (a `::walk uma_slab | ::whatis` was
+ * quadratic). A lookup takes the spans that start at most the longest span
+ * below the address, and of those that hold it the first in walk order, as
+ * the walk would have found it.
+ */
+const spanIndexes = new WeakMap<Target, { spans: SlabSpan[]; longest: bigint }>();
+
+function slabSpans(target: Target): { spans: SlabSpan[]; longest: bigint } {
+  const hit = spanIndexes.get(target);
+  if (hit) return hit;
   const k = kegRows(target);
+  const spans: SlabSpan[] = [];
+  let longest = 0n;
+  let order = 0;
   for (const s of allSlabs(target)) {
+    const o = order++;
     const keg = s.rows.get(s.row, 'us_keg');
     const kr = k.rowOf(keg);
     if (kr < 0) continue;
     const rsize = BigInt(k.num(kr, 'uk_rsize') || k.num(kr, 'uk_size'));
     const ipers = BigInt(k.num(kr, 'uk_ipers'));
     const data = s.rows.get(s.row, 'us_data');
-    if (rsize === 0n || addr < data || addr >= data + rsize * ipers) continue;
+    if (rsize === 0n || ipers <= 0n) continue;
+    const len = rsize * ipers;
+    if (len > longest) longest = len;
+    spans.push({ lo: data, hi: data + len, order: o, s, keg, rsize });
+  }
+  spans.sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : a.order - b.order));
+  const r = { spans, longest };
+  spanIndexes.set(target, r);
+  return r;
+}
+
+/** The first slab in walk order whose items hold addr. */
+function slabHolding(target: Target, addr: bigint): SlabSpan | undefined {
+  const { spans, longest } = slabSpans(target);
+  // the last span starting at or below addr
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (spans[mid]!.lo <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  let best: SlabSpan | undefined;
+  for (let i = lo - 1; i >= 0 && spans[i]!.lo + longest > addr; i--) {
+    const x = spans[i]!;
+    if (addr < x.hi && (!best || x.order < best.order)) best = x;
+  }
+  return best;
+}
+
+export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
+  const span = slabHolding(target, addr);
+  if (span) {
+    const { s, keg, rsize } = span;
+    const data = span.lo;
     const idx = (addr - data) / rsize;
     const item = data + idx * rsize;
     const name = kegName(target, keg) || hx(keg);

@@ -120,9 +120,18 @@ interface LogEntry {
  * same log every time it is run on a dump, and in a loop (`,N::kmalog`, a
  * pipe of addresses into it) a render per call was the whole cost.
  */
-const rendered = new WeakMap<Target, Map<bigint, { entries: LogEntry[]; all: string }>>();
+interface RenderedLog {
+  entries: LogEntry[];
+  all: string;
+  /** indexes of the entries whose buffer holds an address, in log order */
+  holding: (addr: bigint) => number[];
+  /** an entry whose cache could not be read, if any */
+  unreadable: LogEntry | undefined;
+}
 
-function renderedLog(target: Target, lh: bigint): { entries: LogEntry[]; all: string } {
+const rendered = new WeakMap<Target, Map<bigint, RenderedLog>>();
+
+function renderedLog(target: Target, lh: bigint): RenderedLog {
   let byLog = rendered.get(target);
   if (!byLog) rendered.set(target, (byLog = new Map()));
   const hit = byLog.get(lh);
@@ -137,7 +146,28 @@ function renderedLog(target: Target, lh: bigint): { entries: LogEntry[]; all: st
     const ci = cacheInfo(target, caches, bc.bc_cache);
     entries.push({ lo: bc.bc_addr, size: ci.size, cache: bc.bc_cache, text: showbc(target, bc, newest, ci.name, pcs) });
   }
-  const r = { entries, all: entries.map((e) => e.text).join('') };
+  // by start, to find the records holding an address without a pass over all of them
+  const byLo = entries.map((_, i) => i).sort((a, b) => (entries[a]!.lo < entries[b]!.lo ? -1 : entries[a]!.lo > entries[b]!.lo ? 1 : a - b));
+  let longest = 0n;
+  for (const e of entries) if (e.size !== null && e.size > longest) longest = e.size;
+  const holding = (addr: bigint): number[] => {
+    let lo = 0;
+    let hi = byLo.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (entries[byLo[mid]!]!.lo <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: number[] = [];
+    for (let k = lo - 1; k >= 0 && entries[byLo[k]!]!.lo + longest > addr; k--) {
+      const e = entries[byLo[k]!]!;
+      if (addr < e.lo + e.size!) out.push(byLo[k]!);
+    }
+    // in the log's order, newest first
+    return out.sort((a, b) => a - b);
+  };
+  const unreadable = entries.find((e) => e.size === null);
+  const r = { entries, all: entries.map((e) => e.text).join(''), holding, unreadable };
   byLog.set(lh, r);
   return r;
 }
@@ -174,12 +204,18 @@ EXAMPLES
     if (name === undefined) throw new UsageError();
     const log = renderedLog(ctx.target, logHeader(ctx.target, name));
     if (addr === undefined) return text(log.all);
-    let out = '';
-    for (const e of log.entries) {
-      if (e.size === null) throw new DcmdError(`failed to read cache_bufsize for cache at ${hex(e.cache)}`);
-      if (addr < e.lo || addr >= e.lo + e.size) continue;
-      out += e.text;
+    // a record whose cache could not be read fails the filter where the walk reaches it
+    if (log.unreadable !== undefined) {
+      let out = '';
+      for (const e of log.entries) {
+        if (e.size === null) throw new DcmdError(`failed to read cache_bufsize for cache at ${hex(e.cache)}`);
+        if (addr < e.lo || addr >= e.lo + e.size) continue;
+        out += e.text;
+      }
+      return text(out);
     }
+    let out = '';
+    for (const i of log.holding(addr)) out += log.entries[i]!.text;
     return text(out);
   },
 });
