@@ -287,7 +287,7 @@ export interface KernTables {
   ncBuckets: Map<number, KList>;
   /** fifoalloc[] (kernel data) and its chains, by bucket */
   fifoalloc: Kva;
-  fifoChains: Map<number, Buf[]>;
+  fifoChains: Map<number, FifoChain>;
 }
 
 /** dnlc_init() and fifoinit(): the tables */
@@ -300,15 +300,42 @@ export function kernTablesInit(k: Kernel, km: Kmem): KernTables {
 /** The words savecore writes for these tables' globals: nc_hash, and fifoalloc[]'s non-empty buckets. */
 export function kernTablesWords(t: KernTables): Array<DataWord & { name: string }> {
   const out: Array<DataWord & { name: string }> = [{ name: 'nc_hash', at: -1, value: t.ncHash.addr }];
-  for (const [i, c] of [...t.fifoChains].sort((a, b) => a[0] - b[0])) if (c.length > 0) out.push({ name: 'fifoalloc', at: t.fifoalloc + i * 8, value: c[0]!.addr });
+  for (const [i, c] of [...t.fifoChains].sort((a, b) => a[0] - b[0])) if (c.head) out.push({ name: 'fifoalloc', at: t.fifoalloc + i * 8, value: c.head.addr });
   return out;
 }
 
 const bucketOf = (addr: Kva, n: number): number => Math.floor(addr / 64) % n;
 
-function fifoRelink(t: KernTables, i: number, chain: Buf[]): void {
-  chain.forEach((b, j) => storePtr(b, 0, j + 1 < chain.length ? chain[j + 1]!.addr : 0));
-  if (chain.length === 0) t.fifoChains.delete(i);
+/**
+ * A fifoalloc[] chain: singly linked through each fifonode's first word,
+ * new nodes at the head (fifoinsert()); the JS map mirrors each node's
+ * predecessor so fiforemove() unlinks in O(1).
+ */
+class FifoChain {
+  head: Buf | null = null;
+  private readonly prev = new Map<Buf, Buf | null>();
+  private readonly next = new Map<Buf, Buf | null>();
+  insert(b: Buf): void {
+    const h = this.head;
+    this.prev.set(b, null);
+    this.next.set(b, h);
+    if (h) this.prev.set(h, b);
+    storePtr(b, 0, h ? h.addr : 0);
+    this.head = b;
+  }
+  remove(b: Buf): void {
+    if (!this.prev.has(b)) return;
+    const p = this.prev.get(b)!;
+    const n = this.next.get(b)!;
+    this.prev.delete(b);
+    this.next.delete(b);
+    if (p) {
+      this.next.set(p, n);
+      storePtr(p, 0, n ? n.addr : 0);
+    } else this.head = n;
+    if (n) this.prev.set(n, p);
+    storePtr(b, 0, 0);
+  }
 }
 
 /** A kept object: its buffer and how to take it off what keeps it. */
@@ -340,16 +367,10 @@ function keep(t: KernTables, u: UserProc, path: number, b: Buf): (() => void) | 
     case 4: {
       const i = bucketOf(b.addr, FIFOSHFTSZ);
       let c = t.fifoChains.get(i);
-      if (!c) t.fifoChains.set(i, (c = []));
+      if (!c) t.fifoChains.set(i, (c = new FifoChain()));
       const chain = c;
-      chain.unshift(b);
-      fifoRelink(t, i, chain);
-      return () => {
-        const j = chain.indexOf(b);
-        if (j >= 0) chain.splice(j, 1);
-        storePtr(b, 0, 0);
-        fifoRelink(t, i, chain);
-      };
+      chain.insert(b);
+      return () => chain.remove(b);
     }
     default:
       return null;
