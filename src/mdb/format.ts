@@ -27,6 +27,8 @@ export interface FormatContext {
 interface Letter {
   /** bytes consumed per repetition: a number, 'ptr' for pointer-sized, 0 for variable, -1 for none */
   size: number | 'ptr';
+  /** the size ::formats shows when it differs from `size` (fmttab's f_size) */
+  listSize?: number;
   help: string;
   run(fc: FormatContext, addr: bigint, count: number): bigint;
 }
@@ -141,6 +143,8 @@ function stringLetter(escape: boolean, help: string): Letter {
 }
 
 const move = (help: string, f: (addr: bigint, count: number, fc: FormatContext) => bigint): Letter => ({ size: -1, help, run: (fc, addr, count) => f(addr, count, fc) });
+/** +, - and ^ move dot by a count: fmttab gives them size 0, so ::formats says "(variable size)" */
+const moveBy = (help: string, f: (addr: bigint, count: number, fc: FormatContext) => bigint): Letter => ({ ...move(help, f), listSize: 0 });
 
 const unsupported = (what: string): Letter => ({
   size: 0,
@@ -180,9 +184,9 @@ export const LETTERS: Record<string, Letter> = {
   V: numeric(1, 'decimal unsigned int', udec(8)),
   X: numeric(4, 'hexadecimal int', hexw(16)),
   Y: numeric(4, 'decoded time32_t', (v) => [formatTime(signed(v, 4)), 24]),
-  '^': move('decrement dot by increment * count', (a, c, fc) => BigInt.asUintN(64, a - fc.incr * BigInt(c))),
-  '+': move('increment dot by the count', (a, c) => BigInt.asUintN(64, a + BigInt(c))),
-  '-': move('decrement dot by the count', (a, c) => BigInt.asUintN(64, a - BigInt(c))),
+  '^': moveBy('decrement dot by increment * count', (a, c, fc) => BigInt.asUintN(64, a - fc.incr * BigInt(c))),
+  '+': moveBy('increment dot by the count', (a, c) => BigInt.asUintN(64, a + BigInt(c))),
+  '-': moveBy('decrement dot by the count', (a, c) => BigInt.asUintN(64, a - BigInt(c))),
   a: move('dot as symbol+offset', (a, c, fc) => {
     for (let i = 0; i < c; i++) {
       fc.iob.field(`${fc.target.formatAddr(a)}:`, 16);
@@ -240,13 +244,30 @@ export function printFormat(fc: FormatContext, addr: bigint, items: readonly For
   return addr;
 }
 
-/** "X - hexadecimal int (4 bytes)" lines for ::formats. */
+/**
+ * Letters ::formats lists that the format verbs do not run: the match
+ * letters of `/l`, `/L`, `/M` and the write letters (mdb_fmt.c's fmttab
+ * FMT_MATCH and FMT_WRITE entries; `v` also prints, as a signed byte, so it
+ * is in LETTERS, and ::formats names it as a write letter).
+ */
+const LISTED_ONLY: ReadonlyMap<string, { help: string; size: number }> = new Map([
+  ['L', { help: 'match int', size: 4 }],
+  ['M', { help: 'match long long', size: 8 }],
+  ['W', { help: 'write default radix unsigned int', size: 4 }],
+  ['Z', { help: 'write hexadecimal long long', size: 8 }],
+  ['l', { help: 'match short', size: 2 }],
+  ['v', { help: 'write decimal signed int', size: 1 }],
+  ['w', { help: 'write default radix unsigned short', size: 2 }],
+]);
+
+/** "X - hexadecimal int (4 bytes)" lines for ::formats, in fmttab (ASCII) order. */
 export function formatHelp(pointerSize: number): string {
-  const names = Object.keys(LETTERS).sort((a, b) => a.charCodeAt(0) - b.charCodeAt(0));
+  const names = [...new Set([...Object.keys(LETTERS), ...LISTED_ONLY.keys()])].sort((a, b) => a.charCodeAt(0) - b.charCodeAt(0));
   return names
     .map((k) => {
-      const l = LETTERS[k]!;
-      const n = l.size === 'ptr' ? pointerSize : l.size;
+      const only = LISTED_ONLY.get(k);
+      const l = only ?? LETTERS[k]!;
+      const n = only ? only.size : LETTERS[k]!.listSize ?? (LETTERS[k]!.size === 'ptr' ? pointerSize : (LETTERS[k]!.size as number));
       const size = n < 0 ? '' : n === 0 ? ' (variable size)' : n === 1 ? ' (1 byte)' : ` (${n} bytes)`;
       return `${k} - ${l.help}${size}\n`;
     })

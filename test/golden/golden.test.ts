@@ -36,6 +36,7 @@ describe('golden tree', () => {
       'illumos-2911',
       'illumos-2911-fixed',
       'illumos-2911-nodebug',
+      'illumos-leak',
     ]);
     for (const d of byDump) expect(fs.existsSync(path.join(REPO_ROOT, dumpArg(d))), d).toBe(true);
   });

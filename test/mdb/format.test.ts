@@ -26,6 +26,25 @@ describe('format letters: sizes', () => {
   });
 });
 
+describe('::formats', () => {
+  it("lists mdb_fmt.c's fmttab in ASCII order: dot movers of size 0, the match and write letters", async () => {
+    const lines = (await out('::formats')).split('\n');
+    expect(lines).toContain('+ - increment dot by the count (variable size)');
+    expect(lines).toContain('^ - decrement dot by increment * count (variable size)');
+    expect(lines).toContain('a - dot as symbol+offset');
+    expect(lines).toContain('N - newline');
+    expect(lines).toContain('L - match int (4 bytes)');
+    expect(lines).toContain('M - match long long (8 bytes)');
+    expect(lines).toContain('l - match short (2 bytes)');
+    expect(lines).toContain('v - write decimal signed int (1 byte)');
+    expect(lines).toContain('w - write default radix unsigned short (2 bytes)');
+    expect(lines).toContain('W - write default radix unsigned int (4 bytes)');
+    expect(lines).toContain('Z - write hexadecimal long long (8 bytes)');
+    const letters = lines.filter((l) => l.length > 0).map((l) => l.charCodeAt(0));
+    expect(letters).toEqual([...letters].sort((a, b) => a - b));
+  });
+});
+
 describe('= prints the value of dot (illumos mdb numbers/ and format/ tests)', () => {
   it('indents to the margin and pads each field', async () => {
     expect(await out('0x123456789abcdef=K')).toBe(`${M}123456789abcdef \n`);

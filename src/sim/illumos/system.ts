@@ -16,7 +16,7 @@ import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KMC_NOHASH, KM_NOSLEEP, type
 import { pageSupply, type PageSupply } from './vmem/page.js';
 import { vmemInitIllumos, type IllumosArenas } from './vmem/segkmem.js';
 import { rootnexAttach, type Rootnex } from './io/rootnex.js';
-import { bdAttach, type Bd } from './io/blkdev.js';
+import { bdAttach, bdStateInit, type Bd, type SoftState } from './io/blkdev.js';
 import { vioblkCreate, vioblkIntrThread, type Vioblk } from './io/vioblk.js';
 import { spaCreate, type Spa } from './zfs/zio.js';
 import { zfsInit, zfsOpen, type ZfsState } from './zfs/read.js';
@@ -25,7 +25,7 @@ import { segkmemZioInit } from './vmem/segzio.js';
 import { txgInit, txgSyncThread, type TxgState } from './zfs/write.js';
 import type { Scenario } from '../scenario/schema.js';
 import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
-import { buildJob, readerJob, userCachesCreate, userProcCreate, type LoadStats, type UserProc } from './workload.js';
+import { buildJob, kernTablesInit, readerJob, userCachesCreate, userProcCreate, type KernTables, type LoadStats, type UserProc } from './workload.js';
 import { MSGSYS_MODULE, msgInit, msgReceiver, msgSender, type MsgState } from './ipc/msg.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
@@ -45,12 +45,16 @@ export interface IllumosSystem {
   ps: PageSupply;
   vm: Vm;
   rn: Rootnex;
+  /** blkdev's soft state: the global bd_state's value */
+  bdState: SoftState;
   bds: Bd[];
   disks: Vioblk[];
   spa: Spa;
   zfs: ZfsState;
   tx: TxgState;
   stats: LoadStats;
+  /** nc_hash and fifoalloc[] */
+  kt: KernTables;
   /** user threads (LWPs) and what their processes hold: p_as, t_lwp */
   user: Map<KThread, UserProc>;
   /** threads whose sleep counts toward hang detection */
@@ -117,12 +121,13 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const rn = rootnexAttach(km);
   const disks: Vioblk[] = [];
   const bds: Bd[] = [];
+  const bdState = runNoSleep(bdStateInit(km), 'bd_init');
   for (let i = 0; i < sc.disks.count; i++) {
     const dev = vioblkCreate(k, sc.disks.latency_us * 1000, sc.disks.jitter_us * 1000);
     disks.push(dev);
     bds.push(
       runNoSleep(
-        bdAttach(k, km, rn, i, dev, {
+        bdAttach(k, km, rn, bdState, i, dev, {
           qsize: sc.disks.qsize,
           useDma: sc.disks.use_dma,
           numblks: 1 << 26,
@@ -139,8 +144,10 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const zbufs = zioBufInit(km, zioArenas, sc.kernel.debug, [16384, 32768, 65536, BLOCK]);
   const zfs = zfsInit(km, spa, sc.reader.arc_max, sc.reader.prefetch, zbufs.data.get(BLOCK)!, zbufs.meta.get(16384)!);
   const tx = txgInit(k, km, spa, zbufs, sc.zfs.txg_s, zfs);
-  // the file the jobs' output goes to
-  tx.file = zfsOpen(zfs, 7);
+  // the file the jobs' output goes to (none without a build)
+  if (sc.build.jobs > 0) tx.file = zfsOpen(zfs, 7);
+  // dnlc_init(), fifoinit(): where the jobs' system calls leave objects
+  const kt = kernTablesInit(k, km);
   const stats: LoadStats = { syscalls: 0, faults: 0, jobsExited: 0 };
   const p0 = k.procs[0]!;
   const pageoutProc = k.newProc('pageout', 'pageout');
@@ -161,8 +168,8 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const user = new Map<KThread, UserProc>();
   for (let j = 0; j < sc.build.jobs; j++) {
     const proc = k.newProc('make', 'make');
-    const u = userProcCreate(km, ucaches, proc.addr);
-    const th = k.threadCreate(proc, lwpRtt, (me) => buildJob(k, km, vm, tx, sc, me, u, stats), 59, true);
+    const u = userProcCreate(km, ucaches, proc.addr, { fd4: tx.file! });
+    const th = k.threadCreate(proc, lwpRtt, (me) => buildJob(k, km, vm, tx, kt, sc, me, u, stats), 59, true);
     user.set(th, u);
     workers.push(th);
   }
@@ -170,7 +177,7 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     const proc = k.newProc('ld', 'ld');
     // the file it reads: object numbers of a dataset's first plain files
     const file = zfsOpen(zfs, 8 + j);
-    const u = userProcCreate(km, ucaches, proc.addr);
+    const u = userProcCreate(km, ucaches, proc.addr, { fd3: file });
     const th = k.threadCreate(proc, lwpRtt, (me) => readerJob(k, zfs, file, sc, me, u, stats), 59, true);
     user.set(th, u);
     workers.push(th);
@@ -209,5 +216,5 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   cw.args = [k.sym.object('genunix', 'runout_cv', 2).addr, k.sym.object('genunix', 'swap_cpr_lock', 8).addr];
   cw.ptrMask = 0b11;
   t0.wchan = cw.args[0]!;
-  return { k, km, arenas, ps, vm, rn, bds, disks, spa, zfs, tx, stats, workers, user, msg };
+  return { k, km, arenas, ps, vm, rn, bdState, bds, disks, spa, zfs, tx, stats, kt, workers, user, msg };
 }

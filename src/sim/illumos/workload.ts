@@ -24,6 +24,8 @@ import { sysRead, type ZfsFile, type ZfsState } from './zfs/read.js';
 import { zfsWrite, type TxgState } from './zfs/write.js';
 import type { AnonOwner, Vm } from './vm.js';
 import { kernelObject } from './kern/kobj.js';
+import { KList, type DataWord } from './kern/klist.js';
+import { runNoSleep } from '../machine/sync.js';
 
 const f = (m: string, n: string, s?: number): FuncSym => func(m, n, s);
 
@@ -84,6 +86,16 @@ export interface UserProc {
   vp: Kva;
   /** u_finfo.fi_list: the uf_entry_t array of open files (flist_grow()) */
   flist: Kva;
+  /** the heap segment's buffer (segvn_dup's s_data chain hangs off it) */
+  segBuf: Buf;
+  /** the list at s_data its segvn_dup() objects are on (made at the first) */
+  segData?: KList;
+}
+
+/** An open file's vnode and the cred it was opened with. */
+export interface OpenVnode {
+  vp: Kva;
+  cred: Kva;
 }
 
 /** as_init(), hat_init(), seg_init(), lwp_init(), file_cache: the caches user processes are made of. */
@@ -108,7 +120,7 @@ export function userCachesCreate(km: Kmem, credCache: KmemCache, vnCache: KmemCa
  * after stdin, stdout and stderr). The proc_t's p_as, p_cred and
  * p_user.u_finfo.fi_list columns are written by savecore.
  */
-export function userProcCreate(km: Kmem, c: UserCaches, proc: Kva): UserProc {
+export function userProcCreate(km: Kmem, c: UserCaches, proc: Kva, open: { fd3?: OpenVnode; fd4?: OpenVnode } = {}): UserProc {
   const take = (cp: KmemCache | null): Buf => {
     const b = cp ? kmemCacheAllocNoSleep(km, cp) : null;
     if (!b) throw new Error('simulator: no memory for a process at boot');
@@ -120,15 +132,23 @@ export function userProcCreate(km: Kmem, c: UserCaches, proc: Kva): UserProc {
   const lwp = take(c.lwp);
   const cred = take(c.cred);
   const fp = take(c.file);
-  const vp = take(c.vn);
+  // fd 3: a file on a vnode of its own, or the ZFS file the process reads
+  const vp = open.fd3 ? open.fd3.vp : take(c.vn).addr;
   const flist = take(kmemAllocCache(km, NFPCHUNK * SIZEOF_UF_ENTRY));
   storePtr(as, AS_A_HAT, hat.addr);
   storePtr(as, AS_A_SEGLAST, seg.addr);
   storePtr(seg, SEG_S_AS, as.addr);
-  storePtr(fp, FILE_F_VNODE, vp.addr);
-  storePtr(fp, FILE_F_CRED, cred.addr);
+  storePtr(fp, FILE_F_VNODE, vp);
+  storePtr(fp, FILE_F_CRED, open.fd3 ? open.fd3.cred : cred.addr);
   storePtr(flist, 3 * SIZEOF_UF_ENTRY + UF_ENTRY_UF_FILE, fp.addr);
-  return { proc, as: as.addr, hat: hat.addr, seg: seg.addr, lwp: lwp.addr, cred: cred.addr, fp: fp.addr, vp: vp.addr, flist: flist.addr };
+  if (open.fd4) {
+    // fd 4: the file the process writes (falloc() on a vnode it shares)
+    const fp4 = take(c.file);
+    storePtr(fp4, FILE_F_VNODE, open.fd4.vp);
+    storePtr(fp4, FILE_F_CRED, open.fd4.cred);
+    storePtr(flist, 4 * SIZEOF_UF_ENTRY + UF_ENTRY_UF_FILE, fp4.addr);
+  }
+  return { proc, as: as.addr, hat: hat.addr, seg: seg.addr, segBuf: seg, lwp: lwp.addr, cred: cred.addr, fp: fp.addr, vp, flist: flist.addr };
 }
 
 /**
@@ -239,6 +259,124 @@ const EXIT_PATH: readonly Step[] = [
   st(f('genunix', 'proc_exit', 0x4a0), 0, () => [1, 0]),
 ];
 
+/*
+ * Where the objects a job's system calls leave behind are kept, as the
+ * subsystems that own them keep their own, so that the dump reaches each:
+ *  - dnlc_enter(): an ncache_t on its nc_hash bucket (dnlc_init():
+ *    nc_hash = kmem_zalloc(nc_hashsz * sizeof (nc_hash_t))); an ncache_t
+ *    starts with hash_next, hash_prev, and a bucket (nc_hash_t) with the
+ *    same two words, the head of a circular list;
+ *  - fifovp(): a fifonode on its fifoalloc[] chain (fifosubr.c's static
+ *    array of FIFOSHFTSZ pointers), linked through its first word;
+ *  - segvn_dup(): the model's fork makes no child process, so the
+ *    duplicated segment's data stays with the parent's heap segment, on a
+ *    list headed at the segment's s_data;
+ *  - pn_get_buf() and exec_args(): a path name and exec's argument area,
+ *    which the kernel frees before the system call returns (pn_free(),
+ *    exec_args()'s caller), and so does the model.
+ * The objects are of the sizes the load draws (16 bytes at least), so each
+ * link is in its first two words.
+ */
+const NC_HASHSZ = 1024;
+const SIZEOF_NC_HASH = 0x18;
+const FIFOSHFTSZ = 256;
+const SEG_S_DATA = 0x40;
+export interface KernTables {
+  /** nc_hash's table and its buckets' lists */
+  ncHash: Buf;
+  ncBuckets: Map<number, KList>;
+  /** fifoalloc[] (kernel data) and its chains, by bucket */
+  fifoalloc: Kva;
+  fifoChains: Map<number, FifoChain>;
+}
+
+/** dnlc_init() and fifoinit(): the tables */
+export function kernTablesInit(k: Kernel, km: Kmem): KernTables {
+  const m = runNoSleep(kmemAlloc(km, NC_HASHSZ * SIZEOF_NC_HASH, KM_SLEEP), 'dnlc_init');
+  if (!m || typeof m === 'number') throw new Error('simulator: no memory for nc_hash at boot');
+  return { ncHash: m, ncBuckets: new Map(), fifoalloc: kernelObject(k, 'genunix', 'fifoalloc', FIFOSHFTSZ * 8).addr, fifoChains: new Map() };
+}
+
+/** The words savecore writes for these tables' globals: nc_hash, and fifoalloc[]'s non-empty buckets. */
+export function kernTablesWords(t: KernTables): Array<DataWord & { name: string }> {
+  const out: Array<DataWord & { name: string }> = [{ name: 'nc_hash', at: -1, value: t.ncHash.addr }];
+  for (const [i, c] of [...t.fifoChains].sort((a, b) => a[0] - b[0])) if (c.head) out.push({ name: 'fifoalloc', at: t.fifoalloc + i * 8, value: c.head.addr });
+  return out;
+}
+
+const bucketOf = (addr: Kva, n: number): number => Math.floor(addr / 64) % n;
+
+/**
+ * A fifoalloc[] chain: singly linked through each fifonode's first word,
+ * new nodes at the head (fifoinsert()); the JS map mirrors each node's
+ * predecessor so fiforemove() unlinks in O(1).
+ */
+class FifoChain {
+  head: Buf | null = null;
+  private readonly prev = new Map<Buf, Buf | null>();
+  private readonly next = new Map<Buf, Buf | null>();
+  insert(b: Buf): void {
+    const h = this.head;
+    this.prev.set(b, null);
+    this.next.set(b, h);
+    if (h) this.prev.set(h, b);
+    storePtr(b, 0, h ? h.addr : 0);
+    this.head = b;
+  }
+  remove(b: Buf): void {
+    if (!this.prev.has(b)) return;
+    const p = this.prev.get(b)!;
+    const n = this.next.get(b)!;
+    this.prev.delete(b);
+    this.next.delete(b);
+    if (p) {
+      this.next.set(p, n);
+      storePtr(p, 0, n ? n.addr : 0);
+    } else this.head = n;
+    if (n) this.prev.set(n, p);
+    storePtr(b, 0, 0);
+  }
+}
+
+/** A kept object: its buffer and how to take it off what keeps it. */
+interface Kept {
+  addr: Kva;
+  size: number;
+  buf: Buf | null;
+  unlink: () => void;
+}
+
+/** Keep `b` where the path that made it keeps it (the index into ALLOC_PATHS); null for a path that frees it before returning. */
+function keep(t: KernTables, u: UserProc, path: number, b: Buf): (() => void) | null {
+  switch (path) {
+    case 1: {
+      let l = u.segData;
+      if (!l) l = u.segData = new KList(u.segBuf, u.segBuf.addr + SEG_S_DATA, 0);
+      const list = l;
+      list.insertTail(b);
+      return () => list.remove(b);
+    }
+    case 3: {
+      const i = bucketOf(b.addr, NC_HASHSZ);
+      let l = t.ncBuckets.get(i);
+      if (!l) t.ncBuckets.set(i, (l = new KList(t.ncHash, t.ncHash.addr + i * SIZEOF_NC_HASH, 0)));
+      const list = l;
+      list.insertTail(b);
+      return () => list.remove(b);
+    }
+    case 4: {
+      const i = bucketOf(b.addr, FIFOSHFTSZ);
+      let c = t.fifoChains.get(i);
+      if (!c) t.fifoChains.set(i, (c = new FifoChain()));
+      const chain = c;
+      chain.insert(b);
+      return () => chain.remove(b);
+    }
+    default:
+      return null;
+  }
+}
+
 const JOB_NAMES = ['cc1', 'as', 'ld', 'cw', 'ctfconvert', 'make', 'sh', 'cpp'];
 
 /** Remove a random element in O(1) (order does not matter). */
@@ -277,14 +415,18 @@ export interface LoadStats {
 }
 
 /** One build-job thread: a sequence of processes, each making job_ops calls. */
-export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenario, t: KThread, u: UserProc, stats: LoadStats): KGen<void> {
+export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, kt: KernTables, sc: Scenario, t: KThread, u: UserProc, stats: LoadStats): KGen<void> {
   const b = sc.build;
   const targetObjects = b.kmem_objects * b.scale;
   const targetPages = Math.floor((b.anon_mb * 1024 * 1024) / k.p.pagesize);
   for (;;) {
     t.proc.comm = k.rng.pick(JOB_NAMES);
     t.proc.psargs = `${t.proc.comm} -O usr/src/uts/${k.rng.pick(['common', 'intel', 'i86pc'])}/${k.rng.below(900)}.c`;
-    const live: Array<[Kva, number]> = [];
+    const live: Kept[] = [];
+    const drop = function* (o: Kept): KGen<void> {
+      o.unlink();
+      kmemFree(km, o.addr, o.size);
+    };
     const owner: AnonOwner = { resident: 0 };
     vm.owners.add(owner);
     for (let op = 0; op < b.job_ops; op++) {
@@ -293,18 +435,25 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
       if (k.rng.float() * 100 < b.write_pct) {
         yield* along(k, u, WRITE_PATH, () => zfsWrite(k, tx, 1 + k.rng.below(3)));
       } else if (r < 0.5 || live.length < targetObjects / 4) {
-        yield* along(k, u, k.rng.pick(ALLOC_PATHS), function* () {
+        const path = k.rng.below(ALLOC_PATHS.length);
+        yield* along(k, u, ALLOC_PATHS[path]!, function* () {
+          const made: Array<[Kva, number]> = [];
           for (let i = 0; i < b.scale; i++) {
             const size = objectSize(k);
             const m = yield* kmemAlloc(km, size, KM_SLEEP);
-            if (m !== null) live.push([typeof m === 'number' ? m : m.addr, size]);
+            if (m === null) continue;
+            const addr = typeof m === 'number' ? m : m.addr;
+            const buf = typeof m === 'number' ? null : m;
+            const unlink = buf ? keep(kt, u, path, buf) : () => {};
+            if (unlink) live.push({ addr, size, buf, unlink });
+            else made.push([addr, size]);
           }
+          // pn_free(), exec's kmem_free(): gone before the call returns
+          for (const [a, sz] of made) kmemFree(km, a, sz);
         });
         while (live.length > targetObjects) {
-          const [a, s] = takeRandom(k, live);
-          yield* along(k, u, FREE_PATH, function* () {
-            kmemFree(km, a, s);
-          });
+          const o = takeRandom(k, live);
+          yield* along(k, u, FREE_PATH, () => drop(o));
         }
       } else if (r < 0.8 && owner.resident < targetPages) {
         const n = Math.min(8 + k.rng.below(56), targetPages - owner.resident);
@@ -312,16 +461,14 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, sc: Scenari
         const ok = yield* faultIn(k, u, n);
         if (ok) owner.resident += n;
       } else if (live.length > 0) {
-        const [a, s] = takeRandom(k, live);
-        yield* along(k, u, FREE_PATH, function* () {
-          kmemFree(km, a, s);
-        });
+        const o = takeRandom(k, live);
+        yield* along(k, u, FREE_PATH, () => drop(o));
       }
       yield* along(k, u, SLEEP_PATH, () => nanosleep(k, b.think_us * 500 + k.rng.below(b.think_us * 1000)));
     }
     // exit(): the process's kernel objects and resident pages go back.
     yield* along(k, u, EXIT_PATH, function* () {
-      for (const [a, s] of live) kmemFree(km, a, s);
+      for (const o of live) yield* drop(o);
       if (owner.resident > 0) pageFreeAnon(k, owner.resident);
     });
     vm.owners.delete(owner);

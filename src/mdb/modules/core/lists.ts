@@ -90,8 +90,8 @@ after = it formats the value of dot itself.
 
 EXAMPLES
   > ::formats
-  + - increment dot by the count
-  - - decrement dot by the count
+  + - increment dot by the count (variable size)
+  - - decrement dot by the count (variable size)
   B - hexadecimal int (1 byte)
   ...
   J - hexadecimal long long (8 bytes)

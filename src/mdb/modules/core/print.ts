@@ -112,8 +112,8 @@ EXAMPLES
   {
       r_dip = 0
       r_dmahdl_cache = 0xffffff01c003f000
-      r_active_hdls = 0
-      r_noresources = 0x20
+      r_active_hdls = 7
+      r_noresources = 0x1a
   }
   > *panic_thread::print -t kthread_t t_state t_pri t_procp
   uint_t t_state = 4

@@ -60,11 +60,11 @@ EXAMPLES
   vpanic(fffffffffbe05a00, ffffff0008af64a0)
   assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
   kmem_cache_alloc+0x1b7(ffffff01c003f380, 4)
-  bd_xfer_alloc+0xaa(ffffff01c0a43008, ffffff01c41070c0, fffffffffb80f260, 4)
-  bd_strategy+0x73(ffffff01c41070c0)
+  bd_xfer_alloc+0xaa(ffffff01c0a45008, ffffff01c3cb9940, fffffffffb80f260, 4)
+  bd_strategy+0x73(ffffff01c3cb9940)
   ...
   > ffffff01c0a4c480$c 0
-  swtch+0xc7()
+  mdb: no thread or stack frame at ffffff01c0a4c480
   ...`,
   options: {},
   input: 'kthread_t',

@@ -41,6 +41,12 @@ export interface GlobalVar {
   ptr?: boolean;
   /** a char * global: the string it points at */
   str?: string;
+  /**
+   * A word inside a larger kernel data object declared elsewhere (a member of
+   * a struct global, an element of a static array): its address. No symbol
+   * is declared for it; the row describes the memory at that address.
+   */
+  at?: Kva;
 }
 
 /**
@@ -130,7 +136,7 @@ export function collectKernel(
   const gt = formatTable('globals');
   const st = formatTable('strings');
   for (const g of globals) {
-    const o = k.sym.object(g.module, g.name, g.size);
+    const o = g.at !== undefined ? { addr: g.at } : k.sym.object(g.module, g.name, g.size);
     let value: bigint;
     if (g.str !== undefined) {
       const s = k.bootAlloc(g.str.length + 1);

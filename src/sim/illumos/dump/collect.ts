@@ -17,6 +17,8 @@ import { formatTable } from '../../../dump/builder.js';
 import { TABLE_LEAK_TRUTH, NO_ROW } from '../../../dump/format.js';
 import { msgLeaks } from '../ipc/msg.js';
 import { kmemAllocCache } from '../kmem/kmem.js';
+import { zfsGlobalWords } from '../zfs/read.js';
+import { kernTablesWords } from '../workload.js';
 
 /**
  * The ground truth of the leak scenarios, apart from kernel memory: every
@@ -54,6 +56,14 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     // panicsys() points panic_reg at the registers vpanic() saved
     { module: 'genunix', name: 'panic_reg', size: 8, value: panicRegs.get(k)?.at ?? 0, ptr: true },
     ...vmemGlobalVars(k, sys.arenas),
+    // the pool (spa_namespace_avl) and the ARC's hash table (buf_hash_table)
+    ...zfsGlobalWords(k, sys.zfs).map((w) => ({ module: 'zfs', name: w.name, size: 8 as const, value: w.value, ptr: w.ptr, at: w.at })),
+    // dnlc's nc_hash and fifoalloc[]'s chains
+    ...kernTablesWords(sys.kt).map((w) =>
+      w.at < 0 ? { module: 'genunix', name: w.name, size: 8 as const, value: w.value, ptr: true } : { module: 'genunix', name: w.name, size: 8 as const, value: w.value, ptr: true, at: w.at },
+    ),
+    // blkdev's _init(): ddi_soft_state_init(&bd_state, ...)
+    { module: 'blkdev', name: 'bd_state', size: 8, value: sys.bdState.ss.addr, ptr: true },
     // msgsys's _init(): msq_svc = ipc_service_create(...)
     ...(sys.msg ? [{ module: 'msgsys', name: 'msq_svc', size: 8 as const, value: sys.msg.svc.addr, ptr: true }] : []),
     // kmem_log_init()'s headers; NULL for a log kmem_init() did not create

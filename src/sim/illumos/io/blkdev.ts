@@ -127,11 +127,36 @@ export interface Bd {
   done: number;
 }
 
-/** bd_attach(): the bd_t and its xfer cache "blkdev<inst>_xfer" */
+/**
+ * blkdev's soft state (ddi_soft_state(9F), uts/common/os/sunddi.c): the
+ * global bd_state points at an i_ddi_soft_state { array, lock, size,
+ * n_items, next }, whose array of MIN_N_ITEMS pointers holds each
+ * instance's bd_t. Sizes and offsets on amd64.
+ */
+const SIZEOF_SOFT_STATE = 0x28;
+const MIN_N_ITEMS = 8;
+export interface SoftState {
+  /** the i_ddi_soft_state (the value of the global bd_state) */
+  ss: Buf;
+  /** ss->array */
+  array: Buf;
+}
+
+/** blkdev's _init(): ddi_soft_state_init(&bd_state, sizeof (bd_t), 2), both kmem_zalloc'd */
+export function* bdStateInit(km: Kmem): KGen<SoftState> {
+  const ss = yield* kmemAlloc(km, SIZEOF_SOFT_STATE, KM_SLEEP);
+  const array = yield* kmemAlloc(km, MIN_N_ITEMS * 8, KM_SLEEP);
+  if (!ss || typeof ss === 'number' || !array || typeof array === 'number') throw new Error('simulator: no memory for blkdev soft state at boot');
+  storePtr(ss, 0, array.addr);
+  return { ss, array };
+}
+
+/** bd_attach(): the bd_t (ddi_soft_state_zalloc(bd_state, inst)) and its xfer cache "blkdev<inst>_xfer" */
 export function* bdAttach(
   k: Kernel,
   km: Kmem,
   rn: Rootnex,
+  state: SoftState,
   inst: number,
   dev: BdDevice,
   opts: { qsize: number; useDma: boolean; numblks: number; fix679ac15: boolean },
@@ -139,6 +164,8 @@ export function* bdAttach(
   const sz = L.structs.get('bd_t')!.size;
   const mem = yield* kmemAlloc(km, sz, KM_SLEEP);
   const addr = typeof mem === 'number' ? mem : mem!.addr;
+  // ddi_soft_state_zalloc(): ss->array[inst] = the new bd_t
+  if (inst < MIN_N_ITEMS) storePtr(state.array, inst * 8, addr);
   const bd: Bd = {
     addr,
     inst,

@@ -21,6 +21,9 @@ import type { Frame, KGen } from '../../machine/thread.js';
 import { kmemAlloc, kmemCacheAlloc, kmemCacheAllocNoSleep, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
 import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
 import { kernelObject } from '../kern/kobj.js';
+import { storePtr } from '../kmem/contents.js';
+import type { Buf } from '../kmem/types.js';
+import { KList, type DataWord } from '../kern/klist.js';
 
 const brand_sys_sysenter = func('unix', 'brand_sys_sysenter', 0x2e0);
 const read32 = func('genunix', 'read32', 0x40);
@@ -69,6 +72,46 @@ const SIZEOF_OBJSET = 0x4e8;
 const SIZEOF_SPA = 0x1a38;
 /** offsetof (dnode_t, dn_zfetch): the zfetch_t dmu_zfetch() works on */
 const DN_ZFETCH = 0x268;
+/*
+ * Where the pool's objects keep each other, so that what the kernel can reach
+ * a dump can reach too (amd64 offsets after the 2012 headers: spa_impl.h,
+ * dmu_objset.h, dnode.h, dbuf.h, arc.c, dmu_zfetch.h; the dump has no CTF
+ * for these structures). A list_t is { list_size, list_offset, list_head },
+ * its head 0x10 in.
+ *   spa_namespace_avl.avl_root -> spa_t.spa_avl: the imported pool
+ *   spa_t.spa_dsl_pool, spa_meta_objset -> the dsl_pool_t and the objset_t
+ *   objset_t.os_dnodes -> each open dnode_t's dn_link
+ *   dnode_t.dn_dbufs -> each dmu_buf_impl_t's db_link
+ *   dnode_t.dn_dirty_records[TXG_SIZE] -> each dirty record's dr_dirty_node
+ *   dnode_t.dn_zfetch.zf_stream -> each zstream_t's zs_node
+ *   dmu_buf_impl_t.db_buf -> arc_buf_t; db_parent -> the L1 block's dbuf;
+ *   db_blkptr -> its blkptr_t inside the L1 block's data
+ *   arc_buf_t.b_data -> the block's data
+ *   buf_hash_table.ht_table[] -> arc_buf_hdr_t chains through b_hash_next
+ */
+const SPA_AVL = 0x108;
+const SPA_DSL_POOL = 0x1d8;
+const SPA_META_OBJSET = 0x1e0;
+const OS_DNODES_HEAD = 0x3a0 + 0x10;
+const DN_LINK = 0x8;
+export const DN_DIRTY_RECORDS_HEAD = (txg: number): number => 0x1a0 + (txg & (TXG_SIZE - 1)) * 0x20 + 0x10;
+const DN_DBUFS_HEAD = 0x230 + 0x10;
+/** zfetch_t: zf_rwlock, then zf_stream (a list_t) */
+const ZF_STREAM_HEAD = 0x8 + 0x10;
+const ZS_NODE = 0x58;
+const DB_PARENT = 0x30;
+const DB_BLKPTR = 0x48;
+const DB_BUF = 0x70;
+const DB_LINK = 0xd0;
+const ARC_B_DATA = 0x18;
+const HDR_B_HASH_NEXT = 0x38;
+/**
+ * The header's b_buf. The model has no arc_buf_t for a cached block: this
+ * slot holds the block's data, which the arc_buf_t's b_data would.
+ */
+const HDR_B_BUF = 0x40;
+/** TXG_SIZE: the dirty lists a dnode keeps, one per txg in flight */
+export const TXG_SIZE = 4;
 /** sizeof (blkptr_t): an indirect block is an array of them */
 const SIZEOF_BLKPTR = 0x80;
 const L1_SIZE = 16384;
@@ -80,6 +123,8 @@ const DBUF_FLAGS = 0x2 | 0x4;
 
 /** An open file on the pool, as a reader's read(2) reaches it. */
 export interface ZfsFile {
+  /** dn_dirty_records[TXG_SIZE]: the dirty records of each txg in flight */
+  dirty: KList[];
   vp: Kva;
   cred: Kva;
   dn: Kva;
@@ -103,8 +148,12 @@ export interface Arc {
   hdrCache: KmemCache;
   /** zio_data_buf_131072 */
   dataCache: KmemCache;
-  /** block id -> [header, data] buffer addresses, insertion order = age */
-  cached: Map<number, [number, number]>;
+  /** block id -> [header, data address], insertion order = age */
+  cached: Map<number, [Buf, number]>;
+  /** buf_hash_table: ht_table (kmem_zalloc'd by buf_init()), ht_mask, and its chains mirrored by bucket */
+  hashTable: Buf;
+  hashMask: number;
+  chains: Map<number, Buf[]>;
   /** data buffers of reads in flight, by block */
   pendingData: Map<number, number>;
   inflight: Map<number, Zio>;
@@ -118,6 +167,9 @@ export interface ZfsState {
   /** the spa_t and the pool's objset_t (kmem_zalloc'd at import) */
   spaAddr: Kva;
   os: Kva;
+  spaBuf: Buf;
+  /** objset_t.os_dnodes */
+  dnodes: KList;
   caches: { vn: KmemCache; dnode: KmemCache; dbuf: KmemCache; arcBuf: KmemCache; cred: KmemCache; l1: KmemCache };
   arc: Arc;
   km: Kmem;
@@ -139,18 +191,39 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
     cred: kmemCacheCreate(km, { name: 'cred_cache', bufsize: SIZEOF_CRED, align: 8 }),
     l1,
   };
-  const zalloc = (size: number): Kva => {
-    const m = runNoSleep(kmemAlloc(km, size, KM_SLEEP), 'spa_import');
-    if (m === null) throw new Error('simulator: no memory for the pool at boot');
-    return typeof m === 'number' ? m : m.addr;
+  const zalloc = (size: number, what: string): Buf => {
+    const m = runNoSleep(kmemAlloc(km, size, KM_SLEEP), what);
+    if (m === null || typeof m === 'number') throw new Error('simulator: no memory for the pool at boot');
+    return m;
   };
+  // buf_init(): a bucket per 64K of physical memory, at least 4096
+  let hsize = 1 << 12;
+  while (hsize * 65536 < km.k.cfg.physmem * km.k.p.pagesize) hsize *= 2;
+  const hashTable = zalloc(hsize * 8, 'buf_init');
+  const spaBuf = zalloc(SIZEOF_SPA, 'spa_add');
+  const osBuf = zalloc(SIZEOF_OBJSET, 'dmu_objset_open_impl');
+  storePtr(spaBuf, SPA_META_OBJSET, osBuf.addr);
   return {
     spa,
-    spaAddr: zalloc(SIZEOF_SPA),
-    os: zalloc(SIZEOF_OBJSET),
+    spaAddr: spaBuf.addr,
+    os: osBuf.addr,
+    spaBuf,
+    dnodes: new KList(osBuf, osBuf.addr + OS_DNODES_HEAD, DN_LINK),
     caches,
     km,
-    arc: { hdrCache, dataCache, cached: new Map(), pendingData: new Map(), inflight: new Map(), max: arcMax, hits: 0, misses: 0 },
+    arc: {
+      hdrCache,
+      dataCache,
+      cached: new Map(),
+      hashTable,
+      hashMask: hsize - 1,
+      chains: new Map(),
+      pendingData: new Map(),
+      inflight: new Map(),
+      max: arcMax,
+      hits: 0,
+      misses: 0,
+    },
     prefetchDepth,
     reads: 0,
   };
@@ -162,22 +235,101 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
  */
 export function zfsOpen(z: ZfsState, object: number): ZfsFile {
   const c = z.caches;
-  const take = (cp: KmemCache): Kva => {
+  const take = (cp: KmemCache): Buf => {
     const b = kmemCacheAllocNoSleep(z.km, cp);
     if (!b) throw new Error('simulator: no memory for an open file at boot');
-    return b.addr;
+    return b;
   };
   const zs = runNoSleep(kmemAlloc(z.km, SIZEOF_ZSTREAM, KM_SLEEP), 'dmu_zfetch_stream_create');
+  const vp = take(c.vn);
+  const cred = take(c.cred);
+  const dn = take(c.dnode);
+  // the data block's dbuf and its parent, the L1 indirect block's, whose
+  // arc_buf_t holds the L1 data (the blkptr_t array)
+  const db = take(c.dbuf);
+  const l1db = take(c.dbuf);
+  const l1buf = take(c.arcBuf);
+  const l1data = take(c.l1);
+  // dnode_create(): on its objset's os_dnodes
+  z.dnodes.insertTail(dn);
+  // dbuf_create(): on the dnode's dn_dbufs
+  const dbufs = new KList(dn, dn.addr + DN_DBUFS_HEAD, DB_LINK);
+  dbufs.insertTail(l1db);
+  dbufs.insertTail(db);
+  storePtr(l1db, DB_BUF, l1buf.addr);
+  storePtr(l1buf, ARC_B_DATA, l1data.addr);
+  storePtr(db, DB_PARENT, l1db.addr);
+  storePtr(db, DB_BLKPTR, l1data.addr);
+  // dmu_zfetch_stream_create(): on the dnode's zf_stream
+  if (zs !== null && typeof zs !== 'number') new KList(dn, dn.addr + DN_ZFETCH + ZF_STREAM_HEAD, ZS_NODE).insertTail(zs);
+  const dirty: KList[] = [];
+  for (let t = 0; t < TXG_SIZE; t++) dirty.push(new KList(dn, dn.addr + DN_DIRTY_RECORDS_HEAD(t), DR_DIRTY_NODE));
   return {
-    vp: take(c.vn),
-    cred: take(c.cred),
-    dn: take(c.dnode),
+    dirty,
+    vp: vp.addr,
+    cred: cred.addr,
+    dn: dn.addr,
     object,
-    db: take(c.dbuf),
-    l1buf: take(c.arcBuf),
-    l1data: take(c.l1),
+    db: db.addr,
+    l1buf: l1buf.addr,
+    l1data: l1data.addr,
     zs: zs === null ? 0 : typeof zs === 'number' ? zs : zs.addr,
   };
+}
+
+/** dbuf_dirty_record_t's dr_dirty_node (a list_node_t) and its data (dt.dl.dr_data) */
+export const DR_DIRTY_NODE = 0x20;
+export const DR_DATA = 0x58;
+
+/**
+ * ZFS's globals that hold the pool: spa_namespace_avl (an avl_tree_t whose
+ * avl_root is the one pool's spa_avl) and arc.c's buf_hash_table { ht_mask,
+ * ht_table }.
+ */
+export function zfsGlobalWords(k: Kernel, z: ZfsState): Array<DataWord & { name: string; ptr: boolean }> {
+  const avl = kernelObject(k, 'zfs', 'spa_namespace_avl', 0x28).addr;
+  const ht = kernelObject(k, 'zfs', 'buf_hash_table', 0x18).addr;
+  return [
+    { name: 'spa_namespace_avl', at: avl, value: z.spaAddr + SPA_AVL, ptr: true },
+    { name: 'buf_hash_table', at: ht, value: z.arc.hashMask, ptr: false },
+    { name: 'buf_hash_table', at: ht + 8, value: z.arc.hashTable.addr, ptr: true },
+  ];
+}
+
+/** spa_t.spa_dsl_pool: dsl_pool_open() hangs the pool's dsl_pool_t off its spa */
+export function spaSetDslPool(z: ZfsState, dp: Kva): void {
+  storePtr(z.spaBuf, SPA_DSL_POOL, dp);
+}
+
+/** buf_hash_insert() / buf_hash_remove(): the header's chain in ht_table, relinked through b_hash_next */
+function bufHashRelink(z: ZfsState, idx: number, chain: Buf[]): void {
+  storePtr(z.arc.hashTable, idx * 8, chain.length > 0 ? chain[0]!.addr : 0);
+  chain.forEach((h, i) => storePtr(h, HDR_B_HASH_NEXT, i + 1 < chain.length ? chain[i + 1]!.addr : 0));
+  if (chain.length === 0) z.arc.chains.delete(idx);
+}
+
+function bufHashInsert(z: ZfsState, blk: number, hdr: Buf): void {
+  const idx = blk & z.arc.hashMask;
+  let chain = z.arc.chains.get(idx);
+  if (!chain) z.arc.chains.set(idx, (chain = []));
+  chain.unshift(hdr);
+  bufHashRelink(z, idx, chain);
+}
+
+function bufHashRemove(z: ZfsState, blk: number, hdr: Buf): void {
+  const idx = blk & z.arc.hashMask;
+  const chain = z.arc.chains.get(idx);
+  if (!chain) return;
+  const i = chain.indexOf(hdr);
+  if (i >= 0) chain.splice(i, 1);
+  storePtr(hdr, HDR_B_HASH_NEXT, 0);
+  bufHashRelink(z, idx, chain);
+}
+
+/** arc_hdr_destroy(): out of the hash table, then back to its cache */
+function arcHdrDestroy(z: ZfsState, blk: number, hdr: Buf): void {
+  bufHashRemove(z, blk, hdr);
+  kmemCacheFree(z.km, z.arc.hdrCache, hdr.addr);
 }
 
 /**
@@ -219,9 +371,9 @@ function* arcRead(k: Kernel, z: ZfsState, f: ZfsFile, blk: number, prefetch: boo
       // arc_evict(..., recycle): take the oldest block's buffer for this read
       // arc_evict(state, spa, bytes, recycle, type): arc_mru, the pool, one block, recycle
       const fe = k.enter(arc_evict, 0b11, kernelObject(k, 'zfs', 'ARC_mru', 0x70).addr, z.spaAddr, BLOCK, 1, 1);
-      const [oldBlk, [h, d]] = z.arc.cached.entries().next().value as [number, [number, number]];
+      const [oldBlk, [h, d]] = z.arc.cached.entries().next().value as [number, [Buf, number]];
       z.arc.cached.delete(oldBlk);
-      kmemCacheFree(z.km, z.arc.hdrCache, h);
+      arcHdrDestroy(z, oldBlk, h);
       data = d;
       k.leave(fe);
     } else {
@@ -249,17 +401,19 @@ function arcReadDone(k: Kernel, z: ZfsState, blk: number, zio: Zio): void {
   const data = z.arc.pendingData.get(blk) ?? 0;
   z.arc.pendingData.delete(blk);
   // arc_read_done runs in interrupt context: the header allocation must not sleep
-  const hdr = zio.error || data === 0 ? null : (kmemCacheAllocNoSleep(z.km, z.arc.hdrCache)?.addr ?? null);
+  const hdr = zio.error || data === 0 ? null : kmemCacheAllocNoSleep(z.km, z.arc.hdrCache);
   if (hdr === null) {
     if (data !== 0) kmemCacheFree(z.km, z.arc.dataCache, data);
     return;
   }
+  storePtr(hdr, HDR_B_BUF, data);
+  bufHashInsert(z, blk, hdr);
   z.arc.cached.set(blk, [hdr, data]);
   while (z.arc.cached.size > z.arc.max) {
-    const [oldBlk, [h, d]] = z.arc.cached.entries().next().value as [number, [number, number]];
+    const [oldBlk, [h, d]] = z.arc.cached.entries().next().value as [number, [Buf, number]];
     z.arc.cached.delete(oldBlk);
     kmemCacheFree(z.km, z.arc.dataCache, d);
-    kmemCacheFree(z.km, z.arc.hdrCache, h);
+    arcHdrDestroy(z, oldBlk, h);
   }
 }
 

@@ -17,7 +17,10 @@ import type { Kva } from '../../machine/platform.js';
 import { runNoSleep } from '../../machine/sync.js';
 import { kmemAlloc, kmemCacheAlloc, kmemCacheFree, kmemFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
 import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
-import { frameLocal, type ZfsFile, type ZfsState } from './read.js';
+import { DR_DATA, frameLocal, spaSetDslPool, type ZfsFile, type ZfsState } from './read.js';
+import { storePtr } from '../kmem/contents.js';
+import type { Buf } from '../kmem/types.js';
+import type { KList } from '../kern/klist.js';
 import { cvTimedwaitOn } from '../kern/condvar.js';
 
 const fop_write = func('genunix', 'fop_write', 0x80);
@@ -52,6 +55,9 @@ const ARC_BUFC_DATA = 1;
 interface Dirty {
   dr: Kva;
   data: Kva;
+  /** the record's buffer and the dnode's dn_dirty_records[] list it is on */
+  drBuf: Buf | null;
+  list: KList | null;
 }
 
 function addrOf(m: { addr: Kva } | Kva | null): Kva {
@@ -87,6 +93,7 @@ export function txgInit(k: Kernel, km: Kmem, spa: Spa, bufs: ZioBufs, txgSeconds
   const dataCache = bufs.data.get(BLOCK)!;
   const zbufCaches = [32768, 65536, BLOCK].map((sz) => bufs.meta.get(sz)!);
   const dp = addrOf(runNoSleep(kmemAlloc(km, SIZEOF_DSL_POOL, KM_SLEEP), 'dsl_pool_open'));
+  spaSetDslPool(z, dp);
   return {
     spa,
     km,
@@ -119,12 +126,23 @@ export function* zfsWrite(k: Kernel, tx: TxgState, nblocks: number): KGen<void> 
     const f4 = k.enter(dmu_write_uio_dbuf, 0b1011, f.db, uio, BLOCK, dtx);
     const f5 = k.enter(dbuf_dirty, 0b11, f.db, dtx);
     // the dirty record is kmem_zalloc'd; its arc_buf_t's data: arc_buf_alloc(spa, size, tag, type)
-    const dr = addrOf(yield* kmemAlloc(tx.km, SIZEOF_DIRTY_RECORD, KM_SLEEP));
+    const drm = yield* kmemAlloc(tx.km, SIZEOF_DIRTY_RECORD, KM_SLEEP);
+    const dr = addrOf(drm);
     const f6 = k.enter(arc_buf_alloc, 0b101, tx.spaAddr, BLOCK, f.db, ARC_BUFC_DATA);
     const f7 = k.enter(zio_data_buf_alloc, 0, BLOCK);
     const b = yield* kmemCacheAlloc(tx.km, tx.dataCache, KM_PUSHPAGE);
-    if (b) tx.dirty.push({ dr, data: b.addr });
-    else if (dr) kmemFree(tx.km, dr, SIZEOF_DIRTY_RECORD);
+    if (b) {
+      // the record goes on the dnode's dn_dirty_records[txg & TXG_MASK] and
+      // holds its data (the model has no arc_buf_t for a dirty block: the
+      // dr_data slot holds the data buffer)
+      const drBuf = drm && typeof drm !== 'number' ? drm : null;
+      const list = drBuf ? f.dirty[tx.txg % f.dirty.length]! : null;
+      if (drBuf && list) {
+        storePtr(drBuf, DR_DATA, b.addr);
+        list.insertTail(drBuf);
+      }
+      tx.dirty.push({ dr, data: b.addr, drBuf, list });
+    } else if (dr) kmemFree(tx.km, dr, SIZEOF_DIRTY_RECORD);
     k.leave(f7);
     k.leave(f6);
     k.leave(f5);
@@ -170,19 +188,21 @@ export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
       k.tick(100_000 + k.rng.below(150_000));
       k.leave(f5);
       const zio = yield* zioLogical(k, tx.spa, (tx.txg * 4096 + writes.length) * BLOCK, -1, true, cbuf ? cbuf.addr : 0, zc.cache_bufsize);
+      // zio_done() → zio_pop_transforms(): the compressed copy goes back when the write is done
+      if (cbuf) zio.onDone = () => kmemCacheFree(tx.km, zc, cbuf.addr);
       yield* zioNowait(k, tx.spa, zio);
       if (cbuf) writes.push([zio, zc, cbuf.addr]);
       k.leave(f4);
       k.leave(f3);
       yield* k.preempt();
     }
-    for (const [zio, zc, cbuf] of writes) {
+    for (const [zio] of writes) {
       yield* zioWait(k, zio);
-      kmemCacheFree(tx.km, zc, cbuf);
       tx.blocksWritten++;
     }
     for (const d of dirty) {
       kmemCacheFree(tx.km, tx.dataCache, d.data);
+      if (d.drBuf) d.list?.remove(d.drBuf);
       if (d.dr) kmemFree(tx.km, d.dr, SIZEOF_DIRTY_RECORD);
     }
     k.leave(f2);

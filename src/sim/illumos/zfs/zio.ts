@@ -14,6 +14,8 @@ import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import { kmemAlloc, kmemCacheAlloc, kmemCacheCreate, kmemCacheFree, kmemFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
 import { storePtr } from '../kmem/contents.js';
+import type { Buf } from '../kmem/types.js';
+import { KList } from '../kern/klist.js';
 import type { Bd } from '../io/blkdev.js';
 import { bdStrategy } from '../io/blkdev.js';
 import { B_BUSY, B_FAILFAST, B_NOCACHE, B_READ, B_WRITE, type Bio } from '../io/bio.js';
@@ -37,6 +39,17 @@ const SIZEOF_ZIO = 0x328;
 const SIZEOF_VDEV_BUF = 0x108;
 /** zio_link_t: zl_parent, zl_child, zl_parent_node, zl_child_node */
 const SIZEOF_ZIO_LINK = 0x30;
+/** zio_t's io_data: the buffer it reads into or writes from (amd64, 2012; no CTF in the dump) */
+const IO_DATA = 0xa8;
+/**
+ * io_parent_list and io_child_list: the zio_link_t's that join a zio to its
+ * parents (through zl_parent_node) and to its children (zl_child_node); the
+ * heads of the two list_t's
+ */
+const IO_PARENT_LIST_HEAD = 0x100 + 0x10;
+const IO_CHILD_LIST_HEAD = 0x120 + 0x10;
+const ZL_PARENT_NODE = 0x10;
+const ZL_CHILD_NODE = 0x20;
 /** vdev_disk_buf_t: vdb_buf (a buf_t) then vdb_io, the zio */
 const VDB_IO = 0x100;
 
@@ -60,8 +73,11 @@ export interface Zio {
   data: Kva;
   /** io_size */
   size: number;
-  /** the zio_link_t to its parent (zio_link_cache), or 0 */
-  link: Kva;
+  /** the zio_link_t to its parent (zio_link_cache), or null */
+  link: Buf | null;
+  /** io_parent_list, io_child_list */
+  parents: KList;
+  children: KList;
   /** called when the logical zio completes (arc_read_done) */
   onDone: ((k: Kernel, zio: Zio) => void) | null;
 }
@@ -111,7 +127,24 @@ function* zioCreate(
 ): KGen<Zio> {
   const fr = k.enter(zio_create, 0b1, parent ? parent.addr : 0, offset);
   const b = yield* kmemCacheAlloc(spa.km, spa.zioCache, KM_SLEEP);
-  const zio: Zio = { addr: b!.addr, kind, write, offset, blk, parent, pending: 0, error: 0, done: false, data, size, link: 0, onDone: null };
+  const zio: Zio = {
+    addr: b!.addr,
+    kind,
+    write,
+    offset,
+    blk,
+    parent,
+    pending: 0,
+    error: 0,
+    done: false,
+    data,
+    size,
+    link: null,
+    onDone: null,
+    parents: new KList(b!, b!.addr + IO_PARENT_LIST_HEAD, ZL_PARENT_NODE),
+    children: new KList(b!, b!.addr + IO_CHILD_LIST_HEAD, ZL_CHILD_NODE),
+  };
+  if (data) storePtr(b!, IO_DATA, data);
   if (parent) {
     storePtr(b!, 0x10, parent.addr);
     // zio_add_child(): a zio_link_t joins parent and child
@@ -120,7 +153,10 @@ function* zioCreate(
     if (zl) {
       storePtr(zl, 0, parent.addr);
       storePtr(zl, 8, zio.addr);
-      zio.link = zl.addr;
+      // on the child's io_parent_list and the parent's io_child_list
+      zio.parents.insertTail(zl);
+      parent.children.insertTail(zl);
+      zio.link = zl;
     }
     k.leave(fl);
     parent.pending++;
@@ -226,7 +262,11 @@ function zioDone(k: Kernel, spa: Spa, zio: Zio): void {
   if (zio.onDone) zio.onDone(k, zio);
   k.cvBroadcast(zio.addr + 0x2c0);
   // zio_remove_child() frees the link, zio_destroy() the zio
-  if (zio.link) kmemCacheFree(spa.km, spa.linkCache, zio.link);
+  if (zio.link) {
+    zio.parents.remove(zio.link);
+    p?.children.remove(zio.link);
+    kmemCacheFree(spa.km, spa.linkCache, zio.link.addr);
+  }
   kmemCacheFree(spa.km, spa.zioCache, zio.addr);
   if (p) {
     if (zio.error && !p.error) p.error = zio.error;

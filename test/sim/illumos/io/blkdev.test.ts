@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { kmemCacheAlloc, KM_NOSLEEP, KM_PUSHPAGE, KM_SLEEP, type Buf } from '../../../../src/sim/illumos/kmem/kmem.js';
 import { loadPtr } from '../../../../src/sim/illumos/kmem/contents.js';
 import { rootnexAttach, type Rootnex } from '../../../../src/sim/illumos/io/rootnex.js';
-import { bdAttach, bdStrategy, type Bd } from '../../../../src/sim/illumos/io/blkdev.js';
+import { bdAttach, bdStateInit, bdStrategy, type Bd } from '../../../../src/sim/illumos/io/blkdev.js';
 import { func } from '../../../../src/sim/machine/symbols.js';
 import { DDI_DMA_SLEEP, ENOMEM } from '../../../../src/sim/illumos/io/ddi.js';
 import type { Bio } from '../../../../src/sim/illumos/io/bio.js';
@@ -40,7 +40,7 @@ function disk(debug: boolean, fix679ac15: boolean): Disk {
   const rn = rootnexAttach(m.km);
   const started: Buf[] = [];
   const bd = now(
-    bdAttach(m.k, m.km, rn, 0, { start: (_k, _bd, xi) => started.push(xi), readFn: func('blkdev', 'test_o_read', 0x40), dmaAttr: vioblkBdDmaAttr() }, { qsize: 8, useDma: true, numblks: 1 << 20, fix679ac15 }),
+    bdAttach(m.k, m.km, rn, now(bdStateInit(m.km)), 0, { start: (_k, _bd, xi) => started.push(xi), readFn: func('blkdev', 'test_o_read', 0x40), dmaAttr: vioblkBdDmaAttr() }, { qsize: 8, useDma: true, numblks: 1 << 20, fix679ac15 }),
   );
   return { ...m, rn, bd, started };
 }

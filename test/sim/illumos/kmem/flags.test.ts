@@ -29,7 +29,7 @@ import {
 } from '../../../../src/sim/illumos/kmem/kmem.js';
 import { illumosLayouts } from '../../../../src/sim/illumos/dump/layouts.js';
 import { rootnexAttach, ROOTNEX_DMAHDL_SIZE } from '../../../../src/sim/illumos/io/rootnex.js';
-import { bdAttach } from '../../../../src/sim/illumos/io/blkdev.js';
+import { bdAttach, bdStateInit } from '../../../../src/sim/illumos/io/blkdev.js';
 import { bootKmem, now } from './helpers.js';
 
 const PAGE = 4096;
@@ -133,7 +133,7 @@ describe('caches of a booted kernel', () => {
     const m = bootKmem({ debug });
     const rn = rootnexAttach(m.km);
     const dev = { start: () => {} };
-    const bd = now(bdAttach(m.k, m.km, rn, 0, dev, { qsize: 4, useDma: true, numblks: 1 << 20, fix679ac15: false }));
+    const bd = now(bdAttach(m.k, m.km, rn, now(bdStateInit(m.km)), 0, dev, { qsize: 4, useDma: true, numblks: 1 << 20, fix679ac15: false }));
     return { ...m, rn, bd };
   }
 

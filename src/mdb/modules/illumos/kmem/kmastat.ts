@@ -144,14 +144,14 @@ EXAMPLES
   cache                        buf    buf    buf    memory     alloc alloc
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
-  kmem_magazine_1               16      0      0          0B         0     0
-  kmem_magazine_3               32    141    186      12288B       141     0
+  kmem_magazine_1               16      9    100       4096B         9     0
+  kmem_magazine_3               32    153    186      12288B       153     0
   ...
   > ::kmastat -m
   cache                        buf    buf    buf    memory     alloc alloc
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
-  kmem_magazine_1               16      0      0          0M         0     0
+  kmem_magazine_1               16      9    100          0M         9     0
   ...`,
   options: {
     k: flag('print memory in kilobytes'),

@@ -41,7 +41,7 @@ as "-" (the dump keeps no log_ctl_t).
 EXAMPLES
   > ::msgbuf
   MESSAGE
-  panic[cpu1]/thread=ffffff01c0a4c020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+  panic[cpu2]/thread=ffffff01c0a4e020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
 
   ffffff0008af64d0 genunix:assfail+15 ()
   ffffff0008af6590 genunix:kmem_cache_alloc+1b7 ()
@@ -49,7 +49,7 @@ EXAMPLES
   ...
   > ::msgbuf -v
              TIMESTAMP           LOGCTL MESSAGE
-           5.003503578                - panic[cpu1]/thread=ffffff01c0a4c020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+           5.002710181                - panic[cpu2]/thread=ffffff01c0a4e020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
   ...`,
   options: { v: flag('print when each message was logged') },
   run(ctx, _addr, opts, args) {

@@ -31,8 +31,8 @@ and %rsp). On a live dump there is no panic to show.
 
 EXAMPLES
   > ::panicinfo
-               cpu                1
-            thread ffffff01c0a4c020
+               cpu                2
+            thread ffffff01c0a4e020
            message assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
                rdi fffffffffbe05a00
                rsi ffffff0008af64a0
@@ -50,7 +50,7 @@ EXAMPLES
                r14                0
                r15                0
             fsbase                0
-            gsbase fffffffffbe01b80
+            gsbase fffffffffbe02700
                 ds               4b
                 es               4b
                 fs                0

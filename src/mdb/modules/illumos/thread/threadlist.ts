@@ -70,7 +70,7 @@ EXAMPLES
   fffffffffbe02000 fffffffffbe00000                0 idle()
   fffffffffbe02b80 fffffffffbe00000                0 idle()
   fffffffffbe03700 fffffffffbe00000                0 idle()
-  fffffffffbe03e00 fffffffffbe00000 fffffffffbc132e0 sched/1
+  fffffffffbe03e00 fffffffffbe00000 fffffffffbc13b20 sched/1
   ...
   > ::threadlist -v 2
               ADDR             PROC              LWP CLS PRI            WCHAN
@@ -184,8 +184,8 @@ EXAMPLES
   mdb: can't read kthread_t at 0xffffff01c0a4a1e0
   > ::stacks -a -c page_create_throttle | ::thread -b
               ADDR            WCHAN               TS             PITS    SOBJ OPS
-  ffffff01c0a4c480                0                0                0           0
-  ffffff01c0a4c560                0                0                0           0
+  ffffff01c0a4e480                0                0                0           0
+  ffffff01c0a4e560                0                0                0           0
   ...`,
   options: {
     b: flag('print blocked thread state: WCHAN TS PITS SOBJ OPS'),

@@ -44,13 +44,13 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  fffffffffbc00070 heap                     68694016  68719476736      3910     0
-  fffffffffbc00c78   vmem_metadata           1433600      1441792       101     0
-  fffffffffbc01880     vmem_seg              1359872      1359872        83     0
+  fffffffffbc00070 heap                     68280320  68719476736      4149     0
+  fffffffffbc00c78   vmem_metadata           1228800      1310720        88     0
+  fffffffffbc01880     vmem_seg              1163264      1163264        71     0
   ...
   > *kmem_firewall_arena::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  ffffff01c0005000     kmem_firewall         1798144      1798144      3449    32`,
+  ffffff01c0005000     kmem_firewall         1159168      1159168      3688    26`,
   options: {},
   input: 'vmem_t',
   walker: 'vmem',
