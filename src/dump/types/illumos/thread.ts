@@ -56,19 +56,88 @@ export function declareThreadTypes(b: CtfBuilder): void {
     ['fi_nfiles', 'int'],
     ['fi_list', 'void *'],
   ]);
+  // sys/time_impl.h
+  b.struct('timestruc_t', 'struct timespec', [
+    ['tv_sec', 'time_t'],
+    ['tv_nsec', 'long'],
+  ]);
   b.struct('user_t', 'struct user', [
+    // when cfork() made the process; the simulator has no wall clock, so boot is time 0
+    ['u_start', 'timestruc_t'],
     ['u_comm', 'char [41]'],
     ['u_psargs', 'char [80]'],
     ['u_finfo', 'uf_info_t'],
   ]);
+  // sys/cred_impl.h (amd64, 0x78 bytes, cred_cache's buffers): the ids ::ps prints
+  b.struct('cred_t', 'struct cred', [
+    ['cr_ref', 'uint_t'],
+    ['cr_uid', 'uid_t'],
+    ['cr_gid', 'uid_t'],
+    ['cr_ruid', 'uid_t'],
+    ['cr_rgid', 'uid_t'],
+    ['cr_suid', 'uid_t'],
+    ['cr_sgid', 'uid_t'],
+    ['cr_priv', 'uint32_t [13]'],
+    ['cr_projid', 'int'],
+    ['cr_zone', 'void *'],
+    ['cr_label', 'void *'],
+    ['cr_ksid', 'void *'],
+    ['cr_grps', 'void *'],
+  ]);
+  // sys/session.h: a session, its leader's struct pid (sess_create())
+  b.struct('sess_t', 'struct sess', [
+    ['s_ref', 'uint_t'],
+    ['s_sighup', 'uint_t'],
+    ['s_dev', 'ulong_t'],
+    ['s_vp', 'void *'],
+    ['s_sidp', 'struct pid *'],
+    ['s_cred', 'void *'],
+    ['s_lock', 'kmutex_t'],
+    ['s_wait_cv', 'kcondvar_t'],
+    ['s_cnt', 'int'],
+    ['s_flag', 'int'],
+    ['s_exit_cv', 'kcondvar_t'],
+  ]);
+  // sys/zone.h: the members ::ps -z and ::zone read
+  b.struct('zone_t', 'struct zone', [
+    ['zone_name', 'char *'],
+    ['zone_id', 'zoneid_t'],
+    ['zone_ref', 'uint32_t'],
+    ['zone_cred_ref', 'uint32_t'],
+    ['zone_rootpath', 'char *'],
+    ['zone_status', 'int'],
+  ]);
   b.struct('proc_t', 'struct proc', [
     ['p_exec', 'void *'],
     ['p_as', 'void *'],
-    ['p_cred', 'void *'],
+    ['p_lockp', 'void *'],
+    ['p_crlock', 'kmutex_t'],
+    ['p_cred', 'cred_t *'],
+    ['p_swapcnt', 'int'],
     ['p_stat', 'char'],
+    ['p_wcode', 'char'],
+    ['p_pidflag', 'ushort_t'],
+    ['p_wdata', 'int'],
     ['p_ppid', 'pid_t'],
+    ['p_link', 'struct proc *'],
     ['p_parent', 'struct proc *'],
+    ['p_child', 'struct proc *'],
+    ['p_sibling', 'struct proc *'],
+    ['p_psibling', 'struct proc *'],
+    ['p_sibling_ns', 'struct proc *'],
+    ['p_child_ns', 'struct proc *'],
+    ['p_next', 'struct proc *'],
+    ['p_prev', 'struct proc *'],
+    ['p_nextofkin', 'struct proc *'],
+    ['p_orphan', 'struct proc *'],
+    ['p_nextorph', 'struct proc *'],
+    ['p_pglink', 'struct proc *'],
+    ['p_ppglink', 'struct proc *'],
+    ['p_sessp', 'sess_t *'],
     ['p_pidp', 'struct pid *'],
+    ['p_pgidp', 'struct pid *'],
+    ['p_flag', 'uint_t'],
+    ['p_zone', 'zone_t *'],
     ['p_tlist', 'kthread_t *'],
     // pageout() sleeps on proc_pageout->p_cv
     ['p_cv', 'kcondvar_t'],
