@@ -27,6 +27,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
 import { buildJob, readerJob, userCachesCreate, userProcCreate, type LoadStats, type UserProc } from './workload.js';
 import { MSGSYS_MODULE, msgInit, msgReceiver, msgSender, type MsgState } from './ipc/msg.js';
+import { taskqAddThread } from './kern/taskq.js';
 import { initThread, setsid, SSYS, SYSPROC_PFLAGS, USER_PFLAGS } from './kern/proc.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
@@ -153,7 +154,10 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   k.daemons.add(k.threadCreate(p0, txgSyncStart, () => txgSyncThread(k, tx), 60));
   const t = k.threadCreate(pageoutProc, pageoutStart, () => pageoutThread(k, km, ps, vm), 98);
   k.daemons.add(t);
-  k.daemons.add(k.threadCreate(p0, taskqStart, () => kmemTaskqThread(k, km, vm), 99));
+  // taskq_create() → thread_create(taskq_thread, tq): the kmem taskq's one thread
+  const tqThread = k.threadCreate(p0, taskqStart, () => kmemTaskqThread(k, km, vm), 99);
+  taskqAddThread(vm.tq, tqThread);
+  k.daemons.add(tqThread);
   disks.forEach((dev, i) => {
     const it = k.threadCreate(p0, intrStart, () => vioblkIntrThread(k, dev), 109);
     it.intr = true;

@@ -41,6 +41,58 @@ export function declareThreadTypes(b: CtfBuilder): void {
     ['t_disp_time', 'long'],
     ['t_next', 'struct _kthread *'],
     ['t_prev', 'struct _kthread *'],
+    // the taskq a taskq_thread() serves (::threadlist's tq:<name>, the taskq_thread walker)
+    ['t_taskq', 'void *'],
+  ]);
+  // sys/taskq_impl.h (2012): a task queue and its entries, as taskq_create()
+  // and taskq_dispatch() make them; tq_thread is the tq_thr union's member
+  // for a single-threaded queue (tq_nthreads_max == 1), else tq_threadlist
+  b.struct('taskq_ent_t', 'struct taskq_ent', [
+    ['tqent_next', 'struct taskq_ent *'],
+    ['tqent_prev', 'struct taskq_ent *'],
+    ['tqent_func', 'void (*)()'],
+    ['tqent_arg', 'void *'],
+    ['tqent_bucket', 'void *'],
+    ['tqent_thread', 'kthread_t *'],
+    ['tqent_cv', 'kcondvar_t'],
+  ]);
+  b.struct('taskq_t', 'struct taskq', [
+    ['tq_name', 'char [32]'],
+    ['tq_lock', 'kmutex_t'],
+    ['tq_threadlock', 'void *[1]'],
+    ['tq_dispatch_cv', 'kcondvar_t'],
+    ['tq_wait_cv', 'kcondvar_t'],
+    ['tq_exit_cv', 'kcondvar_t'],
+    ['tq_pri', 'pri_t'],
+    ['tq_flags', 'uint_t'],
+    ['tq_active', 'int'],
+    ['tq_nthreads', 'int'],
+    ['tq_nthreads_target', 'int'],
+    ['tq_nthreads_max', 'int'],
+    ['tq_threads_ncpus_pct', 'int'],
+    ['tq_nalloc', 'int'],
+    ['tq_minalloc', 'int'],
+    ['tq_maxalloc', 'int'],
+    ['tq_maxalloc_cv', 'kcondvar_t'],
+    ['tq_maxalloc_wait', 'int'],
+    ['tq_freelist', 'taskq_ent_t *'],
+    ['tq_task', 'taskq_ent_t'],
+    ['tq_maxsize', 'int'],
+    ['tq_buckets', 'void *'],
+    ['tq_instance', 'uint_t'],
+    ['tq_nbuckets', 'uint_t'],
+    ['tq_bsize', 'uint_t'],
+    ['tq_thread', 'kthread_t *'],
+    ['tq_cpupct_link', 'list_node_t'],
+    ['tq_proc', 'struct proc *'],
+    ['tq_cpupart', 'int'],
+    ['tq_kstat', 'void *'],
+    ['tq_totaltime', 'hrtime_t'],
+    ['tq_tasks', 'uint64_t'],
+    ['tq_executed', 'uint64_t'],
+    ['tq_maxtasks', 'int'],
+    ['tq_tcreates', 'int'],
+    ['tq_tdeaths', 'int'],
   ]);
   // struct regs (intel/sys/privregs.h, amd64): what vpanic() saves for the
   // panicking CPU and panicsys() points panic_reg at

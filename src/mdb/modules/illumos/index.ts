@@ -9,5 +9,6 @@ import { threadModule } from './thread/index.js';
 import { cpuModule } from './cpu/index.js';
 import { panicModule } from './panic/index.js';
 import { procModule } from './proc/index.js';
+import { taskqModule } from './taskq/index.js';
 
-export const illumosModules: readonly Module[] = [kmemModule, vmemModule, threadModule, cpuModule, panicModule, procModule];
+export const illumosModules: readonly Module[] = [kmemModule, vmemModule, threadModule, cpuModule, panicModule, procModule, taskqModule];

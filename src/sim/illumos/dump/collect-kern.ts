@@ -32,6 +32,7 @@ import { TS_FREE, TS_ONPROC, type Frame, type KThread } from '../../machine/thre
 import type { Kmem } from '../kmem/kmem.js';
 import { kernelObject } from '../kern/kobj.js';
 import { session0, zone0 } from '../kern/proc.js';
+import { taskqOfThread, taskqOffset, taskqs } from '../kern/taskq.js';
 import type { Proc } from '../../machine/thread.js';
 
 /** A global variable to describe: name, size, value (a Kva when ptr). */
@@ -186,6 +187,7 @@ export function collectKernel(
     t_disp_time: 'i64',
     t_next: 'u64',
     t_prev: 'u64',
+    t_taskq: 'u64',
   });
   const fr = formatTable('frames');
   const n = k.threads.length;
@@ -224,6 +226,7 @@ export function collectKernel(
       t_disp_time: BigInt(Math.trunc(t.dispTime / 10_000_000)),
       t_next: A(k.threads[(i + 1) % n]!.addr),
       t_prev: A(k.threads[(i - 1 + n) % n]!.addr),
+      t_taskq: A(taskqOfThread(t)?.addr ?? 0),
     });
     // innermost first; the outermost frame (thread_start) closes the chain
     // a free interrupt thread has nothing on its stack
@@ -245,6 +248,7 @@ export function collectKernel(
   });
   add(th.build());
   add(fr.build());
+  collectTaskqs(k, A, add);
 
   const PID = 0xf00;
   const pr = new TableBuilder('proc_t', {
@@ -398,4 +402,60 @@ function addStacks(stacks: StackTable, A: (k: Kva) => bigint, add: (t: Table) =>
   const sb = formatTable('stacks');
   for (const s of stacks.stacks) sb.add({ pcs: s.map(A) });
   add(sb.build());
+}
+
+/**
+ * Every taskq_t taskq_create() made: its name, flags, threads and counters;
+ * tq_task, the list head of queued entries, points at itself when nothing is
+ * queued (taskq_ent_walk_init() stops there).
+ */
+function collectTaskqs(k: Kernel, A: (k: Kva) => bigint, add: (t: Table) => void): void {
+  const tt = new TableBuilder('taskq_t', {
+    addr: 'u64',
+    tq_name: 'str',
+    tq_pri: 'i32',
+    tq_flags: 'u32',
+    tq_active: 'i32',
+    tq_nthreads: 'i32',
+    tq_nthreads_target: 'i32',
+    tq_nthreads_max: 'i32',
+    tq_minalloc: 'i32',
+    tq_maxalloc: 'i32',
+    'tq_task.tqent_next': 'u64',
+    'tq_task.tqent_prev': 'u64',
+    tq_instance: 'u32',
+    tq_thread: 'u64',
+    tq_proc: 'u64',
+    tq_totaltime: 'i64',
+    tq_tasks: 'u64',
+    tq_executed: 'u64',
+    tq_maxtasks: 'i32',
+  });
+  const head = taskqOffset('tq_task');
+  for (const tq of taskqs(k)) {
+    tt.add({
+      addr: A(tq.addr),
+      tq_name: tq.name,
+      tq_pri: tq.pri,
+      tq_flags: tq.flags >>> 0,
+      tq_active: tq.active,
+      tq_nthreads: tq.threads.length,
+      tq_nthreads_target: tq.threads.length,
+      tq_nthreads_max: tq.nthreadsMax,
+      tq_minalloc: tq.minalloc,
+      tq_maxalloc: tq.maxalloc,
+      'tq_task.tqent_next': A(tq.addr + head),
+      'tq_task.tqent_prev': A(tq.addr + head),
+      // taskq_create() (not _instance): instance -1
+      tq_instance: 0xffffffff,
+      // a one-thread queue keeps its thread in tq_thr._tq_thread
+      tq_thread: tq.nthreadsMax === 1 && tq.threads[0] ? A(tq.threads[0].addr) : 0n,
+      tq_proc: A(k.procs[0]!.addr),
+      tq_totaltime: BigInt(tq.totaltime),
+      tq_tasks: BigInt(tq.tasks),
+      tq_executed: BigInt(tq.executed),
+      tq_maxtasks: tq.maxtasks,
+    });
+  }
+  add(tt.build());
 }
