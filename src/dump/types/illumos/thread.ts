@@ -5,6 +5,14 @@
 import type { CtfBuilder } from '../../ctf.js';
 
 export function declareThreadTypes(b: CtfBuilder): void {
+  // base.ts's lock and list types, when these layouts are declared on their own (test fixtures)
+  if (!b.structs.has('kcondvar_t')) b.struct('kcondvar_t', undefined, [['_opaque', 'ushort_t']]);
+  if (!b.structs.has('kmutex_t')) b.struct('kmutex_t', undefined, [['_opaque', 'void *[1]']]);
+  if (!b.structs.has('list_node_t'))
+    b.struct('list_node_t', 'struct list_node', [
+      ['list_next', 'struct list_node *'],
+      ['list_prev', 'struct list_node *'],
+    ]);
   b.struct('sobj_ops_t', 'struct _sobj_ops', [
     ['sobj_type', 'int'],
     ['sobj_owner', 'void *'],
@@ -101,7 +109,6 @@ export function declareThreadTypes(b: CtfBuilder): void {
     'r_r12', 'r_r13', 'r_r14', 'r_r15', '__r_fsbase', '__r_gsbase', 'r_ds', 'r_es', 'r_fs', 'r_gs', 'r_trapno',
     'r_err', 'r_rip', 'r_cs', 'r_rfl', 'r_rsp', 'r_ss',
   ].map((m): [string, string] => [m, 'long']));
-  if (!b.structs.has('kcondvar_t')) b.struct('kcondvar_t', undefined, [['_opaque', 'ushort_t']]);
   b.struct('struct pid', undefined, [['pid_id', 'pid_t']]);
   // sys/user.h: the open-file table, an array of uf_entry_t flist_grow() allocates
   b.struct('uf_info_t', 'struct uf_info', [

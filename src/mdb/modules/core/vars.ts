@@ -18,10 +18,10 @@ last value a / or = format printed. $v is ::vars -n.
 EXAMPLES
   > panic_thread>p
   > <p=K
-                  fffffffffbc136c0
+                  fffffffffbc136c8
   > ::vars
-  0 = fffffffffbc136c0
-  p = fffffffffbc136c0`,
+  0 = fffffffffbc136c8
+  p = fffffffffbc136c8`,
   options: { n: flag('only variables with non-zero values'), p: flag('print as commands that recreate them') },
   run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();

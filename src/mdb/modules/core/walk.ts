@@ -26,9 +26,8 @@ EXAMPLES
   0xfffffffffbe02700
   0xfffffffffbe03280
   > ::kmem_cache -n zio_cache | ::walk kmem
-  0xffffff01c0b1c368
-  0xffffff01c0b206b8
-  0xffffff01c0b28398
+  0xffffff01c0b36d10
+  0xffffff01c0b4aa20
   ...
   > ::walk cpu c | ::print cpu_t cpu_id
   cpu_id = 0

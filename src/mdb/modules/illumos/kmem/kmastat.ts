@@ -145,7 +145,7 @@ EXAMPLES
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
   kmem_magazine_1               16      0      0          0B         0     0
-  kmem_magazine_3               32    141    186      12288B       141     0
+  kmem_magazine_3               32    143    186      12288B       143     0
   ...
   > ::kmastat -m
   cache                        buf    buf    buf    memory     alloc alloc

@@ -76,7 +76,7 @@ OPTIONS
 EXAMPLES
   > kmem_failure_log::kmem_log
   CPU ADDR             BUFADDR                 TIMESTAMP THREAD
-    1 ffffff01c0a27780 0000000000000000        12a3b6762 ffffff01c0a4c020
+    3 ffffff01c0a27a80 0000000000000000        12bf2f75a ffffff01c0a4cd40
   ...
 `,
   options: { b: flag('the address is a buffer: print the transactions on it') },

@@ -92,20 +92,20 @@ EXAMPLES
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   5        1       105         7   6.7%
-    4 complete (21), 1 partial: 14
+  kmem_alloc_128                   5        1       105        13  12.4%
+    4 complete (21), 1 partial: 8
 
   > ::kmem_slabs -N kmem_alloc_128 -b 4
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   5        1       105         7   6.7%
+  kmem_alloc_128                   5        1       105        13  12.4%
 
     Allocated
       Buffers  ------------------ Distribution ------------------ Slabs
            21 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@           4
-        14-20 |@@@@@@@@@@                                         1
-         7-13 |                                                   0
+        14-20 |                                                   0
+         7-13 |@@@@@@@@@@                                         1
           1-6 |                                                   0`,
   options: {
     v: flag('list the allocated buffer count of each partial slab'),

@@ -259,13 +259,13 @@ OPTIONS
 
 EXAMPLES
   > kmem_flags::whatis
-  fffffffffbc13688 is kmem_flags, in genunix's data segment
+  fffffffffbc13690 is kmem_flags, in genunix's data segment
   > ffffff01c0a4af00::whatis
-  ffffff01c0a4af00 is ffffff01c0a4ae88+78, freed from process_cache:
+  ffffff01c0a4af00 is ffffff01c0a4ae78+88, freed from dmu_buf_impl_t:
               ADDR          BUFADDR        TIMESTAMP           THREAD
                               CACHE          LASTLOG         CONTENTS
-  ffffff01c0a71580 ffffff01c0a4ae88                0                0
-                   ffffff01c0038a80                0                0
+  ffffff01c0a755e8 ffffff01c0a4ae78                0                0
+                   ffffff01c0a6f000                0                0
   > ffffff01c0035390::whatis
   ffffff01c0035390 is ffffff01c0035380+10, allocated from the kmem_cache vmem arena
   > 1234::whatis

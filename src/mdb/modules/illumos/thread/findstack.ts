@@ -53,10 +53,10 @@ EXAMPLES
   mdb: couldn't read thread at ffffff01c0a4a100
   ...
   > *panic_thread::findstack -v
-  stack pointer for thread ffffff01c0a4c020 (txg_sync_thread()): ffffff0008af6410
-  [ ffffff0008af6410 vpanic() ]
-    ffffff0008af64d0 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
-    ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c003f380, 4)
+  stack pointer for thread ffffff01c0a4cd40 (ld/1): ffffff0008b5ef90
+  [ ffffff0008b5ef90 vpanic() ]
+    ffffff0008b5f050 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
+    ffffff0008b5f110 kmem_cache_alloc+0x1b7(ffffff01c0a68380, 4)
   ...
   > ::stacks -m blkdev | ::findstack`,
   options: { v: flag('print the arguments of each frame') },

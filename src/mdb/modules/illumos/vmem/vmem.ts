@@ -44,13 +44,13 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  fffffffffbc00070 heap                     68694016  68719476736      3910     0
-  fffffffffbc00c78   vmem_metadata           1433600      1441792       101     0
-  fffffffffbc01880     vmem_seg              1359872      1359872        83     0
+  fffffffffbc00070 heap                     69259264  68719476736      4131     0
+  fffffffffbc00c78   vmem_metadata           1449984      1572864       102     0
+  fffffffffbc01880     vmem_seg              1376256      1376256        84     0
   ...
   > *kmem_firewall_arena::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  ffffff01c0005000     kmem_firewall         1798144      1798144      3449    32`,
+  ffffff01c0005000     kmem_firewall         1757184      1757184      3660    36`,
   options: {},
   input: 'vmem_t',
   walker: 'vmem',
