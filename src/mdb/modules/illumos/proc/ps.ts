@@ -71,7 +71,7 @@ export function psLines(ctx: DcmdContext, p: ProcRec, o: PsOpts): { text: string
 
 export default defineDcmd({
   name: 'ps',
-  synopsis: '[-fltz]',
+  synopsis: '?[-fltz]',
   address: 'optional',
   summary: 'list processes (and associated thr,lwp)',
   help: `Prints one line per process, walking \`proc\` (p0 first, then each

@@ -9,7 +9,7 @@ import { nproc, procRoot, readProc, walkProcs, type ProcRec } from './helpers.js
 
 export default defineDcmd({
   name: 'ptree',
-  synopsis: '',
+  synopsis: '?',
   address: 'optional',
   summary: 'print process tree',
   help: `Prints every process from p0 down, depth first: the proc_t and
