@@ -87,7 +87,8 @@ export function* initThread(k: Kernel, init: Proc): KGen<void> {
   const pidlock = kernelObject(k, 'genunix', 'pidlock', 8).addr;
   const f0 = k.enter(sysSyscall, 0);
   const f1 = k.enter(waitsys, 0, P_ALL, 0, UINFOP, WEXITED_WTRAPPED);
-  const f2 = k.enter(waitid, 0, P_ALL, 0, f1.fp - 0x80, WEXITED_WTRAPPED);
+  // ip: the k_siginfo_t in waitsys()'s frame
+  const f2 = k.enter(waitid, 0b100, P_ALL, 0, f1.fp - 0x40, WEXITED_WTRAPPED);
   for (;;) yield* sleepThrough(k, [[cvWaitSigSwap, 0b11, cv, pidlock], [cvWaitSigSwapCore, 0b11, cv, pidlock, 0]], cv);
   k.leave(f2);
   k.leave(f1);

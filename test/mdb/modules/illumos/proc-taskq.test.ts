@@ -11,6 +11,20 @@ import { createSession } from '../../../../src/mdb/session.js';
 import { toAddr } from '../../../../src/sim/machine/platform.js';
 import { taskqs } from '../../../../src/sim/illumos/kern/taskq.js';
 import { SEXECED, SSYS, USER_PFLAGS } from '../../../../src/sim/illumos/kern/proc.js';
+import type { DumpModel, ScalarColumn, Table } from '../../../../src/dump/format.js';
+
+/** The model with one proc_t member of one process changed (a corrupt pointer). */
+function withProcMember(m: DumpModel, procAddr: bigint, member: string, value: bigint): DumpModel {
+  const tables = m.tables.map((t): Table => {
+    if (t.name !== 'proc_t') return t;
+    const addrs = (t.columns['addr'] as ScalarColumn).values as BigUint64Array;
+    const col = t.columns[member] as ScalarColumn;
+    const values = (col.values as BigUint64Array).slice();
+    values[addrs.indexOf(procAddr)] = value;
+    return { ...t, columns: { ...t.columns, [member]: { ...col, values } } };
+  });
+  return { ...m, tables };
+}
 
 const r = simulate('illumos-2911', { sets: [], fixes: [] });
 const k = r.sys.k;
@@ -89,6 +103,26 @@ describe('the proc walker and ::ps', () => {
         `\tT  ${hex(t.addr)} <TS_SLEEP>\n` +
         `\tL  ${hex(lwp)} ID: 1\n`,
     );
+  });
+});
+
+describe('a corrupt process tree', () => {
+  it('a p_sibling loop ends the walk instead of looping (each process at most once)', async () => {
+    const init = k.procs[1]!;
+    const last = init.children[init.children.length - 1]!;
+    const bad = createSession(withProcMember(r.model, A(last.addr), 'p_sibling', A(init.children[0]!.addr)), 'bad.dump');
+    const res = await bad.execute('::walk proc');
+    const walked = res.output.trim().split('\n');
+    expect(new Set(walked).size).toBe(walked.length);
+    expect(walked.length).toBe(k.procs.length);
+  });
+
+  it('an unreadable p_child is skipped with the rest of the tree walked', async () => {
+    const pageout = k.procs[2]!;
+    const bad = createSession(withProcMember(r.model, A(pageout.addr), 'p_child', 0x10n), 'bad.dump');
+    const res = await bad.execute('::ptree');
+    expect(res.ok).toBe(true);
+    expect(res.output.trim().split('\n')).toHaveLength(k.procs.length);
   });
 });
 
