@@ -23,7 +23,14 @@ pointer, as $C does.
 
 EXAMPLES
   > ::cpustack
-  > ::cpustack -c 0`,
+  vpanic(fffffffffbe05a00, ffffff0008b5f020)
+  assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
+  kmem_cache_alloc+0x1b7(ffffff01c0a68380, 4)
+  bd_xfer_alloc+0xaa(ffffff01c0a45008, ffffff01c4074780, fffffffffb80f930, 4)
+  ...
+  > ::cpustack -v -c 0
+  ffffff0008ad4f90 idle+0xad()
+  ffffff0008ad4ff0 thread_start+8()`,
   options: {
     v: flag('print each frame pointer, as $C does'),
     c: uint('cpuid', 'the CPU by id'),

@@ -18,7 +18,13 @@ Given a proc_t, prints its ancestors from p0 down, then the process and its
 descendants.
 
 EXAMPLES
-  > ::ptree`,
+  > ::ptree
+  fffffffffbe00000  sched
+       ffffff01c0a421a0  pageout
+       ffffff01c0a42008  init
+            ffffff01c0a55808  ld
+            ffffff01c0a55670  ld
+  ...`,
   options: {},
   input: 'proc_t',
   run(ctx, addr, _opts, args) {

@@ -56,7 +56,18 @@ OPTIONS
 
 EXAMPLES
   > ::taskq
-  > ::taskq -T`,
+  ADDR             NAME                             ACT/THDS Q'ED  MAXQ INST
+  ffffff01c0a44008 kmem_taskq                         0/   1    0     1    -
+  > ::taskq -T
+  ADDR             NAME                             ACT/THDS Q'ED  MAXQ INST
+  ffffff01c0a44008 kmem_taskq                         0/   1    0     1    -
+      THREAD           STATE    SOBJ                COUNT
+      ffffff01c0a4c1e0 SLEEP    CV                      1
+                       swtch+0xc7
+                       cv_wait+0x47
+                       taskq_thread_wait+0xc1
+                       taskq_thread+0x79
+                       thread_start+8`,
   options: {
     a: flag('only taskqs with active threads or queued tasks'),
     t: flag('display active thread stacks in each taskq'),
