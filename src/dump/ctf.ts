@@ -33,6 +33,7 @@ const FIXED: Readonly<Record<string, number>> = nameTable({
   int32_t: 4,
   id_t: 4,
   pid_t: 4,
+  zoneid_t: 4,
   pri_t: 2,
   processorid_t: 4,
   'unsigned int': 4,

@@ -27,6 +27,8 @@ import type { Scenario } from '../scenario/schema.js';
 import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
 import { buildJob, kernTablesInit, readerJob, userCachesCreate, userProcCreate, type KernTables, type LoadStats, type UserProc } from './workload.js';
 import { MSGSYS_MODULE, msgInit, msgReceiver, msgSender, type MsgState } from './ipc/msg.js';
+import { taskqAddThread } from './kern/taskq.js';
+import { initThread, setsid, SSYS, SYSPROC_PFLAGS, USER_PFLAGS } from './kern/proc.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
 const SIZEOF_KMEM_DEFRAG = 0xb8;
@@ -113,6 +115,10 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     if (!p || !pid) throw new Error('simulator: no memory for a process at boot');
     return { addr: p.addr, pidAddr: pid.addr };
   };
+  // main(): p0 is sched (SSYS); it forks init first, so init is pid 1
+  const p0 = k.procs[0]!;
+  p0.flag = SSYS;
+  const initProc = k.newProc('init', '/sbin/init', p0, USER_PFLAGS);
   const vm = vmCreate(k, ps, km);
   // kmem_thread_init() → kmem_move_init(): the consolidator's caches, on
   // kmem_msb like kmem's own metadata (sizeof (kmem_defrag_t), (kmem_move_t))
@@ -149,14 +155,16 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   // dnlc_init(), fifoinit(): where the jobs' system calls leave objects
   const kt = kernTablesInit(k, km);
   const stats: LoadStats = { syscalls: 0, faults: 0, jobsExited: 0 };
-  const p0 = k.procs[0]!;
-  const pageoutProc = k.newProc('pageout', 'pageout');
+  const pageoutProc = k.newProc('pageout', 'pageout', p0, SYSPROC_PFLAGS);
   vmPageoutProc(vm, ps, pageoutProc.addr);
   k.noMemWaitProcs.add(pageoutProc);
   k.daemons.add(k.threadCreate(p0, txgSyncStart, () => txgSyncThread(k, tx), 60));
   const t = k.threadCreate(pageoutProc, pageoutStart, () => pageoutThread(k, km, ps, vm), 98);
   k.daemons.add(t);
-  k.daemons.add(k.threadCreate(p0, taskqStart, () => kmemTaskqThread(k, km, vm), 99));
+  // taskq_create() → thread_create(taskq_thread, tq): the kmem taskq's one thread
+  const tqThread = k.threadCreate(p0, taskqStart, () => kmemTaskqThread(k, km, vm), 99);
+  taskqAddThread(vm.tq, tqThread);
+  k.daemons.add(tqThread);
   disks.forEach((dev, i) => {
     const it = k.threadCreate(p0, intrStart, () => vioblkIntrThread(k, dev), 109);
     it.intr = true;
@@ -166,15 +174,27 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   const workers: KThread[] = [];
   const ucaches = userCachesCreate(km, zfs.caches.cred, zfs.caches.vn);
   const user = new Map<KThread, UserProc>();
+  {
+    const u = userProcCreate(km, ucaches, initProc.addr);
+    const th = k.threadCreate(initProc, lwpRtt, () => initThread(k, initProc), 59, true);
+    user.set(th, u);
+    k.daemons.add(th);
+  }
+  // the load's processes: init's children, each leading its own session (setsid())
+  const userProc = (comm: string, psargs: string) => {
+    const proc = k.newProc(comm, psargs, initProc, USER_PFLAGS);
+    setsid(k, km, proc);
+    return proc;
+  };
   for (let j = 0; j < sc.build.jobs; j++) {
-    const proc = k.newProc('make', 'make');
+    const proc = userProc('make', 'make');
     const u = userProcCreate(km, ucaches, proc.addr, { fd4: tx.file! });
     const th = k.threadCreate(proc, lwpRtt, (me) => buildJob(k, km, vm, tx, kt, sc, me, u, stats), 59, true);
     user.set(th, u);
     workers.push(th);
   }
   for (let j = 0; j < sc.reader.threads; j++) {
-    const proc = k.newProc('ld', 'ld');
+    const proc = userProc('ld', 'ld');
     // the file it reads: object numbers of a dataset's first plain files
     const file = zfsOpen(zfs, 8 + j);
     const u = userProcCreate(km, ucaches, proc.addr, { fd3: file });
@@ -188,13 +208,13 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     msg = msgInit(k, km, ipc.queues, ipc.qmax, fixes);
     const ms = msg;
     for (let j = 0; j < ipc.senders; j++) {
-      const proc = k.newProc('msgsend', `msgsend -q ${ipc.queues}`);
+      const proc = userProc('msgsend', `msgsend -q ${ipc.queues}`);
       const u = userProcCreate(km, ucaches, proc.addr);
       const th = k.threadCreate(proc, lwpRtt, (me) => msgSender(ms, me, ipc.msg_max, ipc.think_us), 59, true);
       user.set(th, u);
     }
     for (let j = 0; j < ipc.receivers; j++) {
-      const proc = k.newProc('msgrecv', `msgrecv -q ${ipc.queues}`);
+      const proc = userProc('msgrecv', `msgrecv -q ${ipc.queues}`);
       const pct = { fault: ipc.fault_pct, snap: ipc.snap_pct, rmid: ipc.rmid_pct };
       const u = userProcCreate(km, ucaches, proc.addr);
       const th = k.threadCreate(proc, lwpRtt, (me) => msgReceiver(ms, me, pct, ipc.think_us), 59, true);
@@ -202,7 +222,7 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     }
   }
   if (sc.operator.dump_at_s > 0) {
-    const proc = k.newProc('reboot', 'reboot -d');
+    const proc = userProc('reboot', 'reboot -d');
     const u = userProcCreate(km, ucaches, proc.addr);
     const th = k.threadCreate(proc, lwpRtt, () => operatorRebootDump(k, sc.operator.dump_at_s * 1e9), 59, true);
     user.set(th, u);

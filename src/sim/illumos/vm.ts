@@ -15,9 +15,9 @@ import { func } from '../machine/symbols.js';
 import type { KGen } from '../machine/thread.js';
 import { kmemReapAll, kmemReapRequest, kmemUpdate, type Kmem } from './kmem/kmem.js';
 import { pageFreeAnon, type PageSupply } from './vmem/page.js';
-import { runNoSleep } from '../machine/sync.js';
-import { kmemCacheAlloc, kmemCacheCreate, KM_NOSLEEP } from './kmem/kmem.js';
+import { kmemCacheCreate } from './kmem/kmem.js';
 import { cvWaitOn } from './kern/condvar.js';
+import { sizeofTaskq, taskqCreate, taskqDispatch, taskqOffset, taskqRunDone, taskqRunStart, TASKQ_PREPOPULATE, type Taskq } from './kern/taskq.js';
 
 const pageout = func('genunix', 'pageout', 0x260);
 const pageout_scanner = func('genunix', 'pageout_scanner', 0x3b0);
@@ -32,14 +32,14 @@ export interface AnonOwner {
   resident: number;
 }
 
-/** sizeof (taskq_t) and the offsets of tq_lock and tq_dispatch_cv (amd64, 2012) */
-const SIZEOF_TASKQ = 0x1a0;
-const TQ_LOCK = 0x0;
-const TQ_DISPATCH_CV = 0x48;
+/** minclsyspri, and INT_MAX for kmem_taskq's maxalloc */
+const MINCLSYSPRI = 60;
+const INT_MAX = 0x7fffffff;
 
 export interface Vm {
   pageoutCv: number;
   /** the kmem taskq (taskq_create() takes it from taskq_cache), its dispatch cv and lock */
+  tq: Taskq;
   taskq: number;
   taskqCv: number;
   /** pageout_mutex, which pageout() holds around its cv_wait() */
@@ -52,11 +52,11 @@ export interface Vm {
 
 export function vmCreate(k: Kernel, ps: PageSupply, km: Kmem): Vm {
   // taskq_init(): taskq_cache; kmem_init() → kmem_taskq = taskq_create("kmem_taskq", ...)
-  const tqCache = kmemCacheCreate(km, { name: 'taskq_cache', bufsize: SIZEOF_TASKQ, align: 8 });
-  const tq = runNoSleep(kmemCacheAlloc(km, tqCache, KM_NOSLEEP), 'taskq_create');
-  if (!tq) throw new Error('simulator: no memory for kmem_taskq at boot');
+  const tqCache = kmemCacheCreate(km, { name: 'taskq_cache', bufsize: sizeofTaskq(), align: 8 });
+  // kmem_taskq = taskq_create("kmem_taskq", 1, minclsyspri, 300, INT_MAX, TASKQ_PREPOPULATE)
+  const tq = taskqCreate(k, km, tqCache, 'kmem_taskq', 1, MINCLSYSPRI, 300, INT_MAX, TASKQ_PREPOPULATE);
   const pageoutMutex = k.sym.object('genunix', 'pageout_mutex', 8).addr;
-  return { pageoutCv: 0, taskq: tq.addr, taskqCv: tq.addr + TQ_DISPATCH_CV, pageoutMutex, owners: new Set(), pagedOut: 0, scans: 0 };
+  return { pageoutCv: 0, tq, taskq: tq.addr, taskqCv: tq.addr + taskqOffset('tq_dispatch_cv'), pageoutMutex, owners: new Set(), pagedOut: 0, scans: 0 };
 }
 
 /**
@@ -87,7 +87,11 @@ export function* pageoutThread(k: Kernel, km: Kmem, ps: PageSupply, vm: Vm): KGe
     const fs = k.enter(schedpaging, 0);
     if (ps.freemem < ps.lotsfree + ps.needfree && budget > 0) {
       const fr = k.enter(kmem_reap_fn, 0);
-      if (kmemReapRequest(km)) k.cvSignal(vm.taskqCv);
+      // kmem_reap() → taskq_dispatch(kmem_taskq, kmem_reap_start, ...)
+      if (kmemReapRequest(km)) {
+        taskqDispatch(vm.tq);
+        k.cvSignal(vm.taskqCv);
+      }
       k.leave(fr);
       const fsc = k.enter(pageout_scanner, 0);
       vm.scans++;
@@ -122,15 +126,23 @@ export function* kmemTaskqThread(k: Kernel, km: Kmem, vm: Vm): KGen<void> {
     const wait = Math.max(1, km.reapIntervalNs - (k.now - lastUpdate));
     // taskq_thread_wait(tq, &tq->tq_lock, &tq->tq_dispatch_cv, &cprinfo, -1) → cv_wait(); the
     // timeout stands for kmem_update()'s callout dispatching kmem_cache_update to the taskq
-    const tw: [typeof taskq_thread_wait, number, ...number[]] = [taskq_thread_wait, 0b1111, vm.taskq, vm.taskq + TQ_LOCK, vm.taskqCv, k.curthread!.frames[k.curthread!.frames.length - 1]!.fp - 0x40, -1];
-    yield* cvWaitOn(k, vm.taskqCv, vm.taskq + TQ_LOCK, wait, [tw]);
+    const tw: [typeof taskq_thread_wait, number, ...number[]] = [taskq_thread_wait, 0b1111, vm.taskq, vm.taskq + taskqOffset('tq_lock'), vm.taskqCv, k.curthread!.frames[k.curthread!.frames.length - 1]!.fp - 0x40, -1];
+    yield* cvWaitOn(k, vm.taskqCv, vm.taskq + taskqOffset('tq_lock'), wait, [tw]);
     if (k.now - lastUpdate >= km.reapIntervalNs) {
+      // kmem_update()'s callout dispatched kmem_cache_update's task
+      taskqDispatch(vm.tq);
+      const t0 = k.now + taskqRunStart(vm.tq);
       const fu = k.enter(kmem_update, 0);
       kmemUpdate(km);
       k.leave(fu);
+      taskqRunDone(vm.tq, k.now - t0);
       lastUpdate = k.now;
     }
-    if (km.reaping) kmemReapAll(km);
+    if (km.reaping) {
+      const t0 = k.now + taskqRunStart(vm.tq);
+      kmemReapAll(km);
+      taskqRunDone(vm.tq, k.now - t0);
+    }
   }
   k.leave(f0);
 }

@@ -217,9 +217,16 @@ export class Kernel {
     return hexAddr(this.p, kva);
   }
 
-  newProc(comm: string, psargs: string): Proc {
+  /**
+   * A new process (cfork()): a child of `parent` (p0 unless told), in its
+   * parent's process group and session, linked first among its siblings.
+   */
+  newProc(comm: string, psargs: string, parent: Proc | null = this.procs[0] ?? null, flag = 0): Proc {
     const at = this.procAlloc ? this.procAlloc() : { addr: this.bootAlloc(0x1000) };
-    const proc: Proc = { ...at, pid: this.nextPid++, comm, psargs };
+    const proc = { ...at, pid: this.nextPid++, comm, psargs, parent, children: [], flag, start: this.now } as Omit<Proc, 'pgrpLeader' | 'sessLeader'> as Proc;
+    proc.pgrpLeader = parent ? parent.pgrpLeader : proc;
+    proc.sessLeader = parent ? parent.sessLeader : proc;
+    if (parent) parent.children.unshift(proc);
     this.procs.push(proc);
     return proc;
   }

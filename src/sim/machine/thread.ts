@@ -61,6 +61,19 @@ export interface Proc {
   comm: string;
   /** u_psargs */
   psargs: string;
+  /** p_parent: the process that forked this one (cfork()); null for p0 */
+  parent: Proc | null;
+  /** p_child: its children, newest first, as cfork() links them through p_sibling */
+  children: Proc[];
+  /** the leaders whose pids are this process's process group and session (p_pgidp, p_sessp->s_sidp) */
+  pgrpLeader: Proc;
+  sessLeader: Proc;
+  /** hrtime at cfork() (u_start) */
+  start: number;
+  /** p_flag (sys/proc.h SSYS, SEXECED ...), as the kernel's code paths set it */
+  flag: number;
+  /** the sess_t a session leader's setsid() allocated (sess_create()); p0's is session0 */
+  sessAddr?: Kva;
 }
 
 export interface KThread {

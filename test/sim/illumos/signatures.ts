@@ -28,6 +28,7 @@ export const SIG = new Map<string, string>(
     cstatat: 'nuunn', lookupnameat: 'unnnsk', fop_lookup: 'ksssnk', zfs_lookup: 'ksssnk', dnlc_enter: 'ksk',
     closeandsetf: 'nn', closef: 'k', fop_close: 'knnnkn', rexit: 'n', exit: 'nn', proc_exit: 'nn',
     intr_thread: '', vioblk_int_handler: 'kn', zio_create: 'knnnnn', zio_add_child: 'kk',
+    zio_write_compress: 'k', waitsys: 'nnun', waitid: 'nnsn', cv_wait_sig_swap: 'kk', cv_wait_sig_swap_core: 'kkk',
   }),
 );
 

@@ -117,8 +117,8 @@ EXAMPLES
   }
   > *panic_thread::print -t kthread_t t_state t_pri t_procp
   uint_t t_state = 4
-  pri_t t_pri = 0x3c
-  struct proc *t_procp = 0xfffffffffbe00000
+  pri_t t_pri = 0x3b
+  struct proc *t_procp = 0xffffff01c0a551a8
   > ::walk kmem_cache | ::print kmem_cache_t cache_name
   cache_name = [ "kmem_magazine_1" ]
   cache_name = [ "kmem_magazine_3" ]

@@ -8,5 +8,7 @@ import { vmemModule } from './vmem/index.js';
 import { threadModule } from './thread/index.js';
 import { cpuModule } from './cpu/index.js';
 import { panicModule } from './panic/index.js';
+import { procModule } from './proc/index.js';
+import { taskqModule } from './taskq/index.js';
 
-export const illumosModules: readonly Module[] = [kmemModule, vmemModule, threadModule, cpuModule, panicModule];
+export const illumosModules: readonly Module[] = [kmemModule, vmemModule, threadModule, cpuModule, panicModule, procModule, taskqModule];

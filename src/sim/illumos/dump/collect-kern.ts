@@ -31,6 +31,9 @@ import type { StackTable } from '../../machine/stacks.js';
 import { TS_FREE, TS_ONPROC, type Frame, type KThread } from '../../machine/thread.js';
 import type { Kmem } from '../kmem/kmem.js';
 import { kernelObject } from '../kern/kobj.js';
+import { session0, zone0 } from '../kern/proc.js';
+import { taskqOfThread, taskqOffset, taskqs } from '../kern/taskq.js';
+import type { Proc } from '../../machine/thread.js';
 
 /** A global variable to describe: name, size, value (a Kva when ptr). */
 export interface GlobalVar {
@@ -145,6 +148,10 @@ export function collectKernel(
     } else value = g.ptr ? A(Number(g.value)) : BigInt.asUintN(64, BigInt(g.value));
     gt.add({ addr: A(o.addr), size: g.size, value });
   }
+  // zone0's zone_name; session0 and zone0 are globals, laid out before the symbol table is written
+  const globalName = k.kstring('global');
+  const sess0 = session0(k);
+  const z0 = zone0(k);
   for (const [text, a] of k.kstrings) st.add({ addr: A(a), text });
   // dump_osimage_uuid (char [37]): the OS image's UUID, which dumpsys() copies
   // into the dump header and mdb's ::status prints as "image uuid:"
@@ -186,6 +193,7 @@ export function collectKernel(
     t_disp_time: 'i64',
     t_next: 'u64',
     t_prev: 'u64',
+    t_taskq: 'u64',
   });
   const fr = formatTable('frames');
   const n = k.threads.length;
@@ -224,6 +232,7 @@ export function collectKernel(
       t_disp_time: BigInt(Math.trunc(t.dispTime / 10_000_000)),
       t_next: A(k.threads[(i + 1) % n]!.addr),
       t_prev: A(k.threads[(i - 1 + n) % n]!.addr),
+      t_taskq: A(taskqOfThread(t)?.addr ?? 0),
     });
     // innermost first; the outermost frame (thread_start) closes the chain
     // a free interrupt thread has nothing on its stack
@@ -245,6 +254,7 @@ export function collectKernel(
   });
   add(th.build());
   add(fr.build());
+  collectTaskqs(k, A, add);
 
   const PID = 0xf00;
   const pr = new TableBuilder('proc_t', {
@@ -253,25 +263,58 @@ export function collectKernel(
     p_as: 'u64',
     p_cred: 'u64',
     p_ppid: 'i32',
+    p_parent: 'u64',
+    p_child: 'u64',
+    p_sibling: 'u64',
+    p_psibling: 'u64',
+    p_sessp: 'u64',
     p_pidp: 'u64',
+    p_pgidp: 'u64',
+    p_flag: 'u32',
+    p_zone: 'u64',
     p_tlist: 'u64',
+    'p_user.u_start.tv_sec': 'i64',
+    'p_user.u_start.tv_nsec': 'i64',
     'p_user.u_comm': 'str',
     'p_user.u_psargs': 'str',
     'p_user.u_finfo.fi_nfiles': 'i32',
     'p_user.u_finfo.fi_list': 'u64',
   });
   const pid = new TableBuilder('struct pid', { addr: 'u64', pid_id: 'i32' });
+  const pidOf = (p: Proc): bigint => A(p.pidAddr ?? p.addr + PID);
+  // p0's session is session0; a setsid() caller's is the sess_t sess_create() allocated
+  const sessOf = (p: Proc): Kva => p.sessLeader.sessAddr ?? sess0;
+  const sess = new TableBuilder('sess_t', { addr: 'u64', s_ref: 'u32', s_sidp: 'u64', s_cnt: 'i32' });
+  const cred = new TableBuilder('cred_t', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_gid: 'u32', cr_ruid: 'u32', cr_rgid: 'u32', cr_suid: 'u32', cr_sgid: 'u32', cr_zone: 'u64' });
+  for (const leader of k.procs.filter((p) => p.sessLeader === p)) {
+    const members = k.procs.filter((p) => p.sessLeader === leader).length;
+    sess.add({ addr: A(sessOf(leader)), s_ref: members, s_sidp: pidOf(leader), s_cnt: members });
+  }
   for (const proc of k.procs) {
     const first = k.threads.find((t) => t.proc === proc);
     const ut = first ? user.get(first) : undefined;
+    // crdup() of init's credentials: nothing here changes uid, so root's
+    if (ut?.cred !== undefined) cred.add({ addr: A(ut.cred), cr_ref: 1, cr_uid: 0, cr_gid: 0, cr_ruid: 0, cr_rgid: 0, cr_suid: 0, cr_sgid: 0, cr_zone: A(z0) });
+    const sibs = proc.parent ? proc.parent.children : [proc];
+    const at = sibs.indexOf(proc);
     pr.add({
       addr: A(proc.addr),
       p_stat: 2,
       p_as: A(ut ? ut.as : kas),
       p_cred: ut?.cred !== undefined ? A(ut.cred) : 0n,
-      p_ppid: proc.pid === 0 ? 0 : 1,
-      p_pidp: A(proc.pidAddr ?? proc.addr + PID),
+      p_ppid: proc.parent ? proc.parent.pid : 0,
+      p_parent: proc.parent ? A(proc.parent.addr) : 0n,
+      p_child: proc.children.length > 0 ? A(proc.children[0]!.addr) : 0n,
+      p_sibling: proc.parent && at + 1 < sibs.length ? A(sibs[at + 1]!.addr) : 0n,
+      p_psibling: proc.parent && at > 0 ? A(sibs[at - 1]!.addr) : 0n,
+      p_sessp: A(sessOf(proc)),
+      p_pidp: pidOf(proc),
+      p_pgidp: pidOf(proc.pgrpLeader),
+      p_flag: proc.flag >>> 0,
+      p_zone: A(z0),
       p_tlist: first ? A(first.addr) : 0n,
+      'p_user.u_start.tv_sec': BigInt(Math.floor(proc.start / 1e9)),
+      'p_user.u_start.tv_nsec': BigInt(Math.floor(proc.start % 1e9)),
       'p_user.u_comm': proc.comm,
       'p_user.u_psargs': proc.psargs,
       'p_user.u_finfo.fi_nfiles': ut?.flist !== undefined ? NFPCHUNK : 0,
@@ -281,6 +324,12 @@ export function collectKernel(
   }
   add(pr.build());
   add(pid.build());
+  add(sess.build());
+  add(cred.build());
+  const zt = new TableBuilder('zone_t', { addr: 'u64', zone_name: 'u64', zone_id: 'i32', zone_ref: 'u32', zone_status: 'i32' });
+  // ZONE_IS_RUNNING (sys/zone.h)
+  zt.add({ addr: A(z0), zone_name: A(globalName), zone_id: 0, zone_ref: k.procs.length, zone_status: 3 });
+  add(zt.build());
 
   const DISP0 = offsetOf(L, 'cpu_t', 'cpu_disp0');
   const cpu = new TableBuilder('cpu_t', {
@@ -359,4 +408,60 @@ function addStacks(stacks: StackTable, A: (k: Kva) => bigint, add: (t: Table) =>
   const sb = formatTable('stacks');
   for (const s of stacks.stacks) sb.add({ pcs: s.map(A) });
   add(sb.build());
+}
+
+/**
+ * Every taskq_t taskq_create() made: its name, flags, threads and counters;
+ * tq_task, the list head of queued entries, points at itself when nothing is
+ * queued (taskq_ent_walk_init() stops there).
+ */
+function collectTaskqs(k: Kernel, A: (k: Kva) => bigint, add: (t: Table) => void): void {
+  const tt = new TableBuilder('taskq_t', {
+    addr: 'u64',
+    tq_name: 'str',
+    tq_pri: 'i32',
+    tq_flags: 'u32',
+    tq_active: 'i32',
+    tq_nthreads: 'i32',
+    tq_nthreads_target: 'i32',
+    tq_nthreads_max: 'i32',
+    tq_minalloc: 'i32',
+    tq_maxalloc: 'i32',
+    'tq_task.tqent_next': 'u64',
+    'tq_task.tqent_prev': 'u64',
+    tq_instance: 'u32',
+    tq_thread: 'u64',
+    tq_proc: 'u64',
+    tq_totaltime: 'i64',
+    tq_tasks: 'u64',
+    tq_executed: 'u64',
+    tq_maxtasks: 'i32',
+  });
+  const head = taskqOffset('tq_task');
+  for (const tq of taskqs(k)) {
+    tt.add({
+      addr: A(tq.addr),
+      tq_name: tq.name,
+      tq_pri: tq.pri,
+      tq_flags: tq.flags >>> 0,
+      tq_active: tq.active,
+      tq_nthreads: tq.threads.length,
+      tq_nthreads_target: tq.threads.length,
+      tq_nthreads_max: tq.nthreadsMax,
+      tq_minalloc: tq.minalloc,
+      tq_maxalloc: tq.maxalloc,
+      'tq_task.tqent_next': A(tq.addr + head),
+      'tq_task.tqent_prev': A(tq.addr + head),
+      // taskq_create() (not _instance): instance -1
+      tq_instance: 0xffffffff,
+      // a one-thread queue keeps its thread in tq_thr._tq_thread
+      tq_thread: tq.nthreadsMax === 1 && tq.threads[0] ? A(tq.threads[0].addr) : 0n,
+      tq_proc: A(k.procs[0]!.addr),
+      tq_totaltime: BigInt(tq.totaltime),
+      tq_tasks: BigInt(tq.tasks),
+      tq_executed: BigInt(tq.executed),
+      tq_maxtasks: tq.maxtasks,
+    });
+  }
+  add(tt.build());
 }

@@ -52,6 +52,14 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     { module: 'unix', name: 'hz', size: 4, value: 100 },
     { module: 'genunix', name: 'panic_thread', size: 8, value: pr ? pr.thread.addr : 0, ptr: true },
     { module: 'genunix', name: 'panic_cpu_id', size: 4, value: pr ? pr.cpu : -1 },
+    // proc_sched = &p0, where the proc walker starts; proc_init and proc_pageout (main());
+    // nproc = max_nprocs = 10 + 16 * maxusers, maxusers = min(physmem in MB, 2048) (param.c)
+    { module: 'genunix', name: 'proc_sched', size: 8, value: k.procs[0]!.addr, ptr: true },
+    ...k.procs
+      .filter((p) => p.comm === 'init' || p.comm === 'pageout')
+      .slice(0, 2)
+      .map((p) => ({ module: 'genunix', name: `proc_${p.comm}`, size: 8 as const, value: p.addr, ptr: true })),
+    { module: 'genunix', name: 'nproc', size: 4, value: 10 + 16 * Math.min(2048, Math.floor((k.cfg.physmem * k.p.pagesize) / (1 << 20))) },
     ...(pr ? [{ module: 'genunix', name: 'panicstr', size: 8 as const, value: 0, str: pr.message }] : []),
     // panicsys() points panic_reg at the registers vpanic() saved
     { module: 'genunix', name: 'panic_reg', size: 8, value: panicRegs.get(k)?.at ?? 0, ptr: true },

@@ -10,9 +10,9 @@ const h = (v: bigint) => v.toString(16);
 const HEADER = ' ID ADDR             FLG NRUN BSPL PRI RNRN KRNRN SWITCH THREAD           PROC';
 
 describe('registration', () => {
-  it('::cpuinfo and the cpu walker are loaded and documented', () => {
+  it('::cpuinfo, ::cpustack and the cpu walker are loaded and documented', () => {
     expect(builtinModules).toContain(cpuModule);
-    expect(cpuModule.dcmds.map((d) => d.name)).toEqual(['cpuinfo']);
+    expect(cpuModule.dcmds.map((d) => d.name)).toEqual(['cpuinfo', 'cpustack']);
     expect(cpuModule.walkers.map((w) => w.name)).toEqual(['cpu']);
     expect(cpuModule.dcmds[0]!.help).toContain('EXAMPLES');
   });

@@ -1,13 +1,14 @@
 /*
- * The cpu module: ::cpuinfo and the `cpu` walker (genunix).
+ * The cpu module: ::cpuinfo, ::cpustack and the `cpu` walker (genunix).
  */
 import type { Module } from '../../../dcmd.js';
 import cpuinfo from './cpuinfo.js';
+import cpustack from './cpustack.js';
 import { cpuWalker } from './walkers.js';
 
 export const cpuModule: Module = {
   name: 'genunix',
-  dcmds: [cpuinfo],
+  dcmds: [cpuinfo, cpustack],
   walkers: [cpuWalker],
 };
 

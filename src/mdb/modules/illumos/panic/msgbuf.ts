@@ -43,9 +43,9 @@ EXAMPLES
   MESSAGE
   panic[cpu2]/thread=ffffff01c0a4e020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
 
-  ffffff0008af64d0 genunix:assfail+15 ()
-  ffffff0008af6590 genunix:kmem_cache_alloc+1b7 ()
-  ffffff0008af6600 blkdev:bd_xfer_alloc+aa ()
+  ffffff0008b5f050 genunix:assfail+15 ()
+  ffffff0008b5f110 genunix:kmem_cache_alloc+1b7 ()
+  ffffff0008b5f180 blkdev:bd_xfer_alloc+aa ()
   ...
   > ::msgbuf -v
              TIMESTAMP           LOGCTL MESSAGE

@@ -4,6 +4,7 @@
  * description ::findstack and ::threadlist print for a thread.
  */
 import type { Target } from '../../../target.js';
+import { taskqName } from '../taskq/helpers.js';
 import { bigCol, numCol, readThread, threadIndex, type KThreadInfo } from './helpers.js';
 
 /** The members of a proc_t the thread dcmds print. */
@@ -79,11 +80,14 @@ const lwpCache = new WeakMap<Target, Uint32Array>();
 /**
  * How mdb names a thread in ::findstack and ::threadlist: `tq:<taskq>` for a
  * taskq thread, `<startfunc>()` for another kernel thread, `<comm>/<lwpid>`
- * for a process's thread. The dump names no taskqs, so taskq threads read as
- * `taskq_thread()`.
+ * for a process's thread; a taskq thread is named by its t_taskq's tq_name.
  */
 export function threadDesc(target: Target, row: number): string {
   const t = readThread(target, row);
+  if (t.t_taskq !== 0n) {
+    const name = taskqName(target, t.t_taskq);
+    if (name !== undefined) return `tq:${name}`;
+  }
   const lwp = lwpIds(target)[row]!;
   if (lwp === 0) return `${target.formatAddr(t.t_startpc)}()`;
   const p = procInfo(target, t.t_procp);

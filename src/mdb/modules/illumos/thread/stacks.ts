@@ -227,7 +227,7 @@ const stateText = (g: StackGroup): string => (g.panic ? 'PANIC' : threadStateNam
 const sobjText = (ctx: DcmdContext, g: StackGroup): string => sobjTypeName(ctx.target, g.sobjOps).toUpperCase();
 
 /** The groups as mdb prints them: a header (again before each group with -a), the member line(s), the frames, a blank line. */
-function renderGroups(ctx: DcmdContext, groups: StackGroup[], all: boolean, header: boolean): string {
+export function renderGroups(ctx: DcmdContext, groups: StackGroup[], all: boolean, header: boolean): string {
   const w = ctx.pointerSize * 2;
   const pad = ' '.repeat(w);
   const head = `${'THREAD'.padEnd(w)} ${'STATE'.padEnd(8)} ${'SOBJ'.padEnd(w)} ${'COUNT'.padStart(8)}\n`;

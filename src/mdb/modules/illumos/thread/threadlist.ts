@@ -6,6 +6,7 @@
  * -i -p -b -s -d, one set per line unless -m merges them. Both walk every
  * thread when given no address.
  */
+import { taskqName } from '../taskq/helpers.js';
 import { defineDcmd, flag, table, text, type Column, type DcmdContext } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import { parseUint } from '../../../options.js';
@@ -45,7 +46,8 @@ function verboseBlock(ctx: DcmdContext, t: KThreadInfo, count: number): string {
   const target = ctx.target;
   const lines = [`${ptr0(t.addr, ps)} ${p(t.t_procp, ps)} ${p(t.t_lwp, ps)} ${String(t.t_cid >>> 0).padStart(3)} ${String(t.t_pri).padStart(3)} ${p(t.t_wchan, ps)}`];
   const kernel = lwpIds(target)[t.row] === 0;
-  const who = kernel ? `THREAD: ${target.formatAddr(t.t_startpc)}()` : `CMD: ${procInfo(target, t.t_procp)?.psargs ?? ''}`;
+  const tq = t.t_taskq !== 0n ? taskqName(target, t.t_taskq) : undefined;
+  const who = tq !== undefined ? `TASKQ: ${tq}` : kernel ? `THREAD: ${target.formatAddr(t.t_startpc)}()` : `CMD: ${procInfo(target, t.t_procp)?.psargs ?? ''}`;
   lines.push(`  PC: ${target.formatAddr(t.t_pc)}    ${who}`);
   for (const l of findstackLines(target, t.row, { fps: false, maxArgs: count })) lines.push('  ' + l);
   return lines.map((l) => l.trimEnd() + '\n').join('') + '\n';

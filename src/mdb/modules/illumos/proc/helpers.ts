@@ -1,0 +1,161 @@
+/*
+ * proc_t as genunix's process dcmds read it (genunix.c ps(), ptree(),
+ * pgrep(), proc_walk_*): the members, read through the dump's CTF, and the
+ * structures they point at (struct pid, sess_t, cred_t, zone_t).
+ */
+import type { Target } from '../../../target.js';
+import { DcmdError } from '../../../errors.js';
+
+/** What ::ps, ::ptree and ::pgrep print of one process. */
+export interface ProcRec {
+  addr: bigint;
+  stat: number;
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  uid: number;
+  zoneid: number;
+  flag: number;
+  comm: string;
+  psargs: string;
+  /** u_start in ns */
+  start: bigint;
+  parent: bigint;
+  child: bigint;
+  sibling: bigint;
+}
+
+/** pstat2ch(): p_stat as ::ps's S column (sys/proc.h SSLEEP .. SWAIT) */
+export function pstat2ch(stat: number): string {
+  return ['?', 'S', 'R', 'Z', 'T', 'I', 'O', 'W'][stat] ?? '?';
+}
+
+function offsets(target: Target, type: string): (member: string) => bigint {
+  const def = target.types.get(type);
+  if (!def) throw new DcmdError(`the dump has no type ${type}`);
+  return (m) => BigInt(target.types.resolve(def, m).offset);
+}
+
+const i32 = (v: number): number => v | 0;
+
+/**
+ * The proc_t at addr. Its own members must be readable (a MemoryError says
+ * where not); what it points at is read as mdb_vread() would leave it when a
+ * read fails: pids and ids 0.
+ */
+export function readProc(target: Target, addr: bigint): ProcRec {
+  const o = offsets(target, 'proc_t');
+  const tryRead = (f: () => number): number => {
+    try {
+      return f();
+    } catch {
+      return 0;
+    }
+  };
+  const pidAt = (pidp: bigint): number => {
+    if (pidp === 0n) return 0;
+    const po = offsets(target, 'struct pid');
+    return tryRead(() => i32(target.readU32(pidp + po('pid_id'))));
+  };
+  const stat = target.readU8(addr + o('p_stat'));
+  const pidp = target.readPtr(addr + o('p_pidp'));
+  const ppid = i32(target.readU32(addr + o('p_ppid')));
+  const pgidp = target.readPtr(addr + o('p_pgidp'));
+  const sessp = target.readPtr(addr + o('p_sessp'));
+  const credp = target.readPtr(addr + o('p_cred'));
+  const zonep = target.readPtr(addr + o('p_zone'));
+  const sid = sessp === 0n ? 0 : tryRead(() => pidAt(target.readPtr(sessp + offsets(target, 'sess_t')('s_sidp'))));
+  const uid = credp === 0n ? 0 : tryRead(() => target.readU32(credp + offsets(target, 'cred_t')('cr_uid')));
+  const zoneid = zonep === 0n ? 0 : tryRead(() => i32(target.readU32(zonep + offsets(target, 'zone_t')('zone_id'))));
+  const sec = target.readU64(addr + o('p_user.u_start.tv_sec'));
+  const nsec = target.readU64(addr + o('p_user.u_start.tv_nsec'));
+  return {
+    addr,
+    stat,
+    pid: pidAt(pidp),
+    ppid,
+    pgid: pidAt(pgidp),
+    sid,
+    uid,
+    zoneid,
+    flag: target.readU32(addr + o('p_flag')),
+    comm: target.readString(addr + o('p_user.u_comm'), 41),
+    psargs: target.readString(addr + o('p_user.u_psargs'), 80),
+    start: BigInt.asIntN(64, sec) * 1_000_000_000n + BigInt.asIntN(64, nsec),
+    parent: target.readPtr(addr + o('p_parent')),
+    child: target.readPtr(addr + o('p_child')),
+    sibling: target.readPtr(addr + o('p_sibling')),
+  };
+}
+
+/** Where the proc walker starts: p0, which proc_sched points at. */
+export function procRoot(target: Target): bigint {
+  const p0 = target.lookupSymbol('p0');
+  if (p0) return p0.addr;
+  const ps = target.lookupSymbol('proc_sched');
+  if (!ps) throw new DcmdError("failed to read 'practive'");
+  return target.readPtr(ps.addr);
+}
+
+/** nproc, the walker's bound on the tree's depth (and here on its size) */
+export function nproc(target: Target): number {
+  const s = target.lookupSymbol('nproc');
+  if (!s) throw new DcmdError("failed to read 'nproc'");
+  return Math.max(1, Math.min(1_000_000, target.readU32(s.addr)));
+}
+
+/**
+ * proc_walk_step(): depth first from `start`, a process before its
+ * children, children in p_child/p_sibling order; from a given process only
+ * its subtree. The stack is bounded by nproc, and a process met twice (a
+ * corrupt p_child or p_sibling loop) ends the walk with a warning.
+ */
+export function* walkProcs(target: Target, start: bigint, warn: (msg: string) => void = () => {}): Generator<ProcRec> {
+  const max = nproc(target);
+  const seen = new Set<bigint>();
+  let first: ProcRec;
+  try {
+    first = readProc(target, start);
+  } catch {
+    throw new DcmdError(`failed to read proc at ${start.toString(16)}`);
+  }
+  const stack: ProcRec[] = [];
+  let cur: ProcRec | undefined = first;
+  while (cur) {
+    if (seen.has(cur.addr) || seen.size >= max) {
+      warn(`proc ${cur.addr.toString(16)} seen twice or more than nproc processes; walk stopped`);
+      return;
+    }
+    seen.add(cur.addr);
+    yield cur;
+    let next: ProcRec | undefined;
+    if (cur.child !== 0n) {
+      try {
+        next = readProc(target, cur.child);
+        stack.push(cur);
+        if (stack.length >= max) {
+          warn(`depth ${stack.length} exceeds max depth; try again`);
+          return;
+        }
+      } catch {
+        warn(`proc ${cur.addr.toString(16)} has invalid p_child ${cur.child.toString(16)}; skipping`);
+      }
+    }
+    // no child: the next sibling, else the nearest ancestor's (p0's and the start's siblings are not walked)
+    let from: ProcRec | undefined = cur;
+    while (!next && from) {
+      if (from === first || stack.length === 0) break;
+      if (from.sibling !== 0n) {
+        try {
+          next = readProc(target, from.sibling);
+          break;
+        } catch {
+          warn(`proc ${from.addr.toString(16)} has invalid p_sibling ${from.sibling.toString(16)}; skipping`);
+        }
+      }
+      from = stack.pop();
+    }
+    cur = next;
+  }
+}
