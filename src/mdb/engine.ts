@@ -194,8 +194,18 @@ export class Engine {
         held.push({ el, type });
       },
       end: async () => {
+        if (held.length === 0) return;
         const all = held.map((h) => h.el.addr);
-        for (const h of held) await run(h.el, h.type, all);
+        // the dcmd takes the whole pipe on its first call (mdb_get_pipe); the
+        // later calls would find the pipe empty and return, so only their
+        // effect on dot and the bound variable is kept (no million calls)
+        await run(held[0]!.el, held[0]!.type, all);
+        for (let i = 1; i < held.length; i++) {
+          const el = held[i]!.el;
+          this.state.dot = el.addr;
+          if (el.bind !== undefined) this.state.vars.set(el.bind, el.addr);
+          this.state.lastDot = el.addr;
+        }
       },
     };
   }
