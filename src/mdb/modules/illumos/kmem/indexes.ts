@@ -243,6 +243,31 @@ function sortByAddress(seg: Uint32Array, addrs: BigUint64Array): void {
     seg.set(out);
     return;
   }
+  // runs that interleave: sort by the address as a double offset from the
+  // lowest (exact while the cache spans under 2^53 bytes), not by bigint
+  const w = new Uint32Array(addrs.buffer, addrs.byteOffset, addrs.length * 2);
+  let minHi = Infinity;
+  let minLo = Infinity;
+  let maxHi = -Infinity;
+  for (const r of seg) {
+    const hi = w[2 * r + 1]!;
+    const lo = w[2 * r]!;
+    if (hi < minHi || (hi === minHi && lo < minLo)) {
+      minHi = hi;
+      minLo = lo;
+    }
+    if (hi > maxHi) maxHi = hi;
+  }
+  if (maxHi - minHi < 1 << 20) {
+    const m = seg.length;
+    const key = new Float64Array(m);
+    for (let i = 0; i < m; i++) key[i] = (w[2 * seg[i]! + 1]! - minHi) * 4294967296 + (w[2 * seg[i]!]! - minLo);
+    const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => key[a]! - key[b]!);
+    const out = new Uint32Array(m);
+    for (let i = 0; i < m; i++) out[i] = seg[order[i]!]!;
+    seg.set(out);
+    return;
+  }
   const all = Array.from(seg).sort((a, b) => cmp(addrs[a]!, addrs[b]!));
   seg.set(all);
 }
