@@ -18,6 +18,7 @@
  * figures are not those of a process that has just simulated a kernel.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -147,6 +148,67 @@ export function benchBatchStatus(file: string, runs = 5, command = '::status'): 
     statusMs = Math.min(statusMs, once([main, file, '-e', command]));
   }
   return { runs, readFileMs, statusMs, ratio: statusMs / readFileMs, command };
+}
+
+/**
+ * What the first dcmd of a batch run costs, all of it: batch `-e CMD` minus
+ * batch `-e ::status` (opening the dump, loading the modules), best of
+ * `runs` each, interleaved. The issue's target for ::kmastat: <= 100 ms.
+ */
+export function benchBatchDelta(file: string, command: string, runs = 5): { statusMs: number; commandMs: number; deltaMs: number } {
+  const main = path.join(HERE, '../cli/main.js');
+  const once = (args: string[]): number => {
+    const t0 = performance.now();
+    const p = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = since(t0);
+    if (p.status !== 0) throw new Error(`bench-open: node ${args.join(' ')} exited ${p.status}: ${p.stderr.toString().trim()}`);
+    return ms;
+  };
+  let statusMs = Infinity;
+  let commandMs = Infinity;
+  for (let i = 0; i < runs; i++) {
+    statusMs = Math.min(statusMs, once([main, file, '-e', '::status']));
+    commandMs = Math.min(commandMs, once([main, file, '-e', command]));
+  }
+  return { statusMs, commandMs, deltaMs: commandMs - statusMs };
+}
+
+/**
+ * ::whatis amortized: one batch run of `queries` lines `ADDR::whatis`
+ * (addresses spread evenly over the buffers table, 8 bytes into each
+ * buffer, so every cache's buffers and bufctls are asked), minus batch
+ * ::status, divided by the queries: what a query costs including every
+ * index and column it makes the process build. Best of `runs`.
+ */
+export function benchWhatis(file: string, queries = 10_000, runs = 3): { queries: number; usPerQuery: number; totalMs: number; statusMs: number } {
+  const model = readDump(file);
+  const bt = model.tables.find((t) => t.name === 'buffers');
+  const addrs = bt?.columns['addr']?.values as BigUint64Array | undefined;
+  const n = addrs?.length ?? 0;
+  const lines: string[] = [];
+  for (let k = 0; k < queries && n > 0; k++) lines.push(`${(addrs![Math.floor((k * n) / queries)]! + 8n).toString(16)}::whatis`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mddb-whatis-'));
+  const script = path.join(dir, 'whatis.mdb');
+  fs.writeFileSync(script, lines.join('\n') + '\n');
+  const main = path.join(HERE, '../cli/main.js');
+  const once = (args: string[]): number => {
+    const t0 = performance.now();
+    const p = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = since(t0);
+    if (p.status !== 0) throw new Error(`bench-open: node ${args.join(' ')} exited ${p.status}: ${p.stderr.toString().trim()}`);
+    return ms;
+  };
+  let statusMs = Infinity;
+  let totalMs = Infinity;
+  try {
+    for (let i = 0; i < runs; i++) {
+      statusMs = Math.min(statusMs, once([main, file, '-e', '::status']));
+      totalMs = Math.min(totalMs, once([main, file, '-f', script]));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { queries: lines.length, usPerQuery: ((totalMs - statusMs) * 1000) / Math.max(1, lines.length), totalMs, statusMs };
 }
 
 /** benchOpen in a fresh node process (this file run with --json --no-batch), running `commands` after load. */

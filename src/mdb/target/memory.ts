@@ -121,7 +121,7 @@ interface Source {
 }
 
 /** An object found at an address. */
-interface Hit {
+export interface Hit {
   source: number;
   row: number;
   base: bigint;
@@ -163,6 +163,8 @@ export const MAX_READ_BYTES = 1 << 24;
 
 export class ObjectMemory {
   private sourceList: Source[] | undefined;
+  /** struct tables' and globals' names -> their index in sources */
+  private structSource: Map<string, number> | undefined;
   private readonly cache = new Map<number, Uint8Array>();
   private cacheBytes = 0;
   private readonly found = new Map<bigint, Hit | null>();
@@ -223,6 +225,55 @@ export class ObjectMemory {
   /** Every object containing addr, innermost first. */
   objectsAt(addr: bigint): ObjectRef[] {
     return this.containing(addr).map((h) => this.ref(h));
+  }
+
+  /**
+   * The bytes of the row of table `name` (a struct table, or `globals`) that
+   * starts exactly at addr (the last such row, as a lookup would pick), or
+   * undefined when that table has none there. A read of a whole struct at a
+   * row's start gets that row's bytes, as does a read of a global variable at
+   * its symbol; this asks only the one table, so reading a kmem_cache_t or
+   * vmem_list does not read, let alone sort, the address columns of the
+   * million-row tables that cannot hold them (the buffers a struct sits in
+   * rank below it; a row of another struct table at the same start, or one
+   * over a global variable, would be a second object at one address, which
+   * no dump describes).
+   */
+  rowBytesAt(name: string, addr: bigint): Uint8Array | undefined {
+    const r = this.rowAt(name, addr);
+    return r ? this.bytesOf(r.hit) : undefined;
+  }
+
+  /** The row of table `name` (a struct table, or `globals`) starting exactly at addr: see rowBytesAt. */
+  rowAt(name: string, addr: bigint): { table: Table; row: number; hit: Hit } | undefined {
+    const sources = this.sources;
+    this.structSource ??= new Map(sources.flatMap((s, i): Array<[string, number]> => (s.kind === 'struct' || s.kind === 'globals' ? [[s.table.name, i]] : [])));
+    const si = this.structSource.get(name);
+    if (si === undefined) return undefined;
+    const x = this.extentsOf(sources[si]!);
+    const a = BigInt.asUintN(64, addr);
+    const aH = Number(a >> 32n);
+    const aL = Number(a & 0xffffffffn);
+    if (!x || !mayContain(x, aH, aL)) return undefined;
+    if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+    let best: Hit | undefined;
+    if (x.index) {
+      for (const e of x.index.containing(a)) {
+        if (x.index.start(e) !== a) continue;
+        best = { source: si, row: x.index.rowOf(e), base: a, size: x.index.sizeOf(e) };
+        break;
+      }
+    } else {
+      const hits: Hit[] = [];
+      scan(x, si, aH, aL, hits);
+      for (const h of hits) if (h.base === a && (!best || h.row > best.row)) best = h;
+    }
+    return best ? { table: sources[si]!.table, row: best.row, hit: best } : undefined;
+  }
+
+  /** The synthesised bytes of a hit rowAt returned. */
+  hitBytes(hit: Hit): Uint8Array {
+    return this.bytesOf(hit);
   }
 
   /** n bytes at addr, possibly spanning adjacent objects; MemoryError if any byte is unmapped. */
@@ -294,16 +345,33 @@ export class ObjectMemory {
     const aL = Number(a & 0xffffffffn);
     const hits: Hit[] = [];
     const sources = this.sources;
-    for (let s = 0; s < sources.length; s++) {
-      const x = this.extentsOf(sources[s]!);
-      if (!x || !mayContain(x, aH, aL)) continue;
-      if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
-      if (x.index) {
-        for (const e of x.index.containing(a)) hits.push({ source: s, row: x.index.rowOf(e), base: x.index.start(e), size: x.index.sizeOf(e) });
-      } else scan(x, s, aH, aL, hits);
-    }
+    for (let s = 0; s < sources.length; s++) this.hitsIn(s, a, aH, aL, hits);
     if (hits.length > 1) hits.sort((p, q) => (p.base !== q.base ? (p.base < q.base ? 1 : -1) : p.source !== q.source ? q.source - p.source : q.row - p.row));
     return hits;
+  }
+
+  /** The rows of source s containing a (= aH:aL), appended to out. */
+  private hitsIn(s: number, a: bigint, aH: number, aL: number, out: Hit[]): void {
+    const x = this.extentsOf(this.sources[s]!);
+    if (!x || !mayContain(x, aH, aL)) return;
+    if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+    if (x.index) {
+      for (const e of x.index.containing(a)) out.push({ source: s, row: x.index.rowOf(e), base: x.index.start(e), size: x.index.sizeOf(e) });
+    } else scan(x, s, aH, aL, out);
+  }
+
+  /**
+   * The objects of one table (a struct table, or buffers, strings, globals)
+   * containing addr, innermost first: what objectsAt(addr) lists of that
+   * table, asking no other (::whatis wants threads and buffers only).
+   */
+  objectsIn(name: string, addr: bigint): ObjectRef[] {
+    const a = BigInt.asUintN(64, addr);
+    const hits: Hit[] = [];
+    const sources = this.sources;
+    for (let s = 0; s < sources.length; s++) if (sources[s]!.table.name === name) this.hitsIn(s, a, Number(a >> 32n), Number(a & 0xffffffffn), hits);
+    if (hits.length > 1) hits.sort((p, q) => (p.base !== q.base ? (p.base < q.base ? 1 : -1) : p.source !== q.source ? q.source - p.source : q.row - p.row));
+    return hits.map((h) => this.ref(h));
   }
 
   private extentsOf(s: Source): Extents | null {

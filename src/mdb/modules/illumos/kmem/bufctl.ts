@@ -33,7 +33,7 @@ export interface BufctlAudit {
  * synthesis reads such a column as the row number, so it is resolved here.
  */
 function storedStack(target: Target, addr: bigint): bigint[] | undefined {
-  const ref = target.objectsAt(addr).find((o) => o.table === 'kmem_bufctl_audit_t' && o.base === addr);
+  const ref = target.memory.objectsIn('kmem_bufctl_audit_t', addr).find((o) => o.base === addr);
   const col = target.table('kmem_bufctl_audit_t')?.columns['bc_stack'];
   const pcs = target.table(TABLE_STACKS)?.columns['pcs'];
   if (!ref || !col || col.kind === 'str' || col.kind === 'list' || pcs?.kind !== 'list') return undefined;

@@ -18,7 +18,7 @@ import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, BUFSTATE_SLAB_FREE, TABLE_BUFFERS } 
 import { DcmdError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
-import { addrCol, bigAt, cacheBufferRows, cacheRowOf, cpuCacheAddrs, numAt, scalars, slabIndex } from './indexes.js';
+import { addrCol, bigAt, cacheBufferRows, cacheRowOf, cacheSlabRows, cpuCacheAddrs, numAt, scalars, slabIndex } from './indexes.js';
 import { StructView } from './struct-view.js';
 
 export { cacheRowOf } from './indexes.js';
@@ -186,7 +186,7 @@ export function slabAt(target: Target, row: number): KmemSlab {
 
 /** A cache's slabs: the complete list, then the partial ones (the kmem_slab walk). */
 export function* cacheSlabs(target: Target, cacheAddr: bigint): Generator<KmemSlab> {
-  for (const r of slabIndex(target).byCache.get(BigInt.asUintN(64, cacheAddr)) ?? []) yield slabAt(target, r);
+  for (const r of cacheSlabRows(target, cacheAddr)) yield slabAt(target, r);
 }
 
 /**
@@ -195,13 +195,7 @@ export function* cacheSlabs(target: Target, cacheAddr: bigint): Generator<KmemSl
  * straight from the columns: ::kmastat runs this for every cache.
  */
 function partialFreeChunks(target: Target, cacheAddr: bigint): bigint {
-  const ix = slabIndex(target);
-  let free = 0;
-  for (const r of ix.byCache.get(BigInt.asUintN(64, cacheAddr)) ?? []) {
-    const d = numAt(ix.chunks, r) - numAt(ix.refcnt, r);
-    if (d > 0) free += d;
-  }
-  return BigInt(free);
+  return BigInt(slabIndex(target).freeChunks.get(BigInt.asUintN(64, cacheAddr)) ?? 0);
 }
 
 /**

@@ -43,9 +43,29 @@ interface BufferIndex {
 
 /** kmem_slab_t rows by owning cache, with the columns the statistics read. */
 export interface SlabIndex {
+  /** each cache's rows, as [from, to) runs flattened into one list */
   byCache: Map<bigint, number[]>;
+  /** free chunks (slab_chunks - slab_refcnt, when positive) summed over each cache's slabs */
+  freeChunks: Map<bigint, number>;
   refcnt: ScalarArray | undefined;
   chunks: ScalarArray | undefined;
+}
+
+/**
+ * A column's values as doubles, converted once: a 64-bit column is read as
+ * its 32-bit halves (no BigInt per row); Number(bigint) gives the same
+ * double (one rounding, to nearest).
+ */
+export function toDoubles(a: ScalarArray | undefined, n: number): Float64Array {
+  const out = new Float64Array(n);
+  if (!a) return out;
+  const m = Math.min(n, a.length);
+  if (a instanceof BigUint64Array || a instanceof BigInt64Array) {
+    const lo = new Uint32Array(a.buffer, a.byteOffset, m * 2);
+    const hi = a instanceof BigInt64Array ? new Int32Array(a.buffer, a.byteOffset, m * 2) : lo;
+    for (let i = 0; i < m; i++) out[i] = hi[2 * i + 1]! * 4294967296 + lo[2 * i]!;
+  } else for (let i = 0; i < m; i++) out[i] = a[i] as number;
+  return out;
 }
 
 interface KmemIndex {
@@ -128,23 +148,48 @@ export function slabIndex(target: Target): SlabIndex {
   const ix = kmemIndex(target);
   if (!ix.slabs) {
     const t = target.table('kmem_slab_t');
+    const n = t?.rowCount ?? 0;
     const owner = scalars(t, 'slab_cache');
+    const refcnt = scalars(t, 'slab_refcnt');
+    const chunks = scalars(t, 'slab_chunks');
+    const ch = toDoubles(chunks, n);
+    const rc = toDoubles(refcnt, n);
     const byCache = new Map<bigint, number[]>();
-    // a cache's slabs are consecutive rows, so look the owner up once per run
-    let cur: number[] | undefined;
-    let curOwner: bigint | undefined;
-    for (let i = 0; i < (t?.rowCount ?? 0); i++) {
-      const c = bigAt(owner, i);
-      if (c !== curOwner) {
-        curOwner = c;
-        cur = byCache.get(c);
-        if (!cur) byCache.set(c, (cur = []));
+    const freeChunks = new Map<bigint, number>();
+    // a cache's slabs are consecutive rows: compare the owner's 32-bit halves
+    // and make its bigint once per run
+    const wide = owner instanceof BigUint64Array || owner instanceof BigInt64Array;
+    const w = wide ? new Uint32Array(owner.buffer, owner.byteOffset, n * 2) : undefined;
+    let i = 0;
+    while (i < n) {
+      const c = BigInt.asUintN(64, bigAt(owner, i));
+      let j = i + 1;
+      if (w) {
+        const lo = w[2 * i]!;
+        const hi = w[2 * i + 1]!;
+        while (j < n && w[2 * j] === lo && w[2 * j + 1] === hi) j++;
+      } else while (j < n && BigInt.asUintN(64, bigAt(owner, j)) === c) j++;
+      let free = 0;
+      for (let r = i; r < j; r++) {
+        const d = ch[r]! - rc[r]!;
+        if (d > 0) free += d;
       }
-      cur!.push(i);
+      let runs = byCache.get(c);
+      if (!runs) byCache.set(c, (runs = []));
+      runs.push(i, j);
+      freeChunks.set(c, (freeChunks.get(c) ?? 0) + free);
+      i = j;
     }
-    ix.slabs = { byCache, refcnt: scalars(t, 'slab_refcnt'), chunks: scalars(t, 'slab_chunks') };
+    ix.slabs = { byCache, freeChunks, refcnt, chunks };
   }
   return ix.slabs;
+}
+
+/** A cache's kmem_slab_t rows, in table order. */
+export function* cacheSlabRows(target: Target, cacheAddr: bigint): Generator<number> {
+  const runs = slabIndex(target).byCache.get(BigInt.asUintN(64, cacheAddr));
+  if (!runs) return;
+  for (let k = 0; k < runs.length; k += 2) for (let r = runs[k]!; r < runs[k + 1]!; r++) yield r;
 }
 
 function bufferIndex(target: Target): BufferIndex {
@@ -195,6 +240,31 @@ function sortByAddress(seg: Uint32Array, addrs: BigUint64Array): void {
     const out = new Uint32Array(seg.length);
     let o = 0;
     for (const [a, b] of runs) for (let i = a; i < b; i++) out[o++] = seg[i]!;
+    seg.set(out);
+    return;
+  }
+  // runs that interleave: sort by the address as a double offset from the
+  // lowest (exact while the cache spans under 2^53 bytes), not by bigint
+  const w = new Uint32Array(addrs.buffer, addrs.byteOffset, addrs.length * 2);
+  let minHi = Infinity;
+  let minLo = Infinity;
+  let maxHi = -Infinity;
+  for (const r of seg) {
+    const hi = w[2 * r + 1]!;
+    const lo = w[2 * r]!;
+    if (hi < minHi || (hi === minHi && lo < minLo)) {
+      minHi = hi;
+      minLo = lo;
+    }
+    if (hi > maxHi) maxHi = hi;
+  }
+  if (maxHi - minHi < 1 << 20) {
+    const m = seg.length;
+    const key = new Float64Array(m);
+    for (let i = 0; i < m; i++) key[i] = (w[2 * seg[i]! + 1]! - minHi) * 4294967296 + (w[2 * seg[i]!]! - minLo);
+    const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => key[a]! - key[b]!);
+    const out = new Uint32Array(m);
+    for (let i = 0; i < m; i++) out[i] = seg[order[i]!]!;
     seg.set(out);
     return;
   }

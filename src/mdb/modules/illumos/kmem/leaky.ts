@@ -35,14 +35,14 @@
  * candidate (exact below 2^53), computed from the address columns' 32-bit
  * halves, so the hot loop touches no BigInt.
  */
-import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, SYMKIND_OBJECT, TABLE_BUFFERS, TABLE_FRAMES, TABLE_GLOBALS, TABLE_STACKS, type Table } from '../../../../dump/format.js';
+import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, SYMKIND_OBJECT, TABLE_BUFFERS, TABLE_FRAMES, TABLE_GLOBALS, TABLE_STACKS, type ScalarArray, type Table } from '../../../../dump/format.js';
 import { DcmdError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { NON_STRUCT } from '../../../target/memory.js';
 import { readVmem, readVmemSeg, VMEM_ALLOC, vmemPrefix, vmemSegs } from '../vmem/helpers.js';
 import { readBufctl } from './bufctl.js';
 import { KMF_AUDIT, KMF_DEADBEEF, KMF_LITE, cacheMagsize, kmemSlabStats, readKmemCache } from './helpers.js';
-import { addrCol } from './indexes.js';
+import { addrCol, toDoubles } from './indexes.js';
 
 // ---------------------------------------------------------------- the mark, on any graph
 
@@ -297,9 +297,15 @@ function interestedCaches(target: Target): Uint8Array {
  */
 function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Array): void {
   const n = start.length;
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) if (start[i]! < start[i - 1]!) sorted = false;
-  if (sorted) return;
+  let runs = 1;
+  for (let i = 1; i < n; i++) if (start[i]! < start[i - 1]!) runs++;
+  if (runs === 1) return;
+  // the buffers table lists each cache's buffers in address order: a few
+  // ascending runs, merged in n log(runs) with a heap of run heads
+  if (runs <= 4096) {
+    mergeRuns(start, limit, ref, runs);
+    return;
+  }
   let idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
   let tmp = new Uint32Array(n);
@@ -346,6 +352,70 @@ function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Arr
   ref.set(r2);
 }
 
+/** sortWithPayload for input of `runs` ascending runs: a k-way merge (stable: equal starts keep their order). */
+function mergeRuns(start: Float64Array, limit: Float64Array, ref: Int32Array, runs: number): void {
+  const n = start.length;
+  const pos = new Int32Array(runs);
+  const end = new Int32Array(runs);
+  let r = 0;
+  pos[0] = 0;
+  for (let i = 1; i < n; i++) {
+    if (start[i]! < start[i - 1]!) {
+      end[r] = i;
+      pos[++r] = i;
+    }
+  }
+  end[r] = n;
+  // a binary min-heap of run numbers keyed by (start at the run's head, run number)
+  const heap = new Int32Array(runs);
+  let size = 0;
+  const less = (a: number, b: number): boolean => {
+    const x = start[pos[a]!]!;
+    const y = start[pos[b]!]!;
+    return x < y || (x === y && a < b);
+  };
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) return;
+      const c = l + 1 < size && less(heap[l + 1]!, heap[l]!) ? l + 1 : l;
+      if (!less(heap[c]!, heap[i]!)) return;
+      const t = heap[c]!;
+      heap[c] = heap[i]!;
+      heap[i] = t;
+      i = c;
+    }
+  };
+  for (let k = 0; k < runs; k++) heap[size++] = k;
+  for (let i = (size >> 1) - 1; i >= 0; i--) down(i);
+  const s2 = new Float64Array(n);
+  const l2 = new Float64Array(n);
+  const r2 = new Int32Array(n);
+  let o = 0;
+  while (size > 0) {
+    const k = heap[0]!;
+    let p = pos[k]!;
+    const e = end[k]!;
+    // copy from this run while it stays at or below the next smallest head
+    const second = size > 1 ? (size > 2 && less(heap[2]!, heap[1]!) ? heap[2]! : heap[1]!) : -1;
+    const bound = second >= 0 ? start[pos[second]!]! : Infinity;
+    do {
+      s2[o] = start[p]!;
+      l2[o] = limit[p]!;
+      r2[o++] = ref[p]!;
+      p++;
+    } while (p < e && (start[p]! < bound || (start[p]! === bound && k < second)));
+    pos[k] = p;
+    if (p >= e) {
+      heap[0] = heap[--size]!;
+      if (size > 0) down(0);
+    } else down(0);
+  }
+  start.set(s2);
+  limit.set(l2);
+  ref.set(r2);
+}
+
 function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   const bt = target.table(TABLE_BUFFERS);
   const baddr = addrCol(bt);
@@ -361,13 +431,18 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
       for (const s of vmemSegs(target, v.addr, VMEM_ALLOC)) segs.push({ addr: s.addr, start: s.vs_start, end: s.vs_end });
     }
   }
-  const rows: number[] = [];
   const nb = bt?.rowCount ?? 0;
+  // the columns as doubles once (a u8/u32 column is read as is), the rows in a typed list
+  const st = state ? toDoubles(state as ScalarArray, nb) : undefined;
+  const cr = crow ? toDoubles(crow as ScalarArray, nb) : undefined;
+  const rowBuf = new Int32Array(nb);
+  let nrows = 0;
   for (let i = 0; i < nb; i++) {
-    if (state && Number(state[i]!) !== BUFSTATE_ALLOC) continue;
-    const r = crow ? Number(crow[i]!) : -1;
-    if (r >= 0 && r < interested.length && interested[r]) rows.push(i);
+    if (st && st[i] !== BUFSTATE_ALLOC) continue;
+    const r = cr ? cr[i]! : -1;
+    if (r >= 0 && r < interested.length && interested[r]) rowBuf[nrows++] = i;
   }
+  const rows = rowBuf.subarray(0, nrows);
   // the base: the lowest candidate
   let base: bigint | undefined;
   const h = halves(baddr);
@@ -394,7 +469,7 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   for (const i of rows) {
     const s = rel.of(h[2 * i]!, h[2 * i + 1]!);
     start[k] = s;
-    limit[k] = s + sizes[Number(crow![i]!)]!;
+    limit[k] = s + sizes[cr![i]!]!;
     ref[k++] = i;
   }
   segs.forEach((s, j) => {

@@ -5,10 +5,12 @@
  * row start still reads what memory holds there) and members are decoded by
  * name, nested paths included ("cache_full.ml_total").
  */
-import type { TypeDef } from '../../../../dump/format.js';
+import type { ScalarArray, Table, TypeDef } from '../../../../dump/format.js';
 import { DcmdError, MemoryError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
+import { parseArray } from '../../../target/ctype.js';
+import type { Hit } from '../../../target/memory.js';
 import type { ResolvedMember } from '../../../target/types.js';
 
 /**
@@ -26,26 +28,83 @@ function member(target: Target, def: TypeDef, path: string): ResolvedMember {
   return r;
 }
 
+/**
+ * Whether the columns of a struct table name members that never overlap
+ * (worked out once per table from the names alone, no column read): then a
+ * member with a column of its own reads as that column's value, exactly the
+ * bytes the target would synthesise there.
+ */
+const disjoint = new WeakMap<Table, boolean>();
+
+function columnsDisjoint(target: Target, def: TypeDef, t: Table): boolean {
+  let ok = disjoint.get(t);
+  if (ok !== undefined) return ok;
+  const spans: Array<[number, number]> = [];
+  ok = true;
+  for (const name of Object.keys(t.columns)) {
+    if (name === 'addr') continue;
+    try {
+      const m = member(target, def, name);
+      spans.push([m.offset, m.offset + m.size]);
+    } catch {
+      // a column the layout does not place is skipped by the synthesis too
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length && ok; i++) ok = spans[i]![0] >= spans[i - 1]![1];
+  disjoint.set(t, ok);
+  return ok;
+}
+
+const INTEGER_KINDS = new Set(['u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64']);
+
 export class StructView {
+  private raw: Uint8Array | undefined;
+
   private constructor(
     readonly target: Target,
     readonly def: TypeDef,
     readonly addr: bigint,
-    private readonly bytes: Uint8Array,
-  ) {}
+    bytes: Uint8Array | undefined,
+    /** the row of the type's own table the struct is, when it is one whose columns are disjoint */
+    private readonly at?: { table: Table; row: number; hit: Hit },
+  ) {
+    this.raw = bytes;
+  }
+
+  /** The struct's bytes, synthesised on first need (a member with its own column needs none). */
+  private get bytes(): Uint8Array {
+    this.raw ??= this.target.memory.hitBytes(this.at!.hit);
+    return this.raw;
+  }
 
   /**
    * Reads a `type` at addr. An unreadable address fails as mdb's dcmds do:
    * "couldn't read <what> at <addr>" (what defaults to the type name).
+   * A row of the type's own table at addr is the object, and only that table
+   * is asked (target/memory.ts rowAt); its members are then read from their
+   * columns, so a dcmd reads only the columns it uses.
    */
   static read(target: Target, type: string, addr: bigint, what?: string): StructView {
     const def = target.types.need(type);
     try {
-      return new StructView(target, def, BigInt.asUintN(64, addr), target.readBytes(addr, def.size));
+      const a = BigInt.asUintN(64, addr);
+      const at = target.memory.rowAt(type, a);
+      if (at && at.hit.size === def.size && columnsDisjoint(target, def, at.table)) return new StructView(target, def, a, undefined, at);
+      const row = at ? target.memory.hitBytes(at.hit) : undefined;
+      return new StructView(target, def, a, row && row.length === def.size ? row : target.readBytes(a, def.size));
     } catch (e) {
       if (e instanceof MemoryError) throw new DcmdError(`couldn't read ${what ?? type} at ${hex(addr)}`);
       throw e;
     }
+  }
+
+  /** The integer column of the member at path, when the struct is a row and the member has its own. */
+  private column(path: string, m: ResolvedMember): ScalarArray | undefined {
+    // an array member's column holds elements or a stacks row, not the bytes at its start
+    if (!this.at || parseArray(m.type)) return undefined;
+    const c = this.at.table.columns[path];
+    return c && INTEGER_KINDS.has(c.kind) ? (c.values as ScalarArray) : undefined;
   }
 
   /** Does the type have this member? */
@@ -66,14 +125,21 @@ export class StructView {
   /** An integer member, unsigned. */
   u(path: string): bigint {
     const m = member(this.target, this.def, path);
-    return this.uintAt(m.offset, Math.min(m.size, 8));
+    const size = Math.min(m.size, 8);
+    const col = this.column(path, m);
+    if (col) {
+      // what writeScalar stores: the value's low `size` bytes, unsigned
+      const v = col[this.at!.row]!;
+      return BigInt.asUintN(size * 8, typeof v === 'bigint' ? v : BigInt(v));
+    }
+    return this.uintAt(m.offset, size);
   }
 
   /** An integer member read as two's complement (short cc_rounds = 0xffff is -1). */
   s(path: string): bigint {
     const m = member(this.target, this.def, path);
     const size = Math.min(m.size, 8);
-    return BigInt.asIntN(size * 8, this.uintAt(m.offset, size));
+    return BigInt.asIntN(size * 8, this.u(path));
   }
 
   /** A small integer member as a number (flags, counts that fit in 53 bits). */

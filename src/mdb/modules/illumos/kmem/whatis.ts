@@ -14,7 +14,7 @@
  * segment index, so a piped walk costs a few binary searches per address.
  */
 import { BUFSTATE_ALLOC, TABLE_BUFFERS } from '../../../../dump/format.js';
-import { defineDcmd, flag, text } from '../../../dcmd.js';
+import { defineDcmd, flag, text, type Result } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
@@ -152,15 +152,14 @@ export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): 
   }
   if (done()) return hits;
 
-  const objects = target.objectsAt(addr);
-  // 2. threads
-  for (const o of objects) if (o.table === 'kthread_t') hits.push({ kind: 'thread', addr, base: o.base });
+  // 2. threads (only the tables a source reads are asked: memory.objectsIn)
+  for (const o of target.memory.objectsIn('kthread_t', addr)) hits.push({ kind: 'thread', addr, base: o.base });
   if (done()) return hits;
   hits.push(...stackHits(target, addr, opts));
   if (done()) return hits;
 
   // 3. kmem: ordinary caches before NOTOUCH ones, allocated before free, innermost first
-  const bufs = objects.filter((o) => o.table === TABLE_BUFFERS);
+  const bufs = target.memory.objectsIn(TABLE_BUFFERS, addr);
   if (bufs.length > 0) {
     const bt = target.table(TABLE_BUFFERS);
     const ct = target.table('kmem_cache_t');
@@ -210,6 +209,14 @@ export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): 
 /** "<addr> is " or "<addr> is <base>+<off>, " (mdb_whatis_report_object). */
 const reportObject = (addr: bigint, base: bigint): string => (addr === base ? `${hex(addr)} is ` : `${hex(addr)} is ${hex(base)}+${hex(addr - base)}, `);
 
+/**
+ * Whether a kmem_bufctl_audit_t starts at addr (what target.typeAt(addr)
+ * says when the dump has one there), asking that table alone.
+ */
+function isAuditBufctl(target: Target, addr: bigint): boolean {
+  return target.memory.objectsIn('kmem_bufctl_audit_t', addr).some((o) => o.base === addr);
+}
+
 /** One hit as mdb prints it; `quiet` (-q) gives the bufctl or vmem_seg address instead of the record. */
 export function formatWhatisHit(target: Target, h: WhatisHit, quiet = false): string {
   switch (h.kind) {
@@ -223,7 +230,7 @@ export function formatWhatisHit(target: Target, h: WhatisHit, quiet = false): st
       return `${hex(h.addr)} is in thread ${hex(h.thread)}'s stack${h.suffix}\n`;
     case 'kmem': {
       const how = `${h.allocated ? 'allocated' : 'freed'} from ${h.cacheName}`;
-      const printer = h.bufctl !== 0n && h.audit && !quiet && target.typeAt(h.bufctl) === 'kmem_bufctl_audit_t';
+      const printer = h.bufctl !== 0n && h.audit && !quiet && isAuditBufctl(target, h.bufctl);
       if (printer) return `${reportObject(h.addr, h.base)}${how}:\n${formatBufctlVerbose(target, readBufctl(target, h.bufctl), true)}`;
       return `${reportObject(h.addr, h.base)}${h.bufctl !== 0n ? `bufctl ${hex(h.bufctl)} ` : ''}${how}\n`;
     }
@@ -237,6 +244,9 @@ export function formatWhatisHit(target: Target, h: WhatisHit, quiet = false): st
 }
 
 const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Piped addresses answered per chunk; a pipe this short is one result (one --json entry), as before */
+const WHATIS_CHUNK = 1024;
 
 export default defineDcmd({
   name: 'whatis',
@@ -289,7 +299,16 @@ EXAMPLES
       list = [...ctx.pipeInput];
       if (!opts.k) list.sort(cmp);
     }
-    const hits = list.map((a) => whatis(ctx.target, a, { all: opts.a, identifiers: opts.i }));
-    return text(hits.flat().map((h) => formatWhatisHit(ctx.target, h, opts.q)).join(''), { data: hits.flat() });
+    const answer = (part: readonly bigint[]): Result => {
+      const hits = part.flatMap((a) => whatis(ctx.target, a, { all: opts.a, identifiers: opts.i }));
+      return text(hits.map((h) => formatWhatisHit(ctx.target, h, opts.q)).join(''), { data: hits });
+    };
+    if (list.length <= WHATIS_CHUNK) return answer(list);
+    // a long pipe (::walk kmem | ::whatis) is answered a chunk at a time and
+    // each chunk printed as it is made: the whole text of a million
+    // addresses is more than one string can hold
+    return (function* chunks(): Generator<Result> {
+      for (let i = 0; i < list.length; i += WHATIS_CHUNK) yield answer(list.slice(i, i + WHATIS_CHUNK));
+    })();
   },
 });

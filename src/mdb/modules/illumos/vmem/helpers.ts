@@ -7,6 +7,7 @@
  * allocated and free segments and the rotor; the segment structures kept in
  * stock (vm_segfree, vmem_segfree) are not on it and are never walked.
  */
+import { TABLE_GLOBALS } from '../../../../dump/format.js';
 import { DcmdError, MemoryError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
@@ -151,6 +152,13 @@ export function vmemTree(target: Target): VmemNode[] {
 }
 
 function readPtrOr(target: Target, addr: bigint): bigint {
+  // the global's own row: reading it asks no other table (target/memory.ts rowBytesAt)
+  const g = target.memory.rowBytesAt(TABLE_GLOBALS, addr);
+  if (g && g.length >= target.pointerSize) {
+    let v = 0n;
+    for (let i = target.pointerSize - 1; i >= 0; i--) v = (v << 8n) | BigInt(g[i]!);
+    return v;
+  }
   try {
     return target.readPtr(addr);
   } catch (e) {
