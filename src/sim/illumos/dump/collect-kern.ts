@@ -330,20 +330,42 @@ export function collectKernel(
   add(mb.build());
 
   const tx = formatTable('txlog');
-  const recs = [...km.transactionLog.records(), ...km.failureLog.records(), ...km.slabLog.records()];
-  recs.sort((a, b) => a.time - b.time || a.log - b.log);
-  for (const r of recs) {
+  // The three logs' records, oldest first; at equal times by log, then in
+  // each log's own order (the order each record's address was first written).
+  const logs = [km.transactionLog, km.failureLog, km.slabLog];
+  const cols = logs.map((lp) => lp.columns());
+  let nrec = 0;
+  for (const lp of logs) lp.forEachSlot(() => nrec++);
+  const which = new Uint8Array(nrec);
+  const slot = new Int32Array(nrec);
+  let at = 0;
+  logs.forEach((lp, li) =>
+    lp.forEachSlot((s) => {
+      which[at] = li;
+      slot[at++] = s;
+    }),
+  );
+  const idx = Array.from({ length: nrec }, (_, i) => i);
+  idx.sort((a, b) => {
+    const ca = cols[which[a]!]!;
+    const cb = cols[which[b]!]!;
+    return ca.time[slot[a]!]! - cb.time[slot[b]!]! || ca.log[slot[a]!]! - cb.log[slot[b]!]! || a - b;
+  });
+  for (const i of idx) {
+    const c = cols[which[i]!]!;
+    const s = slot[i]!;
+    const cache = c.cache[s]!;
     tx.add({
-      timestamp: BigInt(r.time),
-      log: r.log,
-      event: r.event,
-      thread: A(r.thread),
-      cpu: r.cpu,
-      cache_row: r.cache >= 0 ? r.cache : NO_ROW,
-      addr: A(r.addr),
-      bufctl: A(r.bufctl),
-      kmflag: r.kmflag >>> 0,
-      stack_row: r.stack,
+      timestamp: BigInt(c.time[s]!),
+      log: c.log[s]!,
+      event: c.event[s]!,
+      thread: A(c.thread[s]!),
+      cpu: c.cpu[s]!,
+      cache_row: cache >= 0 ? cache : NO_ROW,
+      addr: A(c.addr[s]!),
+      bufctl: A(c.bufctl[s]!),
+      kmflag: c.kmflag[s]! >>> 0,
+      stack_row: c.stack[s]!,
     });
   }
   add(tx.build());

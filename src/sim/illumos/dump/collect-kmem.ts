@@ -325,22 +325,25 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
   }
   // The logs' records are kmem_bufctl_audit_t copies in the kmem_log arena.
   for (const lp of [km.transactionLog, km.failureLog, km.slabLog]) {
-    for (const [at, r] of lp.slots) {
-      const rc = km.caches[r.cache];
+    const c = lp.columns();
+    if (!c) continue;
+    lp.forEachSlot((s, at) => {
+      const rc = km.caches[c.cache[s]!];
+      const thread = c.thread[s]!;
       audit.add({
         addr: A(at),
         bc_next: 0n,
-        bc_addr: A(r.addr),
-        bc_slab: A(r.slab),
+        bc_addr: A(c.addr[s]!),
+        bc_slab: A(c.slab[s]!),
         bc_cache: rc ? A(rc.addr) : 0n,
-        bc_timestamp: BigInt(r.time),
-        bc_thread: A(r.thread),
-        bc_lastlog: A(r.lastlog),
-        bc_contents: A(r.contents),
-        bc_depth: r.thread ? stackDepth(r.stack) : 0,
-        bc_stack: r.thread ? r.stack : NO_ROW,
+        bc_timestamp: BigInt(c.time[s]!),
+        bc_thread: A(thread),
+        bc_lastlog: A(c.lastlog[s]!),
+        bc_contents: A(c.contents[s]!),
+        bc_depth: thread ? stackDepth(c.stack[s]!) : 0,
+        bc_stack: thread ? c.stack[s]! : NO_ROW,
       });
-    }
+    });
   }
   add(slabs.build());
   add(audit.build());
