@@ -83,6 +83,9 @@ export interface SimBench {
   /** rows of the dump's buffers table (illumos), UMA items in slabs (FreeBSD) */
   all: number;
   runMs: number;
+  /** CPU time of the run loop and of savecore (collect + write), less sensitive than wall time to a loaded machine */
+  runCpuMs: number;
+  savecoreCpuMs: number;
   collectMs: number;
   writeMs: number;
   totalMs: number;
@@ -141,19 +144,27 @@ export function countOps(m: DumpModel): { allocs: number; frees: number } {
 
 /** One simulate + savecore + write in this process (run it in a fresh one: see benchSimInChild). */
 export function benchSimHere(which: 'illumos' | 'freebsd', want: number, file: string): SimBench {
+  const cpu = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const t0 = performance.now();
+  const c0 = cpu();
   let tc = 0;
+  let cc = 0;
   const r = simulate(which === 'illumos' ? 'illumos-2911' : 'freebsd-2004-uma-looping', {
     sets: which === 'illumos' ? illumosBenchSets(want) : freebsdBenchSets(want),
     fixes: which === 'illumos' ? [] : ['slabzone-exempt'],
     keepSystem: false,
     onCollect: () => {
       tc = performance.now();
+      cc = cpu();
     },
   });
   const t1 = performance.now();
   writeDump(file, r.model, { force: true });
   const t2 = performance.now();
+  const c2 = cpu();
   const { allocs, frees } = countOps(r.model);
   let all = 0;
   if (which === 'illumos') all = table(r.model, 'buffers')!.rowCount;
@@ -170,6 +181,8 @@ export function benchSimHere(which: 'illumos' | 'freebsd', want: number, file: s
     heap: r.heapBuffers,
     all,
     runMs: tc - t0,
+    runCpuMs: cc - c0,
+    savecoreCpuMs: c2 - cc,
     collectMs: t1 - tc,
     writeMs: t2 - t1,
     totalMs: t2 - t0,

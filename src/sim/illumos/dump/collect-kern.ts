@@ -351,22 +351,24 @@ export function collectKernel(
     const cb = cols[which[b]!]!;
     return ca.time[slot[a]!]! - cb.time[slot[b]!]! || ca.log[slot[a]!]! - cb.log[slot[b]!]! || a - b;
   });
+  tx.setAddrBase(k.p.kvaBase);
+  const T = ['timestamp', 'log', 'event', 'thread', 'cpu', 'cache_row', 'addr', 'bufctl', 'kmflag', 'stack_row'].map((n) => tx.colIndex(n));
   for (const i of idx) {
     const c = cols[which[i]!]!;
     const s = slot[i]!;
     const cache = c.cache[s]!;
-    tx.add({
-      timestamp: BigInt(c.time[s]!),
-      log: c.log[s]!,
-      event: c.event[s]!,
-      thread: A(c.thread[s]!),
-      cpu: c.cpu[s]!,
-      cache_row: cache >= 0 ? cache : NO_ROW,
-      addr: A(c.addr[s]!),
-      bufctl: A(c.bufctl[s]!),
-      kmflag: c.kmflag[s]! >>> 0,
-      stack_row: c.stack[s]!,
-    });
+    tx.begin();
+    tx.putUint(T[0]!, c.time[s]!);
+    tx.putUint(T[1]!, c.log[s]!);
+    tx.putUint(T[2]!, c.event[s]!);
+    tx.putAddr(T[3]!, c.thread[s]!);
+    tx.putUint(T[4]!, c.cpu[s]!);
+    tx.putUint(T[5]!, cache >= 0 ? cache : NO_ROW);
+    tx.putAddr(T[6]!, c.addr[s]!);
+    tx.putAddr(T[7]!, c.bufctl[s]!);
+    tx.putUint(T[8]!, c.kmflag[s]! >>> 0);
+    tx.putUint(T[9]!, c.stack[s]!);
+    tx.commit();
   }
   add(tx.build());
 }
