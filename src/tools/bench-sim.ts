@@ -303,21 +303,23 @@ export function benchSimRows(want: number, opts: { illumos?: boolean; freebsd?: 
         ok: big.collectMs + big.writeMs <= 3000,
       });
       rows.push({ what: '  peak RSS of that process', value: `${big.peakRssMb.toFixed(0)} MB`, target: '<= 1024 MB', ok: big.peakRssMb <= 1024 });
+      // per CPU second, as the magazine row: wall time on a shared machine counts the waits for a core
+      const cpuAll = big.runCpuMs + big.savecoreCpuMs;
       rows.push({
-        what: `  alloc+free from the dump's counters (${ops}; run loop alone: ${kps((ops / big.runMs) * 1000)}), whole process`,
-        value: kps((ops / big.totalMs) * 1000),
+        what: `  alloc+free from the dump's counters (${ops}), per CPU second of the whole process (run loop alone: ${kps((ops / big.runCpuMs) * 1000)}; wall: ${kps((ops / big.totalMs) * 1000)})`,
+        value: kps((ops / cpuAll) * 1000),
         target: '>= 300 k/s',
-        ok: (ops / big.totalMs) * 1000 >= 300_000,
+        ok: (ops / cpuAll) * 1000 >= 300_000,
       });
       if (opts.linear !== false) {
         const small = benchSimInChild(which, Math.round(want / 10), path.join(dir, `${which}-small.dump`));
         // CPU time: the two runs are minutes apart on a machine whose load changes
         const heapRatio = big.all / Math.max(1, small.all);
-        const cpuAll = (x: SimBench): number => x.runCpuMs + x.savecoreCpuMs;
-        const t = cpuAll(big) / cpuAll(small) / heapRatio;
+        const cpuOf = (x: SimBench): number => x.runCpuMs + x.savecoreCpuMs;
+        const t = cpuOf(big) / cpuOf(small) / heapRatio;
         const s = big.savecoreCpuMs / small.savecoreCpuMs / heapRatio;
         rows.push({
-          what: `  against ${small.all} (CPU ${fmtMs(cpuAll(small))}, wall ${fmtMs(small.totalMs)}): CPU time ratio / heap ratio (${heapRatio.toFixed(2)}x the heap)`,
+          what: `  against ${small.all} (CPU ${fmtMs(cpuOf(small))}, wall ${fmtMs(small.totalMs)}): CPU time ratio / heap ratio (${heapRatio.toFixed(2)}x the heap)`,
           value: `${t.toFixed(2)}`,
           target: '<= 1.1',
           ok: t <= 1.1,
