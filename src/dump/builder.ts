@@ -49,6 +49,10 @@ interface ScalarBuild {
   kind: ScalarKind;
   bigint: boolean;
   values: ScalarArray;
+  /** u64/i64 on a little-endian host: the same memory as 32-bit halves (the put* fast path) */
+  halves: Uint32Array | null;
+  /** the last row a put* method wrote */
+  mark: number;
 }
 interface StrBuild {
   type: 'str';
@@ -62,9 +66,19 @@ interface ListBuild {
   bigint: boolean;
   offsets: Uint32Array;
   values: ScalarArray;
+  halves: Uint32Array | null;
   count: number;
+  mark: number;
 }
 type Build = ScalarBuild | StrBuild | ListBuild;
+
+/** Typed arrays are in the host's byte order; the 32-bit halves trick needs little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const TWO32 = 0x1_0000_0000;
+
+function halvesOf(values: ScalarArray, bigint: boolean): Uint32Array | null {
+  return bigint && LITTLE_ENDIAN ? new Uint32Array(values.buffer, values.byteOffset, values.length * 2) : null;
+}
 
 export class TableBuilder {
   private readonly cols: Build[];
@@ -79,9 +93,15 @@ export class TableBuilder {
       if (s === 'str') return { type: 'str', name: cname, values: [] };
       if (typeof s === 'object' && s !== null && isScalarKind(s.list)) {
         const offsets = new Uint32Array(INITIAL + 1);
-        return { type: 'list', name: cname, of: s.list, bigint: SCALAR_KINDS[s.list].bigint, offsets, values: newArray(s.list, INITIAL), count: 0 };
+        const values = newArray(s.list, INITIAL);
+        const bigint = SCALAR_KINDS[s.list].bigint;
+        return { type: 'list', name: cname, of: s.list, bigint, offsets, values, halves: halvesOf(values, bigint), count: 0, mark: -1 };
       }
-      if (isScalarKind(s)) return { type: 'scalar', name: cname, kind: s, bigint: SCALAR_KINDS[s].bigint, values: newArray(s, INITIAL) };
+      if (isScalarKind(s)) {
+        const values = newArray(s, INITIAL);
+        const bigint = SCALAR_KINDS[s].bigint;
+        return { type: 'scalar', name: cname, kind: s, bigint, values, halves: halvesOf(values, bigint), mark: -1 };
+      }
       throw new DumpError(`table '${name}' column '${cname}' has a bad kind ${JSON.stringify(s)}`, undefined, 'build');
     });
   }
@@ -168,7 +188,7 @@ export class TableBuilder {
       if (typeof v !== 'object' || v === null || typeof v.length !== 'number')
         throw this.error(c.name, r, `${String(v)} is not a list`);
       const len = v.length;
-      if (c.count + len > c.values.length) c.values = grow(c.values, c.count + len);
+      if (c.count + len > c.values.length) this.growList(c, c.count + len);
       const a = c.values as Slots;
       for (let i = 0, at = c.count; i < len; i++, at++) {
         const x = this.scalar(c.of, c.bigint, v[i], c.name, r);
@@ -184,10 +204,200 @@ export class TableBuilder {
   private growRows(): void {
     const need = this.cap * 2;
     for (const c of this.cols) {
-      if (c.type === 'scalar') c.values = grow(c.values, need);
-      else if (c.type === 'list') c.offsets = grow(c.offsets, need + 1);
+      if (c.type === 'scalar') {
+        c.values = grow(c.values, need);
+        c.halves = halvesOf(c.values, c.bigint);
+      } else if (c.type === 'list') c.offsets = grow(c.offsets, need + 1);
     }
     this.cap = need;
+  }
+
+  private growList(c: ListBuild, need: number): void {
+    c.values = grow(c.values, need);
+    c.halves = halvesOf(c.values, c.bigint);
+  }
+
+  /*
+   * The fast path, for tables of a million rows: begin() a row, put values
+   * into columns by number (colIndex), commit(). No row object, no name
+   * lookups, and an address or a count goes into a u64 column as two 32-bit
+   * halves rather than as a BigInt. A column not put gets its zero value, as
+   * with add(); a value a column cannot hold throws the same DumpError and
+   * the row is dropped.
+   */
+
+  /** the number of column `name`, for the put* methods */
+  colIndex(name: string): number {
+    const i = this.cols.findIndex((c) => c.name === name);
+    if (i < 0) throw new DumpError(`table '${this.name}' has no column '${name}'`, undefined, 'build');
+    return i;
+  }
+
+  /** start a row; returns its number */
+  begin(): number {
+    if (this.n === this.cap) this.growRows();
+    return this.n;
+  }
+
+  /** finish the row begin() started: columns not put get their zero value */
+  commit(): number {
+    const r = this.n;
+    const cols = this.cols;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i]!;
+      if (c.type === 'str') {
+        if (c.values.length === r) c.values.push('');
+      } else if (c.mark !== r) {
+        if (c.type === 'scalar') (c.values as Slots)[r] = c.bigint ? 0n : 0;
+        else c.offsets[r + 1] = c.count;
+      }
+    }
+    this.n = r + 1;
+    return r;
+  }
+
+  /** put a value as add() would */
+  put(ci: number, v: RowValue): void {
+    const c = this.cols[ci]!;
+    const r = this.n;
+    try {
+      if (c.type === 'scalar') {
+        const x = this.scalar(c.kind, c.bigint, v, c.name, r);
+        const a = c.values as Slots;
+        a[r] = x;
+        if (a[r] !== x && c.kind !== 'f64') this.doesNotFit(c.name, c.kind, r, v);
+        c.mark = r;
+      } else if (c.type === 'str') {
+        if (v === undefined) c.values.push('');
+        else if (typeof v === 'string') c.values.push(v);
+        else throw this.error(c.name, r, `${String(v)} is not a string`);
+      } else {
+        c.offsets[r] = c.count;
+        this.addList(c, v, r);
+        c.mark = r;
+      }
+    } catch (e) {
+      this.rollback(r);
+      throw e;
+    }
+  }
+
+  private base = 0n;
+  private baseHi = 0;
+  private baseLo = 0;
+  private baseOk = true;
+
+  /** the base putAddr() and putAddrList() add to offsets (a platform's kvaBase) */
+  setAddrBase(base: bigint): this {
+    this.base = base;
+    this.baseOk = base >= 0n && base < 1n << 64n;
+    this.baseHi = this.baseOk ? Number(base >> 32n) : 0;
+    this.baseLo = this.baseOk ? Number(base & 0xffffffffn) : 0;
+    return this;
+  }
+
+  /**
+   * put base + off into a u64 column, or 0 when off is 0 (an address: the
+   * platform's base, setAddrBase(), plus a Kva), as toAddr() and add() would store it
+   */
+  putAddr(ci: number, off: number): void {
+    const c = this.cols[ci]!;
+    if (off === 0) {
+      this.putUint(ci, 0);
+      return;
+    }
+    if (c.type !== 'scalar' || c.kind !== 'u64' || !c.halves || !(off > 0 && off <= Number.MAX_SAFE_INTEGER && Number.isInteger(off)) || !this.baseOk) {
+      this.put(ci, this.base + BigInt(off));
+      return;
+    }
+    const r = this.n;
+    const bhi = this.baseHi;
+    const blo = this.baseLo;
+    const ohi = Math.floor(off / TWO32);
+    let lo = blo + (off - ohi * TWO32);
+    let hi = bhi + ohi;
+    if (lo >= TWO32) {
+      lo -= TWO32;
+      hi++;
+    }
+    if (hi >= TWO32) {
+      // a BigUint64Array would wrap it; add() refuses
+      this.put(ci, this.base + BigInt(off));
+      return;
+    }
+    c.halves[2 * r] = lo;
+    c.halves[2 * r + 1] = hi;
+    c.mark = r;
+  }
+
+  /** put a non-negative safe integer into any scalar column, as add() would */
+  putUint(ci: number, v: number): void {
+    const c = this.cols[ci]!;
+    if (c.type !== 'scalar' || !c.halves || !(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v))) {
+      this.put(ci, v);
+      return;
+    }
+    const r = this.n;
+    const hi = Math.floor(v / TWO32);
+    c.halves[2 * r] = v - hi * TWO32;
+    c.halves[2 * r + 1] = hi;
+    c.mark = r;
+  }
+
+  /**
+   * put a list of addresses (base + each off; 0 stays 0) into a u64 list
+   * column, as add() would store their toAddr() values
+   */
+  putAddrList(ci: number, offs: ArrayLike<number>, len = offs.length): void {
+    const c = this.cols[ci]!;
+    const r = this.n;
+    const base = this.base;
+    if (c.type !== 'list' || c.of !== 'u64' || !this.baseOk) {
+      this.put(ci, Array.from({ length: len }, (_, i) => (offs[i] === 0 ? 0n : base + BigInt(offs[i]!))));
+      return;
+    }
+    if (c.count + len > c.values.length) this.growList(c, c.count + len);
+    const h = c.halves;
+    const bhi = this.baseHi;
+    const blo = this.baseLo;
+    const at0 = c.count;
+    for (let i = 0; i < len; i++) {
+      const off = offs[i]!;
+      const at = at0 + i;
+      if (off === 0) {
+        (c.values as Slots)[at] = 0n;
+        continue;
+      }
+      let lo = 0;
+      let hi = TWO32;
+      if (h && off > 0 && off <= Number.MAX_SAFE_INTEGER && Number.isInteger(off)) {
+        const ohi = Math.floor(off / TWO32);
+        lo = blo + (off - ohi * TWO32);
+        hi = bhi + ohi;
+        if (lo >= TWO32) {
+          lo -= TWO32;
+          hi++;
+        }
+      }
+      if (h && hi < TWO32) {
+        h[2 * at] = lo;
+        h[2 * at + 1] = hi;
+      } else {
+        const x = base + BigInt(off);
+        (c.values as Slots)[at] = x;
+        if ((c.values as Slots)[at] !== x) {
+          this.rollback(r);
+          this.doesNotFit(c.name, c.of, r, x);
+        }
+      }
+    }
+    c.count += len;
+    if (c.count > 0xffffffff) {
+      this.rollback(r);
+      throw this.error(c.name, r, 'more than 2^32 - 1 list elements');
+    }
+    c.offsets[r + 1] = c.count;
+    c.mark = r;
   }
 
   private doesNotFit(cname: string, kind: ScalarKind, r: number, v: RowValue): never {

@@ -43,6 +43,7 @@ import { benchBatchDelta, benchBatchStatus, benchOpenInChild, benchWhatis } from
 import { benchReplFrames } from './bench-repl.js';
 import { benchLeaksInChild } from './bench-leaks.js';
 import { benchHeadOne, benchStreamInChild } from './bench-stream.js';
+import { benchSimRows } from './bench-sim.js';
 
 interface Row {
   what: string;
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mddb-bench-'));
   const file = path.join(dir, 'big.dump');
   const copy = path.join(dir, 'copy.dump');
+  // issue 11's simulator and savecore rows, each run in a fresh process (bench-sim.ts)
+  rows.push(...benchSimRows(want, { illumos: !freebsdOnly }));
 
   if (!freebsdOnly) {
     // 1. a heap of ~want client buffers: jobs x kmem_objects x scale live objects

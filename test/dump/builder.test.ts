@@ -152,4 +152,42 @@ describe('TableBuilder.add on a bad value', () => {
     expect(Array.from((t.columns.pcs as ListColumn).values as BigUint64Array)).toEqual([1n, 4n]);
     expect(Array.from((t.columns.state as ScalarColumn).values as Uint8Array)).toEqual([1, 2]);
   });
+
+  it('put*, one column at a time, stores what add() stores, across growth, carries and refusals', () => {
+    const base = 0xfffffd8000000000n;
+    const spec = { addr: 'u64', n: 'u64', t: 'i64', f: 'u8', name: 'str', l: { list: 'u64' } } as const;
+    const a = new TableBuilder('x', spec);
+    const b = new TableBuilder('x', spec).setAddrBase(base);
+    const [ADDR, N, T, F, NAME, L] = ['addr', 'n', 't', 'f', 'name', 'l'].map((c) => b.colIndex(c)) as [number, number, number, number, number, number];
+    // offsets with a carry out of the low half, above 2^32, zero (stays 0) and near the top of the space
+    const offs = [0, 1, 0xffffffff, 0x1_0000_0000, 0x7f_ffff_ffff, 0x27f_0000_0000];
+    for (let i = 0; i < 3000; i++) {
+      const kva = offs[i % offs.length]! + (i % offs.length === 0 ? 0 : i);
+      const addr = (k: number): bigint => (k === 0 ? 0n : base + BigInt(k));
+      const list = i % 7 === 0 ? [] : [kva, 0, i];
+      a.add({ addr: addr(kva), n: BigInt(i * 4099), t: BigInt(i), f: i & 0xff, name: i % 5 ? `c${i}` : undefined, l: list.map(addr) });
+      b.begin();
+      b.putAddr(ADDR, kva);
+      b.putUint(N, i * 4099);
+      if (i % 3) b.putUint(T, i);
+      else b.put(T, BigInt(i));
+      b.putUint(F, i & 0xff);
+      if (i % 5) b.put(NAME, `c${i}`);
+      if (list.length) b.putAddrList(L, list);
+      b.commit();
+    }
+    expect(b.build()).toEqual(a.build());
+    // a value that does not fit is refused as add() refuses it, and the row is dropped
+    const wrap = new TableBuilder('x', spec).setAddrBase(0xffffffffffff0000n);
+    wrap.begin();
+    wrap.put(NAME, 'dropped');
+    expect(() => wrap.putAddr(ADDR, 0x10000)).toThrow(DumpError);
+    expect(() => wrap.putUint(F, 256)).toThrow(/does not fit in u8/);
+    wrap.begin();
+    wrap.putAddr(ADDR, 0xffff);
+    wrap.commit();
+    expect(wrap.build().columns.addr).toEqual({ kind: 'u64', values: BigUint64Array.of(0xffffffffffffffffn) });
+    expect(wrap.build().columns.name).toEqual({ kind: 'str', values: [''] });
+  });
 });
+

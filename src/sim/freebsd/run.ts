@@ -21,7 +21,7 @@ export interface FreebsdRun {
   counters: Array<[string, string]>;
 }
 
-export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void): FreebsdRun {
+export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void, onCollect?: () => void): FreebsdRun {
   const sys = bootFreebsd(sc, seed, fixes);
   const { k, stats } = sys;
   const { outcome, stopReason } = runWithBudgets(k, {
@@ -49,6 +49,7 @@ export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], r
     k.console(`Stopped at      ${traceLine(k, top).replace(/^.* at /, '')}`);
     consoleLine = 'KDB: enter: Break to debugger';
   }
+  onCollect?.();
   const model = collectFreebsd(sys, recipe, outcome, entry);
   const { u, mb, vm } = sys;
   const z = (name: string) => u.byName.get(name)!;

@@ -20,7 +20,7 @@ export interface Freebsd2020Run {
   counters: Array<[string, string]>;
 }
 
-export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void): Freebsd2020Run {
+export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void, onCollect?: () => void): Freebsd2020Run {
   const sys = bootFreebsd2020(sc, seed, fixes);
   const { k } = sys;
   const stats = sys.load.stats;
@@ -48,6 +48,7 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
     consoleLine = 'KDB: enter: Break to debugger';
   }
   if (outcome === 'panic') consoleLine = k.msgbuf.find((l) => l.text.startsWith('panic: '))?.text ?? null;
+  onCollect?.();
   const model = collectFreebsd2020(sys, recipe, outcome, entry);
   const { u, vm, btZone, km } = sys;
   const keg = btZone.keg;

@@ -29,6 +29,8 @@ export interface RunOptions {
    * does not share the heap with a million simulated objects.
    */
   keepSystem?: boolean;
+  /** called once the run has stopped, just before savecore collects the machine (the bench times the two apart) */
+  onCollect?: () => void;
 }
 
 export interface RunReport {
@@ -85,7 +87,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
   const seed = opts.seed ?? sc.seed;
   const recipe = { scenario: sc.name, scenarioText: text, seed, set: opts.sets, fixes, mddbVersion: MDDB_VERSION };
   if (sc.os === 'freebsd' && (sc as { era?: number }).era === 2020) {
-    const r = runFreebsd2020(sc as Freebsd2020Scenario, seed, fixes, recipe, opts.onProgress);
+    const r = runFreebsd2020(sc as Freebsd2020Scenario, seed, fixes, recipe, opts.onProgress, opts.onCollect);
     let items = 0;
     for (const z of r.sys.u.zones) items += z.keg.ud_pages / z.keg.ppera * z.keg.ipers - zoneFreeItems(z);
     return {
@@ -95,7 +97,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
     };
   }
   if (sc.os === 'freebsd') {
-    const r = runFreebsd(sc as FreebsdScenario, seed, fixes, recipe, opts.onProgress);
+    const r = runFreebsd(sc as FreebsdScenario, seed, fixes, recipe, opts.onProgress, opts.onCollect);
     const u = r.sys.u;
     let items = 0;
     for (const keg of u.kegs) items += keg.uk_pages / keg.uk_ppera * keg.uk_ipers - keg.uk_free;
@@ -148,6 +150,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
     consoleLine = `no progress for ${sc.stop.hang_s} s: threads asleep on their wait channels`;
     k.console(`mddb: ${consoleLine}`);
   }
+  opts.onCollect?.();
   const model = collectIllumos(sys, recipe, outcome);
   const cache = (name: string) => sys.km.caches.find((c) => c.cache_name === name);
   const counters: Array<[string, string]> = [];

@@ -385,21 +385,45 @@ export function collectKernel(
   add(mb.build());
 
   const tx = formatTable('txlog');
-  const recs = [...km.transactionLog.records(), ...km.failureLog.records(), ...km.slabLog.records()];
-  recs.sort((a, b) => a.time - b.time || a.log - b.log);
-  for (const r of recs) {
-    tx.add({
-      timestamp: BigInt(r.time),
-      log: r.log,
-      event: r.event,
-      thread: A(r.thread),
-      cpu: r.cpu,
-      cache_row: r.cache >= 0 ? r.cache : NO_ROW,
-      addr: A(r.addr),
-      bufctl: A(r.bufctl),
-      kmflag: r.kmflag >>> 0,
-      stack_row: r.stack,
-    });
+  // The three logs' records, oldest first; at equal times by log, then in
+  // each log's own order (the order each record's address was first written).
+  const logs = [km.transactionLog, km.failureLog, km.slabLog];
+  const cols = logs.map((lp) => lp.columns());
+  let nrec = 0;
+  for (const lp of logs) lp.forEachSlot(() => nrec++);
+  const which = new Uint8Array(nrec);
+  const slot = new Int32Array(nrec);
+  let at = 0;
+  logs.forEach((lp, li) =>
+    lp.forEachSlot((s) => {
+      which[at] = li;
+      slot[at++] = s;
+    }),
+  );
+  const idx = Array.from({ length: nrec }, (_, i) => i);
+  idx.sort((a, b) => {
+    const ca = cols[which[a]!]!;
+    const cb = cols[which[b]!]!;
+    return ca.time[slot[a]!]! - cb.time[slot[b]!]! || ca.log[slot[a]!]! - cb.log[slot[b]!]! || a - b;
+  });
+  tx.setAddrBase(k.p.kvaBase);
+  const T = ['timestamp', 'log', 'event', 'thread', 'cpu', 'cache_row', 'addr', 'bufctl', 'kmflag', 'stack_row'].map((n) => tx.colIndex(n));
+  for (const i of idx) {
+    const c = cols[which[i]!]!;
+    const s = slot[i]!;
+    const cache = c.cache[s]!;
+    tx.begin();
+    tx.putUint(T[0]!, c.time[s]!);
+    tx.putUint(T[1]!, c.log[s]!);
+    tx.putUint(T[2]!, c.event[s]!);
+    tx.putAddr(T[3]!, c.thread[s]!);
+    tx.putUint(T[4]!, c.cpu[s]!);
+    tx.putUint(T[5]!, cache >= 0 ? cache : NO_ROW);
+    tx.putAddr(T[6]!, c.addr[s]!);
+    tx.putAddr(T[7]!, c.bufctl[s]!);
+    tx.putUint(T[8]!, c.kmflag[s]! >>> 0);
+    tx.putUint(T[9]!, c.stack[s]!);
+    tx.commit();
   }
   add(tx.build());
 }

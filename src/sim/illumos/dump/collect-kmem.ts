@@ -267,80 +267,93 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
   const bufs = formatTable('buffers');
   const MAG_ROUND = offsetOf(L, 'kmem_magazine_t', 'mag_round');
   const offs: number[] = [];
-  const vals: bigint[] = [];
+  const vals: number[] = [];
+  const raws: Array<number | bigint> = [];
   const stackDepth = (id: number): number => km.stacks.stacks[id]?.length ?? 0;
   const slabsOf = (cp: KmemCache): Iterable<Slab> => [...cp.complete, ...partialSlabs(cp)];
+  // Hot loops (a million buffers, a million log records): rows are put
+  // column by column, addresses as the platform's base plus a Kva.
+  for (const t of [slabs, audit, plain, bufs]) t.setAddrBase(p.kvaBase);
+  const S = colsOf(slabs, ['addr', 'slab_cache', 'slab_base', 'slab_link.avl_child[0]', 'slab_link.avl_child[1]', 'slab_link.avl_pcb', 'slab_head', 'slab_refcnt', 'slab_chunks']);
+  const AU = colsOf(audit, ['addr', 'bc_next', 'bc_addr', 'bc_slab', 'bc_cache', 'bc_timestamp', 'bc_thread', 'bc_lastlog', 'bc_contents', 'bc_depth', 'bc_stack']);
+  const PL = colsOf(plain, ['addr', 'bc_next', 'bc_addr', 'bc_slab']);
+  const BU = colsOf(bufs, ['addr', 'cache_row', 'state', 'fill', 'bufctl', 'ptr_offs', 'ptr_vals']);
   for (const cp of km.caches) {
     const hashed = (cp.cache_flags & KMF_HASH) !== 0;
     const audited = (cp.cache_flags & KMF_AUDIT) !== 0;
     // Slabs: complete list then partial AVL order; empty slabs do not exist.
     const list = [...slabsOf(cp)];
-    list.forEach((sp) => {
-      slabs.add({
-        addr: A(sp.addr),
-        slab_cache: A(cp.addr),
-        slab_base: A(sp.base),
-        'slab_link.avl_child[0]': A(links.get(sp)?.child0 ?? 0),
-        'slab_link.avl_child[1]': A(links.get(sp)?.child1 ?? 0),
-        'slab_link.avl_pcb': avlPcb(links.get(sp), A),
-        slab_head: sp.head ? A(sp.head.bufctl) : 0n,
-        slab_refcnt: BigInt(sp.refcnt),
-        slab_chunks: BigInt(sp.chunks),
-      });
+    for (const sp of list) {
+      const ln = links.get(sp);
+      slabs.begin();
+      slabs.putAddr(S[0]!, sp.addr);
+      slabs.putAddr(S[1]!, cp.addr);
+      slabs.putAddr(S[2]!, sp.base);
+      slabs.putAddr(S[3]!, ln?.child0 ?? 0);
+      slabs.putAddr(S[4]!, ln?.child1 ?? 0);
+      slabs.put(S[5]!, avlPcb(ln, A));
+      slabs.putAddr(S[6]!, sp.head ? sp.head.bufctl : 0);
+      slabs.putUint(S[7]!, sp.refcnt);
+      slabs.putUint(S[8]!, sp.chunks);
+      slabs.commit();
       for (const b of sp.bufs) {
         if (hashed) {
-          const bc = {
-            addr: A(b.bufctl),
-            bc_next: b.next ? A(b.next.bufctl) : 0n,
-            bc_addr: A(b.addr),
-            bc_slab: A(sp.addr),
-          };
+          const t = audited ? audit : plain;
+          const C = audited ? AU : PL;
+          t.begin();
+          t.putAddr(C[0]!, b.bufctl);
+          t.putAddr(C[1]!, b.next ? b.next.bufctl : 0);
+          t.putAddr(C[2]!, b.addr);
+          t.putAddr(C[3]!, sp.addr);
           if (audited) {
-            audit.add({
-              ...bc,
-              bc_cache: A(cp.addr),
-              bc_timestamp: BigInt(b.audTime),
-              bc_thread: A(b.audThread),
-              bc_lastlog: A(b.audLastlog),
-              bc_contents: A(b.audContents),
-              bc_depth: b.audThread ? stackDepth(b.audStack) : 0,
-              bc_stack: b.audThread ? b.audStack : NO_ROW,
-            });
-          } else plain.add(bc);
+            t.putAddr(C[4]!, cp.addr);
+            t.putUint(C[5]!, b.audTime);
+            t.putAddr(C[6]!, b.audThread);
+            t.putAddr(C[7]!, b.audLastlog);
+            t.putAddr(C[8]!, b.audContents);
+            t.putUint(C[9]!, b.audThread ? stackDepth(b.audStack) : 0);
+            t.putUint(C[10]!, b.audThread ? b.audStack : NO_ROW);
+          }
+          t.commit();
         }
         offs.length = 0;
         vals.length = 0;
-        addContents(b, offs, vals, A, MAG_ROUND, magNext);
-        bufs.add({
-          addr: A(b.addr),
-          cache_row: cp.index,
-          state: b.state,
-          fill: b.fill,
-          bufctl: hashed ? A(b.bufctl) : 0n,
-          ptr_offs: offs,
-          ptr_vals: vals,
-        });
+        raws.length = 0;
+        const raw = addContents(b, offs, vals, raws, MAG_ROUND, magNext);
+        bufs.begin();
+        bufs.putAddr(BU[0]!, b.addr);
+        bufs.putUint(BU[1]!, cp.index);
+        bufs.putUint(BU[2]!, b.state);
+        bufs.putUint(BU[3]!, b.fill);
+        bufs.putAddr(BU[4]!, hashed ? b.bufctl : 0);
+        bufs.put(BU[5]!, offs);
+        // words a client wrote raw (corruption scenarios) go as they are
+        if (raw) bufs.put(BU[6]!, raws.map((v) => (typeof v === 'bigint' ? v : A(v))));
+        else bufs.putAddrList(BU[6]!, vals);
+        bufs.commit();
       }
-    });
+    }
   }
   // The logs' records are kmem_bufctl_audit_t copies in the kmem_log arena.
   for (const lp of [km.transactionLog, km.failureLog, km.slabLog]) {
-    for (const [at, r] of lp.slots) {
-      const rc = km.caches[r.cache];
-      audit.add({
-        addr: A(at),
-        bc_next: 0n,
-        bc_addr: A(r.addr),
-        bc_slab: A(r.slab),
-        bc_cache: rc ? A(rc.addr) : 0n,
-        bc_timestamp: BigInt(r.time),
-        bc_thread: A(r.thread),
-        bc_lastlog: A(r.lastlog),
-        bc_contents: A(r.contents),
-        bc_depth: r.thread ? stackDepth(r.stack) : 0,
-        bc_stack: r.thread ? r.stack : NO_ROW,
-      });
-    }
+    const c = lp.columns();
+    if (!c) continue;
+    lp.forEachSlot((s, at) => {
+      const rc = km.caches[c.cache[s]!];
+      const thread = c.thread[s]!;
+      audit.begin();
+      audit.putAddr(AU[0]!, at);
+      audit.putAddr(AU[2]!, c.addr[s]!);
+      audit.putAddr(AU[3]!, c.slab[s]!);
+      audit.putAddr(AU[4]!, rc ? rc.addr : 0);
+      audit.putUint(AU[5]!, c.time[s]!);
+      audit.putAddr(AU[6]!, thread);
+      audit.putAddr(AU[7]!, c.lastlog[s]!);
+      audit.putAddr(AU[8]!, c.contents[s]!);
+      audit.putUint(AU[9]!, thread ? stackDepth(c.stack[s]!) : 0);
+      audit.putUint(AU[10]!, thread ? c.stack[s]! : NO_ROW);
+      audit.commit();
+    });
   }
   add(slabs.build());
   add(audit.build());
@@ -443,40 +456,59 @@ function logHeaders(km: Kmem, L: CtfBuilder, A: (k: Kva) => bigint): Table {
   return t.build();
 }
 
+/** column numbers of `names` in a builder */
+function colsOf(t: TableBuilder, names: string[]): number[] {
+  return names.map((n) => t.colIndex(n));
+}
+
+/**
+ * A buffer's words: offsets, and values as Kvas in `vals`; when a client
+ * wrote raw bits (a bigint) anywhere, every value also goes in `raws` (a Kva
+ * or the raw bits) and the result is true.
+ */
 function addContents(
   b: Buf,
   offs: number[],
-  vals: bigint[],
-  A: (k: Kva) => bigint,
+  vals: number[],
+  raws: Array<number | bigint>,
   magRound: number,
   magNext: Map<Magazine, Kva>,
-): void {
+): boolean {
   if (b.mag) {
     const next = magNext.get(b.mag) ?? 0;
     if (next) {
       offs.push(0);
-      vals.push(A(next));
+      vals.push(next);
     }
     b.mag.rounds.forEach((r, i) => {
       offs.push(magRound + 8 * i);
-      vals.push(A(r.addr));
+      vals.push(r.addr);
     });
-    return;
+    return false;
   }
   const p = b.ptrs;
   if (p) {
     for (let i = 0; i < p.length; i += 2) {
       offs.push(p[i]!);
-      vals.push(A(p[i + 1]!));
+      vals.push(p[i + 1]!);
     }
   }
   // words written after free or past the requested size (corruption scenarios)
   const c = b.corrupt;
+  let raw = false;
   if (c) {
     for (let i = 0; i < c.length; i += 2) {
       const v = c[i + 1]!;
       offs.push(Number(c[i]!));
-      vals.push(typeof v === 'bigint' ? v : A(v));
+      if (typeof v === 'bigint') raw = true;
+      vals.push(typeof v === 'bigint' ? 0 : v);
+      raws.push(v);
     }
   }
+  if (raw) {
+    // the words before the corrupt ones were Kvas
+    const kvas = vals.length - raws.length;
+    raws.unshift(...vals.slice(0, kvas));
+  }
+  return raw;
 }

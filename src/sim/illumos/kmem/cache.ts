@@ -32,6 +32,7 @@ import {
 import type { Kmem } from './state.js';
 import type { CpuCache, KmemCache, KmemCtor, KmemDtor, MagList } from './types.js';
 import type { Vmem } from '../vmem/index.js';
+import { BufTable } from './buftable.js';
 
 const kmem_cache_create = func('genunix', 'kmem_cache_create', 0x590);
 
@@ -225,7 +226,7 @@ export function kmemCacheCreate(km: Kmem, a: CacheCreateArgs): KmemCache {
     cache_hash_shift: flags & KMF_HASH ? Math.floor(Math.log2(chunksize)) : 0,
     hashSize: flags & KMF_HASH ? KMEM_HASH_INITIAL : 0,
     hashTable: 0,
-    allocated: new Map(),
+    allocated: new BufTable(),
     complete: new Set(),
     partial: [],
     npartial: 0,

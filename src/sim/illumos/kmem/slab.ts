@@ -246,6 +246,10 @@ function* kmemSlabCreate(km: Kmem, cp: KmemCache, kmflag: number): KGen<Slab | n
       audLastlog: 0,
       audContents: 0,
       ptrs: null,
+      // present from the start, so every Buf has one shape (adding them later
+      // gave buffers several hidden classes and the hot paths polymorphic loads)
+      corrupt: null,
+      allocSize: 0,
       mag: null,
     };
     sp.bufs.push(b);

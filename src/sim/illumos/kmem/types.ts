@@ -8,6 +8,7 @@ import type { KGen } from '../../machine/thread.js';
 import type { Kernel } from '../../machine/kernel.js';
 import type { MagType } from './flags.js';
 import type { Vmem } from '../vmem/index.js';
+import type { BufTable } from './buftable.js';
 
 /**
  * One buffer (chunk) of a slab, with its bufctl and buftag state. Buffer states
@@ -157,7 +158,7 @@ export interface KmemCache {
   /** address of cache_hash_table (from kmem_hash) or 0 */
   hashTable: Kva;
   /** allocated buffers by address (the hash for KMF_HASH caches; the simulator keeps it for all) */
-  allocated: Map<Kva, Buf>;
+  allocated: BufTable;
   complete: Set<Slab>;
   /** partial slabs bucketed by refcnt: the AVL's "most allocated first" order */
   partial: Array<Set<Slab>>;

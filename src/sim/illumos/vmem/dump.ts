@@ -95,23 +95,30 @@ export function collectVmem(k: Kernel, arenas: Iterable<Vmem>, addTable: (t: Tab
   const vt = new TableBuilder('vmem_t', vmemColumns(nheads));
   const sg = new TableBuilder('vmem_seg_t', SEG_COLUMNS);
 
+  // a row per segment, put column by column (a million-buffer heap has hundreds of thousands)
+  sg.setAddrBase(p.kvaBase);
+  const G = Object.keys(SEG_COLUMNS).map((n) => sg.colIndex(n));
   const segRow = (vsp: VmemSeg, ident: boolean): void => {
-    const V = (x: number): bigint => (ident ? BigInt(x) : A(x));
-    sg.add({
-      addr: A(vsp.addr),
-      vs_start: V(vsp.start),
-      vs_end: V(vsp.end),
-      vs_knext: L(vsp.knext),
-      vs_kprev: L(vsp.kprev),
-      vs_anext: L(vsp.anext),
-      vs_aprev: L(vsp.aprev),
-      vs_type: vsp.type,
-      vs_import: vsp.imported,
-      vs_depth: vsp.depth,
-      vs_thread: A(vsp.thread),
-      vs_timestamp: BigInt(vsp.timestamp),
-      vs_stack: vsp.depth > 0 && vsp.stack ? vsp.stack.map(A) : undefined,
-    });
+    sg.begin();
+    sg.putAddr(G[0]!, vsp.addr);
+    if (ident) {
+      sg.putUint(G[1]!, vsp.start);
+      sg.putUint(G[2]!, vsp.end);
+    } else {
+      sg.putAddr(G[1]!, vsp.start);
+      sg.putAddr(G[2]!, vsp.end);
+    }
+    sg.putAddr(G[3]!, vsp.knext ? vsp.knext.addr : 0);
+    sg.putAddr(G[4]!, vsp.kprev ? vsp.kprev.addr : 0);
+    sg.putAddr(G[5]!, vsp.anext ? vsp.anext.addr : 0);
+    sg.putAddr(G[6]!, vsp.aprev ? vsp.aprev.addr : 0);
+    sg.put(G[7]!, vsp.type);
+    sg.put(G[8]!, vsp.imported);
+    sg.put(G[9]!, vsp.depth);
+    sg.putAddr(G[10]!, vsp.thread);
+    sg.putUint(G[11]!, vsp.timestamp);
+    if (vsp.depth > 0 && vsp.stack) sg.putAddrList(G[12]!, vsp.stack);
+    sg.commit();
   };
 
   for (const vmp of list) {
