@@ -74,9 +74,10 @@ export interface Keg {
   ud_pages: number;
   ud_free_items: number;
   ud_free_slabs: number;
-  /** keg_drain calls, slabs it freed */
+  /** keg_drain calls, slabs it freed, and calls that left the free items below uk_reserve (model counters) */
   drains: number;
   drained: number;
+  drainsBelowReserve: number;
 }
 
 export interface Bucket {
@@ -156,6 +157,7 @@ export function kegCreate(u: Uma2020, name: string, addr: Kva, size: number, fla
     ud_free_slabs: 0,
     drains: 0,
     drained: 0,
+    drainsBelowReserve: 0,
   };
   u.kegs.push(keg);
   return keg;
@@ -431,6 +433,7 @@ export function kegDrain(u: Uma2020, keg: Keg): void {
     keg.drained++;
     keg.freeFn(s.data, keg.ppera * k.p.pagesize);
   }
+  if (victims.length > 0 && keg.ud_free_items < keg.reserve) keg.drainsBelowReserve++;
   k.leave(fr);
 }
 
