@@ -210,7 +210,7 @@ describe('freebsd-248008-btalloc', () => {
     expect(a.model.header.platform).toBe('amd64');
     const f = run(HANG_SEED, ['r368236']);
     expect(f.outcome).toBe('completed');
-  });
+  }, 300_000);
 
   it('is deterministic: the same seed gives a byte-identical dump, which decodes', () => {
     const again = run(HANG_SEED);
@@ -221,5 +221,5 @@ describe('freebsd-248008-btalloc', () => {
     const m = decodeDump(a);
     const names = m.tables.map((t) => t.name);
     for (const t of ['struct vmem', 'struct vmem_btag', 'struct uma_keg', 'struct uma_zone', 'struct uma_slab', 'struct thread', 'frames']) expect(names).toContain(t);
-  });
+  }, 300_000);
 });
