@@ -56,6 +56,7 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   counters.push(['vmem btag keg free items / uk_reserve', `${keg.ud_free_items} / ${keg.reserve}`]);
   counters.push(['vmem btag free items (keg + buckets)', String(zoneFreeItems(btZone))]);
   counters.push(['vmem btag pages / slabs drained / keg_drain calls', `${keg.ud_pages} / ${keg.drained} / ${keg.drains}`]);
+  counters.push(['keg_drain calls that left it below uk_reserve', String(keg.drainsBelowReserve)]);
   counters.push(['vmem btag uk_flags NOFREE', keg.flags & 0x20 ? 'yes' : 'no']);
   counters.push(['M_USE_RESERVE tag allocations', String(btZone.reserveAllocs)]);
   for (const a of sys.vs.arenas) counters.push([`${a.name}: vm_nfreetags / most tags one xalloc took`, `${a.vm_nfreetags} / ${a.maxTagsOneAlloc}`]);

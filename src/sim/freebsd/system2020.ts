@@ -158,7 +158,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   const zsize = sizeof('struct uma_zone');
   const ksize = sizeof('struct uma_keg');
   const btKeg = kegCreate(u, 'vmem btag', k.bootAlloc(ksize), sizeof('struct vmem_btag'), UMA_ZONE_VM | (fx.nofree && !smallAlloc ? UMA_ZONE_NOFREE : 0), p.pagesize);
-  const btZone = zoneCreate(u, 'vmem btag', k.bootAlloc(zsize), btKeg, sc.build.bt_bucket, kc.ncpus);
+  const btZone = zoneCreate(u, 'vmem btag', k.bootAlloc(zsize), btKeg, bucketSize(sc.build.bt_bucket, btKeg.size, p.pointerSize), kc.ncpus);
   pageAllocFns(btKeg, () => btZone.addr);
   if (!smallAlloc) {
     // uma_zone_set_allocf(vmem_bt_zone, vmem_bt_alloc); the free function stays page_free
@@ -182,7 +182,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   // kmeminit(): the kmemzones of 2020, malloc-16 .. malloc-65536 (KMEM_ZMAX); bigger requests go to uma_large_malloc
   for (let sz = 16; sz <= KMEM_ZMAX; sz *= 2) {
     const keg = kegCreate(u, `malloc-${sz}`, k.bootAlloc(ksize), sz, 0, p.pagesize);
-    const z = zoneCreate(u, `malloc-${sz}`, k.bootAlloc(zsize), keg, bucketSelect(sc.build.bucket, sz, p.pagesize), kc.ncpus);
+    const z = zoneCreate(u, `malloc-${sz}`, k.bootAlloc(zsize), keg, bucketSize(sc.build.bucket, sz, p.pointerSize), kc.ncpus);
     pageAllocFns(keg, () => z.addr);
     mallocZones.push(z);
   }
@@ -245,13 +245,34 @@ import { vmWaitDoms } from './vm/vm_kern2020.js';
 /** kern_malloc.c's KMEM_ZMAX: malloc(9) uses the kmemzones up to 64 KB */
 export const KMEM_ZMAX = 65536;
 /**
- * models bucket_select(size): items up to a page get the scenario's bucket
- * size; bigger items get buckets that hold about as many bytes, at least one
- * item (the bucket zones' ubz_maxsize rule).
+ * The bucket sizes of 2020's bucket_zones[] table: each zone's buckets are
+ * BUCKET_SIZE(n) entries, n pointers' worth of memory less the struct
+ * uma_bucket header (ub_link, a TAILQ entry, and the int16 ub_cnt and
+ * ub_entries, padded to a pointer), for items up to ubz_maxsize bytes.
  */
-function bucketSelect(bucket: number, size: number, pagesize: number): number {
-  if (bucket === 0 || size <= pagesize) return bucket;
-  return Math.max(1, Math.floor((bucket * pagesize) / 4 / size));
+const BUCKET_ZONES: ReadonlyArray<readonly [number, number]> = [
+  [4, 4096], [6, 3072], [8, 2048], [12, 1536], [16, 1024], [32, 512], [64, 256], [128, 128], [256, 64],
+];
+function bucketEntries(n: number, ptr: number): number {
+  const hdr = Math.ceil((2 * ptr + 4) / ptr) * ptr;
+  return Math.floor((ptr * n - hdr) / ptr);
+}
+/**
+ * models bucket_select(size) (uma_core.c, 2020), which zone_ctor uses for
+ * uz_bucket_size: the entries of the last bucket zone whose ubz_maxsize
+ * still covers the item; an item above the first zone's 4096 bytes gets
+ * MAX(4096 * entries / size, 1). The scenario's bucket fields, when not 0,
+ * override it (UMA_ZONE_MAXBUCKET-like tuning, not the stock kernel).
+ */
+export function bucketSelect(size: number, ptr: number): number {
+  const first = BUCKET_ZONES[0]!;
+  if (size > first[1]) return Math.max(Math.floor((first[1] * bucketEntries(first[0], ptr)) / size), 1);
+  let i = 0;
+  while (i < BUCKET_ZONES.length && BUCKET_ZONES[i]![1] >= size) i++;
+  return bucketEntries(BUCKET_ZONES[i - 1]![0], ptr);
+}
+function bucketSize(override: number, size: number, ptr: number): number {
+  return override > 0 ? override : bucketSelect(size, ptr);
 }
 const page_alloc = f20('page_alloc', 0x60);
 function vmWaitDomsFor(vm: Vm2020): KGen<void> {

@@ -10,11 +10,11 @@ import { simulate, type RunReport } from '../../../src/sim/scenario/run.js';
 import { decodeDump, encodeDump } from '../../../src/dump/codec.js';
 import type { Freebsd2020System } from '../../../src/sim/freebsd/system2020.js';
 import type { KThread } from '../../../src/sim/machine/thread.js';
-import { UMA_ZONE_NOFREE, umaZalloc } from '../../../src/sim/freebsd/uma2020/uma.js';
+import { UMA_ZONE_NOFREE, umaZalloc, umaZfree, zoneFreeItems } from '../../../src/sim/freebsd/uma2020/uma.js';
 import { loadScenario } from '../../../src/sim/scenario/run.js';
-import { bootFreebsd2020 } from '../../../src/sim/freebsd/system2020.js';
+import { bootFreebsd2020, bucketSelect } from '../../../src/sim/freebsd/system2020.js';
 import type { Freebsd2020Scenario } from '../../../src/sim/scenario/schema.js';
-import { kmemMalloc } from '../../../src/sim/freebsd/vm/vm_kern2020.js';
+import { kmemMalloc, lowmemReclaim } from '../../../src/sim/freebsd/vm/vm_kern2020.js';
 import { f20 } from '../../../src/sim/freebsd/kern/kern2020.js';
 import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK } from '../../../src/sim/freebsd/vmem/vmem.js';
 import { userProc } from '../../../src/sim/freebsd/kern/proc.js';
@@ -68,6 +68,84 @@ describe('vmem_bt_alloc with the btag reserve gone (i386)', () => {
       names(t)[8], 'uma_zalloc_arg', 'bt_fill', 'vmem_xalloc', 'vmem_alloc', 'kmem_malloc_domain',
     ]);
     expect(['zone_alloc_bucket', 'zone_alloc_item']).toContain(names(t)[8]);
+  });
+});
+
+/*
+ * UMA of 2020 as the btag path meets it, checked against the code read:
+ * bucket sizes from bucket_select(), uma_zfree's LIFO per-CPU buckets,
+ * zone_import keeping a bucket full across the reserve, and the reclaim
+ * request vm_pageout_lowmem() makes.
+ */
+describe('UMA of 2020 under the btag zone', () => {
+  const boot = (platform = 'i386'): Freebsd2020System => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', [['kernel.platform', platform]]);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    sys.k.curthread = sys.k.t0;
+    return sys;
+  };
+  const drive = (g: Generator<unknown, number, void>): number => {
+    for (;;) {
+      const r = g.next();
+      if (r.done) return r.value;
+    }
+  };
+
+  it('sizes buckets as bucket_select() does: 253 entries for btags and small items, fewer for big ones', () => {
+    // BUCKET_SIZE(n): n pointers less the uma_bucket header, on both pointer sizes
+    for (const ptr of [4, 8]) {
+      expect(bucketSelect(28, ptr)).toBe(253);
+      expect(bucketSelect(64, ptr)).toBe(253);
+      expect(bucketSelect(65, ptr)).toBe(125);
+      expect(bucketSelect(512, ptr)).toBe(29);
+      expect(bucketSelect(1024, ptr)).toBe(13);
+      expect(bucketSelect(4096, ptr)).toBe(1);
+      expect(bucketSelect(65536, ptr)).toBe(1);
+    }
+    const sys = boot();
+    expect(sys.btZone.bucketSize).toBe(253);
+    expect(sys.mallocZones.map((z) => z.bucketSize).slice(0, 4)).toEqual([253, 253, 253, 125]);
+  });
+
+  it('frees into the CPU\'s alloc bucket while it has room, even with buckets disabled', () => {
+    const sys = boot();
+    const { u, btZone, k } = sys;
+    const a = drive(umaZalloc(u, btZone, M_WAITOK));
+    expect(a).not.toBe(0);
+    const c = btZone.cpu[k.curcpu]!;
+    const before = c.alloc!.items.length;
+    u.bucketdisable = true;
+    umaZfree(u, btZone, a);
+    expect(c.alloc!.items.length).toBe(before + 1);
+    expect(c.alloc!.items[c.alloc!.items.length - 1]).toBe(a);
+  });
+
+  it('keeps filling a bucket past the reserve with new slabs, as zone_import does', () => {
+    const sys = boot();
+    const { u, btZone } = sys;
+    const keg = btZone.keg;
+    const pages = keg.ud_pages;
+    const a = drive(umaZalloc(u, btZone, M_WAITOK));
+    expect(a).not.toBe(0);
+    // the boot slab held fewer than a bucket's worth above the reserve: new slabs were made to fill it
+    expect(keg.ud_pages).toBeGreaterThan(pages);
+    // a full bucket's worth left the keg (the caller took one item of it, or of the bucket the
+    // nested M_USE_RESERVE fill made on the same CPU)
+    const buckets = [...btZone.cpu.flatMap((c) => [c.alloc, c.free]), ...btZone.buckets].filter((b) => b !== null);
+    expect(Math.max(...buckets.map((b) => b.items.length))).toBeGreaterThanOrEqual(252);
+    expect(zoneFreeItems(btZone) - keg.ud_free_items).toBeGreaterThanOrEqual(252);
+    expect(keg.ud_free_items).toBeGreaterThanOrEqual(keg.reserve);
+  });
+
+  it('asks uma_reclaim for DRAIN_CPU below v_free_min, TRIM above it', () => {
+    const sys = boot();
+    const c = sys.vm.cnt;
+    expect(c.v_free_severe).toBeLessThan(c.v_free_min);
+    c.v_free_count = c.v_free_min - 1;
+    expect(c.v_free_count).toBeGreaterThan(c.v_free_severe);
+    expect(lowmemReclaim(sys.vm)).toBe('DRAIN_CPU');
+    c.v_free_count = c.v_free_min;
+    expect(lowmemReclaim(sys.vm)).toBe('TRIM');
   });
 });
 
@@ -132,7 +210,7 @@ describe('freebsd-248008-btalloc', () => {
     expect(a.model.header.platform).toBe('amd64');
     const f = run(HANG_SEED, ['r368236']);
     expect(f.outcome).toBe('completed');
-  });
+  }, 300_000);
 
   it('is deterministic: the same seed gives a byte-identical dump, which decodes', () => {
     const again = run(HANG_SEED);
@@ -143,5 +221,5 @@ describe('freebsd-248008-btalloc', () => {
     const m = decodeDump(a);
     const names = m.tables.map((t) => t.name);
     for (const t of ['struct vmem', 'struct vmem_btag', 'struct uma_keg', 'struct uma_zone', 'struct uma_slab', 'struct thread', 'frames']) expect(names).toContain(t);
-  });
+  }, 300_000);
 });

@@ -74,9 +74,10 @@ export interface Keg {
   ud_pages: number;
   ud_free_items: number;
   ud_free_slabs: number;
-  /** keg_drain calls, slabs it freed */
+  /** keg_drain calls, slabs it freed, and calls that left the free items below uk_reserve (model counters) */
   drains: number;
   drained: number;
+  drainsBelowReserve: number;
 }
 
 export interface Bucket {
@@ -156,6 +157,7 @@ export function kegCreate(u: Uma2020, name: string, addr: Kva, size: number, fla
     ud_free_slabs: 0,
     drains: 0,
     drained: 0,
+    drainsBelowReserve: 0,
   };
   u.kegs.push(keg);
   return keg;
@@ -302,7 +304,13 @@ function* kegFetchSlab(u: Uma2020, keg: Keg, zone: Zone, flags: number): KGen<Sl
   return s;
 }
 
-/** models zone_import(): up to max items into `out`; stops at the reserve; only the first slab may wait. */
+/**
+ * models zone_import(): up to max items into `out` ("try to keep the buckets
+ * totally full"). Taking from a slab stops when the keg's free items fall to
+ * uk_reserve; the next keg_fetch_slab then finds no slab above the reserve
+ * (unless M_USE_RESERVE) and, without M_NOVM, has keg_alloc_slab make a new
+ * one. Only the first slab may wait: after it the flags are M_NOWAIT.
+ */
 function* zoneImport(u: Uma2020, zone: Zone, out: Kva[], max: number, flags: number): KGen<number> {
   const k = u.k;
   const keg = zone.keg;
@@ -316,7 +324,6 @@ function* zoneImport(u: Uma2020, zone: Zone, out: Kva[], max: number, flags: num
       n++;
       if (keg.ud_free_items <= keg.reserve) break;
     }
-    if (keg.ud_free_items <= keg.reserve && !(flags & M_USE_RESERVE)) break;
     flags = (flags & ~M_WAITOK) | M_NOWAIT;
   }
   k.leave(fr);
@@ -369,20 +376,28 @@ export function* umaZalloc(u: Uma2020, zone: Zone, flags: number): KGen<Kva> {
   return item;
 }
 
-/** models uma_zfree_arg(): into this CPU's free bucket; a full one goes to the bucket cache; buckets disabled: to the keg. */
+/**
+ * models uma_zfree_arg(): into this CPU's alloc bucket while it has room
+ * (LIFO, cache-hot), else its free bucket; only when both are full does
+ * cache_free() run: with buckets disabled (page shortage) or a bucketless
+ * zone the item goes straight back to its slab (zone_free_item), otherwise
+ * the full free bucket goes to the bucket cache and a fresh one takes the item.
+ */
 export function umaZfree(u: Uma2020, zone: Zone, item: Kva): void {
   const k = u.k;
   const fr = k.enter(uma_zfree_arg, 0b11, zone.addr, item, 0);
   const c = zone.cpu[k.curcpu]!;
-  if (u.bucketdisable || zone.bucketSize === 0) {
+  let b = c.alloc && c.alloc.items.length < c.alloc.entries ? c.alloc : null;
+  if (!b && c.free && c.free.items.length < c.free.entries) b = c.free;
+  if (b) {
+    b.items.push(item);
+    c.frees++;
+  } else if (u.bucketdisable || zone.bucketSize === 0) {
     slabFreeItem(u, zone.keg, item);
     zone.frees++;
   } else {
-    if (c.free && c.free.items.length >= c.free.entries) {
-      zone.buckets.push(c.free);
-      c.free = null;
-    }
-    if (!c.free) c.free = newBucket(u, zone.bucketSize);
+    if (c.free) zone.buckets.push(c.free);
+    c.free = newBucket(u, zone.bucketSize);
     c.free.items.push(item);
     c.frees++;
   }
@@ -418,6 +433,7 @@ export function kegDrain(u: Uma2020, keg: Keg): void {
     keg.drained++;
     keg.freeFn(s.data, keg.ppera * k.p.pagesize);
   }
+  if (victims.length > 0 && keg.ud_free_items < keg.reserve) keg.drainsBelowReserve++;
   k.leave(fr);
 }
 

@@ -302,6 +302,16 @@ export function* umaSmallAlloc(vm: Vm2020, dmapNext: { next: Kva; free: Kva[] },
   return a;
 }
 
+/**
+ * models the request vm_pageout_lowmem() passes to uma_reclaim() after the
+ * vm_lowmem handlers (vm_pageout.c, 2020): UMA_RECLAIM_DRAIN_CPU (bucket
+ * caches and every CPU's buckets back to the kegs) while free pages are
+ * below v_free_min, UMA_RECLAIM_TRIM (the bucket caches only) otherwise.
+ */
+export function lowmemReclaim(vm: Vm2020): 'DRAIN_CPU' | 'TRIM' {
+  return vmPageCountMin(vm) ? 'DRAIN_CPU' : 'TRIM';
+}
+
 /** the pagedaemon (vm_pageout_worker): wakes every 100 ms or when pages run short. */
 export function* vmPageout2020(vm: Vm2020, u: Uma2020, lowmemPeriodS: number): KGen<void> {
   const k = vm.k;
@@ -316,8 +326,7 @@ export function* vmPageout2020(vm: Vm2020, u: Uma2020, lowmemPeriodS: number): K
       vm.lastLowmem = k.now;
       vm.lowmems++;
       const lf = k.enter(vm_pageout_lowmem, 0);
-      // EVENTHANDLER vm_lowmem, then uma_reclaim(UMA_RECLAIM_TRIM); the reclaim worker drains the CPU caches when severe
-      umaReclaim(u, vmPageCountSevere(vm));
+      umaReclaim(u, lowmemReclaim(vm) === 'DRAIN_CPU');
       k.leave(lf);
     }
     // page out inactive anonymous memory toward the target
