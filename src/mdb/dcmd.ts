@@ -82,11 +82,15 @@ export interface TableResult extends ResultBase {
   sep?: string;
 }
 
-/** Preformatted text (newline-terminated lines); `data` goes to --json. */
+/**
+ * Preformatted text (newline-terminated lines) and the typed data it shows:
+ * --json prints only `data` ({"type": "data"}), never the text, so every
+ * text result says what it means as data.
+ */
 export interface TextResult extends ResultBase {
   kind: 'text';
   text: string;
-  data?: unknown;
+  data: unknown;
 }
 
 /** Only addresses (a walk); printed one per line when not piped. */
@@ -100,7 +104,7 @@ export interface AddressResult extends ResultBase {
 export type Result = TableResult | TextResult | AddressResult;
 
 export const table = (columns: Column[], rows: Row[], extra: Partial<TableResult> = {}): TableResult => ({ kind: 'table', columns, rows, ...extra });
-export const text = (t: string, extra: Partial<TextResult> = {}): TextResult => ({ kind: 'text', text: t, ...extra });
+export const text = (t: string, extra: Partial<TextResult> & { data: unknown }): TextResult => ({ kind: 'text', text: t, ...extra });
 export const addresses = (list: bigint[], addressType?: string): AddressResult =>
   addressType === undefined ? { kind: 'addresses', addresses: list } : { kind: 'addresses', addresses: list, addressType };
 

@@ -7,7 +7,8 @@
  */
 import type { AnyDcmd, Result } from './dcmd.js';
 import { Iob } from './render/iob.js';
-import { resultJson } from './render/json.js';
+import { resultJson, toJson } from './render/json.js';
+import type { FormatValue } from './format.js';
 import { hexBase } from './render/number.js';
 import { visible } from './render/visible.js';
 import { renderHeader, renderRows } from './render/table.js';
@@ -64,6 +65,8 @@ export class StageSink {
   private jsonTable: { sig: string; rows: unknown[] } | undefined;
   private first = true;
   private iobuf: Iob | undefined;
+  /** --json: the values the stage's format verbs printed */
+  private values: FormatValue[] | undefined;
 
   constructor(
     private readonly out: Output,
@@ -77,6 +80,13 @@ export class StageSink {
   iob(): Iob {
     this.iobuf ??= new Iob();
     return this.iobuf;
+  }
+
+  /** Where a format verb records its values for --json: `{ values }` when --json is on, else nothing. */
+  formatValues(): { values?: FormatValue[] } {
+    if (!this.out.json) return {};
+    this.values ??= [];
+    return { values: this.values };
   }
 
   accept(r: Result, dcmd?: AnyDcmd): void {
@@ -107,6 +117,8 @@ export class StageSink {
   /** A walk's per-element tables become one JSON table. */
   private addJson(r: Result): void {
     if (!this.out.json) return;
+    // a text result without data is presentation only (a header printed before any row)
+    if (r.kind === 'text' && r.data === undefined) return;
     const j = resultJson(r) as { type: string; rows?: unknown[] };
     if (r.kind === 'table') {
       const sig = r.columns.map((c) => c.key).join('\u0000');
@@ -130,11 +142,13 @@ export class StageSink {
 
   /** Flushes format output at the end of the stage. */
   finish(): void {
+    const values = this.values;
+    this.values = undefined;
+    if (values && values.length > 0) this.out.json?.push(toJson({ type: 'values', values }));
     if (!this.iobuf) return;
     const t = this.iobuf.text();
     this.iobuf = undefined;
     if (t === '') return;
     this.out.write(t);
-    this.out.json?.push({ type: 'text', text: t });
   }
 }

@@ -134,6 +134,7 @@ EXAMPLES
     const recs = kmemLogRecords(ctx.target, logHeader(ctx.target, name));
     let newest = 0n;
     let out = '';
+    const records: Array<{ bufctl: bigint; bufAddr: bigint; cacheName: string; timestamp: bigint; age: bigint; stack: bigint[] }> = [];
     const caches = new Map<bigint, CacheInfo>();
     const pcs = new Map<bigint, string>();
     for (const bc of recs) {
@@ -145,7 +146,8 @@ EXAMPLES
         if (addr < bc.bc_addr || addr >= bc.bc_addr + ci.size) continue;
       }
       out += showbc(ctx.target, bc, newest, ci.name, pcs);
+      records.push({ bufctl: bc.addr, bufAddr: bc.bc_addr, cacheName: ci.name, timestamp: bc.bc_timestamp, age: newest - bc.bc_timestamp, stack: bc.bc_stack });
     }
-    return text(out);
+    return text(out, { data: records });
   },
 });

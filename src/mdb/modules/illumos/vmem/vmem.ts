@@ -19,10 +19,10 @@ const dec = (v: unknown): string => String(v);
 const columns = (ps: number): Column[] => [
   { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
   { key: 'label', header: 'NAME', width: NAMEWIDTH },
-  { key: 'inuse', header: 'INUSE', width: 10, align: 'right', format: dec },
-  { key: 'total', header: 'TOTAL', width: 12, align: 'right', format: dec },
-  { key: 'succeed', header: 'SUCCEED', width: 9, align: 'right', format: dec },
-  { key: 'fail', header: 'FAIL', width: 5, align: 'right', format: dec },
+  { key: 'memInUse', header: 'INUSE', width: 10, align: 'right', format: dec },
+  { key: 'memTotal', header: 'TOTAL', width: 12, align: 'right', format: dec },
+  { key: 'allocSucceed', header: 'SUCCEED', width: 9, align: 'right', format: dec },
+  { key: 'allocFail', header: 'FAIL', width: 5, align: 'right', format: dec },
 ];
 
 export default defineDcmd({
@@ -58,7 +58,7 @@ EXAMPLES
     if (args.length > 0 || addr === undefined) throw new UsageError();
     const v = readVmem(ctx.target, addr);
     const label = (' '.repeat(2 * vmemDepth(ctx.target, v)) + v.vm_name).slice(0, NAMEWIDTH - 1);
-    const row = { addr: v.addr, name: v.vm_name, label, inuse: count(v.mem_inuse), total: count(v.mem_total), succeed: count(v.alloc), fail: count(v.fail) };
+    const row = { addr: v.addr, name: v.vm_name, label, memInUse: count(v.mem_inuse), memTotal: count(v.mem_total), allocSucceed: count(v.alloc), allocFail: count(v.fail) };
     return table(columns(ctx.pointerSize), [row], { addresses: [v.addr], addressType: 'vmem_t' });
   },
 });
