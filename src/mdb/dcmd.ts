@@ -55,6 +55,10 @@ export interface Column {
   width?: number | 'ptr';
   /** value to text; default: bigint as hex, number as decimal, string as is */
   format?: (value: unknown, row: Row) => string;
+  /** the cell is highlighted (bold red) when colour is on: a non-zero alloc fail */
+  alert?: (value: unknown, row: Row) => boolean;
+  /** the cell is a usage bar (render/bar.ts) whose filled part is coloured when colour is on */
+  bar?: boolean;
   /**
    * how --json writes the value when the row holds a number: 'hex' for flags
    * and bit masks ("0x1c00"), as addresses are; default: bigints as hex
@@ -68,6 +72,11 @@ export interface ResultBase {
   addresses?: bigint[];
   /** the C type of those addresses, so `| ::print` needs no type */
   addressType?: string;
+  /**
+   * the same text with colour (SGR sequences; every string from the dump
+   * already made visible), printed instead when the front end has colour on
+   */
+  colorText?: string;
 }
 
 /** Rows rendered by render/table.ts; the header prints once per command. */

@@ -27,6 +27,8 @@ export class Output {
   usage = false;
   /** JSON results of the command being run, when --json is on */
   json: unknown[] | undefined;
+  /** the front end shows colour (a terminal without NO_COLOR): results may highlight */
+  color = false;
 
   constructor(private readonly stream?: (text: string) => void) {}
 
@@ -99,13 +101,16 @@ export class StageSink {
     if (bind !== undefined && r.addresses && r.addresses.length > 0) this.vars.set(bind, r.addresses[r.addresses.length - 1]!);
     this.addJson(r);
     const ps = this.target.pointerSize;
-    if (dcmd?.render) {
+    if (this.out.color && r.colorText !== undefined) {
+      this.out.writeRaw(ensureNl(r.colorText));
+    } else if (dcmd?.render) {
       this.out.write(ensureNl(dcmd.render(r, { target: this.target, first: this.first, pointerSize: ps })));
     } else if (r.kind === 'table') {
       const sig = r.headerLines ? r.headerLines.join('\n') : r.columns.map((c) => c.header).join('\u0000');
       const header = !this.headers.has(sig);
       this.headers.add(sig);
-      this.out.write((header ? renderHeader(r, ps) : '') + renderRows(r, ps));
+      if (this.out.color && r.columns.some((c) => c.alert || c.bar)) this.out.writeRaw(visible(header ? renderHeader(r, ps) : '') + renderRows(r, ps, true));
+      else this.out.write((header ? renderHeader(r, ps) : '') + renderRows(r, ps));
     } else if (r.kind === 'text') {
       this.out.write(ensureNl(r.text));
     } else {
