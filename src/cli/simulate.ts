@@ -72,6 +72,8 @@ export function reportJson(r: RunReport, dumpPath: string | null, dumpBytes: num
     syscalls: r.syscalls,
     counters: Object.fromEntries(r.counters.map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : v])),
     dump: dumpPath === null ? null : { path: dumpPath, kind: r.outcome === 'panic' ? 'crash' : 'live', bytes: dumpBytes },
+    // what the terminal picture draws: the lowest free pages of each interval, and the thresholds
+    freeMemory: { intervalNs: r.freeMemory.intervalNs, thresholds: Object.fromEntries(r.freeMemory.thresholds), samples: r.freeMemory.samples },
   };
 }
 

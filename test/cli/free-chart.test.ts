@@ -68,6 +68,13 @@ describe('mddb simulate on a terminal', () => {
       runSimulate({ scenario: 'freebsd-2004-uma-looping', sets: [], fixes: [], force: false, quiet: false }, p.out, p.err);
       expect(p.text()).not.toContain('free pages:');
       expect(t.text().startsWith(p.text())).toBe(true);
+      // --json carries the same samples for a script
+      const j = capture(true);
+      runSimulate({ scenario: 'freebsd-2004-uma-looping', sets: [], fixes: [], force: false, quiet: false, json: true }, j.out, j.err);
+      const rep = JSON.parse(j.text()) as { freeMemory: { thresholds: Record<string, number>; samples: Array<[number, number]> } };
+      expect(Object.keys(rep.freeMemory.thresholds)).toEqual(['v_free_target', 'v_free_min']);
+      expect(rep.freeMemory.samples.length).toBeGreaterThan(10);
+      expect(j.text()).not.toContain('free pages:');
     } finally {
       if (old === undefined) delete process.env['NO_COLOR'];
       else process.env['NO_COLOR'] = old;
