@@ -39,6 +39,8 @@ export interface BatchOptions {
   jsonl?: boolean;
   /** the grammar (--syntax); default from the dump's OS */
   syntax?: 'mdb' | 'ddb';
+  /** stdout is a terminal with colour on (not --no-color, no NO_COLOR): non-zero alloc fail and bars are coloured */
+  color?: boolean;
   stdout: TextSink;
   stderr: TextSink;
   /** fires when the reader of stdout has gone (EPIPE): stop producing */
@@ -83,6 +85,7 @@ export async function runBatch(o: BatchOptions): Promise<number> {
     json,
     // text streams to stdout as the dcmds produce it
     ...(json ? {} : { onOutput: (t: string) => void o.stdout.write(t) }),
+    ...(o.color && !json ? { color: true } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   };
   const take = (r: ExecResult): boolean => {

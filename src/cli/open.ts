@@ -49,6 +49,8 @@ export async function openDump(a: OpenArgs): Promise<number> {
       json: a.json,
       ...(a.jsonl ? { jsonl: true } : {}),
       ...(a.syntax ? { syntax: a.syntax } : {}),
+      // colour only on a terminal: piped output and NO_COLOR stay plain text
+      ...(a.color && process.stdout.isTTY === true && !process.env['NO_COLOR'] ? { color: true } : {}),
       stdout: process.stdout,
       stderr: process.stderr,
       signal: stop.signal,

@@ -7,6 +7,7 @@ import { DumpError } from '../dump/errors.js';
 import { ScenarioError } from '../sim/scenario/load.js';
 import { simulate, type RunReport } from '../sim/scenario/run.js';
 import { visible } from '../mdb/render/visible.js';
+import { freeMemoryChart } from './free-chart.js';
 
 /**
  * The exit status says what the simulated kernel did, so a script can check a
@@ -71,6 +72,8 @@ export function reportJson(r: RunReport, dumpPath: string | null, dumpBytes: num
     syscalls: r.syscalls,
     counters: Object.fromEntries(r.counters.map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : v])),
     dump: dumpPath === null ? null : { path: dumpPath, kind: r.outcome === 'panic' ? 'crash' : 'live', bytes: dumpBytes },
+    // what the terminal picture draws: the lowest free pages of each interval, and the thresholds
+    freeMemory: { intervalNs: r.freeMemory.intervalNs, thresholds: Object.fromEntries(r.freeMemory.thresholds), samples: r.freeMemory.samples },
   };
 }
 
@@ -136,7 +139,11 @@ export function runSimulate(a: SimulateArgs, out: NodeJS.WriteStream, err: NodeJ
       bytes = fs.statSync(a.output).size;
     }
     if (a.json) out.write(JSON.stringify(reportJson(report, a.output ?? null, bytes), null, 2) + '\n');
-    else if (!a.quiet) out.write(formatReport(report, a.output ?? null, bytes));
+    else if (!a.quiet) {
+      out.write(formatReport(report, a.output ?? null, bytes));
+      // the picture is for a terminal: piped output stays the plain report a script reads
+      if (out.isTTY) out.write(freeMemoryChart(report.freeMemory, report.outcome, report.simTimeNs, { width: Math.min((out.columns || 80) - 14, 72), color: !process.env['NO_COLOR'] }));
+    }
     return OUTCOME_STATUS[report.outcome];
   } catch (e) {
     if (e instanceof ScenarioError || e instanceof DumpError) {

@@ -44,6 +44,8 @@ export interface ExecOptions {
    * rows, so the first rows of a long walk show at once)
    */
   onOutput?: (text: string) => void;
+  /** the output is shown in colour (a terminal, no NO_COLOR): non-zero alloc fail and usage bars are coloured */
+  color?: boolean;
 }
 
 /** A debugging session over one open dump: line in, results out. */

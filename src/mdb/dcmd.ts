@@ -55,6 +55,10 @@ export interface Column {
   width?: number | 'ptr';
   /** value to text; default: bigint as hex, number as decimal, string as is */
   format?: (value: unknown, row: Row) => string;
+  /** the cell is highlighted (bold red) when colour is on: a non-zero alloc fail */
+  alert?: (value: unknown, row: Row) => boolean;
+  /** the cell is a usage bar (render/bar.ts) whose filled part is coloured when colour is on */
+  bar?: boolean;
   /**
    * how --json writes the value when the row holds a number: 'hex' for flags
    * and bit masks ("0x1c00"), as addresses are; default: bigints as hex
@@ -68,6 +72,11 @@ export interface ResultBase {
   addresses?: bigint[];
   /** the C type of those addresses, so `| ::print` needs no type */
   addressType?: string;
+  /**
+   * the same text with colour (SGR sequences; every string from the dump
+   * already made visible), printed instead when the front end has colour on
+   */
+  colorText?: string;
 }
 
 /** Rows rendered by render/table.ts; the header prints once per command. */
@@ -82,11 +91,15 @@ export interface TableResult extends ResultBase {
   sep?: string;
 }
 
-/** Preformatted text (newline-terminated lines); `data` goes to --json. */
+/**
+ * Preformatted text (newline-terminated lines) and the typed data it shows:
+ * --json prints only `data` ({"type": "data"}), never the text, so every
+ * text result says what it means as data.
+ */
 export interface TextResult extends ResultBase {
   kind: 'text';
   text: string;
-  data?: unknown;
+  data: unknown;
 }
 
 /** Only addresses (a walk); printed one per line when not piped. */
@@ -100,7 +113,7 @@ export interface AddressResult extends ResultBase {
 export type Result = TableResult | TextResult | AddressResult;
 
 export const table = (columns: Column[], rows: Row[], extra: Partial<TableResult> = {}): TableResult => ({ kind: 'table', columns, rows, ...extra });
-export const text = (t: string, extra: Partial<TextResult> = {}): TextResult => ({ kind: 'text', text: t, ...extra });
+export const text = (t: string, extra: Partial<TextResult> & { data: unknown }): TextResult => ({ kind: 'text', text: t, ...extra });
 export const addresses = (list: bigint[], addressType?: string): AddressResult =>
   addressType === undefined ? { kind: 'addresses', addresses: list } : { kind: 'addresses', addresses: list, addressType };
 

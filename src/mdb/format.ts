@@ -22,6 +22,33 @@ export interface FormatContext {
   incr: bigint;
   /** the last value printed (mdb's rvalue, variable `0`) */
   last?: bigint;
+  /** --json: each value printed, as data (absent in text mode) */
+  values?: FormatValue[];
+  /** the values are read from memory at an address (`/`), not from dot itself (`=`) */
+  addressed?: boolean;
+  /** the letter being run (printFormat sets it) */
+  letter?: string;
+}
+
+/**
+ * One value a format verb printed, as --json gives it: the letter, where it
+ * was read (for `/`), the raw bits (`value`, a hex string) and the text as
+ * printed (`text`: decimal for D, a symbol for p, a date for Y); strings
+ * (s, S, C) give `string`, `a` gives `symbol`.
+ */
+export interface FormatValue {
+  format: string;
+  address?: bigint;
+  bytes?: number;
+  value?: bigint;
+  text?: string;
+  string?: string;
+  symbol?: string;
+}
+
+function pushValue(fc: FormatContext, addr: bigint, v: Omit<FormatValue, 'format' | 'address'>): void {
+  if (!fc.values) return;
+  fc.values.push({ format: fc.letter ?? '', ...(fc.addressed ? { address: addr } : {}), ...v });
 }
 
 interface Letter {
@@ -50,6 +77,7 @@ function numeric(size: number | 'ptr', help: string, show: (v: bigint, fc: Forma
         const v = le(fc.read(addr, n));
         const [s, w] = show(v, fc, n);
         fc.iob.field(s, w);
+        pushValue(fc, addr, { bytes: n, value: v, text: s });
         fc.last = v;
         addr += BigInt(n);
       }
@@ -124,6 +152,7 @@ function stringLetter(escape: boolean, help: string): Letter {
     run(fc, addr, count) {
       let total = 0;
       for (let i = 0; i < count; i++) {
+        const at = addr;
         const bytes: number[] = [];
         for (;;) {
           if (++total > MAX_STRING_BYTES) throw new MdbError(`string format read more than ${MAX_STRING_BYTES} bytes; use a smaller count`);
@@ -135,6 +164,7 @@ function stringLetter(escape: boolean, help: string): Letter {
         }
         const s = bytesToString(bytes);
         fc.iob.puts(escape ? escapeString(s) : s);
+        pushValue(fc, at, { string: s });
         if (i + 1 < count) fc.iob.puts('\\0');
       }
       return addr;
@@ -162,6 +192,7 @@ export const LETTERS: Record<string, Letter> = {
     run(fc, addr, count) {
       const b = fc.read(addr, count);
       fc.iob.puts(escapeString(bytesToString(b)));
+      pushValue(fc, addr, { string: bytesToString(b) });
       return addr + BigInt(count);
     },
   },
@@ -189,6 +220,7 @@ export const LETTERS: Record<string, Letter> = {
   '-': moveBy('decrement dot by the count', (a, c) => BigInt.asUintN(64, a - BigInt(c))),
   a: move('dot as symbol+offset', (a, c, fc) => {
     for (let i = 0; i < c; i++) {
+      if (fc.values) fc.values.push({ format: 'a', address: a, symbol: fc.target.formatAddr(a) });
       fc.iob.field(`${fc.target.formatAddr(a)}:`, 16);
       fc.iob.tabTo(16);
     }
@@ -239,6 +271,7 @@ export function printFormat(fc: FormatContext, addr: bigint, items: readonly For
     if (!l) throw new MdbError(`invalid format character -- '${it.letter}'`);
     // the parser refuses larger counts; an AST built elsewhere is held to the same bound
     if (!(it.count >= 0 && it.count <= MAX_FORMAT_COUNT)) throw new MdbError(`format repeat count ${it.count} exceeds the limit of 0t${MAX_FORMAT_COUNT}`);
+    fc.letter = it.letter;
     addr = l.run(fc, addr, it.count);
   }
   return addr;
@@ -260,16 +293,23 @@ const LISTED_ONLY: ReadonlyMap<string, { help: string; size: number }> = new Map
   ['w', { help: 'write default radix unsigned short', size: 2 }],
 ]);
 
-/** "X - hexadecimal int (4 bytes)" lines for ::formats, in fmttab (ASCII) order. */
-export function formatHelp(pointerSize: number): string {
+/** The format letters as ::formats --json gives them, in fmttab (ASCII) order: bytes is -1 for none, 0 for variable. */
+export function formatList(pointerSize: number): Array<{ letter: string; description: string; bytes: number }> {
   const names = [...new Set([...Object.keys(LETTERS), ...LISTED_ONLY.keys()])].sort((a, b) => a.charCodeAt(0) - b.charCodeAt(0));
-  return names
-    .map((k) => {
-      const only = LISTED_ONLY.get(k);
-      const l = only ?? LETTERS[k]!;
-      const n = only ? only.size : LETTERS[k]!.listSize ?? (LETTERS[k]!.size === 'ptr' ? pointerSize : (LETTERS[k]!.size as number));
+  return names.map((k) => {
+    const only = LISTED_ONLY.get(k);
+    if (only) return { letter: k, description: only.help, bytes: only.size };
+    const l = LETTERS[k]!;
+    return { letter: k, description: l.help, bytes: l.listSize ?? (l.size === 'ptr' ? pointerSize : l.size) };
+  });
+}
+
+/** "X - hexadecimal int (4 bytes)" lines for ::formats. */
+export function formatHelp(pointerSize: number): string {
+  return formatList(pointerSize)
+    .map(({ letter, description, bytes: n }) => {
       const size = n < 0 ? '' : n === 0 ? ' (variable size)' : n === 1 ? ' (1 byte)' : ` (${n} bytes)`;
-      return `${k} - ${l.help}${size}\n`;
+      return `${letter} - ${description}${size}\n`;
     })
     .join('');
 }

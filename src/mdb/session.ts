@@ -115,6 +115,7 @@ export class MdbSession implements DebugSession {
 
   private async run(line: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const out = new Output(opts.onOutput);
+    if (opts.color) out.color = true;
     const json: CommandJson[] = [];
     let ok = true;
     if (this.syntax === 'ddb') {

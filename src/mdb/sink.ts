@@ -7,7 +7,8 @@
  */
 import type { AnyDcmd, Result } from './dcmd.js';
 import { Iob } from './render/iob.js';
-import { resultJson } from './render/json.js';
+import { resultJson, toJson } from './render/json.js';
+import type { FormatValue } from './format.js';
 import { hexBase } from './render/number.js';
 import { visible } from './render/visible.js';
 import { renderHeader, renderRows } from './render/table.js';
@@ -26,6 +27,8 @@ export class Output {
   usage = false;
   /** JSON results of the command being run, when --json is on */
   json: unknown[] | undefined;
+  /** the front end shows colour (a terminal without NO_COLOR): results may highlight */
+  color = false;
 
   constructor(private readonly stream?: (text: string) => void) {}
 
@@ -64,6 +67,8 @@ export class StageSink {
   private jsonTable: { sig: string; rows: unknown[] } | undefined;
   private first = true;
   private iobuf: Iob | undefined;
+  /** --json: the values the stage's format verbs printed */
+  private values: FormatValue[] | undefined;
 
   constructor(
     private readonly out: Output,
@@ -79,6 +84,13 @@ export class StageSink {
     return this.iobuf;
   }
 
+  /** Where a format verb records its values for --json: `{ values }` when --json is on, else nothing. */
+  formatValues(): { values?: FormatValue[] } {
+    if (!this.out.json) return {};
+    this.values ??= [];
+    return { values: this.values };
+  }
+
   accept(r: Result, dcmd?: AnyDcmd): void {
     const bind = r.kind === 'addresses' ? r.bindVar : undefined;
     if (this.pipedInto) {
@@ -89,13 +101,16 @@ export class StageSink {
     if (bind !== undefined && r.addresses && r.addresses.length > 0) this.vars.set(bind, r.addresses[r.addresses.length - 1]!);
     this.addJson(r);
     const ps = this.target.pointerSize;
-    if (dcmd?.render) {
+    if (this.out.color && r.colorText !== undefined) {
+      this.out.writeRaw(ensureNl(r.colorText));
+    } else if (dcmd?.render) {
       this.out.write(ensureNl(dcmd.render(r, { target: this.target, first: this.first, pointerSize: ps })));
     } else if (r.kind === 'table') {
       const sig = r.headerLines ? r.headerLines.join('\n') : r.columns.map((c) => c.header).join('\u0000');
       const header = !this.headers.has(sig);
       this.headers.add(sig);
-      this.out.write((header ? renderHeader(r, ps) : '') + renderRows(r, ps));
+      if (this.out.color && r.columns.some((c) => c.alert || c.bar)) this.out.writeRaw(visible(header ? renderHeader(r, ps) : '') + renderRows(r, ps, true));
+      else this.out.write((header ? renderHeader(r, ps) : '') + renderRows(r, ps));
     } else if (r.kind === 'text') {
       this.out.write(ensureNl(r.text));
     } else {
@@ -107,6 +122,8 @@ export class StageSink {
   /** A walk's per-element tables become one JSON table. */
   private addJson(r: Result): void {
     if (!this.out.json) return;
+    // a text result without data is presentation only (a header printed before any row)
+    if (r.kind === 'text' && r.data === undefined) return;
     const j = resultJson(r) as { type: string; rows?: unknown[] };
     if (r.kind === 'table') {
       const sig = r.columns.map((c) => c.key).join('\u0000');
@@ -130,11 +147,13 @@ export class StageSink {
 
   /** Flushes format output at the end of the stage. */
   finish(): void {
+    const values = this.values;
+    this.values = undefined;
+    if (values && values.length > 0) this.out.json?.push(toJson({ type: 'values', values }));
     if (!this.iobuf) return;
     const t = this.iobuf.text();
     this.iobuf = undefined;
     if (t === '') return;
     this.out.write(t);
-    this.out.json?.push({ type: 'text', text: t });
   }
 }

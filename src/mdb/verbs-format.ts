@@ -38,7 +38,7 @@ export function runFormatVerb(engine: Engine, verb: FormatVerb, call: Call, sink
   const iob = sink.iob();
   if (verb.space === '=') {
     if (verb.items.length === 0) throw new MdbError("expected one or more format characters following '='");
-    const fc: FormatContext = { target, iob, read: valueReader(call.dot), incr: state.incr };
+    const fc: FormatContext = { target, iob, read: valueReader(call.dot), incr: state.incr, ...sink.formatValues() };
     iob.indent = true;
     let dot = call.dot;
     for (const it of verb.items) {
@@ -61,7 +61,7 @@ export function runFormatVerb(engine: Engine, verb: FormatVerb, call: Call, sink
     iob.field(`${target.formatAddr(call.dot)}:`, iob.margin);
     iob.tabTo(16);
   }
-  const fc: FormatContext = { target, iob, read: (a, n) => target.readBytes(a, n), incr: state.incr };
+  const fc: FormatContext = { target, iob, read: (a, n) => target.readBytes(a, n), incr: state.incr, addressed: true, ...sink.formatValues() };
   iob.indent = true;
   try {
     const end = printFormat(fc, call.dot, items);

@@ -34,9 +34,9 @@ export function normalizeResult(raw: unknown): ShownResult {
   return { output, errors, quit: r['quit'] === true };
 }
 
-export async function safeExecute(session: DebugSession, line: string, signal: AbortSignal): Promise<ShownResult> {
+export async function safeExecute(session: DebugSession, line: string, signal: AbortSignal, onOutput?: (text: string) => void): Promise<ShownResult> {
   try {
-    return normalizeResult(await session.execute(line, { signal }));
+    return normalizeResult(await session.execute(line, onOutput ? { signal, onOutput } : { signal }));
   } catch (err) {
     return { output: '', errors: [`mdb: internal error: ${describe(err)}`], quit: false };
   }

@@ -72,9 +72,9 @@ describe('runBatch', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout);
-    expect(doc.schemaVersion).toBe(1);
+    expect(doc.schemaVersion).toBe(2);
     expect(doc.commands).toEqual([
-      { command: 'ffffff01e0000000::print foo_t foo_next | ::eval .=J', ok: true, errors: [], results: [{ type: 'text', text: `${' '.repeat(16)}ffffff01e0000040 \n` }] },
+      { command: 'ffffff01e0000000::print foo_t foo_next | ::eval .=J', ok: true, errors: [], results: [{ type: 'values', values: [{ format: 'J', bytes: 8, value: '0xffffff01e0000040', text: 'ffffff01e0000040' }] }] },
       { command: '::nope', ok: false, errors: [{ message: "mdb: invalid command '::nope': unknown dcmd name" }], results: [] },
     ]);
   });

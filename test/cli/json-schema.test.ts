@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openScriptSession, runScript } from '../../src/cli/script.js';
-import { commandRecord, JSON_SCHEMA_VERSION } from '../../src/mdb/render/json.js';
+import { COUNT_PATTERN, FLAG_PATTERN, commandRecord, JSON_SCHEMA_VERSION } from '../../src/mdb/render/json.js';
 import type { CommandJson } from '../../src/mdb/session.js';
 import { DumpCache, caseId, dumpArg, findGoldenCases } from '../../src/tools/golden.js';
 import { SCHEMA_FILE, schemaText } from '../../src/tools/json-schema.js';
@@ -84,14 +84,20 @@ describe('the --json schema', () => {
     // through JSON text, as a script reads it
     const doc = JSON.parse(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, dump: dumpArg(c.dump), commands })) as unknown;
     expect(violation(schema, doc, '$')).toBeNull();
-    // one representation per quantity: sizes, offsets and free counts are numbers in every dcmd
-    const strings: string[] = [];
+    // one representation per quantity, at any depth of any result: sizes, offsets and counts are
+    // numbers, flag words hex strings, and no result is text (a dcmd's --json is its typed data)
+    const wrong: string[] = [];
+    const count = new RegExp(COUNT_PATTERN);
+    const flagKey = new RegExp(FLAG_PATTERN);
     const walk = (v: unknown, key: string): void => {
       if (Array.isArray(v)) v.forEach((x) => walk(x, key));
-      else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
-      else if (typeof v === 'string' && ['size', 'free', 'offset', 'bufSize', 'bufTotal', 'memInUse'].includes(key)) strings.push(`${key}=${v}`);
+      else if (v !== null && typeof v === 'object') {
+        if ((v as { type?: unknown }).type === 'text') wrong.push('a text result');
+        for (const [k, x] of Object.entries(v)) walk(x, k);
+      } else if (typeof v === 'string' && count.test(key)) wrong.push(`${key}=${v}`);
+      else if (typeof v === 'number' && flagKey.test(key)) wrong.push(`${key}=${v}`);
     };
     walk(doc, '');
-    expect(strings).toEqual([]);
+    expect(wrong).toEqual([]);
   });
 });

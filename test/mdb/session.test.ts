@@ -12,7 +12,7 @@ const faulty: Module = {
   dcmds: [
     defineDcmd({ name: 'crash', synopsis: '', address: 'none', summary: 'throw a bug', help: 'x', options: {}, run: () => { throw new TypeError('oops\nsecond line'); } }),
     defineDcmd({ name: 'complain', synopsis: '', address: 'none', summary: 'fail politely', help: 'x', options: {}, run: () => { throw new DcmdError("couldn't read kmem_cache at ffffff01d6e2a008"); } }),
-    defineDcmd({ name: 'endless', synopsis: '', address: 'none', summary: 'walk forever', help: 'x', options: {}, walker: 'forever', run: () => text('tick') }),
+    defineDcmd({ name: 'endless', synopsis: '', address: 'none', summary: 'walk forever', help: 'x', options: {}, walker: 'forever', run: () => text('tick', { data: null }) }),
   ],
   walkers: [
     defineWalker({ name: 'forever', description: 'never ends', *walk() { for (let i = 0n; ; i++) yield i; } }),
@@ -118,9 +118,9 @@ describe('session', () => {
     const r = await s.execute(`::walk foo; ::sizeof foo_t; ::nope; ${h(FOO0)},2/J`, { json: true });
     expect(r.json).toEqual([
       { command: '::walk foo', ok: true, errors: [], results: [{ type: 'addresses', addressType: 'foo_t', addresses: [0, 1, 2].map((i) => `0x${h(FOO0 + BigInt(i) * FOO_STRIDE)}`) }] },
-      { command: '::sizeof foo_t', ok: true, errors: [], results: [{ type: 'text', text: 'sizeof (foo_t) = 0x28\n', data: { type: 'foo_t', size: 40 } }] },
+      { command: '::sizeof foo_t', ok: true, errors: [], results: [{ type: 'data', data: { type: 'foo_t', size: 40 } }] },
       { command: '::nope', ok: false, errors: ["mdb: invalid command '::nope': unknown dcmd name"], results: [] },
-      { command: `${h(FOO0)},2/J`, ok: true, errors: [], results: [{ type: 'text', text: expect.stringContaining(h(FOO0 + FOO_STRIDE)) }] },
+      { command: `${h(FOO0)},2/J`, ok: true, errors: [], results: [{ type: 'values', values: [expect.objectContaining({ format: 'J', address: `0x${h(FOO0)}` }), expect.objectContaining({ format: 'J', address: `0x${h(FOO0 + 8n)}`, bytes: 8 })] }] },
     ]);
     expect(JSON.parse(JSON.stringify(r.json))).toEqual(r.json);
     expect((await s.execute('::walk foo')).json).toEqual([]);

@@ -41,3 +41,21 @@ describe('mddb REPL in a pty', () => {
     expect(fs.readFileSync(history, 'utf8')).toBe('::status\n$q\n');
   });
 });
+
+describe('the REPL pager in a pty (issue #10)', () => {
+  it.skipIf(!ready)('shows the first screen of a long streaming command while it still runs, and q stops it', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mddb-pty-'));
+    const log = path.join(dir, 'after.log');
+    term = spawnInPty(process.execPath, [main, dump], { cwd: root, env: childEnv(''), cols: 100, rows: 30 });
+    await term.waitFor((s) => promptRow.test(s), 'the first prompt');
+    // ::log runs only once the walk of 27,000 bufctls has printed every row: the log file says whether it has
+    term.write(`::walk kmem_log | ::bufctl ; ::log ${log}\r`);
+    await term.waitFor((s) => s.includes('>> More'), 'the pager at the first screenful');
+    expect(term.screen()).toMatch(/ADDR +BUFADDR +TIMESTAMP +THREAD +CALLER/);
+    expect(fs.existsSync(log)).toBe(false);
+    term.write('q');
+    await term.waitFor((s) => /\n> ?$/.test(s), 'the prompt after q');
+    term.write('$q\r');
+    expect(await term.exited()).toBe(0);
+  });
+});

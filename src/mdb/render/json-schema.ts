@@ -8,10 +8,11 @@
  *
  * The conventions it fixes: addresses, flags and masks are hex strings
  * ("0x…", lower case), counts and sizes are numbers, errors are objects with
- * a message, and a result is one of three kinds: a table (rows keyed by
- * column), text with its structured `data`, or a list of addresses.
+ * a message, and a result is one of four kinds: a table (rows keyed by
+ * column), a dcmd's typed `data` (never its text), the values a format verb
+ * printed (`/X`, `=D`), or a list of addresses.
  */
-import { JSON_SCHEMA_VERSION } from './json.js';
+import { COUNT_PATTERN, FLAG_PATTERN, JSON_SCHEMA_VERSION } from './json.js';
 
 const hex = { type: 'string', pattern: '^0x[0-9a-f]+$', description: 'an address, flag word or mask: lower-case hex with 0x (kernel addresses exceed 2^53)' };
 
@@ -45,7 +46,7 @@ export const jsonSchema = {
         },
       },
     },
-    result: { oneOf: [{ $ref: '#/$defs/table' }, { $ref: '#/$defs/text' }, { $ref: '#/$defs/addresses' }] },
+    result: { oneOf: [{ $ref: '#/$defs/table' }, { $ref: '#/$defs/data' }, { $ref: '#/$defs/values' }, { $ref: '#/$defs/addresses' }] },
     table: {
       type: 'object',
       description: 'rows of a table; the rows of a walk or loop are joined into one table',
@@ -63,14 +64,45 @@ export const jsonSchema = {
     row: {
       type: 'object',
       description: 'one row, keyed by column key (camelCase); addresses are hex strings',
-      patternProperties: { '^(addr|address|[a-z][A-Za-z]*Addr)$': { anyOf: [{ $ref: '#/$defs/hex' }, { type: 'null' }] } },
+      patternProperties: {
+        '^(addr|address|[a-z][A-Za-z]*Addr)$': { anyOf: [{ $ref: '#/$defs/hex' }, { type: 'null' }] },
+        [FLAG_PATTERN]: { $ref: '#/$defs/hex' },
+        [COUNT_PATTERN]: { type: 'number' },
+      },
     },
-    text: {
+    data: {
       type: 'object',
-      description: "a dcmd's text as printed, with its structured data when it has any",
-      required: ['type', 'text'],
+      description:
+        "a dcmd's result as typed data (what its text shows): objects with camelCase keys; addresses, flag words and timestamps are hex strings; counts and sizes are numbers; ::print gives C member names with pointers as hex strings, integers as numbers (hex strings beyond 2^53) and flag members as hex",
+      required: ['type', 'data'],
       additionalProperties: false,
-      properties: { type: { const: 'text' }, text: { type: 'string' }, data: {} },
+      properties: { type: { const: 'data' }, data: { anyOf: [{ type: 'object' }, { type: 'array' }, { type: 'null' }] } },
+    },
+    values: {
+      type: 'object',
+      description: 'the values a format verb printed (addr/fmt, expr=fmt), in order',
+      required: ['type', 'values'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'values' },
+        values: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['format'],
+            additionalProperties: false,
+            properties: {
+              format: { type: 'string', description: 'the format letter' },
+              address: { $ref: '#/$defs/hex', description: 'where it was read (addr/fmt only)' },
+              bytes: { type: 'integer', description: 'bytes read' },
+              value: { $ref: '#/$defs/hex', description: 'the raw value read, unsigned' },
+              text: { type: 'string', description: 'the value as printed (decimal for D, a symbol for p, a date for Y)' },
+              string: { type: 'string', description: 'a string read by s, S or C' },
+              symbol: { type: 'string', description: 'dot as symbol+offset (a)' },
+            },
+          },
+        },
+      },
     },
     addresses: {
       type: 'object',

@@ -1,7 +1,8 @@
 /*
  * --json: the same Results the text renderer prints, as JSON. The
  * conventions scripts rely on (documented in json-schema.json):
- *   - addresses, and flags or masks (a column with json: 'hex'), are hex
+ *   - addresses, and flags or masks (a column with json: 'hex', or any key
+ *     named like a flag word: flags, cflags, t_flag, uk_flags), are hex
  *     strings, "0xffffff01d6e2a008", "0x1c00": kernel addresses exceed 2^53;
  *   - counts, sizes and offsets are JSON numbers (COUNT_KEY names them);
  *   - names are camelCase, one name per quantity (bufSize, bufTotal, memInUse);
@@ -15,11 +16,23 @@ import type { Result } from '../dcmd.js';
  * numbers (they never reach 2^53), so `size` is a number whichever dcmd
  * gives it (::vmem_seg reads it as a 64-bit word, `show uma` computes it).
  */
-const COUNT_KEY = /^(size|free|offset|count|total|used|inuse|requests|sleeps|fails|[a-z][A-Za-z]*(Size|Count|Total|InUse|Free|Used|Offset|Fail|Fails))$/;
+export const COUNT_PATTERN = '^(size|bytes|free|offset|count|total|used|inuse|requests|sleeps|fails|[a-z][A-Za-z]*(Size|Count|Total|InUse|Free|Used|Offset|Fail|Fails))$';
+const COUNT_KEY = new RegExp(COUNT_PATTERN);
+
+/** Keys that name a flag word or mask: flag, flags, cflags, pflags, t_schedflag, uk_flags, cacheFlags. */
+export const FLAG_PATTERN = '^(?:(?:[a-z][a-z0-9_]*)?flags?|[a-z][A-Za-z0-9]*Flags?)$';
+const FLAG_KEY = new RegExp(FLAG_PATTERN);
+
+/** True when `key` (a JSON key, or the last member of a ::print path) names a flag word, which --json gives as hex. */
+export function isFlagKey(key: string): boolean {
+  return FLAG_KEY.test(key);
+}
 
 /** A JSON-safe copy of v (bigint → "0x…", a count's bigint → number, functions dropped, typed arrays to arrays). */
 export function toJson(v: unknown, depth = 0, key = ''): unknown {
+  if (typeof v === 'number' && Number.isInteger(v) && FLAG_KEY.test(key)) return `0x${BigInt.asUintN(64, BigInt(v)).toString(16)}`;
   if (typeof v === 'bigint') {
+    if (FLAG_KEY.test(key)) return `0x${BigInt.asUintN(64, v).toString(16)}`;
     if (COUNT_KEY.test(key) && v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
     return `0x${BigInt.asUintN(64, v).toString(16)}`;
   }
@@ -46,7 +59,7 @@ function hexFields(row: Record<string, unknown>, keys: string[]): Record<string,
   return out;
 }
 
-/** One Result as JSON: tables keep rows keyed by column, text keeps its text and data. */
+/** One Result as JSON: tables keep rows keyed by column; a text result gives only its typed data. */
 export function resultJson(r: Result): unknown {
   switch (r.kind) {
     case 'table': {
@@ -55,7 +68,7 @@ export function resultJson(r: Result): unknown {
       return toJson({ type: 'table', columns: r.columns.map((c) => ({ key: c.key, header: c.header })), rows });
     }
     case 'text':
-      return toJson({ type: 'text', text: r.text, ...(r.data !== undefined ? { data: r.data } : {}) });
+      return toJson({ type: 'data', data: r.data ?? null });
     case 'addresses':
       return toJson({ type: 'addresses', addresses: r.addresses, ...(r.addressType ? { addressType: r.addressType } : {}) });
   }
@@ -65,7 +78,7 @@ export function resultJson(r: Result): unknown {
  * The version of the --json document's shape (render/json-schema.json):
  * raised when a field changes meaning or is removed, not when one is added.
  */
-export const JSON_SCHEMA_VERSION = 1;
+export const JSON_SCHEMA_VERSION = 2;
 
 /** One command's record as --json and --jsonl print it: errors are objects with a message. */
 export interface CommandRecordJson {

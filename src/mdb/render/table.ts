@@ -6,6 +6,8 @@
  */
 import type { Column, Row, TableResult } from '../dcmd.js';
 import { hex } from './number.js';
+import { SGR_ALERT, SGR_RESET, colourBar } from './bar.js';
+import { visible } from './visible.js';
 
 /** A cell's text: the column's format, else bigint as hex, number as decimal. */
 export function cellText(c: Column, row: Row): string {
@@ -34,12 +36,25 @@ export function renderHeader(t: TableResult, pointerSize: number): string {
   return line.trimEnd() + '\n';
 }
 
-/** The rows of a table, one line each. */
-export function renderRows(t: TableResult, pointerSize: number): string {
+/**
+ * The rows of a table, one line each. With `color`, each cell is made
+ * visible (render/visible.ts) and alert cells and bars are coloured: the
+ * result is terminal-safe as it is.
+ */
+export function renderRows(t: TableResult, pointerSize: number, color = false): string {
   const sep = t.sep ?? ' ';
   let out = '';
   for (const row of t.rows) {
-    out += t.columns.map((c) => pad(cellText(c, row), widthOf(c, pointerSize), c.align ?? 'left')).join(sep).trimEnd() + '\n';
+    if (!color) {
+      out += t.columns.map((c) => pad(cellText(c, row), widthOf(c, pointerSize), c.align ?? 'left')).join(sep).trimEnd() + '\n';
+      continue;
+    }
+    const cells = t.columns.map((c) => {
+      const s = pad(visible(cellText(c, row)), widthOf(c, pointerSize), c.align ?? 'left');
+      if (c.alert?.(row[c.key], row)) return SGR_ALERT + s + SGR_RESET;
+      return c.bar ? colourBar(s) : s;
+    });
+    out += cells.join(sep).trimEnd() + '\n';
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { collectFreebsd, curthreads, TID_BASE } from './dump/collect.js';
 import { traceLine } from './kern/panic.js';
 import { bootFreebsd, type FreebsdSystem } from './system.js';
 import { runWithBudgets } from '../machine/budget.js';
+import { FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
 
 export interface FreebsdRun {
   sys: FreebsdSystem;
@@ -19,12 +20,17 @@ export interface FreebsdRun {
   consoleLine: string | null;
   model: DumpModel;
   counters: Array<[string, string]>;
+  /** free pages over simulated time (the run loop's samples) */
+  freeMemory: FreeMemoryRecord;
 }
 
 export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void, onCollect?: () => void): FreebsdRun {
   const sys = bootFreebsd(sc, seed, fixes);
   const { k, stats } = sys;
+  // the free-page count against the pagedaemon's thresholds (vm_pageout.c: v_free_target, v_free_min)
+  const free = new FreeMemoryRecorder(() => sys.vm.cnt.v_free_count, [['v_free_target', sys.vm.cnt.v_free_target], ['v_free_min', sys.vm.cnt.v_free_min]]);
   const { outcome, stopReason } = runWithBudgets(k, {
+    sample: (now) => free.poll(now),
     maxTimeS: sc.stop.max_time_s,
     maxOps: sc.stop.max_ops,
     hangS: sc.stop.hang_s,
@@ -70,5 +76,5 @@ export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], r
   counters.push(['pages paged out', String(vm.pagedOut)]);
   counters.push(['packets sent/received', `${stats.sent} / ${stats.received}`]);
   counters.push(['load processes finished', `${stats.exited} of ${sys.workers.length}`]);
-  return { sys, outcome, stopReason, consoleLine, model, counters };
+  return { sys, outcome, stopReason, consoleLine, model, counters, freeMemory: free.record() };
 }

@@ -10,6 +10,7 @@ import { curthreads, TID_BASE } from './dump/collect.js';
 import { bootFreebsd2020, type Freebsd2020System } from './system2020.js';
 import { zoneFreeItems } from './uma2020/uma.js';
 import { runWithBudgets } from '../machine/budget.js';
+import { FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
 
 export interface Freebsd2020Run {
   sys: Freebsd2020System;
@@ -18,13 +19,18 @@ export interface Freebsd2020Run {
   consoleLine: string | null;
   model: DumpModel;
   counters: Array<[string, string]>;
+  /** free pages over simulated time (the run loop's samples) */
+  freeMemory: FreeMemoryRecord;
 }
 
 export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: string[], recipe: Recipe, onProgress?: (f: number) => void, onCollect?: () => void): Freebsd2020Run {
   const sys = bootFreebsd2020(sc, seed, fixes);
   const { k } = sys;
   const stats = sys.load.stats;
+  // the free-page count against the pagedaemon's thresholds (vm_pageout.c: v_free_target, v_free_min)
+  const free = new FreeMemoryRecorder(() => sys.vm.cnt.v_free_count, [['v_free_target', sys.vm.cnt.v_free_target], ['v_free_min', sys.vm.cnt.v_free_min]]);
   const { outcome, stopReason } = runWithBudgets(k, {
+    sample: (now) => free.poll(now),
     maxTimeS: sc.stop.max_time_s,
     maxOps: sc.stop.max_ops,
     hangS: sc.stop.hang_s,
@@ -68,5 +74,5 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   counters.push(['pages paged out', String(vm.pagedOut)]);
   counters.push(['system calls / compiles finished', `${stats.syscalls} / ${stats.exited}`]);
   void u;
-  return { sys, outcome, stopReason, consoleLine, model, counters };
+  return { sys, outcome, stopReason, consoleLine, model, counters, freeMemory: free.record() };
 }

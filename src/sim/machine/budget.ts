@@ -19,6 +19,8 @@ export interface Budgets {
   /** hrtime of the load's last progress */
   lastProgress(): number;
   onProgress?: (fraction: number) => void;
+  /** called at each check with the simulated time (free-memory samples, free-samples.ts) */
+  sample?: (now: number) => void;
 }
 
 export interface BudgetedRun {
@@ -38,6 +40,7 @@ export function runWithBudgets(k: Kernel, b: Budgets): BudgetedRun {
   let stopReason = '';
   const why = k.run(() => {
     if ((++polls & 63) !== 0) return false;
+    b.sample?.(k.now);
     if (b.onProgress && (polls & 4095) === 0) b.onProgress(Math.max(k.now / maxNs, k.ops / b.maxOps));
     if (b.done()) {
       done = true;

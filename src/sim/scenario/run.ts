@@ -12,6 +12,7 @@ import { runFreebsd2020 } from '../freebsd/run2020.js';
 import type { Freebsd2020System } from '../freebsd/system2020.js';
 import { zoneFreeItems } from '../freebsd/uma2020/uma.js';
 import type { FreebsdSystem } from '../freebsd/system.js';
+import { FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
 import { applySets, checkFixes, parseScenario, resolveScenario } from './load.js';
 import { sectionsOf, type AnyScenario, type Freebsd2020Scenario, type FreebsdScenario } from './schema.js';
 
@@ -53,6 +54,8 @@ export interface RunReport {
   os: 'illumos' | 'freebsd';
   /** allocator items in use at the end (illumos: kmem_alloc_<n> buffers; FreeBSD: UMA items) */
   heapBuffers: number;
+  /** free pages over simulated time against the kernel's thresholds (machine/free-samples.ts) */
+  freeMemory: FreeMemoryRecord;
 }
 
 /** Is a worker asleep on a wait channel for longer than hang_s? */
@@ -93,7 +96,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
     return {
       scenario: sc.name, seed, fixes, outcome: r.outcome, stopReason: r.stopReason, consoleLine: r.consoleLine, simTimeNs: r.sys.k.now,
       ops: r.sys.k.ops, syscalls: r.sys.load.stats.syscalls, counters: r.counters, model: r.model,
-      sys: opts.keepSystem === false ? (null as unknown as Freebsd2020System) : r.sys, os: 'freebsd', heapBuffers: items,
+      sys: opts.keepSystem === false ? (null as unknown as Freebsd2020System) : r.sys, os: 'freebsd', heapBuffers: items, freeMemory: r.freeMemory,
     };
   }
   if (sc.os === 'freebsd') {
@@ -116,6 +119,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
       sys: opts.keepSystem === false ? (null as unknown as FreebsdSystem) : r.sys,
       os: 'freebsd',
       heapBuffers: items,
+      freeMemory: r.freeMemory,
     };
   }
   const sys = bootIllumos(sc, seed, fixes);
@@ -125,8 +129,12 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
   let polls = 0;
   let hang = false;
   let stopReason = '';
+  // freemem against the pageout thresholds (vm_pageout.c setupclock: lotsfree, throttlefree, pageout_reserve)
+  const ps = sys.ps;
+  const free = new FreeMemoryRecorder(() => ps.freemem, [['lotsfree', ps.lotsfree], ['throttlefree', ps.throttlefree], ['pageout_reserve', ps.pageout_reserve]]);
   const why = k.run(() => {
     if ((++polls & 63) !== 0) return false;
+    free.poll(k.now);
     if (opts.onProgress && (polls & 4095) === 0) opts.onProgress(Math.max(k.now / maxNs, k.ops / sc.stop.max_ops));
     if (k.now >= maxNs) {
       stopReason = `simulated time budget of ${sc.stop.max_time_s} s reached`;
@@ -180,5 +188,6 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
     sys: opts.keepSystem === false ? (null as unknown as IllumosSystem) : sys,
     os: 'illumos',
     heapBuffers,
+    freeMemory: free.record(),
   };
 }

@@ -76,8 +76,16 @@ interface Running {
 
 interface Paging {
   state: PagerState;
-  readonly errors: readonly string[];
-  readonly quit: boolean;
+  errors: readonly string[];
+  quit: boolean;
+  /**
+   * the command is still running and its rows still arrive (the pager
+   * started at the first screenful, as mdb pauses per screenful): paging
+   * cannot end at the last row shown until the command is done
+   */
+  live: boolean;
+  /** rows asked for (a page, a line, or all with `c`) that have not arrived yet */
+  want: number;
 }
 
 interface Model {
@@ -184,10 +192,40 @@ export function useRepl(opts: ReplOptions): ReplView {
     }
   };
 
-  const finishRun = (res: ShownResult): void => {
+  /** Prints rows that arrived for a live pager, as many as were asked for. */
+  const flushWanted = (paging: Paging): void => {
+    const have = paging.state.rows.length - paging.state.shown;
+    const n = Math.min(have, paging.want);
+    if (n <= 0) return;
+    const step = pagerStep(paging.state, 'line');
+    // advance by n rows: the pager's own step, n times over, without its end
+    let state = step.state;
+    const emit = [...step.emit];
+    for (let i = 1; i < n; i++) {
+      const s = pagerStep(state, 'line');
+      state = s.state;
+      emit.push(...s.emit);
+    }
+    paging.state = state;
+    paging.want -= n;
+    printRows(emit);
+  };
+
+  const finishRun = (res: ShownResult, streamed?: { rows: string[]; partial: string }): void => {
     clearRun();
     st.prompt = safePrompt(env.current.opts.session);
     const { rows: screenRows, columns } = env.current.size;
+    const live = st.paging;
+    if (live !== null && live.live && streamed) {
+      // the pager already shows this command's first screens: add what is left, then its errors
+      if (streamed.partial !== '') streamed.rows.push(...toScreenRows(streamed.partial, columns));
+      live.live = false;
+      live.errors = toScreenRows(res.errors.join('\n'), columns);
+      live.quit = res.quit;
+      flushWanted(live);
+      if (live.state.shown >= live.state.rows.length) endPager('end');
+      return;
+    }
     const rows = toScreenRows(res.output, columns);
     const errors = toScreenRows(res.errors.join('\n'), columns);
     const pageSize = Math.max(1, screenRows - 1);
@@ -201,8 +239,39 @@ export function useRepl(opts: ReplOptions): ReplView {
     }
     const step = pagerStart(rows, pageSize);
     printRows(step.emit);
-    st.paging = { state: step.state, errors, quit: res.quit };
+    st.paging = { state: step.state, errors, quit: res.quit, live: false, want: 0 };
     st.mode = 'pager';
+  };
+
+  /**
+   * Output as the command produces it: kept until it fills a screen, then
+   * the pager starts on it at once (the command goes on running, and its
+   * later rows join the pager's), so a long walk shows its first screen
+   * without waiting for the last row.
+   */
+  const streamInto = (run: Running, streamed: { rows: string[]; partial: string; text: string }) => (t: string): void => {
+    if (st.run !== run) return;
+    const { rows: screenRows, columns } = env.current.size;
+    const pageSize = Math.max(1, screenRows - 1);
+    const all = streamed.partial + t;
+    const nl = all.lastIndexOf('\n');
+    streamed.partial = nl < 0 ? all : all.slice(nl + 1);
+    if (nl >= 0) streamed.rows.push(...toScreenRows(all.slice(0, nl + 1), columns));
+    const paging = st.paging;
+    if (paging === null) {
+      if (!needsPager(streamed.rows.length, pageSize)) return;
+      const step = pagerStart(streamed.rows, pageSize);
+      printRows(step.emit);
+      st.paging = { state: step.state, errors: [], quit: false, live: true, want: 0 };
+      st.mode = 'pager';
+      st.showBusy = false;
+      publish();
+      return;
+    }
+    if (paging.live && paging.want > 0) {
+      flushWanted(paging);
+      publish();
+    }
   };
 
   const startRun = (line: string): void => {
@@ -215,10 +284,16 @@ export function useRepl(opts: ReplOptions): ReplView {
     }, env.current.opts.busyDelayMs);
     st.run = run;
     st.mode = 'busy';
-    void safeExecute(env.current.opts.session, line, run.ac.signal).then((res) => {
+    const streamed = { rows: [] as string[], partial: '', text: '' };
+    void safeExecute(env.current.opts.session, line, run.ac.signal, streamInto(run, streamed)).then((res) => {
       if (st.run !== run) return; // detached by ^C, or unmounted
       try {
-        finishRun(res);
+        if (st.paging !== null && st.paging.live) finishRun(res, streamed);
+        else {
+          // no screenful yet: everything streamed is this command's output
+          const rest = streamed.rows.length > 0 || streamed.partial !== '' ? streamed.rows.join('\n') + (streamed.rows.length > 0 ? '\n' : '') + streamed.partial : '';
+          finishRun({ ...res, output: rest + res.output });
+        }
       } catch (err) {
         internalError(err);
       }
@@ -253,6 +328,12 @@ export function useRepl(opts: ReplOptions): ReplView {
     const paging = st.paging;
     st.paging = null;
     if (paging === null) return;
+    if (paging.live) {
+      // q or a while the command still runs: stop it, and drop what it would still print
+      const run = st.run;
+      clearRun();
+      run?.ac.abort();
+    }
     // `a` aborts the whole line: no error lines, and a $q later on it never happens
     if (end !== 'abort' && paging.errors.length > 0) print([{ tone: 'error', text: paging.errors.join('\n') }]);
     endCommand(end !== 'abort' && paging.quit);
@@ -265,6 +346,12 @@ export function useRepl(opts: ReplOptions): ReplView {
       const step = pagerStep(paging.state, key);
       paging.state = step.state;
       if (step.emit.length > 0) printRows(step.emit);
+      if (paging.live && (step.end === 'end' || step.end === 'continue')) {
+        // past the rows that have arrived: the rest of the request waits for the command
+        const asked = key === 'page' ? paging.state.pageSize : key === 'line' ? 1 : Infinity;
+        paging.want = asked === Infinity ? Infinity : Math.max(0, asked - step.emit.length);
+        continue;
+      }
       if (step.end !== null) endPager(step.end);
     }
   };

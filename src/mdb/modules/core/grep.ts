@@ -26,6 +26,6 @@ EXAMPLES
     if (args.length === 0 || args.some((a) => typeof a !== 'string')) throw new UsageError();
     const v = ctx.evalExpr((args as string[]).join(' '));
     if (v === 0n) return ctx.pipedInto ? addresses([]) : undefined;
-    return ctx.pipedInto ? addresses([addr!]) : text(`${addr!.toString(16)}\n`);
+    return ctx.pipedInto ? addresses([addr!]) : text(`${addr!.toString(16)}\n`, { data: { addr: addr! } });
   },
 });

@@ -77,7 +77,7 @@ EXAMPLES
   options: {},
   run(ctx, _addr, _opts, args) {
     if (args.length > 1) throw new UsageError();
-    if (args.length === 0) return text(GENERAL);
+    if (args.length === 0) return text(GENERAL, { data: { text: GENERAL } });
     const raw = String(args[0]);
     const name = raw.startsWith('::') ? raw.slice(2) : raw;
     const target = resolveVerb(name)?.name ?? name;

@@ -5,7 +5,7 @@
  */
 import { defineDcmd, flag, table, text } from '../../dcmd.js';
 import { MdbError, UsageError } from '../../errors.js';
-import { formatHelp } from '../../format.js';
+import { formatHelp, formatList } from '../../format.js';
 
 function matcher(pattern: string | undefined, nameOnly: boolean): (name: string, descr: string) => boolean {
   if (pattern === undefined) return () => true;
@@ -100,6 +100,6 @@ EXAMPLES
   options: {},
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    return text(formatHelp(ctx.pointerSize));
+    return text(formatHelp(ctx.pointerSize), { data: formatList(ctx.pointerSize) });
   },
 });

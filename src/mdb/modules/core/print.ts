@@ -7,6 +7,7 @@
  * at the address. Piped onward, it passes the member's value (pointers and
  * integers) or address (structs, arrays).
  */
+import { isFlagKey } from '../../render/json.js';
 import { addresses, defineDcmd, flag, text, uint, type DcmdArg, type DcmdContext } from '../../dcmd.js';
 import { MdbError, MemoryError, UsageError } from '../../errors.js';
 import { hex } from '../../render/number.js';
@@ -207,7 +208,10 @@ EXAMPLES
     for (const t of targets) {
       const bytes = showValues ? readObject(ctx, t.addr, t.size, t.type) : new Uint8Array(t.size);
       p.value(t.type, t.size, t.addr, bytes, 0, t.label ?? '', 0, t.label !== undefined);
-      data.push({ address: t.addr, type: t.type, ...(t.label !== undefined ? { member: t.label } : {}), ...(showValues ? { value: p.valueData(t.type, t.size, bytes, 0, 0) } : {}) });
+      let value = showValues ? p.valueData(t.type, t.size, bytes, 0, 0) : undefined;
+      // a flag word is hex in --json wherever it appears (render/json.ts isFlagKey)
+      if (typeof value === 'number' && t.label !== undefined && isFlagKey(t.label.split(/\.|->/).pop()!.replace(/\[.*$/, ''))) value = BigInt.asUintN(64, BigInt(value));
+      data.push({ address: t.addr, type: t.type, ...(t.label !== undefined ? { member: t.label } : {}), ...(showValues ? { value } : {}) });
     }
     if (showValues) ctx.setDot(base + BigInt(size));
     return text(p.text(), { data: { objects: data } });

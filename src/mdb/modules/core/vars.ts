@@ -58,6 +58,6 @@ EXAMPLES
       if (addr < 2n || addr > 16n) throw new MdbError('expected radix from 2 to 16');
       ctx.setRadix(Number(addr));
     }
-    return text(`radix = ${ctx.radix} base ten\n`);
+    return text(`radix = ${ctx.radix} base ten\n`, { data: { radix: ctx.radix } });
   },
 });

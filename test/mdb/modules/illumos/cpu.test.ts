@@ -42,8 +42,8 @@ describe('::cpuinfo', () => {
   });
   it('reads NRUN through cpu_disp, PRI from the running thread, PROC from its process', async () => {
     const r = await json(s, '::cpuinfo');
-    expect(r.rows[1]).toMatchObject({ id: 1, addr: `0x${h(CPU1)}`, flg: 0x1f, nrun: 1, pri: 60, rnrn: 'no', krnrn: 'yes', switch: '-', thread: `0x${h(T.panic)}`, proc: 'fooadm' });
-    expect(r.rows[0]).toMatchObject({ proc: '(idle)', pri: -1, switch: 't-0' });
+    expect(r.rows[1]).toMatchObject({ id: 1, addr: `0x${h(CPU1)}`, flags: '0x1f', nrun: 1, pri: 60, rnrn: 'no', krnrn: 'yes', switch: '-', thread: `0x${h(T.panic)}`, comm: 'fooadm' });
+    expect(r.rows[0]).toMatchObject({ comm: '(idle)', pri: -1, switch: 't-0' });
   });
   it('an address selects a CPU by id or by cpu_t address', async () => {
     expect((await json(s, '1::cpuinfo')).rows.map((x: { id: number }) => x.id)).toEqual([1]);
@@ -67,15 +67,15 @@ describe('::cpuinfo', () => {
       ].join('\n'),
     );
     const r = await json(s, '::cpuinfo -v');
-    expect(r.data[1].flags).toEqual(['RUNNING', 'READY', 'QUIESCED', 'EXISTS', 'ENABLE']);
-    expect(r.data[1].run_queue).toEqual([{ pri: 59, thread: `0x${h(T.runq)}`, proc: 'fooadm' }]);
-    expect(r.data[0].run_queue).toEqual([]);
+    expect(r.data[1].flagNames).toBe('RUNNING|READY|QUIESCED|EXISTS|ENABLE');
+    expect(r.data[1].runQueue).toEqual([{ pri: 59, thread: `0x${h(T.runq)}`, comm: 'fooadm' }]);
+    expect(r.data[0].runQueue).toEqual([]);
   });
   it('-v lists the interrupt threads of the levels active in cpu_intr_actv, not those waiting in the pool', async () => {
     const si = threadSession({ interrupts: true });
     const r = await json(si, '::cpuinfo -v');
-    expect(r.data[1].interrupt_threads).toEqual([{ pil: 5, thread: `0x${h(T.intr5)}` }]);
-    expect(r.data[0].interrupt_threads).toEqual([]);
+    expect(r.data[1].interruptThreads).toEqual([{ pil: 5, thread: `0x${h(T.intr5)}` }]);
+    expect(r.data[0].interruptThreads).toEqual([]);
     expect((await out(si, '1::cpuinfo -v')).split('\n').slice(2, 6)).toEqual([
       '                       |    |    |',
       '            RUNNING <--+    |    +--> PIL THREAD',
@@ -105,13 +105,13 @@ describe('::cpuinfo on the simulated illumos-2911 panic', () => {
     expect(r.rows).toHaveLength(4);
     const p = r.rows.find((x: { id: number }) => x.id === panicCpu);
     expect(p.thread).toBe(`0x${(await json(s, '::panicinfo')).data.thread.slice(2)}`);
-    expect(p.proc).not.toBe('(idle)');
-    expect(r.rows.filter((x: { proc: string }) => x.proc === '(idle)')).toHaveLength(3);
+    expect(p.comm).not.toBe('(idle)');
+    expect(r.rows.filter((x: { comm: string }) => x.comm === '(idle)')).toHaveLength(3);
   });
   it('-v lists as many queued threads as NRUN says, and no interrupt thread: no CPU is servicing an interrupt', async () => {
     const r = await json(s, '::cpuinfo -v');
-    for (const c of r.data) expect(c.run_queue).toHaveLength(c.nrun);
-    for (const c of r.data) expect(c.interrupt_threads).toEqual([]);
+    for (const c of r.data) expect(c.runQueue).toHaveLength(c.nrun);
+    for (const c of r.data) expect(c.interruptThreads).toEqual([]);
     expect(await out(s, '::cpuinfo -v')).not.toContain('PIL THREAD');
   });
 });

@@ -155,7 +155,7 @@ describe('::kmem_cache', () => {
     const rows = (await json('::kmem_cache'))[0]!.rows!;
     expect(rows.map((x) => x['name'])).toEqual(r.sys.km.caches.map((c) => c.cache_name));
     const bd = rows.find((x) => x['name'] === 'blkdev0_xfer')!;
-    expect(bd).toMatchObject({ flag: '0x20f', cflag: '0x0', bufSize: 152 });
+    expect(bd).toMatchObject({ flags: '0x20f', cflags: '0x0', bufSize: 152 });
     expect(await out('::kmem_cache -n blkdev | ::print kmem_cache_t cache_flags')).toBe('cache_flags = 0x20f\ncache_flags = 0x20f\n');
   });
 

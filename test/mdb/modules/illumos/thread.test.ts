@@ -182,7 +182,7 @@ describe('::stacks', () => {
   });
   it('groups by state, sobj and stack; bigger groups first, the panic stack last', async () => {
     const r = await json(s, '::stacks');
-    const g = r.data.groups.map((x: { thread: string; state: string; sobj: string; count: number }) => [x.thread, x.state, x.sobj, x.count]);
+    const g = r.data.groups.map((x: { thread: string; stateName: string; sobj: string; count: number }) => [x.thread, x.stateName, x.sobj, x.count]);
     expect(g).toEqual([
       [`0x${h(T.tq1)}`, 'SLEEP', 'CV', 3],
       [`0x${h(T.mx1)}`, 'SLEEP', 'MUTEX', 2],
@@ -191,7 +191,7 @@ describe('::stacks', () => {
       [`0x${h(T.idle)}`, 'ONPROC', '<NONE>', 1],
       [`0x${h(T.panic)}`, 'PANIC', '<NONE>', 1],
     ]);
-    expect(r.data.threads).toBe(9);
+    expect(r.data.threadCount).toBe(9);
   });
   it('prints mdb layout: THREAD STATE SOBJ COUNT, frames indented to pointer width, a blank line', async () => {
     const t = await out(s, '::stacks -t sleep');
@@ -274,7 +274,7 @@ describe('::stacks at scale and as a property', () => {
   it('groups 100k threads (speed is measured by npm run bench)', async () => {
     const s = threadSession({ extra: 100_000 });
     const r = await json(s, '::stacks');
-    expect(r.data.threads).toBe(100_009);
+    expect(r.data.threadCount).toBe(100_009);
     expect(r.data.groups.length).toBe(6 + 50);
     // the grouping is cached: a second run only filters and prints
     const f = await json(s, '::stacks -c delay');
@@ -331,9 +331,9 @@ describe('the illumos-2911 panic, simulated', () => {
   it('::stacks puts the panic thread last and finds it by module; ::findstack agrees with $C', async () => {
     const r = await json(s, '::stacks');
     const last = r.data.groups[r.data.groups.length - 1];
-    expect(last.state).toBe('PANIC');
+    expect(last.stateName).toBe('PANIC');
     expect(last.thread).toBe(`0x${panicThread}`);
-    expect(r.data.threads).toBe((await json(s, '::walk thread')).addresses.length);
+    expect(r.data.threadCount).toBe((await json(s, '::walk thread')).addresses.length);
     expect((await json(s, '::stacks -m blkdev')).data.groups.map((g: { thread: string }) => g.thread)).toContain(`0x${panicThread}`);
     const fs = (await out(s, `${panicThread}::findstack`)).split('\n');
     const regs = (await out(s, '$C 0')).split('\n');

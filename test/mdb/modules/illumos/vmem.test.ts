@@ -110,10 +110,10 @@ describe('::vmem', () => {
       expect(row).toMatchObject({
         addr: `0x${h(A(v.addr))}`,
         label: (' '.repeat(2 * depthOf(v)) + v.name).slice(0, 21),
-        inuse: v.kstat.vk_mem_inuse,
-        total: v.kstat.vk_mem_total,
-        succeed: v.kstat.vk_alloc,
-        fail: v.kstat.vk_fail,
+        memInUse: v.kstat.vk_mem_inuse,
+        memTotal: v.kstat.vk_mem_total,
+        allocSucceed: v.kstat.vk_alloc,
+        allocFail: v.kstat.vk_fail,
       });
     }
   });

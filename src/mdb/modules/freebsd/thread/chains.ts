@@ -12,7 +12,7 @@
  * mtx_lock without the flag bits. The dump models no sx locks or lockmgr
  * locks, so a sleeping thread ends its chain ("sleeping on ...").
  */
-import { defineDcmd, text, type DcmdContext } from '../../../dcmd.js';
+import { defineDcmd, text, type DcmdContext, type TextResult } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { MTX_UNOWNED, TDS_CAN_RUN, TDS_INACTIVE, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ } from '../names.js';
@@ -35,8 +35,8 @@ function blockedOn(target: Target, th: FbThread): LockHop {
   const tr = ts.rowOf(th.blocked);
   const mtx = structRows(target, 'struct mtx');
   let lock = tr >= 0 ? ts.get(tr, 'ts_lockobj') : 0n;
-  if (lock === 0n && th.lockname !== '') {
-    const sym = target.lookupSymbol(th.lockname);
+  if (lock === 0n && th.lockName !== '') {
+    const sym = target.lookupSymbol(th.lockName);
     if (sym && mtx.rowOf(sym.addr) >= 0) lock = sym.addr;
   }
   let owner = tr >= 0 ? ts.get(tr, 'ts_owner') : 0n;
@@ -45,11 +45,27 @@ function blockedOn(target: Target, th: FbThread): LockHop {
     const v = mtx.get(mr, 'mtx_lock');
     owner = v === MTX_UNOWNED ? 0n : v & ~MTX_FLAGMASK;
   }
-  return { lock, cls: 'sleep mutex', name: th.lockname, owner };
+  return { lock, cls: 'sleep mutex', name: th.lockName, owner };
 }
 
-/** print_lockchain(): one line per hop. */
-export function lockchain(target: Target, row: number, prefix: string): string {
+/** One hop of a chain as --json gives it: the thread, and why the chain goes on or stops there. */
+export interface ChainHop {
+  thread: bigint;
+  tid: number;
+  pid: number;
+  comm: string;
+  /** deadlock, inactive, canRun, runQueue, running, blockedOnLock, sleeping, inhibited, unknown */
+  state: string;
+  cpu?: number;
+  lock?: bigint;
+  lockClass?: string;
+  lockName?: string;
+  wchan?: bigint;
+  wmesg?: string;
+}
+
+/** print_lockchain(): one line per hop; the hops as data alongside. */
+export function lockchain(target: Target, row: number, prefix: string, hops: ChainHop[] = []): string {
   let s = '';
   const t = threadRows(target);
   const seen = new Set<number>();
@@ -57,38 +73,46 @@ export function lockchain(target: Target, row: number, prefix: string): string {
     const th = readFbThread(target, r);
     const p = procOf(target, th);
     s += `${prefix}thread ${th.tid} (pid ${p?.pid ?? -1}, ${p?.comm ?? '?'}) `;
-    if (seen.has(r)) return s + 'is already in this chain (a deadlock)\n';
+    const hop: ChainHop = { thread: th.addr, tid: th.tid, pid: p?.pid ?? -1, comm: p?.comm ?? '?', state: 'unknown' };
+    hops.push(hop);
+    const end = (state: string, line: string, extra: Partial<ChainHop> = {}): string => {
+      Object.assign(hop, { state, ...extra });
+      return s + line;
+    };
+    if (seen.has(r)) return end('deadlock', 'is already in this chain (a deadlock)\n');
     seen.add(r);
     switch (th.state) {
       case TDS_INACTIVE:
-        return s + 'is inactive\n';
+        return end('inactive', 'is inactive\n');
       case TDS_CAN_RUN:
-        return s + 'can run\n';
+        return end('canRun', 'can run\n');
       case TDS_RUNQ:
-        return s + 'is on a run queue\n';
+        return end('runQueue', 'is on a run queue\n');
       case TDS_RUNNING:
-        return s + `running on CPU ${th.oncpu}\n`;
+        return end('running', `running on CPU ${th.oncpu}\n`, { cpu: th.oncpu });
       case TDS_INHIBITED: {
         if (onLock(th)) {
-          const hop = blockedOn(target, th);
-          s += `blocked on lock ${px(hop.lock)} (${hop.cls}) "${hop.name}"\n`;
-          const next = hop.owner === 0n ? -1 : t.rowOf(hop.owner);
+          const hop2 = blockedOn(target, th);
+          s += `blocked on lock ${px(hop2.lock)} (${hop2.cls}) "${hop2.name}"\n`;
+          Object.assign(hop, { state: 'blockedOnLock', lock: hop2.lock, lockClass: hop2.cls, lockName: hop2.name });
+          const next = hop2.owner === 0n ? -1 : t.rowOf(hop2.owner);
           if (next < 0) return s;
           r = next;
           break;
         }
-        if (isSleeping(th)) return s + `sleeping on ${px(th.wchan)} "${th.wmesg}"\n`;
-        return s + `inhibited: ${threadStateWords(th)}\n`;
+        if (isSleeping(th)) return end('sleeping', `sleeping on ${px(th.wchan)} "${th.wmesg}"\n`, { wchan: th.wchan, wmesg: th.wmesg });
+        return end('inhibited', `inhibited: ${threadStateWords(th)}\n`);
       }
       default:
-        return s + `??? (${px(BigInt(th.state))})\n`;
+        return end('unknown', `??? (${px(BigInt(th.state))})\n`);
     }
   }
 }
 
-function chainOf(ctx: DcmdContext, addr: bigint | undefined): string {
+function chainOf(ctx: DcmdContext, addr: bigint | undefined): TextResult {
   const row = resolveThread(ctx.target, addr ?? defaultThread(ctx.target));
-  return lockchain(ctx.target, row, '');
+  const hops: ChainHop[] = [];
+  return text(lockchain(ctx.target, row, '', hops), { data: { hops } });
 }
 
 export const showLockchain = defineDcmd({
@@ -115,7 +139,7 @@ EXAMPLES
   ddb: { words: ['show lockchain'], synopsis: '[tid]' },
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    return text(chainOf(ctx, ctx.addrSpec ? addr : undefined));
+    return chainOf(ctx, ctx.addrSpec ? addr : undefined);
   },
 });
 
@@ -142,7 +166,7 @@ EXAMPLES
   ddb: { words: ['show sleepchain'], synopsis: '[tid]' },
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    return text(chainOf(ctx, ctx.addrSpec ? addr : undefined));
+    return chainOf(ctx, ctx.addrSpec ? addr : undefined);
   },
 });
 
@@ -178,11 +202,14 @@ EXAMPLES
     for (let r = 0; r < t.count; r++) if (!seen.has(r)) order.push(r);
     let s = '';
     let n = 1;
+    const chains: Array<{ chain: number; hops: ChainHop[] }> = [];
     for (const r of order) {
       const th = readFbThread(ctx.target, r);
       if (!onLock(th) && !isSleeping(th)) continue;
-      s += `chain ${n++}:\n` + lockchain(ctx.target, r, ' ');
+      const hops: ChainHop[] = [];
+      chains.push({ chain: n, hops });
+      s += `chain ${n++}:\n` + lockchain(ctx.target, r, ' ', hops);
     }
-    return text(s);
+    return text(s, { data: { chains } });
   },
 });

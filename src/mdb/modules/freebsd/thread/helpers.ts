@@ -51,7 +51,7 @@ export interface FbThread {
   state: number;
   wchan: bigint;
   wmesg: string;
-  lockname: string;
+  lockName: string;
   blocked: bigint;
   oncpu: number;
   lastcpu: number;
@@ -74,7 +74,7 @@ export function readFbThread(target: Target, row: number): FbThread {
     state: t.num(row, 'td_state'),
     wchan: t.get(row, 'td_wchan'),
     wmesg: t.str(row, 'td_wmesg'),
-    lockname: t.str(row, 'td_lockname'),
+    lockName: t.str(row, 'td_lockname'),
     blocked: t.get(row, 'td_blocked'),
     oncpu: t.num(row, 'td_oncpu') & 0xff,
     lastcpu: t.num(row, 'td_lastcpu') & 0xff,
@@ -254,7 +254,7 @@ export function procStateLetters(target: Target, p: FbProc): string {
 
 /** ps's wait columns: the wmesg (`*lockname` on a lock, `CPU n` running) and the wchan (or turnstile). */
 export function waitOf(t: FbThread): { prefix: string; wmesg: string; wchan: bigint } {
-  if (onLock(t)) return { prefix: '*', wmesg: t.lockname, wchan: t.blocked };
+  if (onLock(t)) return { prefix: '*', wmesg: t.lockName, wchan: t.blocked };
   if (t.wchan !== 0n) return { prefix: ' ', wmesg: t.wmesg, wchan: t.wchan };
   if (t.state === TDS_RUNNING && t.oncpu !== NOCPU) return { prefix: ' ', wmesg: `CPU ${t.oncpu}`, wchan: 0n };
   return { prefix: ' ', wmesg: '', wchan: 0n };

@@ -128,7 +128,7 @@ export function showThreadLines(ctx: DcmdContext, t: FbThread): string[] {
     ` flags: 0x${t.flags.toString(16)}  pflags: 0x${t.pflags.toString(16)}`,
     ` state: ${threadStateWords(t)}`,
   ];
-  if (onLock(t)) lines.push(` lock: ${t.lockname}  turnstile: ${px(t.blocked)}`);
+  if (onLock(t)) lines.push(` lock: ${t.lockName}  turnstile: ${px(t.blocked)}`);
   if (t.wchan !== 0n) lines.push(` wmesg: ${t.wmesg}  wchan: ${px(t.wchan)}`);
   lines.push(` priority: ${t.priority}`);
   return lines;

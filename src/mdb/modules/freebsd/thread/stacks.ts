@@ -69,7 +69,7 @@ EXAMPLES
       for (const pc of g.pcs) lines.push(`${''.padEnd(w)} ${ctx.target.formatAddr(pc)}`);
       lines.push('');
     }
-    const data = list.map((g) => ({ thread: g.threads[0]!, threads: g.threads, state: g.state, wmesg: g.wmesg, count: g.threads.length, stack: g.pcs.map((pc) => ctx.target.formatAddr(pc)) }));
+    const data = list.map((g) => ({ thread: g.threads[0]!, threads: g.threads, stateName: g.state, wmesg: g.wmesg, count: g.threads.length, stack: g.pcs.map((pc) => ctx.target.formatAddr(pc)) }));
     return text(lines.map((l) => l + '\n').join(''), { data, addresses: list.map((g) => g.threads[0]!), addressType: THREAD });
   },
 });

@@ -149,7 +149,7 @@ EXAMPLES
       const top = framesOf(ctx.target, th.addr)[0];
       const frame = top ? ddbFrame(ctx.target, top) : '';
       lines.push(`  ${String(th.tid).padStart(6)} (${px(th.addr)}) (stack ${px(th.kstack)})  ${frame}`.trimEnd());
-      data.push({ tid: th.tid, thread: th.addr, stack: th.kstack, top: frame });
+      data.push({ tid: th.tid, thread: th.addr, kstack: th.kstack, top: frame });
     }
     return text(lines.map((l) => l + '\n').join(''), { data, addresses: data.map((d) => d.thread), addressType: THREAD });
   },

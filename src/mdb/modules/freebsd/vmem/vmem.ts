@@ -61,8 +61,8 @@ const summData = (idx: VmemIndex, a: Arena) => ({
   name: a.name,
   quantum: a.quantum,
   size: a.size,
-  inuse: a.inuse,
-  free: a.size - a.inuse,
+  memInUse: a.inuse,
+  memFree: a.size - a.inuse,
   busyTags: a.nbusytag,
   freeTags: a.nfreetags,
   classes: sizeClasses(idx, a),
@@ -105,7 +105,7 @@ EXAMPLES
   ddb: { words: ['show vmem'], synopsis: 'addr' },
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    if (addr === undefined || !ctx.addrSpec) return text('usage: show vmem <addr>\n');
+    if (addr === undefined || !ctx.addrSpec) return text('usage: show vmem <addr>\n', { data: { usage: 'show vmem <addr>' } });
     const idx = needVmem(ctx);
     const a = arenaAt(ctx, idx, addr);
     return text(vmemSumm(idx, a, ctx.pointerSize), { data: summData(idx, a), addresses: [a.addr], addressType: VMEM });
@@ -210,7 +210,7 @@ EXAMPLES
   ddb: { words: ['show vmemdump'], synopsis: 'addr' },
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    if (addr === undefined || !ctx.addrSpec) return text('usage: show vmemdump <addr>\n');
+    if (addr === undefined || !ctx.addrSpec) return text('usage: show vmemdump <addr>\n', { data: { usage: 'show vmemdump <addr>' } });
     const idx = needVmem(ctx);
     const a = arenaAt(ctx, idx, addr);
     return text(vmemDump(idx, a), { data: dumpData(idx, a), addresses: [a.addr], addressType: VMEM });
@@ -239,7 +239,7 @@ EXAMPLES
     if (args.length > 0) throw new UsageError();
     const idx = needVmem(ctx);
     const arenas = idx.listOrder.map((r) => readArena(ctx.target, r));
-    return text(arenas.map((a) => vmemDump(idx, a)).join(''), { addresses: arenas.map((a) => a.addr), addressType: VMEM });
+    return text(arenas.map((a) => vmemDump(idx, a)).join(''), { data: arenas.map((a) => dumpData(idx, a)), addresses: arenas.map((a) => a.addr), addressType: VMEM });
   },
 });
 
@@ -250,8 +250,8 @@ const dec = (v: unknown): string => String(v);
 const vmemColumns = (ps: number): Column[] => [
   { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
   { key: 'label', header: 'NAME', width: NAMEWIDTH },
-  { key: 'inuse', header: 'INUSE', width: 10, align: 'right', format: dec },
-  { key: 'total', header: 'TOTAL', width: 12, align: 'right', format: dec },
+  { key: 'memInUse', header: 'INUSE', width: 10, align: 'right', format: dec },
+  { key: 'memTotal', header: 'TOTAL', width: 12, align: 'right', format: dec },
   { key: 'busyTags', header: 'BUSYTAGS', width: 8, align: 'right', format: dec },
   { key: 'freeTags', header: 'FREETAGS', width: 8, align: 'right', format: dec },
 ];
@@ -297,7 +297,7 @@ EXAMPLES
     const a = arenaAt(ctx, idx, addr);
     const depth = depthOf(ctx, a.row);
     const label = (' '.repeat(2 * depth) + a.name).slice(0, NAMEWIDTH - 1);
-    const row = { addr: a.addr, name: a.name, label, inuse: a.inuse, total: a.size, busyTags: a.nbusytag, freeTags: a.nfreetags, source: a.source };
+    const row = { addr: a.addr, name: a.name, label, memInUse: a.inuse, memTotal: a.size, busyTags: a.nbusytag, freeTags: a.nfreetags, source: a.source };
     return table(vmemColumns(ctx.pointerSize), [row], { addresses: [a.addr], addressType: VMEM });
   },
 });

@@ -24,15 +24,15 @@ function cpuRow(ctx: DcmdContext, c: CpuInfo, now: bigint): Row {
   return {
     id: c.cpu_id,
     addr: c.addr,
-    flg: c.cpu_flags,
+    flags: c.cpu_flags,
     nrun: c.disp_nrunnable,
     bspl: c.cpu_base_spl,
-    pri: pri ?? '-',
+    pri: pri ?? null,
     rnrn: c.cpu_runrun ? 'yes' : 'no',
     krnrn: c.cpu_kprunrun ? 'yes' : 'no',
     switch: c.cpu_last_swtch !== 0n ? `t-${now - c.cpu_last_swtch}` : '-',
     thread: c.cpu_thread,
-    proc,
+    comm: proc,
   };
 }
 
@@ -40,15 +40,15 @@ function columns(ps: number): Column[] {
   return [
     { key: 'id', header: 'ID', width: 3, align: 'right' },
     { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptr0(v as bigint, ps) },
-    { key: 'flg', header: 'FLG', width: 3, align: 'right', format: (v) => (Number(v) >>> 0).toString(16) },
+    { key: 'flags', header: 'FLG', width: 3, align: 'right', format: (v) => (Number(v) >>> 0).toString(16) },
     { key: 'nrun', header: 'NRUN', width: 4, align: 'right' },
     { key: 'bspl', header: 'BSPL', width: 4, align: 'right' },
-    { key: 'pri', header: 'PRI', width: 3, align: 'right' },
+    { key: 'pri', header: 'PRI', width: 3, align: 'right', format: (v) => (v === null ? '-' : String(v)) },
     { key: 'rnrn', header: 'RNRN', width: 4, align: 'right' },
     { key: 'krnrn', header: 'KRNRN', width: 5, align: 'right' },
     { key: 'switch', header: 'SWITCH', width: 6 },
     { key: 'thread', header: 'THREAD', width: 'ptr', format: (v) => ptr0(v as bigint, ps) },
-    { key: 'proc', header: 'PROC' },
+    { key: 'comm', header: 'PROC' },
   ];
 }
 
@@ -143,9 +143,9 @@ EXAMPLES
     return text(out, {
       data: infos.map((c, i) => ({
         ...rows[i],
-        flags: cpuFlagNames(c.cpu_flags),
-        interrupt_threads: interruptThreads(target, c).map((t) => ({ pil: t.pil, thread: t.addr })),
-        run_queue: c.disp_nrunnable > 0 ? runQueue(target, c).map((t) => ({ pri: t.pri, thread: t.addr, proc: t.comm })) : [],
+        flagNames: cpuFlagNames(c.cpu_flags).join('|'),
+        interruptThreads: interruptThreads(target, c).map((t) => ({ pil: t.pil, thread: t.addr })),
+        runQueue: c.disp_nrunnable > 0 ? runQueue(target, c).map((t) => ({ pri: t.pri, thread: t.addr, comm: t.comm })) : [],
       })),
       addresses: cpus,
       addressType: 'cpu_t',

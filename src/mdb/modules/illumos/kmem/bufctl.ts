@@ -217,7 +217,7 @@ export function formatBufctlVerbose(target: Target, bc: BufctlAudit, header: boo
 
 const columns = (ps: number): Column[] => [
   { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
-  { key: 'bufaddr', header: 'BUFADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
+  { key: 'bufAddr', header: 'BUFADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
   { key: 'timestamp', header: 'TIMESTAMP', width: 12, align: 'right', headerAlign: 'left', format: (v) => hex(v as bigint) },
   { key: 'thread', header: 'THREAD', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
   { key: 'caller', header: 'CALLER', format: (v) => (v as string | undefined) ?? '' },
@@ -285,13 +285,13 @@ EXAMPLES
     // mdb prints the header before reading the record (DCMD_HDRSPEC): a loop that matches nothing still has one
     const header = ctx.first || !ctx.loop;
     if (opts.v) {
-      if (!match) return header ? text(bufctlVerboseHeader()) : undefined;
+      if (!match) return header ? text(bufctlVerboseHeader(), { data: undefined }) : undefined;
       return text(hits.map((b, i) => formatBufctlVerbose(ctx.target, b, header && i === 0)).join(''), { data: opts.h ? hits : bc });
     }
     if (!match && !ctx.first) return;
     const rows: Row[] = hits.map((b) => {
       const caller = bufctlCaller(ctx.target, b.bc_stack);
-      return { addr: b.addr, bufaddr: b.bc_addr, timestamp: b.bc_timestamp, thread: b.bc_thread, caller: caller === undefined ? undefined : ctx.target.formatAddr(caller) };
+      return { addr: b.addr, bufAddr: b.bc_addr, timestamp: b.bc_timestamp, thread: b.bc_thread, caller: caller === undefined ? undefined : ctx.target.formatAddr(caller) };
     });
     return table(columns(ctx.pointerSize), rows, { addresses: hits.map((b) => b.addr), addressType: 'kmem_bufctl_audit_t' });
   },

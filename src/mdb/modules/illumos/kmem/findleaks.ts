@@ -232,7 +232,7 @@ EXAMPLES
         addr: g.members[0]!.addr,
         caller: g.caller === undefined ? undefined : t.formatAddr(g.caller),
         bytes: g.members.reduce((s, m) => s + m.size, 0n),
-        members: g.members.map((m) => ({ addr: m.addr, bufaddr: m.bufaddr, size: m.size, timestamp: m.timestamp })),
+        members: g.members.map((m) => ({ addr: m.addr, bufAddr: m.bufaddr, size: m.size, timestamp: m.timestamp })),
       })),
     };
     return text(out, { data, addresses: groups.map((g) => g.members[0]!.addr) });

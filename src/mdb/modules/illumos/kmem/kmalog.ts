@@ -112,6 +112,17 @@ interface LogEntry {
   size: bigint | null;
   cache: bigint;
   text: string;
+  record: LogRecord;
+}
+
+/** One record of ::kmalog --json. */
+interface LogRecord {
+  bufctl: bigint;
+  bufAddr: bigint;
+  cacheName: string;
+  timestamp: bigint;
+  age: bigint;
+  stack: bigint[];
 }
 
 /**
@@ -123,6 +134,7 @@ interface LogEntry {
 interface RenderedLog {
   entries: LogEntry[];
   all: string;
+  records: LogRecord[];
   /** indexes of the entries whose buffer holds an address, in log order */
   holding: (addr: bigint) => number[];
   /** an entry whose cache could not be read, if any */
@@ -144,7 +156,13 @@ function renderedLog(target: Target, lh: bigint): RenderedLog {
     if (bc.bc_timestamp === 0n) break;
     if (newest === 0n) newest = bc.bc_timestamp;
     const ci = cacheInfo(target, caches, bc.bc_cache);
-    entries.push({ lo: bc.bc_addr, size: ci.size, cache: bc.bc_cache, text: showbc(target, bc, newest, ci.name, pcs) });
+    entries.push({
+      lo: bc.bc_addr,
+      size: ci.size,
+      cache: bc.bc_cache,
+      text: showbc(target, bc, newest, ci.name, pcs),
+      record: { bufctl: bc.addr, bufAddr: bc.bc_addr, cacheName: ci.name, timestamp: bc.bc_timestamp, age: newest - bc.bc_timestamp, stack: bc.bc_stack },
+    });
   }
   // by start, to find the records holding an address without a pass over all of them
   const byLo = entries.map((_, i) => i).sort((a, b) => (entries[a]!.lo < entries[b]!.lo ? -1 : entries[a]!.lo > entries[b]!.lo ? 1 : a - b));
@@ -167,7 +185,7 @@ function renderedLog(target: Target, lh: bigint): RenderedLog {
     return out.sort((a, b) => a - b);
   };
   const unreadable = entries.find((e) => e.size === null);
-  const r = { entries, all: entries.map((e) => e.text).join(''), holding, unreadable };
+  const r = { entries, all: entries.map((e) => e.text).join(''), records: entries.map((e) => e.record), holding, unreadable };
   byLog.set(lh, r);
   return r;
 }
@@ -203,19 +221,25 @@ EXAMPLES
     const name = LOGS.get(which);
     if (name === undefined) throw new UsageError();
     const log = renderedLog(ctx.target, logHeader(ctx.target, name));
-    if (addr === undefined) return text(log.all);
+    if (addr === undefined) return text(log.all, { data: log.records });
     // a record whose cache could not be read fails the filter where the walk reaches it
     if (log.unreadable !== undefined) {
       let out = '';
+      const records: LogRecord[] = [];
       for (const e of log.entries) {
         if (e.size === null) throw new DcmdError(`failed to read cache_bufsize for cache at ${hex(e.cache)}`);
         if (addr < e.lo || addr >= e.lo + e.size) continue;
         out += e.text;
+        records.push(e.record);
       }
-      return text(out);
+      return text(out, { data: records });
     }
     let out = '';
-    for (const i of log.holding(addr)) out += log.entries[i]!.text;
-    return text(out);
+    const records: LogRecord[] = [];
+    for (const i of log.holding(addr)) {
+      out += log.entries[i]!.text;
+      records.push(log.entries[i]!.record);
+    }
+    return text(out, { data: records });
   },
 });

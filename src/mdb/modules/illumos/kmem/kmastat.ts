@@ -12,6 +12,8 @@
  * prints its unit letter after a 10-wide number, one more than its dashes.
  * Trailing blanks are trimmed, as everywhere in mddb.
  */
+import { alertIfNonZero, colourBar, usageBar } from '../../../render/bar.js';
+import { visible } from '../../../render/visible.js';
 import { defineDcmd, flag, text } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
@@ -97,27 +99,41 @@ export function kmastat(target: Target): KmastatData {
   return { caches, totals, vmem };
 }
 
+export interface KmastatLook {
+  /** -G: a bar of buffers in use / total after each cache, memory in use / total after each arena */
+  bars?: boolean;
+  /** colour: non-zero alloc fail in bold red, the bars' filled part green; dump names made visible */
+  color?: boolean;
+}
+
 /** The text of ::kmastat for a unit shift (0, KILOS, MEGS or GIGS). */
-export function renderKmastat(d: KmastatData, shift: number): string {
+export function renderKmastat(d: KmastatData, shift: number, look: KmastatLook = {}): string {
   const sh = BigInt(shift);
   const unit = shift === GIGS ? 'G' : shift === MEGS ? 'M' : shift === KILOS ? 'K' : 'B';
   const mem = (v: bigint, w: number): string => num(v >> sh, w) + unit;
+  const name = (s: string): string => (look.color ? visible(s) : s);
+  const fail = (v: bigint): string => (look.color ? alertIfNonZero(num(v, 5), v) : num(v, 5));
+  const bar = (used: bigint, total: bigint): string[] => {
+    if (!look.bars) return [];
+    const b = usageBar(used, total);
+    return [look.color ? colourBar(b) : b];
+  };
   let out = header(CACHE_FIELDS);
   for (const c of d.caches) {
-    out += line([c.name.padEnd(25), num(c.bufSize, 6), num(c.bufInUse, 6), num(c.bufTotal, 6), mem(c.memInUse, 10), num(c.allocSucceed, 9), num(c.allocFail, 5)]);
+    out += line([name(c.name).padEnd(25), num(c.bufSize, 6), num(c.bufInUse, 6), num(c.bufTotal, 6), mem(c.memInUse, 10), num(c.allocSucceed, 9), fail(c.allocFail), ...bar(c.bufInUse, c.bufTotal)]);
   }
   out += dashes(CACHE_FIELDS);
   for (const t of d.totals) {
-    const label = `Total [${t.name}]` + ' '.repeat(17 - Math.min(17, t.name.length));
-    out += line([label, ''.padEnd(6), ''.padEnd(6), ''.padEnd(6), mem(t.memInUse, 10), num(t.alloc, 9), num(t.fail, 5)]);
+    const label = `Total [${name(t.name)}]` + ' '.repeat(17 - Math.min(17, t.name.length));
+    out += line([label, ''.padEnd(6), ''.padEnd(6), ''.padEnd(6), mem(t.memInUse, 10), num(t.alloc, 9), fail(t.fail)]);
   }
   out += dashes(CACHE_FIELDS);
   out += '\n';
   out += header(VMEM_FIELDS);
   for (const v of d.vmem) {
     const ident = 4 * v.depth;
-    const name = ' '.repeat(ident) + v.name.padEnd(Math.max(0, 25 - ident));
-    out += line([name, mem(v.memInUse, 9), mem(v.memTotal, 10), mem(v.memImport, 9), num(v.allocSucceed, 9), num(v.allocFail, 5)]);
+    const vname = ' '.repeat(ident) + name(v.name).padEnd(Math.max(0, 25 - ident));
+    out += line([vname, mem(v.memInUse, 9), mem(v.memTotal, 10), mem(v.memImport, 9), num(v.allocSucceed, 9), fail(v.allocFail), ...bar(v.memInUse, v.memTotal)]);
   }
   out += dashes(VMEM_FIELDS);
   return out;
@@ -125,7 +141,7 @@ export function renderKmastat(d: KmastatData, shift: number): string {
 
 export default defineDcmd({
   name: 'kmastat',
-  synopsis: '[-kmg]',
+  synopsis: '[-kmgG]',
   address: 'none',
   summary: 'kernel memory allocator stats',
   help: `Prints the statistics of every kmem cache, totals per backing vmem
@@ -137,7 +153,10 @@ free in partial slabs; "memory in use" is (slabs created - slabs
 destroyed) * slab size; "alloc succeed" counts slab-layer, depot and
 per-CPU allocations; "alloc fail" is cache_alloc_fail. The "Total [arena]" lines sum the
 caches backed by each arena. -k, -m and -g print memory in kilobytes,
-megabytes or gigabytes instead of bytes.
+megabytes or gigabytes instead of bytes. -G (mddb's own: mdb's -g is
+gigabytes) ends each cache line with a bar of its buffers in use out of
+its total and each arena line with one of its memory in use out of its
+total. On a terminal with colour, a non-zero "alloc fail" is bold red.
 
 EXAMPLES
   > ::kmastat
@@ -157,6 +176,7 @@ EXAMPLES
     k: flag('print memory in kilobytes'),
     m: flag('print memory in megabytes'),
     g: flag('print memory in gigabytes'),
+    G: flag('draw in-use/total bars: buffers per cache, memory per arena'),
   },
   run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();
@@ -187,6 +207,6 @@ EXAMPLES
         allocFail: count(v.allocFail),
       })),
     };
-    return text(renderKmastat(d, shift), { data });
+    return text(renderKmastat(d, shift, { bars: opts.G }), { data, colorText: renderKmastat(d, shift, { bars: opts.G, color: true }) });
   },
 });

@@ -12,8 +12,8 @@ import { readKmemCache, toCount } from './helpers.js';
 const columns = (ps: number): Column[] => [
   { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
   { key: 'name', header: 'NAME', width: 25 },
-  { key: 'flag', header: 'FLAG', width: 4, align: 'right', json: 'hex', format: (v) => (v as number).toString(16).padStart(4, '0') },
-  { key: 'cflag', header: 'CFLAG', width: 6, align: 'right', json: 'hex', format: (v) => (v as number).toString(16).padStart(6, '0') },
+  { key: 'flags', header: 'FLAG', width: 4, align: 'right', json: 'hex', format: (v) => (v as number).toString(16).padStart(4, '0') },
+  { key: 'cflags', header: 'CFLAG', width: 6, align: 'right', json: 'hex', format: (v) => (v as number).toString(16).padStart(6, '0') },
   { key: 'bufSize', header: 'BUFSIZE', width: 8, align: 'right', format: (v) => String(v) },
   { key: 'bufTotal', header: 'BUFTOTL', width: 8, align: 'right', format: (v) => String(v) },
 ];
@@ -56,7 +56,7 @@ EXAMPLES
     // mdb prints the header before filtering, so a loop that matches nothing still has one
     const rows = !match
       ? []
-      : [{ addr: cp.addr, name: cp.cache_name, flag: cp.cache_flags, cflag: cp.cache_cflags, bufSize: toCount(cp.cache_bufsize), bufTotal: toCount(cp.cache_buftotal) }];
+      : [{ addr: cp.addr, name: cp.cache_name, flags: cp.cache_flags, cflags: cp.cache_cflags, bufSize: toCount(cp.cache_bufsize), bufTotal: toCount(cp.cache_buftotal) }];
     if (!match && !ctx.first) return;
     return table(columns(ctx.pointerSize), rows, { addresses: match ? [cp.addr] : [], addressType: 'kmem_cache_t' });
   },

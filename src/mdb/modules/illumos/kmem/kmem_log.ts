@@ -14,6 +14,12 @@ import { addrCol } from './indexes.js';
 import { kmemLogRecords } from './kmalog.js';
 import { StructView } from './struct-view.js';
 
+/** The caller a bufctl records, as symbol+offset (--json's `caller` everywhere), or null. */
+function callerName(target: Target, stack: readonly bigint[]): string | null {
+  const c = bufctlCaller(target, stack);
+  return c === undefined ? null : target.formatAddr(c);
+}
+
 const LOG_GLOBALS = ['kmem_transaction_log', 'kmem_failure_log', 'kmem_slab_log'];
 
 /** The log header a global points at, or undefined. */
@@ -125,7 +131,7 @@ EXAMPLES
     if (ctx.pipedInto) return { kind: 'addresses', addresses: rows.map((r) => r.addr), addressType: 'kmem_bufctl_audit_t' };
     for (const bc of rows) out += logLine(bc, chunks, ps);
     return text(out, {
-      data: rows.map((bc) => ({ addr: bc.addr, bufaddr: bc.bc_addr, timestamp: bc.bc_timestamp, thread: bc.bc_thread })),
+      data: rows.map((bc) => ({ addr: bc.addr, bufAddr: bc.bc_addr, timestamp: bc.bc_timestamp, thread: bc.bc_thread })),
       addresses: rows.map((r) => r.addr),
       addressType: 'kmem_bufctl_audit_t',
     });
@@ -209,7 +215,7 @@ function byThreadDcmd(name: string, free: boolean, help: string) {
         const c = bufctlCaller(ctx.target, bc.bc_stack);
         out += `${ptrPad(bc.addr, ps)} ${hex(bc.bc_timestamp).padStart(12)} ${c === undefined ? '' : ctx.target.formatAddr(c)}\n`;
       }
-      return text(out, { data: rows.map((bc) => ({ bufctl: bc.addr, timestamp: bc.bc_timestamp, caller: bufctlCaller(ctx.target, bc.bc_stack) })) });
+      return text(out, { data: rows.map((bc) => ({ bufctl: bc.addr, timestamp: bc.bc_timestamp, caller: callerName(ctx.target, bc.bc_stack) })) });
     },
   });
 }

@@ -142,7 +142,7 @@ EXAMPLES
         if (has) out += slabsHeader();
       }
     }
-    if (skip) return out === '' ? undefined : text(out);
+    if (skip) return out === '' ? undefined : text(out, { data: undefined });
 
     const st = kmemSlabStats(ctx.target, cp);
     const waste = wastePercent(st.unusedBuffers, cp.cache_buftotal);

@@ -62,7 +62,7 @@ interface CacheCheck {
   addr: bigint;
   name: string;
   flags: number;
-  bufsize: bigint;
+  bufSize: bigint;
   buftag: number;
   verify: number;
   row: number;
@@ -174,7 +174,7 @@ function cacheCheck(target: Target, addr: bigint): CacheCheck {
   const verifyCol = scalars(ct, 'cache_verify');
   let verify = verifyCol ? BigInt(verifyCol[row]!) : 0n;
   if (verify === 0n) verify = cp.cache_bufsize < KMEM_MAXVERIFY ? cp.cache_bufsize : KMEM_MAXVERIFY;
-  return { addr, name: cp.cache_name, flags: cp.cache_flags, bufsize: cp.cache_bufsize, buftag, verify: Number(verify), row };
+  return { addr, name: cp.cache_name, flags: cp.cache_flags, bufSize: cp.cache_bufsize, buftag, verify: Number(verify), row };
 }
 
 /** A cache's verdict: the findings, or why it cannot be checked. */

@@ -33,7 +33,7 @@ export type WhatisHit =
   /** in a thread's stack [t_stkbase, t_stk); suffix as mdb's stack_active() */
   | { kind: 'stack'; addr: bigint; thread: bigint; suffix: string }
   | { kind: 'kmem'; addr: bigint; base: bigint; cache: bigint; cacheName: string; allocated: boolean; bufctl: bigint; audit: boolean }
-  | { kind: 'vmem'; addr: bigint; base: bigint; seg: bigint; arena: string; allocated: boolean; debug: boolean }
+  | { kind: 'vmem'; addr: bigint; base: bigint; seg: bigint; arenaName: string; allocated: boolean; debug: boolean }
   | { kind: 'unknown'; addr: bigint };
 
 export interface WhatisOptions {
@@ -101,7 +101,7 @@ function vmemHits(target: Target, addr: bigint, opts: WhatisOptions): WhatisHit[
       } else hi = mid - 1;
     }
     if (best < 0 || addr >= a.ends[best]!) continue;
-    out.push({ kind: 'vmem', addr, base: a.starts[best]!, seg: a.segs[best]!, arena: a.name, allocated: a.alloc[best]!, debug: a.debug[best]! });
+    out.push({ kind: 'vmem', addr, base: a.starts[best]!, seg: a.segs[best]!, arenaName: a.name, allocated: a.alloc[best]!, debug: a.debug[best]! });
     if (!opts.all) break;
   }
   return out;
@@ -236,7 +236,7 @@ export function formatWhatisHit(target: Target, h: WhatisHit, quiet = false): st
     }
     case 'vmem': {
       const seg = quiet && h.debug ? `vmem_seg ${hex(h.seg)} ` : '';
-      return `${reportObject(h.addr, h.base)}${seg}${h.allocated ? 'allocated' : 'freed'} from the ${h.arena} vmem arena\n`;
+      return `${reportObject(h.addr, h.base)}${seg}${h.allocated ? 'allocated' : 'freed'} from the ${h.arenaName} vmem arena\n`;
     }
     case 'unknown':
       return `${hex(h.addr)} is unknown\n`;

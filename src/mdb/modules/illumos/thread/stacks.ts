@@ -209,7 +209,7 @@ EXAMPLES
       data: {
         groups: shown.map((g) => ({
           thread: g.threads[0]!,
-          state: stateText(g),
+          stateName: stateText(g),
           sobj: sobjText(ctx, g),
           count: g.rows.length,
           threads: g.threads,
@@ -217,7 +217,7 @@ EXAMPLES
           ...(g.failed ? { failed: 'no consistent stack found' } : {}),
           ...(g.overflow ? { truncated: true } : {}),
         })),
-        threads,
+        threadCount: threads,
       },
     });
   },

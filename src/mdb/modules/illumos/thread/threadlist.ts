@@ -218,7 +218,7 @@ EXAMPLES
     }
     if (header === '' && body === '') return undefined;
     return text(header + body, {
-      data: shown.map((t) => ({ ...t, state: threadStateName(t.t_state), sobj: target.formatAddr(t.t_sobj_ops) })),
+      data: shown.map((t) => ({ ...t, stateName: threadStateName(t.t_state), sobj: target.formatAddr(t.t_sobj_ops) })),
       addresses: shown.map((t) => t.addr),
       addressType: 'kthread_t',
     });

@@ -111,7 +111,7 @@ EXAMPLES
       { key: 'who', header: 'WHO' },
     ];
     // what a filtered-out segment prints: the header, if this is the first call
-    const nothing = () => (!header ? undefined : opts.v ? text(vheader) : table(columns, [], { headerLines }));
+    const nothing = () => (!header ? undefined : opts.v ? text(vheader, { data: undefined }) : table(columns, [], { headerLines }));
 
     const s = readVmemSeg(t, addr);
     if (opts.T !== undefined) {
