@@ -26,9 +26,9 @@ EXAMPLES
   0xfffffffffbe02700
   0xfffffffffbe03280
   > ::kmem_cache -n zio_cache | ::walk kmem
-  0xffffff01c0b24008
-  0xffffff01c0b24d08
-  0xffffff01c0b28d18
+  0xffffff01c0b44d08
+  0xffffff01c0b46010
+  0xffffff01c0b49a18
   ...
   > ::walk cpu c | ::print cpu_t cpu_id
   cpu_id = 0

@@ -23,14 +23,33 @@ pointer, as $C does.
 
 EXAMPLES
   > ::cpustack
-  vpanic(fffffffffbe05a00, ffffff0008b5f020)
+  vpanic(fffffffffbe05a00, ffffff0008af64a0)
   assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
-  kmem_cache_alloc+0x1b7(ffffff01c0a68380, 4)
-  bd_xfer_alloc+0xaa(ffffff01c0a45008, ffffff01c4074780, fffffffffb80f930, 4)
+  kmem_cache_alloc+0x1b7(ffffff01c0a68700, 4)
+  bd_xfer_alloc+0xaa(ffffff01c0a47100, ffffff01c3ab9640, fffffffffb80f930, 4)
   ...
   > ::cpustack -v -c 0
-  ffffff0008ad4f90 idle+0xad()
-  ffffff0008ad4ff0 thread_start+8()`,
+  ffffff0008af6410 vpanic(fffffffffbe05a00, ffffff0008af64a0)
+  ffffff0008af64d0 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
+  ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c0a68700, 4)
+  ffffff0008af6600 bd_xfer_alloc+0xaa(ffffff01c0a47100, ffffff01c3ab9640, fffffffffb80f930, 4)
+  ffffff0008af6680 bd_strategy+0x73(ffffff01c3ab9640)
+  ffffff0008af6720 bdev_strategy+0x20(ffffff01c3ab9640)
+  ffffff0008af6780 ldi_strategy+0x35(fffffffffbe053c0, ffffff01c3ab9640)
+  ffffff0008af67f0 vdev_disk_io_start+0x151(ffffff01c0b603b8)
+  ffffff0008af6870 zio_vdev_io_start+0x25c(ffffff01c0b603b8)
+  ffffff0008af6900 zio_execute+0xaf(ffffff01c0b603b8)
+  ffffff0008af69a0 zio_nowait+0x10(ffffff01c0b603b8)
+  ffffff0008af6a50 vdev_mirror_io_start+0x1af(ffffff01c0b4e6b0)
+  ffffff0008af6aa0 zio_vdev_io_start+0x142(ffffff01c0b4e6b0)
+  ffffff0008af6b30 zio_execute+0xaf(ffffff01c0b4e6b0)
+  ffffff0008af6bd0 zio_nowait+0x10(ffffff01c0b4e6b0)
+  ffffff0008af6c80 dbuf_write+0x1ab(ffffff01c0cc0080, ffffff01c0a4d008, ffffff0008af6db0)
+  ffffff0008af6d40 dbuf_sync_leaf+0x232(ffffff01c0cc0080, ffffff0008af6db0)
+  ffffff0008af6df0 dsl_pool_sync+0x221(ffffff01c0aae5c0, 2)
+  ffffff0008af6ea0 spa_sync+0x287(ffffff01c0aab000, 2)
+  ffffff0008af6f60 txg_sync_thread+0x45(ffffff01c0aae5c0)
+  ffffff0008af6ff0 thread_start+8()`,
   options: {
     v: flag('print each frame pointer, as $C does'),
     c: uint('cpuid', 'the CPU by id'),

@@ -252,12 +252,12 @@ OPTIONS
 EXAMPLES
   > ffffff01c1347b18::bufctl
   ADDR             BUFADDR          TIMESTAMP    THREAD           CALLER
-  ffffff01c1347b18 0000000000000000 ffffff01c187f000 0000000000000000
+  ffffff01c1347b18 0000000000000000            0 0000000000000000
   > ffffff01c1347b18::bufctl -v
               ADDR          BUFADDR        TIMESTAMP           THREAD
                               CACHE          LASTLOG         CONTENTS
-  ffffff01c1347b18                0 ffffff01c187f000                0
-                   ffffff01c185f000                0 ffffff01c1347c18
+  ffffff01c1347b18                0                0                0
+                                  0                0                0
 `,
   options: {
     v: flag('print the whole record, with its stack'),

@@ -92,14 +92,14 @@ EXAMPLES
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   3        1        63        13  20.6%
-    2 complete (21), 1 partial: 8
+  kmem_alloc_128                   3        1        63        12  19.0%
+    2 complete (21), 1 partial: 9
 
   > ::kmem_slabs -N kmem_alloc_128 -b 4
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   3        1        63        13  20.6%
+  kmem_alloc_128                   3        1        63        12  19.0%
 
     Allocated
       Buffers  ------------------ Distribution ------------------ Slabs

@@ -269,16 +269,13 @@ OPTIONS
 
 EXAMPLES
   > kmem_flags::whatis
-  fffffffffbc13ec8 is kmem_flags, in genunix's data segment
+  fffffffffbc13ed0 is kmem_flags, in genunix's data segment
   > ffffff01c0a4af00::whatis
-  ffffff01c0a4af00 is ffffff01c0a4ae78+88, allocated from dmu_buf_impl_t:
+  ffffff01c0a4af00 is ffffff01c0a4aea8+58, freed from cred_cache:
               ADDR          BUFADDR        TIMESTAMP           THREAD
                               CACHE          LASTLOG         CONTENTS
-  ffffff01c0a72df8 ffffff01c0a4ae78            33ae0 fffffffffbe03e00
-                   ffffff01c0a6c000 ffffff01c0189040                0
-                   kmem_cache_alloc_debug+0x81
-                   kmem_cache_alloc+0x53
-                   main+0x317
+  ffffff01c0a79968 ffffff01c0a4aea8                0                0
+                   ffffff01c0a74700                0                0
   > ffffff01c0035390::whatis
   ffffff01c0035390 is ffffff01c0035380+10, allocated from the kmem_cache vmem arena
   > 1234::whatis

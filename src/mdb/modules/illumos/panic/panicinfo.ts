@@ -31,18 +31,18 @@ and %rsp). On a live dump there is no panic to show.
 
 EXAMPLES
   > ::panicinfo
-               cpu                2
+               cpu                0
             thread ffffff01c0a4e020
            message assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
                rdi fffffffffbe05a00
-               rsi ffffff0008b5f020
+               rsi ffffff0008af64a0
                rdx fffffffffbe059c0
                rcx              a26
                 r8                0
                 r9                0
                rax                0
                rbx                0
-               rbp ffffff0008b5f050
+               rbp ffffff0008af64d0
                r10                0
                r11                0
                r12                0
@@ -50,7 +50,7 @@ EXAMPLES
                r14                0
                r15                0
             fsbase                0
-            gsbase fffffffffbe02700
+            gsbase fffffffffbe01000
                 ds               4b
                 es               4b
                 fs                0
@@ -60,7 +60,7 @@ EXAMPLES
                rip fffffffffb802690
                 cs               30
             rflags              246
-               rsp ffffff0008b5ef90
+               rsp ffffff0008af6410
                 ss               38`,
   options: {},
   run(ctx, _addr, _opts, args) {

@@ -72,16 +72,16 @@ EXAMPLES
   fffffffffbe02000 fffffffffbe00000                0 idle()
   fffffffffbe02b80 fffffffffbe00000                0 idle()
   fffffffffbe03700 fffffffffbe00000                0 idle()
-  fffffffffbe03e00 fffffffffbe00000 fffffffffbc13b20 sched/1
+  fffffffffbe03e00 fffffffffbe00000 fffffffffbc13b28 sched/1
   ...
   > ::threadlist -v 2
               ADDR             PROC              LWP CLS PRI            WCHAN
   fffffffffbe01480 fffffffffbe00000                0   0  -1                0
-    PC: idle+0xad    THREAD: idle()
-    stack pointer for thread fffffffffbe01480 (idle()): ffffff0008ad4f90
-    [ ffffff0008ad4f90 idle+0xad() ]
-      thread_start+8()
-
+    PC: _resume_from_idle+0x12b    THREAD: idle()
+    stack pointer for thread fffffffffbe01480 (idle()): ffffff0008ad4ef0
+    [ ffffff0008ad4ef0 _resume_from_idle+0x12b() ]
+      swtch+0xc7()
+      idle+0xdc()
   ...`,
   options: { t: flag('skip threads belonging to a taskq'), v: flag('print verbose output including C stack traces') },
   input: 'kthread_t',
@@ -186,8 +186,8 @@ EXAMPLES
   mdb: can't read kthread_t at 0xffffff01c0a4a1e0
   > ::stacks -a -c page_create_throttle | ::thread -b
               ADDR            WCHAN               TS             PITS    SOBJ OPS
-  ffffff01c0a4e480                0                0                0           0
-  ffffff01c0a4e560                0                0                0           0
+  ffffff01c0a4e560 fffffffffbc00060                0                0 cv_sobj_ops
+  ffffff01c0a4e640 fffffffffbc00060                0                0 cv_sobj_ops
   ...`,
   options: {
     b: flag('print blocked thread state: WCHAN TS PITS SOBJ OPS'),
