@@ -82,7 +82,7 @@ OPTIONS
 EXAMPLES
   > kmem_failure_log::kmem_log
   CPU ADDR             BUFADDR                 TIMESTAMP THREAD
-    2 ffffff01c0a27300 0000000000000000        12a2f4c2d ffffff01c0a4e020
+    0 ffffff01c0a27b40 0000000000000000        12a4d3ece ffffff01c0a4e020
   ...
 `,
   options: { b: flag('the address is a buffer: print the transactions on it') },
@@ -105,6 +105,7 @@ EXAMPLES
     let out = header && !ctx.pipedInto ? hdr(ps) : '';
     const rows: BufctlAudit[] = [];
     if (only !== undefined) rows.push(readBufctl(t, only));
+    else if (buf !== undefined) rows.push(...recordsHolding(t, lh, buf));
     else {
       // a log names a few dozen caches in tens of thousands of records: read each cache's size once
       const sizes = new Map<bigint, bigint | null>();
@@ -269,6 +270,68 @@ interface Owner {
   stack: bigint[];
 }
 
+/**
+ * A KMF_AUDIT cache's allocated buffers with their bufctls and the
+ * grouping key of ::kmausers (size and stack), read once per dump: a loop
+ * or a pipe into ::kmausers read every audit bufctl of every cache again on
+ * each call.
+ */
+const auditsCache = new WeakMap<Target, Map<bigint, Array<{ a: bigint; bc: BufctlAudit; key: string }>>>();
+
+function allocatedAudits(t: Target, cache: bigint, bufsize: bigint): Array<{ a: bigint; bc: BufctlAudit; key: string }> {
+  let m = auditsCache.get(t);
+  if (!m) auditsCache.set(t, (m = new Map()));
+  let l = m.get(cache);
+  if (l) return l;
+  l = [];
+  for (const a of cacheBuffers(t, cache, 'allocated', true)) {
+    const bc = readBufctl(t, a);
+    l.push({ a, bc, key: `${bufsize}|${bc.bc_stack.join(',')}` });
+  }
+  m.set(cache, l);
+  return l;
+}
+
+/**
+ * The records of a log whose buffer holds buf (::kmem_log -b), newest
+ * first; kept per dump for the last addresses asked, since a loop
+ * (`addr,0x100::kmem_log -b`) asks the same one again and each answer is a
+ * pass over every record of the log.
+ */
+const holdingCache = new WeakMap<Target, Map<string, readonly BufctlAudit[]>>();
+const HOLDING_KEPT = 1024;
+
+function recordsHolding(t: Target, lh: bigint, buf: bigint): readonly BufctlAudit[] {
+  let m = holdingCache.get(t);
+  if (!m) holdingCache.set(t, (m = new Map()));
+  const key = `${lh}:${buf}`;
+  const hit = m.get(key);
+  if (hit) return hit;
+  // a log names a few dozen caches in tens of thousands of records: read each cache's size once
+  const sizes = new Map<bigint, bigint | null>();
+  const bufsize = (cp: bigint): bigint | null => {
+    let z = sizes.get(cp);
+    if (z !== undefined) return z;
+    try {
+      z = readKmemCache(t, cp).cache_bufsize;
+    } catch {
+      z = null;
+    }
+    sizes.set(cp, z);
+    return z;
+  };
+  const out: BufctlAudit[] = [];
+  for (const bc of kmemLogRecords(t, lh)) {
+    const size = bufsize(bc.bc_cache);
+    if (size === null) continue;
+    if (buf < bc.bc_addr || buf >= bc.bc_addr + size) continue;
+    out.push(bc);
+  }
+  if (m.size >= HOLDING_KEPT) m.delete(m.keys().next().value!);
+  m.set(key, out);
+  return out;
+}
+
 export const kmausersDcmd = defineDcmd({
   name: 'kmausers',
   synopsis: '?[-ef] [cache ...]',
@@ -318,14 +381,12 @@ EXAMPLES
         continue;
       }
       audited++;
-      for (const a of cacheBuffers(t, c, 'allocated', true)) {
-        const bc = readBufctl(t, a);
+      for (const { a, bc, key } of allocatedAudits(t, c, cp.cache_bufsize)) {
         if (f) {
           if (addr !== undefined && (addr < bc.bc_addr || addr >= bc.bc_addr + cp.cache_bufsize)) continue;
           out += `size ${cp.cache_bufsize}, addr ${hex(a)}, thread ${hex(bc.bc_thread)}, cache ${cp.cache_name}\n`;
           for (const pc of bc.bc_stack) out += `\t ${t.formatAddr(pc)}\n`;
         }
-        const key = `${cp.cache_bufsize}|${bc.bc_stack.join(',')}`;
         const o = owners.get(key);
         if (o) {
           o.total += cp.cache_bufsize;
