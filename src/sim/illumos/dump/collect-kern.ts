@@ -354,7 +354,9 @@ export function collectKernel(
   const nc = k.cpus.length;
   k.cpus.forEach((c, i) => {
     const t = c.thread ?? c.idle;
-    const nrun = k.threads.filter((x) => x.state === 2 /* TS_RUN */ && x.cpu === c.id && x !== c.idle).length;
+    // what the dispatch queue holds: a runnable interrupt thread with nothing on its stack is
+    // TS_FREE (its interrupt is pending; interrupts do not go through the dispatcher's queues)
+    const nrun = k.threads.filter((x) => illumosState(k, x) === 2 /* TS_RUN */ && x.cpu === c.id && x !== c.idle).length;
     cpu.add({
       addr: A(c.addr),
       cpu_id: c.id,
