@@ -105,6 +105,24 @@ export function* forEachKmemCache(target: Target): Generator<bigint> {
  * Fails as mdb does: "couldn't read kmem_cache at <addr>".
  */
 export function readKmemCache(target: Target, addr: bigint): KmemCache {
+  // the dump does not change: a cache read once is the same every time (a loop or a pipe of
+  // addresses into ::kmausers read every cache for each address)
+  let m = kmemCaches.get(target);
+  if (!m) kmemCaches.set(target, (m = new Map()));
+  const key = BigInt.asUintN(64, addr);
+  let c = m.get(key);
+  if (!c) {
+    c = Object.freeze(readKmemCacheOnce(target, key));
+    if (m.size >= KMEM_CACHES_KEPT) m.delete(m.keys().next().value!);
+    m.set(key, c);
+  }
+  return c;
+}
+
+const kmemCaches = new WeakMap<Target, Map<bigint, KmemCache>>();
+const KMEM_CACHES_KEPT = 4096;
+
+function readKmemCacheOnce(target: Target, addr: bigint): KmemCache {
   const v = StructView.read(target, 'kmem_cache_t', addr, 'kmem_cache');
   const cpu = cpuCacheAddrs(target, v.addr).map((a): KmemCpuCache => {
     const c = StructView.read(target, 'kmem_cpu_cache_t', a, 'kmem_cpu_cache');

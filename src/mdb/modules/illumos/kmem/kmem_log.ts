@@ -332,6 +332,37 @@ function recordsHolding(t: Target, lh: bigint, buf: bigint): readonly BufctlAudi
   return out;
 }
 
+/** A cache's audit entries sorted by buffer address, made on the first lookup by address. */
+const byBufAddr = new WeakMap<readonly unknown[], Int32Array>();
+
+/**
+ * The entries of a cache's list whose buffer [bc_addr, bc_addr + bufsize)
+ * holds addr, in the list's order: two binary searches instead of a pass
+ * over every allocation for each address piped into ::kmausers.
+ */
+function auditsHolding<E extends { bc: BufctlAudit }>(list: readonly E[], addr: bigint, bufsize: bigint): E[] {
+  let order = byBufAddr.get(list);
+  if (!order) {
+    order = Int32Array.from(list.keys()).sort((x, y) => {
+      const p = list[x]!.bc.bc_addr;
+      const q = list[y]!.bc.bc_addr;
+      return p < q ? -1 : p > q ? 1 : x - y;
+    });
+    byBufAddr.set(list, order);
+  }
+  // the first entry whose buffer starts above addr
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[order[mid]!]!.bc.bc_addr <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  const hits: number[] = [];
+  for (let k = lo - 1; k >= 0 && list[order[k]!]!.bc.bc_addr + bufsize > addr; k--) hits.push(order[k]!);
+  return hits.sort((x, y) => x - y).map((i) => list[i]!);
+}
+
 export const kmausersDcmd = defineDcmd({
   name: 'kmausers',
   synopsis: '?[-ef] [cache ...]',
@@ -381,7 +412,8 @@ EXAMPLES
         continue;
       }
       audited++;
-      for (const { a, bc, key } of allocatedAudits(t, c, cp.cache_bufsize)) {
+      const list = allocatedAudits(t, c, cp.cache_bufsize);
+      for (const { a, bc, key } of addr === undefined ? list : auditsHolding(list, addr, cp.cache_bufsize)) {
         if (f) {
           if (addr !== undefined && (addr < bc.bc_addr || addr >= bc.bc_addr + cp.cache_bufsize)) continue;
           out += `size ${cp.cache_bufsize}, addr ${hex(a)}, thread ${hex(bc.bc_thread)}, cache ${cp.cache_name}\n`;
