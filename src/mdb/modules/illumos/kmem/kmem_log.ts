@@ -106,29 +106,7 @@ EXAMPLES
     const rows: BufctlAudit[] = [];
     if (only !== undefined) rows.push(readBufctl(t, only));
     else if (buf !== undefined) rows.push(...recordsHolding(t, lh, buf));
-    else {
-      // a log names a few dozen caches in tens of thousands of records: read each cache's size once
-      const sizes = new Map<bigint, bigint | null>();
-      const bufsize = (cp: bigint): bigint | null => {
-        let z = sizes.get(cp);
-        if (z !== undefined) return z;
-        try {
-          z = readKmemCache(t, cp).cache_bufsize;
-        } catch {
-          z = null;
-        }
-        sizes.set(cp, z);
-        return z;
-      };
-      for (const bc of kmemLogRecords(t, lh)) {
-        if (buf !== undefined) {
-          const size = bufsize(bc.bc_cache);
-          if (size === null) continue;
-          if (buf < bc.bc_addr || buf >= bc.bc_addr + size) continue;
-        }
-        rows.push(bc);
-      }
-    }
+    else rows.push(...kmemLogRecords(t, lh));
     if (ctx.pipedInto) return { kind: 'addresses', addresses: rows.map((r) => r.addr), addressType: 'kmem_bufctl_audit_t' };
     for (const bc of rows) out += logLine(bc, chunks, ps);
     return text(out, {
