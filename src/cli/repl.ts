@@ -33,7 +33,8 @@ function homeDir(): string {
 /** Run the REPL until $q, ::quit or ^D; resolves to the exit status (0, or 1 if the UI itself failed). */
 export async function runRepl(session: DebugSession, opts: ReplOptions): Promise<number> {
   const noColor = process.env['NO_COLOR'];
-  if (!opts.color || (noColor !== undefined && noColor !== '')) process.env['FORCE_COLOR'] = '0';
+  const color = opts.color && (noColor === undefined || noColor === '');
+  if (!color) process.env['FORCE_COLOR'] = '0';
 
   const [{ render }, { createElement }, { App }] = await Promise.all([
     import('ink'),
@@ -42,7 +43,7 @@ export async function runRepl(session: DebugSession, opts: ReplOptions): Promise
   ]);
   const historyFile = resolveHistoryPath(opts.historyFile, process.env, homeDir());
   try {
-    const instance = render(createElement(App, { session, historyFile }), {
+    const instance = render(createElement(App, { session, historyFile, color }), {
       // ^C belongs to the REPL: it interrupts a dcmd or the pager (peers.md §4.3 item 9)
       exitOnCtrlC: false,
       // a stray console.log from the engine must not corrupt the live area

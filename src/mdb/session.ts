@@ -15,7 +15,7 @@ import { ddbTable, parseDdbLine, searchWord } from './parse/ddb.js';
 import { ddbModule } from './modules/ddb/index.js';
 import { Registry } from './registry.js';
 import { Output } from './sink.js';
-import { visibleLine } from './render/visible.js';
+import { visibleLine, withoutSgr } from './render/visible.js';
 import { Target } from './target.js';
 
 /** The command grammar a session reads: illumos mdb's, or FreeBSD ddb's. */
@@ -103,7 +103,7 @@ export class MdbSession implements DebugSession {
     const r = await this.run(line, {
       ...opts,
       onOutput: (t: string) => {
-        if (this.transcript === log) log.w.write(t);
+        if (this.transcript === log) log.w.write(opts.color ? withoutSgr(t) : t);
         if (caller) caller(t);
         else kept += t;
       },

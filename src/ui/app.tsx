@@ -26,6 +26,8 @@ export interface AppProps {
   busyDelayMs?: number;
   /** default 1000 ms */
   cancelGraceMs?: number;
+  /** colour on (runRepl: a terminal, no --no-color, no NO_COLOR): dcmd highlights are shown */
+  color?: boolean;
 }
 
 export function App(props: AppProps) {
@@ -36,6 +38,7 @@ export function App(props: AppProps) {
     ...(props.columns !== undefined ? { columns: props.columns } : {}),
     busyDelayMs: props.busyDelayMs ?? 150,
     cancelGraceMs: props.cancelGraceMs ?? 1000,
+    ...(props.color === true ? { color: true } : {}),
   });
   return (
     <>

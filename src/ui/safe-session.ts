@@ -34,9 +34,9 @@ export function normalizeResult(raw: unknown): ShownResult {
   return { output, errors, quit: r['quit'] === true };
 }
 
-export async function safeExecute(session: DebugSession, line: string, signal: AbortSignal, onOutput?: (text: string) => void): Promise<ShownResult> {
+export async function safeExecute(session: DebugSession, line: string, signal: AbortSignal, onOutput?: (text: string) => void, color = false): Promise<ShownResult> {
   try {
-    return normalizeResult(await session.execute(line, onOutput ? { signal, onOutput } : { signal }));
+    return normalizeResult(await session.execute(line, { signal, ...(onOutput ? { onOutput } : {}), ...(color ? { color: true } : {}) }));
   } catch (err) {
     return { output: '', errors: [`mdb: internal error: ${describe(err)}`], quit: false };
   }

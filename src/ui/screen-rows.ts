@@ -9,7 +9,14 @@
  *    (a terminal's own autowrap; ink would otherwise word-wrap, which moves
  *    text and makes the pager's row count wrong);
  *  - other control characters, ESC included, show as ^X (as `cat -v` does),
- *    so text read from a dump can never move the cursor or repaint the screen.
+ *    so text read from a dump can never move the cursor or repaint the screen;
+ *  - with colour on, SGR sequences (ESC [ digits ; m: colour and weight, never
+ *    cursor motion or a window title) pass through and take no width. The
+ *    engine writes them only around its own highlights (a non-zero alloc fail,
+ *    a usage bar): every string it prints from a dump has had its ESC made
+ *    visible first (render/visible.ts), so a dump cannot smuggle one in.
+ *    A row cut from a coloured line ends with a reset and the next row
+ *    reopens the colour, so no colour leaks past its row.
  * Width is counted in UTF-16 units: dcmd output is ASCII.
  */
 
@@ -25,23 +32,84 @@ function caret(ch: string): string {
   return `\\x${code.toString(16)}`;
 }
 
+/** An SGR sequence, or a control character that is not the start of one. */
+// eslint-disable-next-line no-control-regex
+const SGR_OR_CONTROL_RE = /\x1b\[[0-9;]*m|[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+// eslint-disable-next-line no-control-regex
+const SGR_AT = /\x1b\[[0-9;]*m/y;
+const RESET = '\x1b[0m';
+
+/** The SGR sequence starting at `i`, or '' */
+function sgrAt(line: string, i: number): string {
+  if (line.charCodeAt(i) !== 0x1b) return '';
+  SGR_AT.lastIndex = i;
+  const m = SGR_AT.exec(line);
+  return m ? m[0] : '';
+}
+
 function expandTabs(line: string): string {
   let out = '';
-  for (const ch of line) {
-    if (ch === '\t') out += ' '.repeat(TAB - (out.length % TAB));
-    else out += ch;
+  let col = 0;
+  for (let i = 0; i < line.length; ) {
+    const seq = sgrAt(line, i);
+    if (seq !== '') {
+      out += seq;
+      i += seq.length;
+      continue;
+    }
+    const ch = line[i++]!;
+    if (ch === '\t') {
+      const n = TAB - (col % TAB);
+      out += ' '.repeat(n);
+      col += n;
+    } else {
+      out += ch;
+      col++;
+    }
   }
   return out;
 }
 
-/** Clean one logical line (no '\n' inside) for display. */
-export function displayLine(line: string): string {
+/**
+ * Clean one logical line (no '\n' inside) for display; `sgr`: colour is on,
+ * SGR sequences are kept (see above).
+ */
+export function displayLine(line: string, sgr = false): string {
   let s = line;
   if (s.endsWith('\r')) s = s.slice(0, -1); // a CRLF producer; the CR means nothing here
-  if (CONTROL_RE.test(s)) s = s.replace(CONTROL_RE, caret);
-  CONTROL_RE.lastIndex = 0;
+  if (sgr) s = s.replace(SGR_OR_CONTROL_RE, (m) => (m.length > 1 ? m : caret(m)));
+  else {
+    if (CONTROL_RE.test(s)) s = s.replace(CONTROL_RE, caret);
+    CONTROL_RE.lastIndex = 0;
+  }
   if (s.includes('\t')) s = expandTabs(s);
   return s;
+}
+
+/** A displayed line with SGR sequences cut into rows of `width` columns, each closing its colour. */
+function cutColoured(line: string, width: number): string[] {
+  const rows: string[] = [];
+  let cur = '';
+  let n = 0;
+  let active = '';
+  for (let i = 0; i < line.length; ) {
+    const seq = sgrAt(line, i);
+    if (seq !== '') {
+      cur += seq;
+      active = seq === RESET || seq === '\x1b[m' ? '' : active + seq;
+      i += seq.length;
+      continue;
+    }
+    if (n === width) {
+      rows.push(active !== '' ? cur + RESET : cur);
+      cur = active;
+      n = 0;
+    }
+    cur += line[i++];
+    n++;
+  }
+  rows.push(active !== '' ? cur + RESET : cur);
+  return rows;
 }
 
 /** The logical lines of newline-terminated text (no trailing empty line). */
@@ -52,12 +120,17 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-/** Text → screen rows at `columns` wide. */
-export function toScreenRows(text: string, columns: number): string[] {
+/** Text → screen rows at `columns` wide; `sgr`: colour is on (keep SGR sequences). */
+export function toScreenRows(text: string, columns: number, sgr = false): string[] {
   const width = Math.max(1, Math.floor(columns));
   const rows: string[] = [];
   for (const raw of splitLines(text)) {
-    const line = displayLine(raw);
+    const line = displayLine(raw, sgr);
+    if (sgr && line.includes('\x1b')) {
+      const cut = cutColoured(line, width);
+      for (const r of cut) rows.push(r);
+      continue;
+    }
     if (line.length <= width) {
       rows.push(line);
       continue;

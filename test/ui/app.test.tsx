@@ -309,4 +309,23 @@ describe('<App> never crashes', () => {
     await app.run('::x');
     expect(app.frame()).toContain('a^[[2Jb c');
   });
+
+  it('asks the engine for colour when colour is on, and shows its SGR highlights', async () => {
+    const session = new (await import('./fake-session.js')).FakeSession();
+    const seen: boolean[] = [];
+    session.execute = async (_line: string, opts?: { color?: boolean }) => {
+      seen.push(opts?.color === true);
+      return { output: opts?.color === true ? 'fail \x1b[1;31m37\x1b[0m\n' : 'fail 37\n', errors: [], json: [], ok: true, quit: false };
+    };
+    const coloured = renderApp({ session, color: true });
+    await coloured.run('::kmastat');
+    // ink re-encodes the SGR (bold and red apart)
+    expect(coloured.lastFrame()).toMatch(/\x1b\[(?:1;)?31m37/);
+    expect(coloured.frame()).toContain('fail 37');
+    coloured.unmount();
+    const plain = renderApp({ session });
+    await plain.run('::kmastat');
+    expect(plain.frame()).toContain('fail 37');
+    expect(seen).toEqual([true, false]);
+  });
 });

@@ -19,3 +19,11 @@ export function visible(s: string): string {
 export function visibleLine(s: string): string {
   return visible(s).replace(/\n/g, '\\n');
 }
+
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/g;
+
+/** Coloured output without its SGR sequences (a transcript file is plain text). */
+export function withoutSgr(s: string): string {
+  return s.includes('\x1b') ? s.replace(SGR, '') : s;
+}

@@ -52,6 +52,8 @@ export interface ReplOptions {
   columns?: number;
   /** delay before the "working…" indicator appears */
   busyDelayMs: number;
+  /** colour is on: dcmds highlight (alloc fail, usage bars) and SGR sequences are shown */
+  color?: boolean;
   /** how long an interrupted command may take to reply before it is detached */
   cancelGraceMs: number;
 }
@@ -218,7 +220,7 @@ export function useRepl(opts: ReplOptions): ReplView {
     const live = st.paging;
     if (live !== null && live.live && streamed) {
       // the pager already shows this command's first screens: add what is left, then its errors
-      if (streamed.partial !== '') streamed.rows.push(...toScreenRows(streamed.partial, columns));
+      if (streamed.partial !== '') streamed.rows.push(...toScreenRows(streamed.partial, columns, env.current.opts.color === true));
       live.live = false;
       live.errors = toScreenRows(res.errors.join('\n'), columns);
       live.quit = res.quit;
@@ -226,7 +228,7 @@ export function useRepl(opts: ReplOptions): ReplView {
       if (live.state.shown >= live.state.rows.length) endPager('end');
       return;
     }
-    const rows = toScreenRows(res.output, columns);
+    const rows = toScreenRows(res.output, columns, env.current.opts.color === true);
     const errors = toScreenRows(res.errors.join('\n'), columns);
     const pageSize = Math.max(1, screenRows - 1);
     if (!needsPager(rows.length, pageSize)) {
@@ -256,7 +258,7 @@ export function useRepl(opts: ReplOptions): ReplView {
     const all = streamed.partial + t;
     const nl = all.lastIndexOf('\n');
     streamed.partial = nl < 0 ? all : all.slice(nl + 1);
-    if (nl >= 0) streamed.rows.push(...toScreenRows(all.slice(0, nl + 1), columns));
+    if (nl >= 0) streamed.rows.push(...toScreenRows(all.slice(0, nl + 1), columns, env.current.opts.color === true));
     const paging = st.paging;
     if (paging === null) {
       if (!needsPager(streamed.rows.length, pageSize)) return;
@@ -285,7 +287,7 @@ export function useRepl(opts: ReplOptions): ReplView {
     st.run = run;
     st.mode = 'busy';
     const streamed = { rows: [] as string[], partial: '', text: '' };
-    void safeExecute(env.current.opts.session, line, run.ac.signal, streamInto(run, streamed)).then((res) => {
+    void safeExecute(env.current.opts.session, line, run.ac.signal, streamInto(run, streamed), env.current.opts.color === true).then((res) => {
       if (st.run !== run) return; // detached by ^C, or unmounted
       try {
         if (st.paging !== null && st.paging.live) finishRun(res, streamed);
