@@ -20,6 +20,8 @@
  * extent can reach addr.
  */
 
+import { mergeAscendingRuns } from './merge-runs.js';
+
 export interface ExtentSource {
   /** start addresses, one per row */
   starts: ArrayLike<bigint>;
@@ -220,64 +222,21 @@ const MAX_RUNS = 1024;
 
 /**
  * The same stable sort when the keys are a few ascending runs (the buffers
- * table lists each cache's buffers in address order): a k-way merge with a
- * heap of run heads, equal keys taken from the earlier run first. Undefined
- * when there are more than MAX_RUNS runs.
+ * table lists each cache's buffers in address order): merge-runs.ts.
+ * Undefined when there are more than MAX_RUNS runs.
  */
 function mergeRuns(hi: Uint32Array, lo: Uint32Array): { hi: Uint32Array; lo: Uint32Array; idx: Uint32Array } | undefined {
-  const n = hi.length;
-  let runs = 1;
-  for (let i = 1; i < n; i++) if (hi[i - 1]! > hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! > lo[i]!)) if (++runs > MAX_RUNS) return undefined;
-  const pos = new Int32Array(runs);
-  const end = new Int32Array(runs);
-  let r = 0;
-  for (let i = 1; i < n; i++) {
-    if (hi[i - 1]! > hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! > lo[i]!)) {
-      end[r] = i;
-      pos[++r] = i;
-    }
-  }
-  end[r] = n;
-  const less = (a: number, b: number): boolean => {
-    const pa = pos[a]!;
-    const pb = pos[b]!;
-    const ha = hi[pa]!;
-    const hb = hi[pb]!;
-    if (ha !== hb) return ha < hb;
-    const la = lo[pa]!;
-    const lb = lo[pb]!;
-    return la !== lb ? la < lb : a < b;
-  };
-  const heap = new Int32Array(runs);
-  let size = 0;
-  const down = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= size) return;
-      const c = l + 1 < size && less(heap[l + 1]!, heap[l]!) ? l + 1 : l;
-      if (!less(heap[c]!, heap[i]!)) return;
-      const t = heap[c]!;
-      heap[c] = heap[i]!;
-      heap[i] = t;
-      i = c;
-    }
-  };
-  for (let k = 0; k < runs; k++) heap[size++] = k;
-  for (let i = (size >> 1) - 1; i >= 0; i--) down(i);
+  const order = mergeAscendingRuns(hi.length, (p, q) => hi[p]! < hi[q]! || (hi[p] === hi[q] && lo[p]! < lo[q]!), MAX_RUNS);
+  if (!order) return undefined;
+  const n = order.length;
   const oHi = new Uint32Array(n);
   const oLo = new Uint32Array(n);
   const idx = new Uint32Array(n);
-  let o = 0;
-  while (size > 0) {
-    const k = heap[0]!;
-    const p = pos[k]!;
-    oHi[o] = hi[p]!;
-    oLo[o] = lo[p]!;
-    idx[o++] = p;
-    if (p + 1 >= end[k]!) {
-      heap[0] = heap[--size]!;
-    } else pos[k] = p + 1;
-    if (size > 0) down(0);
+  for (let i = 0; i < n; i++) {
+    const p = order[i]!;
+    oHi[i] = hi[p]!;
+    oLo[i] = lo[p]!;
+    idx[i] = p;
   }
   return { hi: oHi, lo: oLo, idx };
 }

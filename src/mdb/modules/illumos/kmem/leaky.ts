@@ -39,6 +39,7 @@ import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, SYMKIND_OBJECT, TABLE_BUFFERS, TABLE
 import { DcmdError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { NON_STRUCT } from '../../../target/memory.js';
+import { mergeAscendingRuns } from '../../../target/merge-runs.js';
 import { readVmem, readVmemSeg, VMEM_ALLOC, vmemPrefix, vmemSegs } from '../vmem/helpers.js';
 import { readBufctl } from './bufctl.js';
 import { KMF_AUDIT, KMF_DEADBEEF, KMF_LITE, cacheMagsize, kmemSlabStats, readKmemCache } from './helpers.js';
@@ -302,8 +303,20 @@ function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Arr
   if (runs === 1) return;
   // the buffers table lists each cache's buffers in address order: a few
   // ascending runs, merged in n log(runs) with a heap of run heads
-  if (runs <= 4096) {
-    mergeRuns(start, limit, ref, runs);
+  const order = runs <= 4096 ? mergeAscendingRuns(n, (p, q) => start[p]! < start[q]!, 4096) : undefined;
+  if (order) {
+    const s2 = new Float64Array(n);
+    const l2 = new Float64Array(n);
+    const r2 = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = order[i]!;
+      s2[i] = start[p]!;
+      l2[i] = limit[p]!;
+      r2[i] = ref[p]!;
+    }
+    start.set(s2);
+    limit.set(l2);
+    ref.set(r2);
     return;
   }
   let idx = new Uint32Array(n);
@@ -346,70 +359,6 @@ function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Arr
     s2[i] = start[j]!;
     l2[i] = limit[j]!;
     r2[i] = ref[j]!;
-  }
-  start.set(s2);
-  limit.set(l2);
-  ref.set(r2);
-}
-
-/** sortWithPayload for input of `runs` ascending runs: a k-way merge (stable: equal starts keep their order). */
-function mergeRuns(start: Float64Array, limit: Float64Array, ref: Int32Array, runs: number): void {
-  const n = start.length;
-  const pos = new Int32Array(runs);
-  const end = new Int32Array(runs);
-  let r = 0;
-  pos[0] = 0;
-  for (let i = 1; i < n; i++) {
-    if (start[i]! < start[i - 1]!) {
-      end[r] = i;
-      pos[++r] = i;
-    }
-  }
-  end[r] = n;
-  // a binary min-heap of run numbers keyed by (start at the run's head, run number)
-  const heap = new Int32Array(runs);
-  let size = 0;
-  const less = (a: number, b: number): boolean => {
-    const x = start[pos[a]!]!;
-    const y = start[pos[b]!]!;
-    return x < y || (x === y && a < b);
-  };
-  const down = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= size) return;
-      const c = l + 1 < size && less(heap[l + 1]!, heap[l]!) ? l + 1 : l;
-      if (!less(heap[c]!, heap[i]!)) return;
-      const t = heap[c]!;
-      heap[c] = heap[i]!;
-      heap[i] = t;
-      i = c;
-    }
-  };
-  for (let k = 0; k < runs; k++) heap[size++] = k;
-  for (let i = (size >> 1) - 1; i >= 0; i--) down(i);
-  const s2 = new Float64Array(n);
-  const l2 = new Float64Array(n);
-  const r2 = new Int32Array(n);
-  let o = 0;
-  while (size > 0) {
-    const k = heap[0]!;
-    let p = pos[k]!;
-    const e = end[k]!;
-    // copy from this run while it stays at or below the next smallest head
-    const second = size > 1 ? (size > 2 && less(heap[2]!, heap[1]!) ? heap[2]! : heap[1]!) : -1;
-    const bound = second >= 0 ? start[pos[second]!]! : Infinity;
-    do {
-      s2[o] = start[p]!;
-      l2[o] = limit[p]!;
-      r2[o++] = ref[p]!;
-      p++;
-    } while (p < e && (start[p]! < bound || (start[p]! === bound && k < second)));
-    pos[k] = p;
-    if (p >= e) {
-      heap[0] = heap[--size]!;
-      if (size > 0) down(0);
-    } else down(0);
   }
   start.set(s2);
   limit.set(l2);
