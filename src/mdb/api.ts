@@ -46,6 +46,14 @@ export interface ExecOptions {
   onOutput?: (text: string) => void;
   /** the output is shown in colour (a terminal, no NO_COLOR): non-zero alloc fail and usage bars are coloured */
   color?: boolean;
+  /**
+   * flow control: asked between a command's elements (walk steps, loop
+   * iterations); while it returns a promise the command waits for it. The
+   * REPL's pager holds a command that is a screenful ahead of what the user
+   * has seen, as mdb pauses at each screenful, so a long walk costs what is
+   * on screen, not what it would print.
+   */
+  hold?: () => Promise<void> | undefined;
 }
 
 /** A debugging session over one open dump: line in, results out. */

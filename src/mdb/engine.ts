@@ -47,6 +47,8 @@ export interface EngineHooks {
 
 export interface RunOptions {
   signal?: AbortSignal;
+  /** flow control between elements: see ExecOptions.hold */
+  hold?: () => Promise<void> | undefined;
   /** keep the last stage's addresses instead of printing (a piped ::eval) */
   capture?: boolean;
   depth?: number;
@@ -240,8 +242,13 @@ export class Engine {
     }
   }
 
-  /** Between loop elements: honour Ctrl-C, and let the event loop deliver it. */
+  /** Between loop elements: wait while the front end holds the output, honour Ctrl-C, and let the event loop deliver it. */
   private async pause(i: number, opts: RunOptions): Promise<void> {
+    const held = opts.hold?.();
+    if (held) {
+      await held;
+      if (opts.signal?.aborted) throw new InterruptError();
+    }
     if (!opts.signal) return;
     if (i > 0 && i % 256 === 0) await new Promise<void>((r) => setImmediate(r));
     if (opts.signal.aborted) throw new InterruptError();

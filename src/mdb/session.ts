@@ -135,7 +135,7 @@ export class MdbSession implements DebugSession {
         if (!c.ok) out.errors.push(c.error.line());
         else {
           try {
-            await this.engine.runWithShell(c.pipeline, out, opts.signal ? { signal: opts.signal } : {});
+            await this.engine.runWithShell(c.pipeline, out, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.hold ? { hold: opts.hold } : {}) });
           } catch (e) {
             out.errors.push(errorLine(e));
             if (e instanceof InterruptError) {

@@ -4,7 +4,7 @@
  * a rejected promise, a missing field or a non-string prompt all become
  * something printable (an `mdb:` error line in mdb's own form).
  */
-import type { DebugSession, SessionInfo } from '../mdb/api.js';
+import type { DebugSession, ExecOptions, SessionInfo } from '../mdb/api.js';
 
 /** The part of an ExecResult the REPL prints. */
 export interface ShownResult {
@@ -34,9 +34,9 @@ export function normalizeResult(raw: unknown): ShownResult {
   return { output, errors, quit: r['quit'] === true };
 }
 
-export async function safeExecute(session: DebugSession, line: string, signal: AbortSignal, onOutput?: (text: string) => void, color = false): Promise<ShownResult> {
+export async function safeExecute(session: DebugSession, line: string, opts: ExecOptions): Promise<ShownResult> {
   try {
-    return normalizeResult(await session.execute(line, { signal, ...(onOutput ? { onOutput } : {}), ...(color ? { color: true } : {}) }));
+    return normalizeResult(await session.execute(line, opts));
   } catch (err) {
     return { output: '', errors: [`mdb: internal error: ${describe(err)}`], quit: false };
   }

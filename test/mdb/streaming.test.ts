@@ -79,4 +79,31 @@ describe('streaming pipelines', () => {
     expect(r.ok).toBe(false);
     expect(walked).toBeLessThan(N);
   });
+
+  it('waits while the front end holds it, and goes on when released (the REPL pager)', async () => {
+    walked = 0;
+    const s = fakeSession([streamModule]);
+    let rows = 0;
+    let release: (() => void) | undefined;
+    let gate: Promise<void> | undefined;
+    const run = s.execute('::walk many | ::probe', {
+      onOutput: (t) => {
+        rows += t.split('\n').length - 1;
+      },
+      hold: () => {
+        if (rows >= 100 && release === undefined) gate = new Promise<void>((r) => (release = r));
+        return release !== undefined && gate !== undefined && rows < 1000 ? gate : undefined;
+      },
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    // held at the first screenful: the walk has gone no further than the chunk of addresses it hands on
+    expect(rows).toBeGreaterThanOrEqual(100);
+    expect(rows).toBeLessThan(110);
+    expect(walked).toBeLessThanOrEqual(512);
+    rows = 1000;
+    release!();
+    const r = await run;
+    expect(r.ok).toBe(true);
+    expect(walked).toBe(N);
+  });
 });

@@ -142,6 +142,37 @@ describe('<App> pager', () => {
     expect(app.session.lines).toEqual(['::echo 50 E', '::echo 1']);
   });
 
+  it('holds a streaming command a screenful ahead of the user, as mdb pauses per screenful', async () => {
+    const app = renderApp({ rows: 10 });
+    await app.run('::stream 100');
+    await app.waitFor(() => app.frame().includes('line 9\n' + MORE_PROMPT));
+    // the first screen (9 rows) is shown; the command runs until one more screen is ready, then waits
+    await app.waitFor(() => app.session.produced >= 18);
+    await tick(50);
+    expect(app.session.produced).toBe(18);
+    await app.type(' ');
+    await app.waitFor(() => app.frame().includes('line 18\n' + MORE_PROMPT));
+    await app.waitFor(() => app.session.produced >= 27);
+    await tick(50);
+    expect(app.session.produced).toBe(27);
+    await app.type('c');
+    await app.waitFor(() => app.frame().includes('line 100'), 10000);
+    expect(app.session.produced).toBe(100);
+    await app.waitFor(() => app.lastLine() === '>');
+  });
+
+  it('q while a command is held stops it', async () => {
+    const app = renderApp({ rows: 10 });
+    await app.run('::stream 1000');
+    await app.waitFor(() => app.frame().includes('line 9\n' + MORE_PROMPT));
+    await app.type('q');
+    await app.waitFor(() => app.lastLine() === '>');
+    await tick(30);
+    expect(app.session.produced).toBeLessThan(30);
+    await app.run('::echo 1');
+    expect(app.frame()).toContain('> ::echo 1\nline 1');
+  });
+
   it('c prints the rest without paging', async () => {
     const app = renderApp({ rows: 10 });
     await app.run('::echo 30');

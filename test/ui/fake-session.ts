@@ -1,6 +1,8 @@
 // A canned DebugSession for the REPL tests: no dump, no engine, just the
 // shapes the real engine returns.
 //   ::echo N [E] N lines "line 1" .. "line N" (E: plus an error line)
+//   ::stream N   streams "line 1" .. "line N" through onOutput, one a turn,
+//                asking opts.hold() before each as the engine does (produced counts them)
 //   ::sleep MS   replies after MS milliseconds with "slept"
 //   ::err        an unknown-dcmd error line
 //   ::both       one output line and one error line
@@ -29,6 +31,8 @@ export class FakeSession implements DebugSession {
   };
   readonly lines: string[] = [];
   readonly signals: AbortSignal[] = [];
+  /** lines ::stream has produced so far */
+  produced = 0;
   private promptText = '> ';
 
   prompt(): string {
@@ -51,6 +55,19 @@ export class FakeSession implements DebugSession {
         for (let i = 1; i <= n; i++) output += `line ${i}\n`;
         const errors = line.trim().split(/\s+/)[2] === 'E' ? ['mdb: echo: trailing error'] : [];
         return result({ output, errors, ok: errors.length === 0 });
+      }
+      case '::stream': {
+        const n = Number(arg ?? '1');
+        this.produced = 0;
+        for (let i = 1; i <= n; i++) {
+          const held = opts.hold?.();
+          if (held) await held;
+          if (opts.signal?.aborted) return result({ ok: false, errors: ['mdb: interrupted'] });
+          opts.onOutput?.(`line ${i}\n`);
+          this.produced = i;
+          await new Promise((r) => setImmediate(r));
+        }
+        return result({});
       }
       case '::err':
         return result({ ok: false, errors: ["mdb: invalid command '::err': unknown dcmd name"] });

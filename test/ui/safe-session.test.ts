@@ -16,7 +16,7 @@ describe('guarded session calls', () => {
   });
 
   it('catches a throwing execute', async () => {
-    const r = await safeExecute(new FakeSession(), '::throw', new AbortController().signal);
+    const r = await safeExecute(new FakeSession(), '::throw', { signal: new AbortController().signal });
     expect(r.errors).toEqual(['mdb: internal error: engine exploded']);
   });
 

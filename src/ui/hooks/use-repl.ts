@@ -74,6 +74,8 @@ interface Running {
   cancelled: boolean;
   busyTimer: ReturnType<typeof setTimeout> | undefined;
   graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** the command waits here while the pager holds it (a screenful ahead of the user) */
+  gate: { promise: Promise<void>; open: () => void } | null;
 }
 
 interface Paging {
@@ -177,6 +179,7 @@ export function useRepl(opts: ReplOptions): ReplView {
     if (run === null) return;
     clearTimeout(run.busyTimer);
     clearTimeout(run.graceTimer);
+    openGate(run);
     st.run = null;
     st.showBusy = false;
   };
@@ -193,6 +196,32 @@ export function useRepl(opts: ReplOptions): ReplView {
       handleEvents(queued);
     }
   };
+
+  /**
+   * mdb pauses a command at each screenful: the REPL holds a command whose
+   * rows are a whole screen ahead of what the pager has shown and nothing
+   * more was asked for (the engine asks between elements: ExecOptions.hold),
+   * so a long walk keeps only the next screen in memory.
+   */
+  const holding = (paging: Paging | null): boolean =>
+    paging !== null && paging.live && paging.want <= 0 && paging.state.rows.length - paging.state.shown >= paging.state.pageSize;
+
+  const hold = (run: Running) => (): Promise<void> | undefined => {
+    if (st.run !== run || run.cancelled || !holding(st.paging)) return undefined;
+    if (run.gate === null) {
+      let open = (): void => {};
+      const promise = new Promise<void>((r) => (open = r));
+      run.gate = { promise, open };
+    }
+    return run.gate.promise;
+  };
+
+  function openGate(run: Running | null): void {
+    if (run === null || run.gate === null) return;
+    const g = run.gate;
+    run.gate = null;
+    g.open();
+  }
 
   /** Prints rows that arrived for a live pager, as many as were asked for. */
   const flushWanted = (paging: Paging): void => {
@@ -278,7 +307,7 @@ export function useRepl(opts: ReplOptions): ReplView {
 
   const startRun = (line: string): void => {
     const id = ++st.seq;
-    const run: Running = { id, ac: new AbortController(), cancelled: false, busyTimer: undefined, graceTimer: undefined };
+    const run: Running = { id, ac: new AbortController(), cancelled: false, busyTimer: undefined, graceTimer: undefined, gate: null };
     run.busyTimer = setTimeout(() => {
       if (st.run !== run || terminalOwner.child) return;
       st.showBusy = true;
@@ -287,7 +316,8 @@ export function useRepl(opts: ReplOptions): ReplView {
     st.run = run;
     st.mode = 'busy';
     const streamed = { rows: [] as string[], partial: '', text: '' };
-    void safeExecute(env.current.opts.session, line, run.ac.signal, streamInto(run, streamed), env.current.opts.color === true).then((res) => {
+    const color = env.current.opts.color === true;
+    void safeExecute(env.current.opts.session, line, { signal: run.ac.signal, onOutput: streamInto(run, streamed), hold: hold(run), ...(color ? { color } : {}) }).then((res) => {
       if (st.run !== run) return; // detached by ^C, or unmounted
       try {
         if (st.paging !== null && st.paging.live) finishRun(res, streamed);
@@ -319,6 +349,7 @@ export function useRepl(opts: ReplOptions): ReplView {
     }
     run.cancelled = true;
     run.ac.abort();
+    openGate(run);
     run.graceTimer = setTimeout(() => {
       if (st.run !== run) return;
       detach();
@@ -356,6 +387,8 @@ export function useRepl(opts: ReplOptions): ReplView {
       }
       if (step.end !== null) endPager(step.end);
     }
+    // the user has seen more: a held command may go on
+    if (st.run !== null && !holding(st.paging)) openGate(st.run);
   };
 
   const complete = (): void => {
