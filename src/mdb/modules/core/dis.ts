@@ -61,12 +61,12 @@ EXAMPLES
   bd_xfer_ctor+0xc:               movq   %rsi,%r12
   bd_xfer_ctor+0xf:               xorl   %r13d,%r13d
   bd_xfer_ctor+0x12:              cmpl   $0x0,%edx
-  bd_xfer_ctor+0x15:              jne    +0x6     <bd_xfer_ctor+0x1d>
-  > ::dis -n 2 bd_strategy+0x40
+  bd_xfer_ctor+0x15:              jne    +0x6	<bd_xfer_ctor+0x1d>
+  > bd_strategy+0x40::dis -n 2
   bd_strategy+0x38:               movq   %r12,%rdi
-  bd_strategy+0x3b:               call   -0x9f    <bd_xfer_alloc>
+  bd_strategy+0x3b:               call   +0xc0	<bd_xfer_alloc>
   bd_strategy+0x40:               testq  %rax,%rax
-  bd_strategy+0x43:               je     +0xe     <bd_strategy+0x53>
+  bd_strategy+0x43:               je     +0x14	<bd_strategy+0x59>
   bd_strategy+0x45:               movq   %rax,%rsi`,
   options: {
     a: flag('print raw addresses'),
