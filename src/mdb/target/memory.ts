@@ -392,11 +392,14 @@ export class ObjectMemory {
     if (s.kind === 'struct') x = bounded(t.rowCount, words, s.def!.size, s.def!.size);
     // a buffer's size needs its cache's and its pointers: no bound without reading them
     else if (s.kind === 'buffers') x = bounded(t.rowCount, words, () => bufferSizes(this.model, t, this.pointerSize), undefined);
+    // a function's code is at most MAX_TEXT_BYTES: a bound that keeps the code itself compressed until an address in the text is read
+    else if (s.kind === 'text') x = bounded(t.rowCount, words, () => valueSizes(t), MAX_TEXT_BYTES);
     else {
       const sizes = valueSizes(t);
       x = bounded(t.rowCount, words, () => sizes, sizes.reduce((m, v) => Math.max(m, v), 0));
     }
-    if (x.n <= this.smallTable) x.index = indexOf(x);
+    // (the text waits for its first lookup inside its bounds: indexing reads its sizes)
+    if (x.n <= this.smallTable && s.kind !== 'text') x.index = indexOf(x);
     return x;
   }
 

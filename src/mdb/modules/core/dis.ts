@@ -119,6 +119,8 @@ EXAMPLES
     if (!window) {
       n++;
       while ((end === 0n && n-- !== 0n) || a < end) {
+        // a symbol size from the dump bounds nothing by itself: stop at MAX_COUNT lines
+        if (BigInt(lines.length) >= MAX_COUNT) break;
         const next = one(a, false);
         if (next === undefined) break;
         a = next;
