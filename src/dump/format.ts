@@ -344,6 +344,16 @@ export const TABLE_STRINGS = 'strings';
  */
 export const TABLE_LEAK_TRUTH = 'leak_truth';
 
+/**
+ * The kernel's text: machine code (amd64) of each function, one row per
+ * function, for ::dis and the /i format. A dump without this table, or a
+ * function without a row, has no instructions to show.
+ *   addr  (u64) the function's address (its symbol's value)
+ *   bytes (list of u8) its code, at most the symbol's size
+ * Optional and additive like leak_truth: older dumps load unchanged.
+ */
+export const TABLE_TEXT = 'text';
+
 /*
  * FreeBSD dumps (header.os "freebsd"). The same tables as above where they
  * apply (symbols, globals, strings, stacks, msgbuf, frames), and struct

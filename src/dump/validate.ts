@@ -21,6 +21,7 @@ import {
   TABLE_GLOBALS,
   TABLE_STRINGS,
   TABLE_STACKS,
+  TABLE_TEXT,
   TABLE_SYMBOLS,
   TABLE_TXLOG,
   TABLE_LEAK_TRUTH,
@@ -93,6 +94,7 @@ export const NON_STRUCT_TABLES: ReadonlyMap<string, Readonly<Record<string, Kind
   [TABLE_GLOBALS, { addr: 'u64', size: 'u8', value: 'u64' }],
   [TABLE_STRINGS, { addr: 'u64', text: 'str' }],
   [TABLE_LEAK_TRUTH, { addr: 'u64', cache_row: 'u32', size: 'u64', reason: 'str' }],
+  [TABLE_TEXT, { addr: 'u64', bytes: { list: 'u8' } }],
 ]);
 
 /** The largest row count: row numbers must stay below NO_ROW. */

@@ -11,6 +11,7 @@ import { MdbError } from './errors.js';
 import type { Iob } from './render/iob.js';
 import { numtostr, signed } from './render/number.js';
 import type { Target } from './target.js';
+import { codeSource, insnAt } from './target/x86dis.js';
 
 /** What a format letter works with. */
 export interface FormatContext {
@@ -233,7 +234,22 @@ export const LETTERS: Record<string, Letter> = {
   f: numeric(4, 'float', (v) => [new DataView(new Uint32Array([Number(v)]).buffer).getFloat32(0, true).toExponential(6).replace(/e([+-])(\d)$/, 'e$10$2'), 0]),
   g: numeric(8, 'octal signed long long', oct(23, false, 8)),
   h: numeric(2, 'swap bytes', (v) => [(((v & 0xffn) << 8n) | (v >> 8n)).toString(16), 8]),
-  i: unsupported('disassembled instruction'),
+  i: {
+    size: 0,
+    help: 'disassembled instruction',
+    // fmt_instr(): one instruction per line, libdisasm's text; stops where there is no code
+    run(fc, addr, count) {
+      const src = codeSource(fc.target);
+      for (let i = 0; i < count; i++) {
+        const d = insnAt(src, addr);
+        if (!d) throw new MdbError(`failed to read instruction at 0x${addr.toString(16)}`);
+        fc.iob.puts(`${d.text}\n`);
+        pushValue(fc, addr, { bytes: d.len, text: d.text.replace(/\s+$/, '') });
+        addr += BigInt(d.len);
+      }
+      return addr;
+    },
+  },
   n: move('newline', (a, c, fc) => (nls(fc, c), a)),
   o: numeric(2, 'octal unsigned short', oct(8, true, 0)),
   p: numeric('ptr', 'symbol', (v, fc) => sym(v, fc)),

@@ -36,6 +36,7 @@ import {
   TABLE_STRINGS,
   TABLE_STACKS,
   TABLE_SYMBOLS,
+  TABLE_TEXT,
   TABLE_TXLOG,
   type Column,
   type ListColumn,
@@ -49,7 +50,7 @@ import { parseArray } from './ctype.js';
 import type { TypeTable } from './types.js';
 
 /** Tables that are not C structs (format.ts TABLE_*). */
-export const NON_STRUCT = new Set([TABLE_SYMBOLS, TABLE_STACKS, TABLE_FRAMES, TABLE_BUFFERS, TABLE_TXLOG, TABLE_MSGBUF, TABLE_GLOBALS, TABLE_STRINGS]);
+export const NON_STRUCT = new Set([TABLE_SYMBOLS, TABLE_STACKS, TABLE_FRAMES, TABLE_BUFFERS, TABLE_TXLOG, TABLE_MSGBUF, TABLE_GLOBALS, TABLE_STRINGS, TABLE_TEXT]);
 
 /** Where an address lives. */
 export interface ObjectRef {
@@ -110,7 +111,7 @@ interface Extents {
 
 /** One table that is memory, in priority order (later sources win at equal starts). */
 interface Source {
-  kind: 'buffers' | 'globals' | 'strings' | 'struct';
+  kind: 'buffers' | 'globals' | 'strings' | 'struct' | 'text';
   table: Table;
   /** the struct layout (struct tables) */
   def: TypeDef | undefined;
@@ -197,6 +198,8 @@ export class ObjectMemory {
       if (table && Object.prototype.hasOwnProperty.call(table.columns, 'addr'))
         list.push({ kind, table, def, plan: undefined, extents: undefined });
     };
+    // the kernel's text (functions' code) lies apart from every data object
+    add('text', this.model.tables.find((t) => t.name === TABLE_TEXT));
     add('buffers', this.model.tables.find((t) => t.name === TABLE_BUFFERS));
     for (const name of [TABLE_STRINGS, TABLE_GLOBALS] as const) add(name, this.model.tables.find((x) => x.name === name));
     for (const t of this.model.tables) {
@@ -389,11 +392,14 @@ export class ObjectMemory {
     if (s.kind === 'struct') x = bounded(t.rowCount, words, s.def!.size, s.def!.size);
     // a buffer's size needs its cache's and its pointers: no bound without reading them
     else if (s.kind === 'buffers') x = bounded(t.rowCount, words, () => bufferSizes(this.model, t, this.pointerSize), undefined);
+    // a function's code is at most MAX_TEXT_BYTES: a bound that keeps the code itself compressed until an address in the text is read
+    else if (s.kind === 'text') x = bounded(t.rowCount, words, () => valueSizes(t), MAX_TEXT_BYTES);
     else {
       const sizes = valueSizes(t);
       x = bounded(t.rowCount, words, () => sizes, sizes.reduce((m, v) => Math.max(m, v), 0));
     }
-    if (x.n <= this.smallTable) x.index = indexOf(x);
+    // (the text waits for its first lookup inside its bounds: indexing reads its sizes)
+    if (x.n <= this.smallTable && s.kind !== 'text') x.index = indexOf(x);
     return x;
   }
 
@@ -410,6 +416,7 @@ export class ObjectMemory {
       src.plan ??= planMembers(src.table, src.def!, this.types, this.pointerSize, this.model.tables.find((x) => x.name === TABLE_STACKS));
       b = structBytes(src.def!, src.plan, h.row);
     } else if (src.kind === 'buffers') b = bufferBytes(src.table, h.row, h.size, this.pointerSize);
+    else if (src.kind === 'text') b = textBytes(src.table, h.row, h.size);
     else b = valueBytes(src.kind, src.table, h.row, h.size);
     // oldest first out, until the new object fits both bounds
     while (this.cache.size > 0 && (this.cache.size >= CACHE_OBJECTS || this.cacheBytes + b.length > CACHE_BYTES)) {
@@ -511,13 +518,26 @@ function scan(x: Extents, source: number, aH: number, aL: number, out: Hit[]): v
   }
 }
 
-/** Extent sizes of `globals` rows (their size column) and `strings` rows (text plus NUL). */
+/** A function's code (the `text` table's bytes list), `size` bytes of it. */
+function textBytes(table: Table, row: number, size: number): Uint8Array {
+  const c = table.columns['bytes'];
+  const out = new Uint8Array(size);
+  if (c?.kind === 'list') for (let i = 0; i < size; i++) out[i] = Number(c.values[c.offsets[row]! + i] ?? 0);
+  return out;
+}
+
+/** The largest function the text table may hold (a bound on a size from the dump). */
+export const MAX_TEXT_BYTES = 1 << 20;
+
+/** Extent sizes of `globals` rows (their size column), `strings` rows (text plus NUL) and `text` rows (their code, bounded). */
 function valueSizes(t: Table): Uint32Array {
   const out = new Uint32Array(t.rowCount);
   const size = t.columns['size'];
   const txt = t.columns['text'];
+  const code = t.columns['bytes'];
   for (let i = 0; i < t.rowCount; i++) {
-    if (txt?.kind === 'str') out[i] = txt.values[i]!.length + 1;
+    if (code?.kind === 'list') out[i] = Math.min(MAX_TEXT_BYTES, Math.max(0, code.offsets[i + 1]! - code.offsets[i]!));
+    else if (txt?.kind === 'str') out[i] = txt.values[i]!.length + 1;
     else if (size && size.kind !== 'str' && size.kind !== 'list') out[i] = Number(size.values[i]!);
   }
   return out;

@@ -7,6 +7,7 @@
 import { Kernel, type Personality } from '../machine/kernel.js';
 import { operatorRebootDump, UADMIN_FEATURE } from './kern/uadmin.js';
 import { ILLUMOS } from './kern/personality.js';
+import './kern/text.js';
 import { illumosLayouts } from './dump/layouts.js';
 import { I86PC } from '../machine/platform.js';
 import { func } from '../machine/symbols.js';
@@ -88,6 +89,8 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     physmem: Math.floor((sc.kernel.physmem_mb * 1024 * 1024) / I86PC.pagesize),
     seed,
   });
+  // the kernel's text is built with the fixes it runs (kern/text.ts: bd_xfer_ctor's compare)
+  k.textVariant = new Set(fixes);
   k.bootThread(mainFn);
   for (const s of ['cv', 'mutex', 'sema']) k.sym.object('genunix', `${s}_sobj_ops`, 0x20);
   const arenas = vmemInitIllumos(k, { audit: sc.kernel.debug });

@@ -37,6 +37,7 @@
 import { Rng } from './rng.js';
 import { type Kva, type Platform, hexAddr } from './platform.js';
 import { SymbolTable, callSiteOffset, type FuncSym } from './symbols.js';
+import { NO_VARIANT, type TextVariant } from './text.js';
 import {
   type Block,
   type Frame,
@@ -119,6 +120,8 @@ export class Kernel {
   now = 0;
   /** operations run (calls into simulated functions): a budget the scenario bounds */
   ops = 0;
+  /** the fixes the kernel's text was built with (text.ts: written code may differ with them) */
+  textVariant: TextVariant = NO_VARIANT;
   readonly threads: KThread[] = [];
   readonly cpus: CpuState[] = [];
   readonly procs: Proc[] = [];
@@ -282,7 +285,7 @@ export class Kernel {
     const t = this.curthread!;
     const frames = t.frames;
     const caller = frames[frames.length - 1]!;
-    caller.pcOff = callSiteOffset(caller.fn, fn);
+    caller.pcOff = callSiteOffset(caller.fn, fn, args, this.textVariant);
     const fr: Frame = { fn, pcOff: 0, fp: caller.fp - fn.frameSize, args, ptrMask, locals: [] };
     frames.push(fr);
     this.ops++;

@@ -11,6 +11,7 @@
  * returns to the same pc, as in a compiled kernel.
  */
 import type { Kva } from './platform.js';
+import { NO_VARIANT, SLOT, SLOT_BASE, slotCount, writtenCallSite, type TextVariant } from './text.js';
 
 export interface FuncSym {
   /** call-site offsets by callee, memoised (callSiteOffset is pure) */
@@ -96,8 +97,15 @@ export function lookupFunc(name: string, module = 'genunix'): FuncSym | undefine
   return funcByName.get(funcKey(module, name));
 }
 
-/** The offset of the return address in `caller` after its call to `callee`. */
-export function callSiteOffset(caller: FuncSym, callee: FuncSym): number {
+/**
+ * The offset of the return address in `caller` after its call to `callee`.
+ * A function with written code (text.ts) has it from its instructions, the
+ * callee's arguments choosing among several calls to one function; any other
+ * function's is a pure function of (caller, callee).
+ */
+export function callSiteOffset(caller: FuncSym, callee: FuncSym, args: readonly number[] = [], v: TextVariant = NO_VARIANT): number {
+  const w = writtenCallSite(caller, callee, args, v);
+  if (w !== undefined) return w;
   let m = caller.sites;
   if (!m) m = caller.sites = new Map();
   let off = m.get(callee);
@@ -107,6 +115,9 @@ export function callSiteOffset(caller: FuncSym, callee: FuncSym): number {
 
 function computeCallSite(caller: FuncSym, callee: FuncSym): number {
   const h = hashName(caller.name + '>' + callee.name);
+  // illumos functions get generated text (text.ts): a call ends on one of its 8-byte slots
+  const n = slotCount(caller.size);
+  if (kernelOf(caller.module) === 'illumos' && n > 0) return SLOT_BASE + SLOT * (1 + (h % n));
   // somewhere past the prologue and before the end of the function
   const lo = Math.min(0x8, caller.size - 1);
   return lo + (h % Math.max(1, caller.size - lo - 0x8));

@@ -4,6 +4,7 @@
  * which mdb registers under the module name "mdb".
  */
 import type { Module } from '../../dcmd.js';
+import dis from './dis.js';
 import evalDcmd from './eval.js';
 import grep from './grep.js';
 import help from './help.js';
@@ -19,6 +20,6 @@ import walk from './walk.js';
 
 export const coreModule: Module = {
   name: 'mdb',
-  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, grep, print, sizeof, offsetof, nm, quit, log, vars, radix, mappings],
+  dcmds: [help, dcmds, walkers, formats, walk, evalDcmd, grep, print, sizeof, offsetof, nm, dis, quit, log, vars, radix, mappings],
   walkers: [],
 };

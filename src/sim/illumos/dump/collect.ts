@@ -9,6 +9,7 @@ import type { IllumosSystem } from '../system.js';
 import { collectKmem } from './collect-kmem.js';
 import { collectKernel, type GlobalVar } from './collect-kern.js';
 import { collectIo } from './collect-io.js';
+import { collectText } from './collect-text.js';
 import { illumosLayouts } from './layouts.js';
 import { TableBuilder } from '../../../dump/builder.js';
 import { toAddr } from '../../machine/platform.js';
@@ -101,6 +102,8 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     rt.add(row);
     add(rt.build());
   }
+  // last: the text is generated around the return addresses the tables above record
+  add(collectText(k, tables));
   return {
     header: {
       os: 'illumos',

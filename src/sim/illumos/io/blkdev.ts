@@ -21,9 +21,9 @@ import { DDI_DMA_DONTWAIT, DDI_DMA_SLEEP, DDI_SUCCESS, ENOMEM } from './ddi.js';
 import { ddiDmaAllocHandle, ddiDmaFreeHandle, type Rootnex } from './rootnex.js';
 import { type Bio, biodone, bioerror } from './bio.js';
 
-const bd_strategy = func('blkdev', 'bd_strategy', 0x1d0);
-const bd_xfer_alloc = func('blkdev', 'bd_xfer_alloc', 0x190);
-const bd_xfer_ctor = func('blkdev', 'bd_xfer_ctor', 0xa0);
+const bd_strategy = func('blkdev', 'bd_strategy', 0x6a);
+const bd_xfer_alloc = func('blkdev', 'bd_xfer_alloc', 0x79);
+const bd_xfer_ctor = func('blkdev', 'bd_xfer_ctor', 0x67);
 const bd_xfer_dtor = func('blkdev', 'bd_xfer_dtor', 0x50);
 const bd_submit = func('blkdev', 'bd_submit', 0x90);
 const bd_sched = func('blkdev', 'bd_sched', 0x160);

@@ -14,7 +14,7 @@ import { PanicStop } from '../../machine/stop.js';
 
 const vpanic = func('unix', 'vpanic', 0x150);
 const panicFn = func('genunix', 'panic', 0x90);
-const assfail = func('genunix', 'assfail', 0xa0);
+const assfail = func('genunix', 'assfail', 0x26);
 
 /**
  * models panic(format, ...) and vpanic(format, alist): format the console

@@ -14,7 +14,7 @@ import { kmemCacheAllocDebug, kmemCacheFreeDebug, kmemError, KMERR_BADADDR } fro
 import { kmemCpuReload, kmemDepotAlloc, kmemDepotFree, magazinePut, magazineTake } from './magazine.js';
 import { kmemFindBuf, kmemSlabAlloc, kmemSlabFree } from './slab.js';
 
-const kmem_cache_alloc = func('genunix', 'kmem_cache_alloc', 0x3a0);
+const kmem_cache_alloc = func('genunix', 'kmem_cache_alloc', 0x14e);
 const kmem_cache_free = func('genunix', 'kmem_cache_free', 0x240);
 
 function handOut(cp: KmemCache, b: Buf): Buf {

@@ -57,7 +57,8 @@ describe('illumos-corruption: kmem_error() finds each modelled corruption', () =
     expect(c[i + 1]).toMatch(/^buffer=[0-9a-f]+  bufctl=[0-9a-f]+  cache: kmem_alloc_\d+$/);
     expect(c[i + 2]).toMatch(/^previous transaction on buffer [0-9a-f]+:$/);
     expect(c[i + 3]).toMatch(/^thread=[0-9a-f]+  time=T-\d+\.\d{9}  slab=[0-9a-f]+  cache: kmem_alloc_\d+$/);
-    expect(c.slice(i + 4, i + 12)).toContain('msgsnap+134');
+    // the allocation's stack runs through msgsnap (its offset is the kernel text's: kern/text.ts, machine/text.ts)
+    expect(c.slice(i + 4, i + 12).some((l) => /^msgsnap\+[0-9a-f]+$/.test(l))).toBe(true);
     expect(r.model.header.panic!.message).toBe('kernel heap corruption detected');
   });
 

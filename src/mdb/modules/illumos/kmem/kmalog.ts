@@ -208,10 +208,10 @@ EXAMPLES
   > ::kmalog fail
 
   T-0.000000000  addr=0  rootnex_dmahdl
-  	 kmem_slab_create+0x1f6
-  	 kmem_slab_alloc+0x1b0
-  	 kmem_cache_alloc+0x1df
-  	 rootnex_coredma_allochdl+0x149
+  	 kmem_slab_create+0xc
+  	 kmem_slab_alloc+0x2c
+  	 kmem_cache_alloc+0xaf
+  	 rootnex_coredma_allochdl+0x224
   ...
 `,
   options: {},

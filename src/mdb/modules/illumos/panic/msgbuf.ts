@@ -43,9 +43,9 @@ EXAMPLES
   MESSAGE
   panic[cpu0]/thread=ffffff01c0a4e020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
 
-  ffffff0008af64d0 genunix:assfail+15 ()
-  ffffff0008af6590 genunix:kmem_cache_alloc+1b7 ()
-  ffffff0008af6600 blkdev:bd_xfer_alloc+aa ()
+  ffffff0008af64d0 genunix:assfail+24 ()
+  ffffff0008af6590 genunix:kmem_cache_alloc+102 ()
+  ffffff0008af6600 blkdev:bd_xfer_alloc+23 ()
   ...
   > ::msgbuf -v
              TIMESTAMP           LOGCTL MESSAGE

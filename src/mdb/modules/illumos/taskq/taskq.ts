@@ -63,10 +63,10 @@ EXAMPLES
   ffffff01c0a44008 kmem_taskq                         0/   1    0     1    -
       THREAD           STATE    SOBJ                COUNT
       ffffff01c0a4e1e0 SLEEP    CV                      1
-                       swtch+0xc7
-                       cv_wait+0x47
-                       taskq_thread_wait+0xc1
-                       taskq_thread+0x79
+                       swtch+0x14c
+                       cv_wait+0xc
+                       taskq_thread_wait+0x54
+                       taskq_thread+0x28c
                        thread_start+8`,
   options: {
     a: flag('only taskqs with active threads or queued tasks'),

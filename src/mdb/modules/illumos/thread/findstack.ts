@@ -55,8 +55,8 @@ EXAMPLES
   > *panic_thread::findstack -v
   stack pointer for thread ffffff01c0a4e020 (txg_sync_thread()): ffffff0008af6410
   [ ffffff0008af6410 vpanic() ]
-    ffffff0008af64d0 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
-    ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c0a68700, 4)
+    ffffff0008af64d0 assfail+0x24(fffffffffbe05980, fffffffffbe059c0, a26)
+    ffffff0008af6590 kmem_cache_alloc+0x102(ffffff01c0a68700, 4)
   ...
   > ::stacks -m blkdev | ::findstack`,
   options: { v: flag('print the arguments of each frame') },

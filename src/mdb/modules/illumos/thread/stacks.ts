@@ -119,23 +119,23 @@ EXAMPLES
   > ::stacks
   THREAD           STATE    SOBJ                COUNT
   ffffff01c0a4eaa0 SLEEP    CV                      8
-                   swtch+0xc7
-                   cv_timedwait_sig_hires+0x26c
-                   cv_waituntil_sig+0x26
-                   nanosleep+0x1bb
-                   sys_syscall+0xf7
+                   swtch+0x14c
+                   cv_timedwait_sig_hires+0x244
+                   cv_waituntil_sig+0x54
+                   nanosleep+0x114
+                   sys_syscall+0x114
 
   ffffff01c0a4e560 SLEEP    CV                      5
-                   swtch+0xc7
-                   cv_wait+0x47
-                   page_create_throttle+0x151
+                   swtch+0x14c
+                   cv_wait+0xc
+                   page_create_throttle+0x84
   ...
   > ::stacks -c kmem_cache_alloc
   THREAD           STATE    SOBJ                COUNT
   ffffff01c0a4e720 SLEEP    CV                      1
-                   swtch+0xc7
-                   cv_wait+0x47
-                   page_create_throttle+0x151
+                   swtch+0x14c
+                   cv_wait+0xc
+                   page_create_throttle+0x84
   ...
   > ::stacks -m blkdev | ::findstack -v
   stack pointer for thread ffffff01c0a4e020 (txg_sync_thread()): ffffff0008af6410

@@ -80,8 +80,8 @@ EXAMPLES
     PC: _resume_from_idle+0x12b    THREAD: idle()
     stack pointer for thread fffffffffbe01480 (idle()): ffffff0008ad4ef0
     [ ffffff0008ad4ef0 _resume_from_idle+0x12b() ]
-      swtch+0xc7()
-      idle+0xdc()
+      swtch+0x14c()
+      idle+0x11c()
   ...`,
   options: { t: flag('skip threads belonging to a taskq'), v: flag('print verbose output including C stack traces') },
   input: 'kthread_t',
