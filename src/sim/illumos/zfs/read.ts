@@ -150,8 +150,14 @@ export interface Arc {
   dataCache: KmemCache;
   /** block id -> [header, data address], insertion order = age */
   cached: Map<number, [Buf, number]>;
-  /** buf_hash_table: ht_table (kmem_zalloc'd by buf_init()), ht_mask, and its chains mirrored by bucket */
-  hashTable: Buf;
+  /**
+   * buf_hash_table: ht_table (kmem_zalloc'd by buf_init()), ht_mask, and its
+   * chains mirrored by bucket. Above 1 GB of physmem the table is larger than
+   * KMEM_MAXBUF and comes from kmem_oversize, whose words the dump does not
+   * carry: hashTable is then null and hashTableAddr its address.
+   */
+  hashTable: Buf | null;
+  hashTableAddr: Kva;
   hashMask: number;
   chains: Map<number, Buf[]>;
   /** data buffers of reads in flight, by block */
@@ -199,7 +205,12 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
   // buf_init(): a bucket per 64K of physical memory, at least 4096
   let hsize = 1 << 12;
   while (hsize * 65536 < km.k.cfg.physmem * km.k.p.pagesize) hsize *= 2;
-  const hashTable = zalloc(hsize * 8, 'buf_init');
+  // kmem_zalloc(hsize * sizeof (void *)): above KMEM_MAXBUF (physmem over 1 GB)
+  // kmem_alloc() hands out a kmem_oversize segment rather than a buffer
+  const ht = runNoSleep(kmemAlloc(km, hsize * 8, KM_SLEEP), 'buf_init');
+  if (ht === null) throw new Error('simulator: no memory for the pool at boot');
+  const hashTable = typeof ht === 'number' ? null : ht;
+  const hashTableAddr = typeof ht === 'number' ? ht : ht.addr;
   const spaBuf = zalloc(SIZEOF_SPA, 'spa_add');
   const osBuf = zalloc(SIZEOF_OBJSET, 'dmu_objset_open_impl');
   storePtr(spaBuf, SPA_META_OBJSET, osBuf.addr);
@@ -216,6 +227,7 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
       dataCache,
       cached: new Map(),
       hashTable,
+      hashTableAddr,
       hashMask: hsize - 1,
       chains: new Map(),
       pendingData: new Map(),
@@ -292,7 +304,7 @@ export function zfsGlobalWords(k: Kernel, z: ZfsState): Array<DataWord & { name:
   return [
     { name: 'spa_namespace_avl', at: avl, value: z.spaAddr + SPA_AVL, ptr: true },
     { name: 'buf_hash_table', at: ht, value: z.arc.hashMask, ptr: false },
-    { name: 'buf_hash_table', at: ht + 8, value: z.arc.hashTable.addr, ptr: true },
+    { name: 'buf_hash_table', at: ht + 8, value: z.arc.hashTableAddr, ptr: true },
   ];
 }
 
@@ -303,6 +315,9 @@ export function spaSetDslPool(z: ZfsState, dp: Kva): void {
 
 /** buf_hash_insert() / buf_hash_remove(): the header's chain in ht_table, relinked through b_hash_next */
 function bufHashRelink(z: ZfsState, idx: number, chain: Buf[]): void {
+  // a bucket's head word in an oversize ht_table would be lost from the dump,
+  // and ::findleaks would report every cached header: refuse rather than lie
+  if (!z.arc.hashTable) throw new Error('simulator: the ARC hash table is a kmem_oversize segment (physmem over 1 GB), whose words the dump does not hold; run readers with at most 1 GB');
   storePtr(z.arc.hashTable, idx * 8, chain.length > 0 ? chain[0]!.addr : 0);
   chain.forEach((h, i) => storePtr(h, HDR_B_HASH_NEXT, i + 1 < chain.length ? chain[i + 1]!.addr : 0));
   if (chain.length === 0) z.arc.chains.delete(idx);
