@@ -408,7 +408,7 @@ export function collectKernel(
     const cb = cols[which[b]!]!;
     return ca.time[slot[a]!]! - cb.time[slot[b]!]! || ca.log[slot[a]!]! - cb.log[slot[b]!]! || a - b;
   });
-  tx.setAddrBase(k.p.kvaBase);
+  tx.setAddrBase(k.p.kvaBase).reserve(nrec);
   const T = ['timestamp', 'log', 'event', 'thread', 'cpu', 'cache_row', 'addr', 'bufctl', 'kmflag', 'stack_row'].map((n) => tx.colIndex(n));
   for (const i of idx) {
     const c = cols[which[i]!]!;

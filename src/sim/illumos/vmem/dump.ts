@@ -121,6 +121,20 @@ export function collectVmem(k: Kernel, arenas: Iterable<Vmem>, addTable: (t: Tab
     sg.commit();
   };
 
+  // one allocation per column rather than doublings (TableBuilder.reserve)
+  let nseg = 0;
+  let nstack = 0;
+  const count = (v: VmemSeg): void => {
+    nseg++;
+    if (v.depth > 0 && v.stack) nstack += v.stack.length;
+  };
+  for (const vmp of list) {
+    for (const v of vmp.segments()) if (v !== vmp.rotor) count(v);
+    for (let v = vmp.segfree; v !== null; v = v.knext) count(v);
+  }
+  if (st && list.length === st.list.length) for (let v = st.segfree; v !== null; v = v.knext) count(v);
+  sg.reserve(nseg, nstack);
+
   for (const vmp of list) {
     const ident = (vmp.cflags & VMC_IDENTIFIER) !== 0;
     const row: Record<string, RowValue> = {
