@@ -36,11 +36,51 @@ function grow<T extends ScalarArray>(arr: T, need: number): T {
   return resize(arr, cap);
 }
 
-/** a new array of `cap` elements holding arr's (cap >= arr.length) */
-function resize<T extends ScalarArray>(arr: T, cap: number): T {
-  const out = newArray(kindOfArray(arr), cap) as T;
+/** a new array of `cap` elements holding arr's (cap >= arr.length), from `arena` when given */
+function resize<T extends ScalarArray>(arr: T, cap: number, arena?: ColumnArena): T {
+  const kind = kindOfArray(arr);
+  const out = (arena ? arena.take(kind, cap) : newArray(kind, cap)) as T;
   (out as unknown as { set(a: T): void }).set(arr);
   return out;
+}
+
+/** bytes of `n` elements of `kind`, rounded up to 8 (an arena's alignment) */
+function arenaBytes(kind: ScalarKind, n: number): number {
+  return Math.ceil((SCALAR_KINDS[kind].size * n) / 8) * 8;
+}
+
+/**
+ * One ArrayBuffer carved into the column arrays of several reserve()d
+ * tables. V8 counts every new ArrayBuffer as external memory and runs a
+ * full mark-compact of the whole heap each time that grows by 64 MB since
+ * the last one; savecore allocates its big tables while the simulator's
+ * heap (an object per buffer, slab and segment) is still live, so each of
+ * those GCs marks it all and their number grows with the heap: a quadratic.
+ * One allocation for all the big tables costs at most one such GC. The
+ * arrays are views (byteOffset) into the one buffer; a request past its end
+ * gets an array of its own.
+ */
+export class ColumnArena {
+  private at = 0;
+  private readonly buffer: ArrayBuffer | null;
+  constructor(bytes: number) {
+    let b: ArrayBuffer | null = null;
+    try {
+      b = bytes > 0 ? new ArrayBuffer(bytes) : null;
+    } catch {
+      // too big for one buffer: every column gets its own
+      b = null;
+    }
+    this.buffer = b;
+  }
+
+  take(kind: ScalarKind, n: number): ScalarArray {
+    const bytes = arenaBytes(kind, n);
+    if (!this.buffer || this.at + bytes > this.buffer.byteLength) return newArray(kind, n);
+    const a = new SCALAR_KINDS[kind].ctor(this.buffer, this.at, n);
+    this.at += bytes;
+    return a;
+  }
 }
 
 function kindOfArray(arr: ScalarArray): ScalarKind {
@@ -164,25 +204,38 @@ export class TableBuilder {
    * 64 MB of it, so a million-row table built by doubling cost savecore a
    * dozen full GCs of the simulator's heap. Never shrinks.
    */
-  reserve(rows: number, listElems = 0): this {
+  reserve(rows: number, listElems = 0, arena?: ColumnArena): this {
     if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(listElems) || listElems < 0)
       throw new DumpError(`table '${this.name}': bad reservation ${rows}, ${listElems}`, undefined, 'build');
     if (rows > this.cap) {
       for (const c of this.cols) {
         if (c.type === 'scalar') {
-          c.values = resize(c.values, rows);
+          c.values = resize(c.values, rows, arena);
           c.halves = halvesOf(c.values, c.bigint);
-        } else if (c.type === 'list') c.offsets = resize(c.offsets, rows + 1);
+        } else if (c.type === 'list') c.offsets = resize(c.offsets, rows + 1, arena);
       }
       this.cap = rows;
     }
     if (listElems > 0)
       for (const c of this.cols)
         if (c.type === 'list' && listElems > c.values.length) {
-          c.values = resize(c.values, listElems);
+          c.values = resize(c.values, listElems, arena);
           c.halves = halvesOf(c.values, c.bigint);
         }
     return this;
+  }
+
+  /** the bytes reserve(rows, listElems) takes from a ColumnArena */
+  reserveBytes(rows: number, listElems = 0): number {
+    let n = 0;
+    for (const c of this.cols) {
+      if (c.type === 'scalar' && rows > this.cap) n += arenaBytes(c.kind, rows);
+      else if (c.type === 'list') {
+        if (rows > this.cap) n += arenaBytes('u32', rows + 1);
+        if (listElems > c.values.length) n += arenaBytes(c.of, listElems);
+      }
+    }
+    return n;
   }
 
   /**

@@ -2,7 +2,7 @@
  * kmem's objects into dump tables: caches, CPU caches, slabs, bufctls and the
  * contents of every buffer (savecore's view of the heap).
  */
-import { formatTable, TableBuilder } from '../../../dump/builder.js';
+import { ColumnArena, formatTable, TableBuilder } from '../../../dump/builder.js';
 import type { Table } from '../../../dump/format.js';
 import { NO_ROW } from '../../../dump/format.js';
 import type { CtfBuilder } from '../../../dump/ctf.js';
@@ -294,10 +294,11 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
       }
     }
     for (const lp of [km.transactionLog, km.failureLog, km.slabLog]) if (lp.columns()) lp.forEachSlot(() => naudit++);
-    slabs.reserve(nslab);
-    audit.reserve(naudit);
-    plain.reserve(nplain);
-    bufs.reserve(nbuf, nword);
+    const arena = new ColumnArena(slabs.reserveBytes(nslab) + audit.reserveBytes(naudit) + plain.reserveBytes(nplain) + bufs.reserveBytes(nbuf, nword));
+    slabs.reserve(nslab, 0, arena);
+    audit.reserve(naudit, 0, arena);
+    plain.reserve(nplain, 0, arena);
+    bufs.reserve(nbuf, nword, arena);
   }
   const S = colsOf(slabs, ['addr', 'slab_cache', 'slab_base', 'slab_link.avl_child[0]', 'slab_link.avl_child[1]', 'slab_link.avl_pcb', 'slab_head', 'slab_refcnt', 'slab_chunks']);
   const AU = colsOf(audit, ['addr', 'bc_next', 'bc_addr', 'bc_slab', 'bc_cache', 'bc_timestamp', 'bc_thread', 'bc_lastlog', 'bc_contents', 'bc_depth', 'bc_stack']);

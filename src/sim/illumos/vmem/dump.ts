@@ -16,7 +16,7 @@
  * Addresses become 64-bit at this boundary (toAddr); the integers of an
  * identifier arena (VMC_IDENTIFIER) are written as they are.
  */
-import { TableBuilder, type ColumnSpec, type RowValue } from '../../../dump/builder.js';
+import { ColumnArena, TableBuilder, type ColumnSpec, type RowValue } from '../../../dump/builder.js';
 import type { Table } from '../../../dump/format.js';
 import { VMEM_KSTAT_MEMBERS } from '../../../dump/types/illumos/vmem.js';
 import type { Kernel } from '../../machine/kernel.js';
@@ -133,7 +133,7 @@ export function collectVmem(k: Kernel, arenas: Iterable<Vmem>, addTable: (t: Tab
     for (let v = vmp.segfree; v !== null; v = v.knext) count(v);
   }
   if (st && list.length === st.list.length) for (let v = st.segfree; v !== null; v = v.knext) count(v);
-  sg.reserve(nseg, nstack);
+  sg.reserve(nseg, nstack, new ColumnArena(sg.reserveBytes(nseg, nstack)));
 
   for (const vmp of list) {
     const ident = (vmp.cflags & VMC_IDENTIFIER) !== 0;
