@@ -426,6 +426,16 @@ export class TableBuilder {
   /** put a non-negative safe integer into any scalar column, as add() would */
   putUint(ci: number, v: number): void {
     const c = this.cols[ci]!;
+    if (c.type === 'scalar' && !c.bigint && v >= 0 && Number.isInteger(v)) {
+      // a number column: stored as is when it fits (else put() refuses it as add() does)
+      const a = c.values as Slots;
+      const r = this.n;
+      a[r] = v;
+      if (a[r] === v) {
+        c.mark = r;
+        return;
+      }
+    }
     if (c.type !== 'scalar' || !c.halves || !(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v))) {
       this.put(ci, v);
       return;
@@ -434,6 +444,36 @@ export class TableBuilder {
     const hi = Math.floor(v / TWO32);
     c.halves[2 * r] = v - hi * TWO32;
     c.halves[2 * r + 1] = hi;
+    c.mark = r;
+  }
+
+  /** put the first `len` of `vals` (non-negative integers) into a list column of a number kind, as add() would */
+  putUintList(ci: number, vals: ArrayLike<number>, len = vals.length): void {
+    const c = this.cols[ci]!;
+    const r = this.n;
+    if (c.type !== 'list' || c.bigint) {
+      this.put(ci, Array.from({ length: len }, (_, i) => vals[i]!));
+      return;
+    }
+    c.offsets[r] = c.count;
+    if (c.count + len > c.values.length) this.growList(c, c.count + len);
+    const a = c.values as Slots;
+    const at0 = c.count;
+    for (let i = 0; i < len; i++) {
+      const v = vals[i]!;
+      a[at0 + i] = v;
+      if (a[at0 + i] !== v || !(v >= 0 && Number.isInteger(v))) {
+        // not a plain fit: put() stores or refuses the whole list as add() does
+        this.put(ci, Array.from({ length: len }, (_, j) => vals[j]!));
+        return;
+      }
+    }
+    c.count += len;
+    if (c.count > 0xffffffff) {
+      this.rollback(r);
+      throw this.error(c.name, r, 'more than 2^32 - 1 list elements');
+    }
+    c.offsets[r + 1] = c.count;
     c.mark = r;
   }
 

@@ -91,6 +91,33 @@ describe('TableBuilder', () => {
     expect(() => small.reserve(-1)).toThrow(DumpError);
   });
 
+  it('putUint into number columns and putUintList store what add() stores, and refuse what it refuses', () => {
+    const spec = { f: 'u8', n: 'u32', d: 'f64', l: { list: 'u32' } } as const;
+    const a = new TableBuilder('x', spec);
+    const b = new TableBuilder('x', spec);
+    const [F, N, D, L] = ['f', 'n', 'd', 'l'].map((c) => b.colIndex(c)) as [number, number, number, number];
+    for (let i = 0; i < 3000; i++) {
+      const l = Array.from({ length: i % 4 }, (_, j) => i * 1000 + j);
+      a.add({ f: i & 0xff, n: i * 65537, d: i, l });
+      b.begin();
+      b.putUint(F, i & 0xff);
+      b.putUint(N, i * 65537);
+      b.putUint(D, i);
+      if (i % 2) b.putUintList(L, l);
+      else b.putUintList(L, [...l, 99], l.length);
+      b.commit();
+    }
+    expect(b.build()).toEqual(a.build());
+    b.begin();
+    expect(() => b.putUint(F, 256)).toThrow(/does not fit in u8/);
+    b.begin();
+    expect(() => b.putUintList(L, [1, 2 ** 32])).toThrow(DumpError);
+    b.begin();
+    b.putUintList(L, [5]);
+    b.commit();
+    expect(Array.from(list(b.build(), 'l', 3000) as Uint32Array)).toEqual([5]);
+  });
+
   it('refuses values its column cannot hold exactly', () => {
     const b = new TableBuilder('buffers', { state: 'u8', addr: 'u64', cpu: 'i32', load: 'f64', name: 'str' });
     const err = (row: Record<string, unknown>): string => {

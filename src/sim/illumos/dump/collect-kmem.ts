@@ -352,7 +352,7 @@ export function collectKmem(km: Kmem, L: CtfBuilder, add: (t: Table) => void): v
         bufs.putUint(BU[2]!, b.state);
         bufs.putUint(BU[3]!, b.fill);
         bufs.putAddr(BU[4]!, hashed ? b.bufctl : 0);
-        bufs.put(BU[5]!, offs);
+        bufs.putUintList(BU[5]!, offs);
         // words a client wrote raw (corruption scenarios) go as they are
         if (raw) bufs.put(BU[6]!, raws.map((v) => (typeof v === 'bigint' ? v : A(v))));
         else bufs.putAddrList(BU[6]!, vals);

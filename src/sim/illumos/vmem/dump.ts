@@ -112,9 +112,9 @@ export function collectVmem(k: Kernel, arenas: Iterable<Vmem>, addTable: (t: Tab
     sg.putAddr(G[4]!, vsp.kprev ? vsp.kprev.addr : 0);
     sg.putAddr(G[5]!, vsp.anext ? vsp.anext.addr : 0);
     sg.putAddr(G[6]!, vsp.aprev ? vsp.aprev.addr : 0);
-    sg.put(G[7]!, vsp.type);
-    sg.put(G[8]!, vsp.imported);
-    sg.put(G[9]!, vsp.depth);
+    sg.putUint(G[7]!, vsp.type);
+    sg.putUint(G[8]!, vsp.imported);
+    sg.putUint(G[9]!, vsp.depth);
     sg.putAddr(G[10]!, vsp.thread);
     sg.putUint(G[11]!, vsp.timestamp);
     if (vsp.depth > 0 && vsp.stack) sg.putAddrList(G[12]!, vsp.stack);
