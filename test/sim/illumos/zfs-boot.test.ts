@@ -6,7 +6,8 @@
  * benchmark recipe.
  */
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../../../src/sim/scenario/run.js';
+import { loadScenario, simulate } from '../../../src/sim/scenario/run.js';
+import { ScenarioError } from '../../../src/sim/scenario/load.js';
 import { bootIllumos } from '../../../src/sim/illumos/system.js';
 import type { Scenario } from '../../../src/sim/scenario/schema.js';
 
@@ -22,5 +23,9 @@ describe('zfs boot: the ARC hash table', () => {
     expect(big.zfs.arc.hashMask).toBe(32767);
     const ov = big.arenas.kmem_oversize;
     expect([...ov.segments()].some((v) => v.start === big.zfs.arc.hashTableAddr)).toBe(true);
+  });
+
+  it('refuses, as a scenario error, a load that would cache ZFS blocks in an oversize table', () => {
+    expect(() => simulate('illumos-2911', { sets: [['kernel.physmem_mb', '2048']], fixes: [], keepSystem: false })).toThrow(ScenarioError);
   });
 });

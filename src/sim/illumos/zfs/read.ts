@@ -24,6 +24,7 @@ import { kernelObject } from '../kern/kobj.js';
 import { storePtr } from '../kmem/contents.js';
 import type { Buf } from '../kmem/types.js';
 import { KList, type DataWord } from '../kern/klist.js';
+import { ScenarioError } from '../../scenario/load.js';
 
 const brand_sys_sysenter = func('unix', 'brand_sys_sysenter', 0x2e0);
 const read32 = func('genunix', 'read32', 0x40);
@@ -317,7 +318,10 @@ export function spaSetDslPool(z: ZfsState, dp: Kva): void {
 function bufHashRelink(z: ZfsState, idx: number, chain: Buf[]): void {
   // a bucket's head word in an oversize ht_table would be lost from the dump,
   // and ::findleaks would report every cached header: refuse rather than lie
-  if (!z.arc.hashTable) throw new Error('simulator: the ARC hash table is a kmem_oversize segment (physmem over 1 GB), whose words the dump does not hold; run readers with at most 1 GB');
+  if (!z.arc.hashTable)
+    throw new ScenarioError(
+      'kernel.physmem_mb above 1024 with ZFS readers: the ARC hash table is then a kmem_oversize segment, whose words the dump does not hold (use at most 1024, or reader.threads=0)',
+    );
   storePtr(z.arc.hashTable, idx * 8, chain.length > 0 ? chain[0]!.addr : 0);
   chain.forEach((h, i) => storePtr(h, HDR_B_HASH_NEXT, i + 1 < chain.length ? chain[i + 1]!.addr : 0));
   if (chain.length === 0) z.arc.chains.delete(idx);
