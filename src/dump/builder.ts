@@ -33,9 +33,54 @@ type Slots = { [i: number]: number | bigint };
 function grow<T extends ScalarArray>(arr: T, need: number): T {
   let cap = arr.length * 2;
   while (cap < need) cap *= 2;
-  const out = newArray(kindOfArray(arr), cap) as T;
+  return resize(arr, cap);
+}
+
+/** a new array of `cap` elements holding arr's (cap >= arr.length), from `arena` when given */
+function resize<T extends ScalarArray>(arr: T, cap: number, arena?: ColumnArena): T {
+  const kind = kindOfArray(arr);
+  const out = (arena ? arena.take(kind, cap) : newArray(kind, cap)) as T;
   (out as unknown as { set(a: T): void }).set(arr);
   return out;
+}
+
+/** bytes of `n` elements of `kind`, rounded up to 8 (an arena's alignment) */
+function arenaBytes(kind: ScalarKind, n: number): number {
+  return Math.ceil((SCALAR_KINDS[kind].size * n) / 8) * 8;
+}
+
+/**
+ * One ArrayBuffer carved into the column arrays of several reserve()d
+ * tables. V8 counts every new ArrayBuffer as external memory and runs a
+ * full mark-compact of the whole heap each time that grows by 64 MB since
+ * the last one; savecore allocates its big tables while the simulator's
+ * heap (an object per buffer, slab and segment) is still live, so each of
+ * those GCs marks it all and their number grows with the heap: a quadratic.
+ * One allocation for all the big tables costs at most one such GC. The
+ * arrays are views (byteOffset) into the one buffer; a request past its end
+ * gets an array of its own.
+ */
+export class ColumnArena {
+  private at = 0;
+  private readonly buffer: ArrayBuffer | null;
+  constructor(bytes: number) {
+    let b: ArrayBuffer | null = null;
+    try {
+      b = bytes > 0 ? new ArrayBuffer(bytes) : null;
+    } catch {
+      // too big for one buffer: every column gets its own
+      b = null;
+    }
+    this.buffer = b;
+  }
+
+  take(kind: ScalarKind, n: number): ScalarArray {
+    const bytes = arenaBytes(kind, n);
+    if (!this.buffer || this.at + bytes > this.buffer.byteLength) return newArray(kind, n);
+    const a = new SCALAR_KINDS[kind].ctor(this.buffer, this.at, n);
+    this.at += bytes;
+    return a;
+  }
 }
 
 function kindOfArray(arr: ScalarArray): ScalarKind {
@@ -151,19 +196,67 @@ export class TableBuilder {
     }
   }
 
-  /** The table: arrays trimmed to rowCount (copies; the builder can keep adding). */
+  /**
+   * Make room for `rows` rows in all (and `listElems` elements in every list
+   * column) in one allocation per column. A caller that knows its table's
+   * size up front saves the doublings: each new typed array is external
+   * memory to V8, which runs a full mark-compact of the whole heap for every
+   * 64 MB of it, so a million-row table built by doubling cost savecore a
+   * dozen full GCs of the simulator's heap. Never shrinks.
+   */
+  reserve(rows: number, listElems = 0, arena?: ColumnArena): this {
+    if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(listElems) || listElems < 0)
+      throw new DumpError(`table '${this.name}': bad reservation ${rows}, ${listElems}`, undefined, 'build');
+    if (rows > this.cap) {
+      for (const c of this.cols) {
+        if (c.type === 'scalar') {
+          c.values = resize(c.values, rows, arena);
+          c.halves = halvesOf(c.values, c.bigint);
+        } else if (c.type === 'list') c.offsets = resize(c.offsets, rows + 1, arena);
+      }
+      this.cap = rows;
+    }
+    if (listElems > 0)
+      for (const c of this.cols)
+        if (c.type === 'list' && listElems > c.values.length) {
+          c.values = resize(c.values, listElems, arena);
+          c.halves = halvesOf(c.values, c.bigint);
+        }
+    return this;
+  }
+
+  /** the bytes reserve(rows, listElems) takes from a ColumnArena */
+  reserveBytes(rows: number, listElems = 0): number {
+    let n = 0;
+    for (const c of this.cols) {
+      if (c.type === 'scalar' && rows > this.cap) n += arenaBytes(c.kind, rows);
+      else if (c.type === 'list') {
+        if (rows > this.cap) n += arenaBytes('u32', rows + 1);
+        if (listElems > c.values.length) n += arenaBytes(c.of, listElems);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The table: arrays trimmed to rowCount. A column whose array is exactly
+   * full is handed over as it is (a reserve()d table is not copied again);
+   * otherwise a copy. Either way the builder can keep adding: it writes only
+   * past rowCount, and a full array is replaced before the next row.
+   */
   build(): Table {
     const n = this.n;
     const columns = emptyNameTable<Column>();
+    const trim = <T extends ScalarArray>(a: T, len: number): T => (a.length === len ? a : (a.slice(0, len) as T));
     for (const c of this.cols) {
-      if (c.type === 'scalar') columns[c.name] = { kind: c.kind, values: c.values.slice(0, n) };
+      if (c.type === 'scalar') columns[c.name] = { kind: c.kind, values: trim(c.values, n) };
       else if (c.type === 'str') columns[c.name] = { kind: 'str', values: c.values.slice(0, n) };
       else
         columns[c.name] = {
           kind: 'list',
           of: c.of,
-          offsets: c.offsets.slice(0, n + 1),
-          values: c.values.slice(0, c.count),
+          offsets: trim(c.offsets, n + 1),
+          values: trim(c.values, c.count),
         };
     }
     return { name: this.name, rowCount: n, columns };
@@ -333,6 +426,16 @@ export class TableBuilder {
   /** put a non-negative safe integer into any scalar column, as add() would */
   putUint(ci: number, v: number): void {
     const c = this.cols[ci]!;
+    if (c.type === 'scalar' && !c.bigint && v >= 0 && Number.isInteger(v)) {
+      // a number column: stored as is when it fits (else put() refuses it as add() does)
+      const a = c.values as Slots;
+      const r = this.n;
+      a[r] = v;
+      if (a[r] === v) {
+        c.mark = r;
+        return;
+      }
+    }
     if (c.type !== 'scalar' || !c.halves || !(v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v))) {
       this.put(ci, v);
       return;
@@ -341,6 +444,36 @@ export class TableBuilder {
     const hi = Math.floor(v / TWO32);
     c.halves[2 * r] = v - hi * TWO32;
     c.halves[2 * r + 1] = hi;
+    c.mark = r;
+  }
+
+  /** put the first `len` of `vals` (non-negative integers) into a list column of a number kind, as add() would */
+  putUintList(ci: number, vals: ArrayLike<number>, len = vals.length): void {
+    const c = this.cols[ci]!;
+    const r = this.n;
+    if (c.type !== 'list' || c.bigint) {
+      this.put(ci, Array.from({ length: len }, (_, i) => vals[i]!));
+      return;
+    }
+    c.offsets[r] = c.count;
+    if (c.count + len > c.values.length) this.growList(c, c.count + len);
+    const a = c.values as Slots;
+    const at0 = c.count;
+    for (let i = 0; i < len; i++) {
+      const v = vals[i]!;
+      a[at0 + i] = v;
+      if (a[at0 + i] !== v || !(v >= 0 && Number.isInteger(v))) {
+        // not a plain fit: put() stores or refuses the whole list as add() does
+        this.put(ci, Array.from({ length: len }, (_, j) => vals[j]!));
+        return;
+      }
+    }
+    c.count += len;
+    if (c.count > 0xffffffff) {
+      this.rollback(r);
+      throw this.error(c.name, r, 'more than 2^32 - 1 list elements');
+    }
+    c.offsets[r + 1] = c.count;
     c.mark = r;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TableBuilder, col, list, num, str, tableIndex, u64 } from '../../src/dump/builder.js';
+import { ColumnArena, TableBuilder, col, list, num, str, tableIndex, u64 } from '../../src/dump/builder.js';
 import { decodeDump, encodeDump } from '../../src/dump/codec.js';
 import { DumpError } from '../../src/dump/errors.js';
 import type { ListColumn, ScalarColumn, StringColumn } from '../../src/dump/format.js';
@@ -55,6 +55,67 @@ describe('TableBuilder', () => {
     expect(pcs.offsets[5001]).toBe(pcs.values.length);
     expect(Array.from(list(second, 'pcs', 4999) as BigUint64Array)).toEqual([49990n, 49991n, 49992n, 49993n]);
     expect(Array.from(list(second, 'pcs', 5000) as BigUint64Array)).toEqual([7n]);
+  });
+
+  it('reserve()s rows and list elements up front, in a shared ColumnArena, building the same table without copying it', () => {
+    const spec = { addr: 'u64', f: 'u8', name: 'str', l: { list: 'u64' } } as const;
+    const fill = (b: TableBuilder, from: number, to: number): void => {
+      for (let i = from; i < to; i++) b.add({ addr: BigInt(i) << 40n, f: i & 0xff, name: `n${i}`, l: Array.from({ length: i % 3 }, (_, j) => BigInt(i + j)) });
+    };
+    const words = (n: number): number => Array.from({ length: n }, (_, i) => i % 3).reduce((a, x) => a + x, 0);
+    const plain = new TableBuilder('x', spec);
+    fill(plain, 0, 3000);
+    const one = new TableBuilder('x', spec);
+    const two = new TableBuilder('y', spec);
+    const arena = new ColumnArena(one.reserveBytes(3000, words(3000)) + two.reserveBytes(2000));
+    one.reserve(3000, words(3000), arena);
+    two.reserve(2000, 0, arena);
+    fill(one, 0, 3000);
+    fill(two, 0, 2000);
+    const built = one.build();
+    expect(built).toEqual(plain.build());
+    // the reserved arrays are the table's: views into the arena's one buffer, not copies
+    const addr = built.columns.addr as ScalarColumn;
+    const l = built.columns.l as ListColumn;
+    expect(addr.values.buffer).toBe(l.values.buffer);
+    expect(addr.values.buffer).toBe((two.build().columns.addr as ScalarColumn).values.buffer);
+    // adding past the reservation leaves the built table as it was
+    fill(one, 3000, 3001);
+    expect(built.rowCount).toBe(3000);
+    expect(one.build().rowCount).toBe(3001);
+    expect(built).toEqual(plain.build());
+    // an arena too small (or none) still builds: the rest get arrays of their own
+    const small = new TableBuilder('x', spec).reserve(3000, words(3000), new ColumnArena(64));
+    fill(small, 0, 3000);
+    expect(small.build()).toEqual(plain.build());
+    expect(() => small.reserve(-1)).toThrow(DumpError);
+  });
+
+  it('putUint into number columns and putUintList store what add() stores, and refuse what it refuses', () => {
+    const spec = { f: 'u8', n: 'u32', d: 'f64', l: { list: 'u32' } } as const;
+    const a = new TableBuilder('x', spec);
+    const b = new TableBuilder('x', spec);
+    const [F, N, D, L] = ['f', 'n', 'd', 'l'].map((c) => b.colIndex(c)) as [number, number, number, number];
+    for (let i = 0; i < 3000; i++) {
+      const l = Array.from({ length: i % 4 }, (_, j) => i * 1000 + j);
+      a.add({ f: i & 0xff, n: i * 65537, d: i, l });
+      b.begin();
+      b.putUint(F, i & 0xff);
+      b.putUint(N, i * 65537);
+      b.putUint(D, i);
+      if (i % 2) b.putUintList(L, l);
+      else b.putUintList(L, [...l, 99], l.length);
+      b.commit();
+    }
+    expect(b.build()).toEqual(a.build());
+    b.begin();
+    expect(() => b.putUint(F, 256)).toThrow(/does not fit in u8/);
+    b.begin();
+    expect(() => b.putUintList(L, [1, 2 ** 32])).toThrow(DumpError);
+    b.begin();
+    b.putUintList(L, [5]);
+    b.commit();
+    expect(Array.from(list(b.build(), 'l', 3000) as Uint32Array)).toEqual([5]);
   });
 
   it('refuses values its column cannot hold exactly', () => {

@@ -338,39 +338,44 @@ class FifoChain {
   }
 }
 
-/** A kept object: its buffer and how to take it off what keeps it. */
+/** What keeps an object: its list or chain; NOTHING for an oversize object (no buffer), which no table holds. */
+type Keeper = KList | FifoChain | typeof NOTHING;
+const NOTHING = { remove(_b: Buf): void {} };
+
+/**
+ * A kept object: its buffer and what keeps it (keeper.remove(buf) takes it
+ * off). The keeper rather than a closure per object: a million live objects
+ * are that many fewer allocations for the scavenger to copy.
+ */
 interface Kept {
   addr: Kva;
   size: number;
   buf: Buf | null;
-  unlink: () => void;
+  keeper: Keeper;
 }
 
 /** Keep `b` where the path that made it keeps it (the index into ALLOC_PATHS); null for a path that frees it before returning. */
-function keep(t: KernTables, u: UserProc, path: number, b: Buf): (() => void) | null {
+function keep(t: KernTables, u: UserProc, path: number, b: Buf): Keeper | null {
   switch (path) {
     case 1: {
       let l = u.segData;
       if (!l) l = u.segData = new KList(u.segBuf, u.segBuf.addr + SEG_S_DATA, 0);
-      const list = l;
-      list.insertTail(b);
-      return () => list.remove(b);
+      l.insertTail(b);
+      return l;
     }
     case 3: {
       const i = bucketOf(b.addr, NC_HASHSZ);
       let l = t.ncBuckets.get(i);
       if (!l) t.ncBuckets.set(i, (l = new KList(t.ncHash, t.ncHash.addr + i * SIZEOF_NC_HASH, 0)));
-      const list = l;
-      list.insertTail(b);
-      return () => list.remove(b);
+      l.insertTail(b);
+      return l;
     }
     case 4: {
       const i = bucketOf(b.addr, FIFOSHFTSZ);
       let c = t.fifoChains.get(i);
       if (!c) t.fifoChains.set(i, (c = new FifoChain()));
-      const chain = c;
-      chain.insert(b);
-      return () => chain.remove(b);
+      c.insert(b);
+      return c;
     }
     default:
       return null;
@@ -424,7 +429,7 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, kt: KernTab
     t.proc.psargs = `${t.proc.comm} -O usr/src/uts/${k.rng.pick(['common', 'intel', 'i86pc'])}/${k.rng.below(900)}.c`;
     const live: Kept[] = [];
     const drop = function* (o: Kept): KGen<void> {
-      o.unlink();
+      if (o.buf) o.keeper.remove(o.buf);
       kmemFree(km, o.addr, o.size);
     };
     const owner: AnonOwner = { resident: 0 };
@@ -444,8 +449,8 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, kt: KernTab
             if (m === null) continue;
             const addr = typeof m === 'number' ? m : m.addr;
             const buf = typeof m === 'number' ? null : m;
-            const unlink = buf ? keep(kt, u, path, buf) : () => {};
-            if (unlink) live.push({ addr, size, buf, unlink });
+            const keeper = buf ? keep(kt, u, path, buf) : NOTHING;
+            if (keeper) live.push({ addr, size, buf, keeper });
             else made.push([addr, size]);
           }
           // pn_free(), exec's kmem_free(): gone before the call returns

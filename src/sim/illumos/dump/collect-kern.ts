@@ -2,7 +2,7 @@
  * The kernel core into dump tables: symbols, globals, threads and their
  * frames, processes, CPUs, interned stacks, the message buffer and kmem's logs.
  */
-import { formatTable, TableBuilder } from '../../../dump/builder.js';
+import { ColumnArena, formatTable, TableBuilder } from '../../../dump/builder.js';
 import { NO_ROW, SYMKIND_FUNC, SYMKIND_OBJECT, type Table } from '../../../dump/format.js';
 import type { CtfBuilder } from '../../../dump/ctf.js';
 import { offsetOf } from '../../../dump/types/illumos/index.js';
@@ -408,7 +408,7 @@ export function collectKernel(
     const cb = cols[which[b]!]!;
     return ca.time[slot[a]!]! - cb.time[slot[b]!]! || ca.log[slot[a]!]! - cb.log[slot[b]!]! || a - b;
   });
-  tx.setAddrBase(k.p.kvaBase);
+  tx.setAddrBase(k.p.kvaBase).reserve(nrec, 0, new ColumnArena(tx.reserveBytes(nrec)));
   const T = ['timestamp', 'log', 'event', 'thread', 'cpu', 'cache_row', 'addr', 'bufctl', 'kmflag', 'stack_row'].map((n) => tx.colIndex(n));
   for (const i of idx) {
     const c = cols[which[i]!]!;

@@ -16,7 +16,7 @@
  * Addresses become 64-bit at this boundary (toAddr); the integers of an
  * identifier arena (VMC_IDENTIFIER) are written as they are.
  */
-import { TableBuilder, type ColumnSpec, type RowValue } from '../../../dump/builder.js';
+import { ColumnArena, TableBuilder, type ColumnSpec, type RowValue } from '../../../dump/builder.js';
 import type { Table } from '../../../dump/format.js';
 import { VMEM_KSTAT_MEMBERS } from '../../../dump/types/illumos/vmem.js';
 import type { Kernel } from '../../machine/kernel.js';
@@ -112,14 +112,28 @@ export function collectVmem(k: Kernel, arenas: Iterable<Vmem>, addTable: (t: Tab
     sg.putAddr(G[4]!, vsp.kprev ? vsp.kprev.addr : 0);
     sg.putAddr(G[5]!, vsp.anext ? vsp.anext.addr : 0);
     sg.putAddr(G[6]!, vsp.aprev ? vsp.aprev.addr : 0);
-    sg.put(G[7]!, vsp.type);
-    sg.put(G[8]!, vsp.imported);
-    sg.put(G[9]!, vsp.depth);
+    sg.putUint(G[7]!, vsp.type);
+    sg.putUint(G[8]!, vsp.imported);
+    sg.putUint(G[9]!, vsp.depth);
     sg.putAddr(G[10]!, vsp.thread);
     sg.putUint(G[11]!, vsp.timestamp);
     if (vsp.depth > 0 && vsp.stack) sg.putAddrList(G[12]!, vsp.stack);
     sg.commit();
   };
+
+  // one allocation per column rather than doublings (TableBuilder.reserve)
+  let nseg = 0;
+  let nstack = 0;
+  const count = (v: VmemSeg): void => {
+    nseg++;
+    if (v.depth > 0 && v.stack) nstack += v.stack.length;
+  };
+  for (const vmp of list) {
+    for (const v of vmp.segments()) if (v !== vmp.rotor) count(v);
+    for (let v = vmp.segfree; v !== null; v = v.knext) count(v);
+  }
+  if (st && list.length === st.list.length) for (let v = st.segfree; v !== null; v = v.knext) count(v);
+  sg.reserve(nseg, nstack, new ColumnArena(sg.reserveBytes(nseg, nstack)));
 
   for (const vmp of list) {
     const ident = (vmp.cflags & VMC_IDENTIFIER) !== 0;

@@ -26,9 +26,10 @@ const vmem_xfree = func('genunix', 'vmem_xfree', 0x1a0);
 export function vmemXfree(k: Kernel, vmp: Vmem, addr: Kva, size: number): void {
   const fr = enter(k, vmem_xfree, 0b11, vmp.addr, addr, size);
   let vsp = hashLookupDelete(vmp, addr);
-  const what = `vmem_hash_delete(${k.hex(vmp.addr)}, ${px(vmp, addr)}, ${size})`;
-  if (vsp === null) vpanic(k, `${what}: bad free`);
-  if (vsp.size !== size) vpanic(k, `${what}: wrong size (expect ${vsp.size})`);
+  // the panic message is made only on the panic paths (not once per free)
+  const what = (): string => `vmem_hash_delete(${k.hex(vmp.addr)}, ${px(vmp, addr)}, ${size})`;
+  if (vsp === null) vpanic(k, `${what()}: bad free`);
+  if (vsp.size !== size) vpanic(k, `${what()}: wrong size (expect ${vsp.size})`);
   vmp.kstat.vk_free++;
   vmp.kstat.vk_mem_inuse -= size;
 

@@ -24,6 +24,7 @@ import { kernelObject } from '../kern/kobj.js';
 import { storePtr } from '../kmem/contents.js';
 import type { Buf } from '../kmem/types.js';
 import { KList, type DataWord } from '../kern/klist.js';
+import { ScenarioError } from '../../scenario/load.js';
 
 const brand_sys_sysenter = func('unix', 'brand_sys_sysenter', 0x2e0);
 const read32 = func('genunix', 'read32', 0x40);
@@ -150,8 +151,14 @@ export interface Arc {
   dataCache: KmemCache;
   /** block id -> [header, data address], insertion order = age */
   cached: Map<number, [Buf, number]>;
-  /** buf_hash_table: ht_table (kmem_zalloc'd by buf_init()), ht_mask, and its chains mirrored by bucket */
-  hashTable: Buf;
+  /**
+   * buf_hash_table: ht_table (kmem_zalloc'd by buf_init()), ht_mask, and its
+   * chains mirrored by bucket. Above 1 GB of physmem the table is larger than
+   * KMEM_MAXBUF and comes from kmem_oversize, whose words the dump does not
+   * carry: hashTable is then null and hashTableAddr its address.
+   */
+  hashTable: Buf | null;
+  hashTableAddr: Kva;
   hashMask: number;
   chains: Map<number, Buf[]>;
   /** data buffers of reads in flight, by block */
@@ -199,7 +206,12 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
   // buf_init(): a bucket per 64K of physical memory, at least 4096
   let hsize = 1 << 12;
   while (hsize * 65536 < km.k.cfg.physmem * km.k.p.pagesize) hsize *= 2;
-  const hashTable = zalloc(hsize * 8, 'buf_init');
+  // kmem_zalloc(hsize * sizeof (void *)): above KMEM_MAXBUF (physmem over 1 GB)
+  // kmem_alloc() hands out a kmem_oversize segment rather than a buffer
+  const ht = runNoSleep(kmemAlloc(km, hsize * 8, KM_SLEEP), 'buf_init');
+  if (ht === null) throw new Error('simulator: no memory for the pool at boot');
+  const hashTable = typeof ht === 'number' ? null : ht;
+  const hashTableAddr = typeof ht === 'number' ? ht : ht.addr;
   const spaBuf = zalloc(SIZEOF_SPA, 'spa_add');
   const osBuf = zalloc(SIZEOF_OBJSET, 'dmu_objset_open_impl');
   storePtr(spaBuf, SPA_META_OBJSET, osBuf.addr);
@@ -216,6 +228,7 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
       dataCache,
       cached: new Map(),
       hashTable,
+      hashTableAddr,
       hashMask: hsize - 1,
       chains: new Map(),
       pendingData: new Map(),
@@ -292,7 +305,7 @@ export function zfsGlobalWords(k: Kernel, z: ZfsState): Array<DataWord & { name:
   return [
     { name: 'spa_namespace_avl', at: avl, value: z.spaAddr + SPA_AVL, ptr: true },
     { name: 'buf_hash_table', at: ht, value: z.arc.hashMask, ptr: false },
-    { name: 'buf_hash_table', at: ht + 8, value: z.arc.hashTable.addr, ptr: true },
+    { name: 'buf_hash_table', at: ht + 8, value: z.arc.hashTableAddr, ptr: true },
   ];
 }
 
@@ -303,6 +316,12 @@ export function spaSetDslPool(z: ZfsState, dp: Kva): void {
 
 /** buf_hash_insert() / buf_hash_remove(): the header's chain in ht_table, relinked through b_hash_next */
 function bufHashRelink(z: ZfsState, idx: number, chain: Buf[]): void {
+  // a bucket's head word in an oversize ht_table would be lost from the dump,
+  // and ::findleaks would report every cached header: refuse rather than lie
+  if (!z.arc.hashTable)
+    throw new ScenarioError(
+      'kernel.physmem_mb above 1024 with ZFS readers: the ARC hash table is then a kmem_oversize segment, whose words the dump does not hold (use at most 1024, or reader.threads=0)',
+    );
   storePtr(z.arc.hashTable, idx * 8, chain.length > 0 ? chain[0]!.addr : 0);
   chain.forEach((h, i) => storePtr(h, HDR_B_HASH_NEXT, i + 1 < chain.length ? chain[i + 1]!.addr : 0));
   if (chain.length === 0) z.arc.chains.delete(idx);
