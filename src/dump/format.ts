@@ -58,8 +58,13 @@
 
 /** The first eight bytes of every dump. */
 export const DUMP_MAGIC = 'MDDBDUMP';
-/** The format version this code writes and reads. */
-export const DUMP_VERSION = 1;
+/** The format version this code writes (and the newest it reads). */
+export const DUMP_VERSION = 2;
+/**
+ * The oldest version it reads: version 1 is version 2 without chunks of
+ * rows (codec.ts), so its files load unchanged.
+ */
+export const DUMP_MIN_VERSION = 1;
 
 /** Element kinds of a column. `u64` holds addresses and 64-bit counters exactly. */
 export type ScalarKind = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | 'f64';

@@ -6,7 +6,7 @@
  */
 import zlib from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
-import { DUMP_MAGIC, DUMP_VERSION } from './format.js';
+import { DUMP_MAGIC, DUMP_MIN_VERSION, DUMP_VERSION } from './format.js';
 import { DumpError } from './errors.js';
 import { UTF8 } from './pool.js';
 import { q } from './validate.js';
@@ -97,21 +97,23 @@ function hex32(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-export function checkPrefix(b: Uint8Array): void {
+/** Checks the fixed prefix, the length and the CRC; returns the format version. */
+export function checkPrefix(b: Uint8Array): number {
   const have = b.length;
   if (have === 0) fail('empty file (not an mddb dump)');
   const m = Math.min(have, MAGIC.length);
   for (let i = 0; i < m; i++) if (b[i] !== MAGIC[i]) fail('bad magic (not an mddb dump)');
   if (have < PREFIX_SIZE) fail(`truncated: file has ${have} bytes, the fixed prefix alone is ${PREFIX_SIZE}`);
   const version = u32(b, 8);
-  if (version !== DUMP_VERSION)
-    fail(`unsupported dump format version ${version} (this mddb reads version ${DUMP_VERSION})`);
+  if (version < DUMP_MIN_VERSION || version > DUMP_VERSION)
+    fail(`unsupported dump format version ${version} (this mddb reads versions ${DUMP_MIN_VERSION} to ${DUMP_VERSION})`);
   const length = u32(b, 16) + u32(b, 20) * 2 ** 32;
   if (have < length) fail(truncation(b, length));
   if (have > length) fail(`${have - length} unexpected bytes after the end of the dump (${length} bytes)`);
   const stored = u32(b, 12);
   const computed = zlib.crc32(b.subarray(PREFIX_SIZE));
   if (stored !== computed) fail(`checksum mismatch (stored ${hex32(stored)}, computed ${hex32(computed)})`);
+  return version;
 }
 
 /** Say what a short file is missing: the first section that does not fit, when the directory survived. */
@@ -218,6 +220,11 @@ export class Sections {
     }
     this.cache[i] = out;
     return out;
+  }
+
+  /** Forgets section i's decompressed bytes (its reader keeps what it needs): the next bytes(i) inflates again. */
+  drop(i: number): void {
+    this.cache[i] = undefined;
   }
 
   json(i: number): unknown {
