@@ -544,6 +544,7 @@ class Chunks implements ColumnChunks {
   readonly count: number;
   private readonly parts: Array<ScalarArray | undefined> = [];
   private all: ScalarArray | undefined;
+  private readonly views: Array<ScalarArray | undefined> = [];
   private failure: DumpError | undefined;
   private readonly where: string;
 
@@ -570,7 +571,13 @@ class Chunks implements ColumnChunks {
   }
 
   chunk(k: number): ScalarArray {
-    if (this.all) return this.all.subarray(k * this.chunkRows, k * this.chunkRows + this.rowsIn(k));
+    if (this.all) {
+      // views on the whole column, made once: a cell read must not allocate
+      const hit = this.views[k];
+      if (hit) return hit;
+      if (!(k >= 0 && k < this.count && Number.isInteger(k))) throw new DumpError(`${this.where} has no chunk ${k}`, this.source, 'read');
+      return (this.views[k] = this.all.subarray(k * this.chunkRows, k * this.chunkRows + this.rowsIn(k)));
+    }
     const hit = this.parts[k];
     if (hit) return hit;
     if (!(k >= 0 && k < this.count && Number.isInteger(k))) throw new DumpError(`${this.where} has no chunk ${k}`, this.source, 'read');
