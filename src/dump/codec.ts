@@ -610,7 +610,9 @@ class Chunks implements ColumnChunks {
 
   /** Every chunk in one array: what `table.columns[name]` gives. */
   readWhole(): Column {
-    if (!this.all) this.all = this.readJoined();
+    // one inflate of every chunk, unless row reads have already inflated most of them (then those are copied)
+    const have = this.parts.reduce((n, p) => n + (p ? 1 : 0), 0);
+    if (!this.all && have * 2 < this.count) this.all = this.readJoined();
     if (!this.all) {
       const { ctor, size } = SCALAR_KINDS[this.kind];
       const out = new ctor(this.rowCount) as ScalarArray;
