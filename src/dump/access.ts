@@ -64,3 +64,6 @@ export function list(table: Table, name: string, row: number): ScalarArray {
   checkRow(table, name, row);
   return c.values.subarray(c.offsets[row]!, c.offsets[row + 1]!);
 }
+
+/** Row access that inflates only the chunks of rows it reads (format version 2): see chunks.ts. */
+export { chunksOf, cellReader, type ColumnChunks } from './chunks.js';

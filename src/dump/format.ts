@@ -1,5 +1,5 @@
 /*
- * The mddb crash dump, format version 1: the contract between the simulator
+ * The mddb crash dump, format version 2: the contract between the simulator
  * (which writes dumps, as savecore does) and the debugger (which reads them, as
  * mdb reads a vmcore). Neither side imports the other; both import this file.
  *
@@ -42,10 +42,21 @@
  *             rounds, a buffer's pointers, a frame's arguments) are list
  *             columns in CSR form: offsets[rowCount + 1] into a values array.
  *
+ *   Chunks.   (version 2) A table of more than 65,536 rows stores each scalar
+ *             column in chunks of rows, each compressed on its own, with the
+ *             lowest and highest value of each chunk in the catalog. In
+ *             memory a column is still one typed array (`values`, every
+ *             chunk inflated on first access); dump/chunks.ts reads single
+ *             rows by inflating only their chunks, and skips chunks whose
+ *             bounds exclude a value searched for. Version 1 is the same
+ *             format without chunks, and is still read.
+ *
  * 2. Invariants the reader checks (validate.ts)
  *
  *   - magic, version, a CRC-32 over everything after the fixed prefix;
- *   - every column of a table has exactly rowCount values; list offsets start
+ *   - every column of a table has exactly rowCount values (a chunked one:
+ *     ceil(rowCount / chunkRows) chunks, each of chunkRows values but the
+ *     last, each value inside its chunk's bounds); list offsets start
  *     at 0, never decrease and end at the values' length; string indices are
  *     inside their pool;
  *   - every table named after a struct type has that type in `types`, every
@@ -58,8 +69,13 @@
 
 /** The first eight bytes of every dump. */
 export const DUMP_MAGIC = 'MDDBDUMP';
-/** The format version this code writes and reads. */
-export const DUMP_VERSION = 1;
+/** The format version this code writes (and the newest it reads). */
+export const DUMP_VERSION = 2;
+/**
+ * The oldest version it reads: version 1 is version 2 without chunks of
+ * rows (codec.ts), so its files load unchanged.
+ */
+export const DUMP_MIN_VERSION = 1;
 
 /** Element kinds of a column. `u64` holds addresses and 64-bit counters exactly. */
 export type ScalarKind = 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'i64' | 'f64';
@@ -340,7 +356,7 @@ export const TABLE_STRINGS = 'strings';
  *   size      (u64) the size the client allocated (what kmem_free would be given)
  *   reason    (str) the modelled bug that lost it, in words
  * Optional and additive: dumps written before it existed load unchanged, so
- * the format version stays 1.
+ * it did not change the format version (it stayed 1; chunks made it 2).
  */
 export const TABLE_LEAK_TRUTH = 'leak_truth';
 

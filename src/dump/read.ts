@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import type { DumpModel } from './format.js';
 import { decodeDump, validateAll, type DecodeOptions } from './codec.js';
 import { DumpError, fsReason } from './errors.js';
-import { DUMP_MAGIC, DUMP_VERSION } from './format.js';
+import { DUMP_MAGIC, DUMP_MIN_VERSION, DUMP_VERSION } from './format.js';
 import { PREFIX_SIZE } from './sections.js';
 
 export { validateAll };
@@ -68,7 +68,7 @@ export function readDump(path: string, opts: ReadOptions = {}): DumpModel {
       bytes = prefix.subarray(0, got);
     } else {
       const declared = prefix.readUInt32LE(16) + prefix.readUInt32LE(20) * 2 ** 32;
-      if (declared < st.size && declared >= PREFIX_SIZE && prefix.readUInt32LE(8) === DUMP_VERSION)
+      if (declared < st.size && declared >= PREFIX_SIZE && prefix.readUInt32LE(8) >= DUMP_MIN_VERSION && prefix.readUInt32LE(8) <= DUMP_VERSION)
         throw new DumpError(`${st.size - declared} unexpected bytes after the end of the dump (${declared} bytes)`, path, 'open');
       bytes = Buffer.alloc(st.size);
       prefix.copy(bytes);

@@ -6,7 +6,7 @@
  */
 import zlib from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
-import { DUMP_MAGIC, DUMP_VERSION } from './format.js';
+import { DUMP_MAGIC, DUMP_MIN_VERSION, DUMP_VERSION } from './format.js';
 import { DumpError } from './errors.js';
 import { UTF8 } from './pool.js';
 import { q } from './validate.js';
@@ -16,6 +16,13 @@ const DIRECTORY_START = 32;
 const ENTRY_SIZE = 28;
 export const CODEC_STORED = 0;
 export const CODEC_DEFLATE = 1;
+/**
+ * A deflate segment (version 2): a raw deflate stream that ends in a sync
+ * flush rather than a final block, written for the chunks of a column. Each
+ * inflates alone, and a column's segments put end to end are one stream,
+ * so reading the column whole is one inflate into one buffer.
+ */
+export const CODEC_SEGMENT = 2;
 const MAGIC = Buffer.from(DUMP_MAGIC, 'latin1');
 /** sections smaller than this are not worth a deflate stream */
 const MIN_DEFLATE = 64;
@@ -38,16 +45,24 @@ function fail(reason: string): never {
 // ---- writing ---------------------------------------------------------------
 
 /** A section's bytes as they go into the file: deflated when that saves a tenth, else stored. */
-function pack(raw: Uint8Array, level: number): { codec: number; bytes: Uint8Array } {
+function pack(raw: Uint8Array, level: number, segment: boolean): { codec: number; bytes: Uint8Array } {
   if (level <= 0 || raw.length < MIN_DEFLATE) return { codec: CODEC_STORED, bytes: raw };
   // One output chunk about the input's size avoids zlib's 16 KiB chunks and their concatenation.
-  const z = zlib.deflateRawSync(raw, { level, chunkSize: Math.min(raw.length + 1024, 8 << 20) });
-  return z.length * 10 < raw.length * 9 ? { codec: CODEC_DEFLATE, bytes: z } : { codec: CODEC_STORED, bytes: raw };
+  const z = zlib.deflateRawSync(raw, {
+    level,
+    chunkSize: Math.min(raw.length + 1024, 8 << 20),
+    ...(segment ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {}),
+  });
+  return z.length * 10 < raw.length * 9 ? { codec: segment ? CODEC_SEGMENT : CODEC_DEFLATE, bytes: z } : { codec: CODEC_STORED, bytes: raw };
 }
 
-/** The file holding `sections` (raw bytes, compressed here at zlib `level`), CRC included. */
-export function assemble(sections: Array<{ name: string; raw: Uint8Array }>, level: number): Buffer {
-  const stored = sections.map((s) => pack(s.raw, level));
+/**
+ * The file holding `sections` (raw bytes, compressed here at zlib `level`),
+ * CRC included; a section marked `segment` (a chunk of a column) is
+ * deflated as a segment (CODEC_SEGMENT).
+ */
+export function assemble(sections: Array<{ name: string; raw: Uint8Array; segment?: boolean }>, level: number): Buffer {
+  const stored = sections.map((s) => pack(s.raw, level, s.segment === true));
   const nameBytes = sections.map((s) => Buffer.from(s.name, 'utf8'));
   const dirLen = nameBytes.reduce((sum, nb) => sum + ENTRY_SIZE + nb.length, 0);
   const offsets: number[] = [];
@@ -97,21 +112,23 @@ function hex32(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-export function checkPrefix(b: Uint8Array): void {
+/** Checks the fixed prefix, the length and the CRC; returns the format version. */
+export function checkPrefix(b: Uint8Array): number {
   const have = b.length;
   if (have === 0) fail('empty file (not an mddb dump)');
   const m = Math.min(have, MAGIC.length);
   for (let i = 0; i < m; i++) if (b[i] !== MAGIC[i]) fail('bad magic (not an mddb dump)');
   if (have < PREFIX_SIZE) fail(`truncated: file has ${have} bytes, the fixed prefix alone is ${PREFIX_SIZE}`);
   const version = u32(b, 8);
-  if (version !== DUMP_VERSION)
-    fail(`unsupported dump format version ${version} (this mddb reads version ${DUMP_VERSION})`);
+  if (version < DUMP_MIN_VERSION || version > DUMP_VERSION)
+    fail(`unsupported dump format version ${version} (this mddb reads versions ${DUMP_MIN_VERSION} to ${DUMP_VERSION})`);
   const length = u32(b, 16) + u32(b, 20) * 2 ** 32;
   if (have < length) fail(truncation(b, length));
   if (have > length) fail(`${have - length} unexpected bytes after the end of the dump (${length} bytes)`);
   const stored = u32(b, 12);
   const computed = zlib.crc32(b.subarray(PREFIX_SIZE));
   if (stored !== computed) fail(`checksum mismatch (stored ${hex32(stored)}, computed ${hex32(computed)})`);
+  return version;
 }
 
 /** Say what a short file is missing: the first section that does not fit, when the directory survived. */
@@ -136,7 +153,7 @@ function truncation(b: Uint8Array, length: number): string {
   return `truncated: the dump is ${length} bytes, file has ${have}`;
 }
 
-export function readDirectory(b: Uint8Array): Entry[] {
+export function readDirectory(b: Uint8Array, version = DUMP_VERSION): Entry[] {
   const n = u32(b, 24);
   const dirLen = u32(b, 28);
   const dirEnd = DIRECTORY_START + dirLen;
@@ -164,12 +181,12 @@ export function readDirectory(b: Uint8Array): Entry[] {
     };
     const where = `section ${q(name)}`;
     if (b[at + 25] !== 0) fail(`corrupt section directory: ${where} has a nonzero reserved byte`);
-    if (e.codec !== CODEC_STORED && e.codec !== CODEC_DEFLATE) fail(`${where} has unknown codec ${e.codec}`);
+    if (e.codec !== CODEC_STORED && e.codec !== CODEC_DEFLATE && !(e.codec === CODEC_SEGMENT && version >= 2)) fail(`${where} has unknown codec ${e.codec}`);
     if (e.codec === CODEC_STORED && e.raw !== e.stored) fail(`${where} is stored but its lengths differ`);
     if (e.raw > bufferConstants.MAX_LENGTH) fail(`${where} is ${e.raw} bytes, more than this node can hold`);
     // deflate cannot expand more than ~1032:1; a larger claim is corruption, and
     // believing it would allocate the claimed size before inflating
-    if (e.codec === CODEC_DEFLATE && e.raw > e.stored * 1100 + 64)
+    if (e.codec !== CODEC_STORED && e.raw > e.stored * 1100 + 64)
       fail(`${where} claims ${e.raw} bytes from ${e.stored} compressed bytes`);
     if (e.offset % 8 !== 0 || e.offset < minOffset)
       fail(`${where} starts at offset ${e.offset}, expected a multiple of 8 from ${minOffset}`);
@@ -208,7 +225,12 @@ export class Sections {
       try {
         // one chunk a little larger than the output: no concatenation copy, and zlib's
         // maxOutputLength stops a stream that inflates past the length the directory promises
-        out = zlib.inflateRawSync(stored, { chunkSize: Math.max(64, e.raw + 64), maxOutputLength: Math.max(1, e.raw) });
+        out = zlib.inflateRawSync(stored, {
+          chunkSize: Math.max(64, e.raw + 64),
+          maxOutputLength: Math.max(1, e.raw),
+          // a segment has no final block; its length is checked below
+          ...(e.codec === CODEC_SEGMENT ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {}),
+        });
       } catch (err) {
         if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
           fail(`section ${q(e.name)} decompresses to more than the ${e.raw} bytes the directory says`);
@@ -218,6 +240,36 @@ export class Sections {
     }
     this.cache[i] = out;
     return out;
+  }
+
+  /**
+   * Sections `list` (the chunks of one column, in order) inflated as one
+   * stream into one buffer of `raw` bytes, when every one is a segment and
+   * the whole comes out at that length; else undefined (the caller then
+   * reads them one by one, which names a damaged one).
+   */
+  joined(list: readonly number[], raw: number): Uint8Array | undefined {
+    const parts: Uint8Array[] = [];
+    for (const i of list) {
+      const e = this.entries[i]!;
+      if (e.codec !== CODEC_SEGMENT) return undefined;
+      parts.push(this.b.subarray(e.offset, e.offset + e.stored));
+    }
+    try {
+      const out = zlib.inflateRawSync(Buffer.concat(parts), {
+        chunkSize: Math.max(64, raw + 64),
+        maxOutputLength: Math.max(1, raw),
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      });
+      return out.length === raw ? out : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Forgets section i's decompressed bytes (its reader keeps what it needs): the next bytes(i) inflates again. */
+  drop(i: number): void {
+    this.cache[i] = undefined;
   }
 
   json(i: number): unknown {

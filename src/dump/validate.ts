@@ -411,7 +411,7 @@ function structOf(ctype: string, types: Map<string, TypeDef>): TypeDef | undefin
  * (ROW_REFERENCES), is NO_ROW or a row of the table it names. `rows` holds
  * every table's row count, so each column can be checked on its own.
  */
-export function validateColumnReferences(table: string, name: string, c: Column, rows: ReadonlyMap<string, number>): void {
+export function validateColumnReferences(table: string, name: string, c: Column, rows: ReadonlyMap<string, number>, rowBase = 0): void {
   let target = ROW_REFERENCES[name];
   if (target === undefined) return;
   // a FreeBSD dump's frames refer to "struct thread" (format.ts, FreeBSD paragraph)
@@ -424,7 +424,7 @@ export function validateColumnReferences(table: string, name: string, c: Column,
   if (bad < 0) return;
   const row = c.kind === 'list' ? rowOfValue(c.offsets, bad) : bad;
   const have = rows.has(target) ? `only ${limit} rows` : `the dump has no ${target} table`;
-  fail(`${cw} row ${row} refers to ${target} row ${vals[bad]} (${have})`);
+  fail(`${cw} row ${row + rowBase} refers to ${target} row ${vals[bad]} (${have})`);
 }
 
 /** Index of the first value that is neither NO_ROW nor below `limit`, or -1. */

@@ -19,7 +19,8 @@
  */
 import fs from 'node:fs';
 import fc from 'fast-check';
-import { decodeDump } from '../dump/codec.js';
+import { decodeDump, encodeDump, MIN_CHUNK_ROWS } from '../dump/codec.js';
+import { readDump } from '../dump/read.js';
 import { DumpError } from '../dump/errors.js';
 import type { DumpModel } from '../dump/format.js';
 import { assemble } from '../dump/sections.js';
@@ -217,11 +218,14 @@ export function isSlow(r: { ms: number; bytes: number }): boolean {
 export interface DumpSample {
   path: string;
   bytes: Buffer;
-  sections: Array<{ name: string; raw: Uint8Array }>;
+  sections: Array<{ name: string; raw: Uint8Array; segment?: boolean }>;
 }
 
 export function loadSample(path: string): DumpSample {
-  const bytes = fs.readFileSync(path);
+  return sampleOf(path, fs.readFileSync(path));
+}
+
+function sampleOf(path: string, bytes: Buffer): DumpSample {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getUint32(24, true);
   const sections: DumpSample['sections'] = [];
@@ -233,10 +237,18 @@ export function loadSample(path: string): DumpSample {
     const codec = dv.getUint8(at + 24);
     const name = bytes.subarray(at + 28, at + 28 + len).toString('utf8');
     const b = bytes.subarray(off, off + stored);
-    sections.push({ name, raw: new Uint8Array(codec === 1 ? zlib.inflateRawSync(b) : b) });
+    // codec 2 (format 2): a chunk of a column, a deflate segment without a final block; it stays one
+    if (codec === 2) sections.push({ name, raw: new Uint8Array(zlib.inflateRawSync(b, { finishFlush: zlib.constants.Z_SYNC_FLUSH })), segment: true });
+    else sections.push({ name, raw: new Uint8Array(codec === 1 ? zlib.inflateRawSync(b) : b) });
     at += 28 + len;
   }
   return { path, bytes, sections };
+}
+
+/** The dump at `path` written again with chunks of MIN_CHUNK_ROWS rows (its big tables chunked), as a sample. */
+export function chunkedSample(path: string): DumpSample {
+  const bytes = encodeDump(readDump(path, { eager: true }), { chunkRows: MIN_CHUNK_ROWS });
+  return sampleOf(`${path} (chunks of ${MIN_CHUNK_ROWS} rows)`, bytes);
 }
 
 /** How a dump is damaged. */
@@ -281,7 +293,7 @@ export function mutate(d: DumpSample, m: Mutation): Buffer {
       return fixCrc(b);
     }
     case 'json': {
-      const secs = d.sections.map((s) => ({ name: s.name, raw: s.raw }));
+      const secs = d.sections.map((s) => ({ name: s.name, raw: s.raw, segment: s.segment }));
       const v = JSON.parse(Buffer.from(secs[m.section]!.raw).toString('utf8')) as unknown;
       const all = slots(v);
       if (all.length > 0) {
@@ -289,15 +301,15 @@ export function mutate(d: DumpSample, m: Mutation): Buffer {
         if (m.pick % 13 === 0 && !Array.isArray(obj)) delete (obj as Record<string, unknown>)[key as string];
         else (obj as Record<string | number, unknown>)[key] = structuredClone(m.value);
       }
-      secs[m.section] = { name: secs[m.section]!.name, raw: Buffer.from(JSON.stringify(v), 'utf8') };
+      secs[m.section] = { name: secs[m.section]!.name, raw: Buffer.from(JSON.stringify(v), 'utf8'), segment: undefined };
       return assemble(secs, 1);
     }
     case 'column': {
-      const secs = d.sections.map((s) => ({ name: s.name, raw: s.raw }));
+      const secs = d.sections.map((s) => ({ name: s.name, raw: s.raw, segment: s.segment }));
       const i = 3 + (m.section % Math.max(1, secs.length - 3));
       const raw = Buffer.from(secs[i]!.raw);
       for (const [at, x] of m.flips) if (raw.length > 0) raw[at % raw.length]! ^= x;
-      secs[i] = { name: secs[i]!.name, raw };
+      secs[i] = { name: secs[i]!.name, raw, segment: secs[i]!.segment };
       return assemble(secs, 1);
     }
   }

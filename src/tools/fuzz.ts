@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { readDump } from '../dump/read.js';
 import { createSession, type MdbSession } from '../mdb/session.js';
-import { checkDump, checkScenario, dcmdLine, ddbLine, isSlow, loadSample, mdbLine, mutate, mutation, OUTPUT_BYTES_PER_MS, runLine, scenarioText, setAndFix, SLOW_DCMDS, SLOW_MS, vocabulary, type DumpSample, type Vocabulary } from './fuzz-gen.js';
+import { checkDump, checkScenario, chunkedSample, dcmdLine, ddbLine, isSlow, loadSample, mdbLine, mutate, mutation, OUTPUT_BYTES_PER_MS, runLine, scenarioText, setAndFix, SLOW_DCMDS, SLOW_MS, vocabulary, type DumpSample, type Vocabulary } from './fuzz-gen.js';
 
 const HANG_MS = 20_000;
 const HEAP_MB = 768;
@@ -96,6 +96,11 @@ async function child(args: string[]): Promise<void> {
     }
   } else if (kind === 'dumps') {
     const samples = files.map(loadSample);
+    // the sample dumps' tables are smaller than a chunk of rows: one of them
+    // written again in chunks of MIN_CHUNK_ROWS puts chunk directories and
+    // bounds (format 2) in reach of the mutations
+    const chunked = files.find((f) => path.basename(f) === 'illumos-2911.dump');
+    if (chunked) samples.push(chunkedSample(chunked));
     for (let i = from; i < to; i++) {
       const d = samples[i % samples.length]!;
       const m = fc.sample(mutation(), { numRuns: 1, seed: seed + i })[0]!;

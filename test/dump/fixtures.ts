@@ -238,9 +238,11 @@ export function readDirectory(b: Uint8Array): DirEntry[] {
 }
 
 /** The raw (decompressed) sections of an encoded dump, to alter and reassemble with assemble(). */
-export function explode(b: Uint8Array): Array<{ name: string; raw: Uint8Array }> {
+export function explode(b: Uint8Array): Array<{ name: string; raw: Uint8Array; segment?: boolean }> {
   return readDirectory(b).map((e) => {
     const stored = b.subarray(e.offset, e.offset + e.stored);
+    // codec 2: a deflate segment (a chunk of a column), which has no final block
+    if (e.codec === 2) return { name: e.name, raw: new Uint8Array(zlib.inflateRawSync(stored, { finishFlush: zlib.constants.Z_SYNC_FLUSH })), segment: true };
     return { name: e.name, raw: new Uint8Array(e.codec === 1 ? zlib.inflateRawSync(stored) : stored) };
   });
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeDump, encodeDump } from '../../src/dump/codec.js';
+import { CHUNK_ROWS, decodeDump, encodeDump } from '../../src/dump/codec.js';
 import { readDump } from '../../src/dump/read.js';
 import { assemble } from '../../src/dump/sections.js';
 import { TableBuilder } from '../../src/dump/builder.js';
@@ -216,8 +216,9 @@ describe('a damaged column is one mdb: line from the command that reads it', () 
     const t = b.build();
     m.tables[m.tables.findIndex((x) => x.name === 'buffers')] = t;
     const secs = explode(encodeDump(m));
-    const rows = secs.find((s) => s.name === 'buffers.cache_row')!.raw;
-    new DataView(rows.buffer, rows.byteOffset).setUint32(4 * 77_777, 900, true);
+    // dump format 2 stores the column in chunks of CHUNK_ROWS rows: row 77,777 is in the second
+    const rows = secs.find((s) => s.name === 'buffers.cache_row@1')!.raw;
+    new DataView(rows.buffer, rows.byteOffset).setUint32(4 * (77_777 - CHUNK_ROWS), 900, true);
     const file = path.join(tmp, 'damaged-big.dump');
     fs.writeFileSync(file, assemble(secs, 1));
     return file;

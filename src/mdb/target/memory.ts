@@ -44,6 +44,7 @@ import {
   type Table,
   type TypeDef,
 } from '../../dump/format.js';
+import { chunksOf } from '../../dump/chunks.js';
 import { MdbError, MemoryError } from '../errors.js';
 import { AddressIndex } from './addr-index.js';
 import { parseArray } from './ctype.js';
@@ -119,6 +120,8 @@ interface Source {
   plan: MemberPlan[] | undefined;
   /** undefined until first looked up; null when the table cannot be memory (no u64 addr column) */
   extents: Extents | null | undefined;
+  /** rowAt lookups answered chunk by chunk, before the table's address column is read whole */
+  chunkScans: number;
 }
 
 /** An object found at an address. */
@@ -196,7 +199,7 @@ export class ObjectMemory {
     const list: Source[] = [];
     const add = (kind: Source['kind'], table: Table | undefined, def?: TypeDef): void => {
       if (table && Object.prototype.hasOwnProperty.call(table.columns, 'addr'))
-        list.push({ kind, table, def, plan: undefined, extents: undefined });
+        list.push({ kind, table, def, plan: undefined, extents: undefined, chunkScans: 0 });
     };
     // the kernel's text (functions' code) lies apart from every data object
     add('text', this.model.tables.find((t) => t.name === TABLE_TEXT));
@@ -232,15 +235,16 @@ export class ObjectMemory {
 
   /**
    * The bytes of the row of table `name` (a struct table, or `globals`) that
-   * starts exactly at addr (the last such row, as a lookup would pick), or
-   * undefined when that table has none there. A read of a whole struct at a
+   * starts exactly at addr (the first such row: a lookup that scans the
+   * table's chunks stops at it), or undefined when that table has none there. A read of a whole struct at a
    * row's start gets that row's bytes, as does a read of a global variable at
    * its symbol; this asks only the one table, so reading a kmem_cache_t or
    * vmem_list does not read, let alone sort, the address columns of the
    * million-row tables that cannot hold them (the buffers a struct sits in
    * rank below it; a row of another struct table at the same start, or one
    * over a global variable, would be a second object at one address, which
-   * no dump describes).
+   * no dump describes; so would two rows of one table at one address, where
+   * an address lookup, objectAt, would take the last).
    */
   rowBytesAt(name: string, addr: bigint): Uint8Array | undefined {
     const r = this.rowAt(name, addr);
@@ -249,29 +253,77 @@ export class ObjectMemory {
 
   /** The row of table `name` (a struct table, or `globals`) starting exactly at addr: see rowBytesAt. */
   rowAt(name: string, addr: bigint): { table: Table; row: number; hit: Hit } | undefined {
+    const a = BigInt.asUintN(64, addr);
+    // a struct read and its stack (::bufctl) ask for the same row twice
+    const last = this.lastRowAt;
+    if (last && last.name === name && last.addr === a) return last.r;
+    const r = this.rowAtUncached(name, a);
+    this.lastRowAt = { name, addr: a, r };
+    return r;
+  }
+
+  private lastRowAt: { name: string; addr: bigint; r: { table: Table; row: number; hit: Hit } | undefined } | undefined;
+
+  private rowAtUncached(name: string, a: bigint): { table: Table; row: number; hit: Hit } | undefined {
     const sources = this.sources;
     this.structSource ??= new Map(sources.flatMap((s, i): Array<[string, number]> => (s.kind === 'struct' || s.kind === 'globals' ? [[s.table.name, i]] : [])));
     const si = this.structSource.get(name);
     if (si === undefined) return undefined;
+    const chunked = this.rowAtChunked(si, a);
+    if (chunked !== null) return chunked;
     const x = this.extentsOf(sources[si]!);
-    const a = BigInt.asUintN(64, addr);
     const aH = Number(a >> 32n);
     const aL = Number(a & 0xffffffffn);
     if (!x || !mayContain(x, aH, aL)) return undefined;
     if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
     let best: Hit | undefined;
     if (x.index) {
+      // the extents starting at a come first (latest start first); then those that start below it
       for (const e of x.index.containing(a)) {
-        if (x.index.start(e) !== a) continue;
-        best = { source: si, row: x.index.rowOf(e), base: a, size: x.index.sizeOf(e) };
-        break;
+        if (x.index.start(e) !== a) break;
+        const row = x.index.rowOf(e);
+        if (!best || row < best.row) best = { source: si, row, base: a, size: x.index.sizeOf(e) };
       }
     } else {
       const hits: Hit[] = [];
       scan(x, si, aH, aL, hits);
-      for (const h of hits) if (h.base === a && (!best || h.row > best.row)) best = h;
+      for (const h of hits) if (h.base === a && (!best || h.row < best.row)) best = h;
     }
     return best ? { table: sources[si]!.table, row: best.row, hit: best } : undefined;
+  }
+
+  /**
+   * rowAt in a big struct table whose address column is stored in chunks
+   * (dump format 2) and not yet read whole: the chunks whose bounds hold the
+   * address are inflated and scanned in row order, and the first row
+   * starting there is the answer (what the sorted index gives), so a lookup
+   * stops at its row. The first few lookups go this way: a struct
+   * read or two (the first row of `::walk bufctl | ::bufctl`) inflates a few
+   * chunks of 64 Ki rows instead of the whole column; a command that goes
+   * on looking up rows then reads the column and sorts it as before. null
+   * when this path does not apply.
+   */
+  private rowAtChunked(si: number, a: bigint): { table: Table; row: number; hit: Hit } | undefined | null {
+    const src = this.sources[si]!;
+    if (src.kind !== 'struct' || src.extents !== undefined || !src.def) return null;
+    const cc = chunksOf(src.table, 'addr');
+    if (!cc || cc.kind !== 'u64' || cc.count <= 1 || cc.whole || cc.rowCount !== src.table.rowCount) return null;
+    if (++src.chunkScans > this.scansBeforeIndex) return null;
+    const size = src.def.size;
+    if (size === 0) return undefined;
+    const aH = Number(a >> 32n);
+    const aL = Number(a & 0xffffffffn);
+    for (let k = 0; k < cc.count; k++) {
+      if (!cc.mayHold(k, a, a)) continue;
+      const v = cc.chunk(k);
+      const w = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+      for (let i = 0, n = v.length; i < n; i++) {
+        if (w[2 * i] !== aL || w[2 * i + 1] !== aH) continue;
+        const row = k * cc.chunkRows + i;
+        return { table: src.table, row, hit: { source: si, row, base: a, size } };
+      }
+    }
+    return undefined;
   }
 
   /** The synthesised bytes of a hit rowAt returned. */

@@ -13,6 +13,7 @@ import { hex, ptrPad } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
 import type { ScalarArray } from '../../../../dump/format.js';
 import { StructView } from './struct-view.js';
+import { chunksOf } from '../../../../dump/chunks.js';
 
 /** The members of a kmem_bufctl_audit_t that ::bufctl shows. */
 export interface BufctlAudit {
@@ -33,11 +34,14 @@ export interface BufctlAudit {
  * synthesis reads such a column as the row number, so it is resolved here.
  */
 function storedStack(target: Target, addr: bigint): bigint[] | undefined {
-  const ref = target.memory.objectsIn('kmem_bufctl_audit_t', addr).find((o) => o.base === addr);
-  const col = target.table('kmem_bufctl_audit_t')?.columns['bc_stack'];
+  // the row starting at addr (the last one, as objectsIn's first with that base), from that table alone
+  const ref = target.memory.rowAt('kmem_bufctl_audit_t', addr);
+  // the cell alone: only its chunk of rows is read (dump/chunks.ts)
+  const col = chunksOf(target.table('kmem_bufctl_audit_t'), 'bc_stack');
   const pcs = target.table(TABLE_STACKS)?.columns['pcs'];
-  if (!ref || !col || col.kind === 'str' || col.kind === 'list' || pcs?.kind !== 'list') return undefined;
-  const row = Number(col.values[ref.row]!);
+  if (!ref || !col || pcs?.kind !== 'list') return undefined;
+  const k = Math.floor(ref.row / col.chunkRows);
+  const row = Number(col.chunk(k)[ref.row - k * col.chunkRows]!);
   const len = target.types.need('kmem_bufctl_audit_t').members.find((m) => m.name === 'bc_stack');
   const n = len ? Math.floor(len.size / target.pointerSize) : 0;
   const out: bigint[] = [];

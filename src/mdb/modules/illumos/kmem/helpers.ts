@@ -18,7 +18,7 @@ import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, BUFSTATE_SLAB_FREE, TABLE_BUFFERS } 
 import { DcmdError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
-import { addrCol, bigAt, cacheBufferRows, cacheRowOf, cacheSlabRows, cpuCacheAddrs, numAt, scalars, slabIndex } from './indexes.js';
+import { addrCells, addrCol, bigAt, bigCells, cacheBufferRows, cacheRowOf, cacheSlabRows, cpuCacheAddrs, numAt, numCells, scalars, slabIndex } from './indexes.js';
 import { StructView } from './struct-view.js';
 
 export { cacheRowOf } from './indexes.js';
@@ -268,14 +268,15 @@ export function* cacheBuffers(target: Target, cacheAddr: bigint, set: BufferSet,
   if (bufctl && set === 'allocated' && !hashed) return;
   if (set === 'constructed' && (cp.cache_constructor === 0n || (cp.cache_flags & (KMF_DEADBEEF | KMF_LITE)) === KMF_DEADBEEF)) return;
   const t = target.table(TABLE_BUFFERS);
-  const addrs = addrCol(t);
-  const state = scalars(t, 'state');
-  const ctl = scalars(t, 'bufctl');
+  // cell by cell: a walk reads only the chunks of rows of its caches (dump/chunks.ts)
+  const addrs = addrCells(t);
+  const state = numCells(t, 'state');
+  const ctl = bigCells(t, 'bufctl');
   const rows = cacheBufferRows(target, row);
-  const out = (i: number): bigint => (!bufctl ? addrs[i]! : hashed ? bigAt(ctl, i) : addrs[i]! + cp.cache_bufctl);
+  const out = (i: number): bigint => (!bufctl ? addrs(i) : hashed ? ctl(i) : addrs(i) + cp.cache_bufctl);
   const wanted = set === 'allocated' ? [BUFSTATE_ALLOC] : set === 'free' ? [BUFSTATE_MAGAZINE, BUFSTATE_SLAB_FREE] : [BUFSTATE_MAGAZINE];
   for (const want of wanted) {
-    for (const i of rows) if (numAt(state, i) === want) yield out(i);
+    for (const i of rows) if (state(i) === want) yield out(i);
   }
 }
 

@@ -5,6 +5,7 @@
  * address order. Plus the column accessors the helpers' hot loops use.
  */
 import { TABLE_BUFFERS, type ScalarArray, type Table } from '../../../../dump/format.js';
+import { cellReader, chunksOf } from '../../../../dump/chunks.js';
 import type { Target } from '../../../target.js';
 import { parseArray } from '../../../target/ctype.js';
 
@@ -22,6 +23,31 @@ export function scalars(t: Table | undefined, name: string): ScalarArray | undef
 export function addrCol(t: Table | undefined): BigUint64Array {
   const c = t?.columns['addr'];
   return c && c.kind === 'u64' ? (c.values as BigUint64Array) : EMPTY;
+}
+
+/**
+ * A scalar column read a cell at a time, inflating only the chunks of rows
+ * read (dump/chunks.ts); 0 when the column is not modelled, as numAt/bigAt.
+ */
+export function numCells(t: Table | undefined, name: string): (row: number) => number {
+  const r = cellReader(t, name);
+  return r ? (i) => Number(r(i)) : () => 0;
+}
+
+export function bigCells(t: Table | undefined, name: string): (row: number) => bigint {
+  const r = cellReader(t, name);
+  if (!r) return () => 0n;
+  return (i) => {
+    const v = r(i);
+    return typeof v === 'bigint' ? v : BigInt(v);
+  };
+}
+
+/** The addr column read a cell at a time (what addrCol(t)[row] gives: u64 columns only). */
+export function addrCells(t: Table | undefined): (row: number) => bigint {
+  const cc = chunksOf(t, 'addr');
+  if (!cc || cc.kind !== 'u64') return () => undefined as never;
+  return bigCells(t, 'addr');
 }
 
 export const numAt = (a: ScalarArray | undefined, i: number): number => (a ? Number(a[i]!) : 0);
@@ -73,6 +99,8 @@ interface KmemIndex {
   cpu?: Map<bigint, bigint[]>;
   slabs?: SlabIndex;
   buffers?: BufferIndex;
+  /** caches' buffer rows found chunk by chunk, before (or instead of) the whole BufferIndex */
+  cacheBuffers?: Map<number, Uint32Array>;
 }
 
 const indexes = new WeakMap<Target, KmemIndex>();
@@ -223,19 +251,22 @@ function bufferIndex(target: Target): BufferIndex {
  * ascending runs: ordering the runs is enough, and cheap for a million
  * buffers. Anything else falls back to a full sort.
  */
-function sortByAddress(seg: Uint32Array, addrs: BigUint64Array): void {
+function sortByAddress(seg: Uint32Array, addrOf: (row: number) => bigint): void {
+  // the rows' addresses, by position in seg
+  const addrs = new BigUint64Array(seg.length);
+  for (let i = 0; i < seg.length; i++) addrs[i] = addrOf(seg[i]!);
   const runs: Array<[number, number]> = [];
   let s = 0;
   for (let i = 1; i <= seg.length; i++) {
-    if (i === seg.length || addrs[seg[i]!]! <= addrs[seg[i - 1]!]!) {
+    if (i === seg.length || addrs[i]! <= addrs[i - 1]!) {
       runs.push([s, i]);
       s = i;
     }
   }
   if (runs.length <= 1) return;
-  runs.sort((a, b) => cmp(addrs[seg[a[0]]!]!, addrs[seg[b[0]]!]!));
+  runs.sort((a, b) => cmp(addrs[a[0]]!, addrs[b[0]]!));
   let ok = true;
-  for (let k = 1; k < runs.length && ok; k++) ok = addrs[seg[runs[k - 1]![1] - 1]!]! < addrs[seg[runs[k]![0]]!]!;
+  for (let k = 1; k < runs.length && ok; k++) ok = addrs[runs[k - 1]![1] - 1]! < addrs[runs[k]![0]]!;
   if (ok) {
     const out = new Uint32Array(seg.length);
     let o = 0;
@@ -249,7 +280,7 @@ function sortByAddress(seg: Uint32Array, addrs: BigUint64Array): void {
   let minHi = Infinity;
   let minLo = Infinity;
   let maxHi = -Infinity;
-  for (const r of seg) {
+  for (let r = 0; r < seg.length; r++) {
     const hi = w[2 * r + 1]!;
     const lo = w[2 * r]!;
     if (hi < minHi || (hi === minHi && lo < minLo)) {
@@ -261,26 +292,71 @@ function sortByAddress(seg: Uint32Array, addrs: BigUint64Array): void {
   if (maxHi - minHi < 1 << 20) {
     const m = seg.length;
     const key = new Float64Array(m);
-    for (let i = 0; i < m; i++) key[i] = (w[2 * seg[i]! + 1]! - minHi) * 4294967296 + (w[2 * seg[i]!]! - minLo);
+    for (let i = 0; i < m; i++) key[i] = (w[2 * i + 1]! - minHi) * 4294967296 + (w[2 * i]! - minLo);
     const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => key[a]! - key[b]!);
     const out = new Uint32Array(m);
     for (let i = 0; i < m; i++) out[i] = seg[order[i]!]!;
     seg.set(out);
     return;
   }
-  const all = Array.from(seg).sort((a, b) => cmp(addrs[a]!, addrs[b]!));
-  seg.set(all);
+  const all = Array.from({ length: seg.length }, (_, i) => i).sort((a, b) => cmp(addrs[a]!, addrs[b]!));
+  seg.set(all.map((i) => seg[i]!));
 }
 
 export const cmp = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A cache's buffer rows (by kmem_cache_t row), sorted by address on first use. */
 export function cacheBufferRows(target: Target, row: number): Uint32Array {
+  const ix = kmemIndex(target);
+  const t = target.table(TABLE_BUFFERS);
+  const owner = ix.buffers ? undefined : chunksOf(t, 'cache_row');
+  if (owner && owner.count > 1 && !owner.whole) return cacheBufferRowsByChunk(target, ix, row);
   const bi = bufferIndex(target);
   const seg = bi.rows.subarray(bi.start[row]!, bi.start[row + 1]!);
   if (!bi.sorted[row]) {
-    sortByAddress(seg, addrCol(target.table(TABLE_BUFFERS)));
+    const addrs = addrCol(t);
+    sortByAddress(seg, (r) => addrs[r]!);
     bi.sorted[row] = 1;
   }
+  return seg;
+}
+
+/**
+ * One cache's buffer rows without the index of every cache: the chunks of
+ * `cache_row` whose bounds hold the cache (dump/chunks.ts; the collector
+ * writes a cache's buffers together, so one or two) are scanned, and the
+ * rows sorted by address reading only their chunks of `addr`. The same
+ * rows in the same order as the whole index gives (ascending rows, then
+ * sortByAddress): the first cache of a walk costs its own chunks.
+ */
+function cacheBufferRowsByChunk(target: Target, ix: KmemIndex, row: number): Uint32Array {
+  ix.cacheBuffers ??= new Map();
+  let seg = ix.cacheBuffers.get(row);
+  if (seg) return seg;
+  const t = target.table(TABLE_BUFFERS);
+  const owner = chunksOf(t, 'cache_row')!;
+  const ncaches = target.table('kmem_cache_t')?.rowCount ?? 0;
+  let out = new Uint32Array(0);
+  let n = 0;
+  if (row < ncaches) {
+    const want = BigInt(row);
+    for (let k = 0; k < owner.count; k++) {
+      if (!owner.mayHold(k, want, want)) continue;
+      const v = owner.chunk(k);
+      const base = k * owner.chunkRows;
+      for (let i = 0; i < v.length; i++) {
+        if (Number(v[i]!) !== row) continue;
+        if (n === out.length) {
+          const grown = new Uint32Array(Math.max(1024, n * 2));
+          grown.set(out);
+          out = grown;
+        }
+        out[n++] = base + i;
+      }
+    }
+  }
+  seg = out.slice(0, n);
+  sortByAddress(seg, addrCells(t));
+  ix.cacheBuffers.set(row, seg);
   return seg;
 }

@@ -5,7 +5,8 @@
  * row start still reads what memory holds there) and members are decoded by
  * name, nested paths included ("cache_full.ml_total").
  */
-import type { ScalarArray, Table, TypeDef } from '../../../../dump/format.js';
+import type { Table, TypeDef } from '../../../../dump/format.js';
+import { chunksOf } from '../../../../dump/chunks.js';
 import { DcmdError, MemoryError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
@@ -99,12 +100,20 @@ export class StructView {
     }
   }
 
-  /** The integer column of the member at path, when the struct is a row and the member has its own. */
-  private column(path: string, m: ResolvedMember): ScalarArray | undefined {
+  /**
+   * The value in the integer column of the member at path, when the struct
+   * is a row and the member has its own column. Only the chunk of rows
+   * holding the row is read (dump/chunks.ts): a struct read in a table of
+   * millions of rows does not inflate its columns whole.
+   */
+  private cell(path: string, m: ResolvedMember): number | bigint | undefined {
     // an array member's column holds elements or a stacks row, not the bytes at its start
     if (!this.at || parseArray(m.type)) return undefined;
-    const c = this.at.table.columns[path];
-    return c && INTEGER_KINDS.has(c.kind) ? (c.values as ScalarArray) : undefined;
+    const cc = chunksOf(this.at.table, path);
+    if (!cc || !INTEGER_KINDS.has(cc.kind)) return undefined;
+    const row = this.at.row;
+    const k = Math.floor(row / cc.chunkRows);
+    return cc.chunk(k)[row - k * cc.chunkRows]!;
   }
 
   /** Does the type have this member? */
@@ -126,10 +135,9 @@ export class StructView {
   u(path: string): bigint {
     const m = member(this.target, this.def, path);
     const size = Math.min(m.size, 8);
-    const col = this.column(path, m);
-    if (col) {
+    const v = this.cell(path, m);
+    if (v !== undefined) {
       // what writeScalar stores: the value's low `size` bytes, unsigned
-      const v = col[this.at!.row]!;
       return BigInt.asUintN(size * 8, typeof v === 'bigint' ? v : BigInt(v));
     }
     return this.uintAt(m.offset, size);

@@ -214,7 +214,7 @@ const reportObject = (addr: bigint, base: bigint): string => (addr === base ? `$
  * says when the dump has one there), asking that table alone.
  */
 function isAuditBufctl(target: Target, addr: bigint): boolean {
-  return target.memory.objectsIn('kmem_bufctl_audit_t', addr).some((o) => o.base === addr);
+  return target.memory.rowAt('kmem_bufctl_audit_t', addr) !== undefined;
 }
 
 /** One hit as mdb prints it; `quiet` (-q) gives the bufctl or vmem_seg address instead of the record. */
