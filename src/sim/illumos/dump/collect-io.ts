@@ -7,6 +7,7 @@ import type { CtfBuilder } from '../../../dump/ctf.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import type { IllumosSystem } from '../system.js';
 import { D_RUNQ_HEAD, D_WAITQ_HEAD, XFER_LINKAGE } from '../io/blkdev.js';
+import type { DevInfo } from '../io/devinfo.js';
 
 export function collectIo(sys: IllumosSystem, _L: CtfBuilder, add: (t: Table) => void): void {
   const A = (kva: Kva): bigint => toAddr(sys.k.p, kva);
@@ -106,10 +107,12 @@ export function collectIo(sys: IllumosSystem, _L: CtfBuilder, add: (t: Table) =>
     });
   }
   add(bufs.build());
-  const rn = new TableBuilder('rootnex_state_t', { addr: 'u64', r_dmahdl_cache: 'u64', r_active_hdls: 'u64', r_noresources: 'u64' });
+  const rn = new TableBuilder('rootnex_state_t', { addr: 'u64', r_dip: 'u64', r_dmahdl_cache: 'u64', r_active_hdls: 'u64', r_noresources: 'u64' });
   const rnAddr = sys.k.sym.objects.find((o) => o.name === 'rootnex_state');
   rn.add({
     addr: A(rnAddr ? rnAddr.addr : 0),
+    // rootnex_attach(): rootnex_state->r_dip = dip, the root node
+    r_dip: A(sys.devs.top.addr),
     r_dmahdl_cache: A(sys.rn.r_dmahdl_cache.addr),
     r_active_hdls: BigInt(Math.max(0, sys.rn.activeHdls)),
     r_noresources: BigInt(sys.rn.noResources),
@@ -135,4 +138,57 @@ export function collectIo(sys: IllumosSystem, _L: CtfBuilder, add: (t: Table) =>
     });
   }
   add(vd.build());
+}
+
+/**
+ * The device tree: every struct dev_info (its links, names, state, instance,
+ * major, driver data) and the devnames[] array, as the nodes are in memory.
+ */
+export function collectDevinfo(sys: IllumosSystem, L: CtfBuilder, add: (t: Table) => void): void {
+  const A = (kva: Kva): bigint => toAddr(sys.k.p, kva);
+  const t = sys.devs;
+  const di = new TableBuilder('dev_info_t', {
+    addr: 'u64',
+    devi_parent: 'u64',
+    devi_child: 'u64',
+    devi_sibling: 'u64',
+    devi_binding_name: 'u64',
+    devi_addr: 'u64',
+    devi_instance: 'i32',
+    devi_driver_data: 'u64',
+    devi_next: 'u64',
+    devi_node_name: 'u64',
+    devi_node_state: 'i32',
+    devi_state: 'u32',
+    devi_ref: 'i32',
+    devi_major: 'u32',
+    devi_flags: 'u32',
+  });
+  const ptr = (n: DevInfo | null | undefined): bigint => (n ? A(n.addr) : 0n);
+  for (const n of [...t.nodes].sort((x, y) => x.addr - y.addr)) {
+    const sibs = n.parent ? n.parent.children : [];
+    const i = sibs.indexOf(n);
+    di.add({
+      addr: A(n.addr),
+      devi_parent: ptr(n.parent),
+      devi_child: ptr(n.children[0]),
+      devi_sibling: ptr(i >= 0 ? sibs[i + 1] : null),
+      devi_binding_name: n.bindingName ? A(n.bindingName) : 0n,
+      devi_addr: n.unitAddr ? A(n.unitAddr) : 0n,
+      devi_instance: n.instance,
+      devi_driver_data: n.driverData ? A(n.driverData) : 0n,
+      devi_next: ptr(n.next),
+      devi_node_name: A(n.nodeName),
+      devi_node_state: n.nodeState,
+      devi_state: n.state,
+      devi_ref: n.ref,
+      devi_major: n.major >>> 0,
+      devi_flags: n.flags,
+    });
+  }
+  add(di.build());
+  const dnSize = L.structs.get('struct devnames')!.size;
+  const dn = new TableBuilder('struct devnames', { addr: 'u64', dn_name: 'u64', dn_head: 'u64', dn_instance: 'i32' });
+  t.devnames.forEach((d, i) => dn.add({ addr: A(t.devnamesp + i * dnSize), dn_name: A(d.name), dn_head: ptr(d.head), dn_instance: d.instance }));
+  add(dn.build());
 }

@@ -8,7 +8,7 @@ import { vmemList } from '../vmem/index.js';
 import type { IllumosSystem } from '../system.js';
 import { collectKmem } from './collect-kmem.js';
 import { collectKernel, type GlobalVar } from './collect-kern.js';
-import { collectIo } from './collect-io.js';
+import { collectDevinfo, collectIo } from './collect-io.js';
 import { illumosLayouts } from './layouts.js';
 import { TableBuilder } from '../../../dump/builder.js';
 import { toAddr } from '../../machine/platform.js';
@@ -70,6 +70,10 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     ...kernTablesWords(sys.kt).map((w) =>
       w.at < 0 ? { module: 'genunix', name: w.name, size: 8 as const, value: w.value, ptr: true } : { module: 'genunix', name: w.name, size: 8 as const, value: w.value, ptr: true, at: w.at },
     ),
+    // the device tree's root and the driver table (i_ddi_init_root(), impl_setup_ddi())
+    { module: 'genunix', name: 'top_devinfo', size: 8, value: sys.devs.top.addr, ptr: true },
+    { module: 'genunix', name: 'devnamesp', size: 8, value: sys.devs.devnamesp, ptr: true },
+    { module: 'genunix', name: 'devcnt', size: 4, value: sys.devs.devnames.length },
     // blkdev's _init(): ddi_soft_state_init(&bd_state, ...)
     { module: 'blkdev', name: 'bd_state', size: 8, value: sys.bdState.ss.addr, ptr: true },
     // msgsys's _init(): msq_svc = ipc_service_create(...)
@@ -87,6 +91,7 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
   collectKmem(km, L, add);
   collectVmem(k, vmemList(k), add);
   collectIo(sys, L, add);
+  collectDevinfo(sys, L, add);
   if (sys.msg) add(collectLeakTruth(sys));
   const saved = panicRegs.get(k);
   if (saved) {
