@@ -39,13 +39,15 @@ export class UsageError extends MdbError {
     readonly reason?: string,
     /** the dcmd returned DCMD_USAGE without a warning of its own */
     readonly quiet = false,
+    /** the dcmd printed its reason with mdb_printf(), not mdb_warn(): no "mdb: " before it */
+    readonly printed = false,
   ) {
     super(reason ?? 'usage error');
   }
   /** The warning (if any) and the usage lines, newline-separated: the session splits them. */
   override line(): string {
     if (this.usage === undefined) return `mdb: ${this.message}`;
-    const warn = this.reason === undefined || this.quiet ? [] : [`mdb: ${this.reason}`];
+    const warn = this.reason === undefined || this.quiet ? [] : [this.printed ? this.reason : `mdb: ${this.reason}`];
     return [...warn, ...this.usage].join('\n');
   }
 }

@@ -25,10 +25,11 @@ import { BLOCK, zioBufInit } from './zfs/zio-buf.js';
 import { segkmemZioInit } from './vmem/segzio.js';
 import { txgInit, txgSyncThread, type TxgState } from './zfs/write.js';
 import type { Scenario } from '../scenario/schema.js';
-import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
+import { anonInit, kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
 import { buildJob, kernTablesInit, readerJob, userCachesCreate, userProcCreate, type KernTables, type LoadStats, type UserProc } from './workload.js';
 import { MSGSYS_MODULE, msgInit, msgReceiver, msgSender, type MsgState } from './ipc/msg.js';
 import { taskqAddThread } from './kern/taskq.js';
+import { calloutInit } from './kern/callout.js';
 import { initThread, setsid, SSYS, SYSPROC_PFLAGS, USER_PFLAGS } from './kern/proc.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
@@ -102,6 +103,8 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     bufsize: illumosLayouts(sc.kernel.ncpus).structs.get('kthread_t')!.size,
     align: 32,
   });
+  // startup_vm() → anon_init(): the anon hash, anon_cache and anonmap_cache
+  runNoSleep(anonInit(k, km), 'anon_init');
   k.threadAlloc = () => {
     const b = runNoSleep(kmemCacheAlloc(km, threadCache, KM_NOSLEEP), 'thread_create');
     if (!b) throw new Error('simulator: no memory for a kthread_t at boot');
@@ -127,6 +130,8 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   // kmem_msb like kmem's own metadata (sizeof (kmem_defrag_t), (kmem_move_t))
   kmemCacheCreate(km, { name: 'kmem_defrag_cache', bufsize: SIZEOF_KMEM_DEFRAG, arena: arenas.kmem_msb, cflags: KMC_NOHASH });
   kmemCacheCreate(km, { name: 'kmem_move_cache', bufsize: SIZEOF_KMEM_MOVE, arena: arenas.kmem_msb, cflags: KMC_NOHASH });
+  // main(): callout_init() (the boot CPU's tables), then callout_mp_init() for the others
+  runNoSleep(calloutInit(k, km, sc.kernel.ncpus), 'callout_init');
   // i_ddi_init_root(): the root node, bound to rootnex, whose attach creates the DMA handle cache
   let rn: Rootnex | null = null;
   const devs = runNoSleep(
