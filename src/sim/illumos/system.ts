@@ -49,6 +49,8 @@ export interface IllumosSystem {
   ps: PageSupply;
   vm: Vm;
   rn: Rootnex;
+  /** anon_hash and anon_hash_size (anon_init()) */
+  anon: { hash: number; size: number };
   /** the device tree (top_devinfo, devnamesp) */
   devs: DevTree;
   /** blkdev's soft state: the global bd_state's value */
@@ -104,7 +106,7 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     align: 32,
   });
   // startup_vm() → anon_init(): the anon hash, anon_cache and anonmap_cache
-  runNoSleep(anonInit(k, km), 'anon_init');
+  const anon = runNoSleep(anonInit(k, km), 'anon_init');
   k.threadAlloc = () => {
     const b = runNoSleep(kmemCacheAlloc(km, threadCache, KM_NOSLEEP), 'thread_create');
     if (!b) throw new Error('simulator: no memory for a kthread_t at boot');
@@ -271,5 +273,5 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   cw.args = [k.sym.object('genunix', 'runout_cv', 2).addr, k.sym.object('genunix', 'swap_cpr_lock', 8).addr];
   cw.ptrMask = 0b11;
   t0.wchan = cw.args[0]!;
-  return { k, km, arenas, ps, vm, rn: rootnex, devs, bdState, bds, disks, spa, zfs, tx, stats, kt, workers, user, msg };
+  return { k, km, arenas, ps, vm, rn: rootnex, devs, anon, bdState, bds, disks, spa, zfs, tx, stats, kt, workers, user, msg };
 }

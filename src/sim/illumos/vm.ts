@@ -11,6 +11,7 @@
 import { offsetOf } from '../../dump/types/illumos/index.js';
 import { illumosLayouts } from './dump/layouts.js';
 import type { Kernel } from '../machine/kernel.js';
+import type { Kva } from '../machine/platform.js';
 import { func } from '../machine/symbols.js';
 import type { KGen } from '../machine/thread.js';
 import { kmemReapAll, kmemReapRequest, kmemUpdate, type Kmem } from './kmem/kmem.js';
@@ -162,10 +163,10 @@ const anonmapDtor = func('genunix', 'anonmap_cache_destructor');
  * "anonmap_cache" caches. The model's faults do not allocate struct anon
  * (anon_zero()'s slot is a frame argument only), so anon_cache stays empty.
  */
-export function* anonInit(k: Kernel, km: Kmem): KGen<void> {
+export function* anonInit(k: Kernel, km: Kmem): KGen<{ hash: Kva; size: number }> {
   const n = Math.floor(k.cfg.physmem / ANON_HASHAVELEN);
-  const size = 8 * 2 ** (n > 0 ? Math.floor(Math.log2(n)) + 1 : 0);
-  const h = yield* kmemAlloc(km, size, KM_SLEEP);
+  const entries = 2 ** (n > 0 ? Math.floor(Math.log2(n)) + 1 : 0);
+  const h = yield* kmemAlloc(km, 8 * entries, KM_SLEEP);
   if (h === null) throw new Error('simulator: no memory for anon_hash at boot');
   if (typeof h !== 'number') h.fill = FILL_ZERO;
   kmemCacheCreate(km, { name: 'anon_cache', bufsize: SIZEOF_ANON, align: 8 });
@@ -181,4 +182,5 @@ export function* anonInit(k: Kernel, km: Kmem): KGen<void> {
     ctorName: anonmapCtor.name,
     dtorName: anonmapDtor.name,
   });
+  return { hash: typeof h === 'number' ? h : h.addr, size: entries };
 }

@@ -71,6 +71,9 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     ...kernTablesWords(sys.kt).map((w) =>
       w.at < 0 ? { module: 'genunix', name: w.name, size: 8 as const, value: w.value, ptr: true } : { module: 'genunix', name: w.name, size: 8 as const, value: w.value, ptr: true, at: w.at },
     ),
+    // anon_init(): the anon slot hash
+    { module: 'genunix', name: 'anon_hash', size: 8, value: sys.anon.hash, ptr: true },
+    { module: 'genunix', name: 'anon_hash_size', size: 8, value: sys.anon.size },
     // the device tree's root and the driver table (i_ddi_init_root(), impl_setup_ddi())
     { module: 'genunix', name: 'top_devinfo', size: 8, value: sys.devs.top.addr, ptr: true },
     { module: 'genunix', name: 'devnamesp', size: 8, value: sys.devs.devnamesp, ptr: true },

@@ -83,7 +83,13 @@ OPTIONS
 EXAMPLES
   > ::prtconf
   DEVINFO          NAME
-  ffffff01c0a40e00 i86pc (driver name: rootnex)`,
+  ffffff01c0a88000 i86pc (driver name: rootnex)
+      ffffff01c0a88100 pseudo, instance #0 (driver name: pseudo)
+      ffffff01c0a88200 pci, instance #0 (driver name: pci)
+          ffffff01c0a88300 pci1af4,2, instance #0 (driver name: vioblk)
+              ffffff01c0a88400 blkdev, instance #0 (driver name: blkdev)
+          ffffff01c0a88500 pci1af4,2, instance #1 (driver name: vioblk)
+              ffffff01c0a88600 blkdev, instance #1 (driver name: blkdev)`,
   options: {
     v: flag('be verbose: print device property lists'),
     p: flag('only print the ancestors of the given node'),
@@ -129,15 +135,21 @@ three-line header: the node's address, its driver's major number, its open
 count (devi_ref), node name@unit address and node state (DS_PROTO ...
 DS_READY); its instance, circular count, binding name and devi_state's bits;
 the thread holding it busy and devi_flags' bits. It gives no global
-information: start from ::prtconf.
+information: start from ::prtconf, or from a driver's soft state (a bd_t's
+d_dip).
 
 OPTIONS
   -q  be quiet: no property lists
   -s  print the summary of the dev_info structure
 
 EXAMPLES
-  > ::walk devinfo ! head -1
-  ffffff01c0a40e00`,
+  > ***bd_state::print bd_t d_dip | ::devinfo -s
+  DEVINFO            MAJ           REFCNT NODENAME             NODESTATE
+                    INST         CIRCULAR BINDNAME             STATE
+                                   THREAD                      FLAGS
+  ffffff01c0a88400     9                1 blkdev@0             DS_READY
+                       0                0 blkdev               <>
+                                        0                      <>`,
   options: {
     q: flag("be quiet - don't print device property lists"),
     s: flag('print summary of dev_info structures'),
@@ -145,7 +157,10 @@ EXAMPLES
   input: 'dev_info_t',
   run(ctx: DcmdContext, addr, opts, args) {
     if (args.length > 0) throw new UsageError();
-    if (addr === undefined) throw new DcmdError("devinfo doesn't give global information (try prtconf)");
+    // (the registry requires the address its usage string asks for: without
+    // one this is a usage error, where mdb's devinfo() warns "devinfo
+    // doesn't give global information (try prtconf)")
+    if (addr === undefined) throw new UsageError();
     const target = ctx.target;
     const ps = ctx.pointerSize;
     const w = ps * 2;

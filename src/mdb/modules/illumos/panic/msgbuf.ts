@@ -41,15 +41,15 @@ as "-" (the dump keeps no log_ctl_t).
 EXAMPLES
   > ::msgbuf
   MESSAGE
-  panic[cpu0]/thread=ffffff01c0a4e020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+  panic[cpu0]/thread=ffffff01c0a92b80: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
 
-  ffffff0008af64d0 genunix:assfail+15 ()
-  ffffff0008af6590 genunix:kmem_cache_alloc+1b7 ()
-  ffffff0008af6600 blkdev:bd_xfer_alloc+aa ()
+  ffffff0008b52050 genunix:assfail+15 ()
+  ffffff0008b52110 genunix:kmem_cache_alloc+1b7 ()
+  ffffff0008b52180 blkdev:bd_xfer_alloc+aa ()
   ...
   > ::msgbuf -v
              TIMESTAMP           LOGCTL MESSAGE
-           5.004672838                - panic[cpu0]/thread=ffffff01c0a4e020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+           5.052458782                - panic[cpu0]/thread=ffffff01c0a92b80: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
   ...`,
   options: { v: flag('print when each message was logged') },
   run(ctx, _addr, opts, args) {

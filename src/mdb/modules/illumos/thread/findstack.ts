@@ -53,10 +53,10 @@ EXAMPLES
   mdb: couldn't read thread at ffffff01c0a4a100
   ...
   > *panic_thread::findstack -v
-  stack pointer for thread ffffff01c0a4e020 (txg_sync_thread()): ffffff0008af6410
-  [ ffffff0008af6410 vpanic() ]
-    ffffff0008af64d0 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
-    ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c0a68700, 4)
+  stack pointer for thread ffffff01c0a92b80 (ld/1): ffffff0008b51f90
+  [ ffffff0008b51f90 vpanic() ]
+    ffffff0008b52050 assfail+0x15(fffffffffbe059c0, fffffffffbe05a00, a26)
+    ffffff0008b52110 kmem_cache_alloc+0x1b7(ffffff01c0aab700, 4)
   ...
   > ::stacks -m blkdev | ::findstack`,
   options: { v: flag('print the arguments of each frame') },

@@ -118,28 +118,28 @@ matches) or an exact pc (func+0xoff); -s and -S take ALL for any sync object.
 EXAMPLES
   > ::stacks
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0a4eaa0 SLEEP    CV                      8
+  ffffff01c0a92aa0 SLEEP    CV                      7
                    swtch+0xc7
                    cv_timedwait_sig_hires+0x26c
                    cv_waituntil_sig+0x26
                    nanosleep+0x1bb
                    sys_syscall+0xf7
 
-  ffffff01c0a4e560 SLEEP    CV                      5
+  ffffff01c0a92560 SLEEP    CV                      4
                    swtch+0xc7
                    cv_wait+0x47
                    page_create_throttle+0x151
   ...
   > ::stacks -c kmem_cache_alloc
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0a4e720 SLEEP    CV                      1
+  ffffff01c0a928e0 SLEEP    CV                      1
                    swtch+0xc7
                    cv_wait+0x47
                    page_create_throttle+0x151
   ...
   > ::stacks -m blkdev | ::findstack -v
-  stack pointer for thread ffffff01c0a4e020 (txg_sync_thread()): ffffff0008af6410
-  [ ffffff0008af6410 vpanic() ]
+  stack pointer for thread ffffff01c0a92b80 (ld/1): ffffff0008b51f90
+  [ ffffff0008b51f90 vpanic() ]
   ...`,
   options: {
     a: flag('list every thread of each group'),

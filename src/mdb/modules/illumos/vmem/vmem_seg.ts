@@ -73,12 +73,12 @@ EXAMPLES
               ADDR TYPE            START              END WHO
   ffffff01c00070a8 SPAN 0000000000000000 0000000000000000
   ffffff01c0007190 ROTR 0000000000000000 0000000000000000
-  ffffff01c0018a98 SPAN ffffff01c0a42000 ffffff01c0a62000
-  ffffff01c00189b0 ALLC ffffff01c0a42000 ffffff01c0a62000 kmem_slab_create+0x1e0
+  ffffff01c001ad98 SPAN ffffff01c0a83000 ffffff01c0aa3000
+  ffffff01c001acb0 ALLC ffffff01c0a83000 ffffff01c0aa3000 kmem_slab_create+0x1e0
   ...
   > *kmem_va_arena::walk vmem_alloc | ::vmem_seg -s -m 0t8192
               ADDR TYPE            START             SIZE WHO
-  ffffff01c00189b0 ALLC ffffff01c0a42000 0000000000020000 kmem_slab_create+0x1e0
+  ffffff01c001acb0 ALLC ffffff01c0a83000 0000000000020000 kmem_slab_create+0x1e0
   ...
   > *kmem_va_arena::walk vmem_alloc | ::vmem_seg -v -c bd_xfer_alloc
               ADDR TYPE            START              END             SIZE
