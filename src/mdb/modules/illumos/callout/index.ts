@@ -373,7 +373,7 @@ function tableRows(target: Target, ct: Table, a: Args, o: Out): void {
       a.flags &= ~COF_THDR;
       a.flags |= COF_LHDR | COF_CHDR;
     }
-    o.tables.push({ addr: ct.addr, seqid, type: TYPENAMES[cotype]!, free: ct.free, lfree: ct.lfree, cyclic: ct.cyclic, heap: ct.heap, heapNum: ct.heapNum, heapMax: ct.heapMax });
+    o.tables.push({ addr: ct.addr, seqid, type: TYPENAMES[cotype]!, freeHead: ct.free, lfreeHead: ct.lfree, cyclic: ct.cyclic, heap: ct.heap, heapNum: ct.heapNum, heapMax: ct.heapMax });
     o.addrs.push(ct.addr);
     if (a.flags & COF_ADDR) o.lines.push(hx(ct.addr).padStart(W, '0'));
     else {
@@ -434,7 +434,7 @@ function symOrNum(target: Target, s: string): bigint {
 
 export const callout = defineDcmd({
   name: 'callout',
-  synopsis: '?[-r|n] [-s|l] [-xhBEdkDTLiFHQA] [-t|a|b nsec] [-S seqid] [-C addr] [-f name|addr] [-p name|addr]',
+  synopsis: '?[-r|-n] [-s|-l] [-xhBE] [-t|-a|-b nsec [-dk]] [-D] [-S seqid] [-C addr] [-f name|addr] [-p name|addr] [-T|-L] [-FivHQA]',
   address: 'optional',
   summary: 'display callouts',
   help: `Prints the callouts of every callout table (or of the table at the given
