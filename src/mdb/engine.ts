@@ -12,7 +12,7 @@ import { evaluate } from './eval.js';
 import type { Expr, Invocation, Pipeline, Verb } from './parse/ast.js';
 import { parseLine } from './parse/parser.js';
 import { getopts } from './options.js';
-import { usageLine, type Registry } from './registry.js';
+import { usageLines, type Registry } from './registry.js';
 import { U64_MASK } from './render/number.js';
 import { type Element, Output, StageSink } from './sink.js';
 import { errorLine } from './errors.js';
@@ -282,7 +282,7 @@ export class Engine {
     if (!d) throw new MdbError(`invalid command '${verbLabel(name)}': unknown dcmd name`);
     const withUsage = (e: unknown): never => {
       if (e instanceof UsageError && e.usage === undefined) {
-        e.usage = usageLine(d);
+        e.usage = usageLines(d, name);
         env.out.usage = true;
       }
       throw e;
@@ -291,9 +291,9 @@ export class Engine {
       try {
         const args: DcmdArg[] = [...(alias?.args ?? []), ...rawArgs.map((a) => (a.kind === 'str' ? a.value : this.eval(a.expr)))];
         const { opts: o, rest } = getopts(args, d.options, this.state.radix);
-        if (d.address === 'none' && call.addrSpec) throw new UsageError('address not allowed');
+        if (d.address === 'none' && call.addrSpec) throw new UsageError('address not allowed', true);
         if (!call.addrSpec && !call.piped && d.walker !== undefined) return await this.walkDcmd(d, d.walker, call, o, rest, env);
-        if (d.address === 'required' && !call.addrSpec) throw new UsageError('address required');
+        if (d.address === 'required' && !call.addrSpec) throw new UsageError('address required', true);
         await this.runDcmd(d, call, o, rest, env);
       } catch (e) {
         withUsage(e);

@@ -21,20 +21,34 @@ export class DcmdError extends MdbError {
 
 /**
  * A bad invocation (DCMD_USAGE): an unknown option, a missing argument, an
- * address where none is allowed. The engine renders it with the dcmd's usage
- * line; `reason` is optional because mdb's dcmds often just say "usage".
+ * address where none is allowed. mdb prints what mdb_getopts() warned (the
+ * `reason`, when there is one), then mdb_dcmd_usage()'s two lines:
+ *
+ *   mdb: illegal option -- z
+ *   Usage: kmastat [-kmgG]
+ *   mdb: try '::help kmastat' for more information
+ *
+ * A dcmd that simply returns DCMD_USAGE (an address it does not take, one it
+ * needs) warns nothing first: `quiet` says so.
  */
 export class UsageError extends MdbError {
   override name = 'UsageError';
-  /** the dcmd's usage line, filled in by the engine: "[address]::kmem_slabs [-v]" */
-  usage?: string;
-  constructor(readonly reason?: string) {
+  /** mdb_dcmd_usage()'s lines, filled in by the engine (registry.usageLines) */
+  usage?: readonly string[];
+  constructor(
+    readonly reason?: string,
+    /** the dcmd returned DCMD_USAGE without a warning of its own */
+    readonly quiet = false,
+    /** the dcmd printed its reason with mdb_printf(), not mdb_warn(): no "mdb: " before it */
+    readonly printed = false,
+  ) {
     super(reason ?? 'usage error');
   }
-  /** One line: "mdb: illegal option -- z; usage: [address]::kmem_slabs [-v]". */
+  /** The warning (if any) and the usage lines, newline-separated: the session splits them. */
   override line(): string {
     if (this.usage === undefined) return `mdb: ${this.message}`;
-    return this.reason === undefined ? `mdb: usage: ${this.usage}` : `mdb: ${this.reason}; usage: ${this.usage}`;
+    const warn = this.reason === undefined || this.quiet ? [] : [this.printed ? this.reason : `mdb: ${this.reason}`];
+    return [...warn, ...this.usage].join('\n');
   }
 }
 
@@ -85,6 +99,8 @@ export class InterruptError extends MdbError {
 
 /** The single `mdb:` line for anything thrown; non-MdbErrors are engine bugs. */
 export function errorLine(err: unknown): string {
+  // a usage error is mdb's warning plus mdb_dcmd_usage()'s lines, each one line
+  if (err instanceof UsageError) return err.line().split('\n').map(oneLine).join('\n');
   if (err instanceof MdbError) return oneLine(err.line());
   // a table of the dump turned out damaged when first read: say so, as mdb says a read failed
   if (err instanceof DumpError) return oneLine(`mdb: ${err.message}`);

@@ -117,3 +117,18 @@ export function usageLine(d: AnyDcmd): string {
   const syn = bareSynopsis(d);
   return `${prefix}${d.name}${syn ? ' ' + syn : ''}`;
 }
+
+/**
+ * mdb_dcmd_usage(): "Usage: " then the address prefix the usage string's
+ * leading ':' or '?' asks for ("address::", "[address]::"; "address" and
+ * "[address]" for a `$` or `:` verb), the dcmd's name and its usage, then
+ * "mdb: try '::help NAME' for more information" (every dcmd here has help).
+ * `typed` is the verb as the user typed it ($c reaches the stack dcmd).
+ */
+export function usageLines(d: AnyDcmd, typed = d.name): string[] {
+  const adb = typed.startsWith('$') || typed.startsWith(':');
+  const verb = adb ? typed : d.name;
+  const sep = adb ? '' : '::';
+  const prefix = d.address === 'required' ? `address${sep}` : d.address === 'optional' ? `[address]${sep}` : '';
+  return [`Usage: ${prefix}${verb} ${bareSynopsis(d)}`, `mdb: try '::help ${verb}' for more information`];
+}

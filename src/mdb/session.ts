@@ -159,8 +159,11 @@ export class MdbSession implements DebugSession {
     // ddb reports failures in its own words, without mdb's `mdb:` prefix
     // and an error line quoting a dump string shows its control characters
     const own = (e: string): string => visibleLine(this.syntax === 'ddb' ? e.replace(/^mdb: /, '') : e);
+    // a usage error is several lines (the warning, then mdb_dcmd_usage()'s two)
+    const lines = (es: readonly string[]): string[] => es.flatMap((e) => e.split('\n'));
+    for (const rec of json) rec.errors = lines(rec.errors);
     if (this.syntax === 'ddb') for (const rec of json) rec.errors = rec.errors.map((e) => e.replace(/^mdb: /, ''));
-    const r: ExecResult = { output: out.text(), errors: out.errors.map(own), json: opts.json ? json : [], ok, quit: out.quit };
+    const r: ExecResult = { output: out.text(), errors: lines(out.errors).map(own), json: opts.json ? json : [], ok, quit: out.quit };
     if (out.usage) r.usage = true;
     return r;
   }

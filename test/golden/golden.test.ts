@@ -67,14 +67,17 @@ describe.each(cases.map((c) => [caseId(c), c] as const))('%s', (_id, c) => {
     for (const { line, result } of t.lines) {
       if (result.ok) continue;
       expect(result.errors.length, line).toBeGreaterThan(0);
-      expect(result.errors.length, line).toBeLessThanOrEqual(c.syntax === 'mdb' ? parseLine(line).length : 1);
-      // mdb says `mdb: ...`; ddb says its own words (`No such command`), one line either way
-      for (const e of result.errors) expect(e, line).toMatch(c.syntax === 'mdb' ? /^mdb: [^\n]+$/ : /^[^\n]+$/);
+      // a usage error adds mdb_dcmd_usage()'s "Usage: ..." and "try '::help NAME'" lines to its warning
+      const usage = result.errors.filter((e) => e.startsWith('Usage: ')).length;
+      expect(result.errors.length, line).toBeLessThanOrEqual((c.syntax === 'mdb' ? parseLine(line).length : 1) + 2 * usage);
+      // mdb says `mdb: ...` (or, for ::callout's complaints, what the dcmd printed before DCMD_USAGE);
+      // ddb says its own words (`No such command`), one line either way
+      for (const e of result.errors) expect(e, line).toMatch(c.syntax === 'mdb' ? /^(mdb: |Usage: |-|value for )[^\n]+$/ : /^[^\n]+$/);
     }
   });
 
   if (c.kind === 'err') {
-    it('reports exactly one line per failing command', async () => {
+    it('reports exactly one line per failing command (a usage error: its warning and mdb_dcmd_usage()\'s two lines)', async () => {
       // --json keeps a record per command, so the per-command count can be checked
       const session = openScriptSession(dumps.model(c.dump), dumpArg(c.dump), undefined, c.syntax);
       const text = await runGoldenCase(c, dumps.model(c.dump));
@@ -85,7 +88,15 @@ describe.each(cases.map((c) => [caseId(c), c] as const))('%s', (_id, c) => {
       }
       const failed = records.filter((r) => !r.ok);
       expect(failed.length).toBeGreaterThan(0);
-      for (const r of failed) expect(r.errors, r.command).toHaveLength(1);
+      for (const r of failed) {
+        const usage = r.errors.findIndex((e) => e.startsWith('Usage: '));
+        if (usage < 0) expect(r.errors, r.command).toHaveLength(1);
+        else {
+          // at most one warning before the usage line, then the ::help line, nothing else
+          expect(usage, r.command).toBeLessThanOrEqual(1);
+          expect(r.errors.slice(usage + 1), r.command).toEqual([expect.stringMatching(/^(mdb: )?try '::help \S+' for more information$/)]);
+        }
+      }
       expect(failed.flatMap((r) => r.errors)).toEqual(text.stderr);
     });
   }

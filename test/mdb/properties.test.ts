@@ -24,17 +24,18 @@ const commandLine = fc.oneof(
 );
 
 describe('properties', () => {
-  it('execute never throws; failures are mdb: lines, at most one per command', async () => {
+  it('execute never throws; failures are mdb: lines, at most one per command (a usage error adds its Usage: and ::help lines)', async () => {
     const s = fakeSession();
     await fc.assert(
       fc.asyncProperty(commandLine, async (line) => {
         const r = await s.execute(line);
         expect(typeof r.output).toBe('string');
         for (const e of r.errors) {
-          expect(e.startsWith('mdb: ')).toBe(true);
+          expect(e.startsWith('mdb: ') || e.startsWith('Usage: ')).toBe(true);
           expect(e).not.toContain('\n');
         }
-        expect(r.errors.length).toBeLessThanOrEqual(Math.max(1, splitCommands(line).length));
+        const usage = r.errors.filter((e) => e.startsWith('Usage: ')).length;
+        expect(r.errors.length).toBeLessThanOrEqual(Math.max(1, splitCommands(line).length) + 2 * usage);
         expect(r.ok).toBe(r.errors.length === 0);
         expect(r.errors.some((e) => e.startsWith('mdb: internal error'))).toBe(false);
       }),

@@ -28,12 +28,18 @@ describe('errors are single mdb: lines', () => {
     expect((await run('0::print foo_t')).errors).toEqual(['mdb: failed to read 40 bytes at 0: no mapping for address']);
     expect((await run('::print nosuch_t')).errors).toEqual(['mdb: failed to look up type nosuch_t: unknown type name']);
   });
-  it('usage errors carry the usage line and set usage', async () => {
+  it("usage errors print mdb_getopts()'s warning, then mdb_dcmd_usage()'s Usage: and ::help lines, and set usage", async () => {
     const r = await run('::sizeof');
-    expect(r.errors).toEqual(['mdb: usage: ::sizeof type']);
+    // no address in the usage string: no "::" before the name, as mdb_dcmd_usage() prints it
+    expect(r.errors).toEqual(['Usage: sizeof type', "mdb: try '::help sizeof' for more information"]);
     expect(r.usage).toBe(true);
-    expect((await run('::walk -x foo')).errors).toEqual(['mdb: illegal option -- x; usage: [address]::walk name [variable]']);
-    expect((await run('1::help')).errors).toEqual(['mdb: address not allowed; usage: ::help [command]']);
+    expect((await run('::walk -x foo')).errors).toEqual([
+      'mdb: illegal option -- x',
+      'Usage: [address]::walk name [variable]',
+      "mdb: try '::help walk' for more information",
+    ]);
+    // a dcmd that returns DCMD_USAGE for an address it does not take warns nothing first
+    expect((await run('1::help')).errors).toEqual(['Usage: help [command]', "mdb: try '::help help' for more information"]);
     expect((await run('::foo -q')).usage).toBe(true);
   });
   it('a dcmd error prints as is; a bug becomes one internal error line', async () => {

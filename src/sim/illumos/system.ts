@@ -17,6 +17,7 @@ import { kmemCacheAlloc, kmemCacheCreate, kmemInit, KMC_NOHASH, KM_NOSLEEP, type
 import { pageSupply, type PageSupply } from './vmem/page.js';
 import { vmemInitIllumos, type IllumosArenas } from './vmem/segkmem.js';
 import { rootnexAttach, type Rootnex } from './io/rootnex.js';
+import { ddiAttachNode, ddiInitRoot, ddiOpen, type DevInfo, type DevTree } from './io/devinfo.js';
 import { bdAttach, bdStateInit, type Bd, type SoftState } from './io/blkdev.js';
 import { vioblkCreate, vioblkIntrThread, type Vioblk } from './io/vioblk.js';
 import { spaCreate, type Spa } from './zfs/zio.js';
@@ -25,10 +26,11 @@ import { BLOCK, zioBufInit } from './zfs/zio-buf.js';
 import { segkmemZioInit } from './vmem/segzio.js';
 import { txgInit, txgSyncThread, type TxgState } from './zfs/write.js';
 import type { Scenario } from '../scenario/schema.js';
-import { kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
+import { anonInit, kmemTaskqThread, pageoutThread, vmCreate, vmPageoutProc, type Vm } from './vm.js';
 import { buildJob, kernTablesInit, readerJob, userCachesCreate, userProcCreate, type KernTables, type LoadStats, type UserProc } from './workload.js';
 import { MSGSYS_MODULE, msgInit, msgReceiver, msgSender, type MsgState } from './ipc/msg.js';
 import { taskqAddThread } from './kern/taskq.js';
+import { calloutInit } from './kern/callout.js';
 import { initThread, setsid, SSYS, SYSPROC_PFLAGS, USER_PFLAGS } from './kern/proc.js';
 
 const mainFn = func('unix', 'main', 0x3a0);
@@ -48,6 +50,10 @@ export interface IllumosSystem {
   ps: PageSupply;
   vm: Vm;
   rn: Rootnex;
+  /** anon_hash and anon_hash_size (anon_init()) */
+  anon: { hash: number; size: number };
+  /** the device tree (top_devinfo, devnamesp) */
+  devs: DevTree;
   /** blkdev's soft state: the global bd_state's value */
   bdState: SoftState;
   bds: Bd[];
@@ -102,6 +108,8 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     bufsize: illumosLayouts(sc.kernel.ncpus).structs.get('kthread_t')!.size,
     align: 32,
   });
+  // startup_vm() → anon_init(): the anon hash, anon_cache and anonmap_cache
+  const anon = runNoSleep(anonInit(k, km), 'anon_init');
   k.threadAlloc = () => {
     const b = runNoSleep(kmemCacheAlloc(km, threadCache, KM_NOSLEEP), 'thread_create');
     if (!b) throw new Error('simulator: no memory for a kthread_t at boot');
@@ -127,25 +135,54 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   // kmem_msb like kmem's own metadata (sizeof (kmem_defrag_t), (kmem_move_t))
   kmemCacheCreate(km, { name: 'kmem_defrag_cache', bufsize: SIZEOF_KMEM_DEFRAG, arena: arenas.kmem_msb, cflags: KMC_NOHASH });
   kmemCacheCreate(km, { name: 'kmem_move_cache', bufsize: SIZEOF_KMEM_MOVE, arena: arenas.kmem_msb, cflags: KMC_NOHASH });
-  const rn = rootnexAttach(km);
+  // main(): callout_init() (the boot CPU's tables), then callout_mp_init() for the others
+  runNoSleep(calloutInit(k, km, sc.kernel.ncpus), 'callout_init');
+  // i_ddi_init_root(): the root node, bound to rootnex, whose attach creates the DMA handle cache
+  let rn: Rootnex | null = null;
+  const devs = runNoSleep(
+    ddiInitRoot(k, km, I86PC.name, function* () {
+      rn = rootnexAttach(km);
+    }),
+    'i_ddi_init_root',
+  );
+  const rootnex = rn as unknown as Rootnex;
+  // the PCI bus under the root, the virtio block functions on it
+  const pci = runNoSleep(ddiAttachNode(k, km, devs, devs.top, { name: 'pci', unit: '0,0', binding: 'pci', driver: 'pci' }), 'pci_attach');
   const disks: Vioblk[] = [];
   const bds: Bd[] = [];
   const bdState = runNoSleep(bdStateInit(km), 'bd_init');
   for (let i = 0; i < sc.disks.count; i++) {
-    const dev = vioblkCreate(k, sc.disks.latency_us * 1000, sc.disks.jitter_us * 1000);
-    disks.push(dev);
-    bds.push(
-      runNoSleep(
-        bdAttach(k, km, rn, bdState, i, dev, {
-          qsize: sc.disks.qsize,
-          useDma: sc.disks.use_dma,
-          numblks: 1 << 26,
-          fix679ac15: fixes.includes('679ac15'),
-        }),
-        'bd_attach',
-      ),
+    let dev: Vioblk | null = null;
+    let bd: Bd | null = null;
+    // vioblk_attach(): the softstate, then bd_attach_handle() makes and attaches the blkdev child (bd_attach())
+    runNoSleep(
+      ddiAttachNode(k, km, devs, pci, { name: 'pci1af4,2', unit: (4 + i).toString(16), binding: 'pci1af4,2', driver: 'vioblk' }, function* (vdip: DevInfo) {
+        const d = vioblkCreate(k, sc.disks.latency_us * 1000, sc.disks.jitter_us * 1000);
+        dev = d;
+        vdip.driverData = d.addr;
+        yield* ddiAttachNode(k, km, devs, vdip, { name: 'blkdev', unit: '0', binding: 'blkdev', driver: 'blkdev' }, function* (bdip: DevInfo) {
+          const b = yield* bdAttach(
+            k,
+            km,
+            rootnex,
+            bdState,
+            i,
+            d,
+            { qsize: sc.disks.qsize, useDma: sc.disks.use_dma, numblks: 1 << 26, fix679ac15: fixes.includes('679ac15') },
+            bdip.addr,
+          );
+          // ddi_set_driver_private(dip, bd)
+          bdip.driverData = b.addr;
+          bd = b;
+        });
+      }),
+      'vioblk_attach',
     );
+    disks.push(dev as unknown as Vioblk);
+    bds.push(bd as unknown as Bd);
   }
+  // vdev_disk_open() → ldi_open_by_name(): each disk's blkdev node is opened (devi_ref)
+  for (const n of devs.nodes) if (n.names.node === 'blkdev') ddiOpen(n);
   const spa = spaCreate(k, km, bds);
   // segkmem_zio_init() and zio_init(): a DEBUG kernel is a ZFS_DEBUG one
   const zioArenas = segkmemZioInit(k, arenas.heap);
@@ -239,5 +276,5 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   cw.args = [k.sym.object('genunix', 'runout_cv', 2).addr, k.sym.object('genunix', 'swap_cpr_lock', 8).addr];
   cw.ptrMask = 0b11;
   t0.wchan = cw.args[0]!;
-  return { k, km, arenas, ps, vm, rn, bdState, bds, disks, spa, zfs, tx, stats, kt, workers, user, msg };
+  return { k, km, arenas, ps, vm, rn: rootnex, devs, anon, bdState, bds, disks, spa, zfs, tx, stats, kt, workers, user, msg };
 }

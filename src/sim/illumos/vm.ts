@@ -11,11 +11,13 @@
 import { offsetOf } from '../../dump/types/illumos/index.js';
 import { illumosLayouts } from './dump/layouts.js';
 import type { Kernel } from '../machine/kernel.js';
+import type { Kva } from '../machine/platform.js';
 import { func } from '../machine/symbols.js';
 import type { KGen } from '../machine/thread.js';
 import { kmemReapAll, kmemReapRequest, kmemUpdate, type Kmem } from './kmem/kmem.js';
 import { pageFreeAnon, type PageSupply } from './vmem/page.js';
-import { kmemCacheCreate } from './kmem/kmem.js';
+import { kmemAlloc, kmemCacheCreate, KM_SLEEP } from './kmem/kmem.js';
+import { FILL_ZERO } from '../../dump/format.js';
 import { cvWaitOn } from './kern/condvar.js';
 import { sizeofTaskq, taskqCreate, taskqDispatch, taskqOffset, taskqRunDone, taskqRunStart, TASKQ_PREPOPULATE, type Taskq } from './kern/taskq.js';
 
@@ -145,4 +147,40 @@ export function* kmemTaskqThread(k: Kernel, km: Kmem, vm: Vm): KGen<void> {
     }
   }
   k.leave(f0);
+}
+
+/** sizeof (struct anon), sizeof (struct anon_map) on amd64 (vm/anon.h) */
+const SIZEOF_ANON = 0x30;
+const SIZEOF_ANON_MAP = 0x78;
+/** ANON_HASHAVELEN: the anon hash's average chain length */
+const ANON_HASHAVELEN = 4;
+const anonmapCtor = func('genunix', 'anonmap_cache_constructor');
+const anonmapDtor = func('genunix', 'anonmap_cache_destructor');
+
+/**
+ * anon_init() (vm_anon.c): the anon slot hash, 1 << highbit(physmem /
+ * ANON_HASHAVELEN) pointers kmem_zalloc'd, then the "anon_cache" and
+ * "anonmap_cache" caches. The model's faults do not allocate struct anon
+ * (anon_zero()'s slot is a frame argument only), so anon_cache stays empty.
+ */
+export function* anonInit(k: Kernel, km: Kmem): KGen<{ hash: Kva; size: number }> {
+  const n = Math.floor(k.cfg.physmem / ANON_HASHAVELEN);
+  const entries = 2 ** (n > 0 ? Math.floor(Math.log2(n)) + 1 : 0);
+  const h = yield* kmemAlloc(km, 8 * entries, KM_SLEEP);
+  if (h === null) throw new Error('simulator: no memory for anon_hash at boot');
+  if (typeof h !== 'number') h.fill = FILL_ZERO;
+  kmemCacheCreate(km, { name: 'anon_cache', bufsize: SIZEOF_ANON, align: 8 });
+  kmemCacheCreate(km, {
+    name: 'anonmap_cache',
+    bufsize: SIZEOF_ANON_MAP,
+    align: 8,
+    // mutex_init() and cv_init() of the map's locks: nothing to allocate
+    ctor: function* () {
+      return 0;
+    },
+    dtor: () => {},
+    ctorName: anonmapCtor.name,
+    dtorName: anonmapDtor.name,
+  });
+  return { hash: typeof h === 'number' ? h : h.addr, size: entries };
 }

@@ -77,6 +77,43 @@ export function declareIoTypes(b: CtfBuilder): void {
     ['b_error', 'int'],
     ['b_private', 'void *'],
   ]);
+  // the device tree (sys/ddi_impldefs.h): the members devcfg.c and mdb's devinfo.c read
+  b.struct('dev_info_t', 'struct dev_info', [
+    ['devi_parent', 'struct dev_info *'],
+    ['devi_child', 'struct dev_info *'],
+    ['devi_sibling', 'struct dev_info *'],
+    ['devi_binding_name', 'char *'],
+    ['devi_addr', 'char *'],
+    ['devi_nodeid', 'int'],
+    ['devi_instance', 'int'],
+    ['devi_ops', 'void *'],
+    ['devi_driver_data', 'void *'],
+    ['devi_sys_prop_ptr', 'void *'],
+    ['devi_drv_prop_ptr', 'void *'],
+    ['devi_hw_prop_ptr', 'void *'],
+    ['devi_next', 'struct dev_info *'],
+    ['devi_node_name', 'char *'],
+    ['devi_node_state', 'int'],
+    ['devi_state', 'uint_t'],
+    ['devi_ref', 'int'],
+    ['devi_major', 'uint_t'],
+    ['devi_flags', 'uint_t'],
+    ['devi_busy_thread', 'void *'],
+    ['devi_circular', 'int'],
+    ['devi_global_prop_list', 'void *'],
+    ['devi_mdi_component', 'int'],
+    ['devi_mdi_client', 'void *'],
+  ]);
+  b.struct('struct devnames', undefined, [
+    ['dn_name', 'char *'],
+    ['dn_flags', 'int'],
+    ['dn_pl', 'void *'],
+    ['dn_lock', 'kmutex_t'],
+    ['dn_head', 'struct dev_info *'],
+    ['dn_instance', 'int'],
+    ['dn_inlist', 'void *'],
+    ['dn_global_prop_ptr', 'void *'],
+  ]);
   b.struct('rootnex_state_t', undefined, [
     ['r_dip', 'void *'],
     ['r_dmahdl_cache', 'kmem_cache_t *'],

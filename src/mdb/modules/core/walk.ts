@@ -26,9 +26,8 @@ EXAMPLES
   0xfffffffffbe02700
   0xfffffffffbe03280
   > ::kmem_cache -n zio_cache | ::walk kmem
-  0xffffff01c0b44d08
-  0xffffff01c0b46010
-  0xffffff01c0b49a18
+  0xffffff01c0b5aa10
+  0xffffff01c0b6c3d8
   ...
   > ::walk cpu c | ::print cpu_t cpu_id
   cpu_id = 0

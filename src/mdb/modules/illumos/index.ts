@@ -10,5 +10,7 @@ import { cpuModule } from './cpu/index.js';
 import { panicModule } from './panic/index.js';
 import { procModule } from './proc/index.js';
 import { taskqModule } from './taskq/index.js';
+import { devinfoModule } from './devinfo/index.js';
+import { calloutModule } from './callout/index.js';
 
-export const illumosModules: readonly Module[] = [kmemModule, vmemModule, threadModule, cpuModule, panicModule, procModule, taskqModule];
+export const illumosModules: readonly Module[] = [kmemModule, vmemModule, threadModule, cpuModule, panicModule, procModule, taskqModule, devinfoModule, calloutModule];

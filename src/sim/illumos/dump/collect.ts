@@ -8,8 +8,9 @@ import { vmemList } from '../vmem/index.js';
 import type { IllumosSystem } from '../system.js';
 import { collectKmem } from './collect-kmem.js';
 import { collectKernel, type GlobalVar } from './collect-kern.js';
-import { collectIo } from './collect-io.js';
+import { collectCallouts, collectDevinfo, collectIo } from './collect-io.js';
 import { collectText } from './collect-text.js';
+import { calloutState, NSEC_PER_TICK } from '../kern/callout.js';
 import { illumosLayouts } from './layouts.js';
 import { TableBuilder } from '../../../dump/builder.js';
 import { toAddr } from '../../machine/platform.js';
@@ -71,6 +72,23 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
     ...kernTablesWords(sys.kt).map((w) =>
       w.at < 0 ? { module: 'genunix', name: w.name, size: 8 as const, value: w.value, ptr: true } : { module: 'genunix', name: w.name, size: 8 as const, value: w.value, ptr: true, at: w.at },
     ),
+    // anon_init(): the anon slot hash
+    { module: 'genunix', name: 'anon_hash', size: 8, value: sys.anon.hash, ptr: true },
+    { module: 'genunix', name: 'anon_hash_size', size: 8, value: sys.anon.size },
+    // the device tree's root and the driver table (i_ddi_init_root(), impl_setup_ddi())
+    { module: 'genunix', name: 'top_devinfo', size: 8, value: sys.devs.top.addr, ptr: true },
+    { module: 'genunix', name: 'devnamesp', size: 8, value: sys.devs.devnamesp, ptr: true },
+    { module: 'genunix', name: 'devcnt', size: 4, value: sys.devs.devnames.length },
+    // callout_init(): the tables and the ID layout; hrtime_last, the clock when the dump was taken
+    ...(calloutState(k)
+      ? [
+          { module: 'genunix', name: 'callout_table', size: 8 as const, value: calloutState(k)!.base, ptr: true },
+          { module: 'genunix', name: 'callout_table_bits', size: 4 as const, value: calloutState(k)!.bits },
+        ]
+      : []),
+    { module: 'unix', name: 'max_ncpus', size: 4, value: k.cfg.ncpus },
+    { module: 'unix', name: 'nsec_per_tick', size: 4, value: NSEC_PER_TICK },
+    { module: 'unix', name: 'hrtime_last', size: 8, value: k.now },
     // blkdev's _init(): ddi_soft_state_init(&bd_state, ...)
     { module: 'blkdev', name: 'bd_state', size: 8, value: sys.bdState.ss.addr, ptr: true },
     // msgsys's _init(): msq_svc = ipc_service_create(...)
@@ -88,6 +106,8 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
   collectKmem(km, L, add);
   collectVmem(k, vmemList(k), add);
   collectIo(sys, L, add);
+  collectDevinfo(sys, L, add);
+  collectCallouts(sys, add);
   if (sys.msg) add(collectLeakTruth(sys));
   const saved = panicRegs.get(k);
   if (saved) {

@@ -160,6 +160,8 @@ export function* bdAttach(
   inst: number,
   dev: BdDevice,
   opts: { qsize: number; useDma: boolean; numblks: number; fix679ac15: boolean },
+  /** the blkdev child's dev_info (bd_attach_handle() made it; d_dip) */
+  dip: Kva,
 ): KGen<Bd> {
   const sz = L.structs.get('bd_t')!.size;
   const mem = yield* kmemAlloc(km, sz, KM_SLEEP);
@@ -169,7 +171,7 @@ export function* bdAttach(
   const bd: Bd = {
     addr,
     inst,
-    dip: k.bootAlloc(0x200),
+    dip,
     cache: null as unknown as KmemCache,
     useDma: opts.useDma && dev.dmaAttr !== null,
     dma: opts.useDma ? dev.dmaAttr : null,

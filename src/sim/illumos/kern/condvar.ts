@@ -24,6 +24,7 @@ import { func, type FuncSym } from '../../machine/symbols.js';
 import type { Frame, KGen } from '../../machine/thread.js';
 import { swtch } from '../../machine/sleepq.js';
 import { kernelObject } from './kobj.js';
+import { calloutDone, CALLOUT_FLAG_HRESTIME, CALLOUT_REALTIME, cvWakeupFn, NSEC_PER_TICK, setrunFn, timeoutGeneric } from './callout.js';
 
 const nanosleepFn = func('genunix', 'nanosleep', 0x1d0);
 const cv_waituntil_sig = func('genunix', 'cv_waituntil_sig', 0x140);
@@ -34,8 +35,6 @@ const cv_wait = func('genunix', 'cv_wait', 0xa0);
 /** offsetof (kthread_t, t_delay_cv), (kthread_t, t_delay_lock): what nanosleep() and delay() sleep on */
 const T_DELAY_CV = 0x5c0;
 const T_DELAY_LOCK = 0x5c8;
-/** CALLOUT_FLAG_HRESTIME: the timeout is in wall-clock time */
-const CALLOUT_FLAG_HRESTIME = 0x4;
 /** a user-space timespec: nanosleep's rqtp */
 const URQTP = 0x8047e40;
 
@@ -43,16 +42,32 @@ const URQTP = 0x8047e40;
 export type FrameSpec = [FuncSym, number, ...number[]];
 
 /**
- * Push `frames`, then swtch(), and sleep on wchan (with a timeout when the
- * real path has one, or when it stands for a wakeup from elsewhere). Returns
- * false if the timeout ended the sleep.
+ * The callout a timed wait arms before it sleeps (timeout_generic()'s
+ * function, interval, resolution and flags; the argument is the thread).
  */
-export function* sleepThrough(k: Kernel, frames: readonly FrameSpec[], wchan: Kva, timeoutNs?: number): KGen<boolean> {
+export interface Arm {
+  fn: FuncSym;
+  interval: number;
+  resolution: number;
+  flags: number;
+}
+
+/**
+ * Push `frames`, arm the wait's callout (when the real path has one), then
+ * swtch(), and sleep on wchan (with a timeout when the real path has one, or
+ * when it stands for a wakeup from elsewhere). Woken, the callout is
+ * cancelled or has expired: it goes back to its table. Returns false if the
+ * timeout ended the sleep.
+ */
+export function* sleepThrough(k: Kernel, frames: readonly FrameSpec[], wchan: Kva, timeoutNs?: number, arm?: Arm): KGen<boolean> {
   const pushed: Frame[] = [];
   for (const [fn, mask, ...args] of frames) pushed.push(k.enter(fn, mask, ...args));
+  const co = arm ? yield* timeoutGeneric(k, CALLOUT_REALTIME, arm.fn, k.curthread!.addr, arm.interval, arm.resolution, arm.flags) : null;
   const sw = k.enter(swtch, 0);
   yield { kind: 'sleep', wchan, sobj: 'cv', ...(timeoutNs !== undefined ? { timeoutNs: Math.max(1, timeoutNs) } : {}) };
   k.leave(sw);
+  // untimeout_default() when woken first, callout_execute() when it fired
+  if (co) calloutDone(k, co);
   for (let i = pushed.length - 1; i >= 0; i--) k.leave(pushed[i]!);
   const t = k.curthread!;
   const timedOut = t.timedOut;
@@ -76,6 +91,8 @@ export function* nanosleep(k: Kernel, ns: number): KGen<void> {
     ],
     cv,
     ns,
+    // timeout_generic(CALLOUT_REALTIME, cv_wakeup, t, tim, res, flag)
+    { fn: cvWakeupFn, interval: ns, resolution: 1, flags: CALLOUT_FLAG_HRESTIME },
   );
   k.leave(f0);
 }
@@ -87,8 +104,11 @@ export function* cvWaitOn(k: Kernel, cv: Kva, mp: Kva, wakeupNs?: number, above:
 
 /** cv_timedwait(cv, mp, lbolt + ticks) → swtch(). */
 export function* cvTimedwaitOn(k: Kernel, cv: Kva, mp: Kva, ns: number, above: readonly FrameSpec[] = []): KGen<boolean> {
-  const lbolt = Math.floor(k.now / 10_000_000);
-  return yield* sleepThrough(k, [...above, [cv_timedwait, 0b11, cv, mp, lbolt + Math.ceil(ns / 10_000_000)]], cv, ns);
+  const lbolt = Math.floor(k.now / NSEC_PER_TICK);
+  const ticks = Math.ceil(ns / NSEC_PER_TICK);
+  // cv_timedwait(): timeout_generic(CALLOUT_REALTIME, setrun, t, TICK_TO_NSEC(tim - lbolt), nsec_per_tick, 0)
+  const arm = { fn: setrunFn, interval: ticks * NSEC_PER_TICK, resolution: NSEC_PER_TICK, flags: 0 };
+  return yield* sleepThrough(k, [...above, [cv_timedwait, 0b11, cv, mp, lbolt + ticks]], cv, ns, arm);
 }
 
 const delayFn = func('genunix', 'delay', 0x70);

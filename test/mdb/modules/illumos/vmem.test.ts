@@ -204,6 +204,6 @@ describe('::vmem_seg', () => {
   it('needs an address', async () => {
     const res = await s.execute('::vmem_seg');
     expect(res.usage).toBe(true);
-    expect(res.errors[0]).toMatch(/usage: addr(ess)?::vmem_seg/);
+    expect(res.errors[0]).toMatch(/^Usage: address::vmem_seg /);
   });
 });

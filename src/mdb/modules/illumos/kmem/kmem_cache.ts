@@ -39,8 +39,8 @@ COLUMNS
 EXAMPLES
   > ::kmem_cache -n blkdev
   ADDR             NAME                      FLAG  CFLAG  BUFSIZE  BUFTOTL
-  ffffff01c0a68380 blkdev0_xfer              020f 000000      152       69
-  ffffff01c0a68700 blkdev1_xfer              020f 000000      152       69
+  ffffff01c0aab700 blkdev0_xfer              020f 000000      152       69
+  ffffff01c0aaba80 blkdev1_xfer              020f 000000      152       69
   > ::walk kmem_cache | ::kmem_cache
   ADDR             NAME                      FLAG  CFLAG  BUFSIZE  BUFTOTL
   ffffff01c0021000 kmem_magazine_1           0006 080000       16      100

@@ -271,11 +271,7 @@ EXAMPLES
   > kmem_flags::whatis
   fffffffffbc13ed0 is kmem_flags, in genunix's data segment
   > ffffff01c0a4af00::whatis
-  ffffff01c0a4af00 is ffffff01c0a4aea8+58, freed from cred_cache:
-              ADDR          BUFADDR        TIMESTAMP           THREAD
-                              CACHE          LASTLOG         CONTENTS
-  ffffff01c0a79968 ffffff01c0a4aea8                0                0
-                   ffffff01c0a74700                0                0
+  ffffff01c0a4af00 is ffffff01c0a42000+8f00, allocated from the kmem_oversize vmem arena
   > ffffff01c0035390::whatis
   ffffff01c0035390 is ffffff01c0035380+10, allocated from the kmem_cache vmem arena
   > 1234::whatis

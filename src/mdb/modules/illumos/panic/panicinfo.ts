@@ -32,17 +32,17 @@ and %rsp). On a live dump there is no panic to show.
 EXAMPLES
   > ::panicinfo
                cpu                0
-            thread ffffff01c0a4e020
+            thread ffffff01c0a92b80
            message assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
-               rdi fffffffffbe05a00
-               rsi ffffff0008af64a0
-               rdx fffffffffbe059c0
+               rdi fffffffffbe05a40
+               rsi ffffff0008b52020
+               rdx fffffffffbe05a00
                rcx              a26
                 r8                0
                 r9                0
                rax                0
                rbx                0
-               rbp ffffff0008af64d0
+               rbp ffffff0008b52050
                r10                0
                r11                0
                r12                0
@@ -60,7 +60,7 @@ EXAMPLES
                rip fffffffffb802690
                 cs               30
             rflags              246
-               rsp ffffff0008af6410
+               rsp ffffff0008b51f90
                 ss               38`,
   options: {},
   run(ctx, _addr, _opts, args) {

@@ -20,10 +20,10 @@ descendants.
 EXAMPLES
   > ::ptree
   fffffffffbe00000  sched
-       ffffff01c0a421a0  pageout
-       ffffff01c0a42008  init
-            ffffff01c0a56808  ld
-            ffffff01c0a56670  ld
+       ffffff01c0a831a0  pageout
+       ffffff01c0a83008  init
+            ffffff01c0a9a808  ld
+            ffffff01c0a9a670  ld
   ...`,
   options: {},
   input: 'proc_t',

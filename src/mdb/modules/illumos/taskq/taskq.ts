@@ -57,10 +57,10 @@ OPTIONS
 EXAMPLES
   > ::taskq
   ADDR             NAME                             ACT/THDS Q'ED  MAXQ INST
-  ffffff01c0a44008 kmem_taskq                         0/   1    0     1    -
+  ffffff01c0a85008 kmem_taskq                         0/   1    0     1    -
   > ::taskq -T
   ADDR             NAME                             ACT/THDS Q'ED  MAXQ INST
-  ffffff01c0a44008 kmem_taskq                         0/   1    0     1    -
+  ffffff01c0a85008 kmem_taskq                         0/   1    0     1    -
       THREAD           STATE    SOBJ                COUNT
       ffffff01c0a4e1e0 SLEEP    CV                      1
                        swtch+0x14c

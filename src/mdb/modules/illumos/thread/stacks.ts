@@ -138,8 +138,8 @@ EXAMPLES
                    page_create_throttle+0x84
   ...
   > ::stacks -m blkdev | ::findstack -v
-  stack pointer for thread ffffff01c0a4e020 (txg_sync_thread()): ffffff0008af6410
-  [ ffffff0008af6410 vpanic() ]
+  stack pointer for thread ffffff01c0a92b80 (ld/1): ffffff0008b51f90
+  [ ffffff0008b51f90 vpanic() ]
   ...`,
   options: {
     a: flag('list every thread of each group'),

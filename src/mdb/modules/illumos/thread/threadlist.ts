@@ -186,8 +186,8 @@ EXAMPLES
   mdb: can't read kthread_t at 0xffffff01c0a4a1e0
   > ::stacks -a -c page_create_throttle | ::thread -b
               ADDR            WCHAN               TS             PITS    SOBJ OPS
-  ffffff01c0a4e560 fffffffffbc00060                0                0 cv_sobj_ops
-  ffffff01c0a4e640 fffffffffbc00060                0                0 cv_sobj_ops
+  ffffff01c0a92560 fffffffffbc00060                0                0 cv_sobj_ops
+  ffffff01c0a92640 fffffffffbc00060                0                0 cv_sobj_ops
   ...`,
   options: {
     b: flag('print blocked thread state: WCHAN TS PITS SOBJ OPS'),
