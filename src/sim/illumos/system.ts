@@ -39,7 +39,8 @@ const SIZEOF_KMEM_MOVE = 0x38;
 const schedFn = func('genunix', 'sched', 0x9a0);
 const pageoutStart = func('genunix', 'pageout', 0x260);
 const taskqStart = func('genunix', 'taskq_thread', 0x2d0);
-const intrStart = func('unix', 'intr_thread', 0x160);
+// interrupt threads are made by thread_create_intr(), their start pc (intr.c)
+const intrStart = func('unix', 'thread_create_intr', 0x90);
 const lwpRtt = func('unix', 'lwp_rtt', 0x20);
 const txgSyncStart = func('zfs', 'txg_sync_thread', 0x1f0);
 
@@ -157,7 +158,7 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
     // vioblk_attach(): the softstate, then bd_attach_handle() makes and attaches the blkdev child (bd_attach())
     runNoSleep(
       ddiAttachNode(k, km, devs, pci, { name: 'pci1af4,2', unit: (4 + i).toString(16), binding: 'pci1af4,2', driver: 'vioblk' }, function* (vdip: DevInfo) {
-        const d = vioblkCreate(k, sc.disks.latency_us * 1000, sc.disks.jitter_us * 1000);
+        const d = vioblkCreate(k, sc.disks.latency_us * 1000, sc.disks.jitter_us * 1000, i);
         dev = d;
         vdip.driverData = d.addr;
         yield* ddiAttachNode(k, km, devs, vdip, { name: 'blkdev', unit: '0', binding: 'blkdev', driver: 'blkdev' }, function* (bdip: DevInfo) {

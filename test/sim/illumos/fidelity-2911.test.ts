@@ -123,6 +123,25 @@ describe('illumos #2911 dump fidelity', () => {
     const f = r.sys.k.sym.funcs.find((x) => pc >= x.addr && pc < x.addr + x.size)!;
     expect(pc).toBeGreaterThan(f.addr);
   });
+
+  it("an interrupt's handler runs under amd64's av_dispatch_autovect, on a thread made by thread_create_intr (item 12)", () => {
+    const names = new Set<string>();
+    let underHandler = 0;
+    for (const st of km.stacks.stacks) {
+      const fns = [...st].map((pc) => fnAt(pc));
+      for (const n of fns) if (n) names.add(n);
+      const h = fns.indexOf('vioblk_int_handler');
+      if (h >= 0) {
+        expect(fns.slice(h + 1, h + 4)).toEqual(['av_dispatch_autovect', 'dispatch_hardint', 'switch_sp_and_call']);
+        underHandler++;
+      }
+    }
+    expect(underHandler).toBeGreaterThan(0);
+    // i386's intr_thread is no amd64 illumos function
+    expect(names.has('intr_thread')).toBe(false);
+    expect(r.sys.k.sym.funcs.some((f) => f.name === 'intr_thread')).toBe(false);
+    expect(r.sys.k.threads.filter((t) => t.intr).every((t) => t.startFn.name === 'thread_create_intr')).toBe(true);
+  });
 });
 
 describe('the dump keeps lists and trees in memory (item 7)', () => {

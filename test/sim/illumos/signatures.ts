@@ -27,7 +27,7 @@ export const SIG = new Map<string, string>(
     cfork: 'nnn', as_dup: 'kk', segvn_dup: 'kk', exece: 'uuu', exec_common: 'uuun', exec_args: 'ssss',
     cstatat: 'nuunn', lookupnameat: 'unnnsk', fop_lookup: 'ksssnk', zfs_lookup: 'ksssnk', dnlc_enter: 'ksk',
     closeandsetf: 'nn', closef: 'k', fop_close: 'knnnkn', rexit: 'n', exit: 'nn', proc_exit: 'nn',
-    intr_thread: '', vioblk_int_handler: 'kn', zio_create: 'knnnnn', zio_add_child: 'kk',
+    thread_create_intr: '', switch_sp_and_call: '', dispatch_hardint: 'nn', av_dispatch_autovect: 'n', vioblk_int_handler: 'kn', zio_create: 'knnnnn', zio_add_child: 'kk',
     zio_write_compress: 'k', waitsys: 'nnun', waitid: 'nnsn', cv_wait_sig_swap: 'kk', cv_wait_sig_swap_core: 'kkk',
   }),
 );

@@ -39,7 +39,16 @@ export function vioblkBdDmaAttr(segMax = 126, segSizeMax = 4096): DmaAttr {
 
 const vioblk_read = func('vioblk', 'vioblk_read', 0xe0);
 const vioblk_int_handler = func('vioblk', 'vioblk_int_handler', 0x140);
-const intr_thread = func('unix', 'intr_thread', 0x160);
+// amd64 illumos takes a low-level interrupt on the CPU's interrupt thread:
+// do_interrupt() switches to that thread's stack with switch_sp_and_call(),
+// which calls dispatch_hardint(vector, oldipl), which calls
+// av_dispatch_autovect(vector) (avintr.c), which calls each handler on the
+// vector: so these three frames, not i386's intr_thread, sit under a handler.
+const switch_sp_and_call = func('unix', 'switch_sp_and_call', 0x20);
+const dispatch_hardint = func('unix', 'dispatch_hardint', 0x60);
+const av_dispatch_autovect = func('unix', 'av_dispatch_autovect', 0x130);
+/** the vector apix gives the first virtio block device's interrupt, one more per device */
+const VIOBLK_VECTOR = 0x60;
 
 export interface Vioblk extends BdDevice {
   /** the softstate (sc), the interrupt thread sleeps on it */
@@ -47,12 +56,16 @@ export interface Vioblk extends BdDevice {
   inflight: Array<{ bd: Bd; xi: Buf; at: number }>;
   latencyNs: number;
   jitterNs: number;
+  /** the interrupt vector its MSI was given at attach */
+  vector: number;
 }
 
-export function vioblkCreate(k: Kernel, latencyNs: number, jitterNs: number): Vioblk {
+/** `unit`: the device's place among the virtio block devices, in attach order */
+export function vioblkCreate(k: Kernel, latencyNs: number, jitterNs: number, unit: number): Vioblk {
   const dev: Vioblk = {
     addr: k.bootAlloc(0x400),
     inflight: [],
+    vector: VIOBLK_VECTOR + unit,
     latencyNs,
     jitterNs,
     readFn: vioblk_read,
@@ -83,13 +96,18 @@ export function* vioblkIntrThread(k: Kernel, dev: Vioblk): KGen<void> {
       k.curthread!.timedOut = false;
       continue;
     }
-    // the interrupt: intr_thread() runs the handler, vioblk_int_handler(arg1, arg2)
-    const f0 = k.enter(intr_thread, 0);
+    // the interrupt: switch_sp_and_call → dispatch_hardint → av_dispatch_autovect → vioblk_int_handler(arg1, arg2)
+    const vector = dev.vector;
+    const f0 = k.enter(switch_sp_and_call, 0);
+    const f1 = k.enter(dispatch_hardint, 0, vector, 0);
+    const f2 = k.enter(av_dispatch_autovect, 0, vector);
     const fr = k.enter(vioblk_int_handler, 0b1, dev.addr, 0);
     const due = dev.inflight.filter((x) => x.at <= k.now);
     dev.inflight = dev.inflight.filter((x) => x.at > k.now);
     for (const x of due) bdXferDone(k, x.bd, x.xi, 0);
     k.leave(fr);
+    k.leave(f2);
+    k.leave(f1);
     k.leave(f0);
   }
 }
