@@ -9,6 +9,7 @@ import { declareKmemTypes } from './kmem.js';
 import { declareThreadTypes } from './thread.js';
 import { declareIoTypes } from './io.js';
 import { declareVmemTypes } from './vmem.js';
+import { declareZfsTypes } from './zfs.js';
 
 /** All illumos layouts for a kernel with `ncpus` CPUs (kmem_cache_t ends in cache_cpu[ncpus]). */
 export function illumosTypes(ncpus: number): CtfBuilder {
@@ -19,6 +20,7 @@ export function illumosTypes(ncpus: number): CtfBuilder {
   declareThreadTypes(b);
   declareKmemTypes(b, ncpus);
   declareIoTypes(b);
+  declareZfsTypes(b);
   return b;
 }
 

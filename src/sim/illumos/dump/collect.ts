@@ -9,6 +9,7 @@ import type { IllumosSystem } from '../system.js';
 import { collectKmem } from './collect-kmem.js';
 import { collectKernel, type GlobalVar } from './collect-kern.js';
 import { collectIo } from './collect-io.js';
+import { collectZfs } from './collect-zfs.js';
 import { illumosLayouts } from './layouts.js';
 import { TableBuilder } from '../../../dump/builder.js';
 import { toAddr } from '../../machine/platform.js';
@@ -87,6 +88,7 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
   collectKmem(km, L, add);
   collectVmem(k, vmemList(k), add);
   collectIo(sys, L, add);
+  collectZfs(sys, L, add);
   if (sys.msg) add(collectLeakTruth(sys));
   const saved = panicRegs.get(k);
   if (saved) {
