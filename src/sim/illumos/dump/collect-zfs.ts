@@ -197,7 +197,7 @@ export function collectZfs(sys: IllumosSystem, L: CtfBuilder, add: (t: Table) =>
   const childrenOff = offsetOf(L, 'zio_t', 'io_children');
   for (const zio of [...spa.zios].sort((a, b) => a.addr - b.addr)) {
     // the child type of its children (all one kind), and the stall on their ZIO_WAIT_DONE count
-    const ct = zio.kind === 'logical' || zio.kind === 'mirror' ? ZIO_CHILD_VDEV : 3;
+    const ct = zio.kind === 'logical' ? ZIO_CHILD_VDEV : 3;
     const s: Record<string, [Kind, RowValue]> = {
       io_type: u32(zio.type),
       io_child_type: u32(zio.childType),
@@ -248,6 +248,6 @@ function guidSum(v: Vdev): bigint {
 /** io_logical: a logical zio is its own; a vdev child inherits its parent's */
 function logicalOf(zio: Zio): Kva {
   let z: Zio | null = zio;
-  while (z && (z.kind === 'mirror' || z.kind === 'leaf')) z = z.parent;
+  while (z && z.kind === 'leaf') z = z.parent;
   return z && z.kind === 'logical' ? z.addr : 0;
 }

@@ -140,11 +140,11 @@ const ZIO_FLAG_DONT_PROPAGATE = 1 << 20;
 /**
  * What a zio is in the model: the root of a wait (zio_root(), dbuf_read's
  * and dsl_pool_sync's), a zio_null() that joins a read already in flight,
- * a logical read or write (zio_read(), zio_write()), its child on the
- * top-level mirror vdev (one DVA), and that mirror's children on its leaf
- * disks (vdev_mirror_io_start()).
+ * a logical read or write (zio_read(), zio_write()) on the top-level
+ * mirror, and its children on the mirror's leaf disks
+ * (vdev_mirror_io_start()).
  */
-export type ZioKind = 'root' | 'null' | 'logical' | 'mirror' | 'leaf';
+export type ZioKind = 'root' | 'null' | 'logical' | 'leaf';
 
 export interface Zio {
   addr: Kva;
@@ -167,7 +167,7 @@ export interface Zio {
   blk: number;
   /** io_txg (writes) */
   txg: number;
-  /** io_vd: null for a logical zio, the mirror or a leaf for vdev children */
+  /** io_vd: the top-level mirror for a logical zio (see vdevMirrorIoStart), a leaf for its children */
   vd: Vdev | null;
   parent: Zio | null;
   /** children not yet done (io_children[..][ZIO_WAIT_DONE]) */
@@ -330,7 +330,7 @@ function* zioCreate(
 ): KGen<Zio> {
   const fr = k.enter(zio_create, 0b1, parent ? parent.addr : 0, offset);
   const b = yield* kmemCacheAlloc(spa.km, spa.zioCache, KM_SLEEP);
-  const vdevChild = kind === 'mirror' || kind === 'leaf';
+  const vdevChild = kind === 'leaf';
   const type = kind === 'root' || kind === 'null' ? ZIO_TYPE_NULL : write ? ZIO_TYPE_WRITE : ZIO_TYPE_READ;
   const zio: Zio = {
     addr: b!.addr,
@@ -385,7 +385,7 @@ function* zioCreate(
 
 /** zio_read() / zio_write(): a logical zio, a child of `parent` (a root zio) or of none */
 export function* zioLogical(k: Kernel, spa: Spa, offset: number, blk: number, write = false, data = 0, size = 1 << 17, parent: Zio | null = null): KGen<Zio> {
-  return yield* zioCreate(k, spa, 'logical', parent, offset, blk, write, data, size);
+  return yield* zioCreate(k, spa, 'logical', parent, offset, blk, write, data, size, spa.mirror);
 }
 
 /** zio_root(spa, NULL, NULL, flags): a zio with no I/O of its own, to wait for its children */
@@ -443,10 +443,10 @@ function waitForChildren(zio: Zio, stage: number): boolean {
 /**
  * zio_execute(): run the zio's pipeline, one stage after another, as far as
  * it goes. A root or null zio has only READY and DONE; a logical zio runs
- * its bp and checksum stages, then ZIO_STAGE_VDEV_IO_START issues its child
- * on the top-level vdev (vdev_mirror_io_start() over its DVAs); the mirror's
- * zio issues one child per leaf; a leaf's vdev_disk_io_start() hands a buf
- * to the disk and the pipeline stops until the interrupt.
+ * its bp and checksum stages, then ZIO_STAGE_VDEV_IO_START issues its
+ * children on the mirror's leaves (vdev_mirror_io_start()) and it waits for
+ * them at VDEV_IO_DONE; a leaf's vdev_disk_io_start() hands a buf to the
+ * disk and the pipeline stops until the interrupt.
  */
 function* zioExecute(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
   const fr = k.enter(zio_execute, 0b1, zio.addr);
@@ -478,21 +478,21 @@ function zioFinish(k: Kernel, spa: Spa, zio: Zio): void {
 }
 
 /**
- * vdev_mirror_io_start(): a logical zio (io_vd NULL) gets one child on the
- * top-level vdev its DVA names; the mirror's zio gets a child per leaf for
- * a write, one leaf chosen by offset for a read.
+ * vdev_mirror_io_start(): a child per leaf for a write, one leaf chosen by
+ * offset for a read. The model's logical zio has the top-level mirror as
+ * its io_vd: in the kernel a logical zio (io_vd NULL) first gets a child on
+ * the top-level vdev its DVA names (vdev_mirror_io_start() over the DVAs),
+ * and that child's vdev_mirror_io_start() issues the leaves; the #2911
+ * stack has one vdev_mirror_io_start() between the logical zio and the leaf
+ * (its pool's top-level vdev was the disk), so the model keeps one level.
  */
 function* vdevMirrorIoStart(k: Kernel, spa: Spa, zio: Zio): KGen<void> {
   const fr = k.enter(vdev_mirror_io_start, 0b1, zio.addr);
   // Create every child before issuing any, so the parent cannot complete early.
+  const first = Math.floor(zio.offset / 2 ** spa.mirrorShift) % spa.leaves.length;
+  const targets = zio.write ? spa.leaves.map((_, i) => i) : [first];
   const children: Zio[] = [];
-  if (zio.kind === 'logical') {
-    children.push(yield* zioCreate(k, spa, 'mirror', zio, zio.offset, zio.blk, zio.write, zio.data, zio.size, spa.mirror));
-  } else {
-    const first = Math.floor(zio.offset / 2 ** spa.mirrorShift) % spa.leaves.length;
-    const targets = zio.write ? spa.leaves.map((_, i) => i) : [first];
-    for (const c of targets) children.push(yield* zioCreate(k, spa, 'leaf', zio, zio.offset, zio.blk, zio.write, zio.data, zio.size, spa.leaves[c]!));
-  }
+  for (const c of targets) children.push(yield* zioCreate(k, spa, 'leaf', zio, zio.offset, zio.blk, zio.write, zio.data, zio.size, spa.leaves[c]!));
   for (const child of children) {
     child.txg = zio.txg;
     yield* zioNowait(k, spa, child);
