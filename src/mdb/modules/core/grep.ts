@@ -20,7 +20,7 @@ EXAMPLES
 
   > ::walk kmem_cache | ::grep '*(.+0x20)!=0' | ::print kmem_cache_t cache_name
   cache_name = [ "rootnex_dmahdl" ]
-  cache_name = [ "blkdev1_xfer" ]`,
+  cache_name = [ "blkdev0_xfer" ]`,
   options: {},
   run(ctx, addr, _opts, args) {
     if (args.length === 0 || args.some((a) => typeof a !== 'string')) throw new UsageError();

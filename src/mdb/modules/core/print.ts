@@ -113,8 +113,8 @@ EXAMPLES
   {
       r_dip = 0
       r_dmahdl_cache = 0xffffff01c0a68000
-      r_active_hdls = 9
-      r_noresources = 0x25
+      r_active_hdls = 6
+      r_noresources = 0x20
   }
   > *panic_thread::print -t kthread_t t_state t_pri t_procp
   uint_t t_state = 4

@@ -26,9 +26,9 @@ EXAMPLES
   0xfffffffffbe02700
   0xfffffffffbe03280
   > ::kmem_cache -n zio_cache | ::walk kmem
-  0xffffff01c0b44d08
-  0xffffff01c0b46010
-  0xffffff01c0b49a18
+  0xffffff01c0b46a90
+  0xffffff01c0b4b1a0
+  0xffffff01c0b4ce28
   ...
   > ::walk cpu c | ::print cpu_t cpu_id
   cpu_id = 0

@@ -57,11 +57,11 @@ arguments printed per frame. $c is the same command.
 
 EXAMPLES
   > $c
-  vpanic(fffffffffbe05a00, ffffff0008af64a0)
-  assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
-  kmem_cache_alloc+0x1b7(ffffff01c0a68700, 4)
-  bd_xfer_alloc+0xaa(ffffff01c0a47100, ffffff01c3ab9640, fffffffffb80f930, 4)
-  bd_strategy+0x73(ffffff01c3ab9640)
+  vpanic(fffffffffbe05240, ffffff0008af64a0)
+  assfail+0x15(fffffffffbe051c0, fffffffffbe05200, a26)
+  kmem_cache_alloc+0x1b7(ffffff01c0a68380, 4)
+  bd_xfer_alloc+0xaa(ffffff01c0a47008, ffffff01c3857680, fffffffffb80f930, 4)
+  bd_strategy+0x73(ffffff01c3857680)
   ...
   > ffffff01c0a4c480$c 0
   mdb: no thread or stack frame at ffffff01c0a4c480
@@ -86,9 +86,9 @@ pointer width. $C is the same command.
 
 EXAMPLES
   > $C
-  ffffff0008af6410 vpanic(fffffffffbe05a00, ffffff0008af64a0)
-  ffffff0008af64d0 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
-  ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c0a68700, 4)
+  ffffff0008af6410 vpanic(fffffffffbe05240, ffffff0008af64a0)
+  ffffff0008af64d0 assfail+0x15(fffffffffbe051c0, fffffffffbe05200, a26)
+  ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c0a68380, 4)
   ...`,
   options: {},
   input: 'kthread_t',

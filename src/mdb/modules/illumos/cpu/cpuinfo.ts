@@ -110,17 +110,17 @@ the threads waiting on its run queue.
 EXAMPLES
   > ::cpuinfo
    ID ADDR             FLG NRUN BSPL PRI RNRN KRNRN SWITCH THREAD           PROC
-    0 fffffffffbe01000  1b    0    0  60   no    no t-0    ffffff01c0a4e020 sched
-    1 fffffffffbe01b80  1b    0    0  -1   no    no t-0    fffffffffbe02000 (idle)
-    2 fffffffffbe02700  1b    0    0  -1   no    no t-0    fffffffffbe02b80 (idle)
-    3 fffffffffbe03280  1b    1    0  -1   no    no t-0    fffffffffbe03700 (idle)
+    0 fffffffffbe01000  1b    1    0  60   no    no t-0    ffffff01c0a50020 sched
+    1 fffffffffbe01b80  1b    2    0  -1   no    no t-0    fffffffffbe02000 (idle)
+    2 fffffffffbe02700  1b    1    0  -1   no    no t-0    fffffffffbe02b80 (idle)
+    3 fffffffffbe03280  1b    2    0  -1   no    no t-0    fffffffffbe03700 (idle)
   > 3::cpuinfo -v
    ID ADDR             FLG NRUN BSPL PRI RNRN KRNRN SWITCH THREAD           PROC
-    3 fffffffffbe03280  1b    1    0  -1   no    no t-0    fffffffffbe03700 (idle)
+    3 fffffffffbe03280  1b    2    0  -1   no    no t-0    fffffffffbe03700 (idle)
                          |    |
               RUNNING <--+    +-->  PRI THREAD           PROC
-                READY                98 ffffff01c0a4e100 pageout
-               EXISTS
+                READY                59 ffffff01c0a50720 as
+               EXISTS                59 ffffff01c0a508e0 cc1
                ENABLE`,
   options: { v: flag('decode flags; list interrupt threads and the run queue') },
   input: 'cpu_t',

@@ -163,14 +163,14 @@ EXAMPLES
   cache                        buf    buf    buf    memory     alloc alloc
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
-  kmem_magazine_1               16      9    100       4096B         9     0
-  kmem_magazine_3               32    153    186      12288B       153     0
+  kmem_magazine_1               16     12    100       4096B        12     0
+  kmem_magazine_3               32    158    186      12288B       158     0
   ...
   > ::kmastat -m
   cache                        buf    buf    buf    memory     alloc alloc
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
-  kmem_magazine_1               16      9    100          0M         9     0
+  kmem_magazine_1               16     12    100          0M        12     0
   ...`,
   options: {
     k: flag('print memory in kilobytes'),

@@ -82,7 +82,7 @@ OPTIONS
 EXAMPLES
   > kmem_failure_log::kmem_log
   CPU ADDR             BUFADDR                 TIMESTAMP THREAD
-    0 ffffff01c0a27b40 0000000000000000        12a4d3ece ffffff01c0a4e020
+    0 ffffff01c0a27780 0000000000000000        12a435dab ffffff01c0a50020
   ...
 `,
   options: { b: flag('the address is a buffer: print the transactions on it') },

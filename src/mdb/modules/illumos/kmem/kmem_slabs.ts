@@ -92,20 +92,20 @@ EXAMPLES
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   3        1        63        12  19.0%
-    2 complete (21), 1 partial: 9
+  kmem_alloc_128                   3        1        63         6   9.5%
+    2 complete (21), 1 partial: 15
 
   > ::kmem_slabs -N kmem_alloc_128 -b 4
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   3        1        63        12  19.0%
+  kmem_alloc_128                   3        1        63         6   9.5%
 
     Allocated
       Buffers  ------------------ Distribution ------------------ Slabs
            21 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@                  2
-        14-20 |                                                   0
-         7-13 |@@@@@@@@@@@@@@@@                                   1
+        14-20 |@@@@@@@@@@@@@@@@                                   1
+         7-13 |                                                   0
           1-6 |                                                   0`,
   options: {
     v: flag('list the allocated buffer count of each partial slab'),

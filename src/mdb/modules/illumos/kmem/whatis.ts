@@ -269,13 +269,20 @@ OPTIONS
 
 EXAMPLES
   > kmem_flags::whatis
-  fffffffffbc13ed0 is kmem_flags, in genunix's data segment
+  fffffffffbc13fd8 is kmem_flags, in genunix's data segment
   > ffffff01c0a4af00::whatis
-  ffffff01c0a4af00 is ffffff01c0a4aea8+58, freed from cred_cache:
+  ffffff01c0a4af00 is ffffff01c0a4aee8+18, allocated from kmem_alloc_112:
               ADDR          BUFADDR        TIMESTAMP           THREAD
                               CACHE          LASTLOG         CONTENTS
-  ffffff01c0a79968 ffffff01c0a4aea8                0                0
-                   ffffff01c0a74700                0                0
+  ffffff01c0ac53d8 ffffff01c0a4aee8         3108ced0 ffffff01c0a508e0
+                   ffffff01c002a700 ffffff01c00528c0 ffffff01c07c6920
+                   kmem_cache_alloc_debug+0x81
+                   kmem_cache_alloc+0x53
+                   kmem_alloc+0x90
+                   fifovp+0x15
+                   fifo_vfastoff+0x2d
+                   pipe+0x9d
+                   sys_syscall+0x166
   > ffffff01c0035390::whatis
   ffffff01c0035390 is ffffff01c0035380+10, allocated from the kmem_cache vmem arena
   > 1234::whatis

@@ -41,7 +41,7 @@ as "-" (the dump keeps no log_ctl_t).
 EXAMPLES
   > ::msgbuf
   MESSAGE
-  panic[cpu0]/thread=ffffff01c0a4e020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+  panic[cpu0]/thread=ffffff01c0a50020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
 
   ffffff0008af64d0 genunix:assfail+15 ()
   ffffff0008af6590 genunix:kmem_cache_alloc+1b7 ()
@@ -49,7 +49,7 @@ EXAMPLES
   ...
   > ::msgbuf -v
              TIMESTAMP           LOGCTL MESSAGE
-           5.004672838                - panic[cpu0]/thread=ffffff01c0a4e020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+           5.004025379                - panic[cpu0]/thread=ffffff01c0a50020: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
   ...`,
   options: { v: flag('print when each message was logged') },
   run(ctx, _addr, opts, args) {

@@ -32,11 +32,11 @@ and %rsp). On a live dump there is no panic to show.
 EXAMPLES
   > ::panicinfo
                cpu                0
-            thread ffffff01c0a4e020
+            thread ffffff01c0a50020
            message assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
-               rdi fffffffffbe05a00
+               rdi fffffffffbe05240
                rsi ffffff0008af64a0
-               rdx fffffffffbe059c0
+               rdx fffffffffbe05200
                rcx              a26
                 r8                0
                 r9                0

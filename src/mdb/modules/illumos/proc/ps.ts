@@ -93,13 +93,13 @@ EXAMPLES
   R      0      0      0      0      0 0x00000001 fffffffffbe00000 sched
   R      2      0      0      0      0 0x00020001 ffffff01c0a421a0 pageout
   R      1      0      0      0      0 0x4a004000 ffffff01c0a42008 init
-  R     16      1     16     16      0 0x4a004000 ffffff01c0a56808 ld
+  R     16      1     16     16      0 0x4a004000 ffffff01c0a58808 ld
   ...
   > ::pgrep -x init | ::ps -ftl
   S    PID   PPID   PGID    SID    UID      FLAGS             ADDR NAME
   R      1      0      0      0      0 0x4a004000 ffffff01c0a42008 /sbin/init
-  	T  ffffff01c0a4e480 <TS_SLEEP>
-  	L  ffffff01c0a52008 ID: 1`,
+  	T  ffffff01c0a50480 <TS_SLEEP>
+  	L  ffffff01c0a54008 ID: 1`,
   options: {
     f: flag('print arguments (u_psargs) instead of the command name'),
     l: flag('list each process lwps'),

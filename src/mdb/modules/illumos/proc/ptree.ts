@@ -22,8 +22,8 @@ EXAMPLES
   fffffffffbe00000  sched
        ffffff01c0a421a0  pageout
        ffffff01c0a42008  init
-            ffffff01c0a56808  ld
-            ffffff01c0a56670  ld
+            ffffff01c0a58808  ld
+            ffffff01c0a58670  ld
   ...`,
   options: {},
   input: 'proc_t',

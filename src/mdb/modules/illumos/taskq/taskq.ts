@@ -62,7 +62,7 @@ EXAMPLES
   ADDR             NAME                             ACT/THDS Q'ED  MAXQ INST
   ffffff01c0a44008 kmem_taskq                         0/   1    0     1    -
       THREAD           STATE    SOBJ                COUNT
-      ffffff01c0a4e1e0 SLEEP    CV                      1
+      ffffff01c0a501e0 SLEEP    CV                      1
                        swtch+0xc7
                        cv_wait+0x47
                        taskq_thread_wait+0xc1

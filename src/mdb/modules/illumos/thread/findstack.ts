@@ -53,10 +53,10 @@ EXAMPLES
   mdb: couldn't read thread at ffffff01c0a4a100
   ...
   > *panic_thread::findstack -v
-  stack pointer for thread ffffff01c0a4e020 (txg_sync_thread()): ffffff0008af6410
+  stack pointer for thread ffffff01c0a50020 (txg_sync_thread()): ffffff0008af6410
   [ ffffff0008af6410 vpanic() ]
-    ffffff0008af64d0 assfail+0x15(fffffffffbe05980, fffffffffbe059c0, a26)
-    ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c0a68700, 4)
+    ffffff0008af64d0 assfail+0x15(fffffffffbe051c0, fffffffffbe05200, a26)
+    ffffff0008af6590 kmem_cache_alloc+0x1b7(ffffff01c0a68380, 4)
   ...
   > ::stacks -m blkdev | ::findstack`,
   options: { v: flag('print the arguments of each frame') },

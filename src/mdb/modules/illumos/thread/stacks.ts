@@ -118,27 +118,27 @@ matches) or an exact pc (func+0xoff); -s and -S take ALL for any sync object.
 EXAMPLES
   > ::stacks
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0a4eaa0 SLEEP    CV                      8
+  ffffff01c0a50aa0 SLEEP    CV                      8
                    swtch+0xc7
                    cv_timedwait_sig_hires+0x26c
                    cv_waituntil_sig+0x26
                    nanosleep+0x1bb
                    sys_syscall+0xf7
 
-  ffffff01c0a4e560 SLEEP    CV                      5
+  ffffff01c0a50560 RUN      <NONE>                  5
                    swtch+0xc7
                    cv_wait+0x47
                    page_create_throttle+0x151
   ...
   > ::stacks -c kmem_cache_alloc
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0a4e720 SLEEP    CV                      1
-                   swtch+0xc7
-                   cv_wait+0x47
-                   page_create_throttle+0x151
+  ffffff01c0a50020 PANIC    <NONE>                  1
+                   vpanic
+                   assfail+0x15
+                   kmem_cache_alloc+0x1b7
   ...
   > ::stacks -m blkdev | ::findstack -v
-  stack pointer for thread ffffff01c0a4e020 (txg_sync_thread()): ffffff0008af6410
+  stack pointer for thread ffffff01c0a50020 (txg_sync_thread()): ffffff0008af6410
   [ ffffff0008af6410 vpanic() ]
   ...`,
   options: {

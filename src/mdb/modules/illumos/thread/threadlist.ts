@@ -72,7 +72,7 @@ EXAMPLES
   fffffffffbe02000 fffffffffbe00000                0 idle()
   fffffffffbe02b80 fffffffffbe00000                0 idle()
   fffffffffbe03700 fffffffffbe00000                0 idle()
-  fffffffffbe03e00 fffffffffbe00000 fffffffffbc13b28 sched/1
+  fffffffffbe03e00 fffffffffbe00000 fffffffffbc13c30 sched/1
   ...
   > ::threadlist -v 2
               ADDR             PROC              LWP CLS PRI            WCHAN
@@ -186,8 +186,8 @@ EXAMPLES
   mdb: can't read kthread_t at 0xffffff01c0a4a1e0
   > ::stacks -a -c page_create_throttle | ::thread -b
               ADDR            WCHAN               TS             PITS    SOBJ OPS
-  ffffff01c0a4e560 fffffffffbc00060                0                0 cv_sobj_ops
-  ffffff01c0a4e640 fffffffffbc00060                0                0 cv_sobj_ops
+  ffffff01c0a50560                0                0                0           0
+  ffffff01c0a50720                0                0                0           0
   ...`,
   options: {
     b: flag('print blocked thread state: WCHAN TS PITS SOBJ OPS'),

@@ -48,13 +48,13 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  fffffffffbc00070 heap                     69103616  68719476736      3981     0
-  fffffffffbc00c78   vmem_metadata           1224704      1310720        87     0
-  fffffffffbc01880     vmem_seg              1163264      1163264        71     0
+  fffffffffbc00070 heap                     67760128  68719476736      4554     0
+  fffffffffbc00c78   vmem_metadata           1261568      1310720        90     0
+  fffffffffbc01880     vmem_seg              1196032      1196032        73     0
   ...
   > *kmem_firewall_arena::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  ffffff01c0005000     kmem_firewall         1126400      1126400      3502    37`,
+  ffffff01c0005000     kmem_firewall         1155072      1155072      4090    32`,
   options: { G: flag('draw a bar of memory in use out of the total after each arena') },
   input: 'vmem_t',
   walker: 'vmem',

@@ -15,30 +15,28 @@ export const spa = defineDcmd({
   address: 'optional',
   summary: 'spa_t summary',
   help: `Prints a pool: its spa_t, STATE (spa_state: ACTIVE, EXPORTED, ...) and
-NAME. Without an address, every pool in spa_namespace_avl.
-
-OPTIONS
-  -c  its configuration (the spa_config nvlist), or (none)
-  -v  its vdev tree, as ::spa_vdevs prints it
-  -e  its vdev tree with each vdev's statistics (as ::vdev -e)
+NAME. Without an address, every pool in spa_namespace_avl. -c adds its
+configuration (the spa_config nvlist, or "(none)"), -v its vdev tree as
+::spa_vdevs prints it, -e the tree with each vdev's statistics (::vdev -e),
+each indented four under the pool's line.
 
 EXAMPLES
   > ::spa
-  ADDR                 STATE NAME                                                
+  ADDR                 STATE NAME
   ffffff01c0aeb000    ACTIVE rpool
   > ::spa -v
-  ADDR                 STATE NAME                                                
+  ADDR                 STATE NAME
   ffffff01c0aeb000    ACTIVE rpool
 
-      ADDR             STATE     AUX          DESCRIPTION                        
+      ADDR             STATE     AUX          DESCRIPTION
       ffffff01c0aa2040 HEALTHY   -            root
       ffffff01c0aa26c0 HEALTHY   -              mirror
       ffffff01c0aa2d40 HEALTHY   -                /dev/dsk/c1d0s0
       ffffff01c0aa33c0 HEALTHY   -                /dev/dsk/c2d0s0`,
   options: {
-    c: flag('print configuration information as well'),
-    v: flag('print vdev state'),
-    e: flag('print vdev error stats'),
+    c: flag('print the configuration (spa_config) as well'),
+    v: flag('print the vdev tree'),
+    e: flag('print the vdev tree with each vdev\'s statistics'),
   },
   input: 'spa_t',
   walker: 'spa',

@@ -110,12 +110,9 @@ export const vdev = defineDcmd({
 FAULTED, ...), AUX (vdev_stat.vs_aux, why it is not healthy, or -) and
 DESCRIPTION (a leaf's vdev_path, else the type of its vdev_ops: root,
 mirror, raidz, ...). Feed it a pool's spa_root_vdev, or use ::spa -v.
-
-OPTIONS
-  -r        recursively visit its children, each level indented two more
-  -e        with each vdev, its statistics: operations and bytes by I/O
-            type, and read, write and checksum errors
-  -d depth  indent the description as if at this depth
+With -r its children follow, each level's description indented two more;
+with -e each vdev is followed by its statistics: operations and bytes by
+I/O type, and its read, write and checksum errors.
 
 EXAMPLES
   > ::spa | ::print spa_t spa_root_vdev | ::vdev -r
@@ -126,8 +123,8 @@ EXAMPLES
   ffffff01c0aa33c0 HEALTHY   -                /dev/dsk/c2d0s0`,
   options: {
     r: flag('recursively visit all children'),
-    e: flag('print the statistics of each vdev'),
-    d: uint('depth', 'indent the description as at this depth'),
+    e: flag('print each vdev\'s statistics (ops, bytes, errors)'),
+    d: uint('depth', 'indent the description as if at this depth'),
   },
   input: 'vdev_t',
   run(ctx, addr, opts, args) {
@@ -184,10 +181,8 @@ export const spaVdevsDcmd = defineDcmd({
   address: 'required',
   summary: 'given a spa_t, print vdev summary',
   help: `Prints the vdevs of a pool: ::vdev -r of its root vdev (spa_root_vdev),
-then its cache and spare devices, each under a "-" line naming them.
-
-OPTIONS
-  -e  with each vdev, its statistics (as ::vdev -e)
+then its cache and spare devices, each under a "-" line naming them; -e
+adds each vdev's statistics, as ::vdev -e.
 
 EXAMPLES
   > ::walk spa | ::spa_vdevs

@@ -122,16 +122,19 @@ export const zio = defineDcmd({
 pipeline stage it is in, or FAILED when io_error is set; a zio waiting for
 its children shows the stage before the one that waits), WAITER (the thread
 in zio_wait() on it, or -) and TIME_ELAPSED (since io_timestamp, when the
-I/O went to its disk, up to the dump's time).
-
-OPTIONS
-  -r  the whole tree of children below it, each level indented one more
-  -c  its direct children only
-  -p  its direct parents only
+I/O went to its disk, up to the dump's time). -r adds the whole tree of
+children below it, each level's address indented one more (at most seven);
+-c shows its direct children instead, -p its direct parents.
 
 EXAMPLES
-  > ::zio_state
-  > ::walk zio_root | ::zio -r`,
+  > ::walk zio_root | ::zio -r
+  ADDRESS                 TYPE  STAGE            WAITER           TIME_ELAPSED
+  ffffff01c0b4dc28        NULL  OPEN             -                -
+   ffffff01c0b57550       WRITE VDEV_IO_START    -                -
+    ffffff01c0b5b1e0      WRITE VDEV_IO_START    -                0ms
+    ffffff01c0b4b1a0      WRITE VDEV_IO_START    -                0ms
+   ffffff01c0b5f1f0       WRITE VDEV_IO_START    -                -
+  ...`,
   options: OPTIONS,
   input: 'zio_t',
   run(ctx, addr, opts, args) {
@@ -147,16 +150,19 @@ export const zioState = defineDcmd({
   summary: 'print out all zio_t structures on system or for a particular pool',
   help: `Prints every root zio_t (a zio with no parent) as ::zio does, with -r
 each with its tree: the I/O the system has in flight. Given a spa_t, only
-that pool's. The same as ::walk zio_root | ::zio.
-
-OPTIONS
-  -r  each root zio's whole tree of children
-  -c  each root zio's direct children only
-  -p  each root zio's direct parents only (none: they are roots)
+that pool's. The same as ::walk zio_root | ::zio, and takes its options.
 
 EXAMPLES
   > ::zio_state
-  > ::spa | ::zio_state -r`,
+  ADDRESS                 TYPE  STAGE            WAITER           TIME_ELAPSED
+  ffffff01c0b4dc28        NULL  OPEN             -                -
+  > ::spa | ::zio_state -r
+  ADDRESS                 TYPE  STAGE            WAITER           TIME_ELAPSED
+  ffffff01c0b4dc28        NULL  OPEN             -                -
+   ffffff01c0b57550       WRITE VDEV_IO_START    -                -
+    ffffff01c0b5b1e0      WRITE VDEV_IO_START    -                0ms
+    ffffff01c0b4b1a0      WRITE VDEV_IO_START    -                0ms
+  ...`,
   options: OPTIONS,
   input: 'spa_t',
   *run(ctx, addr, opts, args) {
