@@ -19,7 +19,7 @@ import { func } from '../../machine/symbols.js';
 import { runNoSleep } from '../../machine/sync.js';
 import type { Frame, KGen } from '../../machine/thread.js';
 import { kmemAlloc, kmemCacheAlloc, kmemCacheAllocNoSleep, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
-import { arc_read_done, type Spa, type Zio, zioLogical, zioNowait, zioNull, zioNullDone, zioRoot, zioWait } from './zio.js';
+import { arc_read_done, type Spa, VDEV_SPA, type Zio, zioLogical, zioNowait, zioNull, zioNullDone, zioRoot, zioWait } from './zio.js';
 import { illumosLayouts } from '../dump/layouts.js';
 import { offsetOf } from '../../../dump/types/illumos/index.js';
 import { kernelObject } from '../kern/kobj.js';
@@ -212,6 +212,12 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
   storePtr(spaBuf, SPA_META_OBJSET, osBuf.addr);
   storePtr(spaBuf, SPA_ROOT_VDEV, spa.root.addr);
   spa.addr = spaBuf.addr;
+  // spa_load() → vdev_alloc(): each vdev's vdev_spa
+  const visit = (v: Spa['root']): void => {
+    storePtr(v.buf, VDEV_SPA, spa.addr);
+    v.children.forEach(visit);
+  };
+  visit(spa.root);
   return {
     spa,
     spaAddr: spaBuf.addr,

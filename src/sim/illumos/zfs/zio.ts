@@ -13,7 +13,7 @@ import type { Kva } from '../../machine/platform.js';
 import { func } from '../../machine/symbols.js';
 import type { KGen } from '../../machine/thread.js';
 import { kmemAlloc, kmemCacheAlloc, kmemCacheCreate, kmemCacheFree, kmemFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
-import { storePtr } from '../kmem/contents.js';
+import { loadPtr, storePtr } from '../kmem/contents.js';
 import type { Buf } from '../kmem/types.js';
 import { KList } from '../kern/klist.js';
 import type { Bd } from '../io/blkdev.js';
@@ -88,6 +88,16 @@ const IO_PARENT_LIST_HEAD = offsetOf(L, 'zio_t', 'io_parent_list.list_head');
 const IO_CHILD_LIST_HEAD = offsetOf(L, 'zio_t', 'io_child_list.list_head');
 const IO_LOCK = offsetOf(L, 'zio_t', 'io_lock');
 const IO_CV = offsetOf(L, 'zio_t', 'io_cv');
+const IO_SPA = offsetOf(L, 'zio_t', 'io_spa');
+const IO_VD = offsetOf(L, 'zio_t', 'io_vd');
+const IO_LOGICAL = offsetOf(L, 'zio_t', 'io_logical');
+/** the vdev_t members vdev_alloc() and vdev_add_child() write */
+const VDEV_OPS_M = offsetOf(L, 'vdev_t', 'vdev_ops');
+export const VDEV_SPA = offsetOf(L, 'vdev_t', 'vdev_spa');
+const VDEV_TOP = offsetOf(L, 'vdev_t', 'vdev_top');
+const VDEV_PARENT = offsetOf(L, 'vdev_t', 'vdev_parent');
+const VDEV_CHILD = offsetOf(L, 'vdev_t', 'vdev_child');
+const VDEV_PATH = offsetOf(L, 'vdev_t', 'vdev_path');
 const ZL_PARENT = offsetOf(L, 'zio_link_t', 'zl_parent');
 const ZL_CHILD = offsetOf(L, 'zio_link_t', 'zl_child');
 const ZL_PARENT_NODE = offsetOf(L, 'zio_link_t', 'zl_parent_node');
@@ -279,6 +289,7 @@ export function spaCreate(k: Kernel, km: Kmem, bds: Bd[]): Spa {
   };
   const vdevAlloc = (ops: Vdev['ops'], id: number, parent: Vdev | null, path: string | null): Vdev => {
     const buf = zalloc(SIZEOF_VDEV, 'vdev_alloc');
+    storePtr(buf, VDEV_OPS_M, kernelObject(k, 'zfs', `vdev_${ops}_ops`, 0).addr);
     const vd: Vdev = {
       addr: buf.addr,
       buf,
@@ -304,8 +315,12 @@ export function spaCreate(k: Kernel, km: Kmem, bds: Bd[]): Spa {
       if (parent.childArr) kmemFree(km, parent.childArr.addr, 8 * parent.children.length);
       parent.childArr = arr;
       parent.children.push(vd);
+      storePtr(parent.buf, VDEV_CHILD, arr.addr);
+      storePtr(buf, VDEV_PARENT, parent.addr);
       vd.top = parent.parent === null ? vd : parent.top;
+      if (vd.top) storePtr(buf, VDEV_TOP, vd.top.addr);
     }
+    if (vd.path) storePtr(buf, VDEV_PATH, vd.path);
     return vd;
   };
   const root = vdevAlloc('root', 0, null, null);
@@ -364,6 +379,11 @@ function* zioCreate(
   };
   spa.zios.add(zio);
   if (data) storePtr(b!, IO_DATA, data);
+  // zio_create(): io_spa, io_vd, and io_logical (a logical zio is its own; a vdev child inherits its parent's)
+  storePtr(b!, IO_SPA, spa.addr);
+  if (vd) storePtr(b!, IO_VD, vd.addr);
+  const logical = kind === 'logical' ? zio.addr : vdevChild && parent ? loadPtr(parent.buf, IO_LOGICAL) : 0;
+  if (logical) storePtr(b!, IO_LOGICAL, logical);
   if (parent) {
     // zio_add_child(): a zio_link_t joins parent and child
     const fl = k.enter(zio_add_child, 0b11, parent.addr, zio.addr);
