@@ -44,6 +44,17 @@ const FIXED: Readonly<Record<string, number>> = nameTable({
   'long long': 8,
   'unsigned long long': 8,
   double: 8,
+  // illumos enums the ZFS structures hold (4 bytes on both data models)
+  'enum zio_checksum': 4,
+  'enum zio_compress': 4,
+  'enum zio_child': 4,
+  'enum zio_flag': 4,
+  'enum zio_stage': 4,
+  zio_type_t: 4,
+  dmu_object_type_t: 4,
+  pool_state_t: 4,
+  spa_load_state_t: 4,
+  vdev_aux_t: 4,
   // FreeBSD's spellings (sys/types.h)
   u_char: 1,
   u_int8_t: 1,

@@ -390,7 +390,7 @@ function checkMemberPath(table: string, column: string, def: TypeDef, types: Map
   let cur: TypeDef | undefined = def;
   for (const raw of column.split('.')) {
     if (cur === undefined) return;
-    const part = raw.replace(/\[\d*\]$/, '');
+    const part = raw.replace(/(\[\d*\])+$/, '');
     const m: TypeDef['members'][number] | undefined = cur.members.find((x) => x.name === part);
     if (m === undefined) {
       const of = cur === def ? '' : ` (in ${cur.name})`;

@@ -10,6 +10,7 @@ import { declareThreadTypes } from './thread.js';
 import { declareIoTypes } from './io.js';
 import { declareVmemTypes } from './vmem.js';
 import { declareCalloutTypes } from './callout.js';
+import { declareZfsTypes } from './zfs.js';
 
 /** All illumos layouts for a kernel with `ncpus` CPUs (kmem_cache_t ends in cache_cpu[ncpus]). */
 export function illumosTypes(ncpus: number): CtfBuilder {
@@ -21,6 +22,7 @@ export function illumosTypes(ncpus: number): CtfBuilder {
   declareKmemTypes(b, ncpus);
   declareIoTypes(b);
   declareCalloutTypes(b);
+  declareZfsTypes(b);
   return b;
 }
 

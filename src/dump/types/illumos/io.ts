@@ -1,6 +1,6 @@
 /*
  * The I/O path's structures: blkdev (uts/common/io/blkdev/blkdev.c, sys/blkdev.h),
- * the rootnex DMA handle, buf_t, and the few ZFS structures on the #2911 path.
+ * the rootnex DMA handle and buf_t (the ZFS structures are in zfs.ts).
  */
 import type { CtfBuilder } from '../../ctf.js';
 
@@ -119,23 +119,5 @@ export function declareIoTypes(b: CtfBuilder): void {
     ['r_dmahdl_cache', 'kmem_cache_t *'],
     ['r_active_hdls', 'uint64_t'],
     ['r_noresources', 'uint64_t'],
-  ]);
-  b.struct('vdev_stat_t', undefined, [
-    ['vs_timestamp', 'hrtime_t'],
-    ['vs_state', 'uint64_t'],
-    ['vs_ops_read', 'uint64_t'],
-    ['vs_ops_write', 'uint64_t'],
-    ['vs_bytes_read', 'uint64_t'],
-    ['vs_read_errors', 'uint64_t'],
-    ['vs_write_errors', 'uint64_t'],
-  ]);
-  b.struct('vdev_t', 'struct vdev', [
-    ['vdev_id', 'uint64_t'],
-    ['vdev_guid', 'uint64_t'],
-    ['vdev_children', 'uint64_t'],
-    ['vdev_parent', 'struct vdev *'],
-    ['vdev_path', 'char *'],
-    ['vdev_tsd', 'void *'],
-    ['vdev_stat', 'vdev_stat_t'],
   ]);
 }

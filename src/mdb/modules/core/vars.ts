@@ -18,10 +18,10 @@ last value a / or = format printed. $v is ::vars -n.
 EXAMPLES
   > panic_thread>p
   > <p=K
-                  fffffffffbc13f08
+                  fffffffffbc14010
   > ::vars
-  0 = fffffffffbc13f08
-  p = fffffffffbc13f08`,
+  0 = fffffffffbc14010
+  p = fffffffffbc14010`,
   options: { n: flag('only variables with non-zero values'), p: flag('print as commands that recreate them') },
   run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();

@@ -1,5 +1,6 @@
 /*
- * The I/O stack's state into dump tables: bd_t, the rootnex state, leaf vdevs.
+ * The I/O stack's state into dump tables: bd_t, the vdev_disk bufs in flight,
+ * the rootnex state (the pool's vdevs and zios are collect-zfs.ts's).
  */
 import { TableBuilder } from '../../../dump/builder.js';
 import type { Table } from '../../../dump/format.js';
@@ -119,26 +120,6 @@ export function collectIo(sys: IllumosSystem, _L: CtfBuilder, add: (t: Table) =>
     r_noresources: BigInt(sys.rn.noResources),
   });
   add(rn.build());
-  const vd = new TableBuilder('vdev_t', {
-    addr: 'u64',
-    vdev_id: 'u64',
-    vdev_children: 'u64',
-    vdev_parent: 'u64',
-    'vdev_stat.vs_ops_read': 'u64',
-    'vdev_stat.vs_read_errors': 'u64',
-  });
-  vd.add({ addr: A(sys.spa.mirror), vdev_id: 0n, vdev_children: BigInt(sys.spa.leaves.length), vdev_parent: 0n });
-  for (const l of sys.spa.leaves) {
-    vd.add({
-      addr: A(l.addr),
-      vdev_id: BigInt(l.id),
-      vdev_children: 0n,
-      vdev_parent: A(sys.spa.mirror),
-      'vdev_stat.vs_ops_read': BigInt(l.opsRead),
-      'vdev_stat.vs_read_errors': BigInt(l.readErrors),
-    });
-  }
-  add(vd.build());
 }
 
 /**

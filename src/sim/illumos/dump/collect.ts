@@ -10,6 +10,7 @@ import { collectKmem } from './collect-kmem.js';
 import { collectKernel, type GlobalVar } from './collect-kern.js';
 import { collectCallouts, collectDevinfo, collectIo } from './collect-io.js';
 import { collectText } from './collect-text.js';
+import { collectZfs } from './collect-zfs.js';
 import { calloutState, NSEC_PER_TICK } from '../kern/callout.js';
 import { illumosLayouts } from './layouts.js';
 import { TableBuilder } from '../../../dump/builder.js';
@@ -108,6 +109,7 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
   collectIo(sys, L, add);
   collectDevinfo(sys, L, add);
   collectCallouts(sys, add);
+  collectZfs(sys, L, add);
   if (sys.msg) add(collectLeakTruth(sys));
   const saved = panicRegs.get(k);
   if (saved) {

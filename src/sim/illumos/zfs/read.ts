@@ -19,7 +19,9 @@ import { func } from '../../machine/symbols.js';
 import { runNoSleep } from '../../machine/sync.js';
 import type { Frame, KGen } from '../../machine/thread.js';
 import { kmemAlloc, kmemCacheAlloc, kmemCacheAllocNoSleep, kmemCacheCreate, kmemCacheFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
-import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
+import { arc_read_done, type Spa, VDEV_SPA, type Zio, zioLogical, zioNowait, zioNull, zioNullDone, zioRoot, zioWait } from './zio.js';
+import { illumosLayouts } from '../dump/layouts.js';
+import { offsetOf } from '../../../dump/types/illumos/index.js';
 import { kernelObject } from '../kern/kobj.js';
 import { storePtr } from '../kmem/contents.js';
 import type { Buf } from '../kmem/types.js';
@@ -48,6 +50,7 @@ const dbuf_read_impl = func('zfs', 'dbuf_read_impl', 0x2a0);
 const dbuf_read_done = func('zfs', 'dbuf_read_done', 0x110);
 
 const arc_buf_alloc = func('zfs', 'arc_buf_alloc', 0xe0);
+const spa_name_compare = func('zfs', 'spa_name_compare', 0x50);
 const arc_get_data_buf = func('zfs', 'arc_get_data_buf', 0x1f0);
 const arc_evict = func('zfs', 'arc_evict', 0x4c0);
 const zio_data_buf_alloc = func('zfs', 'zio_data_buf_alloc', 0x40);
@@ -76,8 +79,8 @@ const DN_ZFETCH = 0x268;
 /*
  * Where the pool's objects keep each other, so that what the kernel can reach
  * a dump can reach too (amd64 offsets after the 2012 headers: spa_impl.h,
- * dmu_objset.h, dnode.h, dbuf.h, arc.c, dmu_zfetch.h; the dump has no CTF
- * for these structures). A list_t is { list_size, list_offset, list_head },
+ * dmu_objset.h, dnode.h, dbuf.h, arc.c, dmu_zfetch.h; the dump has CTF for
+ * spa_t, not for the others). A list_t is { list_size, list_offset, list_head },
  * its head 0x10 in.
  *   spa_namespace_avl.avl_root -> spa_t.spa_avl: the imported pool
  *   spa_t.spa_dsl_pool, spa_meta_objset -> the dsl_pool_t and the objset_t
@@ -90,9 +93,11 @@ const DN_ZFETCH = 0x268;
  *   arc_buf_t.b_data -> the block's data
  *   buf_hash_table.ht_table[] -> arc_buf_hdr_t chains through b_hash_next
  */
-const SPA_AVL = 0x108;
-const SPA_DSL_POOL = 0x1d8;
-const SPA_META_OBJSET = 0x1e0;
+const SPA_AVL = offsetOf(illumosLayouts(), 'spa_t', 'spa_avl');
+const SPA_DSL_POOL = offsetOf(illumosLayouts(), 'spa_t', 'spa_dsl_pool');
+const SPA_META_OBJSET = offsetOf(illumosLayouts(), 'spa_t', 'spa_meta_objset');
+/** spa_t.spa_root_vdev: the pool's vdev tree, hung off the spa by spa_load() */
+const SPA_ROOT_VDEV = offsetOf(illumosLayouts(), 'spa_t', 'spa_root_vdev');
 const OS_DNODES_HEAD = 0x3a0 + 0x10;
 const DN_LINK = 0x8;
 export const DN_DIRTY_RECORDS_HEAD = (txg: number): number => 0x1a0 + (txg & (TXG_SIZE - 1)) * 0x20 + 0x10;
@@ -164,6 +169,8 @@ export interface Arc {
   /** data buffers of reads in flight, by block */
   pendingData: Map<number, number>;
   inflight: Map<number, Zio>;
+  /** the zio_null()s of readers that joined a read in flight (arc_read_nolock's acb_zio_dummy), by block */
+  joined: Map<number, Zio[]>;
   max: number;
   hits: number;
   misses: number;
@@ -215,6 +222,14 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
   const spaBuf = zalloc(SIZEOF_SPA, 'spa_add');
   const osBuf = zalloc(SIZEOF_OBJSET, 'dmu_objset_open_impl');
   storePtr(spaBuf, SPA_META_OBJSET, osBuf.addr);
+  storePtr(spaBuf, SPA_ROOT_VDEV, spa.root.addr);
+  spa.addr = spaBuf.addr;
+  // spa_load() → vdev_alloc(): each vdev's vdev_spa
+  const visit = (v: Spa['root']): void => {
+    storePtr(v.buf, VDEV_SPA, spa.addr);
+    v.children.forEach(visit);
+  };
+  visit(spa.root);
   return {
     spa,
     spaAddr: spaBuf.addr,
@@ -233,6 +248,7 @@ export function zfsInit(km: Kmem, spa: Spa, arcMax: number, prefetchDepth: numbe
       chains: new Map(),
       pendingData: new Map(),
       inflight: new Map(),
+      joined: new Map(),
       max: arcMax,
       hits: 0,
       misses: 0,
@@ -302,8 +318,14 @@ export const DR_DATA = 0x58;
 export function zfsGlobalWords(k: Kernel, z: ZfsState): Array<DataWord & { name: string; ptr: boolean }> {
   const avl = kernelObject(k, 'zfs', 'spa_namespace_avl', 0x28).addr;
   const ht = kernelObject(k, 'zfs', 'buf_hash_table', 0x18).addr;
+  // avl_create(&spa_namespace_avl, spa_name_compare, sizeof (spa_t), offsetof (spa_t, spa_avl)):
+  // avl_root, avl_compar, avl_offset, avl_numnodes, avl_size
   return [
     { name: 'spa_namespace_avl', at: avl, value: z.spaAddr + SPA_AVL, ptr: true },
+    { name: 'spa_namespace_avl', at: avl + 8, value: spa_name_compare.addr, ptr: true },
+    { name: 'spa_namespace_avl', at: avl + 16, value: SPA_AVL, ptr: false },
+    { name: 'spa_namespace_avl', at: avl + 24, value: 1, ptr: false },
+    { name: 'spa_namespace_avl', at: avl + 32, value: illumosLayouts().structs.get('spa_t')!.size, ptr: false },
     { name: 'buf_hash_table', at: ht, value: z.arc.hashMask, ptr: false },
     { name: 'buf_hash_table', at: ht + 8, value: z.arc.hashTableAddr, ptr: true },
   ];
@@ -368,18 +390,26 @@ function blkptr(f: ZfsFile, blk: number): Kva {
  * joins) a read. A prefetch passes no parent zio and no done callback
  * (dbuf_prefetch()); a demand read passes dbuf_read_done and the dbuf.
  */
-function* arcRead(k: Kernel, z: ZfsState, f: ZfsFile, blk: number, prefetch: boolean): KGen<Zio | null> {
+function* arcRead(k: Kernel, z: ZfsState, f: ZfsFile, blk: number, prefetch: boolean, pio: Zio | null = null): KGen<Zio | null> {
   const bp = blkptr(f, blk);
   const done = prefetch ? 0 : dbuf_read_done.addr;
   const priv = prefetch ? 0 : f.db;
   // arc_read(pio, spa, bp, pbuf, done, private, ...): the first six, as amd64's saved arguments show
-  const f1 = k.enter(arc_read, 0b111110, 0, z.spaAddr, bp, f.l1buf, done, priv);
-  const f2 = k.enter(arc_read_nolock, 0b11110, 0, z.spaAddr, bp, done, priv, prefetch ? ZIO_PRIORITY_ASYNC_READ : ZIO_PRIORITY_SYNC_READ);
+  const pa = pio ? pio.addr : 0;
+  const f1 = k.enter(arc_read, 0b111111, pa, z.spaAddr, bp, f.l1buf, done, priv);
+  const f2 = k.enter(arc_read_nolock, 0b11111, pa, z.spaAddr, bp, done, priv, prefetch ? ZIO_PRIORITY_ASYNC_READ : ZIO_PRIORITY_SYNC_READ);
   let zio: Zio | null = null;
   if (z.arc.cached.has(blk)) {
     z.arc.hits++;
   } else if (z.arc.inflight.has(blk)) {
-    zio = z.arc.inflight.get(blk)!;
+    // the header's read is in flight: a caller with a parent zio joins it
+    // through a zio_null() child of that parent, which arc_read_done() completes
+    if (pio) {
+      zio = yield* zioNull(k, z.spa, pio);
+      let j = z.arc.joined.get(blk);
+      if (!j) z.arc.joined.set(blk, (j = []));
+      j.push(zio);
+    }
   } else {
     z.arc.misses++;
     // arc_buf_alloc(spa, size, tag, type): the tag is the callback private (the dbuf); arc_get_data_buf(buf)
@@ -404,8 +434,9 @@ function* arcRead(k: Kernel, z: ZfsState, f: ZfsFile, blk: number, prefetch: boo
     k.leave(fg);
     k.leave(fb);
     if (data) z.arc.pendingData.set(blk, data);
-    zio = yield* zioLogical(k, z.spa, blk * BLOCK, blk, false, data, BLOCK);
+    zio = yield* zioLogical(k, z.spa, blk * BLOCK, blk, false, data, BLOCK, pio);
     zio.onDone = (kk, done) => arcReadDone(kk, z, blk, done);
+    zio.doneFn = arc_read_done.addr;
     z.arc.inflight.set(blk, zio);
     yield* zioNowait(k, z.spa, zio);
   }
@@ -417,6 +448,11 @@ function* arcRead(k: Kernel, z: ZfsState, f: ZfsFile, blk: number, prefetch: boo
 /** arc_read_done(): cache the header; evict the oldest beyond arc_c */
 function arcReadDone(k: Kernel, z: ZfsState, blk: number, zio: Zio): void {
   z.arc.inflight.delete(blk);
+  const joined = z.arc.joined.get(blk);
+  if (joined) {
+    z.arc.joined.delete(blk);
+    for (const dummy of joined) zioNullDone(k, z.spa, dummy, zio.error);
+  }
   const data = z.arc.pendingData.get(blk) ?? 0;
   z.arc.pendingData.delete(blk);
   // arc_read_done runs in interrupt context: the header allocation must not sleep
@@ -487,11 +523,12 @@ export function* sysRead(k: Kernel, z: ZfsState, f: ZfsFile, fd: number, blk: nu
   const f8 = k.enter(dbuf_read, 0b1, f.db, 0, DBUF_FLAGS);
   z.reads++;
   yield* dmuZfetch(k, z, f, blk);
-  const f9 = k.enter(dbuf_read_impl, 0b101, f.db, 0, frameLocal(f8, 0x10));
-  const zio = yield* arcRead(k, z, f, blk, false);
+  // dbuf_read() without a parent: zio_root(spa, NULL, NULL, ZIO_FLAG_CANFAIL), then zio_wait() on it
+  const root = yield* zioRoot(k, z.spa);
+  const f9 = k.enter(dbuf_read_impl, 0b111, f.db, root.addr, frameLocal(f8, 0x10));
+  yield* arcRead(k, z, f, blk, false, root);
   k.leave(f9);
-  let err = 0;
-  if (zio) err = yield* zioWait(k, zio);
+  const err = yield* zioWait(k, z.spa, root);
   k.leave(f8);
   k.leave(f7);
   k.leave(f6);

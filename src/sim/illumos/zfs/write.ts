@@ -16,7 +16,7 @@ import type { KGen } from '../../machine/thread.js';
 import type { Kva } from '../../machine/platform.js';
 import { runNoSleep } from '../../machine/sync.js';
 import { kmemAlloc, kmemCacheAlloc, kmemCacheFree, kmemFree, KM_PUSHPAGE, KM_SLEEP, type Kmem, type KmemCache } from '../kmem/kmem.js';
-import { type Spa, type Zio, zioLogical, zioNowait, zioWait } from './zio.js';
+import { arc_write_done, type Spa, type Zio, zioLogical, zioNowait, zioRoot, zioWait } from './zio.js';
 import { DR_DATA, frameLocal, spaSetDslPool, type ZfsFile, type ZfsState } from './read.js';
 import { storePtr } from '../kmem/contents.js';
 import type { Buf } from '../kmem/types.js';
@@ -172,6 +172,9 @@ export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
     const f1 = k.enter(spa_sync, 0b1, tx.spaAddr, tx.txg);
     const f2 = k.enter(dsl_pool_sync, 0b1, tx.dp, tx.txg);
     const stx = frameLocal(f2, 0x40);
+    // dsl_pool_sync(): zio = zio_root(dp->dp_spa, NULL, NULL, ZIO_FLAG_MUSTSUCCEED);
+    // every dirty block's write is its child, and zio_wait(zio) waits for them all
+    const root = yield* zioRoot(k, tx.spa);
     const writes: Array<[Zio, KmemCache, number]> = [];
     for (let i = 0; i < dirty.length; i++) {
       const d = dirty[i]!;
@@ -187,7 +190,10 @@ export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
       // lzjb over 128K costs the CPU a while; other CPUs run meanwhile
       k.tick(100_000 + k.rng.below(150_000));
       k.leave(f5);
-      const zio = yield* zioLogical(k, tx.spa, (tx.txg * 4096 + writes.length) * BLOCK, -1, true, cbuf ? cbuf.addr : 0, zc.cache_bufsize);
+      const zio = yield* zioLogical(k, tx.spa, (tx.txg * 4096 + writes.length) * BLOCK, -1, true, cbuf ? cbuf.addr : 0, zc.cache_bufsize, root);
+      zio.txg = tx.txg;
+      // dbuf_write() → arc_write(..., arc_write_ready, arc_write_done, ...)
+      zio.doneFn = arc_write_done.addr;
       // zio_done() → zio_pop_transforms(): the compressed copy goes back when the write is done
       if (cbuf) zio.onDone = () => kmemCacheFree(tx.km, zc, cbuf.addr);
       yield* zioNowait(k, tx.spa, zio);
@@ -196,10 +202,8 @@ export function* txgSyncThread(k: Kernel, tx: TxgState): KGen<void> {
       k.leave(f3);
       yield* k.preempt();
     }
-    for (const [zio] of writes) {
-      yield* zioWait(k, zio);
-      tx.blocksWritten++;
-    }
+    yield* zioWait(k, tx.spa, root);
+    tx.blocksWritten += writes.length;
     for (const d of dirty) {
       kmemCacheFree(tx.km, tx.dataCache, d.data);
       if (d.drBuf) d.list?.remove(d.drBuf);

@@ -104,8 +104,8 @@ EXAMPLES
     Allocated
       Buffers  ------------------ Distribution ------------------ Slabs
            21 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@                  2
-        14-20 |                                                   0
-         7-13 |@@@@@@@@@@@@@@@@                                   1
+        14-20 |@@@@@@@@@@@@@@@@                                   1
+         7-13 |                                                   0
           1-6 |                                                   0`,
   options: {
     v: flag('list the allocated buffer count of each partial slab'),

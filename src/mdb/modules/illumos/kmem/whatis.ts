@@ -269,7 +269,7 @@ OPTIONS
 
 EXAMPLES
   > kmem_flags::whatis
-  fffffffffbc13ed0 is kmem_flags, in genunix's data segment
+  fffffffffbc13fd8 is kmem_flags, in genunix's data segment
   > ffffff01c0a4af00::whatis
   ffffff01c0a4af00 is ffffff01c0a42000+8f00, allocated from the kmem_oversize vmem arena
   > ffffff01c0035390::whatis
