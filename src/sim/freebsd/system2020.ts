@@ -209,7 +209,9 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
     btKeg.allocf = 'vmem_bt_alloc';
     btKeg.alloc = (bytes, flags) => vmemBtAlloc(km, btZone.addr, bytes, flags);
   }
-  btKeg.reserve = 2 * BT_MAXALLOC * kc.ncpus;
+  // uma_zone_reserve(vmem_bt_zone, 2 * BT_MAXALLOC * mp_ncpus) is under #ifndef UMA_MD_SMALL_ALLOC with the
+  // allocf: with a direct map no tag is needed to make a tag page, so amd64 keeps no reserve
+  if (!smallAlloc) btKeg.reserve = 2 * BT_MAXALLOC * kc.ncpus;
   const bootPages = Math.ceil(BT_MAXALLOC / btKeg.ipers);
   for (let i = 0; i < bootPages; i++) {
     const base = k.bootAlloc(p.pagesize * 2);
