@@ -34,6 +34,11 @@ interface Row {
   fails: number;
   drained: number;
   hangSeeds: number[];
+  /** runs whose btag keg went below uk_reserve, the fewest btags then left in CPU buckets and the bucket cache (and its seed), samples with everything dry */
+  belowRuns: number;
+  fewest: number;
+  fewestSeed: number;
+  allDry: number;
 }
 
 function main(argv: string[]): void {
@@ -57,9 +62,11 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   process.stdout.write(`freebsd-248008-btalloc, seeds ${first}..${first + seeds - 1}\n`);
-  process.stdout.write(`${'configuration'.padEnd(18)} ${'hang'.padStart(5)} ${'done'.padStart(5)} ${'panic'.padStart(5)}  runs with vmem_bt_alloc failures (failures)  btag slabs drained  hung seeds\n`);
+  process.stdout.write(
+    `${'configuration'.padEnd(18)} ${'hang'.padStart(5)} ${'done'.padStart(5)} ${'panic'.padStart(5)}  runs with vmem_bt_alloc failures (failures)  btag slabs drained  keg < reserve: runs, fewest cached btags (seed)  all dry  hung seeds\n`,
+  );
   for (const c of configs) {
-    const row: Row = { hang: 0, completed: 0, panic: 0, failRuns: 0, fails: 0, drained: 0, hangSeeds: [] };
+    const row: Row = { hang: 0, completed: 0, panic: 0, failRuns: 0, fails: 0, drained: 0, hangSeeds: [], belowRuns: 0, fewest: -1, fewestSeed: 0, allDry: 0 };
     for (let s = first; s < first + seeds; s++) {
       const r = simulate('freebsd-248008-btalloc', { seed: s, fixes: c.fixes, sets: c.sets });
       const sys = r.sys as Freebsd2020System;
@@ -68,9 +75,16 @@ function main(argv: string[]): void {
       if (sys.vm.btallocFails > 0) row.failRuns++;
       row.fails += sys.vm.btallocFails;
       row.drained += sys.btZone.keg.drained;
+      const w = sys.btWatch;
+      if (w.fewestCached >= 0) {
+        row.belowRuns++;
+        if (row.fewest < 0 || w.fewestCached < row.fewest) (row.fewest = w.fewestCached), (row.fewestSeed = s);
+      }
+      row.allDry += w.allDry;
     }
+    const closest = row.fewest < 0 ? '-' : `${row.belowRuns}, ${row.fewest} (${row.fewestSeed})`;
     process.stdout.write(
-      `${c.name.padEnd(18)} ${String(row.hang).padStart(5)} ${String(row.completed).padStart(5)} ${String(row.panic).padStart(5)}  ${`${row.failRuns} (${row.fails})`.padStart(42)}  ${String(row.drained).padStart(18)}  ${row.hangSeeds.join(' ') || '-'}\n`,
+      `${c.name.padEnd(18)} ${String(row.hang).padStart(5)} ${String(row.completed).padStart(5)} ${String(row.panic).padStart(5)}  ${`${row.failRuns} (${row.fails})`.padStart(42)}  ${String(row.drained).padStart(18)}  ${closest.padStart(46)}  ${String(row.allDry).padStart(7)}  ${row.hangSeeds.join(' ') || '-'}\n`,
     );
   }
 }

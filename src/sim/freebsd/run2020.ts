@@ -7,7 +7,7 @@ import type { DebuggerEntry, DumpModel, Recipe } from '../../dump/format.js';
 import type { Freebsd2020Scenario } from '../scenario/schema.js';
 import { collectFreebsd2020 } from './dump/collect2020.js';
 import { curthreads, TID_BASE } from './dump/collect.js';
-import { bootFreebsd2020, type Freebsd2020System } from './system2020.js';
+import { bootFreebsd2020, btWatchSample, type Freebsd2020System } from './system2020.js';
 import { zoneFreeItems } from './uma2020/uma.js';
 import { runWithBudgets } from '../machine/budget.js';
 import { FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
@@ -30,7 +30,10 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   // the free-page count against the pagedaemon's thresholds (vm_pageout.c: v_free_target, v_free_min)
   const free = new FreeMemoryRecorder(() => sys.vm.cnt.v_free_count, [['v_free_target', sys.vm.cnt.v_free_target], ['v_free_min', sys.vm.cnt.v_free_min]]);
   const { outcome, stopReason } = runWithBudgets(k, {
-    sample: (now) => free.poll(now),
+    sample: (now) => {
+      free.poll(now);
+      btWatchSample(sys, now);
+    },
     maxTimeS: sc.stop.max_time_s,
     maxOps: sc.stop.max_ops,
     hangS: sc.stop.hang_s,
@@ -67,6 +70,13 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   counters.push(['M_USE_RESERVE tag allocations', String(btZone.reserveAllocs)]);
   for (const a of sys.vs.arenas) counters.push([`${a.name}: vm_nfreetags / most tags one xalloc took`, `${a.vm_nfreetags} / ${a.maxTagsOneAlloc}`]);
   counters.push(['kernel arena size / inuse (KB)', `${km.kernel_arena.vm_size >> 10} / ${km.kernel_arena.vm_inuse >> 10}`]);
+  const w = sys.btWatch;
+  counters.push(['samples with the btag keg below uk_reserve', `${w.belowReserve} of ${w.samples}`]);
+  counters.push([
+    'then fewest btags in CPU buckets + bucket cache',
+    w.fewestCached < 0 ? '-' : `${w.fewestCached} at ${(w.fewestAt / 1e9).toFixed(1)} s (keg ${w.fewestKeg}, domain arena stock ${w.fewestStock})`,
+  ]);
+  counters.push(['samples with keg, buckets and stock all dry', String(w.allDry)]);
   counters.push(['vmem_bt_alloc failures / pause("btalloc") calls', `${vm.btallocFails} / ${vm.btallocPauses}`]);
   counters.push(['threads asleep on "btalloc"', String(k.threads.filter((t) => t.wmesg === 'btalloc' && t.state === 1).length)]);
   counters.push(['v_free_count (min, target)', `${vm.cnt.v_free_count} (${vm.cnt.v_free_min}, ${vm.cnt.v_free_target})`]);

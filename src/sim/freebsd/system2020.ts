@@ -71,6 +71,50 @@ export interface Freebsd2020System {
   kernelArenaSym: Kva;
   btLock: Mtx20;
   typesKey: { ps: 4 | 8; ncpus: number };
+  /** how near the run came to PR 248008's hang (sampled by the run loop; model counters, not kernel state) */
+  btWatch: BtWatch;
+}
+
+/**
+ * The hang needs, at one time, a btag keg below what vmem_bt_alloc's nested
+ * bt_fill needs, every CPU's btag buckets and the bucket cache empty (UMA
+ * serves any uma_zalloc, M_USE_RESERVE or not, from the CPU's bucket first)
+ * and the per-domain arena's stock below BT_MAXALLOC. The run loop samples
+ * how close it came.
+ */
+export interface BtWatch {
+  /** samples taken, and those with the keg's free items below uk_reserve */
+  samples: number;
+  belowReserve: number;
+  /** the fewest btags in CPU buckets and the bucket cache while the keg was below uk_reserve (-1: never below) */
+  fewestCached: number;
+  /** ... and when (ns), with the keg's free items and the per-domain arena's stock then */
+  fewestAt: number;
+  fewestKeg: number;
+  fewestStock: number;
+  /** samples with every condition of the hang at once */
+  allDry: number;
+}
+
+/** One sample of the btag supply (the run loop calls it every 64 dispatches). */
+export function btWatchSample(sys: Freebsd2020System, now: number): void {
+  const w = sys.btWatch;
+  const z = sys.btZone;
+  const keg = z.keg;
+  w.samples++;
+  if (keg.ud_free_items >= keg.reserve) return;
+  w.belowReserve++;
+  let cached = 0;
+  for (const c of z.cpu) cached += (c.alloc?.items.length ?? 0) + (c.free?.items.length ?? 0);
+  for (const b of z.buckets) cached += b.items.length;
+  const stock = sys.km.domain_arena.vm_nfreetags;
+  if (w.fewestCached < 0 || cached < w.fewestCached) {
+    w.fewestCached = cached;
+    w.fewestAt = now;
+    w.fewestKeg = keg.ud_free_items;
+    w.fewestStock = stock;
+  }
+  if (cached === 0 && keg.ud_free_items < BT_MAXALLOC && stock < BT_MAXALLOC) w.allDry++;
 }
 
 function* sleeper(k: Kernel, wmesg: string, periodS: number): KGen<void> {
@@ -165,7 +209,9 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
     btKeg.allocf = 'vmem_bt_alloc';
     btKeg.alloc = (bytes, flags) => vmemBtAlloc(km, btZone.addr, bytes, flags);
   }
-  btKeg.reserve = 2 * BT_MAXALLOC * kc.ncpus;
+  // uma_zone_reserve(vmem_bt_zone, 2 * BT_MAXALLOC * mp_ncpus) is under #ifndef UMA_MD_SMALL_ALLOC with the
+  // allocf: with a direct map no tag is needed to make a tag page, so amd64 keeps no reserve
+  if (!smallAlloc) btKeg.reserve = 2 * BT_MAXALLOC * kc.ncpus;
   const bootPages = Math.ceil(BT_MAXALLOC / btKeg.ipers);
   for (let i = 0; i < bootPages; i++) {
     const base = k.bootAlloc(p.pagesize * 2);
@@ -238,7 +284,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   t0.pri = PVM;
   k.daemons.add(t0);
   k.curthread = null;
-  return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus } };
+  return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus }, btWatch: { samples: 0, belowReserve: 0, fewestCached: -1, fewestAt: 0, fewestKeg: 0, fewestStock: 0, allDry: 0 } };
 }
 
 import { vmWaitDoms } from './vm/vm_kern2020.js';

@@ -12,7 +12,7 @@ import type { Freebsd2020System } from '../../../src/sim/freebsd/system2020.js';
 import type { KThread } from '../../../src/sim/machine/thread.js';
 import { UMA_ZONE_NOFREE, umaZalloc, umaZfree, zoneFreeItems } from '../../../src/sim/freebsd/uma2020/uma.js';
 import { loadScenario } from '../../../src/sim/scenario/run.js';
-import { bootFreebsd2020, bucketSelect } from '../../../src/sim/freebsd/system2020.js';
+import { bootFreebsd2020, btWatchSample, bucketSelect } from '../../../src/sim/freebsd/system2020.js';
 import type { Freebsd2020Scenario } from '../../../src/sim/scenario/schema.js';
 import { kmemMalloc, lowmemReclaim } from '../../../src/sim/freebsd/vm/vm_kern2020.js';
 import { f20 } from '../../../src/sim/freebsd/kern/kern2020.js';
@@ -68,6 +68,41 @@ describe('vmem_bt_alloc with the btag reserve gone (i386)', () => {
       names(t)[8], 'uma_zalloc_arg', 'bt_fill', 'vmem_xalloc', 'vmem_alloc', 'kmem_malloc_domain',
     ]);
     expect(['zone_alloc_bucket', 'zone_alloc_item']).toContain(names(t)[8]);
+  });
+});
+
+describe('the run loop\'s watch on the btag supply', () => {
+  it('counts a sample as all dry only with the keg under BT_MAXALLOC, no cached btags and the per-domain stock under BT_MAXALLOC', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', []);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { k, u, btZone, km } = sys;
+    k.curthread = k.t0;
+    const drive = (g: Generator<unknown, number, void>): number => {
+      for (;;) {
+        const r = g.next();
+        if (r.done) return r.value;
+      }
+    };
+    btWatchSample(sys, 1);
+    expect(btZone.keg.ud_free_items).toBeGreaterThanOrEqual(btZone.keg.reserve);
+    expect(sys.btWatch).toMatchObject({ samples: 1, belowReserve: 0, fewestCached: -1, allDry: 0 });
+    // below the reserve, with tags still in this CPU's bucket: close, not dry
+    const taken: number[] = [];
+    while (btZone.keg.ud_free_items >= 2) taken.push(drive(umaZalloc(u, btZone, M_USE_RESERVE | M_NOWAIT | M_NOVM)));
+    const cached = zoneFreeItems(btZone) - btZone.keg.ud_free_items;
+    expect(cached).toBeGreaterThan(0);
+    btWatchSample(sys, 2e9);
+    expect(sys.btWatch).toMatchObject({ samples: 2, belowReserve: 1, fewestCached: cached, fewestAt: 2e9, fewestKeg: btZone.keg.ud_free_items, allDry: 0 });
+    // the buckets emptied and the per-domain stock gone too: every condition of the hang at once
+    for (const c of btZone.cpu) {
+      if (c.alloc) c.alloc.items.length = 0;
+      if (c.free) c.free.items.length = 0;
+    }
+    btZone.buckets.length = 0;
+    km.domain_arena.freetags.length = 0;
+    km.domain_arena.vm_nfreetags = 0;
+    btWatchSample(sys, 3e9);
+    expect(sys.btWatch).toMatchObject({ samples: 3, belowReserve: 2, fewestCached: 0, fewestAt: 3e9, fewestStock: 0, allDry: 1 });
   });
 });
 

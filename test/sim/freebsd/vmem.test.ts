@@ -159,6 +159,41 @@ describe('FreeBSD vmem (2020)', () => {
       else expect(took).toBeGreaterThan(BT_MAXALLOC);
     }
   });
+
+  it('hides BT_MAXALLOC tags while a waiting allocation sleeps on the arena with r366838 (vmem_try_fetch), not before', () => {
+    for (const fillOnce of [false, true]) {
+      const { vs } = arenas(fillOnce);
+      // an arena of one static span and no import function: a full arena makes a M_WAITOK caller sleep on vm_cv
+      const vm = vmemCreate(vs, 'test arena', 0x3000, 4096, 37);
+      vmemMod.vmemAddStatic(vm, 0x20000000, 4 * 4096, [0x4000, 0x4040]);
+      const whole = drive(vmemAlloc(vs, vm, 4 * 4096, M_WAITOK));
+      expect(whole).toBe(0x20000000);
+      const g = vmemAlloc(vs, vm, 4096, M_WAITOK);
+      let r = g.next();
+      while (!r.done && r.value.kind === 'preempt') r = g.next();
+      expect(r.done).toBe(false);
+      if (r.done) continue;
+      expect(r.value.kind).toBe('sleep');
+      expect(r.value.wchan).toBe(vm.cv);
+      // asleep: before r366838 the whole stock is in view of other threads; with it BT_MAXALLOC tags are hidden
+      expect(vm.freetags.length).toBeGreaterThanOrEqual(BT_MAXALLOC);
+      expect(vm.vm_nfreetags).toBe(fillOnce ? vm.freetags.length - BT_MAXALLOC : vm.freetags.length);
+      // a free broadcasts; the sleeper gets the space with the tags it kept
+      vmemXfree(vs, vm, whole, 4 * 4096);
+      let a = -1;
+      for (;;) {
+        const n = g.next();
+        if (n.done) {
+          a = n.value;
+          break;
+        }
+        expect(n.value.kind).toBe('preempt');
+      }
+      expect(a).toBe(0x20000000);
+      expect(vm.vm_nfreetags).toBe(vm.freetags.length);
+      checkArena(vm);
+    }
+  });
 });
 
 describe('UMA reserve (2020)', () => {

@@ -22,13 +22,22 @@
  *     clipping: up to 6 tags from UMA for one allocation;
  *   r366838 (D26770) fills once before the loop: at most BT_MAXALLOC.
  * With the fix, an import that would find fewer than BT_MAXALLOC tags in the
- * stock fails instead of overdrawing it (the model's reading of bt_save's
- * assertion; the exact later code was not re-read line by line).
+ * stock fails instead of overdrawing it (bt_save() KASSERTs that the stock
+ * holds BT_MAXALLOC; the model fails the import rather than run on), and the
+ * condvar sleep hides BT_MAXALLOC tags as vmem_try_fetch() does.
+ *
+ * Where the real loop drops the arena lock, the model yields so that other
+ * threads run meanwhile: in bt_fill before the blocking uma_zalloc (which
+ * may itself sleep in vmem_bt_alloc's pause, keg_fetch_slab's vm_wait_doms
+ * or on vmem_bt_lock), in vmem_import around the parent arena's allocation,
+ * and in VMEM_CONDVAR_WAIT. Those are the only lock drops: the import
+ * functions of the kernel arenas (kva_import_domain, kva_import) allocate
+ * no pages, and only buffer_arena has a reclaim function (bufkva_reclaim),
+ * so the 2020 loop has no other place where it could wait for memory.
  *
  * Quantum caches are not modelled: the kernel arenas of 2020 are created
- * with qcache_max 0. Arena locks are implicit (the dispatcher interleaves
- * threads only where the real code drops the lock: around the import and
- * the sleeping UMA allocation in bt_fill).
+ * with qcache_max 0. Arena locks are implicit: the dispatcher interleaves
+ * threads only at the lock drops listed above.
  */
 import type { Kernel } from '../../machine/kernel.js';
 import type { Kva } from '../../machine/platform.js';
@@ -408,12 +417,17 @@ export function* vmemXalloc(vs: VmemSys, vm: Vmem, size: number, align: number, 
     }
     if (yield* vmemImport(vs, vm, size, align, flags)) continue;
     if (flags & M_NOWAIT) break;
-    // VMEM_CONDVAR_WAIT: sleep until a free in this arena broadcasts
+    // VMEM_CONDVAR_WAIT: sleep until a free in this arena broadcasts. Before
+    // r366838 the lock is dropped with the stock in view (the next iteration's
+    // bt_fill tops it up again); with it, vmem_try_fetch() hides BT_MAXALLOC
+    // tags across the sleep (bt_save/bt_restore), since nothing refills them.
+    if (vs.opts.fillOnce) vm.vm_nfreetags -= BT_MAXALLOC;
     const cw = k.enter(cv_wait, 0b1, vm.cv, 0);
     const sw = k.enter(mi_switch, 0, 0x104);
     yield { kind: 'sleep', wchan: vm.cv, sobj: 'cv', wmesg: vm.name };
     k.leave(sw);
     k.leave(cw);
+    if (vs.opts.fillOnce) vm.vm_nfreetags += BT_MAXALLOC;
   }
   if (taken.n > vm.maxTagsOneAlloc) vm.maxTagsOneAlloc = taken.n;
   lastTaken = taken.n;
