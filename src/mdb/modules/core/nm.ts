@@ -31,7 +31,7 @@ oth, shndx, name. -t takes a list of types: func, objt, noty.
 EXAMPLES
   > kmem_cache_alloc::nm
   Value              Size               Type  Bind  Other Shndx    Name
-  0xfffffffffb8054a0|0x000000000000014e|FUNC |GLOB |0x0  |1       |kmem_cache_alloc
+  0xfffffffffb806030|0x000000000000014e|FUNC |GLOB |0x0  |1       |kmem_cache_alloc
   > ::nm -t objt genunix
   Value              Size               Type  Bind  Other Shndx    Name
   0xfffffffffbc00000|0x0000000000000020|OBJT |GLOB |0x0  |3       |cv_sobj_ops

@@ -114,12 +114,12 @@ EXAMPLES
       r_dip = 0xffffff01c0a88000
       r_dmahdl_cache = 0xffffff01c0aab380
       r_active_hdls = 0
-      r_noresources = 0x2a
+      r_noresources = 0x25
   }
   > *panic_thread::print -t kthread_t t_state t_pri t_procp
   uint_t t_state = 4
   pri_t t_pri = 0x3b
-  struct proc *t_procp = 0xffffff01c0a83e60
+  struct proc *t_procp = 0xffffff01c0a9c808
   > ::walk kmem_cache | ::print kmem_cache_t cache_name
   cache_name = [ "kmem_magazine_1" ]
   cache_name = [ "kmem_magazine_3" ]

@@ -26,8 +26,8 @@ EXAMPLES
   0xfffffffffbe02700
   0xfffffffffbe03280
   > ::kmem_cache -n zio_cache | ::walk kmem
-  0xffffff01c0b5aa10
-  0xffffff01c0b6c3d8
+  0xffffff01c0b69e50
+  0xffffff01c0b6b058
   ...
   > ::walk cpu c | ::print cpu_t cpu_id
   cpu_id = 0

@@ -57,11 +57,11 @@ arguments printed per frame. $c is the same command.
 
 EXAMPLES
   > $c
-  vpanic(fffffffffbe05a00, ffffff0008af64a0)
-  assfail+0x24(fffffffffbe05980, fffffffffbe059c0, a26)
-  kmem_cache_alloc+0x102(ffffff01c0a68700, 4)
-  bd_xfer_alloc+0x23(ffffff01c0a47100, ffffff01c3ab9640, fffffffffb80f3d0, 4)
-  bd_strategy+0x40(ffffff01c3ab9640)
+  vpanic(fffffffffbe05280, ffffff0008b7c020)
+  assfail+0x24(fffffffffbe05200, fffffffffbe05240, a26)
+  kmem_cache_alloc+0x102(ffffff01c0aab700, 4)
+  bd_xfer_alloc+0x23(ffffff01c0a8b008, ffffff01c0c00ac0, fffffffffb810600, 4)
+  bd_strategy+0x40(ffffff01c0c00ac0)
   ...
   > ffffff01c0a4c480$c 0
   mdb: no thread or stack frame at ffffff01c0a4c480
@@ -86,9 +86,9 @@ pointer width. $C is the same command.
 
 EXAMPLES
   > $C
-  ffffff0008af6410 vpanic(fffffffffbe05a00, ffffff0008af64a0)
-  ffffff0008af64d0 assfail+0x24(fffffffffbe05980, fffffffffbe059c0, a26)
-  ffffff0008af6590 kmem_cache_alloc+0x102(ffffff01c0a68700, 4)
+  ffffff0008b7bf90 vpanic(fffffffffbe05280, ffffff0008b7c020)
+  ffffff0008b7c050 assfail+0x24(fffffffffbe05200, fffffffffbe05240, a26)
+  ffffff0008b7c110 kmem_cache_alloc+0x102(ffffff01c0aab700, 4)
   ...`,
   options: {},
   input: 'kthread_t',

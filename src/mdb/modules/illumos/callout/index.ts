@@ -471,22 +471,23 @@ OPTIONS
 EXAMPLES
   > ::callout
   SEQ T EXP            XHAL XID              FUNC(ARG)
-  0   R 1334c6a22       H   17fffbe08        cv_wakeup(ffffff01c0a9f120)
-  0   R 1357cb3b5       H   17fffbfa0        cv_wakeup(ffffff01c0a92f00)
-  0   R 1363fd073       H   17fffc180        cv_wakeup(ffffff01c0a92c60)
-  1   R 135e71a0d       H   17fffc092        cv_wakeup(ffffff01c0a92aa0)
-  1   R 1892af9e7       H   17fffbd6a        cv_wakeup(ffffff01c0a92d40)
-  2   R 138b11e26       H   17fffc30c        cv_wakeup(ffffff01c0a9f040)
-  3   R 18f01b2b6       H   17fffbf5e        cv_wakeup(ffffff01c0a92e20)
+  1   R 13e954e48       H   17fffbcc2        cv_wakeup(ffffff01c0aa1040)
+  1   R 2553d1100           17fffbc6a        setrun(ffffff01c0a94020)
+  2   R 174539a71       H   17fffbb3c        cv_wakeup(ffffff01c0a94c60)
+  3   R 13bbaebb4       H   17fffc336        cv_wakeup(ffffff01c0a94d40)
+  3   R 13fee6e0c       H   17fffc1ae        cv_wakeup(ffffff01c0a94b80)
+  3   R 143d17512       H   17fffbff6        cv_wakeup(ffffff01c0a94e20)
+  3   R 14a939772       H   17fffbebe        cv_wakeup(ffffff01c0a94f00)
+  3   R 17ec5356d       H   17fffc026        cv_wakeup(ffffff01c0a94aa0)
   > ::callout -T
   SEQ T FREE             LFREE            CYCLIC           HEAP
-  0   R ffffff01c0aa0100 ffffff01c0aa1080 ffffff01c0a87040 ffffff01c0b03000
+  0   R ffffff01c0aa2040 ffffff01c0bf5000 ffffff01c0a87040 ffffff01c0b03000
   0   N 0000000000000000 0000000000000000 ffffff01c0a871c0 ffffff01c0b0b000
-  1   R ffffff01c0aa0f40 ffffff01c0aa1a00 ffffff01c0a87340 ffffff01c0b13000
+  1   R ffffff01c0c13480 ffffff01c0bf5d80 ffffff01c0a87340 ffffff01c0b13000
   1   N 0000000000000000 0000000000000000 ffffff01c0a874c0 ffffff01c0b1e000
-  2   R ffffff01c0aa0580 ffffff01c0aa1380 ffffff01c0a87640 ffffff01c0b29000
+  2   R ffffff01c0aa2ac0 ffffff01c0bf5700 ffffff01c0a87640 ffffff01c0b29000
   2   N 0000000000000000 0000000000000000 ffffff01c0a877c0 ffffff01c0b34000
-  3   R ffffff01c0aa0700 ffffff01c0aa1480 ffffff01c0a87940 ffffff01c0b3f000
+  3   R ffffff01c0c13180 ffffff01c0bf5b80 ffffff01c0a87940 ffffff01c0b3f000
   3   N 0000000000000000 0000000000000000 ffffff01c0a87ac0 ffffff01c0b4a000`,
   options: {
     r: flag('only realtime callouts'),

@@ -110,9 +110,9 @@ the threads waiting on its run queue.
 EXAMPLES
   > ::cpuinfo
    ID ADDR             FLG NRUN BSPL PRI RNRN KRNRN SWITCH THREAD           PROC
-    0 fffffffffbe01000  1b    0    0  59   no    no t-0    ffffff01c0a92b80 ld
+    0 fffffffffbe01000  1b    0    0  -1   no    no t-0    fffffffffbe01480 (idle)
     1 fffffffffbe01b80  1b    0    0  -1   no    no t-0    fffffffffbe02000 (idle)
-    2 fffffffffbe02700  1b    0    0  -1   no    no t-0    fffffffffbe02b80 (idle)
+    2 fffffffffbe02700  1b    0    0  59   no    no t-0    ffffff01c0aa1120 ld
     3 fffffffffbe03280  1b    0    0  -1   no    no t-0    fffffffffbe03700 (idle)
   > 3::cpuinfo -v
    ID ADDR             FLG NRUN BSPL PRI RNRN KRNRN SWITCH THREAD           PROC

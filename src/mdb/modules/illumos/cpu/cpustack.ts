@@ -23,33 +23,14 @@ pointer, as $C does.
 
 EXAMPLES
   > ::cpustack
-  vpanic(fffffffffbe05a00, ffffff0008af64a0)
-  assfail+0x24(fffffffffbe05980, fffffffffbe059c0, a26)
-  kmem_cache_alloc+0x102(ffffff01c0a68700, 4)
-  bd_xfer_alloc+0x23(ffffff01c0a47100, ffffff01c3ab9640, fffffffffb80f3d0, 4)
+  vpanic(fffffffffbe05280, ffffff0008b7c020)
+  assfail+0x24(fffffffffbe05200, fffffffffbe05240, a26)
+  kmem_cache_alloc+0x102(ffffff01c0aab700, 4)
+  bd_xfer_alloc+0x23(ffffff01c0a8b008, ffffff01c0c00ac0, fffffffffb810600, 4)
   ...
   > ::cpustack -v -c 0
-  ffffff0008af6410 vpanic(fffffffffbe05a00, ffffff0008af64a0)
-  ffffff0008af64d0 assfail+0x24(fffffffffbe05980, fffffffffbe059c0, a26)
-  ffffff0008af6590 kmem_cache_alloc+0x102(ffffff01c0a68700, 4)
-  ffffff0008af6600 bd_xfer_alloc+0x23(ffffff01c0a47100, ffffff01c3ab9640, fffffffffb80f3d0, 4)
-  ffffff0008af6680 bd_strategy+0x40(ffffff01c3ab9640)
-  ffffff0008af6720 bdev_strategy+0x8c(ffffff01c3ab9640)
-  ffffff0008af6780 ldi_strategy+0x14(fffffffffbe053c0, ffffff01c3ab9640)
-  ffffff0008af67f0 vdev_disk_io_start+0x64(ffffff01c0b603b8)
-  ffffff0008af6870 zio_vdev_io_start+0x284(ffffff01c0b603b8)
-  ffffff0008af6900 zio_execute+0x114(ffffff01c0b603b8)
-  ffffff0008af69a0 zio_nowait+0xc(ffffff01c0b603b8)
-  ffffff0008af6a50 vdev_mirror_io_start+0x164(ffffff01c0b4e6b0)
-  ffffff0008af6aa0 zio_vdev_io_start+0x1ec(ffffff01c0b4e6b0)
-  ffffff0008af6b30 zio_execute+0x114(ffffff01c0b4e6b0)
-  ffffff0008af6bd0 zio_nowait+0xc(ffffff01c0b4e6b0)
-  ffffff0008af6c80 dbuf_write+0x54(ffffff01c0cc0080, ffffff01c0a4d008, ffffff0008af6db0)
-  ffffff0008af6d40 dbuf_sync_leaf+0x1cc(ffffff01c0cc0080, ffffff0008af6db0)
-  ffffff0008af6df0 dsl_pool_sync+0xd4(ffffff01c0aae5c0, 2)
-  ffffff0008af6ea0 spa_sync+0x364(ffffff01c0aab000, 2)
-  ffffff0008af6f60 txg_sync_thread+0x1c4(ffffff01c0aae5c0)
-  ffffff0008af6ff0 thread_start+8()`,
+  ffffff0008ad4f90 idle+0xc()
+  ffffff0008ad4ff0 thread_start+8()`,
   options: {
     v: flag('print each frame pointer, as $C does'),
     c: uint('cpuid', 'the CPU by id'),

@@ -255,13 +255,9 @@ OPTIONS
 
 EXAMPLES
   > ffffff01c1347b18::bufctl
-  ADDR             BUFADDR          TIMESTAMP    THREAD           CALLER
-  ffffff01c1347b18 0000000000000000            0 0000000000000000
+  mdb: couldn't read bufctl at ffffff01c1347b18
   > ffffff01c1347b18::bufctl -v
-              ADDR          BUFADDR        TIMESTAMP           THREAD
-                              CACHE          LASTLOG         CONTENTS
-  ffffff01c1347b18                0                0                0
-                                  0                0                0
+  mdb: couldn't read bufctl at ffffff01c1347b18
 `,
   options: {
     v: flag('print the whole record, with its stack'),

@@ -163,14 +163,14 @@ EXAMPLES
   cache                        buf    buf    buf    memory     alloc alloc
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
-  kmem_magazine_1               16     36    100       4096B        36     0
-  kmem_magazine_3               32    149    186      12288B       149     0
+  kmem_magazine_1               16    182    200       8192B       182     0
+  kmem_magazine_3               32    188    248      16384B       188     0
   ...
   > ::kmastat -m
   cache                        buf    buf    buf    memory     alloc alloc
   name                        size in use  total    in use   succeed  fail
   ------------------------- ------ ------ ------ ---------- --------- -----
-  kmem_magazine_1               16     36    100          0M        36     0
+  kmem_magazine_1               16    182    200          0M       182     0
   ...`,
   options: {
     k: flag('print memory in kilobytes'),

@@ -43,8 +43,8 @@ EXAMPLES
   ffffff01c0aaba80 blkdev1_xfer              020f 000000      152       69
   > ::walk kmem_cache | ::kmem_cache
   ADDR             NAME                      FLAG  CFLAG  BUFSIZE  BUFTOTL
-  ffffff01c0021000 kmem_magazine_1           0006 080000       16      100
-  ffffff01c0021380 kmem_magazine_3           0006 080000       32      186
+  ffffff01c0021000 kmem_magazine_1           0006 080000       16      200
+  ffffff01c0021380 kmem_magazine_3           0006 080000       32      248
   ...`,
   options: { n: str('name', 'only caches whose name contains this text') },
   input: 'kmem_cache_t',

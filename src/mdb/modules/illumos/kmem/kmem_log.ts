@@ -82,7 +82,7 @@ OPTIONS
 EXAMPLES
   > kmem_failure_log::kmem_log
   CPU ADDR             BUFADDR                 TIMESTAMP THREAD
-    0 ffffff01c0a27f00 0000000000000000        12d2666a6 ffffff01c0a92b80
+    2 ffffff01c0a27b40 0000000000000000        13688839f ffffff01c0aa1120
   ...
 `,
   options: { b: flag('the address is a buffer: print the transactions on it') },

@@ -92,14 +92,14 @@ EXAMPLES
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   3        1        63         8  12.7%
-    2 complete (21), 1 partial: 13
+  kmem_alloc_128                   3        1        63         7  11.1%
+    2 complete (21), 1 partial: 14
 
   > ::kmem_slabs -N kmem_alloc_128 -b 4
                                       Partial              Unused
   Cache Name                   Slabs    Slabs   Buffers   Buffers  Waste
   ------------------------- -------- -------- --------- --------- ------
-  kmem_alloc_128                   3        1        63         8  12.7%
+  kmem_alloc_128                   3        1        63         7  11.1%
 
     Allocated
       Buffers  ------------------ Distribution ------------------ Slabs

@@ -41,15 +41,15 @@ as "-" (the dump keeps no log_ctl_t).
 EXAMPLES
   > ::msgbuf
   MESSAGE
-  panic[cpu0]/thread=ffffff01c0a92b80: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+  panic[cpu2]/thread=ffffff01c0aa1120: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
 
-  ffffff0008af64d0 genunix:assfail+24 ()
-  ffffff0008af6590 genunix:kmem_cache_alloc+102 ()
-  ffffff0008af6600 blkdev:bd_xfer_alloc+23 ()
+  ffffff0008b7c050 genunix:assfail+24 ()
+  ffffff0008b7c110 genunix:kmem_cache_alloc+102 ()
+  ffffff0008b7c180 blkdev:bd_xfer_alloc+23 ()
   ...
   > ::msgbuf -v
              TIMESTAMP           LOGCTL MESSAGE
-           5.052458782                - panic[cpu0]/thread=ffffff01c0a92b80: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
+           5.209883671                - panic[cpu2]/thread=ffffff01c0aa1120: assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
   ...`,
   options: { v: flag('print when each message was logged') },
   run(ctx, _addr, opts, args) {

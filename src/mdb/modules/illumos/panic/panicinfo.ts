@@ -31,18 +31,18 @@ and %rsp). On a live dump there is no panic to show.
 
 EXAMPLES
   > ::panicinfo
-               cpu                0
-            thread ffffff01c0a92b80
+               cpu                2
+            thread ffffff01c0aa1120
            message assertion failed: rc == -1, file: ../../common/os/kmem.c, line: 2598
-               rdi fffffffffbe05a40
-               rsi ffffff0008b52020
-               rdx fffffffffbe05a00
+               rdi fffffffffbe05280
+               rsi ffffff0008b7c020
+               rdx fffffffffbe05240
                rcx              a26
                 r8                0
                 r9                0
                rax                0
                rbx                0
-               rbp ffffff0008b52050
+               rbp ffffff0008b7c050
                r10                0
                r11                0
                r12                0
@@ -50,17 +50,17 @@ EXAMPLES
                r14                0
                r15                0
             fsbase                0
-            gsbase fffffffffbe01000
+            gsbase fffffffffbe02700
                 ds               4b
                 es               4b
                 fs                0
                 gs              1c3
             trapno                0
                err                0
-               rip fffffffffb802690
+               rip fffffffffb802770
                 cs               30
             rflags              246
-               rsp ffffff0008b51f90
+               rsp ffffff0008b7bf90
                 ss               38`,
   options: {},
   run(ctx, _addr, _opts, args) {

@@ -29,7 +29,7 @@ EXAMPLES
   R      1      0      0      0      0 0x4a004000 ffffff01c0a83008 init
   > ::pgrep -n ^ld
   S    PID   PPID   PGID    SID    UID      FLAGS             ADDR NAME
-  R     16      1     16     16      0 0x4a004000 ffffff01c0a9a808 ld
+  R     16      1     16     16      0 0x4a004000 ffffff01c0a9c808 ld
   > ::pgrep -x cc1 | ::print proc_t p_pidp->pid_id
   p_pidp->pid_id = 7
   p_pidp->pid_id = 3`,

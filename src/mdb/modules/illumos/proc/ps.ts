@@ -93,13 +93,13 @@ EXAMPLES
   R      0      0      0      0      0 0x00000001 fffffffffbe00000 sched
   R      2      0      0      0      0 0x00020001 ffffff01c0a831a0 pageout
   R      1      0      0      0      0 0x4a004000 ffffff01c0a83008 init
-  R     16      1     16     16      0 0x4a004000 ffffff01c0a9a808 ld
+  R     16      1     16     16      0 0x4a004000 ffffff01c0a9c808 ld
   ...
   > ::pgrep -x init | ::ps -ftl
   S    PID   PPID   PGID    SID    UID      FLAGS             ADDR NAME
   R      1      0      0      0      0 0x4a004000 ffffff01c0a83008 /sbin/init
-  	T  ffffff01c0a92480 <TS_SLEEP>
-  	L  ffffff01c0a96008 ID: 1`,
+  	T  ffffff01c0a94480 <TS_SLEEP>
+  	L  ffffff01c0a98008 ID: 1`,
   options: {
     f: flag('print arguments (u_psargs) instead of the command name'),
     l: flag('list each process lwps'),

@@ -22,8 +22,8 @@ EXAMPLES
   fffffffffbe00000  sched
        ffffff01c0a831a0  pageout
        ffffff01c0a83008  init
-            ffffff01c0a9a808  ld
-            ffffff01c0a9a670  ld
+            ffffff01c0a9c808  ld
+            ffffff01c0a9c670  ld
   ...`,
   options: {},
   input: 'proc_t',

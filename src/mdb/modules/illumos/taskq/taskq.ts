@@ -62,7 +62,7 @@ EXAMPLES
   ADDR             NAME                             ACT/THDS Q'ED  MAXQ INST
   ffffff01c0a85008 kmem_taskq                         0/   1    0     1    -
       THREAD           STATE    SOBJ                COUNT
-      ffffff01c0a4e1e0 SLEEP    CV                      1
+      ffffff01c0a941e0 SLEEP    CV                      1
                        swtch+0x14c
                        cv_wait+0xc
                        taskq_thread_wait+0x54

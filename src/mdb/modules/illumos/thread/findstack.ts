@@ -53,10 +53,10 @@ EXAMPLES
   mdb: couldn't read thread at ffffff01c0a4a100
   ...
   > *panic_thread::findstack -v
-  stack pointer for thread ffffff01c0a50020 (txg_sync_thread()): ffffff0008af6410
-  [ ffffff0008af6410 vpanic() ]
-    ffffff0008af64d0 assfail+0x24(fffffffffbe05980, fffffffffbe059c0, a26)
-    ffffff0008af6590 kmem_cache_alloc+0x102(ffffff01c0a68700, 4)
+  stack pointer for thread ffffff01c0aa1120 (ld/1): ffffff0008b7bf90
+  [ ffffff0008b7bf90 vpanic() ]
+    ffffff0008b7c050 assfail+0x24(fffffffffbe05200, fffffffffbe05240, a26)
+    ffffff0008b7c110 kmem_cache_alloc+0x102(ffffff01c0aab700, 4)
   ...
   > ::stacks -m blkdev | ::findstack`,
   options: { v: flag('print the arguments of each frame') },

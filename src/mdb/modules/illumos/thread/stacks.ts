@@ -118,28 +118,28 @@ matches) or an exact pc (func+0xoff); -s and -S take ALL for any sync object.
 EXAMPLES
   > ::stacks
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0a4eaa0 SLEEP    CV                      8
+  ffffff01c0a94aa0 SLEEP    CV                      7
                    swtch+0x14c
                    cv_timedwait_sig_hires+0x244
                    cv_waituntil_sig+0x54
                    nanosleep+0x114
                    sys_syscall+0x114
 
-  ffffff01c0a4e560 SLEEP    CV                      5
-                   swtch+0x14c
-                   cv_wait+0xc
-                   page_create_throttle+0x84
+  fffffffffbe01480 ONPROC   <NONE>                  3
+                   idle+0xc
+                   thread_start+8
+
   ...
   > ::stacks -c kmem_cache_alloc
   THREAD           STATE    SOBJ                COUNT
-  ffffff01c0a4e720 SLEEP    CV                      1
+  ffffff01c0a94560 SLEEP    CV                      2
                    swtch+0x14c
                    cv_wait+0xc
                    page_create_throttle+0x84
   ...
   > ::stacks -m blkdev | ::findstack -v
-  stack pointer for thread ffffff01c0a92b80 (ld/1): ffffff0008b51f90
-  [ ffffff0008b51f90 vpanic() ]
+  stack pointer for thread ffffff01c0aa1120 (ld/1): ffffff0008b7bf90
+  [ ffffff0008b7bf90 vpanic() ]
   ...`,
   options: {
     a: flag('list every thread of each group'),

@@ -77,11 +77,11 @@ EXAMPLES
   > ::threadlist -v 2
               ADDR             PROC              LWP CLS PRI            WCHAN
   fffffffffbe01480 fffffffffbe00000                0   0  -1                0
-    PC: _resume_from_idle+0x12b    THREAD: idle()
-    stack pointer for thread fffffffffbe01480 (idle()): ffffff0008ad4ef0
-    [ ffffff0008ad4ef0 _resume_from_idle+0x12b() ]
-      swtch+0x14c()
-      idle+0x11c()
+    PC: idle+0xc    THREAD: idle()
+    stack pointer for thread fffffffffbe01480 (idle()): ffffff0008ad4f90
+    [ ffffff0008ad4f90 idle+0xc() ]
+      thread_start+8()
+
   ...`,
   options: { t: flag('skip threads belonging to a taskq'), v: flag('print verbose output including C stack traces') },
   input: 'kthread_t',
@@ -186,8 +186,8 @@ EXAMPLES
   mdb: can't read kthread_t at 0xffffff01c0a4a1e0
   > ::stacks -a -c page_create_throttle | ::thread -b
               ADDR            WCHAN               TS             PITS    SOBJ OPS
-  ffffff01c0a92560 fffffffffbc00060                0                0 cv_sobj_ops
-  ffffff01c0a92640 fffffffffbc00060                0                0 cv_sobj_ops
+  ffffff01c0a94560 fffffffffbc00060                0                0 cv_sobj_ops
+  ffffff01c0a949c0 fffffffffbc00060                0                0 cv_sobj_ops
   ...`,
   options: {
     b: flag('print blocked thread state: WCHAN TS PITS SOBJ OPS'),

@@ -48,13 +48,13 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  fffffffffbc00070 heap                     70139904  68719476736      4017     0
-  fffffffffbc00c78   vmem_metadata           1294336      1310720        92     0
-  fffffffffbc01880     vmem_seg              1228800      1228800        75     0
+  fffffffffbc00070 heap                     70684672  68719476736      4622     0
+  fffffffffbc00c78   vmem_metadata           1327104      1441792        94     0
+  fffffffffbc01880     vmem_seg              1261568      1261568        77     0
   ...
   > *kmem_firewall_arena::vmem
   ADDR             NAME                        INUSE        TOTAL   SUCCEED  FAIL
-  ffffff01c0005000     kmem_firewall         1257472      1257472      3524    42`,
+  ffffff01c0005000     kmem_firewall         1359872      1359872      4128    37`,
   options: { G: flag('draw a bar of memory in use out of the total after each arena') },
   input: 'vmem_t',
   walker: 'vmem',

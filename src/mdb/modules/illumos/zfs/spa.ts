@@ -23,16 +23,16 @@ each indented four under the pool's line.
 EXAMPLES
   > ::spa
   ADDR                 STATE NAME
-  ffffff01c0aeb000    ACTIVE rpool
+  ffffff01c0b9e000    ACTIVE rpool
   > ::spa -v
   ADDR                 STATE NAME
-  ffffff01c0aeb000    ACTIVE rpool
+  ffffff01c0b9e000    ACTIVE rpool
 
       ADDR             STATE     AUX          DESCRIPTION
-      ffffff01c0aa2040 HEALTHY   -            root
-      ffffff01c0aa26c0 HEALTHY   -              mirror
-      ffffff01c0aa2d40 HEALTHY   -                /dev/dsk/c1d0s0
-      ffffff01c0aa33c0 HEALTHY   -                /dev/dsk/c2d0s0`,
+      ffffff01c0ae36c0 HEALTHY   -            root
+      ffffff01c0ae3d40 HEALTHY   -              mirror
+      ffffff01c0ae43c0 HEALTHY   -                /dev/dsk/c1d0s0
+      ffffff01c0ae4a40 HEALTHY   -                /dev/dsk/c2d0s0`,
   options: {
     c: flag('print the configuration (spa_config) as well'),
     v: flag('print the vdev tree'),

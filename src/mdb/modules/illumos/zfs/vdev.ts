@@ -117,10 +117,10 @@ I/O type, and its read, write and checksum errors.
 EXAMPLES
   > ::spa | ::print spa_t spa_root_vdev | ::vdev -r
   ADDR             STATE     AUX          DESCRIPTION
-  ffffff01c0aa2040 HEALTHY   -            root
-  ffffff01c0aa26c0 HEALTHY   -              mirror
-  ffffff01c0aa2d40 HEALTHY   -                /dev/dsk/c1d0s0
-  ffffff01c0aa33c0 HEALTHY   -                /dev/dsk/c2d0s0`,
+  ffffff01c0ae36c0 HEALTHY   -            root
+  ffffff01c0ae3d40 HEALTHY   -              mirror
+  ffffff01c0ae43c0 HEALTHY   -                /dev/dsk/c1d0s0
+  ffffff01c0ae4a40 HEALTHY   -                /dev/dsk/c2d0s0`,
   options: {
     r: flag('recursively visit all children'),
     e: flag('print each vdev\'s statistics (ops, bytes, errors)'),
@@ -187,10 +187,10 @@ adds each vdev's statistics, as ::vdev -e.
 EXAMPLES
   > ::walk spa | ::spa_vdevs
   ADDR             STATE     AUX          DESCRIPTION
-  ffffff01c0aa2040 HEALTHY   -            root
-  ffffff01c0aa26c0 HEALTHY   -              mirror
-  ffffff01c0aa2d40 HEALTHY   -                /dev/dsk/c1d0s0
-  ffffff01c0aa33c0 HEALTHY   -                /dev/dsk/c2d0s0`,
+  ffffff01c0ae36c0 HEALTHY   -            root
+  ffffff01c0ae3d40 HEALTHY   -              mirror
+  ffffff01c0ae43c0 HEALTHY   -                /dev/dsk/c1d0s0
+  ffffff01c0ae4a40 HEALTHY   -                /dev/dsk/c2d0s0`,
   options: { e: flag('include error statistics') },
   input: 'spa_t',
   run(ctx, addr, opts, args) {

@@ -129,11 +129,8 @@ children below it, each level's address indented one more (at most seven);
 EXAMPLES
   > ::walk zio_root | ::zio -r
   ADDRESS                 TYPE  STAGE            WAITER           TIME_ELAPSED
-  ffffff01c0b4dc28        NULL  OPEN             -                -
-   ffffff01c0b57550       WRITE VDEV_IO_START    -                -
-    ffffff01c0b5b1e0      WRITE VDEV_IO_START    -                0ms
-    ffffff01c0b4b1a0      WRITE VDEV_IO_START    -                0ms
-   ffffff01c0b5f1f0       WRITE VDEV_IO_START    -                -
+  ffffff01c0b6b058        READ  VDEV_IO_START    -                -
+   ffffff01c0b69e50       READ  VDEV_IO_START    -                0ms
   ...`,
   options: OPTIONS,
   input: 'zio_t',
@@ -155,13 +152,11 @@ that pool's. The same as ::walk zio_root | ::zio, and takes its options.
 EXAMPLES
   > ::zio_state
   ADDRESS                 TYPE  STAGE            WAITER           TIME_ELAPSED
-  ffffff01c0b4dc28        NULL  OPEN             -                -
+  ffffff01c0b6b058        READ  VDEV_IO_START    -                -
   > ::spa | ::zio_state -r
   ADDRESS                 TYPE  STAGE            WAITER           TIME_ELAPSED
-  ffffff01c0b4dc28        NULL  OPEN             -                -
-   ffffff01c0b57550       WRITE VDEV_IO_START    -                -
-    ffffff01c0b5b1e0      WRITE VDEV_IO_START    -                0ms
-    ffffff01c0b4b1a0      WRITE VDEV_IO_START    -                0ms
+  ffffff01c0b6b058        READ  VDEV_IO_START    -                -
+   ffffff01c0b69e50       READ  VDEV_IO_START    -                0ms
   ...`,
   options: OPTIONS,
   input: 'spa_t',
