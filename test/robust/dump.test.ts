@@ -67,7 +67,7 @@ describe('values read from memory are checked before they size anything', () => 
   it('::kmem_slabs on an address that is not a cache names the field', async () => {
     const s = createSession(readDump('dumps/illumos-2911.dump'), 'illumos-2911.dump');
     const r = await s.execute('0xffffff01c0064120::kmem_slabs -v');
-    expect(r.errors).toEqual(['mdb: kmem_cache at ffffff01c0064120 has invalid cache_maxchunks ffffff01c0a923a0']);
+    expect(r.errors).toEqual(['mdb: kmem_cache at ffffff01c0064120 has invalid cache_maxchunks ffffff01c0a94aa0']);
   });
 });
 

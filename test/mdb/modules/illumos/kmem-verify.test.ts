@@ -134,7 +134,7 @@ describe('::kmem_verify', () => {
     const one = await s.execute(`${CACHE.toString(16)}::kmem_verify`);
     const buf = addrOf(m, row);
     expect(one.output).toBe(`Summary for cache 'kmem_alloc_320'\n  buffer ${buf.toString(16)} (free) seems corrupted, at ${(buf + 8n).toString(16)}\n`);
-    const none = await s.execute('ffffff01c0ab9000::kmem_verify');
-    expect(none.errors).toEqual(['mdb: cache ffffff01c0ab9000 (zio_buf_32768) does not have redzone checking enabled']);
+    const none = await s.execute('ffffff01c0b79000::kmem_verify');
+    expect(none.errors).toEqual(['mdb: cache ffffff01c0b79000 (zio_buf_32768) does not have redzone checking enabled']);
   });
 });
