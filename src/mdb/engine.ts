@@ -91,7 +91,12 @@ const MAX_PIPE = 1 << 24;
 export const MAX_COUNT = 1n << 20n;
 const MAX_DEPTH = 16;
 
+/** The longest a loop or a polling dcmd runs without letting the event loop deliver an abort. */
+const YIELD_MS = 50;
+
 export class Engine {
+  /** When a loop last let the event loop run (pause, poll). */
+  private lastYield = performance.now();
   constructor(
     readonly target: Target,
     readonly registry: Registry,
@@ -240,10 +245,18 @@ export class Engine {
     }
   }
 
-  /** Between loop elements: honour Ctrl-C, and let the event loop deliver it. */
+  /**
+   * Between loop elements: honour Ctrl-C, and let the event loop deliver it,
+   * every 256 elements or every YIELD_MS, whichever comes first: a loop of a
+   * hundred heavy elements (`,0t100::kmem_log -b`, 2 MB each) must not run
+   * for half a minute without a signal (a timeout's is a timer) reaching it.
+   */
   private async pause(i: number, opts: RunOptions): Promise<void> {
     if (!opts.signal) return;
-    if (i > 0 && i % 256 === 0) await new Promise<void>((r) => setImmediate(r));
+    if (i > 0 && (i % 256 === 0 || performance.now() - this.lastYield >= YIELD_MS)) {
+      await new Promise<void>((r) => setImmediate(r));
+      this.lastYield = performance.now();
+    }
     if (opts.signal.aborted) throw new InterruptError();
   }
 
@@ -378,7 +391,10 @@ export class Engine {
       quit: () => void (out.quit = true),
       poll: async () => {
         if (!opts.signal) return;
-        if (++polls % 512 === 0) await new Promise<void>((r) => setImmediate(r));
+        if (++polls % 512 === 0 || performance.now() - this.lastYield >= YIELD_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          this.lastYield = performance.now();
+        }
         if (opts.signal.aborted) throw new InterruptError();
       },
     };
