@@ -93,7 +93,15 @@ const MAX_PIPE = 1 << 24;
 export const MAX_COUNT = 1n << 20n;
 const MAX_DEPTH = 16;
 
+/**
+ * The most output a loop writes without letting the event loop deliver an
+ * abort (pause): work counted in what it prints, as no clock may be read.
+ */
+const YIELD_CHARS = 1 << 18;
+
 export class Engine {
+  /** How much output had been written when a loop last let the event loop run (pause). */
+  private yieldedAt = 0;
   constructor(
     readonly target: Target,
     readonly registry: Registry,
@@ -180,7 +188,7 @@ export class Engine {
     let k = 0;
     const run = async (el: PipeElement, type: string | undefined, all?: readonly bigint[]): Promise<void> => {
       invoke ??= this.prepare(stage.verb, env);
-      await this.pause(k, env.opts);
+      await this.pause(k, env);
       this.state.dot = el.addr;
       if (el.bind !== undefined) this.state.vars.set(el.bind, el.addr);
       await invoke({ dot: el.addr, addrSpec: true, loop: true, first: k === 0, piped: true, ...(all ? { pipeInput: all } : {}), inputType: type });
@@ -233,7 +241,7 @@ export class Engine {
     const invoke = this.prepare(stage.verb, env);
     for (let k = 0n; k < count; k++) {
       if (k > 0n) {
-        await this.pause(Number(k), env.opts);
+        await this.pause(Number(k), env);
         dot = (this.state.dot + this.state.incr) & U64_MASK;
         this.state.dot = dot;
       }
@@ -242,15 +250,26 @@ export class Engine {
     }
   }
 
-  /** Between loop elements: wait while the front end holds the output, honour Ctrl-C, and let the event loop deliver it. */
-  private async pause(i: number, opts: RunOptions): Promise<void> {
+  /**
+   * Between loop elements: wait while the front end holds the output (the
+   * REPL's pager), honour Ctrl-C, and let the event loop deliver it, every
+   * 256 elements or every YIELD_CHARS of output, whichever comes first: a
+   * loop of a hundred heavy elements (`,0t100::kmem_log -b`, 2 MB each) must
+   * not run for half a minute without a signal (a timeout's is a timer)
+   * reaching it.
+   */
+  private async pause(i: number, env: StageEnv): Promise<void> {
+    const { opts, out } = env;
     const held = opts.hold?.();
     if (held) {
       await held;
       if (opts.signal?.aborted) throw new InterruptError();
     }
     if (!opts.signal) return;
-    if (i > 0 && i % 256 === 0) await new Promise<void>((r) => setImmediate(r));
+    if (i > 0 && (i % 256 === 0 || out.written - this.yieldedAt >= YIELD_CHARS || out.written < this.yieldedAt)) {
+      await new Promise<void>((r) => setImmediate(r));
+      this.yieldedAt = out.written;
+    }
     if (opts.signal.aborted) throw new InterruptError();
   }
 
@@ -305,7 +324,7 @@ export class Engine {
   private async walkDcmd(d: AnyDcmd, walker: string, call: Call, o: Record<string, unknown>, rest: DcmdArg[], env: StageEnv): Promise<void> {
     let i = 0;
     for (const addr of this.walkContext(env.opts).walk(walker)) {
-      await this.pause(i, env.opts);
+      await this.pause(i, env);
       this.state.dot = addr;
       await this.runDcmd(d, { ...call, dot: addr, addrSpec: true, loop: true, first: call.first && i === 0 }, o, rest, env);
       i++;
@@ -325,7 +344,7 @@ export class Engine {
     // a dcmd that yields its results as it goes (::walk): each is printed or piped on at once
     let i = 0;
     for await (const x of r) {
-      await this.pause(++i, env.opts);
+      await this.pause(++i, env);
       env.sink.accept(x, d);
       await env.drain();
     }

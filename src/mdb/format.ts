@@ -61,30 +61,69 @@ interface Letter {
   run(fc: FormatContext, addr: bigint, count: number): bigint;
 }
 
+/** The little-endian value of b: up to 8 bytes as two 32-bit halves, with no BigInt per byte. */
 function le(b: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-  return v;
+  const n = b.length;
+  if (n > 8) {
+    let v = 0n;
+    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    return v;
+  }
+  let lo = 0;
+  for (let i = Math.min(n, 4) - 1; i >= 0; i--) lo = lo * 256 + b[i]!;
+  if (n <= 4) return BigInt(lo);
+  let hi = 0;
+  for (let i = n - 1; i >= 4; i--) hi = hi * 256 + b[i]!;
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
-/** A letter that reads `size` bytes `count` times and prints each as a field. */
+/**
+ * A letter that reads `size` bytes `count` times and prints each as a field.
+ * `show` is a function of the value alone (and the target, fixed for a
+ * run), so a value equal to the previous one reuses its text: `=0t65536F`
+ * prints one value 65536 times, and memory is often runs of one pattern.
+ */
 function numeric(size: number | 'ptr', help: string, show: (v: bigint, fc: FormatContext, n: number) => [string, number]): Letter {
   return {
     size,
     help,
     run(fc, addr, count) {
       const n = size === 'ptr' ? fc.target.pointerSize : size;
+      const step = BigInt(n);
+      let prev: bigint | undefined;
+      let text = '';
+      let width = 0;
       for (let i = 0; i < count; i++) {
         const v = le(fc.read(addr, n));
-        const [s, w] = show(v, fc, n);
-        fc.iob.field(s, w);
-        pushValue(fc, addr, { bytes: n, value: v, text: s });
+        if (v !== prev) {
+          [text, width] = show(v, fc, n);
+          prev = v;
+        }
+        fc.iob.field(text, width);
+        pushValue(fc, addr, { bytes: n, value: v, text });
         fc.last = v;
-        addr += BigInt(n);
+        addr += step;
       }
       return addr;
     },
   };
+}
+
+/** Scratch words for reinterpreting bits as a double or float (the same bits DataView gives). */
+const SCRATCH = new ArrayBuffer(8);
+const SCRATCH_U64 = new BigUint64Array(SCRATCH);
+const SCRATCH_F64 = new Float64Array(SCRATCH);
+const SCRATCH_U32 = new Uint32Array(SCRATCH, 0, 1);
+const SCRATCH_F32 = new Float32Array(SCRATCH, 0, 1);
+
+function asDouble(v: bigint): number {
+  SCRATCH_U64[0] = v;
+  return SCRATCH_F64[0]!;
+}
+
+function asFloat(v: bigint): number {
+  SCRATCH_U32[0] = Number(v);
+  return SCRATCH_F32[0]!;
 }
 
 const dec = (w: number, bytes: number) => (v: bigint): [string, number] => [numtostr(signed(v, bytes), 10), w];
@@ -199,7 +238,7 @@ export const LETTERS: Record<string, Letter> = {
   },
   D: numeric(4, 'decimal signed int', dec(16, 4)),
   E: numeric(8, 'decimal unsigned long long', udec(21)),
-  F: numeric(8, 'double', (v) => [formatG(new DataView(new BigUint64Array([v]).buffer).getFloat64(0, true)), 0]),
+  F: numeric(8, 'double', (v) => [formatG(asDouble(v)), 0]),
   G: numeric(8, 'octal unsigned long long', oct(23, false, 0)),
   H: numeric(4, 'swap bytes and shorts', (v) => [((v & 0xffn) << 24n | (v & 0xff00n) << 8n | (v >> 8n) & 0xff00n | v >> 24n).toString(16), 16]),
   I: unsupported('address and disassembled instruction'),
@@ -231,7 +270,7 @@ export const LETTERS: Record<string, Letter> = {
   c: numeric(1, 'character', (v) => [v === 0n ? '' : String.fromCharCode(Number(v)), 0]),
   d: numeric(2, 'decimal signed short', dec(8, 2)),
   e: numeric(8, 'decimal signed long long', dec(21, 8)),
-  f: numeric(4, 'float', (v) => [new DataView(new Uint32Array([Number(v)]).buffer).getFloat32(0, true).toExponential(6).replace(/e([+-])(\d)$/, 'e$10$2'), 0]),
+  f: numeric(4, 'float', (v) => [asFloat(v).toExponential(6).replace(/e([+-])(\d)$/, 'e$10$2'), 0]),
   g: numeric(8, 'octal signed long long', oct(23, false, 8)),
   h: numeric(2, 'swap bytes', (v) => [(((v & 0xffn) << 8n) | (v >> 8n)).toString(16), 8]),
   i: {

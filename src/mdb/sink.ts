@@ -30,10 +30,14 @@ export class Output {
   /** the front end shows colour (a terminal without NO_COLOR): results may highlight */
   color = false;
 
+  /** characters written so far (the engine's loops yield to the event loop by it) */
+  written = 0;
+
   constructor(private readonly stream?: (text: string) => void) {}
 
   write(s: string): void {
     if (s === '') return;
+    this.written += s.length;
     const v = visible(s);
     if (this.stream) this.stream(v);
     else this.chunks.push(v);
@@ -41,6 +45,7 @@ export class Output {
   /** Text that is already terminal-safe (a shell command's output) */
   writeRaw(s: string): void {
     if (s === '') return;
+    this.written += s.length;
     if (this.stream) this.stream(s);
     else this.chunks.push(s);
   }

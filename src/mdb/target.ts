@@ -69,6 +69,15 @@ export class Target {
     return this.memory.read(BigInt.asUintN(64, addr), n);
   }
 
+  /**
+   * readBytes for many reads at nearby addresses (the format verbs' items):
+   * the same bytes and errors, with lookups shared (ObjectMemory.reader).
+   */
+  reader(): (addr: bigint, n: number) => Uint8Array {
+    const read = this.memory.reader();
+    return (addr, n) => read(BigInt.asUintN(64, addr), n);
+  }
+
   /** An unsigned little-endian integer of `size` bytes (1..8) at addr. */
   readUint(addr: bigint, size: number): bigint {
     const b = this.readBytes(addr, size);

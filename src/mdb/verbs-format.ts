@@ -16,9 +16,13 @@ type FormatVerb = Extract<Verb, { kind: 'format' }>;
 
 /** Reads from the value of dot (mdb's value target): the low bytes of the number. */
 function valueReader(v: bigint): (addr: bigint, n: number) => Uint8Array {
+  // the 8 bytes once: `=0t65536F` reads them 65536 times
+  const b = new Uint8Array(8);
+  for (let i = 0; i < 8; i++) b[i] = Number((v >> BigInt(8 * i)) & 0xffn);
   return (_addr, n) => {
+    if (n <= 8) return b.slice(0, n);
     const out = new Uint8Array(n);
-    for (let i = 0; i < n && i < 8; i++) out[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+    out.set(b);
     return out;
   };
 }
@@ -61,7 +65,7 @@ export function runFormatVerb(engine: Engine, verb: FormatVerb, call: Call, sink
     iob.field(`${target.formatAddr(call.dot)}:`, iob.margin);
     iob.tabTo(16);
   }
-  const fc: FormatContext = { target, iob, read: (a, n) => target.readBytes(a, n), incr: state.incr, addressed: true, ...sink.formatValues() };
+  const fc: FormatContext = { target, iob, read: target.reader(), incr: state.incr, addressed: true, ...sink.formatValues() };
   iob.indent = true;
   try {
     const end = printFormat(fc, call.dot, items);

@@ -146,7 +146,7 @@ interface Failure {
 }
 
 function reproducer(kind: Kind, input: unknown, seed: number, i: number): string {
-  if (kind === 'lines') {
+  if (kind === 'lines' && input !== undefined) {
     const c = input as LineCase;
     return `mddb ${c.dump}${c.grammar === 'ddb' ? '' : ' --syntax mdb'} -e ${JSON.stringify(c.line)}   (case ${i}, seed ${seed})`;
   }
@@ -164,6 +164,9 @@ async function runProperty(kind: Kind, total: number, seed: number, counts: Reco
       });
       let current = next;
       let input: unknown;
+      // the case `input` belongs to: a child killed after one case's R line and before the
+      // next one's C line must not be reported with the previous case's input
+      let inputCase = -1;
       let stderr = '';
       let killedForHang = false;
       let timer: NodeJS.Timeout | undefined;
@@ -185,6 +188,7 @@ async function runProperty(kind: Kind, total: number, seed: number, counts: Reco
         const i = Number(m[2]);
         if (m[1] === 'C') {
           current = i;
+          inputCase = i;
           input = JSON.parse(m[3]!);
           arm();
           return;
@@ -200,7 +204,7 @@ async function runProperty(kind: Kind, total: number, seed: number, counts: Reco
         if (timer) clearTimeout(timer);
         if (code === 0 && current >= total) return resolve({ reached: total });
         const died: Class = killedForHang ? 'hang' : /heap out of memory|Allocation failed|ERR_MEMORY|Array buffer allocation failed/i.test(stderr) ? 'memory' : 'crash';
-        resolve({ reached: current, died, detail: `${signal ?? `exit ${code}`}: ${stderr.split('\n').filter((x) => x.trim()).slice(-3).join(' | ')}`, input });
+        resolve({ reached: current, died, detail: `${signal ?? `exit ${code}`}: ${stderr.split('\n').filter((x) => x.trim()).slice(-3).join(' | ')}`, input: inputCase === current ? input : undefined });
       });
     });
     if (r.died) {

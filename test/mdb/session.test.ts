@@ -81,6 +81,32 @@ describe('session', () => {
     pre.abort();
     expect((await s.execute('::walk foo | ::print foo_t', { signal: pre.signal })).errors).toEqual(['mdb: interrupted']);
   });
+  it('stops a short loop of heavy calls when a timer aborts it (issue #13: `,0t100::kmem_log -b` ran past the fuzz watchdog)', async () => {
+    // 100 calls of 10 ms and 300,000 characters each, fewer than the 256 between the loop's
+    // regular yields: the timer behind AbortSignal.timeout must still get to fire, by the
+    // loop's yield after each 256 KiB of output (no clock is read in the debugger)
+    let calls = 0;
+    const heavy: Module = {
+      name: 'heavy',
+      dcmds: [
+        defineDcmd({
+          name: 'heavy', synopsis: '', address: 'optional', summary: 'busy for 10 ms, then 300,000 characters', help: 'x', options: {},
+          run: () => {
+            calls++;
+            const t = performance.now();
+            while (performance.now() - t < 10);
+            return text('x'.repeat(300_000), { data: null });
+          },
+        }),
+      ],
+      walkers: [],
+    };
+    const s = fakeSession([heavy]);
+    const r = await s.execute('0,0t100::heavy', { signal: AbortSignal.timeout(60) });
+    expect(r.errors).toEqual(['mdb: interrupted']);
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThan(50);
+  });
   it('keeps dot, the increment and variables between lines', async () => {
     const s = fakeSession();
     await out(`${h(FOO0)}>a`, s);

@@ -151,6 +151,15 @@ export class AddressIndex {
     return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!);
   }
 
+  /**
+   * The lowest start above addr (aH:aL), or undefined when none is: where
+   * the innermost object at addr may change (memory.ts, ObjectMemory.reader).
+   */
+  nextStartAbove(aH: number, aL: number): bigint | undefined {
+    const j = this.lastStartAtOrBelow(aH, aL) + 1;
+    return j < this.length ? this.start(j) : undefined;
+  }
+
   private lastStartAtOrBelow(aH: number, aL: number): number {
     let lo = 0;
     let hi = this.length - 1;
