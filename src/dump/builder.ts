@@ -468,13 +468,7 @@ export class TableBuilder {
         return;
       }
     }
-    c.count += len;
-    if (c.count > 0xffffffff) {
-      this.rollback(r);
-      throw this.error(c.name, r, 'more than 2^32 - 1 list elements');
-    }
-    c.offsets[r + 1] = c.count;
-    c.mark = r;
+    this.endList(c, r, len);
   }
 
   /**
@@ -524,6 +518,11 @@ export class TableBuilder {
         }
       }
     }
+    this.endList(c, r, len);
+  }
+
+  /** a list cell of `len` elements, put in place by putUintList/putAddrList: count it and close the row */
+  private endList(c: Extract<Build, { type: 'list' }>, r: number, len: number): void {
     c.count += len;
     if (c.count > 0xffffffff) {
       this.rollback(r);
