@@ -69,6 +69,44 @@ describe('values read from memory are checked before they size anything', () => 
     const r = await s.execute('0xffffff01c0064120::kmem_slabs -v');
     expect(r.errors).toEqual(['mdb: kmem_cache at ffffff01c0064120 has invalid cache_maxchunks ffffff01c0a94aa0']);
   });
+
+  // The lists below are followed through pointers read from memory. The
+  // fuzz found heap words that chain for 100,000 steps (::prtconf, 3 s) or
+  // forever (::callout on a buffer that is not a callout table): pointers
+  // are made to chain here by making every pointer read return one.
+  function withPointers(f: (a: bigint) => bigint) {
+    const s = createSession(readDump('dumps/illumos-2911.dump'), 'illumos-2911.dump');
+    const t = s.target as unknown as { readPtr: (a: bigint) => bigint };
+    t.readPtr = f;
+    return s;
+  }
+  const HEAP = 0xffffff01c0100000n;
+  it('::prtconf stops on devi_parent links that loop', async () => {
+    const r = await withPointers((a) => a & ~0xfffn).execute(`${HEAP.toString(16)}::prtconf`);
+    expect(r.errors).toEqual([`mdb: ${HEAP.toString(16)} is not in a device tree: devi_parent links loop at ${HEAP.toString(16)}`]);
+  });
+  it('::prtconf stops on a devi_parent chain deeper than any device tree', async () => {
+    const r = await withPointers((a) => (a & ~0xfffn) + 0x1000n).execute(`${HEAP.toString(16)}::prtconf -p`);
+    expect(r.errors).toEqual([`mdb: ${HEAP.toString(16)} is not in a device tree: more than 512 devi_parent levels`]);
+  });
+  it('::prtconf -c stops on devi_child links that come back', async () => {
+    const r = await withPointers((a) => a & ~0xfffn).execute(`${HEAP.toString(16)}::prtconf -c`);
+    expect(r.errors).toEqual([`mdb: ${HEAP.toString(16)} is not in a device tree: the walk comes back to ${HEAP.toString(16)}`]);
+  });
+  it('::callout stops on a hash chain that loops', async () => {
+    const r = await withPointers((a) => a & ~0xfffn).execute(`${HEAP.toString(16)}::callout -d -i`);
+    expect(r.errors).toEqual([`mdb: the chain at ${HEAP.toString(16)} loops back to ${HEAP.toString(16)}: not a callout list`]);
+  });
+  it('the callout walkers stop on a chain that loops', async () => {
+    const r = await withPointers((a) => a & ~0xfffn).execute(`${HEAP.toString(16)}::walk callouts_byid`);
+    expect(r.errors).toEqual([`mdb: the chain at ${HEAP.toString(16)} loops back to ${HEAP.toString(16)}: not a callout list`]);
+  });
+  it('::vdev reads the whole vdev_t, as mdb_ctf_vread does', async () => {
+    const s = createSession(readDump('dumps/illumos-2911.dump'), 'illumos-2911.dump');
+    // no object of the dump holds address 0: one read of the structure fails, with mdb's message
+    const r = await s.execute('0::vdev');
+    expect(r.errors).toEqual(['mdb: failed to read vdev_t at 0']);
+  });
 });
 
 describe('only a regular file is read, and no further than its header says', () => {

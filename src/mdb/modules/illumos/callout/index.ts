@@ -30,8 +30,17 @@ const CALLOUT_LIST_FLAG_HRESTIME = 0x4;
 const CALLOUT_LIST_FLAG_HEAPED = 0x10;
 const CALLOUT_LIST_FLAG_QUEUED = 0x20;
 const TYPENAMES = ['R', 'N'];
-/** at most this many elements on one chain: a corrupt cycle stops */
+/**
+ * At most this many callouts and lists in one ::callout or walk: a kernel
+ * has a few thousand; an address that is not a callout table, whose
+ * hash buckets are arbitrary heap words, must not read the heap for minutes.
+ */
 const MAX_CHAIN = 1_000_000;
+
+/** the elements one command has left to visit over all its chains */
+interface Budget {
+  left: number;
+}
 
 const hx = (v: bigint): string => BigInt.asUintN(64, v).toString(16);
 const off = (t: Target, type: string, m: string): bigint => typeOffset(t, type, m);
@@ -165,9 +174,18 @@ function* tablesFrom(target: Target, addr: bigint | undefined): Generator<Table>
   for (let i = 0; i < n; i++) yield readTable(target, base + BigInt(i) * size, i);
 }
 
-function* chain<T>(start: bigint, read: (a: bigint) => T, next: (x: T) => bigint): Generator<T> {
+/**
+ * A NULL-terminated chain. mdb's list walks would follow a corrupt chain
+ * forever; this one stops with one line when the chain comes back to an
+ * element it has visited or the command's budget runs out.
+ */
+function* chain<T>(start: bigint, read: (a: bigint) => T, next: (x: T) => bigint, budget: Budget): Generator<T> {
+  const seen = new Set<bigint>();
   let a = start;
-  for (let n = 0; a !== 0n && n < MAX_CHAIN; n++) {
+  while (a !== 0n) {
+    if (seen.has(a)) throw new DcmdError(`the chain at ${hx(start)} loops back to ${hx(a)}: not a callout list`);
+    if (--budget.left < 0) throw new DcmdError(`more than ${MAX_CHAIN} callouts and lists: not a callout table`);
+    seen.add(a);
     const x = read(a);
     yield x;
     a = next(x);
@@ -225,6 +243,7 @@ interface Out {
   callouts: Array<Record<string, unknown>>;
   lists: Array<Record<string, unknown>>;
   tables: Array<Record<string, unknown>>;
+  budget: Budget;
 }
 
 const W = 16;
@@ -353,7 +372,7 @@ function listRow(target: Target, cl: List, a: Args, o: Out): boolean {
     return true;
   }
   if (cl.head === 0n || a.flags & COF_FREE) return true;
-  for (const co of chain(cl.head, (x) => readCallout(target, x), (c) => c.clnext)) if (!calloutRow(target, co, a, o)) break;
+  for (const co of chain(cl.head, (x) => readCallout(target, x), (c) => c.clnext, o.budget)) if (!calloutRow(target, co, a, o)) break;
   return true;
 }
 
@@ -389,25 +408,25 @@ function tableRows(target: Target, ct: Table, a: Args, o: Out): void {
   if (!(a.flags & COF_BYIDH)) {
     if (a.flags & COF_FREE) {
       a.bucket = 0;
-      for (const cl of chain(ct.lfree, (x) => readList(target, x), (c) => c.next)) if (!listRow(target, cl, a, o)) break;
+      for (const cl of chain(ct.lfree, (x) => readList(target, x), (c) => c.next, o.budget)) if (!listRow(target, cl, a, o)) break;
       return;
     }
     for (const head of [ct.expired, ct.queue]) {
       a.bucket = -1;
-      for (const cl of chain(head, (x) => readList(target, x), (c) => c.next)) if (!listRow(target, cl, a, o)) break;
+      for (const cl of chain(head, (x) => readList(target, x), (c) => c.next, o.budget)) if (!listRow(target, cl, a, o)) break;
     }
     if (ct.clhash === 0n) return;
     for (let i = 0; i < CALLOUT_BUCKETS; i++) {
       const head = target.readPtr(ct.clhash + BigInt(i * 16));
       if (head === 0n) continue;
       a.bucket = i;
-      for (const cl of chain(head, (x) => readList(target, x), (c) => c.next)) if (!listRow(target, cl, a, o)) break;
+      for (const cl of chain(head, (x) => readList(target, x), (c) => c.next, o.budget)) if (!listRow(target, cl, a, o)) break;
     }
     return;
   }
   if (a.flags & COF_FREE) {
     a.bucket = 0;
-    for (const co of chain(ct.free, (x) => readCallout(target, x), (c) => c.idnext)) if (!calloutRow(target, co, a, o)) break;
+    for (const co of chain(ct.free, (x) => readCallout(target, x), (c) => c.idnext, o.budget)) if (!calloutRow(target, co, a, o)) break;
     return;
   }
   if (ct.idhash === 0n) return;
@@ -415,7 +434,7 @@ function tableRows(target: Target, ct: Table, a: Args, o: Out): void {
     const head = target.readPtr(ct.idhash + BigInt(i * 16));
     if (head === 0n) continue;
     a.bucket = i;
-    for (const co of chain(head, (x) => readCallout(target, x), (c) => c.idnext)) if (!calloutRow(target, co, a, o)) break;
+    for (const co of chain(head, (x) => readCallout(target, x), (c) => c.idnext, o.budget)) if (!calloutRow(target, co, a, o)) break;
   }
 }
 
@@ -601,7 +620,7 @@ EXAMPLES
       a.flags |= COF_EMPTY;
       if (!(a.flags & COF_LIST)) a.flags |= COF_BYIDH;
     }
-    const o: Out = { lines: [], addrs: [], callouts: [], lists: [], tables: [] };
+    const o: Out = { lines: [], addrs: [], callouts: [], lists: [], tables: [], budget: { left: MAX_CHAIN } };
     for (const ct of tablesFrom(target, addr)) {
       ctx.checkInterrupt();
       tableRows(target, ct, a, o);
@@ -630,7 +649,7 @@ function localWalker(name: string, description: string, type: string, next: (t: 
     outputType: type,
     *walk(ctx, addr) {
       if (addr === undefined || addr === 0n) throw new DcmdError(`${name === 'callout_list' ? 'callout list' : 'callout'} doesn't support global walk`);
-      for (const a of chain(addr, (x) => x, (x) => next(ctx.target, x))) {
+      for (const a of chain(addr, (x) => x, (x) => next(ctx.target, x), { left: MAX_CHAIN })) {
         ctx.checkInterrupt();
         yield a;
       }

@@ -163,13 +163,29 @@ export interface DevinfoStep {
 const MAX_NODES = 100_000;
 
 /**
+ * No device tree is deeper than this: a /devices path is at most MAXPATHLEN
+ * (1024) bytes and each level adds at least "/x". A longer chain of
+ * devi_parent (or devi_child) links is not a device tree: an address that is
+ * not a dev_info, whose words happen to point at other heap words.
+ */
+export const MAX_DEVINFO_DEPTH = 512;
+
+function notATree(addr: bigint, why: string): DcmdError {
+  return new DcmdError(`${addr.toString(16)} is not in a device tree: ${why}`);
+}
+
+/**
  * devinfo_parents_walk: from the root down to addr, each at its depth (the
  * root 0). The chain is read up from addr first, bounded.
  */
 export function parentsOf(target: Target, addr: bigint): DevinfoStep[] {
   const chain: bigint[] = [];
+  const seen = new Set<bigint>();
   let a = addr;
-  while (a !== 0n && chain.length < MAX_NODES) {
+  while (a !== 0n) {
+    if (seen.has(a)) throw notATree(addr, `devi_parent links loop at ${a.toString(16)}`);
+    if (chain.length >= MAX_DEVINFO_DEPTH) throw notATree(addr, `more than ${MAX_DEVINFO_DEPTH} devi_parent levels`);
+    seen.add(a);
     chain.push(a);
     a = devinfoAt(target, a).parent;
   }
@@ -186,13 +202,17 @@ export function* childrenOf(target: Target, addr: bigint, startDepth?: number): 
   let depth = startDepth === undefined ? 0 : startDepth - 1;
   let printFirst = startDepth === undefined;
   let v = addr;
+  const seen = new Set<bigint>();
   for (let n = 0; v !== 0n && n < MAX_NODES; n++) {
+    if (seen.has(v)) throw notATree(addr, `the walk comes back to ${v.toString(16)}`);
+    seen.add(v);
     let d = devinfoAt(target, v);
     if (printFirst) yield { addr: v, depth };
     printFirst = true;
     if (d.child !== 0n) {
       v = d.child;
       depth++;
+      if (depth - (startDepth ?? 0) > MAX_DEVINFO_DEPTH) throw notATree(addr, `more than ${MAX_DEVINFO_DEPTH} devi_child levels`);
     } else if (d.sibling !== 0n && v !== end) {
       v = d.sibling;
     } else {

@@ -7,6 +7,7 @@
 import type { Target } from '../../../target.js';
 import { DcmdError } from '../../../errors.js';
 import { visible } from '../../../render/visible.js';
+import { StructView } from '../kmem/struct-view.js';
 
 /** offsetof(type, member) in the dump's layout ("a.b" for a nested member) */
 export function off(target: Target, type: string, member: string): bigint {
@@ -135,11 +136,19 @@ export interface VdevRec {
 /** ZIO_TYPES, the length of vs_ops[] and vs_bytes[] */
 const ZIO_TYPES = 6;
 
-/** the vdev_t at addr, as do_print_vdev() reads it */
+/**
+ * the vdev_t at addr, as do_print_vdev() reads it: the whole structure in
+ * one read (mdb_ctf_vread), then its members from those bytes.
+ */
 export function readVdev(target: Target, addr: bigint): VdevRec {
-  const o = (m: string): bigint => addr + off(target, 'vdev_t', m);
-  const path = target.readPtr(o('vdev_path'));
-  const opsp = target.readPtr(o('vdev_ops'));
+  let v: StructView;
+  try {
+    v = StructView.read(target, 'vdev_t', addr);
+  } catch {
+    throw new DcmdError(`failed to read vdev_t at ${addr.toString(16)}`);
+  }
+  const path = v.u('vdev_path');
+  const opsp = v.u('vdev_ops');
   let desc: string;
   if (path !== 0n) {
     try {
@@ -154,19 +163,18 @@ export function readVdev(target: Target, addr: bigint): VdevRec {
       throw new DcmdError(`failed to read vdev_ops at ${opsp.toString(16)}`);
     }
   } else desc = '<unknown>';
-  const arr = (m: string): bigint[] => Array.from({ length: ZIO_TYPES }, (_, i) => target.readU64(o(`vdev_stat.${m}`) + BigInt(8 * i)));
   return {
     addr,
-    state: target.readU64(o('vdev_state')),
-    aux: target.readU64(o('vdev_stat.vs_aux')),
+    state: v.u('vdev_state'),
+    aux: v.u('vdev_stat.vs_aux'),
     desc,
-    children: target.readU64(o('vdev_children')),
-    child: target.readPtr(o('vdev_child')),
-    ops: arr('vs_ops'),
-    bytes: arr('vs_bytes'),
-    readErrors: target.readU64(o('vdev_stat.vs_read_errors')),
-    writeErrors: target.readU64(o('vdev_stat.vs_write_errors')),
-    checksumErrors: target.readU64(o('vdev_stat.vs_checksum_errors')),
+    children: v.u('vdev_children'),
+    child: v.u('vdev_child'),
+    ops: v.array('vdev_stat.vs_ops', 8).slice(0, ZIO_TYPES),
+    bytes: v.array('vdev_stat.vs_bytes', 8).slice(0, ZIO_TYPES),
+    readErrors: v.u('vdev_stat.vs_read_errors'),
+    writeErrors: v.u('vdev_stat.vs_write_errors'),
+    checksumErrors: v.u('vdev_stat.vs_checksum_errors'),
   };
 }
 
