@@ -216,13 +216,6 @@ const move = (help: string, f: (addr: bigint, count: number, fc: FormatContext) 
 /** +, - and ^ move dot by a count: fmttab gives them size 0, so ::formats says "(variable size)" */
 const moveBy = (help: string, f: (addr: bigint, count: number, fc: FormatContext) => bigint): Letter => ({ ...move(help, f), listSize: 0 });
 
-const unsupported = (what: string): Letter => ({
-  size: 0,
-  help: what,
-  run() {
-    throw new MdbError(`format '${what}' is not supported by this target`);
-  },
-});
 
 export const LETTERS: Record<string, Letter> = {
   B: numeric(1, 'hexadecimal int', hexw(8)),
@@ -241,7 +234,25 @@ export const LETTERS: Record<string, Letter> = {
   F: numeric(8, 'double', (v) => [formatG(asDouble(v)), 0]),
   G: numeric(8, 'octal unsigned long long', oct(23, false, 0)),
   H: numeric(4, 'swap bytes and shorts', (v) => [((v & 0xffn) << 24n | (v & 0xff00n) << 8n | (v >> 8n) & 0xff00n | v >> 24n).toString(16), 16]),
-  I: unsupported('address and disassembled instruction'),
+  I: {
+    size: 0,
+    help: 'address and disassembled instruction',
+    // fmt_dotinstr(): "%lx %x: %s" - the address, the first four bytes there
+    // as a little-endian int, the instruction; stops where there is no code
+    run(fc, addr, count) {
+      const src = codeSource(fc.target);
+      for (let i = 0; i < count; i++) {
+        const w = fc.read(addr, 4);
+        const word = (w[0]! | (w[1]! << 8) | (w[2]! << 16) | (w[3]! << 24)) >>> 0;
+        const d = insnAt(src, addr);
+        if (!d) throw new MdbError(`failed to read instruction at 0x${addr.toString(16)}`);
+        fc.iob.puts(`${addr.toString(16)} ${word.toString(16)}: ${d.text}\n`);
+        pushValue(fc, addr, { bytes: d.len, value: BigInt(word), text: d.text.replace(/\s+$/, '') });
+        addr += BigInt(d.len);
+      }
+      return addr;
+    },
+  },
   J: numeric(8, 'hexadecimal long long', hex64),
   K: numeric('ptr', 'hexadecimal uintptr_t', (v, _fc, n) => (n === 8 ? hex64(v) : [v.toString(16), 16])),
   N: move('newline', (a, c, fc) => (nls(fc, c), a)),
