@@ -8,6 +8,7 @@ import { ScenarioError } from '../sim/scenario/load.js';
 import { simulate, type RunReport } from '../sim/scenario/run.js';
 import { visible } from '../mdb/render/visible.js';
 import { freeMemoryChart } from './free-chart.js';
+import { freeMemoryFromDump } from './free-memory.js';
 
 /**
  * The exit status says what the simulated kernel did, so a script can check a
@@ -142,7 +143,11 @@ export function runSimulate(a: SimulateArgs, out: NodeJS.WriteStream, err: NodeJ
     else if (!a.quiet) {
       out.write(formatReport(report, a.output ?? null, bytes));
       // the picture is for a terminal: piped output stays the plain report a script reads
-      if (out.isTTY) out.write(freeMemoryChart(report.freeMemory, report.outcome, report.simTimeNs, { width: Math.min((out.columns || 80) - 14, 72), color: !process.env['NO_COLOR'] }));
+      // drawn from the dump the run made (its free_memory event log and the kernel's thresholds)
+      if (out.isTTY) {
+        const rec = freeMemoryFromDump(report.model) ?? report.freeMemory;
+        out.write(freeMemoryChart(rec, report.outcome, report.simTimeNs, { width: Math.min((out.columns || 80) - 14, 72), color: !process.env['NO_COLOR'] }));
+      }
     }
     return OUTCOME_STATUS[report.outcome];
   } catch (e) {

@@ -361,6 +361,23 @@ export const TABLE_STRINGS = 'strings';
 export const TABLE_LEAK_TRUTH = 'leak_truth';
 
 /**
+ * Free memory over the run's simulated time, as the simulator's run loop
+ * sampled it (sim/machine/free-samples.ts): like leak_truth it is NOT kernel
+ * memory (no address reads from it, no dcmd looks at it); it is the run's
+ * event log that `mddb simulate` draws its free-memory picture from, against
+ * the thresholds the kernel's own variables hold (illumos lotsfree,
+ * throttlefree, pageout_reserve; FreeBSD cnt.v_free_target, v_free_min).
+ * One row per interval of simulated time, in time order:
+ *   start  (i64) the interval's start, ns since boot
+ *   length (i64) the interval's length in ns (the same on every row)
+ *   free   (u64) the lowest free-page count seen in it (illumos freemem,
+ *                FreeBSD v_free_count)
+ * At most 512 rows (neighbours merge as the run goes on). Optional and
+ * additive like leak_truth: older dumps load unchanged.
+ */
+export const TABLE_FREE_MEMORY = 'free_memory';
+
+/**
  * The kernel's text: machine code (amd64) of each function, one row per
  * function, for ::dis and the /i format. A dump without this table, or a
  * function without a row, has no instructions to show.

@@ -25,6 +25,7 @@ import {
   TABLE_SYMBOLS,
   TABLE_TXLOG,
   TABLE_LEAK_TRUTH,
+  TABLE_FREE_MEMORY,
   type Column,
   type ColumnKind,
   type DumpHeader,
@@ -95,6 +96,7 @@ export const NON_STRUCT_TABLES: ReadonlyMap<string, Readonly<Record<string, Kind
   [TABLE_STRINGS, { addr: 'u64', text: 'str' }],
   [TABLE_LEAK_TRUTH, { addr: 'u64', cache_row: 'u32', size: 'u64', reason: 'str' }],
   [TABLE_TEXT, { addr: 'u64', bytes: { list: 'u8' } }],
+  [TABLE_FREE_MEMORY, { start: 'i64', length: 'i64', free: 'u64' }],
 ]);
 
 /** The largest row count: row numbers must stay below NO_ROW. */

@@ -81,3 +81,33 @@ describe('mddb simulate on a terminal', () => {
     }
   });
 });
+
+describe("the dump's free_memory event log", () => {
+  it('holds what the run recorded, and the thresholds come from the kernel variables in the dump', async () => {
+    const { readDump } = await import('../../src/dump/read.js');
+    const { freeMemoryFromDump } = await import('../../src/cli/free-memory.js');
+    const { simulate } = await import('../../src/sim/scenario/run.js');
+    for (const [dump, scenario] of [
+      ['dumps/illumos-2911.dump', 'illumos-2911'],
+      ['dumps/freebsd-2004-uma-looping.dump', 'freebsd-2004-uma-looping'],
+    ] as const) {
+      const fromDump = freeMemoryFromDump(readDump(dump))!;
+      const run = simulate(scenario, { sets: [], fixes: [], keepSystem: false }).freeMemory;
+      expect(fromDump).toEqual(run);
+      expect(fromDump.samples.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('a dump without one (older dumps) has no record; a disordered one is refused in one line', async () => {
+    const { readDump } = await import('../../src/dump/read.js');
+    const { freeMemoryFromDump } = await import('../../src/cli/free-memory.js');
+    const { DumpError } = await import('../../src/dump/errors.js');
+    const m = readDump('dumps/illumos-2911.dump');
+    expect(freeMemoryFromDump({ ...m, tables: m.tables.filter((t) => t.name !== 'free_memory') })).toBeNull();
+    const t = m.tables.find((x) => x.name === 'free_memory')!;
+    const start = t.columns['start'] as { kind: string; values: BigInt64Array };
+    start.values[1] = start.values[0]!;
+    expect(() => freeMemoryFromDump(m)).toThrow(DumpError);
+    expect(() => freeMemoryFromDump(m)).toThrow(/^cannot read dump: free_memory row 1 starts at \d+, not after the row before$/);
+  });
+});

@@ -11,7 +11,7 @@ import { collectFreebsd, curthreads, TID_BASE } from './dump/collect.js';
 import { traceLine } from './kern/panic.js';
 import { bootFreebsd, type FreebsdSystem } from './system.js';
 import { runWithBudgets } from '../machine/budget.js';
-import { FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
+import { freeMemoryTable, FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
 
 export interface FreebsdRun {
   sys: FreebsdSystem;
@@ -57,6 +57,7 @@ export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], r
   }
   onCollect?.();
   const model = collectFreebsd(sys, recipe, outcome, entry);
+  model.tables.push(freeMemoryTable(free.record()));
   const { u, mb, vm } = sys;
   const z = (name: string) => u.byName.get(name)!;
   const counters: Array<[string, string]> = [];

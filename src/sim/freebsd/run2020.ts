@@ -10,7 +10,7 @@ import { curthreads, TID_BASE } from './dump/collect.js';
 import { bootFreebsd2020, btWatchSample, type Freebsd2020System } from './system2020.js';
 import { zoneFreeItems } from './uma2020/uma.js';
 import { runWithBudgets } from '../machine/budget.js';
-import { FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
+import { freeMemoryTable, FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
 
 export interface Freebsd2020Run {
   sys: Freebsd2020System;
@@ -59,6 +59,7 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   if (outcome === 'panic') consoleLine = k.msgbuf.find((l) => l.text.startsWith('panic: '))?.text ?? null;
   onCollect?.();
   const model = collectFreebsd2020(sys, recipe, outcome, entry);
+  model.tables.push(freeMemoryTable(free.record()));
   const { u, vm, btZone, km } = sys;
   const keg = btZone.keg;
   const counters: Array<[string, string]> = [];

@@ -10,6 +10,10 @@
  * `mddb simulate` draws it against the kernel's thresholds.
  */
 
+import type { Table } from '../../dump/format.js';
+import { TABLE_FREE_MEMORY } from '../../dump/format.js';
+import { formatTable } from '../../dump/builder.js';
+
 /** Samples kept before neighbours merge. */
 export const MAX_SAMPLES = 512;
 
@@ -61,4 +65,15 @@ export class FreeMemoryRecorder {
   record(): FreeMemoryRecord {
     return { samples: this.samples.map(([t, v]) => [t, v]), intervalNs: this.intervalNs, thresholds: this.thresholds.map(([n, v]) => [n, v]) };
   }
+}
+
+/**
+ * The record as the dump's free_memory table (dump/format.ts): the run's
+ * event log of free memory, written with the kernel's memory so that the
+ * picture can be drawn again from the dump alone.
+ */
+export function freeMemoryTable(rec: FreeMemoryRecord): Table {
+  const t = formatTable(TABLE_FREE_MEMORY);
+  for (const [start, free] of rec.samples) t.add({ start: BigInt(start), length: BigInt(rec.intervalNs), free: BigInt(free) });
+  return t.build();
 }

@@ -12,7 +12,7 @@ import { runFreebsd2020 } from '../freebsd/run2020.js';
 import type { Freebsd2020System } from '../freebsd/system2020.js';
 import { zoneFreeItems } from '../freebsd/uma2020/uma.js';
 import type { FreebsdSystem } from '../freebsd/system.js';
-import { FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
+import { freeMemoryTable, FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
 import { applySets, checkFixes, parseScenario, resolveScenario } from './load.js';
 import { sectionsOf, type AnyScenario, type Freebsd2020Scenario, type FreebsdScenario } from './schema.js';
 
@@ -160,6 +160,7 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
   }
   opts.onCollect?.();
   const model = collectIllumos(sys, recipe, outcome);
+  model.tables.push(freeMemoryTable(free.record()));
   const cache = (name: string) => sys.km.caches.find((c) => c.cache_name === name);
   const counters: Array<[string, string]> = [];
   for (const b of sys.bds) counters.push([`${b.cache.cache_name} alloc fail`, String(b.cache.cache_alloc_fail)]);
