@@ -39,7 +39,7 @@ import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, SYMKIND_OBJECT, TABLE_BUFFERS, TABLE
 import { DcmdError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { NON_STRUCT } from '../../../target/memory.js';
-import { mergeAscendingRuns } from '../../../target/merge-runs.js';
+import { mergeAscendingRuns } from '../../../../dump/merge-runs.js';
 import { readVmem, readVmemSeg, VMEM_ALLOC, vmemPrefix, vmemSegs } from '../vmem/helpers.js';
 import { readBufctl } from './bufctl.js';
 import { KMF_AUDIT, KMF_DEADBEEF, KMF_LITE, cacheMagsize, kmemSlabStats, readKmemCache } from './helpers.js';
