@@ -39,6 +39,7 @@ import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, SYMKIND_OBJECT, TABLE_BUFFERS, TABLE
 import { DcmdError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { NON_STRUCT } from '../../../target/memory.js';
+import { addressOrderOf } from '../../../../dump/addr-order.js';
 import { mergeAscendingRuns } from '../../../../dump/merge-runs.js';
 import { readVmem, readVmemSeg, VMEM_ALLOC, vmemPrefix, vmemSegs } from '../vmem/helpers.js';
 import { readBufctl } from './bufctl.js';
@@ -386,7 +387,10 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   const cr = crow ? toDoubles(crow as ScalarArray, nb) : undefined;
   const rowBuf = new Int32Array(nb);
   let nrows = 0;
-  for (let i = 0; i < nb; i++) {
+  // a dump that stores the buffers' address order (format 3) gives the candidates sorted
+  const order = bt ? addressOrderOf(bt) : undefined;
+  for (let k = 0; k < nb; k++) {
+    const i = order ? order[k]! : k;
     if (st && st[i] !== BUFSTATE_ALLOC) continue;
     const r = cr ? cr[i]! : -1;
     if (r >= 0 && r < interested.length && interested[r]) rowBuf[nrows++] = i;
@@ -421,12 +425,15 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
     limit[k] = s + sizes[cr![i]!]!;
     ref[k++] = i;
   }
-  segs.forEach((s, j) => {
+  // the segments in address order too, so that sorted buffers and segments are two runs at most
+  const segOrder = segs.map((_, j) => j).sort((p, q) => (segs[p]!.start < segs[q]!.start ? -1 : segs[p]!.start > segs[q]!.start ? 1 : p - q));
+  for (const j of segOrder) {
+    const s = segs[j]!;
     const a = rel.big(s.start);
     start[k] = a;
     limit[k] = a + Number(s.end - s.start);
     ref[k++] = -(1 + j);
-  });
+  }
   sortWithPayload(start, limit, ref);
   for (let i = 0; i < n; i++) {
     if (start[i]! < 0 || start[i]! >= limit[i]!) throw new DcmdError(`[${fmtRel(rel, start[i]!)}, ${fmtRel(rel, limit[i]!)}): invalid mtab`);
