@@ -58,37 +58,16 @@ export class AddressIndex {
       this.base.push(n);
       n += s.starts.length;
     }
-    const hi = new Uint32Array(n);
-    const lo = new Uint32Array(n);
-    const sizeFlat = new Uint32Array(n);
-    let k = 0;
-    for (const s of sources) {
-      const m = s.starts.length;
-      if (s.starts instanceof BigUint64Array || s.starts instanceof BigInt64Array) {
-        // the column's own bytes as 32-bit words (little-endian hosts: every Node 20 platform)
-        const w = new Uint32Array(s.starts.buffer, s.starts.byteOffset, m * 2);
-        for (let i = 0; i < m; i++) {
-          lo[k + i] = w[2 * i]!;
-          hi[k + i] = w[2 * i + 1]!;
-        }
-      } else {
-        for (let i = 0; i < m; i++) {
-          const v = BigInt.asUintN(64, s.starts[i]!);
-          lo[k + i] = Number(v & 0xffffffffn);
-          hi[k + i] = Number(v >> 32n);
-        }
-      }
-      for (let i = 0; i < m; i++) sizeFlat[k + i] = Math.min(Math.max(0, s.sizes[i] ?? 0), 0xffffffff);
-      k += m;
-    }
-    const sorted = order && sources.length === 1 && order.length === n ? gather(hi, lo, order) : sortKeys(hi, lo);
+    const one = sources[0];
+    const sorted =
+      order && one && sources.length === 1 && order.length === n && (one.starts instanceof BigUint64Array || one.starts instanceof BigInt64Array)
+        ? gatherOrdered(one.starts, one.sizes, order)
+        : sortSources(sources, n);
     this.length = n;
     this.hi = sorted.hi;
     this.lo = sorted.lo;
     this.ref = sorted.idx;
-    const size = new Uint32Array(n);
-    for (let i = 0; i < n; i++) size[i] = sizeFlat[sorted.idx[i]!]!;
-    this.size = size;
+    this.size = sorted.size;
     this.meHi = new Uint32Array(n);
     this.meLo = new Uint32Array(n);
     this.meAny = new Uint8Array(n);
@@ -98,7 +77,7 @@ export class AddressIndex {
     let ml = 0;
     let any = false;
     for (let i = 0; i < n; i++) {
-      const sz = size[i]!;
+      const sz = sorted.size[i]!;
       if (sz > 0) {
         let eh = this.hi[i]!;
         let el = this.lo[i]! + sz - 1;
@@ -184,15 +163,53 @@ export class AddressIndex {
   }
 }
 
-/** The keys in a known order: what sortKeys would return, without sorting. */
-function gather(hi: Uint32Array, lo: Uint32Array, order: Uint32Array): SortedKeys {
+/**
+ * One column's extents in a known order (a dump's stored address order,
+ * already checked): the halves and sizes read straight from the column in
+ * that order, nothing sorted and nothing copied first.
+ */
+function gatherOrdered(starts: BigUint64Array | BigInt64Array, sizes: ArrayLike<number>, order: Uint32Array): SortedKeys & { size: Uint32Array } {
   const n = order.length;
-  const oHi = new Uint32Array(n);
-  const oLo = new Uint32Array(n);
+  const w = new Uint32Array(starts.buffer, starts.byteOffset, n * 2);
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const size = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const p = order[i]!;
-    oHi[i] = hi[p]!;
-    oLo[i] = lo[p]!;
+    lo[i] = w[2 * p]!;
+    hi[i] = w[2 * p + 1]!;
+    size[i] = Math.min(Math.max(0, sizes[p] ?? 0), 0xffffffff);
   }
-  return { hi: oHi, lo: oLo, idx: order };
+  return { hi, lo, idx: order, size };
+}
+
+/** Every source's extents as 32-bit halves and sizes, sorted by start (stable): the keys, the permutation, the sizes in that order. */
+function sortSources(sources: readonly ExtentSource[], n: number): SortedKeys & { size: Uint32Array } {
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const sizeFlat = new Uint32Array(n);
+  let k = 0;
+  for (const s of sources) {
+    const m = s.starts.length;
+    if (s.starts instanceof BigUint64Array || s.starts instanceof BigInt64Array) {
+      // the column's own bytes as 32-bit words (little-endian hosts: every Node 20 platform)
+      const w = new Uint32Array(s.starts.buffer, s.starts.byteOffset, m * 2);
+      for (let i = 0; i < m; i++) {
+        lo[k + i] = w[2 * i]!;
+        hi[k + i] = w[2 * i + 1]!;
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        const v = BigInt.asUintN(64, s.starts[i]!);
+        lo[k + i] = Number(v & 0xffffffffn);
+        hi[k + i] = Number(v >> 32n);
+      }
+    }
+    for (let i = 0; i < m; i++) sizeFlat[k + i] = Math.min(Math.max(0, s.sizes[i] ?? 0), 0xffffffff);
+    k += m;
+  }
+  const sorted = sortKeys(hi, lo);
+  const size = new Uint32Array(n);
+  for (let i = 0; i < n; i++) size[i] = sizeFlat[sorted.idx[i]!]!;
+  return { ...sorted, size };
 }
