@@ -366,6 +366,11 @@ function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Arr
   ref.set(r2);
 }
 
+/** A column's values as numbers: the column itself when it holds numbers (u8 state, u32 cache_row), else converted once. */
+function asNumbers(a: ScalarArray, n: number): ArrayLike<number> {
+  return a instanceof BigUint64Array || a instanceof BigInt64Array || a.length < n ? toDoubles(a, n) : a;
+}
+
 function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   const bt = target.table(TABLE_BUFFERS);
   const baddr = addrCol(bt);
@@ -383,8 +388,8 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   }
   const nb = bt?.rowCount ?? 0;
   // the columns as doubles once (a u8/u32 column is read as is), the rows in a typed list
-  const st = state ? toDoubles(state as ScalarArray, nb) : undefined;
-  const cr = crow ? toDoubles(crow as ScalarArray, nb) : undefined;
+  const st = state ? asNumbers(state as ScalarArray, nb) : undefined;
+  const cr = crow ? asNumbers(crow as ScalarArray, nb) : undefined;
   const rowBuf = new Int32Array(nb);
   let nrows = 0;
   // a dump that stores the buffers' address order (format 3) gives the candidates sorted
