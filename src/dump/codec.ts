@@ -1,10 +1,10 @@
 /*
- * The dump file, byte by byte (format version 2). All integers are
+ * The dump file, byte by byte (format version 3). All integers are
  * little-endian; u64 fields hold byte counts and must stay below 2^53.
  *
  *   Fixed prefix (24 bytes)
  *     0    8   magic "MDDBDUMP" (ASCII)
- *     8    4   u32 format version (DUMP_VERSION, 2; version 1 files are read too)
+ *     8    4   u32 format version (DUMP_VERSION, 3; versions 1 and 2 are read too)
  *     12   4   u32 CRC-32 (IEEE, zlib.crc32) of bytes [24, fileLength)
  *     16   8   u64 fileLength, the size of the whole file in bytes
  *
@@ -52,6 +52,14 @@
  *                   hold it without inflating them. List columns and string
  *                   pools are not chunked. Version 1 has no chunkRows and
  *                   every values is one section number.
+ *                   (version 3) A chunked table with a u64 addr column whose
+ *                   rows are memory (a struct table, buffers, strings,
+ *                   globals, text) and are not in address order also has
+ *                   order: s, a section named "<table>#order" of rowCount
+ *                   u32: the row numbers in ascending address order, ties in
+ *                   row order (addr-order.ts), each stored as its difference
+ *                   from the one before (modulo 2^32; the first from 0).
+ *                   Version 2 has no order.
  *     3.. column data, raw bytes before compression:
  *         scalar   rowCount elements of the kind (u8 1 byte ... u64/i64/f64 8 bytes);
  *                  a chunk: its rows' elements. Chunk sections are named
@@ -77,6 +85,7 @@
  * starts are multiples of 8 in the file so stored sections align too.
  */
 import type { Column, DumpModel, ScalarArray, ScalarKind, Table } from './format.js';
+import { addressOrder, addressOrderOf, checkAddressOrder, isMemoryTable, orderDeltas, orderFromDeltas, registerAddressOrder, wordsOf } from './addr-order.js';
 import { registerChunks, type ColumnChunks } from './chunks.js';
 import { DumpError, toDumpError } from './errors.js';
 import { HOST_IS_LITTLE_ENDIAN, SCALAR_KINDS, bytesOf, isScalarKind, viewOf } from './kinds.js';
@@ -236,7 +245,13 @@ function catalogEntry(t: Table, add: (name: string, raw: Uint8Array, segment?: b
     if (chunked) return { name, kind: c.kind, ...chunks(base, c.kind, c.values, searched(name)) };
     return { name, kind: c.kind, values: add(base, bytesOf(c.values)) };
   });
-  return chunked ? { name: t.name, rowCount: t.rowCount, chunkRows, columns } : { name: t.name, rowCount: t.rowCount, columns };
+  if (!chunked) return { name: t.name, rowCount: t.rowCount, columns };
+  // (version 3) a big table's rows in address order, so that no reader sorts them (addr-order.ts)
+  const addr = Object.prototype.hasOwnProperty.call(t.columns, 'addr') ? t.columns['addr'] : undefined;
+  const order = addr?.kind === 'u64' && isMemoryTable(t.name) ? addressOrder(addr.values as BigUint64Array) : undefined;
+  return order
+    ? { name: t.name, rowCount: t.rowCount, chunkRows, columns, order: add(`${t.name}#order`, bytesOf(orderDeltas(order))) }
+    : { name: t.name, rowCount: t.rowCount, chunkRows, columns };
 }
 
 // ---- reading ---------------------------------------------------------------
@@ -313,7 +328,10 @@ export function validateAll(model: DumpModel): void {
     validateModel(model);
     return;
   }
-  for (const t of model.tables) for (const name of Object.keys(t.columns)) void t.columns[name];
+  for (const t of model.tables) {
+    for (const name of Object.keys(t.columns)) void t.columns[name];
+    addressOrderOf(t);
+  }
 }
 
 /** A column as the catalog describes it: its kind and its section numbers. */
@@ -336,6 +354,8 @@ interface TableEntry {
   /** rows per chunk; rowCount (one chunk) when the table is not chunked */
   chunkRows: number;
   columns: ColumnEntry[];
+  /** (version 3) the section of the rows' address order, if stored */
+  order: number | undefined;
 }
 
 /** Every section a column uses. */
@@ -353,7 +373,10 @@ function decode(b: Uint8Array, source: string | undefined, eagerTableBytes: numb
   const entries = catalog.map((t: unknown) => catalogTable(t, secs, version));
   const used = new Uint8Array(secs.entries.length);
   used.fill(1, 0, 3);
-  for (const t of entries) for (const c of t.columns) for (const s of sectionsOf(c)) used[s] = 1;
+  for (const t of entries) {
+    for (const c of t.columns) for (const s of sectionsOf(c)) used[s] = 1;
+    if (t.order !== undefined) used[t.order] = 1;
+  }
   const unused = used.indexOf(0);
   if (unused >= 0) fail(`section ${q(secs.name(unused))} is not used by any table`);
   const rows = new Map<string, number>();
@@ -414,7 +437,13 @@ function catalogTable(t: unknown, secs: Sections, version: number): TableEntry {
   }
   // a row count no column backs would size the debugger's per-row arrays from nothing
   if (n > 0 && columns.length === 0) fail(`${where} has ${n} rows and no columns`);
-  return { name: t.name, rowCount: n, chunkRows, columns };
+  let order: number | undefined;
+  if (t.order !== undefined) {
+    if (version < 3) fail(`${where} has an address order, which format version ${version} does not have`);
+    if (columns.find((c) => c.name === 'addr')?.kind !== 'u64') fail(`${where} has an address order but no u64 addr column`);
+    order = section(secs, t.order, `${where} address order`, n * 4);
+  }
+  return { name: t.name, rowCount: n, chunkRows, columns, order };
 }
 
 /**
@@ -505,6 +534,7 @@ function lazyColumns(t: TableEntry, secs: Sections, rows: ReadonlyMap<string, nu
     Object.defineProperty(cols, name, { value, enumerable: true, writable: true, configurable: true });
   };
   const table = { name: t.name, rowCount: t.rowCount, columns: cols };
+  if (t.order !== undefined) registerAddressOrder(table, storedOrder(table, t.order, secs, source));
   for (const c of t.columns) {
     let failure: DumpError | undefined;
     const chunks = c.kind !== 'str' && c.kind !== 'list' && c.values.length > 1 ? new Chunks(t, c, secs, rows, source) : undefined;
@@ -530,6 +560,31 @@ function lazyColumns(t: TableEntry, secs: Sections, rows: ReadonlyMap<string, nu
     });
   }
   return table;
+}
+
+/**
+ * The reader of a table's stored address order: inflated and checked
+ * against the table's addr column (read whole) on the first call, kept;
+ * a damaged one throws the same DumpError on every call.
+ */
+function storedOrder(table: Table, s: number, secs: Sections, source: string | undefined): () => Uint32Array {
+  let order: Uint32Array | undefined;
+  let failure: DumpError | undefined;
+  return () => {
+    if (order) return order;
+    if (failure) throw failure;
+    try {
+      // a copy: the deltas are summed in place, and the section may be the file's own bytes
+      const v = orderFromDeltas((viewOf('u32', secs.bytes(s), table.rowCount) as Uint32Array).slice());
+      secs.drop(s);
+      checkAddressOrder(v, wordsOf(table.columns['addr']!.values as BigUint64Array), `table ${q(table.name)} address order`);
+      order = v;
+    } catch (e) {
+      failure = toDumpError(e, source, 'open');
+      throw failure;
+    }
+    return order;
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { readDump } from '../dump/read.js';
+import { decodeDump, encodeDump } from '../dump/codec.js';
 import type { DumpModel, ListColumn, Table } from '../dump/format.js';
 import { buildLeakGraph, findLeaks, type MarkGraph } from '../mdb/modules/illumos/kmem/leaky.js';
 import { verifyOne } from '../mdb/modules/illumos/kmem/kmem_verify.js';
@@ -127,7 +128,8 @@ export function linkedHeap(model: DumpModel): DumpModel {
     }
     return t;
   });
-  return { ...model, tables };
+  // written and read back, as ::findleaks would meet such a heap in a dump (with the tables' address order)
+  return decodeDump(encodeDump({ ...model, tables }), undefined, { eager: true });
 }
 
 /** CPU time (user + system) since c0, in ms: what a loaded machine's wall clock hides */

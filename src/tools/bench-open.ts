@@ -178,9 +178,14 @@ export function benchBatchDelta(file: string, command: string, runs = 5): { stat
  * (addresses spread evenly over the buffers table, 8 bytes into each
  * buffer, so every cache's buffers and bufctls are asked), minus batch
  * ::status, divided by the queries: what a query costs including every
- * index and column it makes the process build. Best of `runs`.
+ * index and column it makes the process build. Measured in the children's
+ * CPU time (user + system, cpu-at-exit.ts), best of `runs`; wall time too.
  */
-export function benchWhatis(file: string, queries = 10_000, runs = 3): { queries: number; usPerQuery: number; totalMs: number; statusMs: number } {
+export function benchWhatis(
+  file: string,
+  queries = 10_000,
+  runs = 3,
+): { queries: number; usPerQuery: number; totalMs: number; statusMs: number; cpuUsPerQuery: number; totalCpuMs: number; statusCpuMs: number } {
   const model = readDump(file);
   const bt = model.tables.find((t) => t.name === 'buffers');
   const addrs = bt?.columns['addr']?.values as BigUint64Array | undefined;
@@ -189,26 +194,43 @@ export function benchWhatis(file: string, queries = 10_000, runs = 3): { queries
   for (let k = 0; k < queries && n > 0; k++) lines.push(`${(addrs![Math.floor((k * n) / queries)]! + 8n).toString(16)}::whatis`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mddb-whatis-'));
   const script = path.join(dir, 'whatis.mdb');
+  const cpuFile = path.join(dir, 'cpu');
   fs.writeFileSync(script, lines.join('\n') + '\n');
   const main = path.join(HERE, '../cli/main.js');
-  const once = (args: string[]): number => {
+  const preload = path.join(HERE, 'cpu-at-exit.js');
+  const once = (args: string[]): { ms: number; cpuMs: number } => {
     const t0 = performance.now();
-    const p = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawnSync(process.execPath, ['--import', preload, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MDDB_BENCH_CPU_FILE: cpuFile } });
     const ms = since(t0);
     if (p.status !== 0) throw new Error(`bench-open: node ${args.join(' ')} exited ${p.status}: ${p.stderr.toString().trim()}`);
-    return ms;
+    return { ms, cpuMs: Number(fs.readFileSync(cpuFile, 'utf8')) };
   };
   let statusMs = Infinity;
   let totalMs = Infinity;
+  let statusCpuMs = Infinity;
+  let totalCpuMs = Infinity;
   try {
     for (let i = 0; i < runs; i++) {
-      statusMs = Math.min(statusMs, once([main, file, '-e', '::status']));
-      totalMs = Math.min(totalMs, once([main, file, '-f', script]));
+      const s = once([main, file, '-e', '::status']);
+      const t = once([main, file, '-f', script]);
+      statusMs = Math.min(statusMs, s.ms);
+      totalMs = Math.min(totalMs, t.ms);
+      statusCpuMs = Math.min(statusCpuMs, s.cpuMs);
+      totalCpuMs = Math.min(totalCpuMs, t.cpuMs);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { queries: lines.length, usPerQuery: ((totalMs - statusMs) * 1000) / Math.max(1, lines.length), totalMs, statusMs };
+  const q = Math.max(1, lines.length);
+  return {
+    queries: lines.length,
+    usPerQuery: ((totalMs - statusMs) * 1000) / q,
+    totalMs,
+    statusMs,
+    cpuUsPerQuery: ((totalCpuMs - statusCpuMs) * 1000) / q,
+    totalCpuMs,
+    statusCpuMs,
+  };
 }
 
 /** benchOpen in a fresh node process (this file run with --json --no-batch), running `commands` after load. */

@@ -106,7 +106,7 @@ describe('file layout', () => {
 
   it('has the documented prefix: magic, version, CRC, length', () => {
     expect(bytes.subarray(0, 8).toString('latin1')).toBe('MDDBDUMP');
-    expect(dv.getUint32(8, true)).toBe(2);
+    expect(dv.getUint32(8, true)).toBe(3);
     expect(dv.getUint32(12, true)).toBe(zlib.crc32(bytes.subarray(24)));
     expect(Number(dv.getBigUint64(16, true))).toBe(bytes.length);
   });
@@ -184,11 +184,11 @@ describe('decodeDump refuses damaged files with one line', () => {
 
   it('a newer format version', () => {
     const b = copy();
-    b.writeUInt32LE(3, 8);
-    const err = dumpError(() => decodeDump(b, 'v3.dump'));
-    expect(err.message).toBe('cannot open v3.dump: unsupported dump format version 3 (this mddb reads versions 1 to 2)');
-    expect(err.file).toBe('v3.dump');
-    expect(err.reason).toBe('unsupported dump format version 3 (this mddb reads versions 1 to 2)');
+    b.writeUInt32LE(4, 8);
+    const err = dumpError(() => decodeDump(b, 'v4.dump'));
+    expect(err.message).toBe('cannot open v4.dump: unsupported dump format version 4 (this mddb reads versions 1 to 3)');
+    expect(err.file).toBe('v4.dump');
+    expect(err.reason).toBe('unsupported dump format version 4 (this mddb reads versions 1 to 3)');
   });
 
   it('truncation names the first section that does not fit', () => {

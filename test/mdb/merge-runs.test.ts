@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mergeAscendingRuns } from '../../src/mdb/target/merge-runs.js';
+import { mergeAscendingRuns } from '../../src/dump/merge-runs.js';
 
 describe('mergeAscendingRuns (the address index and ::findleaks candidates)', () => {
   it('gives the order a stable sort gives, for keys in ascending runs', () => {

@@ -129,6 +129,9 @@ function unescape(c: string): string {
 }
 
 const RADIX: Record<string, number> = { x: 16, t: 10, o: 8, i: 2 };
+/** Digits of the radixes BigInt() reads, and its prefix for each. */
+const FAST_DIGITS: Record<number, RegExp> = { 16: /^[0-9a-fA-F]{1,64}$/, 10: /^[0-9]{1,64}$/, 8: /^[0-7]{1,64}$/, 2: /^[01]{1,128}$/ };
+const FAST_PREFIX: Record<number, string> = { 16: '0x', 10: '', 8: '0o', 2: '0b' };
 
 /**
  * A number in mdb's syntax: `0x`, `0t`, `0o`, `0i` prefixes (default radix
@@ -148,6 +151,13 @@ export function parseNumber(text: string, radix: number): bigint | undefined {
     return undefined;
   }
   if (digits === '' || digits.startsWith('_')) return undefined;
+  // the usual case, an address in hex or a count in decimal: one BigInt() of the digits, not one per digit
+  const plain = digits.includes('_') ? digits.replace(/_/g, '') : digits;
+  const fast = FAST_DIGITS[base];
+  if (fast && fast.test(plain)) {
+    const v = BigInt(`${FAST_PREFIX[base]!}${plain}`);
+    return v > 0xffffffffffffffffn ? undefined : v;
+  }
   let v = 0n;
   const b = BigInt(base);
   for (const c of digits) {

@@ -6,9 +6,12 @@
  * Addresses are 64-bit and exceed 2^53, so starts are kept as two Uint32
  * halves (read straight out of the BigUint64Array columns' bytes, no BigInt
  * per row) and sorted with an LSD radix sort over 16-bit digits: linear time,
- * stable, a million rows in well under 200 ms. Digits that are the same for
- * every extent (the top 16 bits of kernel addresses) are skipped, and input
- * that is already in order is not sorted at all.
+ * stable, a million rows in well under 200 ms (dump/addr-order.ts, shared
+ * with the encoder). Digits that are the same for every extent (the top 16
+ * bits of kernel addresses) are skipped, and input that is already in order
+ * is not sorted at all. A table whose dump stores its address order
+ * (format version 3, checked by the reader) is not sorted either: its rows
+ * are gathered in that order.
  *
  * Entries are numbered by source, then row (the "global row"), so the sorted
  * order is one permutation of those numbers and an entry's table and row are
@@ -20,7 +23,7 @@
  * extent can reach addr.
  */
 
-import { mergeAscendingRuns } from './merge-runs.js';
+import { sortKeys, type SortedKeys } from '../../dump/addr-order.js';
 
 export interface ExtentSource {
   /** start addresses, one per row */
@@ -44,43 +47,27 @@ export class AddressIndex {
   /** first global row of each source */
   private readonly base: number[] = [];
 
-  constructor(sources: readonly ExtentSource[]) {
+  /**
+   * `order`, for a single source: its rows in ascending start order, equal
+   * starts in row order (a dump's stored address order, already checked),
+   * which replaces the sort.
+   */
+  constructor(sources: readonly ExtentSource[], order?: Uint32Array) {
     let n = 0;
     for (const s of sources) {
       this.base.push(n);
       n += s.starts.length;
     }
-    const hi = new Uint32Array(n);
-    const lo = new Uint32Array(n);
-    const sizeFlat = new Uint32Array(n);
-    let k = 0;
-    for (const s of sources) {
-      const m = s.starts.length;
-      if (s.starts instanceof BigUint64Array || s.starts instanceof BigInt64Array) {
-        // the column's own bytes as 32-bit words (little-endian hosts: every Node 20 platform)
-        const w = new Uint32Array(s.starts.buffer, s.starts.byteOffset, m * 2);
-        for (let i = 0; i < m; i++) {
-          lo[k + i] = w[2 * i]!;
-          hi[k + i] = w[2 * i + 1]!;
-        }
-      } else {
-        for (let i = 0; i < m; i++) {
-          const v = BigInt.asUintN(64, s.starts[i]!);
-          lo[k + i] = Number(v & 0xffffffffn);
-          hi[k + i] = Number(v >> 32n);
-        }
-      }
-      for (let i = 0; i < m; i++) sizeFlat[k + i] = Math.min(Math.max(0, s.sizes[i] ?? 0), 0xffffffff);
-      k += m;
-    }
-    const sorted = radixSort(hi, lo);
+    const one = sources[0];
+    const sorted =
+      order && one && sources.length === 1 && order.length === n && (one.starts instanceof BigUint64Array || one.starts instanceof BigInt64Array)
+        ? gatherOrdered(one.starts, one.sizes, order)
+        : sortSources(sources, n);
     this.length = n;
     this.hi = sorted.hi;
     this.lo = sorted.lo;
     this.ref = sorted.idx;
-    const size = new Uint32Array(n);
-    for (let i = 0; i < n; i++) size[i] = sizeFlat[sorted.idx[i]!]!;
-    this.size = size;
+    this.size = sorted.size;
     this.meHi = new Uint32Array(n);
     this.meLo = new Uint32Array(n);
     this.meAny = new Uint8Array(n);
@@ -90,7 +77,7 @@ export class AddressIndex {
     let ml = 0;
     let any = false;
     for (let i = 0; i < n; i++) {
-      const sz = size[i]!;
+      const sz = sorted.size[i]!;
       if (sz > 0) {
         let eh = this.hi[i]!;
         let el = this.lo[i]! + sz - 1;
@@ -177,75 +164,52 @@ export class AddressIndex {
 }
 
 /**
- * Stable ascending sort of the 64-bit keys (hi, lo), returning the sorted
- * halves and the permutation. Keys travel with their indices so each pass
- * reads its input sequentially.
+ * One column's extents in a known order (a dump's stored address order,
+ * already checked): the halves and sizes read straight from the column in
+ * that order, nothing sorted and nothing copied first.
  */
-function radixSort(hi: Uint32Array, lo: Uint32Array): { hi: Uint32Array; lo: Uint32Array; idx: Uint32Array } {
-  const n = hi.length;
-  let idx: Uint32Array = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  let inOrder = true;
-  for (let i = 1; i < n; i++) {
-    if (hi[i - 1]! > hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! > lo[i]!)) {
-      inOrder = false;
-      break;
-    }
-  }
-  if (inOrder) return { hi, lo, idx };
-  const merged = mergeRuns(hi, lo);
-  if (merged) return merged;
-  let kHi: Uint32Array = hi;
-  let kLo: Uint32Array = lo;
-  let tHi: Uint32Array = new Uint32Array(n);
-  let tLo: Uint32Array = new Uint32Array(n);
-  let tIdx: Uint32Array = new Uint32Array(n);
-  const count = new Uint32Array(65536);
-  for (let pass = 0; pass < 4; pass++) {
-    const src = pass < 2 ? kLo : kHi;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    count.fill(0);
-    for (let i = 0; i < n; i++) count[(src[i]! >>> shift) & 0xffff]!++;
-    if (count[(src[0]! >>> shift) & 0xffff] === n) continue; // every key has this digit
-    let pos = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = count[d]!;
-      count[d] = pos;
-      pos += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const at = count[(src[i]! >>> shift) & 0xffff]!++;
-      tHi[at] = kHi[i]!;
-      tLo[at] = kLo[i]!;
-      tIdx[at] = idx[i]!;
-    }
-    [kHi, tHi] = [tHi, kHi];
-    [kLo, tLo] = [tLo, kLo];
-    [idx, tIdx] = [tIdx, idx];
-  }
-  return { hi: kHi, lo: kLo, idx };
-}
-
-/** Runs merged at most: above this many ascending runs the radix sort is cheaper. */
-const MAX_RUNS = 1024;
-
-/**
- * The same stable sort when the keys are a few ascending runs (the buffers
- * table lists each cache's buffers in address order): merge-runs.ts.
- * Undefined when there are more than MAX_RUNS runs.
- */
-function mergeRuns(hi: Uint32Array, lo: Uint32Array): { hi: Uint32Array; lo: Uint32Array; idx: Uint32Array } | undefined {
-  const order = mergeAscendingRuns(hi.length, (p, q) => hi[p]! < hi[q]! || (hi[p] === hi[q] && lo[p]! < lo[q]!), MAX_RUNS);
-  if (!order) return undefined;
+function gatherOrdered(starts: BigUint64Array | BigInt64Array, sizes: ArrayLike<number>, order: Uint32Array): SortedKeys & { size: Uint32Array } {
   const n = order.length;
-  const oHi = new Uint32Array(n);
-  const oLo = new Uint32Array(n);
-  const idx = new Uint32Array(n);
+  const w = new Uint32Array(starts.buffer, starts.byteOffset, n * 2);
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const size = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const p = order[i]!;
-    oHi[i] = hi[p]!;
-    oLo[i] = lo[p]!;
-    idx[i] = p;
+    lo[i] = w[2 * p]!;
+    hi[i] = w[2 * p + 1]!;
+    size[i] = Math.min(Math.max(0, sizes[p] ?? 0), 0xffffffff);
   }
-  return { hi: oHi, lo: oLo, idx };
+  return { hi, lo, idx: order, size };
+}
+
+/** Every source's extents as 32-bit halves and sizes, sorted by start (stable): the keys, the permutation, the sizes in that order. */
+function sortSources(sources: readonly ExtentSource[], n: number): SortedKeys & { size: Uint32Array } {
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const sizeFlat = new Uint32Array(n);
+  let k = 0;
+  for (const s of sources) {
+    const m = s.starts.length;
+    if (s.starts instanceof BigUint64Array || s.starts instanceof BigInt64Array) {
+      // the column's own bytes as 32-bit words (little-endian hosts: every Node 20 platform)
+      const w = new Uint32Array(s.starts.buffer, s.starts.byteOffset, m * 2);
+      for (let i = 0; i < m; i++) {
+        lo[k + i] = w[2 * i]!;
+        hi[k + i] = w[2 * i + 1]!;
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        const v = BigInt.asUintN(64, s.starts[i]!);
+        lo[k + i] = Number(v & 0xffffffffn);
+        hi[k + i] = Number(v >> 32n);
+      }
+    }
+    for (let i = 0; i < m; i++) sizeFlat[k + i] = Math.min(Math.max(0, s.sizes[i] ?? 0), 0xffffffff);
+    k += m;
+  }
+  const sorted = sortKeys(hi, lo);
+  const size = new Uint32Array(n);
+  for (let i = 0; i < n; i++) size[i] = sizeFlat[sorted.idx[i]!]!;
+  return { ...sorted, size };
 }

@@ -44,6 +44,7 @@ import {
   type Table,
   type TypeDef,
 } from '../../dump/format.js';
+import { addressOrderOf, wordsOf } from '../../dump/addr-order.js';
 import { chunksOf } from '../../dump/chunks.js';
 import { MdbError, MemoryError } from '../errors.js';
 import { AddressIndex } from './addr-index.js';
@@ -91,6 +92,8 @@ interface Group {
  * sizes are made only when a table is scanned or indexed.
  */
 interface Extents {
+  /** the table (its stored address order, if any, replaces the index's sort) */
+  table: Table;
   n: number;
   words: Uint32Array;
   /** the same words as int32: compared as small integers, they keep a pass over millions of rows fast */
@@ -278,6 +281,8 @@ export class ObjectMemory {
     if (si === undefined) return undefined;
     const chunked = this.rowAtChunked(si, a);
     if (chunked !== null) return chunked;
+    const ordered = this.rowAtOrdered(si, a);
+    if (ordered !== null) return ordered;
     const x = this.extentsOf(sources[si]!);
     const aH = Number(a >> 32n);
     const aL = Number(a & 0xffffffffn);
@@ -331,6 +336,38 @@ export class ObjectMemory {
       }
     }
     return undefined;
+  }
+
+  /**
+   * rowAt in a struct table whose dump stores its address order (format 3)
+   * and that has no sorted index yet: a binary search over that order, so
+   * the lookup of an exact row (a bufctl for ::whatis) neither sorts nor
+   * copies the table's addresses. The first row at a is the lowest such row,
+   * since the order puts equal addresses in row order. null when this path
+   * does not apply.
+   */
+  private rowAtOrdered(si: number, a: bigint): { table: Table; row: number; hit: Hit } | undefined | null {
+    const src = this.sources[si]!;
+    if (src.kind !== 'struct' || !src.def || src.extents?.index) return null;
+    const order = addressOrderOf(src.table);
+    if (!order) return null;
+    const w = wordsOf(src.table.columns['addr']!.values as BigUint64Array);
+    const aH = Number(a >> 32n);
+    const aL = Number(a & 0xffffffffn);
+    // the first position whose address is at or above a
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const r = order[mid]!;
+      const h = w[2 * r + 1]!;
+      if (h < aH || (h === aH && w[2 * r]! < aL)) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === order.length || src.def.size === 0) return undefined;
+    const row = order[lo]!;
+    if (w[2 * row + 1] !== aH || w[2 * row] !== aL) return undefined;
+    return { table: src.table, row, hit: { source: si, row, base: a, size: src.def.size } };
   }
 
   /** The synthesised bytes of a hit rowAt returned. */
@@ -512,14 +549,14 @@ export class ObjectMemory {
     const v = addr.values;
     const words = new Uint32Array(v.buffer, v.byteOffset, t.rowCount * 2);
     let x: Extents;
-    if (s.kind === 'struct') x = bounded(t.rowCount, words, s.def!.size, s.def!.size);
+    if (s.kind === 'struct') x = bounded(t, t.rowCount, words, s.def!.size, s.def!.size);
     // a buffer's size needs its cache's and its pointers: no bound without reading them
-    else if (s.kind === 'buffers') x = bounded(t.rowCount, words, () => bufferSizes(this.model, t, this.pointerSize), undefined);
+    else if (s.kind === 'buffers') x = bounded(t, t.rowCount, words, () => bufferSizes(this.model, t, this.pointerSize), undefined);
     // a function's code is at most MAX_TEXT_BYTES: a bound that keeps the code itself compressed until an address in the text is read
-    else if (s.kind === 'text') x = bounded(t.rowCount, words, () => valueSizes(t), MAX_TEXT_BYTES);
+    else if (s.kind === 'text') x = bounded(t, t.rowCount, words, () => valueSizes(t), MAX_TEXT_BYTES);
     else {
       const sizes = valueSizes(t);
-      x = bounded(t.rowCount, words, () => sizes, sizes.reduce((m, v) => Math.max(m, v), 0));
+      x = bounded(t, t.rowCount, words, () => sizes, sizes.reduce((m, v) => Math.max(m, v), 0));
     }
     // (the text waits for its first lookup inside its bounds: indexing reads its sizes)
     if (x.n <= this.smallTable && s.kind !== 'text') x.index = indexOf(x);
@@ -565,7 +602,7 @@ const MAX_SPAN = 4096;
 const BIAS = -0x80000000;
 
 /** A table's extents with their bounds: two passes over the address words, in int32 (small integers, a fast loop over millions of rows). */
-function bounded(n: number, words: Uint32Array, size: number | (() => Uint32Array), maxSize: number | undefined): Extents {
+function bounded(table: Table, n: number, words: Uint32Array, size: number | (() => Uint32Array), maxSize: number | undefined): Extents {
   const signed = new Int32Array(words.buffer, words.byteOffset, words.length);
   let hMin = 0x7fffffff;
   let hMax = BIAS;
@@ -591,7 +628,7 @@ function bounded(n: number, words: Uint32Array, size: number | (() => Uint32Arra
     groups = [];
     for (let k = 0; k < span; k++) if (mins[k]! <= maxs[k]!) groups.push({ hi: minHi + k, minLo: unbias(mins[k]!), maxLo: unbias(maxs[k]!) });
   }
-  return { n, words, signed, size, sizes: undefined, maxSize, minHi, maxHi, groups, scans: 0, index: undefined };
+  return { table, n, words, signed, size, sizes: undefined, maxSize, minHi, maxHi, groups, scans: 0, index: undefined };
 }
 
 /** Whether some extent of the table may hold the address aH:aL (false only when none can). */
@@ -640,7 +677,7 @@ function sizesOf(x: Extents): Uint32Array | undefined {
 function indexOf(x: Extents): AddressIndex {
   const starts = new BigUint64Array(x.words.buffer, x.words.byteOffset, x.n);
   const sizes = sizesOf(x) ?? new Uint32Array(x.n).fill(x.size as number);
-  return new AddressIndex([{ starts, sizes }]);
+  return new AddressIndex([{ starts, sizes }], addressOrderOf(x.table));
 }
 
 /** Rows of one table whose extent contains the address (aH:aL), by a pass over its words. */

@@ -39,7 +39,8 @@ import { BUFSTATE_ALLOC, BUFSTATE_MAGAZINE, SYMKIND_OBJECT, TABLE_BUFFERS, TABLE
 import { DcmdError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { NON_STRUCT } from '../../../target/memory.js';
-import { mergeAscendingRuns } from '../../../target/merge-runs.js';
+import { addressOrderOf } from '../../../../dump/addr-order.js';
+import { mergeAscendingRuns } from '../../../../dump/merge-runs.js';
 import { readVmem, readVmemSeg, VMEM_ALLOC, vmemPrefix, vmemSegs } from '../vmem/helpers.js';
 import { readBufctl } from './bufctl.js';
 import { KMF_AUDIT, KMF_DEADBEEF, KMF_LITE, cacheMagsize, kmemSlabStats, readKmemCache } from './helpers.js';
@@ -87,6 +88,10 @@ export function searchBuffer(start: Float64Array, limit: Float64Array, rel: numb
   return -1;
 }
 
+/** The page of markGraph's index of candidates, and the most pages it indexes (a span of 256 GiB; wider spans search every candidate). */
+const MARK_PAGE = 4096;
+const MAX_MARK_PAGES = 1 << 26;
+
 /**
  * Marks every buffer reachable from the roots (models leaky_grep()): each
  * word is dismissed when outside [first start, last limit], a miss when in
@@ -111,6 +116,18 @@ export function markGraph(g: MarkGraph): { marked: Uint8Array; beans: LeakBeans 
   let dups = 0;
   let follows = 0;
   let deepest = 0;
+  // the candidates that may hold an address of each page of their span (the first whose limit is
+  // above the page's start, up to the next page's first): a word's binary search runs over a few
+  // candidates of its page, not the million, and finds the same one (candidates do not overlap)
+  const pages = Math.floor((max - min) / MARK_PAGE) + 1;
+  const first = pages <= MAX_MARK_PAGES ? new Int32Array(pages + 1) : undefined;
+  if (first) {
+    for (let p = 0, i = 0; p <= pages; p++) {
+      const at = min + p * MARK_PAGE;
+      while (i < n && limit[i]! <= at) i++;
+      first[p] = i;
+    }
+  }
   const visit = (w: number): void => {
     if (w < min || w > max) {
       dismissals++;
@@ -119,6 +136,11 @@ export function markGraph(g: MarkGraph): { marked: Uint8Array; beans: LeakBeans 
     // leaky_search, inlined
     let lo = 0;
     let hi = n - 1;
+    if (first) {
+      const p = Math.floor((w - min) / MARK_PAGE);
+      lo = first[p]!;
+      hi = Math.min(n - 1, first[p + 1]!);
+    }
     let hit = -1;
     while (hi >= lo) {
       const mid = (lo + hi) >> 1;
@@ -365,6 +387,11 @@ function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Arr
   ref.set(r2);
 }
 
+/** A column's values as numbers: the column itself when it holds numbers (u8 state, u32 cache_row), else converted once. */
+function asNumbers(a: ScalarArray, n: number): ArrayLike<number> {
+  return a instanceof BigUint64Array || a instanceof BigInt64Array || a.length < n ? toDoubles(a, n) : a;
+}
+
 function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   const bt = target.table(TABLE_BUFFERS);
   const baddr = addrCol(bt);
@@ -382,11 +409,14 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   }
   const nb = bt?.rowCount ?? 0;
   // the columns as doubles once (a u8/u32 column is read as is), the rows in a typed list
-  const st = state ? toDoubles(state as ScalarArray, nb) : undefined;
-  const cr = crow ? toDoubles(crow as ScalarArray, nb) : undefined;
+  const st = state ? asNumbers(state as ScalarArray, nb) : undefined;
+  const cr = crow ? asNumbers(crow as ScalarArray, nb) : undefined;
   const rowBuf = new Int32Array(nb);
   let nrows = 0;
-  for (let i = 0; i < nb; i++) {
+  // a dump that stores the buffers' address order (format 3) gives the candidates sorted
+  const order = bt ? addressOrderOf(bt) : undefined;
+  for (let k = 0; k < nb; k++) {
+    const i = order ? order[k]! : k;
     if (st && st[i] !== BUFSTATE_ALLOC) continue;
     const r = cr ? cr[i]! : -1;
     if (r >= 0 && r < interested.length && interested[r]) rowBuf[nrows++] = i;
@@ -421,12 +451,15 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
     limit[k] = s + sizes[cr![i]!]!;
     ref[k++] = i;
   }
-  segs.forEach((s, j) => {
+  // the segments in address order too, so that sorted buffers and segments are two runs at most
+  const segOrder = segs.map((_, j) => j).sort((p, q) => (segs[p]!.start < segs[q]!.start ? -1 : segs[p]!.start > segs[q]!.start ? 1 : p - q));
+  for (const j of segOrder) {
+    const s = segs[j]!;
     const a = rel.big(s.start);
     start[k] = a;
     limit[k] = a + Number(s.end - s.start);
     ref[k++] = -(1 + j);
-  });
+  }
   sortWithPayload(start, limit, ref);
   for (let i = 0; i < n; i++) {
     if (start[i]! < 0 || start[i]! >= limit[i]!) throw new DcmdError(`[${fmtRel(rel, start[i]!)}, ${fmtRel(rel, limit[i]!)}): invalid mtab`);

@@ -1,9 +1,11 @@
 /*
  * A stable k-way merge of rows that come in a few ascending runs. The dump's
  * buffers table lists each cache's buffers in address order, so the address
- * index (addr-index.ts) and ::findleaks' candidate list (leaky.ts) are both
- * "sort rows that are already sorted per cache": merging the runs with a heap
- * of run heads costs n log(runs) instead of a full sort.
+ * order the encoder stores and the index the debugger sorts itself when a
+ * dump stores none (addr-order.ts), and ::findleaks' candidate list
+ * (mdb/modules/illumos/kmem/leaky.ts), are all "sort rows that are already
+ * sorted per cache": merging the runs with a heap of run heads costs
+ * n log(runs) instead of a full sort.
  */
 
 /**
