@@ -140,6 +140,7 @@ export class PageTable {
    * caller has already taken the page off freemem (page_create_wait()).
    */
   create(vp: number, off: number): number {
+    if (this.hash.has(`${vp}:${off}`)) throw new Error(`simulator bug: page [${vp.toString(16)}, ${off.toString(16)}] created twice`);
     let pfn: number;
     if (this.nfree > 0) pfn = this.free[--this.nfree]!;
     else {

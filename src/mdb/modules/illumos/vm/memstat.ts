@@ -156,6 +156,22 @@ EXAMPLES
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
     const r = memstatSummary(ctx.target, () => ctx.checkInterrupt());
-    return text(renderMemstat(r.rows), { data: r });
+    // page counts are numbers in JSON (a page count never nears 2^53)
+    const n = Number;
+    return text(renderMemstat(r.rows), {
+      data: {
+        pagesize: n(r.pagesize),
+        physmem: n(r.physmem),
+        totalPages: n(r.totalPages),
+        kernel: n(r.kernel),
+        zfsFileData: n(r.zfsFileData),
+        anon: n(r.anon),
+        execAndLibs: n(r.execAndLibs),
+        pageCache: n(r.pageCache),
+        cachelist: n(r.cachelist),
+        freelist: n(r.freelist),
+        rows: r.rows.map((x) => ({ name: x.name, pages: n(x.pages), mb: n(x.mb), ...(x.pct === undefined ? {} : { pct: n(x.pct) }) })),
+      },
+    });
   },
 });

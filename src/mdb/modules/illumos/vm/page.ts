@@ -17,8 +17,9 @@ freelist or the cachelist). Without an address, every page the page walker
 visits (every named page).
 
 EXAMPLES
-  > kvp::walk page | ::head -n 1 | ::page
-  PAGE             VNODE                      OFFSET   SELOCK LCT COW IO FS ST`,
+  > fffffe0000000000::page
+              PAGE            VNODE           OFFSET   SELOCK LCT COW IO FS ST
+  fffffe0000000000 fffffffffbc12e80 fffffffffb800000        0   0   0  0  0  0`,
   options: {},
   input: 'page_t',
   walker: 'page',
@@ -34,7 +35,8 @@ EXAMPLES
       : '';
     out += `${addr.toString(16).padStart(ps, '0')} ${hex(p.vnode, ps)} ${hex(p.offset, 16)} ${hex(p.selock >>> 0, 8)} ${p.lckcnt.toString().padStart(3)} ${p.cowcnt.toString().padStart(3)} ${hex(p.iolockState, 2)} ${hex(p.fsdata, 2)} ${hex(p.state, 2)}\n`;
     return text(out, {
-      data: { addr, vnode: p.vnode, offset: p.offset, selock: p.selock, lckcnt: p.lckcnt, cowcnt: p.cowcnt, iolockState: p.iolockState, fsdata: p.fsdata, state: p.state },
+      // page_t's member names: p_offset is a kernel address for kvp's and zvp's pages, so it stays hex
+      data: { addr, p_vnode: p.vnode, p_offset: p.offset, p_selock: p.selock, p_lckcnt: p.lckcnt, p_cowcnt: p.cowcnt, p_iolock_state: p.iolockState, p_fsdata: p.fsdata, p_state: p.state },
       addresses: [addr],
       addressType: 'page_t',
     });
