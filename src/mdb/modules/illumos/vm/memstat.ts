@@ -143,13 +143,13 @@ EXAMPLES
   > ::memstat
   Page Summary                Pages                MB  %Tot
   ------------     ----------------  ----------------  ----
-  Kernel                      11230                43   17%
-  ZFS File Data                2212                 8    3%
-  Anon                        39541               154   60%
+  Kernel                       6316                24   10%
+  ZFS File Data               12704                49   19%
+  Anon                        46481               181   71%
   Exec and libs                   0                 0    0%
   Page cache                      0                 0    0%
-  Free (cachelist)             1020                 3    2%
-  Free (freelist)             11533                45   18%
+  Free (cachelist)               20                 0    0%
+  Free (freelist)                15                 0    0%
 
   Total                       65536               256`,
   options: { s: uint('size', 'the size of the vnode cache (internal)') },
