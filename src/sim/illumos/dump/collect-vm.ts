@@ -8,8 +8,10 @@
  * The simulator keeps each page's identity and which free list it is on
  * (vm/page.ts); the list pointers are laid out here from that: a vnode's
  * pages in a ring through p_vpnext/p_vpprev, most recently named first (as
- * page_vpadd() inserts at v_pages), and each free list in a ring through
- * p_next/p_prev. The dump has no page_hash, so p_hash is zero.
+ * page_vpadd() inserts at v_pages). The dump has no page_hash and no
+ * page_freelists[]/page_cachelists[] heads, so p_hash, p_next and p_prev are
+ * zero (free pages are told by P_FREE; a 16 GB machine's 4 M free pages in
+ * rings would be most of its dump).
  */
 import { TableBuilder } from '../../../dump/builder.js';
 import type { Table } from '../../../dump/format.js';
@@ -18,19 +20,11 @@ import { toAddr, type Kva } from '../../machine/platform.js';
 import type { Kernel } from '../../machine/kernel.js';
 import type { IllumosSystem } from '../system.js';
 import { kernelObject } from '../kern/kobj.js';
-import { kernelVnode, pageSupply } from '../vmem/page.js';
+import { kernelVnode, pageArrayBase, pageSupply } from '../vmem/page.js';
 import { P_FREE, SIZEOF_PAGE, pageTableCheck } from '../vm/page.js';
 import type { GlobalVar } from './collect-kern.js';
 
-/**
- * Where startup_memlist() put the page_t array (valloc'd kernel VA, between
- * kernelbase and segkp) and, after it, the one memseg.
- */
-const PP_BASE = 0xfffffe0000000000n;
-
-function ppBase(k: Kernel): Kva {
-  return Number(PP_BASE - k.p.kvaBase);
-}
+const ppBase = pageArrayBase;
 
 function memsegAddr(k: Kernel): Kva {
   const end = ppBase(k) + pageSupply(k).physmem * SIZEOF_PAGE;
@@ -92,24 +86,12 @@ export function collectVm(sys: IllumosSystem, add: (t: Table) => void): void {
     }
     head.set(vp, l[0]!);
   }
-  // free list rings: the freelist from the page handed out next, the cachelist oldest first
-  const fnext = new Int32Array(n).fill(-1);
-  const fprev = new Int32Array(n).fill(-1);
-  for (const list of [[...pt.freelist()], [...pt.cachelist()]]) {
-    for (let i = 0; i < list.length; i++) {
-      fnext[list[i]!] = list[(i + 1) % list.length]!;
-      fprev[list[i]!] = list[(i + list.length - 1) % list.length]!;
-    }
-  }
-
   const t = new TableBuilder('page_t', {
     addr: 'u64',
     p_offset: 'u64',
     p_vnode: 'u64',
     p_vpnext: 'u64',
     p_vpprev: 'u64',
-    p_next: 'u64',
-    p_prev: 'u64',
     p_state: 'u8',
     p_pagenum: 'u64',
   });
@@ -124,8 +106,6 @@ export function collectVm(sys: IllumosSystem, add: (t: Table) => void): void {
       p_vnode: vp === 0 ? 0n : A(vp),
       p_vpnext: P(next[pfn]!),
       p_vpprev: P(prev[pfn]!),
-      p_next: P(fnext[pfn]!),
-      p_prev: P(fprev[pfn]!),
       p_state: pt.state[pfn]!,
       p_pagenum: BigInt(pfn),
     });

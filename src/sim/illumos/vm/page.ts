@@ -33,7 +33,7 @@
  * the freelist as a stack (page_free puts a page at the head of its bin and
  * page_get_freelist takes from the head), the cachelist as an insertion-
  * ordered set (oldest reclaimed first), and the hash as a Map from
- * "vp:off" to pfn. The dump's list pointers (p_vpnext, p_next ...) are laid
+ * "vp:off" to pfn. The dump's vnode lists (p_vpnext, p_vpprev) are laid
  * out from these when the dump is written (dump/collect-vm.ts).
  */
 

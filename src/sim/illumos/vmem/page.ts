@@ -248,10 +248,23 @@ export interface PageCreateAt {
 }
 
 /**
+ * Where startup_memlist() puts the page_t array (valloc'd kernel VA between
+ * kernelbase and segkp, 0xfffffe0000000000 on i86pc here); the memseg
+ * follows it.
+ */
+export function pageArrayBase(k: Kernel): Kva {
+  return Number(0xfffffe0000000000n - k.p.kvaBase);
+}
+
+/** the nucleus: kernel text and data, 4 MB each from textBase */
+const NUCLEUS_BYTES = 8 << 20;
+
+/**
  * kvp (or zvp): the vnode kernel pages are named by. The boot pages are the
- * kernel's nucleus (text, then data) and what boot allocated after it, the
- * lowest frames: kvp pages at their kernel addresses, named as soon as kvp
- * has its address (the first time it is named, before any other kernel page).
+ * lowest frames: the kernel's nucleus (text, then data) and, past 8 MB, what
+ * startup valloc'd (the page_t array first); kvp pages at their kernel
+ * addresses, named as soon as kvp has its address (the first time it is
+ * named, before any other kernel page).
  */
 export function kernelVnode(k: Kernel, zio = false): Kva {
   const vp = kernelObject(k, 'genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
@@ -259,7 +272,9 @@ export function kernelVnode(k: Kernel, zio = false): Kva {
   if (!ps.bootNamed) {
     ps.bootNamed = true;
     const kvp = zio ? kernelObject(k, 'genunix', 'kvp', 0xc8).addr : vp;
-    for (let i = 0; i < ps.bootPages; i++) ps.pages.bootNamed(i, kvp, k.p.textBase + i * k.p.pagesize);
+    const nucleus = NUCLEUS_BYTES / k.p.pagesize;
+    for (let i = 0; i < ps.bootPages; i++)
+      ps.pages.bootNamed(i, kvp, i < nucleus ? k.p.textBase + i * k.p.pagesize : pageArrayBase(k) + (i - nucleus) * k.p.pagesize);
   }
   return vp;
 }

@@ -172,3 +172,62 @@ export function vnodePages(target: Target, vp: bigint): bigint {
     throw new DcmdError(`unable to read vnode_t at ${vp.toString(16)}`);
   }
 }
+
+/**
+ * What ::memstat reads of each page (p_vnode, p_state), for the pages of a
+ * memseg. mdb's allpages walk reads page_t's PAGE_BUFFER at a time; here the
+ * page_t table's columns are the buffer: a page whose row is where the
+ * array says (rows in address order) is read from its columns, any other
+ * through memory (PageReader), so the answer is the same either way.
+ */
+export class PageBatch {
+  private readonly addrs: BigUint64Array;
+  private readonly vnodes: BigUint64Array | undefined;
+  private readonly states: ArrayLike<number> | undefined;
+  private readonly pr: PageReader;
+  readonly size: bigint;
+
+  constructor(target: Target) {
+    this.pr = new PageReader(target);
+    this.size = BigInt(this.pr.size);
+    const t = target.table('page_t');
+    const u64col = (name: string): BigUint64Array | undefined => {
+      const c = t?.columns[name];
+      return c && c.kind === 'u64' ? (c.values as BigUint64Array) : undefined;
+    };
+    this.addrs = u64col('addr') ?? new BigUint64Array(0);
+    this.vnodes = u64col('p_vnode');
+    const st = t?.columns.p_state;
+    this.states = st && st.kind === 'u8' ? (st.values as Uint8Array) : undefined;
+  }
+
+  /** The first row whose address is at least a (rows are in address order in a sound dump). */
+  private lowerBound(a: bigint): number {
+    let lo = 0;
+    let hi = this.addrs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.addrs[mid]! < a) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Calls f(vnode, state) for each of the n page_t from `pages`, in order. */
+  forEach(ms: MemsegRec, n: number, f: (vnode: bigint, state: number) => void, checkInterrupt: () => void): void {
+    const { addrs, vnodes, states } = this;
+    let r = this.lowerBound(ms.pages);
+    let a = ms.pages;
+    for (let i = 0; i < n; i++, a += this.size) {
+      if ((i & 0xffff) === 0) checkInterrupt();
+      if (r < addrs.length && addrs[r] === a) {
+        f(vnodes ? vnodes[r]! : 0n, states ? states[r]! : 0);
+        r++;
+      } else {
+        const p = this.pr.read(a);
+        f(p.vnode, p.state);
+        if (r < addrs.length && addrs[r]! < a) r = this.lowerBound(a);
+      }
+    }
+  }
+}

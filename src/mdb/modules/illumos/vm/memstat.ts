@@ -13,8 +13,7 @@
 import { defineDcmd, text, uint } from '../../../dcmd.js';
 import { DcmdError, UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
-import { P_FREE, PageReader, readVar, sizeOf, vnodeFlag, VISSWAPFS, VVMEXEC } from './helpers.js';
-import { allPages } from './walkers.js';
+import { forEachMemseg, memsegPageCount, P_FREE, PageBatch, readVar, sizeOf, vnodeFlag, VISSWAPFS, VVMEXEC } from './helpers.js';
 
 /** One line of the summary. */
 export interface MemstatRow {
@@ -59,14 +58,12 @@ export function memstatSummary(target: Target, checkInterrupt: () => void): Mems
   const s = { kmem: 0n, zfs: 0n, anon: 0n, exec: 0n, vnode: 0n, cache: 0n, total: 0n };
   // vn_get()'s table: v_flag by vnode
   const flags = new Map<bigint, number>();
-  const pr = new PageReader(target);
-  for (const pp of allPages(target, checkInterrupt)) {
-    const p = pr.read(pp);
-    const vp = p.vnode;
-    if (vp === 0n || vp === unused.addr) continue;
+  const batch = new PageBatch(target);
+  const count = (vp: bigint, state: number): void => {
+    if (vp === 0n || vp === unused.addr) return;
     if (vp === kvp) s.kmem++;
     else if (vp === zvp) s.zfs++;
-    else if (p.state & P_FREE) s.cache++;
+    else if (state & P_FREE) s.cache++;
     else {
       let f = flags.get(vp);
       if (f === undefined) flags.set(vp, (f = vnodeFlag(target, vp)));
@@ -75,7 +72,9 @@ export function memstatSummary(target: Target, checkInterrupt: () => void): Mems
       else s.vnode++;
     }
     s.total++;
-  }
+  };
+  // the allpages walk: every page_t of every memseg
+  for (const ms of forEachMemseg(target)) batch.forEach(ms, memsegPageCount(target, ms), count, checkInterrupt);
   // occasionally pages are counted twice; free memory is clamped at zero
   const freelist = physmem > s.total ? physmem - s.total : 0n;
   const mb = (n: bigint): bigint => (n * pagesize) / (1024n * 1024n);
