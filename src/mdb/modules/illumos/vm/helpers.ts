@@ -213,19 +213,19 @@ export class PageBatch {
     return lo;
   }
 
-  /** Calls f(vnode, state) for each of the n page_t from `pages`, in order. */
-  forEach(ms: MemsegRec, n: number, f: (vnode: bigint, state: number) => void, checkInterrupt: () => void): void {
+  /** Calls f(addr, vnode, state) for each of the memseg's n page_t, in order. */
+  forEach(ms: MemsegRec, n: number, f: (addr: bigint, vnode: bigint, state: number) => void, checkInterrupt: () => void): void {
     const { addrs, vnodes, states } = this;
     let r = this.lowerBound(ms.pages);
     let a = ms.pages;
     for (let i = 0; i < n; i++, a += this.size) {
       if ((i & 0xffff) === 0) checkInterrupt();
       if (r < addrs.length && addrs[r] === a) {
-        f(vnodes ? vnodes[r]! : 0n, states ? states[r]! : 0);
+        f(a, vnodes ? vnodes[r]! : 0n, states ? states[r]! : 0);
         r++;
       } else {
         const p = this.pr.read(a);
-        f(p.vnode, p.state);
+        f(a, p.vnode, p.state);
         if (r < addrs.length && addrs[r]! < a) r = this.lowerBound(a);
       }
     }

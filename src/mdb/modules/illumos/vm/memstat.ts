@@ -59,7 +59,7 @@ export function memstatSummary(target: Target, checkInterrupt: () => void): Mems
   // vn_get()'s table: v_flag by vnode
   const flags = new Map<bigint, number>();
   const batch = new PageBatch(target);
-  const count = (vp: bigint, state: number): void => {
+  const count = (_pp: bigint, vp: bigint, state: number): void => {
     if (vp === 0n || vp === unused.addr) return;
     if (vp === kvp) s.kmem++;
     else if (vp === zvp) s.zfs++;

@@ -8,9 +8,12 @@
  */
 import { defineWalker } from '../../../dcmd.js';
 import { DcmdError } from '../../../errors.js';
-import { forEachMemseg, memsegPageCount, PageReader } from './helpers.js';
+import { forEachMemseg, memsegPageCount, PageBatch, PageReader } from './helpers.js';
 import type { Target } from '../../../target.js';
 import { vnodePages } from './helpers.js';
+
+/** page_t read at a time by the global page walk (memory.c's PAGE_BUFFER is 128; rows are cheaper) */
+const PAGE_BUFFER = 4096;
 
 /** Every page_t of every memseg. */
 export function* allPages(target: Target, checkInterrupt: () => void): Generator<bigint> {
@@ -53,7 +56,17 @@ export const pageWalker = defineWalker({
     const target = ctx.target;
     const pr = new PageReader(target);
     if (addr === undefined) {
-      for (const pp of allPages(target, () => ctx.checkInterrupt())) if (pr.read(pp).vnode !== 0n) yield pp;
+      // the named pages of each memseg, read PAGE_BUFFER page_t at a time
+      const batch = new PageBatch(target);
+      for (const ms of forEachMemseg(target)) {
+        const n = memsegPageCount(target, ms);
+        for (let i = 0; i < n; i += PAGE_BUFFER) {
+          const named: bigint[] = [];
+          const part = { ...ms, pages: ms.pages + BigInt(i) * batch.size };
+          batch.forEach(part, Math.min(PAGE_BUFFER, n - i), (pp, vp) => vp !== 0n && named.push(pp), () => ctx.checkInterrupt());
+          yield* named;
+        }
+      }
       return;
     }
     // the vnode's ring through p_vpnext, from v_pages back to it; no longer than the dump's page_t
