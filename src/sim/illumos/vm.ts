@@ -32,6 +32,8 @@ const kmem_update = func('genunix', 'kmem_update', 0x80);
 /** A process's resident anonymous memory, which pageout may steal. */
 export interface AnonOwner {
   resident: number;
+  /** the resident pages (frame numbers), oldest first; resident is their number */
+  pages: number[];
 }
 
 /** minclsyspri, and INT_MAX for kmem_taskq's maxalloc */
@@ -108,7 +110,8 @@ export function* pageoutThread(k: Kernel, km: Kmem, ps: PageSupply, vm: Vm): KGe
         o.resident -= n;
         want -= n;
         vm.pagedOut += n;
-        pageFreeAnon(k, n);
+        // the oldest pages, pushed to swap and freed: they keep their swapfs name on the cachelist
+        pageFreeAnon(k, n, o.pages, true);
         if (o.resident === 0) owners.splice(i, 1);
         k.tick(n * 2000);
       }

@@ -14,7 +14,7 @@ import type { Frame, KGen, KThread } from '../machine/thread.js';
 import { nanosleep } from './kern/condvar.js';
 import type { Kva } from '../machine/platform.js';
 import { kmemAlloc, kmemFree, KM_SLEEP, type Kmem } from './kmem/kmem.js';
-import { pageCreateAnon, pageFreeAnon, PG_EXCL, PG_WAIT } from './vmem/page.js';
+import { pageCreateAnonPages, pageFreeAnon, swapAlloc, PG_EXCL, PG_WAIT } from './vmem/page.js';
 import { kmemAllocCache, kmemCacheAllocNoSleep, kmemCacheCreate } from './kmem/kmem.js';
 import { storePtr } from './kmem/contents.js';
 import type { Buf } from './kmem/types.js';
@@ -157,9 +157,10 @@ export function userProcCreate(km: Kmem, c: UserCaches, proc: Kva, open: { fd3?:
  * pagefault(addr, type, rw, iskernel) → as_fault(hat, as, addr, size, type,
  * rw) → segvn_fault(hat, seg, addr, len, type, rw) → anon_zero(seg, addr,
  * app, cred) → page_create_va(swap vnode, off, bytes, PG_WAIT | PG_EXCL,
- * seg, addr).
+ * seg, addr), the pages named by the swapfs offsets swap_alloc() gave their
+ * anon slots. Returns the pages, or null.
  */
-function* faultIn(k: Kernel, u: UserProc, n: number): KGen<boolean> {
+function* faultIn(k: Kernel, u: UserProc, n: number): KGen<number[] | null> {
   const addr = UHEAP + k.rng.below(0x4000) * k.p.pagesize;
   const len = n * k.p.pagesize;
   const f0 = k.enter(cmntrap, 0);
@@ -171,10 +172,10 @@ function* faultIn(k: Kernel, u: UserProc, n: number): KGen<boolean> {
   const f4 = k.enter(segvn_fault, 0b11, u.hat, u.seg, addr, len, F_INVAL, S_WRITE);
   // anon_zero(seg, addr, &ap, cred): the anon slot pointer is segvn_fault's local
   const f5 = k.enter(anon_zero, 0b1111, u.seg, addr, f4.fp - 0x28, u.cred);
-  const swapvp = kernelObject(k, 'genunix', 'swap_vnodes', 0xc8).addr;
-  const ok = yield* pageCreateAnon(k, n, PG_WAIT | PG_EXCL, { vp: swapvp, off: (addr - UHEAP) * 2, seg: u.seg, vaddr: addr });
+  const slot = swapAlloc(k, n);
+  const pfns = yield* pageCreateAnonPages(k, n, PG_WAIT | PG_EXCL, { vp: slot.vp, off: slot.off, seg: u.seg, vaddr: addr });
   for (const fr of [f5, f4, f3, f2, f1, f0]) k.leave(fr);
-  return ok;
+  return pfns;
 }
 
 /**
@@ -432,7 +433,7 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, kt: KernTab
       if (o.buf) o.keeper.remove(o.buf);
       kmemFree(km, o.addr, o.size);
     };
-    const owner: AnonOwner = { resident: 0 };
+    const owner: AnonOwner = { resident: 0, pages: [] };
     vm.owners.add(owner);
     for (let op = 0; op < b.job_ops; op++) {
       const r = k.rng.float();
@@ -463,8 +464,11 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, kt: KernTab
       } else if (r < 0.8 && owner.resident < targetPages) {
         const n = Math.min(8 + k.rng.below(56), targetPages - owner.resident);
         stats.faults++;
-        const ok = yield* faultIn(k, u, n);
-        if (ok) owner.resident += n;
+        const pfns = yield* faultIn(k, u, n);
+        if (pfns) {
+          owner.resident += n;
+          owner.pages.push(...pfns);
+        }
       } else if (live.length > 0) {
         const o = takeRandom(k, live);
         yield* along(k, u, FREE_PATH, () => drop(o));
@@ -474,7 +478,9 @@ export function* buildJob(k: Kernel, km: Kmem, vm: Vm, tx: TxgState, kt: KernTab
     // exit(): the process's kernel objects and resident pages go back.
     yield* along(k, u, EXIT_PATH, function* () {
       for (const o of live) yield* drop(o);
-      if (owner.resident > 0) pageFreeAnon(k, owner.resident);
+      // anon_decref() of each slot destroys its page: back on the freelist, nameless
+      if (owner.resident > 0) pageFreeAnon(k, owner.resident, owner.pages);
+      owner.resident = 0;
     });
     vm.owners.delete(owner);
     stats.jobsExited++;

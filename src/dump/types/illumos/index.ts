@@ -11,6 +11,7 @@ import { declareIoTypes } from './io.js';
 import { declareVmemTypes } from './vmem.js';
 import { declareCalloutTypes } from './callout.js';
 import { declareZfsTypes } from './zfs.js';
+import { declareVmTypes } from './vm.js';
 
 /** All illumos layouts for a kernel with `ncpus` CPUs (kmem_cache_t ends in cache_cpu[ncpus]). */
 export function illumosTypes(ncpus: number): CtfBuilder {
@@ -23,6 +24,7 @@ export function illumosTypes(ncpus: number): CtfBuilder {
   declareIoTypes(b);
   declareCalloutTypes(b);
   declareZfsTypes(b);
+  declareVmTypes(b);
   return b;
 }
 

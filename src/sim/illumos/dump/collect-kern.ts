@@ -128,6 +128,7 @@ export function collectKernel(
   globals: GlobalVar[],
   add: (t: Table) => void,
   user: UserThreads = new Map(),
+  late?: (k: Kernel) => GlobalVar[],
 ): void {
   const A = (kva: Kva): bigint => toAddr(k.p, kva);
   const u = (v: number): bigint => BigInt.asUintN(64, BigInt(Math.trunc(v)));
@@ -138,7 +139,7 @@ export function collectKernel(
   // Globals get their addresses in kernel data now; strings follow them.
   const gt = formatTable('globals');
   const st = formatTable('strings');
-  for (const g of globals) {
+  const put = (g: GlobalVar): void => {
     const o = g.at !== undefined ? { addr: g.at } : k.sym.object(g.module, g.name, g.size);
     let value: bigint;
     if (g.str !== undefined) {
@@ -147,7 +148,8 @@ export function collectKernel(
       value = A(s);
     } else value = g.ptr ? A(Number(g.value)) : BigInt.asUintN(64, BigInt(g.value));
     gt.add({ addr: A(o.addr), size: g.size, value });
-  }
+  };
+  globals.forEach(put);
   // zone0's zone_name; session0 and zone0 are globals, laid out before the symbol table is written
   const globalName = k.kstring('global');
   const sess0 = session0(k);
@@ -156,6 +158,8 @@ export function collectKernel(
   // dump_osimage_uuid (char [37]): the OS image's UUID, which dumpsys() copies
   // into the dump header and mdb's ::status prints as "image uuid:"
   st.add({ addr: A(kernelObject(k, 'genunix', 'dump_osimage_uuid', 37).addr), text: imageUuid(k.cfg.seed, k.cfg.hostname) });
+  // objects and globals declared last of all, so they move no other address
+  for (const g of late?.(k) ?? []) put(g);
   add(gt.build());
   add(st.build());
 

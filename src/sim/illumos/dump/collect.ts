@@ -11,6 +11,7 @@ import { collectKernel, type GlobalVar } from './collect-kern.js';
 import { collectCallouts, collectDevinfo, collectIo } from './collect-io.js';
 import { collectText } from './collect-text.js';
 import { collectZfs } from './collect-zfs.js';
+import { collectVm, vmLateGlobals } from './collect-vm.js';
 import { calloutState, NSEC_PER_TICK } from '../kern/callout.js';
 import { illumosLayouts } from './layouts.js';
 import { TableBuilder } from '../../../dump/builder.js';
@@ -103,13 +104,14 @@ export function collectIllumos(sys: IllumosSystem, recipe: Recipe, outcome: 'pan
       ptr: true,
     })),
   ];
-  collectKernel(k, km, L, globals, add, sys.user);
+  collectKernel(k, km, L, globals, add, sys.user, vmLateGlobals);
   collectKmem(km, L, add);
   collectVmem(k, vmemList(k), add);
   collectIo(sys, L, add);
   collectDevinfo(sys, L, add);
   collectCallouts(sys, add);
   collectZfs(sys, L, add);
+  collectVm(sys, add);
   if (sys.msg) add(collectLeakTruth(sys));
   const saved = panicRegs.get(k);
   if (saved) {

@@ -36,6 +36,9 @@ export {
   pageCreateKernel,
   pageFreeKernel,
   pageCreateAnon,
+  pageCreateAnonPages,
+  pageCreateVaPages,
+  swapAlloc,
   pageFreeAnon,
   type PageConfig,
 } from './page.js';

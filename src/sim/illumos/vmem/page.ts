@@ -3,9 +3,13 @@
  * and the two gates every page allocation passes, page_resv() (availrmem) and
  * page_create_va() (freemem).
  *
- * Pages are counted, not modelled one by one. physmem pages exist; some are
- * taken at boot (kernel text, data, early allocations); the rest are free
- * (freemem) or in use by the kernel heap (segkmem) or by user memory (anon).
+ * physmem pages exist; some are taken at boot (kernel text, data, early
+ * allocations, named by kvp); the rest are free (freemem) or in use by the
+ * kernel heap (segkmem: kvp, zvp) or by user memory (anon: a swapfs vnode).
+ * Each page has its page_t identity in vm/page.ts; the counts here move
+ * with it at the same calls (page_create_va() takes and names pages,
+ * page_destroy() and page_free() give them back), so freemem is always the
+ * number of pages on the free and cache lists.
  * availrmem counts the pages that could still be locked down: kernel pages
  * reserve it through page_resv(); anon pages do not (they can be paged out).
  *
@@ -39,6 +43,7 @@ import type { KGen } from '../../machine/thread.js';
 import { enter, leave } from './arena.js';
 import { cvWaitOn, delayTicks } from '../kern/condvar.js';
 import { kernelObject } from '../kern/kobj.js';
+import { PageTable } from '../vm/page.js';
 
 /** page creation flags (vm/page.h) */
 export const PG_EXCL = 0x0001;
@@ -115,6 +120,14 @@ export class PageSupply {
   };
   /** addresses of the objects declared at boot (freemem_cv, new_freemem_lock) */
   readonly globals = new Map<string, Kva>();
+  /** every page frame's page_t identity */
+  readonly pages: PageTable;
+  /** the next swapfs offset swap_alloc() hands out (bytes) */
+  swapOff = 0;
+  /** the boot pages have their kvp names */
+  bootNamed = false;
+  /** anon pages in the order they were created, for frees that name no pages */
+  readonly anonOrder = new Set<number>();
 
   constructor(k: Kernel, cfg: PageConfig = {}) {
     const physmem = cfg.physmem ?? k.cfg.physmem;
@@ -133,6 +146,10 @@ export class PageSupply {
     this.freememCv = k.sym.object('genunix', 'freemem_cv', 2).addr;
     this.globals.set('freemem_cv', this.freememCv);
     this.globals.set('new_freemem_lock', k.sym.object('genunix', 'new_freemem_lock', k.p.pointerSize).addr);
+    // Every frame above the boot pages starts on the freelist; the boot pages
+    // are named when kvp is first laid out (kernelVnode()).
+    this.pages = new PageTable(physmem, k.p.pagesize);
+    this.pages.bootFree(this.bootPages, physmem);
   }
 }
 
@@ -230,27 +247,83 @@ export interface PageCreateAt {
   vaddr: Kva;
 }
 
+/**
+ * Where startup_memlist() puts the page_t array (valloc'd kernel VA between
+ * kernelbase and segkp, 0xfffffe0000000000 on i86pc here); the memseg
+ * follows it.
+ */
+export function pageArrayBase(k: Kernel): Kva {
+  return Number(0xfffffe0000000000n - k.p.kvaBase);
+}
+
+/** the nucleus: kernel text and data, 4 MB each from textBase */
+const NUCLEUS_BYTES = 8 << 20;
+
+/**
+ * kvp (or zvp): the vnode kernel pages are named by. The boot pages are the
+ * lowest frames: the kernel's nucleus (text, then data) and, past 8 MB, what
+ * startup valloc'd (the page_t array first); kvp pages at their kernel
+ * addresses, named as soon as kvp has its address (the first time it is
+ * named, before any other kernel page).
+ */
+export function kernelVnode(k: Kernel, zio = false): Kva {
+  const vp = kernelObject(k, 'genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
+  const ps = pageSupply(k);
+  if (!ps.bootNamed) {
+    ps.bootNamed = true;
+    const kvp = zio ? kernelObject(k, 'genunix', 'kvp', 0xc8).addr : vp;
+    const nucleus = NUCLEUS_BYTES / k.p.pagesize;
+    for (let i = 0; i < ps.bootPages; i++)
+      ps.pages.bootNamed(i, kvp, i < nucleus ? k.p.textBase + i * k.p.pagesize : pageArrayBase(k) + (i - nucleus) * k.p.pagesize);
+  }
+  return vp;
+}
+
 /** Kernel heap pages: named by kvp (or zvp for ZFS's arenas) at their own address, in kvseg (segkmem_page_create). */
 export function kernelPageAt(k: Kernel, vaddr: Kva, zio = false): PageCreateAt {
-  const vp = kernelObject(k, 'genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
+  const vp = kernelVnode(k, zio);
   return { vp, off: vaddr, seg: kernelObject(k, 'genunix', 'kvseg', 0x80).addr, vaddr };
 }
 
 /**
- * models page_create_va()'s accounting: page_create_wait() takes the pages,
- * throttling first when memory is short (so a throttled thread sleeps in
- * page_create_throttle() under page_create_wait() under page_create_va()).
+ * models swap_alloc() for npages anon slots: each anon page is named by the
+ * swapfs vnode (swap_vnodes[0]) at the next free swapfs offsets.
  */
-export function* pageCreateVa(k: Kernel, npages: number, flags: number, at?: PageCreateAt): KGen<boolean> {
+export function swapAlloc(k: Kernel, npages: number): { vp: Kva; off: number } {
+  const ps = pageSupply(k);
+  const off = ps.swapOff;
+  ps.swapOff += npages * k.p.pagesize;
+  return { vp: kernelObject(k, 'genunix', 'swap_vnodes', 0xc8).addr, off };
+}
+
+/**
+ * models page_create_va(): page_create_wait() takes the pages off freemem,
+ * throttling first when memory is short (so a throttled thread sleeps in
+ * page_create_throttle() under page_create_wait() under page_create_va()),
+ * then each page is taken off the free lists and named [vp, off + i * PAGESIZE].
+ * Without `at`, the pages are anonymous (a swapfs name from swapAlloc()).
+ * Returns the pages' frame numbers, or null when they could not be had.
+ */
+export function* pageCreateVaPages(k: Kernel, npages: number, flags: number, at?: PageCreateAt): KGen<number[] | null> {
   const ps = pageSupply(k);
   // page_create_va(vp, off, bytes, flags, seg, vaddr)
-  const w = at ?? kernelPageAt(k, 0);
+  const w = at ?? { ...swapAlloc(k, npages), seg: 0, vaddr: 0 };
   const fr = enter(k, page_create_va, 0b110001, w.vp, w.off, npages * k.p.pagesize, flags, w.seg, w.vaddr);
   const ok = yield* pageCreateWait(k, npages, flags);
+  let pfns: number[] | null = null;
+  if (ok) {
+    pfns = [];
+    for (let i = 0; i < npages; i++) pfns.push(ps.pages.create(w.vp, w.off + i * k.p.pagesize));
+  }
   if (ok && ps.freemem < ps.minfree) wakePageout(k, ps);
   if (!ok) ps.stats.createFails++;
   leave(k, fr);
-  return ok;
+  return pfns;
+}
+
+/** pageCreateVaPages() when only success matters. */
+export function* pageCreateVa(k: Kernel, npages: number, flags: number, at?: PageCreateAt): KGen<boolean> {
+  return (yield* pageCreateVaPages(k, npages, flags, at)) !== null;
 }
 
 /**
@@ -285,11 +358,20 @@ export function pageUnresv(k: Kernel, npages: number): void {
   pageSupply(k).availrmem += npages;
 }
 
-/** models page_free() of n pages: back on the free list, and every waiter is woken to look. */
-export function pageFree(k: Kernel, n: number): void {
+/**
+ * models page_free() / page_destroy() of pages: destroyed pages lose their
+ * name and go on the freelist, the others go on the cachelist still named;
+ * either way they are free again, and every waiter is woken to look.
+ */
+export function pageFree(k: Kernel, pfns: readonly number[], destroy: boolean): void {
   const ps = pageSupply(k);
-  const fr = enter(k, page_free, 0, n);
-  ps.freemem += n;
+  const fr = enter(k, page_free, 0, pfns.length);
+  for (const pfn of pfns) {
+    if (destroy) ps.pages.destroy(pfn);
+    else ps.pages.freeToCache(pfn);
+    ps.anonOrder.delete(pfn);
+  }
+  ps.freemem += pfns.length;
   if (ps.freemem_wait > 0) k.cvBroadcast(ps.freememCv);
   leave(k, fr);
 }
@@ -301,28 +383,63 @@ export function* pageCreateKernel(k: Kernel, npages: number, flags: number, at?:
   return ok;
 }
 
-/** Kernel heap pages freed (segkmem_free: page_destroy, then page_free). */
-export function pageFreeKernel(k: Kernel, npages: number): void {
-  pageSupply(k).kernelPages -= npages;
-  pageFree(k, npages);
+/**
+ * Kernel heap pages freed (segkmem_free_vn(): page_lookup() of each page of
+ * [addr, addr + npages) on kvp or zvp, page_destroy()).
+ */
+export function pageFreeKernel(k: Kernel, addr: Kva, npages: number, zio = false): void {
+  const ps = pageSupply(k);
+  const vp = kernelVnode(k, zio);
+  const pfns: number[] = [];
+  for (let i = 0; i < npages; i++) {
+    const pfn = ps.pages.lookup(vp, addr + i * k.p.pagesize);
+    if (pfn < 0) throw new Error(`simulator bug: segkmem_free of ${(addr + i * k.p.pagesize).toString(16)}, which has no page`);
+    pfns.push(pfn);
+  }
+  ps.kernelPages -= npages;
+  pageFree(k, pfns, true);
 }
 
 /**
  * User memory: n anon pages created the way a page fault creates them
  * (page_create_va() with PG_WAIT unless told otherwise), so a workload can
  * build up memory pressure. PG_PUSHPAGE without PG_WAIT takes pages without
- * regard to the thresholds (down to none at all) and never blocks.
+ * regard to the thresholds (down to none at all) and never blocks. Returns
+ * the pages, or null.
  */
-export function* pageCreateAnon(k: Kernel, n: number, flags: number = PG_WAIT, at?: PageCreateAt): KGen<boolean> {
-  const ok = yield* pageCreateVa(k, n, flags, at);
-  if (ok) pageSupply(k).anonPages += n;
-  return ok;
+export function* pageCreateAnonPages(k: Kernel, n: number, flags: number = PG_WAIT, at?: PageCreateAt): KGen<number[] | null> {
+  const pfns = yield* pageCreateVaPages(k, n, flags, at);
+  if (pfns) {
+    const ps = pageSupply(k);
+    ps.anonPages += n;
+    for (const pfn of pfns) ps.anonOrder.add(pfn);
+  }
+  return pfns;
 }
 
-/** n anon pages freed (a process exits, or pageout steals them). */
-export function pageFreeAnon(k: Kernel, n: number): void {
+/** pageCreateAnonPages() when only success matters. */
+export function* pageCreateAnon(k: Kernel, n: number, flags: number = PG_WAIT, at?: PageCreateAt): KGen<boolean> {
+  return (yield* pageCreateAnonPages(k, n, flags, at)) !== null;
+}
+
+/**
+ * n anon pages freed: `from`'s first n (a process's resident pages, which it
+ * gives up), or without `from` the oldest anon pages. A process that exits
+ * destroys its pages (anon_decref(): freelist); pageout frees a page it has
+ * pushed to swap, so the page stays named on the cachelist (`toCache`).
+ */
+export function pageFreeAnon(k: Kernel, n: number, from?: number[], toCache = false): void {
   const ps = pageSupply(k);
-  const m = Math.min(n, ps.anonPages);
+  const m = Math.min(n, ps.anonPages, from ? from.length : ps.anonOrder.size);
+  let pfns: number[];
+  if (from) pfns = from.splice(0, m);
+  else {
+    pfns = [];
+    for (const pfn of ps.anonOrder) {
+      if (pfns.length === m) break;
+      pfns.push(pfn);
+    }
+  }
   ps.anonPages -= m;
-  pageFree(k, m);
+  pageFree(k, pfns, !toCache);
 }

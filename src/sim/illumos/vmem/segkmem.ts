@@ -64,6 +64,7 @@ import {
   PG_WAIT,
   hasPageSupply,
   kernelPageAt,
+  kernelVnode,
   pageCreateKernel,
   pageFreeKernel,
   pageInit,
@@ -71,7 +72,6 @@ import {
   pageUnresv,
   type PageConfig,
 } from './page.js';
-import { kernelObject } from '../kern/kobj.js';
 
 const segkmem_alloc = func('genunix', 'segkmem_alloc', 0x20);
 const segkmem_alloc_vn = func('genunix', 'segkmem_alloc_vn', 0x150);
@@ -141,7 +141,7 @@ export function* segkmemXalloc(k: Kernel, vmp: Vmem, inaddr: Kva, size: number, 
  * pages of vp: kvp for segkmem_alloc(), zvp for segkmem_zio_alloc().
  */
 export function* segkmemAllocVn(k: Kernel, vmp: Vmem, size: number, vmflag: number, zio: boolean): KGen<Kva> {
-  const vp = kernelObject(k, 'genunix', zio ? 'zvp' : 'kvp', 0xc8).addr;
+  const vp = kernelVnode(k, zio);
   const fr = enter(k, segkmem_alloc_vn, 0b1001, vmp.addr, size, vmflag, vp);
   const a = yield* segkmemXalloc(k, vmp, 0, size, vmflag, zio);
   leave(k, fr);
@@ -156,12 +156,15 @@ export function* segkmemAlloc(k: Kernel, vmp: Vmem, size: number, vmflag: number
   return a;
 }
 
-/** models segkmem_free(): destroy the pages (waking page waiters), unreserve, free the space to vmp */
-export function segkmemFree(k: Kernel, vmp: Vmem | null, addr: Kva, size: number): void {
+/**
+ * models segkmem_free(): destroy the pages (waking page waiters), unreserve,
+ * free the space to vmp. The pages are kvp's, or zvp's for segkmem_zio_free().
+ */
+export function segkmemFree(k: Kernel, vmp: Vmem | null, addr: Kva, size: number, zio = false): void {
   const f0 = enter(k, segkmem_free, 0b11, vmp?.addr ?? 0, addr, size);
   const fr = enter(k, segkmem_free_vn, 0b11, vmp?.addr ?? 0, addr, size);
   const npages = btopr(k, size);
-  pageFreeKernel(k, npages);
+  pageFreeKernel(k, addr, npages, zio);
   pageUnresv(k, npages);
   if (vmp) vmemFree(k, vmp, addr, size);
   leave(k, fr);

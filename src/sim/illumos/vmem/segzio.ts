@@ -28,7 +28,7 @@ function* segkmemZioAlloc(k: Kernel, vmp: Vmem, size: number, vmflag: number): K
 /** models segkmem_zio_free() */
 function segkmemZioFree(k: Kernel, vmp: Vmem, addr: Kva, size: number): void {
   const fr = enter(k, segkmem_zio_free, 0b11, vmp.addr, addr, size);
-  segkmemFree(k, vmp, addr, size);
+  segkmemFree(k, vmp, addr, size, true);
   leave(k, fr);
 }
 
