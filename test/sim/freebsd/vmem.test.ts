@@ -211,6 +211,7 @@ describe('UMA reserve (2020)', () => {
       vmWaitDoms: () => (function* () {})(),
       drainKeepsReserve,
       slabHdr: 40,
+      bucketZones: [],
     };
     const keg = kegCreate(u, 'vmem btag', 0x100, 20, 0, 4096);
     keg.reserve = 16;
