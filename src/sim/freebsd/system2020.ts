@@ -174,7 +174,6 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
     bucketdisable: false,
     bypage: new Map(),
     nextBucket: k.bootAlloc(0x400000),
-    vmWaitDoms: () => vmWaitDomsFor(vm),
     drainKeepsReserve: fx.drainKeepsReserve,
     slabHdr: sizeof('struct uma_slab') + 4 * 4,
     bucketZones: [],
@@ -301,7 +300,6 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus }, btWatch: { samples: 0, belowReserve: 0, fewestCached: -1, fewestAt: 0, fewestKeg: 0, fewestStock: 0, allDry: 0 } };
 }
 
-import { vmWaitDoms } from './vm/vm_kern2020.js';
 /** kern_malloc.c's KMEM_ZMAX: malloc(9) uses the kmemzones up to 64 KB */
 export const KMEM_ZMAX = 65536;
 /**
@@ -335,9 +333,6 @@ function bucketSize(override: number, size: number, ptr: number): number {
   return override > 0 ? override : bucketSelect(size, ptr);
 }
 const page_alloc = f20('page_alloc', 0x60);
-function vmWaitDomsFor(vm: Vm2020): KGen<void> {
-  return vmWaitDoms(vm);
-}
 /** models page_alloc(): UMA's default slab allocator, kmem_malloc of the slab's pages. */
 function* pageAlloc(km: Kmem, bytes: number, flags: number): KGen<Kva> {
   const k = km.vm.k;

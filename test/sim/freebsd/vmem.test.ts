@@ -208,7 +208,6 @@ describe('UMA reserve (2020)', () => {
       bucketdisable: true,
       bypage: new Map(),
       nextBucket: 0x03000000,
-      vmWaitDoms: () => (function* () {})(),
       drainKeepsReserve,
       slabHdr: 40,
       bucketZones: [],

@@ -148,8 +148,6 @@ export interface Uma2020 {
   /** slabs by page */
   bypage: Map<Kva, Slab>;
   nextBucket: Kva;
-  /** vm_wait_doms(): sleep while pages are short; set by the VM */
-  vmWaitDoms: () => KGen<void>;
   /** r366840: keg_drain keeps uk_reserve */
   drainKeepsReserve: boolean;
   slabHdr: number;
@@ -426,10 +424,20 @@ function* kegAllocSlab(u: Uma2020, keg: Keg, zone: Zone, flags: number): KGen<Sl
   return s;
 }
 
-/** models keg_fetch_slab(): a free slab, else a new one; a waiting caller tries again after vm_wait_doms. */
+/**
+ * models keg_fetch_slab() for a fixed domain (rdomain 0, !rr): a free slab,
+ * else a new one from keg_alloc_slab with the caller's flags; a waiting
+ * caller whose slab allocation failed simply tries again ("if (!rr &&
+ * (flags & M_WAITOK) == 0) break;"), without vm_wait_doms: the only sleep is
+ * the one in uk_allocf, pause("btalloc") in vmem_bt_alloc. (The round-robin
+ * path, rdomain == UMA_ANYDOMAIN, passes M_NOWAIT to keg_alloc_slab and
+ * waits in vm_wait_doms; vmem_bt_alloc would then never pause, while PR
+ * 248008's threads sleep on "btalloc". The non-round-robin loop without a
+ * sleep is what D32515, in 2021, changed to call vm_wait_domain.)
+ */
 function* kegFetchSlab(u: Uma2020, keg: Keg, zone: Zone, flags: number): KGen<Slab | null> {
   const k = u.k;
-  const fr = k.enter(keg_fetch_slab, 0b11, keg.addr, zone.addr, -1 >>> 0, flags);
+  const fr = k.enter(keg_fetch_slab, 0b11, keg.addr, zone.addr, 0, flags);
   let s: Slab | null = null;
   for (;;) {
     s = kegFetchFreeSlab(keg, flags);
@@ -440,8 +448,6 @@ function* kegFetchSlab(u: Uma2020, keg: Keg, zone: Zone, flags: number): KGen<Sl
       s = kegFetchFreeSlab(keg, flags);
       break;
     }
-    // the domain iterator is exhausted (one domain): vm_wait_doms, then restart
-    yield* u.vmWaitDoms();
   }
   k.leave(fr);
   return s;
