@@ -10,7 +10,7 @@ import { simulate, type RunReport } from '../../../src/sim/scenario/run.js';
 import { decodeDump, encodeDump } from '../../../src/dump/codec.js';
 import type { Freebsd2020System } from '../../../src/sim/freebsd/system2020.js';
 import type { KThread } from '../../../src/sim/machine/thread.js';
-import { UMA_ZFLAG_CACHEONLY, UMA_ZONE_NOFREE, umaZalloc, umaZfree, zoneFreeItems } from '../../../src/sim/freebsd/uma2020/uma.js';
+import { UMA_ZFLAG_BUCKET, UMA_ZFLAG_CACHEONLY, UMA_ZONE_NOFREE, umaReclaim, umaZalloc, umaZfree, zoneFreeItems } from '../../../src/sim/freebsd/uma2020/uma.js';
 import { loadScenario } from '../../../src/sim/scenario/run.js';
 import { bootFreebsd2020, btWatchSample, bucketSelect } from '../../../src/sim/freebsd/system2020.js';
 import type { Freebsd2020Scenario } from '../../../src/sim/scenario/schema.js';
@@ -74,6 +74,35 @@ describe('vmem_bt_alloc with the btag reserve gone (i386)', () => {
       names(t)[8], 'uma_zalloc_arg', 'bt_fill', 'vmem_xalloc', 'vmem_alloc', 'kmem_malloc_domain',
     ]);
     expect(['zone_alloc_bucket', 'zone_alloc_item']).toContain(names(t)[8]);
+  });
+});
+
+describe('keg_fetch_slab for a fixed domain (2020)', () => {
+  it('retries a failed vmem_bt_alloc through pause("btalloc") alone, even with pages short (no vm_wait_doms)', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', []);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { k, u, btZone, km, vm } = sys;
+    k.curthread = k.t0;
+    const drive = (g: Generator<unknown, number, void>): number => {
+      for (;;) {
+        const r = g.next();
+        if (r.done) return r.value;
+      }
+    };
+    while (drive(umaZalloc(u, btZone, M_USE_RESERVE | M_NOWAIT | M_NOVM)) !== 0);
+    km.domain_arena.freetags.length = 0;
+    km.domain_arena.vm_nfreetags = 0;
+    vm.cnt.v_free_count = vm.cnt.v_free_min - 1;
+    const proc = userProc(k, 'cc', 'cc', k.procs[0]!, -1, 0);
+    const t = k.threadCreate(proc, f20('fork_trampoline', 0x10), () => (function* () {
+      yield* kmemMalloc(km, 8 * 4096, M_WAITOK);
+    })(), 152, true);
+    k.curthread = null;
+    const waits = vm.vmWaits;
+    k.run(() => vm.btallocPauses > 20 || k.now > 2e9);
+    expect(vm.btallocPauses).toBeGreaterThan(20);
+    expect(t.wmesg).toBe('btalloc');
+    expect(vm.vmWaits).toBe(waits);
   });
 });
 
@@ -210,6 +239,31 @@ describe('UMA of 2020 under the btag zone', () => {
     const b = drive(umaZalloc(u, btZone, M_NOWAIT | M_NOVM));
     expect(b).not.toBe(0);
     expect(btZone.cpu[k.curcpu]!.alloc?.zone?.name).toBe('256 Bucket');
+  });
+
+  it('under UMA_RECLAIM_DRAIN_CPU empties every CPU\'s buckets and bucket cache of the item zones (the bucket zones take the freed buckets back last)', () => {
+    const sys = boot();
+    const { u, btZone, k } = sys;
+    // tags cached on two CPUs, a full bucket in the bucket cache
+    const tags: number[] = [];
+    for (let i = 0; i < 300; i++) tags.push(drive(umaZalloc(u, btZone, M_WAITOK)));
+    expect(tags.every((t) => t !== 0)).toBe(true);
+    k.curcpu = 1;
+    for (const t of tags) umaZfree(u, btZone, t);
+    k.curcpu = 0;
+    expect(zoneFreeItems(btZone) - btZone.keg.ud_free_items).toBeGreaterThan(0);
+    umaReclaim(u, true);
+    // a bucket freed after pcpu_cache_drain_safe() may stay in the reclaiming CPU's bucket-zone cache, as in the kernel
+    for (const z of u.zones.filter((z) => !(z.flags & UMA_ZFLAG_BUCKET))) {
+      expect(z.buckets).toEqual([]);
+      for (const c of z.cpu) {
+        expect(c.alloc).toBeNull();
+        expect(c.free).toBeNull();
+      }
+    }
+    expect(zoneFreeItems(btZone)).toBe(btZone.keg.ud_free_items);
+    // before r366840 keg_drain leaves no fully free slab, boot slabs aside
+    expect([...btZone.keg.freeS].every((sl) => sl.boot)).toBe(true);
   });
 
   it('asks uma_reclaim for DRAIN_CPU below v_free_min, TRIM above it', () => {
