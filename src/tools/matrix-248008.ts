@@ -39,6 +39,9 @@ interface Row {
   fewest: number;
   fewestSeed: number;
   allDry: number;
+  /** bucket_alloc NULLs for the btag zone (M_NOVM from the bucket zone), and its zone_free_item calls */
+  bucketFails: number;
+  freeItems: number;
 }
 
 function main(argv: string[]): void {
@@ -63,10 +66,10 @@ function main(argv: string[]): void {
   }
   process.stdout.write(`freebsd-248008-btalloc, seeds ${first}..${first + seeds - 1}\n`);
   process.stdout.write(
-    `${'configuration'.padEnd(18)} ${'hang'.padStart(5)} ${'done'.padStart(5)} ${'panic'.padStart(5)}  runs with vmem_bt_alloc failures (failures)  btag slabs drained  keg < reserve: runs, fewest cached btags (seed)  all dry  hung seeds\n`,
+    `${'configuration'.padEnd(18)} ${'hang'.padStart(5)} ${'done'.padStart(5)} ${'panic'.padStart(5)}  runs with vmem_bt_alloc failures (failures)  btag slabs drained  keg < reserve: runs, fewest cached btags (seed)  all dry  btag bucket_alloc NULL / zone_free_item  hung seeds\n`,
   );
   for (const c of configs) {
-    const row: Row = { hang: 0, completed: 0, panic: 0, failRuns: 0, fails: 0, drained: 0, hangSeeds: [], belowRuns: 0, fewest: -1, fewestSeed: 0, allDry: 0 };
+    const row: Row = { hang: 0, completed: 0, panic: 0, failRuns: 0, fails: 0, drained: 0, hangSeeds: [], belowRuns: 0, fewest: -1, fewestSeed: 0, allDry: 0, bucketFails: 0, freeItems: 0 };
     for (let s = first; s < first + seeds; s++) {
       const r = simulate('freebsd-248008-btalloc', { seed: s, fixes: c.fixes, sets: c.sets });
       const sys = r.sys as Freebsd2020System;
@@ -81,10 +84,12 @@ function main(argv: string[]): void {
         if (row.fewest < 0 || w.fewestCached < row.fewest) (row.fewest = w.fewestCached), (row.fewestSeed = s);
       }
       row.allDry += w.allDry;
+      row.bucketFails += sys.btZone.bucketFails;
+      row.freeItems += sys.btZone.frees;
     }
     const closest = row.fewest < 0 ? '-' : `${row.belowRuns}, ${row.fewest} (${row.fewestSeed})`;
     process.stdout.write(
-      `${c.name.padEnd(18)} ${String(row.hang).padStart(5)} ${String(row.completed).padStart(5)} ${String(row.panic).padStart(5)}  ${`${row.failRuns} (${row.fails})`.padStart(42)}  ${String(row.drained).padStart(18)}  ${closest.padStart(46)}  ${String(row.allDry).padStart(7)}  ${row.hangSeeds.join(' ') || '-'}\n`,
+      `${c.name.padEnd(18)} ${String(row.hang).padStart(5)} ${String(row.completed).padStart(5)} ${String(row.panic).padStart(5)}  ${`${row.failRuns} (${row.fails})`.padStart(42)}  ${String(row.drained).padStart(18)}  ${closest.padStart(46)}  ${String(row.allDry).padStart(7)}  ${`${row.bucketFails} / ${row.freeItems}`.padStart(38)}  ${row.hangSeeds.join(' ') || '-'}\n`,
     );
   }
 }

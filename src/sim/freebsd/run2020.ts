@@ -69,6 +69,7 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   counters.push(['keg_drain calls that left it below uk_reserve', String(keg.drainsBelowReserve)]);
   counters.push(['vmem btag uk_flags NOFREE', keg.flags & 0x20 ? 'yes' : 'no']);
   counters.push(['M_USE_RESERVE tag allocations', String(btZone.reserveAllocs)]);
+  counters.push(['vmem btag bucket_alloc NULL / zone_alloc_item / zone_free_item', `${btZone.bucketFails} / ${btZone.allocs} / ${btZone.frees}`]);
   for (const a of sys.vs.arenas) counters.push([`${a.name}: vm_nfreetags / most tags one xalloc took`, `${a.vm_nfreetags} / ${a.maxTagsOneAlloc}`]);
   counters.push(['kernel arena size / inuse (KB)', `${km.kernel_arena.vm_size >> 10} / ${km.kernel_arena.vm_inuse >> 10}`]);
   const w = sys.btWatch;

@@ -22,7 +22,7 @@ import { freebsdTypes } from '../../dump/types/freebsd/index.js';
 import { vmemMaxOrder } from '../../dump/types/freebsd/vmem.js';
 import { f20, FREEBSD_2020, HZ, PVM, sleep20, type Mtx20 } from './kern/kern2020.js';
 import { kprocCreate, procInfo, userProc } from './kern/proc.js';
-import { kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
+import { bucketInit, kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZFLAG_BUCKET, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
 import { BT_MAXALLOC, vmemAddStatic, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
 import { kmemFree, kmemMalloc, kvaImport, kvaImportDomain, umaSmallAlloc, vmemBtAlloc, vmPageFree, vmPageout2020, vmStartup2020, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
 import { ccJob, type Load2020 } from './workload2020.js';
@@ -174,9 +174,9 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
     bucketdisable: false,
     bypage: new Map(),
     nextBucket: k.bootAlloc(0x400000),
-    vmWaitDoms: () => vmWaitDomsFor(vm),
     drainKeepsReserve: fx.drainKeepsReserve,
     slabHdr: sizeof('struct uma_slab') + 4 * 4,
+    bucketZones: [],
   };
   const dmap = { next: 0x10000000 as Kva, free: [] as Kva[] };
   const pageAllocFns = (keg: ReturnType<typeof kegCreate>, zoneAddr: () => Kva): void => {
@@ -198,9 +198,22 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
     void zoneAddr;
   };
 
-  // vmem_startup(): the btag zone, its reserve and its boot slab
   const zsize = sizeof('struct uma_zone');
   const ksize = sizeof('struct uma_keg');
+  // uma_startup() -> bucket_init(): the bucket zones (UMA_ZONE_MTXCLASS | UMA_ZFLAG_BUCKET), before any other zone
+  bucketInit(
+    u,
+    (name, size) => {
+      const keg = kegCreate(u, name, k.bootAlloc(ksize), size, UMA_ZFLAG_BUCKET, p.pagesize);
+      const z = zoneCreate(u, name, k.bootAlloc(zsize), keg, bucketSelect(size, p.pointerSize), kc.ncpus);
+      pageAllocFns(keg, () => z.addr);
+      return z;
+    },
+    BUCKET_ZONES,
+    p.pointerSize,
+    (n) => bucketEntries(n, p.pointerSize),
+  );
+  // vmem_startup(): the btag zone, its reserve and its boot slab
   const btKeg = kegCreate(u, 'vmem btag', k.bootAlloc(ksize), sizeof('struct vmem_btag'), UMA_ZONE_VM | (fx.nofree && !smallAlloc ? UMA_ZONE_NOFREE : 0), p.pagesize);
   const btZone = zoneCreate(u, 'vmem btag', k.bootAlloc(zsize), btKeg, bucketSize(sc.build.bt_bucket, btKeg.size, p.pointerSize), kc.ncpus);
   pageAllocFns(btKeg, () => btZone.addr);
@@ -287,7 +300,6 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus }, btWatch: { samples: 0, belowReserve: 0, fewestCached: -1, fewestAt: 0, fewestKeg: 0, fewestStock: 0, allDry: 0 } };
 }
 
-import { vmWaitDoms } from './vm/vm_kern2020.js';
 /** kern_malloc.c's KMEM_ZMAX: malloc(9) uses the kmemzones up to 64 KB */
 export const KMEM_ZMAX = 65536;
 /**
@@ -321,9 +333,6 @@ function bucketSize(override: number, size: number, ptr: number): number {
   return override > 0 ? override : bucketSelect(size, ptr);
 }
 const page_alloc = f20('page_alloc', 0x60);
-function vmWaitDomsFor(vm: Vm2020): KGen<void> {
-  return vmWaitDoms(vm);
-}
 /** models page_alloc(): UMA's default slab allocator, kmem_malloc of the slab's pages. */
 function* pageAlloc(km: Kmem, bytes: number, flags: number): KGen<Kva> {
   const k = km.vm.k;

@@ -10,7 +10,7 @@ import { simulate, type RunReport } from '../../../src/sim/scenario/run.js';
 import { decodeDump, encodeDump } from '../../../src/dump/codec.js';
 import type { Freebsd2020System } from '../../../src/sim/freebsd/system2020.js';
 import type { KThread } from '../../../src/sim/machine/thread.js';
-import { UMA_ZONE_NOFREE, umaZalloc, umaZfree, zoneFreeItems } from '../../../src/sim/freebsd/uma2020/uma.js';
+import { UMA_ZFLAG_BUCKET, UMA_ZFLAG_CACHEONLY, UMA_ZONE_NOFREE, umaReclaim, umaZalloc, umaZfree, zoneFreeItems } from '../../../src/sim/freebsd/uma2020/uma.js';
 import { loadScenario } from '../../../src/sim/scenario/run.js';
 import { bootFreebsd2020, btWatchSample, bucketSelect } from '../../../src/sim/freebsd/system2020.js';
 import type { Freebsd2020Scenario } from '../../../src/sim/scenario/schema.js';
@@ -23,6 +23,16 @@ import { userProc } from '../../../src/sim/freebsd/kern/proc.js';
 const HANG_SEED = 5;
 const run = (seed: number, fixes: string[] = [], sets: Array<[string, string]> = []): RunReport =>
   simulate('freebsd-248008-btalloc', { seed, fixes, sets });
+/*
+ * The btag zone is UMA_ZONE_VM, so bucket_alloc asks the "256 Bucket" zone
+ * with M_NOVM: it gets a bucket only once another zone has made that bucket
+ * zone a slab. A malloc-16 allocation (no M_NOVM) does that, as the other
+ * zones of a booted kernel have long done.
+ */
+const primeBuckets = (sys: Freebsd2020System): void => {
+  const g = umaZalloc(sys.u, sys.mallocZones[0]!, M_WAITOK);
+  for (;;) if (g.next().done) break;
+};
 const names = (t: KThread): string[] => [...t.frames].reverse().filter((f) => !f.hidden).map((f) => f.fn.name);
 
 /*
@@ -56,11 +66,7 @@ describe('vmem_bt_alloc with the btag reserve gone (i386)', () => {
       k.leave(fr);
     })(), 152, true);
     k.curthread = null;
-    let pauses = 0;
-    k.run(() => {
-      if (t.wmesg === 'btalloc' && t.state === 1) pauses++;
-      return pauses > 50 || k.now > 2e9;
-    });
+    k.run(() => sys.vm.btallocPauses > 50 || k.now > 2e9);
     expect(t.wmesg).toBe('btalloc');
     expect(sys.vm.btallocPauses).toBeGreaterThan(10);
     expect(names(t).slice(0, 14)).toEqual([
@@ -71,12 +77,42 @@ describe('vmem_bt_alloc with the btag reserve gone (i386)', () => {
   });
 });
 
+describe('keg_fetch_slab for a fixed domain (2020)', () => {
+  it('retries a failed vmem_bt_alloc through pause("btalloc") alone, even with pages short (no vm_wait_doms)', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', []);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { k, u, btZone, km, vm } = sys;
+    k.curthread = k.t0;
+    const drive = (g: Generator<unknown, number, void>): number => {
+      for (;;) {
+        const r = g.next();
+        if (r.done) return r.value;
+      }
+    };
+    while (drive(umaZalloc(u, btZone, M_USE_RESERVE | M_NOWAIT | M_NOVM)) !== 0);
+    km.domain_arena.freetags.length = 0;
+    km.domain_arena.vm_nfreetags = 0;
+    vm.cnt.v_free_count = vm.cnt.v_free_min - 1;
+    const proc = userProc(k, 'cc', 'cc', k.procs[0]!, -1, 0);
+    const t = k.threadCreate(proc, f20('fork_trampoline', 0x10), () => (function* () {
+      yield* kmemMalloc(km, 8 * 4096, M_WAITOK);
+    })(), 152, true);
+    k.curthread = null;
+    const waits = vm.vmWaits;
+    k.run(() => vm.btallocPauses > 20 || k.now > 2e9);
+    expect(vm.btallocPauses).toBeGreaterThan(20);
+    expect(t.wmesg).toBe('btalloc');
+    expect(vm.vmWaits).toBe(waits);
+  });
+});
+
 describe('the run loop\'s watch on the btag supply', () => {
   it('counts a sample as all dry only with the keg under BT_MAXALLOC, no cached btags and the per-domain stock under BT_MAXALLOC', () => {
     const { sc } = loadScenario('freebsd-248008-btalloc', []);
     const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
     const { k, u, btZone, km } = sys;
     k.curthread = k.t0;
+    primeBuckets(sys);
     const drive = (g: Generator<unknown, number, void>): number => {
       for (;;) {
         const r = g.next();
@@ -117,6 +153,7 @@ describe('UMA of 2020 under the btag zone', () => {
     const { sc } = loadScenario('freebsd-248008-btalloc', [['kernel.platform', platform]]);
     const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
     sys.k.curthread = sys.k.t0;
+    primeBuckets(sys);
     return sys;
   };
   const drive = (g: Generator<unknown, number, void>): number => {
@@ -159,10 +196,15 @@ describe('UMA of 2020 under the btag zone', () => {
     const sys = boot();
     const { u, btZone } = sys;
     const keg = btZone.keg;
+    // take what the keg holds above its reserve (and what the CPU's buckets hold), one item at a time
+    u.bucketdisable = true;
+    while (drive(umaZalloc(u, btZone, M_NOWAIT | M_NOVM)) !== 0);
+    u.bucketdisable = false;
+    expect(keg.ud_free_items).toBeLessThanOrEqual(keg.reserve);
     const pages = keg.ud_pages;
     const a = drive(umaZalloc(u, btZone, M_WAITOK));
     expect(a).not.toBe(0);
-    // the boot slab held fewer than a bucket's worth above the reserve: new slabs were made to fill it
+    // the keg held nothing above the reserve: new slabs were made to fill the bucket
     expect(keg.ud_pages).toBeGreaterThan(pages);
     // a full bucket's worth left the keg (the caller took one item of it, or of the bucket the
     // nested M_USE_RESERVE fill made on the same CPU)
@@ -170,6 +212,58 @@ describe('UMA of 2020 under the btag zone', () => {
     expect(Math.max(...buckets.map((b) => b.items.length))).toBeGreaterThanOrEqual(252);
     expect(zoneFreeItems(btZone) - keg.ud_free_items).toBeGreaterThanOrEqual(252);
     expect(keg.ud_free_items).toBeGreaterThanOrEqual(keg.reserve);
+  });
+
+  it('gives the btag zone (UMA_ZONE_VM, so UMA_ZFLAG_CACHEONLY) buckets only with M_NOVM: none until another zone has made a bucket-zone slab', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', []);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { u, btZone, k } = sys;
+    k.curthread = k.t0;
+    expect(btZone.flags & UMA_ZFLAG_CACHEONLY).not.toBe(0);
+    expect(u.bucketZones.map((b) => b.zone.name)).toEqual(['4 Bucket', '6 Bucket', '8 Bucket', '12 Bucket', '16 Bucket', '32 Bucket', '64 Bucket', '128 Bucket', '256 Bucket']);
+    const c = btZone.cpu[k.curcpu]!;
+    // no "256 Bucket" item anywhere: bucket_alloc(M_NOVM) returns NULL, zone_alloc_item takes one tag from the keg
+    const free0 = btZone.keg.ud_free_items;
+    const a = drive(umaZalloc(u, btZone, M_NOWAIT | M_NOVM));
+    expect(a).not.toBe(0);
+    expect(btZone.bucketFails).toBeGreaterThan(0);
+    expect(c.alloc).toBeNull();
+    expect(btZone.keg.ud_free_items).toBe(free0 - 1);
+    // and uma_zfree, finding no bucket, gives it straight back to its slab (zone_free_item)
+    umaZfree(u, btZone, a);
+    expect(c.free).toBeNull();
+    expect(btZone.keg.ud_free_items).toBe(free0);
+    // a malloc zone asks without M_NOVM: its bucket makes a "256 Bucket" slab, whose spare items the btag zone can then use
+    primeBuckets(sys);
+    expect(sys.mallocZones[0]!.cpu[k.curcpu]!.alloc).not.toBeNull();
+    const b = drive(umaZalloc(u, btZone, M_NOWAIT | M_NOVM));
+    expect(b).not.toBe(0);
+    expect(btZone.cpu[k.curcpu]!.alloc?.zone?.name).toBe('256 Bucket');
+  });
+
+  it('under UMA_RECLAIM_DRAIN_CPU empties every CPU\'s buckets and bucket cache of the item zones (the bucket zones take the freed buckets back last)', () => {
+    const sys = boot();
+    const { u, btZone, k } = sys;
+    // tags cached on two CPUs, a full bucket in the bucket cache
+    const tags: number[] = [];
+    for (let i = 0; i < 300; i++) tags.push(drive(umaZalloc(u, btZone, M_WAITOK)));
+    expect(tags.every((t) => t !== 0)).toBe(true);
+    k.curcpu = 1;
+    for (const t of tags) umaZfree(u, btZone, t);
+    k.curcpu = 0;
+    expect(zoneFreeItems(btZone) - btZone.keg.ud_free_items).toBeGreaterThan(0);
+    umaReclaim(u, true);
+    // a bucket freed after pcpu_cache_drain_safe() may stay in the reclaiming CPU's bucket-zone cache, as in the kernel
+    for (const z of u.zones.filter((z) => !(z.flags & UMA_ZFLAG_BUCKET))) {
+      expect(z.buckets).toEqual([]);
+      for (const c of z.cpu) {
+        expect(c.alloc).toBeNull();
+        expect(c.free).toBeNull();
+      }
+    }
+    expect(zoneFreeItems(btZone)).toBe(btZone.keg.ud_free_items);
+    // before r366840 keg_drain leaves no fully free slab, boot slabs aside
+    expect([...btZone.keg.freeS].every((sl) => sl.boot)).toBe(true);
   });
 
   it('asks uma_reclaim for DRAIN_CPU below v_free_min, TRIM above it', () => {

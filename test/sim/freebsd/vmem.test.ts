@@ -208,9 +208,9 @@ describe('UMA reserve (2020)', () => {
       bucketdisable: true,
       bypage: new Map(),
       nextBucket: 0x03000000,
-      vmWaitDoms: () => (function* () {})(),
       drainKeepsReserve,
       slabHdr: 40,
+      bucketZones: [],
     };
     const keg = kegCreate(u, 'vmem btag', 0x100, 20, 0, 4096);
     keg.reserve = 16;

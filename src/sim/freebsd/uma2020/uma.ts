@@ -15,9 +15,22 @@
  *     with r366840 (D26772) it first keeps enough free slabs that the free
  *     items cover uk_reserve.
  *
- * Bucket headers are not items of the bucket zones here; they get addresses
- * from a small private range. D26771 (zone_import takes one item under the
- * reserve) is not modelled: it is not one of the scenario's fixes.
+ * Buckets are items of the bucket zones ("4 Bucket" .. "256 Bucket",
+ * bucket_init()), as bucket_alloc()/bucket_free() make them: the zone's
+ * uz_bucket_size picks the bucket zone (bucket_zone_lookup), a cookie in
+ * udata stops a bucket zone from recursing into itself (UMA_ZFLAG_BUCKET),
+ * and a zone whose keg has UMA_ZFLAG_CACHEONLY (keg_ctor sets it for
+ * UMA_ZONE_VM, the "vmem btag" zone) asks for its buckets with M_NOVM: it
+ * gets one only while the bucket zone has a free item in a CPU bucket, its
+ * bucket cache or a keg slab; otherwise uma_zalloc takes one item from the
+ * keg (zone_alloc_item) and uma_zfree gives the item straight back to its
+ * slab (zone_free_item). One simplification is left: the free path's
+ * bucket_alloc(M_NOWAIT) of a zone without UMA_ZONE_VM may make a new
+ * bucket-zone slab in the kernel, which the simulated uma_zfree (it cannot
+ * call into the VM) does not do; where that would be needed the bucket
+ * header comes from a private range, as all headers did before.
+ * D26771 (zone_import takes one item under the reserve) is not modelled: it
+ * is not one of the scenario's fixes.
  */
 import type { Kernel } from '../../machine/kernel.js';
 import type { Kva } from '../../machine/platform.js';
@@ -29,6 +42,8 @@ export const UMA_ZONE_NOFREE = 0x20;
 export const UMA_ZONE_VM = 0x80;
 export const UMA_ZONE_OFFPAGE = 0x8;
 export const UMA_ZFLAG_BUCKET = 0x02000000;
+/** uma_int.h: "Don't ask VM for buckets"; keg_ctor sets it on UMA_ZONE_VM kegs and the zone inherits it */
+export const UMA_ZFLAG_CACHEONLY = 0x10000000;
 
 const uma_zalloc_arg = f20('uma_zalloc_arg', 0x1b0);
 const zone_alloc_bucket = f20('zone_alloc_bucket', 0x130);
@@ -40,6 +55,11 @@ const uma_zfree_arg = f20('uma_zfree_arg', 0x1f0);
 const keg_drain = f20('keg_drain', 0x1a0);
 const zone_reclaim = f20('zone_reclaim', 0x140);
 const uma_reclaim = f20('uma_reclaim', 0x90);
+const bucket_alloc = f20('bucket_alloc', 0xd0);
+const bucket_free = f20('bucket_free', 0x60);
+const bucket_drain = f20('bucket_drain', 0x90);
+const cache_drain_safe_cpu = f20('cache_drain_safe_cpu', 0x120);
+const zone_free_item = f20('zone_free_item', 0xf0);
 
 export interface Slab {
   /** the struct uma_slab (on the page, after the items) */
@@ -84,6 +104,15 @@ export interface Bucket {
   addr: Kva;
   items: Kva[];
   entries: number;
+  /** the bucket zone it is an item of; null for a header from the private range */
+  zone: Zone | null;
+}
+
+/** one entry of bucket_zones[] */
+export interface BucketZone {
+  entries: number;
+  maxsize: number;
+  zone: Zone;
 }
 
 export interface Cache {
@@ -107,6 +136,8 @@ export interface Zone {
   fails: number;
   /** allocations that asked with M_USE_RESERVE, and items they took */
   reserveAllocs: number;
+  /** bucket_alloc calls for this zone that returned NULL (model counter) */
+  bucketFails: number;
 }
 
 export interface Uma2020 {
@@ -117,11 +148,11 @@ export interface Uma2020 {
   /** slabs by page */
   bypage: Map<Kva, Slab>;
   nextBucket: Kva;
-  /** vm_wait_doms(): sleep while pages are short; set by the VM */
-  vmWaitDoms: () => KGen<void>;
   /** r366840: keg_drain keeps uk_reserve */
   drainKeepsReserve: boolean;
   slabHdr: number;
+  /** bucket_zones[], smallest first (empty until bucket_init) */
+  bucketZones: BucketZone[];
 }
 
 const BITS = 32;
@@ -142,7 +173,8 @@ export function kegCreate(u: Uma2020, name: string, addr: Kva, size: number, fla
     ppera,
     pgoff: offpage ? 0 : ipers * rsize,
     reserve: 0,
-    flags: flags | (offpage ? UMA_ZONE_OFFPAGE : 0),
+    // keg_ctor(): if (arg->flags & UMA_ZONE_VM) keg->uk_flags |= UMA_ZFLAG_CACHEONLY
+    flags: flags | (offpage ? UMA_ZONE_OFFPAGE : 0) | (flags & UMA_ZONE_VM ? UMA_ZFLAG_CACHEONLY : 0),
     allocf: 'page_alloc',
     freef: 'page_free',
     alloc: () => (function* () {
@@ -176,15 +208,124 @@ export function zoneCreate(u: Uma2020, name: string, addr: Kva, keg: Keg, bucket
     frees: 0,
     fails: 0,
     reserveAllocs: 0,
+    bucketFails: 0,
   };
   u.zones.push(z);
   return z;
 }
 
-function newBucket(u: Uma2020, entries: number): Bucket {
-  const b = { addr: u.nextBucket, items: [], entries };
+/** A bucket header outside the bucket zones (the simplification the header comment names). */
+function privateBucket(u: Uma2020, entries: number): Bucket {
+  const b: Bucket = { addr: u.nextBucket, items: [], entries, zone: null };
   u.nextBucket += 16 + entries * 8;
   return b;
+}
+
+/**
+ * models bucket_alloc()'s cookie: a zone that is not a bucket zone passes its
+ * own uz_flags; a bucket zone adds UMA_ZFLAG_BUCKET, and a cookie that has it
+ * already means a bucket zone is recursing for its own buckets: no bucket.
+ */
+function bucketCookie(zone: Zone, udata: number): number | null {
+  if (!(zone.flags & UMA_ZFLAG_BUCKET)) return zone.flags;
+  if (udata & UMA_ZFLAG_BUCKET) return null;
+  return udata | UMA_ZFLAG_BUCKET;
+}
+
+/** models bucket_zone_lookup(uz_bucket_size), skipping the zone itself (a bucket zone takes the next size up). */
+function bucketZoneFor(u: Uma2020, zone: Zone): BucketZone | null {
+  const bz = u.bucketZones;
+  if (bz.length === 0) return null;
+  let i = bz.findIndex((b) => b.entries >= zone.bucketSize);
+  if (i < 0) i = bz.length - 1;
+  if (bz[i]!.zone === zone && i + 1 < bz.length) i++;
+  return bz[i]!;
+}
+
+/**
+ * models bucket_alloc(zone, udata, flags) on the allocation path (from
+ * zone_alloc_bucket with M_NOWAIT | (flags & M_NOVM)): NULL while
+ * bucketdisable, for a recursing bucket zone, or when the bucket zone has
+ * nothing; UMA_ZFLAG_CACHEONLY in the cookie adds M_NOVM.
+ */
+function* bucketAlloc(u: Uma2020, zone: Zone, udata: number, flags: number): KGen<Bucket | null> {
+  if (u.bucketdisable) return null;
+  const bz = bucketZoneFor(u, zone);
+  if (!bz) return privateBucket(u, zone.bucketSize);
+  const cookie = bucketCookie(zone, udata);
+  if (cookie === null) return null;
+  if (cookie & UMA_ZFLAG_CACHEONLY) flags |= M_NOVM;
+  const k = u.k;
+  const fr = k.enter(bucket_alloc, 0b1, zone.addr, cookie, flags);
+  const a = yield* umaZalloc(u, bz.zone, flags, cookie);
+  k.leave(fr);
+  if (a === 0) {
+    zone.bucketFails++;
+    return null;
+  }
+  return { addr: a, items: [], entries: bz.entries, zone: bz.zone };
+}
+
+/**
+ * models bucket_alloc(zone, udata, M_NOWAIT) on uma_zfree's path. For a
+ * CACHEONLY zone the request is M_NOVM and never leaves UMA, so it is
+ * modelled exactly (run without yielding). For another zone the simulated
+ * free path cannot call into the VM: it takes a free bucket-zone item if
+ * there is one and otherwise a private header (see the header comment).
+ */
+function bucketAllocNowait(u: Uma2020, zone: Zone, udata: number): Bucket | null {
+  if (u.bucketdisable) return null;
+  const bz = bucketZoneFor(u, zone);
+  if (!bz) return privateBucket(u, zone.bucketSize);
+  const cookie = bucketCookie(zone, udata);
+  if (cookie === null) return null;
+  const k = u.k;
+  const fr = k.enter(bucket_alloc, 0b1, zone.addr, cookie, M_NOWAIT);
+  const a = runNoYield(umaZalloc(u, bz.zone, M_NOWAIT | M_NOVM, cookie));
+  k.leave(fr);
+  if (a !== 0) return { addr: a, items: [], entries: bz.entries, zone: bz.zone };
+  if (cookie & UMA_ZFLAG_CACHEONLY) {
+    zone.bucketFails++;
+    return null;
+  }
+  return privateBucket(u, zone.bucketSize);
+}
+
+/** Runs an M_NOVM|M_NOWAIT UMA request, which never sleeps, to its end. */
+function runNoYield<T>(g: KGen<T>): T {
+  const r = g.next();
+  if (!r.done) throw new Error('simulator: an M_NOVM|M_NOWAIT uma_zalloc tried to sleep');
+  return r.value;
+}
+
+/** models bucket_free(zone, bucket, udata): the empty bucket back to its bucket zone. */
+function bucketFree(u: Uma2020, zone: Zone, b: Bucket, udata: number): void {
+  if (b.items.length !== 0) throw new Error(`simulator: ${zone.name}: bucket_free of a bucket with ${b.items.length} items`);
+  if (!b.zone) return;
+  const k = u.k;
+  const fr = k.enter(bucket_free, 0b11, zone.addr, b.addr, udata);
+  umaZfree(u, b.zone, b.addr, zone.flags & UMA_ZFLAG_BUCKET ? udata : zone.flags);
+  k.leave(fr);
+}
+
+/** models bucket_drain() + bucket_free(): the items back to their slabs (zone_release), the bucket to its zone. */
+function bucketDrainFree(u: Uma2020, zone: Zone, b: Bucket): void {
+  const k = u.k;
+  const fr = k.enter(bucket_drain, 0b11, zone.addr, b.addr);
+  for (const it of b.items.splice(0)) slabFreeItem(u, zone.keg, it);
+  k.leave(fr);
+  bucketFree(u, zone, b, 0);
+}
+
+/** bucket_init(): one bucket zone per bucket_zones[] entry, smallest first. */
+export function bucketInit(u: Uma2020, make: (name: string, itemSize: number) => Zone, table: ReadonlyArray<readonly [number, number]>, ptr: number, entriesOf: (n: number) => number): void {
+  for (const [n, maxsize] of table) {
+    const entries = entriesOf(n);
+    // size = roundup(sizeof(struct uma_bucket), sizeof(void *)) + sizeof(void *) * ubz_entries
+    const hdr = ptr * n - ptr * entries;
+    const zone = make(`${n} Bucket`, hdr + ptr * entries);
+    u.bucketZones.push({ entries, maxsize, zone });
+  }
 }
 
 // ---- slabs -----------------------------------------------------------------
@@ -283,10 +424,20 @@ function* kegAllocSlab(u: Uma2020, keg: Keg, zone: Zone, flags: number): KGen<Sl
   return s;
 }
 
-/** models keg_fetch_slab(): a free slab, else a new one; a waiting caller tries again after vm_wait_doms. */
+/**
+ * models keg_fetch_slab() for a fixed domain (rdomain 0, !rr): a free slab,
+ * else a new one from keg_alloc_slab with the caller's flags; a waiting
+ * caller whose slab allocation failed simply tries again ("if (!rr &&
+ * (flags & M_WAITOK) == 0) break;"), without vm_wait_doms: the only sleep is
+ * the one in uk_allocf, pause("btalloc") in vmem_bt_alloc. (The round-robin
+ * path, rdomain == UMA_ANYDOMAIN, passes M_NOWAIT to keg_alloc_slab and
+ * waits in vm_wait_doms; vmem_bt_alloc would then never pause, while PR
+ * 248008's threads sleep on "btalloc". The non-round-robin loop without a
+ * sleep is what D32515, in 2021, changed to call vm_wait_domain.)
+ */
 function* kegFetchSlab(u: Uma2020, keg: Keg, zone: Zone, flags: number): KGen<Slab | null> {
   const k = u.k;
-  const fr = k.enter(keg_fetch_slab, 0b11, keg.addr, zone.addr, -1 >>> 0, flags);
+  const fr = k.enter(keg_fetch_slab, 0b11, keg.addr, zone.addr, 0, flags);
   let s: Slab | null = null;
   for (;;) {
     s = kegFetchFreeSlab(keg, flags);
@@ -297,8 +448,6 @@ function* kegFetchSlab(u: Uma2020, keg: Keg, zone: Zone, flags: number): KGen<Sl
       s = kegFetchFreeSlab(keg, flags);
       break;
     }
-    // the domain iterator is exhausted (one domain): vm_wait_doms, then restart
-    yield* u.vmWaitDoms();
   }
   k.leave(fr);
   return s;
@@ -330,12 +479,19 @@ function* zoneImport(u: Uma2020, zone: Zone, out: Kva[], max: number, flags: num
   return n;
 }
 
-/** models uma_zalloc_arg(zone, NULL, flags): an item, or 0. */
-export function* umaZalloc(u: Uma2020, zone: Zone, flags: number): KGen<Kva> {
+/**
+ * models uma_zalloc_arg(zone, udata, flags): an item, or 0. The CPU's alloc
+ * bucket, else its free bucket swapped in; an empty alloc bucket is given
+ * back (bucket_free); then, unless buckets are disabled, a full bucket from
+ * the bucket cache or a new one from zone_alloc_bucket (bucket_alloc, then
+ * zone_import); failing those one item (zone_alloc_item).
+ */
+export function* umaZalloc(u: Uma2020, zone: Zone, flags: number, udata = 0): KGen<Kva> {
   const k = u.k;
-  const fr = k.enter(uma_zalloc_arg, 0b1, zone.addr, 0, flags);
+  const fr = k.enter(uma_zalloc_arg, 0b1, zone.addr, udata, flags);
   if (flags & M_USE_RESERVE) zone.reserveAllocs++;
   let item: Kva = 0;
+  let single = false;
   for (;;) {
     const c = zone.cpu[k.curcpu]!;
     if (c.alloc && c.alloc.items.length > 0) {
@@ -347,29 +503,50 @@ export function* umaZalloc(u: Uma2020, zone: Zone, flags: number): KGen<Kva> {
       [c.alloc, c.free] = [c.free, c.alloc];
       continue;
     }
+    // "Discard any empty allocation bucket while we hold no locks."
+    if (c.alloc) {
+      const e = c.alloc;
+      c.alloc = null;
+      bucketFree(u, zone, e, udata);
+    }
     if (u.bucketdisable || zone.bucketSize === 0) {
-      const f2 = k.enter(zone_alloc_item, 0b1, zone.addr, 0, -1 >>> 0, flags);
-      const got: Kva[] = [];
-      yield* zoneImport(u, zone, got, 1, flags);
-      k.leave(f2);
-      if (got.length) {
-        item = got[0]!;
-        zone.allocs++;
-      }
+      single = true;
       break;
     }
-    const f2 = k.enter(zone_alloc_bucket, 0b1, zone.addr, 0, -1 >>> 0, flags);
-    let b = zone.buckets.pop() ?? null;
-    if (!b) {
-      b = newBucket(u, zone.bucketSize);
-      yield* zoneImport(u, zone, b.items, zone.bucketSize, flags);
+    const cached = zone.buckets.pop();
+    if (cached) {
+      const c1 = zone.cpu[k.curcpu]!;
+      if (c1.alloc === null) c1.alloc = cached;
+      else zone.buckets.push(cached);
+      continue;
+    }
+    const f2 = k.enter(zone_alloc_bucket, 0b1, zone.addr, udata, -1 >>> 0, flags);
+    // "Don't wait for buckets, preserve caller's NOVM setting."
+    const b = yield* bucketAlloc(u, zone, udata, M_NOWAIT | (flags & M_NOVM));
+    if (b) {
+      yield* zoneImport(u, zone, b.items, Math.min(zone.bucketSize, b.entries), flags);
+      if (b.items.length === 0) bucketFree(u, zone, b, udata);
     }
     k.leave(f2);
-    if (b.items.length === 0) break;
-    // another thread may have filled this CPU's bucket meanwhile: put ours in the bucket cache
+    if (!b || b.items.length === 0) {
+      single = true;
+      break;
+    }
+    // "See if we lost the race or were migrated": cache the bucket, else put it in the bucket cache
     const c2 = zone.cpu[k.curcpu]!;
-    if (c2.alloc && c2.alloc.items.length > 0) zone.buckets.push(b);
-    else c2.alloc = b;
+    if (c2.alloc === null) c2.alloc = b;
+    else zone.buckets.push(b);
+  }
+  if (single) {
+    // zone_alloc_item(): one item straight from the keg
+    const f2 = k.enter(zone_alloc_item, 0b1, zone.addr, udata, -1 >>> 0, flags);
+    const got: Kva[] = [];
+    yield* zoneImport(u, zone, got, 1, flags);
+    k.leave(f2);
+    if (got.length) {
+      item = got[0]!;
+      zone.allocs++;
+    }
   }
   if (item === 0) zone.fails++;
   k.leave(fr);
@@ -377,29 +554,42 @@ export function* umaZalloc(u: Uma2020, zone: Zone, flags: number): KGen<Kva> {
 }
 
 /**
- * models uma_zfree_arg(): into this CPU's alloc bucket while it has room
- * (LIFO, cache-hot), else its free bucket; only when both are full does
- * cache_free() run: with buckets disabled (page shortage) or a bucketless
- * zone the item goes straight back to its slab (zone_free_item), otherwise
- * the full free bucket goes to the bucket cache and a fresh one takes the item.
+ * models uma_zfree_arg(zone, item, udata): into this CPU's alloc bucket while
+ * it has room (LIFO, cache-hot), else its free bucket; when both are full
+ * (or missing) the full free bucket goes to the bucket cache and
+ * bucket_alloc(M_NOWAIT) gives a fresh one; with buckets disabled, a
+ * bucketless zone or no bucket to be had, the item goes straight back to
+ * its slab (zone_free_item).
  */
-export function umaZfree(u: Uma2020, zone: Zone, item: Kva): void {
+export function umaZfree(u: Uma2020, zone: Zone, item: Kva, udata = 0): void {
   const k = u.k;
-  const fr = k.enter(uma_zfree_arg, 0b11, zone.addr, item, 0);
+  const fr = k.enter(uma_zfree_arg, 0b11, zone.addr, item, udata);
   const c = zone.cpu[k.curcpu]!;
   let b = c.alloc && c.alloc.items.length < c.alloc.entries ? c.alloc : null;
   if (!b && c.free && c.free.items.length < c.free.entries) b = c.free;
   if (b) {
     b.items.push(item);
     c.frees++;
-  } else if (u.bucketdisable || zone.bucketSize === 0) {
+    k.leave(fr);
+    return;
+  }
+  let nb: Bucket | null = null;
+  if (!u.bucketdisable && zone.bucketSize !== 0) {
+    if (c.free) zone.buckets.push(c.free);
+    c.free = null;
+    nb = bucketAllocNowait(u, zone, udata);
+  }
+  if (nb) {
+    const c2 = zone.cpu[k.curcpu]!;
+    if (c2.free === null) c2.free = nb;
+    else zone.buckets.push(nb);
+    nb.items.push(item);
+    c2.frees++;
+  } else {
+    const f2 = k.enter(zone_free_item, 0b11, zone.addr, item, udata);
     slabFreeItem(u, zone.keg, item);
     zone.frees++;
-  } else {
-    if (c.free) zone.buckets.push(c.free);
-    c.free = newBucket(u, zone.bucketSize);
-    c.free.items.push(item);
-    c.frees++;
+    k.leave(f2);
   }
   k.leave(fr);
 }
@@ -437,25 +627,67 @@ export function kegDrain(u: Uma2020, keg: Keg): void {
   k.leave(fr);
 }
 
-/** models uma_reclaim(): each zone's bucket cache back to its keg (per-CPU caches too when `cpus`), then keg_drain. */
+/**
+ * models zone_drain() -> zone_reclaim(zone, M_NOWAIT, true):
+ * bucket_cache_reclaim(zone, true) (every bucket in the bucket cache drained
+ * into its slabs and freed), then keg_drain(). TRIM's zone_trim() passes
+ * drain = false and the real bucket_cache_reclaim then keeps the bucket
+ * cache's working-set estimate; here it empties the bucket cache too.
+ */
+function zoneDrain(u: Uma2020, z: Zone): void {
+  const k = u.k;
+  const f2 = k.enter(zone_reclaim, 0b1, z.addr, M_NOWAIT, 1);
+  for (const b of z.buckets.splice(0)) bucketDrainFree(u, z, b);
+  kegDrain(u, z.keg);
+  k.leave(f2);
+}
+
+/**
+ * models cache_drain_safe_cpu(zone) on each CPU (pcpu_cache_drain_safe binds
+ * the thread to each CPU in turn): the CPU's non-empty buckets go to the
+ * bucket cache, empty ones back to their bucket zone from that CPU.
+ */
+function pcpuCacheDrainSafe(u: Uma2020): void {
+  const k = u.k;
+  const home = k.curcpu;
+  for (let cpu = 0; cpu < k.cpus.length; cpu++) {
+    k.curcpu = cpu;
+    for (const z of [...u.zones].reverse()) {
+      const c = z.cpu[cpu]!;
+      const fr = k.enter(cache_drain_safe_cpu, 0b1, z.addr);
+      for (const b of [c.alloc, c.free]) {
+        if (!b) continue;
+        if (b.items.length > 0) z.buckets.push(b);
+        else bucketFree(u, z, b, 0);
+      }
+      c.alloc = null;
+      c.free = null;
+      k.leave(fr);
+    }
+  }
+  k.curcpu = home;
+}
+
+/**
+ * models uma_reclaim(req) of 2020: UMA_RECLAIM_TRIM is zone_foreach(zone_trim);
+ * UMA_RECLAIM_DRAIN_CPU is zone_foreach(zone_drain), pcpu_cache_drain_safe(),
+ * zone_foreach(zone_drain) again; both end with bucket_zone_drain(), the
+ * bucket zones once more, for the buckets the other zones gave back.
+ * zone_foreach() walks uma_kegs, where keg_ctor inserts each new keg at the
+ * head: the newest zones first, so the boot-time "vmem btag" zone comes after
+ * the zones whose keg_drain gave tags back to it, and the bucket zones
+ * (bucket_init, the oldest) last.
+ */
 export function umaReclaim(u: Uma2020, cpus: boolean): void {
   const k = u.k;
   const fr = k.enter(uma_reclaim, 0, cpus ? 3 : 1);
-  // zone_foreach() walks uma_kegs, where keg_ctor inserts each new keg at the head: the newest zones first,
-  // so the boot-time "vmem btag" zone is reclaimed after the zones whose keg_drain gave tags back to it
-  for (const z of [...u.zones].reverse()) {
-    const f2 = k.enter(zone_reclaim, 0b1, z.addr, M_NOWAIT, 1);
-    const release = (b: Bucket | null): void => {
-      if (b) for (const it of b.items.splice(0)) slabFreeItem(u, z.keg, it);
-    };
-    for (const b of z.buckets.splice(0)) release(b);
-    if (cpus) for (const c of z.cpu) {
-      release(c.alloc);
-      release(c.free);
-    }
-    kegDrain(u, z.keg);
-    k.leave(f2);
+  const order = [...u.zones].reverse();
+  for (const z of order) zoneDrain(u, z);
+  if (cpus) {
+    pcpuCacheDrainSafe(u);
+    for (const z of order) zoneDrain(u, z);
   }
+  for (const bz of u.bucketZones) zoneDrain(u, bz.zone);
   k.leave(fr);
 }
 
