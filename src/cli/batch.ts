@@ -47,6 +47,41 @@ export interface BatchOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Text for stdout gathered while the engine runs synchronously and written
+ * in one piece when it yields to the event loop (it does every 256 KiB of
+ * output and every few hundred loop iterations), at the end of each command
+ * line and before anything goes to stderr: a walk piped into a dcmd makes a
+ * write per element otherwise (65,536 for ::page over every page). Rows
+ * still reach a reader as the command streams them, a yield at a time.
+ */
+class Coalescer {
+  private parts: string[] = [];
+  private size = 0;
+  private scheduled = false;
+  constructor(private readonly sink: TextSink) {}
+  write(t: string): void {
+    if (t === '') return;
+    this.parts.push(t);
+    this.size += t.length;
+    if (this.size >= 1 << 16) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+  flush(): void {
+    if (this.parts.length === 0) return;
+    const t = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    this.sink.write(t);
+  }
+}
+
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -79,12 +114,13 @@ export async function runBatch(o: BatchOptions): Promise<number> {
     return 2;
   }
   const json = o.json || o.jsonl === true;
+  const out = new Coalescer(o.stdout);
   const commands: unknown[] = [];
   let failed = false;
   const execOpts = {
     json,
     // text streams to stdout as the dcmds produce it
-    ...(json ? {} : { onOutput: (t: string) => void o.stdout.write(t) }),
+    ...(json ? {} : { onOutput: (t: string) => out.write(t) }),
     ...(o.color && !json ? { color: true } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   };
@@ -97,7 +133,8 @@ export async function runBatch(o: BatchOptions): Promise<number> {
         else commands.push(c);
       }
     } else {
-      if (r.output) o.stdout.write(r.output);
+      if (r.output) out.write(r.output);
+      out.flush();
       for (const e of r.errors) o.stderr.write(e + '\n');
     }
     return r.quit || o.signal?.aborted === true;
@@ -105,8 +142,12 @@ export async function runBatch(o: BatchOptions): Promise<number> {
   const sources: Array<AsyncIterable<LineRun>> = scripts.map((s) => runScript(session, s, execOpts));
   if (typeof o.stdin === 'string') sources.push(runScript(session, o.stdin, execOpts));
   else if (o.stdin !== undefined) sources.push(runLines(session, o.stdin, execOpts));
-  outer: for (const src of sources) {
-    for await (const { result } of src) if (take(result)) break outer;
+  try {
+    outer: for (const src of sources) {
+      for await (const { result } of src) if (take(result)) break outer;
+    }
+  } finally {
+    out.flush();
   }
   if (o.json && !o.jsonl) o.stdout.write(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, dump: o.dumpPath, commands }, null, 2) + '\n');
   return failed ? 1 : 0;

@@ -36,11 +36,14 @@ function member(target: Target, def: TypeDef, path: string): ResolvedMember {
  * bytes the target would synthesise there.
  */
 const disjoint = new WeakMap<Table, boolean>();
+/** the byte spans of a disjoint table's columns, by start: a member outside them all reads as zero */
+const columnSpans = new WeakMap<Table, Array<[number, number]>>();
 
 function columnsDisjoint(target: Target, def: TypeDef, t: Table): boolean {
   let ok = disjoint.get(t);
   if (ok !== undefined) return ok;
   const spans: Array<[number, number]> = [];
+  columnSpans.set(t, spans);
   ok = true;
   for (const name of Object.keys(t.columns)) {
     if (name === 'addr') continue;
@@ -140,7 +143,18 @@ export class StructView {
       // what writeScalar stores: the value's low `size` bytes, unsigned
       return BigInt.asUintN(size * 8, typeof v === 'bigint' ? v : BigInt(v));
     }
+    // a row's bytes are its columns written over zeros (memory.ts structBytes):
+    // a member no column covers is zero, with no bytes synthesised
+    if (this.raw === undefined && this.at && !this.covered(m.offset, m.offset + size)) return 0n;
     return this.uintAt(m.offset, size);
+  }
+
+  /** Does any column of the row's table cover a byte of [lo, hi)? */
+  private covered(lo: number, hi: number): boolean {
+    const spans = columnSpans.get(this.at!.table);
+    if (!spans) return true;
+    for (const [a, b] of spans) if (a < hi && lo < b) return true;
+    return false;
   }
 
   /** An integer member read as two's complement (short cc_rounds = 0xffff is -1). */

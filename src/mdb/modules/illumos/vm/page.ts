@@ -4,7 +4,7 @@
  */
 import { addresses, defineDcmd, text } from '../../../dcmd.js';
 import { DcmdError, UsageError } from '../../../errors.js';
-import { PageReader } from './helpers.js';
+import { StructView } from '../kmem/struct-view.js';
 
 export const page = defineDcmd({
   name: 'page',
@@ -28,7 +28,24 @@ EXAMPLES
     if (addr === undefined) throw new DcmdError("can't walk pages");
     if (ctx.pipedInto) return addresses([addr], 'page_t');
     const ps = ctx.pointerSize * 2;
-    const p = new PageReader(ctx.target).read(addr);
+    // a page_t row's members read from their columns (StructView), not
+    // synthesised into bytes: ::page over every page is one call a page
+    let v: StructView;
+    try {
+      v = StructView.read(ctx.target, 'page_t', addr);
+    } catch {
+      throw new DcmdError(`unable to read page_t at ${addr.toString(16)}`);
+    }
+    const p = {
+      vnode: v.u('p_vnode'),
+      offset: v.u('p_offset'),
+      selock: Number(v.s('p_selock')),
+      lckcnt: v.n('p_lckcnt'),
+      cowcnt: v.n('p_cowcnt'),
+      iolockState: v.n('p_iolock_state'),
+      fsdata: v.n('p_fsdata'),
+      state: v.n('p_state'),
+    };
     const hex = (v: bigint | number, w: number): string => v.toString(16).padStart(w);
     let out = ctx.first
       ? `${'PAGE'.padStart(ps)} ${'VNODE'.padStart(ps)} ${'OFFSET'.padStart(16)} ${'SELOCK'.padStart(8)} ${'LCT'.padStart(3)} ${'COW'.padStart(3)} ${'IO'.padStart(2)} ${'FS'.padStart(2)} ${'ST'.padStart(2)}\n`
