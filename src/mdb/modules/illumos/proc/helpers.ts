@@ -31,10 +31,23 @@ export function pstat2ch(stat: number): string {
   return ['?', 'S', 'R', 'Z', 'T', 'I', 'O', 'W'][stat] ?? '?';
 }
 
+/** member offsets by target, type and member, resolved once (a pipe of 65,536 addresses reads proc_t at each) */
+const offsetCache = new WeakMap<Target, Map<string, Map<string, bigint>>>();
+
 function offsets(target: Target, type: string): (member: string) => bigint {
-  const def = target.types.get(type);
-  if (!def) throw new DcmdError(`the dump has no type ${type}`);
-  return (m) => BigInt(target.types.resolve(def, m).offset);
+  let byType = offsetCache.get(target);
+  if (!byType) offsetCache.set(target, (byType = new Map()));
+  let members = byType.get(type);
+  if (!members) {
+    if (!target.types.get(type)) throw new DcmdError(`the dump has no type ${type}`);
+    byType.set(type, (members = new Map()));
+  }
+  const known = members;
+  return (m) => {
+    let v = known.get(m);
+    if (v === undefined) known.set(m, (v = BigInt(target.types.resolve(target.types.get(type)!, m).offset)));
+    return v;
+  };
 }
 
 const i32 = (v: number): number => v | 0;

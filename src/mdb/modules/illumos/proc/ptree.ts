@@ -32,12 +32,16 @@ EXAMPLES
     const target = ctx.target;
     const ps = ctx.pointerSize;
     const max = nproc(target);
-    // the depth of a process: its ancestors through p_parent, bounded by nproc
+    // the depth of a process: its ancestors through p_parent, bounded by
+    // nproc and stopped where the chain comes back on itself (an address
+    // that is not a proc_t reads words that need not end at p0)
     const depth = (p: ProcRec): number => {
       let n = 0;
       let a = p.parent;
-      while (a !== 0n && n < max) {
+      const seen = new Set<bigint>([p.addr]);
+      while (a !== 0n && n < max && !seen.has(a)) {
         n++;
+        seen.add(a);
         try {
           a = readProc(target, a).parent;
         } catch {
@@ -53,7 +57,9 @@ EXAMPLES
     if (addr !== undefined) {
       const chain: ProcRec[] = [];
       let a = readProc(target, addr).parent;
-      while (a !== 0n && chain.length < max) {
+      const seen = new Set<bigint>([addr]);
+      while (a !== 0n && chain.length < max && !seen.has(a)) {
+        seen.add(a);
         const p = readProc(target, a);
         chain.unshift(p);
         a = p.parent;

@@ -44,6 +44,9 @@ function vnodeAddr(target: Target, name: string, index: number): bigint | undefi
   return target.lookupSymbol(name)?.addr;
 }
 
+/** each target's page summary, counted once (an interrupted count is not kept) */
+const summaries = new WeakMap<Target, MemstatResult>();
+
 /** The page summary (the counting half of memstat()). */
 export function memstatSummary(target: Target, checkInterrupt: () => void): MemstatResult {
   const pagesize = readVar(target, '_pagesize');
@@ -154,7 +157,9 @@ EXAMPLES
   options: { s: uint('size', 'the size of the vnode cache (internal)') },
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    const r = memstatSummary(ctx.target, () => ctx.checkInterrupt());
+    // the dump does not change under the debugger: one count a session
+    let r = summaries.get(ctx.target);
+    if (!r) summaries.set(ctx.target, (r = memstatSummary(ctx.target, () => ctx.checkInterrupt())));
     // page counts are numbers in JSON (a page count never nears 2^53)
     const n = Number;
     return text(renderMemstat(r.rows), {
