@@ -71,18 +71,49 @@ export function readProc(target: Target, addr: bigint): ProcRec {
     const po = offsets(target, 'struct pid');
     return tryRead(() => i32(target.readU32(pidp + po('pid_id'))));
   };
-  const stat = target.readU8(addr + o('p_stat'));
-  const pidp = target.readPtr(addr + o('p_pidp'));
-  const ppid = i32(target.readU32(addr + o('p_ppid')));
-  const pgidp = target.readPtr(addr + o('p_pgidp'));
-  const sessp = target.readPtr(addr + o('p_sessp'));
-  const credp = target.readPtr(addr + o('p_cred'));
-  const zonep = target.readPtr(addr + o('p_zone'));
+  // the proc_t's bytes in one read, as mdb_vread() takes them (a pipe of
+  // 65,536 addresses reads one at each); where the whole struct cannot be
+  // read, each member is read alone, so the error names the member's bytes
+  let dv: DataView | undefined;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = target.readBytes(addr, target.types.get('proc_t')!.size);
+    dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } catch {
+    dv = undefined;
+  }
+  const num = (m: string, size: 1 | 4 | 8): bigint => {
+    const off = o(m);
+    if (!dv) return target.readUint(addr + off, size);
+    const k = Number(off);
+    return size === 1 ? BigInt(dv.getUint8(k)) : size === 4 ? BigInt(dv.getUint32(k, true)) : dv.getBigUint64(k, true);
+  };
+  const ptr = (m: string): bigint => num(m, target.pointerSize);
+  const str = (m: string, max: number): string => {
+    const off = Number(o(m));
+    if (!bytes) return target.readString(addr + BigInt(off), max);
+    let out = '';
+    for (let i = 0; i < max; i++) {
+      // a string that runs to the struct's end goes on in memory, as readString reads it
+      if (off + i >= bytes.length) return out + target.readString(addr + BigInt(off + i), max - i);
+      const c = bytes[off + i]!;
+      if (c === 0) break;
+      out += String.fromCharCode(c);
+    }
+    return out;
+  };
+  const stat = Number(num('p_stat', 1));
+  const pidp = ptr('p_pidp');
+  const ppid = i32(Number(num('p_ppid', 4)));
+  const pgidp = ptr('p_pgidp');
+  const sessp = ptr('p_sessp');
+  const credp = ptr('p_cred');
+  const zonep = ptr('p_zone');
   const sid = sessp === 0n ? 0 : tryRead(() => pidAt(target.readPtr(sessp + offsets(target, 'sess_t')('s_sidp'))));
   const uid = credp === 0n ? 0 : tryRead(() => target.readU32(credp + offsets(target, 'cred_t')('cr_uid')));
   const zoneid = zonep === 0n ? 0 : tryRead(() => i32(target.readU32(zonep + offsets(target, 'zone_t')('zone_id'))));
-  const sec = target.readU64(addr + o('p_user.u_start.tv_sec'));
-  const nsec = target.readU64(addr + o('p_user.u_start.tv_nsec'));
+  const sec = num('p_user.u_start.tv_sec', 8);
+  const nsec = num('p_user.u_start.tv_nsec', 8);
   return {
     addr,
     stat,
@@ -92,13 +123,13 @@ export function readProc(target: Target, addr: bigint): ProcRec {
     sid,
     uid,
     zoneid,
-    flag: target.readU32(addr + o('p_flag')),
-    comm: target.readString(addr + o('p_user.u_comm'), 41),
-    psargs: target.readString(addr + o('p_user.u_psargs'), 80),
+    flag: Number(num('p_flag', 4)),
+    comm: str('p_user.u_comm', 41),
+    psargs: str('p_user.u_psargs', 80),
     start: BigInt.asIntN(64, sec) * 1_000_000_000n + BigInt.asIntN(64, nsec),
-    parent: target.readPtr(addr + o('p_parent')),
-    child: target.readPtr(addr + o('p_child')),
-    sibling: target.readPtr(addr + o('p_sibling')),
+    parent: ptr('p_parent'),
+    child: ptr('p_child'),
+    sibling: ptr('p_sibling'),
   };
 }
 
