@@ -9,7 +9,7 @@ import type { DumpModel } from '../../src/dump/format.js';
 import { TableBuilder } from '../../src/dump/builder.js';
 import { assemble } from '../../src/dump/sections.js';
 import { Target } from '../../src/mdb/target.js';
-import { explode, json, jsonBytes, readDirectory, sampleModel } from './fixtures.js';
+import { explode, json, jsonBytes, readDirectory, sampleModel, dumpError } from './fixtures.js';
 
 const CHUNK = 1024;
 const ROWS = 3 * CHUNK + 100;
@@ -27,15 +27,6 @@ function bigModel(sorted = false): DumpModel {
 
 const bytes = encodeDump(bigModel(), { chunkRows: CHUNK });
 
-function dumpError(fn: () => unknown): DumpError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DumpError) return e;
-    throw e;
-  }
-  throw new Error('expected a DumpError, nothing was thrown');
-}
 
 /** The file with the stored order's row numbers changed (CRC and all). */
 function orderChange(f: (d: Uint32Array) => void): Buffer {

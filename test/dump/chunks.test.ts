@@ -10,7 +10,7 @@ import { bytesOf } from '../../src/dump/kinds.js';
 import { TableBuilder } from '../../src/dump/builder.js';
 import { assemble } from '../../src/dump/sections.js';
 import { Target } from '../../src/mdb/target.js';
-import { explode, json, jsonBytes, readDirectory, sampleModel } from './fixtures.js';
+import { explode, json, jsonBytes, readDirectory, sampleModel, dumpError } from './fixtures.js';
 
 const ROWS = 2 * CHUNK_ROWS + 1000;
 const BASE = 0xffffff01c0000000n;
@@ -28,15 +28,6 @@ function bigModel(): DumpModel {
 
 const bytes = encodeDump(bigModel());
 
-function dumpError(fn: () => unknown): DumpError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DumpError) return e;
-    throw e;
-  }
-  throw new Error('expected a DumpError, nothing was thrown');
-}
 
 /** The file with its catalog changed (CRC and all). */
 function catalogChange(f: (cat: any[]) => void): Buffer {

@@ -5,7 +5,7 @@ import { DumpError } from '../../src/dump/errors.js';
 import { assemble } from '../../src/dump/sections.js';
 import type { DumpModel, ListColumn, ScalarColumn, StringColumn } from '../../src/dump/format.js';
 import { TableBuilder } from '../../src/dump/builder.js';
-import { BIG_ADDR, explode, fixCrc, json, jsonBytes, readDirectory, sampleHeader, sampleModel, sampleTypes } from './fixtures.js';
+import { BIG_ADDR, explode, fixCrc, json, jsonBytes, readDirectory, sampleHeader, sampleModel, sampleTypes, dumpError } from './fixtures.js';
 
 function table(m: DumpModel, name: string) {
   const t = m.tables.find((x) => x.name === name);
@@ -13,18 +13,6 @@ function table(m: DumpModel, name: string) {
   return t;
 }
 
-/** The DumpError thrown by fn, checked to be one line. */
-function dumpError(fn: () => unknown): DumpError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DumpError);
-    const err = e as DumpError;
-    expect(err.message).not.toMatch(/[\n\r]/);
-    return err;
-  }
-  throw new Error('expected a DumpError, nothing was thrown');
-}
 
 describe('encodeDump/decodeDump round trip', () => {
   it('returns an equal model for every column kind', () => {

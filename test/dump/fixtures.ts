@@ -1,6 +1,8 @@
 // Small dumps for the codec tests: every column kind, nested and array members,
 // row references, unicode, u64 values above 2^53, and an empty table.
 import zlib from 'node:zlib';
+import { expect } from 'vitest';
+import { DumpError } from '../../src/dump/errors.js';
 import {
   NO_ROW,
   type DumpHeader,
@@ -259,4 +261,17 @@ export function json(raw: Uint8Array): any {
 
 export function jsonBytes(v: unknown): Uint8Array {
   return Buffer.from(JSON.stringify(v), 'utf8');
+}
+
+/** The DumpError thrown by fn, checked to be one line. */
+export function dumpError(fn: () => unknown): DumpError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DumpError);
+    const err = e as DumpError;
+    expect(err.message).not.toMatch(/[\n\r]/);
+    return err;
+  }
+  throw new Error('expected a DumpError, nothing was thrown');
 }

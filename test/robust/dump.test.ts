@@ -101,12 +101,6 @@ describe('values read from memory are checked before they size anything', () => 
     const r = await withPointers((a) => a & ~0xfffn).execute(`${HEAP.toString(16)}::walk callouts_byid`);
     expect(r.errors).toEqual([`mdb: the chain at ${HEAP.toString(16)} loops back to ${HEAP.toString(16)}: not a callout list`]);
   });
-  it('::vdev reads the whole vdev_t, as mdb_ctf_vread does', async () => {
-    const s = createSession(readDump('dumps/illumos-2911.dump'), 'illumos-2911.dump');
-    // no object of the dump holds address 0: one read of the structure fails, with mdb's message
-    const r = await s.execute('0::vdev');
-    expect(r.errors).toEqual(['mdb: failed to read vdev_t at 0']);
-  });
 });
 
 describe('only a regular file is read, and no further than its header says', () => {

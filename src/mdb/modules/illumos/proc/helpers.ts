@@ -5,6 +5,7 @@
  */
 import type { Target } from '../../../target.js';
 import { DcmdError } from '../../../errors.js';
+import { StructView } from '../kmem/struct-view.js';
 
 /** What ::ps, ::ptree and ::pgrep print of one process. */
 export interface ProcRec {
@@ -71,37 +72,18 @@ export function readProc(target: Target, addr: bigint): ProcRec {
     const po = offsets(target, 'struct pid');
     return tryRead(() => i32(target.readU32(pidp + po('pid_id'))));
   };
-  // the proc_t's bytes in one read, as mdb_vread() takes them (a pipe of
-  // 65,536 addresses reads one at each); where the whole struct cannot be
-  // read, each member is read alone, so the error names the member's bytes
-  let dv: DataView | undefined;
-  let bytes: Uint8Array | undefined;
+  // the proc_t in one read, as mdb_vread() takes it (a pipe of 65,536
+  // addresses reads one at each); where the whole struct cannot be read,
+  // each member is read alone, so the error names the member's bytes
+  let v: StructView | undefined;
   try {
-    bytes = target.readBytes(addr, target.types.get('proc_t')!.size);
-    dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  } catch {
-    dv = undefined;
+    v = StructView.read(target, 'proc_t', addr);
+  } catch (e) {
+    if (!(e instanceof DcmdError)) throw e;
   }
-  const num = (m: string, size: 1 | 4 | 8): bigint => {
-    const off = o(m);
-    if (!dv) return target.readUint(addr + off, size);
-    const k = Number(off);
-    return size === 1 ? BigInt(dv.getUint8(k)) : size === 4 ? BigInt(dv.getUint32(k, true)) : dv.getBigUint64(k, true);
-  };
+  const num = (m: string, size: 1 | 4 | 8): bigint => (v ? v.u(m) : target.readUint(addr + o(m), size));
   const ptr = (m: string): bigint => num(m, target.pointerSize);
-  const str = (m: string, max: number): string => {
-    const off = Number(o(m));
-    if (!bytes) return target.readString(addr + BigInt(off), max);
-    let out = '';
-    for (let i = 0; i < max; i++) {
-      // a string that runs to the struct's end goes on in memory, as readString reads it
-      if (off + i >= bytes.length) return out + target.readString(addr + BigInt(off + i), max - i);
-      const c = bytes[off + i]!;
-      if (c === 0) break;
-      out += String.fromCharCode(c);
-    }
-    return out;
-  };
+  const str = (m: string, max: number): string => (v ? v.str(m) : target.readString(addr + o(m), max));
   const stat = Number(num('p_stat', 1));
   const pidp = ptr('p_pidp');
   const ppid = i32(Number(num('p_ppid', 4)));

@@ -5,6 +5,7 @@
  */
 import type { Target } from '../../../target.js';
 import { DcmdError } from '../../../errors.js';
+import { typeOffset } from '../taskq/helpers.js';
 
 /** p_state's P_FREE (vm/page.h): the page is on the freelist or the cachelist */
 export const P_FREE = 0x80;
@@ -14,12 +15,6 @@ export const VVMEXEC = 0x1000;
 
 /** memsegs beyond this many are taken for a loop in a damaged list */
 const MAX_MEMSEGS = 4096;
-
-function offsetOf(target: Target, type: string, member: string): bigint {
-  const def = target.types.get(type);
-  if (!def) throw new DcmdError(`couldn't find type ${type}`);
-  return BigInt(target.types.resolve(def, member).offset);
-}
 
 /** sizeof (type) from the dump's CTF */
 export function sizeOf(target: Target, type: string): bigint {
@@ -48,7 +43,7 @@ export interface MemsegRec {
 
 /** The struct memseg at addr. */
 export function readMemseg(target: Target, addr: bigint): MemsegRec {
-  const o = (m: string): bigint => addr + offsetOf(target, 'struct memseg', m);
+  const o = (m: string): bigint => addr + typeOffset(target, 'struct memseg', m);
   return {
     addr,
     pages: target.readPtr(o('pages')),
@@ -90,41 +85,28 @@ export function memsegPageCount(target: Target, ms: MemsegRec): number {
   return Number(n);
 }
 
+/** What the walkers and ::memstat read of a page_t (::page reads its row through StructView). */
 export interface PageRec {
   addr: bigint;
   vnode: bigint;
-  offset: bigint;
-  selock: number;
-  lckcnt: number;
-  cowcnt: number;
-  iolockState: number;
-  fsdata: number;
   state: number;
   vpnext: bigint;
-  pagenum: bigint;
 }
 
 /** Offsets of the page_t members read, looked up once per target. */
 export class PageReader {
-  private readonly o: Record<string, number>;
+  private readonly vnode: number;
+  private readonly state: number;
+  private readonly vpnext: number;
   readonly size: number;
   constructor(private readonly target: Target) {
     const def = target.types.get('page_t');
     if (!def) throw new DcmdError("couldn't find type page_t");
     this.size = def.size;
     const m = (name: string): number => target.types.resolve(def, name).offset;
-    this.o = {
-      p_offset: m('p_offset'),
-      p_vnode: m('p_vnode'),
-      p_selock: m('p_selock'),
-      p_vpnext: m('p_vpnext'),
-      p_lckcnt: m('p_lckcnt'),
-      p_cowcnt: m('p_cowcnt'),
-      p_iolock_state: m('p_iolock_state'),
-      p_fsdata: m('p_fsdata'),
-      p_state: m('p_state'),
-      p_pagenum: m('p_pagenum'),
-    };
+    this.vnode = m('p_vnode');
+    this.state = m('p_state');
+    this.vpnext = m('p_vpnext');
   }
 
   /** The page_t at addr, read as one object. */
@@ -136,27 +118,14 @@ export class PageReader {
       throw new DcmdError(`unable to read page_t at ${addr.toString(16)}`);
     }
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const o = this.o;
-    return {
-      addr,
-      offset: dv.getBigUint64(o.p_offset!, true),
-      vnode: dv.getBigUint64(o.p_vnode!, true),
-      selock: dv.getInt32(o.p_selock!, true),
-      lckcnt: dv.getUint16(o.p_lckcnt!, true),
-      cowcnt: dv.getUint16(o.p_cowcnt!, true),
-      iolockState: dv.getUint8(o.p_iolock_state!),
-      fsdata: dv.getUint8(o.p_fsdata!),
-      state: dv.getUint8(o.p_state!),
-      vpnext: dv.getBigUint64(o.p_vpnext!, true),
-      pagenum: dv.getBigUint64(o.p_pagenum!, true),
-    };
+    return { addr, vnode: dv.getBigUint64(this.vnode, true), state: dv.getUint8(this.state), vpnext: dv.getBigUint64(this.vpnext, true) };
   }
 }
 
 /** A vnode's v_flag (vn_get() keeps these in a table; so does the caller). */
 export function vnodeFlag(target: Target, vp: bigint): number {
   try {
-    return target.readU32(vp + offsetOf(target, 'vnode_t', 'v_flag'));
+    return target.readU32(vp + typeOffset(target, 'vnode_t', 'v_flag'));
   } catch (e) {
     if (e instanceof DcmdError) throw e;
     throw new DcmdError(`unable to read vnode_t at ${vp.toString(16)}`);
@@ -166,7 +135,7 @@ export function vnodeFlag(target: Target, vp: bigint): number {
 /** A vnode's v_pages. */
 export function vnodePages(target: Target, vp: bigint): bigint {
   try {
-    return target.readPtr(vp + offsetOf(target, 'vnode_t', 'v_pages'));
+    return target.readPtr(vp + typeOffset(target, 'vnode_t', 'v_pages'));
   } catch (e) {
     if (e instanceof DcmdError) throw e;
     throw new DcmdError(`unable to read vnode_t at ${vp.toString(16)}`);

@@ -8,16 +8,15 @@
  */
 import { defineWalker } from '../../../dcmd.js';
 import { DcmdError } from '../../../errors.js';
-import { forEachMemseg, memsegPageCount, PageBatch, PageReader } from './helpers.js';
+import { forEachMemseg, memsegPageCount, PageBatch, PageReader, sizeOf, vnodePages } from './helpers.js';
 import type { Target } from '../../../target.js';
-import { vnodePages } from './helpers.js';
 
 /** page_t read at a time by the global page walk (memory.c's PAGE_BUFFER is 128; rows are cheaper) */
 const PAGE_BUFFER = 4096;
 
 /** Every page_t of every memseg. */
 export function* allPages(target: Target, checkInterrupt: () => void): Generator<bigint> {
-  const sz = BigInt(new PageReader(target).size);
+  const sz = sizeOf(target, 'page_t');
   for (const ms of forEachMemseg(target)) {
     const n = memsegPageCount(target, ms);
     for (let i = 0; i < n; i++) {
