@@ -31,6 +31,7 @@ const mi_startup = f20('mi_startup', 0x1b0);
 const scheduler = f20('swapper', 0x1a0);
 const fork_trampoline = f20('fork_trampoline', 0x10);
 const kthreadStart = f20('fork_exit', 0xa0);
+const MB = 1048576;
 
 export const FIX_R364744 = 'r364744';
 export const FIX_R366838 = 'r366838';
@@ -148,14 +149,15 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   const btLock: Mtx20 = { name: 'btag lock', addr: obj('vmem_bt_lock', 0x18), owner: null, turnstile: k.bootAlloc(0x40) };
   // kernel_map's KVA past the kernel: on i386 what is left of the 32-bit space, on amd64 plenty
   const kvaQuantum = p.isa === 'amd64' ? 2 << 20 : 4 << 20;
-  const bufKva = sc.build.buf_kva_mb << 20;
+  // MB as a multiplication: `<< 20` is a 32-bit shift and turns 2048 MB or more into 0 or less
+  const bufKva = sc.build.buf_kva_mb * MB;
   const km: Kmem = {
     vm,
     vs,
     kernel_arena,
     domain_arena,
     mapNext: p.heapBase + bufKva,
-    mapEnd: p.heapBase + Math.min(p.heapSize, kc.kva_mb << 20),
+    mapEnd: p.heapBase + Math.min(p.heapSize, kc.kva_mb * MB),
     btLock,
     kvaQuantum,
   };

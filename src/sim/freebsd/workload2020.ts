@@ -58,6 +58,8 @@ function* along<T>(k: Kernel, path: readonly FuncSym[], body: () => KGen<T>): KG
 }
 
 const KMEM_ZMAX = 65536;
+/** bytes in a MB, multiplied rather than shifted: `<< 20` is a 32-bit shift that wraps from 2048 MB */
+const MB = 1048576;
 const zoneIndex = (size: number): number => Math.max(0, Math.ceil(Math.log2(size)) - 4);
 
 /** models malloc(size, type, M_WAITOK): a kmemzone up to KMEM_ZMAX (64 KB), uma_large_malloc -> kmem_malloc beyond. */
@@ -118,7 +120,7 @@ function* nfsBuffer(c: Load2020): KGen<void> {
 export function* ccJob(c: Load2020, t: KThread, _n: number): KGen<void> {
   const { k, vm } = c;
   const b = c.sc.build;
-  const anonTarget = Math.floor((b.anon_mb << 20) / k.p.pagesize);
+  const anonTarget = Math.floor((b.anon_mb * MB) / k.p.pagesize);
   for (let job = 0; job < b.compiles; job++) {
     const held: Obj[] = [];
     const anon: Anon = { resident: 0 };

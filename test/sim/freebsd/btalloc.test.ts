@@ -77,6 +77,18 @@ describe('vmem_bt_alloc with the btag reserve gone (i386)', () => {
   });
 });
 
+describe('the 2020 machine sized from the scenario', () => {
+  it('gives kernel_map and buffer_arena the KVA asked for beyond 2 GB (MB multiplied, not shifted as 32-bit)', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', [['kernel.platform', 'amd64'], ['kernel.kva_mb', '2048'], ['build.buf_kva_mb', '4096']]);
+    const { km } = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { sc: small } = loadScenario('freebsd-248008-btalloc', [['kernel.platform', 'amd64'], ['kernel.kva_mb', '512'], ['build.buf_kva_mb', '64']]);
+    const base = bootFreebsd2020(small as Freebsd2020Scenario, 1, []).km;
+    // buffer_arena's KVA comes first, kernel_arena imports what follows it up to kva_mb (capped by the platform's heap)
+    expect(km.mapNext - base.mapNext).toBe((4096 - 64) * 1048576);
+    expect(km.mapEnd - base.mapEnd).toBe((2048 - 512) * 1048576);
+  });
+});
+
 describe('keg_fetch_slab for a fixed domain (2020)', () => {
   it('retries a failed vmem_bt_alloc through pause("btalloc") alone, even with pages short (no vm_wait_doms)', () => {
     const { sc } = loadScenario('freebsd-248008-btalloc', []);

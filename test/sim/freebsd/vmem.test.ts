@@ -160,6 +160,25 @@ describe('FreeBSD vmem (2020)', () => {
     }
   });
 
+  it('bt_freetrim trims by vm_nfreetags, keeping the tags an import in progress has hidden', () => {
+    const { vs, da } = arenas(false);
+    const pages: number[] = [];
+    for (let i = 0; i < 40; i++) pages.push(drive(vmemAlloc(vs, da, 4096, M_WAITOK)));
+    // a request the span cannot hold: vmem_import hides BT_MAXALLOC tags and drops the lock (the preemption point)
+    const g = vmemAlloc(vs, da, 8 << 20, M_WAITOK);
+    const r = g.next();
+    expect(r.done).toBe(false);
+    expect(da.freetags.length).toBe(da.vm_nfreetags + BT_MAXALLOC);
+    // meanwhile another thread frees: each coalesce gives a tag back, bt_freetrim keeps BT_MAXFREE in view
+    for (const a of pages) vmemXfree(vs, da, a, 4096);
+    expect(da.vm_nfreetags).toBe(BT_MAXFREE);
+    expect(da.freetags.length).toBe(BT_MAXFREE + BT_MAXALLOC);
+    let n = g.next();
+    while (!n.done) n = g.next();
+    expect(n.value).toBeGreaterThan(0);
+    checkArena(da);
+  });
+
   it('hides BT_MAXALLOC tags while a waiting allocation sleeps on the arena with r366838 (vmem_try_fetch), not before', () => {
     for (const fillOnce of [false, true]) {
       const { vs } = arenas(fillOnce);

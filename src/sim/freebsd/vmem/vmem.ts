@@ -253,7 +253,11 @@ function newTag(addr: Kva): Btag {
 
 /** models bt_freetrim(vm, freelimit): give spares above the limit back to UMA. */
 export function btFreetrim(vs: VmemSys, vm: Vmem, limit: number): void {
-  while (vm.freetags.length > limit) {
+  // By vm_nfreetags, as the kernel counts, not by the list's length: while an
+  // import has BT_MAXALLOC tags hidden (vmem_import lowers the count, the tags
+  // stay on the list) the list holds more than the count says, and trimming
+  // the list to the limit would hand the hidden tags back to UMA.
+  while (vm.vm_nfreetags > limit) {
     const bt = vm.freetags.pop()!;
     vm.vm_nfreetags--;
     vs.bt.zfree(bt.addr);
