@@ -155,7 +155,7 @@ export function benchBatchStatus(file: string, runs = 5, command = '::status'): 
  * batch `-e ::status` (opening the dump, loading the modules), best of
  * `runs` each, interleaved. The issue's target for ::kmastat: <= 100 ms.
  */
-export function benchBatchDelta(file: string, command: string, runs = 5): { statusMs: number; commandMs: number; deltaMs: number } {
+export function benchBatchDelta(file: string, command: string, runs = 5, base = '::status'): { statusMs: number; commandMs: number; deltaMs: number } {
   const main = path.join(HERE, '../cli/main.js');
   const once = (args: string[]): number => {
     const t0 = performance.now();
@@ -167,7 +167,7 @@ export function benchBatchDelta(file: string, command: string, runs = 5): { stat
   let statusMs = Infinity;
   let commandMs = Infinity;
   for (let i = 0; i < runs; i++) {
-    statusMs = Math.min(statusMs, once([main, file, '-e', '::status']));
+    statusMs = Math.min(statusMs, once([main, file, '-e', base]));
     commandMs = Math.min(commandMs, once([main, file, '-e', command]));
   }
   return { statusMs, commandMs, deltaMs: commandMs - statusMs };

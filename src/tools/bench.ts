@@ -28,6 +28,10 @@
  *      scaled up (fixed kernel, mostly small packets, so the items fit the
  *      i386 kmem_map), opened in a fresh process; `show uma` after load
  *      (<= 100 ms) and batch `show panic` against reading the file (<= 3x).
+ *   6b. A FreeBSD 2020 dump of about a million boundary tags (PR 248008's
+ *      build on amd64 with a million-buffer NFS buffer cache): open and
+ *      validate (<= 1 s), `show all vmem` after load and in batch against
+ *      batch `show panic` (<= 100 ms).
  *
  *   node dist/tools/bench.js [--buffers N] [--freebsd]
  */
@@ -232,6 +236,45 @@ async function main(): Promise<void> {
     target: '<= 3x',
     ok: fbb.ratio <= 3,
   });
+
+  // 6b. A FreeBSD 2020 dump with about a million boundary tags (issue 7): the
+  // PR 248008 build on amd64 with a buffer cache of a million 32 KB NFS
+  // buffers, each one BUSY tag in buffer_arena (the fixed kernel, so nothing
+  // depends on the hang)
+  const btFile = path.join(dir, 'freebsd2020.dump');
+  const btT0 = performance.now();
+  const bt = simulate('freebsd-248008-btalloc', {
+    sets: [
+      ['kernel.platform', 'amd64'],
+      ['kernel.physmem_mb', '40000'],
+      ['kernel.kva_mb', '40000'],
+      ['build.buf_kva_mb', '32768'],
+      ['build.nbuf', '1000000'],
+      ['build.compiles', '300'],
+      ['stop.max_time_s', '100000'],
+      ['stop.max_ops', '2000000000'],
+    ],
+    fixes: ['r368236'],
+    keepSystem: false,
+  });
+  const btSimMs = ms(btT0);
+  const nTags = bt.model.tables.find((x) => x.name === 'struct vmem_btag')?.rowCount ?? 0;
+  writeDump(btFile, bt.model, { force: true });
+  const btBytes = fs.statSync(btFile).size;
+  rows.push({
+    what: `FreeBSD 2020: simulate + write ${nTags} boundary tags, ${(btBytes / 1e6).toFixed(1)} MB, ${bt.outcome}`,
+    value: fmt(btSimMs),
+    target: '-',
+    ok: null,
+  });
+  const bo = benchOpenInChild(btFile, ['show all vmem']);
+  rows.push({ what: '  open it and validate every column', value: fmt(bo.openValidatedMs), target: '<= 1000 ms', ok: bo.openValidatedMs <= 1000 });
+  for (const d of bo.dcmds) {
+    rows.push({ what: `  ${d.command} after load (${d.lines} lines)${d.ok ? '' : ' FAILED: ' + (d.error ?? '')}`, value: fmt(d.ms), target: '<= 100 ms', ok: d.ok && d.ms <= 100 });
+  }
+  rows.push({ what: '  peak RSS opening, validating and indexing', value: `${bo.peakRssMb.toFixed(0)} MB`, target: '<= 1024 MB', ok: bo.peakRssMb <= 1024 });
+  const btd = benchBatchDelta(btFile, 'show all vmem', 5, 'show panic');
+  rows.push({ what: `  batch -e 'show all vmem' minus batch -e 'show panic' (${fmt(btd.commandMs)} - ${fmt(btd.statusMs)})`, value: fmt(btd.deltaMs), target: '<= 100 ms', ok: btd.deltaMs <= 100 });
 
   // 5. REPL frames
   const repl = freebsdOnly ? undefined : await benchReplFrames();

@@ -25,7 +25,7 @@ import { kprocCreate, procInfo, userProc } from './kern/proc.js';
 import { bucketInit, kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZFLAG_BUCKET, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
 import { BT_MAXALLOC, vmemAddStatic, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
 import { kmemFree, kmemMalloc, kvaImport, kvaImportDomain, umaSmallAlloc, vmemBtAlloc, vmPageFree, vmPageout2020, vmStartup2020, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
-import { ccJob, type Load2020 } from './workload2020.js';
+import { ccJob, Fifo, type Load2020 } from './workload2020.js';
 
 const mi_startup = f20('mi_startup', 0x1b0);
 const scheduler = f20('swapper', 0x1a0);
@@ -278,7 +278,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   const load: Load2020 = {
     k, vm, km, u, sc, mallocZones, bufferArena, vs,
     stats: { syscalls: 0, progress: 0, lastProgress: 0, exited: 0, mallocs: 0, kmemMallocs: 0, bufs: 0 },
-    bufs: [],
+    bufs: new Fifo(),
   };
   const workers: KThread[] = [];
   const make = userProc(k, 'make', `make -j${sc.build.jobs} buildkernel`, init, -1, 0);

@@ -42,7 +42,34 @@ export interface Load2020 {
   bufferArena: Vmem;
   stats: { syscalls: number; progress: number; lastProgress: number; exited: number; mallocs: number; kmemMallocs: number; bufs: number };
   /** the buffer cache, oldest first: KVA in buffer_arena and its pages */
-  bufs: Array<{ kva: number; pages: number }>;
+  bufs: Fifo<{ kva: number; pages: number }>;
+}
+
+/**
+ * A first-in first-out queue. The buffer cache recycles its oldest buffer
+ * from the front; Array.prototype.shift moves every element once the array
+ * is big (a million buffers made each recycle a copy of the whole cache).
+ */
+export class Fifo<T> {
+  private items: Array<T | undefined> = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    // drop the consumed front once it is most of the array
+    if (this.head >= 4096 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
 }
 
 interface Obj {

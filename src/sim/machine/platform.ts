@@ -76,7 +76,10 @@ export const I386_FREEBSD: Platform = {
 
 // FreeBSD amd64 (2020): the direct map at 0xfffff80000000000 (the lowest
 // kernel address, so offsets are from there), kernel_map's KVA from
-// 0xfffffe0000000000, the kernel linked at KERNBASE 0xffffffff80000000.
+// VM_MIN_KERNEL_ADDRESS 0xfffffe0000000000, the kernel linked at KERNBASE
+// 0xffffffff80000000. amd64's kernel_map is hundreds of GB; the model gives
+// kernel_arena and buffer_arena the first 512 GB of it (a scenario's kva_mb
+// and buf_kva_mb choose how much) and puts thread stacks after them.
 const FBSD_AMD64_BASE = 0xfffff80000000000n;
 const foff = (a: bigint): number => Number(a - FBSD_AMD64_BASE);
 
@@ -88,10 +91,10 @@ export const AMD64_FREEBSD: Platform = {
   kvaBase: FBSD_AMD64_BASE,
   textBase: foff(0xffffffff80200000n),
   dataBase: foff(0xffffffff81800000n),
-  segkpBase: foff(0xfffffe0080000000n),
+  segkpBase: foff(0xfffffe8000000000n),
   segkpSize: 0x10000000,
   heapBase: foff(0xfffffe0000000000n),
-  heapSize: 0x80000000,
+  heapSize: 512 * 1024 * 1024 * 1024,
   stackSize: 0x4000,
 };
 

@@ -207,7 +207,7 @@ export const FREEBSD_2020_SECTIONS: Record<string, Section> = {
       bucket: { type: 'int', default: 0, min: 0, max: 256, doc: 'UMA bucket size of the malloc zones; 0: the kernel\'s bucket_select() by item size' },
       bt_bucket: { type: 'int', default: 0, min: 0, max: 256, doc: 'UMA bucket size of the vmem btag zone; 0: the kernel\'s bucket_select() by item size' },
       nfs_server: { type: 'string', default: 'nfsserver', doc: 'the NFS server the sources are on' },
-      scale: { type: 'int', default: 1, min: 1, max: 100000, doc: 'multiplies jobs and held (for a bigger machine; at 200 on amd64 the held objects outgrow the 2 GB of kernel KVA the model gives amd64)' },
+      scale: { type: 'int', default: 1, min: 1, max: 100000, doc: 'multiplies jobs and held (for a bigger machine)' },
     },
   },
   stop: STOP,

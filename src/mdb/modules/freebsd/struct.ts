@@ -7,6 +7,7 @@
  * whatever columns the dump has, or zero. So the module does not depend on
  * how the simulator chose to spell nested members.
  */
+import { addressOrder, addressOrderOf, wordsOf } from '../../../dump/addr-order.js';
 import type { Table, TypeDef } from '../../../dump/format.js';
 import { MdbError } from '../../errors.js';
 import type { Target } from '../../target.js';
@@ -20,6 +21,8 @@ export interface StructRows {
   addr(row: number): bigint;
   /** the row of the struct that starts at addr, or -1 */
   rowOf(addr: bigint): number;
+  /** rowOf for an address given as its high and low 32 bits (no bigint on the way: list walks over a million rows) */
+  rowOfParts(hi: number, lo: number): number;
   /** an integer or pointer member (0n when unmodelled or unreadable) */
   get(row: number, path: string): bigint;
   /** the same as a number */
@@ -54,7 +57,7 @@ function build(target: Target, name: string): StructRows {
   const ac = table?.columns['addr'];
   const addrs = ac && ac.kind !== 'str' && ac.kind !== 'list' ? (ac.values as ArrayLike<number | bigint>) : undefined;
   const addr = (row: number): bigint => (addrs ? BigInt.asUintN(64, BigInt(addrs[row]!)) : 0n);
-  let byAddr: Map<bigint, number> | undefined;
+  let byAddr: ((hi: number, lo: number) => number) | undefined;
   const resolved = new Map<string, { offset: number; size: number; type: string } | null>();
   const member = (path: string) => {
     if (!resolved.has(path)) {
@@ -89,11 +92,13 @@ function build(target: Target, name: string): StructRows {
     count,
     addr,
     rowOf(a) {
-      if (!byAddr) {
-        byAddr = new Map();
-        for (let i = 0; i < count; i++) byAddr.set(addr(i), i);
-      }
-      return byAddr.get(BigInt.asUintN(64, a)) ?? -1;
+      if (!byAddr) byAddr = exactIndex(table, addrs, count, addr);
+      const u = BigInt.asUintN(64, a);
+      return byAddr(Number(u >> 32n), Number(u & 0xffffffffn));
+    },
+    rowOfParts(hi, lo) {
+      if (!byAddr) byAddr = exactIndex(table, addrs, count, addr);
+      return byAddr(hi >>> 0, lo >>> 0);
     },
     get,
     num: (row, path) => Number(BigInt.asIntN(64, get(row, path))),
@@ -154,4 +159,51 @@ export const px = (v: bigint): string => `0x${hx(v)}`;
 export function hex2dec(v: bigint): number {
   const s = hx(v);
   return /^[0-9]+$/.test(s) && s.length <= 10 ? Number(s) : -1;
+}
+
+/**
+ * The row whose address is exactly `a` (the last such row, as a Map filled
+ * in row order answers), or -1. A 64-bit column is searched in address
+ * order: the dump's stored order when it has one (addr-order.ts), else the
+ * column sorted once; a lookup first tries the position after the last hit,
+ * since the lists it serves (a vmem arena's segment list) run in address
+ * order, then binary-searches. A Map keyed by bigint cost about 0.9 s to
+ * build and query for the million boundary tags `show all vmem` follows.
+ */
+function exactIndex(table: Table | undefined, values: ArrayLike<number | bigint> | undefined, count: number, addr: (row: number) => bigint): (hi: number, lo: number) => number {
+  if (values instanceof BigUint64Array && values.length === count) {
+    const w = wordsOf(values);
+    const order = addressOrderOf(table) ?? addressOrder(values);
+    const hi = new Uint32Array(count);
+    const lo = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      const r = order ? order[i]! : i;
+      lo[i] = w[2 * r]!;
+      hi[i] = w[2 * r + 1]!;
+    }
+    const rowAt = (pos: number): number => (order ? order[pos]! : pos);
+    let last = -1;
+    return (h, l) => {
+      // the last position whose address is <= a
+      let pos: number;
+      const n = last + 1;
+      if (n < count && hi[n] === h && lo[n] === l && (n + 1 >= count || hi[n + 1] !== h || lo[n + 1] !== l)) pos = n;
+      else {
+        let lo0 = 0;
+        let hi0 = count;
+        while (lo0 < hi0) {
+          const m = (lo0 + hi0) >>> 1;
+          if (hi[m]! < h || (hi[m] === h && lo[m]! <= l)) lo0 = m + 1;
+          else hi0 = m;
+        }
+        pos = lo0 - 1;
+        if (pos < 0 || hi[pos] !== h || lo[pos] !== l) return -1;
+      }
+      last = pos;
+      return rowAt(pos);
+    };
+  }
+  const m = new Map<bigint, number>();
+  for (let i = 0; i < count; i++) m.set(addr(i), i);
+  return (h, l) => m.get((BigInt(h) << 32n) | BigInt(l)) ?? -1;
 }

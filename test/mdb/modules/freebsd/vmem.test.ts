@@ -12,6 +12,7 @@ import type { DumpModel, Table } from '../../../../src/dump/format.js';
 import { readDump, validateAll } from '../../../../src/dump/read.js';
 import { writeDump } from '../../../../src/dump/write.js';
 import { size2order, order2size, vmemIndex } from '../../../../src/mdb/modules/freebsd/vmem/helpers.js';
+import { structRows } from '../../../../src/mdb/modules/freebsd/struct.js';
 import { createSession } from '../../../../src/mdb/session.js';
 import { freebsdSession } from './fixture.js';
 import { ARENA, freebsd2020Dump, freebsd2020Session, out, tagAddr } from './fixture2020.js';
@@ -262,6 +263,30 @@ describe('property', () => {
 });
 
 // ---------------------------------------------------------------- performance
+
+describe('finding a row by its address', () => {
+  it('answers exactly for addresses differing only in their high bits, repeated addresses (the last row) and absent ones, in any lookup order', () => {
+    const base = freebsd2020Dump();
+    const tags = new TableBuilder('struct vmem_btag', { addr: 'u64', arena_row: 'u32', bt_start: 'u64', bt_size: 'u64', bt_type: 'i32' });
+    const addrs = [0xffffffff81a00000n, 0x7fffffff81a00000n, 0xffe0000081a00000n, 0xffffffff81a00040n, 0xffffffff81a00000n, 0x1000n, 0xffffffff81a00080n];
+    for (const a of addrs) tags.add({ addr: a, arena_row: 0, bt_start: 0x1000n, bt_size: 0x1000n, bt_type: 4 });
+    const tables: Table[] = base.tables.filter((t) => t.name !== 'struct vmem_btag');
+    tables.push(tags.build());
+    const s = freebsd2020Session('ddb', { ...base, tables });
+    const rows = structRows(s.target, 'struct vmem_btag');
+    const expected = (a: bigint): number => addrs.lastIndexOf(a);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...addrs), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), { maxLength: 40 }), (asks) => {
+        for (const a of asks) {
+          expect(rows.rowOf(a)).toBe(expected(a));
+          expect(rows.rowOfParts(Number(a >> 32n), Number(a & 0xffffffffn))).toBe(expected(a));
+        }
+      }),
+    );
+    expect(rows.rowOf(0xffffffff81a00000n)).toBe(4);
+    expect(rows.rowOf(0xffffffff81a00020n)).toBe(-1);
+  });
+});
 
 describe('a million boundary tags', () => {
   it('opens and validates within 1 s and answers show all vmem within 100 ms after load', { timeout: 120_000 }, async () => {

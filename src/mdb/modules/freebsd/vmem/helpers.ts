@@ -6,8 +6,8 @@
  * A dump may hold a million tags, so the index is built once over the tag
  * table's columns as typed arrays, never as per-tag objects:
  *
- *   segOff/segRows  CSR by arena: the tags on each arena's vm_seglist, in
- *                   segment-list order (the order the dump lists them in, or
+ *   segOff/segRows  CSR by arena: the tags on each arena's vm_seglist, put in
+ *                   segment-list order by seglist(a) on first use (the order the dump lists them in, or
  *                   bt_seglist links when the dump has them; sorted by
  *                   address, a span before its segments, when neither holds)
  *   spareOff/spareRows  the spare tags on each arena's vm_freetags (type 0)
@@ -17,6 +17,7 @@
  * Addresses (bt_start, the tag's own address) stay in their u64 columns and
  * are read as bigints only for the tags a command prints.
  */
+import { wordsOf } from '../../../../dump/addr-order.js';
 import type { Column } from '../../../../dump/format.js';
 import type { Target } from '../../../target.js';
 import { BT_TYPE_BUSY, BT_TYPE_FREE, BT_TYPE_SPAN, BT_TYPE_SPAN_STATIC } from '../names.js';
@@ -52,8 +53,11 @@ export interface VmemIndex {
   tags: StructRows;
   /** arena rows in vmem_list order (the kernel inserts at the head: newest first) */
   listOrder: number[];
+  /** CSR by arena of the tags on each vm_seglist, in no particular order until seglist(a) has ordered that arena */
   segOff: Uint32Array;
   segRows: Uint32Array;
+  /** arena row a's tags in segment-list order (ordered on first use) */
+  seglist(a: number): Uint32Array;
   spareOff: Uint32Array;
   spareRows: Uint32Array;
   type: Uint8Array;
@@ -70,7 +74,11 @@ export interface VmemIndex {
 function numbers(c: Column | undefined, n: number, out: Float64Array | Uint8Array | Uint32Array): boolean {
   if (!c || c.kind === 'str' || c.kind === 'list') return false;
   const v = c.values;
-  if (v instanceof BigUint64Array || v instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(v[i]!);
+  if (v instanceof BigUint64Array) {
+    // from the column's 32-bit halves: a bigint per row costs more than the rest of the index
+    const w = wordsOf(v);
+    for (let i = 0; i < n; i++) out[i] = w[2 * i + 1]! * 0x100000000 + w[2 * i]!;
+  } else if (v instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(v[i]!);
   else for (let i = 0; i < n; i++) out[i] = (v as ArrayLike<number>)[i]!;
   return true;
 }
@@ -133,18 +141,23 @@ export function vmemIndex(target: Target): VmemIndex {
     if (type[r] === 0) spareRows[sparePos[a]!++] = r;
     else segRows[segPos[a]!++] = r;
   }
-  // segment-list order: links when the dump has them, else the dump's order when it is address order, else sorted
-  const next = bigAt(cols['bt_seglist.tqe_next']);
-  for (let a = 0; a < na; a++) {
+  // Segment-list order is made per arena on first use (seglist()): links when
+  // the dump has them, else the dump's order when it is address order, else
+  // sorted. show vmem's tallies do not need it, and following a million links
+  // was most of the first `show all vmem`.
+  const next = cols['bt_seglist.tqe_next'];
+  const ordered = new Uint8Array(na);
+  const orderArena = (a: number): void => {
+    ordered[a] = 1;
     const lo = segOff[a]!;
     const hi = segOff[a + 1]!;
-    if (hi - lo < 2) continue;
+    if (hi - lo < 2) return;
     const head = arenas.get(a, 'vm_seglist.tqh_first');
     if (next && head !== 0n) {
       const linked = followLinks(tags, head, next, hi - lo);
       if (linked) {
         segRows.set(linked, lo);
-        continue;
+        return;
       }
     }
     let sorted = true;
@@ -164,13 +177,18 @@ export function vmemIndex(target: Target): VmemIndex {
       });
       segRows.set(part, lo);
     }
-  }
+  };
   const idx: VmemIndex = {
     arenas,
     tags,
     listOrder: arenaListOrder(target, arenas),
     segOff,
     segRows,
+    seglist(a) {
+      if (a < 0 || a >= na) return new Uint32Array(0);
+      if (!ordered[a]) orderArena(a);
+      return segRows.subarray(segOff[a]!, segOff[a + 1]!);
+    },
     spareOff,
     spareRows,
     type,
@@ -185,17 +203,31 @@ export function vmemIndex(target: Target): VmemIndex {
   return idx;
 }
 
-/** The tag rows of a TAILQ from head, when the links reach exactly `count` tags; else undefined. */
-function followLinks(tags: StructRows, head: bigint, next: (r: number) => bigint, count: number): Uint32Array | undefined {
+/**
+ * The tag rows of a TAILQ from head, when the links reach exactly `count`
+ * tags; else undefined. The links are followed as 32-bit halves of the
+ * column's words, without a bigint per tag (a million tags in one arena).
+ */
+function followLinks(tags: StructRows, head: bigint, next: Column, count: number): Uint32Array | undefined {
+  const v = next.kind === 'str' || next.kind === 'list' ? undefined : next.values;
+  const w = v instanceof BigUint64Array ? wordsOf(v) : undefined;
   const out = new Uint32Array(count);
-  let p = head;
+  let h = Number(head >> 32n);
+  let l = Number(head & 0xffffffffn);
   let i = 0;
-  while (p !== 0n) {
+  while (h !== 0 || l !== 0) {
     if (i >= count) return undefined;
-    const r = tags.rowOf(p);
+    const r = tags.rowOfParts(h, l);
     if (r < 0) return undefined;
     out[i++] = r;
-    p = next(r);
+    if (w) {
+      l = w[2 * r]!;
+      h = w[2 * r + 1]!;
+    } else {
+      const p = v ? BigInt.asUintN(64, BigInt(v[r]!)) : 0n;
+      h = Number(p >> 32n);
+      l = Number(p & 0xffffffffn);
+    }
   }
   return i === count ? out : undefined;
 }
@@ -361,7 +393,7 @@ export function freelists(idx: VmemIndex, a: Arena): Array<{ order: number; rows
   if (next) {
     // no list heads, but bt_freelist links: each chain starts at a free tag no other free tag links to
     const free: number[] = [];
-    for (let i = idx.segOff[a.row]!; i < idx.segOff[a.row + 1]!; i++) if (idx.type[idx.segRows[i]!] === BT_TYPE_FREE) free.push(idx.segRows[i]!);
+    for (const r of idx.seglist(a.row)) if (idx.type[r] === BT_TYPE_FREE) free.push(r);
     const linked = new Set<bigint>();
     for (const r of free) linked.add(next(r));
     const chains = new Map<number, number[]>();
@@ -381,8 +413,7 @@ export function freelists(idx: VmemIndex, a: Arena): Array<{ order: number; rows
     if (placed.size === free.length) return [...chains.entries()].sort((x, y) => x[0] - y[0]).map(([order, rows]) => ({ order, rows }));
   }
   const by = new Map<number, number[]>();
-  for (let i = idx.segOff[a.row]!; i < idx.segOff[a.row + 1]!; i++) {
-    const r = idx.segRows[i]!;
+  for (const r of idx.seglist(a.row)) {
     if (idx.type[r] !== BT_TYPE_FREE) continue;
     const ord = size2order(Math.floor(idx.size[r]! / q));
     const l = by.get(ord);
@@ -428,16 +459,17 @@ export function vmemSegmentsAt(target: Target, addr: bigint): Array<{ arena: num
   const idx = vmemIndex(target);
   const out: Array<{ arena: number; tag: number; depth: number }> = [];
   for (const { row: a, depth } of arenaTree(target)) {
-    let lo = idx.segOff[a]!;
-    let hi = idx.segOff[a + 1]!;
+    const segs = idx.seglist(a);
+    let lo = 0;
+    let hi = segs.length;
     // the last tag starting at or below addr (segments are in address order)
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (idx.start(idx.segRows[mid]!) <= addr) lo = mid + 1;
+      if (idx.start(segs[mid]!) <= addr) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo - 1; i >= idx.segOff[a]! && i >= lo - 3; i--) {
-      const r = idx.segRows[i]!;
+    for (let i = lo - 1; i >= 0 && i >= lo - 3; i--) {
+      const r = segs[i]!;
       const t = idx.type[r]!;
       if (t !== BT_TYPE_BUSY && t !== BT_TYPE_FREE) continue;
       const st = idx.start(r);

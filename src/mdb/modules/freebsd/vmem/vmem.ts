@@ -155,7 +155,7 @@ const btLine = (idx: VmemIndex, r: number): string =>
 /** vmem_dump(): the arena line, every tag on vm_seglist, then each non-empty freelist. */
 export function vmemDump(idx: VmemIndex, a: Arena): string {
   const parts: string[] = [`vmem ${px(a.addr)} '${a.name}'\n`];
-  for (let i = idx.segOff[a.row]!; i < idx.segOff[a.row + 1]!; i++) parts.push(btLine(idx, idx.segRows[i]!));
+  for (const r of idx.seglist(a.row)) parts.push(btLine(idx, r));
   for (const fl of freelists(idx, a)) {
     parts.push(`freelist[${fl.order}]\n`);
     for (const r of fl.rows) parts.push(btLine(idx, r));
@@ -166,7 +166,7 @@ export function vmemDump(idx: VmemIndex, a: Arena): string {
 const dumpData = (idx: VmemIndex, a: Arena) => ({
   addr: a.addr,
   name: a.name,
-  tags: Array.from(idx.segRows.subarray(idx.segOff[a.row]!, idx.segOff[a.row + 1]!), (r) => ({
+  tags: Array.from(idx.seglist(a.row), (r) => ({
     addr: idx.addr(r),
     start: idx.start(r),
     size: BigInt(idx.size[r]!),

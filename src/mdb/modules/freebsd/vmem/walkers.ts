@@ -39,7 +39,7 @@ export const btagWalker = defineWalker({
   *walk(ctx, addr) {
     const idx = index(ctx);
     const rows = addr === undefined ? arenaTree(ctx.target).map((x) => x.row) : [arenaRow(idx, addr)];
-    for (const a of rows) for (let i = idx.segOff[a]!; i < idx.segOff[a + 1]!; i++) yield idx.addr(idx.segRows[i]!);
+    for (const a of rows) for (const r of idx.seglist(a)) yield idx.addr(r);
   },
 });
 
