@@ -274,7 +274,12 @@ async function main(): Promise<void> {
   }
   rows.push({ what: '  peak RSS opening, validating and indexing', value: `${bo.peakRssMb.toFixed(0)} MB`, target: '<= 1024 MB', ok: bo.peakRssMb <= 1024 });
   const btd = benchBatchDelta(btFile, 'show all vmem', 5, 'show panic');
-  rows.push({ what: `  batch -e 'show all vmem' minus batch -e 'show panic' (${fmt(btd.commandMs)} - ${fmt(btd.statusMs)})`, value: fmt(btd.deltaMs), target: '<= 100 ms', ok: btd.deltaMs <= 100 });
+  rows.push({
+    what: `  batch -e 'show all vmem' minus batch -e 'show panic', CPU time (${fmt(btd.commandCpuMs)} - ${fmt(btd.statusCpuMs)}; wall ${fmt(btd.deltaMs)})`,
+    value: fmt(btd.deltaCpuMs),
+    target: '<= 100 ms',
+    ok: btd.deltaCpuMs <= 100,
+  });
 
   // 5. REPL frames
   const repl = freebsdOnly ? undefined : await benchReplFrames();

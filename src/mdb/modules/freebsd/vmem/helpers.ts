@@ -116,14 +116,31 @@ export function vmemIndex(target: Target): VmemIndex {
     // no arena_row: every tag belongs to the first arena (a malformed dump; format.ts requires the column)
     arenaRow.fill(na > 0 ? 0 : 0xffffffff);
   }
-  // counting sort by arena, stable: keeps the dump's order within an arena
+  // counting sort by arena, stable: keeps the dump's order within an arena;
+  // the same pass tallies show vmem's size classes (vmem_summ), so that the
+  // index reads the million tags once
   const segCount = new Uint32Array(na + 1);
   const spareCount = new Uint32Array(na + 1);
+  const arenaInfo = Array.from({ length: na }, (_, a) => readArena(target, a));
+  const quantum = Float64Array.from(arenaInfo, (x) => 2 ** x.shift);
+  const tally = new Float64Array(na * 128 * 4); // per arena and order: busy count, busy bytes, free count, free bytes
   for (let r = 0; r < n; r++) {
     const a = arenaRow[r]!;
     if (a >= na) continue;
-    if (type[r] === 0) spareCount[a + 1]!++;
-    else segCount[a + 1]!++;
+    const t = type[r]!;
+    if (t === 0) {
+      spareCount[a + 1]!++;
+      continue;
+    }
+    segCount[a + 1]!++;
+    if (t !== BT_TYPE_BUSY && t !== BT_TYPE_FREE) continue;
+    const sz = size[r]!;
+    const qs = Math.floor(sz / quantum[a]!);
+    const ord = qs <= OPTVALUE ? qs - 1 : flsl(qs) + (OPTVALUE - OPTORDER - 2);
+    if (ord < 0 || ord >= 128) continue; // a segment smaller than the quantum: no class
+    const at = (a * 128 + ord) * 4 + (t === BT_TYPE_BUSY ? 0 : 2);
+    tally[at]!++;
+    tally[at + 1]! += sz;
   }
   for (let a = 0; a < na; a++) {
     segCount[a + 1]! += segCount[a]!;
@@ -199,7 +216,17 @@ export function vmemIndex(target: Target): VmemIndex {
   };
   indexes.set(target, idx);
   // the per-arena size-class tallies are part of the index: show vmem and show all vmem then only print
-  for (let a = 0; a < na; a++) sizeClasses(idx, readArena(target, a));
+  const m = new Map<number, SizeClass[]>();
+  for (let a = 0; a < na; a++) {
+    const out: SizeClass[] = [];
+    for (let o = 0; o < 128; o++) {
+      const at = (a * 128 + o) * 4;
+      if (tally[at] === 0 && tally[at + 2] === 0) continue;
+      out.push({ order: o, classSize: order2size(o) * quantum[a]!, inuse: tally[at]!, inuseSize: tally[at + 1]!, free: tally[at + 2]!, freeSize: tally[at + 3]! });
+    }
+    m.set(a, out);
+  }
+  classCache.set(idx, m);
   return idx;
 }
 
