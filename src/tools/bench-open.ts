@@ -151,6 +151,20 @@ export function benchBatchStatus(file: string, runs = 5, command = '::status'): 
 }
 
 /**
+ * Runs `node ARGS` to completion: its wall time, and its CPU time (user +
+ * system) as cpu-at-exit.ts writes it to `cpuFile`, which other work on a
+ * shared machine does not inflate.
+ */
+function timedChild(args: string[], cpuFile: string): { ms: number; cpuMs: number } {
+  const preload = path.join(HERE, 'cpu-at-exit.js');
+  const t0 = performance.now();
+  const p = spawnSync(process.execPath, ['--import', preload, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MDDB_BENCH_CPU_FILE: cpuFile } });
+  const ms = since(t0);
+  if (p.status !== 0) throw new Error(`bench-open: node ${args.join(' ')} exited ${p.status}: ${p.stderr.toString().trim()}`);
+  return { ms, cpuMs: Number(fs.readFileSync(cpuFile, 'utf8')) };
+}
+
+/**
  * What the first dcmd of a batch run costs, all of it: batch `-e CMD` minus
  * batch `-e ::status` (opening the dump, loading the modules), best of
  * `runs` each, interleaved. The issue's target for ::kmastat: <= 100 ms.
@@ -162,17 +176,9 @@ export function benchBatchDelta(
   base = '::status',
 ): { statusMs: number; commandMs: number; deltaMs: number; statusCpuMs: number; commandCpuMs: number; deltaCpuMs: number } {
   const main = path.join(HERE, '../cli/main.js');
-  const preload = path.join(HERE, 'cpu-at-exit.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mddb-delta-'));
   const cpuFile = path.join(dir, 'cpu');
-  // wall time, and the child's CPU time (cpu-at-exit.ts), which other work on the machine does not inflate
-  const once = (args: string[]): { ms: number; cpuMs: number } => {
-    const t0 = performance.now();
-    const p = spawnSync(process.execPath, ['--import', preload, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MDDB_BENCH_CPU_FILE: cpuFile } });
-    const ms = since(t0);
-    if (p.status !== 0) throw new Error(`bench-open: node ${args.join(' ')} exited ${p.status}: ${p.stderr.toString().trim()}`);
-    return { ms, cpuMs: Number(fs.readFileSync(cpuFile, 'utf8')) };
-  };
+  const once = (args: string[]): { ms: number; cpuMs: number } => timedChild(args, cpuFile);
   let statusMs = Infinity;
   let commandMs = Infinity;
   let statusCpuMs = Infinity;
@@ -216,14 +222,7 @@ export function benchWhatis(
   const cpuFile = path.join(dir, 'cpu');
   fs.writeFileSync(script, lines.join('\n') + '\n');
   const main = path.join(HERE, '../cli/main.js');
-  const preload = path.join(HERE, 'cpu-at-exit.js');
-  const once = (args: string[]): { ms: number; cpuMs: number } => {
-    const t0 = performance.now();
-    const p = spawnSync(process.execPath, ['--import', preload, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MDDB_BENCH_CPU_FILE: cpuFile } });
-    const ms = since(t0);
-    if (p.status !== 0) throw new Error(`bench-open: node ${args.join(' ')} exited ${p.status}: ${p.stderr.toString().trim()}`);
-    return { ms, cpuMs: Number(fs.readFileSync(cpuFile, 'utf8')) };
-  };
+  const once = (args: string[]): { ms: number; cpuMs: number } => timedChild(args, cpuFile);
   let statusMs = Infinity;
   let totalMs = Infinity;
   let statusCpuMs = Infinity;
