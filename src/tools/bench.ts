@@ -64,6 +64,17 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/** A FreeBSD dump opened in a fresh process: open and validate (<= 1 s), each command after load (<= 100 ms), peak RSS. */
+function openRows(file: string, commands: string[]): Row[] {
+  const o = benchOpenInChild(file, commands);
+  const out: Row[] = [{ what: '  open it and validate every column', value: fmt(o.openValidatedMs), target: '<= 1000 ms', ok: o.openValidatedMs <= 1000 }];
+  for (const d of o.dcmds) {
+    out.push({ what: `  ${d.command} after load (${d.lines} lines)${d.ok ? '' : ' FAILED: ' + (d.error ?? '')}`, value: fmt(d.ms), target: '<= 100 ms', ok: d.ok && d.ms <= 100 });
+  }
+  out.push({ what: '  peak RSS opening, validating and indexing', value: `${o.peakRssMb.toFixed(0)} MB`, target: '<= 1024 MB', ok: o.peakRssMb <= 1024 });
+  return out;
+}
+
 async function main(): Promise<void> {
   // --freebsd: only the FreeBSD rows (6), for a quick look at them
   const freebsdOnly = process.argv.includes('--freebsd');
@@ -223,12 +234,7 @@ async function main(): Promise<void> {
     target: '-',
     ok: null,
   });
-  const fo = benchOpenInChild(fbFile, ['show uma']);
-  rows.push({ what: '  open it and validate every column', value: fmt(fo.openValidatedMs), target: '<= 1000 ms', ok: fo.openValidatedMs <= 1000 });
-  for (const d of fo.dcmds) {
-    rows.push({ what: `  ${d.command} after load (${d.lines} lines)${d.ok ? '' : ' FAILED: ' + (d.error ?? '')}`, value: fmt(d.ms), target: '<= 100 ms', ok: d.ok && d.ms <= 100 });
-  }
-  rows.push({ what: '  peak RSS opening, validating and indexing', value: `${fo.peakRssMb.toFixed(0)} MB`, target: '<= 1024 MB', ok: fo.peakRssMb <= 1024 });
+  rows.push(...openRows(fbFile, ['show uma']));
   const fbb = benchBatchStatus(fbFile, 5, 'show panic');
   rows.push({
     what: `  batch \`show panic\` end to end (node reading the file: ${fmt(fbb.readFileMs)})`,
@@ -267,12 +273,7 @@ async function main(): Promise<void> {
     target: '-',
     ok: null,
   });
-  const bo = benchOpenInChild(btFile, ['show all vmem']);
-  rows.push({ what: '  open it and validate every column', value: fmt(bo.openValidatedMs), target: '<= 1000 ms', ok: bo.openValidatedMs <= 1000 });
-  for (const d of bo.dcmds) {
-    rows.push({ what: `  ${d.command} after load (${d.lines} lines)${d.ok ? '' : ' FAILED: ' + (d.error ?? '')}`, value: fmt(d.ms), target: '<= 100 ms', ok: d.ok && d.ms <= 100 });
-  }
-  rows.push({ what: '  peak RSS opening, validating and indexing', value: `${bo.peakRssMb.toFixed(0)} MB`, target: '<= 1024 MB', ok: bo.peakRssMb <= 1024 });
+  rows.push(...openRows(btFile, ['show all vmem']));
   const btd = benchBatchDelta(btFile, 'show all vmem', 5, 'show panic');
   rows.push({
     what: `  batch -e 'show all vmem' minus batch -e 'show panic', CPU time (${fmt(btd.commandCpuMs)} - ${fmt(btd.statusCpuMs)}; wall ${fmt(btd.deltaMs)})`,
