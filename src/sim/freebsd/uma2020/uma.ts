@@ -40,10 +40,11 @@ import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK } from '../vmem/vmem.js';
 
 export const UMA_ZONE_NOFREE = 0x20;
 export const UMA_ZONE_VM = 0x80;
-export const UMA_ZONE_OFFPAGE = 0x8;
-export const UMA_ZFLAG_BUCKET = 0x02000000;
+/** uma_int.h of 2020: OFFPAGE moved from the UMA_ZONE_ flags to UMA_ZFLAG_OFFPAGE in January 2020 */
+export const UMA_ZONE_OFFPAGE = 0x00200000;
+export const UMA_ZFLAG_BUCKET = 0x10000000;
 /** uma_int.h: "Don't ask VM for buckets"; keg_ctor sets it on UMA_ZONE_VM kegs and the zone inherits it */
-export const UMA_ZFLAG_CACHEONLY = 0x10000000;
+export const UMA_ZFLAG_CACHEONLY = 0x80000000;
 
 const uma_zalloc_arg = f20('uma_zalloc_arg', 0x1b0);
 const zone_alloc_bucket = f20('zone_alloc_bucket', 0x130);
@@ -174,7 +175,7 @@ export function kegCreate(u: Uma2020, name: string, addr: Kva, size: number, fla
     pgoff: offpage ? 0 : ipers * rsize,
     reserve: 0,
     // keg_ctor(): if (arg->flags & UMA_ZONE_VM) keg->uk_flags |= UMA_ZFLAG_CACHEONLY
-    flags: flags | (offpage ? UMA_ZONE_OFFPAGE : 0) | (flags & UMA_ZONE_VM ? UMA_ZFLAG_CACHEONLY : 0),
+    flags: (flags | (offpage ? UMA_ZONE_OFFPAGE : 0) | (flags & UMA_ZONE_VM ? UMA_ZFLAG_CACHEONLY : 0)) >>> 0,
     allocf: 'page_alloc',
     freef: 'page_free',
     alloc: () => (function* () {
@@ -229,7 +230,7 @@ function privateBucket(u: Uma2020, entries: number): Bucket {
 function bucketCookie(zone: Zone, udata: number): number | null {
   if (!(zone.flags & UMA_ZFLAG_BUCKET)) return zone.flags;
   if (udata & UMA_ZFLAG_BUCKET) return null;
-  return udata | UMA_ZFLAG_BUCKET;
+  return (udata | UMA_ZFLAG_BUCKET) >>> 0;
 }
 
 /** models bucket_zone_lookup(uz_bucket_size), skipping the zone itself (a bucket zone takes the next size up). */
