@@ -48,8 +48,9 @@ async function main(argv: string[]): Promise<number> {
   const groups: Array<{ dump: string; modules: readonly Module[] }> = [
     // genunix's pages and mdb's own (core, kvm), as test/mdb/meta.test.ts runs them
     { dump: 'dumps/illumos-2911.dump', modules: builtinModules },
-    // vmem's pages need a 2020 kernel: their examples run on a test fixture until a 2020 sample dump exists
     { dump: 'dumps/freebsd-2004-uma-looping.dump', modules: [...freebsdModules.filter((m) => m !== vmemModule), ddbModule] },
+    // vmem's pages need a 2020 kernel: PR 248008's unfixed i386 dump
+    { dump: 'dumps/freebsd-248008-btalloc.dump', modules: [vmemModule] },
   ];
   const srcDir = path.join(REPO_ROOT, 'src', 'mdb', 'modules');
   const texts = new Map(sourceFiles(srcDir).map((f) => [f, fs.readFileSync(f, 'utf8')]));

@@ -44,6 +44,8 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     { name: 'buffer_arena', size: ps, value: sys.bufferArena.addr, ptr: true },
     { name: 'vmem_bt_zone', size: ps, value: btZone.addr, ptr: true },
     { name: 'vm_dom_kernel_arena', size: ps, value: sys.km.domain_arena.addr, ptr: true },
+    // LIST_HEAD(, vmem) vmem_list: vmem_init() inserts each arena at the head, so lh_first is the newest
+    { name: 'vmem_list', size: ps, value: sys.vs.arenas.at(-1)?.addr ?? 0, ptr: true },
     { name: 'vm_lowmem_runs', size: 4, value: vm.lowmems },
     { name: 'vm_pageout_pages', size: 4, value: vm.pagedOut },
   ];
@@ -115,10 +117,11 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   const bt = new TableBuilder('struct vmem_btag', { addr: 'u64', 'bt_seglist.tqe_next': 'u64', 'bt_freelist.le_next': 'u64', bt_start: 'u64', bt_size: 'u64', bt_type: 'i32', arena_row: 'u32' });
   vs.arenas.forEach((a, row) => {
     vt.add({
-      addr: A(a.addr), vm_name: a.name.slice(0, 15), vm_nfreetags: a.vm_nfreetags, vm_nbusytag: a.vm_nbusytag, vm_inuse: BigInt(a.vm_inuse), vm_size: BigInt(a.vm_size), vm_limit: BigInt(a.vm_limit),
+      // char vm_name[VMEM_NAME_MAX + 1]: vmem_init()'s strlcpy keeps 16 characters
+      addr: A(a.addr), vm_name: a.name.slice(0, 16), vm_nfreetags: a.vm_nfreetags, vm_nbusytag: a.vm_nbusytag, vm_inuse: BigInt(a.vm_inuse), vm_size: BigInt(a.vm_size), vm_limit: BigInt(a.vm_limit),
       vm_quantum_mask: BigInt(a.quantum - 1), vm_quantum_shift: a.qshift, 'vm_freetags.lh_first': a.freetags.length ? A(a.freetags[a.freetags.length - 1]!.addr) : 0n,
       'vm_seglist.tqh_first': a.seghead ? A(a.seghead.addr) : 0n, vm_hashsize: BigInt(a.vm_hashsize), vm_source: a.source ? A(a.source.addr) : 0n,
-      vm_importfn: a.importSym ? A(allocfSym(a.importSym)) : 0n, vm_arg: a.source ? A(a.source.addr) : 0n, 'vm_list.le_next': row + 1 < vs.arenas.length ? A(vs.arenas[row + 1]!.addr) : 0n,
+      vm_importfn: a.importSym ? A(allocfSym(a.importSym)) : 0n, vm_arg: a.source ? A(a.source.addr) : 0n, 'vm_list.le_next': row > 0 ? A(vs.arenas[row - 1]!.addr) : 0n,
     });
     // a tag's start is an address of the arena's resource: KVA, written as the kernel address
     for (const t of seglist(a)) bt.add({ addr: A(t.addr), 'bt_seglist.tqe_next': t.next ? A(t.next.addr) : 0n, 'bt_freelist.le_next': t.fnext ? A(t.fnext.addr) : 0n, bt_start: A(t.bt_start), bt_size: BigInt(t.bt_size), bt_type: t.bt_type, arena_row: row });

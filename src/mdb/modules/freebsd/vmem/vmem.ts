@@ -85,20 +85,21 @@ address it prints ddb's usage line. "show all vmem" (::vmem_summall) does
 this for every arena.
 
 EXAMPLES
-  db> show vmem c1c00400
-  vmem 0xc1c00400 'kernel arena dom0'
+  db> show vmem c0b04500
+  vmem 0xc0b04500 'kernel arena dom'
   	quantum:	4096
-  	size:	8388608
-  	inuse:	8372224
-  	free:	16384
-  	busy tags:	3
-  	free tags:	1
+  	size:	33554432
+  	inuse:	9338880
+  	free:	24215552
+  	busy tags:	766
+  	free tags:	24
   			inuse	size		free	size
-  	4096            1	4096            1	4096
-  	12288           0	0               1	12288
-  	2097152         2	8368128         0	0
+  	4096            612	2506752         0	0
+  	8192            12	98304           19	155648
+  	12288           0	0               9	110592
+  ...
   > *kernel_arena::vmem_summ
-  vmem 0xc1c00000 'kernel arena'
+  vmem 0xc0901110 'kernel arena'
   ...`,
   options: {},
   input: VMEM,
@@ -125,14 +126,14 @@ next allocation must refill their boundary tags from UMA.
 
 EXAMPLES
   db> show all vmem
-  vmem 0xc1c00800 'buffer arena'
+  vmem 0xc09012b8 'buffer arena'
   ...
-  vmem 0xc1c00400 'kernel arena dom0'
+  vmem 0xc0b04500 'kernel arena dom'
   ...
-  	free tags:	1
+  vmem 0xc0901110 'kernel arena'
   ...
   > ::vmem_summall
-  vmem 0xc1c00800 'buffer arena'
+  vmem 0xc09012b8 'buffer arena'
   ...`,
   options: {},
   ddb: { words: ['show all vmem', 'show allvmem'] },
@@ -193,17 +194,14 @@ Without an address it prints ddb's usage line; "show all vmemdump"
 on the segment list: walk vmem_freetags for them.
 
 EXAMPLES
-  db> show vmemdump c1c00400
-  vmem 0xc1c00400 'kernel arena dom0'
-  	0xc1d000a0: c4000000 400000, 1(span)
-  	0xc1d000c0: c4000000 3ff000, 4(busy)
-  	0xc1d000e0: c43ff000 1000, 3(free)
-  ...
-  freelist[0]
-  	0xc1d000e0: c43ff000 1000, 3(free)
+  db> show vmemdump c0b04500
+  vmem 0xc0b04500 'kernel arena dom'
+  	0xc0f064b4: c4400000 400000, 1(span)
+  	0xc4683f6c: c4400000 8000, 4(busy)
+  	0xc4683f88: c4408000 5000, 3(free)
   ...
   > *kernel_arena::vmemdump
-  vmem 0xc1c00000 'kernel arena'
+  vmem 0xc0901110 'kernel arena'
   ...`,
   options: {},
   input: VMEM,
@@ -228,10 +226,10 @@ On a large dump this prints one line per tag: pipe it through grep.
 
 EXAMPLES
   db> show all vmemdump
-  vmem 0xc1c00800 'buffer arena'
+  vmem 0xc09012b8 'buffer arena'
   ...
   > ::vmemdumpall
-  vmem 0xc1c00800 'buffer arena'
+  vmem 0xc09012b8 'buffer arena'
   ...`,
   options: {},
   ddb: { words: ['show all vmemdump', 'show allvmemdump'] },
@@ -282,12 +280,12 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
-  c1c00000 kernel arena             16769024     16777216        3        2
-  c1c00400   kernel arena dom0       8372224      8388608        3        1
+  c0901110 kernel arena             33554432     88080384        8        9
+  c0b04500   kernel arena dom        9338880     33554432      766       24
   ...
   > *kernel_arena::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
-  c1c00000 kernel arena             16769024     16777216        3        2`,
+  c0901110 kernel arena             33554432     88080384        8        9`,
   options: {},
   input: VMEM,
   walker: 'vmem',
@@ -338,14 +336,17 @@ vmem_btag walker lists an arena's segment list, vmem_freetags its spare
 tags.
 
 EXAMPLES
-  > c1c00400::walk vmem_btag | ::vmem_seg -t free
+  > c0b04500::walk vmem_btag | ::vmem_seg -t free
   ADDR     TYPE    START      END ARENA
-  c1d000e0 FREE c43ff000 c4400000 kernel arena dom0
-  c1d00140 FREE c47fc000 c47ff000 kernel arena dom0
-  > c1c00000::walk vmem_freetags | ::vmem_seg -s
+  c4683f88 FREE c4408000 c440d000 kernel arena dom
+  c4516a80 FREE c443a000 c443c000 kernel arena dom
+  c0f06754 FREE c44af000 c44c4000 kernel arena dom
+  ...
+  > c0901110::walk vmem_freetags | ::vmem_seg -s
   ADDR     TYPE    START     SIZE ARENA
-  c1d001c0 SPRE        0        0 kernel arena
-  c1d001e0 SPRE        0        0 kernel arena`,
+  c0f063f0 SPRE        0        0 kernel arena
+  c0f063d4 SPRE        0        0 kernel arena
+  ...`,
   options: { s: flag('print the size rather than the end'), t: str('type', 'only tags of this type: span, static, free, busy, cursor, spare') },
   input: BTAG,
   run(ctx, addr, opts, args) {
