@@ -47,7 +47,7 @@ import {
 import { addressOrderOf, wordsOf } from '../../dump/addr-order.js';
 import { chunksOf } from '../../dump/chunks.js';
 import { MdbError, MemoryError } from '../errors.js';
-import { AddressIndex } from './addr-index.js';
+import { AddressIndex, OrderedStarts } from './addr-index.js';
 import { parseArray } from './ctype.js';
 import type { TypeTable } from './types.js';
 
@@ -125,6 +125,8 @@ interface Source {
   extents: Extents | null | undefined;
   /** rowAt lookups answered chunk by chunk, before the table's address column is read whole */
   chunkScans: number;
+  /** the search of the table's stored address order (rowAtOrdered), made on its first use */
+  ordered: OrderedStarts | undefined;
 }
 
 /** An object found at an address. */
@@ -182,6 +184,8 @@ export class ObjectMemory {
   private readonly cache = new Map<number, Uint8Array>();
   private cacheBytes = 0;
   private readonly found = new Map<bigint, Hit | null>();
+  /** the indices in sources of each table name (objectsIn) */
+  private byName: Map<string, number[]> | undefined;
   private readonly smallTable: number;
   private readonly scansBeforeIndex: number;
 
@@ -209,7 +213,7 @@ export class ObjectMemory {
     const list: Source[] = [];
     const add = (kind: Source['kind'], table: Table | undefined, def?: TypeDef): void => {
       if (table && Object.prototype.hasOwnProperty.call(table.columns, 'addr'))
-        list.push({ kind, table, def, plan: undefined, extents: undefined, chunkScans: 0 });
+        list.push({ kind, table, def, plan: undefined, extents: undefined, chunkScans: 0, ordered: undefined });
     };
     // the kernel's text (functions' code) lies apart from every data object
     add('text', this.model.tables.find((t) => t.name === TABLE_TEXT));
@@ -354,16 +358,9 @@ export class ObjectMemory {
     const w = wordsOf(src.table.columns['addr']!.values as BigUint64Array);
     const aH = Number(a >> 32n);
     const aL = Number(a & 0xffffffffn);
+    src.ordered ??= new OrderedStarts(w, order);
     // the first position whose address is at or above a
-    let lo = 0;
-    let hi = order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const r = order[mid]!;
-      const h = w[2 * r + 1]!;
-      if (h < aH || (h === aH && w[2 * r]! < aL)) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = src.ordered.lowerBound(aH, aL);
     if (lo === order.length || src.def.size === 0) return undefined;
     const row = order[lo]!;
     if (w[2 * row + 1] !== aH || w[2 * row] !== aL) return undefined;
@@ -532,7 +529,17 @@ export class ObjectMemory {
     const a = BigInt.asUintN(64, addr);
     const hits: Hit[] = [];
     const sources = this.sources;
-    for (let s = 0; s < sources.length; s++) if (sources[s]!.table.name === name) this.hitsIn(s, a, Number(a >> 32n), Number(a & 0xffffffffn), hits);
+    // the sources of each table name, listed once (a lookup asks one or two tables of a hundred)
+    if (!this.byName) {
+      this.byName = new Map();
+      for (let s = 0; s < sources.length; s++) {
+        const name = sources[s]!.table.name;
+        const list = this.byName.get(name);
+        if (list) list.push(s);
+        else this.byName.set(name, [s]);
+      }
+    }
+    for (const s of this.byName.get(name) ?? []) this.hitsIn(s, a, Number(a >> 32n), Number(a & 0xffffffffn), hits);
     if (hits.length > 1) hits.sort((p, q) => (p.base !== q.base ? (p.base < q.base ? 1 : -1) : p.source !== q.source ? q.source - p.source : q.row - p.row));
     return hits.map((h) => this.ref(h));
   }
