@@ -222,6 +222,11 @@ export function registerAddressOrder(table: Table, read: () => Uint32Array): voi
   REGISTRY.set(table, read);
 }
 
+/** Whether the dump stores an address order for `table` (nothing is read to tell). */
+export function hasAddressOrder(table: Table): boolean {
+  return REGISTRY.has(table);
+}
+
 /**
  * The stored address order of `table`'s rows, checked against its `addr`
  * column (which this reads whole), or undefined when the dump stores none

@@ -59,6 +59,15 @@ export class AddressIndex {
   private readonly bHi: Uint32Array;
   private readonly bLo: Uint32Array;
   private readonly bAny: Uint8Array;
+  /**
+   * Per entry, 1 when its own extent holds the furthest last byte of the
+   * extents up to it (an entry that ends past every earlier one: each buffer
+   * of a heap whose buffers do not nest). A lookup scanning backwards stops
+   * at such an entry when it ends below the address, as a running maximum
+   * per entry would tell it; at any other entry it goes on, to the end of
+   * the block at most.
+   */
+  private readonly own: Uint8Array;
   /** first global row of each source */
   private readonly base: number[] = [];
 
@@ -94,12 +103,12 @@ export class AddressIndex {
     this.bHi = new Uint32Array(blocks);
     this.bLo = new Uint32Array(blocks);
     this.bAny = new Uint8Array(blocks);
-    const { w, ref, rowSize } = this;
+    this.own = new Uint8Array(n);
+    const { w, ref, rowSize, own } = this;
     // running maximum of each extent's last byte (start + size - 1), so ends
-    // at the very top of the address space need no 65th bit
-    let mh = 0;
+    // at the very top of the address space need no 65th bit; mh -1 until an extent has a size
+    let mh = -1;
     let ml = 0;
-    let any = false;
     for (let b = 0; b < blocks; b++) {
       const from = b * BLOCK;
       const to = Math.min(n, from + BLOCK);
@@ -111,7 +120,7 @@ export class AddressIndex {
         const sz = rowSize[g]!;
         if (sz === 0) continue;
         let eh = w[2 * g + 1]!;
-        let el = w[2 * g]! + sz - 1;
+        let el = w[2 * g]! + (sz - 1);
         if (el >= TWO32) {
           if (eh === 0xffffffff) el = 0xffffffff;
           else {
@@ -119,15 +128,16 @@ export class AddressIndex {
             eh += 1;
           }
         }
-        if (!any || eh > mh || (eh === mh && el > ml)) {
+        // (an end equal to the maximum holds it too)
+        if (eh > mh || (eh === mh && el >= ml)) {
           mh = eh;
           ml = el;
-          any = true;
+          own[i] = 1;
         }
       }
-      this.bHi[b] = mh;
+      this.bHi[b] = mh < 0 ? 0 : mh;
       this.bLo[b] = ml;
-      this.bAny[b] = any ? 1 : 0;
+      this.bAny[b] = mh < 0 ? 0 : 1;
     }
   }
 
@@ -136,7 +146,7 @@ export class AddressIndex {
     const a = BigInt.asUintN(64, addr);
     const aH = Number(a >> 32n);
     const aL = Number(a & 0xffffffffn);
-    const { w, ref, rowSize } = this;
+    const { w, ref, rowSize, own } = this;
     let j = this.lastStartAtOrBelow(aH, aL);
     for (let b = Math.floor(j / BLOCK); j >= 0; b--) {
       // the furthest last byte up to this block's end is below addr: nothing at or before j reaches it
@@ -146,6 +156,8 @@ export class AddressIndex {
         const g = ref[j]!;
         const d = (aH - w[2 * g + 1]!) * TWO32 + (aL - w[2 * g]!);
         if (d < rowSize[g]!) yield j;
+        // j ends below addr (d bytes past its start) and no extent before it ends later
+        else if (own[j] === 1) return;
       }
     }
   }

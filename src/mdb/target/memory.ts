@@ -44,7 +44,7 @@ import {
   type Table,
   type TypeDef,
 } from '../../dump/format.js';
-import { addressOrderOf, wordsOf } from '../../dump/addr-order.js';
+import { addressOrderOf, hasAddressOrder, wordsOf } from '../../dump/addr-order.js';
 import { chunksOf } from '../../dump/chunks.js';
 import { MdbError, MemoryError } from '../errors.js';
 import { AddressIndex, OrderedStarts } from './addr-index.js';
@@ -157,13 +157,20 @@ const SMALL_TABLE = 4096;
  * the sort comes early; a few lookups (::status, a global) never pay for it.
  */
 const SCANS_BEFORE_INDEX = 4;
+/**
+ * The same for a table whose dump stores its address order (format 3): its
+ * index is that order checked and one pass over it, ~30 ms for 2.35 M
+ * buffers where a scan costs ~10 ms, so it comes at the second lookup
+ * (and a row lookup scans its chunks once before searching the order).
+ */
+const SCANS_BEFORE_ORDERED_INDEX = 1;
 const TWO32 = 4294967296;
 
 /** When tables get their sorted index (tests make small tables take the scanning path). */
 export interface IndexPolicy {
   /** tables of at most this many rows are sorted on first use (default 4096) */
   smallTable?: number;
-  /** linear scans of a bigger table before it is sorted (default 4) */
+  /** linear scans of a bigger table before it is sorted (default 4, or 1 for a table whose dump stores its address order) */
   scansBeforeIndex?: number;
 }
 
@@ -188,6 +195,7 @@ export class ObjectMemory {
   private byName: Map<string, number[]> | undefined;
   private readonly smallTable: number;
   private readonly scansBeforeIndex: number;
+  private readonly scansBeforeOrderedIndex: number;
 
   /** Nothing is read here; tables are indexed as lookups reach them. */
   constructor(
@@ -198,6 +206,12 @@ export class ObjectMemory {
   ) {
     this.smallTable = policy.smallTable ?? SMALL_TABLE;
     this.scansBeforeIndex = policy.scansBeforeIndex ?? SCANS_BEFORE_INDEX;
+    this.scansBeforeOrderedIndex = policy.scansBeforeIndex ?? SCANS_BEFORE_ORDERED_INDEX;
+  }
+
+  /** Lookups of a table answered by scanning before it gets its index (or, for rowAt, before its address column is read whole). */
+  private scansBefore(t: Table): number {
+    return hasAddressOrder(t) ? this.scansBeforeOrderedIndex : this.scansBeforeIndex;
   }
 
   /** The tables lookups have read so far: how often each was scanned, and whether it has been sorted. */
@@ -291,7 +305,7 @@ export class ObjectMemory {
     const aH = Number(a >> 32n);
     const aL = Number(a & 0xffffffffn);
     if (!x || !mayContain(x, aH, aL)) return undefined;
-    if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+    if (!x.index && ++x.scans > this.scansBefore(x.table)) x.index = indexOf(x);
     let best: Hit | undefined;
     if (x.index) {
       // the extents starting at a come first (latest start first); then those that start below it
@@ -324,7 +338,7 @@ export class ObjectMemory {
     if (src.kind !== 'struct' || src.extents !== undefined || !src.def) return null;
     const cc = chunksOf(src.table, 'addr');
     if (!cc || cc.kind !== 'u64' || cc.count <= 1 || cc.whole || cc.rowCount !== src.table.rowCount) return null;
-    if (++src.chunkScans > this.scansBeforeIndex) return null;
+    if (++src.chunkScans > this.scansBefore(src.table)) return null;
     const size = src.def.size;
     if (size === 0) return undefined;
     const aH = Number(a >> 32n);
@@ -449,7 +463,7 @@ export class ObjectMemory {
     for (const s of this.sources) {
       const x = this.extentsOf(s);
       if (!x || x.n === 0 || !mayStartIn(x, cur, best)) continue;
-      if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+      if (!x.index && ++x.scans > this.scansBefore(x.table)) x.index = indexOf(x);
       const next = x.index ? x.index.nextStartAbove(aH, aL) : scanNextStart(x, cur, aH, aL, Number(best - cur));
       if (next !== undefined && next < best) best = next;
     }
@@ -514,7 +528,7 @@ export class ObjectMemory {
   private hitsIn(s: number, a: bigint, aH: number, aL: number, out: Hit[]): void {
     const x = this.extentsOf(this.sources[s]!);
     if (!x || !mayContain(x, aH, aL)) return;
-    if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+    if (!x.index && ++x.scans > this.scansBefore(x.table)) x.index = indexOf(x);
     if (x.index) {
       for (const e of x.index.containing(a)) out.push({ source: s, row: x.index.rowOf(e), base: x.index.start(e), size: x.index.sizeOf(e) });
     } else scan(x, s, aH, aL, out);
@@ -823,8 +837,27 @@ function bufferSizes(model: DumpModel, t: Table, pointerSize: number): Uint32Arr
   const sizes = new Uint32Array(t.rowCount);
   const perCache = cacheBufsizes(model);
   const rows = cacheRow && cacheRow.kind !== 'str' && cacheRow.kind !== 'list' ? cacheRow.values : undefined;
+  // the usual column (u32 rows into kmem_cache_t) in a loop of its own, each cache's size as a u32 once
+  // (a size below 1 or past 2^32 goes to the general loop below, as it did)
+  const fast = new Uint32Array(perCache.length);
+  let fastOk = rows instanceof Uint32Array;
+  for (let r = 0; r < perCache.length && fastOk; r++) {
+    const v = perCache[r]!;
+    if (v >= 1 && v <= 0xffffffff && Number.isInteger(v)) fast[r] = v;
+    else fastOk = false;
+  }
+  let from = 0;
+  if (fastOk) {
+    const u = rows as Uint32Array;
+    const m = fast.length;
+    for (; from < t.rowCount; from++) {
+      const r = u[from]!;
+      if (r >= m) break;
+      sizes[from] = fast[r]!;
+    }
+  }
   let offs: Column | undefined | null = null; // read only if some buffer needs it
-  for (let i = 0; i < t.rowCount; i++) {
+  for (let i = from; i < t.rowCount; i++) {
     const r = rows ? Number(rows[i]!) : NO_ROW;
     let sz = r < perCache.length ? perCache[r]! : 0;
     if (sz <= 0) {
