@@ -42,6 +42,7 @@ import { DcmdError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { NON_STRUCT } from '../../../target/memory.js';
 import { addressOrderOf } from '../../../../dump/addr-order.js';
+import { chunksOf } from '../../../../dump/chunks.js';
 import { mergeAscendingRuns } from '../../../../dump/merge-runs.js';
 import { readVmem, readVmemSeg, VMEM_ALLOC, vmemPrefix, vmemSegs } from '../vmem/helpers.js';
 import { readBufctl } from './bufctl.js';
@@ -718,38 +719,53 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
       for (let p = p0; p <= p1; p++) pageBits[p] = 1;
     }
   }
+  // a struct row is looked at only in [base, the last candidate's or root range's end): a chunk of
+  // rows whose addresses all lie outside (the 4 M page_t rows) is passed over, its pointer columns unread
+  const regionEnd = Math.max(maxL, maxR);
+  const regionLo = rel.base;
+  const regionHi = Number.isFinite(regionEnd) && regionEnd > 0 ? rel.toBig(regionEnd) : undefined;
   for (const t of target.model.tables) {
     if (NON_STRUCT.has(t.name)) continue;
     const def = target.types.get(t.name);
     if (!def) continue;
+    // read whole first: that checks every chunk's addresses against the bounds mayHold trusts
+    const ah = halves(addrCol(t));
+    const cc = chunksOf(t, 'addr');
+    if (regionHi === undefined) continue;
+    const ranges: number[] = [];
+    if (cc && cc.count > 1 && cc.rowCount === t.rowCount) {
+      for (let k = 0; k < cc.count; k++) if (cc.mayHold(k, regionLo, regionHi)) ranges.push(k * cc.chunkRows, Math.min(t.rowCount, (k + 1) * cc.chunkRows));
+    } else ranges.push(0, t.rowCount);
+    if (ranges.length === 0) continue;
     const cols = pointerColumns(t, ps);
     if (cols.length === 0) continue;
-    const ah = halves(addrCol(t));
-    for (let i = 0; i < t.rowCount; i++) {
-      const at = rel.of(ah[2 * i]!, ah[2 * i + 1]!);
-      if (at < 0) continue;
-      if (usePages) {
-        const pg = Math.floor(at / PAGE);
-        if (pg < spanPages ? pageBits[pg] === 0 : at >= maxR) continue;
-      }
-      const inCand = at >= minS && at < maxL ? searchBuffer(start, limit, at) : -1;
-      const inRoot = inCand < 0 && at >= minR && at < maxR && searchBuffer(rr.start, rr.limit, at) >= 0;
-      if (inCand < 0 && !inRoot) continue;
-      for (const c of cols) {
-        if (c.scalar) {
-          const w = rel.of(c.scalar[2 * i]!, c.scalar[2 * i + 1]!);
-          if (c.scalar[2 * i] === 0 && c.scalar[2 * i + 1] === 0) continue;
-          if (inCand >= 0) {
-            extraOwner.push(inCand);
-            extraWord.push(w);
-          } else roots.push(w);
-        } else if (c.list) {
-          for (let k = c.list.offsets[i]!, e = c.list.offsets[i + 1]!; k < e; k++) {
-            const w = rel.of(c.list.values[2 * k]!, c.list.values[2 * k + 1]!);
+    for (let q = 0; q < ranges.length; q += 2) {
+      for (let i = ranges[q]!, end = ranges[q + 1]!; i < end; i++) {
+        const at = rel.of(ah[2 * i]!, ah[2 * i + 1]!);
+        if (at < 0) continue;
+        if (usePages) {
+          const pg = Math.floor(at / PAGE);
+          if (pg < spanPages ? pageBits[pg] === 0 : at >= maxR) continue;
+        }
+        const inCand = at >= minS && at < maxL ? searchBuffer(start, limit, at) : -1;
+        const inRoot = inCand < 0 && at >= minR && at < maxR && searchBuffer(rr.start, rr.limit, at) >= 0;
+        if (inCand < 0 && !inRoot) continue;
+        for (const c of cols) {
+          if (c.scalar) {
+            const w = rel.of(c.scalar[2 * i]!, c.scalar[2 * i + 1]!);
+            if (c.scalar[2 * i] === 0 && c.scalar[2 * i + 1] === 0) continue;
             if (inCand >= 0) {
               extraOwner.push(inCand);
               extraWord.push(w);
             } else roots.push(w);
+          } else if (c.list) {
+            for (let k = c.list.offsets[i]!, e = c.list.offsets[i + 1]!; k < e; k++) {
+              const w = rel.of(c.list.values[2 * k]!, c.list.values[2 * k + 1]!);
+              if (inCand >= 0) {
+                extraOwner.push(inCand);
+                extraWord.push(w);
+              } else roots.push(w);
+            }
           }
         }
       }
