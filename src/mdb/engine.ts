@@ -436,8 +436,8 @@ const noDrain = async (): Promise<void> => {};
  * session's services as methods on the prototype, so each call costs one
  * object of one shape rather than an object literal with a getter and a
  * dozen closures (a script of 10,000 lookups makes 10,000 of them). The
- * optional services are set only where the front end provides them, as
- * dcmds test for them (`if (!ctx.log)`).
+ * optional services are undefined where the front end has none, as dcmds
+ * test for them (`if (!ctx.log)`).
  */
 class CallContext implements DcmdContext {
   readonly target: Target;

@@ -13,11 +13,11 @@
  * Lookups go through the target's object index and a per-dump sorted
  * segment index, so a piped walk costs a few binary searches per address.
  */
-import { BUFSTATE_ALLOC, TABLE_BUFFERS } from '../../../../dump/format.js';
+import { BUFSTATE_ALLOC, TABLE_BUFFERS, type Column, type ScalarArray } from '../../../../dump/format.js';
 import { defineDcmd, flag, text, type Result } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
-import type { Target } from '../../../target.js';
+import type { ObjectRef, Target } from '../../../target.js';
 import { readVmem, vmemPostfix, vmemSegs, VMEM_ALLOC, VMEM_FREE } from '../vmem/helpers.js';
 import { formatBufctlVerbose, readBufctl } from './bufctl.js';
 import { KMC_NOTOUCH, KMF_AUDIT, KMF_HASH } from './helpers.js';
@@ -118,15 +118,14 @@ const TS_FREE = 0;
  * marked " (below sp)" under the saved t_sp and " (inactive interrupt
  * thread)" for a free one (stack_active()).
  */
-function stackHits(target: Target, addr: bigint, opts: WhatisOptions): WhatisHit[] {
+function stackHits(target: Target, addr: bigint, opts: WhatisOptions, out: WhatisHit[]): void {
   const t = target.table('kthread_t');
   const base = scalars(t, 't_stkbase');
   const top = scalars(t, 't_stk');
   const sp = scalars(t, 't_sp');
   const state = scalars(t, 't_state');
   const addrs = addrCol(t);
-  const out: WhatisHit[] = [];
-  if (!base || !top) return out;
+  if (!base || !top) return;
   for (let i = 0; i < addrs.length; i++) {
     const lo = bigAt(base, i);
     const hi = bigAt(top, i);
@@ -135,7 +134,38 @@ function stackHits(target: Target, addr: bigint, opts: WhatisOptions): WhatisHit
     out.push({ kind: 'stack', addr, thread: addrs[i]!, suffix });
     if (!opts.all) break;
   }
-  return out;
+}
+
+/** The columns of the buffers and caches a kmem answer reads, per dump: looked up once rather than by name for every address. */
+interface KmemColumns {
+  cacheRow: ScalarArray | undefined;
+  state: ScalarArray | undefined;
+  bufctl: ScalarArray | undefined;
+  names: Column | undefined;
+  flags: ScalarArray | undefined;
+  cflags: ScalarArray | undefined;
+  caddrs: BigUint64Array;
+}
+
+const kmemColumnsOf = new WeakMap<Target, KmemColumns>();
+
+function kmemColumns(target: Target): KmemColumns {
+  let k = kmemColumnsOf.get(target);
+  if (!k) {
+    const bt = target.table(TABLE_BUFFERS);
+    const ct = target.table('kmem_cache_t');
+    k = {
+      cacheRow: scalars(bt, 'cache_row'),
+      state: scalars(bt, 'state'),
+      bufctl: scalars(bt, 'bufctl'),
+      names: ct?.columns['cache_name'],
+      flags: scalars(ct, 'cache_flags'),
+      cflags: scalars(ct, 'cache_cflags'),
+      caddrs: addrCol(ct),
+    };
+    kmemColumnsOf.set(target, k);
+  }
+  return k;
 }
 
 /** What ::whatis says about addr, in mdb's order; never empty (the last resort is 'unknown'). */
@@ -155,42 +185,44 @@ export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): 
   // 2. threads (only the tables a source reads are asked: memory.objectsIn)
   for (const o of target.memory.objectsIn('kthread_t', addr)) hits.push({ kind: 'thread', addr, base: o.base });
   if (done()) return hits;
-  hits.push(...stackHits(target, addr, opts));
+  stackHits(target, addr, opts, hits);
   if (done()) return hits;
 
   // 3. kmem: ordinary caches before NOTOUCH ones, allocated before free, innermost first
   const bufs = target.memory.objectsIn(TABLE_BUFFERS, addr);
   if (bufs.length > 0) {
-    const bt = target.table(TABLE_BUFFERS);
-    const ct = target.table('kmem_cache_t');
-    const cacheRow = scalars(bt, 'cache_row');
-    const state = scalars(bt, 'state');
-    const bufctl = scalars(bt, 'bufctl');
-    const names = ct?.columns['cache_name'];
-    const flags = scalars(ct, 'cache_flags');
-    const cflags = scalars(ct, 'cache_cflags');
-    const caddrs = addrCol(ct);
-    const found = bufs.map((o) => {
-      const cr = numAt(cacheRow, o.row);
-      const allocated = numAt(state, o.row) === BUFSTATE_ALLOC;
-      const f = numAt(flags, cr);
-      const hit: WhatisHit = {
+    const k = kmemColumns(target);
+    const kmemHit = (o: ObjectRef): WhatisHit => {
+      const cr = numAt(k.cacheRow, o.row);
+      const allocated = numAt(k.state, o.row) === BUFSTATE_ALLOC;
+      const f = numAt(k.flags, cr);
+      return {
         kind: 'kmem',
         addr,
         base: o.base,
-        cache: caddrs[cr] ?? 0n,
-        cacheName: names?.kind === 'str' ? (names.values[cr] ?? '') : '',
+        cache: k.caddrs[cr] ?? 0n,
+        cacheName: k.names?.kind === 'str' ? (k.names.values[cr] ?? '') : '',
         allocated,
-        bufctl: (f & KMF_HASH) !== 0 || !allocated ? bigAt(bufctl, o.row) : 0n,
+        bufctl: (f & KMF_HASH) !== 0 || !allocated ? bigAt(k.bufctl, o.row) : 0n,
         audit: (f & KMF_AUDIT) !== 0,
       };
-      const rank = ((numAt(cflags, cr) & KMC_NOTOUCH) !== 0 ? 2 : 0) + (allocated ? 0 : 1);
-      return { hit, rank };
-    });
-    found.sort((a, b) => a.rank - b.rank); // stable: innermost first within a rank
-    for (const f of found) {
-      hits.push(f.hit);
+    };
+    if (bufs.length === 1) {
+      // one buffer holds the address (buffers do not nest but in a damaged dump): nothing to rank
+      hits.push(kmemHit(bufs[0]!));
       if (done()) return hits;
+    } else {
+      const found = bufs.map((o) => {
+        const hit = kmemHit(o);
+        const cr = numAt(k.cacheRow, o.row);
+        const rank = ((numAt(k.cflags, cr) & KMC_NOTOUCH) !== 0 ? 2 : 0) + (hit.kind === 'kmem' && hit.allocated ? 0 : 1);
+        return { hit, rank };
+      });
+      found.sort((a, b) => a.rank - b.rank); // stable: innermost first within a rank
+      for (const f of found) {
+        hits.push(f.hit);
+        if (done()) return hits;
+      }
     }
   }
   if (done()) return hits;
