@@ -188,14 +188,16 @@ export function checkAddressOrder(order: Uint32Array, w: Uint32Array, where: str
 }
 
 /**
- * The order from its stored deltas (not modified), checked as
- * checkAddressOrder checks it, in one pass: each row is summed from its
- * delta and its address compared with the one before as it is made.
+ * The order from its stored deltas, checked as checkAddressOrder checks it,
+ * in one pass: each row is summed from its delta and its address compared
+ * with the one before as it is made. In place (`inPlace`: the deltas become
+ * the order, no array of millions of rows to allocate and fault in), or
+ * into an array of its own.
  */
-export function orderFromDeltasChecked(d: Uint32Array, w: Uint32Array, where: string): Uint32Array {
+export function orderFromDeltasChecked(d: Uint32Array, w: Uint32Array, where: string, inPlace = false): Uint32Array {
   const n = w.length >>> 1;
   if (d.length !== n) throw new DumpError(`${where} has ${d.length} rows, the table has ${n}`);
-  const order = new Uint32Array(n);
+  const order = inPlace ? d : new Uint32Array(n);
   let r = 0;
   let pH = -1;
   let pL = -1;

@@ -574,10 +574,13 @@ function storedOrder(table: Table, s: number, secs: Sections, source: string | u
     if (order) return order;
     if (failure) throw failure;
     try {
-      // summed and checked in one pass into an array of its own (the section may be the file's own bytes)
+      // summed and checked in one pass, in the inflated deltas themselves (dropped from the
+      // section cache, they are this reader's alone), or into a copy when the section is the file's own bytes
       const w = wordsOf(table.columns['addr']!.values as BigUint64Array);
-      const v = orderFromDeltasChecked(viewOf('u32', secs.bytes(s), table.rowCount) as Uint32Array, w, `table ${q(table.name)} address order`);
+      const d = viewOf('u32', secs.bytes(s), table.rowCount) as Uint32Array;
+      const owned = secs.owned(s);
       secs.drop(s);
+      const v = orderFromDeltasChecked(d, w, `table ${q(table.name)} address order`, owned);
       order = v;
     } catch (e) {
       failure = toDumpError(e, source, 'open');

@@ -160,8 +160,7 @@ const SCANS_BEFORE_INDEX = 4;
 /**
  * The same for a table whose dump stores its address order (format 3): its
  * index is that order checked and one pass over it, ~30 ms for 2.35 M
- * buffers where a scan costs ~10 ms, so it comes at the second lookup
- * (and a row lookup scans its chunks once before searching the order).
+ * buffers where a scan costs ~10 ms, so it comes at the second lookup.
  */
 const SCANS_BEFORE_ORDERED_INDEX = 1;
 const TWO32 = 4294967296;
@@ -209,7 +208,7 @@ export class ObjectMemory {
     this.scansBeforeOrderedIndex = policy.scansBeforeIndex ?? SCANS_BEFORE_ORDERED_INDEX;
   }
 
-  /** Lookups of a table answered by scanning before it gets its index (or, for rowAt, before its address column is read whole). */
+  /** Lookups of a table answered by scanning before it gets its index. */
   private scansBefore(t: Table): number {
     return hasAddressOrder(t) ? this.scansBeforeOrderedIndex : this.scansBeforeIndex;
   }
@@ -338,7 +337,7 @@ export class ObjectMemory {
     if (src.kind !== 'struct' || src.extents !== undefined || !src.def) return null;
     const cc = chunksOf(src.table, 'addr');
     if (!cc || cc.kind !== 'u64' || cc.count <= 1 || cc.whole || cc.rowCount !== src.table.rowCount) return null;
-    if (++src.chunkScans > this.scansBefore(src.table)) return null;
+    if (++src.chunkScans > this.scansBeforeIndex) return null;
     const size = src.def.size;
     if (size === 0) return undefined;
     const aH = Number(a >> 32n);
