@@ -159,8 +159,13 @@ export class Engine {
       // consumer or capture is made (a script of 10,000 `ADDR::whatis` lines
       // runs this once a line); its sink never holds an address to drain
       const sink = new StageSink(out, this.target, false, this.state.vars);
+      const stage = p.stages[0]!;
+      const env: StageEnv = { sink, out, opts, drain: noDrain };
       try {
-        await this.runFirst(p.stages[0]!, { sink, out, opts, drain: noDrain });
+        if (stage.addr !== undefined && stage.count === undefined && stage.verb.kind === 'dcmd' && stage.verb.name !== '$<') {
+          const pending = this.runOneCall(stage.addr, stage.verb, env);
+          if (pending) await pending;
+        } else await this.runFirst(stage, env);
       } finally {
         sink.finish();
       }
@@ -307,17 +312,58 @@ export class Engine {
     }
   }
 
+  /**
+   * `ADDR::dcmd [args]` as a pipeline's only stage: what runFirst, prepare,
+   * dcmdInvoker and runDcmd do for its one call (dot, the dcmd, its options,
+   * its address rules, incr, the result printed, lastDot), in that order and
+   * with the same errors, but run synchronously when the dcmd answers
+   * synchronously (::whatis does): a script of 10,000 such lines runs no
+   * chain of async functions and closures per line. A promise when the dcmd
+   * returns one or streams its results, which are then awaited as runDcmd
+   * awaits them; else undefined.
+   */
+  private runOneCall(addr: Expr, verb: Extract<Verb, { kind: 'dcmd' }>, env: StageEnv): Promise<void> | undefined {
+    const dot = this.eval(addr);
+    this.state.dot = dot;
+    const name = verb.name;
+    const alias = resolveVerb(name);
+    const d = alias ? this.registry.dcmd(alias.name) : undefined;
+    if (!d) throw new MdbError(`invalid command '${verbLabel(name)}': unknown dcmd name`);
+    const call: Call = { dot, addrSpec: true, loop: false, first: true, piped: false, inputType: undefined };
+    let r: ReturnType<AnyDcmd['run']>;
+    try {
+      const args: DcmdArg[] = [...(alias?.args ?? []), ...verb.args.map((a) => (a.kind === 'str' ? a.value : this.eval(a.expr)))];
+      const { opts: o, rest } = getopts(args, d.options, this.state.radix);
+      if (d.address === 'none') throw new UsageError('address not allowed', true);
+      this.state.incr = 0n;
+      r = d.run(this.dcmdContext(call, env), dot, o as never, rest);
+      if (!isPromiseLike(r)) {
+        if (r && !isResultStream(r)) env.sink.accept(r, d);
+        else if (r) return this.finishOneCall(d, name, r, dot, env);
+        this.state.lastDot = dot;
+        return undefined;
+      }
+    } catch (e) {
+      return withUsage(e, d, name, env.out);
+    }
+    return this.finishOneCall(d, name, r, dot, env);
+  }
+
+  /** The rest of runOneCall when the dcmd answered with a promise or a stream: as runDcmd, then lastDot. */
+  private async finishOneCall(d: AnyDcmd, name: string, pending: ReturnType<AnyDcmd['run']>, dot: bigint, env: StageEnv): Promise<void> {
+    try {
+      const r = await pending;
+      if (r) await this.deliver(d, r, env);
+    } catch (e) {
+      withUsage(e, d, name, env.out);
+    }
+    this.state.lastDot = dot;
+  }
+
   private dcmdInvoker(name: string, rawArgs: Extract<Verb, { kind: 'dcmd' }>['args'], env: StageEnv): Invoker {
     const alias = resolveVerb(name);
     const d = alias ? this.registry.dcmd(alias.name) : undefined;
     if (!d) throw new MdbError(`invalid command '${verbLabel(name)}': unknown dcmd name`);
-    const withUsage = (e: unknown): never => {
-      if (e instanceof UsageError && e.usage === undefined) {
-        e.usage = usageLines(d, name);
-        env.out.usage = true;
-      }
-      throw e;
-    };
     return async (call) => {
       try {
         const args: DcmdArg[] = [...(alias?.args ?? []), ...rawArgs.map((a) => (a.kind === 'str' ? a.value : this.eval(a.expr)))];
@@ -327,7 +373,7 @@ export class Engine {
         if (d.address === 'required' && !call.addrSpec) throw new UsageError('address required', true);
         await this.runDcmd(d, call, o, rest, env);
       } catch (e) {
-        withUsage(e);
+        withUsage(e, d, name, env.out);
       }
     };
   }
@@ -347,7 +393,11 @@ export class Engine {
     this.state.incr = 0n;
     const ctx = this.dcmdContext(call, env);
     const r = await d.run(ctx, call.addrSpec ? call.dot : undefined, o as never, rest);
-    if (!r) return;
+    if (r) await this.deliver(d, r, env);
+  }
+
+  /** A dcmd's answer printed or piped on: a result at once, a stream element by element. */
+  private async deliver(d: AnyDcmd, r: Result | Iterable<Result> | AsyncIterable<Result>, env: StageEnv): Promise<void> {
     if (!isResultStream(r)) {
       env.sink.accept(r, d);
       await env.drain();
@@ -426,6 +476,19 @@ export class Engine {
       }
     }
   }
+}
+
+/** A usage error gets the dcmd's usage lines (mdb_dcmd_usage()) and marks the output; every error is thrown on. */
+function withUsage(e: unknown, d: AnyDcmd, name: string, out: Output): never {
+  if (e instanceof UsageError && e.usage === undefined) {
+    e.usage = usageLines(d, name);
+    out.usage = true;
+  }
+  throw e;
+}
+
+function isPromiseLike(r: unknown): r is PromiseLike<unknown> {
+  return typeof (r as Partial<PromiseLike<unknown>> | undefined)?.then === 'function';
 }
 
 /** The drain of a stage whose results nobody takes (a pipeline's only stage). */
