@@ -168,6 +168,53 @@ function kmemColumns(target: Target): KmemColumns {
   return k;
 }
 
+/** One buffer's kmem answer. */
+function kmemHit(k: KmemColumns, addr: bigint, o: ObjectRef): WhatisHit & { kind: 'kmem' } {
+  const cr = numAt(k.cacheRow, o.row);
+  const allocated = numAt(k.state, o.row) === BUFSTATE_ALLOC;
+  const f = numAt(k.flags, cr);
+  return {
+    kind: 'kmem',
+    addr,
+    base: o.base,
+    cache: k.caddrs[cr] ?? 0n,
+    cacheName: k.names?.kind === 'str' ? (k.names.values[cr] ?? '') : '',
+    allocated,
+    bufctl: (f & KMF_HASH) !== 0 || !allocated ? bigAt(k.bufctl, o.row) : 0n,
+    audit: (f & KMF_AUDIT) !== 0,
+  };
+}
+
+/**
+ * The buffers holding addr, appended to hits: ordinary caches before
+ * NOTOUCH ones, allocated before free, innermost first. True when the
+ * search is done (a hit, without -a). A function of its own, apart from
+ * whatis(), so that the optimiser compiles it once rather than into each
+ * recompilation of its caller.
+ */
+function kmemHits(target: Target, addr: bigint, opts: WhatisOptions, hits: WhatisHit[]): boolean {
+  const bufs = target.memory.objectsIn(TABLE_BUFFERS, addr);
+  if (bufs.length === 0) return false;
+  const k = kmemColumns(target);
+  if (bufs.length === 1) {
+    // the usual answer, one buffer: nothing to rank
+    hits.push(kmemHit(k, addr, bufs[0]!));
+    return !opts.all;
+  }
+  // a buffer inside another (a slab carved from a kmem_va quantum cache's buffer)
+  const found = bufs.map((o) => {
+    const hit = kmemHit(k, addr, o);
+    const rank = ((numAt(k.cflags, numAt(k.cacheRow, o.row)) & KMC_NOTOUCH) !== 0 ? 2 : 0) + (hit.allocated ? 0 : 1);
+    return { hit, rank };
+  });
+  found.sort((a, b) => a.rank - b.rank); // stable: innermost first within a rank
+  for (const f of found) {
+    hits.push(f.hit);
+    if (!opts.all) return true;
+  }
+  return false;
+}
+
 /** What ::whatis says about addr, in mdb's order; never empty (the last resort is 'unknown'). */
 export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): WhatisHit[] {
   addr = BigInt.asUintN(64, addr);
@@ -189,42 +236,7 @@ export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): 
   if (done()) return hits;
 
   // 3. kmem: ordinary caches before NOTOUCH ones, allocated before free, innermost first
-  const bufs = target.memory.objectsIn(TABLE_BUFFERS, addr);
-  if (bufs.length > 0) {
-    const k = kmemColumns(target);
-    const kmemHit = (o: ObjectRef): WhatisHit => {
-      const cr = numAt(k.cacheRow, o.row);
-      const allocated = numAt(k.state, o.row) === BUFSTATE_ALLOC;
-      const f = numAt(k.flags, cr);
-      return {
-        kind: 'kmem',
-        addr,
-        base: o.base,
-        cache: k.caddrs[cr] ?? 0n,
-        cacheName: k.names?.kind === 'str' ? (k.names.values[cr] ?? '') : '',
-        allocated,
-        bufctl: (f & KMF_HASH) !== 0 || !allocated ? bigAt(k.bufctl, o.row) : 0n,
-        audit: (f & KMF_AUDIT) !== 0,
-      };
-    };
-    if (bufs.length === 1) {
-      // one buffer holds the address (buffers do not nest but in a damaged dump): nothing to rank
-      hits.push(kmemHit(bufs[0]!));
-      if (done()) return hits;
-    } else {
-      const found = bufs.map((o) => {
-        const hit = kmemHit(o);
-        const cr = numAt(k.cacheRow, o.row);
-        const rank = ((numAt(k.cflags, cr) & KMC_NOTOUCH) !== 0 ? 2 : 0) + (hit.kind === 'kmem' && hit.allocated ? 0 : 1);
-        return { hit, rank };
-      });
-      found.sort((a, b) => a.rank - b.rank); // stable: innermost first within a rank
-      for (const f of found) {
-        hits.push(f.hit);
-        if (done()) return hits;
-      }
-    }
-  }
+  if (kmemHits(target, addr, opts, hits)) return hits;
   if (done()) return hits;
 
   // 4. vmem
@@ -262,9 +274,10 @@ export function formatWhatisHit(target: Target, h: WhatisHit, quiet = false): st
       return `${hex(h.addr)} is in thread ${hex(h.thread)}'s stack${h.suffix}\n`;
     case 'kmem': {
       const how = `${h.allocated ? 'allocated' : 'freed'} from ${h.cacheName}`;
-      const printer = h.bufctl !== 0n && h.audit && !quiet && isAuditBufctl(target, h.bufctl);
+      // (a bigint's truth is `!== 0n`, tested without the optimiser assuming small bigints: bufctls are kernel addresses)
+      const printer = h.audit && !quiet && h.bufctl && isAuditBufctl(target, h.bufctl);
       if (printer) return `${reportObject(h.addr, h.base)}${how}:\n${formatBufctlVerbose(target, readBufctl(target, h.bufctl), true)}`;
-      return `${reportObject(h.addr, h.base)}${h.bufctl !== 0n ? `bufctl ${hex(h.bufctl)} ` : ''}${how}\n`;
+      return `${reportObject(h.addr, h.base)}${h.bufctl ? `bufctl ${hex(h.bufctl)} ` : ''}${how}\n`;
     }
     case 'vmem': {
       const seg = quiet && h.debug ? `vmem_seg ${hex(h.seg)} ` : '';
@@ -324,9 +337,14 @@ EXAMPLES
       list = [...ctx.pipeInput];
       if (!opts.k) list.sort(cmp);
     }
+    const wo: WhatisOptions = { all: opts.a, identifiers: opts.i };
     const answer = (part: readonly bigint[]): Result => {
-      const hits = part.flatMap((a) => whatis(ctx.target, a, { all: opts.a, identifiers: opts.i }));
-      return text(hits.map((h) => formatWhatisHit(ctx.target, h, opts.q)).join(''), { data: hits });
+      // (a loop, not flatMap, map and join: one address a line in a script of thousands)
+      const hits: WhatisHit[] = [];
+      for (const a of part) for (const h of whatis(ctx.target, a, wo)) hits.push(h);
+      let out = '';
+      for (const h of hits) out += formatWhatisHit(ctx.target, h, opts.q);
+      return text(out, { data: hits });
     };
     if (list.length <= WHATIS_CHUNK) return answer(list);
     // a long pipe (::walk kmem | ::whatis) is answered a chunk at a time and
