@@ -118,20 +118,33 @@ const TS_FREE = 0;
  * marked " (below sp)" under the saved t_sp and " (inactive interrupt
  * thread)" for a free one (stack_active()).
  */
+/** Each thread's stack bounds [t_stkbase, t_stk) as bigints, per dump: a typed array's element is a new bigint at every read, and every address asked reads them all. */
+const stackBounds = new WeakMap<Target, { lo: bigint[]; hi: bigint[] } | null>();
+
+function stacksOf(target: Target): { lo: bigint[]; hi: bigint[] } | null {
+  let b = stackBounds.get(target);
+  if (b === undefined) {
+    const t = target.table('kthread_t');
+    const base = scalars(t, 't_stkbase');
+    const top = scalars(t, 't_stk');
+    const n = addrCol(t).length;
+    b = base && top ? { lo: Array.from({ length: n }, (_, i) => bigAt(base, i)), hi: Array.from({ length: n }, (_, i) => bigAt(top, i)) } : null;
+    stackBounds.set(target, b);
+  }
+  return b;
+}
+
 function stackHits(target: Target, addr: bigint, opts: WhatisOptions, out: WhatisHit[]): void {
-  const t = target.table('kthread_t');
-  const base = scalars(t, 't_stkbase');
-  const top = scalars(t, 't_stk');
-  const sp = scalars(t, 't_sp');
-  const state = scalars(t, 't_state');
-  const addrs = addrCol(t);
-  if (!base || !top) return;
-  for (let i = 0; i < addrs.length; i++) {
-    const lo = bigAt(base, i);
-    const hi = bigAt(top, i);
-    if (lo === 0n || addr < lo || addr >= hi) continue;
-    const suffix = numAt(state, i) === TS_FREE ? ' (inactive interrupt thread)' : addr >= bigAt(sp, i) ? '' : ' (below sp)';
-    out.push({ kind: 'stack', addr, thread: addrs[i]!, suffix });
+  const b = stacksOf(target);
+  if (!b) return;
+  const { lo: los, hi: his } = b;
+  for (let i = 0; i < los.length; i++) {
+    const lo = los[i]!;
+    if (lo === 0n || addr < lo || addr >= his[i]!) continue;
+    const t = target.table('kthread_t');
+    const state = scalars(t, 't_state');
+    const suffix = numAt(state, i) === TS_FREE ? ' (inactive interrupt thread)' : addr >= bigAt(scalars(t, 't_sp'), i) ? '' : ' (below sp)';
+    out.push({ kind: 'stack', addr, thread: addrCol(t)[i]!, suffix });
     if (!opts.all) break;
   }
 }
