@@ -187,12 +187,46 @@ export function checkAddressOrder(order: Uint32Array, w: Uint32Array, where: str
   }
 }
 
+/**
+ * The order from its stored deltas, checked as checkAddressOrder checks it,
+ * in one pass: each row is summed from its delta and its address compared
+ * with the one before as it is made. In place (`inPlace`: the deltas become
+ * the order, no array of millions of rows to allocate and fault in), or
+ * into an array of its own.
+ */
+export function orderFromDeltasChecked(d: Uint32Array, w: Uint32Array, where: string, inPlace = false): Uint32Array {
+  const n = w.length >>> 1;
+  if (d.length !== n) throw new DumpError(`${where} has ${d.length} rows, the table has ${n}`);
+  const order = inPlace ? d : new Uint32Array(n);
+  let r = 0;
+  let pH = -1;
+  let pL = -1;
+  let pR = -1;
+  for (let i = 0; i < n; i++) {
+    r = (r + d[i]!) >>> 0;
+    if (r >= n) throw new DumpError(`${where} position ${i} names row ${r}, the table has ${n}`);
+    const h = w[2 * r + 1]!;
+    const l = w[2 * r]!;
+    if (h < pH || (h === pH && (l < pL || (l === pL && r <= pR)))) throw new DumpError(`${where} is not in address order at position ${i} (row ${r})`);
+    order[i] = r;
+    pH = h;
+    pL = l;
+    pR = r;
+  }
+  return order;
+}
+
 /** Tables whose stored order the decoder gives, read and checked on first use. */
 const REGISTRY = new WeakMap<Table, () => Uint32Array>();
 
 /** Called by the decoder for a table whose catalog entry has an `order`. */
 export function registerAddressOrder(table: Table, read: () => Uint32Array): void {
   REGISTRY.set(table, read);
+}
+
+/** Whether the dump stores an address order for `table` (nothing is read to tell). */
+export function hasAddressOrder(table: Table): boolean {
+  return REGISTRY.has(table);
 }
 
 /**

@@ -85,7 +85,7 @@
  * starts are multiples of 8 in the file so stored sections align too.
  */
 import type { Column, DumpModel, ScalarArray, ScalarKind, Table } from './format.js';
-import { addressOrder, addressOrderOf, checkAddressOrder, isMemoryTable, orderDeltas, orderFromDeltas, registerAddressOrder, wordsOf } from './addr-order.js';
+import { addressOrder, addressOrderOf, isMemoryTable, orderDeltas, orderFromDeltasChecked, registerAddressOrder, wordsOf } from './addr-order.js';
 import { registerChunks, type ColumnChunks } from './chunks.js';
 import { DumpError, toDumpError } from './errors.js';
 import { HOST_IS_LITTLE_ENDIAN, SCALAR_KINDS, bytesOf, isScalarKind, viewOf } from './kinds.js';
@@ -574,10 +574,13 @@ function storedOrder(table: Table, s: number, secs: Sections, source: string | u
     if (order) return order;
     if (failure) throw failure;
     try {
-      // a copy: the deltas are summed in place, and the section may be the file's own bytes
-      const v = orderFromDeltas((viewOf('u32', secs.bytes(s), table.rowCount) as Uint32Array).slice());
+      // summed and checked in one pass, in the inflated deltas themselves (dropped from the
+      // section cache, they are this reader's alone), or into a copy when the section is the file's own bytes
+      const w = wordsOf(table.columns['addr']!.values as BigUint64Array);
+      const d = viewOf('u32', secs.bytes(s), table.rowCount) as Uint32Array;
+      const owned = secs.owned(s);
       secs.drop(s);
-      checkAddressOrder(v, wordsOf(table.columns['addr']!.values as BigUint64Array), `table ${q(table.name)} address order`);
+      const v = orderFromDeltasChecked(d, w, `table ${q(table.name)} address order`, owned);
       order = v;
     } catch (e) {
       failure = toDumpError(e, source, 'open');

@@ -267,6 +267,11 @@ export class Sections {
     }
   }
 
+  /** Whether bytes(i) is memory of its own (inflated), which its reader may change, rather than a view of the file. */
+  owned(i: number): boolean {
+    return this.entries[i]!.codec !== CODEC_STORED;
+  }
+
   /** Forgets section i's decompressed bytes (its reader keeps what it needs): the next bytes(i) inflates again. */
   drop(i: number): void {
     this.cache[i] = undefined;

@@ -154,6 +154,23 @@ export class Engine {
    */
   async runPipeline(p: Pipeline, out: Output, opts: RunOptions): Promise<bigint[]> {
     const n = p.stages.length;
+    if (n === 1 && opts.capture !== true) {
+      // one stage printing its results: nothing flows on, so no other sink,
+      // consumer or capture is made (a script of 10,000 `ADDR::whatis` lines
+      // runs this once a line); its sink never holds an address to drain
+      const sink = new StageSink(out, this.target, false, this.state.vars);
+      const stage = p.stages[0]!;
+      const env: StageEnv = { sink, out, opts, drain: noDrain };
+      try {
+        if (stage.addr !== undefined && stage.count === undefined && stage.verb.kind === 'dcmd' && stage.verb.name !== '$<') {
+          const pending = this.runOneCall(stage.addr, stage.verb, env);
+          if (pending) await pending;
+        } else await this.runFirst(stage, env);
+      } finally {
+        sink.finish();
+      }
+      return [];
+    }
     const sinks: StageSink[] = [];
     for (let i = 0; i < n; i++) sinks.push(new StageSink(out, this.target, i < n - 1 || opts.capture === true, this.state.vars));
     const captured: bigint[] = [];
@@ -295,17 +312,58 @@ export class Engine {
     }
   }
 
+  /**
+   * `ADDR::dcmd [args]` as a pipeline's only stage: what runFirst, prepare,
+   * dcmdInvoker and runDcmd do for its one call (dot, the dcmd, its options,
+   * its address rules, incr, the result printed, lastDot), in that order and
+   * with the same errors, but run synchronously when the dcmd answers
+   * synchronously (::whatis does): a script of 10,000 such lines runs no
+   * chain of async functions and closures per line. A promise when the dcmd
+   * returns one or streams its results, which are then awaited as runDcmd
+   * awaits them; else undefined.
+   */
+  private runOneCall(addr: Expr, verb: Extract<Verb, { kind: 'dcmd' }>, env: StageEnv): Promise<void> | undefined {
+    const dot = this.eval(addr);
+    this.state.dot = dot;
+    const name = verb.name;
+    const alias = resolveVerb(name);
+    const d = alias ? this.registry.dcmd(alias.name) : undefined;
+    if (!d) throw new MdbError(`invalid command '${verbLabel(name)}': unknown dcmd name`);
+    const call: Call = { dot, addrSpec: true, loop: false, first: true, piped: false, inputType: undefined };
+    let r: ReturnType<AnyDcmd['run']>;
+    try {
+      const args: DcmdArg[] = [...(alias?.args ?? []), ...verb.args.map((a) => (a.kind === 'str' ? a.value : this.eval(a.expr)))];
+      const { opts: o, rest } = getopts(args, d.options, this.state.radix);
+      if (d.address === 'none') throw new UsageError('address not allowed', true);
+      this.state.incr = 0n;
+      r = d.run(this.dcmdContext(call, env), dot, o as never, rest);
+      if (!isPromiseLike(r)) {
+        if (r && !isResultStream(r)) env.sink.accept(r, d);
+        else if (r) return this.finishOneCall(d, name, r, dot, env);
+        this.state.lastDot = dot;
+        return undefined;
+      }
+    } catch (e) {
+      return withUsage(e, d, name, env.out);
+    }
+    return this.finishOneCall(d, name, r, dot, env);
+  }
+
+  /** The rest of runOneCall when the dcmd answered with a promise or a stream: as runDcmd, then lastDot. */
+  private async finishOneCall(d: AnyDcmd, name: string, pending: ReturnType<AnyDcmd['run']>, dot: bigint, env: StageEnv): Promise<void> {
+    try {
+      const r = await pending;
+      if (r) await this.deliver(d, r, env);
+    } catch (e) {
+      withUsage(e, d, name, env.out);
+    }
+    this.state.lastDot = dot;
+  }
+
   private dcmdInvoker(name: string, rawArgs: Extract<Verb, { kind: 'dcmd' }>['args'], env: StageEnv): Invoker {
     const alias = resolveVerb(name);
     const d = alias ? this.registry.dcmd(alias.name) : undefined;
     if (!d) throw new MdbError(`invalid command '${verbLabel(name)}': unknown dcmd name`);
-    const withUsage = (e: unknown): never => {
-      if (e instanceof UsageError && e.usage === undefined) {
-        e.usage = usageLines(d, name);
-        env.out.usage = true;
-      }
-      throw e;
-    };
     return async (call) => {
       try {
         const args: DcmdArg[] = [...(alias?.args ?? []), ...rawArgs.map((a) => (a.kind === 'str' ? a.value : this.eval(a.expr)))];
@@ -315,7 +373,7 @@ export class Engine {
         if (d.address === 'required' && !call.addrSpec) throw new UsageError('address required', true);
         await this.runDcmd(d, call, o, rest, env);
       } catch (e) {
-        withUsage(e);
+        withUsage(e, d, name, env.out);
       }
     };
   }
@@ -335,7 +393,11 @@ export class Engine {
     this.state.incr = 0n;
     const ctx = this.dcmdContext(call, env);
     const r = await d.run(ctx, call.addrSpec ? call.dot : undefined, o as never, rest);
-    if (!r) return;
+    if (r) await this.deliver(d, r, env);
+  }
+
+  /** A dcmd's answer printed or piped on: a result at once, a stream element by element. */
+  private async deliver(d: AnyDcmd, r: Result | Iterable<Result> | AsyncIterable<Result>, env: StageEnv): Promise<void> {
     if (!isResultStream(r)) {
       env.sink.accept(r, d);
       await env.drain();
@@ -369,50 +431,7 @@ export class Engine {
   }
 
   private dcmdContext(call: Call, env: StageEnv): DcmdContext {
-    const { sink, out, opts } = env;
-    const w = this.walkContext(opts);
-    const state = this.state;
-    let polls = 0;
-    const hooks = this.hooks;
-    // one object literal of fixed shape (no spreads): made for every dcmd
-    // call, so a batch of 10,000 ::whatis lines makes 10,000 of them
-    const ctx: DcmdContext = {
-      target: w.target,
-      registry: w.registry,
-      cache: w.cache,
-      checkInterrupt: w.checkInterrupt,
-      walk: w.walk,
-      dot: call.dot,
-      addrSpec: call.addrSpec,
-      loop: call.loop,
-      first: call.first,
-      piped: call.piped,
-      pipedInto: sink.pipedInto,
-      inputType: call.inputType,
-      pointerSize: this.target.pointerSize,
-      vars: state.vars,
-      get radix() {
-        return state.radix;
-      },
-      setRadix: (r) => void (state.radix = r),
-      setDot: (v) => void (state.dot = v & U64_MASK),
-      evaluate: (line) => this.evaluate(line, out, { ...opts, capture: sink.pipedInto }),
-      evalExpr: (text) => {
-        state.dot = call.dot;
-        return this.eval(parseExpression(text, state.radix));
-      },
-      quit: () => void (out.quit = true),
-      poll: async () => {
-        if (!opts.signal) return;
-        if (++polls % 512 === 0) await new Promise<void>((r) => setImmediate(r));
-        if (opts.signal.aborted) throw new InterruptError();
-      },
-    };
-    const m = ctx as { -readonly [K in keyof DcmdContext]: DcmdContext[K] };
-    if (call.pipeInput) m.pipeInput = call.pipeInput;
-    if (hooks.readFile) m.readFile = (p: string) => hooks.readFile!(p);
-    if (hooks.log) m.log = (f: string | null | undefined, echo: boolean) => hooks.log!(f, echo);
-    return ctx;
+    return new CallContext(this, call, env, this.hooks);
   }
 
   /** Runs command text inside a command (::eval); the first failure fails the caller. */
@@ -456,6 +475,114 @@ export class Engine {
         out.errors.push(errorLine(e));
       }
     }
+  }
+}
+
+/** A usage error gets the dcmd's usage lines (mdb_dcmd_usage()) and marks the output; every error is thrown on. */
+function withUsage(e: unknown, d: AnyDcmd, name: string, out: Output): never {
+  if (e instanceof UsageError && e.usage === undefined) {
+    e.usage = usageLines(d, name);
+    out.usage = true;
+  }
+  throw e;
+}
+
+function isPromiseLike(r: unknown): r is PromiseLike<unknown> {
+  return typeof (r as Partial<PromiseLike<unknown>> | undefined)?.then === 'function';
+}
+
+/** The drain of a stage whose results nobody takes (a pipeline's only stage). */
+const noDrain = async (): Promise<void> => {};
+
+/**
+ * What a dcmd call sees (DcmdContext): the call's flags as fields and the
+ * session's services as methods on the prototype, so each call costs one
+ * object of one shape rather than an object literal with a getter and a
+ * dozen closures (a script of 10,000 lookups makes 10,000 of them). The
+ * optional services are undefined where the front end has none, as dcmds
+ * test for them (`if (!ctx.log)`).
+ */
+class CallContext implements DcmdContext {
+  readonly target: Target;
+  readonly registry: Registry;
+  readonly cache: Map<string, unknown>;
+  readonly dot: bigint;
+  readonly addrSpec: boolean;
+  readonly loop: boolean;
+  readonly first: boolean;
+  readonly piped: boolean;
+  readonly pipedInto: boolean;
+  readonly inputType: string | undefined;
+  readonly pointerSize: 4 | 8;
+  readonly vars: Map<string, bigint>;
+  readonly pipeInput?: readonly bigint[];
+  readonly readFile?: (path: string) => string;
+  readonly log?: (file: string | null | undefined, echo: boolean) => string | null;
+  private polls = 0;
+  private walks: WalkContext | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly call: Call,
+    private readonly env: StageEnv,
+    hooks: EngineHooks,
+  ) {
+    this.target = engine.target;
+    this.registry = engine.registry;
+    this.cache = engine.state.cache;
+    this.dot = call.dot;
+    this.addrSpec = call.addrSpec;
+    this.loop = call.loop;
+    this.first = call.first;
+    this.piped = call.piped;
+    this.pipedInto = env.sink.pipedInto;
+    this.inputType = call.inputType;
+    this.pointerSize = engine.target.pointerSize;
+    this.vars = engine.state.vars;
+    if (call.pipeInput) this.pipeInput = call.pipeInput;
+    if (hooks.readFile) {
+      const readFile = hooks.readFile;
+      this.readFile = (p: string) => readFile(p);
+    }
+    if (hooks.log) {
+      const log = hooks.log;
+      this.log = (f: string | null | undefined, echo: boolean) => log(f, echo);
+    }
+  }
+
+  get radix(): number {
+    return this.engine.state.radix;
+  }
+  setRadix(r: number): void {
+    this.engine.state.radix = r;
+  }
+  setDot(v: bigint): void {
+    this.engine.state.dot = v & U64_MASK;
+  }
+  checkInterrupt(): void {
+    if (this.env.opts.signal?.aborted) throw new InterruptError();
+  }
+  walk(name: string, addr?: bigint): Iterable<bigint> {
+    // the walk context is what walkers see (mdb_pwalk), made on the first walk
+    this.walks ??= this.engine.walkContext(this.env.opts);
+    return this.walks.walk(name, addr);
+  }
+  evaluate(line: string): Promise<bigint[]> {
+    return this.engine.evaluate(line, this.env.out, { ...this.env.opts, capture: this.env.sink.pipedInto });
+  }
+  evalExpr(text: string): bigint {
+    const state = this.engine.state;
+    state.dot = this.call.dot;
+    return this.engine.eval(parseExpression(text, state.radix));
+  }
+  quit(): void {
+    this.env.out.quit = true;
+  }
+  async poll(): Promise<void> {
+    const signal = this.env.opts.signal;
+    if (!signal) return;
+    if (++this.polls % 512 === 0) await new Promise<void>((r) => setImmediate(r));
+    if (signal.aborted) throw new InterruptError();
   }
 }
 

@@ -19,9 +19,14 @@ export function parseUint(v: DcmdArg, radix = 16): bigint | undefined {
   return parseNumber(v.trim(), radix);
 }
 
+/** Each dcmd's option letters and kinds, listed once (a script calls one dcmd thousands of times). */
+const specLists = new WeakMap<OptionSpecs, Array<[string, string]>>();
+
 export function getopts(args: readonly DcmdArg[], specs: OptionSpecs, radix = 16): ParsedArgs {
+  let list = specLists.get(specs);
+  if (!list) specLists.set(specs, (list = Object.entries(specs).map(([k, s]) => [k, s.kind])));
   const opts: Record<string, unknown> = {};
-  for (const [k, s] of Object.entries(specs)) opts[k] = s.kind === 'flag' ? false : s.kind === 'strings' ? [] : undefined;
+  for (const [k, kind] of list) opts[k] = kind === 'flag' ? false : kind === 'strings' ? [] : undefined;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i]!;

@@ -7,7 +7,7 @@
 import type { DumpModel } from '../dump/format.js';
 import type { DebugSession, ExecOptions, ExecResult, SessionInfo } from './api.js';
 import type { Module } from './dcmd.js';
-import { Engine, type EngineHooks, type SessionState } from './engine.js';
+import { Engine, type EngineHooks, type RunOptions, type SessionState } from './engine.js';
 import { InterruptError, MdbError, errorLine } from './errors.js';
 import { modulesFor } from './modules/index.js';
 import { parseLine } from './parse/parser.js';
@@ -125,6 +125,10 @@ export class MdbSession implements DebugSession {
         line = this.lastLine;
       } else this.lastLine = line;
     }
+    // the engine's options, made once a line (not once a command)
+    const runOpts: RunOptions = {};
+    if (opts.signal) runOpts.signal = opts.signal;
+    if (opts.hold) runOpts.hold = opts.hold;
     try {
       const parsed = this.syntax === 'ddb' ? parseDdbLine(line, this.registry, this.state.radix) : parseLine(line, this.state.radix);
       for (const c of parsed) {
@@ -135,7 +139,7 @@ export class MdbSession implements DebugSession {
         if (!c.ok) out.errors.push(c.error.line());
         else {
           try {
-            await this.engine.runWithShell(c.pipeline, out, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.hold ? { hold: opts.hold } : {}) });
+            await this.engine.runWithShell(c.pipeline, out, runOpts);
           } catch (e) {
             out.errors.push(errorLine(e));
             if (e instanceof InterruptError) {
@@ -158,12 +162,11 @@ export class MdbSession implements DebugSession {
     }
     // ddb reports failures in its own words, without mdb's `mdb:` prefix
     // and an error line quoting a dump string shows its control characters
-    const own = (e: string): string => visibleLine(this.syntax === 'ddb' ? e.replace(/^mdb: /, '') : e);
-    // a usage error is several lines (the warning, then mdb_dcmd_usage()'s two)
-    const lines = (es: readonly string[]): string[] => es.flatMap((e) => e.split('\n'));
-    for (const rec of json) rec.errors = lines(rec.errors);
-    if (this.syntax === 'ddb') for (const rec of json) rec.errors = rec.errors.map((e) => e.replace(/^mdb: /, ''));
-    const r: ExecResult = { output: out.text(), errors: lines(out.errors).map(own), json: opts.json ? json : [], ok, quit: out.quit };
+    const ddb = this.syntax === 'ddb';
+    for (const rec of json) if (rec.errors.length > 0) rec.errors = errorLines(rec.errors);
+    if (ddb) for (const rec of json) rec.errors = rec.errors.map((e) => e.replace(/^mdb: /, ''));
+    const errors = out.errors.length === 0 ? [] : errorLines(out.errors).map((e) => visibleLine(ddb ? e.replace(/^mdb: /, '') : e));
+    const r: ExecResult = { output: out.text(), errors, json: opts.json ? json : [], ok, quit: out.quit };
     if (out.usage) r.usage = true;
     return r;
   }
@@ -259,6 +262,11 @@ export class MdbSession implements DebugSession {
   prompt(): string {
     return this.syntax === 'ddb' ? 'db> ' : '> ';
   }
+}
+
+/** Error lines one a line: a usage error is several (the warning, then mdb_dcmd_usage()'s two). */
+function errorLines(es: readonly string[]): string[] {
+  return es.flatMap((e) => e.split('\n'));
 }
 
 /** Opens a session over a dump with the given modules (default: builtinModules). */

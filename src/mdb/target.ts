@@ -16,6 +16,9 @@ import { TypeTable } from './target/types.js';
 export type { ObjectRef } from './target/memory.js';
 export type { Sym } from './target/symbols.js';
 
+/** Addresses whose %a text a target keeps. */
+const FORMATTED_ADDRESSES = 8192;
+
 export class Target {
   readonly header: DumpHeader;
   readonly pointerSize: 4 | 8;
@@ -58,11 +61,20 @@ export class Target {
   /** An address as mdb's %a prints it: "sym", "sym+0x10", or "0xffffff01d6e2a008". */
   formatAddr(addr: bigint): string {
     const a = BigInt.asUintN(64, addr);
+    // stacks repeat their pcs (every audit record of a cache shares a few call sites): each is named once
+    let s = this.formatted.get(a);
+    if (s !== undefined) return s;
     const hit = this.symbols.lookup(a);
-    if (!hit) return numtostr(a, 16, { unsigned: true, showbase: true });
-    if (hit.offset === 0n) return hit.sym.name;
-    return hit.sym.name + numtostr(hit.offset, 16, { signpos: true, showbase: true });
+    if (!hit) s = numtostr(a, 16, { unsigned: true, showbase: true });
+    else if (hit.offset === 0n) s = hit.sym.name;
+    else s = hit.sym.name + numtostr(hit.offset, 16, { signpos: true, showbase: true });
+    if (this.formatted.size >= FORMATTED_ADDRESSES) this.formatted.delete(this.formatted.keys().next().value!);
+    this.formatted.set(a, s);
+    return s;
   }
+
+  /** formatAddr's answers, the oldest forgotten first past FORMATTED_ADDRESSES */
+  private readonly formatted = new Map<bigint, string>();
 
   /** n bytes at addr (MemoryError: "failed to read n bytes at addr: no mapping for address"). */
   readBytes(addr: bigint, n: number): Uint8Array {

@@ -2,7 +2,7 @@
 // encoder so that no reader sorts them; checked when first read, so a
 // damaged order is one DumpError and never a wrong answer.
 import { describe, expect, it } from 'vitest';
-import { addressOrder, addressOrderOf, checkAddressOrder, orderDeltas, orderFromDeltas, wordsOf } from '../../src/dump/addr-order.js';
+import { addressOrder, addressOrderOf, checkAddressOrder, orderDeltas, orderFromDeltas, orderFromDeltasChecked, wordsOf } from '../../src/dump/addr-order.js';
 import { decodeDump, encodeDump } from '../../src/dump/codec.js';
 import { DumpError } from '../../src/dump/errors.js';
 import type { DumpModel } from '../../src/dump/format.js';
@@ -105,6 +105,13 @@ describe('address order (format 3)', () => {
       expect(dumpError(() => decodeDump(orderChange(change), 'o.dump', { eager: true })).message).toBe(e.message);
     }
     expect(() => checkAddressOrder(Uint32Array.from([1, 0]), wordsOf(new BigUint64Array([1n, 1n])), 'x')).toThrow(/not in address order/);
+    // the reader's one pass (sum and check) says what checkAddressOrder says of the summed order
+    const w = wordsOf(new BigUint64Array([3n, 1n, 2n, 2n]));
+    expect([...orderFromDeltasChecked(orderDeltas(Uint32Array.from([1, 2, 3, 0])), w, 'x')]).toEqual([1, 2, 3, 0]);
+    for (const bad of [[1, 3, 2, 0], [1, 2, 2, 0], [1, 2, 3, 4], [1, 2, 3]]) {
+      const o = Uint32Array.from(bad);
+      expect(() => orderFromDeltasChecked(orderDeltas(o), w, 'x')).toThrow(dumpError(() => checkAddressOrder(o, w, 'x')).message);
+    }
   });
 
   it('a catalog entry that is wrong fails the open', () => {

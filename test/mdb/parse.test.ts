@@ -134,3 +134,28 @@ describe('expressions', () => {
     expect(parseExpression('bad___cafe')).toEqual({ kind: 'sym', name: 'bad___cafe', number: 0xbadcafen });
   });
 });
+
+describe('parseLine on `ADDR::dcmd` lines', () => {
+  // such a line is built without the scanner (the shape a script of lookups repeats); it must be the tree the scanner builds
+  const general = (line: string, radix: number) =>
+    splitCommands(line).map((text) => {
+      try {
+        return { ok: true, pipeline: parsePipeline(text, radix) };
+      } catch (e) {
+        if (e instanceof ParseError) return { ok: false, text, error: e };
+        throw e;
+      }
+    });
+  it('gives the tree the scanner gives, errors included', () => {
+    const words = ['ffffff01e909e018', '0', '10', '0x1f', '0t99', '0i2', '0xzz', '9z', '1_0', '_foo', 'kmem_flags', 'abc', 'ABC', 'deadbeef', 'g12', '0x', '0t', '00', '0xffffffffffffffffff'];
+    const dcmds = ['whatis', 'bufctl', 'nosuchdcmd', '1x', 'a_b'];
+    for (const radix of [16, 10, 8])
+      for (const w of words)
+        for (const d of dcmds)
+          for (const line of [`${w}::${d}`, `  ${w}::${d}\t`]) {
+            expect(JSON.stringify(parseLine(line, radix), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)), line).toBe(
+              JSON.stringify(general(line, radix), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)),
+            );
+          }
+  });
+});

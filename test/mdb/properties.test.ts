@@ -5,7 +5,7 @@ import { parseNumber, splitCommands } from '../../src/mdb/parse/lexer.js';
 import { parseExpression } from '../../src/mdb/parse/parser.js';
 import { numtostr } from '../../src/mdb/render/number.js';
 import { Target } from '../../src/mdb/target.js';
-import { AddressIndex } from '../../src/mdb/target/addr-index.js';
+import { AddressIndex, OrderedStarts } from '../../src/mdb/target/addr-index.js';
 import { fakeDump } from '../support/dump-builder.js';
 import { fakeSession } from '../support/mdb-session.js';
 
@@ -71,6 +71,51 @@ describe('properties', () => {
         if (b !== 0n) {
           expect(ev('%')).toBe(a / b);
           expect(ev('#')).toBe(a % b);
+        }
+      }),
+    );
+  });
+
+  it('the address index over a stored order agrees with a linear search', () => {
+    // one source and its stable sort given as the order (a dump's stored address order), over several blocks of the index
+    const extent = fc.record({ start: fc.bigInt({ min: 0n, max: 2000n }), size: fc.integer({ min: 0, max: 300 }) });
+    fc.assert(
+      fc.property(fc.array(extent, { maxLength: 400 }), fc.array(fc.bigInt({ min: 0n, max: 2400n }), { maxLength: 40 }), (rows, probes) => {
+        const base = 0xffffff0000000000n;
+        const order = Uint32Array.from(rows.map((_, i) => i).sort((p, q) => (rows[p]!.start !== rows[q]!.start ? (rows[p]!.start < rows[q]!.start ? -1 : 1) : p - q)));
+        const starts = new BigUint64Array(rows.map((e) => base + e.start));
+        const sizes = Uint32Array.from(rows.map((e) => e.size));
+        const idx = new AddressIndex([{ starts, sizes }], order);
+        const plain = new AddressIndex([{ starts, sizes: rows.map((e) => e.size) }]);
+        for (const p of probes) {
+          const want = rows
+            .map((e, row) => ({ ...e, row }))
+            .filter((e) => e.start <= p && p < e.start + BigInt(e.size))
+            .sort((x, y) => (x.start !== y.start ? (x.start > y.start ? -1 : 1) : y.row - x.row))
+            .map((e) => e.row);
+          expect([...idx.containing(base + p)].map((e) => idx.rowOf(e))).toEqual(want);
+          expect([...plain.containing(base + p)].map((e) => plain.rowOf(e))).toEqual(want);
+          const above = rows.map((e) => e.start).filter((s) => s > p);
+          const next = above.length > 0 ? base + above.reduce((m, s) => (s < m ? s : m)) : undefined;
+          const a = base + p;
+          expect(idx.nextStartAbove(Number(a >> 32n), Number(a & 0xffffffffn))).toBe(next);
+        }
+      }),
+    );
+  });
+
+  it('the search of a stored order finds the first position at or above an address', () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 0n, max: 3000n }), { maxLength: 400 }), fc.array(fc.bigInt({ min: 0n, max: 3100n }), { maxLength: 40 }), (starts, probes) => {
+        const base = 0xffffff00fffff000n;
+        const col = new BigUint64Array(starts.map((s) => base + s));
+        const order = Uint32Array.from(starts.map((_, i) => i).sort((p, q) => (starts[p]! !== starts[q]! ? (starts[p]! < starts[q]! ? -1 : 1) : p - q)));
+        const os = new OrderedStarts(new Uint32Array(col.buffer), order);
+        for (const p of probes) {
+          const a = base + p;
+          let want = 0;
+          while (want < order.length && starts[order[want]!]! < p) want++;
+          expect(os.lowerBound(Number(a >> 32n), Number(a & 0xffffffffn))).toBe(want);
         }
       }),
     );

@@ -10,8 +10,9 @@
  * with the encoder). Digits that are the same for every extent (the top 16
  * bits of kernel addresses) are skipped, and input that is already in order
  * is not sorted at all. A table whose dump stores its address order
- * (format version 3, checked by the reader) is not sorted either: its rows
- * are gathered in that order.
+ * (format version 3, checked by the reader) is not sorted either, and
+ * nothing of it is copied: the index is the column, the order and the
+ * sizes, plus a few small arrays per block of 64 entries.
  *
  * Entries are numbered by source, then row (the "global row"), so the sorted
  * order is one permutation of those numbers and an entry's table and row are
@@ -19,11 +20,11 @@
  * its kmem cache. Sources are given in increasing priority and the sort is
  * stable, so at equal starts the higher-priority extent sorts last and a
  * lookup, which scans backwards from the last start <= addr, meets it first.
- * The running maximum of extents' last bytes tells that scan when no earlier
- * extent can reach addr.
+ * The running maximum of extents' last bytes, kept at the end of each
+ * block, tells that scan when no earlier extent can reach addr.
  */
 
-import { sortKeys, type SortedKeys } from '../../dump/addr-order.js';
+import { sortKeys } from '../../dump/addr-order.js';
 
 export interface ExtentSource {
   /** start addresses, one per row */
@@ -34,23 +35,48 @@ export interface ExtentSource {
 
 const TWO32 = 4294967296;
 
+/**
+ * Entries per block. The start of every BLOCK-th entry is kept in a small
+ * array (a lookup's binary search runs there, in cache, and then over one
+ * block), and each block keeps the furthest last byte of the extents up to
+ * its end (what tells a lookup scanning backwards that nothing earlier can
+ * reach its address).
+ */
+const BLOCK = 64;
+
 export class AddressIndex {
   readonly length: number;
-  private readonly hi: Uint32Array;
-  private readonly lo: Uint32Array;
+  /** each global row's start as 32-bit words: lo at 2g, hi at 2g + 1 (a u64 column's own bytes when there is one source) */
+  private readonly w: Uint32Array;
   /** global row of each sorted entry */
   private readonly ref: Uint32Array;
-  private readonly size: Uint32Array;
-  private readonly meHi: Uint32Array;
-  private readonly meLo: Uint32Array;
-  private readonly meAny: Uint8Array;
+  /** each global row's size */
+  private readonly rowSize: Uint32Array;
+  /** the start of entry k * BLOCK */
+  private readonly sHi: Uint32Array;
+  private readonly sLo: Uint32Array;
+  /** per block: the furthest last byte (start + size - 1) of the extents of entries 0 to the block's end, and whether any has a size */
+  private readonly bHi: Uint32Array;
+  private readonly bLo: Uint32Array;
+  private readonly bAny: Uint8Array;
+  /**
+   * Per entry, 1 when its own extent holds the furthest last byte of the
+   * extents up to it (an entry that ends past every earlier one: each buffer
+   * of a heap whose buffers do not nest). A lookup scanning backwards stops
+   * at such an entry when it ends below the address, as a running maximum
+   * per entry would tell it; at any other entry it goes on, to the end of
+   * the block at most.
+   */
+  private readonly own: Uint8Array;
   /** first global row of each source */
   private readonly base: number[] = [];
 
   /**
    * `order`, for a single source: its rows in ascending start order, equal
    * starts in row order (a dump's stored address order, already checked),
-   * which replaces the sort.
+   * which replaces the sort. The index then copies nothing: the column's
+   * words, the order and the sizes are kept as they are, and one pass over
+   * the order makes the blocks.
    */
   constructor(sources: readonly ExtentSource[], order?: Uint32Array) {
     let n = 0;
@@ -58,29 +84,43 @@ export class AddressIndex {
       this.base.push(n);
       n += s.starts.length;
     }
-    const one = sources[0];
-    const sorted =
-      order && one && sources.length === 1 && order.length === n && (one.starts instanceof BigUint64Array || one.starts instanceof BigInt64Array)
-        ? gatherOrdered(one.starts, one.sizes, order)
-        : sortSources(sources, n);
     this.length = n;
-    this.hi = sorted.hi;
-    this.lo = sorted.lo;
-    this.ref = sorted.idx;
-    this.size = sorted.size;
-    this.meHi = new Uint32Array(n);
-    this.meLo = new Uint32Array(n);
-    this.meAny = new Uint8Array(n);
+    const one = sources[0];
+    const column = one && sources.length === 1 && (one.starts instanceof BigUint64Array || one.starts instanceof BigInt64Array) ? one.starts : undefined;
+    if (column && order && order.length === n) {
+      this.w = new Uint32Array(column.buffer, column.byteOffset, n * 2);
+      this.ref = order;
+      this.rowSize = clampedSizes(one!.sizes, n);
+    } else {
+      const flat = flatSources(sources, n, column);
+      this.w = flat.w;
+      this.rowSize = flat.size;
+      this.ref = flat.idx;
+    }
+    const blocks = Math.ceil(n / BLOCK);
+    this.sHi = new Uint32Array(blocks);
+    this.sLo = new Uint32Array(blocks);
+    this.bHi = new Uint32Array(blocks);
+    this.bLo = new Uint32Array(blocks);
+    this.bAny = new Uint8Array(blocks);
+    this.own = new Uint8Array(n);
+    const { w, ref, rowSize, own } = this;
     // running maximum of each extent's last byte (start + size - 1), so ends
-    // at the very top of the address space need no 65th bit
-    let mh = 0;
+    // at the very top of the address space need no 65th bit; mh -1 until an extent has a size
+    let mh = -1;
     let ml = 0;
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      const sz = sorted.size[i]!;
-      if (sz > 0) {
-        let eh = this.hi[i]!;
-        let el = this.lo[i]! + sz - 1;
+    for (let b = 0; b < blocks; b++) {
+      const from = b * BLOCK;
+      const to = Math.min(n, from + BLOCK);
+      const g0 = ref[from]!;
+      this.sLo[b] = w[2 * g0]!;
+      this.sHi[b] = w[2 * g0 + 1]!;
+      for (let i = from; i < to; i++) {
+        const g = ref[i]!;
+        const sz = rowSize[g]!;
+        if (sz === 0) continue;
+        let eh = w[2 * g + 1]!;
+        let el = w[2 * g]! + (sz - 1);
         if (el >= TWO32) {
           if (eh === 0xffffffff) el = 0xffffffff;
           else {
@@ -88,15 +128,16 @@ export class AddressIndex {
             eh += 1;
           }
         }
-        if (!any || eh > mh || (eh === mh && el > ml)) {
+        // (an end equal to the maximum holds it too)
+        if (eh > mh || (eh === mh && el >= ml)) {
           mh = eh;
           ml = el;
-          any = true;
+          own[i] = 1;
         }
       }
-      this.meHi[i] = mh;
-      this.meLo[i] = ml;
-      this.meAny[i] = any ? 1 : 0;
+      this.bHi[b] = mh < 0 ? 0 : mh;
+      this.bLo[b] = ml;
+      this.bAny[b] = mh < 0 ? 0 : 1;
     }
   }
 
@@ -105,12 +146,19 @@ export class AddressIndex {
     const a = BigInt.asUintN(64, addr);
     const aH = Number(a >> 32n);
     const aL = Number(a & 0xffffffffn);
-    for (let j = this.lastStartAtOrBelow(aH, aL); j >= 0; j--) {
-      // the furthest last byte at or before j is below addr: nothing there reaches it
-      const mh = this.meHi[j]!;
-      if (this.meAny[j] === 0 || mh < aH || (mh === aH && this.meLo[j]! < aL)) return;
-      const d = (aH - this.hi[j]!) * TWO32 + (aL - this.lo[j]!);
-      if (d < this.size[j]!) yield j;
+    const { w, ref, rowSize, own } = this;
+    let j = this.lastStartAtOrBelow(aH, aL);
+    for (let b = Math.floor(j / BLOCK); j >= 0; b--) {
+      // the furthest last byte up to this block's end is below addr: nothing at or before j reaches it
+      const mh = this.bHi[b]!;
+      if (this.bAny[b] === 0 || mh < aH || (mh === aH && this.bLo[b]! < aL)) return;
+      for (const from = b * BLOCK; j >= from; j--) {
+        const g = ref[j]!;
+        const d = (aH - w[2 * g + 1]!) * TWO32 + (aL - w[2 * g]!);
+        if (d < rowSize[g]!) yield j;
+        // j ends below addr (d bytes past its start) and no extent before it ends later
+        else if (own[j] === 1) return;
+      }
     }
   }
 
@@ -132,10 +180,11 @@ export class AddressIndex {
     return this.ref[i]! - this.base[this.source(i)]!;
   }
   sizeOf(i: number): number {
-    return this.size[i]!;
+    return this.rowSize[this.ref[i]!]!;
   }
   start(i: number): bigint {
-    return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!);
+    const g = this.ref[i]!;
+    return (BigInt(this.w[2 * g + 1]!) << 32n) | BigInt(this.w[2 * g]!);
   }
 
   /**
@@ -147,14 +196,30 @@ export class AddressIndex {
     return j < this.length ? this.start(j) : undefined;
   }
 
+  /** The last entry whose start is at or below aH:aL, or -1: a search of the blocks' first starts, then of one block. */
   private lastStartAtOrBelow(aH: number, aL: number): number {
+    const { sHi, sLo } = this;
     let lo = 0;
-    let hi = this.length - 1;
-    let best = -1;
+    let hi = sHi.length - 1;
+    let b = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const h = this.hi[mid]!;
-      if (h < aH || (h === aH && this.lo[mid]! <= aL)) {
+      const h = sHi[mid]!;
+      if (h < aH || (h === aH && sLo[mid]! <= aL)) {
+        b = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (b < 0) return -1;
+    const { w, ref } = this;
+    let best = b * BLOCK;
+    lo = best + 1;
+    hi = Math.min(this.length, best + BLOCK) - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const g = ref[mid]!;
+      const h = w[2 * g + 1]!;
+      if (h < aH || (h === aH && w[2 * g]! <= aL)) {
         best = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -163,40 +228,32 @@ export class AddressIndex {
   }
 }
 
+/** Sizes as a Uint32Array, each clamped to 0..2^32-1 (the array itself when it already is one). */
+function clampedSizes(sizes: ArrayLike<number>, n: number): Uint32Array {
+  if (sizes instanceof Uint32Array && sizes.length === n) return sizes;
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(0, sizes[i] ?? 0), 0xffffffff);
+  return out;
+}
+
 /**
- * One column's extents in a known order (a dump's stored address order,
- * already checked): the halves and sizes read straight from the column in
- * that order, nothing sorted and nothing copied first.
+ * Every source's extents by global row: the starts as 32-bit words (a
+ * single u64 column's own bytes), the sizes, and the stable sort of the
+ * starts (the permutation: dump/addr-order.ts sortKeys).
  */
-function gatherOrdered(starts: BigUint64Array | BigInt64Array, sizes: ArrayLike<number>, order: Uint32Array): SortedKeys & { size: Uint32Array } {
-  const n = order.length;
-  const w = new Uint32Array(starts.buffer, starts.byteOffset, n * 2);
+function flatSources(sources: readonly ExtentSource[], n: number, column: BigUint64Array | BigInt64Array | undefined): { w: Uint32Array; size: Uint32Array; idx: Uint32Array } {
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
   const size = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = order[i]!;
-    lo[i] = w[2 * p]!;
-    hi[i] = w[2 * p + 1]!;
-    size[i] = Math.min(Math.max(0, sizes[p] ?? 0), 0xffffffff);
-  }
-  return { hi, lo, idx: order, size };
-}
-
-/** Every source's extents as 32-bit halves and sizes, sorted by start (stable): the keys, the permutation, the sizes in that order. */
-function sortSources(sources: readonly ExtentSource[], n: number): SortedKeys & { size: Uint32Array } {
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  const sizeFlat = new Uint32Array(n);
   let k = 0;
   for (const s of sources) {
     const m = s.starts.length;
     if (s.starts instanceof BigUint64Array || s.starts instanceof BigInt64Array) {
       // the column's own bytes as 32-bit words (little-endian hosts: every Node 20 platform)
-      const w = new Uint32Array(s.starts.buffer, s.starts.byteOffset, m * 2);
+      const cw = new Uint32Array(s.starts.buffer, s.starts.byteOffset, m * 2);
       for (let i = 0; i < m; i++) {
-        lo[k + i] = w[2 * i]!;
-        hi[k + i] = w[2 * i + 1]!;
+        lo[k + i] = cw[2 * i]!;
+        hi[k + i] = cw[2 * i + 1]!;
       }
     } else {
       for (let i = 0; i < m; i++) {
@@ -205,11 +262,70 @@ function sortSources(sources: readonly ExtentSource[], n: number): SortedKeys & 
         hi[k + i] = Number(v >> 32n);
       }
     }
-    for (let i = 0; i < m; i++) sizeFlat[k + i] = Math.min(Math.max(0, s.sizes[i] ?? 0), 0xffffffff);
+    for (let i = 0; i < m; i++) size[k + i] = Math.min(Math.max(0, s.sizes[i] ?? 0), 0xffffffff);
     k += m;
   }
-  const sorted = sortKeys(hi, lo);
-  const size = new Uint32Array(n);
-  for (let i = 0; i < n; i++) size[i] = sizeFlat[sorted.idx[i]!]!;
-  return { ...sorted, size };
+  let w: Uint32Array;
+  if (column) w = new Uint32Array(column.buffer, column.byteOffset, n * 2);
+  else {
+    w = new Uint32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      w[2 * i] = lo[i]!;
+      w[2 * i + 1] = hi[i]!;
+    }
+  }
+  // (sortKeys may sort hi and lo in place of copies: w was filled first)
+  return { w, size, idx: sortKeys(hi, lo).idx };
+}
+
+/**
+ * Rows in a stored address order (dump/addr-order.ts), searched by exact
+ * start: a binary search over the start of every BLOCK-th position (a small
+ * array, in cache), then over one block through the order. A row looked up
+ * by its address (a bufctl for ::whatis) costs a handful of cache misses
+ * where a search through the whole order costs two per step.
+ */
+export class OrderedStarts {
+  private readonly sHi: Uint32Array;
+  private readonly sLo: Uint32Array;
+
+  /** w: the addr column's words (lo at 2r, hi at 2r + 1); order: its rows in ascending address order */
+  constructor(
+    private readonly w: Uint32Array,
+    private readonly order: Uint32Array,
+  ) {
+    const blocks = Math.ceil(order.length / BLOCK);
+    this.sHi = new Uint32Array(blocks);
+    this.sLo = new Uint32Array(blocks);
+    for (let b = 0; b < blocks; b++) {
+      const r = order[b * BLOCK]!;
+      this.sLo[b] = w[2 * r]!;
+      this.sHi[b] = w[2 * r + 1]!;
+    }
+  }
+
+  /** The first position whose address is at or above aH:aL, or the order's length. */
+  lowerBound(aH: number, aL: number): number {
+    const { sHi, sLo, w, order } = this;
+    // the first block whose first address is at or above a; the answer lies in the block before it, or is its start
+    let lo = 0;
+    let hi = sHi.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const h = sHi[mid]!;
+      if (h < aH || (h === aH && sLo[mid]! < aL)) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return 0;
+    let p = (lo - 1) * BLOCK + 1;
+    let q = Math.min(order.length, lo * BLOCK);
+    while (p < q) {
+      const mid = (p + q) >>> 1;
+      const r = order[mid]!;
+      const h = w[2 * r + 1]!;
+      if (h < aH || (h === aH && w[2 * r]! < aL)) p = mid + 1;
+      else q = mid;
+    }
+    return p;
+  }
 }

@@ -44,10 +44,10 @@ import {
   type Table,
   type TypeDef,
 } from '../../dump/format.js';
-import { addressOrderOf, wordsOf } from '../../dump/addr-order.js';
+import { addressOrderOf, hasAddressOrder, wordsOf } from '../../dump/addr-order.js';
 import { chunksOf } from '../../dump/chunks.js';
 import { MdbError, MemoryError } from '../errors.js';
-import { AddressIndex } from './addr-index.js';
+import { AddressIndex, OrderedStarts } from './addr-index.js';
 import { parseArray } from './ctype.js';
 import type { TypeTable } from './types.js';
 
@@ -125,6 +125,8 @@ interface Source {
   extents: Extents | null | undefined;
   /** rowAt lookups answered chunk by chunk, before the table's address column is read whole */
   chunkScans: number;
+  /** the search of the table's stored address order (rowAtOrdered), made on its first use */
+  ordered: OrderedStarts | undefined;
 }
 
 /** An object found at an address. */
@@ -155,13 +157,19 @@ const SMALL_TABLE = 4096;
  * the sort comes early; a few lookups (::status, a global) never pay for it.
  */
 const SCANS_BEFORE_INDEX = 4;
+/**
+ * The same for a table whose dump stores its address order (format 3): its
+ * index is that order checked and one pass over it, ~30 ms for 2.35 M
+ * buffers where a scan costs ~10 ms, so it comes at the second lookup.
+ */
+const SCANS_BEFORE_ORDERED_INDEX = 1;
 const TWO32 = 4294967296;
 
 /** When tables get their sorted index (tests make small tables take the scanning path). */
 export interface IndexPolicy {
   /** tables of at most this many rows are sorted on first use (default 4096) */
   smallTable?: number;
-  /** linear scans of a bigger table before it is sorted (default 4) */
+  /** linear scans of a bigger table before it is sorted (default 4, or 1 for a table whose dump stores its address order) */
   scansBeforeIndex?: number;
 }
 
@@ -182,8 +190,11 @@ export class ObjectMemory {
   private readonly cache = new Map<number, Uint8Array>();
   private cacheBytes = 0;
   private readonly found = new Map<bigint, Hit | null>();
+  /** the indices in sources of each table name (objectsIn) */
+  private byName: Map<string, number[]> | undefined;
   private readonly smallTable: number;
   private readonly scansBeforeIndex: number;
+  private readonly scansBeforeOrderedIndex: number;
 
   /** Nothing is read here; tables are indexed as lookups reach them. */
   constructor(
@@ -194,6 +205,12 @@ export class ObjectMemory {
   ) {
     this.smallTable = policy.smallTable ?? SMALL_TABLE;
     this.scansBeforeIndex = policy.scansBeforeIndex ?? SCANS_BEFORE_INDEX;
+    this.scansBeforeOrderedIndex = policy.scansBeforeIndex ?? SCANS_BEFORE_ORDERED_INDEX;
+  }
+
+  /** Lookups of a table answered by scanning before it gets its index. */
+  private scansBefore(t: Table): number {
+    return hasAddressOrder(t) ? this.scansBeforeOrderedIndex : this.scansBeforeIndex;
   }
 
   /** The tables lookups have read so far: how often each was scanned, and whether it has been sorted. */
@@ -209,7 +226,7 @@ export class ObjectMemory {
     const list: Source[] = [];
     const add = (kind: Source['kind'], table: Table | undefined, def?: TypeDef): void => {
       if (table && Object.prototype.hasOwnProperty.call(table.columns, 'addr'))
-        list.push({ kind, table, def, plan: undefined, extents: undefined, chunkScans: 0 });
+        list.push({ kind, table, def, plan: undefined, extents: undefined, chunkScans: 0, ordered: undefined });
     };
     // the kernel's text (functions' code) lies apart from every data object
     add('text', this.model.tables.find((t) => t.name === TABLE_TEXT));
@@ -287,7 +304,7 @@ export class ObjectMemory {
     const aH = Number(a >> 32n);
     const aL = Number(a & 0xffffffffn);
     if (!x || !mayContain(x, aH, aL)) return undefined;
-    if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+    if (!x.index && ++x.scans > this.scansBefore(x.table)) x.index = indexOf(x);
     let best: Hit | undefined;
     if (x.index) {
       // the extents starting at a come first (latest start first); then those that start below it
@@ -354,16 +371,9 @@ export class ObjectMemory {
     const w = wordsOf(src.table.columns['addr']!.values as BigUint64Array);
     const aH = Number(a >> 32n);
     const aL = Number(a & 0xffffffffn);
+    src.ordered ??= new OrderedStarts(w, order);
     // the first position whose address is at or above a
-    let lo = 0;
-    let hi = order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const r = order[mid]!;
-      const h = w[2 * r + 1]!;
-      if (h < aH || (h === aH && w[2 * r]! < aL)) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = src.ordered.lowerBound(aH, aL);
     if (lo === order.length || src.def.size === 0) return undefined;
     const row = order[lo]!;
     if (w[2 * row + 1] !== aH || w[2 * row] !== aL) return undefined;
@@ -452,7 +462,7 @@ export class ObjectMemory {
     for (const s of this.sources) {
       const x = this.extentsOf(s);
       if (!x || x.n === 0 || !mayStartIn(x, cur, best)) continue;
-      if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+      if (!x.index && ++x.scans > this.scansBefore(x.table)) x.index = indexOf(x);
       const next = x.index ? x.index.nextStartAbove(aH, aL) : scanNextStart(x, cur, aH, aL, Number(best - cur));
       if (next !== undefined && next < best) best = next;
     }
@@ -517,7 +527,7 @@ export class ObjectMemory {
   private hitsIn(s: number, a: bigint, aH: number, aL: number, out: Hit[]): void {
     const x = this.extentsOf(this.sources[s]!);
     if (!x || !mayContain(x, aH, aL)) return;
-    if (!x.index && ++x.scans > this.scansBeforeIndex) x.index = indexOf(x);
+    if (!x.index && ++x.scans > this.scansBefore(x.table)) x.index = indexOf(x);
     if (x.index) {
       for (const e of x.index.containing(a)) out.push({ source: s, row: x.index.rowOf(e), base: x.index.start(e), size: x.index.sizeOf(e) });
     } else scan(x, s, aH, aL, out);
@@ -532,7 +542,17 @@ export class ObjectMemory {
     const a = BigInt.asUintN(64, addr);
     const hits: Hit[] = [];
     const sources = this.sources;
-    for (let s = 0; s < sources.length; s++) if (sources[s]!.table.name === name) this.hitsIn(s, a, Number(a >> 32n), Number(a & 0xffffffffn), hits);
+    // the sources of each table name, listed once (a lookup asks one or two tables of a hundred)
+    if (!this.byName) {
+      this.byName = new Map();
+      for (let s = 0; s < sources.length; s++) {
+        const name = sources[s]!.table.name;
+        const list = this.byName.get(name);
+        if (list) list.push(s);
+        else this.byName.set(name, [s]);
+      }
+    }
+    for (const s of this.byName.get(name) ?? []) this.hitsIn(s, a, Number(a >> 32n), Number(a & 0xffffffffn), hits);
     if (hits.length > 1) hits.sort((p, q) => (p.base !== q.base ? (p.base < q.base ? 1 : -1) : p.source !== q.source ? q.source - p.source : q.row - p.row));
     return hits.map((h) => this.ref(h));
   }
@@ -816,8 +836,27 @@ function bufferSizes(model: DumpModel, t: Table, pointerSize: number): Uint32Arr
   const sizes = new Uint32Array(t.rowCount);
   const perCache = cacheBufsizes(model);
   const rows = cacheRow && cacheRow.kind !== 'str' && cacheRow.kind !== 'list' ? cacheRow.values : undefined;
+  // the usual column (u32 rows into kmem_cache_t) in a loop of its own, each cache's size as a u32 once
+  // (a size below 1 or past 2^32 goes to the general loop below, as it did)
+  const fast = new Uint32Array(perCache.length);
+  let fastOk = rows instanceof Uint32Array;
+  for (let r = 0; r < perCache.length && fastOk; r++) {
+    const v = perCache[r]!;
+    if (v >= 1 && v <= 0xffffffff && Number.isInteger(v)) fast[r] = v;
+    else fastOk = false;
+  }
+  let from = 0;
+  if (fastOk) {
+    const u = rows as Uint32Array;
+    const m = fast.length;
+    for (; from < t.rowCount; from++) {
+      const r = u[from]!;
+      if (r >= m) break;
+      sizes[from] = fast[r]!;
+    }
+  }
   let offs: Column | undefined | null = null; // read only if some buffer needs it
-  for (let i = 0; i < t.rowCount; i++) {
+  for (let i = from; i < t.rowCount; i++) {
     const r = rows ? Number(rows[i]!) : NO_ROW;
     let sz = r < perCache.length ? perCache[r]! : 0;
     if (sz <= 0) {

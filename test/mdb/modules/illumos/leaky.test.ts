@@ -123,6 +123,68 @@ describe('the mark (leaky_grep) on synthetic heaps', () => {
     expect(searchBuffer(g.start, g.limit, 132)).toBe(-1);
   });
 
+  it('counts and marks as a search per word does, on heaps spread over many address buckets', () => {
+    // the mark resolves every word first (in address order); this is leaky_grep word by word
+    const reference = (g: MarkGraph) => {
+      const n = g.start.length;
+      const marked = new Uint8Array(n);
+      const beans = { dismissals: 0, misses: 0, dups: 0, follows: 0, deepest: 0 };
+      const stack: number[] = [];
+      const visit = (w: number) => {
+        if (w < g.start[0]! || w > g.limit[n - 1]!) return void beans.dismissals++;
+        const c = searchBuffer(g.start, g.limit, w);
+        if (c < 0) beans.misses++;
+        else if (marked[c]) beans.dups++;
+        else {
+          marked[c] = 1;
+          beans.follows++;
+          stack.push(c);
+          beans.deepest = Math.max(beans.deepest, stack.length);
+        }
+      };
+      for (const r of g.roots) {
+        visit(r);
+        while (stack.length > 0) {
+          const b = stack.pop()!;
+          for (let k = g.wordStart[b]!; k < g.wordStart[b + 1]!; k++) visit(g.words[k]!);
+        }
+      }
+      return { marked, beans };
+    };
+    const spread = fc.record({
+      gaps: fc.array(fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 1 << 22 }), fc.constant(2 ** 33)), { minLength: 1, maxLength: 80 }),
+      sizes: fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 80, maxLength: 80 }),
+      edges: fc.array(fc.tuple(fc.nat(79), fc.nat(79), fc.integer({ min: -64, max: 6000 })), { maxLength: 200 }),
+      roots: fc.array(fc.tuple(fc.nat(79), fc.integer({ min: -64, max: 6000 })), { maxLength: 8 }),
+      junk: fc.array(fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 2 ** 36 }), fc.double({ noNaN: false })), { maxLength: 8 }),
+    });
+    fc.assert(
+      fc.property(spread, (h) => {
+        const n = h.gaps.length;
+        const start = new Float64Array(n);
+        const limit = new Float64Array(n);
+        let at = 0;
+        for (let i = 0; i < n; i++) {
+          at += h.gaps[i]!;
+          start[i] = at;
+          limit[i] = at + h.sizes[i]!;
+          at = limit[i]!;
+        }
+        const byFrom: number[][] = Array.from({ length: n }, () => []);
+        for (const [f, t, off] of h.edges) byFrom[f % n]!.push(start[t % n]! + off);
+        const wordStart = new Uint32Array(n + 1);
+        for (let i = 0; i < n; i++) wordStart[i + 1] = wordStart[i]! + byFrom[i]!.length;
+        const roots = Float64Array.from([...h.roots.map(([t, off]) => start[t % n]! + off), ...h.junk, limit[n - 1]!]);
+        const g: MarkGraph = { start, limit, wordStart, words: Float64Array.from(byFrom.flat()), roots };
+        const got = markGraph(g);
+        const want = reference(g);
+        expect([...got.marked]).toEqual([...want.marked]);
+        expect({ ...got.beans, pushes: undefined }).toEqual({ ...want.beans, pushes: undefined });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('scans a chain of 200,000 buffers without recursion', () => {
     const n = 200_000;
     const start = new Float64Array(n);

@@ -42,12 +42,26 @@ function storedStack(target: Target, addr: bigint): bigint[] | undefined {
   if (!ref || !col || pcs?.kind !== 'list') return undefined;
   const k = Math.floor(ref.row / col.chunkRows);
   const row = Number(col.chunk(k)[ref.row - k * col.chunkRows]!);
-  const len = target.types.need('kmem_bufctl_audit_t').members.find((m) => m.name === 'bc_stack');
-  const n = len ? Math.floor(len.size / target.pointerSize) : 0;
-  const out: bigint[] = [];
-  if (row < pcs.offsets.length - 1) for (let i = pcs.offsets[row]!; i < pcs.offsets[row + 1]!; i++) out.push(BigInt(pcs.values[i]!));
-  while (out.length < n) out.push(0n);
-  return out.slice(0, Math.max(n, 0));
+  const n = stackSlots(target);
+  // the row's pcs, zero-padded (or cut) to the array's length
+  const out = new Array<bigint>(n);
+  const from = row < pcs.offsets.length - 1 ? pcs.offsets[row]! : 0;
+  const count = row < pcs.offsets.length - 1 ? pcs.offsets[row + 1]! - from : 0;
+  for (let i = 0; i < n; i++) out[i] = i < count ? BigInt(pcs.values[from + i]!) : 0n;
+  return out;
+}
+
+/** bc_stack's length in pcs, per dump (its member looked up once, not for every record read). */
+const stackLengths = new WeakMap<Target, number>();
+
+function stackSlots(target: Target): number {
+  let n = stackLengths.get(target);
+  if (n === undefined) {
+    const len = target.types.need('kmem_bufctl_audit_t').members.find((m) => m.name === 'bc_stack');
+    n = Math.max(0, len ? Math.floor(len.size / target.pointerSize) : 0);
+    stackLengths.set(target, n);
+  }
+  return n;
 }
 
 /** The audit bufctl at addr ("couldn't read bufctl at <addr>"). */
@@ -210,14 +224,21 @@ export function bufctlVerboseHeader(): string {
  * prints the record 8 columns in).
  */
 export function formatBufctlVerbose(target: Target, bc: BufctlAudit, header: boolean, indent = 0): string {
-  const lines: string[] = [];
-  if (header) lines.push(...bufctlVerboseHeader().trimEnd().split('\n'));
-  lines.push(`${r16(hex(bc.addr))} ${r16(hex(bc.bc_addr))} ${r16(hex(bc.bc_timestamp))} ${r16(hex(bc.bc_thread))}`);
-  lines.push(`${r16('')} ${r16(hex(bc.bc_cache))} ${r16(hex(bc.bc_lastlog))} ${r16(hex(bc.bc_contents))}`);
-  for (const pc of bc.bc_stack) lines.push(`${' '.repeat(17)}${target.formatAddr(pc)}`);
-  const pad = ' '.repeat(indent);
-  return lines.map((l) => pad + l).join('\n') + '\n\n';
+  // one string built line by line (::whatis prints one of these for each audited buffer it is asked about)
+  const pad = indent > 0 ? ' '.repeat(indent) : '';
+  let out = header ? pad + HEADER_LINE_1 + '\n' + pad + HEADER_LINE_2 + '\n' : '';
+  out += pad + r16(hex(bc.addr)) + ' ' + r16(hex(bc.bc_addr)) + ' ' + r16(hex(bc.bc_timestamp)) + ' ' + r16(hex(bc.bc_thread)) + '\n';
+  out += pad + BLANK16 + ' ' + r16(hex(bc.bc_cache)) + ' ' + r16(hex(bc.bc_lastlog)) + ' ' + r16(hex(bc.bc_contents));
+  const stack = bc.bc_stack;
+  for (let i = 0; i < stack.length; i++) out += '\n' + pad + STACK_INDENT + target.formatAddr(stack[i]!);
+  return out + '\n\n';
 }
+
+/** The header lines of ::bufctl -v without their trailing blanks, and the pieces of each record line. */
+const HEADER_LINE_1 = bufctlVerboseHeader().trimEnd().split('\n')[0]!;
+const HEADER_LINE_2 = bufctlVerboseHeader().trimEnd().split('\n')[1]!;
+const BLANK16 = r16('');
+const STACK_INDENT = ' '.repeat(17);
 
 const columns = (ps: number): Column[] => [
   { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },

@@ -6,7 +6,7 @@
  * name, nested paths included ("cache_full.ml_total").
  */
 import type { Table, TypeDef } from '../../../../dump/format.js';
-import { chunksOf } from '../../../../dump/chunks.js';
+import { chunksOf, type ColumnChunks } from '../../../../dump/chunks.js';
 import { DcmdError, MemoryError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
@@ -62,6 +62,28 @@ function columnsDisjoint(target: Target, def: TypeDef, t: Table): boolean {
 
 const INTEGER_KINDS = new Set(['u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64']);
 
+/**
+ * The column a member's value is read from, by table and member path, or
+ * null when it has none to read a cell of (no column, not an integer, or an
+ * array member, whose column holds elements or a stacks row rather than the
+ * bytes at its start): worked out once, where a loop of struct reads (a
+ * script of 10,000 ::whatis lines, each printing an audit record) asked
+ * each time.
+ */
+const cellColumns = new WeakMap<Table, Map<string, ColumnChunks | null>>();
+
+function cellColumn(t: Table, path: string, m: ResolvedMember): ColumnChunks | null {
+  let byPath = cellColumns.get(t);
+  if (!byPath) cellColumns.set(t, (byPath = new Map()));
+  let cc = byPath.get(path);
+  if (cc === undefined) {
+    const c = parseArray(m.type) ? undefined : chunksOf(t, path);
+    cc = c && INTEGER_KINDS.has(c.kind) ? c : null;
+    byPath.set(path, cc);
+  }
+  return cc;
+}
+
 export class StructView {
   private raw: Uint8Array | undefined;
 
@@ -110,10 +132,9 @@ export class StructView {
    * millions of rows does not inflate its columns whole.
    */
   private cell(path: string, m: ResolvedMember): number | bigint | undefined {
-    // an array member's column holds elements or a stacks row, not the bytes at its start
-    if (!this.at || parseArray(m.type)) return undefined;
-    const cc = chunksOf(this.at.table, path);
-    if (!cc || !INTEGER_KINDS.has(cc.kind)) return undefined;
+    if (!this.at) return undefined;
+    const cc = cellColumn(this.at.table, path, m);
+    if (!cc) return undefined;
     const row = this.at.row;
     const k = Math.floor(row / cc.chunkRows);
     return cc.chunk(k)[row - k * cc.chunkRows]!;

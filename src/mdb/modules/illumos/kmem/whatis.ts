@@ -13,11 +13,11 @@
  * Lookups go through the target's object index and a per-dump sorted
  * segment index, so a piped walk costs a few binary searches per address.
  */
-import { BUFSTATE_ALLOC, TABLE_BUFFERS } from '../../../../dump/format.js';
+import { BUFSTATE_ALLOC, TABLE_BUFFERS, type Column, type ScalarArray } from '../../../../dump/format.js';
 import { defineDcmd, flag, text, type Result } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
-import type { Target } from '../../../target.js';
+import type { ObjectRef, Target } from '../../../target.js';
 import { readVmem, vmemPostfix, vmemSegs, VMEM_ALLOC, VMEM_FREE } from '../vmem/helpers.js';
 import { formatBufctlVerbose, readBufctl } from './bufctl.js';
 import { KMC_NOTOUCH, KMF_AUDIT, KMF_HASH } from './helpers.js';
@@ -118,24 +118,114 @@ const TS_FREE = 0;
  * marked " (below sp)" under the saved t_sp and " (inactive interrupt
  * thread)" for a free one (stack_active()).
  */
-function stackHits(target: Target, addr: bigint, opts: WhatisOptions): WhatisHit[] {
-  const t = target.table('kthread_t');
-  const base = scalars(t, 't_stkbase');
-  const top = scalars(t, 't_stk');
-  const sp = scalars(t, 't_sp');
-  const state = scalars(t, 't_state');
-  const addrs = addrCol(t);
-  const out: WhatisHit[] = [];
-  if (!base || !top) return out;
-  for (let i = 0; i < addrs.length; i++) {
-    const lo = bigAt(base, i);
-    const hi = bigAt(top, i);
-    if (lo === 0n || addr < lo || addr >= hi) continue;
-    const suffix = numAt(state, i) === TS_FREE ? ' (inactive interrupt thread)' : addr >= bigAt(sp, i) ? '' : ' (below sp)';
-    out.push({ kind: 'stack', addr, thread: addrs[i]!, suffix });
+/** Each thread's stack bounds [t_stkbase, t_stk) as bigints, per dump: a typed array's element is a new bigint at every read, and every address asked reads them all. */
+const stackBounds = new WeakMap<Target, { lo: bigint[]; hi: bigint[] } | null>();
+
+function stacksOf(target: Target): { lo: bigint[]; hi: bigint[] } | null {
+  let b = stackBounds.get(target);
+  if (b === undefined) {
+    const t = target.table('kthread_t');
+    const base = scalars(t, 't_stkbase');
+    const top = scalars(t, 't_stk');
+    const n = addrCol(t).length;
+    b = base && top ? { lo: Array.from({ length: n }, (_, i) => bigAt(base, i)), hi: Array.from({ length: n }, (_, i) => bigAt(top, i)) } : null;
+    stackBounds.set(target, b);
+  }
+  return b;
+}
+
+function stackHits(target: Target, addr: bigint, opts: WhatisOptions, out: WhatisHit[]): void {
+  const b = stacksOf(target);
+  if (!b) return;
+  const { lo: los, hi: his } = b;
+  for (let i = 0; i < los.length; i++) {
+    const lo = los[i]!;
+    if (lo === 0n || addr < lo || addr >= his[i]!) continue;
+    const t = target.table('kthread_t');
+    const state = scalars(t, 't_state');
+    const suffix = numAt(state, i) === TS_FREE ? ' (inactive interrupt thread)' : addr >= bigAt(scalars(t, 't_sp'), i) ? '' : ' (below sp)';
+    out.push({ kind: 'stack', addr, thread: addrCol(t)[i]!, suffix });
     if (!opts.all) break;
   }
-  return out;
+}
+
+/** The columns of the buffers and caches a kmem answer reads, per dump: looked up once rather than by name for every address. */
+interface KmemColumns {
+  cacheRow: ScalarArray | undefined;
+  state: ScalarArray | undefined;
+  bufctl: ScalarArray | undefined;
+  names: Column | undefined;
+  flags: ScalarArray | undefined;
+  cflags: ScalarArray | undefined;
+  caddrs: BigUint64Array;
+}
+
+const kmemColumnsOf = new WeakMap<Target, KmemColumns>();
+
+function kmemColumns(target: Target): KmemColumns {
+  let k = kmemColumnsOf.get(target);
+  if (!k) {
+    const bt = target.table(TABLE_BUFFERS);
+    const ct = target.table('kmem_cache_t');
+    k = {
+      cacheRow: scalars(bt, 'cache_row'),
+      state: scalars(bt, 'state'),
+      bufctl: scalars(bt, 'bufctl'),
+      names: ct?.columns['cache_name'],
+      flags: scalars(ct, 'cache_flags'),
+      cflags: scalars(ct, 'cache_cflags'),
+      caddrs: addrCol(ct),
+    };
+    kmemColumnsOf.set(target, k);
+  }
+  return k;
+}
+
+/** One buffer's kmem answer. */
+function kmemHit(k: KmemColumns, addr: bigint, o: ObjectRef): WhatisHit & { kind: 'kmem' } {
+  const cr = numAt(k.cacheRow, o.row);
+  const allocated = numAt(k.state, o.row) === BUFSTATE_ALLOC;
+  const f = numAt(k.flags, cr);
+  return {
+    kind: 'kmem',
+    addr,
+    base: o.base,
+    cache: k.caddrs[cr] ?? 0n,
+    cacheName: k.names?.kind === 'str' ? (k.names.values[cr] ?? '') : '',
+    allocated,
+    bufctl: (f & KMF_HASH) !== 0 || !allocated ? bigAt(k.bufctl, o.row) : 0n,
+    audit: (f & KMF_AUDIT) !== 0,
+  };
+}
+
+/**
+ * The buffers holding addr, appended to hits: ordinary caches before
+ * NOTOUCH ones, allocated before free, innermost first. True when the
+ * search is done (a hit, without -a). A function of its own, apart from
+ * whatis(), so that the optimiser compiles it once rather than into each
+ * recompilation of its caller.
+ */
+function kmemHits(target: Target, addr: bigint, opts: WhatisOptions, hits: WhatisHit[]): boolean {
+  const bufs = target.memory.objectsIn(TABLE_BUFFERS, addr);
+  if (bufs.length === 0) return false;
+  const k = kmemColumns(target);
+  if (bufs.length === 1) {
+    // the usual answer, one buffer: nothing to rank
+    hits.push(kmemHit(k, addr, bufs[0]!));
+    return !opts.all;
+  }
+  // a buffer inside another (a slab carved from a kmem_va quantum cache's buffer)
+  const found = bufs.map((o) => {
+    const hit = kmemHit(k, addr, o);
+    const rank = ((numAt(k.cflags, numAt(k.cacheRow, o.row)) & KMC_NOTOUCH) !== 0 ? 2 : 0) + (hit.allocated ? 0 : 1);
+    return { hit, rank };
+  });
+  found.sort((a, b) => a.rank - b.rank); // stable: innermost first within a rank
+  for (const f of found) {
+    hits.push(f.hit);
+    if (!opts.all) return true;
+  }
+  return false;
 }
 
 /** What ::whatis says about addr, in mdb's order; never empty (the last resort is 'unknown'). */
@@ -155,44 +245,11 @@ export function whatis(target: Target, addr: bigint, opts: WhatisOptions = {}): 
   // 2. threads (only the tables a source reads are asked: memory.objectsIn)
   for (const o of target.memory.objectsIn('kthread_t', addr)) hits.push({ kind: 'thread', addr, base: o.base });
   if (done()) return hits;
-  hits.push(...stackHits(target, addr, opts));
+  stackHits(target, addr, opts, hits);
   if (done()) return hits;
 
   // 3. kmem: ordinary caches before NOTOUCH ones, allocated before free, innermost first
-  const bufs = target.memory.objectsIn(TABLE_BUFFERS, addr);
-  if (bufs.length > 0) {
-    const bt = target.table(TABLE_BUFFERS);
-    const ct = target.table('kmem_cache_t');
-    const cacheRow = scalars(bt, 'cache_row');
-    const state = scalars(bt, 'state');
-    const bufctl = scalars(bt, 'bufctl');
-    const names = ct?.columns['cache_name'];
-    const flags = scalars(ct, 'cache_flags');
-    const cflags = scalars(ct, 'cache_cflags');
-    const caddrs = addrCol(ct);
-    const found = bufs.map((o) => {
-      const cr = numAt(cacheRow, o.row);
-      const allocated = numAt(state, o.row) === BUFSTATE_ALLOC;
-      const f = numAt(flags, cr);
-      const hit: WhatisHit = {
-        kind: 'kmem',
-        addr,
-        base: o.base,
-        cache: caddrs[cr] ?? 0n,
-        cacheName: names?.kind === 'str' ? (names.values[cr] ?? '') : '',
-        allocated,
-        bufctl: (f & KMF_HASH) !== 0 || !allocated ? bigAt(bufctl, o.row) : 0n,
-        audit: (f & KMF_AUDIT) !== 0,
-      };
-      const rank = ((numAt(cflags, cr) & KMC_NOTOUCH) !== 0 ? 2 : 0) + (allocated ? 0 : 1);
-      return { hit, rank };
-    });
-    found.sort((a, b) => a.rank - b.rank); // stable: innermost first within a rank
-    for (const f of found) {
-      hits.push(f.hit);
-      if (done()) return hits;
-    }
-  }
+  if (kmemHits(target, addr, opts, hits)) return hits;
   if (done()) return hits;
 
   // 4. vmem
@@ -230,9 +287,10 @@ export function formatWhatisHit(target: Target, h: WhatisHit, quiet = false): st
       return `${hex(h.addr)} is in thread ${hex(h.thread)}'s stack${h.suffix}\n`;
     case 'kmem': {
       const how = `${h.allocated ? 'allocated' : 'freed'} from ${h.cacheName}`;
-      const printer = h.bufctl !== 0n && h.audit && !quiet && isAuditBufctl(target, h.bufctl);
+      // (a bigint's truth is `!== 0n`, tested without the optimiser assuming small bigints: bufctls are kernel addresses)
+      const printer = h.audit && !quiet && h.bufctl && isAuditBufctl(target, h.bufctl);
       if (printer) return `${reportObject(h.addr, h.base)}${how}:\n${formatBufctlVerbose(target, readBufctl(target, h.bufctl), true)}`;
-      return `${reportObject(h.addr, h.base)}${h.bufctl !== 0n ? `bufctl ${hex(h.bufctl)} ` : ''}${how}\n`;
+      return `${reportObject(h.addr, h.base)}${h.bufctl ? `bufctl ${hex(h.bufctl)} ` : ''}${how}\n`;
     }
     case 'vmem': {
       const seg = quiet && h.debug ? `vmem_seg ${hex(h.seg)} ` : '';
@@ -292,9 +350,14 @@ EXAMPLES
       list = [...ctx.pipeInput];
       if (!opts.k) list.sort(cmp);
     }
+    const wo: WhatisOptions = { all: opts.a, identifiers: opts.i };
     const answer = (part: readonly bigint[]): Result => {
-      const hits = part.flatMap((a) => whatis(ctx.target, a, { all: opts.a, identifiers: opts.i }));
-      return text(hits.map((h) => formatWhatisHit(ctx.target, h, opts.q)).join(''), { data: hits });
+      // (a loop, not flatMap, map and join: one address a line in a script of thousands)
+      const hits: WhatisHit[] = [];
+      for (const a of part) for (const h of whatis(ctx.target, a, wo)) hits.push(h);
+      let out = '';
+      for (const h of hits) out += formatWhatisHit(ctx.target, h, opts.q);
+      return text(out, { data: hits });
     };
     if (list.length <= WHATIS_CHUNK) return answer(list);
     // a long pipe (::walk kmem | ::whatis) is answered a chunk at a time and
