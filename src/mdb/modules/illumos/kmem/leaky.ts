@@ -80,6 +80,8 @@ export interface LeakBeans {
 
 /** The buffer holding rel (start <= rel < limit), or -1 (leaky_search). */
 export function searchBuffer(start: Float64Array, limit: Float64Array, rel: number): number {
+  // not a number is in no buffer (every comparison with it is false, which would stop at the middle one)
+  if (rel !== rel) return -1;
   let lo = 0;
   let hi = start.length - 1;
   while (hi >= lo) {
