@@ -147,6 +147,14 @@ export class AddressIndex {
     return j < this.length ? this.start(j) : undefined;
   }
 
+  /** The high and low 32-bit words of entry i's start (no BigInt made). */
+  startHi(i: number): number {
+    return this.hi[i]!;
+  }
+  startLo(i: number): number {
+    return this.lo[i]!;
+  }
+
   private lastStartAtOrBelow(aH: number, aL: number): number {
     let lo = 0;
     let hi = this.length - 1;
