@@ -11,7 +11,7 @@ import { DcmdError, MemoryError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
 import { parseArray } from '../../../target/ctype.js';
-import type { Hit } from '../../../target/memory.js';
+import { uintLE, type Hit } from '../../../target/memory.js';
 import type { ResolvedMember } from '../../../target/types.js';
 
 /**
@@ -189,9 +189,12 @@ export class StructView {
     return out;
   }
 
+  /** a view of bytes for uintLE, made on the first 64-bit member */
+  private dv: DataView | undefined;
+
   private uintAt(off: number, size: number): bigint {
-    let v = 0n;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[off + i] ?? 0);
-    return v;
+    const b = this.bytes;
+    if (size === 8 && !this.dv) this.dv = new DataView(b.buffer, b.byteOffset, b.length);
+    return uintLE(b, off, size, this.dv);
   }
 }
