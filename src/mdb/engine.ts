@@ -369,50 +369,7 @@ export class Engine {
   }
 
   private dcmdContext(call: Call, env: StageEnv): DcmdContext {
-    const { sink, out, opts } = env;
-    const w = this.walkContext(opts);
-    const state = this.state;
-    let polls = 0;
-    const hooks = this.hooks;
-    // one object literal of fixed shape (no spreads): made for every dcmd
-    // call, so a batch of 10,000 ::whatis lines makes 10,000 of them
-    const ctx: DcmdContext = {
-      target: w.target,
-      registry: w.registry,
-      cache: w.cache,
-      checkInterrupt: w.checkInterrupt,
-      walk: w.walk,
-      dot: call.dot,
-      addrSpec: call.addrSpec,
-      loop: call.loop,
-      first: call.first,
-      piped: call.piped,
-      pipedInto: sink.pipedInto,
-      inputType: call.inputType,
-      pointerSize: this.target.pointerSize,
-      vars: state.vars,
-      get radix() {
-        return state.radix;
-      },
-      setRadix: (r) => void (state.radix = r),
-      setDot: (v) => void (state.dot = v & U64_MASK),
-      evaluate: (line) => this.evaluate(line, out, { ...opts, capture: sink.pipedInto }),
-      evalExpr: (text) => {
-        state.dot = call.dot;
-        return this.eval(parseExpression(text, state.radix));
-      },
-      quit: () => void (out.quit = true),
-      poll: async () => {
-        if (!opts.signal) return;
-        if (++polls % 512 === 0) await new Promise<void>((r) => setImmediate(r));
-        if (opts.signal.aborted) throw new InterruptError();
-      },
-    };
-    const m = ctx as { -readonly [K in keyof DcmdContext]: DcmdContext[K] };
-    if (call.pipeInput) m.pipeInput = call.pipeInput;
-    if (hooks.readFile) m.readFile = (p: string) => hooks.readFile!(p);
-    if (hooks.log) m.log = (f: string | null | undefined, echo: boolean) => hooks.log!(f, echo);
-    return ctx;
+    return new CallContext(this, call, env, this.walkContext(env.opts), this.hooks);
   }
 
   /** Runs command text inside a command (::eval); the first failure fails the caller. */
@@ -483,5 +440,83 @@ function* interruptible(it: Iterable<bigint>, check: () => void): Generator<bigi
   for (const a of it) {
     check();
     yield a;
+  }
+}
+
+/**
+ * What a dcmd sees for one call (DcmdContext), made for every call: a batch
+ * of 10,000 ::whatis lines makes 10,000 of them, a pipe of 65,536 page_t
+ * addresses 65,536. A class, so that `radix`, which reads the session's
+ * radix as it is when asked (::radix sets it, then prints it), is a getter
+ * on the prototype: written in an object literal, the getter made each
+ * context ~1 us slower to create than all its other members together, and
+ * made it an object the collector moved to the old generation (16 MB over
+ * such a pipe, 160 MB per million). The members are what that literal held.
+ */
+class CallContext implements DcmdContext {
+  readonly target: Target;
+  readonly registry: Registry;
+  readonly cache: Map<string, unknown>;
+  readonly checkInterrupt: () => void;
+  readonly walk: (name: string, addr?: bigint) => Iterable<bigint>;
+  readonly dot: bigint;
+  readonly addrSpec: boolean;
+  readonly loop: boolean;
+  readonly first: boolean;
+  readonly piped: boolean;
+  readonly pipeInput?: readonly bigint[];
+  readonly pipedInto: boolean;
+  readonly inputType: string | undefined;
+  readonly pointerSize: 4 | 8;
+  readonly vars: Map<string, bigint>;
+  readonly setRadix: (radix: number) => void;
+  readonly setDot: (v: bigint) => void;
+  readonly evalExpr: (text: string) => bigint;
+  readonly evaluate: (line: string) => Promise<bigint[]>;
+  readonly readFile?: (path: string) => string;
+  readonly quit: () => void;
+  readonly log?: (file: string | null | undefined, echo: boolean) => string | null;
+  readonly poll: () => Promise<void>;
+  readonly #state: SessionState;
+
+  constructor(engine: Engine, call: Call, env: StageEnv, w: WalkContext, hooks: EngineHooks) {
+    const { sink, out, opts } = env;
+    const state = engine.state;
+    let polls = 0;
+    this.#state = state;
+    this.target = w.target;
+    this.registry = w.registry;
+    this.cache = w.cache;
+    this.checkInterrupt = w.checkInterrupt;
+    this.walk = w.walk;
+    this.dot = call.dot;
+    this.addrSpec = call.addrSpec;
+    this.loop = call.loop;
+    this.first = call.first;
+    this.piped = call.piped;
+    this.pipedInto = sink.pipedInto;
+    this.inputType = call.inputType;
+    this.pointerSize = engine.target.pointerSize;
+    this.vars = state.vars;
+    this.setRadix = (r) => void (state.radix = r);
+    this.setDot = (v) => void (state.dot = v & U64_MASK);
+    this.evaluate = (line) => engine.evaluate(line, out, { ...opts, capture: sink.pipedInto });
+    this.evalExpr = (text) => {
+      state.dot = call.dot;
+      return engine.eval(parseExpression(text, state.radix));
+    };
+    this.quit = () => void (out.quit = true);
+    this.poll = async () => {
+      if (!opts.signal) return;
+      if (++polls % 512 === 0) await new Promise<void>((r) => setImmediate(r));
+      if (opts.signal.aborted) throw new InterruptError();
+    };
+    if (call.pipeInput) this.pipeInput = call.pipeInput;
+    if (hooks.readFile) this.readFile = (p: string) => hooks.readFile!(p);
+    if (hooks.log) this.log = (f: string | null | undefined, echo: boolean) => hooks.log!(f, echo);
+  }
+
+  get radix(): number {
+    return this.#state.radix;
   }
 }
