@@ -456,7 +456,7 @@ export class ObjectMemory {
     const out = new Uint8Array(n);
     let done = 0;
     while (done < n) {
-      const cur = BigInt.asUintN(64, addr + BigInt(done));
+      const cur = BigInt.asUintN(64, done === 0 ? addr : addr + BigInt(done));
       const t = this.tilings.length > 0 ? this.tilingAt(cur) : undefined;
       if (t) {
         // 0: cur is in a gap between the tiling's rows, where no object is
@@ -1086,14 +1086,13 @@ const word64 = new BigUint64Array(word8.buffer);
 /**
  * The unsigned little-endian integer of `size` bytes (1..8) at b[off], bytes
  * past b's end read as zero. A member of up to six bytes is summed as a
- * number and a whole 64-bit one read in one load, making one BigInt where the
- * byte-by-byte loop made three per byte (a pipe of 65,536 addresses into
- * ::kmem_cache decodes some 45 members at each); the value is the same.
- * What writeScalar stored, read back (StructView, Target.readUint). `dv`, a
- * DataView of b's bytes (from b.byteOffset), serves a caller that reads many
- * members of one buffer; without it a 64-bit value goes through word8.
+ * number and a whole 64-bit one read in one load (through word8: no DataView
+ * of b, whose buffer a small array does not have until asked), making one
+ * BigInt where the byte-by-byte loop made three per byte (a pipe of 65,536
+ * addresses into ::kmem_cache decodes some 45 members at each); the value is
+ * the same. What writeScalar stored, read back (StructView, Target.readUint).
  */
-export function uintLE(b: Uint8Array, off: number, size: number, dv?: DataView): bigint {
+export function uintLE(b: Uint8Array, off: number, size: number): bigint {
   if (off >= 0 && off + size <= b.length) {
     if (size <= 6) {
       let n = 0;
@@ -1101,7 +1100,6 @@ export function uintLE(b: Uint8Array, off: number, size: number, dv?: DataView):
       return BigInt(n);
     }
     if (size === 8) {
-      if (dv) return dv.getBigUint64(off, true);
       for (let i = 0; i < 8; i++) word8[i] = b[off + i]!;
       return word64[0]!;
     }

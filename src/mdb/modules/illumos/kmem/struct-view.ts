@@ -189,12 +189,9 @@ export class StructView {
     return out;
   }
 
-  /** a view of bytes for uintLE, made on the first 64-bit member */
-  private dv: DataView | undefined;
-
   private uintAt(off: number, size: number): bigint {
-    const b = this.bytes;
-    if (size === 8 && !this.dv) this.dv = new DataView(b.buffer, b.byteOffset, b.length);
-    return uintLE(b, off, size, this.dv);
+    // no DataView of the bytes: a struct of up to 64 bytes is held in the heap, and
+    // asking for its buffer would move it out to a buffer of its own
+    return uintLE(this.bytes, off, size);
   }
 }
