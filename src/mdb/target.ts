@@ -69,6 +69,11 @@ export class Target {
     return this.memory.read(BigInt.asUintN(64, addr), n);
   }
 
+  /** readBytes into out (ObjectMemory.readInto): filled, or a MemoryError. */
+  readInto(addr: bigint, out: Uint8Array): Uint8Array {
+    return this.memory.readInto(BigInt.asUintN(64, addr), out);
+  }
+
   /**
    * readBytes for many reads at nearby addresses (the format verbs' items):
    * the same bytes and errors, with lookups shared (ObjectMemory.reader).

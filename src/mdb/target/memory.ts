@@ -453,7 +453,17 @@ export class ObjectMemory {
    */
   read(addr: bigint, n: number): Uint8Array {
     checkReadSize(addr, n);
-    const out = new Uint8Array(n);
+    return this.readInto(addr, new Uint8Array(n));
+  }
+
+  /**
+   * read(addr, out.length) into out, which it fills or, on a MemoryError,
+   * leaves partly written: for a caller that keeps the bytes to itself and
+   * so may hand in a view of a buffer it shares (StructView).
+   */
+  readInto(addr: bigint, out: Uint8Array): Uint8Array {
+    const n = out.length;
+    checkReadSize(addr, n);
     let done = 0;
     while (done < n) {
       const cur = BigInt.asUintN(64, done === 0 ? addr : addr + BigInt(done));
