@@ -8,6 +8,21 @@
 import { DumpError } from '../dump/errors.js';
 export class MdbError extends Error {
   override name = 'MdbError';
+  /**
+   * No stack trace is captured: an MdbError is a message for the user
+   * (errorLine), never a fault to trace, and capturing one costs several
+   * microseconds under the engine's async frames. A dcmd that reads each
+   * of 65,536 addresses meets unmapped memory several times at each (the
+   * reads ::ptree makes through a page_t's words, each a MemoryError caught
+   * and read as zero): 2 s of CPU went on stacks that nothing reads.
+   * Anything else thrown (a bug, an internal error) keeps its stack.
+   */
+  constructor(message?: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
   /** the line as the user sees it */
   line(): string {
     return `mdb: ${this.message}`;

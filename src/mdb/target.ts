@@ -9,7 +9,7 @@
 import type { DumpHeader, DumpModel, Table } from '../dump/format.js';
 import { MdbError } from './errors.js';
 import { numtostr } from './render/number.js';
-import { ObjectMemory, type ObjectRef } from './target/memory.js';
+import { ObjectMemory, uintLE, type ObjectRef } from './target/memory.js';
 import { SymbolTable, type Sym } from './target/symbols.js';
 import { TypeTable } from './target/types.js';
 
@@ -81,6 +81,11 @@ export class Target {
     return this.memory.read(BigInt.asUintN(64, addr), n);
   }
 
+  /** readBytes into out (ObjectMemory.readInto): filled, or a MemoryError. */
+  readInto(addr: bigint, out: Uint8Array): Uint8Array {
+    return this.memory.readInto(BigInt.asUintN(64, addr), out);
+  }
+
   /**
    * readBytes for many reads at nearby addresses (the format verbs' items):
    * the same bytes and errors, with lookups shared (ObjectMemory.reader).
@@ -92,10 +97,7 @@ export class Target {
 
   /** An unsigned little-endian integer of `size` bytes (1..8) at addr. */
   readUint(addr: bigint, size: number): bigint {
-    const b = this.readBytes(addr, size);
-    let v = 0n;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-    return v;
+    return uintLE(this.readBytes(addr, size), 0, size);
   }
 
   readU8(addr: bigint): number {

@@ -196,6 +196,14 @@ export class AddressIndex {
     return j < this.length ? this.start(j) : undefined;
   }
 
+  /** The high and low 32-bit words of entry i's start (no BigInt made). */
+  startHi(i: number): number {
+    return this.w[2 * this.ref[i]! + 1]!;
+  }
+  startLo(i: number): number {
+    return this.w[2 * this.ref[i]!]!;
+  }
+
   /** The last entry whose start is at or below aH:aL, or -1: a search of the blocks' first starts, then of one block. */
   private lastStartAtOrBelow(aH: number, aL: number): number {
     const { sHi, sLo } = this;

@@ -38,9 +38,25 @@ export class TypeTable {
 
   /** A struct by typedef name or tag; "struct x" and "union x" also match the tag. */
   get(name: string): TypeDef | undefined {
-    const n = name.trim().replace(/\s+/g, ' ');
-    return this.byName.get(n);
+    return this.byName.get(this.normal(name));
   }
+
+  /**
+   * A type name with its white space as the table keys it, remembered for
+   * the names asked most (a dcmd reads the same struct at each of 65,536
+   * piped addresses, and the regular expression was most of the lookup).
+   */
+  private normal(name: string): string {
+    let n = this.normalized.get(name);
+    if (n === undefined) {
+      n = name.trim().replace(/\s+/g, ' ');
+      if (this.normalized.size >= 1024) this.normalized.clear();
+      this.normalized.set(name, n);
+    }
+    return n;
+  }
+
+  private readonly normalized = new Map<string, string>();
 
   /** Like get(), but failing the way mdb's CTF lookups do. */
   need(name: string): TypeDef {

@@ -101,6 +101,8 @@ interface KmemIndex {
   buffers?: BufferIndex;
   /** caches' buffer rows found chunk by chunk, before (or instead of) the whole BufferIndex */
   cacheBuffers?: Map<number, Uint32Array>;
+  /** cache_cpu[]'s layout (cpuSlots) */
+  cpuSlots?: { n: number; offset: number; stride: number };
 }
 
 const indexes = new WeakMap<Target, KmemIndex>();
@@ -164,12 +166,27 @@ function cpuIndex(target: Target): Map<bigint, bigint[]> {
 export function cpuCacheAddrs(target: Target, cacheAddr: bigint): bigint[] {
   const rows = cpuIndex(target).get(cacheAddr);
   if (rows && rows.length > 0) return rows;
-  const def = target.types.get('kmem_cache_t');
-  const m = def?.members.find((x) => x.name === 'cache_cpu');
-  const slots = m ? (parseArray(m.type)?.count ?? 0) : 0;
-  const n = Math.min(slots, target.header.ncpus || slots);
-  const stride = slots > 0 ? m!.size / slots : 0;
-  return Array.from({ length: n }, (_, i) => cacheAddr + BigInt(m!.offset + i * stride));
+  const { n, offset, stride } = cpuSlots(target);
+  const out: bigint[] = [];
+  for (let i = 0; i < n; i++) out.push(cacheAddr + BigInt(offset + i * stride));
+  return out;
+}
+
+/**
+ * Where cache_cpu[] lies in a kmem_cache_t and how many of its slots are
+ * used: the layout, worked out once per dump (a pipe of 65,536 addresses
+ * into ::kmem_cache asks at each).
+ */
+function cpuSlots(target: Target): { n: number; offset: number; stride: number } {
+  const ix = kmemIndex(target);
+  if (!ix.cpuSlots) {
+    const def = target.types.get('kmem_cache_t');
+    const m = def?.members.find((x) => x.name === 'cache_cpu');
+    const slots = m ? (parseArray(m.type)?.count ?? 0) : 0;
+    const n = Math.min(slots, target.header.ncpus || slots);
+    ix.cpuSlots = { n, offset: m?.offset ?? 0, stride: slots > 0 ? m!.size / slots : 0 };
+  }
+  return ix.cpuSlots;
 }
 
 export function slabIndex(target: Target): SlabIndex {

@@ -11,7 +11,7 @@ import { DcmdError, MemoryError } from '../../../errors.js';
 import { hex } from '../../../render/number.js';
 import type { Target } from '../../../target.js';
 import { parseArray } from '../../../target/ctype.js';
-import type { Hit } from '../../../target/memory.js';
+import { uintLE, type Hit } from '../../../target/memory.js';
 import type { ResolvedMember } from '../../../target/types.js';
 
 /**
@@ -59,6 +59,30 @@ function columnsDisjoint(target: Target, def: TypeDef, t: Table): boolean {
   disjoint.set(t, ok);
   return ok;
 }
+
+/**
+ * Room for a struct read whole. Its bytes never leave the StructView, so a
+ * struct of 65 to 1024 bytes (a proc_t, a kmem_cache_t) is a view of a
+ * shared 16 KiB buffer rather than an array of its own: V8 keeps an array
+ * over 64 bytes outside its heap, and making one cost more than the read
+ * that fills it (a pipe of 65,536 page_t addresses into ::ptree reads a
+ * proc_t at each). A buffer lives while any view of it does: at most 16 KiB
+ * per StructView kept, and dcmds keep none.
+ */
+function structBytes(n: number): Uint8Array {
+  if (n <= 64 || n > 1024) return new Uint8Array(n);
+  if (poolUsed + n > POOL_BYTES) {
+    pool = new ArrayBuffer(POOL_BYTES);
+    poolUsed = 0;
+  }
+  const b = new Uint8Array(pool, poolUsed, n);
+  poolUsed += (n + 7) & ~7;
+  return b;
+}
+
+const POOL_BYTES = 16 << 10;
+let pool = new ArrayBuffer(POOL_BYTES);
+let poolUsed = 0;
 
 const INTEGER_KINDS = new Set(['u8', 'u16', 'u32', 'u64', 'i8', 'i16', 'i32', 'i64']);
 
@@ -118,7 +142,7 @@ export class StructView {
       const at = target.memory.rowAt(type, a);
       if (at && at.hit.size === def.size && columnsDisjoint(target, def, at.table)) return new StructView(target, def, a, undefined, at);
       const row = at ? target.memory.hitBytes(at.hit) : undefined;
-      return new StructView(target, def, a, row && row.length === def.size ? row : target.readBytes(a, def.size));
+      return new StructView(target, def, a, row && row.length === def.size ? row : target.readInto(a, structBytes(def.size)));
     } catch (e) {
       if (e instanceof MemoryError) throw new DcmdError(`couldn't read ${what ?? type} at ${hex(addr)}`);
       throw e;
@@ -211,8 +235,8 @@ export class StructView {
   }
 
   private uintAt(off: number, size: number): bigint {
-    let v = 0n;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[off + i] ?? 0);
-    return v;
+    // no DataView of the bytes: a struct of up to 64 bytes is held in the heap, and
+    // asking for its buffer would move it out to a buffer of its own
+    return uintLE(this.bytes, off, size);
   }
 }

@@ -7,24 +7,24 @@ import type { Target } from '../../../target.js';
 import { DcmdError } from '../../../errors.js';
 import { StructView } from '../kmem/struct-view.js';
 
-/** What ::ps, ::ptree and ::pgrep print of one process. */
+/** What ::ps, ::ptree and ::pgrep print of one process (readProc may hand the same one out twice). */
 export interface ProcRec {
-  addr: bigint;
-  stat: number;
-  pid: number;
-  ppid: number;
-  pgid: number;
-  sid: number;
-  uid: number;
-  zoneid: number;
-  flag: number;
-  comm: string;
-  psargs: string;
+  readonly addr: bigint;
+  readonly stat: number;
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  readonly uid: number;
+  readonly zoneid: number;
+  readonly flag: number;
+  readonly comm: string;
+  readonly psargs: string;
   /** u_start in ns */
-  start: bigint;
-  parent: bigint;
-  child: bigint;
-  sibling: bigint;
+  readonly start: bigint;
+  readonly parent: bigint;
+  readonly child: bigint;
+  readonly sibling: bigint;
 }
 
 /** pstat2ch(): p_stat as ::ps's S column (sys/proc.h SSLEEP .. SWAIT) */
@@ -59,6 +59,19 @@ const i32 = (v: number): number => v | 0;
  * read fails: pids and ids 0.
  */
 export function readProc(target: Target, addr: bigint): ProcRec {
+  // the dump does not change: the last process read is kept, for ::ptree ADDR reads
+  // the process at ADDR for its ancestors and again to walk its subtree (a pipe of
+  // 65,536 page_t addresses into ::ptree read each twice)
+  const last = lastProc.get(target);
+  if (last && last.addr === addr) return last;
+  const p = readProcOnce(target, addr);
+  lastProc.set(target, p);
+  return p;
+}
+
+const lastProc = new WeakMap<Target, ProcRec>();
+
+function readProcOnce(target: Target, addr: bigint): ProcRec {
   const o = offsets(target, 'proc_t');
   const tryRead = (f: () => number): number => {
     try {
@@ -126,10 +139,18 @@ export function procRoot(target: Target): bigint {
 
 /** nproc, the walker's bound on the tree's depth (and here on its size) */
 export function nproc(target: Target): number {
-  const s = target.lookupSymbol('nproc');
-  if (!s) throw new DcmdError("failed to read 'nproc'");
-  return Math.max(1, Math.min(1_000_000, target.readU32(s.addr)));
+  // read once per dump (it does not change): ::ptree asks twice per call, 65,536 calls in a pipe
+  let n = nprocs.get(target);
+  if (n === undefined) {
+    const s = target.lookupSymbol('nproc');
+    if (!s) throw new DcmdError("failed to read 'nproc'");
+    n = Math.max(1, Math.min(1_000_000, target.readU32(s.addr)));
+    nprocs.set(target, n);
+  }
+  return n;
 }
+
+const nprocs = new WeakMap<Target, number>();
 
 /**
  * proc_walk_step(): depth first from `start`, a process before its
