@@ -132,8 +132,7 @@ describe('the mark (leaky_grep) on synthetic heaps', () => {
       const stack: number[] = [];
       const visit = (w: number) => {
         if (w < g.start[0]! || w > g.limit[n - 1]!) return void beans.dismissals++;
-        // (not a number is in no buffer: a search over every candidate would stop at the middle one)
-        const c = Number.isNaN(w) ? -1 : searchBuffer(g.start, g.limit, w);
+        const c = searchBuffer(g.start, g.limit, w);
         if (c < 0) beans.misses++;
         else if (marked[c]) beans.dups++;
         else {
