@@ -70,6 +70,20 @@ describe('values read from memory are checked before they size anything', () => 
     expect(r.errors).toEqual(['mdb: kmem_cache at ffffff01c0064120 has invalid cache_maxchunks ffffff01c0a94aa0']);
   });
 
+  it('::findleaks on a dump whose buffers table names rows its address column lacks (a fuzz case)', async () => {
+    const { loadSample, mutate } = await import('../../src/tools/fuzz-gen.js');
+    const bytes = mutate(loadSample('dumps/illumos-leak-fixed.dump'), { kind: 'json', section: 2, pick: 376023615, value: 'x' });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mddb-leaky-')), 'mut.dump');
+    fs.writeFileSync(file, bytes);
+    try {
+      const r = await createSession(readDump(file), file).execute('::findleaks');
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toMatch(/^mdb: kmem buffers table: row \d+ has no address/);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
   // The lists below are followed through pointers read from memory. The
   // fuzz found heap words that chain for 100,000 steps (::prtconf, 3 s) or
   // forever (::callout on a buffer that is not a callout table): pointers

@@ -6,6 +6,7 @@
 import type { Target } from '../../../target.js';
 import { DcmdError } from '../../../errors.js';
 import { typeOffset } from '../taskq/helpers.js';
+import { StructView } from '../kmem/struct-view.js';
 
 export interface DevinfoRec {
   addr: bigint;
@@ -29,28 +30,41 @@ export interface DevinfoRec {
 
 const TYPE = 'dev_info_t';
 
-/** The dev_info at addr; a MemoryError when it cannot be read. */
+/**
+ * The dev_info at addr; a MemoryError when it cannot be read. The struct is
+ * taken in one read, as mdb_vread() takes it (a pipe of tens of thousands
+ * of addresses reads one at each); where the whole struct cannot be read,
+ * each member is read alone, so the error names the member's bytes.
+ */
 export function readDevinfo(target: Target, addr: bigint): DevinfoRec {
+  let v: StructView | undefined;
+  try {
+    v = StructView.read(target, TYPE, addr);
+  } catch (e) {
+    if (!(e instanceof DcmdError)) throw e;
+  }
   const o = (m: string): bigint => addr + typeOffset(target, TYPE, m);
-  const i32 = (m: string): number => target.readU32(o(m)) | 0;
+  const ptr = (m: string): bigint => (v ? v.u(m) : target.readPtr(o(m)));
+  const u32 = (m: string): number => (v ? Number(v.u(m)) : target.readU32(o(m)));
+  const i32 = (m: string): number => u32(m) | 0;
   return {
     addr,
-    parent: target.readPtr(o('devi_parent')),
-    child: target.readPtr(o('devi_child')),
-    sibling: target.readPtr(o('devi_sibling')),
-    next: target.readPtr(o('devi_next')),
-    bindingName: target.readPtr(o('devi_binding_name')),
-    nodeName: target.readPtr(o('devi_node_name')),
-    unitAddr: target.readPtr(o('devi_addr')),
+    parent: ptr('devi_parent'),
+    child: ptr('devi_child'),
+    sibling: ptr('devi_sibling'),
+    next: ptr('devi_next'),
+    bindingName: ptr('devi_binding_name'),
+    nodeName: ptr('devi_node_name'),
+    unitAddr: ptr('devi_addr'),
     instance: i32('devi_instance'),
     nodeState: i32('devi_node_state'),
-    state: target.readU32(o('devi_state')),
+    state: u32('devi_state'),
     ref: i32('devi_ref'),
-    major: target.readU32(o('devi_major')),
-    flags: target.readU32(o('devi_flags')),
-    busyThread: target.readPtr(o('devi_busy_thread')),
+    major: u32('devi_major'),
+    flags: u32('devi_flags'),
+    busyThread: ptr('devi_busy_thread'),
     circular: i32('devi_circular'),
-    driverData: target.readPtr(o('devi_driver_data')),
+    driverData: ptr('devi_driver_data'),
   };
 }
 

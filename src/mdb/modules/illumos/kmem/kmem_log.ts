@@ -341,6 +341,41 @@ function auditsHolding<E extends { bc: BufctlAudit }>(list: readonly E[], addr: 
   return hits.sort((x, y) => x - y).map((i) => list[i]!);
 }
 
+/**
+ * A cache as ::kmausers searches it, worked out once per dump: its kmem_cache,
+ * whether it audits, its allocated buffers' audit records and the span of
+ * addresses they cover (a pipe of 65,536 addresses into ::kmausers asks every
+ * cache at each one).
+ */
+interface AuditedCache {
+  cp: ReturnType<typeof readKmemCache>;
+  audited: boolean;
+  list: Array<{ a: bigint; bc: BufctlAudit; key: string }>;
+  lo: bigint;
+  hi: bigint;
+}
+const auditedCaches = new WeakMap<Target, Map<bigint, AuditedCache>>();
+
+function auditedCache(t: Target, c: bigint): AuditedCache {
+  let m = auditedCaches.get(t);
+  if (!m) auditedCaches.set(t, (m = new Map()));
+  let ac = m.get(c);
+  if (ac) return ac;
+  const cp = readKmemCache(t, c);
+  const audited = (cp.cache_flags & KMF_AUDIT) !== 0;
+  const list = audited ? allocatedAudits(t, c, cp.cache_bufsize) : [];
+  let lo = 0n;
+  let hi = 0n;
+  for (const { bc } of list) {
+    const end = bc.bc_addr + cp.cache_bufsize;
+    if (hi === 0n || bc.bc_addr < lo) lo = bc.bc_addr;
+    if (end > hi) hi = end;
+  }
+  ac = { cp, audited, list, lo, hi };
+  m.set(c, ac);
+  return ac;
+}
+
 export const kmausersDcmd = defineDcmd({
   name: 'kmausers',
   synopsis: '?[-ef] [cache ...]',
@@ -384,13 +419,15 @@ EXAMPLES
     const owners = new Map<string, Owner>();
     const warnings: string[] = [];
     for (const c of caches) {
-      const cp = readKmemCache(t, c);
-      if ((cp.cache_flags & KMF_AUDIT) === 0) {
-        if (!all) warnings.push(`KMF_AUDIT is not enabled for ${cp.cache_name}`);
+      const ac = auditedCache(t, c);
+      if (!ac.audited) {
+        if (!all) warnings.push(`KMF_AUDIT is not enabled for ${ac.cp.cache_name}`);
         continue;
       }
       audited++;
-      const list = allocatedAudits(t, c, cp.cache_bufsize);
+      const { cp, list } = ac;
+      // an address outside every allocated buffer of the cache: nothing to search
+      if (addr !== undefined && (addr < ac.lo || addr >= ac.hi)) continue;
       for (const { a, bc, key } of addr === undefined ? list : auditsHolding(list, addr, cp.cache_bufsize)) {
         if (f) {
           if (addr !== undefined && (addr < bc.bc_addr || addr >= bc.bc_addr + cp.cache_bufsize)) continue;

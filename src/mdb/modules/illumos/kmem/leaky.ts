@@ -500,6 +500,8 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   let minHi = Infinity;
   let minLo = Infinity;
   for (const i of rows) {
+    // a damaged dump can name a row its address column does not have: one line, not NaN addresses
+    if (2 * i + 1 >= h.length) throw new DcmdError(`kmem buffers table: row ${i} has no address (the table has ${h.length >>> 1})`);
     const hi = h[2 * i + 1]!;
     const lo = h[2 * i]!;
     if (hi < minHi || (hi === minHi && lo < minLo)) {
