@@ -395,6 +395,11 @@ function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Arr
   let runs = 1;
   for (let i = 1; i < n; i++) if (start[i]! < start[i - 1]!) runs++;
   if (runs === 1) return;
+  if (runs === 2) {
+    // the buffers in their stored address order, then the oversize segments: one merge of two runs
+    mergeTwoRuns(start, limit, ref);
+    return;
+  }
   // the buffers table lists each cache's buffers in address order: a few
   // ascending runs, merged in n log(runs) with a heap of run heads
   const order = runs <= 4096 ? mergeAscendingRuns(n, (p, q) => start[p]! < start[q]!, 4096) : undefined;
@@ -459,6 +464,27 @@ function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Arr
   ref.set(r2);
 }
 
+/** Two ascending runs of starts merged in place, limits and payloads carried along; equal starts keep the first run's first (a stable merge). */
+function mergeTwoRuns(start: Float64Array, limit: Float64Array, ref: Int32Array): void {
+  const n = start.length;
+  let split = 1;
+  while (split < n && start[split]! >= start[split - 1]!) split++;
+  const s2 = new Float64Array(n);
+  const l2 = new Float64Array(n);
+  const r2 = new Int32Array(n);
+  let i = 0;
+  let j = split;
+  for (let o = 0; o < n; o++) {
+    const p = j >= n || (i < split && !(start[j]! < start[i]!)) ? i++ : j++;
+    s2[o] = start[p]!;
+    l2[o] = limit[p]!;
+    r2[o] = ref[p]!;
+  }
+  start.set(s2);
+  limit.set(l2);
+  ref.set(r2);
+}
+
 /** A column's values as numbers: the column itself when it holds numbers (u8 state, u32 cache_row), else converted once. */
 function asNumbers(a: ScalarArray, n: number): ArrayLike<number> {
   return a instanceof BigUint64Array || a instanceof BigInt64Array || a.length < n ? toDoubles(a, n) : a;
@@ -483,48 +509,23 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
   // the columns as doubles once (a u8/u32 column is read as is), the rows in a typed list
   const st = state ? asNumbers(state as ScalarArray, nb) : undefined;
   const cr = crow ? asNumbers(crow as ScalarArray, nb) : undefined;
-  const rowBuf = new Int32Array(nb);
-  let nrows = 0;
   // a dump that stores the buffers' address order (format 3) gives the candidates sorted
   const order = bt ? addressOrderOf(bt) : undefined;
-  for (let k = 0; k < nb; k++) {
-    const i = order ? order[k]! : k;
-    if (st && st[i] !== BUFSTATE_ALLOC) continue;
-    const r = cr ? cr[i]! : -1;
-    if (r >= 0 && r < interested.length && interested[r]) rowBuf[nrows++] = i;
-  }
-  const rows = rowBuf.subarray(0, nrows);
+  const rows = candidateRows(order, st, cr, interested, nb);
   // the base: the lowest candidate
   let base: bigint | undefined;
   const h = halves(baddr);
-  let minHi = Infinity;
-  let minLo = Infinity;
-  for (const i of rows) {
-    // a damaged dump can name a row its address column does not have: one line, not NaN addresses
-    if (2 * i + 1 >= h.length) throw new DcmdError(`kmem buffers table: row ${i} has no address (the table has ${h.length >>> 1})`);
-    const hi = h[2 * i + 1]!;
-    const lo = h[2 * i]!;
-    if (hi < minHi || (hi === minHi && lo < minLo)) {
-      minHi = hi;
-      minLo = lo;
-    }
-  }
-  if (rows.length > 0) base = (BigInt(minHi) << 32n) | BigInt(minLo);
+  if (rows.length > 0) base = lowestAddress(h, rows);
   for (const s of segs) if (base === undefined || s.start < base) base = s.start;
   const rel = new Rel(base ?? 0n);
   const n = rows.length + segs.length;
   const start = new Float64Array(n);
   const limit = new Float64Array(n);
   const ref = new Int32Array(n);
-  let k = 0;
   const sizes = new Float64Array(ct?.rowCount ?? 0);
   for (let r = 0; r < sizes.length; r++) sizes[r] = bufsize ? Number(bufsize[r]!) : 0;
-  for (const i of rows) {
-    const s = rel.of(h[2 * i]!, h[2 * i + 1]!);
-    start[k] = s;
-    limit[k] = s + sizes[cr![i]!]!;
-    ref[k++] = i;
-  }
+  if (rows.length > 0) bufferExtents(rel, h, rows, cr!, sizes, start, limit, ref);
+  let k = rows.length;
   // the segments in address order too, so that sorted buffers and segments are two runs at most
   const segOrder = segs.map((_, j) => j).sort((p, q) => (segs[p]!.start < segs[q]!.start ? -1 : segs[p]!.start > segs[q]!.start ? 1 : p - q));
   for (const j of segOrder) {
@@ -543,6 +544,48 @@ function gatherCandidates(target: Target, interested: Uint8Array): Candidates {
       );
   }
   return { rel, start, limit, ref, segs };
+}
+
+/** The lowest address among the rows' (their addr column's words: lo at 2i, hi at 2i + 1). */
+function lowestAddress(h: Uint32Array, rows: Int32Array): bigint {
+  let minHi = Infinity;
+  let minLo = Infinity;
+  for (let j = 0; j < rows.length; j++) {
+    const i = rows[j]!;
+    // a damaged dump can name a row its address column does not have: one line, not NaN addresses
+    if (2 * i + 1 >= h.length) throw new DcmdError(`kmem buffers table: row ${i} has no address (the table has ${h.length >>> 1})`);
+    const hi = h[2 * i + 1]!;
+    const lo = h[2 * i]!;
+    if (hi < minHi || (hi === minHi && lo < minLo)) {
+      minHi = hi;
+      minLo = lo;
+    }
+  }
+  return (BigInt(minHi) << 32n) | BigInt(minLo);
+}
+
+/** The candidates' extents from their buffers rows: start and limit relative to rel, and each one's row. */
+function bufferExtents(rel: Rel, h: Uint32Array, rows: Int32Array, cr: ArrayLike<number>, sizes: Float64Array, start: Float64Array, limit: Float64Array, ref: Int32Array): void {
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    const s = rel.of(h[2 * i]!, h[2 * i + 1]!);
+    start[k] = s;
+    limit[k] = s + sizes[cr[i]!]!;
+    ref[k] = i;
+  }
+}
+
+/** The allocated buffers rows of interested caches, in `order` when given (a function of its own: see magazineRows). */
+function candidateRows(order: Uint32Array | undefined, st: ArrayLike<number> | undefined, cr: ArrayLike<number> | undefined, interested: Uint8Array, nb: number): Int32Array {
+  const rowBuf = new Int32Array(nb);
+  let nrows = 0;
+  for (let k = 0; k < nb; k++) {
+    const i = order ? order[k]! : k;
+    if (st && st[i] !== BUFSTATE_ALLOC) continue;
+    const r = cr ? cr[i]! : -1;
+    if (r >= 0 && r < interested.length && interested[r]) rowBuf[nrows++] = i;
+  }
+  return rowBuf.subarray(0, nrows);
 }
 
 const fmtRel = (rel: Rel, v: number): string => rel.toBig(v).toString(16);
@@ -597,6 +640,9 @@ function rootRanges(target: Target, rel: Rel, constructed: Array<[number, number
   return { start: Float64Array.from(ms), limit: Float64Array.from(ml) };
 }
 
+/** The page of buildLeakGraph's bitmap of the pages that hold a candidate or a root. */
+const PAGE = 4096;
+
 /** A growable list of numbers. */
 class NumList {
   a: Float64Array;
@@ -640,7 +686,7 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
   const estimate = estimateBuffers(target, interested);
   if (estimate === 0) throw new DcmdError('findleaks: no buffers found');
   const cand = gatherCandidates(target, interested);
-  const { rel, start, limit, ref } = cand;
+  const { rel, start, limit } = cand;
   const n = start.length;
   const ps = target.pointerSize;
 
@@ -671,10 +717,8 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
     if (!vals || !vh) return;
     for (let k = vals.offsets[row]!, e = vals.offsets[row + 1]!; k < e; k++) out.push(rel.of(vh[2 * k]!, vh[2 * k + 1]!));
   };
-  for (let i = 0, nb = bt?.rowCount ?? 0; i < nb; i++) {
-    if (!state || Number(state[i]!) !== BUFSTATE_MAGAZINE) continue;
+  for (const i of state ? magazineRows(state, crow, constructedCache, bt?.rowCount ?? 0) : []) {
     const r = crow ? Number(crow[i]!) : -1;
-    if (r < 0 || !constructedCache[r]) continue;
     pushList(i, roots);
     const a = rel.of(bh[2 * i]!, bh[2 * i + 1]!);
     if (a >= 0) constructedRanges.push([a, a + (bufsize ? Number(bufsize[r]!) : 0)]);
@@ -711,7 +755,6 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
   // the pages that hold a candidate or a root, as a bitmap over the candidates' span: a struct
   // row elsewhere (allocator metadata, the log) is skipped before any search. Root ranges
   // beyond the span (the kernel's static data) are searched directly.
-  const PAGE = 4096;
   const spanPages = n > 0 ? Math.ceil(limit[n - 1]! / PAGE) + 1 : 0;
   const usePages = spanPages > 0 && spanPages <= 1 << 26;
   const pageBits = new Uint8Array(usePages ? spanPages : 0);
@@ -743,17 +786,12 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
     if (ranges.length === 0) continue;
     const cols = pointerColumns(t, ps);
     if (cols.length === 0) continue;
+    const inside = { rel, start, limit, rr, pageBits: usePages ? pageBits : undefined, spanPages, minS, maxL, minR, maxR };
     for (let q = 0; q < ranges.length; q += 2) {
-      for (let i = ranges[q]!, end = ranges[q + 1]!; i < end; i++) {
-        const at = rel.of(ah[2 * i]!, ah[2 * i + 1]!);
-        if (at < 0) continue;
-        if (usePages) {
-          const pg = Math.floor(at / PAGE);
-          if (pg < spanPages ? pageBits[pg] === 0 : at >= maxR) continue;
-        }
-        const inCand = at >= minS && at < maxL ? searchBuffer(start, limit, at) : -1;
-        const inRoot = inCand < 0 && at >= minR && at < maxR && searchBuffer(rr.start, rr.limit, at) >= 0;
-        if (inCand < 0 && !inRoot) continue;
+      const rows = rowsInside(inside, ah, ranges[q]!, ranges[q + 1]!);
+      for (let j = 0; j < rows.n; j++) {
+        const i = rows.row[j]!;
+        const inCand = rows.cand[j]!;
         for (const c of cols) {
           if (c.scalar) {
             const w = rel.of(c.scalar[2 * i]!, c.scalar[2 * i + 1]!);
@@ -795,9 +833,86 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
   }
 
   // each candidate's words: its row's pointer words, then the struct rows inside it
+  const { wordStart, words, implicit } = candidateWords(cand, vals && vh ? { offsets: vals.offsets, vh } : undefined, extraOwner.values, extraWord.values, ps);
+  return { graph: { start, limit, wordStart, words, roots: roots.values, implicit }, cand, estimate, warnings };
+}
+
+/*
+ * The passes over millions of rows that build the graph, each a function of
+ * its own: a loop inside one big function runs unoptimised until the
+ * optimiser has compiled all of that function (on-stack replacement), which
+ * in a fresh process took longer than the loops themselves (the first
+ * findLeaks of a session cost twice the later ones); a small function is
+ * compiled in a moment.
+ */
+
+/** The buffers rows in a magazine (free, constructed) of a cache that constructs its buffers. */
+function magazineRows(state: ArrayLike<number | bigint>, crow: ArrayLike<number | bigint> | undefined, constructedCache: Uint8Array, nb: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < nb; i++) {
+    if (Number(state[i]!) !== BUFSTATE_MAGAZINE) continue;
+    const r = crow ? Number(crow[i]!) : -1;
+    if (r < 0 || !constructedCache[r]) continue;
+    out.push(i);
+  }
+  return out;
+}
+
+/** Where struct rows may hold words of the graph: the candidates, the root ranges, and the pages that hold either. */
+interface Inside {
+  rel: Rel;
+  start: Float64Array;
+  limit: Float64Array;
+  rr: { start: Float64Array; limit: Float64Array };
+  /** a page bitmap over the candidates' span (undefined when the span is too wide for one) */
+  pageBits: Uint8Array | undefined;
+  spanPages: number;
+  minS: number;
+  maxL: number;
+  minR: number;
+  maxR: number;
+}
+
+/** A table's rows [from, end) that lie in a candidate (its index) or in a root range (-1). */
+function rowsInside(x: Inside, ah: Uint32Array, from: number, end: number): { row: Int32Array; cand: Int32Array; n: number } {
+  const { rel, start, limit, rr, pageBits, spanPages, minS, maxL, minR, maxR } = x;
+  const row = new Int32Array(Math.min(end - from, 1024));
+  const cand = new Int32Array(row.length);
+  let out = { row, cand, n: 0 };
+  for (let i = from; i < end; i++) {
+    const at = rel.of(ah[2 * i]!, ah[2 * i + 1]!);
+    if (at < 0) continue;
+    if (pageBits) {
+      const pg = Math.floor(at / PAGE);
+      if (pg < spanPages ? pageBits[pg] === 0 : at >= maxR) continue;
+    }
+    const inCand = at >= minS && at < maxL ? searchBuffer(start, limit, at) : -1;
+    const inRoot = inCand < 0 && at >= minR && at < maxR && searchBuffer(rr.start, rr.limit, at) >= 0;
+    if (inCand < 0 && !inRoot) continue;
+    if (out.n === out.row.length) {
+      const bigger = { row: new Int32Array(out.n * 2), cand: new Int32Array(out.n * 2), n: out.n };
+      bigger.row.set(out.row);
+      bigger.cand.set(out.cand);
+      out = bigger;
+    }
+    out.row[out.n] = i;
+    out.cand[out.n++] = inCand;
+  }
+  return out;
+}
+
+/** The graph's words by candidate (CSR): each candidate's row's pointer words, then the words of the struct rows inside it. */
+function candidateWords(
+  cand: Candidates,
+  vals: { offsets: Uint32Array; vh: Uint32Array } | undefined,
+  ownerA: Float64Array,
+  wordA: Float64Array,
+  ps: number,
+): { wordStart: Uint32Array; words: Float64Array; implicit: Float64Array } {
+  const { rel, start, limit, ref } = cand;
+  const n = start.length;
   const wordStart = new Uint32Array(n + 1);
   const implicit = new Float64Array(n);
-  const ownerA = extraOwner.values;
   for (let i = 0; i < n; i++) {
     const r = ref[i]!;
     wordStart[i + 1] = r >= 0 && vals ? vals.offsets[r + 1]! - vals.offsets[r]! : 0;
@@ -806,15 +921,16 @@ export function buildLeakGraph(target: Target): { graph: MarkGraph; cand: Candid
   for (let i = 0; i < n; i++) wordStart[i + 1]! += wordStart[i]!;
   const words = new Float64Array(wordStart[n]!);
   const fill = wordStart.slice(0, n);
-  for (let i = 0; i < n; i++) {
-    const r = ref[i]!;
-    if (r >= 0 && vals && vh) for (let k = vals.offsets[r]!, e = vals.offsets[r + 1]!; k < e; k++) words[fill[i]!++] = rel.of(vh[2 * k]!, vh[2 * k + 1]!);
+  if (vals) {
+    const { offsets, vh } = vals;
+    for (let i = 0; i < n; i++) {
+      const r = ref[i]!;
+      if (r >= 0) for (let k = offsets[r]!, e = offsets[r + 1]!; k < e; k++) words[fill[i]!++] = rel.of(vh[2 * k]!, vh[2 * k + 1]!);
+    }
   }
-  const wordA = extraWord.values;
   for (let k = 0; k < ownerA.length; k++) words[fill[ownerA[k]!]!++] = wordA[k]!;
   for (let i = 0; i < n; i++) implicit[i] = Math.max(0, Math.floor((limit[i]! - start[i]!) / ps) - (wordStart[i + 1]! - wordStart[i]!));
-  void crow;
-  return { graph: { start, limit, wordStart, words, roots: roots.values, implicit }, cand, estimate, warnings };
+  return { wordStart, words, implicit };
 }
 
 /** kmem_estimate_allocated() over the interested caches, plus the oversize arenas' live segments (leaky_estimate_vmem). */
