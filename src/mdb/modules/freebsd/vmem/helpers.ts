@@ -345,43 +345,9 @@ export interface SizeClass {
 
 const classCache = new WeakMap<VmemIndex, Map<number, SizeClass[]>>();
 
-/** vmem_summ's tally: busy and free segments of the arena per freelist order (computed once per arena). */
+/** vmem_summ's tally: busy and free segments of the arena per freelist order (made by vmemIndex's one pass over the tags). */
 export function sizeClasses(idx: VmemIndex, a: Arena): SizeClass[] {
-  let m = classCache.get(idx);
-  if (!m) classCache.set(idx, (m = new Map()));
-  const hit = m.get(a.row);
-  if (hit) return hit;
-  // one pass over the arena's tags into per-order typed arrays (orders < 128 for any 64-bit size)
-  const ut = new Float64Array(128);
-  const us = new Float64Array(128);
-  const ft = new Float64Array(128);
-  const fs = new Float64Array(128);
-  const q = 2 ** a.shift;
-  const { segRows, type, size } = idx;
-  const hi = idx.segOff[a.row + 1]!;
-  for (let i = idx.segOff[a.row]!; i < hi; i++) {
-    const r = segRows[i]!;
-    const t = type[r]!;
-    if (t !== BT_TYPE_BUSY && t !== BT_TYPE_FREE) continue;
-    const sz = size[r]!;
-    const qs = Math.floor(sz / q);
-    const ord = qs <= OPTVALUE ? qs - 1 : flsl(qs) + (OPTVALUE - OPTORDER - 2);
-    if (ord < 0) continue; // a segment smaller than the quantum: no class
-    if (t === BT_TYPE_BUSY) {
-      ut[ord]!++;
-      us[ord]! += sz;
-    } else {
-      ft[ord]!++;
-      fs[ord]! += sz;
-    }
-  }
-  const out: SizeClass[] = [];
-  for (let o = 0; o < 128; o++) {
-    if (ut[o] === 0 && ft[o] === 0) continue;
-    out.push({ order: o, classSize: order2size(o) * q, inuse: ut[o]!, inuseSize: us[o]!, free: ft[o]!, freeSize: fs[o]! });
-  }
-  m.set(a.row, out);
-  return out;
+  return classCache.get(idx)?.get(a.row) ?? [];
 }
 
 /**

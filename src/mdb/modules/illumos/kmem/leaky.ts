@@ -404,18 +404,7 @@ function sortWithPayload(start: Float64Array, limit: Float64Array, ref: Int32Arr
   // ascending runs, merged in n log(runs) with a heap of run heads
   const order = runs <= 4096 ? mergeAscendingRuns(n, (p, q) => start[p]! < start[q]!, 4096) : undefined;
   if (order) {
-    const s2 = new Float64Array(n);
-    const l2 = new Float64Array(n);
-    const r2 = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const p = order[i]!;
-      s2[i] = start[p]!;
-      l2[i] = limit[p]!;
-      r2[i] = ref[p]!;
-    }
-    start.set(s2);
-    limit.set(l2);
-    ref.set(r2);
+    reorderExtents(start, limit, ref, (o) => order[o]!);
     return;
   }
   let idx = new Uint32Array(n);
@@ -469,13 +458,19 @@ function mergeTwoRuns(start: Float64Array, limit: Float64Array, ref: Int32Array)
   const n = start.length;
   let split = 1;
   while (split < n && start[split]! >= start[split - 1]!) split++;
+  let i = 0;
+  let j = split;
+  reorderExtents(start, limit, ref, () => (j >= n || (i < split && !(start[j]! < start[i]!)) ? i++ : j++));
+}
+
+/** Puts the extents in a new order: position o takes the entry pick(o) names, pick called for o = 0, 1, ... in turn. */
+function reorderExtents(start: Float64Array, limit: Float64Array, ref: Int32Array, pick: (o: number) => number): void {
+  const n = start.length;
   const s2 = new Float64Array(n);
   const l2 = new Float64Array(n);
   const r2 = new Int32Array(n);
-  let i = 0;
-  let j = split;
   for (let o = 0; o < n; o++) {
-    const p = j >= n || (i < split && !(start[j]! < start[i]!)) ? i++ : j++;
+    const p = pick(o);
     s2[o] = start[p]!;
     l2[o] = limit[p]!;
     r2[o] = ref[p]!;
