@@ -67,6 +67,10 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   counters.push(['vmem btag free items (keg + buckets)', String(zoneFreeItems(btZone))]);
   counters.push(['vmem btag pages / slabs drained / keg_drain calls', `${keg.ud_pages} / ${keg.drained} / ${keg.drains}`]);
   counters.push(['keg_drain calls that left it below uk_reserve', String(keg.drainsBelowReserve)]);
+  counters.push([
+    'fewest btag keg free items after a keg_drain / after its uma_reclaim',
+    keg.fewestAfterDrain < 0 ? '-' : `${keg.fewestAfterDrain} (at ${(keg.fewestAfterDrainAt / 1e9).toFixed(1)} s) / ${keg.fewestAfterReclaim}`,
+  ]);
   counters.push(['vmem btag uk_flags NOFREE', keg.flags & 0x20 ? 'yes' : 'no']);
   counters.push(['M_USE_RESERVE tag allocations', String(btZone.reserveAllocs)]);
   counters.push(['vmem btag bucket_alloc NULL / zone_alloc_item / zone_free_item', `${btZone.bucketFails} / ${btZone.allocs} / ${btZone.frees}`]);

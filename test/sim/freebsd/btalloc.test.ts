@@ -279,6 +279,34 @@ describe('UMA of 2020 under the btag zone', () => {
     expect([...btZone.keg.freeS].every((sl) => sl.boot)).toBe(true);
   });
 
+  it('counts the fewest free items a keg_drain left, and the fewest once its uma_reclaim was over', () => {
+    const sys = boot();
+    const { u, btZone, k } = sys;
+    const keg = btZone.keg;
+    expect([keg.fewestAfterDrain, keg.fewestAfterReclaim]).toEqual([-1, -1]);
+    const tags: number[] = [];
+    for (let i = 0; i < 300; i++) tags.push(drive(umaZalloc(u, btZone, M_WAITOK)));
+    k.curcpu = 1;
+    for (const t of tags) umaZfree(u, btZone, t);
+    k.curcpu = 0;
+    k.now = 5e9;
+    umaReclaim(u, true);
+    // the reclaim's last word on the keg is what it holds now; a drain inside it may have left fewer
+    expect(keg.fewestAfterReclaim).toBe(keg.ud_free_items);
+    expect(keg.fewestAfterDrain).toBeGreaterThanOrEqual(0);
+    expect(keg.fewestAfterDrain).toBeLessThanOrEqual(keg.fewestAfterReclaim);
+    // when: during that reclaim (its work takes simulated time)
+    expect(keg.fewestAfterDrainAt).toBeGreaterThanOrEqual(5e9);
+    expect(keg.fewestAfterDrainAt).toBeLessThanOrEqual(k.now);
+    // a later reclaim that leaves more changes neither
+    const [d, r] = [keg.fewestAfterDrain, keg.fewestAfterReclaim];
+    for (let i = 0; i < 200; i++) umaZfree(u, btZone, drive(umaZalloc(u, btZone, M_WAITOK)));
+    k.now = 6e9;
+    umaReclaim(u, true);
+    if (keg.ud_free_items >= r) expect(keg.fewestAfterReclaim).toBe(r);
+    expect(keg.fewestAfterDrain).toBeLessThanOrEqual(d);
+  });
+
   it('asks uma_reclaim for DRAIN_CPU below v_free_min, TRIM above it', () => {
     const sys = boot();
     const c = sys.vm.cnt;

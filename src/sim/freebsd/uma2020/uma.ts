@@ -99,6 +99,15 @@ export interface Keg {
   drains: number;
   drained: number;
   drainsBelowReserve: number;
+  /**
+   * the fewest free items a keg_drain left (-1: none ran) and when (ns); and
+   * the fewest the keg held once its whole uma_reclaim was over (model
+   * counters: within a DRAIN_CPU reclaim the first pass may empty the keg
+   * and the second, after pcpu_cache_drain_safe, refill it)
+   */
+  fewestAfterDrain: number;
+  fewestAfterDrainAt: number;
+  fewestAfterReclaim: number;
 }
 
 export interface Bucket {
@@ -191,6 +200,9 @@ export function kegCreate(u: Uma2020, name: string, addr: Kva, size: number, fla
     drains: 0,
     drained: 0,
     drainsBelowReserve: 0,
+    fewestAfterDrain: -1,
+    fewestAfterDrainAt: 0,
+    fewestAfterReclaim: -1,
   };
   u.kegs.push(keg);
   return keg;
@@ -625,6 +637,10 @@ export function kegDrain(u: Uma2020, keg: Keg): void {
     keg.freeFn(s.data, keg.ppera * k.p.pagesize);
   }
   if (victims.length > 0 && keg.ud_free_items < keg.reserve) keg.drainsBelowReserve++;
+  if (keg.fewestAfterDrain < 0 || keg.ud_free_items < keg.fewestAfterDrain) {
+    keg.fewestAfterDrain = keg.ud_free_items;
+    keg.fewestAfterDrainAt = k.now;
+  }
   k.leave(fr);
 }
 
@@ -689,6 +705,7 @@ export function umaReclaim(u: Uma2020, cpus: boolean): void {
     for (const z of order) zoneDrain(u, z);
   }
   for (const bz of u.bucketZones) zoneDrain(u, bz.zone);
+  for (const keg of u.kegs) if (keg.fewestAfterReclaim < 0 || keg.ud_free_items < keg.fewestAfterReclaim) keg.fewestAfterReclaim = keg.ud_free_items;
   k.leave(fr);
 }
 
