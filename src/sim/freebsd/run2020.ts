@@ -83,6 +83,10 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
     w.fewestCached < 0 ? '-' : `${w.fewestCached} at ${(w.fewestAt / 1e9).toFixed(1)} s (keg ${w.fewestKeg}, domain arena stock ${w.fewestStock})`,
   ]);
   counters.push(['samples with keg, buckets and stock all dry', String(w.allDry)]);
+  counters.push([
+    'btags out of UMA: most / fewest after 60 s; fewest free btags after 60 s',
+    `${w.outMost} / ${w.outFewestLate < 0 ? '-' : w.outFewestLate}; ${w.freeFewestLate < 0 ? '-' : w.freeFewestLate}`,
+  ]);
   counters.push(['vmem_bt_alloc failures / pause("btalloc") calls', `${vm.btallocFails} / ${vm.btallocPauses}`]);
   counters.push(['threads asleep on "btalloc"', String(k.threads.filter((t) => t.wmesg === 'btalloc' && t.state === 1).length)]);
   counters.push(['v_free_count (min, target)', `${vm.cnt.v_free_count} (${vm.cnt.v_free_min}, ${vm.cnt.v_free_target})`]);

@@ -95,7 +95,18 @@ export interface BtWatch {
   fewestStock: number;
   /** samples with every condition of the hang at once */
   allDry: number;
+  /**
+   * btags out of UMA (in the arenas' segment lists and tag stocks): the
+   * most, and after the first minute (once the load is warm) the fewest; and
+   * the fewest free btags (keg and buckets) after that minute
+   */
+  outMost: number;
+  outFewestLate: number;
+  freeFewestLate: number;
 }
+
+/** when the load counts as warm for BtWatch's late figures (ns) */
+const BTWATCH_WARM_NS = 60e9;
 
 /** One sample of the btag supply (the run loop calls it every 64 dispatches). */
 export function btWatchSample(sys: Freebsd2020System, now: number): void {
@@ -103,11 +114,18 @@ export function btWatchSample(sys: Freebsd2020System, now: number): void {
   const z = sys.btZone;
   const keg = z.keg;
   w.samples++;
-  if (keg.ud_free_items >= keg.reserve) return;
-  w.belowReserve++;
   let cached = 0;
   for (const c of z.cpu) cached += (c.alloc?.items.length ?? 0) + (c.free?.items.length ?? 0);
   for (const b of z.buckets) cached += b.items.length;
+  const out = (keg.ud_pages / keg.ppera) * keg.ipers - keg.ud_free_items - cached;
+  if (out > w.outMost) w.outMost = out;
+  if (now >= BTWATCH_WARM_NS) {
+    if (w.outFewestLate < 0 || out < w.outFewestLate) w.outFewestLate = out;
+    const free = keg.ud_free_items + cached;
+    if (w.freeFewestLate < 0 || free < w.freeFewestLate) w.freeFewestLate = free;
+  }
+  if (keg.ud_free_items >= keg.reserve) return;
+  w.belowReserve++;
   const stock = sys.km.domain_arena.vm_nfreetags;
   if (w.fewestCached < 0 || cached < w.fewestCached) {
     w.fewestCached = cached;
@@ -299,7 +317,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   t0.pri = PVM;
   k.daemons.add(t0);
   k.curthread = null;
-  return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus }, btWatch: { samples: 0, belowReserve: 0, fewestCached: -1, fewestAt: 0, fewestKeg: 0, fewestStock: 0, allDry: 0 } };
+  return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus }, btWatch: { samples: 0, belowReserve: 0, fewestCached: -1, fewestAt: 0, fewestKeg: 0, fewestStock: 0, allDry: 0, outMost: 0, outFewestLate: -1, freeFewestLate: -1 } };
 }
 
 /** kern_malloc.c's KMEM_ZMAX: malloc(9) uses the kmemzones up to 64 KB */

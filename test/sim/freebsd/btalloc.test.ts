@@ -153,6 +153,33 @@ describe('the run loop\'s watch on the btag supply', () => {
     btWatchSample(sys, 3e9);
     expect(sys.btWatch).toMatchObject({ samples: 3, belowReserve: 2, fewestCached: 0, fewestAt: 3e9, fewestStock: 0, allDry: 1 });
   });
+
+  it('counts the btags out of UMA (every item not free in the keg or a bucket), and after the first minute the fewest out and free', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', []);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { k, u, btZone } = sys;
+    const keg = btZone.keg;
+    k.curthread = k.t0;
+    primeBuckets(sys);
+    const drive = (g: Generator<unknown, number, void>): number => {
+      for (;;) {
+        const r = g.next();
+        if (r.done) return r.value;
+      }
+    };
+    const out = (): number => keg.ud_pages * keg.ipers - zoneFreeItems(btZone);
+    btWatchSample(sys, 1e9);
+    expect(sys.btWatch).toMatchObject({ outMost: out(), outFewestLate: -1, freeFewestLate: -1 });
+    const taken: number[] = [];
+    for (let i = 0; i < 40; i++) taken.push(drive(umaZalloc(u, btZone, M_WAITOK)));
+    const most = out();
+    btWatchSample(sys, 2e9);
+    expect(sys.btWatch.outMost).toBe(most);
+    // warm: 40 tags back to UMA lower the count out, not the most
+    for (const t of taken) umaZfree(u, btZone, t);
+    btWatchSample(sys, 61e9);
+    expect(sys.btWatch).toMatchObject({ outMost: most, outFewestLate: most - 40, freeFewestLate: zoneFreeItems(btZone) });
+  });
 });
 
 /*
