@@ -143,4 +143,22 @@ describe('chunks of rows', () => {
     expect(target.memory.rowAt('kthread_t', addrOf(3) + 8n)).toBeUndefined();
     expect(chunksOf(t, 'addr')!.whole).toBe(true);
   });
+
+  it('a read that no chunk\'s bounds reach passes the table by; one inside a row inflates that row\'s chunk only', () => {
+    const m = decodeDump(bytes, undefined, { eagerTableBytes: 0 });
+    const target = new Target(m);
+    const t = m.tables.find((x) => x.name === 'kthread_t')!;
+    // below every thread: no chunk may hold a row reaching it
+    expect(() => target.memory.read(BASE - 0x100000n, 8)).toThrow();
+    expect(chunksOf(t, 'addr')!.whole).toBe(false);
+    // 8 bytes into a thread in the middle chunk: its t_state etc., as the eager decode gives them
+    const inside = addrOf(CHUNK_ROWS + 7) + 8n;
+    const got = target.memory.read(inside, 16);
+    expect(chunksOf(t, 'addr')!.whole).toBe(false);
+    const eager = new Target(decodeDump(bytes, undefined, { eager: true }));
+    expect(Buffer.from(got).equals(Buffer.from(eager.memory.read(inside, 16)))).toBe(true);
+    // the next lookup that needs a chunk reads the extents (the column whole), with the same answer
+    expect(Buffer.from(target.memory.read(addrOf(3) + 8n, 16)).equals(Buffer.from(eager.memory.read(addrOf(3) + 8n, 16)))).toBe(true);
+    expect(chunksOf(t, 'addr')!.whole).toBe(true);
+  });
 });

@@ -760,7 +760,9 @@ export class ObjectMemory {
 
   /** The rows of source s containing a (= aH:aL), appended to out. */
   private hitsIn(s: number, a: bigint, aH: number, aL: number, out: Hit[]): void {
-    const x = this.extentsOf(this.sources[s]!);
+    const src = this.sources[s]!;
+    if (src.extents === undefined && this.hitsChunked(s, a, aH, aL, out)) return;
+    const x = this.extentsOf(src);
     if (!x || !mayContain(x, aH, aL)) return;
     if (!x.index && ++x.scans > this.scansBefore(x.table)) x.index = indexOf(x);
     if (x.index) {
@@ -792,6 +794,46 @@ export class ObjectMemory {
     return hits.map((h) => this.ref(h));
   }
 
+  /**
+   * hitsIn for a big struct table whose address column is still in its
+   * stored chunks (format 2): only the chunks whose bounds (the catalog's
+   * lowest and highest start) meet [a - size + 1, a] are inflated and
+   * scanned, once per table (a later lookup that needs a chunk reads the
+   * extents), and none when no chunk's bounds do.
+   * A read of a global (`show all vmem` reads vmem_list) then costs a chunk
+   * or two of a million boundary tags, not their whole address column and
+   * its extents. False when this path does not apply (the caller then reads
+   * the table's extents as before).
+   */
+  private hitsChunked(s: number, a: bigint, aH: number, aL: number, out: Hit[]): boolean {
+    const src = this.sources[s]!;
+    const size = src.kind === 'struct' ? (src.def?.size ?? 0) : 0;
+    if (size <= 0) return false;
+    const cc = chunksOf(src.table, 'addr');
+    if (!cc || cc.kind !== 'u64' || cc.count <= 1 || cc.whole || cc.rowCount !== src.table.rowCount) return false;
+    const reach = BigInt(size - 1);
+    const lo = a >= reach ? a - reach : 0n;
+    const hits: number[] = [];
+    for (let k = 0; k < cc.count; k++) if (cc.mayHold(k, lo, a)) hits.push(k);
+    if (hits.length === 0) return true;
+    if (hits.length > 2 || src.chunkScans > 0) return false;
+    src.chunkScans++;
+    const loH = Number(lo >> 32n);
+    const loL = Number(lo & 0xffffffffn);
+    for (const k of hits) {
+      const v = cc.chunk(k);
+      const w = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+      for (let i = 0, n = v.length; i < n; i++) {
+        const h = w[2 * i + 1]!;
+        const l = w[2 * i]!;
+        // lo <= start <= a, as (high, low) word pairs
+        if (h < loH || (h === loH && l < loL) || h > aH || (h === aH && l > aL)) continue;
+        const row = k * cc.chunkRows + i;
+        out.push({ source: s, row, base: (BigInt(h) << 32n) | BigInt(l), size });
+      }
+    }
+    return true;
+  }
   private extentsOf(s: Source): Extents | null {
     if (s.extents === undefined) s.extents = this.readExtents(s);
     return s.extents;

@@ -54,9 +54,20 @@ function build(target: Target, name: string): StructRows {
   const table = target.table(name);
   const def = target.types.get(name);
   const count = table?.rowCount ?? 0;
-  const ac = table?.columns['addr'];
-  const addrs = ac && ac.kind !== 'str' && ac.kind !== 'list' ? (ac.values as ArrayLike<number | bigint>) : undefined;
-  const addr = (row: number): bigint => (addrs ? BigInt.asUintN(64, BigInt(addrs[row]!)) : 0n);
+  // the addr column is read on first use: reading a column inflates it, and a
+  // command that only tallies a million rows (show all vmem) never needs it
+  let addrCol: ArrayLike<number | bigint> | undefined | null = null;
+  const addrs = (): ArrayLike<number | bigint> | undefined => {
+    if (addrCol === null) {
+      const ac = table?.columns['addr'];
+      addrCol = ac && ac.kind !== 'str' && ac.kind !== 'list' ? (ac.values as ArrayLike<number | bigint>) : undefined;
+    }
+    return addrCol;
+  };
+  const addr = (row: number): bigint => {
+    const v = addrs();
+    return v ? BigInt.asUintN(64, BigInt(v[row]!)) : 0n;
+  };
   let byAddr: ((hi: number, lo: number) => number) | undefined;
   const resolved = new Map<string, { offset: number; size: number; type: string } | null>();
   const member = (path: string) => {
@@ -92,12 +103,12 @@ function build(target: Target, name: string): StructRows {
     count,
     addr,
     rowOf(a) {
-      if (!byAddr) byAddr = exactIndex(table, addrs, count, addr);
+      if (!byAddr) byAddr = exactIndex(table, addrs(), count, addr);
       const u = BigInt.asUintN(64, a);
       return byAddr(Number(u >> 32n), Number(u & 0xffffffffn));
     },
     rowOfParts(hi, lo) {
-      if (!byAddr) byAddr = exactIndex(table, addrs, count, addr);
+      if (!byAddr) byAddr = exactIndex(table, addrs(), count, addr);
       return byAddr(hi >>> 0, lo >>> 0);
     },
     get,

@@ -9,10 +9,16 @@
  *   segOff/segRows  CSR by arena: the tags on each arena's vm_seglist, put in
  *                   segment-list order by seglist(a) on first use (the order the dump lists them in, or
  *                   bt_seglist links when the dump has them; sorted by
- *                   address, a span before its segments, when neither holds)
+ *                   address, a span before its segments, when neither holds);
+ *                   the rows are filled when a command first lists tags
  *   spareOff/spareRows  the spare tags on each arena's vm_freetags (type 0)
- *   type, size      bt_type (Uint8Array) and bt_size (Float64Array: sizes
- *                   are below 2^53 on both i386 and amd64)
+ *   type, size      bt_type (the dump's u8 or u32 column itself) and bt_size
+ *                   (Float64Array, made on first use: sizes are below 2^53
+ *                   on both i386 and amd64)
+ *
+ * `show all vmem` needs only the counts and the size-class tallies, which
+ * one pass over three columns gives; the tags' addresses, starts and links
+ * stay compressed until a command prints a tag.
  *
  * Addresses (bt_start, the tag's own address) stay in their u64 columns and
  * are read as bigints only for the tags a command prints.
@@ -60,7 +66,8 @@ export interface VmemIndex {
   seglist(a: number): Uint32Array;
   spareOff: Uint32Array;
   spareRows: Uint32Array;
-  type: Uint8Array;
+  /** bt_type of each tag row (the dump's own column when it stores one, u8 or u32) */
+  type: Uint8Array | Uint32Array;
   size: Float64Array;
   /** bt_start of tag row r */
   start(r: number): bigint;
@@ -83,11 +90,84 @@ function numbers(c: Column | undefined, n: number, out: Float64Array | Uint8Arra
   return true;
 }
 
-const bigAt = (c: Column | undefined): ((r: number) => bigint) | undefined => {
+/** A u64 column's value of row r, or undefined when the table has no such scalar column (reads it now). */
+const bigCol = (c: Column | undefined): ((r: number) => bigint) | undefined => {
   if (!c || c.kind === 'str' || c.kind === 'list') return undefined;
   const v = c.values;
   return (r) => BigInt.asUintN(64, BigInt(v[r]!));
 };
+
+/**
+ * A u64 member of row r from its column, or from `fallback` when the table
+ * has no such scalar column. The column is looked up on the first call:
+ * reading a column inflates it, and show vmem's tallies never print a tag.
+ */
+const bigAt = (cols: Record<string, Column>, name: string, fallback: (r: number) => bigint): ((r: number) => bigint) => {
+  let v: ArrayLike<number | bigint> | null | undefined;
+  return (r) => {
+    if (v === undefined) {
+      const c = name in cols ? cols[name] : undefined;
+      v = c && c.kind !== 'str' && c.kind !== 'list' ? (c.values as ArrayLike<number | bigint>) : null;
+    }
+    return v ? BigInt.asUintN(64, BigInt(v[r]!)) : fallback(r);
+  };
+};
+
+/** Sizes as the (low, high) 32-bit halves tallyTags reads (only for a dump without a u64 bt_size column). */
+function sizeHalves(sizes: Float64Array): Uint32Array {
+  const w = new Uint32Array(sizes.length * 2);
+  for (let r = 0; r < sizes.length; r++) {
+    w[2 * r] = sizes[r]! % 0x100000000;
+    w[2 * r + 1] = Math.floor(sizes[r]! / 0x100000000);
+  }
+  return w;
+}
+
+/**
+ * vmemIndex's one pass over the tags: each arena's segment and spare-tag
+ * counts, and show vmem's size-class tallies (vmem_summ: busy and free
+ * count and bytes per freelist order). A function of its own, so that the
+ * optimiser compiles the loop before it runs (as part of vmemIndex it ran
+ * unoptimised until on-stack replacement).
+ */
+function tallyTags(
+  n: number,
+  na: number,
+  arenaRow: Uint32Array,
+  type: Uint8Array | Uint32Array,
+  sizeWords: Uint32Array,
+  quantum: Float64Array,
+  segCount: Uint32Array,
+  spareCount: Uint32Array,
+  tally: Float64Array,
+): void {
+  for (let r = 0; r < n; r++) {
+    const a = arenaRow[r]!;
+    if (a >= na) continue;
+    const t = type[r]!;
+    if (t === 0) {
+      spareCount[a + 1]!++;
+      continue;
+    }
+    segCount[a + 1]!++;
+    if (t !== BT_TYPE_BUSY && t !== BT_TYPE_FREE) continue;
+    const sz = sizeWords[2 * r + 1]! * 0x100000000 + sizeWords[2 * r]!;
+    const qs = Math.floor(sz / quantum[a]!);
+    const ord = qs <= OPTVALUE ? qs - 1 : flsl(qs) + (OPTVALUE - OPTORDER - 2);
+    if (ord < 0 || ord >= 128) continue; // a segment smaller than the quantum: no class
+    const at = (a * 128 + ord) * 4 + (t === BT_TYPE_BUSY ? 0 : 2);
+    tally[at]!++;
+    tally[at + 1]! += sz;
+  }
+}
+
+/** Column `name` when the dump stores it as exactly this typed array of n rows (used as it is, not copied), else undefined. */
+function scalarAs<T extends Uint8Array | Uint32Array>(cols: Record<string, Column>, name: string, ctor: { new (n: number): T }, n: number): T | undefined {
+  const c = name in cols ? cols[name] : undefined;
+  if (!c || c.kind === 'str' || c.kind === 'list') return undefined;
+  const v = c.values as unknown;
+  return v instanceof ctor && (v as T).length === n ? (v as T) : undefined;
+}
 
 const indexes = new WeakMap<Target, VmemIndex>();
 
@@ -105,16 +185,33 @@ export function vmemIndex(target: Target): VmemIndex {
   const na = arenas.count;
   const n = tags.count;
   const cols = tags.table?.columns ?? {};
-  const type = new Uint8Array(n);
-  const size = new Float64Array(n);
-  const arenaRow = new Uint32Array(n);
-  if (!numbers(cols['bt_type'], n, type)) for (let r = 0; r < n; r++) type[r] = tags.num(r, 'bt_type');
-  if (!numbers(cols['bt_size'], n, size)) for (let r = 0; r < n; r++) size[r] = Number(tags.get(r, 'bt_size'));
-  const startCol = bigAt(cols['bt_start']);
-  const start = startCol ?? ((r: number) => tags.get(r, 'bt_start'));
-  if (!numbers(cols['arena_row'], n, arenaRow)) {
+  // bt_type and arena_row as the dump stores them (u8 or u32) are used as they are: a copy
+  // of a million rows each was a tenth of `show all vmem`
+  const typeCol = scalarAs(cols, 'bt_type', Uint8Array, n) ?? scalarAs(cols, 'bt_type', Uint32Array, n);
+  let type: Uint8Array | Uint32Array;
+  if (typeCol) type = typeCol;
+  else {
+    const t = new Uint8Array(n);
+    if (!numbers(cols['bt_type'], n, t)) for (let r = 0; r < n; r++) t[r] = tags.num(r, 'bt_type');
+    type = t;
+  }
+  // bt_size: the tally reads the u64 column's 32-bit halves; the Float64Array of sizes is made when a command asks for it
+  const sizeCol = 'bt_size' in cols ? cols['bt_size'] : undefined;
+  const sizeWords = sizeCol && sizeCol.values instanceof BigUint64Array && sizeCol.values.length === n ? wordsOf(sizeCol.values) : undefined;
+  let sizes: Float64Array | undefined;
+  const sizeArray = (): Float64Array => {
+    if (!sizes) {
+      sizes = new Float64Array(n);
+      if (!numbers(sizeCol, n, sizes)) for (let r = 0; r < n; r++) sizes[r] = Number(tags.get(r, 'bt_size'));
+    }
+    return sizes;
+  };
+  const start = bigAt(cols, 'bt_start', (r) => tags.get(r, 'bt_start'));
+  let arenaRow = scalarAs(cols, 'arena_row', Uint32Array, n);
+  if (!arenaRow) {
+    arenaRow = new Uint32Array(n);
     // no arena_row: every tag belongs to the first arena (a malformed dump; format.ts requires the column)
-    arenaRow.fill(na > 0 ? 0 : 0xffffffff);
+    if (!numbers(cols['arena_row'], n, arenaRow)) arenaRow.fill(na > 0 ? 0 : 0xffffffff);
   }
   // counting sort by arena, stable: keeps the dump's order within an arena;
   // the same pass tallies show vmem's size classes (vmem_summ), so that the
@@ -124,52 +221,46 @@ export function vmemIndex(target: Target): VmemIndex {
   const arenaInfo = Array.from({ length: na }, (_, a) => readArena(target, a));
   const quantum = Float64Array.from(arenaInfo, (x) => 2 ** x.shift);
   const tally = new Float64Array(na * 128 * 4); // per arena and order: busy count, busy bytes, free count, free bytes
-  for (let r = 0; r < n; r++) {
-    const a = arenaRow[r]!;
-    if (a >= na) continue;
-    const t = type[r]!;
-    if (t === 0) {
-      spareCount[a + 1]!++;
-      continue;
-    }
-    segCount[a + 1]!++;
-    if (t !== BT_TYPE_BUSY && t !== BT_TYPE_FREE) continue;
-    const sz = size[r]!;
-    const qs = Math.floor(sz / quantum[a]!);
-    const ord = qs <= OPTVALUE ? qs - 1 : flsl(qs) + (OPTVALUE - OPTORDER - 2);
-    if (ord < 0 || ord >= 128) continue; // a segment smaller than the quantum: no class
-    const at = (a * 128 + ord) * 4 + (t === BT_TYPE_BUSY ? 0 : 2);
-    tally[at]!++;
-    tally[at + 1]! += sz;
-  }
+  // sizes from the u64 column's 32-bit halves when the dump has one (no array of a million doubles)
+  const words = sizeWords ?? sizeHalves(sizeArray());
+  tallyTags(n, na, arenaRow, type, words, quantum, segCount, spareCount, tally);
   for (let a = 0; a < na; a++) {
     segCount[a + 1]! += segCount[a]!;
     spareCount[a + 1]! += spareCount[a]!;
   }
   const segOff = segCount.slice();
   const spareOff = spareCount.slice();
-  const segRows = new Uint32Array(segOff[na]!);
-  const spareRows = new Uint32Array(spareOff[na]!);
-  const segPos = segOff.slice(0, na);
-  const sparePos = spareOff.slice(0, na);
-  for (let r = 0; r < n; r++) {
-    const a = arenaRow[r]!;
-    if (a >= na) continue;
-    if (type[r] === 0) spareRows[sparePos[a]!++] = r;
-    else segRows[segPos[a]!++] = r;
-  }
+  // the rows themselves, a second pass over the million tags, only when a command lists tags
+  // (show vmem's tallies need only the counts above)
+  let csr: { segRows: Uint32Array; spareRows: Uint32Array } | undefined;
+  const rowsByArena = (): { segRows: Uint32Array; spareRows: Uint32Array } => {
+    if (csr) return csr;
+    const segRows = new Uint32Array(segOff[na]!);
+    const spareRows = new Uint32Array(spareOff[na]!);
+    const segPos = segOff.slice(0, na);
+    const sparePos = spareOff.slice(0, na);
+    for (let r = 0; r < n; r++) {
+      const a = arenaRow[r]!;
+      if (a >= na) continue;
+      if (type[r] === 0) spareRows[sparePos[a]!++] = r;
+      else segRows[segPos[a]!++] = r;
+    }
+    return (csr = { segRows, spareRows });
+  };
   // Segment-list order is made per arena on first use (seglist()): links when
   // the dump has them, else the dump's order when it is address order, else
   // sorted. show vmem's tallies do not need it, and following a million links
   // was most of the first `show all vmem`.
-  const next = cols['bt_seglist.tqe_next'];
   const ordered = new Uint8Array(na);
   const orderArena = (a: number): void => {
     ordered[a] = 1;
+    const { segRows } = rowsByArena();
     const lo = segOff[a]!;
     const hi = segOff[a + 1]!;
     if (hi - lo < 2) return;
     const head = arenas.get(a, 'vm_seglist.tqh_first');
+    // the links column is read (inflated) only when an arena is first walked
+    const next = 'bt_seglist.tqe_next' in cols ? cols['bt_seglist.tqe_next'] : undefined;
     if (next && head !== 0n) {
       const linked = followLinks(tags, head, next, hi - lo);
       if (linked) {
@@ -200,16 +291,22 @@ export function vmemIndex(target: Target): VmemIndex {
     tags,
     listOrder: arenaListOrder(target, arenas),
     segOff,
-    segRows,
+    get segRows() {
+      return rowsByArena().segRows;
+    },
     seglist(a) {
       if (a < 0 || a >= na) return new Uint32Array(0);
       if (!ordered[a]) orderArena(a);
-      return segRows.subarray(segOff[a]!, segOff[a + 1]!);
+      return rowsByArena().segRows.subarray(segOff[a]!, segOff[a + 1]!);
     },
     spareOff,
-    spareRows,
+    get spareRows() {
+      return rowsByArena().spareRows;
+    },
     type,
-    size,
+    get size() {
+      return sizeArray();
+    },
     start,
     addr: (r) => tags.addr(r),
     arenaOf: (r) => (r >= 0 && r < n && arenaRow[r]! < na ? arenaRow[r]! : -1),
@@ -360,7 +457,7 @@ export function sizeClasses(idx: VmemIndex, a: Arena): SizeClass[] {
  */
 export function freelists(idx: VmemIndex, a: Arena): Array<{ order: number; rows: number[] }> {
   const cols = idx.tags.table?.columns ?? {};
-  const next = bigAt(cols['bt_freelist.le_next']);
+  const next = bigCol(cols['bt_freelist.le_next']);
   const out: Array<{ order: number; rows: number[] }> = [];
   const acols = idx.arenas.table?.columns ?? {};
   const heads = Object.keys(acols)
