@@ -52,7 +52,7 @@ import {
   type TypeDef,
 } from '../../dump/format.js';
 import { addressOrderOf, hasAddressOrder, wordsOf } from '../../dump/addr-order.js';
-import { chunksOf } from '../../dump/chunks.js';
+import { chunksOf, type ColumnChunks } from '../../dump/chunks.js';
 import { MdbError, MemoryError } from '../errors.js';
 import { AddressIndex, OrderedStarts } from './addr-index.js';
 import { parseArray } from './ctype.js';
@@ -395,9 +395,9 @@ export class ObjectMemory {
    */
   private rowAtChunked(si: number, a: bigint): { table: Table; row: number; hit: Hit } | undefined | null {
     const src = this.sources[si]!;
-    if (src.kind !== 'struct' || src.extents !== undefined || !src.def) return null;
-    const cc = chunksOf(src.table, 'addr');
-    if (!cc || cc.kind !== 'u64' || cc.count <= 1 || cc.whole || cc.rowCount !== src.table.rowCount) return null;
+    if (src.extents !== undefined) return null;
+    const cc = storedAddrChunks(src);
+    if (!cc || !src.def) return null;
     if (++src.chunkScans > this.scansBeforeIndex) return null;
     const size = src.def.size;
     if (size === 0) return undefined;
@@ -807,10 +807,9 @@ export class ObjectMemory {
    */
   private hitsChunked(s: number, a: bigint, aH: number, aL: number, out: Hit[]): boolean {
     const src = this.sources[s]!;
-    const size = src.kind === 'struct' ? (src.def?.size ?? 0) : 0;
-    if (size <= 0) return false;
-    const cc = chunksOf(src.table, 'addr');
-    if (!cc || cc.kind !== 'u64' || cc.count <= 1 || cc.whole || cc.rowCount !== src.table.rowCount) return false;
+    const cc = storedAddrChunks(src);
+    const size = src.def?.size ?? 0;
+    if (!cc || size <= 0) return false;
     const reach = BigInt(size - 1);
     const lo = a >= reach ? a - reach : 0n;
     const hits: number[] = [];
@@ -963,6 +962,17 @@ function mayContain(x: Extents, aH: number, aL: number): boolean {
  * none can): the starts of each group lie between its lowest and highest,
  * and no extent is longer than maxSize (unknown: any length).
  */
+/**
+ * The address column of a struct table as it is still stored, in chunks with
+ * bounds (format 2, not yet read whole), or undefined: the lookups that can
+ * work chunk by chunk (rowAtChunked, hitsChunked) apply only then.
+ */
+function storedAddrChunks(src: Source): ColumnChunks | undefined {
+  if (src.kind !== 'struct' || !src.def) return undefined;
+  const cc = chunksOf(src.table, 'addr');
+  if (!cc || cc.kind !== 'u64' || cc.count <= 1 || cc.whole || cc.rowCount !== src.table.rowCount) return undefined;
+  return cc;
+}
 function mayOverlap(x: Extents, lo: bigint, hi: bigint): boolean {
   if (x.n === 0 || x.maxSize === 0) return false;
   const reach = x.maxSize === undefined ? undefined : BigInt(x.maxSize);

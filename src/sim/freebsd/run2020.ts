@@ -69,7 +69,7 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   counters.push(['keg_drain calls that left it below uk_reserve', String(keg.drainsBelowReserve)]);
   counters.push([
     'fewest btag keg free items after a keg_drain / after its uma_reclaim',
-    keg.fewestAfterDrain < 0 ? '-' : `${keg.fewestAfterDrain} (at ${(keg.fewestAfterDrainAt / 1e9).toFixed(1)} s) / ${keg.fewestAfterReclaim}`,
+    `${keg.fewestAfterDrain < 0 ? '-' : `${keg.fewestAfterDrain} (at ${(keg.fewestAfterDrainAt / 1e9).toFixed(1)} s)`} / ${keg.fewestAfterReclaim < 0 ? '-' : keg.fewestAfterReclaim}`,
   ]);
   counters.push(['vmem btag uk_flags NOFREE', keg.flags & 0x20 ? 'yes' : 'no']);
   counters.push(['M_USE_RESERVE tag allocations', String(btZone.reserveAllocs)]);

@@ -90,25 +90,31 @@ function numbers(c: Column | undefined, n: number, out: Float64Array | Uint8Arra
   return true;
 }
 
+/**
+ * The values of scalar column `name`, or undefined when the table has none.
+ * Reading a column inflates it (a lazily opened dump), so callers look a
+ * column up only when they need its values; `in` does not read it.
+ */
+function scalarValues(cols: Record<string, Column>, name: string): ArrayLike<number | bigint> | undefined {
+  const c = name in cols ? cols[name] : undefined;
+  return c && c.kind !== 'str' && c.kind !== 'list' ? (c.values as ArrayLike<number | bigint>) : undefined;
+}
+
 /** A u64 column's value of row r, or undefined when the table has no such scalar column (reads it now). */
-const bigCol = (c: Column | undefined): ((r: number) => bigint) | undefined => {
-  if (!c || c.kind === 'str' || c.kind === 'list') return undefined;
-  const v = c.values;
-  return (r) => BigInt.asUintN(64, BigInt(v[r]!));
+const bigCol = (cols: Record<string, Column>, name: string): ((r: number) => bigint) | undefined => {
+  const v = scalarValues(cols, name);
+  return v ? (r) => BigInt.asUintN(64, BigInt(v[r]!)) : undefined;
 };
 
 /**
  * A u64 member of row r from its column, or from `fallback` when the table
  * has no such scalar column. The column is looked up on the first call:
- * reading a column inflates it, and show vmem's tallies never print a tag.
+ * show vmem's tallies never print a tag, and need not inflate bt_start.
  */
 const bigAt = (cols: Record<string, Column>, name: string, fallback: (r: number) => bigint): ((r: number) => bigint) => {
   let v: ArrayLike<number | bigint> | null | undefined;
   return (r) => {
-    if (v === undefined) {
-      const c = name in cols ? cols[name] : undefined;
-      v = c && c.kind !== 'str' && c.kind !== 'list' ? (c.values as ArrayLike<number | bigint>) : null;
-    }
+    if (v === undefined) v = scalarValues(cols, name) ?? null;
     return v ? BigInt.asUintN(64, BigInt(v[r]!)) : fallback(r);
   };
 };
@@ -163,9 +169,7 @@ function tallyTags(
 
 /** Column `name` when the dump stores it as exactly this typed array of n rows (used as it is, not copied), else undefined. */
 function scalarAs<T extends Uint8Array | Uint32Array>(cols: Record<string, Column>, name: string, ctor: { new (n: number): T }, n: number): T | undefined {
-  const c = name in cols ? cols[name] : undefined;
-  if (!c || c.kind === 'str' || c.kind === 'list') return undefined;
-  const v = c.values as unknown;
+  const v: unknown = scalarValues(cols, name);
   return v instanceof ctor && (v as T).length === n ? (v as T) : undefined;
 }
 
@@ -197,7 +201,8 @@ export function vmemIndex(target: Target): VmemIndex {
   }
   // bt_size: the tally reads the u64 column's 32-bit halves; the Float64Array of sizes is made when a command asks for it
   const sizeCol = 'bt_size' in cols ? cols['bt_size'] : undefined;
-  const sizeWords = sizeCol && sizeCol.values instanceof BigUint64Array && sizeCol.values.length === n ? wordsOf(sizeCol.values) : undefined;
+  const sizeValues = scalarValues(cols, 'bt_size');
+  const sizeWords = sizeValues instanceof BigUint64Array && sizeValues.length === n ? wordsOf(sizeValues) : undefined;
   let sizes: Float64Array | undefined;
   const sizeArray = (): Float64Array => {
     if (!sizes) {
@@ -457,7 +462,7 @@ export function sizeClasses(idx: VmemIndex, a: Arena): SizeClass[] {
  */
 export function freelists(idx: VmemIndex, a: Arena): Array<{ order: number; rows: number[] }> {
   const cols = idx.tags.table?.columns ?? {};
-  const next = bigCol(cols['bt_freelist.le_next']);
+  const next = bigCol(cols, 'bt_freelist.le_next');
   const out: Array<{ order: number; rows: number[] }> = [];
   const acols = idx.arenas.table?.columns ?? {};
   const heads = Object.keys(acols)
