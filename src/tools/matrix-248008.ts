@@ -4,7 +4,14 @@
  * done, panic), how many runs saw vmem_bt_alloc fail at least once (and how
  * many failures in all), and how many btag slabs keg_drain freed.
  *
- *   node dist/tools/matrix-248008.js [--seeds N] [--first S] [--config NAME]...
+ *   node dist/tools/matrix-248008.js [--seeds N] [--first S] [--config NAME]... [--per-seed]
+ *
+ * --per-seed adds a line for every run: the btag keg's fewest free items
+ * after a keg_drain and after its uma_reclaim, the samples with the keg below
+ * uk_reserve and the fewest btags then cached in buckets, the btags out of
+ * UMA (most, fewest after the first minute) and the fewest free after it,
+ * vmem_bt_alloc failures, and the reclaims (vm_lowmem's TRIM, the "uma"
+ * thread's DRAIN_CPU).
  *
  * Nothing is tuned here: the scenario is run as `mddb simulate` runs it.
  */
@@ -48,12 +55,14 @@ function main(argv: string[]): void {
   let seeds = 20;
   let first = 1;
   const only: string[] = [];
+  let perSeed = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[i + 1];
     if (a === '--seeds' && v) (seeds = Math.max(1, Math.min(1000, Number.parseInt(v, 10) || 20))), i++;
     else if (a === '--first' && v) (first = Math.max(0, Number.parseInt(v, 10) || 1)), i++;
     else if (a === '--config' && v) only.push(v), i++;
+    else if (a === '--per-seed') perSeed = true;
     else {
       process.stderr.write(`matrix-248008: unknown argument ${a}\n`);
       process.exit(2);
@@ -84,6 +93,16 @@ function main(argv: string[]): void {
         if (row.fewest < 0 || w.fewestCached < row.fewest) (row.fewest = w.fewestCached), (row.fewestSeed = s);
       }
       row.allDry += w.allDry;
+      if (perSeed) {
+        const keg = sys.btZone.keg;
+        const sec = (ns: number): string => `${(ns / 1e9).toFixed(1)} s`;
+        process.stdout.write(
+          `  seed ${s}: ${r.outcome}; keg fewest after keg_drain ${keg.fewestAfterDrain < 0 ? '-' : `${keg.fewestAfterDrain} (${sec(keg.fewestAfterDrainAt)})`}, after uma_reclaim ${keg.fewestAfterReclaim < 0 ? '-' : keg.fewestAfterReclaim}; ` +
+            `below uk_reserve ${w.belowReserve}/${w.samples} samples, fewest cached then ${w.fewestCached < 0 ? '-' : `${w.fewestCached} (${sec(w.fewestAt)})`}; ` +
+            `btags out most ${w.outMost}, fewest after 60 s ${w.outFewestLate}, fewest free after 60 s ${w.freeFewestLate}; ` +
+            `vmem_bt_alloc failures ${sys.vm.btallocFails}; TRIM ${sys.vm.lowmems}, DRAIN_CPU ${sys.vm.umaDrains}\n`,
+        );
+      }
       row.bucketFails += sys.btZone.bucketFails;
       row.freeItems += sys.btZone.frees;
     }

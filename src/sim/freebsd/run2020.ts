@@ -89,8 +89,8 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   ]);
   counters.push(['vmem_bt_alloc failures / pause("btalloc") calls', `${vm.btallocFails} / ${vm.btallocPauses}`]);
   counters.push(['threads asleep on "btalloc"', String(k.threads.filter((t) => t.wmesg === 'btalloc' && t.state === 1).length)]);
-  counters.push(['v_free_count (min, target)', `${vm.cnt.v_free_count} (${vm.cnt.v_free_min}, ${vm.cnt.v_free_target})`]);
-  counters.push(['vm_lowmem / uma_reclaim runs', String(vm.lowmems)]);
+  counters.push(['v_free_count (severe, min, target)', `${vm.cnt.v_free_count} (${vm.cnt.v_free_severe}, ${vm.cnt.v_free_min}, ${vm.cnt.v_free_target})`]);
+  counters.push(['vm_lowmem runs (uma_reclaim TRIM) / "uma" thread runs (DRAIN_CPU)', `${vm.lowmems} / ${vm.umaDrains}`]);
   counters.push(['pages paged out', String(vm.pagedOut)]);
   counters.push(['system calls / compiles finished', `${stats.syscalls} / ${stats.exited}`]);
   void u;

@@ -22,9 +22,9 @@ import { freebsdTypes } from '../../dump/types/freebsd/index.js';
 import { vmemMaxOrder } from '../../dump/types/freebsd/vmem.js';
 import { f20, FREEBSD_2020, HZ, PVM, sleep20, type Mtx20 } from './kern/kern2020.js';
 import { kprocCreate, procInfo, userProc } from './kern/proc.js';
-import { bucketInit, kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZFLAG_BUCKET, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
+import { bucketEnable, bucketInit, kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZFLAG_BUCKET, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
 import { BT_MAXALLOC, vmemAddStatic, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
-import { kmemFree, kmemMalloc, kvaImport, kvaImportDomain, umaSmallAlloc, vmemBtAlloc, vmPageFree, vmPageout2020, vmStartup2020, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
+import { kmemFree, kmemMalloc, kvaImport, kvaImportDomain, umaReclaimWorker, umaSmallAlloc, vmemBtAlloc, vmPageCountMin, vmPageFree, vmPageout2020, vmStartup2020, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
 import { ccJob, Fifo, type Load2020 } from './workload2020.js';
 
 const mi_startup = f20('mi_startup', 0x1b0);
@@ -192,6 +192,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
     zones: [],
     kegs: [],
     bucketdisable: false,
+    pageCountMin: () => vmPageCountMin(vm),
     bypage: new Map(),
     nextBucket: k.bootAlloc(0x400000),
     drainKeepsReserve: fx.drainKeepsReserve,
@@ -282,6 +283,9 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
   const pagedaemon = kprocCreate(k, 'pagedaemon', kthreadStart, () => vmPageout2020(vm, u, 10), PVM);
   k.daemons.add(pagedaemon);
+  // vm_pageout(): kthread_add(uma_reclaim_worker, ..., "uma") in the pagedaemon process
+  k.daemons.add(k.threadCreate(pagedaemon.proc, kthreadStart, () => umaReclaimWorker(vm, u), PVM));
+  k.daemons.add(kprocCreate(k, 'swi4: clock (0)', kthreadStart, () => softclock2020(k, u), 40));
   k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, 'psleep', 0), PVM));
   k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, 'qsleep', 1), PVM));
   k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, 'syncer', 1), PVM));
@@ -318,6 +322,35 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   k.daemons.add(t0);
   k.curthread = null;
   return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus }, btWatch: { samples: 0, belowReserve: 0, fewestCached: -1, fewestAt: 0, fewestKeg: 0, fewestStock: 0, allDry: 0, outMost: 0, outFewestLate: -1, freeFewestLate: -1 } };
+}
+
+/** uma_int.h: UMA_TIMEOUT, the seconds between uma_timeout() callouts */
+const UMA_TIMEOUT = 20;
+const softclock = f20('softclock', 0x90);
+const uma_timeout = f20('uma_timeout', 0x50);
+const ithread_loop = f20('ithread_loop', 0x180);
+const mi_switch = f20('mi_switch', 0x1d0);
+
+/**
+ * swi4: clock: softclock() runs the callouts; the one the model needs is
+ * uma_timeout(), which re-evaluates bucketdisable every UMA_TIMEOUT
+ * (bucket_enable) and re-arms itself.
+ */
+function* softclock2020(k: Kernel, u: Uma2020): KGen<void> {
+  const t = k.curthread!;
+  const fr = k.enter(ithread_loop, 0b1, t.addr);
+  for (;;) {
+    // TDI_IWAIT: an interrupt thread waits for its next interrupt, not on a wait channel
+    const sw = k.enter(mi_switch, 0, 0x104);
+    yield { kind: 'sleep', wchan: t.addr + 0x14, sobj: 'cv', timeoutNs: UMA_TIMEOUT * 1e9 };
+    k.leave(sw);
+    const s = k.enter(softclock, 0, 0);
+    const ut = k.enter(uma_timeout, 0, 0);
+    bucketEnable(u);
+    k.leave(ut);
+    k.leave(s);
+  }
+  k.leave(fr);
 }
 
 /** kern_malloc.c's KMEM_ZMAX: malloc(9) uses the kmemzones up to 64 KB */

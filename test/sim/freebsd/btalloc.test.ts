@@ -11,11 +11,11 @@ import path from 'node:path';
 import { readDump } from '../../../src/dump/read.js';
 import type { Freebsd2020System } from '../../../src/sim/freebsd/system2020.js';
 import type { KThread } from '../../../src/sim/machine/thread.js';
-import { UMA_ZFLAG_BUCKET, UMA_ZFLAG_CACHEONLY, UMA_ZONE_NOFREE, UMA_ZONE_VM, umaReclaim, umaZalloc, umaZfree, zoneFreeItems } from '../../../src/sim/freebsd/uma2020/uma.js';
+import { bucketEnable, UMA_ZFLAG_BUCKET, UMA_ZFLAG_CACHEONLY, UMA_ZONE_NOFREE, UMA_ZONE_VM, umaReclaim, umaZalloc, umaZfree, zoneFreeItems } from '../../../src/sim/freebsd/uma2020/uma.js';
 import { loadScenario } from '../../../src/sim/scenario/run.js';
 import { bootFreebsd2020, btWatchSample, bucketSelect } from '../../../src/sim/freebsd/system2020.js';
 import type { Freebsd2020Scenario } from '../../../src/sim/scenario/schema.js';
-import { kmemMalloc, lowmemReclaim } from '../../../src/sim/freebsd/vm/vm_kern2020.js';
+import { kmemMalloc } from '../../../src/sim/freebsd/vm/vm_kern2020.js';
 import { f20 } from '../../../src/sim/freebsd/kern/kern2020.js';
 import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK } from '../../../src/sim/freebsd/vmem/vmem.js';
 import { userProc } from '../../../src/sim/freebsd/kern/proc.js';
@@ -311,15 +311,50 @@ describe('UMA of 2020 under the btag zone', () => {
     expect(keg.fewestAfterDrain).toBeLessThanOrEqual(Math.min(d, keg.fewestAfterReclaim));
   });
 
-  it('asks uma_reclaim for DRAIN_CPU below v_free_min, TRIM above it', () => {
+  it('sets bucketdisable only in bucket_enable (uma_reclaim, uma_timeout), and keeps it in between', () => {
     const sys = boot();
-    const c = sys.vm.cnt;
-    expect(c.v_free_severe).toBeLessThan(c.v_free_min);
+    const { u, vm } = sys;
+    const c = vm.cnt;
+    sys.k.curthread = sys.k.t0;
     c.v_free_count = c.v_free_min - 1;
-    expect(c.v_free_count).toBeGreaterThan(c.v_free_severe);
-    expect(lowmemReclaim(sys.vm)).toBe('DRAIN_CPU');
-    c.v_free_count = c.v_free_min;
-    expect(lowmemReclaim(sys.vm)).toBe('TRIM');
+    umaReclaim(u, false);
+    expect(u.bucketdisable).toBe(true);
+    // pages come back, but nothing re-evaluates the flag until the next bucket_enable
+    c.v_free_count = c.v_free_target;
+    expect(u.bucketdisable).toBe(true);
+    umaReclaim(u, false);
+    expect(u.bucketdisable).toBe(false);
+  });
+
+  it('wakes the "uma" thread below v_free_severe, which drains the CPU buckets at most once a second', () => {
+    const sys = boot();
+    const { k, vm, btZone } = sys;
+    const c = vm.cnt;
+    k.curthread = null;
+    // short of pages, but not severely: the pagedaemon's TRIM leaves the "uma" thread asleep (the
+    // build's jobs take and give pages too; the free count is pinned again at every dispatch)
+    const pin = (n: number, until: number) => k.run(() => ((c.v_free_count = n), k.now > until));
+    pin(c.v_free_severe + 1, 1.5e9);
+    expect(vm.lowmems).toBeGreaterThan(0);
+    expect(vm.umaDrains).toBe(0);
+    const worker = k.threads.find((t) => t.frames.some((f) => f.fn.name === 'uma_reclaim_worker'))!;
+    expect(worker.proc).toBe(sys.pagedaemon.proc);
+    expect(worker.wmesg).toBe('umarcl');
+    // put tags in a CPU bucket (buckets enabled, as uma_timeout finds them with pages back), then go below v_free_severe
+    k.curthread = k.t0;
+    c.v_free_count = c.v_free_target;
+    bucketEnable(sys.u);
+    primeBuckets(sys);
+    const a = drive(umaZalloc(sys.u, btZone, M_WAITOK));
+    umaZfree(sys.u, btZone, a);
+    k.curthread = null;
+    const cached = (): number => btZone.cpu.reduce((n, x) => n + (x.alloc?.items.length ?? 0) + (x.free?.items.length ?? 0), 0);
+    expect(cached()).toBeGreaterThan(0);
+    pin(c.v_free_severe - 1, k.now + 3.05e9);
+    // the pagedaemon asks every 100 ms; the worker's pause("umarclslp", hz) spaces the drains a second apart or more
+    expect(vm.umaDrains).toBeGreaterThanOrEqual(2);
+    expect(vm.umaDrains).toBeLessThanOrEqual(3);
+    expect(cached()).toBe(0);
   });
 });
 

@@ -225,6 +225,8 @@ describe('UMA reserve (2020)', () => {
       zones: [],
       kegs: [],
       bucketdisable: true,
+      // pages short: bucket_enable in uma_reclaim keeps buckets disabled
+      pageCountMin: () => true,
       bypage: new Map(),
       nextBucket: 0x03000000,
       drainKeepsReserve,

@@ -47,6 +47,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     // LIST_HEAD(, vmem) vmem_list: vmem_init() inserts each arena at the head, so lh_first is the newest
     { name: 'vmem_list', size: ps, value: sys.vs.arenas.at(-1)?.addr ?? 0, ptr: true },
     { name: 'vm_lowmem_runs', size: 4, value: vm.lowmems },
+    { name: 'uma_reclaim_needed', size: 4, value: vm.umaReclaimNeeded },
     { name: 'vm_pageout_pages', size: 4, value: vm.pagedOut },
   ];
   collectSymbols(k, 'kernel.2020', globals, add);

@@ -61,6 +61,7 @@ const bucket_free = f20('bucket_free', 0x60);
 const bucket_drain = f20('bucket_drain', 0x90);
 const cache_drain_safe_cpu = f20('cache_drain_safe_cpu', 0x120);
 const zone_free_item = f20('zone_free_item', 0xf0);
+const bucket_enable = f20('bucket_enable', 0x30);
 
 export interface Slab {
   /** the struct uma_slab (on the page, after the items) */
@@ -154,7 +155,14 @@ export interface Uma2020 {
   k: Kernel;
   zones: Zone[];
   kegs: Keg[];
+  /**
+   * set by bucket_enable() alone: at each uma_reclaim() and each
+   * uma_timeout() (every UMA_TIMEOUT, 20 s), to vm_page_count_min() at
+   * that moment; it stays as set in between, whatever the free pages do
+   */
   bucketdisable: boolean;
+  /** vm_page_count_min(): free pages below v_free_min */
+  pageCountMin: () => boolean;
   /** slabs by page */
   bypage: Map<Kva, Slab>;
   nextBucket: Kva;
@@ -686,7 +694,8 @@ function pcpuCacheDrainSafe(u: Uma2020): void {
 }
 
 /**
- * models uma_reclaim(req) of 2020: UMA_RECLAIM_TRIM is zone_foreach(zone_trim);
+ * models uma_reclaim(req) of 2020: bucket_enable() first, then for
+ * UMA_RECLAIM_TRIM zone_foreach(zone_trim);
  * UMA_RECLAIM_DRAIN_CPU is zone_foreach(zone_drain), pcpu_cache_drain_safe(),
  * zone_foreach(zone_drain) again; both end with bucket_zone_drain(), the
  * bucket zones once more, for the buckets the other zones gave back.
@@ -698,6 +707,7 @@ function pcpuCacheDrainSafe(u: Uma2020): void {
 export function umaReclaim(u: Uma2020, cpus: boolean): void {
   const k = u.k;
   const fr = k.enter(uma_reclaim, 0, cpus ? 3 : 1);
+  bucketEnable(u);
   const order = [...u.zones].reverse();
   for (const z of order) zoneDrain(u, z);
   if (cpus) {
@@ -707,6 +717,13 @@ export function umaReclaim(u: Uma2020, cpus: boolean): void {
   for (const bz of u.bucketZones) zoneDrain(u, bz.zone);
   for (const keg of u.kegs) if (keg.fewestAfterReclaim < 0 || keg.ud_free_items < keg.fewestAfterReclaim) keg.fewestAfterReclaim = keg.ud_free_items;
   k.leave(fr);
+}
+
+/** models bucket_enable(): buckets are disabled while free pages are below v_free_min. */
+export function bucketEnable(u: Uma2020): void {
+  const fr = u.k.enter(bucket_enable, 0);
+  u.bucketdisable = u.pageCountMin();
+  u.k.leave(fr);
 }
 
 /** Free items of a zone's keg plus its buckets (what vmstat -z calls FREE). */

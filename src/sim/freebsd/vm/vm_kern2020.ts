@@ -14,7 +14,10 @@
  *     waiting caller pause("btalloc", 1)s and returns NULL for UMA to retry;
  *   uma_small_alloc (amd64): a page from the direct map, no KVA;
  *   the pagedaemon: below the free target it pages out anonymous memory and,
- *     at most every lowmem_period (10 s), runs vm_lowmem and uma_reclaim.
+ *     at most every lowmem_period (10 s), runs vm_lowmem and
+ *     uma_reclaim(UMA_RECLAIM_TRIM); below v_free_severe it wakes the "uma"
+ *     thread (uma_reclaim_worker), which drains every cache and CPU bucket
+ *     (UMA_RECLAIM_DRAIN_CPU) at most once a second.
  * Pages are counts; the dump shows vm_cnt.
  */
 import type { Kernel } from '../../machine/kernel.js';
@@ -37,6 +40,8 @@ const kva_import_domain = f20('kva_import_domain', 0x50);
 const kva_import = f20('kva_import', 0x90);
 const vm_pageout_worker = f20('vm_pageout_worker', 0x4f0);
 const vm_pageout_lowmem = f20('vm_pageout_lowmem', 0x80);
+const uma_reclaim_worker = f20('uma_reclaim_worker', 0xb0);
+const uma_reclaim_wakeup = f20('uma_reclaim_wakeup', 0x30);
 
 export const VM_ALLOC_NORMAL = 0;
 export const VM_ALLOC_INTERRUPT = 1;
@@ -72,6 +77,11 @@ export interface Vm2020 {
   owners: Set<Anon>;
   lastLowmem: number;
   lowmems: number;
+  /** uma_reclaim_needed (uma_core.c), and the channel the "uma" thread sleeps on (&uma_reclaim) */
+  umaReclaimNeeded: number;
+  umaChan: Kva;
+  /** UMA_RECLAIM_DRAIN_CPU reclaims the "uma" thread ran (model counter) */
+  umaDrains: number;
   vmWaits: number;
   pagedOut: number;
   btallocPauses: number;
@@ -109,6 +119,9 @@ export function vmStartup2020(k: Kernel, physmem: number, wired: number): Vm2020
     owners: new Set(),
     lastLowmem: -1e18,
     lowmems: 0,
+    umaReclaimNeeded: 0,
+    umaChan: f20('uma_reclaim', 0x90).addr,
+    umaDrains: 0,
     vmWaits: 0,
     pagedOut: 0,
     btallocPauses: 0,
@@ -303,32 +316,40 @@ export function* umaSmallAlloc(vm: Vm2020, dmapNext: { next: Kva; free: Kva[] },
 }
 
 /**
- * models the request vm_pageout_lowmem() passes to uma_reclaim() after the
- * vm_lowmem handlers (vm_pageout.c, 2020): UMA_RECLAIM_DRAIN_CPU (bucket
- * caches and every CPU's buckets back to the kegs) while free pages are
- * below v_free_min, UMA_RECLAIM_TRIM (the bucket caches only) otherwise.
+ * models uma_reclaim_wakeup(): the first caller since the last reclaim
+ * wakes the "uma" thread.
  */
-export function lowmemReclaim(vm: Vm2020): 'DRAIN_CPU' | 'TRIM' {
-  return vmPageCountMin(vm) ? 'DRAIN_CPU' : 'TRIM';
+function umaReclaimWakeup(vm: Vm2020): void {
+  const k = vm.k;
+  const fr = k.enter(uma_reclaim_wakeup, 0);
+  if (vm.umaReclaimNeeded++ === 0) wakeup20(k, vm.umaChan);
+  k.leave(fr);
 }
 
-/** the pagedaemon (vm_pageout_worker): wakes every 100 ms or when pages run short. */
+/**
+ * the pagedaemon (vm_pageout_worker): wakes every 100 ms or when pages run
+ * short. Below the free target it calls vm_pageout_lowmem() (vm_pageout.c
+ * since D22395, Nov 2019): at most every lowmem_period the vm_lowmem
+ * handlers and uma_reclaim(UMA_RECLAIM_TRIM), which leaves the CPU buckets
+ * alone; and, on every call while free pages are below v_free_severe,
+ * uma_reclaim_wakeup() for the asynchronous UMA_RECLAIM_DRAIN_CPU.
+ */
 export function* vmPageout2020(vm: Vm2020, u: Uma2020, lowmemPeriodS: number): KGen<void> {
   const k = vm.k;
   const c = vm.cnt;
   const fr = k.enter(vm_pageout_worker, 0, 0);
   for (;;) {
     yield* sleep20(k, vm.pdChan, PVM, 'psleep', HZ / 10);
-    u.bucketdisable = vmPageCountMin(vm);
     if (c.v_free_count >= c.v_free_target) continue;
     c.v_pdwakeups++;
+    const lf = k.enter(vm_pageout_lowmem, 0);
     if (k.now - vm.lastLowmem >= lowmemPeriodS * 1e9) {
       vm.lastLowmem = k.now;
       vm.lowmems++;
-      const lf = k.enter(vm_pageout_lowmem, 0);
-      umaReclaim(u, lowmemReclaim(vm) === 'DRAIN_CPU');
-      k.leave(lf);
+      umaReclaim(u, false);
     }
+    if (vmPageCountSevere(vm)) umaReclaimWakeup(vm);
+    k.leave(lf);
     // page out inactive anonymous memory toward the target
     const owners = [...vm.owners].filter((o) => o.resident > 0);
     let i = 0;
@@ -343,7 +364,26 @@ export function* vmPageout2020(vm: Vm2020, u: Uma2020, lowmemPeriodS: number): K
       k.tick(n * 20_000);
       yield* k.preempt();
     }
-    u.bucketdisable = vmPageCountMin(vm);
+  }
+  k.leave(fr);
+}
+
+/**
+ * models uma_reclaim_worker() (uma_core.c, 2020), the pagedaemon's "uma"
+ * thread: it sleeps on &uma_reclaim ("umarcl", a second at a time) until
+ * uma_reclaim_needed is set, runs the vm_lowmem handlers (none in the
+ * model) and uma_reclaim(UMA_RECLAIM_DRAIN_CPU), clears the flag and
+ * pause("umarclslp", hz)s so that it fires at most once a second.
+ */
+export function* umaReclaimWorker(vm: Vm2020, u: Uma2020): KGen<void> {
+  const k = vm.k;
+  const fr = k.enter(uma_reclaim_worker, 0, 0);
+  for (;;) {
+    while (vm.umaReclaimNeeded === 0) yield* sleep20(k, vm.umaChan, PVM, 'umarcl', HZ);
+    vm.umaDrains++;
+    umaReclaim(u, true);
+    vm.umaReclaimNeeded = 0;
+    yield* pause20(k, 'umarclslp', HZ);
   }
   k.leave(fr);
 }

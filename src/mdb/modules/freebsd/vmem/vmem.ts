@@ -89,14 +89,14 @@ EXAMPLES
   vmem 0xc0b04500 'kernel arena dom'
   	quantum:	4096
   	size:	33554432
-  	inuse:	9338880
-  	free:	24215552
-  	busy tags:	766
-  	free tags:	24
+  	inuse:	10850304
+  	free:	22704128
+  	busy tags:	874
+  	free tags:	32
   			inuse	size		free	size
-  	4096            612	2506752         0	0
-  	8192            12	98304           19	155648
-  	12288           0	0               9	110592
+  	4096            699	2863104         15	61440
+  	8192            13	106496          8	65536
+  	16384           21	344064          9	147456
   ...
   > *kernel_arena::vmem_summ
   vmem 0xc0901110 'kernel arena'
@@ -196,9 +196,9 @@ on the segment list: walk vmem_freetags for them.
 EXAMPLES
   db> show vmemdump c0b04500
   vmem 0xc0b04500 'kernel arena dom'
-  	0xc0f064b4: c4400000 400000, 1(span)
-  	0xc4683f6c: c4400000 8000, 4(busy)
-  	0xc4683f88: c4408000 5000, 3(free)
+  	0xc0f063d4: c4400000 400000, 1(span)
+  	0xc0f066e4: c4400000 1000, 4(busy)
+  	0xc0f06c40: c4401000 1000, 4(busy)
   ...
   > *kernel_arena::vmemdump
   vmem 0xc0901110 'kernel arena'
@@ -280,12 +280,12 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
-  c0901110 kernel arena             33554432     88080384        8        9
-  c0b04500   kernel arena dom        9338880     33554432      766       24
+  c0901110 kernel arena             33554432     88080384        8       10
+  c0b04500   kernel arena dom       10850304     33554432      874       32
   ...
   > *kernel_arena::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
-  c0901110 kernel arena             33554432     88080384        8        9`,
+  c0901110 kernel arena             33554432     88080384        8       10`,
   options: {},
   input: VMEM,
   walker: 'vmem',
@@ -338,14 +338,14 @@ tags.
 EXAMPLES
   > c0b04500::walk vmem_btag | ::vmem_seg -t free
   ADDR     TYPE    START      END ARENA
-  c4683f88 FREE c4408000 c440d000 kernel arena dom
-  c4516a80 FREE c443a000 c443c000 kernel arena dom
-  c0f06754 FREE c44af000 c44c4000 kernel arena dom
+  c4465134 FREE c44ab000 c44ad000 kernel arena dom
+  c44659d8 FREE c44e2000 c44eb000 kernel arena dom
+  c44482a0 FREE c4541000 c4545000 kernel arena dom
   ...
   > c0901110::walk vmem_freetags | ::vmem_seg -s
   ADDR     TYPE    START     SIZE ARENA
-  c0f063f0 SPRE        0        0 kernel arena
-  c0f063d4 SPRE        0        0 kernel arena
+  c0f0647c SPRE        0        0 kernel arena
+  c0f06460 SPRE        0        0 kernel arena
   ...`,
   options: { s: flag('print the size rather than the end'), t: str('type', 'only tags of this type: span, static, free, busy, cursor, spare') },
   input: BTAG,
