@@ -285,7 +285,9 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   k.daemons.add(pagedaemon);
   // vm_pageout(): kthread_add(uma_reclaim_worker, ..., "uma") in the pagedaemon process
   k.daemons.add(k.threadCreate(pagedaemon.proc, kthreadStart, () => umaReclaimWorker(vm, u), PVM));
-  k.daemons.add(kprocCreate(k, 'swi4: clock (0)', kthreadStart, () => softclock2020(k, u), 40));
+  const swi = kprocCreate(k, 'swi4: clock (0)', kthreadStart, () => softclock2020(k, u), 40);
+  swi.intr = true;
+  k.daemons.add(swi);
   k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, 'psleep', 0), PVM));
   k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, 'qsleep', 1), PVM));
   k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, 'syncer', 1), PVM));

@@ -14,7 +14,7 @@ import { blockedMtx20, HZ } from '../kern/kern2020.js';
 import { procInfo } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
-import { collectSymbols, curthreads, type GlobalVar, NOCPU, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, curthreads, type GlobalVar, NOCPU, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
@@ -70,16 +70,18 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     const cpu = onCpuOf.get(t);
     const m = blockedMtx20(t);
     const asleep = t.state === TS_SLEEP && !m;
+    // an interrupt thread between interrupts waits in ithread_loop (TDI_IWAIT), on no wait channel
+    const iwait = asleep && t.intr && !t.wmesg;
     let state = TDS_RUNQ;
     let inhib = 0;
     if (cpu !== undefined || t.state === TS_ONPROC) state = TDS_RUNNING;
     else if (t.state === TS_SLEEP) {
       state = TDS_INHIBITED;
-      inhib = m ? TDI_LOCK : TDI_SLEEPING;
+      inhib = m ? TDI_LOCK : iwait ? TDI_IWAIT : TDI_SLEEPING;
     }
     th.add({
       addr: A(t.addr), td_proc: A(t.proc.addr), 'td_plist.tqe_next': 0n, td_tid: TID_BASE + k.threads.indexOf(t),
-      td_flags: 0, td_inhibitors: inhib, td_wchan: asleep ? A(t.wchan) : 0n, td_wmesg: asleep && t.wmesg ? A(k.kstring(t.wmesg)) : 0n,
+      td_flags: 0, td_inhibitors: inhib, td_wchan: asleep && !iwait ? A(t.wchan) : 0n, td_wmesg: asleep && t.wmesg ? A(k.kstring(t.wmesg)) : 0n,
       td_lastcpu: t.cpu, td_oncpu: cpu ?? NOCPU, td_blocked: m ? A(m.turnstile) : 0n, td_lockname: m ? A(k.kstring(m.name)) : 0n,
       td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, t.pri)),
       td_pcb: A(t.stk - 0x200), td_kstack: A(t.stkBase), td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize),
