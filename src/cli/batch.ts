@@ -17,9 +17,10 @@
 import fs from 'node:fs';
 import { readDump } from '../dump/read.js';
 import type { ExecResult } from '../mdb/api.js';
-import type { CommandJson } from '../mdb/session.js';
+import type { CommandJson } from '../mdb/session-core.js';
+import { loadModulesFor } from '../mdb/modules/load.js';
 import { JSON_SCHEMA_VERSION, commandRecord } from '../mdb/render/json.js';
-import { openScriptSession, runLines, runScript, type LineRun } from './script.js';
+import { openScriptSessionWith, runLines, runScript, type LineRun } from './script.js';
 import { fsReason } from '../dump/errors.js';
 
 export interface TextSink {
@@ -105,9 +106,10 @@ export async function runBatch(o: BatchOptions): Promise<number> {
     }
   }
 
+  const modules = await loadModulesFor(model.header.os);
   let session;
   try {
-    session = openScriptSession(model, o.dumpPath, undefined, o.syntax);
+    session = openScriptSessionWith(model, o.dumpPath, modules, undefined, o.syntax);
   } catch (e) {
     // the modules read the dump as they load (one walker per kmem cache)
     o.stderr.write(`mddb: ${message(e)}\n`);

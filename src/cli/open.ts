@@ -74,7 +74,8 @@ async function terminalLines(a: OpenArgs): Promise<number> {
 async function openSession(a: OpenArgs, terminal = false) {
   const { readDump } = await import('../dump/read.js');
   const { DumpError } = await import('../dump/errors.js');
-  const { createSession } = await import('../mdb/session.js');
+  const { createSessionWith } = await import('../mdb/session-core.js');
+  const { loadModulesFor } = await import('../mdb/modules/load.js');
   let model;
   try {
     model = readDump(a.dumpPath);
@@ -88,8 +89,9 @@ async function openSession(a: OpenArgs, terminal = false) {
   const { runShell, runShellInTerminal } = await import('./shell.js');
   const { openLogFile } = await import('./script.js');
   const fs2 = await import('node:fs');
+  const modules = await loadModulesFor(model.header.os);
   try {
-    return createSession(model, a.dumpPath, undefined, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: terminal ? runShellInTerminal : runShell, openLog: (p: string) => openLogFile(p), ...(a.syntax ? { syntax: a.syntax } : {}) });
+    return createSessionWith(model, a.dumpPath, modules, { readFile: (p: string) => fs2.readFileSync(p, 'utf8'), shell: terminal ? runShellInTerminal : runShell, openLog: (p: string) => openLogFile(p), ...(a.syntax ? { syntax: a.syntax } : {}) });
   } catch (e) {
     process.stderr.write(`mddb: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;

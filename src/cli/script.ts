@@ -10,16 +10,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DebugSession, ExecOptions, ExecResult } from '../mdb/api.js';
 import type { DumpModel } from '../dump/format.js';
-import { createSession, type LogWriter, type MdbSession, type Syntax } from '../mdb/session.js';
+import type { Module } from '../mdb/dcmd.js';
+import { createSessionWith, type LogWriter, type MdbSession, type Syntax } from '../mdb/session-core.js';
 import { runShell } from './shell.js';
 
 /**
- * A session as batch mode opens it: `path` is the dump's name as the user
- * typed it (::status prints it), and `$<file` reads files relative to `cwd`.
+ * A session as batch mode opens it, with the given modules: `path` is the
+ * dump's name as the user typed it (::status prints it), and `$<file` reads
+ * files relative to `cwd`. (script-session.ts opens one with the dump's
+ * modules found for it.)
  */
-export function openScriptSession(model: DumpModel, dumpPath: string, cwd?: string, syntax?: Syntax): MdbSession {
+export function openScriptSessionWith(model: DumpModel, dumpPath: string, modules: readonly Module[], cwd?: string, syntax?: Syntax): MdbSession {
   const readFile = (p: string): string => fs.readFileSync(cwd === undefined ? p : path.resolve(cwd, p), 'utf8');
-  return createSession(model, dumpPath, undefined, { readFile, shell: runShell, openLog: (p) => openLogFile(p, cwd), ...(syntax ? { syntax } : {}) });
+  return createSessionWith(model, dumpPath, modules, { readFile, shell: runShell, openLog: (p) => openLogFile(p, cwd), ...(syntax ? { syntax } : {}) });
 }
 
 /** The lines of a script that are run: blank ones are skipped (mdb ignores empty input lines). */

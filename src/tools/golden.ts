@@ -16,7 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DumpModel } from '../dump/format.js';
 import { readDump } from '../dump/read.js';
-import { openScriptSession, runScriptText, type ScriptTranscript } from '../cli/script.js';
+import { runScriptText, type ScriptTranscript } from '../cli/script.js';
+import { openScriptSession } from '../cli/script-session.js';
 
 /** The repository root: two levels above this file, in src/tools/ or dist/tools/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

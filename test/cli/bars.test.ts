@@ -4,7 +4,7 @@
  * (piped, NO_COLOR) the same text has no escape sequence (issue #10).
  */
 import { describe, expect, it } from 'vitest';
-import { openScriptSession } from '../../src/cli/script.js';
+import { openScriptSession } from '../../src/cli/script-session.js';
 import { readDump } from '../../src/dump/read.js';
 import { usageBar } from '../../src/mdb/render/bar.js';
 

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openScriptSession, runScript } from '../../src/cli/script.js';
+import { runScript } from '../../src/cli/script.js';
+import { openScriptSession } from '../../src/cli/script-session.js';
 import { COUNT_PATTERN, FLAG_PATTERN, commandRecord, JSON_SCHEMA_VERSION } from '../../src/mdb/render/json.js';
 import type { CommandJson } from '../../src/mdb/session.js';
 import { DumpCache, caseId, dumpArg, findGoldenCases } from '../../src/tools/golden.js';

@@ -3,7 +3,7 @@
  * numbers, strings, booleans and hex-string pointers, not only its text.
  */
 import { describe, expect, it } from 'vitest';
-import { openScriptSession } from '../../src/cli/script.js';
+import { openScriptSession } from '../../src/cli/script-session.js';
 import { readDump } from '../../src/dump/read.js';
 
 describe('::print --json', () => {

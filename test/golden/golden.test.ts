@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openScriptSession } from '../../src/cli/script.js';
+import { openScriptSession } from '../../src/cli/script-session.js';
 import {
   DumpCache,
   GOLDEN_DIR,

@@ -11,18 +11,15 @@
  */
 import type { DumpHeader } from '../../dump/format.js';
 import type { Module } from '../dcmd.js';
-import { coreModule } from './core/index.js';
-import { kvmModule } from './kvm/index.js';
+import { modulesFrom } from './assemble.js';
 import { illumosModules } from './illumos/index.js';
 import { freebsdModules } from './freebsd/index.js';
-import { ddbModule } from './ddb/index.js';
 
 /** The modules for an illumos dump. */
-export const builtinModules: readonly Module[] = [coreModule, kvmModule, ...illumosModules];
+export const builtinModules: readonly Module[] = modulesFrom('illumos', illumosModules);
 
-/** The modules for a dump of this OS. */
+/** The modules for a dump of this OS (load.ts imports the same, for one OS only). */
 export function modulesFor(os: DumpHeader['os']): readonly Module[] {
   if (os === 'illumos') return builtinModules;
-  if (os === 'freebsd') return [coreModule, kvmModule, ...freebsdModules, ddbModule];
-  return [coreModule, kvmModule];
+  return modulesFrom(os, os === 'freebsd' ? freebsdModules : []);
 }
