@@ -329,7 +329,7 @@ function umaReclaimWakeup(vm: Vm2020): void {
 /**
  * the pagedaemon (vm_pageout_worker): wakes every 100 ms or when pages run
  * short. Below the free target it calls vm_pageout_lowmem() (vm_pageout.c
- * since D22395, Nov 2019): at most every lowmem_period the vm_lowmem
+ * since D22395, reviewed November 2019): at most every lowmem_period the vm_lowmem
  * handlers and uma_reclaim(UMA_RECLAIM_TRIM), which leaves the CPU buckets
  * alone; and, on every call while free pages are below v_free_severe,
  * uma_reclaim_wakeup() for the asynchronous UMA_RECLAIM_DRAIN_CPU.
