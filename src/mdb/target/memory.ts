@@ -833,6 +833,7 @@ export class ObjectMemory {
     }
     return true;
   }
+
   private extentsOf(s: Source): Extents | null {
     if (s.extents === undefined) s.extents = this.readExtents(s);
     return s.extents;
@@ -958,11 +959,6 @@ function mayContain(x: Extents, aH: number, aL: number): boolean {
 }
 
 /**
- * Whether some extent of the table may overlap [lo, hi) (false only when
- * none can): the starts of each group lie between its lowest and highest,
- * and no extent is longer than maxSize (unknown: any length).
- */
-/**
  * The address column of a struct table as it is still stored, in chunks with
  * bounds (format 2, not yet read whole), or undefined: the lookups that can
  * work chunk by chunk (rowAtChunked, hitsChunked) apply only then.
@@ -973,6 +969,12 @@ function storedAddrChunks(src: Source): ColumnChunks | undefined {
   if (!cc || cc.kind !== 'u64' || cc.count <= 1 || cc.whole || cc.rowCount !== src.table.rowCount) return undefined;
   return cc;
 }
+
+/**
+ * Whether some extent of the table may overlap [lo, hi) (false only when
+ * none can): the starts of each group lie between its lowest and highest,
+ * and no extent is longer than maxSize (unknown: any length).
+ */
 function mayOverlap(x: Extents, lo: bigint, hi: bigint): boolean {
   if (x.n === 0 || x.maxSize === 0) return false;
   const reach = x.maxSize === undefined ? undefined : BigInt(x.maxSize);

@@ -311,30 +311,43 @@ describe('UMA of 2020 under the btag zone', () => {
     expect(keg.fewestAfterDrain).toBeLessThanOrEqual(Math.min(d, keg.fewestAfterReclaim));
   });
 
-  it('sets bucketdisable only in bucket_enable (uma_reclaim, uma_timeout), and keeps it in between', () => {
+  /*
+   * Run the booted kernel (the build's jobs, the pagedaemon, the "uma" and clock
+   * threads) until simulated time `until`, with the free page count pinned to n
+   * at every dispatch: the jobs take and give pages too.
+   */
+  const pin = (sys: Freebsd2020System, n: number, until: number): void => {
+    sys.k.curthread = null;
+    sys.k.run(() => ((sys.vm.cnt.v_free_count = n), sys.k.now > until));
+  };
+
+  it('sets bucketdisable only in bucket_enable: at each uma_reclaim, and at uma_timeout every 20 s whatever the pagedaemon sees', () => {
     const sys = boot();
     const { u, vm } = sys;
     const c = vm.cnt;
+    c.v_free_count = c.v_free_min - 1;
+    umaReclaim(u, false);
+    expect(u.bucketdisable).toBe(true);
+    // pages back at the free target: the pagedaemon wakes every 100 ms for 19 s and leaves the flag as it is
+    pin(sys, c.v_free_target, 19.5e9);
+    expect(vm.lowmems).toBe(0);
+    expect(u.bucketdisable).toBe(true);
+    // uma_timeout's bucket_enable, 20 s after boot, clears it
+    pin(sys, c.v_free_target, 20.5e9);
+    expect(u.bucketdisable).toBe(false);
+    // and a reclaim short of pages sets it again
     sys.k.curthread = sys.k.t0;
     c.v_free_count = c.v_free_min - 1;
     umaReclaim(u, false);
     expect(u.bucketdisable).toBe(true);
-    // pages come back, but nothing re-evaluates the flag until the next bucket_enable
-    c.v_free_count = c.v_free_target;
-    expect(u.bucketdisable).toBe(true);
-    umaReclaim(u, false);
-    expect(u.bucketdisable).toBe(false);
   });
 
   it('wakes the "uma" thread below v_free_severe, which drains the CPU buckets at most once a second', () => {
     const sys = boot();
     const { k, vm, btZone } = sys;
     const c = vm.cnt;
-    k.curthread = null;
-    // short of pages, but not severely: the pagedaemon's TRIM leaves the "uma" thread asleep (the
-    // build's jobs take and give pages too; the free count is pinned again at every dispatch)
-    const pin = (n: number, until: number) => k.run(() => ((c.v_free_count = n), k.now > until));
-    pin(c.v_free_severe + 1, 1.5e9);
+    // short of pages, but not severely: the pagedaemon's TRIM leaves the "uma" thread asleep
+    pin(sys, c.v_free_severe + 1, 1.5e9);
     expect(vm.lowmems).toBeGreaterThan(0);
     expect(vm.umaDrains).toBe(0);
     const worker = k.threads.find((t) => t.frames.some((f) => f.fn.name === 'uma_reclaim_worker'))!;
@@ -347,10 +360,9 @@ describe('UMA of 2020 under the btag zone', () => {
     primeBuckets(sys);
     const a = drive(umaZalloc(sys.u, btZone, M_WAITOK));
     umaZfree(sys.u, btZone, a);
-    k.curthread = null;
     const cached = (): number => btZone.cpu.reduce((n, x) => n + (x.alloc?.items.length ?? 0) + (x.free?.items.length ?? 0), 0);
     expect(cached()).toBeGreaterThan(0);
-    pin(c.v_free_severe - 1, k.now + 3.05e9);
+    pin(sys, c.v_free_severe - 1, k.now + 3.05e9);
     // the pagedaemon asks every 100 ms; the worker's pause("umarclslp", hz) spaces the drains a second apart or more
     expect(vm.umaDrains).toBeGreaterThanOrEqual(2);
     expect(vm.umaDrains).toBeLessThanOrEqual(3);
