@@ -115,7 +115,12 @@ function freeObj(c: Load2020, o: Obj): void {
   k.leave(fr);
 }
 
-/** the buffer cache: a 32 KB NFS buffer's KVA from buffer_arena (M_NOWAIT), recycling the oldest when needed, and its pages. */
+/**
+ * the buffer cache: an NFS buffer's KVA from buffer_arena (M_NOWAIT), recycling the oldest when
+ * needed, and its pages. Every buffer takes the mount's 32 KB biosize of KVA, whatever the read's
+ * size: getblkx() sizes the KVA by imax(size, bo_bsize), and nfs_getcacheblk() never asks for more
+ * than biosize, so buffer_arena holds one size of segment.
+ */
 function* nfsBuffer(c: Load2020): KGen<void> {
   const k = c.k;
   const bsize = 32 * 1024;
