@@ -15,21 +15,30 @@
  *   r368236: r366838 + r366840 with r364744 reverted.
  */
 import { Kernel } from '../machine/kernel.js';
+import type { FuncSym } from '../machine/symbols.js';
 import { AMD64_FREEBSD, I386_FREEBSD, type Kva } from '../machine/platform.js';
 import { TS_SLEEP, type KGen, type KThread } from '../machine/thread.js';
 import type { Freebsd2020Scenario } from '../scenario/schema.js';
 import { freebsdTypes } from '../../dump/types/freebsd/index.js';
 import { vmemMaxOrder } from '../../dump/types/freebsd/vmem.js';
-import { f20, FREEBSD_2020, HZ, PVM, sleep20, type Mtx20 } from './kern/kern2020.js';
-import { kprocCreate, procInfo, userProc } from './kern/proc.js';
+import { cvTimedwait20, f20, FREEBSD_2020, HZ, PCATCH, PDROP, PPAUSE, PVM, PWAIT, sleep20, type Mtx20 } from './kern/kern2020.js';
+import { kprocCreate, procInfo, setThreadName, userProc } from './kern/proc.js';
 import { bucketEnable, bucketInit, kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZFLAG_BUCKET, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
-import { BT_MAXALLOC, vmemAddStatic, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
+import { BT_MAXALLOC, M_WAITOK, vmemAdd, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
 import { kmemFree, kmemMalloc, kvaImport, kvaImportDomain, umaReclaimWorker, umaSmallAlloc, vmemBtAlloc, vmPageCountMin, vmPageFree, vmPageout2020, vmStartup2020, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
 import { ccJob, Fifo, type Load2020 } from './workload2020.js';
 
 const mi_startup = f20('mi_startup', 0x1b0);
 const scheduler = f20('swapper', 0x1a0);
 const fork_trampoline = f20('fork_trampoline', 0x10);
+/** sys/priority.h of 13.0: PI_SWI(SWI_CLOCK), PI_SOFT (24) + SWI_CLOCK (4) * RQ_PPQ (4) */
+const PI_SWI_CLOCK = 40;
+const vm_daemon = f20('vm_daemon', 0x1c0);
+const buf_daemon = f20('buf_daemon', 0x3a0);
+const sched_sync = f20('sched_sync', 0x5d0);
+const nfssvc_iod = f20('nfssvc_iod', 0x1b0);
+/** wait4(2) down to kern_wait6()'s sleep on the waiting process */
+const WAIT4 = [f20('syscall', 0x310), f20('sys_wait4', 0x70), f20('kern_wait', 0x60), f20('kern_wait6', 0x470)];
 const kthreadStart = f20('fork_exit', 0xa0);
 const MB = 1048576;
 
@@ -136,9 +145,19 @@ export function btWatchSample(sys: Freebsd2020System, now: number): void {
   if (cached === 0 && keg.ud_free_items < BT_MAXALLOC && stock < BT_MAXALLOC) w.allDry++;
 }
 
-function* sleeper(k: Kernel, wmesg: string, periodS: number): KGen<void> {
+/**
+ * A thread the load does not need but ps and alltrace show: its function
+ * (entered below fork_exit, or below the system call of a user thread), then
+ * its sleep, over and over. `cv` sleeps go through cv_timedwait.
+ */
+function* sleeper(k: Kernel, path: readonly FuncSym[], pri: number, wmesg: string, periodS: number, cv = false): KGen<void> {
   const t = k.curthread!;
-  for (;;) yield* sleep20(k, t.addr + 0x10, PVM, wmesg, periodS > 0 ? periodS * HZ : 0);
+  for (const fn of path) k.enter(fn, 0);
+  const timo = periodS > 0 ? periodS * HZ : 0;
+  for (;;) {
+    if (cv) yield* cvTimedwait20(k, t.addr + 0x10, wmesg, timo);
+    else yield* sleep20(k, t.addr + 0x10, pri, wmesg, timo);
+  }
 }
 
 export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: readonly string[]): Freebsd2020System {
@@ -252,10 +271,12 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
     slabInit(u, btKeg, Math.ceil(base / p.pagesize) * p.pagesize, true);
   }
   vs.bt = { zalloc: (flags) => umaZalloc(u, btZone, flags), zfree: (a) => umaZfree(u, btZone, a) };
-  // buffer_arena: a static span of bufkva, from boot memory for its two tags
+  // vm_ksubmap_init() -> vmem_init(buffer_arena, ...) -> vmem_add(): a static span of bufkva, its tags
+  // from the btag zone like every other tag (bt_fill under M_WAITOK; the boot slab has them, so it never sleeps)
   {
-    const z = [k.bootAlloc(64), k.bootAlloc(64)] as [Kva, Kva];
-    vmemAddStatic(bufferArena, p.heapBase, bufKva, z);
+    const g = vmemAdd(vs, bufferArena, p.heapBase, bufKva, M_WAITOK);
+    const r = g.next();
+    if (!r.done || !r.value) throw new Error('simulator: vmem_add of buffer_arena could not get its tags at boot');
   }
 
   const mallocZones: Zone[] = [];
@@ -280,23 +301,35 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
 
   const init = userProc(k, 'init', '/sbin/init', swapper, -1, 0);
   procInfo(init).parent = swapper;
-  k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
+  k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, WAIT4, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
   const pagedaemon = kprocCreate(k, 'pagedaemon', kthreadStart, () => vmPageout2020(vm, u, 10), PVM);
   k.daemons.add(pagedaemon);
   // vm_pageout(): kthread_add(uma_reclaim_worker, ..., "uma") in the pagedaemon process
-  k.daemons.add(k.threadCreate(pagedaemon.proc, kthreadStart, () => umaReclaimWorker(vm, u), PVM));
-  const swi = kprocCreate(k, 'swi4: clock (0)', kthreadStart, () => softclock2020(k, u), 40);
+  // vm_pageout() names its own thread after the domain it scans, "dom0"
+  setThreadName(pagedaemon, 'dom0');
+  const umaThread = k.threadCreate(pagedaemon.proc, kthreadStart, () => umaReclaimWorker(vm, u), PVM);
+  setThreadName(umaThread, 'uma');
+  k.daemons.add(umaThread);
+  // the clock's software interrupt: a thread of the "intr" process, at PI_SWI(SWI_CLOCK)
+  const swi = kprocCreate(k, 'intr', kthreadStart, () => softclock2020(k, u), PI_SWI_CLOCK);
+  setThreadName(swi, 'swi4: clock (0)');
   swi.intr = true;
   k.daemons.add(swi);
-  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, 'psleep', 0), PVM));
-  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, 'qsleep', 1), PVM));
-  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, 'syncer', 1), PVM));
-  k.daemons.add(kprocCreate(k, 'nfsiod 0', kthreadStart, () => sleeper(k, '-', 0), PVM));
+  // vm_daemon(): msleep(&vm_daemon_needed, ..., PPAUSE, "psleep", vm_daemon_timeout)
+  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, [vm_daemon], PPAUSE, 'psleep', 0), PVM));
+  // buf_daemon(): msleep(&bd_request, ..., PVM, "qsleep", hz / 10) while dirty buffers wait (a 1 s nap here)
+  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, [buf_daemon], PVM, 'qsleep', 1), PVM));
+  // sched_sync(): cv_timedwait(&sync_wakeup, &sync_mtx, hz), the cv named "syncer"
+  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, [sched_sync], 0, 'syncer', 1, true), PVM));
+  // nfssvc_iod(): msleep(&ncl_iodwant[i], &ncl_iod_mutex, PWAIT | PCATCH, "-", timo)
+  k.daemons.add(kprocCreate(k, 'nfsiod 0', kthreadStart, () => sleeper(k, [nfssvc_iod], PWAIT | PCATCH, '-', 0), PVM));
+  // sched_idletd() threads: one "idle" process, a thread "idle: cpuN" for each CPU
+  const idleProc = k.newProc('idle', 'idle');
+  procInfo(idleProc).parent = swapper;
   for (const c of k.cpus) {
-    const ip = k.newProc(`idle: cpu${c.id}`, `idle: cpu${c.id}`);
-    procInfo(ip).parent = swapper;
-    c.idle.proc = ip;
+    c.idle.proc = idleProc;
     c.idle.pri = 255;
+    setThreadName(c.idle, `idle: cpu${c.id}`);
   }
 
   const load: Load2020 = {
@@ -306,7 +339,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   };
   const workers: KThread[] = [];
   const make = userProc(k, 'make', `make -j${sc.build.jobs} buildkernel`, init, -1, 0);
-  k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
+  k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, WAIT4, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
   for (let i = 0; i < sc.build.jobs * sc.build.scale; i++) {
     const pr = userProc(k, 'cc', 'cc -c -O2 -pipe', make, make.pid, 0);
     workers.push(k.threadCreate(pr, fork_trampoline, (me) => ccJob(load, me, i), 152, true));

@@ -14,7 +14,7 @@ import type { Kva } from '../machine/platform.js';
 import type { FuncSym } from '../machine/symbols.js';
 import type { KGen, KThread } from '../machine/thread.js';
 import type { Freebsd2020Scenario } from '../scenario/schema.js';
-import { f20, HZ, PWAIT, sleep20 } from './kern/kern2020.js';
+import { f20, HZ, PCATCH, PWAIT, sleep20 } from './kern/kern2020.js';
 import { umaZalloc, umaZfree, type Uma2020, type Zone } from './uma2020/uma.js';
 import { M_NOWAIT, M_WAITOK, vmemAlloc, vmemFree, type Vmem, type VmemSys } from './vmem/vmem.js';
 import { kmemFree, kmemMalloc, vmPageAlloc, vmPageFree, vmWaitDomain, VM_ALLOC_NORMAL, type Anon, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
@@ -213,7 +213,7 @@ export function* ccJob(c: Load2020, t: KThread, _n: number): KGen<void> {
         freeObj(c, o);
       }
       const ticks = Math.max(1, Math.round(((b.think_us / 2 + k.rng.below(b.think_us)) * HZ) / 1e6));
-      yield* sleep20(k, t.addr + 8, PWAIT, 'nanslp', ticks);
+      yield* sleep20(k, t.addr + 8, PWAIT | PCATCH, 'nanslp', ticks);
     }
     yield* syscall(EXIT, function* () {
       for (const o of held.splice(0)) freeObj(c, o);

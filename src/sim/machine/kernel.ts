@@ -73,6 +73,12 @@ export interface Personality {
   idleFn: FuncSym;
   /** the frame every new thread starts in (thread_start, fork_exit) */
   threadStartFn: FuncSym;
+  /**
+   * The start frame calls the thread's function through a pointer (fork_exit's
+   * `callout(arg, frame)`): one call site, so one return address whatever the
+   * function is.
+   */
+  startCallsIndirect?: boolean;
   /** panic(): record, print, stop the machine by throwing PanicStop */
   panic(k: Kernel, message: string, caller?: FuncSym, args?: number[], ptrMask?: number): never;
   /** ASSERT() / KASSERT(): live on DEBUG / INVARIANTS kernels */
@@ -285,7 +291,8 @@ export class Kernel {
     const t = this.curthread!;
     const frames = t.frames;
     const caller = frames[frames.length - 1]!;
-    caller.pcOff = callSiteOffset(caller.fn, fn, args, this.textVariant);
+    const indirect = this.cfg.os.startCallsIndirect === true && caller.fn === this.cfg.os.threadStartFn;
+    caller.pcOff = callSiteOffset(caller.fn, indirect ? caller.fn : fn, args, this.textVariant);
     const fr: Frame = { fn, pcOff: 0, fp: caller.fp - fn.frameSize, args, ptrMask, locals: [] };
     frames.push(fr);
     this.ops++;

@@ -19,15 +19,22 @@ const _sleep = f20('_sleep', 0x2b0);
 const pause_sbt = f20('pause_sbt', 0x140);
 const sleepq_wait = f20('sleepq_wait', 0x60);
 const sleepq_timedwait = f20('sleepq_timedwait', 0x90);
+const sleepq_wait_sig = f20('sleepq_wait_sig', 0x70);
+const sleepq_timedwait_sig = f20('sleepq_timedwait_sig', 0xa0);
+const _cv_timedwait_sbt = f20('_cv_timedwait_sbt', 0x1f0);
 const mi_switch = f20('mi_switch', 0x1d0);
 const __mtx_lock_sleep = f20('__mtx_lock_sleep', 0x3f0);
 const turnstile_wait = f20('turnstile_wait', 0x1e0);
 const panicFn = f20('panic', 0x60);
 
 export const HZ = 1000;
-export const PVM = 68;
-export const PWAIT = 92;
-export const PPAUSE = 104;
+/** sys/priority.h of 13.0: PRI_MIN_KERN is 80 (realtime 48..79 below it), PVM = PRI_MIN_KERN + 4 */
+export const PVM = 84;
+export const PWAIT = 108;
+export const PPAUSE = 116;
+/** sleep flags or'ed into _sleep's priority (sys/param.h): catch signals, and drop the interlock */
+export const PCATCH = 0x100;
+export const PDROP = 0x200;
 export const EWOULDBLOCK = 35;
 /** sbintime of one tick (SBT_1S / hz) */
 export const SBT_1MS = 0x418937;
@@ -45,6 +52,7 @@ export const FREEBSD_2020: Personality = {
   modules: [K20],
   idleFn: f20('sched_idletd', 0x1c0),
   threadStartFn: f20('fork_exit', 0xa0),
+  startCallsIndirect: true,
   panic: (k, m) => panic20(k, m),
   assert: (k, ok, expr, file, line) => {
     if (!ok && k.cfg.debug) panic20(k, `${expr} (${file}:${line})`);
@@ -58,14 +66,40 @@ export const FREEBSD_2020: Personality = {
  * Returns 0 when woken, EWOULDBLOCK when the timeout ran out.
  */
 export function* sleep20(k: Kernel, chan: Kva, pri: number, wmesg: string, timo: number): KGen<number> {
-  const t = k.curthread!;
   const fr = k.enter(_sleep, 0b1001, chan, 0, pri, k.kstring(wmesg), timo * SBT_1MS, 0);
-  const sq = k.enter(timo > 0 ? sleepq_timedwait : sleepq_wait, 0b1, chan, 0);
+  const r = yield* sleepqBlock(k, chan, wmesg, timo, (pri & PCATCH) !== 0);
+  k.leave(fr);
+  return r;
+}
+
+/**
+ * models cv_timedwait(cvp, lock, timo) -> _cv_timedwait_sbt(): a timed sleep
+ * on the condition variable, whose description is the wait message.
+ */
+export function* cvTimedwait20(k: Kernel, cv: Kva, wmesg: string, timo: number): KGen<number> {
+  const fr = k.enter(_cv_timedwait_sbt, 0b11, cv, 0, timo * SBT_1MS, 0, 0x100 /* C_HARDCLOCK */);
+  const r = yield* sleepqBlock(k, cv, wmesg, timo, false);
+  k.leave(fr);
+  return r;
+}
+
+/** Threads asleep with PCATCH: sleepq_add() sets TDF_SINTR on them, which ps shows as S rather than D. */
+const interruptible = new WeakSet<KThread>();
+export function sleepsInterruptibly20(t: KThread): boolean {
+  return interruptible.has(t);
+}
+
+/** The sleep queue's half: sleepq_[timed]wait[_sig] -> mi_switch, until woken or timed out. */
+function* sleepqBlock(k: Kernel, chan: Kva, wmesg: string, timo: number, sig: boolean): KGen<number> {
+  const t = k.curthread!;
+  const fn = timo > 0 ? (sig ? sleepq_timedwait_sig : sleepq_timedwait) : sig ? sleepq_wait_sig : sleepq_wait;
+  const sq = k.enter(fn, 0b1, chan, 0);
   const sw = k.enter(mi_switch, 0, 0x104 /* SW_VOL | SWT_SLEEPQ */);
+  if (sig) interruptible.add(t);
   yield { kind: 'sleep', wchan: chan, sobj: 'cv', wmesg, ...(timo > 0 ? { timeoutNs: (timo * 1e9) / HZ } : {}) };
+  interruptible.delete(t);
   k.leave(sw);
   k.leave(sq);
-  k.leave(fr);
   const to = t.timedOut;
   t.timedOut = false;
   return to ? EWOULDBLOCK : 0;

@@ -13,6 +13,7 @@ export const FREEBSD: Personality = {
   modules: ['kernel'],
   idleFn: func('kernel', 'idle_proc', 0x60),
   threadStartFn: func('kernel', 'fork_exit', 0x90),
+  startCallsIndirect: true,
   panic,
   assert: kassert,
   // hardclock() runs callouts on time whatever the CPUs are doing: pause() and msleep timeouts end when due

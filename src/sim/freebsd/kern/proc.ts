@@ -10,6 +10,8 @@ import type { FuncSym } from '../../machine/symbols.js';
 
 /** p_flag P_SYSTEM: a kernel process (ps prints its name in brackets) */
 export const P_SYSTEM = 0x200;
+/** p_flag P_HADTHREADS: the process has had more than one thread (ps prints "(threaded)" and a line per thread) */
+export const P_HADTHREADS = 0x80;
 
 export interface ProcInfo {
   /** p_flag */
@@ -49,4 +51,13 @@ export function userProc(k: Kernel, name: string, args: string, parent: Proc, pg
   const p = k.newProc(name, args);
   info.set(p, { flag: 0x4000 /* P_INMEM */, parent, pgid: pgid < 0 ? p.pid : pgid, uid });
   return p;
+}
+
+const names = new WeakMap<KThread, string>();
+/** td_name: kthread_add() names a kernel process's extra threads; other threads are named after their process. */
+export function setThreadName(t: KThread, name: string): void {
+  names.set(t, name);
+}
+export function threadName(t: KThread): string {
+  return names.get(t) ?? t.proc.comm;
 }

@@ -311,13 +311,15 @@ export function vmemAdd1(vm: Vmem, addr: number, size: number, type: number): vo
   vm.vm_size += size;
 }
 
-/** models vmem_add() at boot: a static span; the caller supplies the two tags (the boot stock). */
-export function vmemAddStatic(vm: Vmem, addr: number, size: number, tagAddrs: [Kva, Kva]): void {
-  for (const a of tagAddrs) {
-    vm.freetags.push(newTag(a));
-    vm.vm_nfreetags++;
-  }
+/**
+ * models vmem_add(): a static span, its two tags from the stock that bt_fill
+ * tops up from the btag zone first (so the arena keeps the other two).
+ * Returns false (ENOMEM) when the stock cannot be filled.
+ */
+export function* vmemAdd(vs: VmemSys, vm: Vmem, addr: number, size: number, flags: number): KGen<boolean> {
+  if (vm.vm_nfreetags < BT_MAXALLOC && !(yield* btFill(vs, vm, flags, { n: 0 }))) return false;
   vmemAdd1(vm, addr, size, BT_TYPE_SPAN_STATIC);
+  return true;
 }
 
 /** models vmem_import(): get a span from the parent with the arena unlocked and the stock hidden. */
