@@ -21,7 +21,7 @@ export type FreebsdEra = 2004 | 2020;
 export function freebsdTypes(pointerSize: 4 | 8, ncpus: number, era: FreebsdEra = 2004, ndomains = 1): CtfBuilder {
   const b = new CtfBuilder(pointerSize === 4 ? ILP32 : LP64);
   declareFreebsdBaseTypes(b);
-  declareFreebsdKernTypes(b);
+  declareFreebsdKernTypes(b, era === 2020);
   if (era === 2004) declareUmaTypes(b, ncpus);
   else {
     b.struct('struct cv', undefined, [

@@ -5,7 +5,8 @@
  */
 import type { CtfBuilder } from '../../ctf.js';
 
-export function declareFreebsdKernTypes(b: CtfBuilder): void {
+/** `tdName`: 2020's struct thread has td_name (kthread_add()'s name for a thread of a kernel process); 2004's has none. */
+export function declareFreebsdKernTypes(b: CtfBuilder, tdName = false): void {
   b.struct('struct ucred', undefined, [
     ['cr_ref', 'u_int'],
     ['cr_uid', 'uid_t'],
@@ -37,6 +38,7 @@ export function declareFreebsdKernTypes(b: CtfBuilder): void {
     ['td_pcb', 'struct pcb *'],
     ['td_kstack', 'vm_offset_t'],
     ['td_kstack_pages', 'int'],
+    ...(tdName ? ([['td_name', 'char [20]']] as [string, string][]) : []),
   ]);
   b.struct('struct proc', undefined, [
     ['p_list', 'LIST_ENTRY'],

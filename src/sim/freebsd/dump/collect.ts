@@ -29,6 +29,27 @@ export const TDI_IWAIT = 0x10;
 export const NOCPU = 0xff;
 /** the first thread id FreeBSD hands out */
 export const TID_BASE = 100000;
+/** td_flags: asleep with PCATCH (sleepq_add), ps's S rather than D */
+export const TDF_SINTR = 0x8;
+
+/** The process groups the processes name (p_pgrp), one struct pgrp each, in first-use order. */
+export class Pgrps {
+  private readonly byId = new Map<number, Kva>();
+  constructor(
+    private readonly k: Kernel,
+    private readonly A: (kva: Kva) => bigint,
+  ) {}
+  of(pgid: number): bigint {
+    let pg = this.byId.get(pgid);
+    if (pg === undefined) this.byId.set(pgid, (pg = this.k.bootAlloc(0x40)));
+    return this.A(pg);
+  }
+  table(): Table {
+    const t = new TableBuilder('struct pgrp', { addr: 'u64', pg_id: 'i32' });
+    for (const [id, a] of this.byId) t.add({ addr: this.A(a), pg_id: id });
+    return t.build();
+  }
+}
 
 /** A global variable to write: its value, a pointer (a Kva), or a string it points at. */
 export interface GlobalVar {
@@ -195,7 +216,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
       td_proc: A(t.proc.addr),
       'td_plist.tqe_next': nextInProc.has(t) ? A(nextInProc.get(t)!.addr) : 0n,
       td_tid: TID_BASE + k.threads.indexOf(t),
-      td_flags: asleep && !iwait && t.wmesg === 'nanslp' ? 0x8 /* TDF_SINTR */ : 0,
+      td_flags: asleep && !iwait && t.wmesg === 'nanslp' ? TDF_SINTR : 0,
       td_inhibitors: inhib,
       td_pflags: 0,
       td_wchan: asleep && !iwait ? A(t.wchan) : 0n,
@@ -230,7 +251,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   add(th.build());
   add(fr.build());
 
-  const pgrps = new Map<number, Kva>();
+  const pgrps = new Pgrps(k, A);
   const procs = k.procs.filter((p) => firstOf.has(p));
   const ps = new TableBuilder('struct proc', {
     addr: 'u64',
@@ -249,8 +270,6 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   const allproc = [...procs].reverse();
   allproc.forEach((p, i) => {
     const info = procInfo(p);
-    let pg = pgrps.get(info.pgid);
-    if (pg === undefined) pgrps.set(info.pgid, (pg = k.bootAlloc(0x40)));
     ps.add({
       addr: A(p.addr),
       'p_list.le_next': i + 1 < allproc.length ? A(allproc[i + 1]!.addr) : 0n,
@@ -260,15 +279,13 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
       p_state: 1 /* PRS_NORMAL */,
       p_pid: p.pid,
       p_pptr: info.parent ? A(info.parent.addr) : 0n,
-      p_pgrp: A(pg),
+      p_pgrp: pgrps.of(info.pgid),
       p_numthreads: count.get(p) ?? 0,
       p_comm: p.comm,
     });
   });
   add(ps.build());
-  const pgt = new TableBuilder('struct pgrp', { addr: 'u64', pg_id: 'i32' });
-  for (const [id, a] of pgrps) pgt.add({ addr: A(a), pg_id: id });
-  add(pgt.build());
+  add(pgrps.table());
   const cr = new TableBuilder('struct ucred', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_ruid: 'u32' });
   for (const [uid, a] of ucredOf) cr.add({ addr: A(a), cr_ref: 1, cr_uid: uid, cr_ruid: uid });
   add(cr.build());

@@ -10,11 +10,11 @@ import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { callSiteOffset } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
-import { blockedMtx20, HZ } from '../kern/kern2020.js';
-import { procInfo } from '../kern/proc.js';
+import { blockedMtx20, HZ, sleepsInterruptibly20 } from '../kern/kern2020.js';
+import { P_HADTHREADS, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
-import { collectSymbols, curthreads, type GlobalVar, NOCPU, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, curthreads, type GlobalVar, NOCPU, Pgrps, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
@@ -56,14 +56,20 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   const th = new TableBuilder('struct thread', {
     addr: 'u64', td_proc: 'u64', 'td_plist.tqe_next': 'u64', td_tid: 'i32', td_flags: 'i32', td_inhibitors: 'i32',
     td_wchan: 'u64', td_wmesg: 'u64', td_lastcpu: 'u8', td_oncpu: 'u8', td_blocked: 'u64', td_lockname: 'u64',
-    td_state: 'i32', td_base_pri: 'u8', td_priority: 'u8', td_pcb: 'u64', td_kstack: 'u64', td_kstack_pages: 'i32',
+    td_state: 'i32', td_base_pri: 'u8', td_priority: 'u8', td_pcb: 'u64', td_kstack: 'u64', td_kstack_pages: 'i32', td_name: 'str',
   });
   const fr = formatTable('frames');
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
   const firstOf = new Map<object, KThread>();
   const count = new Map<object, number>();
+  // p_threads: each process's threads in creation order, linked through td_plist
+  const nextInProc = new Map<KThread, KThread>();
+  const lastOf = new Map<object, KThread>();
   for (const t of live) {
     if (!firstOf.has(t.proc)) firstOf.set(t.proc, t);
+    const prev = lastOf.get(t.proc);
+    if (prev) nextInProc.set(prev, t);
+    lastOf.set(t.proc, t);
     count.set(t.proc, (count.get(t.proc) ?? 0) + 1);
   }
   live.forEach((t, row) => {
@@ -80,11 +86,11 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
       inhib = m ? TDI_LOCK : iwait ? TDI_IWAIT : TDI_SLEEPING;
     }
     th.add({
-      addr: A(t.addr), td_proc: A(t.proc.addr), 'td_plist.tqe_next': 0n, td_tid: TID_BASE + k.threads.indexOf(t),
-      td_flags: 0, td_inhibitors: inhib, td_wchan: asleep && !iwait ? A(t.wchan) : 0n, td_wmesg: asleep && t.wmesg ? A(k.kstring(t.wmesg)) : 0n,
+      addr: A(t.addr), td_proc: A(t.proc.addr), 'td_plist.tqe_next': nextInProc.has(t) ? A(nextInProc.get(t)!.addr) : 0n, td_tid: TID_BASE + k.threads.indexOf(t),
+      td_flags: asleep && !iwait && sleepsInterruptibly20(t) ? TDF_SINTR : 0, td_inhibitors: inhib, td_wchan: asleep && !iwait ? A(t.wchan) : 0n, td_wmesg: asleep && t.wmesg ? A(k.kstring(t.wmesg)) : 0n,
       td_lastcpu: t.cpu, td_oncpu: cpu ?? NOCPU, td_blocked: m ? A(m.turnstile) : 0n, td_lockname: m ? A(k.kstring(m.name)) : 0n,
       td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, t.pri)),
-      td_pcb: A(t.stk - 0x200), td_kstack: A(t.stkBase), td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize),
+      td_pcb: A(t.stk - 0x200), td_kstack: A(t.stkBase), td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize), td_name: threadName(t).slice(0, 19),
     });
     const frames = t.frames;
     for (let d = 0; d < frames.length; d++) {
@@ -96,13 +102,15 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   add(th.build());
   add(fr.build());
   const procs = k.procs.filter((p) => firstOf.has(p));
-  const pt = new TableBuilder('struct proc', { addr: 'u64', 'p_list.le_next': 'u64', 'p_threads.tqh_first': 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_numthreads: 'i32', p_comm: 'str' });
+  const pt = new TableBuilder('struct proc', { addr: 'u64', 'p_list.le_next': 'u64', 'p_threads.tqh_first': 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str' });
   const allproc = [...procs].reverse();
+  const pgrps = new Pgrps(k, A);
   allproc.forEach((p, i) => {
     const info = procInfo(p);
-    pt.add({ addr: A(p.addr), 'p_list.le_next': i + 1 < allproc.length ? A(allproc[i + 1]!.addr) : 0n, 'p_threads.tqh_first': A(firstOf.get(p)!.addr), p_flag: info.flag, p_state: 1, p_pid: p.pid, p_pptr: info.parent ? A(info.parent.addr) : 0n, p_numthreads: count.get(p) ?? 0, p_comm: p.comm });
+    pt.add({ addr: A(p.addr), 'p_list.le_next': i + 1 < allproc.length ? A(allproc[i + 1]!.addr) : 0n, 'p_threads.tqh_first': A(firstOf.get(p)!.addr), p_flag: info.flag | (count.get(p)! > 1 ? P_HADTHREADS : 0), p_state: 1, p_pid: p.pid, p_pptr: info.parent ? A(info.parent.addr) : 0n, p_pgrp: pgrps.of(info.pgid), p_numthreads: count.get(p) ?? 0, p_comm: p.comm });
   });
   add(pt.build());
+  add(pgrps.table());
   const pc = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_cpuid: 'u32', 'pc_allcpu.sle_next': 'u64' });
   k.cpus.forEach((c, i) => pc.add({ addr: A(c.addr), pc_curthread: A(oncpu[i]!.addr), pc_idlethread: A(c.idle.addr), pc_cpuid: c.id, 'pc_allcpu.sle_next': i + 1 < k.cpus.length ? A(k.cpus[i + 1]!.addr) : 0n }));
   add(pc.build());
@@ -161,12 +169,18 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   add(kt.build());
   add(sl.build());
   const zspec: Record<string, 'u64' | 'u32' | 'u16'> = { addr: 'u64', uz_name: 'u64', uz_keg: 'u64', uz_flags: 'u32', uz_bucket_size: 'u16', uz_allocs: 'u64', uz_frees: 'u64', uz_fails: 'u64', 'uz_domain[0].uzd_buckets.lh_first': 'u64', 'uz_domain[0].uzd_nitems': 'u64' };
-  for (let i = 0; i < k.cfg.ncpus; i++) for (const m of ['uc_allocbucket.ucb_bucket', 'uc_freebucket.ucb_bucket', 'uc_allocs', 'uc_frees']) zspec[`uz_cpu[${i}].${m}`] = 'u64';
+  zspec.uz_size = 'u32';
+  // struct uma_cache_bucket caches its bucket's count and size (ucb_cnt, ucb_entries) beside the pointer;
+  // uma_zone_sumstat() and ddb's show uma read the counts there, not in the bucket
+  for (let i = 0; i < k.cfg.ncpus; i++) {
+    for (const m of ['uc_allocbucket.ucb_bucket', 'uc_freebucket.ucb_bucket', 'uc_allocs', 'uc_frees']) zspec[`uz_cpu[${i}].${m}`] = 'u64';
+    for (const m of ['uc_allocbucket.ucb_cnt', 'uc_allocbucket.ucb_entries', 'uc_freebucket.ucb_cnt', 'uc_freebucket.ucb_entries']) zspec[`uz_cpu[${i}].${m}`] = 'u16';
+  }
   const zt = new TableBuilder('struct uma_zone', zspec);
   const bk = new TableBuilder('struct uma_bucket', { addr: 'u64', 'ub_link.le_next': 'u64', ub_cnt: 'u16', ub_entries: 'u16', ub_bucket: { list: 'u64' } });
   for (const z of u.zones) {
     const row: Record<string, number | bigint> = {
-      addr: A(z.addr), uz_name: A(k.kstring(z.name)), uz_keg: A(z.keg.addr), uz_flags: z.flags, uz_bucket_size: z.bucketSize,
+      addr: A(z.addr), uz_name: A(k.kstring(z.name)), uz_keg: A(z.keg.addr), uz_flags: z.flags, uz_size: z.keg.size, uz_bucket_size: z.bucketSize,
       uz_allocs: BigInt(z.allocs), uz_frees: BigInt(z.frees), uz_fails: BigInt(z.fails),
       'uz_domain[0].uzd_buckets.lh_first': z.buckets.length ? A(z.buckets[z.buckets.length - 1]!.addr) : 0n,
       'uz_domain[0].uzd_nitems': BigInt(z.buckets.reduce((n, b) => n + b.items.length, 0)),
@@ -176,6 +190,10 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
       row[`uz_cpu[${i}].uc_freebucket.ucb_bucket`] = cc.free ? A(cc.free.addr) : 0n;
       row[`uz_cpu[${i}].uc_allocs`] = BigInt(cc.allocs);
       row[`uz_cpu[${i}].uc_frees`] = BigInt(cc.frees);
+      row[`uz_cpu[${i}].uc_allocbucket.ucb_cnt`] = cc.alloc ? cc.alloc.items.length : 0;
+      row[`uz_cpu[${i}].uc_allocbucket.ucb_entries`] = cc.alloc ? cc.alloc.entries : 0;
+      row[`uz_cpu[${i}].uc_freebucket.ucb_cnt`] = cc.free ? cc.free.items.length : 0;
+      row[`uz_cpu[${i}].uc_freebucket.ucb_entries`] = cc.free ? cc.free.entries : 0;
       for (const b of [cc.alloc, cc.free]) if (b) bk.add({ addr: A(b.addr), 'ub_link.le_next': 0n, ub_cnt: b.items.length, ub_entries: b.entries, ub_bucket: b.items.map(A) });
     });
     for (let i = z.buckets.length - 1; i >= 0; i--) {

@@ -17,7 +17,7 @@ import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { MTX_UNOWNED, TDS_CAN_RUN, TDS_INACTIVE, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ } from '../names.js';
 import { px, structRows } from '../struct.js';
-import { defaultThread, isSleeping, onLock, procOf, procRows, readFbProc, readFbThread, resolveThread, threadRows, threadStateWords, type FbThread } from './helpers.js';
+import { defaultThread, isSleeping, onLock, procOf, procRows, readFbProc, readFbThread, resolveThread, threadRows, threadName, threadStateWords, type FbThread } from './helpers.js';
 
 /** mtx_lock's flag bits: MTX_RECURSED 1, MTX_CONTESTED 2, MTX_UNOWNED 4 */
 const MTX_FLAGMASK = 7n;
@@ -72,8 +72,8 @@ export function lockchain(target: Target, row: number, prefix: string, hops: Cha
   for (let r = row; ; ) {
     const th = readFbThread(target, r);
     const p = procOf(target, th);
-    s += `${prefix}thread ${th.tid} (pid ${p?.pid ?? -1}, ${p?.comm ?? '?'}) `;
-    const hop: ChainHop = { thread: th.addr, tid: th.tid, pid: p?.pid ?? -1, comm: p?.comm ?? '?', state: 'unknown' };
+    s += `${prefix}thread ${th.tid} (pid ${p?.pid ?? -1}, ${threadName(th, p)}) `;
+    const hop: ChainHop = { thread: th.addr, tid: th.tid, pid: p?.pid ?? -1, comm: threadName(th, p), state: 'unknown' };
     hops.push(hop);
     const end = (state: string, line: string, extra: Partial<ChainHop> = {}): string => {
       Object.assign(hop, { state, ...extra });

@@ -59,6 +59,8 @@ export interface FbThread {
   pcb: bigint;
   kstack: bigint;
   kstackPages: number;
+  /** td_name ('' on a 2004 kernel, whose threads have none) */
+  name: string;
 }
 
 export function readFbThread(target: Target, row: number): FbThread {
@@ -82,7 +84,13 @@ export function readFbThread(target: Target, row: number): FbThread {
     pcb: t.get(row, 'td_pcb'),
     kstack: t.get(row, 'td_kstack'),
     kstackPages: t.num(row, 'td_kstack_pages'),
+    name: t.chars(row, 'td_name'),
   };
+}
+
+/** What ddb calls a thread: its td_name, or its process's p_comm when it has none (dumpthread(), print_lockchain()). */
+export function threadName(t: FbThread, p: FbProc | undefined): string {
+  return t.name !== '' ? t.name : (p?.comm ?? '?');
 }
 
 export interface FbProc {

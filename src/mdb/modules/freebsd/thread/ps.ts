@@ -4,7 +4,7 @@
 import { defineDcmd, text, type DcmdContext } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
-import { PRS_NEW, PRS_NORMAL, PRS_ZOMBIE } from '../names.js';
+import { P_SYSTEM, PRS_NEW, PRS_NORMAL, PRS_ZOMBIE } from '../names.js';
 import { px } from '../struct.js';
 import {
   PROC,
@@ -19,6 +19,7 @@ import {
   readFbThread,
   resolveProc,
   resolveThread,
+  threadName,
   threadStateLetters,
   threadStateWords,
   waitOf,
@@ -26,21 +27,27 @@ import {
   type FbThread,
 } from './helpers.js';
 
-/** The wmesg and wchan columns of a ps line: `%c%-7.7s ` then the wchan as %p, or blanks. */
+/** The wmesg and wchan columns of a ps line: `%c%-7.7s `, then the wchan as `%p  `, or as many blanks. */
 function waitColumns(ps: number, t: FbThread): string {
   const w = waitOf(t);
   const wchan = w.wchan === 0n ? ''.padEnd(2 * ps + 2) : px(w.wchan).padEnd(2 * ps + 2);
-  return `${w.prefix}${w.wmesg.slice(0, 7).padEnd(7)} ${wchan} `;
+  return `${w.prefix}${w.wmesg.slice(0, 7).padEnd(7)} ${wchan}  `;
+}
+
+/** dumpthread()'s name: td_name, else p_comm, in [brackets] for a kernel process. */
+function psThreadName(target: Target, p: FbProc, t: FbThread): string {
+  const n = threadName(t, p);
+  return p.flag & P_SYSTEM ? `[${n}]` : n;
 }
 
 /** ps's line for one thread of a threaded process: `%6d` tid, blanks to the state column, then as a process line. */
-export function threadPsLine(target: Target, t: FbThread, name: string): string {
-  return `${String(t.tid).padStart(6)}${''.padEnd(18)} ${threadStateLetters(t).slice(0, 6).padEnd(6)} ${waitColumns(target.pointerSize, t)}${name}`.trimEnd();
+export function threadPsLine(target: Target, p: FbProc, t: FbThread): string {
+  return `${String(t.tid).padStart(6)}${''.padEnd(18)} ${threadStateLetters(t).slice(0, 6).padEnd(6)} ${waitColumns(target.pointerSize, t)}${psThreadName(target, p, t)}`.trimEnd();
 }
 
 /** ps's header, aligned to its columns on this pointer width. */
 export function psHeader(ps: number): string {
-  return `  pid  ppid  pgrp   uid  state   wmesg   ${'wchan'.padEnd(2 * ps + 3)}cmd`;
+  return `  pid  ppid  pgrp   uid  state   wmesg   ${'wchan'.padEnd(2 * ps + 4)}cmd`;
 }
 
 /** The ps lines of one process: its line and, when it has more than one thread, one line per thread. */
@@ -48,15 +55,14 @@ export function psLines(target: Target, p: FbProc): string[] {
   const ps = target.pointerSize;
   const head = `${String(p.pid).padStart(5)} ${String(p.ppid).padStart(5)} ${String(p.pgid).padStart(5)} ${String(p.ruid).padStart(5)} `;
   const state = ` ${procStateLetters(target, p).slice(0, 6).padEnd(6)} `;
-  const name = procName(p);
   if (p.threads.length > 1) {
-    // "(threaded)" in the wmesg column, the name in the cmd column
-    const lines = [`${head}${state}${' (threaded)'.padEnd(2 * ps + 12)}${name}`];
-    for (const row of p.threads) lines.push(threadPsLine(target, readFbThread(target, row), name));
+    // "(threaded)" in the wmesg column, p_comm in the cmd column, then a line per thread with its td_name
+    const lines = [`${head}${state}${' (threaded)'.padEnd(2 * ps + 13)}${procName(p)}`];
+    for (const row of p.threads) lines.push(threadPsLine(target, p, readFbThread(target, row)));
     return lines;
   }
   const t = p.threads[0] === undefined ? undefined : readFbThread(target, p.threads[0]);
-  return [`${head}${state}${t ? waitColumns(ps, t) : ''.padEnd(2 * ps + 12)}${name}`.trimEnd()];
+  return [`${head}${state}${t ? waitColumns(ps, t) + psThreadName(target, p, t) : ''.padEnd(2 * ps + 13) + procName(p)}`.trimEnd()];
 }
 
 export const ps = defineDcmd({
@@ -122,7 +128,7 @@ export function showThreadLines(ctx: DcmdContext, t: FbThread): string[] {
   const lines = [
     `Thread ${t.tid} at ${px(t.addr)}:`,
     ` proc (pid ${p?.pid ?? -1}): ${px(t.proc)}`,
-    ` name: ${p?.comm ?? ''}`,
+    ` name: ${threadName(t, p)}`,
     ` pcb: ${px(t.pcb)}`,
     ` stack: ${px(t.kstack)}-${px(t.kstack + BigInt(t.kstackPages) * page - 1n)}`,
     ` flags: 0x${t.flags.toString(16)}  pflags: 0x${t.pflags.toString(16)}`,
@@ -201,7 +207,7 @@ EXAMPLES
     const lines = [`Process ${p.pid} (${p.comm}) at ${px(p.addr)}:`, ` state: ${PSTATE[p.state] ?? `??? (0x${p.state.toString(16)})`}`, ` uid: ${p.uid}  gids:`];
     if (p.pptr !== 0n) lines.push(` parent: pid ${p.ppid} at ${px(p.pptr)}`);
     lines.push(` ABI: FreeBSD ELF${ps * 8}`, ` flag: 0x${p.flag.toString(16)}`, ` threads: ${p.numthreads || p.threads.length}`);
-    for (const r of p.threads) lines.push(threadPsLine(ctx.target, readFbThread(ctx.target, r), procName(p)));
+    for (const r of p.threads) lines.push(threadPsLine(ctx.target, p, readFbThread(ctx.target, r)));
     return text(lines.map((l) => l + '\n').join(''), { data: { ...p }, addresses: [p.addr], addressType: PROC });
   },
 });
