@@ -27,6 +27,8 @@ const OPEN = [f20('syscall', 0x310), f20('sys_openat', 0x40), f20('kern_openat',
 const READ = [f20('syscall', 0x310), f20('sys_read', 0x80), f20('dofileread', 0xd0), f20('vn_read', 0x1f0), f20('ncl_bioread', 0xa60), f20('nfs_getcacheblk', 0x90), f20('getblk', 0x40), f20('getblkx', 0x8f0), f20('allocbuf', 0x2e0)];
 const WRITE = [f20('syscall', 0x310), f20('sys_write', 0x80), f20('dofilewrite', 0xe0), f20('pipe_write', 0x5b0), f20('pipespace_new', 0x110)];
 const EXIT = [f20('syscall', 0x310), f20('sys_sys_exit', 0x20), f20('exit1', 0x9a0)];
+/** nanosleep(2) down to its tsleep_sbt() on nanowait[] */
+const NANOSLEEP = [f20('syscall', 0x310), f20('sys_nanosleep', 0x30), f20('user_clock_nanosleep', 0x80), f20('kern_clock_nanosleep', 0x2a0)];
 const FAULT = [f20('calltrap', 0x10), f20('trap', 0x6c0), f20('trap_pfault', 0x250), f20('vm_fault', 0x1c0)];
 const bufkva_alloc = f20('bufkva_alloc', 0xb0);
 const bufkva_free = f20('bufkva_free', 0x60);
@@ -213,7 +215,7 @@ export function* ccJob(c: Load2020, t: KThread, _n: number): KGen<void> {
         freeObj(c, o);
       }
       const ticks = Math.max(1, Math.round(((b.think_us / 2 + k.rng.below(b.think_us)) * HZ) / 1e6));
-      yield* sleep20(k, t.addr + 8, PWAIT | PCATCH, 'nanslp', ticks);
+      yield* along(k, NANOSLEEP, () => sleep20(k, t.addr + 8, PWAIT | PCATCH, 'nanslp', ticks));
     }
     yield* syscall(EXIT, function* () {
       for (const o of held.splice(0)) freeObj(c, o);
