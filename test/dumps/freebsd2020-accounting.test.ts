@@ -1,0 +1,61 @@
+/*
+ * The 2020 sample dumps account for every UMA item and every boundary tag:
+ * what a FreeBSD engineer checks first when show uma and show vmem disagree.
+ * For each zone, Used + Free (show uma, which reads the CPU buckets' ucb_cnt,
+ * the bucket cache and the keg, as get_uma_stats() does) is what its keg's
+ * slabs hold (::uma_keg PAGES x IPERS); the "vmem btag" zone's Used is the
+ * tags on the arenas' segment lists and in their stocks. And ps names a
+ * thread by its td_name, as dumpthread() does.
+ */
+import { describe, expect, it } from 'vitest';
+import { openScriptSession } from '../../src/cli/script-session.js';
+import { readDump } from '../../src/dump/read.js';
+
+const DUMPS = ['dumps/freebsd-248008-btalloc.dump', 'dumps/freebsd-248008-btalloc-amd64.dump', 'dumps/freebsd-248008-btalloc-r368236.dump'];
+
+async function run(dump: string, line: string, syntax: 'mdb' | 'ddb' = 'mdb'): Promise<string> {
+  const s = openScriptSession(readDump(dump), dump, undefined, syntax);
+  const r = await s.execute(line);
+  expect(r.errors).toEqual([]);
+  return r.output;
+}
+
+describe.each(DUMPS)('%s', (dump) => {
+  it("every zone's Used + Free is what its keg's slabs hold", async () => {
+    const uma = await run(dump, 'show uma', 'ddb');
+    const zones = new Map<string, { used: number; free: number }>();
+    for (const l of uma.split('\n').slice(1)) {
+      const m = /^\s*(.+?)\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$/.exec(l);
+      if (m) zones.set(m[1]!, { used: Number(m[3]), free: Number(m[4]) });
+    }
+    const kegs = (await run(dump, '::uma_keg')).split('\n').slice(1).filter(Boolean);
+    expect(kegs.length).toBeGreaterThan(10);
+    for (const l of kegs) {
+      // ADDR NAME... SIZE RSIZE IPERS PPERA PAGES FREE RESERVE FLAGS ALLOCF
+      const m = /^\S+ (.+?)\s+\d+\s+\d+\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s/.exec(l);
+      expect(m, l).not.toBeNull();
+      const [name, ipers, ppera, pages] = [m![1]!, Number(m![2]), Number(m![3]), Number(m![4])];
+      const z = zones.get(name);
+      expect(z, name).toBeDefined();
+      expect(z!.used + z!.free, name).toBe((pages / ppera) * ipers);
+    }
+  });
+
+  it('the btag zone has handed out exactly the tags the arenas hold', async () => {
+    const uma = await run(dump, 'show uma', 'ddb');
+    const used = Number(/^\s*vmem btag\s+\d+\s+(\d+)/m.exec(uma)![1]);
+    let tags = 0;
+    for (const a of (await run(dump, '::walk vmem')).split('\n').filter(Boolean)) {
+      tags += (await run(dump, `${a}::walk vmem_btag`)).split('\n').filter(Boolean).length;
+      tags += (await run(dump, `${a}::walk vmem_freetags`)).split('\n').filter(Boolean).length;
+    }
+    expect(used).toBe(tags);
+  });
+
+  it('ps names threads by td_name: the pagedaemon\'s "dom0" and "uma", one idle process', async () => {
+    const ps = await run(dump, 'ps', 'ddb');
+    expect(ps).toMatch(/\(threaded\)\s+\[pagedaemon\]\n.*\[dom0\]\n.*umarcl .*\[uma\]\n/);
+    expect(ps).toMatch(/\(threaded\)\s+\[idle\]\n\s*\d+\s+Run\s+CPU 0\s+\[idle: cpu0\]/);
+    expect(ps).toMatch(/\[swi4: clock \(0\)\]/);
+  });
+});
