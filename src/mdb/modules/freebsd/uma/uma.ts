@@ -86,10 +86,11 @@ EXAMPLES
         requests: z.requests,
         sleeps: z.sleeps,
         bucket: z.bucketSize,
-        totalMem: totalMem(z),
-        xfree: z.xdomain,
+        // --json: memTotal and xdomainFree are sizes and counts, so numbers (render/json.ts's COUNT_PATTERN)
+        memTotal: totalMem(z),
+        xdomainFree: z.xdomain,
       }));
-      const cells = (d: (typeof data)[number]): string[] => [d.zone, String(d.size), String(d.used), String(d.free), String(d.requests), String(d.sleeps), String(d.bucket), String(d.totalMem), String(d.xfree)];
+      const cells = (d: (typeof data)[number]): string[] => [d.zone, String(d.size), String(d.used), String(d.free), String(d.requests), String(d.sleeps), String(d.bucket), String(d.memTotal), String(d.xdomainFree)];
       const lines = opts.i
         ? [HDR2020.join(','), ...data.map((d) => [`"${d.zone}"`, ...cells(d).slice(1)].join(','))]
         : [umaLine2020(HDR2020), ...data.map((d) => umaLine2020(cells(d)))];
@@ -227,7 +228,8 @@ EXAMPLES
         rsize: k.num(r, 'uk_rsize'),
         ipers: k.num(r, 'uk_ipers'),
         ppera: k.num(r, 'uk_ppera'),
-        pages: kegPages(ctx.target, r),
+        // a count: a number in --json, as the 2004 keg's uk_pages is
+        pages: Number(kegPages(ctx.target, r)),
         free: kegFreeItems(ctx.target, r),
         reserve: k.num(r, 'uk_reserve'),
         flags,

@@ -59,7 +59,8 @@ export function vmemSumm(idx: VmemIndex, a: Arena, ps: number): string {
 const summData = (idx: VmemIndex, a: Arena) => ({
   addr: a.addr,
   name: a.name,
-  quantum: a.quantum,
+  // a size, so a number in --json (a bigint under a key not named as a count would be hex)
+  quantum: Number(a.quantum),
   size: a.size,
   memInUse: a.inuse,
   memFree: a.size - a.inuse,
