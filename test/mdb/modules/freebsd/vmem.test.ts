@@ -39,10 +39,16 @@ describe('show vmem', () => {
     );
   });
 
-  it('prints ddb\'s usage line without an address, in both grammars', async () => {
-    expect(await out(freebsd2020Session('ddb'), 'show vmem')).toBe('usage: show vmem <addr>\n');
-    expect(await out(freebsd2020Session('ddb'), 'show vmemdump')).toBe('usage: show vmemdump <addr>\n');
-    expect(await out(freebsd2020Session('mdb'), '::vmem_summ')).toBe('usage: show vmem <addr>\n');
+  it('is a usage error without an address: ddb\'s one usage line in ddb, mdb_dcmd_usage() in mdb, never output', async () => {
+    for (const [syntax, line, errors] of [
+      ['ddb', 'show vmem', ['usage: show vmem <addr>']],
+      ['ddb', 'show vmemdump', ['usage: show vmemdump <addr>']],
+      ['mdb', '::vmem_summ', ['Usage: address::vmem_summ', "mdb: try '::help vmem_summ' for more information"]],
+      ['mdb', '::vmemdump', ['Usage: address::vmemdump', "mdb: try '::help vmemdump' for more information"]],
+    ] as const) {
+      const r = await freebsd2020Session(syntax).execute(line);
+      expect({ line, output: r.output, ok: r.ok, errors: r.errors }).toEqual({ line, output: '', ok: false, errors });
+    }
   });
 
   it('takes *kernel_arena, and says what a pointer variable holds when given one', async () => {

@@ -71,8 +71,8 @@ const summData = (idx: VmemIndex, a: Arena) => ({
 
 export const vmemSummDcmd = defineDcmd({
   name: 'vmem_summ',
-  synopsis: '?',
-  address: 'optional',
+  synopsis: ':',
+  address: 'required',
   summary: "print a vmem arena's usage as ddb's show vmem does",
   help: `Prints a FreeBSD vmem arena (struct vmem) as ddb's "show vmem" does
 (subr_vmem.c's vmem_summ): "vmem ADDR 'name'", then the quantum, the
@@ -81,9 +81,10 @@ number of busy segments (vm_nbusytag) and the spare boundary tags the
 arena holds (vm_nfreetags: fewer than BT_MAXALLOC, 4, and the next
 allocation that needs tags must get them from the "vmem btag" zone), then
 one row per size class (ORDER2SIZE of a freelist order, in bytes): busy
-segments and their bytes, free segments and their bytes. Without an
-address it prints ddb's usage line. "show all vmem" (::vmem_summall) does
-this for every arena.
+segments and their bytes, free segments and their bytes. The address is
+required: without one it is a usage error (ddb prints its usage line and
+goes on; a batch run here reports it on stderr and exits 1). "show all
+vmem" (::vmem_summall) does this for every arena.
 
 EXAMPLES
   db> show vmem c0b04500
@@ -104,10 +105,10 @@ EXAMPLES
   ...`,
   options: {},
   input: VMEM,
-  ddb: { words: ['show vmem'], synopsis: 'addr' },
+  ddb: { words: ['show vmem'], synopsis: '<addr>' },
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    if (addr === undefined || !ctx.addrSpec) return text('usage: show vmem <addr>\n', { data: { usage: 'show vmem <addr>' } });
+    if (addr === undefined) throw new UsageError('address required', true);
     const idx = needVmem(ctx);
     const a = arenaAt(ctx, idx, addr);
     return text(vmemSumm(idx, a, ctx.pointerSize), { data: summData(idx, a), addresses: [a.addr], addressType: VMEM });
@@ -179,8 +180,8 @@ const dumpData = (idx: VmemIndex, a: Arena) => ({
 
 export const vmemDumpDcmd = defineDcmd({
   name: 'vmemdump',
-  synopsis: '?',
-  address: 'optional',
+  synopsis: ':',
+  address: 'required',
   summary: "list a vmem arena's boundary tags as ddb's show vmemdump does",
   help: `Lists every boundary tag of a vmem arena as ddb's "show vmemdump" does
 (subr_vmem.c's vmem_dump): "vmem ADDR 'name'", then each tag on the
@@ -190,8 +191,8 @@ free, 4 busy, 5 cursor), then each non-empty freelist[i] with its free
 tags. A span (an import from the parent arena, or a vmem_add) is followed
 by the free and busy segments that tile it. When the dump has no freelist
 links, each free tag is listed on the freelist bt_insfree() puts it on.
-Without an address it prints ddb's usage line; "show all vmemdump"
-(::vmemdumpall) dumps every arena. The spare tags on vm_freetags are not
+The address is required: without one it is a usage error, as for show
+vmem; "show all vmemdump" (::vmemdumpall) dumps every arena. The spare tags on vm_freetags are not
 on the segment list: walk vmem_freetags for them.
 
 EXAMPLES
@@ -206,10 +207,10 @@ EXAMPLES
   ...`,
   options: {},
   input: VMEM,
-  ddb: { words: ['show vmemdump'], synopsis: 'addr' },
+  ddb: { words: ['show vmemdump'], synopsis: '<addr>' },
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    if (addr === undefined || !ctx.addrSpec) return text('usage: show vmemdump <addr>\n', { data: { usage: 'show vmemdump <addr>' } });
+    if (addr === undefined) throw new UsageError('address required', true);
     const idx = needVmem(ctx);
     const a = arenaAt(ctx, idx, addr);
     return text(vmemDump(idx, a), { data: dumpData(idx, a), addresses: [a.addr], addressType: VMEM });
