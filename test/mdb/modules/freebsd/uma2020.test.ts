@@ -50,6 +50,9 @@ describe('UMA, 2020 layouts', () => {
     const h2004 = await out(freebsdSession(true, 'mdb'), '::help uma_keg');
     expect(h2004).toContain('PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF');
     expect(h2004).not.toContain('PAGES    FREE RESERVE FLAGS');
+    // show uma (::uma) likewise: the 2020 page shows Sleeps, Bucket, Total Mem and XFree
+    expect(await out(freebsd2020Session('mdb'), '::help uma')).toContain('Requests  Sleeps  Bucket  Total Mem    XFree');
+    expect(await out(freebsdSession(true, 'mdb'), '::help uma')).not.toContain('Total Mem    XFree');
   });
 
   it('::uma_keg shows pages and free items summed over domains, the reserve, flags and allocf by name', async () => {

@@ -21,6 +21,37 @@ const umaLine = (cells: string[]): string => cells.map((c, i) => c.padStart(W[i]
 /** Total memory of a zone's items, allocated and cached: the sort key of `show uma`. */
 const totalMem = (z: ZoneStats): bigint => (z.used + z.free) * BigInt(z.size);
 
+/** show uma's page on a 2020 kernel: that kernel's columns, and an example from the PR 248008 dump. */
+const SHOW_UMA_HELP_2020 = `Prints one row per UMA zone, as the 2020 kernel's ddb "show uma" does
+(db_show_uma): the zone's name, its item size, the items in use, the
+free items it holds, the allocation requests it has served, the
+allocations that slept (uz_sleeps), the zone's bucket size
+(uz_bucket_size), the memory its items take, (Used + Free) x Size, and
+the items freed to another domain (uz_xdomain). Rows are sorted by Total
+Mem, largest first. -i (ddb's "show uma/i") prints the same as
+comma-separated values, the zone name quoted.
+
+  Used      allocations - frees: uz_allocs - uz_frees, plus each CPU's
+            uc_allocs - uc_frees not yet folded into them
+  Free      as get_uma_stats() counts it: each CPU's alloc, free and
+            cross-domain buckets, each domain's bucket cache (uzd_nitems)
+            and, for a keg's first zone, the keg's ud_free_items
+  Requests  allocations served (uz_allocs plus the per-CPU uc_allocs)
+
+A 2004 kernel's show uma has only Zone, Size, Used, Free and Requests.
+In mdb syntax this is ::uma; ::uma_zone prints the same counts with each
+zone's address.
+
+EXAMPLES
+  db> show uma
+                Zone   Size    Used    Free    Requests  Sleeps  Bucket  Total Mem    XFree
+        malloc-65536  65536       0      89       60854       0       1    5832704        0
+  ...
+  > ::uma -i
+  Zone,Size,Used,Free,Requests,Sleeps,Bucket,Total Mem,XFree
+  "malloc-65536",65536,0,89,60854,0,1,5832704,0
+  ...`;
+
 export const showUma = defineDcmd({
   name: 'uma',
   synopsis: '[-i]',
@@ -63,6 +94,7 @@ EXAMPLES
   Zone,Size,Used,Free,Requests
   MbufClust,2048,10088,0,10542
   ...`,
+  helpFor: (t) => (umaEra(t) === 2020 ? SHOW_UMA_HELP_2020 : undefined),
   options: { i: flag('print comma-separated values (show uma/i)') },
   ddb: { words: ['show uma'], modifiers: { i: '-i' }, synopsis: '[/i]' },
   run(ctx, _addr, opts, args) {
