@@ -1,5 +1,6 @@
 // The FreeBSD modules on the fixture dump (fixture.ts), in both grammars.
 import { describe, expect, it } from 'vitest';
+import { readDump } from '../../../../src/dump/read.js';
 import { createSession } from '../../../../src/mdb/session.js';
 import { DOLLAR_VERBS } from '../../../../src/mdb/verbs.js';
 import { BUCKET, CLUST_DATA, KEG, MBUF_DATA, PROC, SLAB, TD, ZONE, freebsdDump, freebsdSession, out } from './fixture.js';
@@ -299,5 +300,41 @@ describe('lock chains', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('::stacks on the PR 248008 dump', () => {
+  const session = () => createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'mdb' });
+
+  it('groups identical stacks whatever CPU each thread runs on: the four idle threads are one group', async () => {
+    const st = await out(session(), '::stacks -a -c sched_idletd');
+    expect(st).toBe(
+      [
+        'THREAD   STATE  WMESG    COUNT',
+        'c0b01480 Run    CPU *        4',
+        'c0b02000',
+        'c0b02b80',
+        'c0b03700',
+        '         sched_idletd+0xc1',
+        '         fork_exit+0x55',
+        '',
+        '',
+      ].join('\n'),
+    );
+    const r = await session().execute('::stacks -c sched_idletd', { json: true });
+    const data = (JSON.parse(JSON.stringify(r.json)) as Array<{ results: Array<{ data: Array<Record<string, unknown>> }> }>)[0]!.results[0]!.data;
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ count: 4, wmesg: 'CPU *', wmesgs: ['CPU 0', 'CPU 1', 'CPU 2', 'CPU 3'] });
+  });
+
+  it('-v first says how many unique stacks and threads there are, as illumos -v does', async () => {
+    const all = await out(session(), '::stacks -v');
+    const first = all.split('\n')[0]!;
+    expect(first).toMatch(/^stacks: \d+ unique stacks \/ \d+ threads$/);
+    const groups = all.split('\n').filter((l) => /^c[0-9a-f]{7} /.test(l));
+    const threads = groups.reduce((n, l) => n + Number(l.trim().split(/\s+/).at(-1)), 0);
+    expect(first).toBe(`stacks: ${groups.length} unique stacks / ${threads} threads`);
+    // the counts are of every thread, whatever -c keeps
+    expect((await out(session(), '::stacks -v -c sched_idletd')).split('\n')[0]).toBe(first);
   });
 });
