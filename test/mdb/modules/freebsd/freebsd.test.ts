@@ -338,3 +338,17 @@ describe('::stacks on the PR 248008 dump', () => {
     expect((await out(session(), '::stacks -v -c sched_idletd')).split('\n')[0]).toBe(first);
   });
 });
+
+describe('bt on i386, by era (db_print_stack_entry)', () => {
+  it("2020: each frame ends with /frame 0x..., as 13's i386 db_trace.c prints it; 2004: it does not", async () => {
+    const s2020 = createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'ddb' });
+    const bt = (await out(s2020, 'bt 100013')).trimEnd().split('\n');
+    expect(bt[0]).toBe('Tracing pid 12 tid 100013 td 0xc0f19340');
+    expect(bt[1]).toBe('mi_switch(104) at mi_switch+0x145/frame 0xddb04e70');
+    for (const l of bt.slice(1)) expect(l).toMatch(/^\w+\([0-9a-f,]*\) at \w+\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
+    const s2004 = createSession(readDump('dumps/freebsd-2004-uma-looping.dump'), 'dumps/freebsd-2004-uma-looping.dump', undefined, { syntax: 'ddb' });
+    const bt04 = (await out(s2004, 'bt')).trimEnd().split('\n');
+    expect(bt04[1]).toBe('kdb_enter(c0b1c540) at kdb_enter+0x21');
+    for (const l of bt04.slice(1)) expect(l).not.toContain('/frame');
+  });
+});
