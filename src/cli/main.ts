@@ -20,6 +20,17 @@ function collect(v: string, prev: string[] | undefined): string[] {
   return [...(prev ?? []), v];
 }
 
+/**
+ * commander's own errors ("error: unknown option '--x'", "error: option
+ * '--syntax <grammar>' argument 'foo' is invalid. Allowed choices are mdb,
+ * ddb.", a "(Did you mean ...?)" on a second line) in mddb's one-line form,
+ * "mddb: ...", as every other failure of the command line is reported.
+ */
+function commanderErrorLine(msg: string): string {
+  const one = msg.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace('(Did you mean', '(did you mean').trim();
+  return `mddb: ${one}\n`;
+}
+
 /** The subcommands a user types (hidden ones excluded), for `mddb help` and "did you mean". */
 const SUBCOMMANDS = ['simulate', 'scenarios', 'help'];
 
@@ -73,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
   let status = 0;
   program
     .name('mddb')
+    // set before the subcommands are added, which inherit it
+    .configureOutput({ outputError: (msg, write) => write(commanderErrorLine(msg)) })
     // the top-level options (--json) are the debugger's; `simulate --json` is simulate's own
     .enablePositionalOptions()
     .addHelpText('after', '\nRun `mddb help COMMAND` (or `mddb COMMAND --help`) for a command\'s options.')

@@ -217,6 +217,12 @@ export interface Dcmd<O extends OptionSpecs = OptionSpecs> {
   summary: string;
   /** DESCRIPTION for ::help: prose, OPTIONS, EXAMPLES */
   help: string;
+  /**
+   * The DESCRIPTION for the dump at hand when it differs from `help`: a dcmd
+   * that prints another layout on another kernel (::uma_keg on a 2020
+   * FreeBSD kernel) explains and shows that layout. Undefined keeps `help`.
+   */
+  helpFor?(target: Target): string | undefined;
   options: O;
   /** the dump type expected at the address (from a pipe or the user) */
   input?: string;

@@ -12,7 +12,7 @@ import { evaluate } from './eval.js';
 import type { Expr, Invocation, Pipeline, Verb } from './parse/ast.js';
 import { parseLine } from './parse/parser.js';
 import { getopts } from './options.js';
-import { usageLines, type Registry } from './registry.js';
+import { ddbUsageLines, usageLines, type Registry } from './registry.js';
 import { U64_MASK } from './render/number.js';
 import { type Element, Output, StageSink } from './sink.js';
 import { errorLine } from './errors.js';
@@ -43,6 +43,8 @@ export interface EngineHooks {
    * `signal` fires, so Ctrl-C reaches it).
    */
   shell?(command: string, input: string, signal?: AbortSignal): string | Promise<string>;
+  /** the grammar lines are typed in: a usage error in ddb's is ddb's one usage line (registry.ddbUsageLines) */
+  syntax?: 'mdb' | 'ddb';
 }
 
 export interface RunOptions {
@@ -344,7 +346,7 @@ export class Engine {
         return undefined;
       }
     } catch (e) {
-      return withUsage(e, d, name, env.out);
+      return withUsage(e, d, name, env.out, this.hooks.syntax);
     }
     return this.finishOneCall(d, name, r, dot, env);
   }
@@ -355,7 +357,7 @@ export class Engine {
       const r = await pending;
       if (r) await this.deliver(d, r, env);
     } catch (e) {
-      withUsage(e, d, name, env.out);
+      withUsage(e, d, name, env.out, this.hooks.syntax);
     }
     this.state.lastDot = dot;
   }
@@ -373,7 +375,7 @@ export class Engine {
         if (d.address === 'required' && !call.addrSpec) throw new UsageError('address required', true);
         await this.runDcmd(d, call, o, rest, env);
       } catch (e) {
-        withUsage(e, d, name, env.out);
+        withUsage(e, d, name, env.out, this.hooks.syntax);
       }
     };
   }
@@ -479,9 +481,9 @@ export class Engine {
 }
 
 /** A usage error gets the dcmd's usage lines (mdb_dcmd_usage()) and marks the output; every error is thrown on. */
-function withUsage(e: unknown, d: AnyDcmd, name: string, out: Output): never {
+function withUsage(e: unknown, d: AnyDcmd, name: string, out: Output, syntax?: 'mdb' | 'ddb'): never {
   if (e instanceof UsageError && e.usage === undefined) {
-    e.usage = usageLines(d, name);
+    e.usage = (syntax === 'ddb' ? ddbUsageLines(d) : undefined) ?? usageLines(d, name);
     out.usage = true;
   }
   throw e;

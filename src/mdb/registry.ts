@@ -119,6 +119,19 @@ export function usageLine(d: AnyDcmd): string {
 }
 
 /**
+ * A usage error of a command typed in ddb's grammar: ddb's own one line,
+ * "usage: show vmem addr" (the command's first ddb words and its ddb
+ * synopsis, as subr_vmem.c's db_printf("usage: show vmem <addr>") says
+ * it), not mdb_dcmd_usage()'s "address::vmem_summ" that the user did not
+ * type. Undefined for a dcmd ddb has no words for.
+ */
+export function ddbUsageLines(d: AnyDcmd): string[] | undefined {
+  if (!d.ddb || d.ddb.words.length === 0) return undefined;
+  const syn = d.ddb.synopsis;
+  return [`usage: ${d.ddb.words[0]}${syn ? ' ' + syn : ''}`];
+}
+
+/**
  * mdb_dcmd_usage(): "Usage: " then the address prefix the usage string's
  * leading ':' or '?' asks for ("address::", "[address]::"; "address" and
  * "[address]" for a `$` or `:` verb), the dcmd's name and its usage, then

@@ -75,6 +75,7 @@ export class MdbSession implements DebugSession {
     const openLog = options.openLog;
     this.engine = new Engine(this.target, this.registry, this.state, {
       ...options,
+      syntax: this.syntax,
       ...(openLog ? { log: (f: string | null | undefined, echo: boolean) => this.setLog(openLog, f, echo) } : {}),
     });
     const h = model.header;

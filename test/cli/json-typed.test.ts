@@ -66,6 +66,23 @@ describe('--json is typed data everywhere (issue #10)', () => {
     expect(obj.value).toMatch(/^0x[0-9a-f]+$/);
   });
 
+  it("FreeBSD 2020's show uma, show vmem and ::uma_keg give counts and sizes as numbers, addresses as hex", async () => {
+    const d = 'dumps/freebsd-248008-btalloc.dump';
+    const [u] = await jsonOf(d, 'show uma', 'ddb');
+    const zone = (u!.results[0]!['data'] as Array<Record<string, unknown>>)[0]!;
+    expect(zone).toMatchObject({ addr: expect.stringMatching(/^0x[0-9a-f]+$/), size: expect.any(Number), memTotal: expect.any(Number), xdomainFree: expect.any(Number) });
+    expect(zone['memTotal']).toBe(((zone['used'] as number) + (zone['free'] as number)) * (zone['size'] as number));
+    for (const line of ['show vmem c0b04500', 'show all vmem']) {
+      const [v] = await jsonOf(d, line, 'ddb');
+      const data = v!.results[0]!['data'] as Record<string, unknown> | Array<Record<string, unknown>>;
+      for (const a of Array.isArray(data) ? data : [data]) expect(a).toMatchObject({ addr: expect.stringMatching(/^0x/), quantum: 4096, size: expect.any(Number), memInUse: expect.any(Number) });
+    }
+    const [k] = await jsonOf(d, '::uma_keg', 'mdb');
+    for (const row of k!.results.flatMap((r) => r['rows'] as Array<Record<string, unknown>>)) {
+      expect(row).toMatchObject({ addr: expect.stringMatching(/^0x/), flags: expect.stringMatching(/^0x/), pages: expect.any(Number), free: expect.any(Number), reserve: expect.any(Number) });
+    }
+  });
+
   for (const [dump, syntax] of [['dumps/illumos-2911.dump', 'mdb'], ['dumps/freebsd-2004-uma-looping.dump', 'mdb'], ['dumps/freebsd-2004-uma-looping.dump', 'ddb']] as const) {
     it(`no dcmd's result is text (${dump}, ${syntax} grammar)`, async () => {
       const s = openScriptSession(readDump(dump), dump, undefined, 'mdb');

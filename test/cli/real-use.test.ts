@@ -92,6 +92,21 @@ describe('subcommands and help', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("mddb: simulat: no such file, and not a command (did you mean 'mddb simulate'?)\n");
   });
+  it("reports commander's option errors as one mddb: line, exit 2", () => {
+    const fb = path.resolve('dumps/freebsd-248008-btalloc.dump');
+    const bad = mddb(['--syntax', 'foo', fb, '-e', 'ps']);
+    expect(bad).toEqual({ status: 2, stdout: '', stderr: "mddb: option '--syntax <grammar>' argument 'foo' is invalid. Allowed choices are mdb, ddb.\n" });
+    expect(mddb(['--jsn', DUMP])).toEqual({ status: 2, stdout: '', stderr: "mddb: unknown option '--jsn' (did you mean --json?)\n" });
+    expect(mddb(['-e'])).toEqual({ status: 2, stdout: '', stderr: "mddb: option '-e, --eval <commands>' argument missing\n" });
+    expect(mddb(['simulate'])).toEqual({ status: 2, stdout: '', stderr: "mddb: missing required argument 'scenario'\n" });
+    expect(mddb(['scenarios', '--x'])).toEqual({ status: 2, stdout: '', stderr: "mddb: unknown option '--x'\n" });
+  });
+  it('a dcmd missing its required address is an error: stderr only, exit 1', () => {
+    const fb = path.resolve('dumps/freebsd-248008-btalloc.dump');
+    expect(mddb([fb, '-e', 'show vmem'])).toEqual({ status: 1, stdout: '', stderr: 'usage: show vmem <addr>\n' });
+    expect(mddb([fb, '-e', 'show vmemdump', '-e', 'show vmem c0b04500']).status).toBe(1);
+    expect(mddb(['--syntax', 'mdb', fb, '-e', '::vmem_summ'])).toEqual({ status: 1, stdout: '', stderr: "Usage: address::vmem_summ\nmdb: try '::help vmem_summ' for more information\n" });
+  });
   it('--help shows no "(default: [])" for repeatable options', () => {
     const r = mddb(['--help']);
     expect(r.stdout).toContain('--eval <commands>');

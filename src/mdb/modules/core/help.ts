@@ -40,12 +40,12 @@ export function optionLines(d: AnyDcmd): string[] {
 /** Modules built into mdb itself (no dmod handle): the debugger's own and the kvm target's. */
 const BUILTIN_MODULES: ReadonlySet<string> = new Set(['mdb', 'mdb_kvm']);
 
-/** The manual page of one dcmd. */
-export function manPage(d: AnyDcmd, shownName: string, module: string): string {
+/** The manual page of one dcmd; `help` is its DESCRIPTION for the dump at hand (helpFor), d.help by default. */
+export function manPage(d: AnyDcmd, shownName: string, module: string, help = d.help): string {
   const addr = d.address === 'optional' ? '[ addr ] ' : d.address === 'required' ? 'addr ' : '';
   const syn = bareSynopsis(d);
   let s = `\nNAME\n  ${shownName} - ${d.summary}\n\nSYNOPSIS\n  ${addr}::${shownName}${syn ? ' ' + syn : ''}\n\n`;
-  const body = d.help.trim() === '' ? [] : d.help.trimEnd().split('\n');
+  const body = help.trim() === '' ? [] : help.trimEnd().split('\n');
   const opts = optionLines(d);
   if (body.length > 0 || opts.length > 0) {
     s += 'DESCRIPTION\n';
@@ -83,6 +83,6 @@ EXAMPLES
     const target = resolveVerb(name)?.name ?? name;
     const d = ctx.registry.dcmd(target);
     if (!d) throw new MdbError(`unknown command: ${raw}`);
-    return text(manPage(d, target, ctx.registry.moduleOf(target) ?? 'mdb'), { data: { name: target, synopsis: d.synopsis, summary: d.summary } });
+    return text(manPage(d, target, ctx.registry.moduleOf(target) ?? 'mdb', d.helpFor?.(ctx.target) ?? d.help), { data: { name: target, synopsis: d.synopsis, summary: d.summary } });
   },
 });

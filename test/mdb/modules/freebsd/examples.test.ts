@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { readDump } from '../../../../src/dump/read.js';
 import { modulesFor } from '../../../../src/mdb/modules/index.js';
 import { createSession } from '../../../../src/mdb/session.js';
+import { Target } from '../../../../src/mdb/target.js';
 import { REPO_ROOT } from '../../../../src/tools/golden.js';
 import { helpExamples, printedLines, showsLike } from '../../../../src/tools/help-examples.js';
 import type { DumpModel } from '../../../../src/dump/format.js';
@@ -38,6 +39,18 @@ describe('FreeBSD help examples on the simulated dump', () => {
           else {
             const why = e.shown.length > 0 ? showsLike(printed, e.shown) : undefined;
             if (why) bad.push(`${d.name}: '${e.command}': ${why}`);
+          }
+        }
+        // a page another kernel's layout needs (helpFor: ::uma_keg on a 2020 kernel) runs on the 2020 dump
+        const page2020 = d.helpFor?.(new Target(model2020));
+        if (page2020 === undefined) continue;
+        const s2020 = { mdb: createSession(model2020, DUMP2020, undefined, { syntax: 'mdb' }), ddb: createSession(model2020, DUMP2020, undefined, { syntax: 'ddb' }) };
+        for (const e of helpExamples(page2020)) {
+          const r = await s2020[e.syntax].execute(e.command);
+          if (!r.ok) bad.push(`${d.name} (2020): '${e.command}' failed: ${r.errors.join(' / ')}`);
+          else {
+            const why = e.shown.length > 0 ? showsLike(printedLines(r), e.shown) : undefined;
+            if (why) bad.push(`${d.name} (2020): '${e.command}': ${why}`);
           }
         }
       }

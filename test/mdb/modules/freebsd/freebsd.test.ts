@@ -1,7 +1,9 @@
 // The FreeBSD modules on the fixture dump (fixture.ts), in both grammars.
 import { describe, expect, it } from 'vitest';
+import { readDump } from '../../../../src/dump/read.js';
 import { createSession } from '../../../../src/mdb/session.js';
 import { DOLLAR_VERBS } from '../../../../src/mdb/verbs.js';
+import { freebsd2020Session } from './fixture2020.js';
 import { BUCKET, CLUST_DATA, KEG, MBUF_DATA, PROC, SLAB, TD, ZONE, freebsdDump, freebsdSession, out } from './fixture.js';
 
 const hx = (v: bigint) => v.toString(16);
@@ -299,5 +301,92 @@ describe('lock chains', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('::stacks on the PR 248008 dump', () => {
+  const session = () => createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'mdb' });
+
+  it('groups identical stacks whatever CPU each thread runs on: the four idle threads are one group', async () => {
+    const st = await out(session(), '::stacks -a -c sched_idletd');
+    expect(st).toBe(
+      [
+        'THREAD   STATE  WMESG    COUNT',
+        'c0b01480 Run    CPU *        4',
+        'c0b02000',
+        'c0b02b80',
+        'c0b03700',
+        '         sched_idletd+0xc1',
+        '         fork_exit+0x55',
+        '',
+        '',
+      ].join('\n'),
+    );
+    const r = await session().execute('::stacks -c sched_idletd', { json: true });
+    const data = (JSON.parse(JSON.stringify(r.json)) as Array<{ results: Array<{ data: Array<Record<string, unknown>> }> }>)[0]!.results[0]!.data;
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ count: 4, wmesg: 'CPU *', wmesgs: ['CPU 0', 'CPU 1', 'CPU 2', 'CPU 3'] });
+  });
+
+  it('-v first says how many unique stacks and threads there are, as illumos -v does', async () => {
+    const all = await out(session(), '::stacks -v');
+    const first = all.split('\n')[0]!;
+    expect(first).toMatch(/^stacks: \d+ unique stacks \/ \d+ threads$/);
+    const groups = all.split('\n').filter((l) => /^c[0-9a-f]{7} /.test(l));
+    const threads = groups.reduce((n, l) => n + Number(l.trim().split(/\s+/).at(-1)), 0);
+    expect(first).toBe(`stacks: ${groups.length} unique stacks / ${threads} threads`);
+    // the counts are of every thread, whatever -c keeps
+    expect((await out(session(), '::stacks -v -c sched_idletd')).split('\n')[0]).toBe(first);
+  });
+});
+
+describe('bt on i386, by era (db_print_stack_entry)', () => {
+  it("2020: each frame ends with /frame 0x..., as 13's i386 db_trace.c prints it; 2004: it does not", async () => {
+    const s2020 = createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'ddb' });
+    const bt = (await out(s2020, 'bt 100013')).trimEnd().split('\n');
+    expect(bt[0]).toBe('Tracing pid 12 tid 100013 td 0xc0f19340');
+    expect(bt[1]).toBe('mi_switch(104) at mi_switch+0x145/frame 0xddb04e70');
+    for (const l of bt.slice(1)) expect(l).toMatch(/^\w+\([0-9a-f,]*\) at \w+\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
+    const s2004 = createSession(readDump('dumps/freebsd-2004-uma-looping.dump'), 'dumps/freebsd-2004-uma-looping.dump', undefined, { syntax: 'ddb' });
+    const bt04 = (await out(s2004, 'bt')).trimEnd().split('\n');
+    expect(bt04[1]).toBe('kdb_enter(c0b1c540) at kdb_enter+0x21');
+    for (const l of bt04.slice(1)) expect(l).not.toContain('/frame');
+  });
+});
+
+describe('::whatis on a 2020 dump: UMA items by zone, keg, slab and state', () => {
+  const session = () => createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'mdb' });
+  const w = async (a: string): Promise<string> => (await out(session(), `${a}::whatis`)).trimEnd();
+
+  it("places an item by its on-page slab (uk_pgoff below the header) and says which CPU bucket caches it", async () => {
+    // a "vmem btag" item from CPU 0's alloc bucket (its ub_bucket[0])
+    expect(await w('c805c000')).toBe("c805c000 is free from vmem btag's keg c0f05b40, slab c805cfdc, cached in vmem btag's CPU 0 alloc bucket c4400400");
+    expect(await w('c805c010')).toBe("c805c010 is c805c000+10, free from vmem btag's keg c0f05b40, slab c805cfdc, cached in vmem btag's CPU 0 alloc bucket c4400400");
+    // malloc-16: cached in CPU 0's alloc and free buckets, or free in the slab (us_free's bit set)
+    expect(await w('c8fd1010')).toBe("c8fd1010 is free from malloc-16's keg c0f07e00, slab c8fd1fe0, cached in malloc-16's CPU 0 alloc bucket c4477000");
+    expect(await w('c8fd1d88')).toBe("c8fd1d88 is c8fd1d80+8, free from malloc-16's keg c0f07e00, slab c8fd1fe0");
+  });
+
+  it('tells free in the slab from allocated, names the struct an allocated item holds, and the slab header', async () => {
+    expect(await w('c465fb28')).toBe("c465fb28 is free from vmem btag's keg c0f05b40, slab c465ffdc");
+    expect(await w('c465f2bc')).toBe("c465f2bc is allocated from vmem btag's keg c0f05b40, slab c465ffdc: a struct vmem_btag");
+    expect(await w('c4400400')).toBe("c4400400 is allocated from 256 Bucket's keg c0f05900, slab c4400c00: a struct uma_bucket");
+    expect(await w('c8fd1fe4')).toBe("c8fd1fe4 is c8fd1fe0+4, a struct uma_slab of malloc-16's keg");
+  });
+
+  it("agrees with the slabs' free counts: a slab's us_freecount items are free in it", async () => {
+    const s = session();
+    const lines: string[] = [];
+    for (let i = 0; i < 254; i++) lines.push((await out(s, `c8fd1000+${(i * 16).toString(16)}::whatis`)).trimEnd());
+    expect(lines.every((l) => l.includes("from malloc-16's keg c0f07e00, slab c8fd1fe0"))).toBe(true);
+    expect(lines.filter((l) => / free from .*slab c8fd1fe0$/.test(l))).toHaveLength(Number((await out(s, 'c8fd1fe0::print struct uma_slab us_freecount')).split('=')[1]));
+  });
+});
+
+describe('::whatis on the 2020 fixture: an item no slab holds, known by its bucket', () => {
+  it("says which zone's bucket caches it", async () => {
+    const s = freebsd2020Session('mdb');
+    expect(await out(s, 'c7000100::whatis')).toBe("c7000100 is free from mbuf's keg c1e00200, cached in mbuf's bucket cache c1e02000 (no slab of the dump holds it)\n");
+    expect(await out(s, 'c7001210::whatis')).toBe("c7001210 is c7001200+10, free from mbuf's keg c1e00200, cached in mbuf's CPU 1 alloc bucket c1e02100 (no slab of the dump holds it)\n");
   });
 });

@@ -32,6 +32,29 @@ describe('UMA, 2020 layouts', () => {
     );
   });
 
+  it('::uma_keg -n keeps the kegs whose name contains the text, in both eras, as ::uma_zone -n does', async () => {
+    const hdr = 'ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF';
+    expect(await out(freebsd2020Session('mdb'), '::uma_keg -n btag')).toBe(
+      [hdr, 'c1e00000 vmem btag             28    28   145     1      35       3      32 VM                   vmem_bt_alloc', ''].join('\n'),
+    );
+    expect(await out(freebsd2020Session('mdb'), '::uma_keg -n nothing')).toBe(hdr + '\n');
+    const k2004 = await out(freebsdSession(true, 'mdb'), '::uma_keg -n Clust');
+    expect(k2004.split('\n').slice(1)).toEqual([expect.stringMatching(/^c1000100 MbufClust /), '']);
+  });
+
+  it('::help uma_keg describes and shows the layout of the dump\'s era', async () => {
+    const h2020 = await out(freebsd2020Session('mdb'), '::help uma_keg');
+    expect(h2020).toContain('[ addr ] ::uma_keg [-n name]');
+    expect(h2020).toContain('PAGES    FREE RESERVE FLAGS');
+    expect(h2020).not.toMatch(/RECURSE FLAGS|SLABZONE +ALLOCF/);
+    const h2004 = await out(freebsdSession(true, 'mdb'), '::help uma_keg');
+    expect(h2004).toContain('PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF');
+    expect(h2004).not.toContain('PAGES    FREE RESERVE FLAGS');
+    // show uma (::uma) likewise: the 2020 page shows Sleeps, Bucket, Total Mem and XFree
+    expect(await out(freebsd2020Session('mdb'), '::help uma')).toContain('Requests  Sleeps  Bucket  Total Mem    XFree');
+    expect(await out(freebsdSession(true, 'mdb'), '::help uma')).not.toContain('Total Mem    XFree');
+  });
+
   it('::uma_keg shows pages and free items summed over domains, the reserve, flags and allocf by name', async () => {
     expect(await out(freebsd2020Session('mdb'), '::uma_keg')).toBe(
       [

@@ -39,10 +39,16 @@ describe('show vmem', () => {
     );
   });
 
-  it('prints ddb\'s usage line without an address, in both grammars', async () => {
-    expect(await out(freebsd2020Session('ddb'), 'show vmem')).toBe('usage: show vmem <addr>\n');
-    expect(await out(freebsd2020Session('ddb'), 'show vmemdump')).toBe('usage: show vmemdump <addr>\n');
-    expect(await out(freebsd2020Session('mdb'), '::vmem_summ')).toBe('usage: show vmem <addr>\n');
+  it('is a usage error without an address: ddb\'s one usage line in ddb, mdb_dcmd_usage() in mdb, never output', async () => {
+    for (const [syntax, line, errors] of [
+      ['ddb', 'show vmem', ['usage: show vmem <addr>']],
+      ['ddb', 'show vmemdump', ['usage: show vmemdump <addr>']],
+      ['mdb', '::vmem_summ', ['Usage: address::vmem_summ', "mdb: try '::help vmem_summ' for more information"]],
+      ['mdb', '::vmemdump', ['Usage: address::vmemdump', "mdb: try '::help vmemdump' for more information"]],
+    ] as const) {
+      const r = await freebsd2020Session(syntax).execute(line);
+      expect({ line, output: r.output, ok: r.ok, errors: r.errors }).toEqual({ line, output: '', ok: false, errors });
+    }
   });
 
   it('takes *kernel_arena, and says what a pointer variable holds when given one', async () => {
@@ -119,18 +125,38 @@ describe('mdb syntax', () => {
     expect((await out(s, '::walk vmem')).trim().split('\n')).toEqual(['0xc1c00000', '0xc1c00400', '0xc1c00800']);
   });
 
-  it('::vmem_seg prints a tag; -t keeps one type, -s the size', async () => {
+  it('::vmem_seg prints a tag; -T keeps one type (FreeBSD names, any case), -s the size', async () => {
     const s = freebsd2020Session('mdb');
-    expect(await out(s, `${hex(ARENA.dom0)}::walk vmem_btag | ::vmem_seg -t busy -s`)).toBe(
-      [
-        'ADDR     TYPE    START     SIZE ARENA',
-        'c1d000c0 BUSY c4000000   3ff000 kernel arena dom0',
-        'c1d00120 BUSY c4400000   3fc000 kernel arena dom0',
-        'c1d00160 BUSY c47ff000     1000 kernel arena dom0',
-        '',
-      ].join('\n'),
+    const busy = [
+      'ADDR     TYPE    START     SIZE ARENA',
+      'c1d000c0 BUSY c4000000   3ff000 kernel arena dom0',
+      'c1d00120 BUSY c4400000   3fc000 kernel arena dom0',
+      'c1d00160 BUSY c47ff000     1000 kernel arena dom0',
+      '',
+    ].join('\n');
+    expect(await out(s, `${hex(ARENA.dom0)}::walk vmem_btag | ::vmem_seg -T busy -s`)).toBe(busy);
+    expect(await out(s, `${hex(ARENA.dom0)}::walk vmem_btag | ::vmem_seg -T BUSY -s`)).toBe(busy);
+    expect(await out(s, `${hex(ARENA.dom0)}::walk vmem_btag | ::vmem_seg -T ALLOC -s`)).toBe(busy);
+    const spans = await out(s, `${hex(ARENA.dom0)}::walk vmem_btag | ::vmem_seg -T SPAN`);
+    expect(spans.split('\n').slice(1, -1).every((l) => / SPAN /.test(l))).toBe(true);
+    expect((await s.execute('c1d000c0::vmem_seg -T bogus')).errors).toEqual(['mdb: "bogus" is not a recognized vmem_seg type: SPAN, SPAN_STATIC (STATIC, SSPN), FREE, BUSY (ALLOC), CURSOR (CURS) or SPARE (SPRE)']);
+  });
+
+  it('::vmem_seg -m/-M filter on the size, -v adds the decimal size', async () => {
+    const s = freebsd2020Session('mdb');
+    expect(await out(s, `${hex(ARENA.dom0)}::walk vmem_btag | ::vmem_seg -T busy -m 0t8192 -M 3fe000 -v`)).toBe(
+      ['ADDR     TYPE    START      END       SIZE ARENA', 'c1d00120 BUSY c4400000 c47fc000    4177920 kernel arena dom0', ''].join('\n'),
     );
-    expect((await s.execute('c1d000c0::vmem_seg -t bogus')).errors).toEqual(["mdb: unknown tag type 'bogus': span, static, free, busy, cursor or spare"]);
+    // everything filtered out: the header alone, as mdb prints it for a walk's first element
+    expect(await out(s, `${hex(ARENA.dom0)}::walk vmem_btag | ::vmem_seg -m 0t100000000`)).toBe('ADDR     TYPE    START      END ARENA\n');
+  });
+
+  it("::vmem_seg refuses illumos's -c, -e, -l and -t in one line: a FreeBSD tag has no stack, timestamp or thread", async () => {
+    const s = freebsd2020Session('mdb');
+    for (const [o, what] of [['-c vmem_xalloc', 'stack'], ['-e 1', 'timestamp'], ['-l 1', 'timestamp'], ['-t c5000000', 'thread']] as const) {
+      const r = await s.execute(`${hex(ARENA.dom0)}::walk vmem_btag | ::vmem_seg ${o}`);
+      expect({ o, output: r.output, errors: r.errors }).toEqual({ o, output: '', errors: [`mdb: ${o.slice(0, 2)}: a FreeBSD boundary tag (struct vmem_btag) records no ${what} to filter on`] });
+    }
   });
 });
 

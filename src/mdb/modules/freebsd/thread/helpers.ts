@@ -33,6 +33,8 @@ import {
   TDS_RUNQ,
 } from '../names.js';
 import { hex2dec, hx, px, structRows, type StructRows } from '../struct.js';
+// the dump's only sign of its kernel's era is the layout of its structs: the keg's tells 2004 from 2020
+import { umaEra } from '../uma/helpers.js';
 
 export const THREAD = 'struct thread';
 export const PROC = 'struct proc';
@@ -328,12 +330,17 @@ export function framesOf(target: Target, addr: bigint): StackFrame[] {
   return r < 0 ? [] : threadFrames(target, r);
 }
 
-/** One frame as ddb prints it: i386 `f(1,2) at f+0x10`, amd64 `f() at f+0x10/frame 0x...`. */
+/** One frame as ddb prints it: i386 `f(1,2) at f+0x10` (2004) or `f(1,2) at f+0x10/frame 0x...` (2020), amd64 `f() at f+0x10/frame 0x...`. */
 export function ddbFrame(target: Target, f: StackFrame): string {
   const hit = target.symbolAt(f.pc);
   const fn = hit ? hit.sym.name : px(f.pc);
   const at = hit ? target.formatAddr(f.pc) : px(f.pc);
-  if (target.pointerSize === 4) return `${fn}(${f.args.map(hx).join(',')}) at ${at}`;
+  if (target.pointerSize === 4) {
+    // i386 db_print_stack_entry(): the 2004 one ends at the symbol; the 13-era one
+    // takes the frame too and appends "/frame 0x%r" after it, as amd64's does
+    const frame = umaEra(target) === 2020 ? `/frame ${px(f.fp)}` : '';
+    return `${fn}(${f.args.map(hx).join(',')}) at ${at}${frame}`;
+  }
   return `${fn}() at ${at}/frame ${px(f.fp)}`;
 }
 

@@ -12,23 +12,34 @@ import { THREAD, framesOf, procOf, readFbThread, resolveThread, threadRows, thre
 interface Group {
   threads: bigint[];
   state: string;
-  wmesg: string;
+  /** each thread's wait message, in thread order: running threads' "CPU n" differ within a group */
+  wmesgs: string[];
   pcs: bigint[];
 }
 
+/** A running thread's wait message, "CPU n", names where it runs, not what it waits for: not part of the grouping key. */
+const RUNNING = /^CPU \d+$/;
+
+/** The WMESG a group prints: its threads' common wait message, or "CPU *" for running threads on several CPUs. */
+const groupWmesg = (g: Group): string => (g.wmesgs.every((w) => w === g.wmesgs[0]) ? g.wmesgs[0]! : 'CPU *');
+
 export const stacks = defineDcmd({
   name: 'stacks',
-  synopsis: '[-a] [-c func] [-w wmesg]',
+  synopsis: '[-av] [-c func] [-w wmesg]',
   address: 'none',
   summary: 'print unique kernel thread stacks',
   help: `Groups the threads by state, wait message and stack, and prints one
 entry per group: a representative thread, the state as ps prints it (Run,
 RunQ, CanRun, Inactv, or the letters L S D W I s), the wait message
 ("*name" for a lock, "CPU n" when running), the number of threads, then
-the stack, innermost frame first. Groups are printed largest first. -c
-keeps the groups whose stack has a frame in the given function, -w those
-whose wait message contains the given text; -a lists every thread of each
-group. This is the FreeBSD flavour of illumos's ::stacks.
+the stack, innermost frame first. The CPU a running thread is on is not
+part of the grouping (illumos's ::stacks groups by state, sync object and
+stack): the idle threads of four CPUs are one group, whose WMESG is
+"CPU *". Groups are printed largest first. -c keeps the groups whose
+stack has a frame in the given function, -w those whose wait message
+contains the given text; -a lists every thread of each group; -v first
+prints how many unique stacks and threads there are, as illumos's -v
+does. This is the FreeBSD flavour of illumos's ::stacks.
 
 EXAMPLES
   > ::stacks -c slab_zalloc
@@ -36,7 +47,7 @@ EXAMPLES
   c1402500 L      *Giant       3
            cpu_switch+0xd3
   ...`,
-  options: { a: flag('list every thread of each group'), c: str('func', 'only stacks with a frame in this function'), w: str('wmesg', 'only threads whose wait message contains this text') },
+  options: { a: flag('list every thread of each group'), v: flag('report how many unique stacks and threads were found'), c: str('func', 'only stacks with a frame in this function'), w: str('wmesg', 'only threads whose wait message contains this text') },
   run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();
     const t = threadRows(ctx.target);
@@ -47,29 +58,37 @@ EXAMPLES
       if (!s) throw new DcmdError(`unknown function ${opts.c}`);
       funcAddr = { lo: s.addr, hi: s.addr + (s.size > 0n ? s.size : 1n) };
     }
+    // -v counts every thread and stack, before -c and -w (illumos's counts are of its whole cache)
+    let all = 0;
+    const allStacks = new Set<string>();
     for (let row = 0; row < t.count; row++) {
       const th = readFbThread(ctx.target, row);
       const w = waitOf(th);
       const wmesg = (w.prefix === '*' ? '*' : '') + w.wmesg;
-      if (opts.w !== undefined && !wmesg.includes(opts.w)) continue;
       const pcs = framesOf(ctx.target, th.addr).map((f) => f.pc);
-      if (funcAddr && !pcs.some((pc) => pc >= funcAddr!.lo && pc < funcAddr!.hi)) continue;
       const state = threadStateLetters(th);
-      const key = `${state}\0${wmesg}\0${pcs.join(',')}`;
+      const key = `${state}\0${RUNNING.test(wmesg) ? 'CPU' : wmesg}\0${pcs.join(',')}`;
+      all++;
+      allStacks.add(key);
+      if (opts.w !== undefined && !wmesg.includes(opts.w)) continue;
+      if (funcAddr && !pcs.some((pc) => pc >= funcAddr!.lo && pc < funcAddr!.hi)) continue;
       const g = groups.get(key);
-      if (g) g.threads.push(th.addr);
-      else groups.set(key, { threads: [th.addr], state, wmesg, pcs });
+      if (g) {
+        g.threads.push(th.addr);
+        g.wmesgs.push(wmesg);
+      } else groups.set(key, { threads: [th.addr], state, wmesgs: [wmesg], pcs });
     }
     const list = [...groups.values()].sort((a, b) => b.threads.length - a.threads.length);
     const w = ctx.pointerSize * 2;
-    const lines = [`${'THREAD'.padEnd(w)} ${'STATE'.padEnd(6)} ${'WMESG'.padEnd(8)} ${'COUNT'.padStart(5)}`];
+    const lines = opts.v ? [`stacks: ${allStacks.size} unique stacks / ${all} threads`] : [];
+    lines.push(`${'THREAD'.padEnd(w)} ${'STATE'.padEnd(6)} ${'WMESG'.padEnd(8)} ${'COUNT'.padStart(5)}`);
     for (const g of list) {
-      lines.push(`${hx(g.threads[0]!).padEnd(w)} ${g.state.padEnd(6)} ${(g.wmesg || '-').padEnd(8)} ${String(g.threads.length).padStart(5)}`);
+      lines.push(`${hx(g.threads[0]!).padEnd(w)} ${g.state.padEnd(6)} ${(groupWmesg(g) || '-').padEnd(8)} ${String(g.threads.length).padStart(5)}`);
       if (opts.a) for (const a of g.threads.slice(1)) lines.push(hx(a).padEnd(w));
       for (const pc of g.pcs) lines.push(`${''.padEnd(w)} ${ctx.target.formatAddr(pc)}`);
       lines.push('');
     }
-    const data = list.map((g) => ({ thread: g.threads[0]!, threads: g.threads, stateName: g.state, wmesg: g.wmesg, count: g.threads.length, stack: g.pcs.map((pc) => ctx.target.formatAddr(pc)) }));
+    const data = list.map((g) => ({ thread: g.threads[0]!, threads: g.threads, stateName: g.state, wmesg: groupWmesg(g), wmesgs: g.wmesgs, count: g.threads.length, stack: g.pcs.map((pc) => ctx.target.formatAddr(pc)) }));
     return text(lines.map((l) => l + '\n').join(''), { data, addresses: list.map((g) => g.threads[0]!), addressType: THREAD });
   },
 });

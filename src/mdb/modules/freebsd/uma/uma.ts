@@ -21,6 +21,37 @@ const umaLine = (cells: string[]): string => cells.map((c, i) => c.padStart(W[i]
 /** Total memory of a zone's items, allocated and cached: the sort key of `show uma`. */
 const totalMem = (z: ZoneStats): bigint => (z.used + z.free) * BigInt(z.size);
 
+/** show uma's page on a 2020 kernel: that kernel's columns, and an example from the PR 248008 dump. */
+const SHOW_UMA_HELP_2020 = `Prints one row per UMA zone, as the 2020 kernel's ddb "show uma" does
+(db_show_uma): the zone's name, its item size, the items in use, the
+free items it holds, the allocation requests it has served, the
+allocations that slept (uz_sleeps), the zone's bucket size
+(uz_bucket_size), the memory its items take, (Used + Free) x Size, and
+the items freed to another domain (uz_xdomain). Rows are sorted by Total
+Mem, largest first. -i (ddb's "show uma/i") prints the same as
+comma-separated values, the zone name quoted.
+
+  Used      allocations - frees: uz_allocs - uz_frees, plus each CPU's
+            uc_allocs - uc_frees not yet folded into them
+  Free      as get_uma_stats() counts it: each CPU's alloc, free and
+            cross-domain buckets, each domain's bucket cache (uzd_nitems)
+            and, for a keg's first zone, the keg's ud_free_items
+  Requests  allocations served (uz_allocs plus the per-CPU uc_allocs)
+
+A 2004 kernel's show uma has only Zone, Size, Used, Free and Requests.
+In mdb syntax this is ::uma; ::uma_zone prints the same counts with each
+zone's address.
+
+EXAMPLES
+  db> show uma
+                Zone   Size    Used    Free    Requests  Sleeps  Bucket  Total Mem    XFree
+        malloc-65536  65536       0      89       60854       0       1    5832704        0
+  ...
+  > ::uma -i
+  Zone,Size,Used,Free,Requests,Sleeps,Bucket,Total Mem,XFree
+  "malloc-65536",65536,0,89,60854,0,1,5832704,0
+  ...`;
+
 export const showUma = defineDcmd({
   name: 'uma',
   synopsis: '[-i]',
@@ -63,6 +94,7 @@ EXAMPLES
   Zone,Size,Used,Free,Requests
   MbufClust,2048,10088,0,10542
   ...`,
+  helpFor: (t) => (umaEra(t) === 2020 ? SHOW_UMA_HELP_2020 : undefined),
   options: { i: flag('print comma-separated values (show uma/i)') },
   ddb: { words: ['show uma'], modifiers: { i: '-i' }, synopsis: '[/i]' },
   run(ctx, _addr, opts, args) {
@@ -86,10 +118,11 @@ EXAMPLES
         requests: z.requests,
         sleeps: z.sleeps,
         bucket: z.bucketSize,
-        totalMem: totalMem(z),
-        xfree: z.xdomain,
+        // --json: memTotal and xdomainFree are sizes and counts, so numbers (render/json.ts's COUNT_PATTERN)
+        memTotal: totalMem(z),
+        xdomainFree: z.xdomain,
       }));
-      const cells = (d: (typeof data)[number]): string[] => [d.zone, String(d.size), String(d.used), String(d.free), String(d.requests), String(d.sleeps), String(d.bucket), String(d.totalMem), String(d.xfree)];
+      const cells = (d: (typeof data)[number]): string[] => [d.zone, String(d.size), String(d.used), String(d.free), String(d.requests), String(d.sleeps), String(d.bucket), String(d.memTotal), String(d.xdomainFree)];
       const lines = opts.i
         ? [HDR2020.join(','), ...data.map((d) => [`"${d.zone}"`, ...cells(d).slice(1)].join(','))]
         : [umaLine2020(HDR2020), ...data.map((d) => umaLine2020(cells(d)))];
@@ -177,12 +210,8 @@ const kegColumns2020 = (ps: number): Column[] => [
   { key: 'allocf', header: 'ALLOCF', format: (v) => (v as string) || '-' },
 ];
 
-export const umaKeg = defineDcmd({
-  name: 'uma_keg',
-  synopsis: '?',
-  address: 'optional',
-  summary: 'print UMA kegs',
-  help: `Prints UMA kegs, the slab layer under the zones, one line each: the
+/** ::uma_keg's page on a 2004 kernel (the default: the FreeBSD examples run on the 2004 dump). */
+const UMA_KEG_HELP_2004 = `Prints UMA kegs, the slab layer under the zones, one line each: the
 struct uma_keg, the name of its first zone, item size (uk_size) and
 size with alignment (uk_rsize), items per slab (uk_ipers), pages per
 allocation (uk_ppera), pages held over the limit (uk_pages/uk_maxpages, 0
@@ -191,43 +220,88 @@ while a thread is inside the keg's slab allocator: on an INTERNAL keg,
 every allocation of a slab header fails meanwhile), the flags by name
 (OFFPAGE, REFCNT, INTERNAL, ...), the zone off-page slab headers come from
 (uk_slabzone), and the page allocator (uk_allocf) as a symbol. Without an
-address it walks every keg.
+address it walks every keg. -n keeps the kegs whose name contains the
+given text, as ::uma_zone -n does.
 
-On a 2020 kernel the keg has no uk_free, uk_recurse, uk_maxpages or
-uk_slabzone: PAGES and FREE are summed over its memory domains
-(uk_domain[i].ud_pages and ud_free_items), RESERVE is uk_reserve (items
-only an M_USE_RESERVE allocation may take: a keg whose FREE is below its
-RESERVE refuses every other allocation from its slabs), and FLAGS are
-that kernel's names (NOFREE: keg_drain never frees its slabs; VM,
-OFFPAGE, HASH, INTERNAL ...).
+This is the 2004 kernel's layout. On a 2020 kernel the keg has no
+uk_free, uk_recurse, uk_maxpages or uk_slabzone, and ::uma_keg prints
+PAGES and FREE summed over the memory domains, then RESERVE (uk_reserve):
+::help uma_keg on a 2020 dump shows that layout.
 
 EXAMPLES
   > ::uma_keg
   ADDR     NAME                SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
   c0900100 UMA Kegs             128   128    31     1         1/0     19       0 NOFREE|INTERNAL      -              page_alloc
   ...
+  > ::uma_keg -n Clust
+  ADDR     NAME                SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
+  c1400580 MbufClust           2048  2048     2     1  5044/12800      0       1 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc
   > *zone_clust::print struct uma_zone uz_keg | ::uma_keg
   ADDR     NAME                SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
-  c1400580 MbufClust           2048  2048     2     1  5044/12800      0       1 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc`,
-  options: {},
+  c1400580 MbufClust           2048  2048     2     1  5044/12800      0       1 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc`;
+
+/** ::uma_keg's page on a 2020 kernel: its columns and an example from the PR 248008 dump. */
+export const UMA_KEG_HELP_2020 = `Prints UMA kegs, the slab layer under the zones, one line each, in the
+2020 kernel's layout: the struct uma_keg, the name of its first zone,
+item size (uk_size) and size with alignment (uk_rsize), items per slab
+(uk_ipers), pages per allocation (uk_ppera), then PAGES and FREE summed
+over the keg's memory domains (uk_domain[i].ud_pages and ud_free_items),
+RESERVE (uk_reserve: items only an M_USE_RESERVE allocation may take; a
+keg whose FREE is below its RESERVE refuses every other allocation from
+its slabs), the flags by that kernel's names (VM, CACHEONLY, NOFREE,
+OFFPAGE, HASH, INTERNAL, BUCKET ...) and the page allocator (uk_allocf)
+as a symbol. Without an address it walks every keg. -n keeps the kegs
+whose name contains the given text, as ::uma_zone -n does.
+
+A 2020 keg has no uk_free, uk_recurse, uk_maxpages or uk_slabzone, so the
+2004 layout's PAGES x/y, RECURSE and SLABZONE columns are not printed.
+
+EXAMPLES
+  > ::uma_keg
+  ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF
+  c0f04700 4 Bucket              16    16   254     1       4       0       0 BUCKET               page_alloc
+  ...
+  > ::uma_keg -n btag
+  ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF
+  c0f05b40 vmem btag             28    28   145     1      18      55      32 VM|CACHEONLY         vmem_bt_alloc
+  > *vmem_bt_zone::print struct uma_zone uz_keg | ::uma_keg
+  ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF
+  c0f05b40 vmem btag             28    28   145     1      18      55      32 VM|CACHEONLY         vmem_bt_alloc`;
+
+export const umaKeg = defineDcmd({
+  name: 'uma_keg',
+  synopsis: '?[-n name]',
+  address: 'optional',
+  summary: 'print UMA kegs',
+  help: UMA_KEG_HELP_2004,
+  helpFor: (t) => (umaEra(t) === 2020 ? UMA_KEG_HELP_2020 : undefined),
+  options: { n: str('name', 'only kegs whose name contains this text') },
   input: KEG,
   walker: 'uma_keg',
-  run(ctx, addr, _opts, args) {
+  run(ctx, addr, opts, args) {
     if (args.length > 0 || addr === undefined) throw new UsageError();
     const k = kegRows(ctx.target);
     const r = k.rowOf(addr);
     if (r < 0) throw new DcmdError(`couldn't read struct uma_keg at ${hx(addr)}`);
     const allocf = k.get(r, 'uk_allocf');
-    if (umaEra(ctx.target) === 2020) {
+    const era = umaEra(ctx.target);
+    const name = era === 2020 ? kegName(ctx.target, addr) || k.str(r, 'uk_name') : kegName(ctx.target, addr);
+    // -n: as ::uma_zone -n, a keg whose name does not match prints nothing (the header once, for a walk's first)
+    if (opts.n !== undefined && !name.includes(opts.n)) {
+      if (!ctx.first) return;
+      return table(era === 2020 ? kegColumns2020(ctx.pointerSize) : kegColumns(ctx.pointerSize), [], { addresses: [], addressType: KEG });
+    }
+    if (era === 2020) {
       const flags = k.num(r, 'uk_flags') >>> 0;
       const row2020 = {
         addr,
-        name: kegName(ctx.target, addr) || k.str(r, 'uk_name'),
+        name,
         size: k.num(r, 'uk_size'),
         rsize: k.num(r, 'uk_rsize'),
         ipers: k.num(r, 'uk_ipers'),
         ppera: k.num(r, 'uk_ppera'),
-        pages: kegPages(ctx.target, r),
+        // a count: a number in --json, as the 2004 keg's uk_pages is
+        pages: Number(kegPages(ctx.target, r)),
         free: kegFreeItems(ctx.target, r),
         reserve: k.num(r, 'uk_reserve'),
         flags,
@@ -239,7 +313,7 @@ EXAMPLES
     const slabzone = k.get(r, 'uk_slabzone');
     const row = {
       addr,
-      name: kegName(ctx.target, addr),
+      name,
       size: k.num(r, 'uk_size'),
       rsize: k.num(r, 'uk_rsize'),
       ipers: k.num(r, 'uk_ipers'),

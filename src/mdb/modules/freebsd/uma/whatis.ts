@@ -1,7 +1,9 @@
 /*
  * ::whatis on a FreeBSD dump: what an address is. An item inside a UMA
  * slab is reported with its keg, slab and state (allocated, free in the
- * slab, or cached in one of a zone's buckets); then a thread's stack, a
+ * slab, or cached in one of a zone's buckets: on a 2020 kernel, with the
+ * bucket's place, a CPU's alloc, free or cross-domain bucket or the bucket
+ * cache); then a thread's stack, a
  * struct row the dump describes (a thread, a zone, a keg ...), a symbol;
  * else "unknown". Like mdb's, an address inside an object is given as
  * base+offset.
@@ -9,11 +11,11 @@
 import { defineDcmd, text } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
-import { hx } from '../struct.js';
+import { hx, listElements, structRows, type StructRows } from '../struct.js';
 import { procOf, procRows, readFbThread, threadRows } from '../thread/helpers.js';
 import { BT_TYPE_BUSY } from '../names.js';
 import { vmemIndex, vmemSegmentsAt } from '../vmem/helpers.js';
-import { allSlabs, bucketRows, kegName, kegRows, slabAt, slabFreeItems, umaZones, zoneName, type SlabRef } from './helpers.js';
+import { SLAB, allSlabs, bucketRows, kegName, kegRows, kegSlabs, slabAt, slabFreeItems, umaEra, umaZones, zoneCpus, zoneDomains, zoneName, zoneRows, type SlabRef } from './helpers.js';
 
 export interface WhatisHit {
   addr: bigint;
@@ -24,7 +26,7 @@ export interface WhatisHit {
 
 const at = (addr: bigint, base: bigint): string => (addr === base ? `${hx(addr)} is ` : `${hx(addr)} is ${hx(base)}+${hx(addr - base)}, `);
 
-/** The zone and bucket that cache an item, if a bucket holds it. */
+/** The zone and bucket that cache an item, if a bucket holds it (2004). */
 function bucketHolding(target: Target, item: bigint): { zone: string; bucket: bigint } | undefined {
   const b = bucketRows(target);
   for (let r = 0; r < b.count; r++) {
@@ -37,6 +39,86 @@ function bucketHolding(target: Target, item: bigint): { zone: string; bucket: bi
     }
   }
   return undefined;
+}
+
+/** Where a 2020 zone keeps a bucket: a CPU's alloc, free or cross-domain bucket, or a domain's bucket cache. */
+interface BucketPlace {
+  zone: string;
+  bucket: bigint;
+  place: string;
+  /** the zone's keg and its item size (uk_rsize), to place an address inside an item */
+  keg: bigint;
+  rsize: bigint;
+}
+
+/**
+ * Every item a 2020 zone caches, with its bucket and where that bucket is:
+ * each CPU's uc_allocbucket, uc_freebucket and uc_crossbucket (their
+ * ucb_bucket), then each domain's bucket cache (uzd_buckets). Made once per
+ * dump; a bucket holds its first ub_cnt entries.
+ */
+const cachedItems = new WeakMap<Target, Map<bigint, BucketPlace>>();
+
+function cachedItems2020(target: Target): Map<bigint, BucketPlace> {
+  const hit = cachedItems.get(target);
+  if (hit) return hit;
+  const items = new Map<bigint, BucketPlace>();
+  const z = zoneRows(target);
+  const b = bucketRows(target);
+  const k = kegRows(target);
+  let keg = 0n;
+  let rsize = 0n;
+  const add = (zone: string, bucket: bigint, place: string): void => {
+    const r = b.rowOf(bucket);
+    if (r < 0) return;
+    const n = Math.max(0, b.num(r, 'ub_cnt') << 16 >> 16);
+    for (const it of b.list(r, 'ub_bucket').slice(0, n)) if (!items.has(it)) items.set(it, { zone, bucket, place, keg, rsize });
+  };
+  const ncpu = zoneCpus(target);
+  const ndom = zoneDomains(target);
+  const which: Array<[string, string]> = [['uc_allocbucket', 'alloc'], ['uc_freebucket', 'free'], ['uc_crossbucket', 'cross-domain']];
+  for (let r = 0; r < z.count; r++) {
+    const name = z.str(r, 'uz_name');
+    keg = z.get(r, 'uz_keg');
+    const kr = k.rowOf(keg);
+    rsize = kr < 0 ? 0n : BigInt(k.num(kr, 'uk_rsize') || k.num(kr, 'uk_size'));
+    for (let c = 0; c < ncpu; c++) {
+      for (const [m, label] of which) {
+        const bk = z.get(r, `uz_cpu[${c}].${m}.ucb_bucket`);
+        if (bk !== 0n) add(name, bk, `CPU ${c} ${label} bucket`);
+      }
+    }
+    for (let d = 0; d < ndom; d++) {
+      for (const bk of listElements(b, z.get(r, `uz_domain[${d}].uzd_buckets.lh_first`), 'ub_link')) add(name, bk, ndom > 1 ? `domain ${d}'s bucket cache` : 'bucket cache');
+    }
+  }
+  cachedItems.set(target, items);
+  return items;
+}
+
+/** The cached items sorted by address, to find the one an address falls in. */
+const cachedSorted = new WeakMap<Target, Array<[bigint, BucketPlace]>>();
+
+/**
+ * The 2020 cached item that holds addr, when no slab does: an item of an
+ * OFFPAGE keg, whose slab header (a uma_hash_slab) the dump does not tie to
+ * its pages, is still known by the bucket that caches it.
+ */
+function cachedItemAt(target: Target, addr: bigint): [bigint, BucketPlace] | undefined {
+  let sorted = cachedSorted.get(target);
+  if (!sorted) {
+    sorted = [...cachedItems2020(target)].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    cachedSorted.set(target, sorted);
+  }
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]![0] <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  const hit = sorted[lo - 1];
+  return hit && addr < hit[0] + (hit[1].rsize > 0n ? hit[1].rsize : 1n) ? hit : undefined;
 }
 
 /** "a struct thread (pid 21 tid 100021 "tcp")", "a struct uma_keg (MbufClust)" ... */
@@ -53,7 +135,8 @@ function structDesc(target: Target, table: string, row: number, base: bigint): s
   else if (table === 'struct uma_keg') detail = ` (${kegName(target, base)})`;
   else if (table === 'struct uma_slab' || table === 'struct uma_slab_refcnt') {
     const s = slabAt(target, base);
-    if (s) detail = ` of ${kegName(target, s.rows.get(s.row, 'us_keg'))}'s keg`;
+    const keg = !s ? 0n : s0HasKeg(target) ? s.rows.get(s.row, 'us_keg') : (slabKegs(target).get(base) ?? 0n);
+    if (keg !== 0n) detail = ` of ${kegName(target, keg) || hx(keg)}'s keg`;
   }
   return `a ${table}${detail}`;
 }
@@ -66,6 +149,44 @@ interface SlabSpan {
   s: SlabRef;
   keg: bigint;
   rsize: bigint;
+}
+
+/** UMA_ZFLAG_OFFPAGE of 2020's uma_int.h: the slab header is not on the slab's pages. */
+const UMA_ZFLAG_OFFPAGE_2020 = 0x00200000;
+
+/**
+ * The address of a slab's first item. A 2004 slab header records it
+ * (us_data), as a 2020 off-page header does (uma_hash_slab's uhs_data); a
+ * 2020 on-page header does not: it sits uk_pgoff bytes into the slab, after
+ * the items, so the items start uk_pgoff below it (slab_data() in 2020's
+ * uma_int.h). An off-page 2020 slab without uhs_data in the dump cannot be
+ * placed: undefined.
+ */
+function slabData(s: SlabRef, k: StructRows, kr: number): bigint | undefined {
+  const cols = s.rows.table?.columns ?? {};
+  if (cols['us_data']) return s.rows.get(s.row, 'us_data');
+  if (cols['uhs_data']) return s.rows.get(s.row, 'uhs_data');
+  if ((k.num(kr, 'uk_flags') & UMA_ZFLAG_OFFPAGE_2020) !== 0) return undefined;
+  return s.addr - BigInt(k.num(kr, 'uk_pgoff'));
+}
+
+/** Whether the dump's slab headers record their keg (us_keg, 2004). */
+const s0HasKeg = (target: Target): boolean => !!structRows(target, SLAB).table?.columns['us_keg'];
+
+/** Each slab's keg, from every keg's partial, free and full lists. */
+const slabKegCache = new WeakMap<Target, Map<bigint, bigint>>();
+
+function slabKegs(target: Target): Map<bigint, bigint> {
+  const hit = slabKegCache.get(target);
+  if (hit) return hit;
+  const k = kegRows(target);
+  const m = new Map<bigint, bigint>();
+  slabKegCache.set(target, m);
+  for (let r = 0; r < k.count; r++) {
+    const keg = k.addr(r);
+    for (const slab of kegSlabs(target, keg)) if (!m.has(slab)) m.set(slab, keg);
+  }
+  return m;
 }
 
 /**
@@ -84,15 +205,17 @@ function slabSpans(target: Target): { spans: SlabSpan[]; longest: bigint } {
   const spans: SlabSpan[] = [];
   let longest = 0n;
   let order = 0;
+  // a 2020 slab header names no keg (vtoslab() finds the keg from the page): the keg whose slab lists hold it
+  const kegOf = s0HasKeg(target) ? undefined : slabKegs(target);
   for (const s of allSlabs(target)) {
     const o = order++;
-    const keg = s.rows.get(s.row, 'us_keg');
+    const keg = kegOf ? (kegOf.get(s.addr) ?? 0n) : s.rows.get(s.row, 'us_keg');
     const kr = k.rowOf(keg);
     if (kr < 0) continue;
     const rsize = BigInt(k.num(kr, 'uk_rsize') || k.num(kr, 'uk_size'));
     const ipers = BigInt(k.num(kr, 'uk_ipers'));
-    const data = s.rows.get(s.row, 'us_data');
-    if (rsize === 0n || ipers <= 0n) continue;
+    const data = slabData(s, k, kr);
+    if (data === undefined || rsize === 0n || ipers <= 0n) continue;
     const len = rsize * ipers;
     if (len > longest) longest = len;
     spans.push({ lo: data, hi: data + len, order: o, s, keg, rsize });
@@ -130,18 +253,32 @@ export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
     const idx = (addr - data) / rsize;
     const item = data + idx * rsize;
     const name = kegName(target, keg) || hx(keg);
-    let state: string;
-    const cached = slabFreeItems(s).has(Number(idx)) ? undefined : bucketHolding(target, item);
-    if (slabFreeItems(s).has(Number(idx))) state = 'free';
-    else if (cached) state = `free in ${cached.zone}'s bucket ${hx(cached.bucket)}`;
-    else state = 'allocated';
-    const where = cached ? `, ${state.replace(/^free in /, 'cached in ')}` : '';
-    let what = cached
-      ? `${at(addr, item)}free from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`
-      : `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}`;
+    const inSlab = slabFreeItems(s).has(Number(idx));
+    let what: string;
+    if (umaEra(target) === 2020) {
+      // free in the slab (us_free's bit set), cached in one of a zone's buckets, or allocated
+      const c = inSlab ? undefined : cachedItems2020(target).get(item);
+      const state = inSlab ? 'free' : c ? 'free' : 'allocated';
+      const where = c ? `, cached in ${c.zone}'s ${c.place} ${hx(c.bucket)}` : '';
+      what = `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`;
+    } else {
+      const cached = inSlab ? undefined : bucketHolding(target, item);
+      const state = inSlab ? 'free' : cached ? 'free' : 'allocated';
+      const where = cached ? `, cached in ${cached.zone}'s bucket ${hx(cached.bucket)}` : '';
+      what = `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`;
+    }
     // the item holds a struct the dump describes (a thread is a THREAD zone item)
     const obj = target.objectAt(addr);
     if (obj && obj.table.startsWith('struct ') && obj.base >= item && obj.base < item + rsize) what += `: ${structDesc(target, obj.table, obj.row, obj.base)}`;
+    return { addr, base: item, what, kind: 'item' };
+  }
+  const cached = umaEra(target) === 2020 ? cachedItemAt(target, addr) : undefined;
+  if (cached) {
+    const [item, c] = cached;
+    const kr = kegRows(target).rowOf(c.keg);
+    const offpage = kr >= 0 && (kegRows(target).num(kr, 'uk_flags') & UMA_ZFLAG_OFFPAGE_2020) !== 0;
+    const why = offpage ? 'an OFFPAGE keg: the dump does not say which slab holds it' : 'no slab of the dump holds it';
+    const what = `${at(addr, item)}free from ${kegName(target, c.keg) || hx(c.keg)}'s keg ${hx(c.keg)}, cached in ${c.zone}'s ${c.place} ${hx(c.bucket)} (${why})`;
     return { addr, base: item, what, kind: 'item' };
   }
   const t = threadRows(target);
@@ -180,7 +317,13 @@ export const whatis = defineDcmd({
   summary: 'given an address, return information',
   help: `Says what an address is on a FreeBSD dump: an item in a UMA slab, with
 the keg (named after its first zone), the slab, and whether the item is
-allocated, free in the slab, or free in a zone's bucket; else a place in a
+allocated, free in the slab, or free in a zone's bucket. On a 2020 kernel
+the slab header sits after the items on the slab's page (the items start
+uk_pgoff below it), the slab's free items are the bits set in us_free, and
+a cached item's bucket is named by where the zone keeps it: "CPU n alloc
+bucket", "CPU n free bucket", "CPU n cross-domain bucket" or "bucket
+cache"; an item of an OFFPAGE keg, whose slab the dump does not place, is
+still found when a bucket caches it. Else the address is a place in a
 thread's kernel stack; else a struct the dump describes (a thread, zone,
 keg, slab header, bucket, process ...); else, on a 2020 kernel, a busy or
 free segment of a vmem arena (the innermost one, naming the arenas it was

@@ -7,7 +7,7 @@
  * style ::vmem (one line per arena, indented under the arena it imports
  * from) and ::vmem_seg (one line per boundary tag).
  */
-import { defineDcmd, flag, str, table, text, type Column, type DcmdContext } from '../../../dcmd.js';
+import { defineDcmd, flag, str, table, text, uint, type Column, type DcmdContext } from '../../../dcmd.js';
 import { DcmdError, UsageError } from '../../../errors.js';
 import { own } from '../../../../dump/names.js';
 import { ptrPad } from '../../../render/number.js';
@@ -59,7 +59,8 @@ export function vmemSumm(idx: VmemIndex, a: Arena, ps: number): string {
 const summData = (idx: VmemIndex, a: Arena) => ({
   addr: a.addr,
   name: a.name,
-  quantum: a.quantum,
+  // a size, so a number in --json (a bigint under a key not named as a count would be hex)
+  quantum: Number(a.quantum),
   size: a.size,
   memInUse: a.inuse,
   memFree: a.size - a.inuse,
@@ -70,8 +71,8 @@ const summData = (idx: VmemIndex, a: Arena) => ({
 
 export const vmemSummDcmd = defineDcmd({
   name: 'vmem_summ',
-  synopsis: '?',
-  address: 'optional',
+  synopsis: ':',
+  address: 'required',
   summary: "print a vmem arena's usage as ddb's show vmem does",
   help: `Prints a FreeBSD vmem arena (struct vmem) as ddb's "show vmem" does
 (subr_vmem.c's vmem_summ): "vmem ADDR 'name'", then the quantum, the
@@ -80,9 +81,10 @@ number of busy segments (vm_nbusytag) and the spare boundary tags the
 arena holds (vm_nfreetags: fewer than BT_MAXALLOC, 4, and the next
 allocation that needs tags must get them from the "vmem btag" zone), then
 one row per size class (ORDER2SIZE of a freelist order, in bytes): busy
-segments and their bytes, free segments and their bytes. Without an
-address it prints ddb's usage line. "show all vmem" (::vmem_summall) does
-this for every arena.
+segments and their bytes, free segments and their bytes. The address is
+required: without one it is a usage error (ddb prints its usage line and
+goes on; a batch run here reports it on stderr and exits 1). "show all
+vmem" (::vmem_summall) does this for every arena.
 
 EXAMPLES
   db> show vmem c0b04500
@@ -103,10 +105,10 @@ EXAMPLES
   ...`,
   options: {},
   input: VMEM,
-  ddb: { words: ['show vmem'], synopsis: 'addr' },
+  ddb: { words: ['show vmem'], synopsis: '<addr>' },
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    if (addr === undefined || !ctx.addrSpec) return text('usage: show vmem <addr>\n', { data: { usage: 'show vmem <addr>' } });
+    if (addr === undefined) throw new UsageError('address required', true);
     const idx = needVmem(ctx);
     const a = arenaAt(ctx, idx, addr);
     return text(vmemSumm(idx, a, ctx.pointerSize), { data: summData(idx, a), addresses: [a.addr], addressType: VMEM });
@@ -178,8 +180,8 @@ const dumpData = (idx: VmemIndex, a: Arena) => ({
 
 export const vmemDumpDcmd = defineDcmd({
   name: 'vmemdump',
-  synopsis: '?',
-  address: 'optional',
+  synopsis: ':',
+  address: 'required',
   summary: "list a vmem arena's boundary tags as ddb's show vmemdump does",
   help: `Lists every boundary tag of a vmem arena as ddb's "show vmemdump" does
 (subr_vmem.c's vmem_dump): "vmem ADDR 'name'", then each tag on the
@@ -189,8 +191,8 @@ free, 4 busy, 5 cursor), then each non-empty freelist[i] with its free
 tags. A span (an import from the parent arena, or a vmem_add) is followed
 by the free and busy segments that tile it. When the dump has no freelist
 links, each free tag is listed on the freelist bt_insfree() puts it on.
-Without an address it prints ddb's usage line; "show all vmemdump"
-(::vmemdumpall) dumps every arena. The spare tags on vm_freetags are not
+The address is required: without one it is a usage error, as for show
+vmem; "show all vmemdump" (::vmemdumpall) dumps every arena. The spare tags on vm_freetags are not
 on the segment list: walk vmem_freetags for them.
 
 EXAMPLES
@@ -205,10 +207,10 @@ EXAMPLES
   ...`,
   options: {},
   input: VMEM,
-  ddb: { words: ['show vmemdump'], synopsis: 'addr' },
+  ddb: { words: ['show vmemdump'], synopsis: '<addr>' },
   run(ctx, addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    if (addr === undefined || !ctx.addrSpec) return text('usage: show vmemdump <addr>\n', { data: { usage: 'show vmemdump <addr>' } });
+    if (addr === undefined) throw new UsageError('address required', true);
     const idx = needVmem(ctx);
     const a = arenaAt(ctx, idx, addr);
     return text(vmemDump(idx, a), { data: dumpData(idx, a), addresses: [a.addr], addressType: VMEM });
@@ -319,60 +321,126 @@ const SEGTYPE: Record<number, string> = {
   [BT_TYPE_BUSY]: 'BUSY',
   [BT_TYPE_CURSOR]: 'CURS',
 };
-const TYPE_WORDS: Record<string, number> = { spare: 0, span: BT_TYPE_SPAN, static: BT_TYPE_SPAN_STATIC, free: BT_TYPE_FREE, busy: BT_TYPE_BUSY, alloc: BT_TYPE_BUSY, cursor: BT_TYPE_CURSOR };
+/**
+ * -T's words, case-insensitive: subr_vmem.c's BT_TYPE_* names without the
+ * prefix, the TYPE column's four letters, and illumos's ALLOC/ALLC for a
+ * busy segment (an mdb user's habit).
+ */
+const TYPE_WORDS: Record<string, number> = {
+  span: BT_TYPE_SPAN,
+  span_static: BT_TYPE_SPAN_STATIC,
+  static: BT_TYPE_SPAN_STATIC,
+  sspn: BT_TYPE_SPAN_STATIC,
+  free: BT_TYPE_FREE,
+  busy: BT_TYPE_BUSY,
+  alloc: BT_TYPE_BUSY,
+  allc: BT_TYPE_BUSY,
+  cursor: BT_TYPE_CURSOR,
+  curs: BT_TYPE_CURSOR,
+  spare: 0,
+  spre: 0,
+};
+const TYPE_LIST = 'SPAN, SPAN_STATIC (STATIC, SSPN), FREE, BUSY (ALLOC), CURSOR (CURS) or SPARE (SPRE)';
+
+/** illumos's filters that need a debug segment's thread, timestamp or stack: a FreeBSD btag has none of them. */
+const DEBUG_ONLY: Record<string, string> = { c: 'stack', e: 'timestamp', l: 'timestamp', t: 'thread' };
 
 export const vmemSeg = defineDcmd({
   name: 'vmem_seg',
-  synopsis: ':[-s] [-t type]',
+  // illumos's synopsis, so an mdb user's command line parses; -c, -e, -l and -t are refused in run
+  synopsis: ':[-sv] [-c caller] [-e earliest] [-l latest] [-m minsize] [-M maxsize] [-t thread] [-T type]',
   address: 'required',
-  summary: 'print a FreeBSD vmem boundary tag',
-  help: `Prints a FreeBSD vmem boundary tag (struct vmem_btag), one line each:
-its address, type (SPAN an imported span, SSPN a static span from
-vmem_add or vmem_create, FREE, BUSY, CURS the next-fit cursor, SPRE a
-spare tag on the arena's vm_freetags), the segment's start and end (-s:
-its size) and the arena it belongs to. -t keeps the tags of one type
-(span, static, free, busy, cursor or spare). Pipe a walk into it: the
+  summary: 'print or filter a FreeBSD vmem boundary tag',
+  help: `Prints a FreeBSD vmem boundary tag (struct vmem_btag), one line each, if
+it survives the filters: its address, type, the segment's start and end
+(-s: its size) and the arena it belongs to. Pipe a walk into it: the
 vmem_btag walker lists an arena's segment list, vmem_freetags its spare
-tags.
+tags. The options are illumos's ::vmem_seg's, as far as a FreeBSD tag
+has what they filter on.
+
+OPTIONS
+  -s          print the size (hex) in place of the end address
+  -v          print the end and the size in decimal (no thread, timestamp
+              or stack line: a FreeBSD tag records none)
+  -m minsize  only segments of at least minsize bytes
+  -M maxsize  only segments of at most maxsize bytes
+  -T type     only tags of this type, case-insensitive: SPAN (an imported
+              span), SPAN_STATIC (STATIC, SSPN: a static span from vmem_add
+              or vmem_create), FREE, BUSY (ALLOC), CURSOR (CURS: the
+              next-fit cursor) or SPARE (SPRE: a spare tag on the arena's
+              vm_freetags)
+  -c, -e, -l, -t  refused with one line: illumos filters on a debug
+              segment's caller, timestamps and thread, and a FreeBSD
+              boundary tag records none of them
+
+COLUMNS
+  ADDR   address of the struct vmem_btag
+  TYPE   SPAN, SSPN, FREE, BUSY, CURS or SPRE
+  START  first address of the segment (bt_start)
+  END    one past its last (SIZE with -s: bt_size)
+  ARENA  the arena whose segment list holds it
 
 EXAMPLES
-  > c0b04500::walk vmem_btag | ::vmem_seg -t free
+  > c0b04500::walk vmem_btag | ::vmem_seg -T free
   ADDR     TYPE    START      END ARENA
   c4465134 FREE c44ab000 c44ad000 kernel arena dom
   c44659d8 FREE c44e2000 c44eb000 kernel arena dom
   c44482a0 FREE c4541000 c4545000 kernel arena dom
+  ...
+  > c0b04500::walk vmem_btag | ::vmem_seg -T busy -m 0t65536 -s
+  ADDR     TYPE    START     SIZE ARENA
+  c0f06914 BUSY c441e000    10000 kernel arena dom
+  c0f06cb0 BUSY c4480000    10000 kernel arena dom
   ...
   > c0901110::walk vmem_freetags | ::vmem_seg -s
   ADDR     TYPE    START     SIZE ARENA
   c0f0647c SPRE        0        0 kernel arena
   c0f06460 SPRE        0        0 kernel arena
   ...`,
-  options: { s: flag('print the size rather than the end'), t: str('type', 'only tags of this type: span, static, free, busy, cursor, spare') },
+  options: {
+    c: str('caller', 'refused: a FreeBSD boundary tag records no stack'),
+    e: uint('earliest', 'refused: a FreeBSD boundary tag records no timestamp'),
+    l: uint('latest', 'refused: a FreeBSD boundary tag records no timestamp'),
+    s: flag('print the size rather than the end'),
+    m: uint('minsize', 'only segments of at least this many bytes'),
+    M: uint('maxsize', 'only segments of at most this many bytes'),
+    t: uint('thread', 'refused: a FreeBSD boundary tag records no thread'),
+    T: str('type', `only tags of this type: ${TYPE_LIST}`),
+    v: flag('print the end and the decimal size'),
+  },
   input: BTAG,
   run(ctx, addr, opts, args) {
     if (args.length > 0 || addr === undefined) throw new UsageError();
+    for (const [o, what] of Object.entries(DEBUG_ONLY)) {
+      if ((opts as Record<string, unknown>)[o] !== undefined) throw new DcmdError(`-${o}: a FreeBSD boundary tag (struct vmem_btag) records no ${what} to filter on`);
+    }
     const idx = needVmem(ctx);
     const r = idx.tags.rowOf(addr);
     if (r < 0) throw new DcmdError(`couldn't read struct vmem_btag at ${hx(addr)}`);
     let want: number | undefined;
-    if (opts.t !== undefined) {
-      want = own(TYPE_WORDS, opts.t.toLowerCase());
-      if (want === undefined) throw new DcmdError(`unknown tag type '${opts.t}': span, static, free, busy, cursor or spare`);
+    if (opts.T !== undefined) {
+      want = own(TYPE_WORDS, opts.T.toLowerCase());
+      if (want === undefined) throw new DcmdError(`"${opts.T}" is not a recognized vmem_seg type: ${TYPE_LIST}`);
     }
-    const type = idx.type[r]!;
+    const ptrCol = (key: string, header: string): Column => ({ key, header, width: 'ptr', align: 'right', format: (v) => hx(v as bigint) });
     const columns: Column[] = [
       { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ctx.pointerSize) },
       { key: 'typeName', header: 'TYPE', width: 4 },
-      { key: 'start', header: 'START', width: 'ptr', align: 'right', format: (v) => hx(v as bigint) },
-      { key: opts.s ? 'size' : 'end', header: opts.s ? 'SIZE' : 'END', width: 'ptr', align: 'right', format: (v) => hx(v as bigint) },
+      ptrCol('start', 'START'),
+      ...(opts.v
+        ? [ptrCol('end', 'END'), { key: 'size', header: 'SIZE', width: 10, align: 'right' as const, format: dec }]
+        : [opts.s ? ptrCol('size', 'SIZE') : ptrCol('end', 'END')]),
       { key: 'arena', header: 'ARENA' },
     ];
-    if (want !== undefined && type !== want) {
+    const type = idx.type[r]!;
+    const start = idx.start(r);
+    const size = BigInt(idx.size[r]!);
+    // a filtered-out tag prints only the header, and only as the first of a walk
+    const dropped = (want !== undefined && type !== want) || (opts.m !== undefined && opts.m !== 0n && size < opts.m) || (opts.M !== undefined && opts.M !== 0n && size > opts.M);
+    if (dropped) {
       if (!ctx.first) return;
       return table(columns, [], { addresses: [] });
     }
-    const start = idx.start(r);
-    const size = BigInt(idx.size[r]!);
     const a = idx.arenaOf(r);
     const row = { addr, type, typeName: SEGTYPE[type] ?? String(type), start, size, end: start + size, arena: a >= 0 ? idx.arenas.chars(a, 'vm_name') : '?', arenaAddr: a >= 0 ? idx.arenas.addr(a) : 0n };
     return table(columns, [row], { addresses: [addr], addressType: BTAG });
