@@ -81,16 +81,17 @@ real uid, state, then what its thread waits on and the command name.
           on a lock (td_lockname), the wchan column then holding its
           turnstile; "CPU n" for a thread running on CPU n
   wchan   the wait channel (td_wchan), or the turnstile (td_blocked)
-  cmd     p_comm; a kernel process (P_SYSTEM) in [brackets]
+  cmd     the thread's td_name (p_comm where it has none, as on a 2004
+          kernel); a kernel process (P_SYSTEM) in [brackets]
 
-A process with more than one thread prints "(threaded)" and then a line
-per thread: its tid, its state (Run, RunQ, CanRun, Inactv, or the letters
-L S D W I s) and its wait columns. In ddb syntax: ps, or show all procs.
+A process with more than one thread prints "(threaded)" and its p_comm,
+then a line per thread: its tid, its state (Run, RunQ, CanRun, Inactv, or
+the letters L S D W I s), its wait columns and its td_name. In ddb syntax: ps, or show all procs.
 
 EXAMPLES
   > ::ps
-    pid  ppid  pgrp   uid  state   wmesg   wchan      cmd
-     25    14    14  1001  D       pfault  0xc0900048 swap
+    pid  ppid  pgrp   uid  state   wmesg   wchan       cmd
+     25    14    14  1001  D       pfault  0xc0900048  swap
   ...`,
   options: {},
   ddb: { words: ['ps', 'show all procs'] },

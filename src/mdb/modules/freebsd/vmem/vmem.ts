@@ -91,14 +91,14 @@ EXAMPLES
   vmem 0xc0b04500 'kernel arena dom'
   	quantum:	4096
   	size:	33554432
-  	inuse:	10850304
-  	free:	22704128
-  	busy tags:	874
-  	free tags:	32
+  	inuse:	11771904
+  	free:	21782528
+  	busy tags:	883
+  	free tags:	13
   			inuse	size		free	size
-  	4096            699	2863104         15	61440
-  	8192            13	106496          8	65536
-  	16384           21	344064          9	147456
+  	4096            680	2785280         7	28672
+  	8192            19	155648          0	0
+  	12288           0	0               4	49152
   ...
   > *kernel_arena::vmem_summ
   vmem 0xc0901110 'kernel arena'
@@ -198,8 +198,8 @@ on the segment list: walk vmem_freetags for them.
 EXAMPLES
   db> show vmemdump c0b04500
   vmem 0xc0b04500 'kernel arena dom'
-  	0xc0f063d4: c4400000 400000, 1(span)
-  	0xc0f066e4: c4400000 1000, 4(busy)
+  	0xc0f06444: c4400000 400000, 1(span)
+  	0xc0f06754: c4400000 1000, 4(busy)
   	0xc0f06c40: c4401000 1000, 4(busy)
   ...
   > *kernel_arena::vmemdump
@@ -283,7 +283,7 @@ EXAMPLES
   > ::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
   c0901110 kernel arena             33554432     88080384        8       10
-  c0b04500   kernel arena dom       10850304     33554432      874       32
+  c0b04500   kernel arena dom       11771904     33554432      883       13
   ...
   > *kernel_arena::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
@@ -383,19 +383,19 @@ COLUMNS
 EXAMPLES
   > c0b04500::walk vmem_btag | ::vmem_seg -T free
   ADDR     TYPE    START      END ARENA
-  c4465134 FREE c44ab000 c44ad000 kernel arena dom
-  c44659d8 FREE c44e2000 c44eb000 kernel arena dom
-  c44482a0 FREE c4541000 c4545000 kernel arena dom
+  c4462c94 FREE c45b8000 c45b9000 kernel arena dom
+  c46e9348 FREE c45fd000 c460e000 kernel arena dom
+  c8fd82f4 FREE c4620000 c4623000 kernel arena dom
   ...
   > c0b04500::walk vmem_btag | ::vmem_seg -T busy -m 0t65536 -s
   ADDR     TYPE    START     SIZE ARENA
   c0f06914 BUSY c441e000    10000 kernel arena dom
-  c0f06cb0 BUSY c4480000    10000 kernel arena dom
+  c0f06cb0 BUSY c447e000    10000 kernel arena dom
   ...
   > c0901110::walk vmem_freetags | ::vmem_seg -s
   ADDR     TYPE    START     SIZE ARENA
-  c0f0647c SPRE        0        0 kernel arena
-  c0f06460 SPRE        0        0 kernel arena
+  c0f064ec SPRE        0        0 kernel arena
+  c0f064d0 SPRE        0        0 kernel arena
   ...`,
   options: {
     c: str('caller', 'refused: a FreeBSD boundary tag records no stack'),
