@@ -45,7 +45,10 @@ export async function openDump(a: OpenArgs): Promise<number> {
       dumpPath: a.dumpPath,
       commands: a.commands,
       files: a.files,
-      ...(!scripted ? { stdin: readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }) } : {}),
+      // the line iterator is made now, not when runBatch first reads it: readline emits lines as they
+      // arrive, and only an existing iterator buffers them, so the ones piped in while the dump and
+      // its modules load would be lost
+      ...(!scripted ? { stdin: readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false })[Symbol.asyncIterator]() } : {}),
       json: a.json,
       ...(a.jsonl ? { jsonl: true } : {}),
       ...(a.syntax ? { syntax: a.syntax } : {}),

@@ -46,6 +46,18 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('standard input is read as a stream', () => {
+  it('runs the lines already waiting on stdin when the dump has loaded (`mddb DUMP < script`)', () => {
+    // every line is in the pipe before the dump and its modules have loaded: none may be lost
+    const r = mddb([DUMP], '::status\n::sizeof kmem_cache_t\n');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^debugging crash dump .*illumos-2911\.dump/);
+    expect(r.stdout).toMatch(/sizeof \(kmem_cache_t\) = /);
+    const f = mddb([path.resolve('dumps/freebsd-248008-btalloc.dump')], 'show panic\nps\n');
+    expect(f.status).toBe(0);
+    expect(f.stdout).toMatch(/^panicstr not set\n {2}pid {2}ppid/);
+  });
+
   it('runs commands that arrive late on a pipe (no EAGAIN), each as its line arrives', async () => {
     let answered: () => void = () => {};
     const firstOutput = new Promise<void>((r) => (answered = r));
