@@ -14,6 +14,7 @@ import { blockedMtx20, HZ, sleepsInterruptibly20 } from '../kern/kern2020.js';
 import { P_HADTHREADS, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
+import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
 import { collectSymbols, curthreads, type GlobalVar, NOCPU, Pgrps, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
@@ -151,6 +152,9 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   const sl = new TableBuilder('struct uma_slab', { addr: 'u64', 'us_link.le_next': 'u64', us_freecount: 'u16', us_flags: 'u8', us_domain: 'u8', us_free: { list: 'u32' } });
   // the slab lists are LIST_INSERT_HEAD lists: the newest slab of each Set is lh_first (see listFirst)
   const first = <T>(s: Set<T>): T | undefined => [...s].pop();
+  // an off-page slab header is the uma_slab at the head of a struct uma_hash_slab, whose uhs_data is the
+  // slab's memory (slab_data()): the same address in both tables
+  const hs = new TableBuilder('struct uma_hash_slab', { addr: 'u64', uhs_data: 'u64' });
   u.kegs.forEach((g, i) => {
     const zone = u.zones.find((z) => z.keg === g)!;
     kt.add({
@@ -164,10 +168,12 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     for (const set of [g.part, g.freeS, g.full]) {
       const arr = [...set].reverse();
       arr.forEach((s, j) => sl.add({ addr: A(s.addr), 'us_link.le_next': j + 1 < arr.length ? A(arr[j + 1]!.addr) : 0n, us_freecount: s.freecount, us_flags: s.boot ? 1 : 0, us_domain: 0, us_free: s.free }));
+      if (g.flags & UMA_ZONE_OFFPAGE) for (const s of arr) hs.add({ addr: A(s.addr), uhs_data: A(s.data) });
     }
   });
   add(kt.build());
   add(sl.build());
+  add(hs.build());
   const zspec: Record<string, 'u64' | 'u32' | 'u16'> = { addr: 'u64', uz_name: 'u64', uz_keg: 'u64', uz_flags: 'u32', uz_bucket_size: 'u16', uz_allocs: 'u64', uz_frees: 'u64', uz_fails: 'u64', 'uz_domain[0].uzd_buckets.lh_first': 'u64', 'uz_domain[0].uzd_nitems': 'u64' };
   zspec.uz_size = 'u32';
   // struct uma_cache_bucket caches its bucket's count and size (ucb_cnt, ucb_entries) beside the pointer;

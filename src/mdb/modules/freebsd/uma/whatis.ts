@@ -101,8 +101,8 @@ const cachedSorted = new WeakMap<Target, Array<[bigint, BucketPlace]>>();
 
 /**
  * The 2020 cached item that holds addr, when no slab does: an item of an
- * OFFPAGE keg, whose slab header (a uma_hash_slab) the dump does not tie to
- * its pages, is still known by the bucket that caches it.
+ * OFFPAGE keg in a dump without its struct uma_hash_slab rows (which tie an
+ * off-page header to its pages) is still known by the bucket that caches it.
  */
 function cachedItemAt(target: Target, addr: bigint): [bigint, BucketPlace] | undefined {
   let sorted = cachedSorted.get(target);
@@ -162,13 +162,19 @@ const UMA_ZFLAG_OFFPAGE_2020 = 0x00200000;
  * uma_int.h). An off-page 2020 slab without uhs_data in the dump cannot be
  * placed: undefined.
  */
-function slabData(s: SlabRef, k: StructRows, kr: number): bigint | undefined {
+function slabData(target: Target, s: SlabRef, k: StructRows, kr: number): bigint | undefined {
   const cols = s.rows.table?.columns ?? {};
   if (cols['us_data']) return s.rows.get(s.row, 'us_data');
-  if (cols['uhs_data']) return s.rows.get(s.row, 'uhs_data');
-  if ((k.num(kr, 'uk_flags') & UMA_ZFLAG_OFFPAGE_2020) !== 0) return undefined;
+  if ((k.num(kr, 'uk_flags') & UMA_ZFLAG_OFFPAGE_2020) !== 0) {
+    // the header is the head of a struct uma_hash_slab at the same address
+    const h = structRows(target, HASH_SLAB);
+    const r = h.rowOf(s.addr);
+    return r >= 0 ? h.get(r, 'uhs_data') : undefined;
+  }
   return s.addr - BigInt(k.num(kr, 'uk_pgoff'));
 }
+
+const HASH_SLAB = 'struct uma_hash_slab';
 
 /** Whether the dump's slab headers record their keg (us_keg, 2004). */
 const s0HasKeg = (target: Target): boolean => !!structRows(target, SLAB).table?.columns['us_keg'];
@@ -214,7 +220,7 @@ function slabSpans(target: Target): { spans: SlabSpan[]; longest: bigint } {
     if (kr < 0) continue;
     const rsize = BigInt(k.num(kr, 'uk_rsize') || k.num(kr, 'uk_size'));
     const ipers = BigInt(k.num(kr, 'uk_ipers'));
-    const data = slabData(s, k, kr);
+    const data = slabData(target, s, k, kr);
     if (data === undefined || rsize === 0n || ipers <= 0n) continue;
     const len = rsize * ipers;
     if (len > longest) longest = len;
@@ -322,8 +328,8 @@ the slab header sits after the items on the slab's page (the items start
 uk_pgoff below it), the slab's free items are the bits set in us_free, and
 a cached item's bucket is named by where the zone keeps it: "CPU n alloc
 bucket", "CPU n free bucket", "CPU n cross-domain bucket" or "bucket
-cache"; an item of an OFFPAGE keg, whose slab the dump does not place, is
-still found when a bucket caches it. Else the address is a place in a
+cache"; an OFFPAGE keg's slab header is off the page, at the head of a
+struct uma_hash_slab whose uhs_data is the slab's memory. Else the address is a place in a
 thread's kernel stack; else a struct the dump describes (a thread, zone,
 keg, slab header, bucket, process ...); else, on a 2020 kernel, a busy or
 free segment of a vmem arena (the innermost one, naming the arenas it was
