@@ -27,6 +27,7 @@ import { builtinModules } from '../mdb/modules/index.js';
 import { freebsdModules, vmemModule } from '../mdb/modules/freebsd/index.js';
 import { ddbModule } from '../mdb/modules/ddb/index.js';
 import { createSession } from '../mdb/session.js';
+import { Target } from '../mdb/target.js';
 import { REPO_ROOT } from './golden.js';
 import { helpExamples, printedLines } from './help-examples.js';
 
@@ -56,17 +57,27 @@ async function main(argv: string[]): Promise<number> {
   const texts = new Map(sourceFiles(srcDir).map((f) => [f, fs.readFileSync(f, 'utf8')]));
   let changed = 0;
   let status = 0;
+  // a page another kernel's layout needs (helpFor: ::uma_keg on a 2020 kernel) runs on the 2020 dump,
+  // as test/mdb/modules/freebsd/examples.test.ts runs it
+  const dump2020 = 'dumps/freebsd-248008-btalloc.dump';
+  const model2020 = readDump(path.join(REPO_ROOT, dump2020));
   for (const g of groups) {
     const model = readDump(path.join(REPO_ROOT, g.dump));
     const dcmds = new Map<string, AnyDcmd>();
     for (const m of g.modules) for (const d of m.dcmds) dcmds.set(d.name, d);
+    const pages: Array<{ d: AnyDcmd; text: string; model: typeof model; dump: string }> = [];
     for (const d of dcmds.values()) {
+      pages.push({ d, text: d.help, model, dump: g.dump });
+      const p2020 = g.dump === dump2020 ? undefined : d.helpFor?.(new Target(model2020));
+      if (p2020 !== undefined) pages.push({ d, text: p2020, model: model2020, dump: dump2020 });
+    }
+    for (const { d, text: page, model: pm, dump: pd } of pages) {
       // a page's examples run in order on one session per grammar, as the tests run them: a later
       // example may use what an earlier one set (`>p`, then `<p`)
       const sessions = new Map<string, ReturnType<typeof createSession>>();
-      for (const e of helpExamples(d.help)) {
+      for (const e of helpExamples(page)) {
         let session = sessions.get(e.syntax);
-        if (!session) sessions.set(e.syntax, (session = createSession(model, g.dump, undefined, { syntax: e.syntax })));
+        if (!session) sessions.set(e.syntax, (session = createSession(pm, pd, undefined, { syntax: e.syntax })));
         const printed = printedLines(await session.execute(e.command));
         // an example that shows no output shows only the command (the tests do not compare it)
         if (e.shown.length === 0) continue;

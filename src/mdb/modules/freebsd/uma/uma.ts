@@ -45,11 +45,11 @@ zone's address.
 EXAMPLES
   db> show uma
                 Zone   Size    Used    Free    Requests  Sleeps  Bucket  Total Mem    XFree
-        malloc-65536  65536       0      89       60854       0       1    5832704        0
+        malloc-65536  65536       0     100       60288       0       1    6553600        0
   ...
   > ::uma -i
   Zone,Size,Used,Free,Requests,Sleeps,Bucket,Total Mem,XFree
-  "malloc-65536",65536,0,89,60854,0,1,5832704,0
+  "malloc-65536",65536,0,100,60288,0,1,6553600,0
   ...`;
 
 export const showUma = defineDcmd({
@@ -263,10 +263,10 @@ EXAMPLES
   ...
   > ::uma_keg -n btag
   ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF
-  c0f05b40 vmem btag             28    28   145     1      18      55      32 VM|CACHEONLY         vmem_bt_alloc
+  c0f05b40 vmem btag             28    28   145     1      18       0      32 VM|CACHEONLY         vmem_bt_alloc
   > *vmem_bt_zone::print struct uma_zone uz_keg | ::uma_keg
   ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF
-  c0f05b40 vmem btag             28    28   145     1      18      55      32 VM|CACHEONLY         vmem_bt_alloc`;
+  c0f05b40 vmem btag             28    28   145     1      18       0      32 VM|CACHEONLY         vmem_bt_alloc`;
 
 export const umaKeg = defineDcmd({
   name: 'uma_keg',
