@@ -117,15 +117,16 @@ describe('ps and show thread/proc', () => {
   it('prints ps with wmesg, lock and CPU columns and bracketed kernel processes', async () => {
     expect(await out(freebsdSession(), 'ps')).toBe(
       [
-        '  pid  ppid  pgrp   uid  state   wmesg   wchan      cmd',
-        ' 1234     0  1230  1001  R+      CPU 0              mbuftest',
-        '  530     0   530     0  L       (threaded)         nfsd',
-        '100046                   D       vmwait  0xc0a00130 nfsd',
-        '100047                   L      *Giant   0xc1e00040 nfsd',
-        '   11     0     0     0  RL      (threaded)         [idle]',
-        '100003                   CanRun                     [idle]',
-        '100004                   Run     CPU 1              [idle]',
-        '    0     0     0     0  DL      sched   0xc0a3a000 [swapper]',
+        // db_ps.c on 32 bits: "wchan" and 7 blanks in the header, the wchan as "%p  ", "(threaded)" padded to the cmd column
+        '  pid  ppid  pgrp   uid  state   wmesg   wchan       cmd',
+        ' 1234     0  1230  1001  R+      CPU 0               mbuftest',
+        '  530     0   530     0  L       (threaded)          nfsd',
+        '100046                   D       vmwait  0xc0a00130  nfsd',
+        '100047                   L      *Giant   0xc1e00040  nfsd',
+        '   11     0     0     0  RL      (threaded)          [idle]',
+        '100003                   CanRun                      [idle]',
+        '100004                   Run     CPU 1               [idle]',
+        '    0     0     0     0  DL      sched   0xc0a3a000  [swapper]',
         '',
       ].join('\n'),
     );
@@ -155,7 +156,7 @@ describe('ps and show thread/proc', () => {
   it('show proc prints the process and its threads', async () => {
     const o = await out(freebsdSession(), 'show proc 530');
     expect(o.split('\n').slice(0, 7)).toEqual([`Process 530 (nfsd) at 0x${hx(PROC.nfsd)}:`, ' state: NORMAL', ' uid: 0  gids:', ` parent: pid 0 at 0x${hx(PROC.swapper)}`, ' ABI: FreeBSD ELF32', ' flag: 0x10000000', ' threads: 2']);
-    expect(o).toContain('100047                   L      *Giant   0xc1e00040 nfsd\n');
+    expect(o).toContain('100047                   L      *Giant   0xc1e00040  nfsd\n');
   });
 });
 
@@ -343,10 +344,14 @@ describe('::stacks on the PR 248008 dump', () => {
 describe('bt on i386, by era (db_print_stack_entry)', () => {
   it("2020: each frame ends with /frame 0x..., as 13's i386 db_trace.c prints it; 2004: it does not", async () => {
     const s2020 = createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'ddb' });
-    const bt = (await out(s2020, 'bt 100013')).trimEnd().split('\n');
-    expect(bt[0]).toBe('Tracing pid 12 tid 100013 td 0xc0f19340');
-    expect(bt[1]).toBe('mi_switch(104) at mi_switch+0x145/frame 0xddb04e70');
+    // make, asleep in wait4
+    const make = /^\s*(\d+)\s+\d+\s+\d+\s+\d+\s+\S+\s+wait\s+0x[0-9a-f]+\s+make$/m.exec(await out(s2020, 'ps'));
+    expect(make).not.toBeNull();
+    const bt = (await out(s2020, `bt ${make![1]}`)).trimEnd().split('\n');
+    expect(bt[0]).toMatch(new RegExp(`^Tracing pid ${make![1]} tid \\d+ td 0x[0-9a-f]+$`));
+    expect(bt[1]).toMatch(/^mi_switch\(104\) at mi_switch\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
     for (const l of bt.slice(1)) expect(l).toMatch(/^\w+\([0-9a-f,]*\) at \w+\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
+    expect(bt.map((l) => l.split('(')[0])).toEqual(['Tracing pid ' + make![1] + ' tid ' + bt[0]!.split(' ')[4] + ' td ' + bt[0]!.split(' ')[6], 'mi_switch', 'sleepq_wait_sig', '_sleep', 'kern_wait6', 'kern_wait', 'sys_wait4', 'syscall']);
     const s2004 = createSession(readDump('dumps/freebsd-2004-uma-looping.dump'), 'dumps/freebsd-2004-uma-looping.dump', undefined, { syntax: 'ddb' });
     const bt04 = (await out(s2004, 'bt')).trimEnd().split('\n');
     expect(bt04[1]).toBe('kdb_enter(c0b1c540) at kdb_enter+0x21');
@@ -355,31 +360,70 @@ describe('bt on i386, by era (db_print_stack_entry)', () => {
 });
 
 describe('::whatis on a 2020 dump: UMA items by zone, keg, slab and state', () => {
+  // every address is read from the dump, as a user would find it: the zone from vmem_bt_zone, its
+  // buckets with ::walk uma_bucket, a keg's slabs with ::walk uma_slab
   const session = () => createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'mdb' });
-  const w = async (a: string): Promise<string> => (await out(session(), `${a}::whatis`)).trimEnd();
+  const q = async (line: string): Promise<string> => (await out(session(), line)).trimEnd();
+  const w = (a: bigint): Promise<string> => q(`${a.toString(16)}::whatis`);
+  const member = async (addr: bigint, type: string, m: string): Promise<bigint> => BigInt(/= (0x[0-9a-f]+|\d+)$/.exec(await q(`${addr.toString(16)}::print ${type} ${m}`))![1]!);
+  const hex = (a: bigint): string => a.toString(16);
+  const big = (x: string): bigint => BigInt(x.startsWith('0x') ? x : `0x${x}`);
+  const kegNamed = async (name: string): Promise<bigint> => {
+    const l = (await q('::uma_keg')).split('\n').find((x) => x.split(/\s{2,}|\s(?=\d)/)[0]!.replace(/^\S+ /, '') === name);
+    return big(l!.split(' ')[0]!);
+  };
+  const slabsOf = async (keg: bigint): Promise<bigint[]> => (await q(`${hex(keg)}::walk uma_slab`)).split('\n').filter(Boolean).map(big);
 
-  it("places an item by its on-page slab (uk_pgoff below the header) and says which CPU bucket caches it", async () => {
-    // a "vmem btag" item from CPU 0's alloc bucket (its ub_bucket[0])
-    expect(await w('c805c000')).toBe("c805c000 is free from vmem btag's keg c0f05b40, slab c805cfdc, cached in vmem btag's CPU 0 alloc bucket c4400400");
-    expect(await w('c805c010')).toBe("c805c010 is c805c000+10, free from vmem btag's keg c0f05b40, slab c805cfdc, cached in vmem btag's CPU 0 alloc bucket c4400400");
-    // malloc-16: cached in CPU 0's alloc and free buckets, or free in the slab (us_free's bit set)
-    expect(await w('c8fd1010')).toBe("c8fd1010 is free from malloc-16's keg c0f07e00, slab c8fd1fe0, cached in malloc-16's CPU 0 alloc bucket c4477000");
-    expect(await w('c8fd1d88')).toBe("c8fd1d88 is c8fd1d80+8, free from malloc-16's keg c0f07e00, slab c8fd1fe0");
+  it('places an item by its on-page slab (uk_pgoff below the header) and says which CPU bucket caches it', async () => {
+    const zone = BigInt('0x' + /([0-9a-f]+)\s*$/.exec(await q('vmem_bt_zone/X'))![1]);
+    const keg = await member(zone, 'struct uma_zone', 'uz_keg');
+    const bucket = await member(zone, 'struct uma_zone', 'uz_cpu[0].uc_allocbucket.ucb_bucket');
+    expect(bucket).not.toBe(0n);
+    const item = await member(bucket, 'struct uma_bucket', 'ub_bucket[0]');
+    const line = await w(item);
+    const m = new RegExp(`^${hex(item)} is free from vmem btag's keg ${hex(keg)}, slab ([0-9a-f]+), cached in vmem btag's CPU 0 alloc bucket ${hex(bucket)}$`).exec(line);
+    expect(m, line).not.toBeNull();
+    const slab = BigInt('0x' + m![1]);
+    expect(await slabsOf(keg)).toContain(slab);
+    // the items lie uk_pgoff below their header
+    expect(item).toBeLessThan(slab);
+    expect(slab - item).toBeLessThanOrEqual(await member(keg, 'struct uma_keg', 'uk_pgoff'));
+    expect(await w(item + 0x10n)).toBe(`${hex(item + 0x10n)} is ${hex(item)}+10, free from vmem btag's keg ${hex(keg)}, slab ${hex(slab)}, cached in vmem btag's CPU 0 alloc bucket ${hex(bucket)}`);
+    // the bucket is itself an item of its bucket zone
+    expect(await w(bucket)).toMatch(new RegExp(`^${hex(bucket)} is allocated from \\d+ Bucket's keg [0-9a-f]+, slab [0-9a-f]+: a struct uma_bucket$`));
   });
 
   it('tells free in the slab from allocated, names the struct an allocated item holds, and the slab header', async () => {
-    expect(await w('c465fb28')).toBe("c465fb28 is free from vmem btag's keg c0f05b40, slab c465ffdc");
-    expect(await w('c465f2bc')).toBe("c465f2bc is allocated from vmem btag's keg c0f05b40, slab c465ffdc: a struct vmem_btag");
-    expect(await w('c4400400')).toBe("c4400400 is allocated from 256 Bucket's keg c0f05900, slab c4400c00: a struct uma_bucket");
-    expect(await w('c8fd1fe4')).toBe("c8fd1fe4 is c8fd1fe0+4, a struct uma_slab of malloc-16's keg");
+    // a boundary tag on kernel_arena's segment list is an allocated btag item
+    const arena = BigInt('0x' + /([0-9a-f]+)\s*$/.exec(await q('kernel_arena/X'))![1]);
+    const tag = big((await q(`${hex(arena)}::walk vmem_btag`)).split('\n')[0]!);
+    expect(await w(tag)).toMatch(new RegExp(`^${hex(tag)} is allocated from vmem btag's keg [0-9a-f]+, slab [0-9a-f]+: a struct vmem_btag$`));
+    const keg = await kegNamed('malloc-16');
+    const slab = (await slabsOf(keg))[0]!;
+    expect(await w(slab + 4n)).toBe(`${hex(slab + 4n)} is ${hex(slab)}+4, a struct uma_slab of malloc-16's keg`);
   });
 
-  it("agrees with the slabs' free counts: a slab's us_freecount items are free in it", async () => {
-    const s = session();
-    const lines: string[] = [];
-    for (let i = 0; i < 254; i++) lines.push((await out(s, `c8fd1000+${(i * 16).toString(16)}::whatis`)).trimEnd());
-    expect(lines.every((l) => l.includes("from malloc-16's keg c0f07e00, slab c8fd1fe0"))).toBe(true);
-    expect(lines.filter((l) => / free from .*slab c8fd1fe0$/.test(l))).toHaveLength(Number((await out(s, 'c8fd1fe0::print struct uma_slab us_freecount')).split('=')[1]));
+  it("agrees with the slabs' free counts: a slab's us_freecount items are free in it, the rest allocated or cached", async () => {
+    for (const name of ['malloc-16', 'vmem btag']) {
+      const keg = await kegNamed(name);
+      const [ipers, rsize, pgoff] = [await member(keg, 'struct uma_keg', 'uk_ipers'), await member(keg, 'struct uma_keg', 'uk_rsize'), await member(keg, 'struct uma_keg', 'uk_pgoff')];
+      const slab = (await slabsOf(keg))[0]!;
+      const s = session();
+      const lines: string[] = [];
+      for (let i = 0n; i < ipers; i++) lines.push((await out(s, `${hex(slab - pgoff + i * rsize)}::whatis`)).trimEnd());
+      expect(lines.every((l) => l.includes(`from ${name}'s keg ${hex(keg)}, slab ${hex(slab)}`))).toBe(true);
+      expect(lines.filter((l) => / free from .*slab [0-9a-f]+$/.test(l))).toHaveLength(Number(await member(slab, 'struct uma_slab', 'us_freecount')));
+    }
+  });
+
+  it("places an OFFPAGE keg's item through its struct uma_hash_slab (uhs_data)", async () => {
+    const keg = await kegNamed('malloc-4096');
+    expect(await q(`${hex(keg)}::print struct uma_keg uk_flags`)).toMatch(/0x2[0-9a-f]{5}\b|0x[0-9a-f]*2[0-9a-f]{5}$/);
+    const slab = (await slabsOf(keg))[0]!;
+    const data = await member(slab, 'struct uma_hash_slab', 'uhs_data');
+    // off the page: the header is not in the slab's memory
+    expect(slab < data || slab >= data + 4096n).toBe(true);
+    expect(await w(data + 8n)).toMatch(new RegExp(`^${hex(data + 8n)} is ${hex(data)}\\+8, (free|allocated) from malloc-4096's keg ${hex(keg)}, slab ${hex(slab)}`));
   });
 });
 
