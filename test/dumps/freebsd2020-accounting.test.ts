@@ -58,4 +58,14 @@ describe.each(DUMPS)('%s', (dump) => {
     expect(ps).toMatch(/\(threaded\)\s+\[idle\]\n\s*\d+\s+Run\s+CPU 0\s+\[idle: cpu0\]/);
     expect(ps).toMatch(/\[swi4: clock \(0\)\]/);
   });
+
+  it("sleeps on the kernel's wait channels: a process in wait4 on itself, a daemon on its global, never its own thread", async () => {
+    const ps = await run(dump, 'ps', 'ddb');
+    const make = /^\s*(\d+)\s.*\swait\s+(0x[0-9a-f]+)\s+make$/m.exec(ps)!;
+    expect(await run(dump, `show proc ${make[1]}`, 'ddb')).toMatch(new RegExp(`^Process ${make[1]} \\(make\\) at ${make[2]}:`));
+    const chans = [...ps.matchAll(/\s(0x[0-9a-f]+)\s+\S+$/gm)].map((m) => m[1]!);
+    expect(chans.length).toBeGreaterThanOrEqual(7);
+    for (const c of chans) expect(await run(dump, `${c}::whatis`), c).not.toMatch(/a struct thread/);
+    expect(await run(dump, `${/psleep\s+(0x[0-9a-f]+)\s+\[vmdaemon\]/.exec(ps)![1]}::whatis`)).toMatch(/vm_daemon_needed/);
+  });
 });

@@ -92,7 +92,7 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
   counters.push(['v_free_count (severe, min, target)', `${vm.cnt.v_free_count} (${vm.cnt.v_free_severe}, ${vm.cnt.v_free_min}, ${vm.cnt.v_free_target})`]);
   counters.push(['vm_lowmem runs (uma_reclaim TRIM) / "uma" thread runs (DRAIN_CPU)', `${vm.lowmems} / ${vm.umaDrains}`]);
   counters.push(['pages paged out', String(vm.pagedOut)]);
-  counters.push(['system calls / compiles finished', `${stats.syscalls} / ${stats.exited}`]);
+  counters.push(['system calls / compiles finished / make jobs done', `${stats.syscalls} / ${stats.compiles} / ${stats.exited}`]);
   void u;
   return { sys, outcome, stopReason, consoleLine, model, counters, freeMemory: free.record() };
 }

@@ -21,7 +21,7 @@ import { TS_SLEEP, type KGen, type KThread } from '../machine/thread.js';
 import type { Freebsd2020Scenario } from '../scenario/schema.js';
 import { freebsdTypes } from '../../dump/types/freebsd/index.js';
 import { vmemMaxOrder } from '../../dump/types/freebsd/vmem.js';
-import { cvTimedwait20, f20, FREEBSD_2020, HZ, PCATCH, PDROP, PPAUSE, PVM, PWAIT, sleep20, type Mtx20 } from './kern/kern2020.js';
+import { cvTimedwait20, f20, FREEBSD_2020, kernelObject, HZ, PCATCH, PDROP, PPAUSE, PVM, PWAIT, sleep20, type Mtx20 } from './kern/kern2020.js';
 import { kprocCreate, procInfo, setThreadName, userProc } from './kern/proc.js';
 import { bucketEnable, bucketInit, kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZFLAG_BUCKET, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
 import { BT_MAXALLOC, M_WAITOK, vmemAdd, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
@@ -150,15 +150,17 @@ export function btWatchSample(sys: Freebsd2020System, now: number): void {
  * (entered below fork_exit, or below the system call of a user thread), then
  * its sleep, over and over. `cv` sleeps go through cv_timedwait.
  */
-function* sleeper(k: Kernel, path: readonly FuncSym[], pri: number, wmesg: string, periodS: number, cv = false): KGen<void> {
-  const t = k.curthread!;
+function* sleeper(k: Kernel, path: readonly FuncSym[], chan: () => Kva, pri: number, wmesg: string, periodS: number, cv = false): KGen<void> {
   for (const fn of path) k.enter(fn, 0);
   const timo = periodS > 0 ? periodS * HZ : 0;
   for (;;) {
-    if (cv) yield* cvTimedwait20(k, t.addr + 0x10, wmesg, timo);
-    else yield* sleep20(k, t.addr + 0x10, pri, wmesg, timo);
+    if (cv) yield* cvTimedwait20(k, chan(), wmesg, timo);
+    else yield* sleep20(k, chan(), pri, wmesg, timo);
   }
 }
+
+/** A global wait channel (&vm_daemon_needed, &sync_wakeup ...). */
+const global = (k: Kernel, name: string, size = 4) => (): Kva => kernelObject(k, name, size);
 
 export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: readonly string[]): Freebsd2020System {
   const kc = sc.kernel;
@@ -301,7 +303,8 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
 
   const init = userProc(k, 'init', '/sbin/init', swapper, -1, 0);
   procInfo(init).parent = swapper;
-  k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, WAIT4, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
+  // kern_wait6(): msleep(q, &q->p_mtx, PWAIT | PCATCH | PDROP, "wait", 0), q the waiting process
+  k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, WAIT4, () => init.addr, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
   const pagedaemon = kprocCreate(k, 'pagedaemon', kthreadStart, () => vmPageout2020(vm, u, 10), PVM);
   k.daemons.add(pagedaemon);
   // vm_pageout(): kthread_add(uma_reclaim_worker, ..., "uma") in the pagedaemon process
@@ -316,13 +319,13 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   swi.intr = true;
   k.daemons.add(swi);
   // vm_daemon(): msleep(&vm_daemon_needed, ..., PPAUSE, "psleep", vm_daemon_timeout)
-  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, [vm_daemon], PPAUSE, 'psleep', 0), PVM));
+  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, [vm_daemon], global(k, 'vm_daemon_needed'), PPAUSE, 'psleep', 0), PVM));
   // buf_daemon(): msleep(&bd_request, ..., PVM, "qsleep", hz / 10) while dirty buffers wait (a 1 s nap here)
-  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, [buf_daemon], PVM, 'qsleep', 1), PVM));
+  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, [buf_daemon], global(k, 'bd_request'), PVM, 'qsleep', 1), PVM));
   // sched_sync(): cv_timedwait(&sync_wakeup, &sync_mtx, hz), the cv named "syncer"
-  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, [sched_sync], 0, 'syncer', 1, true), PVM));
+  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, [sched_sync], global(k, 'sync_wakeup', 8), 0, 'syncer', 1, true), PVM));
   // nfssvc_iod(): msleep(&ncl_iodwant[i], &ncl_iod_mutex, PWAIT | PCATCH, "-", timo)
-  k.daemons.add(kprocCreate(k, 'nfsiod 0', kthreadStart, () => sleeper(k, [nfssvc_iod], PWAIT | PCATCH, '-', 0), PVM));
+  k.daemons.add(kprocCreate(k, 'nfsiod 0', kthreadStart, () => sleeper(k, [nfssvc_iod], global(k, 'ncl_iodwant', 4 * 64), PWAIT | PCATCH, '-', 0), PVM));
   // sched_idletd() threads: one "idle" process, a thread "idle: cpuN" for each CPU
   const idleProc = k.newProc('idle', 'idle');
   procInfo(idleProc).parent = swapper;
@@ -334,12 +337,12 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
 
   const load: Load2020 = {
     k, vm, km, u, sc, mallocZones, bufferArena, vs,
-    stats: { syscalls: 0, progress: 0, lastProgress: 0, exited: 0, mallocs: 0, kmemMallocs: 0, bufs: 0 },
+    stats: { syscalls: 0, progress: 0, lastProgress: 0, exited: 0, compiles: 0, mallocs: 0, kmemMallocs: 0, bufs: 0 },
     bufs: new Fifo(),
   };
   const workers: KThread[] = [];
   const make = userProc(k, 'make', `make -j${sc.build.jobs} buildkernel`, init, -1, 0);
-  k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, WAIT4, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
+  k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, WAIT4, () => make.addr, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
   for (let i = 0; i < sc.build.jobs * sc.build.scale; i++) {
     const pr = userProc(k, 'cc', 'cc -c -O2 -pipe', make, make.pid, 0);
     workers.push(k.threadCreate(pr, fork_trampoline, (me) => ccJob(load, me, i), 152, true));
@@ -373,7 +376,8 @@ const mi_switch = f20('mi_switch', 0x1d0);
  */
 function* softclock2020(k: Kernel, u: Uma2020): KGen<void> {
   const t = k.curthread!;
-  const fr = k.enter(ithread_loop, 0b1, t.addr);
+  // ithread_loop(arg): the struct intr_thread of the swi
+  const fr = k.enter(ithread_loop, 0b1, kernelObject(k, 'swi4_ithread', 0x20));
   for (;;) {
     // TDI_IWAIT: an interrupt thread waits for its next interrupt, not on a wait channel
     const sw = k.enter(mi_switch, 0, 0x104);

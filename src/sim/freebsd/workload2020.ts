@@ -14,7 +14,7 @@ import type { Kva } from '../machine/platform.js';
 import type { FuncSym } from '../machine/symbols.js';
 import type { KGen, KThread } from '../machine/thread.js';
 import type { Freebsd2020Scenario } from '../scenario/schema.js';
-import { f20, HZ, PCATCH, PWAIT, sleep20 } from './kern/kern2020.js';
+import { f20, HZ, PCATCH, perCpuChan, PWAIT, sleep20 } from './kern/kern2020.js';
 import { umaZalloc, umaZfree, type Uma2020, type Zone } from './uma2020/uma.js';
 import { M_NOWAIT, M_WAITOK, vmemAlloc, vmemFree, type Vmem, type VmemSys } from './vmem/vmem.js';
 import { kmemFree, kmemMalloc, vmPageAlloc, vmPageFree, vmWaitDomain, VM_ALLOC_NORMAL, type Anon, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
@@ -42,7 +42,7 @@ export interface Load2020 {
   sc: Freebsd2020Scenario;
   mallocZones: Zone[];
   bufferArena: Vmem;
-  stats: { syscalls: number; progress: number; lastProgress: number; exited: number; mallocs: number; kmemMallocs: number; bufs: number };
+  stats: { syscalls: number; progress: number; lastProgress: number; exited: number; compiles: number; mallocs: number; kmemMallocs: number; bufs: number };
   /** the buffer cache, oldest first: KVA in buffer_arena and its pages */
   bufs: Fifo<{ kva: number; pages: number }>;
 }
@@ -215,7 +215,8 @@ export function* ccJob(c: Load2020, t: KThread, _n: number): KGen<void> {
         freeObj(c, o);
       }
       const ticks = Math.max(1, Math.round(((b.think_us / 2 + k.rng.below(b.think_us)) * HZ) / 1e6));
-      yield* along(k, NANOSLEEP, () => sleep20(k, t.addr + 8, PWAIT | PCATCH, 'nanslp', ticks));
+      // kern_clock_nanosleep(): tsleep_sbt(&nanowait[curcpu], PWAIT | PCATCH, "nanslp", ...)
+      yield* along(k, NANOSLEEP, () => sleep20(k, perCpuChan(k, 'nanowait'), PWAIT | PCATCH, 'nanslp', ticks));
     }
     yield* syscall(EXIT, function* () {
       for (const o of held.splice(0)) freeObj(c, o);
@@ -223,6 +224,7 @@ export function* ccJob(c: Load2020, t: KThread, _n: number): KGen<void> {
       anon.resident = 0;
       vm.owners.delete(anon);
     });
+    c.stats.compiles++;
   }
   c.stats.exited++;
 }

@@ -79,6 +79,8 @@ export interface Personality {
    * function is.
    */
   startCallsIndirect?: boolean;
+  /** the frame thread0 starts in, when it is not threadStartFn (FreeBSD 13's locore: btext calls mi_startup) */
+  bootEntryFn?: FuncSym;
   /** panic(): record, print, stop the machine by throwing PanicStop */
   panic(k: Kernel, message: string, caller?: FuncSym, args?: number[], ptrMask?: number): never;
   /** ASSERT() / KASSERT(): live on DEBUG / INVARIANTS kernels */
@@ -183,6 +185,8 @@ export class Kernel {
    */
   bootThread(mainFn: FuncSym): KThread {
     const t = this.makeThread(this.procs[0]!, mainFn, null);
+    // thread0 is never forked: it starts where the boot code starts it (FreeBSD's locore btext)
+    if (this.cfg.os.bootEntryFn) t.frames[0]!.fn = this.cfg.os.bootEntryFn;
     t.state = TS_ONPROC;
     this.t0 = t;
     this.curthread = t;

@@ -10,7 +10,7 @@ import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { callSiteOffset } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
-import { blockedMtx20, HZ, sleepsInterruptibly20 } from '../kern/kern2020.js';
+import { blockedMtx20, HZ, sleepPriority20, sleepsInterruptibly20 } from '../kern/kern2020.js';
 import { P_HADTHREADS, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
@@ -90,7 +90,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
       addr: A(t.addr), td_proc: A(t.proc.addr), 'td_plist.tqe_next': nextInProc.has(t) ? A(nextInProc.get(t)!.addr) : 0n, td_tid: TID_BASE + k.threads.indexOf(t),
       td_flags: asleep && !iwait && sleepsInterruptibly20(t) ? TDF_SINTR : 0, td_inhibitors: inhib, td_wchan: asleep && !iwait ? A(t.wchan) : 0n, td_wmesg: asleep && t.wmesg ? A(k.kstring(t.wmesg)) : 0n,
       td_lastcpu: t.cpu, td_oncpu: cpu ?? NOCPU, td_blocked: m ? A(m.turnstile) : 0n, td_lockname: m ? A(k.kstring(m.name)) : 0n,
-      td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, t.pri)),
+      td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, asleep ? sleepPriority20(t) : t.pri)),
       td_pcb: A(t.stk - 0x200), td_kstack: A(t.stkBase), td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize), td_name: threadName(t).slice(0, 19),
     });
     const frames = t.frames;

@@ -53,6 +53,7 @@ export const FREEBSD_2020: Personality = {
   idleFn: f20('sched_idletd', 0x1c0),
   threadStartFn: f20('fork_exit', 0xa0),
   startCallsIndirect: true,
+  bootEntryFn: f20('btext', 0x60),
   panic: (k, m) => panic20(k, m),
   assert: (k, ok, expr, file, line) => {
     if (!ok && k.cfg.debug) panic20(k, `${expr} (${file}:${line})`);
@@ -66,10 +67,21 @@ export const FREEBSD_2020: Personality = {
  * Returns 0 when woken, EWOULDBLOCK when the timeout ran out.
  */
 export function* sleep20(k: Kernel, chan: Kva, pri: number, wmesg: string, timo: number): KGen<number> {
+  const t = k.curthread!;
   const fr = k.enter(_sleep, 0b1001, chan, 0, pri, k.kstring(wmesg), timo * SBT_1MS, 0);
+  // _sleep(): "if (pri != 0) sched_prio(td, pri & PRIMASK)", the priority the thread sleeps at
+  if ((pri & PRIMASK) !== 0) sleepPri.set(t, pri & PRIMASK);
   const r = yield* sleepqBlock(k, chan, wmesg, timo, (pri & PCATCH) !== 0);
+  sleepPri.delete(t);
   k.leave(fr);
   return r;
+}
+
+const PRIMASK = 0xff;
+const sleepPri = new WeakMap<KThread, number>();
+/** td_priority while asleep: the priority _sleep() gave it, else its own. */
+export function sleepPriority20(t: KThread): number {
+  return sleepPri.get(t) ?? t.pri;
 }
 
 /**
@@ -105,12 +117,29 @@ function* sleepqBlock(k: Kernel, chan: Kva, wmesg: string, timo: number, sig: bo
   return to ? EWOULDBLOCK : 0;
 }
 
-/** models pause(wmesg, timo) -> pause_sbt(): a timed sleep on the thread's own channel (&pause_wchan[curcpu] in 2020). */
+/** models pause(wmesg, timo) -> pause_sbt(): a timed sleep on &pause_wchan[curcpu], which nothing wakes. */
 export function* pause20(k: Kernel, wmesg: string, timo: number): KGen<void> {
-  const t = k.curthread!;
   const fr = k.enter(pause_sbt, 0b1, k.kstring(wmesg), timo * SBT_1MS, 0, 0x100 /* C_HARDCLOCK */);
-  yield* sleep20(k, t.addr + 0x4, 0, wmesg, timo);
+  yield* sleep20(k, perCpuChan(k, 'pause_wchan'), 0, wmesg, timo);
   k.leave(fr);
+}
+
+/**
+ * &name[curcpu] of a per-CPU array of wait channels (pause_wchan, nanowait):
+ * a kernel object of one int per CPU, whose element is the channel.
+ */
+export function perCpuChan(k: Kernel, name: string): Kva {
+  return kernelObject(k, name, 4 * Math.max(1, k.cfg.ncpus)) + 4 * k.curcpu;
+}
+
+const objects = new WeakMap<Kernel, Map<string, Kva>>();
+/** The address of a kernel global the model sleeps on, laid out at its first use. */
+export function kernelObject(k: Kernel, name: string, size: number): Kva {
+  let m = objects.get(k);
+  if (!m) objects.set(k, (m = new Map()));
+  let a = m.get(name);
+  if (a === undefined) m.set(name, (a = k.sym.object(K20, name, size).addr));
+  return a;
 }
 
 /** models wakeup(chan) */

@@ -23,7 +23,9 @@ function threadDesc(ctx: DcmdContext, td: bigint, withPid: boolean): string {
   if (r < 0) return px(td);
   const t = readFbThread(ctx.target, r);
   const p = procOf(ctx.target, t);
-  return withPid ? `${px(td)}: pid ${p?.pid ?? -1} tid ${t.tid} "${p?.comm ?? ''}"` : `${px(td)}: tid ${t.tid} "${p?.comm ?? ''}"`;
+  // subr_pcpu.c prints td_name (a 2004 thread has none: its process's p_comm)
+  const name = t.name !== '' ? t.name : (p?.comm ?? '');
+  return withPid ? `${px(td)}: pid ${p?.pid ?? -1} tid ${t.tid} "${name}"` : `${px(td)}: tid ${t.tid} "${name}"`;
 }
 
 function pcpuLines(ctx: DcmdContext, row: number): { lines: string[]; data: Record<string, unknown> } {
