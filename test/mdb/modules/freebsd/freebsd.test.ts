@@ -434,3 +434,12 @@ describe('::whatis on the 2020 fixture: an item no slab holds, known by its buck
     expect(await out(s, 'c7001210::whatis')).toBe("c7001210 is c7001200+10, free from mbuf's keg c1e00200, cached in mbuf's CPU 1 alloc bucket c1e02100 (no slab of the dump holds it)\n");
   });
 });
+
+describe("leaving ddb's grammar", () => {
+  it('quit ends the session, as $q does in mdb', async () => {
+    const s = createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'ddb' });
+    const r = await s.execute('quit');
+    expect(r.errors).toEqual([]);
+    expect(r.quit).toBe(true);
+  });
+});
