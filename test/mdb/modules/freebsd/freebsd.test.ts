@@ -416,6 +416,18 @@ describe('::whatis on a 2020 dump: UMA items by zone, keg, slab and state', () =
     }
   });
 
+  it('-a reports every source: the item, then the vmem segment its slab lies in; a function is in the text', async () => {
+    const zone = BigInt('0x' + /([0-9a-f]+)\s*$/.exec(await q('vmem_bt_zone/X'))![1]);
+    const bucket = await member(zone, 'struct uma_zone', 'uz_cpu[0].uc_allocbucket.ucb_bucket');
+    const one = (await q(`${hex(bucket)}::whatis`)).split('\n');
+    const every = (await q(`${hex(bucket)}::whatis -a`)).split('\n');
+    expect(one).toHaveLength(1);
+    expect(every[0]).toBe(one[0]);
+    expect(every.at(-1)).toMatch(new RegExp(`^${hex(bucket)} is [0-9a-f]+\\+[0-9a-f]+, allocated in vmem arena 'kernel arena dom' \\(boundary tag [0-9a-f]+\\), imported from 'kernel arena'$`));
+    expect(await q('uma_reclaim::whatis')).toMatch(/ is uma_reclaim, in kernel\S*'s text$/);
+    expect(await q('vmem_bt_zone::whatis')).toMatch(/ is vmem_bt_zone, in kernel\S*'s data$/);
+  });
+
   it("places an OFFPAGE keg's item through its struct uma_hash_slab (uhs_data)", async () => {
     const keg = await kegNamed('malloc-4096');
     expect(await q(`${hex(keg)}::print struct uma_keg uk_flags`)).toMatch(/0x2[0-9a-f]{5}\b|0x[0-9a-f]*2[0-9a-f]{5}$/);

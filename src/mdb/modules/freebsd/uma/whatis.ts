@@ -8,7 +8,7 @@
  * else "unknown". Like mdb's, an address inside an object is given as
  * base+offset.
  */
-import { defineDcmd, text } from '../../../dcmd.js';
+import { defineDcmd, flag, text } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { hx, listElements, structRows, type StructRows } from '../struct.js';
@@ -252,6 +252,30 @@ function slabHolding(target: Target, addr: bigint): SlabSpan | undefined {
 }
 
 export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
+  return whatisFreebsdAll(target, addr, false)[0]!;
+}
+
+/**
+ * What the address is, first source first (a UMA item, a cached item, a
+ * thread's stack, a struct, a vmem segment, a symbol); `all` keeps going
+ * after the first, as ::whatis -a does, so an item is also shown in the
+ * vmem segment that holds its slab. Never empty: "unknown" when nothing
+ * knows it.
+ */
+export function whatisFreebsdAll(target: Target, addr: bigint, all: boolean): WhatisHit[] {
+  const hits: WhatisHit[] = [];
+  for (const source of SOURCES) {
+    const h = source(target, addr);
+    if (!h) continue;
+    hits.push(h);
+    if (!all) break;
+  }
+  return hits.length > 0 ? hits : [{ addr, base: addr, kind: 'unknown', what: `${hx(addr)} is unknown` }];
+}
+
+type Source = (target: Target, addr: bigint) => WhatisHit | undefined;
+
+const slabItem: Source = (target, addr) => {
   const span = slabHolding(target, addr);
   if (span) {
     const { s, keg, rsize } = span;
@@ -278,6 +302,10 @@ export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
     if (obj && obj.table.startsWith('struct ') && obj.base >= item && obj.base < item + rsize) what += `: ${structDesc(target, obj.table, obj.row, obj.base)}`;
     return { addr, base: item, what, kind: 'item' };
   }
+  return undefined;
+};
+
+const cachedItem: Source = (target, addr) => {
   const cached = umaEra(target) === 2020 ? cachedItemAt(target, addr) : undefined;
   if (cached) {
     const [item, c] = cached;
@@ -287,6 +315,10 @@ export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
     const what = `${at(addr, item)}free from ${kegName(target, c.keg) || hx(c.keg)}'s keg ${hx(c.keg)}, cached in ${c.zone}'s ${c.place} ${hx(c.bucket)} (${why})`;
     return { addr, base: item, what, kind: 'item' };
   }
+  return undefined;
+};
+
+const threadStack: Source = (target, addr) => {
   const t = threadRows(target);
   const page = BigInt(target.header.pagesize || 4096);
   for (let r = 0; r < t.count; r++) {
@@ -298,9 +330,17 @@ export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
       return { addr, base: ks, kind: 'stack', what: `${at(addr, ks)}in thread ${hx(th.addr)}'s stack (pid ${p?.pid ?? -1} tid ${th.tid})` };
     }
   }
+  return undefined;
+};
+
+const dumpStruct: Source = (target, addr) => {
   const obj = target.objectAt(addr);
   if (obj && obj.table.startsWith('struct ')) return { addr, base: obj.base, kind: 'struct', what: `${at(addr, obj.base)}${structDesc(target, obj.table, obj.row, obj.base)}` };
-  // kernel virtual address in a vmem arena (vmem_whatis): the innermost arena's segment
+  return undefined;
+};
+
+// kernel virtual address in a vmem arena (vmem_whatis): the innermost arena's segment
+const vmemSegment: Source = (target, addr) => {
   const segs = vmemSegmentsAt(target, addr);
   if (segs.length > 0) {
     const idx = vmemIndex(target);
@@ -311,14 +351,22 @@ export function whatisFreebsd(target: Target, addr: bigint): WhatisHit {
     const what = `${at(addr, start)}${state} in vmem arena '${idx.arenas.chars(arena, 'vm_name')}' (boundary tag ${hx(idx.addr(tag))})${also.length ? `, imported from ${also.join(', ')}` : ''}`;
     return { addr, base: start, kind: 'vmem', what };
   }
+  return undefined;
+};
+
+// a kernel symbol: a function is in the module's text, anything else in its data
+const symbol: Source = (target, addr) => {
   const sym = target.symbolAt(addr);
-  if (sym) return { addr, base: sym.sym.addr, kind: 'symbol', what: `${hx(addr)} is ${target.formatAddr(addr)}, in ${sym.sym.module}'s data` };
-  return { addr, base: addr, kind: 'unknown', what: `${hx(addr)} is unknown` };
-}
+  if (!sym) return undefined;
+  const segment = target.symbols.isFunc(sym.sym) ? 'text' : 'data';
+  return { addr, base: sym.sym.addr, kind: 'symbol', what: `${hx(addr)} is ${target.formatAddr(addr)}, in ${sym.sym.module}'s ${segment}` };
+};
+
+const SOURCES: readonly Source[] = [slabItem, cachedItem, threadStack, dumpStruct, vmemSegment, symbol];
 
 export const whatis = defineDcmd({
   name: 'whatis',
-  synopsis: ':',
+  synopsis: ':[-a]',
   address: 'required',
   summary: 'given an address, return information',
   help: `Says what an address is on a FreeBSD dump: an item in a UMA slab, with
@@ -333,18 +381,21 @@ struct uma_hash_slab whose uhs_data is the slab's memory. Else the address is a 
 thread's kernel stack; else a struct the dump describes (a thread, zone,
 keg, slab header, bucket, process ...); else, on a 2020 kernel, a busy or
 free segment of a vmem arena (the innermost one, naming the arenas it was
-imported from, as ddb's vmem_whatis finds it); else a kernel symbol. An address
-inside an object is given as base+offset.
+imported from, as ddb's vmem_whatis finds it); else a kernel symbol (in
+its module's text for a function, its data otherwise). An address inside
+an object is given as base+offset. The first source that knows the address
+answers; -a asks every source, so a 2020 item is also shown in the vmem
+segment that holds its slab.
 
 EXAMPLES
   > c140f900::whatis
   c140f900 is c140f800+100, allocated from MbufClust's keg c1400580, slab c140e000
   > c14025a0::whatis
   c14025a0 is allocated from THREAD's keg c1400400, slab c1402fb4: a struct thread (pid 21 tid 100021 "tcp")`,
-  options: {},
-  run(ctx, addr, _opts, args) {
+  options: { a: flag('report every match, not just the first') },
+  run(ctx, addr, opts, args) {
     if (args.length > 0) throw new UsageError();
-    const h = whatisFreebsd(ctx.target, addr!);
-    return text(h.what + '\n', { data: h });
+    const hits = whatisFreebsdAll(ctx.target, addr!, opts.a === true);
+    return text(hits.map((h) => h.what + '\n').join(''), { data: opts.a ? hits : hits[0]! });
   },
 });
