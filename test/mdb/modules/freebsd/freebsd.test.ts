@@ -428,6 +428,25 @@ describe('::whatis on a 2020 dump: UMA items by zone, keg, slab and state', () =
     expect(await q('vmem_bt_zone::whatis')).toMatch(/ is vmem_bt_zone, in kernel\S*'s data$/);
   });
 
+  it('gives --json typed fields, not only the line: keg, slab, state, the bucket caching it; arena and tag', async () => {
+    const zone = BigInt('0x' + /([0-9a-f]+)\s*$/.exec(await q('vmem_bt_zone/X'))![1]);
+    const bucket = await member(zone, 'struct uma_zone', 'uz_cpu[0].uc_allocbucket.ucb_bucket');
+    const item = await member(bucket, 'struct uma_bucket', 'ub_bucket[0]');
+    const r = await session().execute(`${hex(item)}::whatis -a`, { json: true });
+    const recs = JSON.parse(JSON.stringify(r.json)) as Array<{ results: Array<{ data: Array<Record<string, unknown>> }> }>;
+    const hits = recs[0]!.results[0]!.data;
+    // one answer a source: the slab's item once (not again as a bucket's), then the vmem segment
+    expect(hits.map((h) => h['kind'])).toEqual(['item', 'vmem']);
+    const [it0, seg] = hits;
+    expect(it0).toMatchObject({ kind: 'item', kegName: 'vmem btag', state: 'free', cachedIn: { zone: 'vmem btag', place: 'CPU 0 alloc bucket', bucket: `0x${hex(bucket)}` } });
+    expect(it0!['keg']).toBe(`0x${hex(await member(zone, 'struct uma_zone', 'uz_keg'))}`);
+    expect(it0!['slab']).toMatch(/^0x[0-9a-f]+$/);
+    expect(seg).toMatchObject({ kind: 'vmem', arena: 'kernel arena dom', state: 'allocated', importedFrom: ['kernel arena'] });
+    const sym = await session().execute('uma_reclaim::whatis', { json: true });
+    const symRec = (JSON.parse(JSON.stringify(sym.json)) as typeof recs)[0]!.results[0]!.data as unknown as Record<string, unknown>;
+    expect(symRec).toMatchObject({ kind: 'symbol', name: 'uma_reclaim', segment: 'text' });
+  });
+
   it("places an OFFPAGE keg's item through its struct uma_hash_slab (uhs_data)", async () => {
     const keg = await kegNamed('malloc-4096');
     expect(await q(`${hex(keg)}::print struct uma_keg uk_flags`)).toMatch(/0x2[0-9a-f]{5}\b|0x[0-9a-f]*2[0-9a-f]{5}$/);

@@ -17,11 +17,39 @@ import { BT_TYPE_BUSY } from '../names.js';
 import { vmemIndex, vmemSegmentsAt } from '../vmem/helpers.js';
 import { SLAB, allSlabs, bucketRows, kegName, kegRows, kegSlabs, slabAt, slabFreeItems, umaEra, umaZones, zoneCpus, zoneDomains, zoneName, zoneRows, type SlabRef } from './helpers.js';
 
+/**
+ * One answer of ::whatis: the line it prints (`what`) and the same as typed
+ * fields for --json, by kind: an item's keg, slab, state and the bucket that
+ * caches it; a stack's thread; a struct's type; a vmem segment's arena and
+ * tag; a symbol's name, module and segment.
+ */
 export interface WhatisHit {
   addr: bigint;
   base: bigint;
   what: string;
   kind: 'item' | 'stack' | 'struct' | 'vmem' | 'symbol' | 'unknown';
+  /** item: the keg's address and name, the slab header (absent when the dump does not place it), free or allocated */
+  keg?: bigint;
+  kegName?: string;
+  slab?: bigint;
+  state?: 'free' | 'allocated';
+  /** item: the zone, bucket and place ("CPU 0 alloc bucket", "bucket cache") caching it */
+  cachedIn?: { zone: string; place: string; bucket: bigint };
+  /** item or struct: the struct the dump describes there ("struct thread") */
+  type?: string;
+  /** stack: the thread, its pid and tid */
+  thread?: bigint;
+  pid?: number;
+  tid?: number;
+  /** vmem: the innermost arena, the tag, the arenas it was imported from */
+  arena?: string;
+  tag?: bigint;
+  importedFrom?: string[];
+  /** symbol */
+  name?: string;
+  offset?: bigint;
+  module?: string;
+  segment?: 'text' | 'data';
 }
 
 const at = (addr: bigint, base: bigint): string => (addr === base ? `${hx(addr)} is ` : `${hx(addr)} is ${hx(base)}+${hx(addr - base)}, `);
@@ -285,35 +313,42 @@ const slabItem: Source = (target, addr) => {
     const name = kegName(target, keg) || hx(keg);
     const inSlab = slabFreeItems(s).has(Number(idx));
     let what: string;
+    let cachedIn: WhatisHit['cachedIn'];
+    let state: 'free' | 'allocated';
     if (umaEra(target) === 2020) {
       // free in the slab (us_free's bit set), cached in one of a zone's buckets, or allocated
       const c = inSlab ? undefined : cachedItems2020(target).get(item);
-      const state = inSlab ? 'free' : c ? 'free' : 'allocated';
+      state = inSlab ? 'free' : c ? 'free' : 'allocated';
       const where = c ? `, cached in ${c.zone}'s ${c.place} ${hx(c.bucket)}` : '';
+      if (c) cachedIn = { zone: c.zone, place: c.place, bucket: c.bucket };
       what = `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`;
     } else {
       const cached = inSlab ? undefined : bucketHolding(target, item);
-      const state = inSlab ? 'free' : cached ? 'free' : 'allocated';
+      state = inSlab ? 'free' : cached ? 'free' : 'allocated';
       const where = cached ? `, cached in ${cached.zone}'s bucket ${hx(cached.bucket)}` : '';
+      if (cached) cachedIn = { zone: cached.zone, place: 'bucket', bucket: cached.bucket };
       what = `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`;
     }
     // the item holds a struct the dump describes (a thread is a THREAD zone item)
     const obj = target.objectAt(addr);
-    if (obj && obj.table.startsWith('struct ') && obj.base >= item && obj.base < item + rsize) what += `: ${structDesc(target, obj.table, obj.row, obj.base)}`;
-    return { addr, base: item, what, kind: 'item' };
+    const holds = obj && obj.table.startsWith('struct ') && obj.base >= item && obj.base < item + rsize ? obj : undefined;
+    if (holds) what += `: ${structDesc(target, holds.table, holds.row, holds.base)}`;
+    return { addr, base: item, what, kind: 'item', keg, kegName: name, slab: s.addr, state, ...(cachedIn ? { cachedIn } : {}), ...(holds ? { type: holds.table } : {}) };
   }
   return undefined;
 };
 
+// an item no slab of the dump holds, known by the bucket caching it (a slab's own item is slabItem's)
 const cachedItem: Source = (target, addr) => {
-  const cached = umaEra(target) === 2020 ? cachedItemAt(target, addr) : undefined;
+  const cached = umaEra(target) === 2020 && !slabHolding(target, addr) ? cachedItemAt(target, addr) : undefined;
   if (cached) {
     const [item, c] = cached;
     const kr = kegRows(target).rowOf(c.keg);
     const offpage = kr >= 0 && (kegRows(target).num(kr, 'uk_flags') & UMA_ZFLAG_OFFPAGE_2020) !== 0;
     const why = offpage ? 'an OFFPAGE keg: the dump does not say which slab holds it' : 'no slab of the dump holds it';
-    const what = `${at(addr, item)}free from ${kegName(target, c.keg) || hx(c.keg)}'s keg ${hx(c.keg)}, cached in ${c.zone}'s ${c.place} ${hx(c.bucket)} (${why})`;
-    return { addr, base: item, what, kind: 'item' };
+    const name = kegName(target, c.keg) || hx(c.keg);
+    const what = `${at(addr, item)}free from ${name}'s keg ${hx(c.keg)}, cached in ${c.zone}'s ${c.place} ${hx(c.bucket)} (${why})`;
+    return { addr, base: item, what, kind: 'item', keg: c.keg, kegName: name, state: 'free', cachedIn: { zone: c.zone, place: c.place, bucket: c.bucket } };
   }
   return undefined;
 };
@@ -327,7 +362,7 @@ const threadStack: Source = (target, addr) => {
     if (ks !== 0n && addr >= ks && addr < ks + n * page) {
       const th = readFbThread(target, r);
       const p = procOf(target, th);
-      return { addr, base: ks, kind: 'stack', what: `${at(addr, ks)}in thread ${hx(th.addr)}'s stack (pid ${p?.pid ?? -1} tid ${th.tid})` };
+      return { addr, base: ks, kind: 'stack', what: `${at(addr, ks)}in thread ${hx(th.addr)}'s stack (pid ${p?.pid ?? -1} tid ${th.tid})`, thread: th.addr, pid: p?.pid ?? -1, tid: th.tid };
     }
   }
   return undefined;
@@ -335,7 +370,7 @@ const threadStack: Source = (target, addr) => {
 
 const dumpStruct: Source = (target, addr) => {
   const obj = target.objectAt(addr);
-  if (obj && obj.table.startsWith('struct ')) return { addr, base: obj.base, kind: 'struct', what: `${at(addr, obj.base)}${structDesc(target, obj.table, obj.row, obj.base)}` };
+  if (obj && obj.table.startsWith('struct ')) return { addr, base: obj.base, kind: 'struct', what: `${at(addr, obj.base)}${structDesc(target, obj.table, obj.row, obj.base)}`, type: obj.table };
   return undefined;
 };
 
@@ -347,9 +382,11 @@ const vmemSegment: Source = (target, addr) => {
     const { arena, tag } = segs[0]!;
     const start = idx.start(tag);
     const state = idx.type[tag] === BT_TYPE_BUSY ? 'allocated' : 'free';
-    const also = segs.slice(1).map((x) => `'${idx.arenas.chars(x.arena, 'vm_name')}'`);
-    const what = `${at(addr, start)}${state} in vmem arena '${idx.arenas.chars(arena, 'vm_name')}' (boundary tag ${hx(idx.addr(tag))})${also.length ? `, imported from ${also.join(', ')}` : ''}`;
-    return { addr, base: start, kind: 'vmem', what };
+    const from = segs.slice(1).map((x) => idx.arenas.chars(x.arena, 'vm_name'));
+    const also = from.map((n) => `'${n}'`);
+    const name = idx.arenas.chars(arena, 'vm_name');
+    const what = `${at(addr, start)}${state} in vmem arena '${name}' (boundary tag ${hx(idx.addr(tag))})${also.length ? `, imported from ${also.join(', ')}` : ''}`;
+    return { addr, base: start, kind: 'vmem', what, arena: name, tag: idx.addr(tag), state, importedFrom: from };
   }
   return undefined;
 };
@@ -359,7 +396,7 @@ const symbol: Source = (target, addr) => {
   const sym = target.symbolAt(addr);
   if (!sym) return undefined;
   const segment = target.symbols.isFunc(sym.sym) ? 'text' : 'data';
-  return { addr, base: sym.sym.addr, kind: 'symbol', what: `${hx(addr)} is ${target.formatAddr(addr)}, in ${sym.sym.module}'s ${segment}` };
+  return { addr, base: sym.sym.addr, kind: 'symbol', what: `${hx(addr)} is ${target.formatAddr(addr)}, in ${sym.sym.module}'s ${segment}`, name: sym.sym.name, offset: sym.offset, module: sym.sym.module, segment };
 };
 
 const SOURCES: readonly Source[] = [slabItem, cachedItem, threadStack, dumpStruct, vmemSegment, symbol];
