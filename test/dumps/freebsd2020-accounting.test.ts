@@ -61,8 +61,13 @@ describe.each(DUMPS)('%s', (dump) => {
 
   it("sleeps on the kernel's wait channels: a process in wait4 on itself, a daemon on its global, never its own thread", async () => {
     const ps = await run(dump, 'ps', 'ddb');
-    const make = /^\s*(\d+)\s.*\swait\s+(0x[0-9a-f]+)\s+make$/m.exec(ps)!;
-    expect(await run(dump, `show proc ${make[1]}`, 'ddb')).toMatch(new RegExp(`^Process ${make[1]} \\(make\\) at ${make[2]}:`));
+    // make sleeps interruptibly (PCATCH: TDF_SINTR, ps's S) at the priority _sleep gave it (PWAIT, 108)
+    const make = /^\s*(\d+)\s+\d+\s+\d+\s+\d+\s+S\s+wait\s+(0x[0-9a-f]+)\s+make$/m.exec(ps)!;
+    expect(make).not.toBeNull();
+    const proc = await run(dump, `show proc ${make[1]}`, 'ddb');
+    expect(proc).toMatch(new RegExp(`^Process ${make[1]} \\(make\\) at ${make[2]}:`));
+    const tid = /^(\d+)\s/m.exec(proc.split('\n').slice(1).find((l) => /^\d{6}/.test(l))!)![1];
+    expect(await run(dump, `show thread ${tid}`, 'ddb')).toMatch(/ flags: 0x8 .*\n[\s\S]* priority: 108\n/);
     const chans = [...ps.matchAll(/\s(0x[0-9a-f]+)\s+\S+$/gm)].map((m) => m[1]!);
     expect(chans.length).toBeGreaterThanOrEqual(7);
     for (const c of chans) expect(await run(dump, `${c}::whatis`), c).not.toMatch(/a struct thread/);

@@ -15,6 +15,7 @@
  *   r368236: r366838 + r366840 with r364744 reverted.
  */
 import { Kernel } from '../machine/kernel.js';
+import { runNoSleep } from '../machine/sync.js';
 import type { FuncSym } from '../machine/symbols.js';
 import { AMD64_FREEBSD, I386_FREEBSD, type Kva } from '../machine/platform.js';
 import { TS_SLEEP, type KGen, type KThread } from '../machine/thread.js';
@@ -150,17 +151,14 @@ export function btWatchSample(sys: Freebsd2020System, now: number): void {
  * (entered below fork_exit, or below the system call of a user thread), then
  * its sleep, over and over. `cv` sleeps go through cv_timedwait.
  */
-function* sleeper(k: Kernel, path: readonly FuncSym[], chan: () => Kva, pri: number, wmesg: string, periodS: number, cv = false): KGen<void> {
+function* sleeper(k: Kernel, path: readonly FuncSym[], chan: Kva, pri: number, wmesg: string, periodS: number, cv = false): KGen<void> {
   for (const fn of path) k.enter(fn, 0);
   const timo = periodS > 0 ? periodS * HZ : 0;
   for (;;) {
-    if (cv) yield* cvTimedwait20(k, chan(), wmesg, timo);
-    else yield* sleep20(k, chan(), pri, wmesg, timo);
+    if (cv) yield* cvTimedwait20(k, chan, wmesg, timo);
+    else yield* sleep20(k, chan, pri, wmesg, timo);
   }
 }
-
-/** A global wait channel (&vm_daemon_needed, &sync_wakeup ...). */
-const global = (k: Kernel, name: string, size = 4) => (): Kva => kernelObject(k, name, size);
 
 export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: readonly string[]): Freebsd2020System {
   const kc = sc.kernel;
@@ -275,10 +273,8 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   vs.bt = { zalloc: (flags) => umaZalloc(u, btZone, flags), zfree: (a) => umaZfree(u, btZone, a) };
   // vm_ksubmap_init() -> vmem_init(buffer_arena, ...) -> vmem_add(): a static span of bufkva, its tags
   // from the btag zone like every other tag (bt_fill under M_WAITOK; the boot slab has them, so it never sleeps)
-  {
-    const g = vmemAdd(vs, bufferArena, p.heapBase, bufKva, M_WAITOK);
-    const r = g.next();
-    if (!r.done || !r.value) throw new Error('simulator: vmem_add of buffer_arena could not get its tags at boot');
+  if (!runNoSleep(vmemAdd(vs, bufferArena, p.heapBase, bufKva, M_WAITOK), 'vmem_add of buffer_arena at boot')) {
+    throw new Error('simulator: vmem_add of buffer_arena could not get its tags at boot');
   }
 
   const mallocZones: Zone[] = [];
@@ -304,7 +300,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   const init = userProc(k, 'init', '/sbin/init', swapper, -1, 0);
   procInfo(init).parent = swapper;
   // kern_wait6(): msleep(q, &q->p_mtx, PWAIT | PCATCH | PDROP, "wait", 0), q the waiting process
-  k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, WAIT4, () => init.addr, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
+  k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, WAIT4, init.addr, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
   const pagedaemon = kprocCreate(k, 'pagedaemon', kthreadStart, () => vmPageout2020(vm, u, 10), PVM);
   k.daemons.add(pagedaemon);
   // vm_pageout(): kthread_add(uma_reclaim_worker, ..., "uma") in the pagedaemon process
@@ -319,13 +315,13 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   swi.intr = true;
   k.daemons.add(swi);
   // vm_daemon(): msleep(&vm_daemon_needed, ..., PPAUSE, "psleep", vm_daemon_timeout)
-  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, [vm_daemon], global(k, 'vm_daemon_needed'), PPAUSE, 'psleep', 0), PVM));
+  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, [vm_daemon], kernelObject(k, 'vm_daemon_needed', 4), PPAUSE, 'psleep', 0), PVM));
   // buf_daemon(): msleep(&bd_request, ..., PVM, "qsleep", hz / 10) while dirty buffers wait (a 1 s nap here)
-  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, [buf_daemon], global(k, 'bd_request'), PVM, 'qsleep', 1), PVM));
+  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, [buf_daemon], kernelObject(k, 'bd_request', 4), PVM, 'qsleep', 1), PVM));
   // sched_sync(): cv_timedwait(&sync_wakeup, &sync_mtx, hz), the cv named "syncer"
-  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, [sched_sync], global(k, 'sync_wakeup', 8), 0, 'syncer', 1, true), PVM));
+  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, [sched_sync], kernelObject(k, 'sync_wakeup', 8), 0, 'syncer', 1, true), PVM));
   // nfssvc_iod(): msleep(&ncl_iodwant[i], &ncl_iod_mutex, PWAIT | PCATCH, "-", timo)
-  k.daemons.add(kprocCreate(k, 'nfsiod 0', kthreadStart, () => sleeper(k, [nfssvc_iod], global(k, 'ncl_iodwant', 4 * 64), PWAIT | PCATCH, '-', 0), PVM));
+  k.daemons.add(kprocCreate(k, 'nfsiod 0', kthreadStart, () => sleeper(k, [nfssvc_iod], kernelObject(k, 'ncl_iodwant', 4 * 64), PWAIT | PCATCH, '-', 0), PVM));
   // sched_idletd() threads: one "idle" process, a thread "idle: cpuN" for each CPU
   const idleProc = k.newProc('idle', 'idle');
   procInfo(idleProc).parent = swapper;
@@ -342,7 +338,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   };
   const workers: KThread[] = [];
   const make = userProc(k, 'make', `make -j${sc.build.jobs} buildkernel`, init, -1, 0);
-  k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, WAIT4, () => make.addr, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
+  k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, WAIT4, make.addr, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
   for (let i = 0; i < sc.build.jobs * sc.build.scale; i++) {
     const pr = userProc(k, 'cc', 'cc -c -O2 -pipe', make, make.pid, 0);
     workers.push(k.threadCreate(pr, fork_trampoline, (me) => ccJob(load, me, i), 152, true));

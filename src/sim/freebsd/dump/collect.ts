@@ -32,6 +32,25 @@ export const TID_BASE = 100000;
 /** td_flags: asleep with PCATCH (sleepq_add), ps's S rather than D */
 export const TDF_SINTR = 0x8;
 
+/**
+ * Each process's threads as the dump links them (p_threads, td_plist), in
+ * creation order: the first, the count, and each thread's next.
+ */
+export function procThreadLists(live: readonly KThread[]): { firstOf: Map<object, KThread>; count: Map<object, number>; nextInProc: Map<KThread, KThread> } {
+  const firstOf = new Map<object, KThread>();
+  const count = new Map<object, number>();
+  const nextInProc = new Map<KThread, KThread>();
+  const lastOf = new Map<object, KThread>();
+  for (const t of live) {
+    if (!firstOf.has(t.proc)) firstOf.set(t.proc, t);
+    const prev = lastOf.get(t.proc);
+    if (prev) nextInProc.set(prev, t);
+    lastOf.set(t.proc, t);
+    count.set(t.proc, (count.get(t.proc) ?? 0) + 1);
+  }
+  return { firstOf, count, nextInProc };
+}
+
 /** The process groups the processes name (p_pgrp), one struct pgrp each, in first-use order. */
 export class Pgrps {
   private readonly byId = new Map<number, Kva>();
@@ -183,19 +202,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   });
   const fr = formatTable('frames');
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
-  const nextInProc = new Map<KThread, KThread>();
-  const firstOf = new Map<object, KThread>();
-  const count = new Map<object, number>();
-  for (const t of live) {
-    if (!firstOf.has(t.proc)) firstOf.set(t.proc, t);
-    count.set(t.proc, (count.get(t.proc) ?? 0) + 1);
-  }
-  for (let i = live.length - 1, last = new Map<object, KThread>(); i >= 0; i--) {
-    const t = live[i]!;
-    const n = last.get(t.proc);
-    if (n) nextInProc.set(t, n);
-    last.set(t.proc, t);
-  }
+  const { firstOf, count, nextInProc } = procThreadLists(live);
   live.forEach((t, row) => {
     const cpu = onCpuOf.get(t);
     const running = cpu !== undefined;

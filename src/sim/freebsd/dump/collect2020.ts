@@ -15,7 +15,7 @@ import { P_HADTHREADS, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
 import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
-import { collectSymbols, curthreads, type GlobalVar, NOCPU, Pgrps, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, curthreads, type GlobalVar, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
@@ -61,18 +61,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   });
   const fr = formatTable('frames');
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
-  const firstOf = new Map<object, KThread>();
-  const count = new Map<object, number>();
-  // p_threads: each process's threads in creation order, linked through td_plist
-  const nextInProc = new Map<KThread, KThread>();
-  const lastOf = new Map<object, KThread>();
-  for (const t of live) {
-    if (!firstOf.has(t.proc)) firstOf.set(t.proc, t);
-    const prev = lastOf.get(t.proc);
-    if (prev) nextInProc.set(prev, t);
-    lastOf.set(t.proc, t);
-    count.set(t.proc, (count.get(t.proc) ?? 0) + 1);
-  }
+  const { firstOf, count, nextInProc } = procThreadLists(live);
   live.forEach((t, row) => {
     const cpu = onCpuOf.get(t);
     const m = blockedMtx20(t);
@@ -174,8 +163,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   add(kt.build());
   add(sl.build());
   add(hs.build());
-  const zspec: Record<string, 'u64' | 'u32' | 'u16'> = { addr: 'u64', uz_name: 'u64', uz_keg: 'u64', uz_flags: 'u32', uz_bucket_size: 'u16', uz_allocs: 'u64', uz_frees: 'u64', uz_fails: 'u64', 'uz_domain[0].uzd_buckets.lh_first': 'u64', 'uz_domain[0].uzd_nitems': 'u64' };
-  zspec.uz_size = 'u32';
+  const zspec: Record<string, 'u64' | 'u32' | 'u16'> = { addr: 'u64', uz_name: 'u64', uz_keg: 'u64', uz_flags: 'u32', uz_size: 'u32', uz_bucket_size: 'u16', uz_allocs: 'u64', uz_frees: 'u64', uz_fails: 'u64', 'uz_domain[0].uzd_buckets.lh_first': 'u64', 'uz_domain[0].uzd_nitems': 'u64' };
   // struct uma_cache_bucket caches its bucket's count and size (ucb_cnt, ucb_entries) beside the pointer;
   // uma_zone_sumstat() and ddb's show uma read the counts there, not in the bucket
   for (let i = 0; i < k.cfg.ncpus; i++) {

@@ -67,21 +67,22 @@ export const FREEBSD_2020: Personality = {
  * Returns 0 when woken, EWOULDBLOCK when the timeout ran out.
  */
 export function* sleep20(k: Kernel, chan: Kva, pri: number, wmesg: string, timo: number): KGen<number> {
-  const t = k.curthread!;
   const fr = k.enter(_sleep, 0b1001, chan, 0, pri, k.kstring(wmesg), timo * SBT_1MS, 0);
-  // _sleep(): "if (pri != 0) sched_prio(td, pri & PRIMASK)", the priority the thread sleeps at
-  if ((pri & PRIMASK) !== 0) sleepPri.set(t, pri & PRIMASK);
   const r = yield* sleepqBlock(k, chan, wmesg, timo, (pri & PCATCH) !== 0);
-  sleepPri.delete(t);
   k.leave(fr);
   return r;
 }
 
 const PRIMASK = 0xff;
-const sleepPri = new WeakMap<KThread, number>();
-/** td_priority while asleep: the priority _sleep() gave it, else its own. */
+/**
+ * td_priority of a sleeping thread: _sleep() does "if (pri != 0)
+ * sched_prio(td, pri & PRIMASK)", so the priority argument of its _sleep
+ * frame, else the thread's own.
+ */
 export function sleepPriority20(t: KThread): number {
-  return sleepPri.get(t) ?? t.pri;
+  let pri = 0;
+  for (const f of t.frames) if (f.fn === _sleep) pri = (f.args[2] ?? 0) & PRIMASK;
+  return pri !== 0 ? pri : t.pri;
 }
 
 /**
@@ -95,10 +96,9 @@ export function* cvTimedwait20(k: Kernel, cv: Kva, wmesg: string, timo: number):
   return r;
 }
 
-/** Threads asleep with PCATCH: sleepq_add() sets TDF_SINTR on them, which ps shows as S rather than D. */
-const interruptible = new WeakSet<KThread>();
+/** Asleep with PCATCH, in sleepq_[timed]wait_sig: sleepq_add() set TDF_SINTR, which ps shows as S rather than D. */
 export function sleepsInterruptibly20(t: KThread): boolean {
-  return interruptible.has(t);
+  return t.frames.some((x) => x.fn === sleepq_wait_sig || x.fn === sleepq_timedwait_sig);
 }
 
 /** The sleep queue's half: sleepq_[timed]wait[_sig] -> mi_switch, until woken or timed out. */
@@ -107,9 +107,7 @@ function* sleepqBlock(k: Kernel, chan: Kva, wmesg: string, timo: number, sig: bo
   const fn = timo > 0 ? (sig ? sleepq_timedwait_sig : sleepq_timedwait) : sig ? sleepq_wait_sig : sleepq_wait;
   const sq = k.enter(fn, 0b1, chan, 0);
   const sw = k.enter(mi_switch, 0, 0x104 /* SW_VOL | SWT_SLEEPQ */);
-  if (sig) interruptible.add(t);
   yield { kind: 'sleep', wchan: chan, sobj: 'cv', wmesg, ...(timo > 0 ? { timeoutNs: (timo * 1e9) / HZ } : {}) };
-  interruptible.delete(t);
   k.leave(sw);
   k.leave(sq);
   const to = t.timedOut;

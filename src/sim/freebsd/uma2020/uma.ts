@@ -34,6 +34,7 @@
  */
 import type { Kernel } from '../../machine/kernel.js';
 import type { Kva } from '../../machine/platform.js';
+import { runNoSleep } from '../../machine/sync.js';
 import type { KGen } from '../../machine/thread.js';
 import { f20 } from '../kern/kern2020.js';
 import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK } from '../vmem/vmem.js';
@@ -302,7 +303,7 @@ function bucketAllocNowait(u: Uma2020, zone: Zone, udata: number): Bucket | null
   if (cookie === null) return null;
   const k = u.k;
   const fr = k.enter(bucket_alloc, 0b1, zone.addr, cookie, M_NOWAIT);
-  const a = runNoYield(umaZalloc(u, bz.zone, M_NOWAIT | M_NOVM, cookie));
+  const a = runNoSleep(umaZalloc(u, bz.zone, M_NOWAIT | M_NOVM, cookie), 'an M_NOVM|M_NOWAIT uma_zalloc');
   k.leave(fr);
   if (a !== 0) return { addr: a, items: [], entries: bz.entries, zone: bz.zone };
   if (cookie & UMA_ZFLAG_CACHEONLY) {
@@ -310,13 +311,6 @@ function bucketAllocNowait(u: Uma2020, zone: Zone, udata: number): Bucket | null
     return null;
   }
   return privateBucket(u, zone.bucketSize);
-}
-
-/** Runs an M_NOVM|M_NOWAIT UMA request, which never sleeps, to its end. */
-function runNoYield<T>(g: KGen<T>): T {
-  const r = g.next();
-  if (!r.done) throw new Error('simulator: an M_NOVM|M_NOWAIT uma_zalloc tried to sleep');
-  return r.value;
 }
 
 /** models bucket_free(zone, bucket, udata): the empty bucket back to its bucket zone. */

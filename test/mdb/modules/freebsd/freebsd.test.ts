@@ -351,7 +351,7 @@ describe('bt on i386, by era (db_print_stack_entry)', () => {
     expect(bt[0]).toMatch(new RegExp(`^Tracing pid ${make![1]} tid \\d+ td 0x[0-9a-f]+$`));
     expect(bt[1]).toMatch(/^mi_switch\(104\) at mi_switch\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
     for (const l of bt.slice(1)) expect(l).toMatch(/^\w+\([0-9a-f,]*\) at \w+\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
-    expect(bt.map((l) => l.split('(')[0])).toEqual(['Tracing pid ' + make![1] + ' tid ' + bt[0]!.split(' ')[4] + ' td ' + bt[0]!.split(' ')[6], 'mi_switch', 'sleepq_wait_sig', '_sleep', 'kern_wait6', 'kern_wait', 'sys_wait4', 'syscall']);
+    expect(bt.slice(1).map((l) => l.split('(')[0])).toEqual(['mi_switch', 'sleepq_wait_sig', '_sleep', 'kern_wait6', 'kern_wait', 'sys_wait4', 'syscall']);
     const s2004 = createSession(readDump('dumps/freebsd-2004-uma-looping.dump'), 'dumps/freebsd-2004-uma-looping.dump', undefined, { syntax: 'ddb' });
     const bt04 = (await out(s2004, 'bt')).trimEnd().split('\n');
     expect(bt04[1]).toBe('kdb_enter(c0b1c540) at kdb_enter+0x21');
@@ -449,7 +449,8 @@ describe('::whatis on a 2020 dump: UMA items by zone, keg, slab and state', () =
 
   it("places an OFFPAGE keg's item through its struct uma_hash_slab (uhs_data)", async () => {
     const keg = await kegNamed('malloc-4096');
-    expect(await q(`${hex(keg)}::print struct uma_keg uk_flags`)).toMatch(/0x2[0-9a-f]{5}\b|0x[0-9a-f]*2[0-9a-f]{5}$/);
+    // UMA_ZFLAG_OFFPAGE (0x200000) in 2020's uma_int.h
+    expect((await member(keg, 'struct uma_keg', 'uk_flags')) & 0x200000n).toBe(0x200000n);
     const slab = (await slabsOf(keg))[0]!;
     const data = await member(slab, 'struct uma_hash_slab', 'uhs_data');
     // off the page: the header is not in the slab's memory

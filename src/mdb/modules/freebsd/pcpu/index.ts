@@ -6,7 +6,7 @@ import { defineDcmd, text, type DcmdContext, type Module } from '../../../dcmd.j
 import { DcmdError, UsageError } from '../../../errors.js';
 import { readPanic } from '../../illumos/panic/helpers.js';
 import { hex2dec, px, structRows } from '../struct.js';
-import { procOf, readFbThread, threadRows } from '../thread/helpers.js';
+import { procOf, readFbThread, threadName, threadRows } from '../thread/helpers.js';
 
 export const PCPU = 'struct pcpu';
 
@@ -24,7 +24,7 @@ function threadDesc(ctx: DcmdContext, td: bigint, withPid: boolean): string {
   const t = readFbThread(ctx.target, r);
   const p = procOf(ctx.target, t);
   // subr_pcpu.c prints td_name (a 2004 thread has none: its process's p_comm)
-  const name = t.name !== '' ? t.name : (p?.comm ?? '');
+  const name = threadName(t, p);
   return withPid ? `${px(td)}: pid ${p?.pid ?? -1} tid ${t.tid} "${name}"` : `${px(td)}: tid ${t.tid} "${name}"`;
 }
 

@@ -177,7 +177,12 @@ export function procOf(target: Target, th: FbThread): FbProc | undefined {
 /** ps's name for a process: its p_comm, in [brackets] for a kernel process (P_SYSTEM). */
 export function procName(p: FbProc | undefined): string {
   if (!p) return '';
-  return p.flag & P_SYSTEM ? `[${p.comm}]` : p.comm;
+  return systemBracketed(p, p.comm);
+}
+
+/** A name as ps prints it for this process: in [brackets] for a kernel process (P_SYSTEM). */
+export function systemBracketed(p: FbProc, name: string): string {
+  return p.flag & P_SYSTEM ? `[${name}]` : name;
 }
 
 // ---------------------------------------------------------------- states

@@ -4,7 +4,7 @@
 import { defineDcmd, text, type DcmdContext } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
-import { P_SYSTEM, PRS_NEW, PRS_NORMAL, PRS_ZOMBIE } from '../names.js';
+import { PRS_NEW, PRS_NORMAL, PRS_ZOMBIE } from '../names.js';
 import { px } from '../struct.js';
 import {
   PROC,
@@ -19,6 +19,7 @@ import {
   readFbThread,
   resolveProc,
   resolveThread,
+  systemBracketed,
   threadName,
   threadStateLetters,
   threadStateWords,
@@ -35,14 +36,11 @@ function waitColumns(ps: number, t: FbThread): string {
 }
 
 /** dumpthread()'s name: td_name, else p_comm, in [brackets] for a kernel process. */
-function psThreadName(target: Target, p: FbProc, t: FbThread): string {
-  const n = threadName(t, p);
-  return p.flag & P_SYSTEM ? `[${n}]` : n;
-}
+const psThreadName = (p: FbProc, t: FbThread): string => systemBracketed(p, threadName(t, p));
 
 /** ps's line for one thread of a threaded process: `%6d` tid, blanks to the state column, then as a process line. */
 export function threadPsLine(target: Target, p: FbProc, t: FbThread): string {
-  return `${String(t.tid).padStart(6)}${''.padEnd(18)} ${threadStateLetters(t).slice(0, 6).padEnd(6)} ${waitColumns(target.pointerSize, t)}${psThreadName(target, p, t)}`.trimEnd();
+  return `${String(t.tid).padStart(6)}${''.padEnd(18)} ${threadStateLetters(t).slice(0, 6).padEnd(6)} ${waitColumns(target.pointerSize, t)}${psThreadName(p, t)}`.trimEnd();
 }
 
 /** ps's header, aligned to its columns on this pointer width. */
@@ -62,7 +60,7 @@ export function psLines(target: Target, p: FbProc): string[] {
     return lines;
   }
   const t = p.threads[0] === undefined ? undefined : readFbThread(target, p.threads[0]);
-  return [`${head}${state}${t ? waitColumns(ps, t) + psThreadName(target, p, t) : ''.padEnd(2 * ps + 13) + procName(p)}`.trimEnd()];
+  return [`${head}${state}${t ? waitColumns(ps, t) + psThreadName(p, t) : ''.padEnd(2 * ps + 13) + procName(p)}`.trimEnd()];
 }
 
 export const ps = defineDcmd({

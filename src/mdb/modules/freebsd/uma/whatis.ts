@@ -312,23 +312,19 @@ const slabItem: Source = (target, addr) => {
     const item = data + idx * rsize;
     const name = kegName(target, keg) || hx(keg);
     const inSlab = slabFreeItems(s).has(Number(idx));
-    let what: string;
+    // free in the slab (its free bit or freelist entry), cached in one of a zone's buckets (on a 2020
+    // kernel named by where the zone keeps it), or allocated
     let cachedIn: WhatisHit['cachedIn'];
-    let state: 'free' | 'allocated';
-    if (umaEra(target) === 2020) {
-      // free in the slab (us_free's bit set), cached in one of a zone's buckets, or allocated
-      const c = inSlab ? undefined : cachedItems2020(target).get(item);
-      state = inSlab ? 'free' : c ? 'free' : 'allocated';
-      const where = c ? `, cached in ${c.zone}'s ${c.place} ${hx(c.bucket)}` : '';
+    if (!inSlab && umaEra(target) === 2020) {
+      const c = cachedItems2020(target).get(item);
       if (c) cachedIn = { zone: c.zone, place: c.place, bucket: c.bucket };
-      what = `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`;
-    } else {
-      const cached = inSlab ? undefined : bucketHolding(target, item);
-      state = inSlab ? 'free' : cached ? 'free' : 'allocated';
-      const where = cached ? `, cached in ${cached.zone}'s bucket ${hx(cached.bucket)}` : '';
-      if (cached) cachedIn = { zone: cached.zone, place: 'bucket', bucket: cached.bucket };
-      what = `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`;
+    } else if (!inSlab) {
+      const c = bucketHolding(target, item);
+      if (c) cachedIn = { zone: c.zone, place: 'bucket', bucket: c.bucket };
     }
+    const state = inSlab || cachedIn ? 'free' : 'allocated';
+    const where = cachedIn ? `, cached in ${cachedIn.zone}'s ${cachedIn.place} ${hx(cachedIn.bucket)}` : '';
+    let what = `${at(addr, item)}${state} from ${name}'s keg ${hx(keg)}, slab ${hx(s.addr)}${where}`;
     // the item holds a struct the dump describes (a thread is a THREAD zone item)
     const obj = target.objectAt(addr);
     const holds = obj && obj.table.startsWith('struct ') && obj.base >= item && obj.base < item + rsize ? obj : undefined;
