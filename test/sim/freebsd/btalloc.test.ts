@@ -283,6 +283,36 @@ describe('UMA of 2020 under the btag zone', () => {
     expect([...btZone.keg.freeS].every((sl) => sl.boot)).toBe(true);
   });
 
+  it.each(['i386', 'amd64'])('unloads a bucket zone\'s CPU buckets before freeing them, so the bucket zone feeding it cannot free the same bucket twice (%s)', (platform) => {
+    const sys = boot(platform);
+    const { u, k } = sys;
+    // two bucket zones that feed each other: A's buckets are B's items and B's are A's
+    // (amd64: "16 Bucket" and "128 Bucket"; i386: "32 Bucket" and "128 Bucket")
+    const feeder = (a: (typeof u.bucketZones)[number]) => u.bucketZones.find((b) => b.entries === a.zone.bucketSize);
+    const A = u.bucketZones.find((a) => feeder(a) !== a && feeder(feeder(a)!) === a)!;
+    const B = feeder(A)!;
+    expect(A).toBeDefined();
+    // CPU 0: A holds one empty bucket (a B item) and B holds none; pcpu_cache_drain_safe gives that
+    // bucket back to B, whose bucket_alloc asks A for a bucket on the same CPU
+    u.bucketdisable = false;
+    k.curcpu = 0;
+    const addr = drive(umaZalloc(u, B.zone, M_NOWAIT));
+    expect(addr).not.toBe(0);
+    for (const z of [A.zone, B.zone]) z.cpu[0] = { alloc: null, free: null, allocs: 0, frees: 0 };
+    A.zone.cpu[0]!.alloc = { addr, items: [], entries: B.entries, zone: B.zone };
+    umaReclaim(u, true);
+    // every bucket-zone item is either free in its slab or in one bucket, never both, never twice
+    for (const { zone } of u.bucketZones) {
+      const cached = [...zone.buckets, ...zone.cpu.flatMap((c) => [c.alloc, c.free])].flatMap((b) => b?.items ?? []);
+      expect(new Set(cached).size, zone.name).toBe(cached.length);
+      for (const it of cached) {
+        const s = u.bypage.get(it - (it % k.p.pagesize))!;
+        const i = (it - s.data) / zone.keg.rsize;
+        expect(s.free[i >>> 5]! & (1 << (i & 31)), `${zone.name} ${it.toString(16)} free in its slab and cached`).toBe(0);
+      }
+    }
+  });
+
   it('counts the fewest free items a keg_drain left, and the fewest once its uma_reclaim was over', () => {
     const sys = boot();
     const { u, btZone, k } = sys;

@@ -674,13 +674,17 @@ function pcpuCacheDrainSafe(u: Uma2020): void {
     for (const z of [...u.zones].reverse()) {
       const c = z.cpu[cpu]!;
       const fr = k.enter(cache_drain_safe_cpu, 0b1, z.addr);
-      for (const b of [c.alloc, c.free]) {
+      // unload both buckets before giving any back, as cache_bucket_unload_alloc/_free do: freeing
+      // an empty bucket is a uma_zfree into its bucket zone, whose own bucket_alloc can come back
+      // to this zone on this CPU (bucket zones feed each other in pairs) and must not find it here
+      const held = [c.alloc, c.free];
+      c.alloc = null;
+      c.free = null;
+      for (const b of held) {
         if (!b) continue;
         if (b.items.length > 0) z.buckets.push(b);
         else bucketFree(u, z, b, 0);
       }
-      c.alloc = null;
-      c.free = null;
       k.leave(fr);
     }
   }
