@@ -287,7 +287,7 @@ describe('UMA of 2020 under the btag zone', () => {
     const sys = boot(platform);
     const { u, k } = sys;
     // two bucket zones that feed each other: A's buckets are B's items and B's are A's
-    // (amd64: "16 Bucket" and "128 Bucket"; i386: "32 Bucket" and "128 Bucket")
+    // (each platform has such pairs, e.g. "16 Bucket" and "128 Bucket" on amd64, "32 Bucket" and "128 Bucket" on i386)
     const feeder = (a: (typeof u.bucketZones)[number]) => u.bucketZones.find((b) => b.entries === a.zone.bucketSize);
     const A = u.bucketZones.find((a) => feeder(a) !== a && feeder(feeder(a)!) === a)!;
     const B = feeder(A)!;
