@@ -3,6 +3,8 @@ import { defineDcmd, defineWalker, flag, str, text, type Module } from '../../sr
 import { coreModule } from '../../src/mdb/modules/core/index.js';
 import { Registry, RegistryError, usageLine } from '../../src/mdb/registry.js';
 import { Target } from '../../src/mdb/target.js';
+import { readDump } from '../../src/dump/read.js';
+import { modulesFor } from '../../src/mdb/modules/index.js';
 import { fakeDump } from '../support/dump-builder.js';
 import { fakeSession, out, run } from '../support/mdb-session.js';
 import { testModule } from '../support/test-module.js';
@@ -105,6 +107,22 @@ describe('::help, ::dcmds, ::walkers', () => {
         .sort()
         .join(''),
     );
+  });
+  it("every dcmd's help prose, on each kernel's page, fits an 80-column terminal once ::help indents it", () => {
+    // ::help indents the DESCRIPTION two columns; example output and OPTIONS/COLUMNS tables (indented
+    // lines) are what the dcmd prints or lays out, so only the prose is held to the width
+    const t2020 = new Target(readDump('dumps/freebsd-248008-btalloc.dump'));
+    const long: string[] = [];
+    for (const os of ['illumos', 'freebsd'] as const) {
+      for (const m of modulesFor(os)) {
+        for (const d of m.dcmds) {
+          for (const page of [d.help, d.helpFor?.(t2020)]) {
+            for (const l of (page ?? '').split('\n')) if (!/^\s/.test(l) && l.length > 78) long.push(`${d.name}: ${l}`);
+          }
+        }
+      }
+    }
+    expect(long).toEqual([]);
   });
   it('every core dcmd is documented', () => {
     for (const d of coreModule.dcmds) {

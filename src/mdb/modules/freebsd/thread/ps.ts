@@ -83,8 +83,9 @@ real uid, state, then what its thread waits on and the command name.
           kernel); a kernel process (P_SYSTEM) in [brackets]
 
 A process with more than one thread prints "(threaded)" and its p_comm,
-then a line per thread: its tid, its state (Run, RunQ, CanRun, Inactv, or
-the letters L S D W I s), its wait columns and its td_name. In ddb syntax: ps, or show all procs.
+then a line per thread: its tid, its state (Run, RunQ, CanRun, Inactv,
+or the letters L S D W I s), its wait columns and its td_name. In ddb
+syntax: ps, or show all procs.
 
 EXAMPLES
   > ::ps

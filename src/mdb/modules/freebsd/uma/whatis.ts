@@ -94,30 +94,28 @@ function cachedItems2020(target: Target): Map<bigint, BucketPlace> {
   const z = zoneRows(target);
   const b = bucketRows(target);
   const k = kegRows(target);
-  let keg = 0n;
-  let rsize = 0n;
-  const add = (zone: string, bucket: bigint, place: string): void => {
+  // the first ub_cnt entries of a bucket, each placed with the zone and keg it was read for
+  const add = (where: Omit<BucketPlace, 'bucket' | 'place'>, bucket: bigint, place: string): void => {
     const r = b.rowOf(bucket);
     if (r < 0) return;
     const n = Math.max(0, b.num(r, 'ub_cnt') << 16 >> 16);
-    for (const it of b.list(r, 'ub_bucket').slice(0, n)) if (!items.has(it)) items.set(it, { zone, bucket, place, keg, rsize });
+    for (const it of b.list(r, 'ub_bucket').slice(0, n)) if (!items.has(it)) items.set(it, { ...where, bucket, place });
   };
   const ncpu = zoneCpus(target);
   const ndom = zoneDomains(target);
   const which: Array<[string, string]> = [['uc_allocbucket', 'alloc'], ['uc_freebucket', 'free'], ['uc_crossbucket', 'cross-domain']];
   for (let r = 0; r < z.count; r++) {
-    const name = z.str(r, 'uz_name');
-    keg = z.get(r, 'uz_keg');
+    const keg = z.get(r, 'uz_keg');
     const kr = k.rowOf(keg);
-    rsize = kr < 0 ? 0n : BigInt(k.num(kr, 'uk_rsize') || k.num(kr, 'uk_size'));
+    const where = { zone: z.str(r, 'uz_name'), keg, rsize: kr < 0 ? 0n : BigInt(k.num(kr, 'uk_rsize') || k.num(kr, 'uk_size')) };
     for (let c = 0; c < ncpu; c++) {
       for (const [m, label] of which) {
         const bk = z.get(r, `uz_cpu[${c}].${m}.ucb_bucket`);
-        if (bk !== 0n) add(name, bk, `CPU ${c} ${label} bucket`);
+        if (bk !== 0n) add(where, bk, `CPU ${c} ${label} bucket`);
       }
     }
     for (let d = 0; d < ndom; d++) {
-      for (const bk of listElements(b, z.get(r, `uz_domain[${d}].uzd_buckets.lh_first`), 'ub_link')) add(name, bk, ndom > 1 ? `domain ${d}'s bucket cache` : 'bucket cache');
+      for (const bk of listElements(b, z.get(r, `uz_domain[${d}].uzd_buckets.lh_first`), 'ub_link')) add(where, bk, ndom > 1 ? `domain ${d}'s bucket cache` : 'bucket cache');
     }
   }
   cachedItems.set(target, items);
@@ -404,21 +402,22 @@ export const whatis = defineDcmd({
   summary: 'given an address, return information',
   help: `Says what an address is on a FreeBSD dump: an item in a UMA slab, with
 the keg (named after its first zone), the slab, and whether the item is
-allocated, free in the slab, or free in a zone's bucket. On a 2020 kernel
-the slab header sits after the items on the slab's page (the items start
-uk_pgoff below it), the slab's free items are the bits set in us_free, and
-a cached item's bucket is named by where the zone keeps it: "CPU n alloc
-bucket", "CPU n free bucket", "CPU n cross-domain bucket" or "bucket
-cache"; an OFFPAGE keg's slab header is off the page, at the head of a
-struct uma_hash_slab whose uhs_data is the slab's memory. Else the address is a place in a
-thread's kernel stack; else a struct the dump describes (a thread, zone,
-keg, slab header, bucket, process ...); else, on a 2020 kernel, a busy or
-free segment of a vmem arena (the innermost one, naming the arenas it was
-imported from, as ddb's vmem_whatis finds it); else a kernel symbol (in
-its module's text for a function, its data otherwise). An address inside
-an object is given as base+offset. The first source that knows the address
-answers; -a asks every source, so a 2020 item is also shown in the vmem
-segment that holds its slab.
+allocated, free in the slab, or free in a zone's bucket. On a 2020
+kernel the slab header sits after the items on the slab's page (the
+items start uk_pgoff below it), the slab's free items are the bits set
+in us_free, and a cached item's bucket is named by where the zone keeps
+it: "CPU n alloc bucket", "CPU n free bucket", "CPU n cross-domain
+bucket" or "bucket cache"; an OFFPAGE keg's slab header is off the page,
+at the head of a struct uma_hash_slab whose uhs_data is the slab's
+memory. Else the address is a place in a thread's kernel stack; else a
+struct the dump describes (a thread, zone, keg, slab header, bucket,
+process ...); else, on a 2020 kernel, a busy or free segment of a vmem
+arena (the innermost one, naming the arenas it was imported from, as
+ddb's vmem_whatis finds it); else a kernel symbol (in its module's text
+for a function, its data otherwise). An address inside an object is
+given as base+offset. The first source that knows the address answers;
+-a asks every source, so a 2020 item is also shown in the vmem segment
+that holds its slab.
 
 EXAMPLES
   > c140f900::whatis

@@ -188,12 +188,13 @@ export const vmemDumpDcmd = defineDcmd({
 arena's segment list, in address order, as "<tag>: <start> <size>,
 <type>(<name>)" (start and size in hex; type 1 span, 2 static span, 3
 free, 4 busy, 5 cursor), then each non-empty freelist[i] with its free
-tags. A span (an import from the parent arena, or a vmem_add) is followed
-by the free and busy segments that tile it. When the dump has no freelist
-links, each free tag is listed on the freelist bt_insfree() puts it on.
-The address is required: without one it is a usage error, as for show
-vmem; "show all vmemdump" (::vmemdumpall) dumps every arena. The spare tags on vm_freetags are not
-on the segment list: walk vmem_freetags for them.
+tags. A span (an import from the parent arena, or a vmem_add) is
+followed by the free and busy segments that tile it. When the dump has
+no freelist links, each free tag is listed on the freelist bt_insfree()
+puts it on. The address is required: without one it is a usage error, as
+for show vmem; "show all vmemdump" (::vmemdumpall) dumps every arena.
+The spare tags on vm_freetags are not on the segment list: walk
+vmem_freetags for them.
 
 EXAMPLES
   db> show vmemdump c0b04500

@@ -151,12 +151,13 @@ For a cache: "buf in use" is the total minus the buffers sitting in the
 depot's full magazines, in each CPU's loaded and previous magazines and
 free in partial slabs; "memory in use" is (slabs created - slabs
 destroyed) * slab size; "alloc succeed" counts slab-layer, depot and
-per-CPU allocations; "alloc fail" is cache_alloc_fail. The "Total [arena]" lines sum the
-caches backed by each arena. -k, -m and -g print memory in kilobytes,
-megabytes or gigabytes instead of bytes. -G (mddb's own: mdb's -g is
-gigabytes) ends each cache line with a bar of its buffers in use out of
-its total and each arena line with one of its memory in use out of its
-total. On a terminal with colour, a non-zero "alloc fail" is bold red.
+per-CPU allocations; "alloc fail" is cache_alloc_fail. The "Total
+[arena]" lines sum the caches backed by each arena. -k, -m and -g print
+memory in kilobytes, megabytes or gigabytes instead of bytes. -G (mddb's
+own: mdb's -g is gigabytes) ends each cache line with a bar of its
+buffers in use out of its total and each arena line with one of its
+memory in use out of its total. On a terminal with colour, a non-zero
+"alloc fail" is bold red.
 
 EXAMPLES
   > ::kmastat
