@@ -77,6 +77,21 @@ export class ParseError extends MdbError {
  * prints its own words, `No such command` or `Ambiguous`, without the
  * `mdb:` prefix.
  */
+/**
+ * An expression named a symbol the dump does not have. mdb says so in its
+ * words (errorLine); a session in ddb's grammar says it as db_expr.c's
+ * db_term() does, "Symbol 'name' not found".
+ */
+export class UnknownSymbolError extends MdbError {
+  override name = 'UnknownSymbolError';
+  constructor(readonly symbol: string) {
+    super('failed to dereference symbol: unknown symbol name');
+  }
+  ddbLine(): string {
+    return `Symbol '${this.symbol}' not found`;
+  }
+}
+
 export class DdbError extends ParseError {
   override name = 'DdbError';
   override line(): string {

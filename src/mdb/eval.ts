@@ -4,7 +4,7 @@
  * target, `*expr` a pointer-sized read.
  */
 import type { Expr } from './parse/ast.js';
-import { MdbError } from './errors.js';
+import { MdbError, UnknownSymbolError } from './errors.js';
 import type { Target } from './target.js';
 import { U64_MASK } from './render/number.js';
 
@@ -57,7 +57,7 @@ function leaf(e: Exclude<Expr, { kind: 'unary' | 'binary' }>, env: EvalEnv): big
       const s = env.target.lookupSymbol(e.name);
       if (s) return s.addr;
       if (e.number !== undefined) return e.number;
-      throw new MdbError('failed to dereference symbol: unknown symbol name');
+      throw new UnknownSymbolError(e.name);
     }
     case 'var': {
       if (e.name === '.') return env.dot;

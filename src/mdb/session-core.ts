@@ -14,7 +14,7 @@ import type { DumpModel } from '../dump/format.js';
 import type { DebugSession, ExecOptions, ExecResult, SessionInfo } from './api.js';
 import type { Module } from './dcmd.js';
 import { Engine, type EngineHooks, type RunOptions, type SessionState } from './engine.js';
-import { InterruptError, MdbError, errorLine } from './errors.js';
+import { InterruptError, MdbError, UnknownSymbolError, errorLine } from './errors.js';
 import { parseLine } from './parse/parser.js';
 import { ddbTable, parseDdbLine, searchWord } from './parse/ddb.js';
 import { ddbModule } from './modules/ddb/index.js';
@@ -147,7 +147,7 @@ export class MdbSession implements DebugSession {
           try {
             await this.engine.runWithShell(c.pipeline, out, runOpts);
           } catch (e) {
-            out.errors.push(errorLine(e));
+            out.errors.push(this.errorLine(e));
             if (e instanceof InterruptError) {
               rec.errors = out.errors.slice(before);
               rec.ok = false;
@@ -163,7 +163,7 @@ export class MdbSession implements DebugSession {
         json.push(rec);
       }
     } catch (e) {
-      out.errors.push(errorLine(e));
+      out.errors.push(this.errorLine(e));
       ok = false;
     }
     // ddb reports failures in its own words, without mdb's `mdb:` prefix
@@ -175,6 +175,11 @@ export class MdbSession implements DebugSession {
     const r: ExecResult = { output: out.text(), errors, json: opts.json ? json : [], ok, quit: out.quit };
     if (out.usage) r.usage = true;
     return r;
+  }
+
+  /** An error's line in this session's grammar: ddb words an unknown symbol as db_expr.c does. */
+  private errorLine(e: unknown): string {
+    return this.syntax === 'ddb' && e instanceof UnknownSymbolError ? e.ddbLine() : errorLine(e);
   }
 
   /**

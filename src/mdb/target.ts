@@ -7,7 +7,7 @@
  * pointers and for the format verbs.
  */
 import type { DumpHeader, DumpModel, Table } from '../dump/format.js';
-import { MdbError } from './errors.js';
+import { UnknownSymbolError } from './errors.js';
 import { numtostr } from './render/number.js';
 import { ObjectMemory, uintLE, type ObjectRef } from './target/memory.js';
 import { SymbolTable, type Sym } from './target/symbols.js';
@@ -49,7 +49,7 @@ export class Target {
   /** A symbol's address, failing as mdb does for an unknown name. */
   symbolAddr(name: string): bigint {
     const s = this.symbols.byName(name);
-    if (!s) throw new MdbError('failed to dereference symbol: unknown symbol name');
+    if (!s) throw new UnknownSymbolError(name);
     return s.addr;
   }
 

@@ -31,6 +31,12 @@ describe('session syntax', () => {
     expect((await freebsdSession().execute('sh thr')).errors).toEqual(['Ambiguous']);
   });
 
+  it("words an unknown symbol as db_expr.c does in ddb, and as mdb does in mdb's grammar", async () => {
+    const r = await freebsdSession(true, 'ddb').execute('bt nosuchsym');
+    expect(r).toMatchObject({ ok: false, errors: ["Symbol 'nosuchsym' not found"], output: '' });
+    expect((await freebsdSession(true, 'mdb').execute('nosuchsym::print')).errors).toEqual(['mdb: failed to dereference symbol: unknown symbol name']);
+  });
+
   it('completes ddb words', () => {
     const s = freebsdSession();
     expect(s.complete('sh')).toEqual(['show']);
