@@ -27,6 +27,10 @@ export class MdbError extends Error {
   line(): string {
     return `mdb: ${this.message}`;
   }
+  /** the line in ddb's words, where ddb has its own; otherwise the session uses line() */
+  ddbLine(): string | undefined {
+    return undefined;
+  }
 }
 
 /** What a dcmd throws: `new DcmdError("couldn't read kmem_cache at ...")`. */
@@ -87,7 +91,7 @@ export class UnknownSymbolError extends MdbError {
   constructor(readonly symbol: string) {
     super('failed to dereference symbol: unknown symbol name');
   }
-  ddbLine(): string {
+  override ddbLine(): string {
     return `Symbol '${this.symbol}' not found`;
   }
 }
@@ -116,6 +120,21 @@ export class MemoryError extends MdbError {
     readonly size: number,
   ) {
     super(`failed to read ${size} bytes at ${hexOf(addr)}: no mapping for address`);
+  }
+}
+
+/**
+ * A format verb (`addr/X`, ddb's `x/x addr`) hit unmapped memory. mdb says
+ * "failed to read data from target"; ddb's db_get_value() prints
+ * "*** error reading from address %llx ***" and returns to the prompt.
+ */
+export class TargetReadError extends MdbError {
+  override name = 'TargetReadError';
+  constructor(readonly addr: bigint) {
+    super('failed to read data from target: no mapping for address');
+  }
+  override ddbLine(): string {
+    return `*** error reading from address ${hexOf(this.addr)} ***`;
   }
 }
 

@@ -14,7 +14,7 @@ import type { DumpModel } from '../dump/format.js';
 import type { DebugSession, ExecOptions, ExecResult, SessionInfo } from './api.js';
 import type { Module } from './dcmd.js';
 import { Engine, type EngineHooks, type RunOptions, type SessionState } from './engine.js';
-import { InterruptError, MdbError, UnknownSymbolError, errorLine } from './errors.js';
+import { InterruptError, MdbError, errorLine } from './errors.js';
 import { parseLine } from './parse/parser.js';
 import { ddbTable, parseDdbLine, searchWord } from './parse/ddb.js';
 import { ddbModule } from './modules/ddb/index.js';
@@ -177,9 +177,10 @@ export class MdbSession implements DebugSession {
     return r;
   }
 
-  /** An error's line in this session's grammar: ddb words an unknown symbol as db_expr.c does. */
+  /** An error's line in this session's grammar: ddb words an unknown symbol (db_expr.c) and a bad read (db_access.c) its own way. */
   private errorLine(e: unknown): string {
-    return this.syntax === 'ddb' && e instanceof UnknownSymbolError ? e.ddbLine() : errorLine(e);
+    const ddb = this.syntax === 'ddb' && e instanceof MdbError ? e.ddbLine() : undefined;
+    return ddb ?? errorLine(e);
   }
 
   /**

@@ -6,7 +6,7 @@
  * bytes consumed, so `addr,4/X` prints four consecutive words on one line.
  */
 import type { Call, Engine } from './engine.js';
-import { MdbError, MemoryError } from './errors.js';
+import { MdbError, MemoryError, TargetReadError } from './errors.js';
 import { printFormat, WRITE_LETTERS, type FormatContext } from './format.js';
 import type { Verb } from './parse/ast.js';
 import { hexBase, U64_MASK } from './render/number.js';
@@ -71,7 +71,7 @@ export function runFormatVerb(engine: Engine, verb: FormatVerb, call: Call, sink
     const end = printFormat(fc, call.dot, items);
     state.incr = (end - call.dot) & U64_MASK;
   } catch (e) {
-    if (e instanceof MemoryError) throw new MdbError('failed to read data from target: no mapping for address');
+    if (e instanceof MemoryError) throw new TargetReadError(e.addr);
     throw e;
   } finally {
     iob.indent = false;

@@ -37,6 +37,13 @@ describe('session syntax', () => {
     expect((await freebsdSession(true, 'mdb').execute('nosuchsym::print')).errors).toEqual(['mdb: failed to dereference symbol: unknown symbol name']);
   });
 
+  it("words a read of unmapped memory as db_get_value() does in ddb, and as mdb does in mdb's grammar", async () => {
+    const r = await freebsdSession(true, 'ddb').execute('x/x 0xdead0,2');
+    expect(r.ok).toBe(false);
+    expect(r.errors).toEqual(['*** error reading from address dead0 ***']);
+    expect((await freebsdSession(true, 'mdb').execute('0xdead0/X')).errors).toEqual(['mdb: failed to read data from target: no mapping for address']);
+  });
+
   it('completes ddb words', () => {
     const s = freebsdSession();
     expect(s.complete('sh')).toEqual(['show']);
