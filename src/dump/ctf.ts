@@ -63,6 +63,7 @@ const FIXED: Readonly<Record<string, number>> = nameTable({
   u_int: 4,
   u_int32_t: 4,
   uid_t: 4,
+  gid_t: 4,
   lwpid_t: 4,
   u_int64_t: 8,
 });

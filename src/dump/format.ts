@@ -417,7 +417,13 @@ export const TABLE_TEXT = 'text';
  *                    0x10; td_oncpu NOCPU (0xff) when not running.
  *   "struct proc"    every process, allproc order; p_flag P_SYSTEM 0x200 marks
  *                    a kernel process (ps prints its name in brackets).
- *   "struct pgrp", "struct ucred"  what ps reads through p_pgrp and p_ucred.
+ *   "struct pgrp", "struct ucred"  what ps and show proc read through p_pgrp
+ *                    and p_ucred; cr_groups is a u32 list column (2004: the
+ *                    inline cr_groups[NGROUPS]; 2020: a pointer at the
+ *                    struct's own cr_smallgroups, the list column).
+ *   "struct pargs"   the arguments a user process exec'd with (p_args; NULL
+ *                    for a kernel process): ar_args a u8 list column of
+ *                    ar_length bytes, each argument NUL-terminated.
  *   "struct pcpu"    one row per CPU, in cpuid order.
  *   "struct vmmeter" one row: the global `cnt`.
  *   "struct mtx"     mutexes that exist outside another modelled struct

@@ -14,7 +14,7 @@ import type { FreebsdScenario } from '../scenario/schema.js';
 import { freebsdLayouts, sizeofType } from './dump/layouts.js';
 import { mtxInit, setGiant, type Mtx } from './kern/mutex.js';
 import { FREEBSD } from './kern/personality.js';
-import { kprocCreate, procInfo, userProc } from './kern/proc.js';
+import { kprocCreate, loginGroups, procInfo, userProc } from './kern/proc.js';
 import { HZ, msleep, PVM, PWAIT } from './kern/synch.js';
 import { switchFrames } from './kern/switch.js';
 import { mbufInit, type Mbufs } from './mbuf/kern_mbuf.js';
@@ -156,15 +156,15 @@ export function bootFreebsd(sc: FreebsdScenario, seed: number, fixes: readonly s
   const ctx: LoadCtx = { k, vm, u, mb, sc, stats };
   const workers: KThread[] = [];
   // Peter Holm's kit: a `run` driver process whose children are the tests
-  const run = userProc(k, 'run', './run.sh all.cfg', init, -1, 0);
+  const run = userProc(k, 'run', './run.sh all.cfg', init, -1, 0, loginGroups(0, 5));
   k.daemons.add(k.threadCreate(run, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
   const pg = run.pid;
   for (let i = 0; i < sc.net.procs; i++) {
-    const pr = userProc(k, 'tcp', './tcp', run, pg, 1001);
+    const pr = userProc(k, 'tcp', './tcp', run, pg, 1001, loginGroups(1001));
     workers.push(k.threadCreate(pr, fork_trampoline, (me) => tcpProc(ctx, me), 180, true));
   }
   for (let i = 0; i < sc.pressure.procs; i++) {
-    const pr = userProc(k, 'swap', './swap', run, pg, 1001);
+    const pr = userProc(k, 'swap', './swap', run, pg, 1001, loginGroups(1001));
     workers.push(k.threadCreate(pr, fork_trampoline, (me) => swapProc(ctx, me), 180, true));
   }
 

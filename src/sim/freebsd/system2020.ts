@@ -23,7 +23,7 @@ import type { Freebsd2020Scenario } from '../scenario/schema.js';
 import { freebsdTypes } from '../../dump/types/freebsd/index.js';
 import { vmemMaxOrder } from '../../dump/types/freebsd/vmem.js';
 import { cvTimedwait20, f20, FREEBSD_2020, kernelObject, HZ, PCATCH, PDROP, PPAUSE, PVM, PWAIT, sleep20, type Mtx20 } from './kern/kern2020.js';
-import { kprocCreate, procInfo, setThreadName, userProc } from './kern/proc.js';
+import { kprocCreate, loginGroups, procInfo, setThreadName, userProc } from './kern/proc.js';
 import { bucketEnable, bucketInit, kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZFLAG_BUCKET, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
 import { BT_MAXALLOC, M_WAITOK, vmemAdd, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
 import { kmemFree, kmemMalloc, kvaImport, kvaImportDomain, umaReclaimWorker, umaSmallAlloc, vmemBtAlloc, vmPageCountMin, vmPageFree, vmPageout2020, vmStartup2020, type Kmem, type Vm2020 } from './vm/vm_kern2020.js';
@@ -337,7 +337,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
     bufs: new Fifo(),
   };
   const workers: KThread[] = [];
-  const make = userProc(k, 'make', `make -j${sc.build.jobs} buildkernel`, init, -1, 0);
+  const make = userProc(k, 'make', `make -j${sc.build.jobs} buildkernel`, init, -1, 0, loginGroups(0, 5));
   k.daemons.add(k.threadCreate(make, fork_trampoline, () => sleeper(k, WAIT4, make.addr, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
   for (let i = 0; i < sc.build.jobs * sc.build.scale; i++) {
     const pr = userProc(k, 'cc', 'cc -c -O2 -pipe', make, make.pid, 0);

@@ -5,12 +5,30 @@
  */
 import type { CtfBuilder } from '../../ctf.js';
 
-/** `tdName`: 2020's struct thread has td_name (kthread_add()'s name for a thread of a kernel process); 2004's has none. */
-export function declareFreebsdKernTypes(b: CtfBuilder, tdName = false): void {
-  b.struct('struct ucred', undefined, [
-    ['cr_ref', 'u_int'],
-    ['cr_uid', 'uid_t'],
-    ['cr_ruid', 'uid_t'],
+/**
+ * `era2020`: 2020's struct thread has td_name (kthread_add()'s name for a
+ * thread of a kernel process), 2004's has none; and 2020's struct ucred
+ * points cr_groups at its own cr_smallgroups (since 2009, until more than
+ * XU_NGROUPS groups are set), where 2004's held cr_groups[NGROUPS] inline.
+ */
+export function declareFreebsdKernTypes(b: CtfBuilder, era2020 = false): void {
+  const groups: [string, string][] = era2020
+    ? [
+        ['cr_ngroups', 'int'],
+        ['cr_groups', 'gid_t *'],
+        ['cr_agroups', 'int'],
+        ['cr_smallgroups', 'gid_t [16]'],
+      ]
+    : [
+        ['cr_ngroups', 'short'],
+        ['cr_groups', 'gid_t [16]'],
+      ];
+  b.struct('struct ucred', undefined, [['cr_ref', 'u_int'], ['cr_uid', 'uid_t'], ['cr_ruid', 'uid_t'], ...groups]);
+  // sys/proc.h: the arguments exec saved, NUL-separated (what ps -a and show proc print)
+  b.struct('struct pargs', undefined, [
+    ['ar_ref', 'u_int'],
+    ['ar_length', 'u_int'],
+    ['ar_args', 'u_char [1]'],
   ]);
   b.struct('struct pgrp', undefined, [
     ['pg_hash', 'LIST_ENTRY'],
@@ -38,7 +56,7 @@ export function declareFreebsdKernTypes(b: CtfBuilder, tdName = false): void {
     ['td_pcb', 'struct pcb *'],
     ['td_kstack', 'vm_offset_t'],
     ['td_kstack_pages', 'int'],
-    ...(tdName ? ([['td_name', 'char [20]']] as [string, string][]) : []),
+    ...(era2020 ? ([['td_name', 'char [20]']] as [string, string][]) : []),
   ]);
   b.struct('struct proc', undefined, [
     ['p_list', 'LIST_ENTRY'],
@@ -51,6 +69,7 @@ export function declareFreebsdKernTypes(b: CtfBuilder, tdName = false): void {
     ['p_pgrp', 'struct pgrp *'],
     ['p_numthreads', 'int'],
     ['p_comm', 'char [20]'],
+    ['p_args', 'struct pargs *'],
   ]);
   b.struct('struct pcpu', undefined, [
     ['pc_curthread', 'struct thread *'],

@@ -13,7 +13,7 @@ import { toAddr, type Kva } from '../../machine/platform.js';
 import { callSiteOffset } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_RUN, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
 import { blockedMtx, MTX_UNOWNED } from '../kern/mutex.js';
-import { procInfo } from '../kern/proc.js';
+import { P_SYSTEM, procInfo } from '../kern/proc.js';
 import { HZ } from '../kern/synch.js';
 import type { FreebsdSystem } from '../system.js';
 import { UMA_ZONE_REFCNT, type Bucket, type Keg, type Slab } from '../uma/types.js';
@@ -66,6 +66,70 @@ export class Pgrps {
   table(): Table {
     const t = new TableBuilder('struct pgrp', { addr: 'u64', pg_id: 'i32' });
     for (const [id, a] of this.byId) t.add({ addr: this.A(a), pg_id: id });
+    return t.build();
+  }
+}
+
+/**
+ * The credentials processes hold (struct ucred), one per distinct uid and
+ * group list, as fork shares its parent's by reference (crhold). 2004's
+ * struct ucred holds cr_groups[NGROUPS] inline; 2020's points cr_groups at
+ * its own cr_smallgroups[XU_NGROUPS] (`smallgroupsOffset`, from the layout).
+ */
+export class Creds {
+  private readonly byKey = new Map<string, { addr: Kva; uid: number; groups: readonly number[] }>();
+  constructor(
+    private readonly k: Kernel,
+    private readonly A: (kva: Kva) => bigint,
+    private readonly smallgroupsOffset?: number,
+  ) {}
+  of(uid: number, groups: readonly number[]): bigint {
+    const key = `${uid}:${groups.join(',')}`;
+    let c = this.byKey.get(key);
+    if (!c) this.byKey.set(key, (c = { addr: this.k.bootAlloc(0x80), uid, groups: groups.slice(0, 16) }));
+    return this.A(c.addr);
+  }
+  table(): Table {
+    const off = this.smallgroupsOffset;
+    if (off === undefined) {
+      const t = new TableBuilder('struct ucred', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_ruid: 'u32', cr_ngroups: 'u16', cr_groups: { list: 'u32' } });
+      for (const c of this.byKey.values()) t.add({ addr: this.A(c.addr), cr_ref: 1, cr_uid: c.uid, cr_ruid: c.uid, cr_ngroups: c.groups.length, cr_groups: [...c.groups] });
+      return t.build();
+    }
+    const t = new TableBuilder('struct ucred', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_ruid: 'u32', cr_ngroups: 'i32', cr_groups: 'u64', cr_agroups: 'i32', cr_smallgroups: { list: 'u32' } });
+    for (const c of this.byKey.values()) {
+      t.add({ addr: this.A(c.addr), cr_ref: 1, cr_uid: c.uid, cr_ruid: c.uid, cr_ngroups: c.groups.length, cr_groups: this.A(c.addr + off), cr_agroups: 16, cr_smallgroups: [...c.groups] });
+    }
+    return t.build();
+  }
+}
+
+/**
+ * The arguments exec saved for each user process (struct pargs, p_args):
+ * ar_args is the argument strings NUL-separated, each NUL-terminated, and
+ * ar_length counts every byte. Kernel processes have none (p_args NULL).
+ */
+export class Pargs {
+  private readonly rows: Array<{ addr: Kva; bytes: number[] }> = [];
+  constructor(
+    private readonly k: Kernel,
+    private readonly A: (kva: Kva) => bigint,
+  ) {}
+  of(args: string): bigint {
+    const words = args.split(' ').filter((w) => w.length > 0);
+    if (words.length === 0) return 0n;
+    const bytes: number[] = [];
+    for (const w of words) {
+      for (let i = 0; i < w.length; i++) bytes.push(w.charCodeAt(i) & 0xff);
+      bytes.push(0);
+    }
+    const addr = this.k.bootAlloc(8 + bytes.length);
+    this.rows.push({ addr, bytes });
+    return this.A(addr);
+  }
+  table(): Table {
+    const t = new TableBuilder('struct pargs', { addr: 'u64', ar_ref: 'u32', ar_length: 'u32', ar_args: { list: 'u8' } });
+    for (const r of this.rows) t.add({ addr: this.A(r.addr), ar_ref: 1, ar_length: r.bytes.length, ar_args: r.bytes });
     return t.build();
   }
 }
@@ -171,12 +235,8 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   collectSymbols(k, 'kernel', globals, add);
 
   // ---- threads, their frames, processes ----------------------------------
-  const ucredOf = new Map<number, Kva>();
-  const ucred = (uid: number): Kva => {
-    let a = ucredOf.get(uid);
-    if (a === undefined) ucredOf.set(uid, (a = k.bootAlloc(0x60)));
-    return a;
-  };
+  const creds = new Creds(k, A);
+  const pargs = new Pargs(k, A);
   const th = new TableBuilder('struct thread', {
     addr: 'u64',
     td_proc: 'u64',
@@ -233,7 +293,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
       td_locks: sys.giant.owner === t ? 1 : 0,
       td_blocked: onLock ? A(m.turnstile) : 0n,
       td_lockname: onLock ? A(k.kstring(m.name)) : 0n,
-      td_ucred: A(ucred(info.uid)),
+      td_ucred: creds.of(info.uid, info.groups),
       td_state: state,
       td_base_pri: Math.max(0, Math.min(255, t.pri)),
       td_priority: Math.max(0, Math.min(255, t.pri)),
@@ -272,6 +332,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
     p_pgrp: 'u64',
     p_numthreads: 'i32',
     p_comm: 'str',
+    p_args: 'u64',
   });
   // allproc: newest first, as fork1() inserts at the head
   const allproc = [...procs].reverse();
@@ -281,7 +342,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
       addr: A(p.addr),
       'p_list.le_next': i + 1 < allproc.length ? A(allproc[i + 1]!.addr) : 0n,
       'p_threads.tqh_first': A(firstOf.get(p)!.addr),
-      p_ucred: A(ucred(info.uid)),
+      p_ucred: creds.of(info.uid, info.groups),
       p_flag: info.flag,
       p_state: 1 /* PRS_NORMAL */,
       p_pid: p.pid,
@@ -289,13 +350,13 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
       p_pgrp: pgrps.of(info.pgid),
       p_numthreads: count.get(p) ?? 0,
       p_comm: p.comm,
+      p_args: info.flag & P_SYSTEM ? 0n : pargs.of(p.psargs),
     });
   });
   add(ps.build());
   add(pgrps.table());
-  const cr = new TableBuilder('struct ucred', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_ruid: 'u32' });
-  for (const [uid, a] of ucredOf) cr.add({ addr: A(a), cr_ref: 1, cr_uid: uid, cr_ruid: uid });
-  add(cr.build());
+  add(creds.table());
+  add(pargs.table());
 
   // ---- per-CPU data, cnt, Giant ------------------------------------------
   const pc = new TableBuilder('struct pcpu', {

@@ -11,11 +11,11 @@ import { toAddr, type Kva } from '../../machine/platform.js';
 import { callSiteOffset } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
 import { blockedMtx20, HZ, sleepPriority20, sleepsInterruptibly20 } from '../kern/kern2020.js';
-import { P_HADTHREADS, procInfo, threadName } from '../kern/proc.js';
+import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
 import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
-import { collectSymbols, curthreads, type GlobalVar, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, Creds, curthreads, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
@@ -92,15 +92,24 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   add(th.build());
   add(fr.build());
   const procs = k.procs.filter((p) => firstOf.has(p));
-  const pt = new TableBuilder('struct proc', { addr: 'u64', 'p_list.le_next': 'u64', 'p_threads.tqh_first': 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str' });
+  const pt = new TableBuilder('struct proc', { addr: 'u64', 'p_list.le_next': 'u64', 'p_threads.tqh_first': 'u64', p_ucred: 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str', p_args: 'u64' });
   const allproc = [...procs].reverse();
   const pgrps = new Pgrps(k, A);
+  const ucredDef = L.structs.get('struct ucred')!;
+  const creds = new Creds(k, A, ucredDef.members.find((m) => m.name === 'cr_smallgroups')!.offset);
+  const pargs = new Pargs(k, A);
   allproc.forEach((p, i) => {
     const info = procInfo(p);
-    pt.add({ addr: A(p.addr), 'p_list.le_next': i + 1 < allproc.length ? A(allproc[i + 1]!.addr) : 0n, 'p_threads.tqh_first': A(firstOf.get(p)!.addr), p_flag: info.flag | (count.get(p)! > 1 ? P_HADTHREADS : 0), p_state: 1, p_pid: p.pid, p_pptr: info.parent ? A(info.parent.addr) : 0n, p_pgrp: pgrps.of(info.pgid), p_numthreads: count.get(p) ?? 0, p_comm: p.comm });
+    pt.add({
+      addr: A(p.addr), 'p_list.le_next': i + 1 < allproc.length ? A(allproc[i + 1]!.addr) : 0n, 'p_threads.tqh_first': A(firstOf.get(p)!.addr), p_ucred: creds.of(info.uid, info.groups),
+      p_flag: info.flag | (count.get(p)! > 1 ? P_HADTHREADS : 0), p_state: 1, p_pid: p.pid, p_pptr: info.parent ? A(info.parent.addr) : 0n, p_pgrp: pgrps.of(info.pgid), p_numthreads: count.get(p) ?? 0, p_comm: p.comm,
+      p_args: info.flag & P_SYSTEM ? 0n : pargs.of(p.psargs),
+    });
   });
   add(pt.build());
   add(pgrps.table());
+  add(creds.table());
+  add(pargs.table());
   const pc = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_cpuid: 'u32', 'pc_allcpu.sle_next': 'u64' });
   k.cpus.forEach((c, i) => pc.add({ addr: A(c.addr), pc_curthread: A(oncpu[i]!.addr), pc_idlethread: A(c.idle.addr), pc_cpuid: c.id, 'pc_allcpu.sle_next': i + 1 < k.cpus.length ? A(k.cpus[i + 1]!.addr) : 0n }));
   add(pc.build());

@@ -22,13 +22,28 @@ export interface ProcInfo {
   pgid: number;
   /** cr_uid */
   uid: number;
+  /** cr_groups[0 .. cr_ngroups): the effective gid first */
+  groups: number[];
+}
+
+/** proc0's credential (proc0_init()): one group, 0; kernel processes and init keep it. */
+export const PROC0_GROUPS: readonly number[] = [0];
+
+/**
+ * The credential a login gives (login(1) -> setusercontext() -> initgroups()):
+ * getgrouplist() puts the base gid first twice, as the effective gid and as
+ * the first supplementary group, then the other groups that list the user,
+ * the base gid not again (root: 0, 0, 5 with operator).
+ */
+export function loginGroups(gid: number, ...others: number[]): number[] {
+  return [gid, gid, ...others.filter((g) => g !== gid)];
 }
 
 const info = new WeakMap<Proc, ProcInfo>();
 
 export function procInfo(p: Proc): ProcInfo {
   let i = info.get(p);
-  if (!i) info.set(p, (i = { flag: P_SYSTEM, parent: null, pgid: 0, uid: 0 }));
+  if (!i) info.set(p, (i = { flag: P_SYSTEM, parent: null, pgid: 0, uid: 0, groups: [...PROC0_GROUPS] }));
   return i;
 }
 
@@ -46,10 +61,14 @@ export function kprocCreate(
   return k.threadCreate(p, start, body, pri);
 }
 
-/** models fork1() from a user parent: a user process in the parent's process group. */
-export function userProc(k: Kernel, name: string, args: string, parent: Proc, pgid: number, uid: number): Proc {
+/**
+ * models fork1() from a user parent: a user process in the parent's process
+ * group, with the parent's credential (crhold) unless `groups` gives the one
+ * a login (or su) made for it.
+ */
+export function userProc(k: Kernel, name: string, args: string, parent: Proc, pgid: number, uid: number, groups?: readonly number[]): Proc {
   const p = k.newProc(name, args);
-  info.set(p, { flag: 0x4000 /* P_INMEM */, parent, pgid: pgid < 0 ? p.pid : pgid, uid });
+  info.set(p, { flag: 0x4000 /* P_INMEM */, parent, pgid: pgid < 0 ? p.pid : pgid, uid, groups: [...(groups ?? procInfo(parent).groups)] });
   return p;
 }
 

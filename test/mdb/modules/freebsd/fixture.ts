@@ -225,11 +225,12 @@ export function freebsdDump(panic = true): DumpModel {
   });
   tables.push(td.build(), frames.build());
 
-  const procs = new TableBuilder('struct proc', { addr: 'u64', p_ucred: 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str' });
+  const procs = new TableBuilder('struct proc', { addr: 'u64', p_ucred: 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str', p_args: 'u64' });
   const PG = 0xc1e20000n;
   const CRED = 0xc1e28000n;
-  procs.add({ addr: PROC.test, p_ucred: CRED + 0x20n, p_flag: 0x10000002, p_state: 1, p_pid: 1234, p_pptr: PROC.swapper, p_pgrp: PG + 0x40n, p_numthreads: 1, p_comm: 'mbuftest' });
-  procs.add({ addr: PROC.nfsd, p_ucred: CRED, p_flag: 0x10000000, p_state: 1, p_pid: 530, p_pptr: PROC.swapper, p_pgrp: PG + 0x20n, p_numthreads: 2, p_comm: 'nfsd' });
+  const PARGS = 0xc1e29000n;
+  procs.add({ addr: PROC.test, p_ucred: CRED + 0x100n, p_flag: 0x10000002, p_state: 1, p_pid: 1234, p_pptr: PROC.swapper, p_pgrp: PG + 0x40n, p_numthreads: 1, p_comm: 'mbuftest' });
+  procs.add({ addr: PROC.nfsd, p_ucred: CRED, p_flag: 0x10000000, p_state: 1, p_pid: 530, p_pptr: PROC.swapper, p_pgrp: PG + 0x20n, p_numthreads: 2, p_comm: 'nfsd', p_args: PARGS });
   procs.add({ addr: PROC.idle, p_ucred: CRED, p_flag: 0x10000204, p_state: 1, p_pid: 11, p_pptr: PROC.swapper, p_pgrp: PG, p_numthreads: 2, p_comm: 'idle' });
   procs.add({ addr: PROC.swapper, p_ucred: CRED, p_flag: 0x10000200, p_state: 1, p_pid: 0, p_pptr: 0n, p_pgrp: PG, p_numthreads: 1, p_comm: 'swapper' });
   tables.push(procs.build());
@@ -238,10 +239,15 @@ export function freebsdDump(panic = true): DumpModel {
   pgrp.add({ addr: PG + 0x20n, pg_id: 530 });
   pgrp.add({ addr: PG + 0x40n, pg_id: 1230 });
   tables.push(pgrp.build());
-  const cred = new TableBuilder('struct ucred', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_ruid: 'u32' });
-  cred.add({ addr: CRED, cr_ref: 10, cr_uid: 0, cr_ruid: 0 });
-  cred.add({ addr: CRED + 0x20n, cr_ref: 1, cr_uid: 1001, cr_ruid: 1001 });
+  // 2004's struct ucred holds cr_groups[NGROUPS] inline
+  const cred = new TableBuilder('struct ucred', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_ruid: 'u32', cr_ngroups: 'u16', cr_groups: { list: 'u32' } });
+  cred.add({ addr: CRED, cr_ref: 10, cr_uid: 0, cr_ruid: 0, cr_ngroups: 1, cr_groups: [0] });
+  cred.add({ addr: CRED + 0x100n, cr_ref: 1, cr_uid: 1001, cr_ruid: 1001, cr_ngroups: 3, cr_groups: [1001, 1001, 0] });
   tables.push(cred.build());
+  const nfsdArgs = [...'nfsd\0-u\0-t\0'].map((c) => c.charCodeAt(0));
+  const pargs = new TableBuilder('struct pargs', { addr: 'u64', ar_ref: 'u32', ar_length: 'u32', ar_args: { list: 'u8' } });
+  pargs.add({ addr: PARGS, ar_ref: 1, ar_length: nfsdArgs.length, ar_args: nfsdArgs });
+  tables.push(pargs.build());
 
   const pcpu = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_curpcb: 'u64', pc_cpuid: 'u32', pc_cpumask: 'u32' });
   pcpu.add({ addr: 0xc0a40000n, pc_curthread: TD.loop, pc_idlethread: TD.idle0, pc_curpcb: 0xc8015d60n, pc_cpuid: 0, pc_cpumask: 1 });

@@ -227,11 +227,12 @@ export function freebsd2020Dump(): DumpModel {
     t.frames.forEach(([fn, off, args], depth) => frames.add({ thread_row: row, depth, fp: ks + 0x3c00n + BigInt(depth) * 0x30n, pc: pc(fn, off), args, locals: [] }));
   });
   tables.push(td.build(), frames.build());
-  const procs = new TableBuilder('struct proc', { addr: 'u64', p_ucred: 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str' });
+  const procs = new TableBuilder('struct proc', { addr: 'u64', p_ucred: 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str', p_args: 'u64' });
   const PG = 0xc5200000n;
   const CRED = 0xc5280000n;
-  procs.add({ addr: PROC.sh, p_ucred: CRED + 0x20n, p_flag: 0x10004002, p_state: 1, p_pid: 801, p_pptr: PROC.kernel, p_pgrp: PG + 0x20n, p_numthreads: 1, p_comm: 'sh' });
-  procs.add({ addr: PROC.pipe, p_ucred: CRED + 0x20n, p_flag: 0x10004000, p_state: 1, p_pid: 800, p_pptr: PROC.kernel, p_pgrp: PG + 0x20n, p_numthreads: 1, p_comm: 'pipe' });
+  const PARGS = 0xc5281000n;
+  procs.add({ addr: PROC.sh, p_ucred: CRED + 0x100n, p_flag: 0x10004002, p_state: 1, p_pid: 801, p_pptr: PROC.kernel, p_pgrp: PG + 0x20n, p_numthreads: 1, p_comm: 'sh', p_args: PARGS });
+  procs.add({ addr: PROC.pipe, p_ucred: CRED + 0x100n, p_flag: 0x10004000, p_state: 1, p_pid: 800, p_pptr: PROC.kernel, p_pgrp: PG + 0x20n, p_numthreads: 1, p_comm: 'pipe' });
   procs.add({ addr: PROC.pagedaemon, p_ucred: CRED, p_flag: 0x10000204, p_state: 1, p_pid: 4, p_pptr: PROC.kernel, p_pgrp: PG, p_numthreads: 1, p_comm: 'pagedaemon' });
   procs.add({ addr: PROC.idle, p_ucred: CRED, p_flag: 0x10000204, p_state: 1, p_pid: 11, p_pptr: PROC.kernel, p_pgrp: PG, p_numthreads: 4, p_comm: 'idle' });
   procs.add({ addr: PROC.kernel, p_ucred: CRED, p_flag: 0x10000200, p_state: 1, p_pid: 0, p_pptr: 0n, p_pgrp: PG, p_numthreads: 0, p_comm: 'kernel' });
@@ -240,10 +241,16 @@ export function freebsd2020Dump(): DumpModel {
   pgrp.add({ addr: PG, pg_id: 0 });
   pgrp.add({ addr: PG + 0x20n, pg_id: 800 });
   tables.push(pgrp.build());
-  const cred = new TableBuilder('struct ucred', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_ruid: 'u32' });
-  cred.add({ addr: CRED, cr_ref: 10, cr_uid: 0, cr_ruid: 0 });
-  cred.add({ addr: CRED + 0x20n, cr_ref: 2, cr_uid: 1001, cr_ruid: 1001 });
+  // 2020's struct ucred points cr_groups at its own cr_smallgroups
+  const small = BigInt(freebsdTypeDefs(4, 4, 2020).find((d) => d.name === 'struct ucred')!.members.find((m) => m.name === 'cr_smallgroups')!.offset);
+  const cred = new TableBuilder('struct ucred', { addr: 'u64', cr_ref: 'u32', cr_uid: 'u32', cr_ruid: 'u32', cr_ngroups: 'i32', cr_groups: 'u64', cr_agroups: 'i32', cr_smallgroups: { list: 'u32' } });
+  cred.add({ addr: CRED, cr_ref: 10, cr_uid: 0, cr_ruid: 0, cr_ngroups: 1, cr_groups: CRED + small, cr_agroups: 16, cr_smallgroups: [0] });
+  cred.add({ addr: CRED + 0x100n, cr_ref: 2, cr_uid: 1001, cr_ruid: 1001, cr_ngroups: 3, cr_groups: CRED + 0x100n + small, cr_agroups: 16, cr_smallgroups: [1001, 1001, 0] });
   tables.push(cred.build());
+  const shArgs = [...'sh\0-c\0./pipe\0'].map((c) => c.charCodeAt(0));
+  const pargs = new TableBuilder('struct pargs', { addr: 'u64', ar_ref: 'u32', ar_length: 'u32', ar_args: { list: 'u8' } });
+  pargs.add({ addr: PARGS, ar_ref: 1, ar_length: shArgs.length, ar_args: shArgs });
+  tables.push(pargs.build());
   const pcpu = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_cpuid: 'u32' });
   for (let c = 0; c < 4; c++) pcpu.add({ addr: 0xc0a40000n + BigInt(c) * 0x100n, pc_curthread: TD.idle[c]!, pc_idlethread: TD.idle[c]!, pc_cpuid: c });
   tables.push(pcpu.build());

@@ -168,8 +168,32 @@ describe('ps and show thread/proc', () => {
 
   it('show proc prints the process and its threads', async () => {
     const o = await out(freebsdSession(), 'show proc 530');
-    expect(o.split('\n').slice(0, 7)).toEqual([`Process 530 (nfsd) at 0x${hx(PROC.nfsd)}:`, ' state: NORMAL', ' uid: 0  gids:', ` parent: pid 0 at 0x${hx(PROC.swapper)}`, ' ABI: FreeBSD ELF32', ' flag: 0x10000000', ' threads: 2']);
+    // db_show_proc(): groups from cr_groups, ABI from p_sysent, p_args with each NUL as a space (so a trailing one)
+    expect(o.split('\n').slice(0, 7)).toEqual([`Process 530 (nfsd) at 0x${hx(PROC.nfsd)}:`, ' state: NORMAL', ' uid: 0  gids: 0', ` parent: pid 0 at 0x${hx(PROC.swapper)}`, ' ABI: FreeBSD ELF32', ' arguments: nfsd -u -t ', ' threads: 2']);
     expect(o).toContain('100047                   L      *Giant   0xc1e00040  nfsd\n');
+  });
+
+  it('show proc reads 2004 inline cr_groups, and gives a kernel process the null ABI and no arguments', async () => {
+    expect((await out(freebsdSession(), 'show proc 1234')).split('\n').slice(2, 5)).toEqual([' uid: 1001  gids: 1001, 1001, 0', ` parent: pid 0 at 0x${hx(PROC.swapper)}`, ' ABI: FreeBSD ELF32']);
+    const k = (await out(freebsdSession(), 'show proc 0')).split('\n');
+    expect(k.slice(1, 5)).toEqual([' state: NORMAL', ' uid: 0  gids: 0', ' ABI: null', ' threads: 1']);
+  });
+
+  it('show proc follows 2020 cr_groups to cr_smallgroups', async () => {
+    const o = (await out(freebsd2020Session('ddb'), 'show proc 801')).split('\n');
+    expect(o[2]).toBe(' uid: 1001  gids: 1001, 1001, 0');
+    expect(o[5]).toBe(' arguments: sh -c ./pipe ');
+  });
+
+  it('ps/a adds each process\'s arguments as dump_args() prints them, and --json gives them as argv', async () => {
+    const lines = (await out(freebsdSession(), 'ps/a')).split('\n');
+    expect(lines.find((l) => l.includes('(threaded)') && l.includes('nfsd'))).toMatch(/ nfsd nfsd -u -t $/);
+    expect(lines.find((l) => l.includes('[swapper]'))).toMatch(/\[swapper\] $/);
+    const r = await freebsdSession(true, 'mdb').execute('::ps -a', { json: true });
+    const rec = r.json[0] as { results: Array<{ data: Array<{ pid: number; args: string[] | null }> }> };
+    const procs = rec.results[0]!.data;
+    expect(procs.find((p) => p.pid === 530)!.args).toEqual(['nfsd', '-u', '-t']);
+    expect(procs.find((p) => p.pid === 0)!.args).toBeNull();
   });
 });
 

@@ -159,6 +159,82 @@ export function readFbProc(target: Target, row: number): FbProc {
   };
 }
 
+/** The most groups and argument bytes show proc reads: NGROUPS_MAX + 1, and a page (ps_arg_cache_limit is 256). */
+const MAX_GROUPS = 1024;
+const MAX_ARGS = 4096;
+
+/**
+ * A process's groups, cr_groups[0 .. cr_ngroups), read through memory as
+ * db_show_proc() reads them: inline in 2004's struct ucred, through the
+ * cr_groups pointer in 2020's. Stops at the first unreadable word.
+ */
+export function procGroups(target: Target, p: FbProc): number[] {
+  const cr = procRows(target).get(p.row, 'p_ucred');
+  if (cr === 0n) return [];
+  const cred = structRows(target, 'struct ucred');
+  const r = cred.rowOf(cr);
+  const n = Math.min(Math.max(0, r >= 0 ? cred.num(r, 'cr_ngroups') : readU32(target, cr, cred, 'cr_ngroups')), MAX_GROUPS);
+  const m = cred.def?.members.find((x) => x.name === 'cr_groups');
+  if (!m) return [];
+  let base: bigint;
+  try {
+    base = m.type.trim().endsWith('*') ? target.readPtr(cr + BigInt(m.offset)) : cr + BigInt(m.offset);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      out.push(target.readU32(base + BigInt(4 * i)) >>> 0);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** The bytes of a process's saved arguments (p_args: ar_length bytes of ar_args), or undefined when it has none. */
+function procArgBytes(target: Target, p: FbProc): number[] | undefined {
+  const pa = procRows(target).get(p.row, 'p_args');
+  if (pa === 0n) return undefined;
+  const rows = structRows(target, 'struct pargs');
+  const r = rows.rowOf(pa);
+  const len = Math.min((r >= 0 ? rows.num(r, 'ar_length') : readU32(target, pa, rows, 'ar_length')) >>> 0, MAX_ARGS);
+  // ar_args is a flexible array: the dump keeps it as a list column, which
+  // memory (bounded by sizeof (struct pargs)) cannot show past its first byte
+  if (r >= 0) return rows.list(r, 'ar_args').slice(0, len).map((b) => Number(b & 0xffn));
+  const bytes: number[] = [];
+  const at = pa + BigInt(rows.offset('ar_args'));
+  for (let i = 0; i < len; i++) {
+    try {
+      bytes.push(target.readU8(at + BigInt(i)));
+    } catch {
+      break;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * The arguments exec saved (p_args), as db_show_proc()'s and ps/a's
+ * dump_args() print them: each NUL as a space, so the last argument's NUL
+ * leaves a trailing one; undefined when the process has none (a kernel
+ * process).
+ */
+export function procArgs(target: Target, p: FbProc): string | undefined {
+  const b = procArgBytes(target, p);
+  return b === undefined ? undefined : b.map((c) => (c === 0 ? ' ' : String.fromCharCode(c))).join('');
+}
+
+/** The same arguments as a list (argv), for structured output. */
+export function procArgv(target: Target, p: FbProc): string[] | undefined {
+  const b = procArgBytes(target, p);
+  if (b === undefined) return undefined;
+  const words = String.fromCharCode(...b).split('\0');
+  if (words.at(-1) === '') words.pop();
+  return words;
+}
+
 /** A 32-bit member of a struct the dump has no row for, read through memory (0 when unreadable). */
 function readU32(target: Target, base: bigint, rows: StructRows, member: string): number {
   try {

@@ -1,10 +1,10 @@
 /*
  * ddb's ps (show all procs, db_ps.c) and show proc / show thread.
  */
-import { defineDcmd, text, type DcmdContext } from '../../../dcmd.js';
+import { defineDcmd, flag, text, type DcmdContext } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
-import { PRS_NEW, PRS_NORMAL, PRS_ZOMBIE } from '../names.js';
+import { P_SYSTEM, PRS_NEW, PRS_NORMAL, PRS_ZOMBIE } from '../names.js';
 import { px } from '../struct.js';
 import {
   PROC,
@@ -12,6 +12,9 @@ import {
   defaultThread,
   onLock,
   procName,
+  procArgs,
+  procArgv,
+  procGroups,
   procOf,
   procRows,
   procStateLetters,
@@ -48,24 +51,30 @@ export function psHeader(ps: number): string {
   return `  pid  ppid  pgrp   uid  state   wmesg   ${'wchan'.padEnd(2 * ps + 4)}cmd`;
 }
 
-/** The ps lines of one process: its line and, when it has more than one thread, one line per thread. */
-export function psLines(target: Target, p: FbProc): string[] {
+/**
+ * The ps lines of one process: its line and, when it has more than one
+ * thread, one line per thread. `args` (ps/a, db_ps()'s PRINT_ARGS) appends
+ * a blank and the saved arguments to the process's own line, as dump_args()
+ * prints them (nothing after the blank for a process without p_args).
+ */
+export function psLines(target: Target, p: FbProc, args = false): string[] {
   const ps = target.pointerSize;
   const head = `${String(p.pid).padStart(5)} ${String(p.ppid).padStart(5)} ${String(p.pgid).padStart(5)} ${String(p.ruid).padStart(5)} `;
   const state = ` ${procStateLetters(target, p).slice(0, 6).padEnd(6)} `;
+  const tail = args ? ` ${procArgs(target, p) ?? ''}` : '';
   if (p.threads.length > 1) {
     // "(threaded)" in the wmesg column, p_comm in the cmd column, then a line per thread with its td_name
-    const lines = [`${head}${state}${' (threaded)'.padEnd(2 * ps + 13)}${procName(p)}`];
+    const lines = [`${head}${state}${' (threaded)'.padEnd(2 * ps + 13)}${procName(p)}${tail}`];
     for (const row of p.threads) lines.push(threadPsLine(target, p, readFbThread(target, row)));
     return lines;
   }
   const t = p.threads[0] === undefined ? undefined : readFbThread(target, p.threads[0]);
-  return [`${head}${state}${t ? waitColumns(ps, t) + psThreadName(p, t) : ''.padEnd(2 * ps + 13) + procName(p)}`.trimEnd()];
+  return [`${head}${state}${t ? waitColumns(ps, t) + psThreadName(p, t) : ''.padEnd(2 * ps + 13) + procName(p)}`.trimEnd() + tail];
 }
 
 export const ps = defineDcmd({
   name: 'ps',
-  synopsis: '',
+  synopsis: '[-a]',
   address: 'none',
   summary: 'list processes and threads as ddb does',
   help: `Lists every process as ddb's ps does: pid, parent pid, process group,
@@ -84,25 +93,27 @@ real uid, state, then what its thread waits on and the command name.
 
 A process with more than one thread prints "(threaded)" and its p_comm,
 then a line per thread: its tid, its state (Run, RunQ, CanRun, Inactv,
-or the letters L S D W I s), its wait columns and its td_name. In ddb
-syntax: ps, or show all procs.
+or the letters L S D W I s), its wait columns and its td_name. -a adds
+the arguments the process exec'd with (p_args), each NUL a blank. In ddb
+syntax: ps[/a], or show all procs[/a].
 
 EXAMPLES
   > ::ps
     pid  ppid  pgrp   uid  state   wmesg   wchan       cmd
      25    14    14  1001  D       pfault  0xc0900048  swap
   ...`,
-  options: {},
-  ddb: { words: ['ps', 'show all procs'] },
-  run(ctx, _addr, _opts, args) {
+  options: { a: flag("print each process's arguments") },
+  ddb: { words: ['ps', 'show all procs'], modifiers: { a: '-a' }, synopsis: '[/a]' },
+  run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();
     const p = procRows(ctx.target);
     const lines = [psHeader(ctx.pointerSize)];
     const data = [];
     for (let r = 0; r < p.count; r++) {
       const pr = readFbProc(ctx.target, r);
-      lines.push(...psLines(ctx.target, pr));
+      lines.push(...psLines(ctx.target, pr, opts.a));
       data.push({
+        ...(opts.a ? { args: procArgv(ctx.target, pr) ?? null } : {}),
         pid: pr.pid,
         ppid: pr.ppid,
         pgrp: pr.pgid,
@@ -179,17 +190,23 @@ export const showProc = defineDcmd({
   address: 'optional',
   summary: 'print a process as ddb does',
   help: `Prints one process as ddb's "show proc" does: "Process N (comm) at p:",
-its state, uid, parent, ABI, flags and thread count, then a ps thread line
-for each of its threads. The address may be a struct proc or a pid (read
-in hex, reread as decimal); without one, the process of the thread ddb
-would trace (the panic or debugger-entry thread). In ddb syntax: show proc
-[pid|addr].
+its state, its uid and groups (cr_groups, the effective gid first), its
+parent, its ABI (p_sysent's name: "null" for a kernel process), the
+arguments exec saved (p_args, each NUL printed as a space), and its thread
+count, then a ps thread line for each of its threads. The address may be a
+struct proc or a pid (read in hex, reread as decimal); without one, the
+process of the thread ddb would trace (the panic or debugger-entry thread).
+13.0's lines for the reaper, sigparent and vmspace are left out: the dump
+has no vmspace. In ddb syntax: show proc [pid|addr].
 
 EXAMPLES
-  > ::proc
-  Process 21 (tcp) at 0xc0b172c0:
+  > 18::proc
+  Process 18 (tcp) at 0xc0b142c0:
    state: NORMAL
-   uid: 1001  gids:
+   uid: 1001  gids: 1001, 1001
+   parent: pid 14 at 0xc0b102c0
+   ABI: FreeBSD ELF32
+   arguments: ./tcp
   ...`,
   options: {},
   input: PROC,
@@ -204,10 +221,16 @@ EXAMPLES
     }
     const p = readFbProc(ctx.target, row);
     const ps = ctx.pointerSize;
-    const lines = [`Process ${p.pid} (${p.comm}) at ${px(p.addr)}:`, ` state: ${PSTATE[p.state] ?? `??? (0x${p.state.toString(16)})`}`, ` uid: ${p.uid}  gids:`];
+    const lines = [`Process ${p.pid} (${p.comm}) at ${px(p.addr)}:`, ` state: ${PSTATE[p.state] ?? `??? (0x${p.state.toString(16)})`}`];
+    const groups = procRows(ctx.target).get(p.row, 'p_ucred') !== 0n ? procGroups(ctx.target, p) : undefined;
+    if (groups) lines.push(` uid: ${p.uid}  gids: ${groups.join(', ')}`);
     if (p.pptr !== 0n) lines.push(` parent: pid ${p.ppid} at ${px(p.pptr)}`);
-    lines.push(` ABI: FreeBSD ELF${ps * 8}`, ` flag: 0x${p.flag.toString(16)}`, ` threads: ${p.numthreads || p.threads.length}`);
+    // proc0_init() gives proc0 null_sysvec, and kernel processes fork from it; exec gives a user process its ELF ABI
+    lines.push(` ABI: ${p.flag & P_SYSTEM ? 'null' : `FreeBSD ELF${ps * 8}`}`);
+    const argv = procArgs(ctx.target, p);
+    if (argv !== undefined) lines.push(` arguments: ${argv}`);
+    lines.push(` threads: ${p.numthreads || p.threads.length}`);
     for (const r of p.threads) lines.push(threadPsLine(ctx.target, p, readFbThread(ctx.target, r)));
-    return text(lines.map((l) => l + '\n').join(''), { data: { ...p }, addresses: [p.addr], addressType: PROC });
+    return text(lines.map((l) => l + '\n').join(''), { data: { ...p, groups: groups ?? null, args: procArgv(ctx.target, p) ?? null }, addresses: [p.addr], addressType: PROC });
   },
 });
