@@ -246,7 +246,7 @@ export function bootIllumos(sc: Scenario, seed: number, fixes: readonly string[]
   let msg: MsgState | null = null;
   const ipc = sc.ipc;
   if (ipc.queues > 0) {
-    msg = msgInit(k, km, ipc.queues, ipc.qmax, fixes);
+    msg = msgInit(k, km, ipc.queues, ipc.qmax, fixes, stats);
     const ms = msg;
     for (let j = 0; j < ipc.senders; j++) {
       const proc = userProc('msgsend', `msgsend -q ${ipc.queues}`);

@@ -136,6 +136,8 @@ export interface MsgState {
   /** every message neither freed nor known lost, for the ground truth */
   live: Set<Msg>;
   stats: { sent: number; received: number; efault: number; snaps: number; rmids: number; eidrm: number };
+  /** the load's count of completed system calls (LoadStats.syscalls), which simulate reports */
+  load: { syscalls: number };
 }
 
 function allocBuf(km: Kmem, size: number): KGen<Buf | null> {
@@ -145,15 +147,18 @@ function allocBuf(km: Kmem, size: number): KGen<Buf | null> {
   })();
 }
 
-function* along<T>(k: Kernel, path: readonly FuncSym[], body: (inner: Frame) => KGen<T>): KGen<T> {
+/** One msgsys system call: sys_syscall -> msgsys -> the operation, counted when it returns. */
+function* along<T>(ms: MsgState, path: readonly FuncSym[], body: (inner: Frame) => KGen<T>): KGen<T> {
+  const k = ms.k;
   const frames = path.map((fn) => k.enter(fn, 0));
   const r = yield* body(frames[frames.length - 1]!);
   for (let i = frames.length - 1; i >= 0; i--) k.leave(frames[i]!);
+  ms.load.syscalls++;
   return r;
 }
 
 /** models msgsys's _init(): ipc_service_create() for msq_svc, and the queues the load's msgget() calls make. */
-export function msgInit(k: Kernel, km: Kmem, nqueues: number, qmax: number, fixes: readonly string[]): MsgState {
+export function msgInit(k: Kernel, km: Kmem, nqueues: number, qmax: number, fixes: readonly string[], load: { syscalls: number }): MsgState {
   const fr = k.enter(msgInitFn, 0);
   const svc = runNoSleep(allocBuf(km, SIZEOF_IPC_SERVICE), 'ipc_service_create');
   const table = runNoSleep(allocBuf(km, nqueues * SIZEOF_IPC_SLOT), 'ipc_service_create');
@@ -163,6 +168,7 @@ export function msgInit(k: Kernel, km: Kmem, nqueues: number, qmax: number, fixe
   const ms: MsgState = {
     k, km, svc, table, queues: [], qmax, fixes: new Set(fixes), live: new Set(),
     stats: { sent: 0, received: 0, efault: 0, snaps: 0, rmids: 0, eidrm: 0 },
+    load,
   };
   for (let i = 0; i < nqueues; i++) {
     const q = runNoSleep(msgget(ms, i), 'msgget');
@@ -173,8 +179,8 @@ export function msgInit(k: Kernel, km: Kmem, nqueues: number, qmax: number, fixe
 
 /** models msgget(key, IPC_CREAT): ipc_get() allocates the kmsqid_t and ipc_commit_end() puts it in its slot. */
 export function* msgget(ms: MsgState, slot: number): KGen<Msq | null> {
-  const { k, km } = ms;
-  return yield* along(k, [sysSyscall, msgsysFn, msggetFn], function* () {
+  const { km } = ms;
+  return yield* along(ms, [sysSyscall, msgsysFn, msggetFn], function* () {
     const buf = yield* allocBuf(km, SIZEOF_KMSQID);
     if (!buf) return null;
     const q: Msq = { slot, buf, msgs: [], qmax: ms.qmax, removed: false, holds: 0, freed: false };
@@ -244,7 +250,7 @@ function ipcRele(ms: MsgState, q: Msq): void {
  */
 export function* msgsnd(ms: MsgState, slot: number, size: number, type: number): KGen<number> {
   const { k, km } = ms;
-  return yield* along(k, [sysSyscall, msgsysFn, msgsndFn], function* (fr) {
+  return yield* along(ms, [sysSyscall, msgsysFn, msgsndFn], function* (fr) {
     const hdr = yield* allocBuf(km, SIZEOF_MSG);
     if (!hdr) return 12; // ENOMEM
     fr.locals.push(hdr.addr);
@@ -337,7 +343,7 @@ function writeFreed(b: Buf, offset: number, flags: number): void {
 /** models msgrcv(): the oldest message not being copied out, or sleep for one. */
 export function* msgrcv(ms: MsgState, slot: number, fault: boolean): KGen<number> {
   const k = ms.k;
-  return yield* along(k, [sysSyscall, msgsysFn, msgrcvFn], function* () {
+  return yield* along(ms, [sysSyscall, msgsysFn, msgrcvFn], function* () {
     const q = ms.queues[slot]!;
     q.holds++;
     let rc = 0;
@@ -370,7 +376,7 @@ export function* msgrcv(ms: MsgState, slot: number, fault: boolean): KGen<number
  */
 export function* msgsnap(ms: MsgState, slot: number): KGen<number> {
   const { k, km } = ms;
-  return yield* along(k, [sysSyscall, msgsysFn, msgsnapFn], function* (fr) {
+  return yield* along(ms, [sysSyscall, msgsysFn, msgsnapFn], function* (fr) {
     const q = ms.queues[slot]!;
     q.holds++;
     ms.stats.snaps++;
@@ -417,7 +423,7 @@ function holdAll(snaplist: Buf | null, list: Msg[], nmsg: number): void {
 /** models msgctl(IPC_RMID): msg_rmid() unlinks every message, then ipc_rmid() frees the id; the load makes the queue again. */
 export function* msgctlRmid(ms: MsgState, slot: number): KGen<number> {
   const k = ms.k;
-  const rc = yield* along(k, [sysSyscall, msgsysFn, msgctlFn], function* () {
+  const rc = yield* along(ms, [sysSyscall, msgsysFn, msgctlFn], function* () {
     const q = ms.queues[slot]!;
     ms.stats.rmids++;
     const fr = k.enter(msgRmidFn, 0b1, q.buf.addr);

@@ -30,6 +30,13 @@ describe('illumos-leak: msg_copyout() returns EFAULT holding a reference', () =>
     expect(msgLeaks(fixed)).toEqual([]);
   });
 
+  it('counts each msgsys call as a system call in the run report', () => {
+    const ms = (bad.sys as IllumosSystem).msg!;
+    const calls = ms.stats.sent + ms.stats.received + ms.stats.snaps + ms.stats.rmids;
+    expect(bad.syscalls).toBeGreaterThanOrEqual(calls);
+    expect(bad.syscalls).toBeGreaterThan(0);
+  });
+
   it('writes the ground truth in the dump, apart from kernel memory', () => {
     const t = bad.model.tables.find((x) => x.name === 'leak_truth')!;
     expect(t.rowCount).toBe(msgLeaks((bad.sys as IllumosSystem).msg!).length);
