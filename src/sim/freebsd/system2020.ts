@@ -22,7 +22,7 @@ import { TS_SLEEP, type KGen, type KThread } from '../machine/thread.js';
 import type { Freebsd2020Scenario } from '../scenario/schema.js';
 import { freebsdTypes } from '../../dump/types/freebsd/index.js';
 import { vmemMaxOrder } from '../../dump/types/freebsd/vmem.js';
-import { cvTimedwait20, f20, FREEBSD_2020, kernelObject, HZ, PCATCH, PDROP, PPAUSE, PVM, PWAIT, sleep20, type Mtx20 } from './kern/kern2020.js';
+import { cvTimedwait20, f20, FREEBSD_2020, kernelObject, HZ, mi_switch, PCATCH, PDROP, PPAUSE, PVM, PWAIT, sleep20, SW_VOL, SWT_IWAIT, SWT_SLEEPQ, type Mtx20 } from './kern/kern2020.js';
 import { kprocCreate, loginGroups, procInfo, setThreadName, userProc } from './kern/proc.js';
 import { bucketEnable, bucketInit, kegCreate, slabInit, umaZalloc, umaZfree, zoneCreate, UMA_ZFLAG_BUCKET, UMA_ZONE_NOFREE, UMA_ZONE_VM, type Uma2020, type Zone } from './uma2020/uma.js';
 import { BT_MAXALLOC, M_WAITOK, vmemAdd, vmemCreate, type Vmem, type VmemSys } from './vmem/vmem.js';
@@ -347,7 +347,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   k.enter(scheduler, 0b1, 0);
   k.enter(f20('_sleep', 0x2b0), 0b1001, swapper.addr, 0, PVM, k.kstring('swapin'), 0, 0);
   k.enter(f20('sleepq_wait', 0x60), 0b1, swapper.addr, 0);
-  k.enter(f20('mi_switch', 0x1d0), 0, 0x104);
+  k.enter(mi_switch, 0, SW_VOL | SWT_SLEEPQ);
   t0.state = TS_SLEEP;
   t0.wchan = swapper.addr;
   t0.sobj = 'cv';
@@ -363,7 +363,6 @@ const UMA_TIMEOUT = 20;
 const softclock = f20('softclock', 0x90);
 const uma_timeout = f20('uma_timeout', 0x50);
 const ithread_loop = f20('ithread_loop', 0x180);
-const mi_switch = f20('mi_switch', 0x1d0);
 
 /**
  * swi4: clock: softclock() runs the callouts; the one the model needs is
@@ -376,7 +375,7 @@ function* softclock2020(k: Kernel, u: Uma2020): KGen<void> {
   const fr = k.enter(ithread_loop, 0b1, kernelObject(k, 'swi4_ithread', 0x20));
   for (;;) {
     // TDI_IWAIT: an interrupt thread waits for its next interrupt, not on a wait channel
-    const sw = k.enter(mi_switch, 0, 0x104);
+    const sw = k.enter(mi_switch, 0, SW_VOL | SWT_IWAIT);
     yield { kind: 'sleep', wchan: t.addr + 0x14, sobj: 'cv', timeoutNs: UMA_TIMEOUT * 1e9 };
     k.leave(sw);
     const s = k.enter(softclock, 0, 0);

@@ -16,8 +16,8 @@ import { loadScenario } from '../../../src/sim/scenario/run.js';
 import { bootFreebsd2020, btWatchSample, bucketSelect } from '../../../src/sim/freebsd/system2020.js';
 import type { Freebsd2020Scenario } from '../../../src/sim/scenario/schema.js';
 import { kmemMalloc } from '../../../src/sim/freebsd/vm/vm_kern2020.js';
-import { f20 } from '../../../src/sim/freebsd/kern/kern2020.js';
-import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK } from '../../../src/sim/freebsd/vmem/vmem.js';
+import { f20, mtxLock20, pause20, SW_VOL, SWT_SLEEPQ, SWT_TURNSTILE } from '../../../src/sim/freebsd/kern/kern2020.js';
+import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK, vmemAdd, vmemCreate, vmemXalloc } from '../../../src/sim/freebsd/vmem/vmem.js';
 import { userProc } from '../../../src/sim/freebsd/kern/proc.js';
 
 /** a seed whose unfixed i386 run hangs (see the outcome matrix in the report) */
@@ -488,5 +488,40 @@ describe('freebsd-248008-btalloc (dumps/)', () => {
     expect(i386.flags).toBe((UMA_ZONE_VM | UMA_ZFLAG_CACHEONLY) >>> 0);
     expect(kegOf(dump('freebsd-248008-btalloc-amd64.dump'), 'vmem btag').reserve).toBe(0);
     expect(kegOf(dump('freebsd-248008-btalloc.dump'), '256 Bucket').flags).toBe(UMA_ZFLAG_BUCKET);
+  });
+});
+
+describe('how 2020 threads block (mi_switch flags, cv_wait)', () => {
+  it('sleeps on a vmem arena with _cv_wait -> sleepq_wait -> mi_switch(SW_VOL|SWT_SLEEPQ), and blocks on a mutex with mi_switch(SW_VOL|SWT_TURNSTILE)', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', []);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { k, vs, km } = sys;
+    // a small arena with one span and no parent: a second waiting allocation of its whole size must sleep on it
+    const vm = vmemCreate(vs, 'test arena', k.bootAlloc(0x100), 4096, 20);
+    k.curthread = k.t0;
+    expect(drive(vmemAdd(vs, vm, 0x10000000, 4 * 4096, M_WAITOK) as Generator<unknown, number, void>)).toBeTruthy();
+    expect(drive(vmemXalloc(vs, vm, 4 * 4096, 0, M_WAITOK))).toBe(0x10000000);
+    const proc = userProc(k, 'cc', 'cc', k.procs[0]!, -1, 0);
+    const waiter = k.threadCreate(proc, f20('fork_trampoline', 0x10), () => (function* () {
+      yield* vmemXalloc(vs, vm, 4 * 4096, 0, M_WAITOK);
+    })(), 152, true);
+    // two threads take vmem_bt_lock and sleep holding it: whichever runs second blocks on the lock
+    const locker = () => (function* () {
+      yield* mtxLock20(k, km.btLock);
+      yield* pause20(k, 'hold', 1000);
+    })();
+    const a = k.threadCreate(proc, f20('fork_trampoline', 0x10), locker, 152, true);
+    const b = k.threadCreate(proc, f20('fork_trampoline', 0x10), locker, 152, true);
+    k.curthread = null;
+    k.run(() => k.now > 5e8);
+    const contender = km.btLock.owner === a ? b : a;
+    expect(km.btLock.owner).not.toBeNull();
+    expect(km.btLock.owner!.wmesg).toBe('hold');
+    expect(names(waiter).slice(0, 4)).toEqual(['mi_switch', 'sleepq_wait', '_cv_wait', 'vmem_xalloc']);
+    expect(waiter.wmesg).toBe('test arena');
+    const top = (t: KThread) => [...t.frames].reverse().find((f) => !f.hidden)!;
+    expect(top(waiter).args[0]).toBe(SW_VOL | SWT_SLEEPQ);
+    expect(names(contender).slice(0, 3)).toEqual(['mi_switch', 'turnstile_wait', '__mtx_lock_sleep']);
+    expect(top(contender).args[0]).toBe(SW_VOL | SWT_TURNSTILE);
   });
 });

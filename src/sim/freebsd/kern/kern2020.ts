@@ -22,10 +22,17 @@ const sleepq_timedwait = f20('sleepq_timedwait', 0x90);
 const sleepq_wait_sig = f20('sleepq_wait_sig', 0x70);
 const sleepq_timedwait_sig = f20('sleepq_timedwait_sig', 0xa0);
 const _cv_timedwait_sbt = f20('_cv_timedwait_sbt', 0x1f0);
-const mi_switch = f20('mi_switch', 0x1d0);
+export const mi_switch = f20('mi_switch', 0x1d0);
+const _cv_wait = f20('_cv_wait', 0x190);
 const __mtx_lock_sleep = f20('__mtx_lock_sleep', 0x3f0);
 const turnstile_wait = f20('turnstile_wait', 0x1e0);
 const panicFn = f20('panic', 0x60);
+
+/** sys/proc.h: mi_switch()'s flags, a voluntary switch and its type */
+export const SW_VOL = 0x100;
+export const SWT_TURNSTILE = 3;
+export const SWT_SLEEPQ = 4;
+export const SWT_IWAIT = 9;
 
 export const HZ = 1000;
 /** sys/priority.h of 13.0: PRI_MIN_KERN is 80 (realtime 48..79 below it), PVM = PRI_MIN_KERN + 4 */
@@ -96,6 +103,16 @@ export function* cvTimedwait20(k: Kernel, cv: Kva, wmesg: string, timo: number):
   return r;
 }
 
+/**
+ * models cv_wait(cvp, lock) -> _cv_wait(): sleep on the condition variable
+ * until a cv_signal or cv_broadcast, its description the wait message.
+ */
+export function* cvWait20(k: Kernel, cv: Kva, lock: Kva, wmesg: string): KGen<void> {
+  const fr = k.enter(_cv_wait, 0b11, cv, lock);
+  yield* sleepqBlock(k, cv, wmesg, 0, false);
+  k.leave(fr);
+}
+
 /** Asleep with PCATCH, in sleepq_[timed]wait_sig: sleepq_add() set TDF_SINTR, which ps shows as S rather than D. */
 export function sleepsInterruptibly20(t: KThread): boolean {
   return t.frames.some((x) => x.fn === sleepq_wait_sig || x.fn === sleepq_timedwait_sig);
@@ -106,7 +123,7 @@ function* sleepqBlock(k: Kernel, chan: Kva, wmesg: string, timo: number, sig: bo
   const t = k.curthread!;
   const fn = timo > 0 ? (sig ? sleepq_timedwait_sig : sleepq_timedwait) : sig ? sleepq_wait_sig : sleepq_wait;
   const sq = k.enter(fn, 0b1, chan, 0);
-  const sw = k.enter(mi_switch, 0, 0x104 /* SW_VOL | SWT_SLEEPQ */);
+  const sw = k.enter(mi_switch, 0, SW_VOL | SWT_SLEEPQ);
   yield { kind: 'sleep', wchan: chan, sobj: 'cv', wmesg, ...(timo > 0 ? { timeoutNs: (timo * 1e9) / HZ } : {}) };
   k.leave(sw);
   k.leave(sq);
@@ -163,7 +180,7 @@ export function* mtxLock20(k: Kernel, m: Mtx20): KGen<void> {
   while (m.owner !== null && m.owner !== t) {
     const s = k.enter(__mtx_lock_sleep, 0b11, m.addr + 0x10, t.addr, 0);
     const tw = k.enter(turnstile_wait, 0b111, m.turnstile, m.owner.addr, 0);
-    const sw = k.enter(mi_switch, 0, 0x104);
+    const sw = k.enter(mi_switch, 0, SW_VOL | SWT_TURNSTILE);
     blocked.set(t, m);
     yield { kind: 'sleep', wchan: m.addr, sobj: 'mutex', wmesg: m.name };
     blocked.delete(t);

@@ -42,7 +42,7 @@
 import type { Kernel } from '../../machine/kernel.js';
 import type { Kva } from '../../machine/platform.js';
 import type { KGen } from '../../machine/thread.js';
-import { f20 } from '../kern/kern2020.js';
+import { cvWait20, f20 } from '../kern/kern2020.js';
 
 export const BT_TYPE_SPAN = 1;
 export const BT_TYPE_SPAN_STATIC = 2;
@@ -70,8 +70,6 @@ const vmem_xfree = f20('vmem_xfree', 0x330);
 const vmem_free = f20('vmem_free', 0xd0);
 const bt_fill = f20('bt_fill', 0x150);
 const vmem_import = f20('vmem_import', 0x130);
-const cv_wait = f20('_cv_wait', 0x190);
-const mi_switch = f20('mi_switch', 0x1d0);
 
 export interface Btag {
   /** address of the struct vmem_btag (a "vmem btag" item) */
@@ -428,11 +426,8 @@ export function* vmemXalloc(vs: VmemSys, vm: Vmem, size: number, align: number, 
     // bt_fill tops it up again); with it, vmem_try_fetch() hides BT_MAXALLOC
     // tags across the sleep (bt_save/bt_restore), since nothing refills them.
     if (vs.opts.fillOnce) vm.vm_nfreetags -= BT_MAXALLOC;
-    const cw = k.enter(cv_wait, 0b1, vm.cv, 0);
-    const sw = k.enter(mi_switch, 0, 0x104);
-    yield { kind: 'sleep', wchan: vm.cv, sobj: 'cv', wmesg: vm.name };
-    k.leave(sw);
-    k.leave(cw);
+    // cv_wait(&vm->vm_cv, &vm->vm_lock): in the dump's struct vmem vm_lock follows the struct cv (a pointer and an int)
+    yield* cvWait20(k, vm.cv, vm.addr + 2 * k.p.pointerSize, vm.name);
     if (vs.opts.fillOnce) vm.vm_nfreetags += BT_MAXALLOC;
   }
   if (taken.n > vm.maxTagsOneAlloc) vm.maxTagsOneAlloc = taken.n;
