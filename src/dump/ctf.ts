@@ -66,6 +66,7 @@ const FIXED: Readonly<Record<string, number>> = nameTable({
   gid_t: 4,
   lwpid_t: 4,
   u_int64_t: 8,
+  sbintime_t: 8,
 });
 
 const LONGS = new Set(['long', 'u_long', 'vmem_addr_t', 'vmem_size_t', 'uma_import', 'uma_release', 'uma_ctor', 'uma_dtor', 'uma_init', 'uma_fini', 'uma_alloc', 'uma_free', 'ulong_t', 'size_t', 'ssize_t', 'uintptr_t', 'intptr_t', 'time_t', 'pgcnt_t', 'vm_offset_t', 'vm_size_t', 'u_long', 'caddr_t', 'pc_t', 'diskaddr_t']);

@@ -460,6 +460,11 @@ export const TABLE_TEXT = 'text';
  *                       An extra u32 column `arena_row` names the arena row
  *                       each tag belongs to (not a kernel member).
  * Globals add kernel_arena, vmem_bt_zone, and the counters the load needs.
+ * A 2020 "struct thread" also has td_name, td_lock (the container lock, a
+ * "struct mtx" row: "sleepq chain", "turnstile lock" or "sched lock N"),
+ * td_sleeptimo (sbintime_t, 0 without a timed sleep) and td_swvoltick /
+ * td_swinvoltick (ticks of the last voluntary and involuntary switch, 0 for
+ * none).
  */
 
 /** A row reference that points nowhere. */

@@ -150,10 +150,12 @@ export class Dispatcher {
     c.thread = c.idle;
     switch (b.kind) {
       case 'preempt':
+        t.involSwitchAt = k.now;
         t.state = TS_RUN;
         this.setbackdq(t);
         break;
       case 'sleep': {
+        t.volSwitchAt = k.now;
         t.state = TS_SLEEP;
         t.wchan = b.wchan;
         t.sobj = b.sobj;

@@ -266,6 +266,8 @@ export class Kernel {
       dispTime: this.now,
       gen,
       wakeAt: -1,
+      volSwitchAt: -1,
+      involSwitchAt: -1,
       timedOut: false,
       intr: false,
     };

@@ -109,6 +109,13 @@ export interface KThread {
   gen: KGen<void> | null;
   /** wake-up time for a timed sleep/delay, or -1 */
   wakeAt: number;
+  /**
+   * when the thread last gave up its CPU by blocking (a sleep: a voluntary
+   * switch) and by being preempted (involuntary), in ns; -1 if never
+   * (FreeBSD's td_swvoltick and td_swinvoltick, in ticks)
+   */
+  volSwitchAt: number;
+  involSwitchAt: number;
   /** set when a timed sleep ran out rather than being woken */
   timedOut: boolean;
   /** an interrupt thread (t_flag T_INTR_THREAD) */

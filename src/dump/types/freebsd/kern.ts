@@ -56,7 +56,16 @@ export function declareFreebsdKernTypes(b: CtfBuilder, era2020 = false): void {
     ['td_pcb', 'struct pcb *'],
     ['td_kstack', 'vm_offset_t'],
     ['td_kstack_pages', 'int'],
-    ...(era2020 ? ([['td_name', 'char [20]']] as [string, string][]) : []),
+    ...(era2020
+      ? ([
+          ['td_name', 'char [20]'],
+          // the container lock (thread_lock()), the timed sleep's deadline, and the ticks of the last switches, as show thread prints them
+          ['td_lock', 'struct mtx *'],
+          ['td_sleeptimo', 'sbintime_t'],
+          ['td_swvoltick', 'int'],
+          ['td_swinvoltick', 'int'],
+        ] as [string, string][])
+      : []),
   ]);
   b.struct('struct proc', undefined, [
     ['p_list', 'LIST_ENTRY'],

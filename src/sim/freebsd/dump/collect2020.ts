@@ -7,10 +7,11 @@
 import { formatTable, TableBuilder } from '../../../dump/builder.js';
 import { type DebuggerEntry, type DumpModel, type Recipe, type Table } from '../../../dump/format.js';
 import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
+import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { callSiteOffset } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
-import { blockedMtx20, HZ, sleepPriority20, sleepsInterruptibly20 } from '../kern/kern2020.js';
+import { blockedMtx20, HZ, kernelObject, sleepPriority20, sleepsInterruptibly20 } from '../kern/kern2020.js';
 import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
@@ -32,6 +33,8 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   oncpu.forEach((t, i) => onCpuOf.set(t, i));
   for (const z of u.zones) k.kstring(z.name);
   for (const t of k.threads) if (t.wmesg) k.kstring(t.wmesg);
+  // the objects and names the container locks use, before the symbol and string tables are written
+  ContainerLocks.prepare(k);
   const allocfSym = (name: string): Kva => k.sym.funcs.find((f) => f.name === name)?.addr ?? 0;
 
   const globals: GlobalVar[] = [
@@ -58,7 +61,10 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     addr: 'u64', td_proc: 'u64', 'td_plist.tqe_next': 'u64', td_tid: 'i32', td_flags: 'i32', td_inhibitors: 'i32',
     td_wchan: 'u64', td_wmesg: 'u64', td_lastcpu: 'u8', td_oncpu: 'u8', td_blocked: 'u64', td_lockname: 'u64',
     td_state: 'i32', td_base_pri: 'u8', td_priority: 'u8', td_pcb: 'u64', td_kstack: 'u64', td_kstack_pages: 'i32', td_name: 'str',
+    td_lock: 'u64', td_sleeptimo: 'i64', td_swvoltick: 'i32', td_swinvoltick: 'i32',
   });
+  const locks = new ContainerLocks(k, A);
+  const tickOf = (ns: number): number => (ns < 0 ? 0 : Math.floor((ns * HZ) / 1e9) | 0);
   const fr = formatTable('frames');
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
   const { firstOf, count, nextInProc } = procThreadLists(live);
@@ -81,6 +87,10 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
       td_lastcpu: t.cpu, td_oncpu: cpu ?? NOCPU, td_blocked: m ? A(m.turnstile) : 0n, td_lockname: m ? A(k.kstring(m.name)) : 0n,
       td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, asleep ? sleepPriority20(t) : t.pri)),
       td_pcb: A(t.stk - 0x200), td_kstack: A(t.stkBase), td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize), td_name: threadName(t).slice(0, 19),
+      // thread_lock(): a turnstile's ts_lock while blocked on a lock, the sleep queue chain's lock while asleep, else its CPU's run queue lock
+      td_lock: m ? locks.turnstile(m.turnstile) : asleep && !iwait ? locks.sleepq(t.wchan) : locks.tdq(cpu ?? t.cpu),
+      td_sleeptimo: asleep && !iwait && t.wakeAt >= 0 ? nsToSbt(t.wakeAt) : 0n,
+      td_swvoltick: tickOf(t.volSwitchAt), td_swinvoltick: tickOf(t.involSwitchAt),
     });
     const frames = t.frames;
     for (let d = 0; d < frames.length; d++) {
@@ -110,6 +120,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   add(pgrps.table());
   add(creds.table());
   add(pargs.table());
+  add(locks.table());
   const pc = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_cpuid: 'u32', 'pc_allcpu.sle_next': 'u64' });
   k.cpus.forEach((c, i) => pc.add({ addr: A(c.addr), pc_curthread: A(oncpu[i]!.addr), pc_idlethread: A(c.idle.addr), pc_cpuid: c.id, 'pc_allcpu.sle_next': i + 1 < k.cpus.length ? A(k.cpus[i + 1]!.addr) : 0n }));
   add(pc.build());
@@ -222,3 +233,59 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     tables,
   };
 }
+
+/** sbintime_t of a time in ns since boot: 32.32 fixed-point seconds (sbinuptime()). */
+export function nsToSbt(ns: number): bigint {
+  return (BigInt(Math.max(0, Math.round(ns))) << 32n) / 1_000_000_000n;
+}
+
+/** subr_sleepqueue.c: SC_TABLESIZE chains, hashed by wait channel; each a cache line, sc_lock after the LIST_HEAD */
+const SC_TABLESIZE = 256;
+const SC_CHAIN = 64;
+
+/**
+ * The locks threads are contained by (td_lock), as "struct mtx" rows: a
+ * sleeping thread's sleep queue chain lock ("sleepq chain", at
+ * &sleepq_chains[SC_HASH(wchan)].sc_lock), a thread blocked on a lock its
+ * turnstile's ts_lock ("turnstile lock", the struct's first member, so at
+ * the turnstile's address), any other thread its CPU's run queue lock
+ * ("sched lock N", tdq_lock, first in struct tdq).
+ */
+class ContainerLocks {
+  private readonly rows = new Map<Kva, string>();
+  constructor(
+    private readonly k: Kernel,
+    private readonly A: (kva: Kva) => bigint,
+  ) {}
+  private add(addr: Kva, name: string): bigint {
+    if (!this.rows.has(addr)) this.rows.set(addr, name);
+    return this.A(addr);
+  }
+  sleepq(wchan: Kva): bigint {
+    const base = kernelObject(this.k, 'sleepq_chains', SC_TABLESIZE * SC_CHAIN);
+    const h = ((wchan >>> 8) ^ wchan) & (SC_TABLESIZE - 1);
+    return this.add(base + h * SC_CHAIN + this.k.p.pointerSize, 'sleepq chain');
+  }
+  turnstile(ts: Kva): bigint {
+    return this.add(ts, 'turnstile lock');
+  }
+  tdq(cpu: number): bigint {
+    const base = kernelObject(this.k, 'tdq_cpu', Math.max(1, this.k.cfg.ncpus) * TDQ_SIZE);
+    return this.add(base + cpu * TDQ_SIZE, `sched lock ${cpu}`);
+  }
+  /** lay out sleepq_chains and tdq_cpu and intern the lock names (collectSymbols writes what exists by then) */
+  static prepare(k: Kernel): void {
+    kernelObject(k, 'sleepq_chains', SC_TABLESIZE * SC_CHAIN);
+    kernelObject(k, 'tdq_cpu', Math.max(1, k.cfg.ncpus) * TDQ_SIZE);
+    for (const n of ['sleepq chain', 'turnstile lock']) k.kstring(n);
+    for (let c = 0; c < k.cfg.ncpus; c++) k.kstring(`sched lock ${c}`);
+  }
+  table(): Table {
+    const t = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', mtx_lock: 'u64', mtx_recurse: 'u32' });
+    // a spin lock nobody holds at the dump: MTX_UNOWNED
+    for (const [addr, name] of [...this.rows].sort((a, b) => a[0] - b[0])) t.add({ addr: this.A(addr), 'mtx_object.lo_name': this.A(this.k.kstring(name)), mtx_lock: 4n, mtx_recurse: 0 });
+    return t.build();
+  }
+}
+/** sizeof (struct tdq), three run queues of RQ_NQS heads and the rest, rounded to cache lines */
+const TDQ_SIZE = 0x680;

@@ -28,6 +28,7 @@ export const SYM = {
   vmem_bt_zone: DATA + 0x08n,
   mp_ncpus: DATA + 0x0cn,
   hz: DATA + 0x10n,
+  ticks: DATA + 0x14n,
   pause_wchan: DATA + 0x40n,
   vm_cnt: DATA + 0x100n,
 };
@@ -41,7 +42,9 @@ export const PROC = { kernel: 0xc5100000n, idle: 0xc5100200n, pagedaemon: 0xc510
 const TAG0 = 0xc1d00000n;
 const TAGSTRIDE = 0x20n;
 
-const STR = { btag: 0xc0b00100n, mbuf: 0xc0b00110n, btalloc: 0xc0b00200n, psleep: 0xc0b00210n };
+const STR = { btag: 0xc0b00100n, mbuf: 0xc0b00110n, btalloc: 0xc0b00200n, psleep: 0xc0b00210n, sleepqChain: 0xc0b00220n };
+/** the sleep queue chain lock of the pipe thread's wait channel (a struct mtx row) */
+export const SQLOCK = 0xc0a80104n;
 
 export const KVA = 0xc4000000n;
 
@@ -156,12 +159,15 @@ export function freebsd2020Dump(): DumpModel {
   globals.add({ addr: SYM.vmem_bt_zone, size: 4, value: ZONE.btag });
   globals.add({ addr: SYM.mp_ncpus, size: 4, value: 4 });
   globals.add({ addr: SYM.hz, size: 4, value: 1000 });
+  // ticks has wrapped past INT_MAX since the pipe thread's last switches: the delta is taken in 32 bits
+  globals.add({ addr: SYM.ticks, size: 4, value: 0x80000288n });
   tables.push(globals.build());
   const strings = new TableBuilder('strings', { addr: 'u64', text: 'str' });
   strings.add({ addr: STR.btag, text: 'vmem btag' });
   strings.add({ addr: STR.mbuf, text: 'mbuf' });
   strings.add({ addr: STR.btalloc, text: 'btalloc' });
   strings.add({ addr: STR.psleep, text: 'psleep' });
+  strings.add({ addr: STR.sleepqChain, text: 'sleepq chain' });
   tables.push(strings.build());
 
   const arenaNames: Record<keyof typeof ARENA, string> = { kernel: 'kernel arena', dom0: 'kernel arena dom0', buffer: 'buffer arena' };
@@ -219,14 +225,20 @@ export function freebsd2020Dump(): DumpModel {
   const ths = threads();
   const td = new TableBuilder('struct thread', {
     addr: 'u64', td_proc: 'u64', td_tid: 'i32', td_flags: 'i32', td_inhibitors: 'i32', td_wchan: 'u64', td_wmesg: 'u64', td_lastcpu: 'u8', td_oncpu: 'u8', td_state: 'i32', td_priority: 'u8', td_kstack: 'u64', td_kstack_pages: 'i32',
+    td_lock: 'u64', td_sleeptimo: 'i64', td_swvoltick: 'i32', td_swinvoltick: 'i32',
   });
   const frames = new TableBuilder('frames', { thread_row: 'u32', depth: 'u16', fp: 'u64', pc: 'u64', args: { list: 'u64' }, locals: { list: 'u64' } });
   ths.forEach((t, row) => {
     const ks = 0xe8000000n + BigInt(row) * 0x4000n;
-    td.add({ addr: t.addr, td_proc: t.proc, td_tid: t.tid, td_inhibitors: t.inhibitors ?? 0, td_wchan: t.wchan ?? 0n, td_wmesg: t.wmesg ?? 0n, td_oncpu: t.oncpu ?? 0xff, td_lastcpu: t.oncpu ?? 0, td_state: t.state, td_priority: t.pri, td_kstack: ks, td_kstack_pages: 4 });
+    td.add({ addr: t.addr, td_proc: t.proc, td_tid: t.tid, td_inhibitors: t.inhibitors ?? 0, td_wchan: t.wchan ?? 0n, td_wmesg: t.wmesg ?? 0n, td_oncpu: t.oncpu ?? 0xff, td_lastcpu: t.oncpu ?? 0, td_state: t.state, td_priority: t.pri, td_kstack: ks, td_kstack_pages: 4,
+      // the pipe thread: asleep in pause("btalloc", 1) since 1,296 ticks before the dump, with a one-tick deadline
+      ...(t.addr === TD.pipe ? { td_lock: SQLOCK, td_sleeptimo: 0x7fffffffn << 32n | 0x80000000n, td_swvoltick: 0x7ffffd78, td_swinvoltick: 0 } : {}) });
     t.frames.forEach(([fn, off, args], depth) => frames.add({ thread_row: row, depth, fp: ks + 0x3c00n + BigInt(depth) * 0x30n, pc: pc(fn, off), args, locals: [] }));
   });
   tables.push(td.build(), frames.build());
+  const mtx = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', mtx_lock: 'u64' });
+  mtx.add({ addr: SQLOCK, 'mtx_object.lo_name': STR.sleepqChain, mtx_lock: 4n });
+  tables.push(mtx.build());
   const procs = new TableBuilder('struct proc', { addr: 'u64', p_ucred: 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str', p_args: 'u64' });
   const PG = 0xc5200000n;
   const CRED = 0xc5280000n;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readDump } from '../../../../src/dump/read.js';
 import { createSession } from '../../../../src/mdb/session.js';
 import { DOLLAR_VERBS } from '../../../../src/mdb/verbs.js';
-import { freebsd2020Session } from './fixture2020.js';
+import { SQLOCK, freebsd2020Session } from './fixture2020.js';
 import { BUCKET, CLUST_DATA, KEG, MBUF_DATA, PROC, SLAB, TD, ZONE, freebsdDump, freebsdSession, out } from './fixture.js';
 
 const hx = (v: bigint) => v.toString(16);
@@ -154,7 +154,7 @@ describe('ps and show thread/proc', () => {
         ' name: nfsd',
         ' pcb: 0xc8011d60',
         ' stack: 0xc8010000-0xc8011fff',
-        ' flags: 0x0  pflags: 0x0',
+        ' flags: 0  pflags: 0',
         ' state: INHIBITED: {LOCK}',
         ' lock: Giant  turnstile: 0xc1e00040',
         ' priority: 20',
@@ -177,6 +177,15 @@ describe('ps and show thread/proc', () => {
     expect((await out(freebsdSession(), 'show proc 1234')).split('\n').slice(2, 5)).toEqual([' uid: 1001  gids: 1001, 1001, 0', ` parent: pid 0 at 0x${hx(PROC.swapper)}`, ' ABI: FreeBSD ELF32']);
     const k = (await out(freebsdSession(), 'show proc 0')).split('\n');
     expect(k.slice(1, 5)).toEqual([' state: NORMAL', ' uid: 0  gids: 0', ' ABI: null', ' threads: 1']);
+  });
+
+  it('show thread on a 2020 kernel adds the sleep deadline, the uptime from ticks, the container lock and the last switches, its tick delta taken in 32 bits', async () => {
+    const o = await out(freebsd2020Session('ddb'), 'show thread 100120');
+    expect(o).toMatch(/ wmesg: btalloc  wchan: 0x[0-9a-f]+ sleeptimo 7fffffff\. 8000000000000000 \(curr 20c49c\. 4bc6a7ef00000000\)\n priority: 120\n/);
+    expect(o).toContain(` container lock: sleepq chain (0x${SQLOCK.toString(16)})\n`);
+    expect(o).toContain(' last voluntary switch: 1296 ms ago\n');
+    expect(o).not.toContain('involuntary');
+    expect(o).toContain(' flags: 0  pflags: 0\n');
   });
 
   it('show proc follows 2020 cr_groups to cr_smallgroups', async () => {

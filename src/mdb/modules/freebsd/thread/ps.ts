@@ -25,6 +25,7 @@ import {
   systemBracketed,
   threadName,
   threadStateLetters,
+  threadRows,
   threadStateWords,
   waitOf,
   type FbProc,
@@ -142,13 +143,71 @@ export function showThreadLines(ctx: DcmdContext, t: FbThread): string[] {
     ` name: ${threadName(t, p)}`,
     ` pcb: ${px(t.pcb)}`,
     ` stack: ${px(t.kstack)}-${px(t.kstack + BigInt(t.kstackPages) * page - 1n)}`,
-    ` flags: 0x${t.flags.toString(16)}  pflags: 0x${t.pflags.toString(16)}`,
+    ` flags: ${sharpX(t.flags)}  pflags: ${sharpX(t.pflags)}`,
     ` state: ${threadStateWords(t)}`,
   ];
   if (onLock(t)) lines.push(` lock: ${t.lockName}  turnstile: ${px(t.blocked)}`);
-  if (t.wchan !== 0n) lines.push(` wmesg: ${t.wmesg}  wchan: ${px(t.wchan)}`);
+  const rows = threadRows(ctx.target);
+  const has = (m: string): boolean => rows.def?.members.some((x) => x.name === m) ?? false;
+  if (t.wchan !== 0n) {
+    // 13.0 adds the timed sleep's deadline and the uptime, as sbttobt() splits them: seconds, then the fraction in 64 bits
+    const timo = has('td_sleeptimo') ? ` sleeptimo ${sbtText(rows.get(t.row, 'td_sleeptimo'))} (curr ${sbtText(uptimeSbt(ctx.target))})` : '';
+    lines.push(` wmesg: ${t.wmesg}  wchan: ${px(t.wchan)}${timo}`);
+  }
   lines.push(` priority: ${t.priority}`);
+  if (has('td_lock')) {
+    const lock = rows.get(t.row, 'td_lock');
+    if (lock !== 0n) lines.push(` container lock: ${lockName(ctx.target, lock)} (${px(lock)})`);
+  }
+  // (u_int)ticks - (u_int)td_swvoltick, then 1000 * delta / hz in int arithmetic, as db_show_thread() computes it
+  const ticks = globalValue(ctx.target, 'ticks');
+  const hz = globalValue(ctx.target, 'hz') || 1000;
+  for (const [m, what] of [['td_swvoltick', 'voluntary'], ['td_swinvoltick', 'involuntary']] as const) {
+    if (!has(m)) continue;
+    const at = rows.num(t.row, m) | 0;
+    if (at === 0) continue;
+    const delta = (ticks - at) | 0;
+    lines.push(` last ${what} switch: ${Math.trunc(Math.imul(1000, delta) / hz)} ms ago`);
+  }
   return lines;
+}
+
+/** C's %#x as FreeBSD's kernel printf does it: 0x and the hex digits, but a bare 0 for zero. */
+function sharpX(v: number): string {
+  return v === 0 ? '0' : `0x${(v >>> 0).toString(16)}`;
+}
+
+/** sbttobt(): "%lx. %jx", the seconds and the 64-bit binary fraction. */
+function sbtText(sbt: bigint): string {
+  const u = BigInt.asUintN(64, sbt);
+  return `${(u >> 32n).toString(16)}. ${((u & 0xffffffffn) << 32n).toString(16)}`;
+}
+
+/** sbinuptime() at the dump, from ticks and hz (the dump keeps no finer clock). */
+function uptimeSbt(target: Target): bigint {
+  const hz = BigInt(globalValue(target, 'hz') || 1000);
+  return (BigInt(globalValue(target, 'ticks') >>> 0) << 32n) / hz;
+}
+
+/** A global int of the dump (0 when it has none). */
+function globalValue(target: Target, name: string): number {
+  const s = target.lookupSymbol(name);
+  if (!s) return 0;
+  try {
+    return target.readU32(s.addr) | 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A lock's name: lo_name, the first word of its struct lock_object, which starts the struct mtx ('' when unreadable). */
+function lockName(target: Target, lock: bigint): string {
+  try {
+    const p = target.readPtr(lock);
+    return p === 0n ? '' : target.readString(p, 64);
+  } catch {
+    return '';
+  }
 }
 
 export const showThread = defineDcmd({
@@ -160,9 +219,14 @@ export const showThread = defineDcmd({
 process, name, pcb and kernel stack, flags, state (RUNNING (CPU n),
 INHIBITED: {SLEEPING, LOCK, ...}, RUNQ, CAN RUN, INACTIVE), what it waits
 on (" wmesg: x  wchan: p", or " lock: name  turnstile: p") and its
-priority. The address may be a struct thread or a tid (ddb reads it in hex
-and rereads it as decimal); without one, the panic thread, or on a hang
-the thread the debugger was entered on. In ddb syntax: show thread
+priority. A 2020 kernel's thread adds what 13.0 prints: a sleep's deadline
+and the uptime ("sleeptimo" and "curr", seconds and binary fraction in
+hex; 0. 0 for a sleep without a timeout), the lock that contains it
+(td_lock: its sleep queue chain, turnstile or CPU run queue lock), and how
+long ago it last switched voluntarily and involuntarily, in ms of ticks.
+The address may be a struct thread or a tid (ddb reads it in hex and
+rereads it as decimal); without one, the panic thread, or on a hang the
+thread the debugger was entered on. In ddb syntax: show thread
 [tid|addr].
 
 EXAMPLES
