@@ -166,7 +166,10 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   const smallAlloc = p.isa === 'amd64';
   const fx = fixes2020(fixes);
   const physmem = Math.floor((kc.physmem_mb * 1024 * 1024) / p.pagesize);
-  const k = new Kernel({ os: FREEBSD_2020, platform: p, hostname: kc.hostname, kernelVersion: kc.version, debug: kc.invariants, ncpus: kc.ncpus, physmem, seed });
+  // the scenario's strings may name the platform, so that --set kernel.platform=amd64 builds and names an amd64 kernel
+  const machine = (s: string): string => s.replaceAll('${machine}', p.isa);
+  const version = machine(kc.version);
+  const k = new Kernel({ os: FREEBSD_2020, platform: p, hostname: machine(kc.hostname), kernelVersion: version, debug: kc.invariants, ncpus: kc.ncpus, physmem, seed });
   const L = freebsdTypes(p.pointerSize, kc.ncpus, 2020, 1);
   const sizeof = (n: string): number => L.structs.get(n)!.size;
   const swapper = k.procs[0]!;
@@ -291,7 +294,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   k.console('Copyright (c) 1979, 1980, 1983, 1986, 1988, 1989, 1991, 1992, 1993, 1994');
   k.console('\tThe Regents of the University of California. All rights reserved.');
   k.console('FreeBSD is a registered trademark of The FreeBSD Foundation.');
-  k.console(kc.version);
+  k.console(version);
   k.console(`real memory  = ${mem} (${kc.physmem_mb} MB)`);
   k.console(`avail memory = ${vm.cnt.v_free_count * p.pagesize} (${Math.floor((vm.cnt.v_free_count * p.pagesize) >> 20)} MB)`);
   if (kc.ncpus > 1) k.console(`FreeBSD/SMP: Multiprocessor System Detected: ${kc.ncpus} CPUs`);

@@ -184,8 +184,8 @@ export const FREEBSD_2020_SECTIONS: Record<string, Section> = {
     doc: 'the machine and kernel build',
     fields: {
       platform: { type: 'string', default: 'i386', oneOf: ['i386', 'amd64'], doc: 'i386: no direct map (vmem_bt_alloc feeds the btag zone); amd64: UMA_MD_SMALL_ALLOC' },
-      version: { type: 'string', default: 'FreeBSD 13.0-CURRENT #0', doc: 'kernel version string (uname -v)' },
-      hostname: { type: 'string', default: 'unknown', doc: 'hostname' },
+      version: { type: 'string', default: 'FreeBSD 13.0-CURRENT #0', doc: 'kernel version string (uname -v); ${machine} becomes the platform (i386 or amd64)' },
+      hostname: { type: 'string', default: 'unknown', doc: 'hostname; ${machine} becomes the platform (i386 or amd64)' },
       invariants: { type: 'boolean', default: false, doc: 'options INVARIANTS' },
       ncpus: { type: 'int', default: 4, min: 1, max: 64, doc: 'number of CPUs (mp_ncpus)' },
       physmem_mb: { type: 'int', default: 512, min: 64, max: 65536, doc: 'physical memory in MB' },

@@ -80,6 +80,14 @@ describe('vmem_bt_alloc with the btag reserve gone (i386)', () => {
 });
 
 describe('the 2020 machine sized from the scenario', () => {
+  it('names the platform where the scenario\'s version and hostname say ${machine}', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', [['kernel.platform', 'amd64']]);
+    const { k } = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    expect(k.cfg.hostname).toBe('nfsv4-amd64');
+    expect(k.cfg.kernelVersion).toContain('@nfsv4-amd64:/usr/obj/usr/src/amd64.amd64/sys/GENERIC');
+    expect(k.cfg.kernelVersion).not.toContain('i386');
+  });
+
   it('gives kernel_map and buffer_arena the KVA asked for beyond 2 GB (MB multiplied, not shifted as 32-bit)', () => {
     const { sc } = loadScenario('freebsd-248008-btalloc', [['kernel.platform', 'amd64'], ['kernel.kva_mb', '2048'], ['build.buf_kva_mb', '4096']]);
     const { km } = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);

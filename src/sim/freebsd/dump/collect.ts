@@ -134,6 +134,20 @@ export class Pargs {
   }
 }
 
+/**
+ * vers.c's strings: version[] (the banner uname -v and the boot console
+ * print, with its newline), ostype[] and osrelease[], taken from the
+ * scenario's version string ("FreeBSD 13.0-CURRENT #0 ...").
+ */
+export function versionGlobals(version: string): GlobalVar[] {
+  const m = /^(\S+)\s+(\S+)/.exec(version);
+  return [
+    { name: 'version', size: 1, value: 0, chars: `${version}\n` },
+    { name: 'ostype', size: 1, value: 0, chars: m?.[1] ?? 'FreeBSD' },
+    { name: 'osrelease', size: 1, value: 0, chars: m?.[2] ?? '' },
+  ];
+}
+
 /** A global variable to write: its value, a pointer (a Kva), or a string it points at. */
 export interface GlobalVar {
   name: string;
@@ -141,6 +155,8 @@ export interface GlobalVar {
   value: number;
   ptr?: boolean;
   str?: string;
+  /** a char array holding this text (version[], ostype[]): the symbol is the string itself, not a pointer to it */
+  chars?: string;
 }
 
 /**
@@ -154,6 +170,11 @@ export function collectSymbols(k: Kernel, module: string, globals: readonly Glob
   const gt = formatTable('globals');
   const st = formatTable('strings');
   for (const g of globals) {
+    if (g.chars !== undefined) {
+      const o = k.sym.objects.find((x) => x.name === g.name) ?? k.sym.object(module, g.name, g.chars.length + 1);
+      st.add({ addr: A(o.addr), text: g.chars });
+      continue;
+    }
     const o = k.sym.objects.find((x) => x.name === g.name) ?? k.sym.object(module, g.name, g.size);
     let value: bigint;
     if (g.str !== undefined) {
@@ -214,6 +235,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   for (const t of k.threads) if (t.wmesg) k.kstring(t.wmesg);
 
   const globals: GlobalVar[] = [
+    ...versionGlobals(k.cfg.kernelVersion),
     { name: 'panicstr', size: 4, value: 0, ...(pr ? { str: pr.message } : {}) },
     { name: 'mp_ncpus', size: 4, value: k.cfg.ncpus },
     { name: 'physmem', size: 4, value: k.cfg.physmem },

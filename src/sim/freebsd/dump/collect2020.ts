@@ -16,7 +16,7 @@ import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
 import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
-import { collectSymbols, Creds, curthreads, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, Creds, curthreads, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
@@ -38,6 +38,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   const allocfSym = (name: string): Kva => k.sym.funcs.find((f) => f.name === name)?.addr ?? 0;
 
   const globals: GlobalVar[] = [
+    ...versionGlobals(k.cfg.kernelVersion),
     { name: 'panicstr', size: ps, value: 0, ...(pr ? { str: pr.message } : {}) },
     { name: 'mp_ncpus', size: 4, value: k.cfg.ncpus },
     { name: 'physmem', size: ps, value: k.cfg.physmem },

@@ -14,13 +14,17 @@ describe('UMA, 2020 layouts', () => {
     expect(umaEra(freebsdSession().target)).toBe(2004);
   });
 
-  it("show uma prints the 2020 columns, largest total memory first; Free is get_uma_stats()'s", async () => {
+  it("show uma prints the 2020 columns, largest total memory first; Free is get_uma_stats()'s; then each keg reserve against the keg's free items", async () => {
     // mbuf: 5 in CPU 1's alloc bucket + 10 in the domain's bucket cache + 40 free in the keg
     expect(await out(freebsd2020Session('ddb'), 'show uma')).toBe(
       [
         '              Zone   Size    Used    Free    Requests  Sleeps  Bucket  Total Mem    XFree',
         '              mbuf    256     520      55        9020       3      16     147200        0',
         '         vmem btag     28    4787       3        5000       0       0     134120        0',
+        '',
+        'Reserves (uk_reserve: items only M_USE_RESERVE allocations may take):',
+        '              Zone  Reserve  Keg free',
+        '         vmem btag       32         3',
         '',
       ].join('\n'),
     );

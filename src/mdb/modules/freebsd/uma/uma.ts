@@ -4,6 +4,7 @@
  */
 import { defineDcmd, flag, str, table, text, type Column } from '../../../dcmd.js';
 import { DcmdError, UsageError } from '../../../errors.js';
+import type { Target } from '../../../target.js';
 import { ptrPad } from '../../../render/number.js';
 import { hx } from '../struct.js';
 import { umaFlagNames, umaFlagNames2020 } from '../names.js';
@@ -37,6 +38,12 @@ comma-separated values, the zone name quoted.
             cross-domain buckets, each domain's bucket cache (uzd_nitems)
             and, for a keg's first zone, the keg's ud_free_items
   Requests  allocations served (uz_allocs plus the per-CPU uc_allocs)
+
+After the table, mddb adds what ddb's show uma leaves out and a hang on
+the boundary-tag reserve turns on: for each zone whose keg has a reserve
+(uk_reserve, items only M_USE_RESERVE allocations may take), the reserve
+and the free items left in the keg itself (Free above also counts the
+buckets, which only their own CPU can use). /i leaves these lines out.
 
 A 2004 kernel's show uma has only Zone, Size, Used, Free and Requests.
 In mdb syntax this is ::uma; ::uma_zone prints the same counts with each
@@ -126,6 +133,12 @@ EXAMPLES
       const lines = opts.i
         ? [HDR2020.join(','), ...data.map((d) => [`"${d.zone}"`, ...cells(d).slice(1)].join(','))]
         : [umaLine2020(HDR2020), ...data.map((d) => umaLine2020(cells(d)))];
+      // mddb's addition: each keg reserve against the free items in the keg (not ddb's output, so not in /i's CSV)
+      const reserves = opts.i ? [] : zoneReserves(ctx.target, sorted);
+      if (reserves.length > 0) {
+        lines.push('', 'Reserves (uk_reserve: items only M_USE_RESERVE allocations may take):', `${'Zone'.padStart(18)} ${'Reserve'.padStart(8)} ${'Keg free'.padStart(9)}`);
+        for (const r of reserves) lines.push(`${r.zone.padStart(18)} ${String(r.reserve).padStart(8)} ${String(r.kegFree).padStart(9)}`);
+      }
       return text(lines.map((l) => l + '\n').join(''), { data, addresses: sorted.map((z) => z.addr), addressType: ZONE });
     }
     const data = sorted.map((z) => ({ zone: z.name, addr: z.addr, size: z.size, used: z.used, free: z.free, requests: z.requests }));
@@ -135,6 +148,18 @@ EXAMPLES
     return text(lines.map((l) => l + '\n').join(''), { data, addresses: sorted.map((z) => z.addr), addressType: ZONE });
   },
 });
+
+/** The zones whose keg keeps a reserve (2020's uk_reserve), with the free items in the keg, for a keg's first zone. */
+function zoneReserves(target: Target, zones: readonly ZoneStats[]): Array<{ zone: string; reserve: number; kegFree: bigint }> {
+  const k = kegRows(target);
+  const out: Array<{ zone: string; reserve: number; kegFree: bigint }> = [];
+  for (const z of zones) {
+    if (!z.primary || z.kegRow < 0) continue;
+    const reserve = k.num(z.kegRow, 'uk_reserve');
+    if (reserve > 0) out.push({ zone: z.name, reserve, kegFree: kegFreeItems(target, z.kegRow) });
+  }
+  return out;
+}
 
 const zoneColumns = (ps: number): Column[] => [
   { key: 'addr', header: 'ADDR', width: 'ptr', format: (v) => ptrPad(v as bigint, ps) },
