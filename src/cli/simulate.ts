@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import { writeDump } from '../dump/write.js';
 import { DumpError } from '../dump/errors.js';
 import { ScenarioError } from '../sim/scenario/load.js';
-import { simulate, type RunReport } from '../sim/scenario/run.js';
+import { loadScenario, simulate, type RunReport } from '../sim/scenario/run.js';
+import { checkFixes } from '../sim/scenario/load.js';
 import { visible } from '../mdb/render/visible.js';
 import { freeMemoryChart } from './free-chart.js';
 import { freeMemoryFromDump } from './free-memory.js';
@@ -121,6 +122,8 @@ export function runSimulate(a: SimulateArgs, out: NodeJS.WriteStream, err: NodeJ
       err.write(`mddb: ${a.output}: is a directory (give -o a file name)\n`);
       return 2;
     }
+    // a bad scenario, --set or --fix is the error to report, whatever -o names
+    checkFixes(loadScenario(a.scenario, a.sets).sc, a.fixes);
     if (a.output && fs.existsSync(a.output) && !a.force) {
       err.write(`mddb: ${a.output} exists (use --force to replace it)\n`);
       return 2;

@@ -45,6 +45,15 @@ describe('mddb simulate', () => {
     expect(fs.readFileSync(out).subarray(0, 8).toString()).toBe('MDDBDUMP');
   });
 
+  it('names a bad scenario or fix before an existing output file', () => {
+    const d = tmp();
+    const out = path.join(d, 'x.dump');
+    fs.writeFileSync(out, 'precious');
+    expect(mddb('simulate', 'nope', '-o', out).stderr).toMatch(/^mddb: unknown scenario 'nope'/);
+    expect(mddb('simulate', 'illumos-2911', '--fix', 'deadbeef', '-o', out).stderr).toMatch(/^mddb: unknown fix 'deadbeef'/);
+    expect(fs.readFileSync(out, 'utf8')).toBe('precious');
+  });
+
   it('never replaces an existing file without --force', () => {
     const d = tmp();
     const out = path.join(d, 'x.dump');

@@ -44,10 +44,19 @@ describe('ddb command lookup', () => {
 
   it('says No such command and Ambiguous in ddb words', () => {
     expect(() => parseDdbCommand('frobnicate', reg)).toThrow(new DdbError('No such command'));
-    expect(() => parseDdbCommand('show', reg)).toThrow(new DdbError('No such command'));
     expect(() => parseDdbCommand('show thr', reg)).toThrow(new DdbError('Ambiguous'));
     expect(() => parseDdbCommand('show al', reg)).toThrow(new DdbError('Ambiguous'));
     expect(new DdbError('Ambiguous').line()).toBe('Ambiguous');
+  });
+
+  it('lists a command table for a table without its subcommand, for "help" as the subcommand, and ignores what follows help', () => {
+    const list = (args: string[]) => ({ kind: 'dcmd', name: 'ddbhelp', args: args.map((value) => ({ kind: 'str', value })) });
+    expect(parseDdbCommand('show', reg).verb).toEqual(list(['-r', '-t', 'show']));
+    expect(parseDdbCommand('sh all', reg).verb).toEqual(list(['-r', '-t', 'show all']));
+    expect(parseDdbCommand('show help', reg).verb).toEqual(list(['-t', 'show']));
+    expect(parseDdbCommand('show all helpme', reg).verb).toEqual(list(['-t', 'show all']));
+    expect(parseDdbCommand('help show', reg).verb).toEqual(list([]));
+    expect(() => parseDdbCommand('show frob', reg)).toThrow(new DdbError('No such command'));
   });
 
   it('turns modifiers into the arguments the dcmd declares, and refuses others', () => {

@@ -123,10 +123,18 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16): I
   let node: DdbNode = ddbTable(registry);
   let word = first[0];
   rest = rest.slice(word.length);
+  const path: string[] = [];
   for (;;) {
     const r = searchWord(node, word);
-    if ('error' in r) throw new DdbError(r.error === 'none' ? 'No such command' : 'Ambiguous');
+    if ('error' in r) {
+      // db_cmd_search(): a word beginning "help" that names nothing is CMD_HELP, the table's list (the rest of the line flushed)
+      if (r.error === 'none' && word.startsWith('help')) return listTable(path, false);
+      throw new DdbError(r.error === 'none' ? 'No such command' : 'Ambiguous');
+    }
     node = r.node;
+    path.push(node.word);
+    // `help` is mddb's command list; like CMD_HELP it ignores what follows it
+    if (path.length === 1 && node.dcmd?.name === 'ddbhelp') return { verb: { kind: 'dcmd', name: 'ddbhelp', args: [] } };
     if (node.children.size === 0) break;
     // a table (`show`, `show all`) takes the next word as its subcommand; a
     // command that also has subcommands takes it only when it names one
@@ -134,7 +142,8 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16): I
     const isCommand = node.dcmd !== undefined || node.builtin !== undefined;
     if (!m) {
       if (isCommand) break;
-      throw new DdbError('No such command');
+      // db_command(): "Subcommand required; available subcommands:" and the table
+      return listTable(path, true);
     }
     if (isCommand && 'error' in searchWord(node, m[1]!)) break;
     word = m[1]!;
@@ -160,6 +169,14 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16): I
   const inv: Invocation = { verb: { kind: 'dcmd', name: d.name, args } };
   if (addr) inv.addr = addr.expr;
   return inv;
+}
+
+/** ddbhelp listing one command table (db_cmd_list), with db_command()'s "Subcommand required" line when no subcommand was given. */
+function listTable(path: readonly string[], required: boolean): Invocation {
+  const args: Arg[] = [];
+  if (required) args.push({ kind: 'str', value: '-r' });
+  if (path.length > 0) args.push({ kind: 'str', value: '-t' }, { kind: 'str', value: path.join(' ') });
+  return { verb: { kind: 'dcmd', name: 'ddbhelp', args } };
 }
 
 interface Parsed {

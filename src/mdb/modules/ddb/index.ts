@@ -3,32 +3,44 @@
  * which lists the ddb commands the registry answers (db_help_cmd). Every
  * other ddb command is a dcmd of a kernel module that declares its ddb words.
  */
-import { defineDcmd, flag, text, type Module } from '../../dcmd.js';
-import { UsageError } from '../../errors.js';
-import { DDB_BUILTINS, ddbPhrases } from '../../parse/ddb.js';
+import { defineDcmd, flag, str, text, type Module, type Result } from '../../dcmd.js';
+import { DcmdError, DdbError, UsageError } from '../../errors.js';
+import { DDB_BUILTINS, ddbPhrases, ddbTable, searchWord } from '../../parse/ddb.js';
+import type { Registry } from '../../registry.js';
 
 export const ddbhelp = defineDcmd({
   name: 'ddbhelp',
-  synopsis: '',
+  synopsis: '[-r] [-t table]',
   address: 'none',
   summary: "list ddb's commands",
   help: `Lists the commands the ddb grammar knows, one per line: the command
 words, their syntax, and what they do. Commands may be abbreviated to a
 unique prefix ("sh u" is "show uma"), numbers are hex unless prefixed 0t
 (decimal) or 0o (octal), and an empty line repeats the last command. In
-ddb syntax this is "help".
+ddb syntax this is "help" (which, as ddb's help does, ignores the rest of
+its line).
+
+-t lists one command table instead, as db_cmd_list() does: the names of
+its commands in columns of 16, four to a line, then those that have
+subcommands of their own. ddb prints that for a table given with "help"
+as its subcommand ("show help") or, after "Subcommand required; available
+subcommands:" (-r), with none ("show").
 
 EXAMPLES
   db> help
   Command list:
   ...
+  db> show all help
+  chains          procs           trace           vmem
+  vmemdump
   > ::ddbhelp
   Command list:
   ...`,
-  options: {},
+  options: { t: str('table', 'list this command table (show, show all)'), r: flag('begin with "Subcommand required"') },
   ddb: { words: ['help'] },
-  run(ctx, _addr, _opts, args) {
+  run(ctx, _addr, opts, args) {
     if (args.length > 0) throw new UsageError();
+    if (opts.t !== undefined) return tableList(ctx.registry, String(opts.t), opts.r === true);
     const rows = ddbPhrases(ctx.registry).map(({ phrase, node }) => {
       const b = DDB_BUILTINS.find((x) => x.builtin === node.builtin && node.builtin !== undefined);
       const synopsis = b ? b.synopsis : (node.spec?.synopsis ?? '');
@@ -41,6 +53,44 @@ EXAMPLES
     return text(['Command list:', ...lines].join('\n') + '\n', { data: rows });
   },
 });
+
+/** db_max_width: where db_end_line() starts a new line */
+const DB_MAX_WIDTH = 79;
+
+/**
+ * db_cmd_list(table): each name "%-16s", a new line when the next field
+ * would pass db_max_width (db_end_line(16)), then the names that have
+ * subcommands under "The following have subcommands; ...".
+ */
+function tableList(registry: Registry, phrase: string, required: boolean): Result {
+  let node = ddbTable(registry);
+  for (const w of phrase.trim().split(/\s+/)) {
+    const r = searchWord(node, w);
+    if ('error' in r) throw new DdbError(r.error === 'none' ? 'No such command' : 'Ambiguous');
+    node = r.node;
+  }
+  if (node.children.size === 0) throw new DcmdError(`${phrase} has no subcommands`);
+  const names = [...node.children.keys()].sort();
+  const column = (list: readonly string[]): string => {
+    let out = '';
+    let pos = 0;
+    for (const n of list) {
+      const f = n.padEnd(16);
+      out += f;
+      pos += f.length;
+      if (pos + 16 > DB_MAX_WIDTH) {
+        out += '\n';
+        pos = 0;
+      }
+    }
+    return pos > 0 ? out + '\n' : out;
+  };
+  let out = required ? 'Subcommand required; available subcommands:\n' : '';
+  out += column(names);
+  const more = names.filter((n) => node.children.get(n)!.children.size > 0);
+  if (more.length > 0) out += `\nThe following have subcommands; append "help" to list (e.g. "show help"):\n${column(more)}`;
+  return text(out, { data: { table: phrase, commands: names, withSubcommands: more } });
+}
 
 /** ddb's db_print_cmd widths: %8lx, %+8lz, %11ld, %11lu, %16lo, %+11lr. */
 const PRINT: Record<string, (v: bigint) => string> = {

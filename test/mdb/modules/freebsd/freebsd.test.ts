@@ -44,6 +44,19 @@ describe('session syntax', () => {
     expect((await freebsdSession(true, 'mdb').execute('0xdead0/X')).errors).toEqual(['mdb: failed to read data from target: no mapping for address']);
   });
 
+  it('lists a table as db_cmd_list() does: 16-column names, four a line, then those with subcommands', async () => {
+    const s = freebsdSession();
+    const o = await out(s, 'show');
+    expect(o.split('\n')[0]).toBe('Subcommand required; available subcommands:');
+    expect(o.split('\n')[1]).toMatch(/^(\S+\s+){4}$/);
+    expect(o.split('\n')[1]!.length).toBe(64);
+    expect(o).toContain('\nThe following have subcommands; append "help" to list (e.g. "show help"):\n');
+    const all = await out(s, 'show all help');
+    expect(all.startsWith('Subcommand required')).toBe(false);
+    expect(all.split('\n')[0]!.trim().split(/\s+/)).toEqual([...all.split('\n')[0]!.trim().split(/\s+/)].sort());
+    expect((await s.execute('help show')).output).toMatch(/^Command list:\n/);
+  });
+
   it('completes ddb words', () => {
     const s = freebsdSession();
     expect(s.complete('sh')).toEqual(['show']);

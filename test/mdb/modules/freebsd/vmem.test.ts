@@ -57,7 +57,7 @@ describe('show vmem', () => {
     const r = await s.execute('show vmem kernel_arena');
     expect(r.ok).toBe(false);
     expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatch(/couldn't read struct vmem at c0a00004 \(it holds c1c00000, an arena: use \*kernel_arena\)/);
+    expect(r.errors[0]).toMatch(/c0a00004 is not a vmem arena: no struct vmem starts there \(it holds c1c00000, an arena: use \*kernel_arena\)/);
   });
 
   it('show all vmem and show allvmem print every arena, newest first (vmem_list order)', async () => {

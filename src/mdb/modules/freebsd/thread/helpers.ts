@@ -353,12 +353,19 @@ export function waitOf(t: FbThread): { prefix: string; wmesg: string; wchan: big
 
 // ---------------------------------------------------------------- finding threads
 
-/** The thread ddb traces by default: the panic thread, or on a hang the thread the debugger was entered on. */
+/** The thread ddb traces by default: the panic thread, on a hang the thread the debugger was entered on, on a live dump CPU 0's. */
 export function defaultThread(target: Target): bigint {
   const p = panicThread(target);
   if (p !== 0n) return p;
   const e = entryThread(target);
   if (e !== 0n) return e;
+  // a live dump (savecore -L) has neither: curthread as ddb's kdb_thread would start, the thread on CPU 0
+  const pc = structRows(target, 'struct pcpu');
+  for (let r = 0; r < pc.count; r++) {
+    if (pc.num(r, 'pc_cpuid') !== 0) continue;
+    const t = pc.get(r, 'pc_curthread');
+    if (t !== 0n && threadRows(target).rowOf(t) >= 0) return t;
+  }
   throw new DcmdError('no panic or debugger-entry thread in this dump: give a thread');
 }
 

@@ -225,9 +225,9 @@ hex; 0. 0 for a sleep without a timeout), the lock that contains it
 (td_lock: its sleep queue chain, turnstile or CPU run queue lock), and how
 long ago it last switched voluntarily and involuntarily, in ms of ticks.
 The address may be a struct thread or a tid (ddb reads it in hex and
-rereads it as decimal); without one, the panic thread, or on a hang the
-thread the debugger was entered on. In ddb syntax: show thread
-[tid|addr].
+rereads it as decimal); without one, the panic thread, on a hang the
+thread the debugger was entered on, and on a live dump the thread on CPU
+0. In ddb syntax: show thread [tid|addr].
 
 EXAMPLES
   > ::thread
@@ -259,7 +259,8 @@ parent, its ABI (p_sysent's name: "null" for a kernel process), the
 arguments exec saved (p_args, each NUL printed as a space), and its thread
 count, then a ps thread line for each of its threads. The address may be a
 struct proc or a pid (read in hex, reread as decimal); without one, the
-process of the thread ddb would trace (the panic or debugger-entry thread).
+process of the thread ddb would trace (the panic or debugger-entry thread,
+or on a live dump the thread on CPU 0).
 13.0's lines for the reaper, sigparent and vmspace are left out: the dump
 has no vmspace. In ddb syntax: show proc [pid|addr].
 

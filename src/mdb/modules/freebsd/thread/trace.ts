@@ -19,8 +19,9 @@ then one line per frame, innermost first. On an i386 dump each frame is
 the 2004 i386 ddb printed them; a 2020 i386 kernel's ddb adds the frame
 pointer, "func(args) at func+0xoff/frame 0x..."; on a 64-bit dump
 "func() at func+0xoff/frame 0x...". Without an address it traces the
-panic thread, or on a hang dump the thread the debugger was entered on
-(the dump header's entry). The address may be a struct thread, a struct
+panic thread, on a hang dump the thread the debugger was entered on (the
+dump header's entry), and on a live dump the thread on CPU 0. The
+address may be a struct thread, a struct
 proc (its first thread), or a tid or pid: ddb reads them in hex and
 rereads the digits as decimal, so "bt 100045" traces tid 100045. -n
 (ddb's ",count") prints at most that many frames. In ddb syntax: bt,

@@ -27,7 +27,7 @@ import { wordsOf } from '../../../../dump/addr-order.js';
 import type { Column } from '../../../../dump/format.js';
 import type { Target } from '../../../target.js';
 import { BT_TYPE_BUSY, BT_TYPE_FREE, BT_TYPE_SPAN, BT_TYPE_SPAN_STATIC } from '../names.js';
-import { structRows, type StructRows } from '../struct.js';
+import { hx, structRows, type StructRows } from '../struct.js';
 
 export const VMEM = 'struct vmem';
 export const BTAG = 'struct vmem_btag';
@@ -573,4 +573,18 @@ export function vmemSegmentsAt(target: Target, addr: bigint): Array<{ arena: num
     }
   }
   return out.sort((x, y) => y.depth - x.depth);
+}
+
+/**
+ * Why addr is no such struct: unmapped ("couldn't read struct vmem at ..."),
+ * or readable but not one the dump holds ("c0f152c0 is not a vmem arena"),
+ * so that a proc's address does not read as a bad read.
+ */
+export function notAn(target: Target, addr: bigint, struct: string, what: string): string {
+  try {
+    target.readU8(addr);
+  } catch {
+    return `couldn't read ${struct} at ${hx(addr)}: no mapping for address`;
+  }
+  return `${hx(addr)} is not ${what}: no ${struct} starts there`;
 }

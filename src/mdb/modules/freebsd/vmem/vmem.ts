@@ -13,7 +13,7 @@ import { own } from '../../../../dump/names.js';
 import { ptrPad } from '../../../render/number.js';
 import { BT_TYPE_BUSY, BT_TYPE_CURSOR, BT_TYPE_FREE, BT_TYPE_SPAN, BT_TYPE_SPAN_STATIC, btTypeString } from '../names.js';
 import { hx, px } from '../struct.js';
-import { BTAG, VMEM, arenaTree, freelists, hasVmem, readArena, sizeClasses, vmemIndex, type Arena, type VmemIndex } from './helpers.js';
+import { BTAG, VMEM, arenaTree, freelists, hasVmem, notAn, readArena, sizeClasses, vmemIndex, type Arena, type VmemIndex } from './helpers.js';
 
 /** The one line a dcmd prints on a dump whose kernel has no vmem (2004). */
 export const NO_VMEM = "this dump has no vmem arenas (struct vmem): FreeBSD's vmem arrived in 2013, after this kernel";
@@ -34,8 +34,10 @@ function arenaAt(ctx: DcmdContext, idx: VmemIndex, addr: bigint): Arena {
   } catch {
     // not readable: no hint
   }
-  throw new DcmdError(`couldn't read struct vmem at ${hx(addr)}${hint}`);
+  throw new DcmdError(`${notAn(ctx.target, addr, 'struct vmem', 'a vmem arena')}${hint}`);
 }
+
+
 
 /** %zu of a size_t: vm_size - vm_inuse wraps as the kernel's arithmetic does. */
 const zu = (v: bigint, ps: number): string => BigInt.asUintN(ps * 8, v).toString(10);
@@ -417,7 +419,7 @@ EXAMPLES
     }
     const idx = needVmem(ctx);
     const r = idx.tags.rowOf(addr);
-    if (r < 0) throw new DcmdError(`couldn't read struct vmem_btag at ${hx(addr)}`);
+    if (r < 0) throw new DcmdError(notAn(ctx.target, addr, 'struct vmem_btag', 'a boundary tag'));
     let want: number | undefined;
     if (opts.T !== undefined) {
       want = own(TYPE_WORDS, opts.T.toLowerCase());

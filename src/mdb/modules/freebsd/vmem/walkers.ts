@@ -5,8 +5,7 @@
  */
 import { defineWalker, type WalkContext } from '../../../dcmd.js';
 import { DcmdError } from '../../../errors.js';
-import { hx } from '../struct.js';
-import { BTAG, VMEM, arenaTree, hasVmem, vmemIndex, type VmemIndex } from './helpers.js';
+import { BTAG, VMEM, arenaTree, hasVmem, notAn, vmemIndex, type VmemIndex } from './helpers.js';
 import { NO_VMEM } from './vmem.js';
 
 function index(ctx: WalkContext): VmemIndex {
@@ -14,9 +13,9 @@ function index(ctx: WalkContext): VmemIndex {
   return vmemIndex(ctx.target);
 }
 
-function arenaRow(idx: VmemIndex, addr: bigint): number {
+function arenaRow(ctx: WalkContext, idx: VmemIndex, addr: bigint): number {
   const r = idx.arenas.rowOf(addr);
-  if (r < 0) throw new DcmdError(`couldn't read struct vmem at ${hx(addr)}`);
+  if (r < 0) throw new DcmdError(notAn(ctx.target, addr, 'struct vmem', 'a vmem arena'));
   return r;
 }
 
@@ -38,7 +37,7 @@ export const btagWalker = defineWalker({
   outputType: BTAG,
   *walk(ctx, addr) {
     const idx = index(ctx);
-    const rows = addr === undefined ? arenaTree(ctx.target).map((x) => x.row) : [arenaRow(idx, addr)];
+    const rows = addr === undefined ? arenaTree(ctx.target).map((x) => x.row) : [arenaRow(ctx, idx, addr)];
     for (const a of rows) for (const r of idx.seglist(a)) yield idx.addr(r);
   },
 });
@@ -50,7 +49,7 @@ export const freetagsWalker = defineWalker({
   outputType: BTAG,
   *walk(ctx, addr) {
     const idx = index(ctx);
-    const rows = addr === undefined ? arenaTree(ctx.target).map((x) => x.row) : [arenaRow(idx, addr)];
+    const rows = addr === undefined ? arenaTree(ctx.target).map((x) => x.row) : [arenaRow(ctx, idx, addr)];
     for (const a of rows) for (let i = idx.spareOff[a]!; i < idx.spareOff[a + 1]!; i++) yield idx.addr(idx.spareRows[i]!);
   },
 });
