@@ -428,6 +428,8 @@ export const TABLE_TEXT = 'text';
  *   "struct vmmeter" one row: the global `cnt`.
  *   "struct mtx"     mutexes that exist outside another modelled struct
  *                    (Giant); mtx_lock is the owner thread or MTX_UNOWNED 4.
+ *   "struct turnstile"  each turnstile a thread is blocked on (td_blocked):
+ *                    ts_lockobj, ts_owner and the first blocked thread.
  *   "struct uma_keg", "struct uma_zone"  every keg and zone, in creation
  *                    order; uz_name points at a `strings` row.
  *   "struct uma_slab", "struct uma_slab_refcnt"  every slab header, on-page

@@ -51,6 +51,20 @@ describe('freebsd-2004-uma-looping', () => {
     }
   });
 
+  it('prints its backtrace from inside kdb_backtrace, before the kdb_enter call that bt shows: the two return addresses in panic keep that order', () => {
+    const r = panics[0]!;
+    const sys = r.sys as FreebsdSystem;
+    const msg = sys.k.msgbuf.map((l) => l.text);
+    const i = msg.indexOf('KDB: stack backtrace:');
+    expect(msg[i + 1]).toMatch(/^kdb_backtrace\(\) at kdb_backtrace\+0x[1-9a-f][0-9a-f]*$/);
+    const inTrace = Number.parseInt(/^panic\(.*\) at panic\+0x([0-9a-f]+)$/.exec(msg[i + 2]!)![1]!, 16);
+    const pt = sys.k.panicked!.thread;
+    const fr = [...pt.frames].reverse();
+    expect(fr[0]!.fn.name).toBe('kdb_enter');
+    expect(fr[1]!.fn.name).toBe('panic');
+    expect(fr[1]!.pcOff).toBeGreaterThan(inTrace);
+  });
+
   it('completes with the fix', () => {
     for (const s of [1, 2004]) {
       const r = run(s, ['slabzone-exempt']);

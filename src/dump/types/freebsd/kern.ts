@@ -30,6 +30,21 @@ export function declareFreebsdKernTypes(b: CtfBuilder, era2020 = false): void {
     ['ar_length', 'u_int'],
     ['ar_args', 'u_char [1]'],
   ]);
+  // subr_turnstile.c: what a thread blocked on a lock waits on (td_blocked); 2020's carries its own spin lock first
+  b.struct('struct turnstile', undefined, [
+    ...(era2020
+      ? ([
+          ['ts_lock', 'struct mtx'],
+          ['ts_blocked', 'TAILQ_HEAD [2]'],
+        ] as [string, string][])
+      : ([['ts_blocked', 'TAILQ_HEAD']] as [string, string][])),
+    ['ts_pending', 'TAILQ_HEAD'],
+    ['ts_hash', 'LIST_ENTRY'],
+    ['ts_link', 'LIST_ENTRY'],
+    ['ts_free', 'LIST_HEAD'],
+    ['ts_lockobj', 'struct lock_object *'],
+    ['ts_owner', 'struct thread *'],
+  ]);
   b.struct('struct pgrp', undefined, [
     ['pg_hash', 'LIST_ENTRY'],
     ['pg_members', 'LIST_HEAD'],

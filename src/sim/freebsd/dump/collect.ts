@@ -148,6 +148,25 @@ export function versionGlobals(version: string): GlobalVar[] {
   ];
 }
 
+/**
+ * The turnstiles threads are blocked on (td_blocked), one "struct
+ * turnstile" row each: the lock (ts_lockobj), its owner, and the first
+ * blocked thread on ts_blocked (2020: the exclusive queue, ts_blocked[0],
+ * and the turnstile's own spin lock, "turnstile lock").
+ */
+export function turnstileTable(k: Kernel, A: (kva: Kva) => bigint, blocked: ReadonlyArray<{ t: KThread; ts: Kva; lock: Kva; owner: KThread | null }>, era2020: boolean): Table {
+  const byTs = new Map<Kva, { lock: Kva; owner: KThread | null; first: KThread }>();
+  for (const b of blocked) if (!byTs.has(b.ts)) byTs.set(b.ts, { lock: b.lock, owner: b.owner, first: b.t });
+  const q = era2020 ? 'ts_blocked[0].tqh_first' : 'ts_blocked.tqh_first';
+  const spec: Record<string, 'u64'> = { addr: 'u64', [q]: 'u64', ts_lockobj: 'u64', ts_owner: 'u64' };
+  if (era2020) spec['ts_lock.mtx_object.lo_name'] = 'u64';
+  const t = new TableBuilder('struct turnstile', spec);
+  for (const [ts, r] of [...byTs].sort((a, b) => a[0] - b[0])) {
+    t.add({ addr: A(ts), [q]: A(r.first.addr), ts_lockobj: A(r.lock), ts_owner: r.owner ? A(r.owner.addr) : 0n, ...(era2020 ? { 'ts_lock.mtx_object.lo_name': A(k.kstring('turnstile lock')) } : {}) });
+  }
+  return t.build();
+}
+
 /** A global variable to write: its value, a pointer (a Kva), or a string it points at. */
 export interface GlobalVar {
   name: string;
@@ -411,6 +430,11 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   const g = sys.giant;
   mtx.add({ addr: A(g.addr), 'mtx_object.lo_name': A(k.kstring('Giant')), mtx_lock: g.owner ? A(g.owner.addr) : BigInt(MTX_UNOWNED), mtx_recurse: g.recurse });
   add(mtx.build());
+  const onTurnstile = live.flatMap((t) => {
+    const m = blockedMtx(t);
+    return m ? [{ t, ts: m.turnstile, lock: m.addr, owner: m.owner }] : [];
+  });
+  add(turnstileTable(k, A, onTurnstile, false));
 
   collectUma(sys, A, add);
 

@@ -16,7 +16,7 @@ import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
 import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
-import { collectSymbols, Creds, curthreads, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, Creds, curthreads, turnstileTable, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
@@ -122,6 +122,11 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   add(creds.table());
   add(pargs.table());
   add(locks.table());
+  const onTurnstile = live.flatMap((t) => {
+    const m = blockedMtx20(t);
+    return m ? [{ t, ts: m.turnstile, lock: m.addr, owner: m.owner }] : [];
+  });
+  add(turnstileTable(k, A, onTurnstile, true));
   const pc = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_cpuid: 'u32', 'pc_allcpu.sle_next': 'u64' });
   k.cpus.forEach((c, i) => pc.add({ addr: A(c.addr), pc_curthread: A(oncpu[i]!.addr), pc_idlethread: A(c.idle.addr), pc_cpuid: c.id, 'pc_allcpu.sle_next': i + 1 < k.cpus.length ? A(k.cpus[i + 1]!.addr) : 0n }));
   add(pc.build());
@@ -250,7 +255,8 @@ const SC_CHAIN = 64;
  * &sleepq_chains[SC_HASH(wchan)].sc_lock), a thread blocked on a lock its
  * turnstile's ts_lock ("turnstile lock", the struct's first member, so at
  * the turnstile's address), any other thread its CPU's run queue lock
- * ("sched lock N", tdq_lock, first in struct tdq).
+ * ("sched lock N", tdq_lock, first in struct tdq). A turnstile's lock is
+ * its struct turnstile row's ts_lock, not a row here.
  */
 class ContainerLocks {
   private readonly rows = new Map<Kva, string>();
@@ -267,8 +273,9 @@ class ContainerLocks {
     const h = ((wchan >>> 8) ^ wchan) & (SC_TABLESIZE - 1);
     return this.add(base + h * SC_CHAIN + this.k.p.pointerSize, 'sleepq chain');
   }
+  /** a turnstile's ts_lock: the struct turnstile row (turnstileTable) carries its name */
   turnstile(ts: Kva): bigint {
-    return this.add(ts, 'turnstile lock');
+    return this.A(ts);
   }
   tdq(cpu: number): bigint {
     const base = kernelObject(this.k, 'tdq_cpu', Math.max(1, this.k.cfg.ncpus) * TDQ_SIZE);

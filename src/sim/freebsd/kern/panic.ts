@@ -13,6 +13,14 @@ import type { Frame } from '../../machine/thread.js';
 export const panicFn = func('kernel', 'panic', 0x150);
 const kdb_enter = func('kernel', 'kdb_enter', 0x40);
 const kdb_backtrace = func('kernel', 'kdb_backtrace', 0x40);
+const db_trace_self = func('kernel', 'db_trace_self', 0x30);
+// panic() calls kdb_backtrace() and then, further on, kdb_enter(): their
+// return addresses in panic keep that order (the hash that places other
+// call sites could put them either way round)
+panicFn.sites = new Map([
+  [kdb_backtrace, 0x10a],
+  [kdb_enter, 0x128],
+]);
 
 /** "fn(a,b,c) at fn+0x1f", the line db_trace_self prints per frame (i386 shows the first five stack words). */
 export function traceLine(k: Kernel, f: Frame): string {
@@ -30,13 +38,17 @@ export function panic(k: Kernel, message: string, caller: FuncSym = panicFn, arg
   k.console(`cpuid = ${k.curcpu}`);
   // kdb_backtrace() runs inside panic, before kdb_enter
   k.console('KDB: stack backtrace:');
+  // kdb_backtrace() -> db_trace_self(), which starts from its caller's frame: kdb_backtrace
+  // prints at the return address of that call, and db_trace_self itself not at all
   const bt = k.enter(kdb_backtrace, 0);
+  const ts = k.enter(db_trace_self, 0);
   const frames = t.frames;
-  for (let i = frames.length - 1; i >= 0; i--) {
+  for (let i = frames.length - 2; i >= 0; i--) {
     const f = frames[i]!;
     if (f.hidden) continue;
     k.console(traceLine(k, f));
   }
+  k.leave(ts);
   k.leave(bt);
   k.enter(kdb_enter, 0b1, k.kstring('panic'));
   k.console('KDB: enter: panic');

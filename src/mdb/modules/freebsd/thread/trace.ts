@@ -31,12 +31,12 @@ EXAMPLES
   > ::trace
   Tracing pid 21 tid 100021 td 0xc14025a0
   kdb_enter(c0b1c540) at kdb_enter+0x21
-  panic(c0b1c500) at panic+0x1c
+  panic(c0b1c500) at panic+0x128
   ...
   db> bt 100021,2
   Tracing pid 21 tid 100021 td 0xc14025a0
   kdb_enter(c0b1c540) at kdb_enter+0x21
-  panic(c0b1c500) at panic+0x1c`,
+  panic(c0b1c500) at panic+0x128`,
   options: { n: uint('count', 'print at most this many frames') },
   input: THREAD,
   ddb: { words: ['bt', 'trace', 'where'], count: 'arg', synopsis: '[tid|pid|addr][,count]' },
