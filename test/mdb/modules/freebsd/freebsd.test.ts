@@ -57,6 +57,12 @@ describe('session syntax', () => {
     expect((await s.execute('help show')).output).toMatch(/^Command list:\n/);
   });
 
+  it('show turnstile finds no turnstile where the dump has none, in one line', async () => {
+    const r = await freebsdSession().execute('show turnstile Giant');
+    expect(r.ok).toBe(false);
+    expect(r.errors).toEqual([expect.stringMatching(/^Unable to locate a turnstile via 0x[0-9a-f]+$/)]);
+  });
+
   it('completes ddb words', () => {
     const s = freebsdSession();
     expect(s.complete('sh')).toEqual(['show']);

@@ -13,7 +13,7 @@
  * locks, so a sleeping thread ends its chain ("sleeping on ...").
  */
 import { defineDcmd, text, type DcmdContext, type TextResult } from '../../../dcmd.js';
-import { UsageError } from '../../../errors.js';
+import { DcmdError, UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { MTX_UNOWNED, TDS_CAN_RUN, TDS_INACTIVE, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ } from '../names.js';
 import { px, structRows } from '../struct.js';
@@ -211,5 +211,69 @@ EXAMPLES
       s += `chain ${n++}:\n` + lockchain(ctx.target, r, ' ', hops);
     }
     return text(s, { data: { chains } });
+  },
+});
+
+/** print_thread(): "%p (tid %d, pid %d, \"%s\")", the name td_name or else p_comm. */
+function tsThread(target: Target, addr: bigint): string {
+  const r = threadRows(target).rowOf(addr);
+  if (r < 0) return `${px(addr)} (tid ?, pid ?, "?")`;
+  const th = readFbThread(target, r);
+  const p = procOf(target, th);
+  return `${px(addr)} (tid ${th.tid}, pid ${p?.pid ?? -1}, "${threadName(th, p)}")`;
+}
+
+export const showTurnstile = defineDcmd({
+  name: 'turnstile',
+  synopsis: ':',
+  address: 'required',
+  summary: 'print a turnstile, by its lock or its address, as ddb does',
+  help: `Prints the turnstile of a lock as ddb's "show turnstile" does: first as
+the turnstile whose lock (ts_lockobj) is the address, then as a turnstile
+at the address. "Lock: addr - (class) name", the owner ("Lock Owner:"
+and the thread, or none), then the shared waiters, the exclusive waiters
+and the pending threads, each thread as "addr (tid N, pid N, "name")"
+indented by a tab, or "empty". The dump keeps no td_lockq links, so the
+waiters are the threads whose td_blocked is the turnstile, in the thread
+table's order; every lock the model contends is a sleep mutex, whose
+waiters are exclusive, and none is pending. In ddb syntax: show turnstile
+addr.
+
+EXAMPLES
+  db> show turnstile Giant
+  Lock: 0xc0900000 - (sleep mutex) Giant
+  Lock Owner: 0xc14025a0 (tid 100021, pid 21, "tcp")
+  ...
+  > Giant::turnstile
+  Lock: 0xc0900000 - (sleep mutex) Giant
+  ...`,
+  options: {},
+  ddb: { words: ['show turnstile'], synopsis: 'addr' },
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0 || addr === undefined) throw new UsageError();
+    const t = ctx.target;
+    const ts = structRows(t, 'struct turnstile');
+    let row = -1;
+    for (let r = 0; r < ts.count && row < 0; r++) if (ts.get(r, 'ts_lockobj') === addr) row = r;
+    if (row < 0) row = ts.rowOf(addr);
+    if (row < 0) throw new DcmdError(`Unable to locate a turnstile via ${px(addr)}`);
+    const tsAddr = ts.addr(row);
+    const lock = ts.get(row, 'ts_lockobj');
+    const owner = ts.get(row, 'ts_owner');
+    const mtx = structRows(t, 'struct mtx');
+    const mr = mtx.rowOf(lock);
+    const name = mr >= 0 ? mtx.str(mr, 'mtx_object.lo_name') : '';
+    const tr = threadRows(t);
+    const waiters: bigint[] = [];
+    for (let r = 0; r < tr.count; r++) if (tr.get(r, 'td_blocked') === tsAddr) waiters.push(tr.addr(r));
+    const queue = (header: string, list: readonly bigint[]): string[] => [`${header}:`, ...(list.length === 0 ? ['\tempty'] : list.map((w) => `\t${tsThread(t, w)}`))];
+    const lines = [
+      `Lock: ${px(lock)} - (sleep mutex) ${name}`,
+      owner !== 0n ? `Lock Owner: ${tsThread(t, owner)}` : 'Lock Owner: none',
+      ...queue('Shared Waiters', []),
+      ...queue('Exclusive Waiters', waiters),
+      ...queue('Pending Threads', []),
+    ];
+    return text(lines.map((l) => l + '\n').join(''), { data: { turnstile: tsAddr, lock, name, owner, exclusiveWaiters: waiters } });
   },
 });
