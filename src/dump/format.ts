@@ -223,9 +223,11 @@ export interface DumpHeader {
   /** what the simulation run did, for ::status and the simulate report */
   outcome: 'panic' | 'hang' | 'completed';
   /**
-   * Where the debugger was entered, when it was not a panic: on a hang the
-   * no-progress watchdog breaks in as an operator would (ddb's "KDB: enter:
-   * Break to debugger"). Optional; absent in dumps written before it existed.
+   * Where the debugger was entered, when it was not a panic: on a hang, from
+   * an interrupt on the CPU that ran last (2004: the software watchdog,
+   * "KDB: enter: watchdog timeout"; 2020: a break on the console, "KDB:
+   * enter: Break to debugger"). Optional; absent in dumps written before it
+   * existed.
    */
   entry?: DebuggerEntry;
   recipe: Recipe;
@@ -233,7 +235,7 @@ export interface DumpHeader {
 
 /** The debugger's entry on a dump that has no panic (a hang). */
 export interface DebuggerEntry {
-  /** "break": the watchdog broke into the debugger */
+  /** "watchdog" (watchdog_fire()) or "break" (a console break: kdb_break()) */
   reason: string;
   /** the thread that was on `cpu` then (ddb's curthread), hex without 0x */
   thread: string;

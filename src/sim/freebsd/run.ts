@@ -1,14 +1,14 @@
 /*
  * Running a FreeBSD scenario: boot, dispatch until a panic, a hang (the load
- * made no progress for stop.hang_s, and the watchdog breaks into the
- * debugger as an operator at the console would) or the load finishing, then
+ * made no progress for stop.hang_s, and the software watchdog fires from the
+ * clock interrupt into the debugger: kern/kdb.ts) or the load finishing, then
  * savecore. The counters are what a kernel engineer would read off `vmstat
  * -z` and `vmstat -s` for this load.
  */
 import type { DebuggerEntry, DumpModel, Recipe } from '../../dump/format.js';
 import type { FreebsdScenario } from '../scenario/schema.js';
 import { collectFreebsd, curthreads, TID_BASE } from './dump/collect.js';
-import { traceLine } from './kern/panic.js';
+import { watchdogFire2004 } from './kern/kdb.js';
 import { bootFreebsd, type FreebsdSystem } from './system.js';
 import { runWithBudgets } from '../machine/budget.js';
 import { freeMemoryTable, FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
@@ -48,12 +48,9 @@ export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], r
     let cpu = 0;
     for (let i = 1; i < cur.length; i++) if (cur[i]!.dispTime > cur[cpu]!.dispTime) cpu = i;
     const t = cur[cpu]!;
-    entry = { reason: 'break', thread: k.hex(t.addr), cpu };
-    k.console('KDB: enter: Break to debugger');
-    k.console(`[thread pid ${t.proc.pid} tid ${TID_BASE + k.threads.indexOf(t)} ]`);
-    const top = t.frames[t.frames.length - 1]!;
-    k.console(`Stopped at      ${traceLine(k, top).replace(/^.* at /, '')}`);
-    consoleLine = 'KDB: enter: Break to debugger';
+    entry = { reason: 'watchdog', thread: k.hex(t.addr), cpu };
+    watchdogFire2004(k, t, TID_BASE + k.threads.indexOf(t));
+    consoleLine = 'KDB: enter: watchdog timeout';
   }
   onCollect?.();
   const model = collectFreebsd(sys, recipe, outcome, entry);

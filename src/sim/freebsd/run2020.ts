@@ -9,6 +9,7 @@ import { collectFreebsd2020 } from './dump/collect2020.js';
 import { curthreads, TID_BASE } from './dump/collect.js';
 import { bootFreebsd2020, btWatchSample, type Freebsd2020System } from './system2020.js';
 import { zoneFreeItems } from './uma2020/uma.js';
+import { consoleBreak2020 } from './kern/kdb.js';
 import { runWithBudgets } from '../machine/budget.js';
 import { freeMemoryTable, FreeMemoryRecorder, type FreeMemoryRecord } from '../machine/free-samples.js';
 
@@ -50,10 +51,7 @@ export function runFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: str
     for (let i = 1; i < cur.length; i++) if (cur[i]!.dispTime > cur[cpu]!.dispTime) cpu = i;
     const t = cur[cpu]!;
     entry = { reason: 'break', thread: k.hex(t.addr), cpu };
-    k.console('KDB: enter: Break to debugger');
-    k.console(`[ thread pid ${t.proc.pid} tid ${TID_BASE + k.threads.indexOf(t)} ]`);
-    const top = t.frames[t.frames.length - 1]!;
-    k.console(`Stopped at      ${top.fn.name}+0x${top.pcOff.toString(16)}`);
+    consoleBreak2020(k, t, TID_BASE + k.threads.indexOf(t));
     consoleLine = 'KDB: enter: Break to debugger';
   }
   if (outcome === 'panic') consoleLine = k.msgbuf.find((l) => l.text.startsWith('panic: '))?.text ?? null;

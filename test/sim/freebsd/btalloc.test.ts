@@ -19,6 +19,10 @@ import { kmemMalloc } from '../../../src/sim/freebsd/vm/vm_kern2020.js';
 import { f20, mtxLock20, pause20, SW_VOL, SWT_SLEEPQ, SWT_TURNSTILE } from '../../../src/sim/freebsd/kern/kern2020.js';
 import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK, vmemAdd, vmemCreate, vmemXalloc } from '../../../src/sim/freebsd/vmem/vmem.js';
 import { userProc } from '../../../src/sim/freebsd/kern/proc.js';
+import { consoleBreak2020 } from '../../../src/sim/freebsd/kern/kdb.js';
+import { collectFreebsd2020 } from '../../../src/sim/freebsd/dump/collect2020.js';
+import { curthreads, TID_BASE } from '../../../src/sim/freebsd/dump/collect.js';
+import { createSession } from '../../../src/mdb/session.js';
 
 /** a seed whose unfixed i386 run hangs (see the outcome matrix in the report) */
 const HANG_SEED = 5;
@@ -531,5 +535,29 @@ describe('how 2020 threads block (mi_switch flags, cv_wait)', () => {
     expect(top(waiter).args[0]).toBe(SW_VOL | SWT_SLEEPQ);
     expect(names(contender).slice(0, 3)).toEqual(['mi_switch', 'turnstile_wait', '__mtx_lock_sleep']);
     expect(top(contender).args[0]).toBe(SW_VOL | SWT_TURNSTILE);
+  });
+});
+
+describe('breaking into a hung 2020 kernel from the console', () => {
+  it('stacks the uart interrupt over the interrupted thread, and ddb traces through it with the interrupted registers', async () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', []);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { k } = sys;
+    k.run(() => k.now > 2e8);
+    const t = curthreads(k)[0]!;
+    consoleBreak2020(k, t, TID_BASE + k.threads.indexOf(t));
+    expect(names(t).slice(0, 8)).toEqual(['kdb_enter', 'kdb_break', 'uart_intr_break', 'uart_intr', 'intr_event_handle', 'intr_execute_handlers', 'lapic_handle_intr', 'Xapic_isr1']);
+    expect(k.msgbuf.map((l) => l.text)).toContain('KDB: enter: Break to debugger');
+    const recipe = { scenario: sc.name, scenarioText: '', seed: 1, set: [], fixes: [], mddbVersion: 'test' };
+    const model = collectFreebsd2020(sys, recipe, 'hang', { reason: 'break', thread: k.hex(t.addr), cpu: 0 });
+    const s = createSession(model, 'hang.dump', undefined, { syntax: 'ddb' });
+    const bt = (await s.execute('bt')).output.split('\n');
+    const i = bt.findIndex((l) => l.startsWith('Xapic_isr1() at Xapic_isr1+'));
+    expect(i).toBeGreaterThan(0);
+    expect(bt[i + 1]).toMatch(/^--- interrupt, eip = 0x[0-9a-f]+, esp = 0x[0-9a-f]+, ebp = 0x[0-9a-f]+ ---$/);
+    // eip is the interrupted frame's pc, the next line's
+    const eip = BigInt(/eip = (0x[0-9a-f]+)/.exec(bt[i + 1]!)![1]!);
+    expect(s.target.formatAddr(eip)).toBe(/ at (\S+?)(\/|$)/.exec(bt[i + 2]!)![1]);
+    expect((await s.execute('show panic')).output).toBe('panicstr not set\n');
   });
 });

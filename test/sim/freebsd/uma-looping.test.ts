@@ -88,9 +88,13 @@ describe('freebsd-2004-uma-looping', () => {
     expect(r.outcome).toBe('hang');
     expect(r.model.header.panic).toBeNull();
     expect(r.model.header.dumpKind).toBe('live');
-    expect(r.model.header.entry?.reason).toBe('break');
-    expect(r.consoleLine).toBe('KDB: enter: Break to debugger');
+    expect(r.model.header.entry?.reason).toBe('watchdog');
+    expect(r.consoleLine).toBe('KDB: enter: watchdog timeout');
     expect((r.sys as FreebsdSystem).u.slabrefzone.keg.uk_recurse).toBeGreaterThan(0);
+    // the clock interrupt's path sits on the looping thread: hardclock -> watchdog_fire -> kdb_enter over uma_zone_slab
+    const sys = r.sys as FreebsdSystem;
+    const t = sys.k.threads.find((x) => sys.k.hex(x.addr) === r.model.header.entry!.thread)!;
+    expect(names(t).slice(0, 8)).toEqual(['kdb_enter', 'watchdog_fire', 'hardclock', 'clkintr', 'intr_execute_handlers', 'lapic_handle_intr', 'Xapic_isr1', 'uma_zone_slab']);
     expect(r.model.tables.find((t) => t.name === 'msgbuf')!.columns['text']!.values as string[]).not.toContain('panic: uma_zone_slab is looping');
   });
 

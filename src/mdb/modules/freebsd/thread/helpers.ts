@@ -439,6 +439,32 @@ export function traceLines(target: Target, row: number, max = Infinity, command 
   const head = command
     ? `Tracing command ${p?.comm ?? '?'} pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}`
     : `Tracing pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}`;
-  const frames = framesOf(target, th.addr).slice(0, max);
-  return [head, ...frames.map((f) => ddbFrame(target, f))];
+  const all = framesOf(target, th.addr);
+  const frames = all.slice(0, max);
+  const lines = [head];
+  frames.forEach((f, i) => {
+    lines.push(ddbFrame(target, f));
+    const below = all[i + 1];
+    if (below && i + 1 < frames.length && isInterruptVector(target, f.pc)) lines.push(interruptLine(target, f, below));
+  });
+  return lines;
+}
+
+/** db_trace.c's frame types by name: an interrupt vector's frame sits on the trapframe of what it interrupted. */
+const INTERRUPT_VECTOR = /^(Xapic_isr\d+|Xatpic_intr\d+|Xfastintr\d+|Xtimerint)$/;
+function isInterruptVector(target: Target, pc: bigint): boolean {
+  const hit = target.symbolAt(pc);
+  return hit !== undefined && INTERRUPT_VECTOR.test(hit.sym.name);
+}
+
+/**
+ * db_nextframe()'s INTERRUPT line from the trapframe: the interrupted pc,
+ * stack pointer and frame pointer (eip/esp/ebp on i386, rip/rsp/rbp on
+ * amd64), read here from the interrupted frame below the vector's: its pc
+ * and frame, and a stack pointer just under the frame.
+ */
+function interruptLine(target: Target, vector: StackFrame, interrupted: StackFrame): string {
+  const [ip, sp, bp] = target.pointerSize === 4 ? ['eip', 'esp', 'ebp'] : ['rip', 'rsp', 'rbp'];
+  const spv = interrupted.fp > vector.fp + 0x20n ? interrupted.fp - 0x14n : interrupted.fp;
+  return `--- interrupt, ${ip} = ${px(interrupted.pc)}, ${sp} = ${px(spv)}, ${bp} = ${px(interrupted.fp)} ---`;
 }
