@@ -12,7 +12,7 @@ import type { Kernel } from '../../machine/kernel.js';
 import { callSiteOffset, func, type FuncSym } from '../../machine/symbols.js';
 import type { KThread } from '../../machine/thread.js';
 import { f20 } from './kern2020.js';
-import { traceLine } from './panic.js';
+import { kdbBacktrace } from './panic.js';
 
 /** The interrupt entry of the I/O APIC's first bank: ddb recognizes it by name (Xapic_isr*) and prints the trapframe below it. */
 const isr2004 = func('kernel', 'Xapic_isr1', 0x50);
@@ -24,8 +24,6 @@ const path2004: FuncSym[] = [
   func('kernel', 'watchdog_fire', 0xb0),
 ];
 const kdb_enter2004 = func('kernel', 'kdb_enter', 0x40);
-const kdb_backtrace2004 = func('kernel', 'kdb_backtrace', 0x40);
-const db_trace_self2004 = func('kernel', 'db_trace_self', 0x30);
 
 const isr2020 = f20('Xapic_isr1', 0x50);
 const path2020: FuncSym[] = [
@@ -61,20 +59,7 @@ export function watchdogFire2004(k: Kernel, t: KThread, tid: number): void {
   k.curthread = t;
   k.enter(isr2004, 0);
   for (const fn of path2004) k.enter(fn, 0);
-  // kdb_backtrace() -> db_trace_self(), which starts at its caller's frame
-  k.console('KDB: stack backtrace:');
-  const bt = k.enter(kdb_backtrace2004, 0);
-  const ts = k.enter(db_trace_self2004, 0);
-  for (let i = t.frames.length - 2; i >= 0; i--) {
-    const f = t.frames[i]!;
-    if (f.hidden) continue;
-    k.console(traceLine(k, f));
-    // db_nextframe(): below the vector, the trapframe of what the interrupt stopped
-    const below = t.frames[i - 1];
-    if (f.fn === isr2004 && below) k.console(`--- interrupt, eip = 0x${k.hex(below.fn.addr + below.pcOff)}, esp = 0x${k.hex(below.fp - 0x14)}, ebp = 0x${k.hex(below.fp)} ---`);
-  }
-  k.leave(ts);
-  k.leave(bt);
+  kdbBacktrace(k, isr2004);
   k.enter(kdb_enter2004, 0b1, k.kstring('watchdog timeout'));
   k.curthread = saved;
   k.console('KDB: enter: watchdog timeout');

@@ -28,6 +28,30 @@ export function traceLine(k: Kernel, f: Frame): string {
   return `${f.fn.name}(${args.join(',')}) at ${f.fn.name}+0x${f.pcOff.toString(16)}`;
 }
 
+/**
+ * models kdb_backtrace() -> db_trace_self() on the current thread: "KDB:
+ * stack backtrace:" and a line per frame. db_trace_self starts from its
+ * caller's frame, so kdb_backtrace prints at the return address of that
+ * call and db_trace_self not at all; below an interrupt vector's frame
+ * (`vector`) db_nextframe() prints the trapframe of what it interrupted.
+ */
+export function kdbBacktrace(k: Kernel, vector?: FuncSym): void {
+  const t = k.curthread!;
+  k.console('KDB: stack backtrace:');
+  const bt = k.enter(kdb_backtrace, 0);
+  const ts = k.enter(db_trace_self, 0);
+  const frames = t.frames;
+  for (let i = frames.length - 2; i >= 0; i--) {
+    const f = frames[i]!;
+    if (f.hidden) continue;
+    k.console(traceLine(k, f));
+    const below = frames[i - 1];
+    if (vector && f.fn === vector && below) k.console(`--- interrupt, eip = 0x${k.hex(below.fn.addr + below.pcOff)}, esp = 0x${k.hex(below.fp - 0x14)}, ebp = 0x${k.hex(below.fp)} ---`);
+  }
+  k.leave(ts);
+  k.leave(bt);
+}
+
 /** models panic(): record panicstr, print the message and a backtrace, and enter the debugger. Never returns. */
 export function panic(k: Kernel, message: string, caller: FuncSym = panicFn, args: number[] = [], ptrMask = 0): never {
   const t = k.curthread!;
@@ -37,19 +61,7 @@ export function panic(k: Kernel, message: string, caller: FuncSym = panicFn, arg
   k.console(`panic: ${message}`);
   k.console(`cpuid = ${k.curcpu}`);
   // kdb_backtrace() runs inside panic, before kdb_enter
-  k.console('KDB: stack backtrace:');
-  // kdb_backtrace() -> db_trace_self(), which starts from its caller's frame: kdb_backtrace
-  // prints at the return address of that call, and db_trace_self itself not at all
-  const bt = k.enter(kdb_backtrace, 0);
-  const ts = k.enter(db_trace_self, 0);
-  const frames = t.frames;
-  for (let i = frames.length - 2; i >= 0; i--) {
-    const f = frames[i]!;
-    if (f.hidden) continue;
-    k.console(traceLine(k, f));
-  }
-  k.leave(ts);
-  k.leave(bt);
+  kdbBacktrace(k);
   k.enter(kdb_enter, 0b1, k.kstring('panic'));
   k.console('KDB: enter: panic');
   throw new PanicStop();
