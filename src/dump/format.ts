@@ -280,6 +280,11 @@ export const TABLE_STACKS = 'stacks';
  *   pc         (u64) return address in this frame's function (sym+off)
  *   args       (list of u64) the arguments the function was called with
  *   locals     (list of u64) kernel pointers held in locals (conservative roots)
+ *   trapframe  (list of u64, FreeBSD dumps, optional) at a frame where a user
+ *              thread entered the kernel (calltrap, Xint0x80_syscall,
+ *              fast_syscall_common): the trap or system-call number, then
+ *              the user pc, stack pointer and frame pointer it saved; empty
+ *              on every other frame
  */
 export const TABLE_FRAMES = 'frames';
 

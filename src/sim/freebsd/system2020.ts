@@ -14,6 +14,7 @@
  *   r366840: keg_drain keeps enough free slabs for uk_reserve;
  *   r368236: r366838 + r366840 with r364744 reverted.
  */
+import { enterFromUser } from './kern/trap.js';
 import { Kernel } from '../machine/kernel.js';
 import { runNoSleep } from '../machine/sync.js';
 import type { FuncSym } from '../machine/symbols.js';
@@ -152,7 +153,7 @@ export function btWatchSample(sys: Freebsd2020System, now: number): void {
  * its sleep, over and over. `cv` sleeps go through cv_timedwait.
  */
 function* sleeper(k: Kernel, path: readonly FuncSym[], chan: Kva, pri: number, wmesg: string, periodS: number, cv = false): KGen<void> {
-  for (const fn of path) k.enter(fn, 0);
+  enterFromUser(k, path);
   const timo = periodS > 0 ? periodS * HZ : 0;
   for (;;) {
     if (cv) yield* cvTimedwait20(k, chan, wmesg, timo);

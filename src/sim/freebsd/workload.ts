@@ -11,6 +11,7 @@
  * again what the pagedaemon pages out. Every completed call is progress.
  * Nothing here knows about any bug.
  */
+import { enterFromUser } from './kern/trap.js';
 import type { Kernel } from '../machine/kernel.js';
 import type { Kva } from '../machine/platform.js';
 import { func, type FuncSym } from '../machine/symbols.js';
@@ -56,7 +57,7 @@ export interface LoadCtx {
 }
 
 function* along<T>(k: Kernel, path: readonly FuncSym[], body: () => KGen<T>): KGen<T> {
-  const frames = path.map((fn) => k.enter(fn, 0));
+  const frames = enterFromUser(k, path);
   const r = yield* body();
   for (let i = frames.length - 1; i >= 0; i--) k.leave(frames[i]!);
   return r;

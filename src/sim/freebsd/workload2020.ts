@@ -9,6 +9,7 @@
  * done the job exits, freeing what it held, and make starts the next one.
  * Every completed system call is progress. Nothing here knows about any bug.
  */
+import { enterFromUser } from './kern/trap.js';
 import type { Kernel } from '../machine/kernel.js';
 import type { Kva } from '../machine/platform.js';
 import type { FuncSym } from '../machine/symbols.js';
@@ -80,7 +81,7 @@ interface Obj {
 }
 
 function* along<T>(k: Kernel, path: readonly FuncSym[], body: () => KGen<T>): KGen<T> {
-  const frames = path.map((fn) => k.enter(fn, 0));
+  const frames = enterFromUser(k, path);
   const r = yield* body();
   for (let i = frames.length - 1; i >= 0; i--) k.leave(frames[i]!);
   return r;

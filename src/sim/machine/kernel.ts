@@ -306,6 +306,21 @@ export class Kernel {
     return fr;
   }
 
+  /**
+   * Push the frame of an entry point the hardware reaches by a trap, not a
+   * call (a system call's int $0x80 or syscall instruction): the frame is
+   * on the stack for a trace, but the model's clock and call count, which
+   * price function calls, do not move.
+   */
+  enterTrap(fn: FuncSym): Frame {
+    const t = this.curthread!;
+    const caller = t.frames[t.frames.length - 1]!;
+    caller.pcOff = callSiteOffset(caller.fn, fn, [], this.textVariant);
+    const fr: Frame = { fn, pcOff: 0, fp: caller.fp - fn.frameSize, args: [], ptrMask: 0, locals: [] };
+    t.frames.push(fr);
+    return fr;
+  }
+
   /** Pop the current frame (the function returns). */
   leave(fr: Frame): void {
     const frames = this.curthread!.frames;

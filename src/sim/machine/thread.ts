@@ -35,6 +35,11 @@ export interface Frame {
   locals: Kva[];
   /** a user thread's base frame: below the kernel stack, never recorded */
   hidden?: boolean;
+  /**
+   * a trap or system-call entry's saved user state (FreeBSD's trapframe):
+   * the trap or system-call number, then the user pc, sp and frame pointer
+   */
+  trapframe?: number[];
 }
 
 /** What a generator yields to the dispatcher. */

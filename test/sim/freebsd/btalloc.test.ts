@@ -559,5 +559,23 @@ describe('breaking into a hung 2020 kernel from the console', () => {
     const eip = BigInt(/eip = (0x[0-9a-f]+)/.exec(bt[i + 1]!)![1]!);
     expect(s.target.formatAddr(eip)).toBe(/ at (\S+?)(\/|$)/.exec(bt[i + 2]!)![1]);
     expect((await s.execute('show panic')).output).toBe('panicstr not set\n');
+    // a user thread's trace ends where it entered the kernel: int $0x80 and the system call decoded from its trapframe
+    const make = (await s.execute('bt 9')).output.trimEnd().split('\n');
+    expect(make.at(-2)).toMatch(/^Xint0x80_syscall\(\) at Xint0x80_syscall\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
+    expect(make.at(-1)).toMatch(/^--- syscall \(7, FreeBSD ELF32, sys_wait4\), eip = 0x[0-9a-f]+, esp = 0x[0-9a-f]+, ebp = 0x[0-9a-f]+ ---$/);
+  });
+
+  it('enters a system call through fast_syscall_common and amd64_syscall on amd64, at no cost to the clock', () => {
+    const { sc } = loadScenario('freebsd-248008-btalloc', [['kernel.platform', 'amd64']]);
+    const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
+    const { k } = sys;
+    const make = k.procs.find((p) => p.comm === 'make')!;
+    k.run(() => k.now > 1e7);
+    const t = k.threads.find((x) => x.proc === make)!;
+    const n = names(t);
+    expect(n.slice(-3)).toEqual(['sys_wait4', 'amd64_syscall', 'fast_syscall_common']);
+    const entry = [...t.frames].find((f) => f.fn.name === 'fast_syscall_common')!;
+    expect(entry.trapframe![0]).toBe(7);
+    expect(entry.trapframe![1]).toBeGreaterThan(0x800000000);
   });
 });

@@ -7,6 +7,7 @@
  * message buffer.
  */
 import { formatTable, TableBuilder } from '../../../dump/builder.js';
+import { NON_STRUCT_TABLES } from '../../../dump/validate.js';
 import { SYMKIND_FUNC, SYMKIND_OBJECT, type DebuggerEntry, type DumpModel, type Recipe, type Table } from '../../../dump/format.js';
 import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
@@ -167,6 +168,16 @@ export function turnstileTable(k: Kernel, A: (kva: Kva) => bigint, blocked: Read
   return t.build();
 }
 
+/** The frames table of a FreeBSD dump: the format's columns and `trapframe`, the saved user state at an entry frame (format.ts). */
+export function freebsdFrames(): TableBuilder {
+  return new TableBuilder('frames', { ...NON_STRUCT_TABLES.get('frames')!, trapframe: { list: 'u64' } });
+}
+
+/** A frame's trapframe as the column holds it: user values, not kernel addresses, so written as they are. */
+export function trapframeOf(f: Frame): bigint[] {
+  return f.trapframe ? f.trapframe.map((v) => BigInt.asUintN(64, BigInt(Math.trunc(v)))) : [];
+}
+
 /** A global variable to write: its value, a pointer (a Kva), or a string it points at. */
 export interface GlobalVar {
   name: string;
@@ -301,7 +312,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
     td_kstack: 'u64',
     td_kstack_pages: 'i32',
   });
-  const fr = formatTable('frames');
+  const fr = freebsdFrames();
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
   const { firstOf, count, nextInProc } = procThreadLists(live);
   live.forEach((t, row) => {
@@ -353,6 +364,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
         pc: A(f.fn.addr + pcOffset(f)),
         args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : BigInt(v >>> 0))),
         locals: f.locals.map((v) => A(v)),
+        trapframe: trapframeOf(f),
       });
     }
   });

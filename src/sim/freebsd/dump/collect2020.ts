@@ -16,7 +16,7 @@ import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
 import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
-import { collectSymbols, Creds, curthreads, turnstileTable, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, Creds, curthreads, freebsdFrames, trapframeOf, turnstileTable, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
@@ -66,7 +66,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   });
   const locks = new ContainerLocks(k, A);
   const tickOf = (ns: number): number => (ns < 0 ? 0 : Math.floor((ns * HZ) / 1e9) | 0);
-  const fr = formatTable('frames');
+  const fr = freebsdFrames();
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
   const { firstOf, count, nextInProc } = procThreadLists(live);
   live.forEach((t, row) => {
@@ -97,7 +97,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     for (let d = 0; d < frames.length; d++) {
       const f = frames[frames.length - 1 - d]!;
       if (f.hidden) continue;
-      fr.add({ thread_row: row, depth: d, fp: A(f.fp), pc: A(f.fn.addr + pcOffset(f)), args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : BigInt.asUintN(64, BigInt(Math.trunc(v))))), locals: f.locals.map(A) });
+      fr.add({ thread_row: row, depth: d, fp: A(f.fp), pc: A(f.fn.addr + pcOffset(f)), args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : BigInt.asUintN(64, BigInt(Math.trunc(v))))), locals: f.locals.map(A), trapframe: trapframeOf(f) });
     }
   });
   add(th.build());

@@ -415,8 +415,10 @@ describe('bt on i386, by era (db_print_stack_entry)', () => {
     const bt = (await out(s2020, `bt ${make![1]}`)).trimEnd().split('\n');
     expect(bt[0]).toMatch(new RegExp(`^Tracing pid ${make![1]} tid \\d+ td 0x[0-9a-f]+$`));
     expect(bt[1]).toMatch(/^mi_switch\(104\) at mi_switch\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
-    for (const l of bt.slice(1)) expect(l).toMatch(/^\w+\([0-9a-f,]*\) at \w+\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
-    expect(bt.slice(1).map((l) => l.split('(')[0])).toEqual(['mi_switch', 'sleepq_wait_sig', '_sleep', 'kern_wait6', 'kern_wait', 'sys_wait4', 'syscall']);
+    // the last line is the system call the trace ends in (db_nextframe's SYSCALL line), not a frame
+    expect(bt.at(-1)).toMatch(/^--- syscall \(7, FreeBSD ELF32, sys_wait4\), eip = 0x[0-9a-f]+, esp = 0x[0-9a-f]+, ebp = 0x[0-9a-f]+ ---$/);
+    for (const l of bt.slice(1, -1)) expect(l).toMatch(/^\w+\([0-9a-f,]*\) at \w+\+0x[0-9a-f]+\/frame 0x[0-9a-f]+$/);
+    expect(bt.slice(1, -1).map((l) => l.split('(')[0])).toEqual(['mi_switch', 'sleepq_wait_sig', '_sleep', 'kern_wait6', 'kern_wait', 'sys_wait4', 'syscall', 'Xint0x80_syscall']);
     const s2004 = createSession(readDump('dumps/freebsd-2004-uma-looping.dump'), 'dumps/freebsd-2004-uma-looping.dump', undefined, { syntax: 'ddb' });
     const bt04 = (await out(s2004, 'bt')).trimEnd().split('\n');
     expect(bt04[1]).toBe('kdb_enter(c0b1c540) at kdb_enter+0x21');

@@ -446,8 +446,26 @@ export function traceLines(target: Target, row: number, max = Infinity, command 
     lines.push(ddbFrame(target, f));
     const below = all[i + 1];
     if (below && i + 1 < frames.length && isInterruptVector(target, f.pc)) lines.push(interruptLine(target, f, below));
+    if (f.trapframe && f.trapframe.length >= 4) lines.push(userEntryLine(target, f, all[i - 2]));
   });
   return lines;
+}
+
+/**
+ * db_nextframe()'s line below a trap or system-call entry, from its
+ * trapframe: "--- trap 0xc, eip = ..." or "--- syscall (4, FreeBSD ELF32,
+ * sys_write), eip = ..." (decode_syscall(): the number, the ABI and the
+ * handler's symbol, here the frame the system-call function called).
+ */
+function userEntryLine(target: Target, entry: StackFrame, handler: StackFrame | undefined): string {
+  const [code, ip, sp, bp] = entry.trapframe as [bigint, bigint, bigint, bigint];
+  const [ipn, spn, bpn] = target.pointerSize === 4 ? ['eip', 'esp', 'ebp'] : ['rip', 'rsp', 'rbp'];
+  const regs = `${ipn} = ${px(ip)}, ${spn} = ${px(sp)}, ${bpn} = ${px(bp)}`;
+  const name = target.symbolAt(entry.pc)?.sym.name ?? '';
+  if (name === 'calltrap') return `--- trap ${px(code)}, ${regs} ---`;
+  const h = handler ? target.symbolAt(handler.pc) : undefined;
+  const abi = `FreeBSD ELF${target.pointerSize * 8}`;
+  return `--- syscall (${code}${h ? `, ${abi}, ${h.sym.name}` : ''}), ${regs} ---`;
 }
 
 /** db_trace.c's frame types by name: an interrupt vector's frame sits on the trapframe of what it interrupted. */

@@ -105,9 +105,9 @@ arguments.
 
 EXAMPLES
   > c14023c0::findstack
-  stack pointer for thread c14023c0 (pid 15 tid 100015 "tcp"): ddb0d310
-    ddb0d310 cpu_switch+0xd3()
-    ddb0d3a0 sched_switch+0x9a()
+  stack pointer for thread c14023c0 (pid 15 tid 100015 "tcp"): ddb0d2d0
+    ddb0d2d0 cpu_switch+0xd3()
+    ddb0d360 sched_switch+0x9a()
   ...`,
   options: { v: flag('print the arguments of each frame') },
   input: THREAD,

@@ -237,6 +237,8 @@ export interface StackFrame {
   fp: bigint;
   pc: bigint;
   args: bigint[];
+  /** a FreeBSD dump's saved user state at a trap or system-call entry (the frames table's optional trapframe column) */
+  trapframe?: bigint[];
 }
 
 /** A thread's frames, innermost first (from depth `from` on). */
@@ -247,6 +249,7 @@ export function threadFrames(target: Target, row: number, from = 0): StackFrame[
   const fp = bigCol(fr, 'fp');
   const pc = bigCol(fr, 'pc');
   const args = fr.columns['args'];
+  const tf = fr.columns['trapframe'];
   const out: StackFrame[] = [];
   for (let i = idx.frameStart[row]! + from; i < idx.frameStart[row + 1]!; i++) {
     const r = idx.frameRows[i]!;
@@ -254,7 +257,12 @@ export function threadFrames(target: Target, row: number, from = 0): StackFrame[
     if (args && args.kind === 'list') {
       for (let j = args.offsets[r]!; j < args.offsets[r + 1]!; j++) a.push(BigInt.asUintN(64, BigInt(args.values[j]!)));
     }
-    out.push({ fp: fp(r), pc: pc(r), args: a });
+    const f: StackFrame = { fp: fp(r), pc: pc(r), args: a };
+    if (tf && tf.kind === 'list' && tf.offsets[r + 1]! > tf.offsets[r]!) {
+      f.trapframe = [];
+      for (let j = tf.offsets[r]!; j < tf.offsets[r + 1]! && j < tf.offsets[r]! + 8; j++) f.trapframe.push(BigInt.asUintN(64, BigInt(tf.values[j]!)));
+    }
+    out.push(f);
   }
   return out;
 }
