@@ -294,15 +294,20 @@ export class Kernel {
 
   /** Push a frame for `fn` on the current thread; args flagged in ptrMask are Kvas. */
   enter(fn: FuncSym, ptrMask: number, ...args: number[]): Frame {
-    const t = this.curthread!;
-    const frames = t.frames;
+    const fr = this.push(fn, ptrMask, args);
+    this.ops++;
+    this.now += 40;
+    return fr;
+  }
+
+  /** fn's frame on the current thread's stack, its caller's pc at the call. */
+  private push(fn: FuncSym, ptrMask: number, args: number[]): Frame {
+    const frames = this.curthread!.frames;
     const caller = frames[frames.length - 1]!;
     const indirect = this.cfg.os.startCallsIndirect === true && caller.fn === this.cfg.os.threadStartFn;
     caller.pcOff = callSiteOffset(caller.fn, indirect ? caller.fn : fn, args, this.textVariant);
     const fr: Frame = { fn, pcOff: 0, fp: caller.fp - fn.frameSize, args, ptrMask, locals: [] };
     frames.push(fr);
-    this.ops++;
-    this.now += 40;
     return fr;
   }
 
@@ -313,12 +318,7 @@ export class Kernel {
    * price function calls, do not move.
    */
   enterTrap(fn: FuncSym): Frame {
-    const t = this.curthread!;
-    const caller = t.frames[t.frames.length - 1]!;
-    caller.pcOff = callSiteOffset(caller.fn, fn, [], this.textVariant);
-    const fr: Frame = { fn, pcOff: 0, fp: caller.fp - fn.frameSize, args: [], ptrMask: 0, locals: [] };
-    t.frames.push(fr);
-    return fr;
+    return this.push(fn, 0, []);
   }
 
   /** Pop the current frame (the function returns). */

@@ -113,6 +113,15 @@ export function callSiteOffset(caller: FuncSym, callee: FuncSym, args: readonly 
   return off;
 }
 
+/**
+ * A frame's pc offset as a dump or a console trace gives it: the call site
+ * in a caller; in the innermost frame, where the thread stopped, which the
+ * model places at one fixed offset in the function.
+ */
+export function framePcOff(f: { fn: FuncSym; pcOff: number }): number {
+  return f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn);
+}
+
 function computeCallSite(caller: FuncSym, callee: FuncSym): number {
   const h = hashName(caller.name + '>' + callee.name);
   // illumos functions get generated text (text.ts): a call ends on one of its 8-byte slots

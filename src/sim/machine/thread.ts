@@ -36,10 +36,13 @@ export interface Frame {
   /** a user thread's base frame: below the kernel stack, never recorded */
   hidden?: boolean;
   /**
-   * a trap or system-call entry's saved user state (FreeBSD's trapframe):
-   * the trap or system-call number, then the user pc, sp and frame pointer
+   * an entry frame's trapframe (FreeBSD): the trap or system-call number,
+   * then the pc, stack pointer and frame pointer the trap, call or
+   * interrupt stopped: user values, or kernel addresses (Kvas) when
+   * `trapframeKernel` says so (an interrupt taken in the kernel)
    */
   trapframe?: number[];
+  trapframeKernel?: boolean;
 }
 
 /** What a generator yields to the dispatcher. */

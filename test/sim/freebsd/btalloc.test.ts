@@ -16,7 +16,7 @@ import { loadScenario } from '../../../src/sim/scenario/run.js';
 import { bootFreebsd2020, btWatchSample, bucketSelect } from '../../../src/sim/freebsd/system2020.js';
 import type { Freebsd2020Scenario } from '../../../src/sim/scenario/schema.js';
 import { kmemMalloc } from '../../../src/sim/freebsd/vm/vm_kern2020.js';
-import { f20, mtxLock20, pause20, SW_VOL, SWT_SLEEPQ, SWT_TURNSTILE } from '../../../src/sim/freebsd/kern/kern2020.js';
+import { blockedMtx20, f20, mtxLock20, pause20, SW_VOL, SWT_SLEEPQ, SWT_TURNSTILE } from '../../../src/sim/freebsd/kern/kern2020.js';
 import { M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK, vmemAdd, vmemCreate, vmemXalloc } from '../../../src/sim/freebsd/vmem/vmem.js';
 import { userProc } from '../../../src/sim/freebsd/kern/proc.js';
 import { consoleBreak2020 } from '../../../src/sim/freebsd/kern/kdb.js';
@@ -504,7 +504,7 @@ describe('freebsd-248008-btalloc (dumps/)', () => {
 });
 
 describe('how 2020 threads block (mi_switch flags, cv_wait)', () => {
-  it('sleeps on a vmem arena with _cv_wait -> sleepq_wait -> mi_switch(SW_VOL|SWT_SLEEPQ), and blocks on a mutex with mi_switch(SW_VOL|SWT_TURNSTILE)', () => {
+  it('sleeps on a vmem arena with _cv_wait -> sleepq_wait -> mi_switch(SW_VOL|SWT_SLEEPQ), and blocks on a mutex with mi_switch(SW_VOL|SWT_TURNSTILE)', async () => {
     const { sc } = loadScenario('freebsd-248008-btalloc', []);
     const sys = bootFreebsd2020(sc as Freebsd2020Scenario, 1, []);
     const { k, vs, km } = sys;
@@ -535,6 +535,18 @@ describe('how 2020 threads block (mi_switch flags, cv_wait)', () => {
     expect(top(waiter).args[0]).toBe(SW_VOL | SWT_SLEEPQ);
     expect(names(contender).slice(0, 3)).toEqual(['mi_switch', 'turnstile_wait', '__mtx_lock_sleep']);
     expect(top(contender).args[0]).toBe(SW_VOL | SWT_TURNSTILE);
+    // the dump names the contested mutex and its turnstile: show turnstile finds both by the lock
+    const recipe = { scenario: sc.name, scenarioText: '', seed: 1, set: [], fixes: [], mddbVersion: 'test' };
+    const session = createSession(collectFreebsd2020(sys, recipe, 'completed', null), 'locks.dump', undefined, { syntax: 'ddb' });
+    const o = (await session.execute('show turnstile vmem_bt_lock')).output.split('\n');
+    expect(o[0]).toBe(`Lock: 0x${k.hex(km.btLock.addr)} - (sleep mutex) btag lock`);
+    expect(o[1]).toMatch(new RegExp(`^Lock Owner: 0x${k.hex(km.btLock.owner!.addr)} \\(tid \\d+, pid \\d+, "cc"\\)$`));
+    // the load's own threads may be waiting on vmem_bt_lock too: every waiter is a thread blocked on it, the contender among them
+    const waiters = o.slice(5, o.indexOf('Pending Threads:'));
+    expect(o[4]).toBe('Exclusive Waiters:');
+    expect(waiters).toContain(`\t0x${k.hex(contender.addr)} (tid ${TID_BASE + k.threads.indexOf(contender)}, pid ${proc.pid}, "cc")`);
+    const blocked = k.threads.filter((x) => blockedMtx20(x) === km.btLock);
+    expect(waiters).toHaveLength(blocked.length);
   });
 });
 

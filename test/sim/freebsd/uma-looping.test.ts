@@ -63,6 +63,10 @@ describe('freebsd-2004-uma-looping', () => {
     expect(fr[0]!.fn.name).toBe('kdb_enter');
     expect(fr[1]!.fn.name).toBe('panic');
     expect(fr[1]!.pcOff).toBeGreaterThan(inTrace);
+    // and it ends where the thread entered the kernel, as ddb's bt does: the system call from its trapframe
+    const enter = msg.indexOf('KDB: enter: panic');
+    expect(msg[enter - 2]).toMatch(/^Xint0x80_syscall\(\) at Xint0x80_syscall\+0x[0-9a-f]+$/);
+    expect(msg[enter - 1]).toMatch(/^--- syscall \(133, FreeBSD ELF32, sendto\), eip = 0x[0-9a-f]+, esp = 0x[0-9a-f]+, ebp = 0x[0-9a-f]+ ---$/);
   });
 
   it('completes with the fix', () => {

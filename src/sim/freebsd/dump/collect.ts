@@ -11,7 +11,7 @@ import { NON_STRUCT_TABLES } from '../../../dump/validate.js';
 import { SYMKIND_FUNC, SYMKIND_OBJECT, type DebuggerEntry, type DumpModel, type Recipe, type Table } from '../../../dump/format.js';
 import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
-import { callSiteOffset } from '../../machine/symbols.js';
+import { framePcOff } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_RUN, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
 import { blockedMtx, MTX_UNOWNED } from '../kern/mutex.js';
 import { P_SYSTEM, procInfo } from '../kern/proc.js';
@@ -173,9 +173,10 @@ export function freebsdFrames(): TableBuilder {
   return new TableBuilder('frames', { ...NON_STRUCT_TABLES.get('frames')!, trapframe: { list: 'u64' } });
 }
 
-/** A frame's trapframe as the column holds it: user values, not kernel addresses, so written as they are. */
-export function trapframeOf(f: Frame): bigint[] {
-  return f.trapframe ? f.trapframe.map((v) => BigInt.asUintN(64, BigInt(Math.trunc(v)))) : [];
+/** A frame's trapframe as the column holds it: the number, then user values as they are, or kernel addresses as addresses. */
+export function trapframeOf(f: Frame, A: (kva: Kva) => bigint): bigint[] {
+  if (!f.trapframe) return [];
+  return f.trapframe.map((v, i) => (i > 0 && f.trapframeKernel ? A(v) : BigInt.asUintN(64, BigInt(Math.trunc(v)))));
 }
 
 /** A global variable to write: its value, a pointer (a Kva), or a string it points at. */
@@ -221,11 +222,6 @@ export function collectSymbols(k: Kernel, module: string, globals: readonly Glob
   for (const f of k.sym.funcs) sy.add({ name: f.name, module: 'kernel', addr: A(f.addr), size: BigInt(f.size), kind: SYMKIND_FUNC });
   for (const o of k.sym.objects) sy.add({ name: o.name, module: 'kernel', addr: A(o.addr), size: BigInt(o.size), kind: SYMKIND_OBJECT });
   add(sy.build());
-}
-
-/** A frame's pc: the call site in callers; where the thread stopped in the innermost one. */
-function pcOffset(f: Frame): number {
-  return f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn);
 }
 
 /** The thread on each CPU when the machine stopped: the panicking one, else the last dispatched there. */
@@ -361,10 +357,10 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
         thread_row: row,
         depth: d,
         fp: A(f.fp),
-        pc: A(f.fn.addr + pcOffset(f)),
+        pc: A(f.fn.addr + framePcOff(f)),
         args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : BigInt(v >>> 0))),
         locals: f.locals.map((v) => A(v)),
-        trapframe: trapframeOf(f),
+        trapframe: trapframeOf(f, A),
       });
     }
   });

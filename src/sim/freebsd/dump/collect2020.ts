@@ -9,16 +9,15 @@ import { type DebuggerEntry, type DumpModel, type Recipe, type Table } from '../
 import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
 import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
-import { callSiteOffset } from '../../machine/symbols.js';
-import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
-import { blockedMtx20, HZ, kernelObject, sleepPriority20, sleepsInterruptibly20 } from '../kern/kern2020.js';
+import { framePcOff } from '../../machine/symbols.js';
+import { MTX_UNOWNED } from '../kern/mutex.js';
+import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type KThread } from '../../machine/thread.js';
+import { blockedMtx20, HZ, kernelObject, sleepPriority20, sleepsInterruptibly20, type Mtx20 } from '../kern/kern2020.js';
 import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
 import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
 import { collectSymbols, Creds, curthreads, freebsdFrames, trapframeOf, turnstileTable, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
-
-const pcOffset = (f: Frame): number => (f.pcOff !== 0 ? f.pcOff : callSiteOffset(f.fn, f.fn));
 
 export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outcome: 'panic' | 'hang' | 'completed', entry: DebuggerEntry | null): DumpModel {
   const { k, u, vm, vs, btZone } = sys;
@@ -89,7 +88,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
       td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, asleep ? sleepPriority20(t) : t.pri)),
       td_pcb: A(t.stk - 0x200), td_kstack: A(t.stkBase), td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize), td_name: threadName(t).slice(0, 19),
       // thread_lock(): a turnstile's ts_lock while blocked on a lock, the sleep queue chain's lock while asleep, else its CPU's run queue lock
-      td_lock: m ? locks.turnstile(m.turnstile) : asleep && !iwait ? locks.sleepq(t.wchan) : locks.tdq(cpu ?? t.cpu),
+      td_lock: m ? locks.blockedOn(m) : asleep && !iwait ? locks.sleepq(t.wchan) : locks.tdq(cpu ?? t.cpu),
       td_sleeptimo: asleep && !iwait && t.wakeAt >= 0 ? nsToSbt(t.wakeAt) : 0n,
       td_swvoltick: tickOf(t.volSwitchAt), td_swinvoltick: tickOf(t.involSwitchAt),
     });
@@ -97,7 +96,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     for (let d = 0; d < frames.length; d++) {
       const f = frames[frames.length - 1 - d]!;
       if (f.hidden) continue;
-      fr.add({ thread_row: row, depth: d, fp: A(f.fp), pc: A(f.fn.addr + pcOffset(f)), args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : BigInt.asUintN(64, BigInt(Math.trunc(v))))), locals: f.locals.map(A), trapframe: trapframeOf(f) });
+      fr.add({ thread_row: row, depth: d, fp: A(f.fp), pc: A(f.fn.addr + framePcOff(f)), args: f.args.map((v, j) => ((f.ptrMask >> j) & 1 ? A(v) : BigInt.asUintN(64, BigInt(Math.trunc(v))))), locals: f.locals.map(A), trapframe: trapframeOf(f, A) });
     }
   });
   add(th.build());
@@ -256,10 +255,12 @@ const SC_CHAIN = 64;
  * turnstile's ts_lock ("turnstile lock", the struct's first member, so at
  * the turnstile's address), any other thread its CPU's run queue lock
  * ("sched lock N", tdq_lock, first in struct tdq). A turnstile's lock is
- * its struct turnstile row's ts_lock, not a row here.
+ * its struct turnstile row's ts_lock (turnstileTable), not a row here; the
+ * contested mutex itself is.
  */
 class ContainerLocks {
   private readonly rows = new Map<Kva, string>();
+  private readonly mutexes = new Map<Kva, Mtx20>();
   constructor(
     private readonly k: Kernel,
     private readonly A: (kva: Kva) => bigint,
@@ -269,31 +270,41 @@ class ContainerLocks {
     return this.A(addr);
   }
   sleepq(wchan: Kva): bigint {
-    const base = kernelObject(this.k, 'sleepq_chains', SC_TABLESIZE * SC_CHAIN);
     const h = ((wchan >>> 8) ^ wchan) & (SC_TABLESIZE - 1);
-    return this.add(base + h * SC_CHAIN + this.k.p.pointerSize, 'sleepq chain');
+    return this.add(sleepqChains(this.k) + h * SC_CHAIN + this.k.p.pointerSize, 'sleepq chain');
   }
-  /** a turnstile's ts_lock: the struct turnstile row (turnstileTable) carries its name */
-  turnstile(ts: Kva): bigint {
-    return this.A(ts);
+  /**
+   * A thread blocked on mutex m: m gets its row (its name, its owner), and
+   * the thread's container lock is m's turnstile's ts_lock, whose name its
+   * struct turnstile row carries (turnstileTable).
+   */
+  blockedOn(m: Mtx20): bigint {
+    this.mutexes.set(m.addr, m);
+    return this.A(m.turnstile);
   }
   tdq(cpu: number): bigint {
-    const base = kernelObject(this.k, 'tdq_cpu', Math.max(1, this.k.cfg.ncpus) * TDQ_SIZE);
-    return this.add(base + cpu * TDQ_SIZE, `sched lock ${cpu}`);
+    return this.add(tdqCpu(this.k) + cpu * TDQ_SIZE, `sched lock ${cpu}`);
   }
   /** lay out sleepq_chains and tdq_cpu and intern the lock names (collectSymbols writes what exists by then) */
   static prepare(k: Kernel): void {
-    kernelObject(k, 'sleepq_chains', SC_TABLESIZE * SC_CHAIN);
-    kernelObject(k, 'tdq_cpu', Math.max(1, k.cfg.ncpus) * TDQ_SIZE);
+    sleepqChains(k);
+    tdqCpu(k);
     for (const n of ['sleepq chain', 'turnstile lock']) k.kstring(n);
     for (let c = 0; c < k.cfg.ncpus; c++) k.kstring(`sched lock ${c}`);
   }
   table(): Table {
     const t = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', mtx_lock: 'u64', mtx_recurse: 'u32' });
-    // a spin lock nobody holds at the dump: MTX_UNOWNED
-    for (const [addr, name] of [...this.rows].sort((a, b) => a[0] - b[0])) t.add({ addr: this.A(addr), 'mtx_object.lo_name': this.A(this.k.kstring(name)), mtx_lock: 4n, mtx_recurse: 0 });
+    const all = [
+      // spin locks nobody holds at the dump
+      ...[...this.rows].map(([addr, name]) => ({ addr, name, owner: null as KThread | null })),
+      // contested sleep mutexes and their owners (a blocked thread's wmesg interned their names)
+      ...[...this.mutexes.values()].map((m) => ({ addr: m.addr, name: m.name, owner: m.owner })),
+    ].sort((a, b) => a.addr - b.addr);
+    for (const r of all) t.add({ addr: this.A(r.addr), 'mtx_object.lo_name': this.A(this.k.kstring(r.name)), mtx_lock: r.owner ? this.A(r.owner.addr) : BigInt(MTX_UNOWNED), mtx_recurse: 0 });
     return t.build();
   }
 }
 /** sizeof (struct tdq), three run queues of RQ_NQS heads and the rest, rounded to cache lines */
 const TDQ_SIZE = 0x680;
+const sleepqChains = (k: Kernel): Kva => kernelObject(k, 'sleepq_chains', SC_TABLESIZE * SC_CHAIN);
+const tdqCpu = (k: Kernel): Kva => kernelObject(k, 'tdq_cpu', Math.max(1, k.cfg.ncpus) * TDQ_SIZE);

@@ -9,7 +9,7 @@
  * (uart_intr -> uart_intr_break -> kdb_break(), "Break to debugger").
  */
 import type { Kernel } from '../../machine/kernel.js';
-import { callSiteOffset, func, type FuncSym } from '../../machine/symbols.js';
+import { framePcOff, func, type FuncSym } from '../../machine/symbols.js';
 import type { KThread } from '../../machine/thread.js';
 import { f20 } from './kern2020.js';
 import { kdbBacktrace } from './panic.js';
@@ -36,30 +36,32 @@ const path2020: FuncSym[] = [
 ];
 const kdb_enter2020 = f20('kdb_enter', 0x90);
 
-/** Push the interrupt path on t, as curthread, ending in 13.0's kdb_enter(why, msg). */
-function interrupt(k: Kernel, t: KThread, isr: FuncSym, path: readonly FuncSym[], kdbEnter: FuncSym, why: string, msg: string): void {
-  const saved = k.curthread;
+/**
+ * On thread t, as curthread: the interrupt vector's frame, with the
+ * trapframe of the kernel code it stopped (that frame's pc, a stack
+ * pointer inside it and its frame pointer), then the handlers down to the
+ * one that enters the debugger. The caller restores curthread.
+ */
+function interrupt(k: Kernel, t: KThread, isr: FuncSym, path: readonly FuncSym[]): void {
   k.curthread = t;
-  k.enter(isr, 0);
+  const vec = k.enter(isr, 0);
+  const stopped = t.frames[t.frames.length - 2]!;
+  vec.trapframe = [0, stopped.fn.addr + stopped.pcOff, stopped.fp - 0x14, stopped.fp];
+  vec.trapframeKernel = true;
   for (const fn of path) k.enter(fn, 0);
-  k.enter(kdbEnter, 0b11, k.kstring(why), k.kstring(msg));
-  k.curthread = saved;
 }
 
-/** Where the debugger stopped: the breakpoint in kdb_enter, at the offset the dump gives the innermost frame. */
+/** Where the debugger stopped: the breakpoint in kdb_enter. */
 function stoppedAt(t: KThread): string {
   const top = t.frames[t.frames.length - 1]!;
-  const off = top.pcOff !== 0 ? top.pcOff : callSiteOffset(top.fn, top.fn);
-  return `${top.fn.name}+0x${off.toString(16)}`;
+  return `${top.fn.name}+0x${framePcOff(top).toString(16)}`;
 }
 
 /** 2004: watchdog_fire() on the clock interrupt: a backtrace on the console, then "KDB: enter: watchdog timeout". */
 export function watchdogFire2004(k: Kernel, t: KThread, tid: number): void {
   const saved = k.curthread;
-  k.curthread = t;
-  k.enter(isr2004, 0);
-  for (const fn of path2004) k.enter(fn, 0);
-  kdbBacktrace(k, isr2004);
+  interrupt(k, t, isr2004, path2004);
+  kdbBacktrace(k);
   k.enter(kdb_enter2004, 0b1, k.kstring('watchdog timeout'));
   k.curthread = saved;
   k.console('KDB: enter: watchdog timeout');
@@ -69,8 +71,11 @@ export function watchdogFire2004(k: Kernel, t: KThread, tid: number): void {
 
 /** 2020: a break on the console uart: kdb_break(), "KDB: enter: Break to debugger". */
 export function consoleBreak2020(k: Kernel, t: KThread, tid: number): void {
-  // kdb_break(): kdb_enter(KDB_WHY_BREAK, "Break to debugger")
-  interrupt(k, t, isr2020, path2020, kdb_enter2020, 'break', 'Break to debugger');
+  const saved = k.curthread;
+  interrupt(k, t, isr2020, path2020);
+  // kdb_break(): 13.0's kdb_enter(KDB_WHY_BREAK, "Break to debugger")
+  k.enter(kdb_enter2020, 0b11, k.kstring('break'), k.kstring('Break to debugger'));
+  k.curthread = saved;
   k.console('KDB: enter: Break to debugger');
   k.console(`[ thread pid ${t.proc.pid} tid ${tid} ]`);
   k.console(`Stopped at      ${stoppedAt(t)}`);

@@ -28,14 +28,36 @@ export function traceLine(k: Kernel, f: Frame): string {
   return `${f.fn.name}(${args.join(',')}) at ${f.fn.name}+0x${f.pcOff.toString(16)}`;
 }
 
+/** ddb's i386 frame types by name (db_trace.c): the vectors below which db_nextframe() prints an interrupt. */
+export const INTERRUPT_VECTOR = /^(Xapic_isr\d+|Xatpic_intr\d+|Xfastintr\d+|Xtimerint)$/;
+
+/**
+ * db_nextframe()'s line below an entry frame, from its trapframe: "---
+ * interrupt, eip = ...", "--- trap 0xc, eip = ..." or "--- syscall (133,
+ * FreeBSD ELF32, sendto), eip = ..." (decode_syscall() names the handler:
+ * the frame the system-call function called). `frames` outermost first.
+ */
+export function entryLine(k: Kernel, frames: readonly Frame[], i: number): string | undefined {
+  const f = frames[i]!;
+  const tf = f.trapframe;
+  if (!tf || tf.length < 4) return undefined;
+  const v = (x: number): string => `0x${f.trapframeKernel ? k.hex(x) : x.toString(16)}`;
+  const [ip, sp, bp] = k.p.pointerSize === 4 ? ['eip', 'esp', 'ebp'] : ['rip', 'rsp', 'rbp'];
+  const regs = `${ip} = ${v(tf[1]!)}, ${sp} = ${v(tf[2]!)}, ${bp} = ${v(tf[3]!)}`;
+  if (INTERRUPT_VECTOR.test(f.fn.name)) return `--- interrupt, ${regs} ---`;
+  if (f.fn.name === 'calltrap') return `--- trap 0x${tf[0]!.toString(16)}, ${regs} ---`;
+  const handler = frames[i + 2];
+  return `--- syscall (${tf[0]}${handler ? `, FreeBSD ELF${k.p.pointerSize * 8}, ${handler.fn.name}` : ''}), ${regs} ---`;
+}
+
 /**
  * models kdb_backtrace() -> db_trace_self() on the current thread: "KDB:
- * stack backtrace:" and a line per frame. db_trace_self starts from its
+ * stack backtrace:" and a line per frame, and below an entry frame the
+ * line its trapframe gives (entryLine). db_trace_self starts from its
  * caller's frame, so kdb_backtrace prints at the return address of that
- * call and db_trace_self not at all; below an interrupt vector's frame
- * (`vector`) db_nextframe() prints the trapframe of what it interrupted.
+ * call and db_trace_self not at all.
  */
-export function kdbBacktrace(k: Kernel, vector?: FuncSym): void {
+export function kdbBacktrace(k: Kernel): void {
   const t = k.curthread!;
   k.console('KDB: stack backtrace:');
   const bt = k.enter(kdb_backtrace, 0);
@@ -45,8 +67,8 @@ export function kdbBacktrace(k: Kernel, vector?: FuncSym): void {
     const f = frames[i]!;
     if (f.hidden) continue;
     k.console(traceLine(k, f));
-    const below = frames[i - 1];
-    if (vector && f.fn === vector && below) k.console(`--- interrupt, eip = 0x${k.hex(below.fn.addr + below.pcOff)}, esp = 0x${k.hex(below.fp - 0x14)}, ebp = 0x${k.hex(below.fp)} ---`);
+    const line = entryLine(k, frames, i);
+    if (line) k.console(line);
   }
   k.leave(ts);
   k.leave(bt);

@@ -166,11 +166,12 @@ const MAX_ARGS = 4096;
 /**
  * A process's groups, cr_groups[0 .. cr_ngroups), read through memory as
  * db_show_proc() reads them: inline in 2004's struct ucred, through the
- * cr_groups pointer in 2020's. Stops at the first unreadable word.
+ * cr_groups pointer in 2020's. Stops at the first unreadable word;
+ * undefined when the process has no credential (p_ucred NULL).
  */
-export function procGroups(target: Target, p: FbProc): number[] {
+export function procGroups(target: Target, p: FbProc): number[] | undefined {
   const cr = procRows(target).get(p.row, 'p_ucred');
-  if (cr === 0n) return [];
+  if (cr === 0n) return undefined;
   const cred = structRows(target, 'struct ucred');
   const r = cred.rowOf(cr);
   const n = Math.min(Math.max(0, r >= 0 ? cred.num(r, 'cr_ngroups') : readU32(target, cr, cred, 'cr_ngroups')), MAX_GROUPS);
@@ -193,26 +194,21 @@ export function procGroups(target: Target, p: FbProc): number[] {
   return out;
 }
 
-/** The bytes of a process's saved arguments (p_args: ar_length bytes of ar_args), or undefined when it has none. */
+/**
+ * The bytes of a process's saved arguments (p_args: ar_length bytes of
+ * ar_args), or undefined when it has none. ar_args is a flexible array the
+ * dump keeps as a list column of the struct pargs row, which memory
+ * (bounded by sizeof (struct pargs)) cannot show past its first byte: a
+ * p_args naming no row has no arguments to show.
+ */
 function procArgBytes(target: Target, p: FbProc): number[] | undefined {
   const pa = procRows(target).get(p.row, 'p_args');
   if (pa === 0n) return undefined;
   const rows = structRows(target, 'struct pargs');
   const r = rows.rowOf(pa);
-  const len = Math.min((r >= 0 ? rows.num(r, 'ar_length') : readU32(target, pa, rows, 'ar_length')) >>> 0, MAX_ARGS);
-  // ar_args is a flexible array: the dump keeps it as a list column, which
-  // memory (bounded by sizeof (struct pargs)) cannot show past its first byte
-  if (r >= 0) return rows.list(r, 'ar_args').slice(0, len).map((b) => Number(b & 0xffn));
-  const bytes: number[] = [];
-  const at = pa + BigInt(rows.offset('ar_args'));
-  for (let i = 0; i < len; i++) {
-    try {
-      bytes.push(target.readU8(at + BigInt(i)));
-    } catch {
-      break;
-    }
-  }
-  return bytes;
+  if (r < 0) return [];
+  const len = Math.min(rows.num(r, 'ar_length') >>> 0, MAX_ARGS);
+  return rows.list(r, 'ar_args').slice(0, len).map((b) => Number(b & 0xffn));
 }
 
 /**
@@ -440,49 +436,32 @@ export function traceLines(target: Target, row: number, max = Infinity, command 
     ? `Tracing command ${p?.comm ?? '?'} pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}`
     : `Tracing pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}`;
   const all = framesOf(target, th.addr);
-  const frames = all.slice(0, max);
   const lines = [head];
-  frames.forEach((f, i) => {
+  all.slice(0, max).forEach((f, i) => {
     lines.push(ddbFrame(target, f));
-    const below = all[i + 1];
-    if (below && i + 1 < frames.length && isInterruptVector(target, f.pc)) lines.push(interruptLine(target, f, below));
-    if (f.trapframe && f.trapframe.length >= 4) lines.push(userEntryLine(target, f, all[i - 2]));
+    if (f.trapframe && f.trapframe.length >= 4) lines.push(entryLine(target, f, all[i - 2]));
   });
   return lines;
 }
 
+/** db_trace.c's frame types by name: an interrupt vector's frame sits on the trapframe of what it interrupted. */
+const INTERRUPT_VECTOR = /^(Xapic_isr\d+|Xatpic_intr\d+|Xfastintr\d+|Xtimerint)$/;
+
 /**
- * db_nextframe()'s line below a trap or system-call entry, from its
- * trapframe: "--- trap 0xc, eip = ..." or "--- syscall (4, FreeBSD ELF32,
+ * db_nextframe()'s line below an entry frame, from the trapframe the dump
+ * keeps on it: "--- interrupt, eip = ..." below an interrupt vector, "---
+ * trap 0xc, eip = ..." below calltrap, else "--- syscall (4, FreeBSD ELF32,
  * sys_write), eip = ..." (decode_syscall(): the number, the ABI and the
- * handler's symbol, here the frame the system-call function called).
+ * handler's symbol, here the frame the system-call function called); the
+ * registers are eip/esp/ebp on i386, rip/rsp/rbp on amd64.
  */
-function userEntryLine(target: Target, entry: StackFrame, handler: StackFrame | undefined): string {
+function entryLine(target: Target, entry: StackFrame, handler: StackFrame | undefined): string {
   const [code, ip, sp, bp] = entry.trapframe as [bigint, bigint, bigint, bigint];
   const [ipn, spn, bpn] = target.pointerSize === 4 ? ['eip', 'esp', 'ebp'] : ['rip', 'rsp', 'rbp'];
   const regs = `${ipn} = ${px(ip)}, ${spn} = ${px(sp)}, ${bpn} = ${px(bp)}`;
   const name = target.symbolAt(entry.pc)?.sym.name ?? '';
+  if (INTERRUPT_VECTOR.test(name)) return `--- interrupt, ${regs} ---`;
   if (name === 'calltrap') return `--- trap ${px(code)}, ${regs} ---`;
   const h = handler ? target.symbolAt(handler.pc) : undefined;
-  const abi = `FreeBSD ELF${target.pointerSize * 8}`;
-  return `--- syscall (${code}${h ? `, ${abi}, ${h.sym.name}` : ''}), ${regs} ---`;
-}
-
-/** db_trace.c's frame types by name: an interrupt vector's frame sits on the trapframe of what it interrupted. */
-const INTERRUPT_VECTOR = /^(Xapic_isr\d+|Xatpic_intr\d+|Xfastintr\d+|Xtimerint)$/;
-function isInterruptVector(target: Target, pc: bigint): boolean {
-  const hit = target.symbolAt(pc);
-  return hit !== undefined && INTERRUPT_VECTOR.test(hit.sym.name);
-}
-
-/**
- * db_nextframe()'s INTERRUPT line from the trapframe: the interrupted pc,
- * stack pointer and frame pointer (eip/esp/ebp on i386, rip/rsp/rbp on
- * amd64), read here from the interrupted frame below the vector's: its pc
- * and frame, and a stack pointer just under the frame.
- */
-function interruptLine(target: Target, vector: StackFrame, interrupted: StackFrame): string {
-  const [ip, sp, bp] = target.pointerSize === 4 ? ['eip', 'esp', 'ebp'] : ['rip', 'rsp', 'rbp'];
-  const spv = interrupted.fp > vector.fp + 0x20n ? interrupted.fp - 0x14n : interrupted.fp;
-  return `--- interrupt, ${ip} = ${px(interrupted.pc)}, ${sp} = ${px(spv)}, ${bp} = ${px(interrupted.fp)} ---`;
+  return `--- syscall (${code}${h ? `, FreeBSD ELF${target.pointerSize * 8}, ${h.sym.name}` : ''}), ${regs} ---`;
 }

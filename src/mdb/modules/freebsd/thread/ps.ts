@@ -183,10 +183,15 @@ function sbtText(sbt: bigint): string {
   return `${(u >> 32n).toString(16)}. ${((u & 0xffffffffn) << 32n).toString(16)}`;
 }
 
-/** sbinuptime() at the dump, from ticks and hz (the dump keeps no finer clock). */
+/** sbinuptime() at the dump: the header's time since boot (ns) as 32.32 fixed-point seconds. */
 function uptimeSbt(target: Target): bigint {
-  const hz = BigInt(globalValue(target, 'hz') || 1000);
-  return (BigInt(globalValue(target, 'ticks') >>> 0) << 32n) / hz;
+  let ns = 0n;
+  try {
+    ns = BigInt(target.header.dumpTime);
+  } catch {
+    ns = 0n;
+  }
+  return ns < 0n ? 0n : (ns << 32n) / 1_000_000_000n;
 }
 
 /** A global int of the dump (0 when it has none). */
@@ -287,7 +292,7 @@ EXAMPLES
     const p = readFbProc(ctx.target, row);
     const ps = ctx.pointerSize;
     const lines = [`Process ${p.pid} (${p.comm}) at ${px(p.addr)}:`, ` state: ${PSTATE[p.state] ?? `??? (0x${p.state.toString(16)})`}`];
-    const groups = procRows(ctx.target).get(p.row, 'p_ucred') !== 0n ? procGroups(ctx.target, p) : undefined;
+    const groups = procGroups(ctx.target, p);
     if (groups) lines.push(` uid: ${p.uid}  gids: ${groups.join(', ')}`);
     if (p.pptr !== 0n) lines.push(` parent: pid ${p.ppid} at ${px(p.pptr)}`);
     // proc0_init() gives proc0 null_sysvec, and kernel processes fork from it; exec gives a user process its ELF ABI

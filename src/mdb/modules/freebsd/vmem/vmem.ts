@@ -37,8 +37,6 @@ function arenaAt(ctx: DcmdContext, idx: VmemIndex, addr: bigint): Arena {
   throw new DcmdError(`${notAn(ctx.target, addr, 'struct vmem', 'a vmem arena')}${hint}`);
 }
 
-
-
 /** %zu of a size_t: vm_size - vm_inuse wraps as the kernel's arithmetic does. */
 const zu = (v: bigint, ps: number): string => BigInt.asUintN(ps * 8, v).toString(10);
 
