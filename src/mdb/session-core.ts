@@ -16,9 +16,10 @@ import type { Module } from './dcmd.js';
 import { Engine, type EngineHooks, type RunOptions, type SessionState } from './engine.js';
 import { InterruptError, MdbError, errorLine } from './errors.js';
 import { parseLine } from './parse/parser.js';
-import { ddbTable, parseDdbLine, searchWord } from './parse/ddb.js';
+import { ddbRepeatLine, ddbTable, lastDdbCommand, parseDdbLine, searchWord, type DdbState } from './parse/ddb.js';
 import { ddbModule } from './modules/ddb/index.js';
 import { Registry } from './registry.js';
+import { U64_MASK } from './render/number.js';
 import { Output } from './sink.js';
 import { visibleLine, withoutSgr } from './render/visible.js';
 import { Target } from './target.js';
@@ -59,8 +60,10 @@ export class MdbSession implements DebugSession {
   readonly state: SessionState;
   readonly syntax: Syntax;
   private readonly engine: Engine;
-  /** ddb: the last non-empty line, which an empty line repeats */
-  private lastLine: string | undefined;
+  /** ddb: the last command typed, which an empty line repeats at 'next' */
+  private lastCommand: string | undefined;
+  /** ddb: what its commands keep between lines (x's format) */
+  private readonly ddbState: DdbState = { examineFormat: 'x' };
   /** ::log's transcript, when one is kept */
   private transcript: { file: string; echo: boolean; w: LogWriter } | null = null;
 
@@ -125,18 +128,21 @@ export class MdbSession implements DebugSession {
     const json: CommandJson[] = [];
     let ok = true;
     if (this.syntax === 'ddb') {
-      // ddb: an empty line repeats the last command
+      // ddb: an empty line repeats the last command, at 'next'
       if (line.trim() === '') {
-        if (this.lastLine === undefined) return { output: '', errors: [], json: [], ok: true, quit: false };
-        line = this.lastLine;
-      } else this.lastLine = line;
+        const next = (this.state.dot + this.state.incr) & U64_MASK;
+        const again = this.lastCommand === undefined ? undefined : ddbRepeatLine(this.lastCommand, this.registry, next);
+        if (again === undefined) return { output: '', errors: [], json: [], ok: true, quit: false };
+        line = again;
+      }
+      this.lastCommand = lastDdbCommand(line) ?? this.lastCommand;
     }
     // the engine's options, made once a line (not once a command)
     const runOpts: RunOptions = {};
     if (opts.signal) runOpts.signal = opts.signal;
     if (opts.hold) runOpts.hold = opts.hold;
     try {
-      const parsed = this.syntax === 'ddb' ? parseDdbLine(line, this.registry, this.state.radix) : parseLine(line, this.state.radix);
+      const parsed = this.syntax === 'ddb' ? parseDdbLine(line, this.registry, this.state.radix, this.ddbState) : parseLine(line, this.state.radix);
       for (const c of parsed) {
         if (out.quit) break;
         const before = out.errors.length;

@@ -102,7 +102,7 @@ describe('runBatch on a FreeBSD dump (ddb syntax by default)', () => {
 
   it('says No such command on stderr and exits 1', async () => {
     const r = await batch({ dumpPath: fdump, commands: ['frobnicate', 'show panic'] });
-    expect(r).toEqual({ status: 1, stdout: 'panic: uma_zone_slab is looping\n', stderr: 'No such command\n' });
+    expect(r).toEqual({ status: 1, stdout: 'panic: uma_zone_slab is looping\n', stderr: 'No such command; use "help" to list available commands\n' });
   });
 
   it('repeats the last command on an empty line of a script, but not for the final newline', async () => {

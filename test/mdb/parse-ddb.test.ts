@@ -43,7 +43,7 @@ describe('ddb command lookup', () => {
   });
 
   it('says No such command and Ambiguous in ddb words', () => {
-    expect(() => parseDdbCommand('frobnicate', reg)).toThrow(new DdbError('No such command'));
+    expect(() => parseDdbCommand('frobnicate', reg)).toThrow(new DdbError('No such command; use "help" to list available commands'));
     expect(() => parseDdbCommand('show thr', reg)).toThrow(new DdbError('Ambiguous'));
     expect(() => parseDdbCommand('show al', reg)).toThrow(new DdbError('Ambiguous'));
     expect(new DdbError('Ambiguous').line()).toBe('Ambiguous');
@@ -56,7 +56,7 @@ describe('ddb command lookup', () => {
     expect(parseDdbCommand('show help', reg).verb).toEqual(list(['-t', 'show']));
     expect(parseDdbCommand('show all helpme', reg).verb).toEqual(list(['-t', 'show all']));
     expect(parseDdbCommand('help show', reg).verb).toEqual(list([]));
-    expect(() => parseDdbCommand('show frob', reg)).toThrow(new DdbError('No such command'));
+    expect(() => parseDdbCommand('show frob', reg)).toThrow(new DdbError('No such command; use "help" to list available commands'));
   });
 
   it('turns modifiers into the arguments the dcmd declares, and refuses others', () => {

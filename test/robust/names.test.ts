@@ -30,8 +30,8 @@ describe('prototype names at the prompt', () => {
     expect(await errs(illumos, `${n}=X`)).toEqual(['mdb: failed to dereference symbol: unknown symbol name']);
     expect(await errs(illumos, `<${n}=X`)).toEqual([`mdb: variable '${n}' not defined`]);
     expect(await errs(freebsd, `::sizeof ${n}`)).toEqual([`mdb: failed to look up type ${n}: unknown type name`]);
-    expect(await errs(ddb, `show ${n}`)).toEqual(['No such command']);
-    expect(await errs(ddb, `${n}`)).toEqual(['No such command']);
+    expect(await errs(ddb, `show ${n}`)).toEqual(['No such command; use "help" to list available commands']);
+    expect(await errs(ddb, `${n}`)).toEqual(['No such command; use "help" to list available commands']);
     expect(await errs(ddb, `show uma/${n.replace(/_/g, '')}`)).toEqual(['Bad modifier']);
   });
   it('a vmem_seg type filter named after an Object property is refused, not matched against a function', async () => {

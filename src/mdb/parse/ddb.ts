@@ -100,11 +100,16 @@ function splitDdb(line: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** The last command of a ddb line, the one an empty line repeats; undefined for a blank line. */
+export function lastDdbCommand(line: string): string | undefined {
+  return splitDdb(line).at(-1);
+}
+
 /** Parses every command of a ddb line against the registry's ddb words. */
-export function parseDdbLine(line: string, registry: Registry, radix = 16): ParsedCommand[] {
+export function parseDdbLine(line: string, registry: Registry, radix = 16, st?: DdbState): ParsedCommand[] {
   return splitDdb(line).map((text) => {
     try {
-      return { ok: true, pipeline: { text, stages: [parseDdbCommand(text, registry, radix)] } };
+      return { ok: true, pipeline: { text, stages: [parseDdbCommand(text, registry, radix, st)] } };
     } catch (e) {
       if (e instanceof ParseError) return { ok: false, text, error: e };
       const msg = e instanceof Error ? e.message : String(e);
@@ -114,12 +119,19 @@ export function parseDdbLine(line: string, registry: Registry, radix = 16): Pars
 }
 
 const WORD = /^[A-Za-z_][A-Za-z0-9_]*/;
+/** db_command()'s words (13.0) for a word that names no command, and for a line that starts with no word */
+export const NO_SUCH_COMMAND = 'No such command; use "help" to list available commands';
+const UNRECOGNIZED = 'Unrecognized input; use "help" to list available commands';
 
-/** One ddb command (no `;`) as one AST invocation. */
-export function parseDdbCommand(text: string, registry: Registry, radix = 16): Invocation {
+/** A command's words resolved against the table: the node they name and the text after them, or an invocation already made (a help listing). */
+type Resolved = { node: DdbNode; path: string[]; rest: string } | { inv: Invocation };
+
+/** db_command()'s search: the command words of `text`, subcommand by subcommand (db_cmd_search), each abbreviable to a unique prefix. */
+function resolveCommand(text: string, registry: Registry): Resolved {
   let rest = text.trim();
   const first = WORD.exec(rest);
-  if (!first) throw new DdbError('No such command');
+  // db_command(): a line that does not start with a word is tNUMBER, tEXCL or the like
+  if (!first) throw new DdbError(UNRECOGNIZED);
   let node: DdbNode = ddbTable(registry);
   let word = first[0];
   rest = rest.slice(word.length);
@@ -128,13 +140,13 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16): I
     const r = searchWord(node, word);
     if ('error' in r) {
       // db_cmd_search(): a word beginning "help" that names nothing is CMD_HELP, the table's list (the rest of the line flushed)
-      if (r.error === 'none' && word.startsWith('help')) return listTable(path, false);
-      throw new DdbError(r.error === 'none' ? 'No such command' : 'Ambiguous');
+      if (r.error === 'none' && word.startsWith('help')) return { inv: listTable(path, false) };
+      throw new DdbError(r.error === 'none' ? NO_SUCH_COMMAND : 'Ambiguous');
     }
     node = r.node;
     path.push(node.word);
     // `help` is mddb's command list; like CMD_HELP it ignores what follows it
-    if (path.length === 1 && node.dcmd?.name === 'ddbhelp') return { verb: { kind: 'dcmd', name: 'ddbhelp', args: [] } };
+    if (path.length === 1 && node.dcmd?.name === 'ddbhelp') return { inv: { verb: { kind: 'dcmd', name: 'ddbhelp', args: [] } } };
     if (node.children.size === 0) break;
     // a table (`show`, `show all`) takes the next word as its subcommand; a
     // command that also has subcommands takes it only when it names one
@@ -143,12 +155,29 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16): I
     if (!m) {
       if (isCommand) break;
       // db_command(): "Subcommand required; available subcommands:" and the table
-      return listTable(path, true);
+      return { inv: listTable(path, true) };
     }
     if (isCommand && 'error' in searchWord(node, m[1]!)) break;
     word = m[1]!;
     rest = rest.slice(m[0].length);
   }
+  return { node, path, rest };
+}
+
+/**
+ * What ddb keeps between commands: db_examine_format, the modifiers of the
+ * last x that had any ("x" at boot), which an x without modifiers reuses.
+ */
+export interface DdbState {
+  examineFormat: string;
+}
+
+/** One ddb command (no `;`) as one AST invocation. */
+export function parseDdbCommand(text: string, registry: Registry, radix = 16, st?: DdbState): Invocation {
+  const r = resolveCommand(text, registry);
+  if ('inv' in r) return r.inv;
+  const { node } = r;
+  let rest = r.rest;
   let modifiers = '';
   const mod = /^\/([A-Za-z0-9]*)/.exec(rest);
   if (mod) {
@@ -156,7 +185,14 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16): I
     rest = rest.slice(mod[0].length);
   }
   const { addr, count } = addrAndCount(rest, radix);
-  if (node.builtin === 'examine') return examine(modifiers, addr, count);
+  if (node.builtin === 'examine') {
+    // db_examine_cmd(): "if (modif[0] != '\0') db_strcpy(db_examine_format, modif);"
+    if (st) {
+      if (modifiers !== '') st.examineFormat = modifiers;
+      else modifiers = st.examineFormat;
+    }
+    return examine(modifiers, addr, count);
+  }
   const d = node.dcmd!;
   const spec = node.spec ?? { words: [] };
   const args: Arg[] = [];
@@ -169,6 +205,24 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16): I
   const inv: Invocation = { verb: { kind: 'dcmd', name: d.name, args } };
   if (addr) inv.addr = addr.expr;
   return inv;
+}
+
+/**
+ * db_command()'s empty line: "repeats last command, at 'next'", with no
+ * address of its own, a count of 1 and no modifiers. So x goes on at db_next
+ * (the address after what it printed, `next`) in the format it kept, and any
+ * other command runs again as if typed bare (bt traces the current thread
+ * again). The line to run, or undefined when the last one named no command.
+ */
+export function ddbRepeatLine(last: string, registry: Registry, next: bigint): string | undefined {
+  let r: Resolved;
+  try {
+    r = resolveCommand(last, registry);
+  } catch {
+    return undefined;
+  }
+  if ('inv' in r) return last;
+  return r.node.builtin === 'examine' ? `${r.path.join(' ')} 0x${next.toString(16)}` : r.path.join(' ');
 }
 
 /** ddbhelp listing one command table (db_cmd_list), with db_command()'s "Subcommand required" line when no subcommand was given. */
@@ -191,7 +245,8 @@ function addrAndCount(rest: string, radix: number): { addr?: Parsed; count?: Par
   const comma = t.lastIndexOf(',');
   const a = (comma < 0 ? t : t.slice(0, comma)).trim();
   const c = comma < 0 ? '' : t.slice(comma + 1).trim();
-  if (comma >= 0 && c === '') throw new DdbError('Syntax error');
+  // db_command(): "if (!db_expression(&count)) { db_printf("Count missing\n"); ...}"
+  if (comma >= 0 && c === '') throw new DdbError('Count missing');
   const out: { addr?: Parsed; count?: Parsed } = {};
   if (a !== '') out.addr = { expr: expr(a, radix), text: a };
   if (c !== '') out.count = { expr: expr(c, radix), text: c };

@@ -5,7 +5,7 @@
  */
 import { defineDcmd, flag, str, text, type Module, type Result } from '../../dcmd.js';
 import { DcmdError, DdbError, UsageError } from '../../errors.js';
-import { DDB_BUILTINS, ddbPhrases, ddbTable, searchWord } from '../../parse/ddb.js';
+import { DDB_BUILTINS, ddbPhrases, ddbTable, NO_SUCH_COMMAND, searchWord } from '../../parse/ddb.js';
 import type { Registry } from '../../registry.js';
 
 export const ddbhelp = defineDcmd({
@@ -66,7 +66,7 @@ function tableList(registry: Registry, phrase: string, required: boolean): Resul
   let node = ddbTable(registry);
   for (const w of phrase.trim().split(/\s+/)) {
     const r = searchWord(node, w);
-    if ('error' in r) throw new DdbError(r.error === 'none' ? 'No such command' : 'Ambiguous');
+    if ('error' in r) throw new DdbError(r.error === 'none' ? NO_SUCH_COMMAND : 'Ambiguous');
     node = r.node;
   }
   if (node.children.size === 0) throw new DcmdError(`${phrase} has no subcommands`);

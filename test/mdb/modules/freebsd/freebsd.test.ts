@@ -25,9 +25,29 @@ describe('session syntax', () => {
     expect(await out(s, '   ')).toBe(a);
   });
 
+  it("repeats x at 'next' in the format it kept, and a command that took an address as typed bare (db_command)", async () => {
+    const s = freebsdSession();
+    const words = async (l: string): Promise<string> => (await out(s, l)).trim();
+    expect(await words(`x/x ${hx(KEG.mbuf)},2`)).toMatch(new RegExp(`^0x${hx(KEG.mbuf)}:`));
+    // the empty line goes on after the two words x printed, one word, still in hex
+    expect(await words('')).toMatch(new RegExp(`^0x${hx(KEG.mbuf + 8n)}:\\s+[0-9a-f]+$`));
+    expect(await words('')).toMatch(new RegExp(`^0x${hx(KEG.mbuf + 12n)}:`));
+    // x without modifiers keeps db_examine_format
+    expect(await words(`x ${hx(KEG.mbuf)}`)).toBe(await words(`x/x ${hx(KEG.mbuf)}`));
+    // bt TID, repeated, is bt of the current thread (no address, count 1)
+    const cur = await out(s, 'bt');
+    await out(s, `bt ${hx(TD.vmwait)}`);
+    expect(await out(s, '')).toBe(cur);
+  });
+
+  it('words a line that starts with no word, and a comma with no count, as db_command() does', async () => {
+    expect((await freebsdSession().execute('123')).errors).toEqual(['Unrecognized input; use "help" to list available commands']);
+    expect((await freebsdSession().execute('bt 22,')).errors).toEqual(['Count missing']);
+  });
+
   it('says No such command without a prefix, and fails the line', async () => {
     const r = await freebsdSession().execute('frobnicate');
-    expect(r).toMatchObject({ ok: false, errors: ['No such command'], output: '' });
+    expect(r).toMatchObject({ ok: false, errors: ['No such command; use "help" to list available commands'], output: '' });
     expect((await freebsdSession().execute('sh thr')).errors).toEqual(['Ambiguous']);
   });
 
@@ -318,7 +338,7 @@ describe('mdb syntax on a FreeBSD dump', () => {
 describe('more', () => {
   it('acttrace traces only the threads on a CPU', async () => {
     const o = await out(freebsdSession(), 'acttrace');
-    expect(o.match(/^Tracing command .*$/gm)).toEqual([`Tracing command mbuftest pid 1234 tid 100045 td 0x${hx(TD.loop)}`, `Tracing command idle pid 11 tid 100004 td 0x${hx(TD.idle1)}`]);
+    expect(o.match(/^Tracing command .*$/gm)).toEqual([`Tracing command mbuftest pid 1234 tid 100045 td 0x${hx(TD.loop)} (CPU 0)`, `Tracing command idle pid 11 tid 100004 td 0x${hx(TD.idle1)} (CPU 1)`]);
   });
 
   it('traces a 64-bit dump as func() at func+0xoff/frame 0x...', async () => {

@@ -432,8 +432,9 @@ export function ddbFrame(target: Target, f: StackFrame): string {
 export function traceLines(target: Target, row: number, max = Infinity, command = false): string[] {
   const th = readFbThread(target, row);
   const p = procOf(target, th);
+  // _db_stack_trace_all() names the CPU of a thread in TDS_RUNNING
   const head = command
-    ? `Tracing command ${p?.comm ?? '?'} pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}`
+    ? `Tracing command ${p?.comm ?? '?'} pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}${th.state === TDS_RUNNING ? ` (CPU ${th.oncpu})` : ''}`
     : `Tracing pid ${p?.pid ?? -1} tid ${th.tid} td ${px(th.addr)}`;
   const all = framesOf(target, th.addr);
   const lines = [head];

@@ -2,10 +2,11 @@
  * ddb's traces: `bt` (trace, where) for one thread, `alltrace` (show all
  * trace) for every thread, and `show threads`, each thread's top frame.
  */
-import { defineDcmd, text, uint } from '../../../dcmd.js';
+import { defineDcmd, text, uint, type Result } from '../../../dcmd.js';
 import { UsageError } from '../../../errors.js';
-import { px, structRows } from '../struct.js';
+import { px } from '../struct.js';
 import { TDS_RUNNING } from '../names.js';
+import type { Target } from '../../../target.js';
 import { THREAD, ddbFrame, defaultThread, framesOf, procRows, readFbProc, readFbThread, resolveThread, threadRows, traceLines } from './helpers.js';
 
 export const trace = defineDcmd({
@@ -51,15 +52,39 @@ EXAMPLES
   },
 });
 
+/**
+ * _db_stack_trace_all(active_only): every thread of every process, in the
+ * process list's order (threads of no known process last), each after a
+ * blank line and "Tracing command ... td 0x..." with " (CPU n)" when it is
+ * TDS_RUNNING; active_only keeps only those.
+ */
+function traceAll(target: Target, activeOnly: boolean): Result {
+  const p = procRows(target);
+  const t = threadRows(target);
+  const out: string[] = [];
+  const data: Array<{ thread: bigint; lines: string[] }> = [];
+  const done = new Set<number>();
+  const one = (row: number): void => {
+    done.add(row);
+    if (activeOnly && readFbThread(target, row).state !== TDS_RUNNING) return;
+    const lines = traceLines(target, row, Infinity, true);
+    out.push('', ...lines);
+    data.push({ thread: t.addr(row), lines });
+  };
+  for (let r = 0; r < p.count; r++) for (const row of readFbProc(target, r).threads) one(row);
+  for (let row = 0; row < t.count; row++) if (!done.has(row)) one(row);
+  return text(out.map((l) => l + '\n').join(''), { data });
+}
+
 export const alltrace = defineDcmd({
   name: 'alltrace',
   synopsis: '',
   address: 'none',
   summary: 'print stack traces of all threads as ddb does',
   help: `Traces every thread of every process, in process order, each as
-"Tracing command <comm> pid N tid N td 0x..." after a blank line, then its
-frames as ::trace prints them. In ddb syntax: alltrace, or show all
-trace.
+"Tracing command <comm> pid N tid N td 0x..." after a blank line (with
+" (CPU n)" for a thread on a CPU), then its frames as ::trace prints them.
+In ddb syntax: alltrace, or show all trace.
 
 EXAMPLES
   > ::alltrace
@@ -71,21 +96,7 @@ EXAMPLES
   ddb: { words: ['alltrace', 'show all trace'] },
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    const p = procRows(ctx.target);
-    const out: string[] = [];
-    const data: Array<{ thread: bigint; lines: string[] }> = [];
-    const done = new Set<number>();
-    const one = (row: number): void => {
-      done.add(row);
-      const lines = traceLines(ctx.target, row, Infinity, true);
-      out.push('', ...lines);
-      data.push({ thread: threadRows(ctx.target).addr(row), lines });
-    };
-    for (let r = 0; r < p.count; r++) for (const row of readFbProc(ctx.target, r).threads) one(row);
-    // threads of no known process last
-    const t = threadRows(ctx.target);
-    for (let row = 0; row < t.count; row++) if (!done.has(row)) one(row);
-    return text(out.map((l) => l + '\n').join(''), { data });
+    return traceAll(ctx.target, false);
   },
 });
 
@@ -94,37 +105,21 @@ export const acttrace = defineDcmd({
   synopsis: '',
   address: 'none',
   summary: 'print stack traces of the threads on a CPU as ddb does',
-  help: `Traces the thread each CPU was running when the debugger was entered
-(each struct pcpu's pc_curthread, in cpuid order; without per-CPU data,
-every TDS_RUNNING thread), each as ::alltrace prints it. In ddb syntax:
-acttrace, or show active trace.
+  help: `Traces the threads that were running (TDS_RUNNING) when the debugger
+was entered, in process order, each as ::alltrace prints it with the CPU it
+was on. In ddb syntax: acttrace, or show active trace.
 
 EXAMPLES
   > ::acttrace
 
-  Tracing command idle: cpu0 pid 11 tid 100000 td 0xc0b01480
-  idle_proc() at idle_proc+0x19
+  Tracing command tcp pid 21 tid 100021 td 0xc14025a0 (CPU 1)
+  kdb_enter(c0b1c540) at kdb_enter+0x21
   ...`,
   options: {},
   ddb: { words: ['acttrace', 'show active trace'] },
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    const t = threadRows(ctx.target);
-    const out: string[] = [];
-    const data: Array<{ thread: bigint; lines: string[] }> = [];
-    const pc = structRows(ctx.target, 'struct pcpu');
-    const rows: number[] = [];
-    for (let r = 0; r < pc.count; r++) {
-      const row = t.rowOf(pc.get(r, 'pc_curthread'));
-      if (row >= 0) rows.push(row);
-    }
-    if (pc.count === 0) for (let row = 0; row < t.count; row++) if (readFbThread(ctx.target, row).state === TDS_RUNNING) rows.push(row);
-    for (const row of rows) {
-      const lines = traceLines(ctx.target, row, Infinity, true);
-      out.push('', ...lines);
-      data.push({ thread: t.addr(row), lines });
-    }
-    return text(out.map((l) => l + '\n').join(''), { data });
+    return traceAll(ctx.target, true);
   },
 });
 
