@@ -59,7 +59,7 @@ export const SAMPLE_DUMPS: readonly SampleDump[] = [
     what: 'a stock kernel: the loop spins holding Giant until the watchdog breaks into the debugger',
   },
   // PR 248008 (2020). The unfixed i386 build does not hang in this model (the README's matrix says
-  // why from the code), so its dump is the live dump `savecore -L` takes when the build is done.
+  // why from the code), so its dump is a live dump of the system when the build is done (written by the simulator: the FreeBSD of 2020 could not take one).
   {
     file: 'freebsd-248008-btalloc.dump',
     scenario: 'freebsd-248008-btalloc',

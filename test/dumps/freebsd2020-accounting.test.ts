@@ -54,8 +54,10 @@ describe.each(DUMPS)('%s', (dump) => {
 
   it('ps names threads by td_name: the pagedaemon\'s "dom0" and "uma", one idle process', async () => {
     const ps = await run(dump, 'ps', 'ddb');
-    expect(ps).toMatch(/\(threaded\)\s+\[pagedaemon\]\n.*\[dom0\]\n.*umarcl .*\[uma\]\n/);
-    expect(ps).toMatch(/\(threaded\)\s+\[idle\]\n\s*\d+\s+Run\s+CPU 0\s+\[idle: cpu0\]/);
+    // the "uma" thread asleep between reclaims ("umarcl") or in its pause after one ("umarclslp")
+    expect(ps).toMatch(/\(threaded\)\s+\[pagedaemon\]\n.*\[dom0\]\n.*umarcl.*\[uma\]\n/);
+    // an idle thread is on its CPU, or switched out (TDS_CAN_RUN) while another thread runs there
+    expect(ps).toMatch(/\(threaded\)\s+\[idle\]\n\s*\d+\s+(Run\s+CPU 0|CanRun)\s+\[idle: cpu0\]/);
     expect(ps).toMatch(/\[swi4: clock \(0\)\]/);
   });
 
@@ -72,5 +74,29 @@ describe.each(DUMPS)('%s', (dump) => {
     expect(chans.length).toBeGreaterThanOrEqual(7);
     for (const c of chans) expect(await run(dump, `${c}::whatis`), c).not.toMatch(/a struct thread/);
     expect(await run(dump, `${/psleep\s+(0x[0-9a-f]+)\s+\[vmdaemon\]/.exec(ps)![1]}::whatis`)).toMatch(/vm_daemon_needed/);
+  });
+});
+
+describe('what a 2020 dump says of its threads, CPUs and kernel', () => {
+  it('has thread0 named swapper in the kernel process (proc0_init)', async () => {
+    const t = await run('dumps/freebsd-248008-btalloc.dump', 'show thread 100004', 'ddb');
+    expect(t).toMatch(/^ proc \(pid 0\): /m);
+    expect(t).toMatch(/^ name: swapper$/m);
+  });
+
+  it('shows a switched-out idle thread as TDS_CAN_RUN, and every running thread on the CPU whose curthread it is', async () => {
+    for (const dump of DUMPS) {
+      const pcpu = await run(dump, 'show allpcpu', 'ddb');
+      expect(pcpu.split('\n')[0]).toMatch(/^Current CPU: \d+$/);
+      const cur = new Set([...pcpu.matchAll(/^curthread\s+= 0x[0-9a-f]+: pid \d+ tid (\d+)/gm)].map((m) => m[1]!));
+      const ps = await run(dump, 'ps', 'ddb');
+      for (const m of ps.matchAll(/^\s*(\d{6})\s+(Run\s+CPU \d+|CanRun)\s+\[idle: cpu\d+\]$/gm)) expect(m[2]!.startsWith('Run'), `${dump} ${m[0]}`).toBe(cur.has(m[1]!));
+      for (const m of ps.matchAll(/^\s*(\d{6})\s+Run\s+CPU (\d+)/gm)) expect(cur.has(m[1]!), `${dump} ${m[0]}`).toBe(true);
+    }
+  });
+
+  it("marks a kernel built with a fix as a modified tree, as newvers.sh does (r358200M)", async () => {
+    expect(await run('dumps/freebsd-248008-btalloc.dump', '::status')).toMatch(/ r358200: /);
+    expect(await run('dumps/freebsd-248008-btalloc-r368236.dump', '::status')).toMatch(/ r358200M: /);
   });
 });

@@ -169,7 +169,9 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   const physmem = Math.floor((kc.physmem_mb * 1024 * 1024) / p.pagesize);
   // the scenario's strings may name the platform, so that --set kernel.platform=amd64 builds and names an amd64 kernel
   const machine = (s: string): string => s.replaceAll('${machine}', p.isa);
-  const version = machine(kc.version);
+  // newvers.sh names the svn revision the tree is at and, through svnversion, marks a tree with local
+  // changes "M": a kernel built with a fix switched on is r358200 with that fix applied, r358200M
+  const version = fixes.length > 0 ? machine(kc.version).replace(/\b(r\d+)(?=:)/, '$1M') : machine(kc.version);
   const k = new Kernel({ os: FREEBSD_2020, platform: p, hostname: machine(kc.hostname), kernelVersion: version, debug: kc.invariants, ncpus: kc.ncpus, physmem, seed });
   const L = freebsdTypes(p.pointerSize, kc.ncpus, 2020, 1);
   const sizeof = (n: string): number => L.structs.get(n)!.size;
@@ -307,6 +309,7 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, WAIT4, init.addr, PWAIT | PCATCH | PDROP, 'wait', 0), 152, true));
   const pagedaemon = kprocCreate(k, 'pagedaemon', kthreadStart, () => vmPageout2020(vm, u, 10), PVM);
   k.daemons.add(pagedaemon);
+  vm.pageproc = pagedaemon.proc;
   // vm_pageout(): kthread_add(uma_reclaim_worker, ..., "uma") in the pagedaemon process
   // vm_pageout() names its own thread after the domain it scans, "dom0"
   setThreadName(pagedaemon, 'dom0');
@@ -357,6 +360,8 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   t0.sobj = 'cv';
   t0.wmesg = 'swapin';
   t0.pri = PVM;
+  // proc0_init(): p_comm "kernel", thread0's td_name "swapper"
+  setThreadName(t0, 'swapper');
   k.daemons.add(t0);
   k.curthread = null;
   return { k, sc, fx, smallAlloc, vm, vs, km, u, btZone, mallocZones, bufferArena, load, workers, pagedaemon, kernelArenaSym, btLock, typesKey: { ps: p.pointerSize, ncpus: kc.ncpus }, btWatch: { samples: 0, belowReserve: 0, fewestCached: -1, fewestAt: 0, fewestKeg: 0, fewestStock: 0, allDry: 0, outMost: 0, outFewestLate: -1, freeFewestLate: -1 } };

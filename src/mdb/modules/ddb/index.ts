@@ -31,8 +31,8 @@ EXAMPLES
   Command list:
   ...
   db> show all help
-  chains          procs           trace           vmem
-  vmemdump
+  chains          pcpu            procs           trace
+  vmem            vmemdump
   > ::ddbhelp
   Command list:
   ...`,

@@ -25,7 +25,9 @@ export default defineDcmd({
 the operating system release, version and platform, the panic message, and
 what the dump contains. An illumos dump also gives the OS image's UUID; a
 live dump (taken with savecore -L on a running system) has an empty panic
-message.
+message. A FreeBSD dump says instead whether it was taken on a hang and
+where, or that it is the simulator's live dump of a run that neither
+panicked nor hung (FreeBSD before 14.0 could not take one).
 
 EXAMPLES
   > ::status
@@ -57,7 +59,8 @@ EXAMPLES
       lines.push(`panic message: ${panic ? panic.message : ''}`);
     } else if (panic) lines.push(`panic message: ${panic.message}`);
     else if (entry) lines.push(`hang: no panic; the debugger was entered (${entry.reason}) on CPU ${entry.cpu}, thread ${entry.thread}, and the dump taken there`);
-    else lines.push('live dump: taken from a running system (savecore -L); there was no panic');
+    // FreeBSD had no live dumps then (livedump came in 14.0): say whose snapshot this is
+    else lines.push('live dump: no panic; the simulator wrote the running system when the scenario ended (this FreeBSD had no live dumps)');
     lines.push('dump content: kernel pages only');
     return text(lines.map((l) => l + '\n').join(''), {
       data: {

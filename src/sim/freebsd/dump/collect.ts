@@ -311,6 +311,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   const fr = freebsdFrames();
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
   const { firstOf, count, nextInProc } = procThreadLists(live);
+  const idle = new Set(k.cpus.map((c) => c.idle));
   live.forEach((t, row) => {
     const cpu = onCpuOf.get(t);
     const running = cpu !== undefined;
@@ -321,6 +322,8 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
     let state = TDS_RUNQ;
     let inhib = 0;
     if (running) state = TDS_RUNNING;
+    // sched_switch(): an idle thread switched out is TD_SET_CAN_RUN, on no run queue
+    else if (idle.has(t)) state = TDS_CAN_RUN;
     else if (t.state === TS_SLEEP) {
       state = TDS_INHIBITED;
       inhib = onLock ? TDI_LOCK : iwait ? TDI_IWAIT : TDI_SLEEPING;

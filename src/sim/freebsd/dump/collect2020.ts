@@ -17,7 +17,7 @@ import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
 import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
-import { collectSymbols, Creds, curthreads, freebsdFrames, trapframeOf, turnstileTable, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, Creds, curthreads, freebsdFrames, trapframeOf, turnstileTable, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_CAN_RUN, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outcome: 'panic' | 'hang' | 'completed', entry: DebuggerEntry | null): DumpModel {
   const { k, u, vm, vs, btZone } = sys;
@@ -68,6 +68,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   const fr = freebsdFrames();
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
   const { firstOf, count, nextInProc } = procThreadLists(live);
+  const idle = new Set(k.cpus.map((c) => c.idle));
   live.forEach((t, row) => {
     const cpu = onCpuOf.get(t);
     const m = blockedMtx20(t);
@@ -76,7 +77,10 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     const iwait = asleep && t.intr && !t.wmesg;
     let state = TDS_RUNQ;
     let inhib = 0;
-    if (cpu !== undefined || t.state === TS_ONPROC) state = TDS_RUNNING;
+    if (cpu !== undefined) state = TDS_RUNNING;
+    // sched_switch(): an idle thread switched out is TD_SET_CAN_RUN, on no run queue
+    else if (idle.has(t)) state = TDS_CAN_RUN;
+    else if (t.state === TS_ONPROC) state = TDS_RUNNING;
     else if (t.state === TS_SLEEP) {
       state = TDS_INHIBITED;
       inhib = m ? TDI_LOCK : iwait ? TDI_IWAIT : TDI_SLEEPING;
@@ -126,8 +130,11 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     return m ? [{ t, ts: m.turnstile, lock: m.addr, owner: m.owner }] : [];
   });
   add(turnstileTable(k, A, onTurnstile, true));
-  const pc = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_cpuid: 'u32', 'pc_allcpu.sle_next': 'u64' });
-  k.cpus.forEach((c, i) => pc.add({ addr: A(c.addr), pc_curthread: A(oncpu[i]!.addr), pc_idlethread: A(c.idle.addr), pc_cpuid: c.id, 'pc_allcpu.sle_next': i + 1 < k.cpus.length ? A(k.cpus[i + 1]!.addr) : 0n }));
+  // pc_curpcb: the running thread's pcb (td_pcb), as cpu_switch() loads it
+  const pc = new TableBuilder('struct pcpu', { addr: 'u64', pc_curthread: 'u64', pc_idlethread: 'u64', pc_curpcb: 'u64', pc_cpuid: 'u32', 'pc_allcpu.sle_next': 'u64' });
+  k.cpus.forEach((c, i) =>
+    pc.add({ addr: A(c.addr), pc_curthread: A(oncpu[i]!.addr), pc_idlethread: A(c.idle.addr), pc_curpcb: A(oncpu[i]!.stk - 0x200), pc_cpuid: c.id, 'pc_allcpu.sle_next': i + 1 < k.cpus.length ? A(k.cpus[i + 1]!.addr) : 0n }),
+  );
   add(pc.build());
   const c = vm.cnt;
   const vmm = new TableBuilder('struct vmmeter', Object.fromEntries([['addr', 'u64'], ...Object.keys(c).map((x) => [x, 'u32'])]) as Record<string, 'u64' | 'u32'>);

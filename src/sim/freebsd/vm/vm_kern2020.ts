@@ -13,17 +13,20 @@
  *     under vmem_bt_lock, backed with M_NOWAIT|M_USE_RESERVE; on failure a
  *     waiting caller pause("btalloc", 1)s and returns NULL for UMA to retry;
  *   uma_small_alloc (amd64): a page from the direct map, no KVA;
- *   the pagedaemon: below the free target it pages out anonymous memory and,
- *     at most every lowmem_period (10 s), runs vm_lowmem and
- *     uma_reclaim(UMA_RECLAIM_TRIM); below v_free_severe it wakes the "uma"
- *     thread (uma_reclaim_worker), which drains every cache and CPU bucket
- *     (UMA_RECLAIM_DRAIN_CPU) at most once a second.
+ *   the pagedaemon (vm_pageout_worker): passes while free pages are below
+ *     the wakeup threshold, each freeing what the PID controller asks for
+ *     (anonymous memory paged out) after vm_pageout_lowmem(), which at most
+ *     every lowmem_period (10 s) runs vm_lowmem and
+ *     uma_reclaim(UMA_RECLAIM_TRIM) and, below v_free_severe, wakes the
+ *     "uma" thread (uma_reclaim_worker), which drains every cache and CPU
+ *     bucket (UMA_RECLAIM_DRAIN_CPU) at most once a second.
  * Pages are counts; the dump shows vm_cnt.
  */
 import type { Kernel } from '../../machine/kernel.js';
 import type { Kva } from '../../machine/platform.js';
-import type { KGen } from '../../machine/thread.js';
-import { f20, HZ, mtxLock20, mtxUnlock20, pause20, PVM, sleep20, wakeup20, type Mtx20 } from '../kern/kern2020.js';
+import type { KGen, Proc } from '../../machine/thread.js';
+import { f20, HZ, mtxLock20, mtxUnlock20, pause20, PDROP, PVM, sleep20, wakeup20, type Mtx20 } from '../kern/kern2020.js';
+import { pidctrlDaemon, pidctrlInit, type PidCtrl } from '../kern/subr_pidctrl.js';
 import { umaReclaim, type Uma2020 } from '../uma2020/uma.js';
 import { M_BESTFIT, M_NOVM, M_NOWAIT, M_USE_RESERVE, M_WAITOK, vmemAlloc, vmemFree, vmemXalloc, vmemXfree, type Vmem, type VmemSys } from '../vmem/vmem.js';
 
@@ -40,6 +43,7 @@ const kva_import_domain = f20('kva_import_domain', 0x50);
 const kva_import = f20('kva_import', 0x90);
 const vm_pageout_worker = f20('vm_pageout_worker', 0x4f0);
 const vm_pageout_lowmem = f20('vm_pageout_lowmem', 0x80);
+const vm_pageout_scan_inactive = f20('vm_pageout_scan_inactive', 0x5a0);
 const uma_reclaim_worker = f20('uma_reclaim_worker', 0xb0);
 const uma_reclaim_wakeup = f20('uma_reclaim_wakeup', 0x30);
 
@@ -74,6 +78,14 @@ export interface Vm2020 {
   minChan: Kva;
   /** &vm_dom[0].vmd_pageout_wanted: the pagedaemon sleeps here ("psleep") */
   pdChan: Kva;
+  /** pageproc: the pagedaemon's process, whose threads pagedaemon_wakeup() does not wake it for */
+  pageproc: Proc | null;
+  /** vmd_pageout_wakeup_thresh: below it vm_paging_needed() is true */
+  wakeupThresh: number;
+  /** vmd_pageout_wanted: the pagedaemon has been asked to run (pagedaemon_wakeup() wakes it only when clear) */
+  pageoutWanted: boolean;
+  /** vmd_pid: how many pages each interval's passes should free */
+  pid: PidCtrl;
   owners: Set<Anon>;
   lastLowmem: number;
   lowmems: number;
@@ -91,11 +103,13 @@ export interface Vm2020 {
 
 export function vmStartup2020(k: Kernel, physmem: number, wired: number): Vm2020 {
   const cntAddr = k.sym.object(K20OBJ, 'vm_cnt', 0x100).addr;
-  // vm_pageout_init / vm_domain_init sizing of 2020
+  // vm_pageout_init_domain() of 2020, one domain of `physmem` pages
   const v_interrupt_free_min = 2;
-  const v_free_reserved = 34 + Math.floor(physmem / 768) + 7 + v_interrupt_free_min;
-  const v_free_min = Math.floor(physmem / 200) + v_free_reserved;
-  const v_free_severe = Math.floor(v_free_min / 2) + v_free_reserved / 2;
+  const pageoutPageCount = physmem < 2000 ? 8 : 32; // vm_pageout_page_count
+  const freeMin = physmem > 1024 ? 4 + Math.floor((physmem - 1024) / 200) : 4;
+  const v_pageout_free_min = Math.floor((2 * MAXBSIZE) / PAGE_SIZE) + v_interrupt_free_min;
+  const v_free_reserved = pageoutPageCount + v_pageout_free_min + Math.floor(physmem / 768);
+  const v_free_target = 4 * freeMin + v_free_reserved;
   const cnt: VmCnt = {
     v_page_count: physmem,
     v_free_count: physmem - wired,
@@ -103,9 +117,9 @@ export function vmStartup2020(k: Kernel, physmem: number, wired: number): Vm2020
     v_active_count: 0,
     v_inactive_count: 0,
     v_free_reserved,
-    v_free_min,
-    v_free_target: 4 * v_free_min + v_free_reserved,
-    v_free_severe: Math.floor(v_free_severe),
+    v_free_min: freeMin + v_free_reserved,
+    v_free_target,
+    v_free_severe: Math.floor(freeMin / 2) + v_free_reserved,
     v_interrupt_free_min,
     v_pdwakeups: 0,
     v_pdpages: 0,
@@ -116,6 +130,11 @@ export function vmStartup2020(k: Kernel, physmem: number, wired: number): Vm2020
     cntAddr,
     minChan: k.sym.object(K20OBJ, 'vm_min_domains', 4).addr,
     pdChan: k.sym.object(K20OBJ, 'vm_dom', 0x1000).addr + 0x80,
+    // "10% below the paging target. This keeps the steady state out of shortfall."
+    wakeupThresh: Math.floor(v_free_target / 10) * 9,
+    pageproc: null,
+    pageoutWanted: false,
+    pid: pidctrlInit(HZ / VM_INACT_SCAN_RATE, v_free_target),
     owners: new Set(),
     lastLowmem: -1e18,
     lowmems: 0,
@@ -129,6 +148,11 @@ export function vmStartup2020(k: Kernel, physmem: number, wired: number): Vm2020
     kvaFails: 0,
   };
 }
+/** sys/param.h: the largest buffer, and the page, both platforms' */
+const MAXBSIZE = 65536;
+const PAGE_SIZE = 4096;
+/** vm_pageout.c: the pagedaemon's passes a second */
+const VM_INACT_SCAN_RATE = 10;
 const K20OBJ = 'kernel.2020';
 
 export function vmPageCountMin(vm: Vm2020): boolean {
@@ -138,18 +162,38 @@ export function vmPageCountSevere(vm: Vm2020): boolean {
   return vm.cnt.v_free_count < vm.cnt.v_free_severe;
 }
 
-/** models vm_page_alloc of `n` pages of one class, all or nothing; below the free target the pagedaemon is woken. */
+/** models vm_paging_needed(vmd, free): the pagedaemon has work below the wakeup threshold. */
+export function vmPagingNeeded(vm: Vm2020, free: number): boolean {
+  return free < vm.wakeupThresh;
+}
+
+/** models pagedaemon_wakeup(): a wakeup only when the pagedaemon is not already asked (vmd_pageout_wanted). */
+function pagedaemonWakeup(vm: Vm2020): void {
+  if (vm.pageproc !== null && vm.k.curthread?.proc === vm.pageproc) return; // "if (curproc == pageproc) return;"
+  if (vm.pageoutWanted) return;
+  vm.pageoutWanted = true;
+  wakeup20(vm.k, vm.pdChan);
+}
+
+/**
+ * models vm_page_alloc of `n` pages of one class, all or nothing
+ * (vm_domain_allocate()): the pagedaemon is woken when the free count
+ * crosses the wakeup threshold, and when an allocation fails.
+ */
 export function vmPageAlloc(vm: Vm2020, n: number, req: number, wired: boolean): boolean {
   const c = vm.cnt;
   const floor = req === VM_ALLOC_NORMAL ? c.v_free_reserved : req === VM_ALLOC_SYSTEM ? c.v_interrupt_free_min : 0;
-  const ok = c.v_free_count - n >= floor;
-  if (ok) {
-    c.v_free_count -= n;
-    if (wired) c.v_wire_count += n;
-    else c.v_active_count += n;
+  const old = c.v_free_count;
+  if (old - n < floor) {
+    pagedaemonWakeup(vm);
+    return false;
   }
-  if (c.v_free_count < c.v_free_min) wakeup20(vm.k, vm.pdChan);
-  return ok;
+  c.v_free_count -= n;
+  if (wired) c.v_wire_count += n;
+  else c.v_active_count += n;
+  // "Wake the page daemon if we've crossed the threshold."
+  if (vmPagingNeeded(vm, c.v_free_count) && !vmPagingNeeded(vm, old)) pagedaemonWakeup(vm);
+  return true;
 }
 
 export function vmPageFree(vm: Vm2020, n: number, wired: boolean): void {
@@ -165,7 +209,7 @@ export function* vmWaitDomain(vm: Vm2020): KGen<void> {
   const k = vm.k;
   const fr = k.enter(vm_wait_domain, 0, 0);
   vm.vmWaits++;
-  wakeup20(k, vm.pdChan);
+  pagedaemonWakeup(vm);
   if (vmPageCountMin(vm)) yield* sleep20(k, vm.minChan, PVM, 'vmwait', 0);
   k.leave(fr);
 }
@@ -327,41 +371,85 @@ function umaReclaimWakeup(vm: Vm2020): void {
 }
 
 /**
- * the pagedaemon (vm_pageout_worker): wakes every 100 ms or when pages run
- * short. Below the free target it calls vm_pageout_lowmem() (vm_pageout.c
- * since D22395, reviewed November 2019): at most every lowmem_period the vm_lowmem
- * handlers and uma_reclaim(UMA_RECLAIM_TRIM), which leaves the CPU buckets
- * alone; and, on every call while free pages are below v_free_severe,
- * uma_reclaim_wakeup() for the asynchronous UMA_RECLAIM_DRAIN_CPU.
+ * models vm_pageout_lowmem() as D22395 left it (reviewed November 2019): at
+ * most every lowmem_period the vm_lowmem handlers (none in the model) and
+ * uma_reclaim(UMA_RECLAIM_TRIM), which leaves the CPU buckets alone; and, on
+ * every call while free pages are below v_free_severe, uma_reclaim_wakeup()
+ * for the asynchronous UMA_RECLAIM_DRAIN_CPU. True when it reclaimed.
+ */
+function vmPageoutLowmem(vm: Vm2020, u: Uma2020, lowmemPeriodS: number): boolean {
+  const k = vm.k;
+  const fr = k.enter(vm_pageout_lowmem, 0);
+  let ret = false;
+  if (k.now - vm.lastLowmem >= lowmemPeriodS * 1e9) {
+    vm.lastLowmem = k.now;
+    vm.lowmems++;
+    umaReclaim(u, false);
+    ret = true;
+  }
+  if (vmPageCountSevere(vm)) umaReclaimWakeup(vm);
+  k.leave(fr);
+  return ret;
+}
+
+/**
+ * models vm_pageout_scan_inactive(vmd, shortage): free up to `shortage`
+ * pages. The model's inactive pages are the load's anonymous memory, freed
+ * as they are paged out (no swap write to wait for), a cluster of at most
+ * vm_pageout_page_count (32) at a time with a preemption point between. True
+ * when the shortage was met.
+ */
+function* vmPageoutScanInactive(vm: Vm2020, shortage: number): KGen<boolean> {
+  const k = vm.k;
+  const c = vm.cnt;
+  const fr = k.enter(vm_pageout_scan_inactive, 0, 0, shortage, 0);
+  const owners = [...vm.owners].filter((o) => o.resident > 0);
+  let i = 0;
+  while (shortage > 0 && owners.some((o) => o.resident > 0)) {
+    const o = owners[i++ % owners.length]!;
+    const n = Math.min(32, o.resident, shortage);
+    if (n <= 0) continue;
+    o.resident -= n;
+    shortage -= n;
+    vm.pagedOut += n;
+    c.v_pdpages += n;
+    vmPageFree(vm, n, false);
+    k.tick(n * 20_000);
+    yield* k.preempt();
+  }
+  k.leave(fr);
+  return shortage <= 0;
+}
+
+/**
+ * models vm_pageout_worker() of 2020. Each pass: while paging is needed
+ * (free pages below vmd_pageout_wakeup_thresh) it goes straight on, or
+ * pause("pwait", hz / 10)s when the last scan fell short; otherwise it
+ * sleeps on vmd_pageout_wanted ("psleep") until woken or for hz / 10. Then
+ * pidctrl_daemon() gives the pages to free in this interval; when there are
+ * any, vm_pageout_lowmem() runs (its severe check on every such pass) and
+ * vm_pageout_scan_inactive() frees them. A pass with nothing to free is the
+ * active-queue scan, which the model only charges for: the rest of the tick.
  */
 export function* vmPageout2020(vm: Vm2020, u: Uma2020, lowmemPeriodS: number): KGen<void> {
   const k = vm.k;
   const c = vm.cnt;
   const fr = k.enter(vm_pageout_worker, 0, 0);
+  const tickNs = 1e9 / HZ;
+  let targetMet = true;
   for (;;) {
-    yield* sleep20(k, vm.pdChan, PVM, 'psleep', HZ / 10);
-    if (c.v_free_count >= c.v_free_target) continue;
-    c.v_pdwakeups++;
-    const lf = k.enter(vm_pageout_lowmem, 0);
-    if (k.now - vm.lastLowmem >= lowmemPeriodS * 1e9) {
-      vm.lastLowmem = k.now;
-      vm.lowmems++;
-      umaReclaim(u, false);
-    }
-    if (vmPageCountSevere(vm)) umaReclaimWakeup(vm);
-    k.leave(lf);
-    // page out inactive anonymous memory toward the target
-    const owners = [...vm.owners].filter((o) => o.resident > 0);
-    let i = 0;
-    while (c.v_free_count < c.v_free_target && owners.some((o) => o.resident > 0)) {
-      const o = owners[i++ % owners.length]!;
-      const n = Math.min(32, o.resident, c.v_free_target - c.v_free_count);
-      if (n <= 0) continue;
-      o.resident -= n;
-      vm.pagedOut += n;
-      c.v_pdpages += n;
-      vmPageFree(vm, n, false);
-      k.tick(n * 20_000);
+    vm.pageoutWanted = false;
+    if (vmPagingNeeded(vm, c.v_free_count)) {
+      if (!targetMet) yield* pause20(k, 'pwait', HZ / VM_INACT_SCAN_RATE);
+    } else if ((yield* sleep20(k, vm.pdChan, PVM | PDROP, 'psleep', HZ / VM_INACT_SCAN_RATE)) === 0) c.v_pdwakeups++;
+    vm.pageoutWanted = true;
+    let shortage = pidctrlDaemon(vm.pid, Math.floor(k.now / tickNs), c.v_free_count);
+    if (shortage > 0) {
+      const ofree = c.v_free_count;
+      if (vmPageoutLowmem(vm, u, lowmemPeriodS) && c.v_free_count > ofree) shortage -= Math.min(c.v_free_count - ofree, shortage);
+      targetMet = yield* vmPageoutScanInactive(vm, shortage);
+    } else {
+      k.tick(tickNs - (k.now % tickNs));
       yield* k.preempt();
     }
   }

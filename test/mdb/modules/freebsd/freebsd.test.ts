@@ -1,6 +1,8 @@
 // The FreeBSD modules on the fixture dump (fixture.ts), in both grammars.
 import { describe, expect, it } from 'vitest';
+import type { DumpModel } from '../../../../src/dump/format.js';
 import { readDump } from '../../../../src/dump/read.js';
+import { simulate } from '../../../../src/sim/scenario/run.js';
 import { createSession } from '../../../../src/mdb/session.js';
 import { DOLLAR_VERBS } from '../../../../src/mdb/verbs.js';
 import { SQLOCK, freebsd2020Session } from './fixture2020.js';
@@ -87,7 +89,7 @@ describe('session syntax', () => {
     const s = freebsdSession();
     expect(s.complete('sh')).toEqual(['show']);
     expect(s.complete('show al')).toEqual(['all', 'allchains', 'allpcpu', 'allvmem', 'allvmemdump']);
-    expect(s.complete('show all ')).toEqual(['chains', 'procs', 'trace', 'vmem', 'vmemdump']);
+    expect(s.complete('show all ')).toEqual(['chains', 'pcpu', 'procs', 'trace', 'vmem', 'vmemdump']);
     expect(s.complete('x')).toEqual(['x']);
   });
 
@@ -448,8 +450,14 @@ describe('bt on i386, by era (db_print_stack_entry)', () => {
 
 describe('::whatis on a 2020 dump: UMA items by zone, keg, slab and state', () => {
   // every address is read from the dump, as a user would find it: the zone from vmem_bt_zone, its
-  // buckets with ::walk uma_bucket, a keg's slabs with ::walk uma_slab
-  const session = () => createSession(readDump('dumps/freebsd-248008-btalloc.dump'), 'dumps/freebsd-248008-btalloc.dump', undefined, { syntax: 'mdb' });
+  // buckets with ::walk uma_bucket, a keg's slabs with ::walk uma_slab. The dump is a live one
+  // taken 30 s into the build, when the CPUs' buckets hold tags (at the build's end, after the
+  // pagedaemon's last DRAIN_CPU, they hold none)
+  let model: DumpModel | undefined;
+  const session = () => {
+    model ??= simulate('freebsd-248008-btalloc', { sets: [['stop.max_time_s', '30']], fixes: [], keepSystem: false }).model;
+    return createSession(model, 'freebsd-248008-btalloc at 30 s', undefined, { syntax: 'mdb' });
+  };
   const q = async (line: string): Promise<string> => (await out(session(), line)).trimEnd();
   const w = (a: bigint): Promise<string> => q(`${a.toString(16)}::whatis`);
   const member = async (addr: bigint, type: string, m: string): Promise<bigint> => BigInt(/= (0x[0-9a-f]+|\d+)$/.exec(await q(`${addr.toString(16)}::print ${type} ${m}`))![1]!);

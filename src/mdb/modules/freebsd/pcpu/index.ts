@@ -84,21 +84,25 @@ export const showAllPcpu = defineDcmd({
   synopsis: '',
   address: 'none',
   summary: "print every CPU's per-CPU data as ddb does",
-  help: `Prints ::pcpu for every CPU in cpuid order, a blank line after each. In
-ddb syntax: show allpcpu.
+  help: `Prints "Current CPU: N" (the CPU ddb is on, as ::pcpu picks it) and a
+blank line, then ::pcpu for every CPU in cpuid order, a blank line after
+each, as db_show_cpu_all() does. In ddb syntax: show all pcpu, or its alias
+show allpcpu.
 
 EXAMPLES
   > ::allpcpu
+  Current CPU: 1
+
   cpuid        = 0
   curthread    = 0xc0b01480: pid 11 tid 100000 "idle: cpu0"
   ...`,
   options: {},
-  ddb: { words: ['show allpcpu'] },
+  ddb: { words: ['show all pcpu', 'show allpcpu'] },
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
     const pc = structRows(ctx.target, PCPU);
     if (pc.count === 0) throw new DcmdError("couldn't find struct pcpu table: this dump has no per-CPU data");
-    const out: string[] = [];
+    const out: string[] = [`Current CPU: ${currentCpu(ctx)}`, ''];
     const data = [];
     for (let r = 0; r < pc.count; r++) {
       const x = pcpuLines(ctx, r);

@@ -225,8 +225,8 @@ function tsThread(target: Target, addr: bigint): string {
 
 export const showTurnstile = defineDcmd({
   name: 'turnstile',
-  synopsis: ':',
-  address: 'required',
+  synopsis: '?',
+  address: 'optional',
   summary: 'print a turnstile, by its lock or its address, as ddb does',
   help: `Prints the turnstile of a lock as ddb's "show turnstile" does: first as
 the turnstile whose lock (ts_lockobj) is the address, then as a turnstile
@@ -236,7 +236,8 @@ and the pending threads, each thread as "addr (tid N, pid N, "name")"
 indented by a tab, or "empty". The dump keeps no td_lockq links, so the
 waiters are the threads whose td_blocked is the turnstile, in the thread
 table's order; every lock the model contends is a sleep mutex, whose
-waiters are exclusive, and none is pending. In ddb syntax: show turnstile
+waiters are exclusive, and none is pending. Without an address it prints
+nothing, as db_show_turnstile() returns. In ddb syntax: show turnstile
 addr.
 
 EXAMPLES
@@ -250,7 +251,8 @@ EXAMPLES
   options: {},
   ddb: { words: ['show turnstile'], synopsis: 'addr' },
   run(ctx, addr, _opts, args) {
-    if (args.length > 0 || addr === undefined) throw new UsageError();
+    if (args.length > 0) throw new UsageError();
+    if (addr === undefined) return text('', { data: null });
     const t = ctx.target;
     const ts = structRows(t, 'struct turnstile');
     let row = -1;

@@ -91,14 +91,14 @@ EXAMPLES
   vmem 0xc0b04500 'kernel arena dom'
   	quantum:	4096
   	size:	33554432
-  	inuse:	11771904
-  	free:	21782528
-  	busy tags:	883
-  	free tags:	13
+  	inuse:	77824
+  	free:	33476608
+  	busy tags:	19
+  	free tags:	32
   			inuse	size		free	size
-  	4096            680	2785280         7	28672
-  	8192            19	155648          0	0
-  	12288           0	0               4	49152
+  	4096            19	77824           0	0
+  	77824           0	0               1	77824
+  	110592          0	0               1	110592
   ...
   > *kernel_arena::vmem_summ
   vmem 0xc0901110 'kernel arena'
@@ -200,8 +200,8 @@ EXAMPLES
   db> show vmemdump c0b04500
   vmem 0xc0b04500 'kernel arena dom'
   	0xc0f06444: c4400000 400000, 1(span)
-  	0xc0f06754: c4400000 1000, 4(busy)
-  	0xc0f06c40: c4401000 1000, 4(busy)
+  	0xc8cbffa4: c4400000 46000, 3(free)
+  	0xc0f06c5c: c4446000 1000, 4(busy)
   ...
   > *kernel_arena::vmemdump
   vmem 0xc0901110 'kernel arena'
@@ -284,7 +284,7 @@ EXAMPLES
   > ::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
   c0901110 kernel arena             33554432     88080384        8       10
-  c0b04500   kernel arena dom       11771904     33554432      883       13
+  c0b04500   kernel arena dom          77824     33554432       19       32
   ...
   > *kernel_arena::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
@@ -384,14 +384,12 @@ COLUMNS
 EXAMPLES
   > c0b04500::walk vmem_btag | ::vmem_seg -T free
   ADDR     TYPE    START      END ARENA
-  c4462c94 FREE c45b8000 c45b9000 kernel arena dom
-  c46e9348 FREE c45fd000 c460e000 kernel arena dom
-  c8fd82f4 FREE c4620000 c4623000 kernel arena dom
+  c8cbffa4 FREE c4400000 c4446000 kernel arena dom
+  c44d971c FREE c4447000 c4462000 kernel arena dom
+  c80a6fa4 FREE c4464000 c44d9000 kernel arena dom
   ...
   > c0b04500::walk vmem_btag | ::vmem_seg -T busy -m 0t65536 -s
   ADDR     TYPE    START     SIZE ARENA
-  c0f06914 BUSY c441e000    10000 kernel arena dom
-  c0f06cb0 BUSY c447e000    10000 kernel arena dom
   ...
   > c0901110::walk vmem_freetags | ::vmem_seg -s
   ADDR     TYPE    START     SIZE ARENA
