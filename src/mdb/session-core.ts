@@ -135,7 +135,9 @@ export class MdbSession implements DebugSession {
         if (again === undefined) return { output: '', errors: [], json: [], ok: true, quit: false };
         line = again;
       }
-      this.lastCommand = lastDdbCommand(line) ?? this.lastCommand;
+      // db_command() sets db_last_command only for a command it found: a line that named none leaves the last one
+      const last = lastDdbCommand(line);
+      if (last !== undefined && ddbRepeatLine(last, this.registry, 0n) !== undefined) this.lastCommand = last;
     }
     // the engine's options, made once a line (not once a command)
     const runOpts: RunOptions = {};

@@ -90,7 +90,9 @@ describe('what a 2020 dump says of its threads, CPUs and kernel', () => {
       expect(pcpu.split('\n')[0]).toMatch(/^Current CPU: \d+$/);
       const cur = new Set([...pcpu.matchAll(/^curthread\s+= 0x[0-9a-f]+: pid \d+ tid (\d+)/gm)].map((m) => m[1]!));
       const ps = await run(dump, 'ps', 'ddb');
-      for (const m of ps.matchAll(/^\s*(\d{6})\s+(Run\s+CPU \d+|CanRun)\s+\[idle: cpu\d+\]$/gm)) expect(m[2]!.startsWith('Run'), `${dump} ${m[0]}`).toBe(cur.has(m[1]!));
+      const idle = [...ps.matchAll(/^\s*(\d{6})\s+(Run\s+CPU \d+|CanRun)\s+\[idle: cpu\d+\]$/gm)];
+      expect(idle, dump).toHaveLength(4);
+      for (const m of idle) expect(m[2]!.startsWith('Run'), `${dump} ${m[0]}`).toBe(cur.has(m[1]!));
       for (const m of ps.matchAll(/^\s*(\d{6})\s+Run\s+CPU (\d+)/gm)) expect(cur.has(m[1]!), `${dump} ${m[0]}`).toBe(true);
     }
   });

@@ -18,8 +18,8 @@ describe('pidctrl_daemon', () => {
     expect(pidctrlDaemon(pc, 100, 1400)).toBe(425);
     // the pages asked for were freed: no new error, nothing more to do this interval
     expect(pidctrlDaemon(pc, 150, 1400 + 425)).toBe(0);
-    // 300 more pages went since: only their share
-    expect(pidctrlDaemon(pc, 160, 1400 + 425 - 300)).toBeGreaterThan(0);
+    // 300 more pages went since: error 900, integral 900, derivative 900 (300 + 225 + 112), less the 425 already asked
+    expect(pidctrlDaemon(pc, 160, 1400 + 425 - 300)).toBe(212);
   });
 
   it('starts over at the next interval, its integral bound to [0, bound * setpoint]', () => {

@@ -40,6 +40,9 @@ describe('session syntax', () => {
     const cur = await out(s, 'bt');
     await out(s, `bt ${hx(TD.vmwait)}`);
     expect(await out(s, '')).toBe(cur);
+    // a line that names no command is not remembered: the empty line still repeats bt
+    expect((await s.execute('frobnicate')).ok).toBe(false);
+    expect(await out(s, '')).toBe(cur);
   });
 
   it('words a line that starts with no word, and a comma with no count, as db_command() does', async () => {
