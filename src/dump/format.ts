@@ -434,7 +434,13 @@ export const TABLE_TEXT = 'text';
  *   "struct pcpu"    one row per CPU, in cpuid order.
  *   "struct vmmeter" one row: the global `cnt`.
  *   "struct mtx"     mutexes that exist outside another modelled struct
- *                    (Giant); mtx_lock is the owner thread or MTX_UNOWNED 4.
+ *                    (Giant; in 2020 vmem_bt_lock and the container locks);
+ *                    mtx_lock is the owner thread, with MTX_CONTESTED 2 set
+ *                    while threads are blocked on it, or MTX_UNOWNED 4;
+ *                    mtx_object.lo_flags has the lock class index at bit 24
+ *                    (0 spin mutex, 1 sleep mutex, lock_classes[]' order),
+ *                    LO_INITIALIZED 0x10000 and LO_RECURSABLE 0x80000. A dump
+ *                    without that column reads as sleep mutexes.
  *   "struct turnstile"  each turnstile a thread is blocked on (td_blocked):
  *                    ts_lockobj, ts_owner and the first blocked thread.
  *   "struct uma_keg", "struct uma_zone"  every keg and zone, in creation

@@ -253,6 +253,8 @@ export class Engine {
   private async runFirst(stage: Invocation, env: StageEnv): Promise<void> {
     const addrSpec = stage.addr !== undefined;
     let dot = addrSpec ? this.eval(stage.addr!) : this.state.dot;
+    // ddb's db_expr_t is the kernel's long: on a 32-bit kernel an address wraps at 32 bits (x -1 is 0xffffffff)
+    if (addrSpec && this.hooks.syntax === 'ddb') dot = BigInt.asUintN(this.target.pointerSize * 8, dot);
     this.state.dot = dot;
     const count = stage.count ? this.eval(stage.count) : 1n;
     if (stage.count) this.state.vars.set('9', count);

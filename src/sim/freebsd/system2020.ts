@@ -189,7 +189,9 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   vs.kernel_arena = kernel_arena;
   const domain_arena = vmemCreate(vs, 'kernel arena domain', k.bootAlloc(vmemSize), p.pagesize, maxorder);
   const bufferArena = vmemCreate(vs, 'buffer arena', obj('buffer_arena_storage', vmemSize), p.pagesize, maxorder);
-  const btLock: Mtx20 = { name: 'btag lock', addr: obj('vmem_bt_lock', 0x18), owner: null, turnstile: k.bootAlloc(0x40) };
+  // subr_vmem.c declares vmem_bt_lock under #ifndef UMA_MD_SMALL_ALLOC, with vmem_bt_alloc: amd64 has no such symbol
+  const mtxSize = sizeof('struct mtx');
+  const btLock: Mtx20 = { name: 'btag lock', addr: smallAlloc ? k.bootAlloc(mtxSize) : obj('vmem_bt_lock', mtxSize), owner: null, turnstile: k.bootAlloc(0x40) };
   // kernel_map's KVA past the kernel: on i386 what is left of the 32-bit space, on amd64 plenty
   const kvaQuantum = p.isa === 'amd64' ? 2 << 20 : 4 << 20;
   // MB as a multiplication: `<< 20` is a 32-bit shift and turns 2048 MB or more into 0 or less

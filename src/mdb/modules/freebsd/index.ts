@@ -16,7 +16,7 @@ import { acttrace, alltrace, threads, trace } from './thread/trace.js';
 import { ps, showProc, showThread } from './thread/ps.js';
 import { findstack, stacks } from './thread/stacks.js';
 import { procWalker, threadWalker } from './thread/walkers.js';
-import { showAllchains, showLockchain, showSleepchain, showTurnstile } from './thread/chains.js';
+import { showAllchains, showLock, showLockchain, showSleepchain, showTurnstile } from './thread/chains.js';
 import { vmemDcmd, vmemDumpAll, vmemDumpDcmd, vmemSeg, vmemSummAll, vmemSummDcmd } from './vmem/vmem.js';
 import { btagWalker, freetagsWalker, vmemWalker } from './vmem/walkers.js';
 
@@ -28,7 +28,7 @@ export const umaModule: Module = {
 
 export const fbThreadModule: Module = {
   name: 'kern',
-  dcmds: [trace, alltrace, acttrace, threads, ps, showThread, showProc, stacks, findstack, showLockchain, showSleepchain, showAllchains, showTurnstile],
+  dcmds: [trace, alltrace, acttrace, threads, ps, showThread, showProc, stacks, findstack, showLockchain, showSleepchain, showAllchains, showTurnstile, showLock],
   walkers: [threadWalker, procWalker],
 };
 

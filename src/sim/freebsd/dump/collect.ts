@@ -13,7 +13,7 @@ import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { framePcOff } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_RUN, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
-import { blockedMtx, MTX_UNOWNED } from '../kern/mutex.js';
+import { blockedMtx, LOCK_CLASS_MTX_SLEEP, lockFlags, MTX_COLUMNS, MTX_CONTESTED, MTX_UNOWNED } from '../kern/mutex.js';
 import { P_SYSTEM, procInfo } from '../kern/proc.js';
 import { HZ } from '../kern/synch.js';
 import type { FreebsdSystem } from '../system.js';
@@ -437,9 +437,11 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   const vmm = new TableBuilder('struct vmmeter', Object.fromEntries([['addr', 'u64'], ...Object.keys(c).map((x) => [x, 'u32'])]) as Record<string, 'u64' | 'u32'>);
   vmm.add({ addr: A(vm.cntAddr), ...c, v_page_size: k.p.pagesize } as unknown as Record<string, number | bigint>);
   add(vmm.build());
-  const mtx = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', mtx_lock: 'u64', mtx_recurse: 'u32' });
+  const mtx = new TableBuilder('struct mtx', MTX_COLUMNS);
   const g = sys.giant;
-  mtx.add({ addr: A(g.addr), 'mtx_object.lo_name': A(k.kstring('Giant')), mtx_lock: g.owner ? A(g.owner.addr) : BigInt(MTX_UNOWNED), mtx_recurse: g.recurse });
+  // mtx_init(&Giant, "Giant", NULL, MTX_DEF | MTX_RECURSE); a thread blocked on it has set MTX_CONTESTED
+  const contested = g.owner && live.some((t) => blockedMtx(t) === g) ? MTX_CONTESTED : 0n;
+  mtx.add({ addr: A(g.addr), 'mtx_object.lo_name': A(k.kstring('Giant')), 'mtx_object.lo_flags': lockFlags(LOCK_CLASS_MTX_SLEEP, true), mtx_lock: g.owner ? A(g.owner.addr) | contested : BigInt(MTX_UNOWNED), mtx_recurse: g.recurse });
   add(mtx.build());
   const onTurnstile = live.flatMap((t) => {
     const m = blockedMtx(t);

@@ -10,7 +10,7 @@ import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
 import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { framePcOff } from '../../machine/symbols.js';
-import { MTX_UNOWNED } from '../kern/mutex.js';
+import { LOCK_CLASS_MTX_SLEEP, LOCK_CLASS_MTX_SPIN, lockFlags, MTX_COLUMNS, MTX_CONTESTED, MTX_UNOWNED } from '../kern/mutex.js';
 import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type KThread } from '../../machine/thread.js';
 import { blockedMtx20, HZ, kernelObject, sleepPriority20, sleepsInterruptibly20, type Mtx20 } from '../kern/kern2020.js';
 import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
@@ -64,6 +64,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     td_lock: 'u64', td_sleeptimo: 'i64', td_swvoltick: 'i32', td_swinvoltick: 'i32',
   });
   const locks = new ContainerLocks(k, A);
+  if (!sys.smallAlloc) locks.mutex(sys.btLock);
   const tickOf = (ns: number): number => (ns < 0 ? 0 : Math.floor((ns * HZ) / 1e9) | 0);
   const fr = freebsdFrames();
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
@@ -266,8 +267,11 @@ const SC_CHAIN = 64;
  * contested mutex itself is.
  */
 class ContainerLocks {
+  /** spin mutexes (mtx_init(..., MTX_SPIN)) by address: their names */
   private readonly rows = new Map<Kva, string>();
   private readonly mutexes = new Map<Kva, Mtx20>();
+  /** the sleep mutexes a thread is blocked on: their mtx_lock carries MTX_CONTESTED */
+  private readonly contested = new Set<Kva>();
   constructor(
     private readonly k: Kernel,
     private readonly A: (kva: Kva) => bigint,
@@ -278,7 +282,12 @@ class ContainerLocks {
   }
   sleepq(wchan: Kva): bigint {
     const h = ((wchan >>> 8) ^ wchan) & (SC_TABLESIZE - 1);
+    // sleepq_init(): mtx_init(&sc->sc_lock, "sleepq chain", NULL, MTX_SPIN)
     return this.add(sleepqChains(this.k) + h * SC_CHAIN + this.k.p.pointerSize, 'sleepq chain');
+  }
+  /** a sleep mutex the kernel has whether or not anyone waits for it (vmem_bt_lock) */
+  mutex(m: Mtx20): void {
+    this.mutexes.set(m.addr, m);
   }
   /**
    * A thread blocked on mutex m: m gets its row (its name, its owner), and
@@ -287,27 +296,32 @@ class ContainerLocks {
    */
   blockedOn(m: Mtx20): bigint {
     this.mutexes.set(m.addr, m);
+    this.contested.add(m.addr);
     return this.A(m.turnstile);
   }
   tdq(cpu: number): bigint {
+    // tdq_setup(): mtx_init(&tdq->tdq_lock, "sched lock N", "sched lock", MTX_SPIN)
     return this.add(tdqCpu(this.k) + cpu * TDQ_SIZE, `sched lock ${cpu}`);
   }
   /** lay out sleepq_chains and tdq_cpu and intern the lock names (collectSymbols writes what exists by then) */
   static prepare(k: Kernel): void {
     sleepqChains(k);
     tdqCpu(k);
-    for (const n of ['sleepq chain', 'turnstile lock']) k.kstring(n);
+    for (const n of ['sleepq chain', 'turnstile lock', 'btag lock']) k.kstring(n);
     for (let c = 0; c < k.cfg.ncpus; c++) k.kstring(`sched lock ${c}`);
   }
   table(): Table {
-    const t = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', mtx_lock: 'u64', mtx_recurse: 'u32' });
+    const t = new TableBuilder('struct mtx', MTX_COLUMNS);
     const all = [
       // spin locks nobody holds at the dump
-      ...[...this.rows].map(([addr, name]) => ({ addr, name, owner: null as KThread | null })),
-      // contested sleep mutexes and their owners (a blocked thread's wmesg interned their names)
-      ...[...this.mutexes.values()].map((m) => ({ addr: m.addr, name: m.name, owner: m.owner })),
+      ...[...this.rows].map(([addr, name]) => ({ addr, name, owner: null as KThread | null, flags: lockFlags(LOCK_CLASS_MTX_SPIN, false) })),
+      // sleep mutexes (vmem_bt_lock: mtx_init(..., "btag lock", NULL, MTX_DEF)) and their owners
+      ...[...this.mutexes.values()].map((m) => ({ addr: m.addr, name: m.name, owner: m.owner, flags: lockFlags(LOCK_CLASS_MTX_SLEEP, false) })),
     ].sort((a, b) => a.addr - b.addr);
-    for (const r of all) t.add({ addr: this.A(r.addr), 'mtx_object.lo_name': this.A(this.k.kstring(r.name)), mtx_lock: r.owner ? this.A(r.owner.addr) : BigInt(MTX_UNOWNED), mtx_recurse: 0 });
+    for (const r of all) {
+      const contested = r.owner && this.contested.has(r.addr) ? MTX_CONTESTED : 0n;
+      t.add({ addr: this.A(r.addr), 'mtx_object.lo_name': this.A(this.k.kstring(r.name)), 'mtx_object.lo_flags': r.flags, mtx_lock: r.owner ? this.A(r.owner.addr) | contested : BigInt(MTX_UNOWNED), mtx_recurse: 0 });
+    }
     return t.build();
   }
 }

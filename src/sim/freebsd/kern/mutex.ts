@@ -34,6 +34,28 @@ export interface Mtx {
 
 /** MTX_UNOWNED: the value of mtx_lock when nobody holds the mutex */
 export const MTX_UNOWNED = 4;
+/** MTX_CONTESTED: set in mtx_lock by a thread that blocks on the turnstile (_mtx_lock_sleep) */
+export const MTX_CONTESTED = 2n;
+
+/** lock_classes[]' order in kern/subr_lock.c: the index LO_CLASSINDEX() reads from lo_flags */
+export const LOCK_CLASS_MTX_SPIN = 0;
+export const LOCK_CLASS_MTX_SLEEP = 1;
+const LO_CLASSSHIFT = 24;
+const LO_INITIALIZED = 0x00010000;
+const LO_RECURSABLE = 0x00080000;
+
+/**
+ * lo_flags as mtx_init() -> lock_init() leaves them: LO_INITIALIZED, the
+ * class index at LO_CLASSSHIFT, LO_RECURSABLE for MTX_RECURSE. (5.x kept the
+ * class in a lo_class pointer; the 2004 dump writes the index the same way,
+ * since the model has no lock_class structures to point at.)
+ */
+export function lockFlags(cls: number, recurse: boolean): number {
+  return LO_INITIALIZED | (cls << LO_CLASSSHIFT) | (recurse ? LO_RECURSABLE : 0);
+}
+
+/** the struct mtx table's columns in a dump */
+export const MTX_COLUMNS = { addr: 'u64', 'mtx_object.lo_name': 'u64', 'mtx_object.lo_flags': 'u32', mtx_lock: 'u64', mtx_recurse: 'u32' } as const;
 
 export function mtxInit(k: Kernel, name: string, addr: Kva): Mtx {
   return { name, addr, owner: null, recurse: 0, turnstile: k.bootAlloc(0x40) };

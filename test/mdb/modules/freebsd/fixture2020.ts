@@ -236,8 +236,9 @@ export function freebsd2020Dump(): DumpModel {
     t.frames.forEach(([fn, off, args], depth) => frames.add({ thread_row: row, depth, fp: ks + 0x3c00n + BigInt(depth) * 0x30n, pc: pc(fn, off), args, locals: [] }));
   });
   tables.push(td.build(), frames.build());
-  const mtx = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', mtx_lock: 'u64' });
-  mtx.add({ addr: SQLOCK, 'mtx_object.lo_name': STR.sleepqChain, mtx_lock: 4n });
+  const mtx = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', 'mtx_object.lo_flags': 'u32', mtx_lock: 'u64' });
+  // a spin mutex: LO_INITIALIZED, class index 0 (lock_class_mtx_spin)
+  mtx.add({ addr: SQLOCK, 'mtx_object.lo_name': STR.sleepqChain, 'mtx_object.lo_flags': 0x10000, mtx_lock: 4n });
   tables.push(mtx.build());
   const procs = new TableBuilder('struct proc', { addr: 'u64', p_ucred: 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str', p_args: 'u64' });
   const PG = 0xc5200000n;

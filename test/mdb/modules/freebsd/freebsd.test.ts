@@ -69,6 +69,14 @@ describe('session syntax', () => {
     expect((await freebsdSession(true, 'mdb').execute('0xdead0/X')).errors).toEqual(['mdb: failed to read data from target: no mapping for address']);
   });
 
+  it("wraps an address at the kernel's word in ddb (db_expr_t is a long): x -1 on i386 is 0xffffffff", async () => {
+    const r = await freebsd2020Session('ddb').execute('x -1');
+    expect(r.errors).toEqual(['*** error reading from address ffffffff ***']);
+    expect(r.output).toMatch(/^0xffffffff:/);
+    // mdb's arithmetic stays 64-bit
+    expect((await freebsd2020Session('mdb').execute('-1/X')).errors).toEqual(['mdb: failed to read data from target: no mapping for address']);
+  });
+
   it('lists a table as db_cmd_list() does: 16-column names, four a line, then those with subcommands', async () => {
     const s = freebsdSession();
     const o = await out(s, 'show');
@@ -86,6 +94,21 @@ describe('session syntax', () => {
     const r = await freebsdSession().execute('show turnstile Giant');
     expect(r.ok).toBe(false);
     expect(r.errors).toEqual([expect.stringMatching(/^Unable to locate a turnstile via 0x[0-9a-f]+$/)]);
+  });
+
+  it("show lock prints a mutex as db_show_lock() and db_show_mtx() do: class, name, flags, state, owner", async () => {
+    const s = createSession(readDump('dumps/freebsd-2004-uma-looping.dump'), 'dumps/freebsd-2004-uma-looping.dump', undefined, { syntax: 'ddb' });
+    expect(await out(s, 'show lock Giant')).toBe(' class: sleep mutex\n name: Giant\n flags: {DEF, RECURSE}\n state: {OWNED, CONTESTED}\n owner: 0xc14025a0 (tid 100021, pid 21, "tcp")\n');
+    // an exact command wins over the longer one it abbreviates
+    expect(await out(s, 'show lock')).toBe('');
+    expect((await s.execute('show lockc 100022')).output).toMatch(/^thread 100022 .* blocked on lock /);
+    const bad = await s.execute('show lock 0x1234');
+    expect(bad).toMatchObject({ ok: false, output: '', errors: ['no lock at 0x1234: the dump has no struct mtx there'] });
+    const spin = await freebsd2020Session('ddb').execute(`show lock 0x${SQLOCK.toString(16)}`);
+    expect(spin.output).toBe(' class: spin mutex\n name: sleepq chain\n flags: {SPIN}\n state: {UNOWNED}\n');
+    const j = await freebsd2020Session('mdb').execute(`0x${SQLOCK.toString(16)}::lock`, { json: true });
+    expect((j.json[0] as { results: Array<{ data: unknown }> }).results[0]!.data).toMatchObject({ class: 'spin mutex', name: 'sleepq chain', flags: ['SPIN'], state: ['UNOWNED'] });
+    expect((j.json[0] as { results: Array<{ data: object }> }).results[0]!.data).not.toHaveProperty('owner');
   });
 
   it('completes ddb words', () => {

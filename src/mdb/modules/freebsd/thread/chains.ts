@@ -279,3 +279,108 @@ EXAMPLES
     return text(lines.map((l) => l + '\n').join(''), { data: { turnstile: tsAddr, lock, name, owner, exclusiveWaiters: waiters } });
   },
 });
+
+/** lo_flags: LO_CLASSINDEX() and the flags db_show_mtx() names */
+const LO_CLASSSHIFT = 24n;
+const LO_CLASSMASK = 0x0f000000n;
+const LO_RECURSABLE = 0x00080000n;
+const LO_DUPOK = 0x00400000n;
+/** lock_classes[] of kern/subr_lock.c, as far as the dump has locks of a class */
+const LOCK_CLASSES = ['spin mutex', 'sleep mutex'];
+
+export interface LockInfo {
+  lock: bigint;
+  class: string;
+  name: string;
+  flags: string[];
+  state: string[];
+  /** the owning thread, for an owned mutex */
+  owner?: bigint;
+  ownerTid?: number;
+  ownerPid?: number;
+  ownerName?: string;
+  recursed?: number;
+}
+
+export const showLock = defineDcmd({
+  name: 'lock',
+  synopsis: 'addr',
+  address: 'optional',
+  summary: "print a mutex's class, name, flags, state and owner, as ddb's show lock does",
+  help: `Prints the lock at the address as ddb's "show lock" does (db_show_lock()
+and the mutex class's db_show_mtx()): " class:" (spin mutex or sleep
+mutex, from the class index in lo_flags), " name:", " flags:" ({SPIN} or
+{DEF}, then RECURSE for a mutex initialised with MTX_RECURSE), " state:"
+({UNOWNED}, or {OWNED} with CONTESTED while threads are blocked on it and
+RECURSED when its owner holds it more than once) and, for an owned mutex,
+" owner:" and the thread as "addr (tid N, pid N, "name")". The locks a
+dump has are the ones it writes as struct mtx rows (Giant; in 2020
+vmem_bt_lock and the spin locks threads are contained by, td_lock) and a
+turnstile's own ts_lock, by the turnstile's address; any other address is
+an error. Without an address it prints nothing, as ddb does. In ddb syntax:
+show lock addr.
+
+EXAMPLES
+  db> show lock Giant
+   class: sleep mutex
+   name: Giant
+   flags: {DEF, RECURSE}
+   state: {OWNED, CONTESTED}
+   owner: 0xc14025a0 (tid 100021, pid 21, "tcp")
+  > Giant::lock
+   class: sleep mutex
+  ...`,
+  options: {},
+  ddb: { words: ['show lock'], synopsis: 'addr' },
+  run(ctx, addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    if (addr === undefined) return text('', { data: null });
+    const info = lockAt(ctx.target, addr);
+    const lines = [` class: ${info.class}`, ` name: ${info.name}`, ` flags: {${info.flags.join(', ')}}`, ` state: {${info.state.join(', ')}}`];
+    if (info.owner !== undefined) {
+      lines.push(` owner: ${tsThread(ctx.target, info.owner)}`);
+      if (info.recursed !== undefined) lines.push(` recursed: ${info.recursed}`);
+    }
+    return text(lines.map((l) => l + '\n').join(''), { data: info });
+  },
+});
+
+/** The struct mtx at addr (or a turnstile's ts_lock) as db_show_lock() reads it. */
+function lockAt(target: Target, addr: bigint): LockInfo {
+  const mtx = structRows(target, 'struct mtx');
+  const r = mtx.rowOf(addr);
+  if (r < 0) {
+    const ts = structRows(target, 'struct turnstile');
+    const tr = ts.rowOf(addr);
+    if (tr >= 0 && ts.table?.columns['ts_lock.mtx_object.lo_name'] !== undefined) {
+      // turnstile_init(): mtx_init(&ts->ts_lock, "turnstile lock", NULL, MTX_SPIN | MTX_RECURSE); nobody holds it at a dump
+      return { lock: addr, class: 'spin mutex', name: ts.str(tr, 'ts_lock.mtx_object.lo_name'), flags: ['SPIN', 'RECURSE'], state: ['UNOWNED'] };
+    }
+    throw new DcmdError(`no lock at ${px(addr)}: the dump has no struct mtx there`);
+  }
+  const flags = mtx.table?.columns['mtx_object.lo_flags'] !== undefined ? mtx.get(r, 'mtx_object.lo_flags') : 1n << LO_CLASSSHIFT;
+  const ci = Number((flags & LO_CLASSMASK) >> LO_CLASSSHIFT);
+  const cls = LOCK_CLASSES[ci];
+  if (cls === undefined) throw new DcmdError(`Unknown lock class: ${ci}`);
+  const v = mtx.get(r, 'mtx_lock');
+  const info: LockInfo = { lock: addr, class: cls, name: mtx.str(r, 'mtx_object.lo_name'), flags: [ci === 0 ? 'SPIN' : 'DEF'], state: [] };
+  if (flags & LO_RECURSABLE) info.flags.push('RECURSE');
+  if (flags & LO_DUPOK) info.flags.push('DUPOK');
+  if (v === MTX_UNOWNED) info.state.push('UNOWNED');
+  else {
+    info.state.push('OWNED');
+    if (v & 2n) info.state.push('CONTESTED');
+    if (v & 1n) info.state.push('RECURSED');
+    const owner = v & ~MTX_FLAGMASK;
+    info.owner = owner;
+    const tr = threadRows(target).rowOf(owner);
+    if (tr >= 0) {
+      const th = readFbThread(target, tr);
+      const p = procOf(target, th);
+      Object.assign(info, { ownerTid: th.tid, ownerPid: p?.pid ?? -1, ownerName: threadName(th, p) });
+    }
+    const rec = Number(mtx.get(r, 'mtx_recurse'));
+    if (rec > 0) info.recursed = rec;
+  }
+  return info;
+}
