@@ -13,6 +13,7 @@ import { TS_SLEEP, type KGen, type KThread } from '../machine/thread.js';
 import type { FreebsdScenario } from '../scenario/schema.js';
 import { freebsdLayouts, sizeofType } from './dump/layouts.js';
 import { mtxInit, setGiant, type Mtx } from './kern/mutex.js';
+import { kernelObject } from './kern/globals.js';
 import { FREEBSD } from './kern/personality.js';
 import { kprocCreate, loginGroups, procInfo, userProc } from './kern/proc.js';
 import { HZ, msleep, PVM, PWAIT } from './kern/synch.js';
@@ -153,7 +154,7 @@ export function bootFreebsd(sc: FreebsdScenario, seed: number, fixes: readonly s
   k.daemons.add(kprocCreate(k, 'swi1: net', kthreadStart, () => sleeper(k, '-', 0), 16));
 
   const stats: LoadStats = { syscalls: 0, progress: 0, lastProgress: 0, sent: 0, received: 0, faults: 0, exited: 0 };
-  const ctx: LoadCtx = { k, vm, u, mb, sc, stats };
+  const ctx: LoadCtx = { k, vm, u, mb, sc, stats, nanowait: kernelObject(k, 'nanowait', 4) };
   const workers: KThread[] = [];
   // Peter Holm's kit: a `run` driver process whose children are the tests
   const run = userProc(k, 'run', './run.sh all.cfg', init, -1, 0, loginGroups(0, 5));
