@@ -31,7 +31,6 @@ const sosend = f('sosend', 0x6a0);
 const RECV_PATH = [f('syscall'), f('recvfrom', 0x80), f('recvit', 0x1d0)];
 const soreceive = f('soreceive', 0xa40);
 const SLEEP_PATH = [f('syscall'), f('nanosleep', 0x70), f('kern_nanosleep', 0x120)];
-const tsleep = f('tsleep', 0x40);
 const FAULT_PATH = [f('calltrap', 0x10), f('trap', 0x3a0), f('trap_pfault', 0x170)];
 const vm_fault = f('vm_fault', 0x1310);
 const EXIT_PATH = [f('syscall'), f('sys_exit', 0x30), f('exit1', 0x7b0), f('vmspace_exit', 0xb0)];
@@ -71,18 +70,18 @@ function progress(c: LoadCtx): void {
 }
 
 /**
- * nanosleep(2) -> tsleep(): think time between calls. nanosleep1() sleeps
- * interruptibly (PCATCH) on &nanowait, one static int every sleeper shares
- * and nothing wakes: the timeout ends each sleep.
+ * nanosleep(2): think time between calls. The kernel side sleeps with
+ * tsleep(&nanowait, PWAIT | PCATCH, "nanslp", timo), interruptibly on one
+ * static int every sleeper shares and nothing wakes (the timeout ends each
+ * sleep); tsleep is a macro for msleep(chan, NULL, ...) in 5.x, so the
+ * stack goes from the system call's frames straight to msleep.
  */
 function* think(c: LoadCtx, us: number): KGen<void> {
   const k = c.k;
   const nanowait = c.nanowait;
   yield* along(k, SLEEP_PATH, function* () {
-    const fr = k.enter(tsleep, 0b1, nanowait, PWAIT | PCATCH, k.kstring('nanslp'));
     const ticks = Math.max(1, Math.round(((us / 2 + k.rng.below(us)) * HZ) / 1e6));
     yield* msleep(k, nanowait, null, PWAIT | PCATCH, 'nanslp', ticks);
-    k.leave(fr);
   });
 }
 
