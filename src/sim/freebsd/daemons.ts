@@ -146,11 +146,14 @@ export function vmDaemon(k: Kernel): KGen<void> {
 
 /**
  * pagezero: vm_pagezero() zeroes free pages while fewer than half are
- * zeroed, then sleeps on &zero_state for at most 300 s at its own priority
- * (pagezero_start() put it in the idle class at PRI_MAX_IDLE). The model
- * zeroes no pages, so it sleeps from the start. (vm_zeroidle.c of late 2005
- * passes &vm_page_queue_mtx with PDROP as the interlock; the 2004 code's
- * tsleep passes none, as modelled.)
+ * zeroed, then sleeps on &zero_state for at most 300 s at its own priority,
+ * PRI_MAX_IDLE (the idle class: rtp_to_pri() of RTP_PRIO_IDLE/RTP_PRIO_MAX
+ * in vm_pagezero() itself in the code of 2003, pagezero_start() in that of
+ * late 2005). The model zeroes no pages, so it sleeps from the start. The
+ * 2003 code sleeps with tsleep(&zero_state, pri, "pgzero", hz * 300), no
+ * interlock, as modelled; late 2005's msleep passes &vm_page_queue_mtx
+ * with PDROP. Which of the two December 2004 had was not settled: channel,
+ * wait message, priority and timeout are the same in both.
  */
 export function vmPagezero(k: Kernel): KGen<void> {
   const chan = kernelObject(k, 'zero_state', 4);
