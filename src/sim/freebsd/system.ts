@@ -2,8 +2,9 @@
  * A FreeBSD i386 machine as a scenario describes it: boot (mi_startup's
  * SYSINITs as far as the model needs them: the VM's page counters and
  * kmem_map, UMA, the mbuf zones), the kernel processes (pagedaemon, the
- * clock software interrupt running UMA's timeout, and the usual sleepers),
- * then the load. Thread 0 ends as the swapper, asleep in scheduler().
+ * clock software interrupt running UMA's timeout, and the others in their
+ * own functions, daemons.ts), then the load. Thread 0 ends as the swapper,
+ * asleep in scheduler().
  */
 import { Kernel } from '../machine/kernel.js';
 import { I386_FREEBSD } from '../machine/platform.js';
@@ -11,11 +12,13 @@ import { func } from '../machine/symbols.js';
 import { runNoSleep } from '../machine/sync.js';
 import { TS_SLEEP, type KGen, type KThread } from '../machine/thread.js';
 import type { FreebsdScenario } from '../scenario/schema.js';
+import { bufDaemon, gDownProcbody, gEventProcbody, gUpProcbody, kernWait, schedSync, swiNet, vmDaemon, vmPagezero } from './daemons.js';
 import { freebsdLayouts, sizeofType } from './dump/layouts.js';
 import { mtxInit, setGiant, type Mtx } from './kern/mutex.js';
+import { kernelObject } from './kern/globals.js';
 import { FREEBSD } from './kern/personality.js';
 import { kprocCreate, loginGroups, procInfo, userProc } from './kern/proc.js';
-import { HZ, msleep, PVM, PWAIT } from './kern/synch.js';
+import { PVM, PWAIT } from './kern/synch.js';
 import { switchFrames } from './kern/switch.js';
 import { mbufInit, type Mbufs } from './mbuf/kern_mbuf.js';
 import { umaZallocInternal } from './uma/alloc.js';
@@ -25,7 +28,7 @@ import { UMA_TIMEOUT, type Uma } from './uma/types.js';
 import { umaZcreate } from './uma/zone.js';
 import { kmemMapCreate, M_WAITOK, type KmemMap } from './vm/vm_kern.js';
 import { vmPageStartup, type Vm } from './vm/vm_page.js';
-import { swapIodone, vmPageout } from './vm/vm_pageout.js';
+import { vmPageout } from './vm/vm_pageout.js';
 import { swapProc, tcpProc, type LoadCtx, type LoadStats } from './workload.js';
 
 const mi_startup = func('kernel', 'mi_startup', 0x1a0);
@@ -53,12 +56,6 @@ export interface FreebsdSystem {
   pagedaemon: KThread;
   nmbclusters: number;
   maxusers: number;
-}
-
-/** a kernel process that just sleeps on its own channel (syncer, bufdaemon ...), waking now and then */
-function* sleeper(k: Kernel, wmesg: string, periodS: number): KGen<void> {
-  const t = k.curthread!;
-  for (;;) yield* msleep(k, t.addr + 0x10, null, PVM, wmesg, periodS > 0 ? periodS * HZ : 0);
 }
 
 /** swi4: clock: softclock() runs the callouts; uma_timeout() is the one the model needs */
@@ -129,17 +126,17 @@ export function bootFreebsd(sc: FreebsdScenario, seed: number, fixes: readonly s
   // init (pid 1), then the kernel processes in SYSINIT order
   const init = userProc(k, 'init', '/sbin/init --', swapper, -1, 0);
   procInfo(init).parent = swapper;
-  k.daemons.add(k.threadCreate(init, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
-  k.daemons.add(kprocCreate(k, 'g_event', kthreadStart, () => sleeper(k, '-', 0), 84));
+  k.daemons.add(k.threadCreate(init, fork_trampoline, () => kernWait(k, init), 152, true));
+  k.daemons.add(kprocCreate(k, 'g_event', kthreadStart, (t) => gEventProcbody(k, t), 84));
   // g_up completes bios: the swap pager's writes finish here (an IDE disk of 2004: ~0.3 ms a page)
-  k.daemons.add(kprocCreate(k, 'g_up', kthreadStart, () => swapIodone(vm, 300), 84));
-  k.daemons.add(kprocCreate(k, 'g_down', kthreadStart, () => sleeper(k, '-', 0), 84));
+  k.daemons.add(kprocCreate(k, 'g_up', kthreadStart, (t) => gUpProcbody(vm, t, 300), 84));
+  k.daemons.add(kprocCreate(k, 'g_down', kthreadStart, (t) => gDownProcbody(k, t), 84));
   const pagedaemon = kprocCreate(k, 'pagedaemon', kthreadStart, () => vmPageout(vm), PVM);
   k.daemons.add(pagedaemon);
-  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => sleeper(k, 'psleep', 0), PVM));
-  k.daemons.add(kprocCreate(k, 'pagezero', kthreadStart, () => sleeper(k, 'pgzero', 300), 255));
-  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => sleeper(k, 'psleep', 1), PVM));
-  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => sleeper(k, 'syncer', 1), PWAIT));
+  k.daemons.add(kprocCreate(k, 'vmdaemon', kthreadStart, () => vmDaemon(k), PVM));
+  k.daemons.add(kprocCreate(k, 'pagezero', kthreadStart, () => vmPagezero(k), 255));
+  k.daemons.add(kprocCreate(k, 'bufdaemon', kthreadStart, () => bufDaemon(k), PVM));
+  k.daemons.add(kprocCreate(k, 'syncer', kthreadStart, () => schedSync(k), PWAIT));
   // idle threads each have their own process in 2004 ("idle: cpu0")
   for (const c of [...k.cpus].reverse()) {
     const ip = k.newProc(`idle: cpu${c.id}`, `idle: cpu${c.id}`);
@@ -150,14 +147,16 @@ export function bootFreebsd(sc: FreebsdScenario, seed: number, fixes: readonly s
   const swi = kprocCreate(k, 'swi4: clock sio', kthreadStart, () => softclockThread(k, u), 40);
   swi.intr = true;
   k.daemons.add(swi);
-  k.daemons.add(kprocCreate(k, 'swi1: net', kthreadStart, () => sleeper(k, '-', 0), 16));
+  const swiNetThread = kprocCreate(k, 'swi1: net', kthreadStart, (t) => swiNet(k, t), 16);
+  swiNetThread.intr = true;
+  k.daemons.add(swiNetThread);
 
   const stats: LoadStats = { syscalls: 0, progress: 0, lastProgress: 0, sent: 0, received: 0, faults: 0, exited: 0 };
-  const ctx: LoadCtx = { k, vm, u, mb, sc, stats };
+  const ctx: LoadCtx = { k, vm, u, mb, sc, stats, nanowait: kernelObject(k, 'nanowait', 4) };
   const workers: KThread[] = [];
   // Peter Holm's kit: a `run` driver process whose children are the tests
   const run = userProc(k, 'run', './run.sh all.cfg', init, -1, 0, loginGroups(0, 5));
-  k.daemons.add(k.threadCreate(run, fork_trampoline, () => sleeper(k, 'wait', 0), 152, true));
+  k.daemons.add(k.threadCreate(run, fork_trampoline, () => kernWait(k, run), 152, true));
   const pg = run.pid;
   for (let i = 0; i < sc.net.procs; i++) {
     const pr = userProc(k, 'tcp', './tcp', run, pg, 1001, loginGroups(1001));

@@ -18,7 +18,7 @@ import { func, type FuncSym } from '../machine/symbols.js';
 import type { KGen, KThread } from '../machine/thread.js';
 import type { FreebsdScenario } from '../scenario/schema.js';
 import { giant, mtxLock, mtxUnlock } from './kern/mutex.js';
-import { HZ, msleep, PWAIT } from './kern/synch.js';
+import { HZ, msleep, PCATCH, PWAIT } from './kern/synch.js';
 import { mFreem, mGetcl, mGethdr, M_PKTHDR, M_TRYWAIT, MT_DATA, type Mbufs } from './mbuf/kern_mbuf.js';
 import type { Uma } from './uma/types.js';
 import { VM_ALLOC_NORMAL, vmPageAlloc, vmPageFree, type AnonOwner, type Vm } from './vm/vm_page.js';
@@ -31,7 +31,6 @@ const sosend = f('sosend', 0x6a0);
 const RECV_PATH = [f('syscall'), f('recvfrom', 0x80), f('recvit', 0x1d0)];
 const soreceive = f('soreceive', 0xa40);
 const SLEEP_PATH = [f('syscall'), f('nanosleep', 0x70), f('kern_nanosleep', 0x120)];
-const tsleep = f('tsleep', 0x40);
 const FAULT_PATH = [f('calltrap', 0x10), f('trap', 0x3a0), f('trap_pfault', 0x170)];
 const vm_fault = f('vm_fault', 0x1310);
 const EXIT_PATH = [f('syscall'), f('sys_exit', 0x30), f('exit1', 0x7b0), f('vmspace_exit', 0xb0)];
@@ -54,6 +53,8 @@ export interface LoadCtx {
   mb: Mbufs;
   sc: FreebsdScenario;
   stats: LoadStats;
+  /** &nanowait: kern_time.c's wait channel for nanosleep(2), laid out at boot */
+  nanowait: Kva;
 }
 
 function* along<T>(k: Kernel, path: readonly FuncSym[], body: () => KGen<T>): KGen<T> {
@@ -68,14 +69,19 @@ function progress(c: LoadCtx): void {
   c.stats.lastProgress = c.k.now;
 }
 
-/** nanosleep(2) -> tsleep(): think time between calls */
-function* think(c: LoadCtx, t: KThread, us: number): KGen<void> {
+/**
+ * nanosleep(2): think time between calls. The kernel side sleeps with
+ * tsleep(&nanowait, PWAIT | PCATCH, "nanslp", timo), interruptibly on one
+ * static int every sleeper shares and nothing wakes (the timeout ends each
+ * sleep); tsleep is a macro for msleep(chan, NULL, ...) in 5.x, so the
+ * stack goes from the system call's frames straight to msleep.
+ */
+function* think(c: LoadCtx, us: number): KGen<void> {
   const k = c.k;
+  const nanowait = c.nanowait;
   yield* along(k, SLEEP_PATH, function* () {
-    const fr = k.enter(tsleep, 0b1, t.addr + 8, PWAIT, k.kstring('nanslp'));
     const ticks = Math.max(1, Math.round(((us / 2 + k.rng.below(us)) * HZ) / 1e6));
-    yield* msleep(k, t.addr + 8, null, PWAIT, 'nanslp', ticks);
-    k.leave(fr);
+    yield* msleep(k, nanowait, null, PWAIT | PCATCH, 'nanslp', ticks);
   });
 }
 
@@ -156,7 +162,7 @@ export function* tcpProc(c: LoadCtx, t: KThread): KGen<void> {
       });
     }
     progress(c);
-    yield* think(c, t, n.think_us);
+    yield* think(c, n.think_us);
   }
   yield* along(k, EXIT_PATH, function* () {
     yield* netLockGiant(c);
@@ -191,7 +197,7 @@ export function* swapProc(c: LoadCtx, _t: KThread): KGen<void> {
       });
     }
     progress(c);
-    yield* think(c, _t, p.think_us);
+    yield* think(c, p.think_us);
   }
   // exit1() tears the address space down; modelled under Giant, as much of exit1() still was in 2004
   yield* along(k, EXIT_PATH, function* () {

@@ -15,7 +15,7 @@ import { framePcOff } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_RUN, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
 import { blockedMtx, LOCK_CLASS_MTX_SLEEP, lockFlags, MTX_COLUMNS, MTX_CONTESTED, MTX_UNOWNED } from '../kern/mutex.js';
 import { P_SYSTEM, procInfo } from '../kern/proc.js';
-import { HZ } from '../kern/synch.js';
+import { HZ, sleepPriority, sleepsInterruptibly } from '../kern/synch.js';
 import type { FreebsdSystem } from '../system.js';
 import { UMA_ZONE_REFCNT, type Bucket, type Keg, type Slab } from '../uma/types.js';
 import { freebsdLayouts } from './layouts.js';
@@ -334,7 +334,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
       td_proc: A(t.proc.addr),
       'td_plist.tqe_next': nextInProc.has(t) ? A(nextInProc.get(t)!.addr) : 0n,
       td_tid: TID_BASE + k.threads.indexOf(t),
-      td_flags: asleep && !iwait && t.wmesg === 'nanslp' ? TDF_SINTR : 0,
+      td_flags: asleep && !iwait && sleepsInterruptibly(t) ? TDF_SINTR : 0,
       td_inhibitors: inhib,
       td_pflags: 0,
       td_wchan: asleep && !iwait ? A(t.wchan) : 0n,
@@ -347,7 +347,8 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
       td_ucred: creds.of(info.uid, info.groups),
       td_state: state,
       td_base_pri: Math.max(0, Math.min(255, t.pri)),
-      td_priority: Math.max(0, Math.min(255, t.pri)),
+      // msleep() set the priority it was given (sched_prio(td, pri & PRIMASK)) for the sleep
+      td_priority: Math.max(0, Math.min(255, asleep && !iwait ? sleepPriority(t) : t.pri)),
       td_pcb: A(t.stk - 0x200),
       td_kstack: A(t.stkBase),
       td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize),

@@ -11,6 +11,9 @@ import type { Kva } from '../../machine/platform.js';
 import { func, type FuncSym } from '../../machine/symbols.js';
 import { PanicStop } from '../../machine/stop.js';
 import type { KGen, KThread } from '../../machine/thread.js';
+import { kernelObject } from './globals.js';
+
+export { kernelObject };
 
 export const K20 = 'kernel.2020';
 export const f20 = (name: string, size?: number): FuncSym => func(K20, name, size);
@@ -145,16 +148,6 @@ export function* pause20(k: Kernel, wmesg: string, timo: number): KGen<void> {
  */
 export function perCpuChan(k: Kernel, name: string): Kva {
   return kernelObject(k, name, 4 * Math.max(1, k.cfg.ncpus)) + 4 * k.curcpu;
-}
-
-const objects = new WeakMap<Kernel, Map<string, Kva>>();
-/** The address of a kernel global the model sleeps on, laid out at its first use. */
-export function kernelObject(k: Kernel, name: string, size: number): Kva {
-  let m = objects.get(k);
-  if (!m) objects.set(k, (m = new Map()));
-  let a = m.get(name);
-  if (a === undefined) m.set(name, (a = k.sym.object(K20, name, size).addr));
-  return a;
 }
 
 /** models wakeup(chan) */

@@ -17,6 +17,7 @@ const SYSCALL_NO = new Map<string, number>([
   ['sys_sys_exit', 1],
   ['sys_read', 3],
   ['sys_write', 4],
+  ['wait4', 7],
   ['sys_wait4', 7],
   ['recvfrom', 29],
   ['sys_execve', 59],

@@ -70,7 +70,10 @@ export interface Vm {
   lowWater: number;
   /** pages the pagedaemon queued for swap-out whose write has not completed (freed by the swap pager's iodone) */
   laundry: number;
-  laundryAddr: Kva;
+  /** &g_wait_up: g_up's wait channel, woken when a page-out is queued on an idle disk */
+  gWaitUp: Kva;
+  /** a batch of page-outs is on the disk: g_up waits for its completion, and new ones queue behind it */
+  swapBusy: boolean;
   /** EVENTHANDLER vm_lowmem and uma_reclaim(): what vm_pageout_scan() calls to shrink kernel caches */
   lowmem: Array<() => void>;
 }
@@ -123,7 +126,9 @@ export function vmPageStartup(k: Kernel, physmem: number, wiredAtBoot: number): 
     lowWater: cnt.v_free_count,
     lowmem: [],
     laundry: 0,
-    laundryAddr: k.sym.object('kernel', 'vm_pageout_laundry', 4).addr,
+    // geom_io.c's g_wait_up, laid out here, at boot, where the model's swap writes first need it
+    gWaitUp: k.sym.object('kernel', 'g_wait_up', 4).addr,
+    swapBusy: false,
   };
 }
 

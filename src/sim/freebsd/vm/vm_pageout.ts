@@ -62,7 +62,8 @@ function* vmPageoutScan(vm: Vm, pass: number): KGen<void> {
     vm.laundry += n;
     vm.pagedOut += n;
     c.v_pdpages += n;
-    wakeup(k, vm.laundryAddr);
+    // the write starts at once on an idle disk (g_up hears of it); behind a batch on the disk it waits its turn
+    if (!vm.swapBusy) wakeup(k, vm.gWaitUp);
     k.tick(n * 3_000);
     yield* k.preempt();
   }
@@ -70,24 +71,16 @@ function* vmPageoutScan(vm: Vm, pass: number): KGen<void> {
 }
 
 /**
- * The swap pager's write completions (swp_pager_async_iodone(), run from
- * bufdone() in the g_up thread): laundered pages become free at the disk's
- * pace, 32 pages per write. Modelled without Giant.
+ * models swp_pager_async_iodone() for a batch of `n` page-outs, as g_up's
+ * biodone() runs it when the write completes (daemons.ts): the laundered
+ * pages become free. Modelled without Giant.
  */
-export function* swapIodone(vm: Vm, usPerPage: number): KGen<void> {
+export function swpPagerAsyncIodone(vm: Vm, n: number): void {
   const k = vm.k;
-  for (;;) {
-    if (vm.laundry === 0) {
-      yield* msleep(k, vm.laundryAddr, null, PVM, '-', 0);
-      continue;
-    }
-    const n = Math.min(32, vm.laundry);
-    yield* msleep(k, vm.laundryAddr + 4, null, PVM, '-', Math.max(1, Math.round((n * usPerPage * HZ) / 1e6)));
-    const fr = k.enter(swp_pager_async_iodone, 0);
-    vm.laundry -= n;
-    vmPageFree(vm, n, false);
-    k.leave(fr);
-  }
+  const fr = k.enter(swp_pager_async_iodone, 0);
+  vm.laundry -= n;
+  vmPageFree(vm, n, false);
+  k.leave(fr);
 }
 
 /** models vm_pageout(), the pagedaemon's main loop. */

@@ -67,7 +67,7 @@ decimal). In ddb syntax: show pcpu [cpu].
 EXAMPLES
   > ::pcpu
   cpuid        = 1
-  curthread    = 0xc14025a0: pid 21 tid 100021 "tcp"
+  curthread    = 0xc1402500: pid 19 tid 100019 "tcp"
   ...`,
   options: {},
   ddb: { words: ['show pcpu'], synopsis: '[cpu]' },

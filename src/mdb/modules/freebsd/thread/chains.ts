@@ -131,10 +131,10 @@ address. In ddb syntax: show lockchain [tid].
 EXAMPLES
   db> show lockchain 100015
   thread 100015 (pid 15, tcp) blocked on lock 0xc0900000 (sleep mutex) "Giant"
-  thread 100021 (pid 21, tcp) running on CPU 1
+  thread 100019 (pid 19, tcp) running on CPU 1
   > c14023c0::lockchain
   thread 100015 (pid 15, tcp) blocked on lock 0xc0900000 (sleep mutex) "Giant"
-  thread 100021 (pid 21, tcp) running on CPU 1`,
+  thread 100019 (pid 19, tcp) running on CPU 1`,
   options: {},
   ddb: { words: ['show lockchain'], synopsis: '[tid]' },
   run(ctx, addr, _opts, args) {
@@ -158,7 +158,7 @@ lock. In ddb syntax: show sleepchain [tid].
 EXAMPLES
   db> show sleepchain 15
   thread 100015 (pid 15, tcp) blocked on lock 0xc0900000 (sleep mutex) "Giant"
-  thread 100021 (pid 21, tcp) running on CPU 1
+  thread 100019 (pid 19, tcp) running on CPU 1
   > c14023c0::sleepchain
   thread 100015 (pid 15, tcp) blocked on lock 0xc0900000 (sleep mutex) "Giant"
   ...`,
@@ -243,7 +243,7 @@ addr.
 EXAMPLES
   db> show turnstile Giant
   Lock: 0xc0900000 - (sleep mutex) Giant
-  Lock Owner: 0xc14025a0 (tid 100021, pid 21, "tcp")
+  Lock Owner: 0xc1402500 (tid 100019, pid 19, "tcp")
   ...
   > Giant::turnstile
   Lock: 0xc0900000 - (sleep mutex) Giant
@@ -326,7 +326,7 @@ EXAMPLES
    name: Giant
    flags: {DEF, RECURSE}
    state: {OWNED, CONTESTED}
-   owner: 0xc14025a0 (tid 100021, pid 21, "tcp")
+   owner: 0xc1402500 (tid 100019, pid 19, "tcp")
   > Giant::lock
    class: sleep mutex
   ...`,

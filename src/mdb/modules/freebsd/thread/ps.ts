@@ -236,8 +236,8 @@ thread the debugger was entered on, and on a live dump the thread on CPU
 
 EXAMPLES
   > ::thread
-  Thread 100021 at 0xc14025a0:
-   proc (pid 21): 0xc0b172c0
+  Thread 100019 at 0xc1402500:
+   proc (pid 19): 0xc0b152c0
    name: tcp
   ...`,
   options: {},

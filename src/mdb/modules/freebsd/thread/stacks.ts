@@ -44,7 +44,7 @@ does. This is the FreeBSD flavour of illumos's ::stacks.
 EXAMPLES
   > ::stacks -c slab_zalloc
   THREAD   STATE  WMESG    COUNT
-  c1402500 L      *Giant       3
+  c14023c0 L      *Giant       2
            cpu_switch+0xd3
   ...`,
   options: { a: flag('list every thread of each group'), v: flag('report how many unique stacks and threads were found'), c: str('func', 'only stacks with a frame in this function'), w: str('wmesg', 'only threads whose wait message contains this text') },
@@ -105,9 +105,9 @@ arguments.
 
 EXAMPLES
   > c14023c0::findstack
-  stack pointer for thread c14023c0 (pid 15 tid 100015 "tcp"): ddb0d2d0
-    ddb0d2d0 cpu_switch+0xd3()
-    ddb0d360 sched_switch+0x9a()
+  stack pointer for thread c14023c0 (pid 15 tid 100015 "tcp"): ddb0d5b0
+    ddb0d5b0 cpu_switch+0xd3()
+    ddb0d640 sched_switch+0x9a()
   ...`,
   options: { v: flag('print the arguments of each frame') },
   input: THREAD,

@@ -30,14 +30,14 @@ trace or where [tid|pid|addr][,count].
 
 EXAMPLES
   > ::trace
-  Tracing pid 21 tid 100021 td 0xc14025a0
+  Tracing pid 19 tid 100019 td 0xc1402500
   kdb_enter(c0b1c540) at kdb_enter+0x21
   panic(c0b1c500) at panic+0x128
   ...
   db> bt 100021,2
   Tracing pid 21 tid 100021 td 0xc14025a0
-  kdb_enter(c0b1c540) at kdb_enter+0x21
-  panic(c0b1c500) at panic+0x128`,
+  cpu_switch() at cpu_switch+0xd3
+  sched_switch(c14025a0,0) at sched_switch+0x9a`,
   options: { n: uint('count', 'print at most this many frames') },
   input: THREAD,
   ddb: { words: ['bt', 'trace', 'where'], count: 'arg', synopsis: '[tid|pid|addr][,count]' },
@@ -112,7 +112,7 @@ was on. In ddb syntax: acttrace, or show active trace.
 EXAMPLES
   > ::acttrace
 
-  Tracing command tcp pid 21 tid 100021 td 0xc14025a0 (CPU 1)
+  Tracing command tcp pid 19 tid 100019 td 0xc1402500 (CPU 1)
   kdb_enter(c0b1c540) at kdb_enter+0x21
   ...`,
   options: {},

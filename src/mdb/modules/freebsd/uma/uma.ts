@@ -93,13 +93,13 @@ cache (uzd_nitems) and the keg's ud_free_items, as get_uma_stats() does;
 EXAMPLES
   db> show uma
                 Zone   Size    Used    Free    Requests
-           MbufClust   2048   10088       0       10542
-              Packet    256    9915     109       14164
-       UMA RCntSlabs     74    5044       0        5112
+           MbufClust   2048    9562       0        9763
+              Packet    256    9525       0       13563
+       UMA RCntSlabs     74    4784       0        4852
   ...
   > ::uma -i
   Zone,Size,Used,Free,Requests
-  MbufClust,2048,10088,0,10542
+  MbufClust,2048,9562,0,9763
   ...`,
   helpFor: (t) => (umaEra(t) === 2020 ? SHOW_UMA_HELP_2020 : undefined),
   options: { i: flag('print comma-separated values (show uma/i)') },
@@ -190,7 +190,7 @@ EXAMPLES
   ...
   > ::uma_zone -n Clust
   ADDR     NAME                 SIZE     USED     FREE   REQUESTS  FAILS
-  c14014b0 MbufClust            2048    10088        0      10542      0`,
+  c14014b0 MbufClust            2048     9562        0       9763      0`,
   options: { n: str('name', 'only zones whose name contains this text') },
   input: ZONE,
   walker: 'uma_zone',
@@ -260,10 +260,10 @@ EXAMPLES
   ...
   > ::uma_keg -n Clust
   ADDR     NAME                SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
-  c1400580 MbufClust           2048  2048     2     1  5044/12800      0       1 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc
+  c1400580 MbufClust           2048  2048     2     1  4781/12800      0       4 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc
   > *zone_clust::print struct uma_zone uz_keg | ::uma_keg
   ADDR     NAME                SIZE RSIZE IPERS PPERA       PAGES   FREE RECURSE FLAGS                SLABZONE       ALLOCF
-  c1400580 MbufClust           2048  2048     2     1  5044/12800      0       1 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc`;
+  c1400580 MbufClust           2048  2048     2     1  4781/12800      0       4 OFFPAGE|HASH|REFCNT  UMA RCntSlabs  page_alloc`;
 
 /** ::uma_keg's page on a 2020 kernel: its columns and an example from the PR 248008 dump. */
 export const UMA_KEG_HELP_2020 = `Prints UMA kegs, the slab layer under the zones, one line each, in the
