@@ -13,7 +13,7 @@ import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { framePcOff } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_RUN, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
-import { blockedMtx, LOCK_CLASS_MTX_SLEEP, lockFlags, MTX_COLUMNS, MTX_CONTESTED, MTX_UNOWNED } from '../kern/mutex.js';
+import { blockedMtx, LOCK_CLASS_MTX_SLEEP, lockFlags, MTX_COLUMNS, mtxLockWord, MTX_UNOWNED } from '../kern/mutex.js';
 import { P_SYSTEM, procInfo } from '../kern/proc.js';
 import { HZ, sleepPriority, sleepsInterruptibly } from '../kern/synch.js';
 import type { FreebsdSystem } from '../system.js';
@@ -441,8 +441,8 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   const mtx = new TableBuilder('struct mtx', MTX_COLUMNS);
   const g = sys.giant;
   // mtx_init(&Giant, "Giant", NULL, MTX_DEF | MTX_RECURSE); a thread blocked on it has set MTX_CONTESTED
-  const contested = g.owner && live.some((t) => blockedMtx(t) === g) ? MTX_CONTESTED : 0n;
-  mtx.add({ addr: A(g.addr), 'mtx_object.lo_name': A(k.kstring('Giant')), 'mtx_object.lo_flags': lockFlags(LOCK_CLASS_MTX_SLEEP, true), mtx_lock: g.owner ? A(g.owner.addr) | contested : BigInt(MTX_UNOWNED), mtx_recurse: g.recurse });
+  const mtxLock = mtxLockWord(g.owner ? A(g.owner.addr) : null, live.some((t) => blockedMtx(t) === g), g.recurse > 0);
+  mtx.add({ addr: A(g.addr), 'mtx_object.lo_name': A(k.kstring('Giant')), 'mtx_object.lo_flags': lockFlags(LOCK_CLASS_MTX_SLEEP, true), mtx_lock: mtxLock, mtx_recurse: g.recurse });
   add(mtx.build());
   const onTurnstile = live.flatMap((t) => {
     const m = blockedMtx(t);

@@ -10,7 +10,7 @@ import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
 import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { framePcOff } from '../../machine/symbols.js';
-import { LOCK_CLASS_MTX_SLEEP, LOCK_CLASS_MTX_SPIN, lockFlags, MTX_COLUMNS, MTX_CONTESTED, MTX_UNOWNED } from '../kern/mutex.js';
+import { LOCK_CLASS_MTX_SLEEP, LOCK_CLASS_MTX_SPIN, lockFlags, MTX_COLUMNS, mtxLockWord } from '../kern/mutex.js';
 import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type KThread } from '../../machine/thread.js';
 import { blockedMtx20, HZ, kernelObject, sleepPriority20, sleepsInterruptibly20, type Mtx20 } from '../kern/kern2020.js';
 import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
@@ -319,8 +319,8 @@ class ContainerLocks {
       ...[...this.mutexes.values()].map((m) => ({ addr: m.addr, name: m.name, owner: m.owner, flags: lockFlags(LOCK_CLASS_MTX_SLEEP, false) })),
     ].sort((a, b) => a.addr - b.addr);
     for (const r of all) {
-      const contested = r.owner && this.contested.has(r.addr) ? MTX_CONTESTED : 0n;
-      t.add({ addr: this.A(r.addr), 'mtx_object.lo_name': this.A(this.k.kstring(r.name)), 'mtx_object.lo_flags': r.flags, mtx_lock: r.owner ? this.A(r.owner.addr) | contested : BigInt(MTX_UNOWNED), mtx_recurse: 0 });
+      const mtxLock = mtxLockWord(r.owner ? this.A(r.owner.addr) : null, this.contested.has(r.addr), false);
+      t.add({ addr: this.A(r.addr), 'mtx_object.lo_name': this.A(this.k.kstring(r.name)), 'mtx_object.lo_flags': r.flags, mtx_lock: mtxLock, mtx_recurse: 0 });
     }
     return t.build();
   }

@@ -34,8 +34,15 @@ export interface Mtx {
 
 /** MTX_UNOWNED: the value of mtx_lock when nobody holds the mutex */
 export const MTX_UNOWNED = 4;
-/** MTX_CONTESTED: set in mtx_lock by a thread that blocks on the turnstile (_mtx_lock_sleep) */
-export const MTX_CONTESTED = 2n;
+/** MTX_RECURSED: set in mtx_lock while its owner holds it more than once; MTX_CONTESTED: set by a thread that blocks on the turnstile (_mtx_lock_sleep) */
+const MTX_RECURSED = 1n;
+const MTX_CONTESTED = 2n;
+
+/** mtx_lock as a dump holds it: the owner's address with MTX_CONTESTED and MTX_RECURSED, or MTX_UNOWNED. */
+export function mtxLockWord(owner: bigint | null, contested: boolean, recursed: boolean): bigint {
+  if (owner === null) return BigInt(MTX_UNOWNED);
+  return owner | (contested ? MTX_CONTESTED : 0n) | (recursed ? MTX_RECURSED : 0n);
+}
 
 /** lock_classes[]' order in kern/subr_lock.c: the index LO_CLASSINDEX() reads from lo_flags */
 export const LOCK_CLASS_MTX_SPIN = 0;

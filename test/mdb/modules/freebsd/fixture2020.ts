@@ -45,6 +45,8 @@ const TAGSTRIDE = 0x20n;
 const STR = { btag: 0xc0b00100n, mbuf: 0xc0b00110n, btalloc: 0xc0b00200n, psleep: 0xc0b00210n, sleepqChain: 0xc0b00220n };
 /** the sleep queue chain lock of the pipe thread's wait channel (a struct mtx row) */
 export const SQLOCK = 0xc0a80104n;
+/** a sleep mutex initialised MTX_RECURSE, held twice over by the pipe thread with a waiter (a struct mtx row) */
+export const RLOCK = 0xc0a80200n;
 
 export const KVA = 0xc4000000n;
 
@@ -236,9 +238,11 @@ export function freebsd2020Dump(): DumpModel {
     t.frames.forEach(([fn, off, args], depth) => frames.add({ thread_row: row, depth, fp: ks + 0x3c00n + BigInt(depth) * 0x30n, pc: pc(fn, off), args, locals: [] }));
   });
   tables.push(td.build(), frames.build());
-  const mtx = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', 'mtx_object.lo_flags': 'u32', mtx_lock: 'u64' });
+  const mtx = new TableBuilder('struct mtx', { addr: 'u64', 'mtx_object.lo_name': 'u64', 'mtx_object.lo_flags': 'u32', mtx_lock: 'u64', mtx_recurse: 'u32' });
   // a spin mutex: LO_INITIALIZED, class index 0 (lock_class_mtx_spin)
-  mtx.add({ addr: SQLOCK, 'mtx_object.lo_name': STR.sleepqChain, 'mtx_object.lo_flags': 0x10000, mtx_lock: 4n });
+  mtx.add({ addr: SQLOCK, 'mtx_object.lo_name': STR.sleepqChain, 'mtx_object.lo_flags': 0x10000, mtx_lock: 4n, mtx_recurse: 0 });
+  // a sleep mutex (class 1) with LO_RECURSABLE; mtx_lock: the owner | MTX_CONTESTED | MTX_RECURSED
+  mtx.add({ addr: RLOCK, 'mtx_object.lo_name': STR.btalloc, 'mtx_object.lo_flags': 0x10000 | (1 << 24) | 0x80000, mtx_lock: TD.pipe | 3n, mtx_recurse: 2 });
   tables.push(mtx.build());
   const procs = new TableBuilder('struct proc', { addr: 'u64', p_ucred: 'u64', p_flag: 'i32', p_state: 'i32', p_pid: 'i32', p_pptr: 'u64', p_pgrp: 'u64', p_numthreads: 'i32', p_comm: 'str', p_args: 'u64' });
   const PG = 0xc5200000n;

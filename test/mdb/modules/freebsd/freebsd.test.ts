@@ -5,7 +5,7 @@ import { readDump } from '../../../../src/dump/read.js';
 import { simulate } from '../../../../src/sim/scenario/run.js';
 import { createSession } from '../../../../src/mdb/session.js';
 import { DOLLAR_VERBS } from '../../../../src/mdb/verbs.js';
-import { SQLOCK, freebsd2020Session } from './fixture2020.js';
+import { RLOCK, SQLOCK, TD as TD2020, freebsd2020Session } from './fixture2020.js';
 import { BUCKET, CLUST_DATA, KEG, MBUF_DATA, PROC, SLAB, TD, ZONE, freebsdDump, freebsdSession, out } from './fixture.js';
 
 const hx = (v: bigint) => v.toString(16);
@@ -106,6 +106,8 @@ describe('session syntax', () => {
     expect(bad).toMatchObject({ ok: false, output: '', errors: ['no lock at 0x1234: the dump has no struct mtx there'] });
     const spin = await freebsd2020Session('ddb').execute(`show lock 0x${SQLOCK.toString(16)}`);
     expect(spin.output).toBe(' class: spin mutex\n name: sleepq chain\n flags: {SPIN}\n state: {UNOWNED}\n');
+    const rec = await freebsd2020Session('ddb').execute(`show lock 0x${RLOCK.toString(16)}`);
+    expect(rec.output).toBe(` class: sleep mutex\n name: btalloc\n flags: {DEF, RECURSE}\n state: {OWNED, CONTESTED, RECURSED}\n owner: 0x${TD2020.pipe.toString(16)} (tid 100120, pid 800, "pipe")\n recursed: 2\n`);
     const j = await freebsd2020Session('mdb').execute(`0x${SQLOCK.toString(16)}::lock`, { json: true });
     expect((j.json[0] as { results: Array<{ data: unknown }> }).results[0]!.data).toMatchObject({ class: 'spin mutex', name: 'sleepq chain', flags: ['SPIN'], state: ['UNOWNED'] });
     expect((j.json[0] as { results: Array<{ data: object }> }).results[0]!.data).not.toHaveProperty('owner');

@@ -16,11 +16,18 @@ import { defineDcmd, text, type DcmdContext, type TextResult } from '../../../dc
 import { DcmdError, UsageError } from '../../../errors.js';
 import type { Target } from '../../../target.js';
 import { MTX_UNOWNED, TDS_CAN_RUN, TDS_INACTIVE, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ } from '../names.js';
-import { px, structRows } from '../struct.js';
+import { px, structRows, type StructRows } from '../struct.js';
 import { defaultThread, isSleeping, onLock, procOf, procRows, readFbProc, readFbThread, resolveThread, threadRows, threadName, threadStateWords, type FbThread } from './helpers.js';
 
 /** mtx_lock's flag bits: MTX_RECURSED 1, MTX_CONTESTED 2, MTX_UNOWNED 4 */
+const MTX_RECURSED = 1n;
+const MTX_CONTESTED = 2n;
 const MTX_FLAGMASK = 7n;
+
+/** mtx_owner(): the thread in mtx_lock, 0 for an unowned mutex */
+function mtxOwner(v: bigint): bigint {
+  return v === MTX_UNOWNED ? 0n : v & ~MTX_FLAGMASK;
+}
 
 interface LockHop {
   lock: bigint;
@@ -41,11 +48,8 @@ function blockedOn(target: Target, th: FbThread): LockHop {
   }
   let owner = tr >= 0 ? ts.get(tr, 'ts_owner') : 0n;
   const mr = mtx.rowOf(lock);
-  if (owner === 0n && mr >= 0) {
-    const v = mtx.get(mr, 'mtx_lock');
-    owner = v === MTX_UNOWNED ? 0n : v & ~MTX_FLAGMASK;
-  }
-  return { lock, cls: 'sleep mutex', name: th.lockName, owner };
+  if (owner === 0n && mr >= 0) owner = mtxOwner(mtx.get(mr, 'mtx_lock'));
+  return { lock, cls: (mr >= 0 ? lockClass(mtx, mr).name : undefined) ?? 'sleep mutex', name: th.lockName, owner };
 }
 
 /** One hop of a chain as --json gives it: the thread, and why the chain goes on or stops there. */
@@ -214,13 +218,19 @@ EXAMPLES
   },
 });
 
-/** print_thread(): "%p (tid %d, pid %d, \"%s\")", the name td_name or else p_comm. */
-function tsThread(target: Target, addr: bigint): string {
+/** A thread's tid, its process's pid and its name (td_name, else p_comm), or undefined when the dump has no such thread. */
+function threadIdent(target: Target, addr: bigint): { tid: number; pid: number; name: string } | undefined {
   const r = threadRows(target).rowOf(addr);
-  if (r < 0) return `${px(addr)} (tid ?, pid ?, "?")`;
+  if (r < 0) return undefined;
   const th = readFbThread(target, r);
   const p = procOf(target, th);
-  return `${px(addr)} (tid ${th.tid}, pid ${p?.pid ?? -1}, "${threadName(th, p)}")`;
+  return { tid: th.tid, pid: p?.pid ?? -1, name: threadName(th, p) };
+}
+
+/** print_thread(): "%p (tid %d, pid %d, \"%s\")", the name td_name or else p_comm. */
+function tsThread(target: Target, addr: bigint): string {
+  const id = threadIdent(target, addr);
+  return id ? `${px(addr)} (tid ${id.tid}, pid ${id.pid}, "${id.name}")` : `${px(addr)} (tid ?, pid ?, "?")`;
 }
 
 export const showTurnstile = defineDcmd({
@@ -358,29 +368,29 @@ function lockAt(target: Target, addr: bigint): LockInfo {
     }
     throw new DcmdError(`no lock at ${px(addr)}: the dump has no struct mtx there`);
   }
-  const flags = mtx.table?.columns['mtx_object.lo_flags'] !== undefined ? mtx.get(r, 'mtx_object.lo_flags') : 1n << LO_CLASSSHIFT;
-  const ci = Number((flags & LO_CLASSMASK) >> LO_CLASSSHIFT);
-  const cls = LOCK_CLASSES[ci];
-  if (cls === undefined) throw new DcmdError(`Unknown lock class: ${ci}`);
+  const { name: cls, index, flags } = lockClass(mtx, r);
+  if (cls === undefined) throw new DcmdError(`Unknown lock class: ${index}`);
   const v = mtx.get(r, 'mtx_lock');
-  const info: LockInfo = { lock: addr, class: cls, name: mtx.str(r, 'mtx_object.lo_name'), flags: [ci === 0 ? 'SPIN' : 'DEF'], state: [] };
+  const info: LockInfo = { lock: addr, class: cls, name: mtx.str(r, 'mtx_object.lo_name'), flags: [index === 0 ? 'SPIN' : 'DEF'], state: [] };
   if (flags & LO_RECURSABLE) info.flags.push('RECURSE');
   if (flags & LO_DUPOK) info.flags.push('DUPOK');
   if (v === MTX_UNOWNED) info.state.push('UNOWNED');
   else {
     info.state.push('OWNED');
-    if (v & 2n) info.state.push('CONTESTED');
-    if (v & 1n) info.state.push('RECURSED');
-    const owner = v & ~MTX_FLAGMASK;
-    info.owner = owner;
-    const tr = threadRows(target).rowOf(owner);
-    if (tr >= 0) {
-      const th = readFbThread(target, tr);
-      const p = procOf(target, th);
-      Object.assign(info, { ownerTid: th.tid, ownerPid: p?.pid ?? -1, ownerName: threadName(th, p) });
-    }
+    if (v & MTX_CONTESTED) info.state.push('CONTESTED');
+    if (v & MTX_RECURSED) info.state.push('RECURSED');
+    info.owner = mtxOwner(v);
+    const id = threadIdent(target, info.owner);
+    if (id) Object.assign(info, { ownerTid: id.tid, ownerPid: id.pid, ownerName: id.name });
     const rec = Number(mtx.get(r, 'mtx_recurse'));
     if (rec > 0) info.recursed = rec;
   }
   return info;
+}
+
+/** LO_CLASSINDEX() of a struct mtx row and the class's lc_name; a dump without lo_flags has sleep mutexes only. */
+function lockClass(mtx: StructRows, row: number): { name: string | undefined; index: number; flags: bigint } {
+  const flags = mtx.table?.columns['mtx_object.lo_flags'] !== undefined ? mtx.get(row, 'mtx_object.lo_flags') : 1n << LO_CLASSSHIFT;
+  const index = Number((flags & LO_CLASSMASK) >> LO_CLASSSHIFT);
+  return { name: LOCK_CLASSES[index], index, flags };
 }
