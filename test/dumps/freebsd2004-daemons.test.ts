@@ -89,6 +89,22 @@ describe.each(DUMPS)('%s', (dump) => {
     expect(await frames(dump, m![1]!)).toEqual(['cpu_switch', 'sched_switch', 'mi_switch', 'ithread_loop', 'fork_exit']);
   });
 
+  it("runs Giant's owner at the best priority of the threads blocked on Giant (propagate_priority)", async () => {
+    const ps = await run(dump, 'ps');
+    const waiters = [...ps.matchAll(/^\s*(\d+)\s+\d+\s+\d+\s+\d+\s+L+\s+\*Giant\s/gm)].map((m) => m[1]!);
+    const prio = async (pid: string): Promise<number> => {
+      const tid = /^Tracing pid \d+ tid (\d+)/.exec(await run(dump, `bt ${pid}`))![1];
+      return Number(/ priority: (\d+)\n/.exec(await run(dump, `show thread ${tid}`))![1]);
+    };
+    const owner = /owner: 0x[0-9a-f]+ \(tid (\d+), pid (\d+)/.exec(await run(dump, 'show lock Giant'));
+    if (waiters.length === 0) return;
+    expect(owner, dump).not.toBeNull();
+    const best = Math.min(...(await Promise.all(waiters.map(prio))));
+    // the pagedaemon (PVM, 68) is among the waiters on every dump that has any
+    expect(best).toBe(68);
+    expect(await prio(owner![2]!)).toBe(best);
+  });
+
   it('has no thread asleep on a channel inside its own struct thread', async () => {
     const ps = await run(dump, 'ps');
     const chans = [...ps.matchAll(/\s(0x[0-9a-f]+)\s+\S+(?: \S+)?$/gm)].map((m) => m[1]!);

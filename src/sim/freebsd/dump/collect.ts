@@ -13,7 +13,7 @@ import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { framePcOff } from '../../machine/symbols.js';
 import { TS_ONPROC, TS_RUN, TS_SLEEP, TS_ZOMB, type Frame, type KThread } from '../../machine/thread.js';
-import { blockedMtx, LOCK_CLASS_MTX_SLEEP, lockFlags, MTX_COLUMNS, mtxLockWord, MTX_UNOWNED } from '../kern/mutex.js';
+import { blockedMtx, LOCK_CLASS_MTX_SLEEP, lockFlags, MTX_COLUMNS, mtxLockWord, MTX_UNOWNED, propagatedPriorities } from '../kern/mutex.js';
 import { P_SYSTEM, procInfo } from '../kern/proc.js';
 import { HZ, sleepPriority, sleepsInterruptibly } from '../kern/synch.js';
 import type { FreebsdSystem } from '../system.js';
@@ -32,6 +32,8 @@ export const NOCPU = 0xff;
 export const TID_BASE = 100000;
 /** td_flags: asleep with PCATCH (sleepq_add), ps's S rather than D */
 export const TDF_SINTR = 0x8;
+/** sys/proc.h: TDF_BORROWING, set by sched_lend_prio() while a thread runs at a priority lent through a turnstile (2020; 5.3 had no flag for it) */
+export const TDF_BORROWING = 0x1;
 
 /**
  * Each process's threads as the dump links them (p_threads, td_plist), in
@@ -312,6 +314,17 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
   const { firstOf, count, nextInProc } = procThreadLists(live);
   const idle = new Set(k.cpus.map((c) => c.idle));
+  // msleep() set the priority it was given (sched_prio(td, pri & PRIMASK)) for the sleep, and a
+  // thread woken from it that blocks on Giant in PICKUP_GIANT still has it; a lock's owner runs at
+  // what its waiters lent it (propagate_priority(), which in 5.3 sets td_priority itself)
+  const priority = propagatedPriorities(
+    live,
+    (t) => {
+      const asleep = t.state === TS_SLEEP;
+      return asleep && !(t.intr && !t.wmesg) ? sleepPriority(t) : t.pri;
+    },
+    (t) => blockedMtx(t)?.owner,
+  );
   live.forEach((t, row) => {
     const cpu = onCpuOf.get(t);
     const running = cpu !== undefined;
@@ -347,8 +360,7 @@ export function collectFreebsd(sys: FreebsdSystem, recipe: Recipe, outcome: 'pan
       td_ucred: creds.of(info.uid, info.groups),
       td_state: state,
       td_base_pri: Math.max(0, Math.min(255, t.pri)),
-      // msleep() set the priority it was given (sched_prio(td, pri & PRIMASK)) for the sleep
-      td_priority: Math.max(0, Math.min(255, asleep && !iwait ? sleepPriority(t) : t.pri)),
+      td_priority: Math.max(0, Math.min(255, priority.get(t)!)),
       td_pcb: A(t.stk - 0x200),
       td_kstack: A(t.stkBase),
       td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize),

@@ -10,14 +10,14 @@ import { freebsdTypes } from '../../../dump/types/freebsd/index.js';
 import type { Kernel } from '../../machine/kernel.js';
 import { toAddr, type Kva } from '../../machine/platform.js';
 import { framePcOff } from '../../machine/symbols.js';
-import { LOCK_CLASS_MTX_SLEEP, LOCK_CLASS_MTX_SPIN, lockFlags, MTX_COLUMNS, mtxLockWord } from '../kern/mutex.js';
+import { LOCK_CLASS_MTX_SLEEP, LOCK_CLASS_MTX_SPIN, lockFlags, MTX_COLUMNS, mtxLockWord, propagatedPriorities } from '../kern/mutex.js';
 import { TS_ONPROC, TS_SLEEP, TS_ZOMB, type KThread } from '../../machine/thread.js';
 import { blockedMtx20, HZ, kernelObject, sleepPriority20, sleepsInterruptibly20, type Mtx20 } from '../kern/kern2020.js';
 import { P_HADTHREADS, P_SYSTEM, procInfo, threadName } from '../kern/proc.js';
 import type { Freebsd2020System } from '../system2020.js';
 import { seglist } from '../vmem/vmem.js';
 import { UMA_ZONE_OFFPAGE } from '../uma2020/uma.js';
-import { collectSymbols, Creds, curthreads, freebsdFrames, trapframeOf, turnstileTable, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_CAN_RUN, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
+import { collectSymbols, Creds, curthreads, freebsdFrames, trapframeOf, turnstileTable, versionGlobals, type GlobalVar, Pargs, NOCPU, Pgrps, procThreadLists, TDF_BORROWING, TDF_SINTR, TDI_IWAIT, TDI_LOCK, TDI_SLEEPING, TDS_CAN_RUN, TDS_INHIBITED, TDS_RUNNING, TDS_RUNQ, TID_BASE } from './collect.js';
 
 export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outcome: 'panic' | 'hang' | 'completed', entry: DebuggerEntry | null): DumpModel {
   const { k, u, vm, vs, btZone } = sys;
@@ -70,6 +70,10 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   const live = k.threads.filter((t) => t.state !== TS_ZOMB);
   const { firstOf, count, nextInProc } = procThreadLists(live);
   const idle = new Set(k.cpus.map((c) => c.idle));
+  // _sleep() set the priority it was given for the sleep; a lock's owner runs at what its waiters
+  // lent it (propagate_priority() -> sched_lend_prio(), which sets TDF_BORROWING)
+  const ownPri = (t: KThread): number => (t.state === TS_SLEEP && !blockedMtx20(t) ? sleepPriority20(t) : t.pri);
+  const priority = propagatedPriorities(live, ownPri, (t) => blockedMtx20(t)?.owner);
   live.forEach((t, row) => {
     const cpu = onCpuOf.get(t);
     const m = blockedMtx20(t);
@@ -88,9 +92,9 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     }
     th.add({
       addr: A(t.addr), td_proc: A(t.proc.addr), 'td_plist.tqe_next': nextInProc.has(t) ? A(nextInProc.get(t)!.addr) : 0n, td_tid: TID_BASE + k.threads.indexOf(t),
-      td_flags: asleep && !iwait && sleepsInterruptibly20(t) ? TDF_SINTR : 0, td_inhibitors: inhib, td_wchan: asleep && !iwait ? A(t.wchan) : 0n, td_wmesg: asleep && t.wmesg ? A(k.kstring(t.wmesg)) : 0n,
+      td_flags: (asleep && !iwait && sleepsInterruptibly20(t) ? TDF_SINTR : 0) | (priority.get(t)! < ownPri(t) ? TDF_BORROWING : 0), td_inhibitors: inhib, td_wchan: asleep && !iwait ? A(t.wchan) : 0n, td_wmesg: asleep && t.wmesg ? A(k.kstring(t.wmesg)) : 0n,
       td_lastcpu: t.cpu, td_oncpu: cpu ?? NOCPU, td_blocked: m ? A(m.turnstile) : 0n, td_lockname: m ? A(k.kstring(m.name)) : 0n,
-      td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, asleep ? sleepPriority20(t) : t.pri)),
+      td_state: state, td_base_pri: Math.max(0, Math.min(255, t.pri)), td_priority: Math.max(0, Math.min(255, priority.get(t)!)),
       td_pcb: A(t.stk - 0x200), td_kstack: A(t.stkBase), td_kstack_pages: Math.round(k.p.stackSize / k.p.pagesize), td_name: threadName(t).slice(0, 19),
       // thread_lock(): a turnstile's ts_lock while blocked on a lock, the sleep queue chain's lock while asleep, else its CPU's run queue lock
       td_lock: m ? locks.blockedOn(m) : asleep && !iwait ? locks.sleepq(t.wchan) : locks.tdq(cpu ?? t.cpu),

@@ -120,3 +120,35 @@ export function giant(k: Kernel): Mtx {
   if (!g) throw new Error('simulator: Giant is not initialised');
   return g;
 }
+
+/**
+ * td_priority after priority propagation (kern/subr_turnstile.c,
+ * propagate_priority()): a thread that blocks on a turnstile lends its
+ * priority to the lock's owner, and on along the chain while that owner is
+ * itself blocked on a lock; the owner keeps the loan until it releases the
+ * lock (turnstile_unpend()). So at any moment an owner runs at the best
+ * (numerically lowest) of its own priority and those of the threads blocked,
+ * directly or through a chain, on locks it holds. `blockedOnOwner` gives the
+ * owner of the lock a thread is blocked on. The walk is bounded by the number
+ * of threads, so a cycle (a deadlock the kernel would have panicked on) ends.
+ */
+export function propagatedPriorities(
+  threads: readonly KThread[],
+  own: (t: KThread) => number,
+  blockedOnOwner: (t: KThread) => KThread | null | undefined,
+): Map<KThread, number> {
+  const pri = new Map<KThread, number>();
+  for (const t of threads) pri.set(t, own(t));
+  for (const t of threads) {
+    const p = pri.get(t)!;
+    let o = blockedOnOwner(t);
+    for (let hops = 0; o && hops < threads.length; hops++) {
+      const op = pri.get(o);
+      // "If this thread already has higher priority than the thread that is being blocked, we are finished."
+      if (op === undefined || op <= p) break;
+      pri.set(o, p);
+      o = blockedOnOwner(o);
+    }
+  }
+  return pri;
+}
