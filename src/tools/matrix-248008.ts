@@ -4,7 +4,11 @@
  * done, panic), how many runs saw vmem_bt_alloc fail at least once (and how
  * many failures in all), and how many btag slabs keg_drain freed.
  *
- *   node dist/tools/matrix-248008.js [--seeds N] [--first S] [--config NAME]... [--per-seed]
+ *   node dist/tools/matrix-248008.js [--seeds N] [--first S] [--config NAME]... [--set KEY=VALUE]... [--per-seed]
+ *
+ * --set changes the scenario for every configuration, as `mddb simulate --set`
+ * does (a sensitivity check such as kernel.ncpus=8; the configuration's own
+ * settings, e.g. amd64's platform, come after it and win).
  *
  * --per-seed adds a line for every run: the btag keg's fewest free items
  * after a keg_drain and after its uma_reclaim, the samples with the keg below
@@ -56,12 +60,14 @@ function main(argv: string[]): void {
   let first = 1;
   const only: string[] = [];
   let perSeed = false;
+  const extra: Array<[string, string]> = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = argv[i + 1];
     if (a === '--seeds' && v) (seeds = Math.max(1, Math.min(1000, Number.parseInt(v, 10) || 20))), i++;
     else if (a === '--first' && v) (first = Math.max(0, Number.parseInt(v, 10) || 1)), i++;
     else if (a === '--config' && v) only.push(v), i++;
+    else if (a === '--set' && v && v.includes('=')) extra.push([v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]), i++;
     else if (a === '--per-seed') perSeed = true;
     else {
       process.stderr.write(`matrix-248008: unknown argument ${a}\n`);
@@ -73,14 +79,14 @@ function main(argv: string[]): void {
     process.stderr.write(`matrix-248008: no such configuration; known: ${CONFIGS.map((c) => c.name).join(', ')}\n`);
     process.exit(2);
   }
-  process.stdout.write(`freebsd-248008-btalloc, seeds ${first}..${first + seeds - 1}\n`);
+  process.stdout.write(`freebsd-248008-btalloc, seeds ${first}..${first + seeds - 1}${extra.map(([k2, v2]) => ` --set ${k2}=${v2}`).join('')}\n`);
   process.stdout.write(
     `${'configuration'.padEnd(18)} ${'hang'.padStart(5)} ${'done'.padStart(5)} ${'panic'.padStart(5)}  runs with vmem_bt_alloc failures (failures)  btag slabs drained  keg < reserve: runs, fewest cached btags (seed)  all dry  btag bucket_alloc NULL / zone_free_item  hung seeds\n`,
   );
   for (const c of configs) {
     const row: Row = { hang: 0, completed: 0, panic: 0, failRuns: 0, fails: 0, drained: 0, hangSeeds: [], belowRuns: 0, fewest: -1, fewestSeed: 0, allDry: 0, bucketFails: 0, freeItems: 0 };
     for (let s = first; s < first + seeds; s++) {
-      const r = simulate('freebsd-248008-btalloc', { seed: s, fixes: c.fixes, sets: c.sets });
+      const r = simulate('freebsd-248008-btalloc', { seed: s, fixes: c.fixes, sets: [...extra, ...c.sets] });
       const sys = r.sys as Freebsd2020System;
       row[r.outcome === 'hang' ? 'hang' : r.outcome === 'panic' ? 'panic' : 'completed']++;
       if (r.outcome === 'hang') row.hangSeeds.push(s);
@@ -113,4 +119,10 @@ function main(argv: string[]): void {
   }
 }
 
-main(process.argv.slice(2));
+try {
+  main(process.argv.slice(2));
+} catch (e) {
+  // a bad --set is the scenario loader's one-line error
+  process.stderr.write(`matrix-248008: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(2);
+}
