@@ -138,6 +138,22 @@ export class TargetReadError extends MdbError {
   }
 }
 
+/**
+ * A disassembling format (`addr/i`, ddb's `x/i`) found no instruction bytes
+ * at addr (the dump keeps no kernel text there). mdb says "failed to read
+ * instruction at ..."; ddb's db_disasm() reads through db_get_value(), so it
+ * prints db_get_value()'s "*** error reading from address %llx ***".
+ */
+export class InstructionReadError extends MdbError {
+  override name = 'InstructionReadError';
+  constructor(readonly addr: bigint) {
+    super(`failed to read instruction at 0x${addr.toString(16)}`);
+  }
+  override ddbLine(): string {
+    return `*** error reading from address ${hexOf(this.addr)} ***`;
+  }
+}
+
 /** Ctrl-C between walk elements (the AbortSignal fired). */
 export class InterruptError extends MdbError {
   override name = 'InterruptError';

@@ -7,7 +7,7 @@
  */
 import type { FormatItem } from './parse/ast.js';
 import { MAX_FORMAT_COUNT } from './parse/parser.js';
-import { MdbError } from './errors.js';
+import { InstructionReadError, MdbError } from './errors.js';
 import type { Iob } from './render/iob.js';
 import { numtostr, signed } from './render/number.js';
 import type { Target } from './target.js';
@@ -245,7 +245,7 @@ export const LETTERS: Record<string, Letter> = {
         const w = fc.read(addr, 4);
         const word = (w[0]! | (w[1]! << 8) | (w[2]! << 16) | (w[3]! << 24)) >>> 0;
         const d = insnAt(src, addr);
-        if (!d) throw new MdbError(`failed to read instruction at 0x${addr.toString(16)}`);
+        if (!d) throw new InstructionReadError(addr);
         fc.iob.puts(`${addr.toString(16)} ${word.toString(16)}: ${d.text}\n`);
         pushValue(fc, addr, { bytes: d.len, value: BigInt(word), text: d.text.replace(/\s+$/, '') });
         addr += BigInt(d.len);
@@ -292,7 +292,7 @@ export const LETTERS: Record<string, Letter> = {
       const src = codeSource(fc.target);
       for (let i = 0; i < count; i++) {
         const d = insnAt(src, addr);
-        if (!d) throw new MdbError(`failed to read instruction at 0x${addr.toString(16)}`);
+        if (!d) throw new InstructionReadError(addr);
         fc.iob.puts(`${d.text}\n`);
         pushValue(fc, addr, { bytes: d.len, text: d.text.replace(/\s+$/, '') });
         addr += BigInt(d.len);

@@ -123,7 +123,7 @@ export class MdbSession implements DebugSession {
   }
 
   private async run(line: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const out = new Output(opts.onOutput);
+    const out = new Output(opts.onOutput, this.syntax === 'ddb');
     if (opts.color) out.color = true;
     const json: CommandJson[] = [];
     let ok = true;

@@ -6,6 +6,7 @@
  * addresses one per line — and, for --json, keeps the Results themselves.
  */
 import type { AnyDcmd, Result } from './dcmd.js';
+import { DdbConsole } from './render/ddb-console.js';
 import { Iob } from './render/iob.js';
 import { resultJson, toJson } from './render/json.js';
 import type { FormatValue } from './format.js';
@@ -33,12 +34,22 @@ export class Output {
   /** characters written so far (the engine's loops yield to the event loop by it) */
   written = 0;
 
-  constructor(private readonly stream?: (text: string) => void) {}
+  /** ddb syntax: text goes out as ddb's console sends it (no trailing blanks, tabs as spaces) */
+  private readonly console: DdbConsole | undefined;
+
+  constructor(
+    private readonly stream?: (text: string) => void,
+    ddb = false,
+  ) {
+    this.console = ddb ? new DdbConsole() : undefined;
+  }
 
   write(s: string): void {
     if (s === '') return;
     this.written += s.length;
-    const v = visible(s);
+    let v = visible(s);
+    if (this.console) v = this.console.put(v);
+    if (v === '') return;
     if (this.stream) this.stream(v);
     else this.chunks.push(v);
   }

@@ -4,6 +4,7 @@
  * "sym:" first when dot is exactly a symbol, then "sym:" or "0x…:" padded to
  * 16 columns) only on the first call of a loop, and sets the increment to the
  * bytes consumed, so `addr,4/X` prints four consecutive words on one line.
+ * ddb's `x` (the same verb) has only the "sym:" label, as db_examine() prints.
  */
 import type { Call, Engine } from './engine.js';
 import { MdbError, MemoryError, TargetReadError } from './errors.js';
@@ -11,6 +12,7 @@ import { printFormat, WRITE_LETTERS, type FormatContext } from './format.js';
 import type { Verb } from './parse/ast.js';
 import { hexBase, U64_MASK } from './render/number.js';
 import type { StageSink } from './sink.js';
+import { runDdbExamine } from './verbs-examine.js';
 
 type FormatVerb = Extract<Verb, { kind: 'format' }>;
 
@@ -39,6 +41,10 @@ export function runFormatVerb(engine: Engine, verb: FormatVerb, call: Call, sink
     sink.accept({ kind: 'addresses', addresses: [call.dot] });
     return;
   }
+  if (verb.examine) {
+    runDdbExamine(engine, verb.examine, call, sink);
+    return;
+  }
   const iob = sink.iob();
   if (verb.space === '=') {
     if (verb.items.length === 0) throw new MdbError("expected one or more format characters following '='");
@@ -58,7 +64,8 @@ export function runFormatVerb(engine: Engine, verb: FormatVerb, call: Call, sink
   const items = verb.items.length > 0 ? verb.items : [{ kind: 'fmt' as const, letter: 'X', count: 1 }];
   if (call.first) {
     const hit = target.symbolAt(call.dot);
-    if (hit && hit.offset === 0n) {
+    // ddb's x labels each line with db_printsym() and a tab only (db_examine()): no line of its own
+    if (hit && hit.offset === 0n && engine.syntax !== 'ddb') {
       iob.puts(`${hit.sym.name}:`);
       iob.nl();
     }

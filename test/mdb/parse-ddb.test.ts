@@ -75,10 +75,10 @@ describe('ddb command lookup', () => {
   it('makes x/FMT addr,n the format verb with ddb sizes', () => {
     expect(parseDdbCommand('x/gx 0xc1000000,4', reg)).toEqual({
       addr: { kind: 'num', value: 0xc1000000n },
-      verb: { kind: 'format', space: '/', items: [{ kind: 'fmt', letter: 'J', count: 4 }], values: [] },
+      verb: { kind: 'format', space: '/', items: [{ kind: 'fmt', letter: 'J', count: 4 }], values: [], examine: { size: 8, fmt: 'x', count: 4 } },
     });
     expect(parseDdbCommand('x/gx c1000000', reg).addr).toMatchObject({ number: 0xc1000000n });
-    expect(parseDdbCommand('x/bu 0', reg).verb).toMatchObject({ items: [{ letter: 'V', count: 1 }] });
+    expect(parseDdbCommand('x/bu 0', reg).verb).toMatchObject({ items: [{ letter: 'V', count: 1 }], examine: { size: 1, fmt: 'u', count: 1 } });
     expect(parseDdbCommand('x 0', reg).verb).toMatchObject({ items: [{ letter: 'X', count: 1 }] });
     expect(parseDdbCommand('x/s panicstr', reg).verb).toMatchObject({ items: [{ letter: 's' }] });
   });

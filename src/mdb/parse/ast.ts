@@ -41,8 +41,8 @@ export type FormatItem = { kind: 'fmt'; letter: string; count: number } | { kind
 export type Verb =
   /** `::name args`, `$c`, `$<file`; `name` keeps its spelling ("$c") and the engine maps it */
   | { kind: 'dcmd'; name: string; args: Arg[] }
-  /** `/fmt` (virtual), `\fmt` (physical), `?fmt` (object file), `=fmt` (the value of dot) */
-  | { kind: 'format'; space: '/' | '\\' | '?' | '='; items: FormatItem[]; values: Arg[] }
+  /** `/fmt` (virtual), `\fmt` (physical), `?fmt` (object file), `=fmt` (the value of dot); `examine` when it is ddb's x, printed as db_examine() does */
+  | { kind: 'format'; space: '/' | '\\' | '?' | '='; items: FormatItem[]; values: Arg[]; examine?: { size: number; fmt: string; count: number } }
   /** `>var`: assign dot to a variable */
   | { kind: 'assign'; name: string }
   /** a bare expression: sets dot */

@@ -285,7 +285,8 @@ function examine(mods: string, addr: Parsed | undefined, count: Parsed | undefin
   else if (fmt === 'i') letter = 'i';
   else letter = EXAMINE[size]![fmt]!;
   const items: FormatItem[] = [{ kind: 'fmt', letter, count: n }];
-  const inv: Invocation = { verb: { kind: 'format', space: '/', items, values: [] } };
+  const bytes = { b: 1, h: 2, l: 4, g: 8 }[size as 'b' | 'h' | 'l' | 'g'];
+  const inv: Invocation = { verb: { kind: 'format', space: '/', items, values: [], examine: { size: bytes, fmt, count: n } } };
   if (addr) inv.addr = addr.expr;
   return inv;
 }

@@ -544,7 +544,8 @@ describe('how 2020 threads block (mi_switch flags, cv_wait)', () => {
     // the load's own threads may be waiting on vmem_bt_lock too: every waiter is a thread blocked on it, the contender among them
     const waiters = o.slice(5, o.indexOf('Pending Threads:'));
     expect(o[4]).toBe('Exclusive Waiters:');
-    expect(waiters).toContain(`\t0x${k.hex(contender.addr)} (tid ${TID_BASE + k.threads.indexOf(contender)}, pid ${proc.pid}, "cc")`);
+    // db_printf's "\t%p" reaches the console as eight spaces
+    expect(waiters).toContain(`        0x${k.hex(contender.addr)} (tid ${TID_BASE + k.threads.indexOf(contender)}, pid ${proc.pid}, "cc")`);
     const blocked = k.threads.filter((x) => blockedMtx20(x) === km.btLock);
     expect(waiters).toHaveLength(blocked.length);
   });

@@ -81,8 +81,9 @@ describe('session syntax', () => {
     const s = freebsdSession();
     const o = await out(s, 'show');
     expect(o.split('\n')[0]).toBe('Subcommand required; available subcommands:');
-    expect(o.split('\n')[1]).toMatch(/^(\S+\s+){4}$/);
-    expect(o.split('\n')[1]!.length).toBe(64);
+    // four 16-column names a line; the console drops the last one's padding
+    expect(o.split('\n')[1]).toMatch(/^(\S+ +){3}\S+$/);
+    expect(o.split('\n')[1]!.search(/\S+$/)).toBe(48);
     expect(o).toContain('\nThe following have subcommands; append "help" to list (e.g. "show help"):\n');
     const all = await out(s, 'show all help');
     expect(all.startsWith('Subcommand required')).toBe(false);
@@ -237,8 +238,8 @@ describe('ps and show thread/proc', () => {
 
   it('show proc prints the process and its threads', async () => {
     const o = await out(freebsdSession(), 'show proc 530');
-    // db_show_proc(): groups from cr_groups, ABI from p_sysent, p_args with each NUL as a space (so a trailing one)
-    expect(o.split('\n').slice(0, 7)).toEqual([`Process 530 (nfsd) at 0x${hx(PROC.nfsd)}:`, ' state: NORMAL', ' uid: 0  gids: 0', ` parent: pid 0 at 0x${hx(PROC.swapper)}`, ' ABI: FreeBSD ELF32', ' arguments: nfsd -u -t ', ' threads: 2']);
+    // db_show_proc(): groups from cr_groups, ABI from p_sysent, p_args with each NUL as a space (the trailing one never reaches the console)
+    expect(o.split('\n').slice(0, 7)).toEqual([`Process 530 (nfsd) at 0x${hx(PROC.nfsd)}:`, ' state: NORMAL', ' uid: 0  gids: 0', ` parent: pid 0 at 0x${hx(PROC.swapper)}`, ' ABI: FreeBSD ELF32', ' arguments: nfsd -u -t', ' threads: 2']);
     expect(o).toContain('100047                   L      *Giant   0xc1e00040  nfsd\n');
   });
 
@@ -260,13 +261,13 @@ describe('ps and show thread/proc', () => {
   it('show proc follows 2020 cr_groups to cr_smallgroups', async () => {
     const o = (await out(freebsd2020Session('ddb'), 'show proc 801')).split('\n');
     expect(o[2]).toBe(' uid: 1001  gids: 1001, 1001, 0');
-    expect(o[5]).toBe(' arguments: sh -c ./pipe ');
+    expect(o[5]).toBe(' arguments: sh -c ./pipe');
   });
 
   it('ps/a adds each process\'s arguments as dump_args() prints them, and --json gives them as argv', async () => {
     const lines = (await out(freebsdSession(), 'ps/a')).split('\n');
-    expect(lines.find((l) => l.includes('(threaded)') && l.includes('nfsd'))).toMatch(/ nfsd nfsd -u -t $/);
-    expect(lines.find((l) => l.includes('[swapper]'))).toMatch(/\[swapper\] $/);
+    expect(lines.find((l) => l.includes('(threaded)') && l.includes('nfsd'))).toMatch(/ nfsd nfsd -u -t$/);
+    expect(lines.find((l) => l.includes('[swapper]'))).toMatch(/\[swapper\]$/);
     const r = await freebsdSession(true, 'mdb').execute('::ps -a', { json: true });
     const rec = r.json[0] as { results: Array<{ data: Array<{ pid: number; args: string[] | null }> }> };
     const procs = rec.results[0]!.data;

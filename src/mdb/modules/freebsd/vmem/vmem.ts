@@ -89,16 +89,16 @@ vmem" (::vmem_summall) does this for every arena.
 EXAMPLES
   db> show vmem c0b04500
   vmem 0xc0b04500 'kernel arena dom'
-  	quantum:	4096
-  	size:	33554432
-  	inuse:	77824
-  	free:	33476608
-  	busy tags:	19
-  	free tags:	32
-  			inuse	size		free	size
-  	4096            19	77824           0	0
-  	77824           0	0               1	77824
-  	110592          0	0               1	110592
+          quantum:        4096
+          size:   33554432
+          inuse:  77824
+          free:   33476608
+          busy tags:      19
+          free tags:      32
+                          inuse   size            free    size
+          4096            19      77824           0       0
+          77824           0       0               1       77824
+          110592          0       0               1       110592
   ...
   > *kernel_arena::vmem_summ
   vmem 0xc0901110 'kernel arena'
@@ -199,9 +199,9 @@ vmem_freetags for them.
 EXAMPLES
   db> show vmemdump c0b04500
   vmem 0xc0b04500 'kernel arena dom'
-  	0xc0f06444: c4400000 400000, 1(span)
-  	0xc8cbffa4: c4400000 46000, 3(free)
-  	0xc0f06c5c: c4446000 1000, 4(busy)
+          0xc0f06444: c4400000 400000, 1(span)
+          0xc8cbffa4: c4400000 46000, 3(free)
+          0xc0f06c5c: c4446000 1000, 4(busy)
   ...
   > *kernel_arena::vmemdump
   vmem 0xc0901110 'kernel arena'
