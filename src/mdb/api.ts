@@ -31,6 +31,8 @@ export interface SessionInfo {
   kernelVersion: string;
   /** panic message, or null for a live dump */
   panic: string | null;
+  /** on a dump without a panic taken where the debugger was entered (a hang): why it was entered ("watchdog", "break") */
+  entry?: string;
 }
 
 export interface ExecOptions {

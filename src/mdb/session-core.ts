@@ -82,7 +82,7 @@ export class MdbSession implements DebugSession {
       ...(openLog ? { log: (f: string | null | undefined, echo: boolean) => this.setLog(openLog, f, echo) } : {}),
     });
     const h = model.header;
-    this.info = { path, hostname: h.hostname, os: h.os, kernelVersion: h.kernelVersion, panic: h.panic ? h.panic.message : null };
+    this.info = { path, hostname: h.hostname, os: h.os, kernelVersion: h.kernelVersion, panic: h.panic ? h.panic.message : null, ...(h.entry ? { entry: h.entry.reason } : {}) };
   }
 
   /** ::log: start, stop or report the transcript; returns the file logged to afterwards. */

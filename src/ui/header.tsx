@@ -11,8 +11,17 @@ function field(v: unknown, fallback: string): string {
 
 /** e.g. `mddb: dumps/a.dump (host sim01, illumos 5.11) panic: kernel heap corruption detected` */
 export function headerText(info: Partial<SessionInfo>): string {
-  const os = [field(info.os, 'unknown OS'), field(info.kernelVersion, '')].filter((s) => s !== '').join(' ');
-  const panic = typeof info.panic === 'string' && info.panic !== '' ? `panic: ${field(info.panic, '')}` : 'no panic (live dump)';
+  const name = field(info.os, 'unknown OS');
+  const version = field(info.kernelVersion, '');
+  // a FreeBSD version string names its OS already ("FreeBSD 13.0-CURRENT #0 ..."): say it once
+  const os = version === '' ? name : version.toLowerCase().startsWith(name.toLowerCase()) ? version : `${name} ${version}`;
+  const entry = field(info.entry, '');
+  const panic =
+    typeof info.panic === 'string' && info.panic !== ''
+      ? `panic: ${field(info.panic, '')}`
+      : entry !== ''
+        ? `no panic (hang: the debugger was entered, ${entry})`
+        : 'no panic (live dump)';
   return `mddb: ${field(info.path, '(unnamed dump)')} (host ${field(info.hostname, 'unknown')}, ${os}) ${panic}`;
 }
 

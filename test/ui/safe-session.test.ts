@@ -40,5 +40,9 @@ describe('guarded session calls', () => {
     expect(headerText({ path: 'x.dump', hostname: 'h', os: 'freebsd', kernelVersion: '', panic: null })).toBe(
       'mddb: x.dump (host h, freebsd) no panic (live dump)',
     );
+    // the version names the OS already; a hang dump says where the debugger was entered
+    expect(headerText({ path: 'h.dump', hostname: 'x4', os: 'freebsd', kernelVersion: 'FreeBSD 6.0-CURRENT #0', panic: null, entry: 'watchdog' })).toBe(
+      'mddb: h.dump (host x4, FreeBSD 6.0-CURRENT #0) no panic (hang: the debugger was entered, watchdog)',
+    );
   });
 });
