@@ -33,7 +33,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   for (const z of u.zones) k.kstring(z.name);
   for (const t of k.threads) if (t.wmesg) k.kstring(t.wmesg);
   // the objects and names the container locks use, before the symbol and string tables are written
-  ContainerLocks.prepare(k);
+  ContainerLocks.prepare(k, L.structs.get('struct mtx')!.size);
   const allocfSym = (name: string): Kva => k.sym.funcs.find((f) => f.name === name)?.addr ?? 0;
 
   const globals: GlobalVar[] = [
@@ -307,11 +307,17 @@ class ContainerLocks {
     // tdq_setup(): mtx_init(&tdq->tdq_lock, "sched lock N", "sched lock", MTX_SPIN)
     return this.add(tdqCpu(this.k) + cpu * TDQ_SIZE, `sched lock ${cpu}`);
   }
-  /** lay out sleepq_chains and tdq_cpu and intern the lock names (collectSymbols writes what exists by then) */
-  static prepare(k: Kernel): void {
+  /**
+   * lay out sleepq_chains, tdq_cpu and Giant and intern the lock names (collectSymbols writes what
+   * exists by then). Giant: every kernel has it (mtx_init(&Giant, "Giant", NULL, MTX_DEF |
+   * MTX_RECURSE) in mutex_init()); the 2020 model runs nothing under it, so it is unowned, and laid
+   * out here, after everything the run placed, it moves no other address.
+   */
+  static prepare(k: Kernel, mtxSize: number): void {
     sleepqChains(k);
     tdqCpu(k);
-    for (const n of ['sleepq chain', 'turnstile lock', 'btag lock']) k.kstring(n);
+    giant2020(k, mtxSize);
+    for (const n of ['sleepq chain', 'turnstile lock', 'btag lock', 'Giant']) k.kstring(n);
     for (let c = 0; c < k.cfg.ncpus; c++) k.kstring(`sched lock ${c}`);
   }
   table(): Table {
@@ -321,6 +327,7 @@ class ContainerLocks {
       ...[...this.rows].map(([addr, name]) => ({ addr, name, owner: null as KThread | null, flags: lockFlags(LOCK_CLASS_MTX_SPIN, false) })),
       // sleep mutexes (vmem_bt_lock: mtx_init(..., "btag lock", NULL, MTX_DEF)) and their owners
       ...[...this.mutexes.values()].map((m) => ({ addr: m.addr, name: m.name, owner: m.owner, flags: lockFlags(LOCK_CLASS_MTX_SLEEP, false) })),
+      { addr: giant2020(this.k), name: 'Giant', owner: null as KThread | null, flags: lockFlags(LOCK_CLASS_MTX_SLEEP, true) },
     ].sort((a, b) => a.addr - b.addr);
     for (const r of all) {
       const mtxLock = mtxLockWord(r.owner ? this.A(r.owner.addr) : null, this.contested.has(r.addr), false);
@@ -332,4 +339,6 @@ class ContainerLocks {
 /** sizeof (struct tdq), three run queues of RQ_NQS heads and the rest, rounded to cache lines */
 const TDQ_SIZE = 0x680;
 const sleepqChains = (k: Kernel): Kva => kernelObject(k, 'sleepq_chains', SC_TABLESIZE * SC_CHAIN);
+/** Giant's struct mtx (laid out by ContainerLocks.prepare(), which knows the size) */
+const giant2020 = (k: Kernel, size = 0): Kva => kernelObject(k, 'Giant', size);
 const tdqCpu = (k: Kernel): Kva => kernelObject(k, 'tdq_cpu', Math.max(1, k.cfg.ncpus) * TDQ_SIZE);

@@ -1,0 +1,29 @@
+/*
+ * The 2020 sample dumps' mutexes as `show lock` reads them: Giant exists in
+ * every kernel (mutex_init(): MTX_DEF | MTX_RECURSE) and nothing in the
+ * 2020 model takes it; vmem_bt_lock ("btag lock", MTX_DEF) exists on i386
+ * only, where vmem_bt_alloc() needs it.
+ */
+import { describe, expect, it } from 'vitest';
+import { openScriptSession } from '../../src/cli/script-session.js';
+import { readDump } from '../../src/dump/read.js';
+
+const run = async (dump: string, line: string): Promise<{ output: string; errors: string[] }> => {
+  const s = openScriptSession(readDump(dump), dump, undefined, 'ddb');
+  const r = await s.execute(line);
+  return { output: r.output, errors: r.errors };
+};
+
+describe.each(['dumps/freebsd-248008-btalloc.dump', 'dumps/freebsd-248008-btalloc-r368236.dump', 'dumps/freebsd-248008-btalloc-amd64.dump'])('%s', (dump) => {
+  it('has Giant, a recursable sleep mutex nobody holds', async () => {
+    const r = await run(dump, 'show lock Giant');
+    expect(r.errors).toEqual([]);
+    expect(r.output).toBe(' class: sleep mutex\n name: Giant\n flags: {DEF, RECURSE}\n state: {UNOWNED}\n');
+  });
+
+  it('has vmem_bt_lock only where vmem_bt_alloc() exists (i386)', async () => {
+    const r = await run(dump, 'show lock vmem_bt_lock');
+    if (dump.includes('amd64')) expect(r.errors).toHaveLength(1);
+    else expect(r.output).toBe(' class: sleep mutex\n name: btag lock\n flags: {DEF}\n state: {UNOWNED}\n');
+  });
+});
