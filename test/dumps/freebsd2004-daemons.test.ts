@@ -105,6 +105,24 @@ describe.each(DUMPS)('%s', (dump) => {
     expect(await prio(owner![2]!)).toBe(best);
   });
 
+  it('has the threads short of pages asleep in msleep(&cnt.v_free_count, &vm_page_queue_mtx, PDROP | pri): PVM for vmwait, PUSER for pfault', async () => {
+    const ps = await run(dump, 'ps');
+    const mtx = /^([0-9a-f]+) is vm_page_queue_mtx/m.exec(await run(dump, 'vm_page_queue_mtx::whatis', 'mdb'));
+    expect(mtx, dump).not.toBeNull();
+    let seen = 0;
+    for (const [wmesg, pri, arg] of [['vmwait', 68, '244'], ['pfault', 160, '2a0']] as const) {
+      for (const m of ps.matchAll(new RegExp(`^\\s*(\\d+)\\s+\\d+\\s+\\d+\\s+\\d+\\s+\\S+\\s+${wmesg}\\s`, 'gm'))) {
+        const bt = await run(dump, `bt ${m[1]}`);
+        expect(bt, `${dump}: pid ${m[1]}`).toMatch(new RegExp(`^msleep\\([0-9a-f]+,${mtx![1]},${arg},`, 'm'));
+        const tid = /^Tracing pid \d+ tid (\d+)/.exec(bt)![1];
+        expect(await run(dump, `show thread ${tid}`)).toMatch(new RegExp(` priority: ${pri}\\n`));
+        seen++;
+      }
+    }
+    // the panic and hang dumps have threads asleep for pages (the fixed run may not)
+    if (!dump.includes('fixed')) expect(seen).toBeGreaterThan(0);
+  });
+
   it('has no thread asleep on a channel inside its own struct thread', async () => {
     const ps = await run(dump, 'ps');
     const chans = [...ps.matchAll(/\s(0x[0-9a-f]+)\s+\S+(?: \S+)?$/gm)].map((m) => m[1]!);

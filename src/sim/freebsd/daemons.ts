@@ -41,7 +41,7 @@ import type { Kva } from '../machine/platform.js';
 import { func } from '../machine/symbols.js';
 import type { KGen, KThread, Proc } from '../machine/thread.js';
 import { kernelObject } from './kern/globals.js';
-import { giant, mtxLock } from './kern/mutex.js';
+import { giant, mtxLock, MTX_SIZE } from './kern/mutex.js';
 import { HZ, msleep, PCATCH, PDROP, PPAUSE, PRI_MAX_IDLE, PRIBIO, PVM, PWAIT } from './kern/synch.js';
 import { switchFrames } from './kern/switch.js';
 import { enterFromUser } from './kern/trap.js';
@@ -63,8 +63,7 @@ const ithread_loop = func('kernel', 'ithread_loop', 0x180);
 /** wait4(2) of 5.x (the handler is named after the call) down to kern_wait() */
 const WAIT4 = [func('kernel', 'syscall', 0x2f0), func('kernel', 'wait4', 0x70), func('kernel', 'kern_wait', 0x3c0)];
 
-/** sizeof(struct mtx) on i386 in 5.x, and where a struct g_bioq keeps its lock (after its TAILQ_HEAD) */
-const MTX_SIZE = 0x24;
+/** where a struct g_bioq keeps its lock (after its TAILQ_HEAD) */
 const BIOQ_LOCK_OFF = 8;
 /** geom_io.c's static struct g_bioq g_bio_run_down / g_bio_run_up: the queue, its lock, its length */
 const BIOQ_SIZE = BIOQ_LOCK_OFF + MTX_SIZE + 4;

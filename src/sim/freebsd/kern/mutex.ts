@@ -61,6 +61,9 @@ export function lockFlags(cls: number, recurse: boolean): number {
   return LO_INITIALIZED | (cls << LO_CLASSSHIFT) | (recurse ? LO_RECURSABLE : 0);
 }
 
+/** sizeof(struct mtx) on i386 in 5.x: what a 2004 kernel global holding one is laid out with */
+export const MTX_SIZE = 0x24;
+
 /** the struct mtx table's columns in a dump */
 export const MTX_COLUMNS = { addr: 'u64', 'mtx_object.lo_name': 'u64', 'mtx_object.lo_flags': 'u32', mtx_lock: 'u64', mtx_recurse: 'u32' } as const;
 

@@ -33,6 +33,8 @@ export const PRIBIO = 76;
 export const PSOCK = 88;
 export const PWAIT = 92;
 export const PPAUSE = 104;
+/** PUSER: PRI_MIN_TIMESHARE, where user threads' priorities start (vm_waitpfault() sleeps there) */
+export const PUSER = 160;
 /** sys/priority.h: PRI_MAX_IDLE, the idle class's lowest priority (pagezero's) */
 export const PRI_MAX_IDLE = 255;
 /** sys/param.h: the priority bits of msleep's argument, and the flags or'ed above them */

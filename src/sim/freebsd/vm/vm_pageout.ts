@@ -15,8 +15,10 @@
  */
 import type { KGen } from '../../machine/thread.js';
 import { func } from '../../machine/symbols.js';
-import { giant, mtxLock, mtxUnlock } from '../kern/mutex.js';
-import { HZ, msleep, PVM, wakeup } from '../kern/synch.js';
+import type { Kva } from '../../machine/platform.js';
+import { kernelObject } from '../kern/globals.js';
+import { giant, mtxLock, mtxUnlock, MTX_SIZE } from '../kern/mutex.js';
+import { HZ, msleep, PDROP, PUSER, PVM, wakeup } from '../kern/synch.js';
 import { pagedaemonWakeup, vmPageCountMin, vmPageFree, type Vm } from './vm_page.js';
 
 const vm_wait = func('kernel', 'vm_wait', 0xb0);
@@ -25,22 +27,34 @@ export const vm_pageout = func('kernel', 'vm_pageout', 0x3a0);
 const vm_pageout_scan = func('kernel', 'vm_pageout_scan', 0xd20);
 const swp_pager_async_iodone = func('kernel', 'swp_pager_async_iodone', 0x1f0);
 
-/** models vm_wait() (VM_WAIT): wake the pagedaemon and sleep until pages are freed. */
+/**
+ * &vm_page_queue_mtx, the interlock vm_wait() and vm_waitpfault() take
+ * (vm_page_lock_queues()) and hand msleep() with PDROP. The model does not
+ * contend it: it is msleep's second argument and a kernel global, nothing
+ * more.
+ */
+const pageQueueMtx = (vm: Vm): Kva => kernelObject(vm.k, 'vm_page_queue_mtx', MTX_SIZE);
+
+/** models vm_wait() (VM_WAIT): wake the pagedaemon and sleep until pages are freed: msleep(&cnt.v_free_count, &vm_page_queue_mtx, PDROP | PVM, "vmwait", 0). */
 export function* vmWait(vm: Vm): KGen<void> {
   const k = vm.k;
   const fr = k.enter(vm_wait, 0);
   vm.vmWaits++;
   pagedaemonWakeup(vm);
-  yield* msleep(k, vm.freeCountChan, null, PVM, 'vmwait', 0);
+  yield* msleep(k, vm.freeCountChan, null, PDROP | PVM, 'vmwait', 0, { interlock: pageQueueMtx(vm) });
   k.leave(fr);
 }
 
-/** models vm_waitpfault() (VM_WAITPFAULT): the same for a user page fault, with wmesg "pfault". */
+/**
+ * models vm_waitpfault() (VM_WAITPFAULT): the same for a user page fault,
+ * "pfault" at PUSER, a lower priority than vm_wait()'s PVM, so that the
+ * kernel's waiters get the freed pages first.
+ */
 export function* vmWaitPfault(vm: Vm): KGen<void> {
   const k = vm.k;
   const fr = k.enter(vm_waitpfault, 0);
   pagedaemonWakeup(vm);
-  yield* msleep(k, vm.freeCountChan, null, PVM, 'pfault', 0);
+  yield* msleep(k, vm.freeCountChan, null, PDROP | PUSER, 'pfault', 0, { interlock: pageQueueMtx(vm) });
   k.leave(fr);
 }
 
