@@ -49,7 +49,10 @@ export function formatReport(r: RunReport, dumpPath: string | null, dumpBytes: n
   if (r.consoleLine) lines.push(`console:   ${visible(r.consoleLine)}`);
   lines.push(`time:      ${formatNs(r.simTimeNs)} simulated`);
   lines.push(`ops:       ${r.ops} kernel function calls, ${r.syscalls} system calls`);
-  for (const [k, v] of r.counters) lines.push(`  ${k.padEnd(28)} ${v}`);
+  // the values in one column when every label fits in 40 characters; else each runs on after a space
+  const longest = Math.max(0, ...r.counters.map(([k]) => k.length));
+  const w = longest <= 40 ? Math.max(28, longest) : 28;
+  for (const [k, v] of r.counters) lines.push(`  ${k.padEnd(w)} ${v}`);
   if (dumpPath) {
     const kind = r.outcome === 'panic' ? 'crash dump' : 'live dump';
     lines.push(`dump:      ${dumpPath} (${kind}, ${(dumpBytes / 1024).toFixed(0)} KB)`);

@@ -63,7 +63,7 @@ export function runFreebsd(sc: FreebsdScenario, seed: number, fixes: string[], r
     const allocs = zz.uz_allocs + zz.uz_cpu.reduce((a, c) => a + c.uc_allocs, 0);
     counters.push([`${name} allocs/fails`, `${allocs} / ${zz.uz_fails}`]);
   }
-  counters.push(['MbufClust pages (max)', `${mb.zone_clust.keg.uk_pages} (${mb.zone_clust.keg.uk_maxpages})`]);
+  counters.push(['MbufClust uk_pages / uk_maxpages', `${mb.zone_clust.keg.uk_pages} / ${mb.zone_clust.keg.uk_maxpages}`]);
   counters.push(['m_getcl failures', String(mb.getclFails)]);
   counters.push(['slabrefzone uk_recurse', String(u.slabrefzone.keg.uk_recurse)]);
   counters.push(['slabzone uk_recurse', String(u.slabzone.keg.uk_recurse)]);

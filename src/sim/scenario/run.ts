@@ -163,12 +163,16 @@ export function simulate(arg: string, opts: RunOptions): RunReport {
   model.tables.push(freeMemoryTable(free.record()));
   const cache = (name: string) => sys.km.caches.find((c) => c.cache_name === name);
   const counters: Array<[string, string]> = [];
-  for (const b of sys.bds) counters.push([`${b.cache.cache_name} alloc fail`, String(b.cache.cache_alloc_fail)]);
+  // the block I/O path's counters, for a load that did block I/O (the msgsys scenarios do none)
   const rn = cache('rootnex_dmahdl');
-  if (rn) counters.push(['rootnex_dmahdl alloc fail', String(rn.cache_alloc_fail)]);
-  counters.push(['DMA handle NORESOURCES', String(sys.rn.noResources)]);
-  counters.push(['I/O errors (ENOMEM)', String(sys.bds.reduce((a, b) => a + b.enomem, 0))]);
-  counters.push(['I/Os completed', String(sys.bds.reduce((a, b) => a + b.done, 0))]);
+  const blockIo = sys.bds.some((b) => b.done + b.enomem + b.cache.cache_alloc_fail > 0) || (rn?.cache_alloc_fail ?? 0) > 0 || sys.rn.noResources > 0;
+  if (blockIo) {
+    for (const b of sys.bds) counters.push([`${b.cache.cache_name} alloc fail`, String(b.cache.cache_alloc_fail)]);
+    if (rn) counters.push(['rootnex_dmahdl alloc fail', String(rn.cache_alloc_fail)]);
+    counters.push(['DMA handle NORESOURCES', String(sys.rn.noResources)]);
+    counters.push(['I/O errors (ENOMEM)', String(sys.bds.reduce((a, b) => a + b.enomem, 0))]);
+    counters.push(['I/Os completed', String(sys.bds.reduce((a, b) => a + b.done, 0))]);
+  }
   counters.push(['freemem (pages)', `${sys.ps.freemem} (lotsfree ${sys.ps.lotsfree}, throttlefree ${sys.ps.throttlefree})`]);
   counters.push(['pages stolen by pageout', String(sys.vm.pagedOut)]);
   counters.push(['kmem reaps', String(sys.km.caches[0]?.cache_reap ?? 0)]);
