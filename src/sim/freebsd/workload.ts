@@ -33,6 +33,9 @@ const soreceive = f('soreceive', 0xa40);
 const SLEEP_PATH = [f('syscall'), f('nanosleep', 0x70), f('kern_nanosleep', 0x120)];
 const FAULT_PATH = [f('calltrap', 0x10), f('trap', 0x3a0), f('trap_pfault', 0x170)];
 const vm_fault = f('vm_fault', 0x1310);
+/** vm/vm.h and vm/vm_map.h of 5.x */
+const VM_PROT_WRITE = 2;
+const VM_FAULT_DIRTY = 8;
 const EXIT_PATH = [f('syscall'), f('sys_exit', 0x30), f('exit1', 0x7b0), f('vmspace_exit', 0xb0)];
 
 export interface LoadStats {
@@ -187,7 +190,9 @@ export function* swapProc(c: LoadCtx, _t: KThread): KGen<void> {
       const n = Math.min(target - owner.resident, 16 + k.rng.below(48));
       c.stats.faults++;
       yield* along(k, FAULT_PATH, function* () {
-        const fr = k.enter(vm_fault, 0, 0, 0, 2, 0);
+        // trap_pfault(): vm_fault(map, va, VM_PROT_WRITE, VM_FAULT_DIRTY) for a write fault; the model
+        // has no vmspace to name the map and no user addresses, so those two arguments are 0
+        const fr = k.enter(vm_fault, 0, 0, 0, VM_PROT_WRITE, VM_FAULT_DIRTY);
         // vm_fault -> vm_page_alloc(VM_ALLOC_NORMAL); short of pages: VM_WAITPFAULT and retry
         while (!vmPageAlloc(vm, n, VM_ALLOC_NORMAL, false)) yield* vmWaitPfault(vm);
         owner.resident += n;
