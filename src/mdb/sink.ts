@@ -94,9 +94,9 @@ export class StageSink {
     private readonly vars: Map<string, bigint>,
   ) {}
 
-  /** The stage's format-output buffer (one per stage, so a loop's values share lines). */
-  iob(): Iob {
-    this.iobuf ??= new Iob();
+  /** The stage's format-output buffer (one per stage, so a loop's values share lines); `cols` when it is made (ddb's x wraps its own lines). */
+  iob(cols?: number): Iob {
+    this.iobuf ??= new Iob(cols);
     return this.iobuf;
   }
 

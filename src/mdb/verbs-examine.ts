@@ -41,7 +41,8 @@ function charOf(b: number): string {
 
 export function runDdbExamine(engine: Engine, ex: DdbExamine, call: Call, sink: StageSink): void {
   const { target, state } = engine;
-  const iob = sink.iob();
+  // db_examine() breaks its own lines (db_end_line()); a label too long for them overflows, as on a console
+  const iob = sink.iob(Number.MAX_SAFE_INTEGER);
   const values = sink.formatValues().values;
   const ptrBits = target.pointerSize * 8;
   let addr = BigInt.asUintN(ptrBits, call.dot);

@@ -68,6 +68,13 @@ describe("ddb's x (db_examine)", () => {
     expect(s).toBe('0xc0b1c640:     UMA RCntSlabs\n');
   });
 
+  it('lets a long label push a line past column 79 rather than wrap it: db_end_line() checks after each value', async () => {
+    const d = 'dumps/freebsd-248008-btalloc.dump';
+    const s = openScriptSession(readDump(d), d, undefined, 'ddb');
+    const r = await s.execute('x/x *kernel_arena,6');
+    expect(r.output).toBe('kernel_arena_storage:   0               0               0               0\nkernel_arena_storage+0x10:      0               0\n');
+  });
+
   it('names a symbol in the label, without a line of its own', async () => {
     const [o] = await run('x/x slabrefzone');
     expect(o).toBe('slabrefzone:    c1401078\n');
