@@ -19,6 +19,9 @@ export type { Sym } from './target/symbols.js';
 /** Addresses whose %a text a target keeps. */
 const FORMATTED_ADDRESSES = 8192;
 
+/** ddb/db_sym.c: "unsigned int db_maxoff = 0x10000", the farthest an address may be past a symbol and still be named by it */
+const DB_MAXOFF = 0x10000n;
+
 export class Target {
   readonly header: DumpHeader;
   readonly pointerSize: 4 | 8;
@@ -71,6 +74,19 @@ export class Target {
     if (this.formatted.size >= FORMATTED_ADDRESSES) this.formatted.delete(this.formatted.keys().next().value!);
     this.formatted.set(a, s);
     return s;
+  }
+
+  /**
+   * An address as ddb's db_printsym(addr, DB_STGY_ANY) prints it: "sym",
+   * "sym+0x8" (kvprintf's "+%+#lr": 0x even on a small offset, where mdb's
+   * %a says "+8"), or the number itself ("0xc1400100", "0") when no symbol
+   * starts within db_maxoff (0x10000) below it.
+   */
+  formatAddrDdb(addr: bigint): string {
+    const a = BigInt.asUintN(64, addr);
+    const hit = this.symbols.lookup(a);
+    if (!hit || hit.offset >= DB_MAXOFF) return a === 0n ? '0' : `0x${a.toString(16)}`;
+    return hit.offset === 0n ? hit.sym.name : `${hit.sym.name}+0x${hit.offset.toString(16)}`;
   }
 
   /** formatAddr's answers, the oldest forgotten first past FORMATTED_ADDRESSES */

@@ -46,7 +46,6 @@ export function runDdbExamine(engine: Engine, ex: DdbExamine, call: Call, sink: 
   const values = sink.formatValues().values;
   const ptrBits = target.pointerSize * 8;
   let addr = BigInt.asUintN(ptrBits, call.dot);
-  const start = addr;
   let line = '';
   /** db_output_position: tabs to multiples of 8 */
   let pos = 0;
@@ -60,7 +59,12 @@ export function runDdbExamine(engine: Engine, ex: DdbExamine, call: Call, sink: 
     line = '';
     pos = 0;
   };
-  const label = (): void => print(`${target.formatAddr(addr)}:\t`);
+  /** db_prev: where the last line began */
+  let prev = addr;
+  const label = (): void => {
+    prev = addr;
+    print(`${target.formatAddrDdb(addr)}:\t`);
+  };
   const read = (n: number): bigint => {
     try {
       return target.readUint(addr, n);
@@ -75,7 +79,7 @@ export function runDdbExamine(engine: Engine, ex: DdbExamine, call: Call, sink: 
         // "always forces a new line"
         if (pos !== 0) newline();
         label();
-        values?.push({ format: 'a', address: addr, symbol: target.formatAddr(addr) });
+        values?.push({ format: 'a', address: addr, symbol: target.formatAddrDdb(addr) });
         continue;
       }
       if (pos === 0) label();
@@ -123,7 +127,9 @@ export function runDdbExamine(engine: Engine, ex: DdbExamine, call: Call, sink: 
     }
   } finally {
     if (line !== '') newline();
-    // db_next: the empty line goes on from here
-    state.incr = BigInt.asUintN(64, addr - start);
+    // db_command() with db_ed_style: dot becomes db_prev, the last line's address, so a bare x shows
+    // that line again; the empty line goes on at db_next, dot + incr
+    state.dot = prev;
+    state.incr = BigInt.asUintN(64, addr - prev);
   }
 }

@@ -91,7 +91,7 @@ describe('runBatch on a FreeBSD dump (ddb syntax by default)', () => {
   });
 
   it('runs ddb commands, and mdb ones with --syntax mdb', async () => {
-    const r = await batch({ dumpPath: fdump, commands: ['show panic', 'sh u/i'] });
+    const r = await batch({ dumpPath: fdump, commands: ['show panic', 'sh uma/i'] });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^panic: uma_zone_slab is looping\nZone,Size,Used,Free,Requests\n/);
     const m = await batch({ dumpPath: fdump, commands: ['::panicinfo'], syntax: 'mdb' });

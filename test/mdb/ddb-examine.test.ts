@@ -85,6 +85,17 @@ describe("ddb's x (db_examine)", () => {
     expect(again).toBe('0xc1400108:     c0b1c640\n');
   });
 
+  it('leaves dot at the last line it printed (db_ed_style): a bare x shows that line again', async () => {
+    const [, bare, next] = await run('x/x c1400100,9', 'x', '');
+    expect(bare).toBe('0xc1400120:     0\n');
+    expect(next).toBe('0xc1400124:     0\n');
+  });
+
+  it('names a location as db_printsym() does: sym+0x8 even for a small offset', async () => {
+    const [o] = await run('x/x Giant+4');
+    expect(o).toBe('Giant+0x4:      0\n');
+  });
+
   it('stops at unreadable memory and at the first instruction with db_get_value()\'s error', async () => {
     const [x, i] = await run('x/x 0', 'x/i kdb_enter');
     expect(x).toBe('0:\n*** error reading from address 0 ***\n');

@@ -35,8 +35,10 @@ describe('ddb command lookup', () => {
   });
 
   it('takes a unique prefix of each word, and an exact word over longer ones', () => {
-    const v = parseDdbCommand('sh u', reg).verb;
-    expect(v).toEqual({ kind: 'dcmd', name: 'uma', args: [] });
+    const v = parseDdbCommand('sh pa', reg).verb;
+    expect(v).toEqual({ kind: 'dcmd', name: 'panicinfo', args: [] });
+    // an exact word beats the longer one it prefixes: uma over umacache
+    expect(parseDdbCommand('sh uma', reg).verb).toMatchObject({ name: 'uma' });
     expect(parseDdbCommand('show thread', reg).verb).toMatchObject({ name: 'thread' });
     expect(parseDdbCommand('sh all pr', reg).verb).toMatchObject({ name: 'ps' });
     expect(parseDdbCommand('show allp', reg).verb).toMatchObject({ name: 'allpcpu' });
@@ -45,6 +47,7 @@ describe('ddb command lookup', () => {
   it('says No such command and Ambiguous in ddb words', () => {
     expect(() => parseDdbCommand('frobnicate', reg)).toThrow(new DdbError('No such command; use "help" to list available commands'));
     expect(() => parseDdbCommand('show thr', reg)).toThrow(new DdbError('Ambiguous'));
+    expect(() => parseDdbCommand('sh u', reg)).toThrow(new DdbError('Ambiguous'));
     expect(() => parseDdbCommand('show al', reg)).toThrow(new DdbError('Ambiguous'));
     expect(new DdbError('Ambiguous').line()).toBe('Ambiguous');
   });

@@ -9,7 +9,7 @@
 import type { Module } from '../../dcmd.js';
 import { pcpuModule } from './pcpu/index.js';
 import { panicModule } from './panic/index.js';
-import { showUma, umaKeg, umaZone } from './uma/uma.js';
+import { showUma, showUmaCache, umaKeg, umaZone } from './uma/uma.js';
 import { bucketWalker, kegWalker, slabWalker, zoneWalker } from './uma/walkers.js';
 import { whatis } from './uma/whatis.js';
 import { acttrace, alltrace, threads, trace } from './thread/trace.js';
@@ -22,7 +22,7 @@ import { btagWalker, freetagsWalker, vmemWalker } from './vmem/walkers.js';
 
 export const umaModule: Module = {
   name: 'uma',
-  dcmds: [showUma, umaZone, umaKeg, whatis],
+  dcmds: [showUma, showUmaCache, umaZone, umaKeg, whatis],
   walkers: [zoneWalker, kegWalker, slabWalker, bucketWalker],
 };
 

@@ -418,7 +418,7 @@ export function framesOf(target: Target, addr: bigint): StackFrame[] {
 export function ddbFrame(target: Target, f: StackFrame): string {
   const hit = target.symbolAt(f.pc);
   const fn = hit ? hit.sym.name : px(f.pc);
-  const at = hit ? target.formatAddr(f.pc) : px(f.pc);
+  const at = target.formatAddrDdb(f.pc);
   if (target.pointerSize === 4) {
     // i386 db_print_stack_entry(): the 2004 one ends at the symbol; the 13-era one
     // takes the frame too and appends "/frame 0x%r" after it, as amd64's does

@@ -58,21 +58,36 @@ EXAMPLES
  * blank line and "Tracing command ... td 0x..." with " (CPU n)" when it is
  * TDS_RUNNING; active_only keeps only those.
  */
-function traceAll(target: Target, activeOnly: boolean): Result {
+/**
+ * The thread rows in the order kdb_thr_first()/kdb_thr_next() visit them:
+ * each process's threads, processes in allproc order (the proc table's), and
+ * then any thread no process lists.
+ */
+function threadRowsInProcOrder(target: Target): number[] {
   const p = procRows(target);
+  const t = threadRows(target);
+  const rows: number[] = [];
+  const done = new Set<number>();
+  for (let r = 0; r < p.count; r++)
+    for (const row of readFbProc(target, r).threads)
+      if (!done.has(row)) {
+        done.add(row);
+        rows.push(row);
+      }
+  for (let row = 0; row < t.count; row++) if (!done.has(row)) rows.push(row);
+  return rows;
+}
+
+function traceAll(target: Target, activeOnly: boolean): Result {
   const t = threadRows(target);
   const out: string[] = [];
   const data: Array<{ thread: bigint; lines: string[] }> = [];
-  const done = new Set<number>();
-  const one = (row: number): void => {
-    done.add(row);
-    if (activeOnly && readFbThread(target, row).state !== TDS_RUNNING) return;
+  for (const row of threadRowsInProcOrder(target)) {
+    if (activeOnly && readFbThread(target, row).state !== TDS_RUNNING) continue;
     const lines = traceLines(target, row, Infinity, true);
     out.push('', ...lines);
     data.push({ thread: t.addr(row), lines });
-  };
-  for (let r = 0; r < p.count; r++) for (const row of readFbProc(target, r).threads) one(row);
-  for (let row = 0; row < t.count; row++) if (!done.has(row)) one(row);
+  }
   return text(out.map((l) => l + '\n').join(''), { data });
 }
 
@@ -133,16 +148,16 @@ thread, its kernel stack, and the frame it stopped in.
 
 EXAMPLES
   > ::threads
-    100000 (0xc0b01480) (stack 0xddad0000)  idle_proc() at idle_proc+0x19
+    100025 (0xc14026e0) (stack 0xddb33000)  cpu_switch() at cpu_switch+0xd3
   ...`,
   options: {},
   ddb: { words: ['show threads'] },
   run(ctx, _addr, _opts, args) {
     if (args.length > 0) throw new UsageError();
-    const t = threadRows(ctx.target);
     const lines: string[] = [];
     const data = [];
-    for (let row = 0; row < t.count; row++) {
+    // db_show_threads() walks kdb_thr_first()/kdb_thr_next(): process by process, as alltrace does
+    for (const row of threadRowsInProcOrder(ctx.target)) {
       const th = readFbThread(ctx.target, row);
       const top = framesOf(ctx.target, th.addr)[0];
       const frame = top ? ddbFrame(ctx.target, top) : '';

@@ -78,10 +78,11 @@ zone's items take, (Used + Free) x Size, largest first. -i (ddb's
             keg's free items belong to the keg's first zone.
   Requests  allocations served (uz_allocs plus the per-CPU uc_allocs)
 
-This is the 2004 kernel's layout, "Zone Size Used Free Requests": newer
-ddb adds Sleeps, Bucket, Total Mem and XFree, but a 2004 zone has no
-uz_sleeps and no cross-domain free counts, so those columns are left out
-rather than printed as zeros. On a 2020 kernel (the dump's types declare
+A December 2004 kernel's ddb had no show uma yet (it came in 2005). On a
+2004 dump mddb prints the columns a 2004 zone can fill, "Zone Size Used
+Free Requests", in 13.0's widths: a 2004 zone has no uz_sleeps and no
+cross-domain free counts, so Sleeps, Bucket, Total Mem and XFree are left
+out rather than printed as zeros. On a 2020 kernel (the dump's types declare
 uk_domain[] and uk_reserve) it prints that kernel's layout, "Zone Size
 Used Free Requests Sleeps Bucket Total Mem XFree" (uz_sleeps,
 uz_bucket_size, (Used + Free) x uk_size, uz_xdomain), with Free counting
@@ -111,8 +112,10 @@ EXAMPLES
     const sorted = zones
       .map((z, i) => ({ z, i }))
       .sort((a, b) => {
+        // db_show_uma()'s selection sort prints ties in the order it meets them: uma_kegs, where
+        // keg_ctor() inserts each new keg at the head, so the newest zone first
         const d = totalMem(b.z) - totalMem(a.z);
-        return d > 0n ? 1 : d < 0n ? -1 : a.i - b.i;
+        return d > 0n ? 1 : d < 0n ? -1 : b.i - a.i;
       })
       .map((x) => x.z);
     if (umaEra(ctx.target) === 2020) {
@@ -170,6 +173,43 @@ const zoneColumns = (ps: number): Column[] => [
   { key: 'requests', header: 'REQUESTS', width: 10, align: 'right', format: (v) => String(v) },
   { key: 'fails', header: 'FAILS', width: 6, align: 'right', format: (v) => String(v) },
 ];
+
+/** db_show_umacache()'s columns: "%18s %8s %8s %8s %12s %8s" */
+const CACHE_W = [18, 8, 8, 8, 12, 8];
+
+export const showUmaCache = defineDcmd({
+  name: 'umacache',
+  synopsis: '',
+  address: 'none',
+  summary: 'print the UMA cache zones (zones without a keg)',
+  help: `Prints the cache-only zones, as ddb's "show umacache" does
+(db_show_umacache): zones made with uma_zcache_create(), which have no
+keg and import their items from elsewhere; one row each with the item
+size, the items in use, the free items in the zone's buckets and bucket
+cache, the requests served and the bucket size. The zones with a keg are
+show uma's. The simulated kernels make no cache zone (their zones all
+have kegs), so on these dumps it prints its header alone. In mdb syntax
+this is ::umacache.
+
+EXAMPLES
+  db> show umacache
+                Zone     Size     Used     Free     Requests   Bucket
+  > ::umacache
+                Zone     Size     Used     Free     Requests   Bucket`,
+  options: {},
+  ddb: { words: ['show umacache'] },
+  run(ctx, _addr, _opts, args) {
+    if (args.length > 0) throw new UsageError();
+    const zones = umaZones(ctx.target);
+    if (zones.length === 0) throw new DcmdError("couldn't find struct uma_zone table: this dump has no UMA zones");
+    // LIST_FOREACH(z, &uma_cachezones, uz_link): the zones without a keg
+    const cache = zones.filter((z) => z.keg === 0n);
+    const line = (cells: string[]): string => cells.map((c, i) => c.padStart(CACHE_W[i]!)).join(' ');
+    const data = cache.map((z) => ({ zone: z.name, addr: z.addr, size: z.zoneSize || z.size, used: z.used, free: z.free, requests: z.requests, bucket: z.bucketSize }));
+    const lines = [line(['Zone', 'Size', 'Used', 'Free', 'Requests', 'Bucket']), ...data.map((d) => line([d.zone, String(d.size), String(d.used), String(d.free), String(d.requests), String(d.bucket)]))];
+    return text(lines.map((l) => l + '\n').join(''), { data, addresses: data.map((d) => d.addr), addressType: ZONE });
+  },
+});
 
 export const umaZone = defineDcmd({
   name: 'uma_zone',
