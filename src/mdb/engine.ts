@@ -111,11 +111,6 @@ export class Engine {
     private readonly hooks: EngineHooks = {},
   ) {}
 
-  /** the grammar lines are typed in (undefined: mdb's) */
-  get syntax(): 'mdb' | 'ddb' | undefined {
-    return this.hooks.syntax;
-  }
-
   eval(e: Expr): bigint {
     const s = this.state;
     return evaluate(e, { target: this.target, dot: s.dot, incr: s.incr, lastDot: s.lastDot, vars: s.vars });

@@ -13,19 +13,11 @@
  */
 import type { Call, Engine } from './engine.js';
 import { InstructionReadError, MemoryError, TargetReadError } from './errors.js';
+import type { DdbExamine } from './parse/ast.js';
 import type { StageSink } from './sink.js';
 
 /** db_output.c: "int db_max_width = 79" */
 const DB_MAX_WIDTH = 79;
-
-export interface DdbExamine {
-  /** bytes per value: b 1, h 2, l 4, g 8 */
-  size: number;
-  /** the format letter: x z d u o r c s a i */
-  fmt: string;
-  /** how many times db_examine() runs the format */
-  count: number;
-}
 
 /** a value as a long of the kernel's word: signed or not, cut to the pointer size */
 function asLong(v: bigint, size: number, signed: boolean, ptrBits: number): bigint {

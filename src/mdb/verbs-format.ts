@@ -4,7 +4,6 @@
  * "sym:" first when dot is exactly a symbol, then "sym:" or "0x…:" padded to
  * 16 columns) only on the first call of a loop, and sets the increment to the
  * bytes consumed, so `addr,4/X` prints four consecutive words on one line.
- * ddb's `x` (the same verb) has only the "sym:" label, as db_examine() prints.
  */
 import type { Call, Engine } from './engine.js';
 import { MdbError, MemoryError, TargetReadError } from './errors.js';
@@ -64,8 +63,7 @@ export function runFormatVerb(engine: Engine, verb: FormatVerb, call: Call, sink
   const items = verb.items.length > 0 ? verb.items : [{ kind: 'fmt' as const, letter: 'X', count: 1 }];
   if (call.first) {
     const hit = target.symbolAt(call.dot);
-    // ddb's x labels each line with db_printsym() and a tab only (db_examine()): no line of its own
-    if (hit && hit.offset === 0n && engine.syntax !== 'ddb') {
+    if (hit && hit.offset === 0n) {
       iob.puts(`${hit.sym.name}:`);
       iob.nl();
     }

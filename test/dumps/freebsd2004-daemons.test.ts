@@ -97,7 +97,12 @@ describe.each(DUMPS)('%s', (dump) => {
       return Number(/ priority: (\d+)\n/.exec(await run(dump, `show thread ${tid}`))![1]);
     };
     const owner = /owner: 0x[0-9a-f]+ \(tid (\d+), pid (\d+)/.exec(await run(dump, 'show lock Giant'));
-    if (waiters.length === 0) return;
+    // the fixed run ends with nobody on Giant; the panic and hang dumps have the spinning thread holding it
+    if (dump.includes('fixed')) {
+      expect(waiters).toEqual([]);
+      return;
+    }
+    expect(waiters.length, dump).toBeGreaterThan(0);
     expect(owner, dump).not.toBeNull();
     const best = Math.min(...(await Promise.all(waiters.map(prio))));
     // the pagedaemon (PVM, 68) is among the waiters on every dump that has any

@@ -31,8 +31,8 @@ describe("ddb's console (db_putchar)", () => {
 });
 
 describe("ddb's x (db_examine)", () => {
-  const run = async (...lines: string[]): Promise<string[]> => {
-    const s = openScriptSession(model, DUMP, undefined, 'ddb');
+  const runOn = async (dump: string, ...lines: string[]): Promise<string[]> => {
+    const s = openScriptSession(dump === DUMP ? model : readDump(dump), dump, undefined, 'ddb');
     const out: string[] = [];
     for (const l of lines) {
       const r = await s.execute(l);
@@ -40,6 +40,7 @@ describe("ddb's x (db_examine)", () => {
     }
     return out;
   };
+  const run = (...lines: string[]): Promise<string[]> => runOn(DUMP, ...lines);
 
   it('labels every line with its address and puts four longs on a line', async () => {
     const [o] = await run('x/x c1400100,9');
@@ -69,10 +70,8 @@ describe("ddb's x (db_examine)", () => {
   });
 
   it('lets a long label push a line past column 79 rather than wrap it: db_end_line() checks after each value', async () => {
-    const d = 'dumps/freebsd-248008-btalloc.dump';
-    const s = openScriptSession(readDump(d), d, undefined, 'ddb');
-    const r = await s.execute('x/x *kernel_arena,6');
-    expect(r.output).toBe('kernel_arena_storage:   0               0               0               0\nkernel_arena_storage+0x10:      0               0\n');
+    const [o] = await runOn('dumps/freebsd-248008-btalloc.dump', 'x/x *kernel_arena,6');
+    expect(o).toBe('kernel_arena_storage:   0               0               0               0\nkernel_arena_storage+0x10:      0               0\n');
   });
 
   it('names a symbol in the label, without a line of its own', async () => {

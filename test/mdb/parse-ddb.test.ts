@@ -78,12 +78,14 @@ describe('ddb command lookup', () => {
   it('makes x/FMT addr,n the format verb with ddb sizes', () => {
     expect(parseDdbCommand('x/gx 0xc1000000,4', reg)).toEqual({
       addr: { kind: 'num', value: 0xc1000000n },
-      verb: { kind: 'format', space: '/', items: [{ kind: 'fmt', letter: 'J', count: 4 }], values: [], examine: { size: 8, fmt: 'x', count: 4 } },
+      verb: { kind: 'format', space: '/', items: [], values: [], examine: { size: 8, fmt: 'x', count: 4 } },
     });
     expect(parseDdbCommand('x/gx c1000000', reg).addr).toMatchObject({ number: 0xc1000000n });
-    expect(parseDdbCommand('x/bu 0', reg).verb).toMatchObject({ items: [{ letter: 'V', count: 1 }], examine: { size: 1, fmt: 'u', count: 1 } });
-    expect(parseDdbCommand('x 0', reg).verb).toMatchObject({ items: [{ letter: 'X', count: 1 }] });
-    expect(parseDdbCommand('x/s panicstr', reg).verb).toMatchObject({ items: [{ letter: 's' }] });
+    expect(parseDdbCommand('x/bu 0', reg).verb).toEqual({ kind: 'format', space: '/', items: [], values: [], examine: { size: 1, fmt: 'u', count: 1 } });
+    expect(parseDdbCommand('x 0', reg).verb).toMatchObject({ examine: { size: 4, fmt: 'x', count: 1 } });
+    expect(parseDdbCommand('x/s panicstr', reg).verb).toMatchObject({ examine: { size: 4, fmt: 's', count: 1 } });
+    // a later size letter overrides an earlier one, as db_examine() reads its modifier string
+    expect(parseDdbCommand('x/bhd 0', reg).verb).toMatchObject({ examine: { size: 2, fmt: 'd', count: 1 } });
   });
 
   it('splits a line on ; and reports each command separately', () => {

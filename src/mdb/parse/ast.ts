@@ -38,11 +38,21 @@ export type Arg = { kind: 'str'; value: string } | { kind: 'expr'; expr: Expr; t
 /** One element of a format string: a letter with its repeat count, or literal text ("..."). */
 export type FormatItem = { kind: 'fmt'; letter: string; count: number } | { kind: 'text'; text: string };
 
+/** ddb's `x/FMT addr,count`, which verbs-examine.ts prints as db_examine() does. */
+export interface DdbExamine {
+  /** bytes per value: b 1, h 2, l 4, g 8 */
+  size: number;
+  /** the format letter: x z d u o r c s a i */
+  fmt: string;
+  /** how many times db_examine() runs the format */
+  count: number;
+}
+
 export type Verb =
   /** `::name args`, `$c`, `$<file`; `name` keeps its spelling ("$c") and the engine maps it */
   | { kind: 'dcmd'; name: string; args: Arg[] }
-  /** `/fmt` (virtual), `\fmt` (physical), `?fmt` (object file), `=fmt` (the value of dot); `examine` when it is ddb's x, printed as db_examine() does */
-  | { kind: 'format'; space: '/' | '\\' | '?' | '='; items: FormatItem[]; values: Arg[]; examine?: { size: number; fmt: string; count: number } }
+  /** `/fmt` (virtual), `\fmt` (physical), `?fmt` (object file), `=fmt` (the value of dot); `examine` (and no items) when it is ddb's x */
+  | { kind: 'format'; space: '/' | '\\' | '?' | '='; items: FormatItem[]; values: Arg[]; examine?: DdbExamine }
   /** `>var`: assign dot to a variable */
   | { kind: 'assign'; name: string }
   /** a bare expression: sets dot */

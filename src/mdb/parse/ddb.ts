@@ -17,7 +17,7 @@
 import type { AnyDcmd, DdbSpec } from '../dcmd.js';
 import { DdbError, ParseError } from '../errors.js';
 import type { Registry } from '../registry.js';
-import type { Arg, Expr, FormatItem, Invocation } from './ast.js';
+import type { Arg, Expr, Invocation } from './ast.js';
 import { parseExpression, type ParsedCommand } from './parser.js';
 
 /** A node of ddb's command tables: `show` is a node whose children are `uma`, `thread`, `all` ... */
@@ -262,31 +262,21 @@ function expr(text: string, radix: number): Expr {
   }
 }
 
-/** ddb's size modifiers b h l g and format letters, as mdb's format letters. */
-const EXAMINE: Record<string, Record<string, string>> = {
-  b: { x: 'B', z: 'B', r: 'B', d: 'v', u: 'V', o: 'b', c: 'c' },
-  h: { x: 'x', z: 'x', r: 'x', d: 'd', u: 'u', o: 'o', c: 'c' },
-  l: { x: 'X', z: 'X', r: 'X', d: 'D', u: 'U', o: 'O', c: 'c' },
-  g: { x: 'J', z: 'J', r: 'J', d: 'e', u: 'E', o: 'G', c: 'c' },
-};
+/** ddb's size modifiers, in bytes */
+const EXAMINE_SIZES: ReadonlyMap<string, number> = new Map([['b', 1], ['h', 2], ['l', 4], ['g', 8]]);
 
+/** x's modifiers as db_examine() takes them: the last size (l by default) and the last format (x). */
 function examine(mods: string, addr: Parsed | undefined, count: Parsed | undefined): Invocation {
-  let size = 'l';
+  let size = 4;
   let fmt = 'x';
   for (const c of mods) {
-    if ('bhlg'.includes(c)) size = c;
+    const s = EXAMINE_SIZES.get(c);
+    if (s !== undefined) size = s;
     else if ('xzduorcsai'.includes(c)) fmt = c;
     else throw new DdbError('Bad modifier');
   }
   const n = count ? countOf(count) : 1;
-  let letter: string;
-  if (fmt === 's') letter = 's';
-  else if (fmt === 'a') letter = 'p';
-  else if (fmt === 'i') letter = 'i';
-  else letter = EXAMINE[size]![fmt]!;
-  const items: FormatItem[] = [{ kind: 'fmt', letter, count: n }];
-  const bytes = { b: 1, h: 2, l: 4, g: 8 }[size as 'b' | 'h' | 'l' | 'g'];
-  const inv: Invocation = { verb: { kind: 'format', space: '/', items, values: [], examine: { size: bytes, fmt, count: n } } };
+  const inv: Invocation = { verb: { kind: 'format', space: '/', items: [], values: [], examine: { size, fmt, count: n } } };
   if (addr) inv.addr = addr.expr;
   return inv;
 }

@@ -33,7 +33,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
   for (const z of u.zones) k.kstring(z.name);
   for (const t of k.threads) if (t.wmesg) k.kstring(t.wmesg);
   // the objects and names the container locks use, before the symbol and string tables are written
-  ContainerLocks.prepare(k, L.structs.get('struct mtx')!.size);
+  const giantAddr = ContainerLocks.prepare(k, L.structs.get('struct mtx')!.size);
   const allocfSym = (name: string): Kva => k.sym.funcs.find((f) => f.name === name)?.addr ?? 0;
 
   const globals: GlobalVar[] = [
@@ -63,7 +63,7 @@ export function collectFreebsd2020(sys: Freebsd2020System, recipe: Recipe, outco
     td_state: 'i32', td_base_pri: 'u8', td_priority: 'u8', td_pcb: 'u64', td_kstack: 'u64', td_kstack_pages: 'i32', td_name: 'str',
     td_lock: 'u64', td_sleeptimo: 'i64', td_swvoltick: 'i32', td_swinvoltick: 'i32',
   });
-  const locks = new ContainerLocks(k, A);
+  const locks = new ContainerLocks(k, A, giantAddr);
   if (!sys.smallAlloc) locks.mutex(sys.btLock);
   const tickOf = (ns: number): number => (ns < 0 ? 0 : Math.floor((ns * HZ) / 1e9) | 0);
   const fr = freebsdFrames();
@@ -279,6 +279,8 @@ class ContainerLocks {
   constructor(
     private readonly k: Kernel,
     private readonly A: (kva: Kva) => bigint,
+    /** Giant's struct mtx, as prepare() laid it out */
+    private readonly giant: Kva,
   ) {}
   private add(addr: Kva, name: string): bigint {
     if (!this.rows.has(addr)) this.rows.set(addr, name);
@@ -312,13 +314,14 @@ class ContainerLocks {
    * exists by then). Giant: every kernel has it (mtx_init(&Giant, "Giant", NULL, MTX_DEF |
    * MTX_RECURSE) in mutex_init()); the 2020 model runs nothing under it, so it is unowned, and laid
    * out here, after everything the run placed, it moves no other address.
+   * Returns Giant's address.
    */
-  static prepare(k: Kernel, mtxSize: number): void {
+  static prepare(k: Kernel, mtxSize: number): Kva {
     sleepqChains(k);
     tdqCpu(k);
-    giant2020(k, mtxSize);
     for (const n of ['sleepq chain', 'turnstile lock', 'btag lock', 'Giant']) k.kstring(n);
     for (let c = 0; c < k.cfg.ncpus; c++) k.kstring(`sched lock ${c}`);
+    return kernelObject(k, 'Giant', mtxSize);
   }
   table(): Table {
     const t = new TableBuilder('struct mtx', MTX_COLUMNS);
@@ -327,7 +330,7 @@ class ContainerLocks {
       ...[...this.rows].map(([addr, name]) => ({ addr, name, owner: null as KThread | null, flags: lockFlags(LOCK_CLASS_MTX_SPIN, false) })),
       // sleep mutexes (vmem_bt_lock: mtx_init(..., "btag lock", NULL, MTX_DEF)) and their owners
       ...[...this.mutexes.values()].map((m) => ({ addr: m.addr, name: m.name, owner: m.owner, flags: lockFlags(LOCK_CLASS_MTX_SLEEP, false) })),
-      { addr: giant2020(this.k), name: 'Giant', owner: null as KThread | null, flags: lockFlags(LOCK_CLASS_MTX_SLEEP, true) },
+      { addr: this.giant, name: 'Giant', owner: null as KThread | null, flags: lockFlags(LOCK_CLASS_MTX_SLEEP, true) },
     ].sort((a, b) => a.addr - b.addr);
     for (const r of all) {
       const mtxLock = mtxLockWord(r.owner ? this.A(r.owner.addr) : null, this.contested.has(r.addr), false);
@@ -339,6 +342,4 @@ class ContainerLocks {
 /** sizeof (struct tdq), three run queues of RQ_NQS heads and the rest, rounded to cache lines */
 const TDQ_SIZE = 0x680;
 const sleepqChains = (k: Kernel): Kva => kernelObject(k, 'sleepq_chains', SC_TABLESIZE * SC_CHAIN);
-/** Giant's struct mtx (laid out by ContainerLocks.prepare(), which knows the size) */
-const giant2020 = (k: Kernel, size = 0): Kva => kernelObject(k, 'Giant', size);
 const tdqCpu = (k: Kernel): Kva => kernelObject(k, 'tdq_cpu', Math.max(1, k.cfg.ncpus) * TDQ_SIZE);

@@ -53,12 +53,6 @@ EXAMPLES
 });
 
 /**
- * _db_stack_trace_all(active_only): every thread of every process, in the
- * process list's order (threads of no known process last), each after a
- * blank line and "Tracing command ... td 0x..." with " (CPU n)" when it is
- * TDS_RUNNING; active_only keeps only those.
- */
-/**
  * The thread rows in the order kdb_thr_first()/kdb_thr_next() visit them:
  * each process's threads, processes in allproc order (the proc table's), and
  * then any thread no process lists.
@@ -78,6 +72,11 @@ function threadRowsInProcOrder(target: Target): number[] {
   return rows;
 }
 
+/**
+ * _db_stack_trace_all(active_only): every thread in that order, each after a
+ * blank line and "Tracing command ... td 0x..." with " (CPU n)" when it is
+ * TDS_RUNNING; active_only keeps only those.
+ */
 function traceAll(target: Target, activeOnly: boolean): Result {
   const t = threadRows(target);
   const out: string[] = [];

@@ -388,8 +388,9 @@ EXAMPLES
   c44d971c FREE c4447000 c4462000 kernel arena dom
   c80a6fa4 FREE c4464000 c44d9000 kernel arena dom
   ...
-  > c0b04500::walk vmem_btag | ::vmem_seg -T busy -m 0t65536 -s
+  > c0b04500::walk vmem_btag | ::vmem_seg -T free -m 0t4194304 -s
   ADDR     TYPE    START     SIZE ARENA
+  c0f0640c FREE c4800000   400000 kernel arena dom
   ...
   > c0901110::walk vmem_freetags | ::vmem_seg -s
   ADDR     TYPE    START     SIZE ARENA
