@@ -199,8 +199,14 @@ export type AddressMode = 'none' | 'optional' | 'required';
 export interface DdbSpec {
   /** the command words, each a phrase: ['bt', 'trace', 'where'], ['show all procs', 'ps'] */
   words: string[];
-  /** modifier letters and the dcmd argument each becomes: { i: '-i' } */
+  /** modifier letters and the dcmd argument each becomes: { i: '-i' }; other letters are ignored */
   modifiers?: Record<string, string>;
+  /**
+   * the command reads only the first modifier letter and keeps it for the
+   * next time it is typed without one (db_print_cmd()'s db_print_format);
+   * a letter not in `modifiers` is refused with this message
+   */
+  firstModifier?: { error: string };
   /** what `,count` is: an argument `-n count` passed on ('arg', bt's frame limit), or ignored; never an mdb repeat */
   count?: 'arg';
   /** the synopsis ddb's help shows after the words: "[tid|pid|addr][,n]" */

@@ -52,13 +52,13 @@ describe("ddb's x (db_examine)", () => {
   });
 
   it('gives each value size * 4 columns: sixteen bytes or eight shorts a line', async () => {
-    const [b, h] = await run('x/b c1400100,12', 'x/h c1400100,9');
+    const [b, h] = await run('x/bx c1400100,12', 'x/hx c1400100,9');
     expect(b).toBe('0xc1400100:     80  1   40  c1  0   0   0   0   40  c6  b1  c0  0   0   0   0\n0xc1400110:     0   0\n');
     expect(h).toBe('0xc1400100:     180     c140    0       0       c640    c0b1    0       0\n0xc1400110:     0\n');
   });
 
-  it('keeps a long of the kernel word: on i386 x/g shows the low 32 bits in 32 columns', async () => {
-    const [g] = await run('x/g c1400100,3');
+  it('keeps a long of the kernel word: on i386 x/gx shows the low 32 bits in 32 columns', async () => {
+    const [g] = await run('x/gx c1400100,3');
     expect(g).toBe('0xc1400100:     c1400180                        c0b1c640\n0xc1400110:     0\n');
   });
 
@@ -95,9 +95,46 @@ describe("ddb's x (db_examine)", () => {
     expect(o).toBe('Giant+0x4:      0\n');
   });
 
+  it('reads its format a letter at a time: a size alone prints nothing, each value letter prints one value, a round starts at l', async () => {
+    const [size, four, mixed, round] = await run('x/b c1400100,3', 'x/bxxxx c1400100,2', 'x/xbx c1400100', 'x/bxx c1400100,2');
+    expect(size).toBe('');
+    expect(four).toBe('0xc1400100:     80  1   40  c1  0   0   0   0\n');
+    expect(mixed).toBe('0xc1400100:     c1400180        0\n');
+    // the size goes back to l (4 bytes) at each round, and the second round starts where the first stopped
+    expect(round).toBe('0xc1400100:     80  1   40  c1\n');
+  });
+
+  it('prints the location alone for a, the symbol a pointer names for S, and only the label for a letter it does not know', async () => {
+    const [a, sym, unknown] = await run('x/a slabrefzone,2', 'x/S slabrefzone', 'x/q c1400100');
+    // a reads nothing, so each round names the same place, on a line of its own
+    expect(a).toBe('slabrefzone:\nslabrefzone:\n');
+    expect(sym).toBe('slabrefzone:    0xc1401078\n');
+    expect(unknown).toBe('0xc1400100:\n');
+  });
+
   it('stops at unreadable memory and at the first instruction with db_get_value()\'s error', async () => {
     const [x, i] = await run('x/x 0', 'x/i kdb_enter');
     expect(x).toBe('0:\n*** error reading from address 0 ***\n');
     expect(i).toBe('kdb_enter:\n*** error reading from address c0401a60 ***\n');
+  });
+});
+
+describe("ddb's print (db_print_cmd)", () => {
+  it('reads only its first modifier letter, keeps it for a p without one, and refuses one it does not know', async () => {
+    const s = openScriptSession(model, DUMP, undefined, 'ddb');
+    const out: string[] = [];
+    for (const l of ['p/dq 10', 'p 10', 'p/q 10', 'p 10', 'p/a Giant+8']) {
+      const r = await s.execute(l);
+      out.push(r.output + r.errors.map((e) => `${e}\n`).join(''));
+    }
+    expect(out).toEqual([
+      '         16\n',
+      '         16\n',
+      'Syntax error: unsupported print modifier\n',
+      // the refused letter sent db_print_format back to x
+      '      10\n',
+      // a location as db_printsym() names it
+      'Giant+0x8\n',
+    ]);
   });
 });

@@ -62,9 +62,10 @@ describe('ddb command lookup', () => {
     expect(() => parseDdbCommand('show frob', reg)).toThrow(new DdbError('No such command; use "help" to list available commands'));
   });
 
-  it('turns modifiers into the arguments the dcmd declares, and refuses others', () => {
+  it('turns modifiers into the arguments the dcmd declares and ignores other letters, as strchr(modif, ...) does', () => {
     expect(parseDdbCommand('show uma/i', reg).verb).toEqual({ kind: 'dcmd', name: 'uma', args: [{ kind: 'str', value: '-i' }] });
-    expect(() => parseDdbCommand('show uma/q', reg)).toThrow(new DdbError('Bad modifier'));
+    expect(parseDdbCommand('show uma/q', reg).verb).toEqual({ kind: 'dcmd', name: 'uma', args: [] });
+    expect(parseDdbCommand('show uma/qii', reg).verb).toEqual({ kind: 'dcmd', name: 'uma', args: [{ kind: 'str', value: '-i' }] });
   });
 
   it('parses the address in radix 16 with 0t and 0o prefixes, and passes bt its count', () => {
@@ -75,17 +76,26 @@ describe('ddb command lookup', () => {
     expect(parseDdbCommand('bt 0o17', reg).addr).toEqual({ kind: 'num', value: 15n });
   });
 
-  it('makes x/FMT addr,n the format verb with ddb sizes', () => {
+  it('makes x/FMT addr,n the format verb carrying db_examine_format', () => {
     expect(parseDdbCommand('x/gx 0xc1000000,4', reg)).toEqual({
       addr: { kind: 'num', value: 0xc1000000n },
-      verb: { kind: 'format', space: '/', items: [], values: [], examine: { size: 8, fmt: 'x', count: 4 } },
+      verb: { kind: 'format', space: '/', items: [], values: [], examine: { format: 'gx', count: 4 } },
     });
     expect(parseDdbCommand('x/gx c1000000', reg).addr).toMatchObject({ number: 0xc1000000n });
-    expect(parseDdbCommand('x/bu 0', reg).verb).toEqual({ kind: 'format', space: '/', items: [], values: [], examine: { size: 1, fmt: 'u', count: 1 } });
-    expect(parseDdbCommand('x 0', reg).verb).toMatchObject({ examine: { size: 4, fmt: 'x', count: 1 } });
-    expect(parseDdbCommand('x/s panicstr', reg).verb).toMatchObject({ examine: { size: 4, fmt: 's', count: 1 } });
-    // a later size letter overrides an earlier one, as db_examine() reads its modifier string
-    expect(parseDdbCommand('x/bhd 0', reg).verb).toMatchObject({ examine: { size: 2, fmt: 'd', count: 1 } });
+    expect(parseDdbCommand('x 0', reg).verb).toMatchObject({ examine: { format: '', count: 1 } });
+    // the whole identifier is the format, letters the command does not know included
+    expect(parseDdbCommand('x/bhdq 0', reg).verb).toMatchObject({ examine: { format: 'bhdq', count: 1 } });
+    // the modifier must be an identifier (db_lex): x/5 is a number, x/ alone nothing
+    expect(() => parseDdbCommand('x/5 0', reg)).toThrow(new DdbError('Bad modifier'));
+    expect(() => parseDdbCommand('x/ 0', reg)).toThrow(new DdbError('Bad modifier'));
+    expect(() => parseDdbCommand('show uma/', reg)).toThrow(new DdbError('Bad modifier'));
+  });
+
+  it('keeps db_examine_format between x commands: an x without modifiers reuses the last ones', () => {
+    const st = { examineFormat: 'x' };
+    expect(parseDdbCommand('x 0', reg, 16, st).verb).toMatchObject({ examine: { format: 'x' } });
+    parseDdbCommand('x/bx 0', reg, 16, st);
+    expect(parseDdbCommand('x 0', reg, 16, st).verb).toMatchObject({ examine: { format: 'bx' } });
   });
 
   it('splits a line on ; and reports each command separately', () => {

@@ -40,10 +40,12 @@ export type FormatItem = { kind: 'fmt'; letter: string; count: number } | { kind
 
 /** ddb's `x/FMT addr,count`, which verbs-examine.ts prints as db_examine() does. */
 export interface DdbExamine {
-  /** bytes per value: b 1, h 2, l 4, g 8 */
-  size: number;
-  /** the format letter: x z d u o r c s a i */
-  fmt: string;
+  /**
+   * db_examine_format: the modifier string, read a character at a time on
+   * every round (b h l g set the size, a prints the location, r x z d u o c
+   * s S i I print a value, anything else only starts a line)
+   */
+  format: string;
   /** how many times db_examine() runs the format */
   count: number;
 }

@@ -32,7 +32,7 @@ export interface DdbNode {
 
 /** The grammar's own commands, with ddb's synopsis and summary (for help). */
 export const DDB_BUILTINS: ReadonlyArray<{ words: string[]; builtin: 'examine'; synopsis: string; summary: string }> = [
-  { words: ['x', 'examine'], builtin: 'examine', synopsis: '[/bhlg][xzduorcsai] addr[,count]', summary: 'display memory' },
+  { words: ['x', 'examine'], builtin: 'examine', synopsis: '[/bhlg][xzduorcsSaiI] addr[,count]', summary: 'display memory' },
 ];
 
 const tables = new WeakMap<Registry, DdbNode>();
@@ -170,6 +170,8 @@ function resolveCommand(text: string, registry: Registry): Resolved {
  */
 export interface DdbState {
   examineFormat: string;
+  /** db_print_format and its like: the kept modifier letter of each command that keeps one, by dcmd name */
+  kept?: Map<string, string>;
 }
 
 /** One ddb command (no `;`) as one AST invocation. */
@@ -179,8 +181,11 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16, st
   const { node } = r;
   let rest = r.rest;
   let modifiers = '';
-  const mod = /^\/([A-Za-z0-9]*)/.exec(rest);
-  if (mod) {
+  if (rest.startsWith('/')) {
+    // db_command(): the token after the slash must be an identifier (db_lex: a letter, '_' or '\\'
+    // first, then letters, digits and '_'), else "Bad modifier"; x/5 starts a number
+    const mod = /^\/[ \t]*([A-Za-z_\\][A-Za-z0-9_\\]*)/.exec(rest);
+    if (!mod) throw new DdbError('Bad modifier');
     modifiers = mod[1]!;
     rest = rest.slice(mod[0].length);
   }
@@ -196,9 +201,23 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16, st
   const d = node.dcmd!;
   const spec = node.spec ?? { words: [] };
   const args: Arg[] = [];
+  const known = (c: string): string | undefined => (spec.modifiers && Object.hasOwn(spec.modifiers, c) ? spec.modifiers[c] : undefined);
+  if (spec.firstModifier) {
+    let c = modifiers.charAt(0);
+    if (c === '') c = st?.kept?.get(d.name) ?? '';
+    else if (known(c) === undefined) {
+      // db_print_cmd() goes back to its default before the error
+      st?.kept?.delete(d.name);
+      throw new DdbError(spec.firstModifier.error);
+    } else if (st) (st.kept ??= new Map()).set(d.name, c);
+    modifiers = c;
+  }
+  // a command looks for the letters it knows (strchr(modif, 'a') and the like) and ignores the rest
+  const seen = new Set<string>();
   for (const c of modifiers) {
-    const opt = spec.modifiers?.[c];
-    if (opt === undefined) throw new DdbError('Bad modifier');
+    const opt = known(c);
+    if (opt === undefined || seen.has(opt)) continue;
+    seen.add(opt);
     args.push({ kind: 'str', value: opt });
   }
   if (count && spec.count === 'arg') args.push({ kind: 'str', value: '-n' }, { kind: 'expr', expr: count.expr, text: `$[${count.text}]` });
@@ -262,21 +281,10 @@ function expr(text: string, radix: number): Expr {
   }
 }
 
-/** ddb's size modifiers, in bytes */
-const EXAMINE_SIZES: ReadonlyMap<string, number> = new Map([['b', 1], ['h', 2], ['l', 4], ['g', 8]]);
-
-/** x's modifiers as db_examine() takes them: the last size (l by default) and the last format (x). */
-function examine(mods: string, addr: Parsed | undefined, count: Parsed | undefined): Invocation {
-  let size = 4;
-  let fmt = 'x';
-  for (const c of mods) {
-    const s = EXAMINE_SIZES.get(c);
-    if (s !== undefined) size = s;
-    else if ('xzduorcsai'.includes(c)) fmt = c;
-    else throw new DdbError('Bad modifier');
-  }
+/** x's modifiers are db_examine_format, read a character at a time when it prints; the count is how many rounds. */
+function examine(format: string, addr: Parsed | undefined, count: Parsed | undefined): Invocation {
   const n = count ? countOf(count) : 1;
-  const inv: Invocation = { verb: { kind: 'format', space: '/', items: [], values: [], examine: { size, fmt, count: n } } };
+  const inv: Invocation = { verb: { kind: 'format', space: '/', items: [], values: [], examine: { format, count: n } } };
   if (addr) inv.addr = addr.expr;
   return inv;
 }

@@ -121,7 +121,8 @@ export const ddbprint = defineDcmd({
 in hex padded to 8 columns by default (-x); -z signed hex, -r signed in
 the current radix, -d signed decimal, -u unsigned decimal (11 columns),
 -o octal (16 columns), -c a character, -a a symbol. In ddb syntax:
-p[/xzrduoca] expr.
+p[/xzrduoca] expr; as in ddb only the first modifier letter counts, and
+a p without one prints as the last p that had one did.
 
 EXAMPLES
   db> p 0t10
@@ -138,12 +139,19 @@ EXAMPLES
     c: flag('a character'),
     a: flag('a symbol'),
   },
-  ddb: { words: ['p', 'print'], modifiers: { x: '-x', z: '-z', r: '-r', d: '-d', u: '-u', o: '-o', c: '-c', a: '-a' }, synopsis: '[/xzrduoca] expr' },
+  ddb: {
+    words: ['p', 'print'],
+    modifiers: { x: '-x', z: '-z', r: '-r', d: '-d', u: '-u', o: '-o', c: '-c', a: '-a' },
+    // db_print_cmd(): "if (modif[0] != '\0') db_print_format = modif[0];", and an unknown one is a db_error()
+    firstModifier: { error: 'Syntax error: unsupported print modifier' },
+    synopsis: '[/xzrduoca] expr',
+  },
   run(ctx, addr, opts, args) {
     if (args.length > 0) throw new UsageError();
     const v = BigInt.asUintN(ctx.pointerSize * 8, addr!);
     const letter = (['z', 'r', 'd', 'u', 'o', 'c', 'a'] as const).filter((l) => opts[l]).pop() ?? 'x';
-    const s = letter === 'a' ? ctx.target.formatAddr(v) : PRINT[letter]!(v);
+    // 'a' is db_printsym(): sym+0x8, as ddb names a location
+    const s = letter === 'a' ? ctx.target.formatAddrDdb(v) : PRINT[letter]!(v);
     return text(s + '\n', { data: { value: v } });
   },
 });
