@@ -193,7 +193,9 @@ export function bootFreebsd2020(sc: Freebsd2020Scenario, seed: number, fixes: re
   const mtxSize = sizeof('struct mtx');
   const btLock: Mtx20 = { name: 'btag lock', addr: smallAlloc ? k.bootAlloc(mtxSize) : obj('vmem_bt_lock', mtxSize), owner: null, turnstile: k.bootAlloc(0x40) };
   // kernel_map's KVA past the kernel: on i386 what is left of the 32-bit space, on amd64 plenty
-  const kvaQuantum = p.isa === 'amd64' ? 2 << 20 : 4 << 20;
+  // KVA_QUANTUM (vm_kern.c): 1 << (VM_LEVEL_0_ORDER + PAGE_SHIFT), 2 MB on amd64 and on i386 with PAE page
+  // tables, which pmap_cold() uses on any CPU that has PAE (i386_pmap_VM_LEVEL_0_ORDER 9; 10, 4 MB, without)
+  const kvaQuantum = 2 << 20;
   // MB as a multiplication: `<< 20` is a 32-bit shift and turns 2048 MB or more into 0 or less
   const bufKva = sc.build.buf_kva_mb * MB;
   const km: Kmem = {

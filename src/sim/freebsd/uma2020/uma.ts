@@ -571,10 +571,10 @@ export function* umaZalloc(u: Uma2020, zone: Zone, flags: number, udata = 0): KG
 /**
  * models uma_zfree_arg(zone, item, udata): into this CPU's alloc bucket while
  * it has room (LIFO, cache-hot), else its free bucket; when both are full
- * (or missing) the full free bucket goes to the bucket cache and
- * bucket_alloc(M_NOWAIT) gives a fresh one; with buckets disabled, a
- * bucketless zone or no bucket to be had, the item goes straight back to
- * its slab (zone_free_item).
+ * (or missing) the full free bucket goes to the bucket cache, buckets
+ * disabled or not, and bucket_alloc(M_NOWAIT) gives a fresh one unless they
+ * are; with buckets disabled, a bucketless zone or no bucket to be had, the
+ * item goes straight back to its slab (zone_free_item).
  */
 export function umaZfree(u: Uma2020, zone: Zone, item: Kva, udata = 0): void {
   const k = u.k;
@@ -589,10 +589,14 @@ export function umaZfree(u: Uma2020, zone: Zone, item: Kva, udata = 0): void {
     return;
   }
   let nb: Bucket | null = null;
-  if (!u.bucketdisable && zone.bucketSize !== 0) {
+  if (zone.bucketSize !== 0) {
+    // cache_free(): the full free bucket leaves the CPU for the bucket cache (zone_free_bucket) whatever
+    // bucketdisable says; only the new bucket is not asked for ("else if (!bucketdisable) newbucket =
+    // bucket_alloc(...)"). cache_alloc() does not look in the bucket cache while buckets are disabled,
+    // so under a page shortage those items wait there for bucket_enable() or a drain.
     if (c.free) zone.buckets.push(c.free);
     c.free = null;
-    nb = bucketAllocNowait(u, zone, udata);
+    if (!u.bucketdisable) nb = bucketAllocNowait(u, zone, udata);
   }
   if (nb) {
     const c2 = zone.cpu[k.curcpu]!;

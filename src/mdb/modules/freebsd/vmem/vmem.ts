@@ -90,15 +90,15 @@ EXAMPLES
   db> show vmem c0b04500
   vmem 0xc0b04500 'kernel arena dom'
           quantum:        4096
-          size:   33554432
-          inuse:  77824
-          free:   33476608
-          busy tags:      19
-          free tags:      32
+          size:   16777216
+          inuse:  3780608
+          free:   12996608
+          busy tags:      369
+          free tags:      6
                           inuse   size            free    size
-          4096            19      77824           0       0
-          77824           0       0               1       77824
-          110592          0       0               1       110592
+          4096            315     1290240         0       0
+          8192            2       16384           1       8192
+          16384           9       147456          0       0
   ...
   > *kernel_arena::vmem_summ
   vmem 0xc0901110 'kernel arena'
@@ -199,9 +199,9 @@ vmem_freetags for them.
 EXAMPLES
   db> show vmemdump c0b04500
   vmem 0xc0b04500 'kernel arena dom'
-          0xc0f06444: c4400000 400000, 1(span)
-          0xc8cbffa4: c4400000 46000, 3(free)
-          0xc0f06c5c: c4446000 1000, 4(busy)
+          0xc0f06444: c4400000 200000, 1(span)
+          0xc57f5674: c4400000 31000, 3(free)
+          0xc56b14b4: c4431000 10000, 4(busy)
   ...
   > *kernel_arena::vmemdump
   vmem 0xc0901110 'kernel arena'
@@ -283,12 +283,12 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
-  c0901110 kernel arena             33554432     88080384        8       10
-  c0b04500   kernel arena dom          77824     33554432       19       32
+  c0901110 kernel arena             16777216     44040192        8       10
+  c0b04500   kernel arena dom        3780608     16777216      369        6
   ...
   > *kernel_arena::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
-  c0901110 kernel arena             33554432     88080384        8       10`,
+  c0901110 kernel arena             16777216     44040192        8       10`,
   options: {},
   input: VMEM,
   walker: 'vmem',
@@ -384,13 +384,12 @@ COLUMNS
 EXAMPLES
   > c0b04500::walk vmem_btag | ::vmem_seg -T free
   ADDR     TYPE    START      END ARENA
-  c8cbffa4 FREE c4400000 c4446000 kernel arena dom
-  c44d971c FREE c4447000 c4462000 kernel arena dom
-  c80a6fa4 FREE c4464000 c44d9000 kernel arena dom
+  c57f5674 FREE c4400000 c4431000 kernel arena dom
+  c44d9d90 FREE c4464000 c4495000 kernel arena dom
+  c0f06af0 FREE c449a000 c44b2000 kernel arena dom
   ...
   > c0b04500::walk vmem_btag | ::vmem_seg -T free -m 0t4194304 -s
   ADDR     TYPE    START     SIZE ARENA
-  c0f0640c FREE c4800000   400000 kernel arena dom
   ...
   > c0901110::walk vmem_freetags | ::vmem_seg -s
   ADDR     TYPE    START     SIZE ARENA
