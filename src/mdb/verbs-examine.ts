@@ -88,8 +88,9 @@ export function runDdbExamine(engine: Engine, ex: DdbExamine, call: Call, sink: 
     for (let i = 0; i < ex.count; i++) {
       let size = 4;
       for (const c of ex.format) {
-        if (c === 'b' || c === 'h' || c === 'l' || c === 'g') {
-          size = EXAMINE_SIZES.get(c)!;
+        const sz = EXAMINE_SIZES.get(c);
+        if (sz !== undefined) {
+          size = sz;
           continue;
         }
         if (c === 'a') {

@@ -82,7 +82,8 @@ describe('ddb command lookup', () => {
       verb: { kind: 'format', space: '/', items: [], values: [], examine: { format: 'gx', count: 4 } },
     });
     expect(parseDdbCommand('x/gx c1000000', reg).addr).toMatchObject({ number: 0xc1000000n });
-    expect(parseDdbCommand('x 0', reg).verb).toMatchObject({ examine: { format: '', count: 1 } });
+    // db_examine_format starts as "x"
+    expect(parseDdbCommand('x 0', reg).verb).toMatchObject({ examine: { format: 'x', count: 1 } });
     // the whole identifier is the format, letters the command does not know included
     expect(parseDdbCommand('x/bhdq 0', reg).verb).toMatchObject({ examine: { format: 'bhdq', count: 1 } });
     // the modifier must be an identifier (db_lex): x/5 is a number, x/ alone nothing

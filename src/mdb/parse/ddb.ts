@@ -192,10 +192,10 @@ export function parseDdbCommand(text: string, registry: Registry, radix = 16, st
   const { addr, count } = addrAndCount(rest, radix);
   if (node.builtin === 'examine') {
     // db_examine_cmd(): "if (modif[0] != '\0') db_strcpy(db_examine_format, modif);"
-    if (st) {
-      if (modifiers !== '') st.examineFormat = modifiers;
-      else modifiers = st.examineFormat;
-    }
+    // (db_examine_format starts as "x")
+    if (modifiers !== '') {
+      if (st) st.examineFormat = modifiers;
+    } else modifiers = st?.examineFormat ?? 'x';
     return examine(modifiers, addr, count);
   }
   const d = node.dcmd!;
