@@ -58,14 +58,15 @@ export const SAMPLE_DUMPS: readonly SampleDump[] = [
     sets: [['kernel.uma_loop_panic', '0']],
     what: 'a stock kernel: the loop spins holding Giant until the watchdog breaks into the debugger',
   },
-  // PR 248008 (2020). The unfixed i386 build does not hang in this model (the README's matrix says
-  // why from the code), so its dump is a live dump of the system when the build is done (written by the simulator: the FreeBSD of 2020 could not take one).
+  // PR 248008 (2020): the scenario's build on i386 after r358097 hangs with its compilers in
+  // pause("btalloc"); the operator breaks into the debugger and the simulator writes the dump (the
+  // FreeBSD of 2020 could not take one from ddb). The same build on amd64 and with the final fixes completes.
   {
     file: 'freebsd-248008-btalloc.dump',
     scenario: 'freebsd-248008-btalloc',
     fixes: [],
     sets: [],
-    what: 'i386 after r358097, unfixed: in this model the kernel build completes without the hang; a live dump at its end',
+    what: 'i386 after r358097, unfixed: keg_drain takes the btag reserve and the compilers hang in pause("btalloc"); the operator breaks in',
   },
   {
     file: 'freebsd-248008-btalloc-amd64.dump',

@@ -72,7 +72,7 @@ describe('--json is typed data everywhere (issue #10)', () => {
     const zone = (u!.results[0]!['data'] as Array<Record<string, unknown>>)[0]!;
     expect(zone).toMatchObject({ addr: expect.stringMatching(/^0x[0-9a-f]+$/), size: expect.any(Number), memTotal: expect.any(Number), xdomainFree: expect.any(Number) });
     expect(zone['memTotal']).toBe(((zone['used'] as number) + (zone['free'] as number)) * (zone['size'] as number));
-    for (const line of ['show vmem c0b04500', 'show all vmem']) {
+    for (const line of ['show vmem c0b02e00', 'show all vmem']) {
       const [v] = await jsonOf(d, line, 'ddb');
       const data = v!.results[0]!['data'] as Record<string, unknown> | Array<Record<string, unknown>>;
       for (const a of Array.isArray(data) ? data : [data]) expect(a).toMatchObject({ addr: expect.stringMatching(/^0x/), quantum: 4096, size: expect.any(Number), memInUse: expect.any(Number) });

@@ -24,8 +24,8 @@ import { collectFreebsd2020 } from '../../../src/sim/freebsd/dump/collect2020.js
 import { curthreads, TID_BASE } from '../../../src/sim/freebsd/dump/collect.js';
 import { createSession } from '../../../src/mdb/session.js';
 
-/** a seed whose unfixed i386 run hangs (see the outcome matrix in the report) */
-const HANG_SEED = 5;
+/** a seed whose unfixed i386 run hangs: the scenario's own (the README's matrix: 1 hang in seeds 1..20, seed 16) */
+const HANG_SEED = 597;
 const run = (seed: number, fixes: string[] = [], sets: Array<[string, string]> = []): RunReport =>
   simulate('freebsd-248008-btalloc', { seed, fixes, sets });
 /*
@@ -414,14 +414,11 @@ describe('UMA of 2020 under the btag zone', () => {
 });
 
 /*
- * The emergent hang. The default load does not hang by itself: over seeds
- * 1..20 every configuration of `node dist/tools/matrix-248008.js` finishes
- * its build (see the README's PR 248008 matrix). These two stay skipped
- * until the model has what the real hang needs; HANG_SEED is then to be
- * taken from the matrix's "hung seeds".
+ * The emergent hang: the scenario's load on its own seed. Nothing in the
+ * scenario names it; keg_drain takes the btag reserve and the compilers'
+ * next btag slab cannot get the tags its own KVA needs.
  */
-describe.skip('freebsd-248008-btalloc (emergent hang)', () => {
-  // in beforeAll, not at collection: a skipped describe's body still runs when it is collected
+describe('freebsd-248008-btalloc (emergent hang)', () => {
   let hung!: ReturnType<typeof run>;
   beforeAll(() => {
     hung = run(HANG_SEED);
@@ -445,7 +442,8 @@ describe.skip('freebsd-248008-btalloc (emergent hang)', () => {
       expect(st.slice(9, 14)).toEqual(['uma_zalloc_arg', 'bt_fill', 'vmem_xalloc', 'vmem_alloc', 'kmem_malloc_domain']);
       expect(st).toContain('kmem_malloc');
       expect(st).toContain('malloc');
-      expect(st[st.length - 1]).toBe('syscall');
+      // entered from user mode through the i386 system-call gate
+      expect(st.slice(-2)).toEqual(['syscall', 'Xint0x80_syscall']);
       // uma_zalloc_arg's first argument is the btag zone
       const fr = [...t.frames].reverse().filter((f) => !f.hidden);
       expect(fr[9]!.args[0]).toBe(sys.btZone.addr);
@@ -462,6 +460,16 @@ describe.skip('freebsd-248008-btalloc (emergent hang)', () => {
     expect(sys.km.domain_arena.vm_nfreetags).toBeLessThan(4);
   });
 
+  // amd64 and r368236 on this seed are the sample dumps, checked below
+  it('does not hang with NOFREE back (r364744), nor with keg_drain keeping the reserve (r366840)', () => {
+    for (const [fixes, sets] of [
+      [['r364744'], []],
+      [['r366840'], []],
+    ] as Array<[string[], Array<[string, string]>]>) {
+      const r = run(HANG_SEED, fixes, sets);
+      expect(r.outcome, `${fixes.join('+')} ${sets.map((x) => x.join('=')).join(' ')}`).toBe('completed');
+    }
+  });
 });
 
 /*
@@ -497,7 +505,7 @@ describe('freebsd-248008-btalloc (dumps/)', () => {
 
   it('keeps a reserve of 2 * BT_MAXALLOC * ncpu btags on i386 and none on amd64; the btag keg is UMA_ZONE_VM | UMA_ZFLAG_CACHEONLY', () => {
     const i386 = kegOf(dump('freebsd-248008-btalloc.dump'), 'vmem btag');
-    expect(i386.reserve).toBe(2 * 4 * 4);
+    expect(i386.reserve).toBe(2 * 4 * 2);
     expect(i386.flags).toBe((UMA_ZONE_VM | UMA_ZFLAG_CACHEONLY) >>> 0);
     expect(kegOf(dump('freebsd-248008-btalloc-amd64.dump'), 'vmem btag').reserve).toBe(0);
     expect(kegOf(dump('freebsd-248008-btalloc.dump'), '256 Bucket').flags).toBe(UMA_ZFLAG_BUCKET);

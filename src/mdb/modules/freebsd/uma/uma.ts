@@ -52,11 +52,11 @@ zone's address.
 EXAMPLES
   db> show uma
                 Zone   Size    Used    Free    Requests  Sleeps  Bucket  Total Mem    XFree
-        malloc-65536  65536       0      28       60721       0       1    1835008        0
+        malloc-65536  65536     251       0         251       0       1   16449536        0
   ...
   > ::uma -i
   Zone,Size,Used,Free,Requests,Sleeps,Bucket,Total Mem,XFree
-  "malloc-65536",65536,0,28,60721,0,1,1835008,0
+  "malloc-65536",65536,251,0,251,0,1,16449536,0
   ...`;
 
 export const showUma = defineDcmd({
@@ -324,14 +324,14 @@ A 2020 keg has no uk_free, uk_recurse, uk_maxpages or uk_slabzone, so the
 EXAMPLES
   > ::uma_keg
   ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF
-  c0f04700 4 Bucket              16    16   254     1       3       0       0 BUCKET               page_alloc
+  c0f03000 4 Bucket              16    16   254     1       2       2       0 BUCKET               page_alloc
   ...
   > ::uma_keg -n btag
   ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF
-  c0f05b40 vmem btag             28    28   145     1      20     264      32 VM|CACHEONLY         vmem_bt_alloc
+  c0f03fc0 vmem btag             28    28   145     1      21       0      16 VM|CACHEONLY         vmem_bt_alloc
   > *vmem_bt_zone::print struct uma_zone uz_keg | ::uma_keg
   ADDR     NAME                SIZE RSIZE IPERS PPERA   PAGES    FREE RESERVE FLAGS                ALLOCF
-  c0f05b40 vmem btag             28    28   145     1      20     264      32 VM|CACHEONLY         vmem_bt_alloc`;
+  c0f03fc0 vmem btag             28    28   145     1      21       0      16 VM|CACHEONLY         vmem_bt_alloc`;
 
 export const umaKeg = defineDcmd({
   name: 'uma_keg',

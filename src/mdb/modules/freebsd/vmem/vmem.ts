@@ -87,18 +87,8 @@ goes on; a batch run here reports it on stderr and exits 1). "show all
 vmem" (::vmem_summall) does this for every arena.
 
 EXAMPLES
-  db> show vmem c0b04500
-  vmem 0xc0b04500 'kernel arena dom'
-          quantum:        4096
-          size:   16777216
-          inuse:  3780608
-          free:   12996608
-          busy tags:      369
-          free tags:      6
-                          inuse   size            free    size
-          4096            315     1290240         0       0
-          8192            2       16384           1       8192
-          16384           9       147456          0       0
+  db> show vmem c0b02e00
+  vmem 0xc0b02e00 'kernel arena dom'
   ...
   > *kernel_arena::vmem_summ
   vmem 0xc0901110 'kernel arena'
@@ -130,7 +120,7 @@ EXAMPLES
   db> show all vmem
   vmem 0xc09012b8 'buffer arena'
   ...
-  vmem 0xc0b04500 'kernel arena dom'
+  vmem 0xc0b02e00 'kernel arena dom'
   ...
   vmem 0xc0901110 'kernel arena'
   ...
@@ -197,11 +187,8 @@ The spare tags on vm_freetags are not on the segment list: walk
 vmem_freetags for them.
 
 EXAMPLES
-  db> show vmemdump c0b04500
-  vmem 0xc0b04500 'kernel arena dom'
-          0xc0f06444: c4400000 200000, 1(span)
-          0xc57f5674: c4400000 31000, 3(free)
-          0xc56b14b4: c4431000 10000, 4(busy)
+  db> show vmemdump c0b02e00
+  vmem 0xc0b02e00 'kernel arena dom'
   ...
   > *kernel_arena::vmemdump
   vmem 0xc0901110 'kernel arena'
@@ -283,12 +270,12 @@ COLUMNS
 EXAMPLES
   > ::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
-  c0901110 kernel arena             16777216     44040192        8       10
-  c0b04500   kernel arena dom        3780608     16777216      369        6
+  c0901110 kernel arena             29360128     50331648       14       10
+  c0b02e00   kernel arena dom       28753920     29360128     1784        3
   ...
   > *kernel_arena::vmem
   ADDR     NAME                        INUSE        TOTAL BUSYTAGS FREETAGS
-  c0901110 kernel arena             16777216     44040192        8       10`,
+  c0901110 kernel arena             29360128     50331648       14       10`,
   options: {},
   input: VMEM,
   walker: 'vmem',
@@ -382,19 +369,16 @@ COLUMNS
   ARENA  the arena whose segment list holds it
 
 EXAMPLES
-  > c0b04500::walk vmem_btag | ::vmem_seg -T free
+  > c0b02e00::walk vmem_btag | ::vmem_seg -T free
   ADDR     TYPE    START      END ARENA
-  c57f5674 FREE c4400000 c4431000 kernel arena dom
-  c44d9d90 FREE c4464000 c4495000 kernel arena dom
-  c0f06af0 FREE c449a000 c44b2000 kernel arena dom
   ...
-  > c0b04500::walk vmem_btag | ::vmem_seg -T free -m 0t4194304 -s
+  > c0b02e00::walk vmem_btag | ::vmem_seg -T free -m 0t1048576 -s
   ADDR     TYPE    START     SIZE ARENA
   ...
   > c0901110::walk vmem_freetags | ::vmem_seg -s
   ADDR     TYPE    START     SIZE ARENA
-  c0f064ec SPRE        0        0 kernel arena
-  c0f064d0 SPRE        0        0 kernel arena
+  c0f056ac SPRE        0        0 kernel arena
+  c0f05690 SPRE        0        0 kernel arena
   ...`,
   options: {
     c: str('caller', 'refused: a FreeBSD boundary tag records no stack'),
