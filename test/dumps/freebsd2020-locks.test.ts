@@ -28,6 +28,14 @@ describe.each(['dumps/freebsd-248008-btalloc.dump', 'dumps/freebsd-248008-btallo
     else if (dump.includes('r368236')) expect(r.output).toBe(' class: sleep mutex\n name: btag lock\n flags: {DEF}\n state: {UNOWNED}\n');
     // the hang dump: the break came while a compiler was in the nested vmem_xalloc() that
     // vmem_bt_alloc() runs under vmem_bt_lock
-    else expect(r.output).toMatch(/^ class: sleep mutex\n name: btag lock\n flags: \{DEF\}\n state: \{OWNED\}\n owner: 0x[0-9a-f]+ \(tid \d+, pid \d+, "cc"\)\n$/);
+    else {
+      const m = /^ class: sleep mutex\n name: btag lock\n flags: \{DEF\}\n state: \{OWNED\}\n owner: 0x[0-9a-f]+ \(tid (\d+), pid \d+, "cc"\)\n$/.exec(r.output);
+      expect(m, r.output).not.toBeNull();
+      // and the owner's stack is in vmem_bt_alloc()'s nested vmem_xalloc()
+      const bt = (await run(dump, `bt ${m![1]}`)).output.split('\n');
+      const at = bt.findIndex((l) => l.startsWith('vmem_bt_alloc('));
+      expect(at, bt.join('\n')).toBeGreaterThan(0);
+      expect(bt[at - 1]).toMatch(/^vmem_xalloc\(/);
+    }
   });
 });

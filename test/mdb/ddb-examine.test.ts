@@ -2,7 +2,8 @@
  * ddb's console and examine: what db_putchar() sends (blanks only before a
  * printing character, tabs as spaces to 8-column stops) and db_examine()'s
  * layout (a db_printsym() label on every line, size * 4 columns a value,
- * a new line before column 79), on the 2004 panic dump.
+ * a new line before column 79) and db_print_cmd()'s kept modifier, on the
+ * 2004 panic dump.
  */
 import { describe, expect, it } from 'vitest';
 import { openScriptSession } from '../../src/cli/script-session.js';
@@ -11,6 +12,17 @@ import { DdbConsole } from '../../src/mdb/render/ddb-console.js';
 
 const DUMP = 'dumps/freebsd-2004-uma-looping.dump';
 const model = readDump(DUMP);
+
+/** each line's output, its errors after it, as one ddb session on `dump` prints them */
+const runOn = async (dump: string, ...lines: string[]): Promise<string[]> => {
+  const s = openScriptSession(dump === DUMP ? model : readDump(dump), dump, undefined, 'ddb');
+  const out: string[] = [];
+  for (const l of lines) {
+    const r = await s.execute(l);
+    out.push(r.output + r.errors.map((e) => `${e}\n`).join(''));
+  }
+  return out;
+};
 
 describe("ddb's console (db_putchar)", () => {
   it('sends blanks as spaces only before a printing character, tabs to the next multiple of 8', () => {
@@ -31,15 +43,6 @@ describe("ddb's console (db_putchar)", () => {
 });
 
 describe("ddb's x (db_examine)", () => {
-  const runOn = async (dump: string, ...lines: string[]): Promise<string[]> => {
-    const s = openScriptSession(dump === DUMP ? model : readDump(dump), dump, undefined, 'ddb');
-    const out: string[] = [];
-    for (const l of lines) {
-      const r = await s.execute(l);
-      out.push(r.output + r.errors.map((e) => `${e}\n`).join(''));
-    }
-    return out;
-  };
   const run = (...lines: string[]): Promise<string[]> => runOn(DUMP, ...lines);
 
   it('labels every line with its address and puts four longs on a line', async () => {
@@ -121,12 +124,7 @@ describe("ddb's x (db_examine)", () => {
 
 describe("ddb's print (db_print_cmd)", () => {
   it('reads only its first modifier letter, keeps it for a p without one, and refuses one it does not know', async () => {
-    const s = openScriptSession(model, DUMP, undefined, 'ddb');
-    const out: string[] = [];
-    for (const l of ['p/dq 10', 'p 10', 'p/q 10', 'p 10', 'p/a Giant+8']) {
-      const r = await s.execute(l);
-      out.push(r.output + r.errors.map((e) => `${e}\n`).join(''));
-    }
+    const out = await runOn(DUMP, 'p/dq 10', 'p 10', 'p/q 10', 'p 10', 'p/a Giant+8');
     expect(out).toEqual([
       '         16\n',
       '         16\n',

@@ -34,6 +34,7 @@ describe('prototype names at the prompt', () => {
     expect(await errs(ddb, `${n}`)).toEqual(['No such command; use "help" to list available commands']);
     // unknown modifier letters are ignored (strchr(modif, ...)); none of these names' letters is a show uma modifier but i
     expect(await errs(ddb, `show uma/${n.replace(/[_i]/g, '')}`)).toEqual([]);
+    expect((await ddb.execute(`show uma/${n.replace(/[_i]/g, '')}`)).output).toBe((await ddb.execute('show uma')).output);
   });
   it('a vmem_seg type filter named after an Object property is refused, not matched against a function', async () => {
     expect(await errs(illumos, '::walk vmem | ::vmem_seg -T constructor')).toEqual(['mdb: "constructor" is not a recognized vmem_seg type']);
